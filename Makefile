@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` (serve with demo data) and `make test` (everything CI checks).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint openapi openapi-check pytest fuzz bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/weishi migrate
+	$(BIN)/weishi seed-demo
+	$(BIN)/weishi serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check app tests bench alembic
+
+openapi: install
+	$(BIN)/python -m app.openapi_export write
+
+openapi-check: install
+	$(BIN)/python -m app.openapi_export check
+
+pytest: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+
+test: lint openapi-check pytest
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Weishi (微实): community micro-project participatory budgeting service."""

@@ -1,0 +1,1 @@
+"""Users, roles, region scopes, JWT sessions, one-time codes and API tokens."""

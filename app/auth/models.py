@@ -1,0 +1,125 @@
+"""Identity tables: users, organisations, login sessions, refresh tokens, one-time codes, API tokens."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.common.models import UTCDateTime, str_enum, utcnow
+
+
+class Role(StrEnum):
+    """What a principal may do; staff roles are bound to a region."""
+
+    resident = "resident"
+    community_staff = "community_staff"
+    street_admin = "street_admin"
+    district_admin = "district_admin"
+    finance = "finance"
+    evaluator = "evaluator"
+    assessor = "assessor"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class OrganisationKind(StrEnum):
+    """Kinds of organisation the service deals with."""
+
+    social_organisation = "social_organisation"  # 社会组织
+    assessor = "assessor"                        # 第三方评估机构
+    community_foundation = "community_foundation"  # 社区基金会
+    other = "other"
+
+
+class Organisation(SQLModel, table=True):
+    """A social organisation, third-party assessor or other body."""
+
+    __tablename__ = "organisation"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: OrganisationKind = Field(sa_type=str_enum(OrganisationKind))
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
+    credit_code: str | None = Field(default=None, max_length=18)  # 统一社会信用代码
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class User(SQLModel, table=True):
+    """A person: staff log in with a password, residents with a phone and one-time code."""
+
+    __tablename__ = "app_user"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    role: Role = Field(sa_type=str_enum(Role), index=True)
+    username: str | None = Field(default=None, max_length=64, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    display_name: str = Field(max_length=100)
+    # Phones are matched by keyed hash and shown masked; the number itself is not stored.
+    phone_digest: str | None = Field(default=None, max_length=64, unique=True)
+    phone_masked: str | None = Field(default=None, max_length=20)
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
+    organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """One login: the family of rotating refresh tokens; access tokens name it as `sid`."""
+
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, max_length=64)
+
+
+class RefreshToken(SQLModel, table=True):
+    """A single-use refresh token (stored as SHA-256); using a spent one revokes its family."""
+
+    __tablename__ = "refresh_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="auth_session.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class OtpCode(SQLModel, table=True):
+    """A one-time login code sent to a phone (stored as a keyed hash)."""
+
+    __tablename__ = "otp_code"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    phone_digest: str = Field(max_length=64, index=True)
+    code_hash: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    attempts: int = Field(default=0)
+    consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A machine credential for an organisation; the secret is shown once and stored as an HMAC."""
+
+    __tablename__ = "api_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, index=True)
+    token_hmac: str = Field(max_length=64, unique=True)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Optional binding to one evaluation campaign: the token can touch nothing else.
+    campaign_id: uuid.UUID | None = Field(default=None, index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,62 @@
+"""Password hashing (argon2), keyed digests for phones and tokens, and random secrets."""
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so timing does not reveal accounts.
+DUMMY_HASH = _hasher.hash("weishi-dummy-password-for-timing")
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; always spends the same work, even with no hash."""
+    try:
+        return _hasher.verify(password_hash or DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def keyed_digest(key: str, purpose: str, value: str) -> str:
+    """HMAC-SHA256 of value under the server key, separated by purpose."""
+    return hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def sha256_hex(value: str) -> str:
+    """Plain SHA-256 (for high-entropy random tokens)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A mainland mobile number as 11 digits, or None (accepts +86 / 86 prefixes, spaces, dashes)."""
+    digits = re.sub(r"[\s-]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if _PHONE_RE.match(digits) else None
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234."""
+    return phone[:3] + "****" + phone[-4:]
+
+
+def random_token(nbytes: int = 32) -> str:
+    """URL-safe random secret."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    """Compare secrets without leaking where they differ."""
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,1 @@
+"""Pieces every domain package shares: table base, column types, schema bases, pagination."""

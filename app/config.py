@@ -1,0 +1,85 @@
+"""Settings read from the environment (prefix WEISHI_ or plain DATABASE_URL)."""
+
+from functools import lru_cache
+from ipaddress import ip_network
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105 (refused outside development)
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; safe defaults for development on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="WEISHI_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./data/weishi.db",
+        validation_alias=AliasChoices("DATABASE_URL", "WEISHI_DATABASE_URL"),
+    )
+    # Seconds a request may wait on the database before it gets a 503.
+    db_timeout_seconds: float = 5.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    secret_key: str = DEV_SECRET
+    jwt_issuer: str = "weishi"
+    jwt_audience: str = "weishi-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_sender: Literal["log"] = "log"
+
+    # "limit/window_seconds" pairs; counters live in the database so workers share them.
+    rate_login_per_account: str = "10/900"
+    rate_login_per_ip: str = "50/900"
+    rate_otp_per_phone: str = "5/3600"
+    rate_otp_per_ip: str = "30/3600"
+    rate_public_write_per_ip: str = "20/600"
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    max_json_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_json_depth: int = 32
+    upload_dir: str = "./data/uploads"
+
+    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_lease_seconds: int = 30
+
+    workers: int = 2
+    log_level: str = "INFO"
+    check_schema_on_startup: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("WEISHI_SECRET_KEY must be set to a random value of 32+ characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_rate(spec: str) -> tuple[int, int]:
+    """'10/900' -> (10 requests, 900 seconds)."""
+    limit, _, window = spec.partition("/")
+    return int(limit), int(window)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own and pass them to create_app)."""
+    return Settings()

@@ -1,0 +1,55 @@
+"""create_app(): settings, database, middleware, error handlers and every domain's router."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
+from app.middleware import RequestContextMiddleware
+from app.migrations import current_revision, head_revision
+from app.openapi_meta import DESCRIPTION, TAGS
+from app.routers import ROUTERS
+
+log = logging.getLogger("weishi")
+
+
+class SchemaNotAtHead(RuntimeError):
+    """The database has not been migrated to the code's newest revision."""
+
+
+async def check_schema(app: FastAPI) -> None:
+    """Refuse to serve on a database that is not at head, saying what to run."""
+    current = await current_revision(app.state.engine)
+    head = head_revision()
+    if current != head:
+        raise SchemaNotAtHead(
+            f"Database schema is at {current!r} but the code needs {head!r}. "
+            "Run `weishi migrate` (or `alembic upgrade head`) first."
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.check_schema_on_startup:
+            await check_schema(app)
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, settings=settings)
+    return app

@@ -1,0 +1,155 @@
+"""Outermost ASGI layer: request id, body limits before parsing, last-resort 500 as problem+json."""
+
+import json
+import logging
+import re
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.errors import PROBLEM_JSON, problem_body
+from app.request_context import reset_request_id, set_request_id
+
+log = logging.getLogger("weishi.http")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def json_too_deep(body: bytes, limit: int) -> bool:
+    """True when arrays/objects nest deeper than limit (checked before any parser recurses)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_str = escaped = False
+    for ch in body:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == 0x5C:  # backslash
+                escaped = True
+            elif ch == 0x22:  # quote
+                in_str = False
+        elif ch == 0x22:
+            in_str = True
+        elif ch in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+class RequestContextMiddleware:
+    """Gives each request an id, enforces body limits, and turns crashes into problem responses."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = set_request_id(request_id)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        async def problem(status: int, code: str, title: str, detail: str, **extra) -> None:
+            body = json.dumps(problem_body(status, code, title, detail, scope.get("path"), **extra),
+                              ensure_ascii=False).encode()
+            await send_with_id({"type": "http.response.start", "status": status,
+                                "headers": [(b"content-type", PROBLEM_JSON.encode()),
+                                            (b"content-length", str(len(body)).encode())]})
+            await send_with_id({"type": "http.response.body", "body": body})
+
+        try:
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            limit = (self.settings.max_upload_bytes if content_type in _UPLOAD_TYPES
+                     else self.settings.max_json_body_bytes)
+            declared = headers.get("content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                await problem(413, "payload_too_large", "Request body too large",
+                              f"The body may be at most {limit} bytes.", limit=limit)
+                return
+            if content_type.endswith("json") and scope["method"] in ("POST", "PUT", "PATCH"):
+                body = await _read_limited(receive, limit)
+                if json_too_deep(body, self.settings.max_json_depth):
+                    await problem(400, "json_too_deep", "JSON nested too deeply",
+                                  f"Arrays and objects may nest at most {self.settings.max_json_depth} deep.")
+                    return
+                receive = _replay(body, receive)
+            else:
+                receive = _limited(receive, limit)
+            await self.app(scope, receive, send_with_id)
+        except _BodyTooLarge:
+            if not started:
+                await problem(413, "payload_too_large", "Request body too large",
+                              f"The body may be at most {limit} bytes.", limit=limit)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await problem(500, "internal_error", "Internal server error",
+                              "The server failed to handle this request; quote the request id.")
+        finally:
+            reset_request_id(token)
+
+
+async def _read_limited(receive: Receive, limit: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def limited() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _BodyTooLarge
+        return message
+
+    return limited

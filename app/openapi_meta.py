@@ -1,0 +1,17 @@
+"""Title text and the bilingual description of each tag in the OpenAPI document."""
+
+DESCRIPTION = (
+    "微实 Weishi — 社区民生微实事 / 公益微创投 全流程管理 API. "
+    "Community micro-project participatory budgeting: intake, deliberation, resident votes, "
+    "public notice, funds, implementation and evaluation.\n\n"
+    "Errors are `application/problem+json` (RFC 9457) with a stable `code`. Money is integer fen (分)."
+)
+
+TAGS = [
+    {"name": "health", "description": "健康检查 · Liveness and readiness probes."},
+    {"name": "auth", "description": "身份认证 · Staff password login, resident phone codes, token rotation."},
+    {"name": "users", "description": "用户与角色 · Users, roles and the region each staff member is bound to."},
+    {"name": "api-tokens", "description": "接口令牌 · API tokens for third-party assessors (shown once)."},
+    {"name": "regions", "description": "行政区划 · District, street, community and sub-unit tree; CSV import."},
+    {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},
+]

@@ -1,0 +1,1 @@
+"""District → street/town → community/village → sub-units (grid, compound, group, building)."""

@@ -1,0 +1,142 @@
+"""An app and a fresh, migrated database per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+
+Each backend gets one migrated template per run; every test then gets its own copy (a file copy on
+SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so tests commit for real, exactly as the
+service does, and never see each other's rows.
+"""
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.main import create_app
+from app.migrations import upgrade
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = bool(os.environ.get("CI"))
+RUN_TAG = f"{os.getpid()}"
+
+
+def _pg_dsn(url: str, database: str | None = None) -> str:
+    u = make_url(url)
+    return u.set(drivername="postgresql", database=database or u.database).render_as_string(hide_password=False)
+
+
+async def _pg_exec(url: str, *sql: str) -> None:
+    conn = await asyncpg.connect(_pg_dsn(url), timeout=5)
+    try:
+        for statement in sql:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _run(coro) -> None:
+    """Run a coroutine to completion from sync code, even when a loop is already running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers, else the reason."""
+    try:
+        _run(_pg_exec(PG_URL, "SELECT 1"))
+        return None
+    except Exception as exc:  # any failure means: not reachable
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head, copied for each test."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    """Name of a PostgreSQL database migrated to head, used as the template of each test's database."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
+    reason = _pg_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable in CI: {reason}")
+        pytest.skip(f"PostgreSQL unreachable: {reason}")
+    name = f"weishi_tpl_{RUN_TAG}"
+    _run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    upgrade(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    yield name
+    _run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """Which database this test runs on."""
+    if request.param == "postgres" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite-only test")
+    if request.param == "sqlite" and request.node.get_closest_marker("postgres_only"):
+        pytest.skip("PostgreSQL-only test")
+    return request.param
+
+
+@pytest.fixture
+async def db_url(request, backend, tmp_path) -> AsyncIterator[str]:
+    """A fresh database at head for this test."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"weishi_t_{RUN_TAG}_{uuid.uuid4().hex[:10]}"
+    await _pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(db_url, tmp_path) -> Settings:
+    """Settings of the app under test: its own database and upload folder."""
+    return Settings(environment="test", database_url=db_url, upload_dir=str(tmp_path / "uploads"),
+                    secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None)
+
+
+@pytest.fixture
+async def app(settings):
+    """The application with its lifespan running (schema check included)."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in process, as a frontend would."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.10", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def session(app):
+    """A database session on the app's database, for arranging and checking rows directly."""
+    async with app.state.sessionmaker() as s:
+        yield s

@@ -1,0 +1,24 @@
+"""Liveness, readiness and the refusal to serve on a schema that is not at head."""
+
+import pytest
+
+from app.main import SchemaNotAtHead, create_app
+from app.migrations import downgrade
+
+
+async def test_healthz_and_readyz(client):
+    r = await client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    assert r.headers["x-request-id"]
+    r = await client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ready"
+
+
+async def test_refuses_to_start_on_schema_behind_head(settings):
+    downgrade(settings.database_url, "0001")
+    app = create_app(settings)
+    with pytest.raises(SchemaNotAtHead, match="weishi migrate"):
+        async with app.router.lifespan_context(app):
+            pass
+
