@@ -1,0 +1,1 @@
+"""Demo data a newcomer can click through in /docs."""
