@@ -88,15 +88,15 @@ class RequestContextMiddleware:
                 await problem(413, "payload_too_large", "Request body too large",
                               f"The body may be at most {limit} bytes.", limit=limit)
                 return
-            if content_type.endswith("json") and scope["method"] in ("POST", "PUT", "PATCH"):
+            if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+                # Read (at most limit bytes) before the app: the parsers never see an oversized
+                # or over-deep body, and a chunked body without Content-Length is bounded too.
                 body = await _read_limited(receive, limit)
-                if json_too_deep(body, self.settings.max_json_depth):
+                if content_type.endswith("json") and json_too_deep(body, self.settings.max_json_depth):
                     await problem(400, "json_too_deep", "JSON nested too deeply",
                                   f"Arrays and objects may nest at most {self.settings.max_json_depth} deep.")
                     return
                 receive = _replay(body, receive)
-            else:
-                receive = _limited(receive, limit)
             await self.app(scope, receive, send_with_id)
         except _BodyTooLarge:
             if not started:
@@ -138,18 +138,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-def _limited(receive: Receive, limit: int) -> Receive:
-    size = 0
-
-    async def limited() -> Message:
-        nonlocal size
-        message = await receive()
-        if message["type"] == "http.request":
-            size += len(message.get("body", b""))
-            if size > limit:
-                raise _BodyTooLarge
-        return message
-
-    return limited
