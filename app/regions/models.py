@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -34,14 +34,21 @@ class Region(SQLModel, table=True):
     """One node of the tree; path is '/<root id>/.../<own id>/' (hex UUIDs)."""
 
     __tablename__ = "region"
-    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"),
+        # NULLs are distinct in a unique constraint, so districts (no parent) need their own index.
+        Index("uq_region_root_name", "name", unique=True,
+              sqlite_where=text("parent_id IS NULL"), postgresql_where=text("parent_id IS NULL")),
+        # Pattern ops let PostgreSQL answer "path LIKE 'prefix%'" from the index under any collation.
+        Index("ix_region_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     level: RegionLevel = Field(sa_type=str_enum(RegionLevel, 16), index=True)
     name: str = Field(max_length=100)
     code: str | None = Field(default=None, max_length=32, index=True)
-    path: str = Field(max_length=400, index=True)
+    path: str = Field(max_length=400)
     residential_type: ResidentialType | None = Field(default=None, sa_type=str_enum(ResidentialType, 16))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

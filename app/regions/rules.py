@@ -31,3 +31,46 @@ def child_path(parent_path: str | None, child_id: uuid.UUID) -> str:
 def is_within(path: str, scope_path: str) -> bool:
     """True when the node at path lies in the subtree rooted at scope_path (itself included)."""
     return path.startswith(scope_path)
+
+
+LEVEL_LABELS: dict[RegionLevel, str] = {
+    RegionLevel.district: "district (区)",
+    RegionLevel.street: "street/town (街道/镇)",
+    RegionLevel.community: "community/village (社区/村)",
+    RegionLevel.grid: "grid (网格)",
+    RegionLevel.compound: "compound (小区)",
+    RegionLevel.group: "group (小组)",
+    RegionLevel.building: "building (楼栋)",
+}
+
+# Residential typing (seed 004) describes where people live, so it labels communities and below.
+RESIDENTIAL_TYPE_LEVELS = (RegionLevel.community, *SUB_UNITS)
+
+# Each level of a path adds 32 hex digits and a slash.
+PATH_SEGMENT_LENGTH = 33
+
+
+def level_error(parent_level: RegionLevel | None, child_level: RegionLevel) -> str | None:
+    """Why child_level may not sit under parent_level, naming what may; None when it may."""
+    if child_allowed(parent_level, child_level):
+        return None
+    if parent_level is None:
+        return f"A {LEVEL_LABELS[child_level]} needs a parent; only a district may be created without one."
+    allowed = ALLOWED_CHILDREN[parent_level]
+    if not allowed:
+        return f"Nothing may be placed under a {LEVEL_LABELS[parent_level]}."
+    names = ", ".join(LEVEL_LABELS[level] for level in allowed)
+    return (f"A {LEVEL_LABELS[child_level]} cannot be placed under a {LEVEL_LABELS[parent_level]}; "
+            f"allowed there: {names}.")
+
+
+def residential_type_error(level: RegionLevel) -> str | None:
+    """Why a node of this level may not carry a residential type; None when it may."""
+    if level in RESIDENTIAL_TYPE_LEVELS:
+        return None
+    return f"A residential type labels a community or a smaller unit, not a {LEVEL_LABELS[level]}."
+
+
+def max_path_length(root_path: str, depth: int) -> int:
+    """Longest path of a node at most depth levels below the node at root_path."""
+    return len(root_path) + depth * PATH_SEGMENT_LENGTH
