@@ -102,6 +102,15 @@ async def login_with_password(session: AsyncSession, settings: Settings, usernam
     return tokens
 
 
+async def _revoke_for_reuse(session: AsyncSession, family: AuthSession, now) -> Unauthorized:
+    family.revoked_at, family.revoked_reason = now, "refresh_token_reuse"
+    await audit.record(session, audit.Actor("system", None, "token rotation"), "auth.refresh_reuse",
+                       "auth_session", family.id, after={"revoked_reason": "refresh_token_reuse"})
+    # commit=True: the revocation must stick although the request is refused.
+    return Unauthorized("This refresh token was already used; the session is revoked.",
+                        code="refresh_token_reused", commit=True)
+
+
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> dict[str, Any]:
     """Rotate a refresh token; reuse of a spent one revokes its whole family."""
     row = await session.scalar(
@@ -114,15 +123,15 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     if family is None or family.revoked_at is not None:
         raise Unauthorized("This session has ended; log in again.", code="session_revoked")
     if row.used_at is not None:
-        family.revoked_at, family.revoked_reason = now, "refresh_token_reuse"
-        await audit.record(session, audit.Actor("system", None, "token rotation"), "auth.refresh_reuse",
-                           "auth_session", family.id, after={"revoked_reason": "refresh_token_reuse"})
-        # commit=True: the revocation must stick although the request is refused.
-        raise Unauthorized("This refresh token was already used; the session is revoked.",
-                           code="refresh_token_reused", commit=True)
+        raise await _revoke_for_reuse(session, family, now)
     if row.expires_at <= now:
         raise Unauthorized("The refresh token has expired; log in again.", code="refresh_token_expired")
-    row.used_at = now
+    # Spent only if still unspent: SQLite has no row locks, so two racing exchanges of one token
+    # are told apart here, and the loser is treated as the reuse it is.
+    spent = await session.execute(update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+                                  .values(used_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        raise await _revoke_for_reuse(session, family, now)
     user = await session.get(User, family.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The account is disabled.", code="account_disabled")

@@ -1,0 +1,48 @@
+"""Delivery of one-time login codes: a pluggable sender, chosen by settings, replaceable in tests."""
+
+import logging
+import secrets
+from typing import Protocol
+
+from fastapi import Request
+
+from app.auth.secrets import mask_phone
+from app.config import Settings
+
+log = logging.getLogger("weishi.otp")
+CODE_DIGITS = 6
+
+
+class OtpSender(Protocol):
+    """Something that delivers a code to a phone (SMS gateway, log, test capture)."""
+
+    async def send(self, phone: str, code: str) -> None:
+        """Deliver code to phone (11 digits); raise on failure."""
+
+
+class LogSender:
+    """Development sender: writes the code to the server log instead of sending an SMS."""
+
+    async def send(self, phone: str, code: str) -> None:
+        """Log the code (development and demos only)."""
+        log.warning("one-time code for %s: %s (log sender: no SMS was sent)", mask_phone(phone), code)
+
+
+def make_sender(settings: Settings) -> OtpSender:
+    """The sender named by settings.otp_sender."""
+    senders = {"log": LogSender}
+    return senders[settings.otp_sender]()
+
+
+def get_otp_sender(request: Request) -> OtpSender:
+    """The app's sender (app.state.otp_sender), created from settings on first use."""
+    state = request.app.state
+    sender = getattr(state, "otp_sender", None)
+    if sender is None:
+        sender = state.otp_sender = make_sender(state.settings)
+    return sender
+
+
+def new_code() -> str:
+    """A uniformly random 6-digit code."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"

@@ -1,0 +1,8 @@
+"""The identity-and-access routers, registered together in app.routers."""
+
+from app.auth.organisations_router import router as organisations_router
+from app.auth.router import router as auth_router
+from app.auth.tokens_router import router as tokens_router
+from app.auth.users_router import router as users_router
+
+ROUTERS = [auth_router, users_router, organisations_router, tokens_router]

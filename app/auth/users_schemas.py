@@ -1,0 +1,69 @@
+"""Request and response bodies of /api/v1/users and /api/v1/organisations."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.auth.models import OrganisationKind, Role
+from app.common.schemas import ReadModel, WriteModel
+
+NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=10, max_length=128)]
+
+
+class UserCreate(WriteModel):
+    """A staff account; residents create theirs by phone code."""
+
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$", min_length=3, max_length=64,
+                          description="lower-case letters, digits, . _ -")
+    password: NewPassword
+    display_name: str = Field(min_length=1, max_length=100)
+    role: Role
+    region_id: uuid.UUID | None = Field(default=None, description="required for every role but admin")
+    organisation_id: uuid.UUID | None = None
+
+
+class UserUpdate(WriteModel):
+    """Fields staff may change; omitted fields stay as they are."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    is_active: bool | None = None
+    region_id: uuid.UUID | None = None
+    password: NewPassword | None = Field(default=None, description="reset: ends the user's sessions")
+
+
+class UserOut(ReadModel):
+    """A user as staff see it (no password hash, phone masked)."""
+
+    id: uuid.UUID
+    username: str | None
+    display_name: str
+    role: Role
+    region_id: uuid.UUID | None
+    organisation_id: uuid.UUID | None
+    phone_masked: str | None
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class OrganisationCreate(WriteModel):
+    """A social organisation, assessor or other body."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    region_id: uuid.UUID | None = Field(default=None, description="empty: works across regions")
+    credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+                                    min_length=18, max_length=18, description="统一社会信用代码")
+
+
+class OrganisationOut(ReadModel):
+    """An organisation."""
+
+    id: uuid.UUID
+    name: str
+    kind: OrganisationKind
+    region_id: uuid.UUID | None
+    credit_code: str | None
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Fixed-window rate limits whose counters live in the database, shared by every worker."""

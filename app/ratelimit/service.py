@@ -1,0 +1,65 @@
+"""Count hits with one atomic upsert per key, on a connection of their own, committed at once."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.secrets import keyed_digest
+from app.common.models import utcnow
+from app.config import Settings, parse_rate
+from app.errors import TooManyRequests
+from app.ratelimit.models import RateLimitCounter
+
+_TABLE = RateLimitCounter.__table__
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` hits per `window` seconds for one key."""
+
+    key: str
+    limit: int
+    window: int
+
+
+def limit_for(settings: Settings, setting: str, bucket: str, identifier: str) -> Limit:
+    """The Limit named by a Settings field (e.g. 'rate_otp_per_phone') for one identifier."""
+    limit, window = parse_rate(getattr(settings, setting))
+    # Keyed digest: the table never holds phones, account names or addresses in clear.
+    digest = keyed_digest(settings.secret_key, "ratelimit", identifier)[:40]
+    return Limit(key=f"{bucket}:{digest}", limit=limit, window=window)
+
+
+async def _count(session: AsyncSession, limit: Limit, now: datetime) -> tuple[int, datetime]:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(_TABLE).values(key=limit.key, window_start=now, count=1)
+    ended = _TABLE.c.window_start <= now - timedelta(seconds=limit.window)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={"count": case((ended, 1), else_=_TABLE.c.count + 1),
+              "window_start": case((ended, stmt.excluded.window_start), else_=_TABLE.c.window_start)},
+    ).returning(_TABLE.c.count, _TABLE.c.window_start)
+    row = (await session.execute(stmt)).one()
+    return row[0], row[1]
+
+
+async def hit(sessionmaker: async_sessionmaker[AsyncSession], *limits: Limit, now: datetime | None = None) -> None:
+    """Count one hit against every limit; raise TooManyRequests when any is exceeded."""
+    now = now or utcnow()
+    retry_after = 0
+    # Own session, committed before the caller's request writes anything: refused and failed
+    # requests still count, and SQLite's single writer is never waited on while held.
+    async with sessionmaker() as session:
+        for limit in limits:
+            count, window_start = await _count(session, limit, now)
+            if count > limit.limit:
+                ends = window_start + timedelta(seconds=limit.window)
+                retry_after = max(retry_after, math.ceil((ends - now).total_seconds()))
+        await session.commit()
+    if retry_after:
+        raise TooManyRequests("Too many attempts; try again later.", retry_after=retry_after)

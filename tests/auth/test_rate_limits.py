@@ -1,0 +1,84 @@
+"""Rate limits: counted in the database, per account, phone and client address, shared by all workers."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.auth.models import Role
+from app.common.models import utcnow
+from app.ratelimit.models import RateLimitCounter
+from tests.auth.helpers import assert_problem, login, password_hash
+from tests.factories import add_user
+
+OTP = "/api/v1/auth/otp/request"
+
+
+def _assert_limited(r, window: int) -> None:
+    body = assert_problem(r, 429, "rate_limited")
+    retry_after = int(r.headers["retry-after"])
+    assert 1 <= retry_after <= window
+    assert body["retry_after"] == retry_after
+
+
+async def test_login_is_limited_per_account_even_with_the_right_password(build):
+    app, client = await build(rate_login_per_account="2/900")
+    async with app.state.sessionmaker() as s:
+        await add_user(s, Role.admin, username="target", password_hash=password_hash())
+    for _ in range(2):
+        assert_problem(await login(client, "target", "guess-guess-guess"), 401, "bad_credentials")
+    _assert_limited(await login(client, "target"), 900)
+    # The account's budget is spent for everyone; other accounts are untouched.
+    _assert_limited(await login(client, "TARGET "), 900)
+    assert_problem(await login(client, "someone.else", "whatever"), 401, "bad_credentials")
+
+
+async def test_login_is_limited_per_client_address(build):
+    _, client = await build(rate_login_per_ip="3/900")
+    for i in range(3):
+        assert_problem(await login(client, f"user{i}", "whatever"), 401)
+    _assert_limited(await login(client, "user-new", "whatever"), 900)
+
+
+async def test_two_app_instances_share_the_counters(build):
+    _, first = await build(rate_login_per_account="2/900")
+    _, second = await build(rate_login_per_account="2/900")
+    assert_problem(await login(first, "ghost", "whatever"), 401)
+    assert_problem(await login(second, "ghost", "whatever"), 401)
+    _assert_limited(await login(first, "ghost", "whatever"), 900)
+    _assert_limited(await login(second, "ghost", "whatever"), 900)
+
+
+async def test_counters_reset_when_the_window_ends(build):
+    app, client = await build(rate_otp_per_phone="1/3600")
+    assert (await client.post(OTP, json={"phone": "13800138000"})).status_code == 202
+    _assert_limited(await client.post(OTP, json={"phone": "13800138000"}), 3600)
+    async with app.state.sessionmaker() as s:
+        rows = (await s.scalars(select(RateLimitCounter))).all()
+        assert rows and all("1380013" not in row.key for row in rows)  # no phone numbers at rest
+        await s.execute(update(RateLimitCounter).values(window_start=utcnow() - timedelta(seconds=3601)))
+        await s.commit()
+    assert (await client.post(OTP, json={"phone": "13800138000"})).status_code == 202
+
+
+async def test_forwarded_for_is_ignored_from_an_untrusted_peer(build):
+    _, client = await build(rate_otp_per_ip="2/3600")
+    for i, spoof in enumerate(["198.51.100.1", "198.51.100.2"]):
+        r = await client.post(OTP, json={"phone": f"1390000000{i}"}, headers={"X-Forwarded-For": spoof})
+        assert r.status_code == 202
+    _assert_limited(await client.post(OTP, json={"phone": "13900000009"},
+                                      headers={"X-Forwarded-For": "198.51.100.3"}), 3600)
+
+
+async def test_forwarded_for_is_honoured_from_a_trusted_proxy(build):
+    _, client = await build(peer="10.0.0.5", trusted_proxies=["10.0.0.0/8"], rate_otp_per_ip="2/3600")
+
+    async def ask(phone: str, forwarded: str):
+        return await client.post(OTP, json={"phone": phone}, headers={"X-Forwarded-For": forwarded})
+
+    assert (await ask("13900000001", "198.51.100.1")).status_code == 202
+    assert (await ask("13900000002", "198.51.100.1")).status_code == 202
+    _assert_limited(await ask("13900000003", "198.51.100.1"), 3600)
+    # A client cannot escape by writing its own X-Forwarded-For: the proxy appends the real address.
+    _assert_limited(await ask("13900000004", "203.0.113.77, 198.51.100.1"), 3600)
+    # Another client behind the same proxy (through a second proxy of ours) has its own budget.
+    assert (await ask("13900000005", "198.51.100.2, 10.0.0.9")).status_code == 202
