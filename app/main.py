@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
+from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
 from app.openapi_meta import DESCRIPTION, TAGS
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     install_error_handlers(app)
+    install_idempotency(app)
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, settings=settings)

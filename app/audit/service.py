@@ -3,9 +3,10 @@
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -65,11 +66,15 @@ async def record(
 
 async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break | None]:
     """Walk the whole chain in seq order; return how many events verified and the first break."""
+    # Read the head first and walk only up to it: events committed during the walk are not yet part
+    # of the chain this call checks (each statement may see a newer snapshot), so they are no break.
+    head_seq = await session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1))
     prev_hash, prev_seq, checked = GENESIS_HASH, 0, 0
     while True:
-        rows = (await session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > prev_seq).order_by(AuditEvent.seq).limit(batch)
-        )).all()
+        stmt = select(AuditEvent).where(AuditEvent.seq > prev_seq).order_by(AuditEvent.seq).limit(batch)
+        if head_seq is not None:
+            stmt = stmt.where(AuditEvent.seq <= head_seq)
+        rows = (await session.scalars(stmt)).all()
         if not rows:
             break
         broken = first_break(rows, prev_hash, prev_seq)
@@ -77,7 +82,27 @@ async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break |
             return checked + sum(1 for r in rows if r.seq < broken.seq), broken
         checked += len(rows)
         prev_hash, prev_seq = rows[-1].hash, rows[-1].seq
-    head = await session.get(AuditChainHead, 1)
-    if head is not None and head.seq != prev_seq:
-        return checked, Break(prev_seq + 1, "", f"chain head says {head.seq} events, found {prev_seq}")
+    if head_seq is not None and head_seq != prev_seq:
+        return checked, Break(prev_seq + 1, "", f"chain head says {head_seq} events, found {prev_seq}")
     return checked, None
+
+
+def events_query(
+    *, entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None,
+    action: str | None = None, occurred_from: datetime | None = None, occurred_to: datetime | None = None,
+    region_id: uuid.UUID | None = None,
+) -> Select:
+    """Events matching every given filter, newest first (the caller narrows it to a region and pages it)."""
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    for column, value in ((AuditEvent.entity_type, entity_type), (AuditEvent.entity_id, entity_id),
+                          (AuditEvent.actor_id, actor_id), (AuditEvent.action, action)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if occurred_from is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < occurred_to)
+    if region_id is not None:
+        # A region path lists every ancestor, so "within region X" is "X's id is on the path".
+        stmt = stmt.where(AuditEvent.region_path.contains(f"/{region_id.hex}/", autoescape=True))
+    return stmt

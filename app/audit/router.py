@@ -1,0 +1,62 @@
+"""HTTP for the audit trail (台账): filtered reading within the caller's region, and chain verification."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+from sqlalchemy import Select
+
+from app.audit import service
+from app.audit.models import AuditEvent
+from app.audit.schemas import AuditEventRead, ChainBreak, ChainVerification
+from app.auth.deps import require_roles
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
+from app.common.pagination import page_params, paginate
+from app.common.schemas import Page, PageParams
+from app.db import SessionDep
+from app.errors import Unprocessable, problems
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+# Supervisors (居务监督委员会) audit; district admins read their district's trail; admins pass always.
+Reader = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.district_admin))]
+Verifier = Annotated[Principal, Depends(require_roles(Role.supervisor))]
+
+
+def event_filters(
+    entity_type: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+    occurred_from: Annotated[AwareDatetime | None, Query(
+        alias="from", description="events at or after this instant (ISO 8601 with offset)")] = None,
+    occurred_to: Annotated[AwareDatetime | None, Query(
+        alias="to", description="events before this instant (ISO 8601 with offset)")] = None,
+    region_id: Annotated[uuid.UUID | None, Query(description="events in this region or below it")] = None,
+) -> Select:
+    """The filters of the event list as a select."""
+    if occurred_from and occurred_to and occurred_from > occurred_to:
+        raise Unprocessable("`from` must not be later than `to`.", code="invalid_date_range")
+    return service.events_query(entity_type=entity_type, entity_id=entity_id, actor_id=actor_id, action=action,
+                                occurred_from=occurred_from, occurred_to=occurred_to, region_id=region_id)
+
+
+@router.get("/events", response_model=Page[AuditEventRead], summary="Read and filter the audit trail",
+            responses=problems(401, 403, 422))
+async def list_events(session: SessionDep, principal: Reader, query: Annotated[Select, Depends(event_filters)],
+                      params: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """Events newest first; outside admin, only those whose region lies within the caller's region."""
+    return await paginate(session, restrict_to_region(query, principal, AuditEvent.region_path), params)
+
+
+@router.get("/verify", response_model=ChainVerification, summary="Verify the whole hash chain",
+            responses=problems(401, 403))
+async def verify_chain(session: SessionDep, principal: Verifier) -> ChainVerification:
+    """Walk every event in order; name the first whose link or content does not verify."""
+    checked, broken = await service.verify(session)
+    first = None if broken is None else ChainBreak(seq=broken.seq, event_id=broken.event_id or None,
+                                                   reason=broken.reason)
+    return ChainVerification(ok=broken is None, checked=checked, first_break=first)

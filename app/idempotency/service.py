@@ -1,0 +1,135 @@
+"""Claim a key on its own short transaction, store the response in the request's, release on failure."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.common.models import utcnow
+from app.config import Settings
+from app.errors import Conflict, Unprocessable
+from app.idempotency import rules
+from app.idempotency.models import IdempotencyRecord, IdempotencyStatus
+from app.idempotency.rules import Decision
+
+log = logging.getLogger("weishi.idempotency")
+_CLAIM_ATTEMPTS = 3
+_NO_SYNC = {"synchronize_session": False}
+_STATE = (IdempotencyRecord.id, IdempotencyRecord.status, IdempotencyRecord.request_fingerprint,
+          IdempotencyRecord.locked_until, IdempotencyRecord.expires_at, IdempotencyRecord.response_status,
+          IdempotencyRecord.response_body)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key this request holds: the record and the lease it set (its proof of ownership)."""
+
+    record_id: uuid.UUID
+    locked_until: datetime
+
+
+class IdempotentReplay(Exception):
+    """The key already holds a response: rendered as exactly that response instead of running the endpoint."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"replay of a stored {status} response")
+        self.status = status
+        self.body = body
+
+
+async def claim(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, principal_key: str,
+                key: str, method: str, target: str, request_fingerprint: str) -> Claim:
+    """Claim key for this request (committed at once), or raise replay / 422 reused / 409 in flight."""
+    for _ in range(_CLAIM_ATTEMPTS):
+        async with sessionmaker() as session:
+            taken = await _attempt(session, settings, principal_key, key, method, target, request_fingerprint)
+        if taken is not None:
+            return taken
+    # Lost every race for the key: others are claiming it right now.
+    raise Conflict("Another request with this Idempotency-Key is being processed.", code="idempotency_in_flight",
+                   headers={"Retry-After": "1"}, extra={"retry_after": 1})
+
+
+async def _attempt(session: AsyncSession, settings: Settings, principal_key: str, key: str, method: str,
+                   target: str, request_fingerprint: str) -> Claim | None:
+    now = utcnow()
+    lease = now + timedelta(seconds=settings.idempotency_lease_seconds)
+    fresh = {"method": method, "path": target, "request_fingerprint": request_fingerprint,
+             "status": IdempotencyStatus.in_flight, "response_status": None, "response_body": None,
+             "locked_until": lease, "created_at": now,
+             "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds)}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The insert comes first so that on SQLite this transaction holds the write lock for the whole check.
+    new_id = await session.scalar(
+        insert(IdempotencyRecord).values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)
+        .on_conflict_do_nothing(index_elements=["principal_key", "key"]).returning(IdempotencyRecord.id)
+    )
+    if new_id is not None:
+        await session.commit()
+        return Claim(new_id, lease)
+    # Plain columns, not an ORM object: they stay readable after the rollback below.
+    record = (await session.execute(select(*_STATE).where(
+        IdempotencyRecord.principal_key == principal_key, IdempotencyRecord.key == key))).first()
+    if record is None:  # released between our insert and select: try again
+        await session.rollback()
+        return None
+    decision = rules.decide(record, request_fingerprint, now)
+    if decision == Decision.take_over:
+        # Compare-and-set on the lease we saw: of several requests taking over, exactly one matches.
+        result = await session.execute(
+            update(IdempotencyRecord).where(IdempotencyRecord.id == record.id,
+                                            IdempotencyRecord.status == record.status,
+                                            IdempotencyRecord.locked_until == record.locked_until)
+            .values(**fresh).execution_options(**_NO_SYNC))
+        if result.rowcount != 1:
+            await session.rollback()
+            return None
+        await session.commit()
+        return Claim(record.id, lease)
+    await session.rollback()
+    if decision == Decision.replay:
+        raise IdempotentReplay(record.response_status or 200, record.response_body or "")
+    if decision == Decision.reused:
+        raise Unprocessable("This Idempotency-Key was already used for a different request.",
+                            code="idempotency_key_reused")
+    wait = rules.retry_after(record.locked_until, now)
+    raise Conflict("A request with this Idempotency-Key is still being processed; retry later.",
+                   code="idempotency_in_flight", headers={"Retry-After": str(wait)}, extra={"retry_after": wait})
+
+
+async def complete(session: AsyncSession, held: Claim, status: int, body: str) -> bool:
+    """Store the response in the request's own transaction; False when the claim was lost to a takeover."""
+    result = await session.execute(
+        update(IdempotencyRecord).where(IdempotencyRecord.id == held.record_id,
+                                        IdempotencyRecord.status == IdempotencyStatus.in_flight,
+                                        IdempotencyRecord.locked_until == held.locked_until)
+        .values(status=IdempotencyStatus.completed, response_status=status, response_body=body)
+        .execution_options(**_NO_SYNC))
+    return result.rowcount == 1
+
+
+async def release(sessionmaker: async_sessionmaker[AsyncSession], held: Claim) -> None:
+    """Give the key back after a failed request so a corrected retry can run (only if still ours)."""
+    try:
+        async with sessionmaker() as session:
+            await session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.id == held.record_id,
+                                                IdempotencyRecord.status == IdempotencyStatus.in_flight,
+                                                IdempotencyRecord.locked_until == held.locked_until)
+                .execution_options(**_NO_SYNC))
+            await session.commit()
+    except Exception:
+        # Never mask the request's own error; the lease frees the key when it ends.
+        log.warning("could not release idempotency claim %s", held.record_id, exc_info=True)
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Delete records past their expiry (periodic cleanup, caller commits); returns how many."""
+    result = await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()).execution_options(**_NO_SYNC))
+    return result.rowcount or 0
