@@ -1,0 +1,91 @@
+"""A pilot's account: opened on designation with its district subsidy source; closed out at year end.
+
+Called by the programmes service, so it reads programme and pilot rows but never imports that service.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor
+from app.funds import ledger, rules
+from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance
+from app.programmes.models import Pilot, Programme, ProgrammeStatus
+
+
+async def open_pilot_account(session: AsyncSession, actor: Actor, pilot: Pilot, programme: Programme,
+                             subsidy_fen: int) -> FundSource:
+    """The pilot's zero balance row and its district subsidy source (planned at the programme's amount)."""
+    await ledger.open_pilot_balance(session, pilot.id)
+    source = FundSource(pilot_id=pilot.id, kind=FundSourceKind.district_subsidy, payer="区财政",
+                        document_ref=f"{programme.year}年度计划 {programme.name}"[:100],
+                        # Dated inside the programme period even when pilots are designated before it starts.
+                        dated=min(max(pilot.designated_at.date(), programme.starts_on), programme.ends_on),
+                        planned_fen=subsidy_fen, created_by=actor.id)
+    session.add(source)
+    await session.flush()
+    return source
+
+
+async def _next_year_pilots(session: AsyncSession, programme: Programme) -> dict[uuid.UUID, tuple[Pilot, Programme]]:
+    """Next year's pilots of the same district by community, while that programme is not closed."""
+    rows = (await session.execute(
+        select(Pilot, Programme).join(Programme, Programme.id == Pilot.programme_id)
+        .where(Programme.district_id == programme.district_id, Programme.year == programme.year + 1,
+               Programme.status != ProgrammeStatus.closed)
+    )).all()
+    return {pilot.community_id: (pilot, nxt) for pilot, nxt in rows}
+
+
+async def year_end(session: AsyncSession, actor: Actor, programme: Programme, policy: str) -> list[dict[str, Any]]:
+    """Carry each pilot's uncommitted money to next year's pilot or sweep it back, by ledger entries.
+
+    The entries are dated on the programme's last day; the caller writes the one audit event.
+    """
+    balances = (await session.execute(
+        select(Pilot, PilotBalance).join(PilotBalance, PilotBalance.pilot_id == Pilot.id)
+        .where(Pilot.programme_id == programme.id).order_by(Pilot.id)
+        # Lock the rows so the amount swept is the amount still uncommitted when the entry lands.
+        .with_for_update(of=PilotBalance).execution_options(populate_existing=True)
+    )).all()
+    targets = await _next_year_pilots(session, programme) if policy == "carry_over" else {}
+    lines: list[dict[str, Any]] = []
+    for pilot, balance in balances:
+        available = rules.available_fen(balance.funds_in_fen, balance.committed_fen, balance.returned_fen,
+                                        balance.transferred_out_fen)
+        target = targets.get(pilot.community_id)
+        step = rules.year_end_step(available, policy, target is not None)
+        if step.action == "none":
+            continue
+        kind = LedgerKind.carry_over if step.action == "carry_over" else LedgerKind.sweep
+        await ledger.move_pilot(session, pilot.id, rules.pilot_delta(kind, step.amount_fen))
+        out = LedgerEntry(pilot_id=pilot.id, kind=kind, amount_fen=step.amount_fen, entry_date=programme.ends_on,
+                          counterpart_pilot_id=target[0].id if target and kind == LedgerKind.carry_over else None,
+                          note=f"{programme.year} 年终{'结转' if kind == LedgerKind.carry_over else '收回区级'}",
+                          recorded_by=actor.id)
+        session.add(out)
+        line = {"pilot_id": str(pilot.id), "community_id": str(pilot.community_id), "action": step.action,
+                "amount_fen": step.amount_fen, "target_pilot_id": None}
+        if kind == LedgerKind.carry_over:
+            next_pilot, next_programme = target
+            await _carry_in(session, actor, out, next_pilot, next_programme, programme.year)
+            line["target_pilot_id"] = str(next_pilot.id)
+        lines.append(line)
+    await session.flush()
+    return lines
+
+
+async def _carry_in(session: AsyncSession, actor: Actor, out: LedgerEntry, pilot: Pilot, programme: Programme,
+                    from_year: int) -> None:
+    source = FundSource(pilot_id=pilot.id, kind=FundSourceKind.carry_over, payer=f"{from_year}年度试点结转",
+                        document_ref=f"ledger {out.id}", dated=programme.starts_on, planned_fen=out.amount_fen,
+                        created_by=actor.id)
+    session.add(source)
+    await session.flush()
+    await ledger.move_pilot(session, pilot.id, rules.pilot_delta(LedgerKind.funds_in, out.amount_fen))
+    session.add(LedgerEntry(pilot_id=pilot.id, kind=LedgerKind.funds_in, amount_fen=out.amount_fen,
+                            entry_date=programme.starts_on, fund_source_id=source.id,
+                            counterpart_pilot_id=out.pilot_id, note=f"{from_year} 年终结转转入",
+                            recorded_by=actor.id))

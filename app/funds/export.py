@@ -1,0 +1,65 @@
+"""Reports as CSV and XLSX for spreadsheets: Chinese headers, yuan with two decimals, a totals row."""
+
+import io
+from decimal import Decimal
+
+import pandas as pd
+from openpyxl.styles import Font
+
+from app.funds.reports import GroupBy, Report, Row
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+GROUP_HEADERS = {GroupBy.district: "区", GroupBy.street: "街道", GroupBy.community: "社区", GroupBy.pilot: "试点",
+                 GroupBy.fund_source: "资金来源", GroupBy.category: "项目类别", GroupBy.year: "年度"}
+AMOUNT_HEADERS = {"funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）", "disbursed_fen": "已拨付（元）",
+                  "returned_fen": "已退回（元）", "transferred_out_fen": "年终结转/收回（元）",
+                  "remaining_fen": "可用余额（元）"}
+_CENT = Decimal("0.01")
+
+
+def yuan(fen: int | None) -> Decimal | None:
+    """Fen as exact yuan with two decimals (Decimal, never float)."""
+    return None if fen is None else (Decimal(fen) / 100).quantize(_CENT)
+
+
+def _record(report: Report, row: Row) -> dict:
+    figures = {**row.figures, "remaining_fen": row.remaining_fen}
+    return {GROUP_HEADERS[report.group_by]: row.label, **{h: yuan(figures[k]) for k, h in AMOUNT_HEADERS.items()}}
+
+
+def to_frame(report: Report) -> pd.DataFrame:
+    """The report as a table: one line per group, then the totals row (合计)."""
+    records = [_record(report, row) for row in report.rows] + [_record(report, report.totals)]
+    return pd.DataFrame.from_records(records, columns=[GROUP_HEADERS[report.group_by], *AMOUNT_HEADERS.values()])
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a byte-order mark so spreadsheet programs read the Chinese headers right."""
+    frame = to_frame(report)
+    for column in AMOUNT_HEADERS.values():
+        frame[column] = frame[column].map(lambda v: "" if v is None else f"{v:.2f}")
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_xlsx(report: Report) -> bytes:
+    """One sheet of figures (amounts as numbers formatted 0.00) and one sheet saying what it covers."""
+    buffer = io.BytesIO()
+    frame = to_frame(report)
+    about = pd.DataFrame({"项目": ["截至日期", "分组", "年度"],
+                          "内容": [report.as_of.isoformat(), GROUP_HEADERS[report.group_by],
+                                 str(report.year) if report.year else "全部"]})
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="财务报表", index=False)
+        about.to_excel(writer, sheet_name="说明", index=False)
+        sheet = writer.sheets["财务报表"]
+        for row in sheet.iter_rows(min_row=2, min_col=2):
+            for cell in row:
+                cell.number_format = "#,##0.00"
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 24
+        for letter in "BCDEFG":
+            sheet.column_dimensions[letter].width = 18
+    return buffer.getvalue()

@@ -1,0 +1,113 @@
+"""Balance rows moved by one guarded UPDATE each: the database, not a prior read, decides.
+
+"Read the sum, then insert" lets concurrent writers all see the same headroom. Here each write is a
+single UPDATE whose WHERE re-checks the invariants on the new values; PostgreSQL re-evaluates it on the
+latest row version after waiting for the row lock, so exactly the affordable writes succeed. Rows are
+always locked pilot first, then project, so two writers never wait on each other in opposite order.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.common.models import utcnow
+from app.errors import Conflict
+from app.funds import rules
+from app.funds.models import PilotBalance, ProjectBalance
+from app.funds.rules import Delta
+
+_REFUSALS = {
+    "insufficient_funds": "The pilot does not have enough uncommitted funds for this.",
+    "over_commitment": "This would pay out or give back more than the project's commitment.",
+    "negative_balance": "This would take a balance below zero.",
+}
+
+
+# CHECK constraint names (models.py) and the refusal each stands for.
+_CHECK_CODES = (("commitments_within_funds", "insufficient_funds"), ("non_negative", "negative_balance"))
+
+
+def refusal(code: str, detail: str | None = None, **extra: Any) -> Conflict:
+    """The 409 problem for a refused movement of money."""
+    return Conflict(detail or _REFUSALS.get(code, "Refused by the ledger."), code=code, extra=extra)
+
+
+def _guarded_update(table, key_clause, columns, invariants, delta: Delta, extra_guard=None):
+    new = {c: table.c[c] + getattr(delta, c) if getattr(delta, c) else table.c[c] for c in columns}
+    guards = [holds(new) for _, holds in invariants]
+    if extra_guard is not None:
+        guards.append(extra_guard(new))
+    values = {c: table.c[c] + v for c, v in delta.items()}
+    return (update(table).where(key_clause, and_(*guards)).values(**values, updated_at=utcnow())
+            .returning(*table.c))
+
+
+async def _run(session: AsyncSession, stmt) -> dict[str, Any] | None:
+    try:
+        row = (await session.execute(stmt)).mappings().first()
+    except IntegrityError as exc:
+        # The CHECK constraints caught what the guard did not: still a refusal, never a 500.
+        message = str(exc.orig)
+        code = next((c for name, c in _CHECK_CODES if name in message), "over_commitment")
+        raise refusal(code, "The database refused the balance change.") from exc
+    return dict(row) if row else None
+
+
+async def move_pilot(session: AsyncSession, pilot_id: uuid.UUID, delta: Delta) -> dict[str, Any]:
+    """Apply delta to the pilot's balance in one guarded UPDATE; 409 naming the broken rule if refused."""
+    table = PilotBalance.__table__
+    row = await _run(session, _guarded_update(table, table.c.pilot_id == pilot_id, rules.PILOT_COLUMNS,
+                                              rules.PILOT_INVARIANTS, delta))
+    if row is not None:
+        return row
+    current = (await session.execute(select(table).where(table.c.pilot_id == pilot_id))).mappings().one()
+    values = {c: current[c] for c in rules.PILOT_COLUMNS}
+    code = rules.violation(rules.PILOT_INVARIANTS, values, delta) or "insufficient_funds"
+    available = rules.available_fen(values["funds_in_fen"], values["committed_fen"], values["returned_fen"],
+                                    values["transferred_out_fen"])
+    raise refusal(code, available_fen=available)
+
+
+async def move_project(session: AsyncSession, project_id: uuid.UUID, delta: Delta,
+                       cap_fen: int | None = None) -> dict[str, Any]:
+    """Apply delta to the project's balance in one guarded UPDATE (cap included); 409 if refused."""
+    table = ProjectBalance.__table__
+
+    def cap_guard(new):
+        return new["committed_fen"] - new["returned_fen"] <= cap_fen
+
+    row = await _run(session, _guarded_update(table, table.c.project_id == project_id, rules.PROJECT_COLUMNS,
+                                              rules.PROJECT_INVARIANTS, delta,
+                                              cap_guard if cap_fen is not None else None))
+    if row is not None:
+        return row
+    current = (await session.execute(select(table).where(table.c.project_id == project_id))).mappings().one()
+    values = {c: current[c] for c in rules.PROJECT_COLUMNS}
+    unspent = rules.unspent_fen(values["committed_fen"], values["returned_fen"], values["disbursed_fen"])
+    if cap_fen is not None and rules.over_cap(values["committed_fen"], values["returned_fen"], delta, cap_fen):
+        raise refusal("over_project_cap", f"This would take the project's commitment above its cap of {cap_fen} fen.",
+                      cap_fen=cap_fen, committed_fen=values["committed_fen"] - values["returned_fen"])
+    code = rules.violation(rules.PROJECT_INVARIANTS, values, delta) or "over_commitment"
+    raise refusal(code, unspent_fen=unspent)
+
+
+async def ensure_project(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Create the project's balance row unless it exists (concurrent first commitments both pass)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = insert(ProjectBalance.__table__).values(
+        **values, committed_fen=0, returned_fen=0, disbursed_fen=0, created_at=now, updated_at=now,
+    ).on_conflict_do_nothing(index_elements=["project_id"])
+    await session.execute(stmt)
+
+
+async def open_pilot_balance(session: AsyncSession, pilot_id: uuid.UUID) -> None:
+    """The zeroed balance row of a newly designated pilot."""
+    session.add(PilotBalance(pilot_id=pilot_id))
+    await session.flush()

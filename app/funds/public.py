@@ -1,0 +1,89 @@
+"""The public finance summary of a community (居务公开): sources, commitments and payments, nothing personal.
+
+Institutions are named; donors and residents who contributed are not. No notes, document numbers of
+private payers, staff names or ids are shown.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.funds import rules
+from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
+from app.programmes.enums import CATEGORY_LABELS
+from app.programmes.models import Pilot, Programme
+from app.regions.models import Region, RegionLevel
+
+
+async def _community(session: AsyncSession, community_id: uuid.UUID) -> Region:
+    region = await session.get(Region, community_id)
+    if region is None or region.level != RegionLevel.community:
+        raise NotFound("No community with that id.", code="community_not_found")
+    return region
+
+
+async def _received_by_source(session: AsyncSession, pilot_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    le = LedgerEntry.__table__.c
+    signed = case((le.kind == LedgerKind.reversal.value, -le.amount_fen), else_=le.amount_fen)
+    rows = await session.execute(
+        select(le.fund_source_id, func.sum(signed)).where(le.pilot_id.in_(pilot_ids), le.fund_source_id.is_not(None),
+                                                          func.coalesce(le.reverses_kind, le.kind) == "funds_in")
+        .group_by(le.fund_source_id))
+    return {k: int(v) for k, v in rows.all()}
+
+
+async def _payments(session: AsyncSession, pilot_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    le = LedgerEntry.__table__
+    reversed_ids = select(le.c.reverses_id).where(le.c.reverses_id.is_not(None))
+    rows = await session.execute(
+        select(le.c.project_id, le.c.entry_date, le.c.amount_fen)
+        .where(le.c.pilot_id.in_(pilot_ids), le.c.kind == LedgerKind.disbursement.value, le.c.id.not_in(reversed_ids))
+        .order_by(le.c.entry_date, le.c.recorded_at))
+    out: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for project_id, day, amount in rows.all():
+        out.setdefault(project_id, []).append({"date": day, "amount_fen": amount})
+    return out
+
+
+def _source(source: FundSource, received: int) -> dict[str, Any]:
+    public = source.kind in rules.PUBLIC_PAYER_KINDS
+    return {"kind": source.kind, "kind_label": rules.SOURCE_LABELS[source.kind],
+            "payer": source.payer if public else None, "document_ref": source.document_ref if public else None,
+            "dated": source.dated, "received_fen": received}
+
+
+async def community_summary(session: AsyncSession, community_id: uuid.UUID) -> dict[str, Any]:
+    """Every pilot year of the community: where money came from, what it was committed to, what was paid."""
+    community = await _community(session, community_id)
+    pilots = (await session.execute(
+        select(Pilot, Programme.name, PilotBalance).join(Programme, Programme.id == Pilot.programme_id)
+        .join(PilotBalance, PilotBalance.pilot_id == Pilot.id)
+        .where(Pilot.community_id == community_id).order_by(Pilot.year.desc())
+    )).all()
+    ids = [p.id for p, _, _ in pilots]
+    sources = (await session.scalars(select(FundSource).where(FundSource.pilot_id.in_(ids))
+                                     .order_by(FundSource.dated, FundSource.created_at))).all() if ids else []
+    projects = (await session.scalars(select(ProjectBalance).where(ProjectBalance.pilot_id.in_(ids))
+                                      .order_by(ProjectBalance.created_at))).all() if ids else []
+    received = await _received_by_source(session, ids) if ids else {}
+    payments = await _payments(session, ids) if ids else {}
+    years = []
+    for pilot, programme_name, bal in pilots:
+        years.append({
+            "year": pilot.year, "programme_name": programme_name,
+            "funds_in_fen": bal.funds_in_fen, "committed_fen": bal.committed_fen - bal.returned_fen,
+            "disbursed_fen": bal.disbursed_fen, "transferred_out_fen": bal.transferred_out_fen,
+            "available_fen": rules.available_fen(bal.funds_in_fen, bal.committed_fen, bal.returned_fen,
+                                                 bal.transferred_out_fen),
+            "sources": [_source(s, received.get(s.id, 0)) for s in sources if s.pilot_id == pilot.id],
+            "projects": [{"project_id": p.project_id, "title": p.title, "category": p.category,
+                          "category_label": CATEGORY_LABELS[p.category],
+                          "committed_fen": p.committed_fen - p.returned_fen,
+                          "returned_fen": p.returned_fen, "disbursed_fen": p.disbursed_fen,
+                          "payments": payments.get(p.project_id, [])}
+                         for p in projects if p.pilot_id == pilot.id],
+        })
+    return {"community_id": community.id, "community_name": community.name, "years": years}

@@ -1,0 +1,73 @@
+"""HTTP for finance reports (staff, by region) and the public finance summary of a community (no login)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.auth.deps import require_roles
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.db import SessionDep
+from app.errors import NotFound, problems
+from app.funds import export, policy, public, reports
+from app.funds.report_schemas import FinanceReport, PublicFinanceSummary, ReportRow
+from app.regions.service import get_region
+
+router = APIRouter()
+
+Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                     export.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                         "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
+
+
+def _row(row: reports.Row) -> ReportRow:
+    return ReportRow(key=row.key, label=row.label, **row.figures, remaining_fen=row.remaining_fen)
+
+
+async def _scope(session: SessionDep, principal: Principal, region_id: uuid.UUID | None) -> str | None:
+    """The path prefix the report covers: the named region if the caller sees it, else the caller's own."""
+    if region_id is None:
+        return None if principal.role == Role.admin else principal.region_path or "\0"
+    try:
+        region = await get_region(session, region_id)
+    except NotFound:
+        region = None
+    if region is None or not principal.sees_region(region.path):
+        raise NotFound("No region with that id.", code="region_not_found")
+    return region.path
+
+
+@router.get("/funds/reports", response_model=FinanceReport, summary="Finance report as of a date",
+            responses={**_FILE_RESPONSES, **problems(401, 403, 404, 422)})
+async def finance_report(
+    session: SessionDep, principal: Reporter,
+    group_by: reports.GroupBy = reports.GroupBy.street,
+    region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    as_of: Annotated[date | None, Query(description="entries dated up to this day; default today (Asia/Shanghai)")]
+    = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+):
+    """Funds in, committed, disbursed, returned, transferred out and remaining; a street's user sees their street."""
+    scope = await _scope(session, principal, region_id)
+    as_of = as_of or datetime.now(SHANGHAI).date()
+    report = await reports.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
+    if format == "json":
+        return FinanceReport(group_by=group_by, as_of=as_of, region_id=region_id, year=year,
+                             rows=[_row(r) for r in report.rows], totals=_row(report.totals))
+    name = f"finance-{group_by.value}-{as_of.isoformat()}.{format}"
+    body, media = ((export.to_csv(report), export.CSV_MEDIA_TYPE) if format == "csv"
+                   else (export.to_xlsx(report), export.XLSX_MEDIA_TYPE))
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/public/communities/{community_id}/finances", response_model=PublicFinanceSummary,
+            summary="Public finance summary of a community (居务公开)", responses=problems(404))
+async def public_finances(community_id: uuid.UUID, session: SessionDep) -> dict:
+    """No login: where the money came from, what it was committed to, what was paid. Private payers unnamed."""
+    return await public.community_summary(session, community_id)

@@ -1,0 +1,87 @@
+"""Response bodies of finance reports and the public finance summary."""
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.funds.models import FundSourceKind
+from app.funds.reports import GroupBy
+from app.programmes.enums import ProjectCategory
+
+
+class ReportRow(BaseModel):
+    """Figures of one group in fen; null where the grouping cannot attribute the figure (pooled money)."""
+
+    key: str | None = Field(description="region / pilot id, source kind, category or year; null on the totals row")
+    label: str
+    funds_in_fen: int | None
+    committed_fen: int | None
+    disbursed_fen: int | None
+    returned_fen: int | None
+    transferred_out_fen: int | None = Field(description="year end: swept back or carried over")
+    remaining_fen: int | None = Field(description="uncommitted: funds in − (committed − returned) − transferred out")
+
+
+class FinanceReport(BaseModel):
+    """A finance report as of a date, with its totals row."""
+
+    group_by: GroupBy
+    as_of: date
+    region_id: uuid.UUID | None
+    year: int | None
+    rows: list[ReportRow]
+    totals: ReportRow
+
+
+class PublicSource(BaseModel):
+    """Where money came from; private payers (donors, residents) are not named."""
+
+    kind: FundSourceKind
+    kind_label: str
+    payer: str | None
+    document_ref: str | None
+    dated: date
+    received_fen: int
+
+
+class PublicPayment(BaseModel):
+    """One payment to a project's implementer."""
+
+    date: date
+    amount_fen: int
+
+
+class PublicProject(BaseModel):
+    """What a project was granted and paid."""
+
+    project_id: uuid.UUID
+    title: str
+    category: ProjectCategory
+    category_label: str
+    committed_fen: int = Field(description="net of money given back")
+    returned_fen: int
+    disbursed_fen: int
+    payments: list[PublicPayment]
+
+
+class PublicPilotYear(BaseModel):
+    """One pilot year of the community."""
+
+    year: int
+    programme_name: str
+    funds_in_fen: int
+    committed_fen: int
+    disbursed_fen: int
+    transferred_out_fen: int
+    available_fen: int
+    sources: list[PublicSource]
+    projects: list[PublicProject]
+
+
+class PublicFinanceSummary(BaseModel):
+    """A community's finances as published to residents (居务公开)."""
+
+    community_id: uuid.UUID
+    community_name: str
+    years: list[PublicPilotYear]

@@ -1,0 +1,130 @@
+"""Finance reports from the ledger as of a date: one grouped query, pivoted in Python.
+
+Balances are current; a report "as of" a date must replay the ledger, so it sums entries dated on or
+before that day. Reversals count against the kind they undo.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.funds import rules
+from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
+from app.programmes.enums import CATEGORY_LABELS, ProjectCategory
+from app.programmes.models import Pilot
+from app.regions.models import Region
+
+
+class GroupBy(StrEnum):
+    """What one row of a report stands for."""
+
+    district = "district"
+    street = "street"
+    community = "community"
+    pilot = "pilot"
+    fund_source = "fund_source"
+    category = "category"
+    year = "year"
+
+
+FIGURES = ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "transferred_out_fen")
+_EFFECT = {LedgerKind.funds_in: "funds_in_fen", LedgerKind.commitment: "committed_fen",
+           LedgerKind.disbursement: "disbursed_fen", LedgerKind.return_: "returned_fen",
+           LedgerKind.sweep: "transferred_out_fen", LedgerKind.carry_over: "transferred_out_fen"}
+# Money in a pilot is pooled: funds in have a source but no project, commitments a project but no source.
+_ATTRIBUTABLE = {GroupBy.fund_source: {"funds_in_fen"},
+                 GroupBy.category: {"committed_fen", "disbursed_fen", "returned_fen"}}
+
+
+@dataclass
+class Row:
+    """Figures of one group in fen; None where the grouping cannot attribute that figure."""
+
+    key: str | None
+    label: str
+    figures: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def remaining_fen(self) -> int | None:
+        """Uncommitted money: funds in less open commitments and year-end transfers."""
+        f = self.figures
+        if any(f.get(k) is None for k in FIGURES if k != "disbursed_fen"):
+            return None
+        return rules.available_fen(f["funds_in_fen"], f["committed_fen"], f["returned_fen"], f["transferred_out_fen"])
+
+
+@dataclass
+class Report:
+    """Rows and the totals row of one report."""
+
+    group_by: GroupBy
+    as_of: date
+    year: int | None
+    rows: list[Row]
+    totals: Row
+
+
+def _key_column(group_by: GroupBy):
+    p, fs, pb = Pilot.__table__.c, FundSource.__table__.c, ProjectBalance.__table__.c
+    return {GroupBy.district: p.district_id, GroupBy.street: p.street_id, GroupBy.community: p.community_id,
+            GroupBy.pilot: p.id, GroupBy.year: p.year, GroupBy.fund_source: fs.kind,
+            GroupBy.category: pb.category}[group_by]
+
+
+def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int | None):
+    le, p = LedgerEntry.__table__, Pilot.__table__
+    effect = func.coalesce(le.c.reverses_kind, le.c.kind)
+    signed = case((le.c.kind == LedgerKind.reversal.value, -le.c.amount_fen), else_=le.c.amount_fen)
+    source = le.join(p, p.c.id == le.c.pilot_id)
+    if group_by == GroupBy.fund_source:
+        source = source.outerjoin(FundSource.__table__, FundSource.__table__.c.id == le.c.fund_source_id)
+    if group_by == GroupBy.category:
+        source = source.outerjoin(ProjectBalance.__table__, ProjectBalance.__table__.c.project_id == le.c.project_id)
+    key = _key_column(group_by).label("k")
+    stmt = (select(key, effect.label("e"), func.sum(signed).label("s")).select_from(source)
+            .where(le.c.entry_date <= as_of).group_by(key, effect))
+    if scope_path:
+        stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
+    if year is not None:
+        stmt = stmt.where(p.c.year == year)
+    return stmt
+
+
+async def _labels(session: AsyncSession, group_by: GroupBy, keys: list[Any]) -> dict[Any, str]:
+    if group_by in (GroupBy.district, GroupBy.street, GroupBy.community):
+        rows = await session.execute(select(Region.id, Region.name).where(Region.id.in_(keys)))
+        return dict(rows.all())
+    if group_by == GroupBy.pilot:
+        rows = await session.execute(select(Pilot.id, Region.name, Pilot.year)
+                                     .join(Region, Region.id == Pilot.community_id).where(Pilot.id.in_(keys)))
+        return {k: f"{name} {year}" for k, name, year in rows.all()}
+    if group_by == GroupBy.fund_source:
+        return {k: rules.SOURCE_LABELS[FundSourceKind(k)] for k in keys}
+    if group_by == GroupBy.category:
+        return {k: CATEGORY_LABELS[ProjectCategory(k)] for k in keys}
+    return {k: f"{k}年度" for k in keys}
+
+
+async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path: str | None, as_of: date,
+                         year: int | None = None) -> Report:
+    """Funds in, committed, disbursed, returned, transferred out and remaining, by group, as of a date."""
+    result = (await session.execute(_statement(group_by, scope_path, as_of, year))).all()
+    attributable = _ATTRIBUTABLE.get(group_by, set(FIGURES))
+    totals = Row(None, "合计", dict.fromkeys(FIGURES, 0))
+    by_key: dict[Any, Row] = {}
+    for key, effect, amount in result:
+        column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
+        totals.figures[column] += amount
+        if key is None or column not in attributable:
+            continue
+        row = by_key.setdefault(key, Row(str(key), str(key), {f: (0 if f in attributable else None) for f in FIGURES}))
+        row.figures[column] += amount
+    labels = await _labels(session, group_by, list(by_key)) if by_key else {}
+    for key, row in by_key.items():
+        row.label = labels.get(key, str(key))
+    rows = sorted(by_key.values(), key=lambda r: (r.label, r.key or ""))
+    return Report(group_by, as_of, year, rows, totals)

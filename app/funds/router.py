@@ -1,0 +1,149 @@
+"""HTTP for fund sources and the ledger: parse, authorise, call the service, shape the response."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import select
+
+from app.auth.deps import require_roles
+from app.auth.principal import Principal
+from app.common.pagination import page_params, paginate
+from app.common.schemas import Page, PageParams
+from app.db import SessionDep
+from app.errors import problems
+from app.funds import policy, service, sources
+from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
+from app.funds.report_router import router as report_router
+from app.funds.schemas import (
+    CommitmentCreate,
+    FundsInCreate,
+    FundSourceCreate,
+    FundSourceRead,
+    LedgerEntryRead,
+    MovementCreate,
+    PilotBalanceRead,
+    ProjectBalanceRead,
+    ReversalCreate,
+)
+from app.programmes.service import pilot_context
+
+router = APIRouter(prefix="/api/v1", tags=["funds"])
+
+Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
+Writer = Annotated[Principal, Depends(require_roles(*policy.WRITER_ROLES))]
+WRITE_PROBLEMS = problems(401, 403, 404, 409, 422)
+
+
+@router.post("/pilots/{pilot_id}/fund-sources", status_code=status.HTTP_201_CREATED, response_model=FundSourceRead,
+             summary="Add a fund source to a pilot", responses=WRITE_PROBLEMS)
+async def create_fund_source(pilot_id: uuid.UUID, body: FundSourceCreate, session: SessionDep,
+                             principal: Writer) -> FundSource:
+    """Street matching funds (street admin) or another source (community staff and up) with payer and document."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, body.kind)
+    return await sources.create_source(session, principal.actor, ctx, body.kind, body.payer, body.document_ref,
+                                       body.dated, planned_fen=body.planned_fen, note=body.note)
+
+
+@router.get("/pilots/{pilot_id}/fund-sources", response_model=list[FundSourceRead],
+            summary="List a pilot's fund sources", responses=problems(401, 403, 404))
+async def list_fund_sources(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[FundSource]:
+    """Every source of the pilot, oldest first (a pilot has a handful)."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_read(principal, ctx.pilot.region_path)
+    return list((await session.scalars(sources.list_statement(pilot_id))).all())
+
+
+@router.post("/fund-sources/{source_id}/funds-in", status_code=status.HTTP_201_CREATED,
+             response_model=LedgerEntryRead, summary="Record money received from a source", responses=WRITE_PROBLEMS)
+async def record_funds_in(source_id: uuid.UUID, body: FundsInCreate, session: SessionDep,
+                          principal: Writer) -> LedgerEntry:
+    """District subsidy (district admin), matching funds (street admin), other sources (community staff and up)."""
+    source = await service.get_source(session, source_id)
+    ctx = await pilot_context(session, source.pilot_id)
+    policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, source.kind)
+    return await service.record_funds_in(session, principal.actor, source, body.amount_fen, body.entry_date,
+                                         document_ref=body.document_ref, note=body.note)
+
+
+@router.post("/pilots/{pilot_id}/commitments", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryRead,
+             summary="Commit a project's approved budget", responses=WRITE_PROBLEMS)
+async def commit_project(pilot_id: uuid.UUID, body: CommitmentCreate, session: SessionDep,
+                         principal: Writer) -> LedgerEntry:
+    """409 insufficient_funds when the pilot's uncommitted funds do not cover it; nothing is written then."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_write(principal, LedgerKind.commitment, ctx.pilot.region_path)
+    return await service.commit_project(session, principal.actor, pilot_id, body.project_id, body.project_title,
+                                        body.category, body.amount_fen, project_type=body.project_type,
+                                        entry_date=body.entry_date, document_ref=body.document_ref, note=body.note)
+
+
+async def _project_pilot_path(session: SessionDep, project_id: uuid.UUID) -> str:
+    project = await service.get_project(session, project_id)
+    return (await pilot_context(session, project.pilot_id)).pilot.region_path
+
+
+@router.post("/funds/projects/{project_id}/disbursements", status_code=status.HTTP_201_CREATED,
+             response_model=LedgerEntryRead, summary="Pay a project's implementer", responses=WRITE_PROBLEMS)
+async def disburse(project_id: uuid.UUID, body: MovementCreate, session: SessionDep,
+                   principal: Writer) -> LedgerEntry:
+    """Finance staff pay out; 409 over_commitment beyond what is committed and unpaid."""
+    policy.check_write(principal, LedgerKind.disbursement, await _project_pilot_path(session, project_id))
+    return await service.disburse(session, principal.actor, project_id, body.amount_fen, body.entry_date,
+                                  document_ref=body.document_ref, note=body.note)
+
+
+@router.post("/funds/projects/{project_id}/returns", status_code=status.HTTP_201_CREATED,
+             response_model=LedgerEntryRead, summary="Return a project's unspent money", responses=WRITE_PROBLEMS)
+async def return_unspent(project_id: uuid.UUID, body: MovementCreate, session: SessionDep,
+                         principal: Writer) -> LedgerEntry:
+    """The committed, unpaid rest goes back to the pilot's uncommitted funds."""
+    policy.check_write(principal, LedgerKind.return_, await _project_pilot_path(session, project_id))
+    return await service.return_unspent(session, principal.actor, project_id, body.amount_fen, body.entry_date,
+                                        document_ref=body.document_ref, note=body.note)
+
+
+@router.post("/funds/ledger/{entry_id}/reversal", status_code=status.HTTP_201_CREATED,
+             response_model=LedgerEntryRead, summary="Reverse a ledger entry", responses=WRITE_PROBLEMS)
+async def reverse(entry_id: uuid.UUID, body: ReversalCreate, session: SessionDep, principal: Writer) -> LedgerEntry:
+    """The only way to undo: an opposite entry. 409 when it would break a balance or was reversed already."""
+    entry = await service.get_entry(session, entry_id)
+    ctx = await pilot_context(session, entry.pilot_id)
+    source = await service.get_source(session, entry.fund_source_id) if entry.fund_source_id else None
+    policy.check_reverse(principal, entry.kind, ctx.pilot.region_path, source.kind if source else None)
+    return await service.reverse(session, principal.actor, entry, body.entry_date, body.reason)
+
+
+@router.get("/pilots/{pilot_id}/ledger", response_model=Page[LedgerEntryRead], summary="A pilot's ledger",
+            responses=problems(401, 403, 404))
+async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reader,
+                      page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """Entries in the order they were recorded."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_read(principal, ctx.pilot.region_path)
+    stmt = select(LedgerEntry).where(LedgerEntry.pilot_id == pilot_id).order_by(LedgerEntry.recorded_at,
+                                                                                 LedgerEntry.id)
+    return await paginate(session, stmt, page)
+
+
+@router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceRead, summary="A pilot's balance",
+            responses=problems(401, 403, 404))
+async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalance:
+    """Funds in, committed, returned, disbursed, transferred out and available, in fen."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_read(principal, ctx.pilot.region_path)
+    return await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+
+
+@router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",
+            responses=problems(401, 403, 404))
+async def project_balance(project_id: uuid.UUID, session: SessionDep, principal: Reader) -> ProjectBalance:
+    """Committed, returned, disbursed and unspent, in fen."""
+    project = await service.get_project(session, project_id)
+    ctx = await pilot_context(session, project.pilot_id)
+    policy.check_read(principal, ctx.pilot.region_path, "project")
+    return project
+
+
+router.include_router(report_router)

@@ -1,0 +1,173 @@
+"""Pure money rules: what each entry does to the balances, which dates and states allow it."""
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from app.funds.models import FundSourceKind, LedgerKind
+from app.programmes.models import ProgrammeStatus
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Change to a balance row, column by column, in fen."""
+
+    funds_in_fen: int = 0
+    committed_fen: int = 0
+    returned_fen: int = 0
+    disbursed_fen: int = 0
+    transferred_out_fen: int = 0
+
+    def scaled(self, factor: int) -> "Delta":
+        """This change multiplied by factor (-1 undoes it)."""
+        return Delta(*(getattr(self, f.name) * factor for f in fields(self)))
+
+    def items(self) -> list[tuple[str, int]]:
+        """The non-zero (column, change) pairs."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)]
+
+
+PROJECT_KINDS = (LedgerKind.commitment, LedgerKind.disbursement, LedgerKind.return_)
+REVERSIBLE_KINDS = (LedgerKind.funds_in, *PROJECT_KINDS)
+
+_COLUMN = {
+    LedgerKind.funds_in: "funds_in_fen",
+    LedgerKind.commitment: "committed_fen",
+    LedgerKind.return_: "returned_fen",
+    LedgerKind.disbursement: "disbursed_fen",
+    LedgerKind.sweep: "transferred_out_fen",
+    LedgerKind.carry_over: "transferred_out_fen",
+}
+
+
+def pilot_delta(kind: LedgerKind, amount_fen: int) -> Delta:
+    """What an entry of kind does to its pilot's balance."""
+    return Delta(**{_COLUMN[kind]: amount_fen})
+
+
+def project_delta(kind: LedgerKind, amount_fen: int) -> Delta | None:
+    """What an entry of kind does to its project's balance (None: it has no project)."""
+    return Delta(**{_COLUMN[kind]: amount_fen}) if kind in PROJECT_KINDS else None
+
+
+def available_fen(funds_in: int, committed: int, returned: int, transferred_out: int) -> int:
+    """Money a pilot can still commit: funds in less open commitments and year-end transfers."""
+    return funds_in - (committed - returned) - transferred_out
+
+
+def unspent_fen(committed: int, returned: int, disbursed: int) -> int:
+    """What a project may still be paid, or give back."""
+    return committed - returned - disbursed
+
+
+# Which programme states accept each kind: money may arrive before opening; commitments only while
+# open; projects keep paying and returning after the year closes.
+_STATES = {
+    LedgerKind.funds_in: (ProgrammeStatus.draft, ProgrammeStatus.open),
+    LedgerKind.commitment: (ProgrammeStatus.open,),
+    LedgerKind.disbursement: (ProgrammeStatus.open, ProgrammeStatus.closed),
+    LedgerKind.return_: (ProgrammeStatus.open, ProgrammeStatus.closed),
+}
+
+
+def state_problem(kind: LedgerKind, status: ProgrammeStatus) -> str | None:
+    """Why the programme's state refuses an entry of kind, or None."""
+    allowed = _STATES.get(kind, tuple(ProgrammeStatus))
+    if status in allowed:
+        return None
+    return f"A {kind.value} entry is not accepted while the programme is {status.value}."
+
+
+def date_problem(kind: LedgerKind, entry_date: date, starts_on: date, ends_on: date,
+                 closing_date: date) -> str | None:
+    """Why entry_date is refused, or None: inside the programme period; commitments by the closing date."""
+    if not starts_on <= entry_date <= ends_on:
+        return f"The date {entry_date} is outside the programme period {starts_on} to {ends_on}."
+    if kind == LedgerKind.commitment and entry_date > closing_date:
+        return f"Commitments close on {closing_date}; {entry_date} is too late."
+    return None
+
+
+def reversal_problem(kind: LedgerKind, already_reversed: bool, entry_date: date, reversal_date: date,
+                     source_kind: FundSourceKind | None = None) -> str | None:
+    """Why an entry cannot be reversed, or None."""
+    if kind not in REVERSIBLE_KINDS:
+        return f"A {kind.value} entry cannot be reversed."
+    if source_kind == FundSourceKind.carry_over:
+        # One leg of a year-end transfer: undoing it alone would make the money vanish.
+        return "A carried-over amount is one leg of a year-end transfer and cannot be reversed alone."
+    if already_reversed:
+        return "This entry has already been reversed."
+    if reversal_date < entry_date:
+        return f"A reversal cannot be dated before the entry it reverses ({entry_date})."
+    return None
+
+
+# Sources a person may set up through the API; the subsidy and carry-overs are written by the service.
+RESERVED_SOURCE_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.carry_over)
+
+# Institutions are named in public; a donor or a resident who contributed is a person and is not.
+PUBLIC_PAYER_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.street_matching,
+                      FundSourceKind.government_purchase, FundSourceKind.community_foundation,
+                      FundSourceKind.community_welfare_fund, FundSourceKind.carry_over)
+
+SOURCE_LABELS = {
+    FundSourceKind.district_subsidy: "区财政补助",
+    FundSourceKind.street_matching: "街道配套资金",
+    FundSourceKind.government_purchase: "政府购买服务",
+    FundSourceKind.donation: "慈善捐赠",
+    FundSourceKind.community_foundation: "社区基金会",
+    FundSourceKind.community_welfare_fund: "社区公益金",
+    FundSourceKind.resident_contribution: "居民自筹",
+    FundSourceKind.carry_over: "上年结转",
+}
+
+
+@dataclass(frozen=True)
+class YearEndStep:
+    """What year end does with one pilot's uncommitted money."""
+
+    action: str  # "carry_over" | "sweep" | "none"
+    amount_fen: int
+
+
+def year_end_step(available: int, policy: str, has_next_pilot: bool) -> YearEndStep:
+    """Carry over when the programme says so and next year's pilot exists; otherwise sweep back."""
+    if available <= 0:
+        return YearEndStep("none", 0)
+    if policy == "carry_over" and has_next_pilot:
+        return YearEndStep("carry_over", available)
+    return YearEndStep("sweep", available)
+
+
+# Invariants of the balance rows, written once over a mapping of column values: given ints they
+# explain a refusal; given SQL expressions they become the WHERE guard of the UPDATE. The CHECK
+# constraints in models.py say the same and are the backstop.
+PILOT_INVARIANTS = (
+    ("negative_balance", lambda v: (v["funds_in_fen"] >= 0) & (v["committed_fen"] >= 0) & (v["returned_fen"] >= 0)
+     & (v["disbursed_fen"] >= 0) & (v["transferred_out_fen"] >= 0)),
+    ("insufficient_funds",
+     lambda v: v["committed_fen"] - v["returned_fen"] + v["transferred_out_fen"] <= v["funds_in_fen"]),
+    ("over_commitment", lambda v: (v["returned_fen"] <= v["committed_fen"])
+     & (v["disbursed_fen"] <= v["committed_fen"] - v["returned_fen"])),
+)
+PROJECT_INVARIANTS = (
+    ("negative_balance", lambda v: (v["committed_fen"] >= 0) & (v["returned_fen"] >= 0) & (v["disbursed_fen"] >= 0)),
+    ("over_commitment", lambda v: v["disbursed_fen"] + v["returned_fen"] <= v["committed_fen"]),
+)
+PILOT_COLUMNS = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "transferred_out_fen")
+PROJECT_COLUMNS = ("committed_fen", "returned_fen", "disbursed_fen")
+
+
+def violation(invariants, values: dict[str, int], delta: Delta) -> str | None:
+    """The first invariant the balance would break after delta, or None."""
+    after = {k: v + getattr(delta, k, 0) for k, v in values.items()}
+    for code, holds in invariants:
+        if not holds(after):
+            return code
+    return None
+
+
+def over_cap(committed: int, returned: int, delta: Delta, cap_fen: int) -> bool:
+    """Whether a project's open commitment would exceed its type's cap after delta."""
+    return delta.committed_fen - delta.returned_fen > 0 and (
+        committed + delta.committed_fen - returned - delta.returned_fen > cap_fen)

@@ -1,0 +1,165 @@
+"""Ledger writes: each moves the balance rows with a guarded UPDATE, appends one entry, records one event.
+
+Later issues call these directly (proposals commit a project's approved budget, implementation pays
+the implementer), so every parameter is explicit and nothing depends on HTTP.
+"""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor, record
+from app.errors import Conflict, NotFound, Unprocessable
+from app.funds import ledger, rules
+from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
+from app.programmes.enums import ProjectCategory, ProjectType
+from app.programmes.service import PilotContext, pilot_context
+
+
+def entry_snapshot(entry: LedgerEntry) -> dict[str, Any]:
+    """The audited state of a ledger entry."""
+    return {c.name: getattr(entry, c.name) for c in LedgerEntry.__table__.columns}
+
+
+def _check_when(ctx: PilotContext, kind: LedgerKind, entry_date: date) -> None:
+    problem = rules.state_problem(kind, ctx.programme.status)
+    if problem:
+        raise Conflict(problem, code="programme_state")
+    problem = rules.date_problem(kind, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
+                                 ctx.programme.closing_date)
+    if problem:
+        raise Unprocessable(problem, code="date_outside_programme")
+
+
+async def _append(session: AsyncSession, actor: Actor, ctx: PilotContext, entry: LedgerEntry,
+                  balances: dict[str, Any]) -> LedgerEntry:
+    entry.recorded_by = actor.id
+    session.add(entry)
+    await session.flush()
+    await record(session, actor, f"ledger.{entry.kind.value}", "ledger_entry", entry.id,
+                 after={"entry": entry_snapshot(entry), "balances": balances}, region_path=ctx.pilot.region_path)
+    return entry
+
+
+async def get_source(session: AsyncSession, source_id: uuid.UUID) -> FundSource:
+    """The fund source, or 404."""
+    source = await session.get(FundSource, source_id)
+    if source is None:
+        raise NotFound("No fund source with that id.", code="fund_source_not_found")
+    return source
+
+
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> ProjectBalance:
+    """The project's balance row (it exists once the project has a commitment), or 404."""
+    project = await session.get(ProjectBalance, project_id, populate_existing=True)
+    if project is None:
+        raise NotFound("No committed project with that id.", code="project_not_found")
+    return project
+
+
+async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
+    """The ledger entry, or 404."""
+    entry = await session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound("No ledger entry with that id.", code="ledger_entry_not_found")
+    return entry
+
+
+async def record_funds_in(session: AsyncSession, actor: Actor, source: FundSource, amount_fen: int,
+                          entry_date: date, *, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
+    """Money received from a source into its pilot."""
+    if source.kind == FundSourceKind.carry_over:
+        raise Unprocessable("Carried-over money is recorded by year end, not by hand.",
+                            code="reserved_fund_source_kind")
+    ctx = await pilot_context(session, source.pilot_id)
+    _check_when(ctx, LedgerKind.funds_in, entry_date)
+    pilot = await ledger.move_pilot(session, ctx.pilot.id, rules.pilot_delta(LedgerKind.funds_in, amount_fen))
+    entry = LedgerEntry(pilot_id=ctx.pilot.id, kind=LedgerKind.funds_in, amount_fen=amount_fen, entry_date=entry_date,
+                        fund_source_id=source.id, document_ref=document_ref or source.document_ref, note=note)
+    return await _append(session, actor, ctx, entry, {"pilot": pilot})
+
+
+async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUID, project_id: uuid.UUID,
+                         title: str, category: ProjectCategory, amount_fen: int, *, project_type: ProjectType,
+                         entry_date: date, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
+    """Commit (part of) a project's approved budget against the pilot's uncommitted funds."""
+    ctx = await pilot_context(session, pilot_id)
+    _check_when(ctx, LedgerKind.commitment, entry_date)
+    cap = ctx.rules.project_caps.cap_for(project_type)
+    if amount_fen > cap:
+        raise Unprocessable(f"A {project_type.value} project may commit at most {cap} fen.", code="over_project_cap",
+                            extra={"cap_fen": cap})
+    await ledger.ensure_project(session, {"project_id": project_id, "pilot_id": pilot_id, "title": title,
+                                          "category": category, "project_type": project_type})
+    project = await get_project(session, project_id)
+    if project.pilot_id != pilot_id:
+        raise Conflict("The project is committed under another pilot.", code="project_in_other_pilot")
+    if (project.category, project.project_type) != (category, project_type):
+        raise Conflict("The project was committed earlier with another category or type.", code="project_mismatch")
+    pilot = await ledger.move_pilot(session, pilot_id, rules.pilot_delta(LedgerKind.commitment, amount_fen))
+    proj = await ledger.move_project(session, project_id, rules.project_delta(LedgerKind.commitment, amount_fen),
+                                     cap_fen=cap)
+    entry = LedgerEntry(pilot_id=pilot_id, kind=LedgerKind.commitment, amount_fen=amount_fen, entry_date=entry_date,
+                        project_id=project_id, document_ref=document_ref, note=note)
+    return await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj})
+
+
+async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKind, project_id: uuid.UUID,
+                            amount_fen: int, entry_date: date, document_ref: str | None,
+                            note: str | None) -> LedgerEntry:
+    project = await get_project(session, project_id)
+    ctx = await pilot_context(session, project.pilot_id)
+    _check_when(ctx, kind, entry_date)
+    # Pilot row first, then project: the same order as commitments, so writers never deadlock.
+    pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
+    proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
+    entry = LedgerEntry(pilot_id=project.pilot_id, kind=kind, amount_fen=amount_fen, entry_date=entry_date,
+                        project_id=project_id, document_ref=document_ref, note=note)
+    return await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj})
+
+
+async def disburse(session: AsyncSession, actor: Actor, project_id: uuid.UUID, amount_fen: int, entry_date: date,
+                   *, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
+    """A payment to the project's implementer, never beyond what is still committed and unpaid."""
+    return await _project_movement(session, actor, LedgerKind.disbursement, project_id, amount_fen, entry_date,
+                                   document_ref, note)
+
+
+async def return_unspent(session: AsyncSession, actor: Actor, project_id: uuid.UUID, amount_fen: int,
+                         entry_date: date, *, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
+    """Give a project's unspent (committed, unpaid) money back to its pilot's uncommitted funds."""
+    return await _project_movement(session, actor, LedgerKind.return_, project_id, amount_fen, entry_date,
+                                   document_ref, note)
+
+
+async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry_date: date,
+                  reason: str) -> LedgerEntry:
+    """Undo one entry by a new, opposite entry (the only way to undo; nothing is edited or deleted)."""
+    ctx = await pilot_context(session, entry.pilot_id)
+    already = await session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id))
+    source = await session.get(FundSource, entry.fund_source_id) if entry.fund_source_id else None
+    problem = rules.reversal_problem(entry.kind, already is not None, entry.entry_date, entry_date,
+                                     source.kind if source else None)
+    if problem:
+        raise Conflict(problem, code="not_reversible")
+    problem = rules.date_problem(LedgerKind.reversal, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
+                                 ctx.programme.closing_date)
+    if problem:
+        raise Unprocessable(problem, code="date_outside_programme")
+    balances = {"pilot": await ledger.move_pilot(session, entry.pilot_id,
+                                                 rules.pilot_delta(entry.kind, entry.amount_fen).scaled(-1))}
+    project_change = rules.project_delta(entry.kind, entry.amount_fen)
+    if project_change is not None:
+        balances["project"] = await ledger.move_project(session, entry.project_id, project_change.scaled(-1))
+    reversal = LedgerEntry(pilot_id=entry.pilot_id, kind=LedgerKind.reversal, amount_fen=entry.amount_fen,
+                           entry_date=entry_date, fund_source_id=entry.fund_source_id, project_id=entry.project_id,
+                           reverses_id=entry.id, reverses_kind=entry.kind, note=reason)
+    try:
+        return await _append(session, actor, ctx, reversal, balances)
+    except IntegrityError as exc:
+        # Two reversals of one entry raced; the unique reverses_id let only one through.
+        raise Conflict("This entry has already been reversed.", code="not_reversible") from exc

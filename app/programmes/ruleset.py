@@ -1,0 +1,129 @@
+"""The rules document of an annual programme: defaults from the seeds, validated, frozen once open."""
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from app.programmes.enums import ProjectType
+
+# 10 亿元: far above any micro-project budget, low enough that sums never leave BIGINT.
+MAX_AMOUNT_FEN = 100_000_000_000
+
+Fen = Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)]
+# Weights are exact decimals so "sum to 1" is exact; they are shown as plain JSON numbers.
+Weight = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4),
+                   PlainSerializer(float, return_type=float, when_used="json")]
+Percent = Annotated[int, Field(ge=1, le=100)]
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoticeRule(_Rules):
+    """Public-notice period: 5 working days (Futian), or N calendar days (seed 000 ran 10)."""
+
+    unit: Literal["working_days", "calendar_days"] = "working_days"
+    days: int = Field(default=5, ge=1, le=60)
+
+
+class MeetingRule(_Rules):
+    """Representative meeting: quorum as a fraction of ALL representatives, and the majority base."""
+
+    quorum_numerator: int = Field(default=2, ge=1, le=100)
+    quorum_denominator: int = Field(default=3, ge=1, le=100)
+    # all: more than half of ALL representatives (seed 000); present: of those present (组织法 Art. 26).
+    majority_base: Literal["all", "present"] = "all"
+
+    @model_validator(mode="after")
+    def _fraction(self) -> "MeetingRule":
+        if self.quorum_numerator > self.quorum_denominator:
+            raise ValueError("the quorum cannot exceed all representatives (numerator > denominator)")
+        return self
+
+
+class ProjectCaps(_Rules):
+    """Per-project budget caps by project type (defaults: Zhuhai, ≤ 20万 / 20万 / 50万)."""
+
+    services_fen: Fen = 20_000_000
+    goods_fen: Fen = 20_000_000
+    works_fen: Fen = 50_000_000
+
+    def cap_for(self, project_type: ProjectType) -> int:
+        """The cap in fen for one project type."""
+        return {ProjectType.services: self.services_fen, ProjectType.goods: self.goods_fen,
+                ProjectType.works: self.works_fen}[project_type]
+
+
+class BallotRule(_Rules):
+    """Screening vote: ballot type and the allocation rule that picks the winners."""
+
+    ballot_type: Literal["approval", "knapsack"] = "approval"
+    # Approval ballots choose up to this many projects; ignored for knapsack ballots.
+    max_choices: int = Field(default=3, ge=1, le=50)
+    allocation_rule: Literal["greedy", "equal_shares"] = "greedy"
+
+
+class EvaluationWeights(_Rules):
+    """How evaluator types combine; must sum to exactly 1 (expert : public is often 7 : 3)."""
+
+    resident: Weight = Decimal("0.3")
+    expert: Weight = Decimal("0.7")
+    third_party: Weight = Decimal("0")
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "EvaluationWeights":
+        total = self.resident + self.expert + self.third_party
+        if total != 1:
+            raise ValueError(f"evaluation weights must sum to 1, not {total}")
+        return self
+
+
+class GradeCutoffs(_Rules):
+    """Lowest score of each grade (Ministry of Finance bands 90 / 80 / 60); below pass is 不合格."""
+
+    excellent: Percent = 90  # 优秀
+    good: Percent = 80       # 良好
+    passing: Percent = 60    # 合格
+
+    @model_validator(mode="after")
+    def _descending(self) -> "GradeCutoffs":
+        if not self.excellent > self.good > self.passing:
+            raise ValueError("grade cut-offs must fall strictly: excellent > good > passing")
+        return self
+
+
+class EvaluationRule(_Rules):
+    """Weights, trimming and grades used when projects are evaluated."""
+
+    weights: EvaluationWeights = Field(default_factory=EvaluationWeights)
+    trim_extremes: bool = True  # 去掉一个最高分和一个最低分
+    grade_cutoffs: GradeCutoffs = Field(default_factory=GradeCutoffs)
+    # Resident satisfaction below this sends a project to rectification (Hengyang practice).
+    satisfaction_floor_pct: Percent = 70
+
+
+class ProgrammeRules(_Rules):
+    """Everything later steps read from the programme; defaults follow the seeds and DOMAIN.md."""
+
+    subsidy_per_pilot_fen: int = Field(default=3_000_000, ge=0, le=MAX_AMOUNT_FEN, strict=True)
+    notice: NoticeRule = Field(default_factory=NoticeRule)
+    meeting: MeetingRule = Field(default_factory=MeetingRule)
+    project_caps: ProjectCaps = Field(default_factory=ProjectCaps)
+    ballot: BallotRule = Field(default_factory=BallotRule)
+    evaluation: EvaluationRule = Field(default_factory=EvaluationRule)
+    # Money not committed by the closing date: carried to next year's pilot, or swept back (Chengdu).
+    year_end: Literal["carry_over", "sweep"] = "sweep"
+
+
+def merge_rules(current: dict, changes: dict) -> ProgrammeRules:
+    """current with changes laid over it key by key (nested documents too), validated again."""
+
+    def _merge(base: dict, over: dict) -> dict:
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base.get(key) or {}, value) if isinstance(value, dict) else value
+        return out
+
+    return ProgrammeRules.model_validate(_merge(current, changes))

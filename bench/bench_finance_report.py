@@ -1,0 +1,240 @@
+"""Benchmark: a district-wide finance report over 600 communities, 10,000 projects, 200,000 ledger entries.
+
+Run: .venv/bin/python bench/bench_finance_report.py [--admin-dsn DSN] [--database-url URL] [--runs N] [--keep]
+
+By default it creates a throwaway PostgreSQL database next to --admin-dsn's, migrates it, seeds it with
+COPY, and drops it afterwards. Given --database-url it uses that database instead, and refuses to run
+unless it is empty. The report is timed through HTTP in process (auth, query, pivot, rendering), for
+JSON by street and by community and for the CSV and XLSX exports; the target is a median under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.config import Settings
+from app.main import create_app
+from app.migrations import upgrade
+from app.programmes.enums import ProjectCategory, ProjectType
+from app.programmes.ruleset import ProgrammeRules
+
+TARGET_SECONDS = 1.0
+STREETS, COMMUNITIES_PER_STREET = 30, 20          # 600 communities
+PROJECTS, ENTRIES = 10_000, 200_000
+YEAR = 2025
+SUBSIDY, COMMITMENT, INSTALMENT, INSTALMENTS, RETURN, TOP_UP = 3_000_000, 100_000, 5_000, 17, 15_000, 1_000
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _async_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+async def _refuse_unless_empty(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = await conn.fetchval("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+    finally:
+        await conn.close()
+    if tables:
+        sys.exit(f"refusing to run: the database has {tables} tables; give an empty one (or none, to create one)")
+
+
+def _path(*ids: uuid.UUID) -> str:
+    return "/" + "/".join(i.hex for i in ids) + "/"
+
+
+def _day(rng: random.Random, start: int, end: int) -> date:
+    return date(YEAR, 1, 1) + timedelta(days=rng.randint(start, end))
+
+
+async def seed(dsn: str, rng: random.Random) -> dict:
+    """Regions, an open programme, 600 pilots with balances, 10,000 projects and 200,000 entries, by COPY."""
+    now = datetime.now(UTC)
+    district = uuid.uuid4()
+    regions = [(district, None, "district", "基准区", _path(district), now, now)]
+    communities: list[tuple[uuid.UUID, uuid.UUID, str]] = []
+    for s in range(STREETS):
+        street = uuid.uuid4()
+        regions.append((street, district, "street", f"街道{s:02d}", _path(district, street), now, now))
+        for c in range(COMMUNITIES_PER_STREET):
+            cid = uuid.uuid4()
+            path = _path(district, street, cid)
+            regions.append((cid, street, "community", f"街道{s:02d}社区{c:02d}", path, now, now))
+            communities.append((cid, street, path))
+    programme = uuid.uuid4()
+    pilots, balances, sources, projects, entries = [], [], [], [], []
+    per_pilot = [PROJECTS // len(communities) + (1 if i < PROJECTS % len(communities) else 0)
+                 for i in range(len(communities))]
+    project_entries = PROJECTS * (2 + INSTALMENTS)  # commitment, instalments, one return
+    top_ups = ENTRIES - project_entries - len(communities)
+    categories, types = list(ProjectCategory), list(ProjectType)
+    for i, ((cid, street, path), n_projects) in enumerate(zip(communities, per_pilot, strict=True)):
+        pilot, subsidy, donation = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        pilots.append((pilot, programme, cid, street, district, YEAR, path, now))
+        sources.append((subsidy, pilot, "district_subsidy", "区财政", "基准〔2025〕1号", date(YEAR, 1, 2), SUBSIDY,
+                        now))
+        sources.append((donation, pilot, "donation", "捐赠人", "收据", date(YEAR, 2, 1), None, now))
+        entries.append((uuid.uuid4(), pilot, "funds_in", SUBSIDY, date(YEAR, 1, 10), subsidy, None, now))
+        n_top = top_ups // len(communities) + (1 if i < top_ups % len(communities) else 0)
+        entries += [(uuid.uuid4(), pilot, "funds_in", TOP_UP, _day(rng, 10, 200), donation, None, now)
+                    for _ in range(n_top)]
+        for _ in range(n_projects):
+            project = uuid.uuid4()
+            projects.append((project, pilot, f"项目{len(projects)}", rng.choice(categories).value,
+                             rng.choice(types).value, COMMITMENT, RETURN, INSTALMENT * INSTALMENTS, now, now))
+            entries.append((uuid.uuid4(), pilot, "commitment", COMMITMENT, _day(rng, 30, 120), None, project, now))
+            entries += [(uuid.uuid4(), pilot, "disbursement", INSTALMENT, _day(rng, 121, 300), None, project, now)
+                        for _ in range(INSTALMENTS)]
+            entries.append((uuid.uuid4(), pilot, "return", RETURN, _day(rng, 301, 340), None, project, now))
+        funds = SUBSIDY + n_top * TOP_UP
+        balances.append((pilot, funds, n_projects * COMMITMENT, n_projects * RETURN,
+                         n_projects * INSTALMENT * INSTALMENTS, 0, now))
+    assert len(entries) == ENTRIES and len(projects) == PROJECTS, (len(entries), len(projects))
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.copy_records_to_table("region", records=regions, columns=[
+            "id", "parent_id", "level", "name", "path", "created_at", "updated_at"])
+        rules = json.dumps(ProgrammeRules().model_dump(mode="json"))
+        await conn.execute(
+            "INSERT INTO programme (id, district_id, region_path, year, name, status, starts_on, ends_on,"
+            " closing_date, rules, created_at, updated_at, opened_at)"
+            " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
+            programme, district, _path(district), YEAR, "基准年度计划", date(YEAR, 1, 1), date(YEAR, 12, 31),
+            rules, now)
+        await conn.copy_records_to_table("pilot", records=pilots, columns=[
+            "id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path", "designated_at"])
+        await conn.copy_records_to_table("pilot_balance", records=balances, columns=[
+            "pilot_id", "funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "transferred_out_fen",
+            "updated_at"])
+        await conn.copy_records_to_table("fund_source", records=sources, columns=[
+            "id", "pilot_id", "kind", "payer", "document_ref", "dated", "planned_fen", "created_at"])
+        await conn.copy_records_to_table("project_balance", records=projects, columns=[
+            "project_id", "pilot_id", "title", "category", "project_type", "committed_fen", "returned_fen",
+            "disbursed_fen", "created_at", "updated_at"])
+        await conn.copy_records_to_table("ledger_entry", records=entries, columns=[
+            "id", "pilot_id", "kind", "amount_fen", "entry_date", "fund_source_id", "project_id", "recorded_at"])
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return {"district": district, "funds_in": sum(b[1] for b in balances)}
+
+
+async def _finance_headers(app, district: uuid.UUID) -> dict[str, str]:
+    async with app.state.sessionmaker() as session:
+        user = User(role=Role.finance, username="bench-finance", display_name="bench", region_id=district)
+        session.add(user)
+        await session.flush()
+        tokens = await auth_service.start_session(session, app.state.settings, user)
+        await session.commit()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def measure(url: str, seeded: dict, runs: int) -> dict[str, list[float]]:
+    """Time each report variant runs times through the app, after one warm-up call each."""
+    settings = Settings(environment="test", database_url=_async_url(url), _env_file=None,
+                        secret_key="bench-secret-key-0123456789-abcdefghijklmnop")
+    app = create_app(settings)
+    timings: dict[str, list[float]] = {}
+    async with app.router.lifespan_context(app):
+        headers = await _finance_headers(app, seeded["district"])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+            variants = {
+                "json by street": {"group_by": "street"},
+                "json by community (600 rows)": {"group_by": "community"},
+                "json by category": {"group_by": "category"},
+                "csv by community": {"group_by": "community", "format": "csv"},
+                "xlsx by community": {"group_by": "community", "format": "xlsx"},
+            }
+            for name, params in variants.items():
+                params = {**params, "as_of": f"{YEAR}-12-31"}
+                first = await client.get("/api/v1/funds/reports", params=params, headers=headers)
+                assert first.status_code == 200, first.text
+                if params.get("format") is None and params["group_by"] == "street":
+                    assert first.json()["totals"]["funds_in_fen"] == seeded["funds_in"]
+                samples = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    r = await client.get("/api/v1/funds/reports", params=params, headers=headers)
+                    samples.append(time.perf_counter() - start)
+                    assert r.status_code == 200
+                timings[name] = samples
+    return timings
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def main() -> int:
+    """Create or check the database, migrate, seed, time, print, clean up."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
+                        help="a database to connect to while creating the throwaway one")
+    parser.add_argument("--database-url", help="an existing EMPTY database to use instead of a throwaway one")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
+    args = parser.parse_args()
+
+    created = None
+    if args.database_url:
+        url = args.database_url
+        await _refuse_unless_empty(_dsn(url))
+    else:
+        created = f"weishi_bench_{os.getpid()}"
+        admin = await asyncpg.connect(_dsn(args.admin_dsn))
+        await admin.execute(f'CREATE DATABASE "{created}"')
+        await admin.close()
+        url = make_url(args.admin_dsn).set(database=created).render_as_string(hide_password=False)
+    try:
+        started = time.perf_counter()
+        upgrade(_async_url(url))
+        seeded = await seed(_dsn(url), random.Random(args.seed))
+        print(f"seeded {STREETS * COMMUNITIES_PER_STREET} communities, {PROJECTS:,} projects, {ENTRIES:,} ledger "
+              f"entries in {time.perf_counter() - started:.1f} s (migrate + COPY)")
+        timings = await measure(url, seeded, args.runs)
+    finally:
+        if created and not args.keep:
+            admin = await asyncpg.connect(_dsn(args.admin_dsn))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
+            await admin.close()
+
+    print(f"{'report (district-wide, HTTP in process)':42} {'median':>9} {'p95':>9} {'min':>9}  runs={args.runs}")
+    worst = 0.0
+    for name, samples in timings.items():
+        median = statistics.median(samples)
+        worst = max(worst, median)
+        print(f"{name:42} {median * 1000:7.1f}ms {_p95(samples) * 1000:7.1f}ms {min(samples) * 1000:7.1f}ms")
+    verdict = "PASS" if worst < TARGET_SECONDS else "FAIL"
+    print(f"target: median < {TARGET_SECONDS:.0f} s for every variant -> {verdict} "
+          f"(worst median {worst * 1000:.0f} ms)")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
