@@ -1,0 +1,150 @@
+"""Deliberation councils: announce, open registration, invitations, and the seeded, reproducible draw."""
+
+import secrets
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.models import User
+from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
+from app.common.models import utcnow
+from app.deliberation import policy, selection
+from app.deliberation.council_models import Council, CouncilParticipant
+from app.deliberation.council_schemas import CouncilCreate, InvitationCreate, RegistrationCreate, SelectionCreate
+from app.deliberation.enums import CouncilState, ParticipantSource
+from app.errors import Conflict, NotFound, Unprocessable
+from app.regions.models import Region
+
+
+async def get_council(session: AsyncSession, council_id: uuid.UUID) -> Council:
+    """The council, or 404."""
+    council = await session.get(Council, council_id)
+    if council is None:
+        raise NotFound("No council with that id.", code="council_not_found")
+    return council
+
+
+async def _lock(session: AsyncSession, council: Council) -> Council:
+    return (await session.scalars(select(Council).where(Council.id == council.id).with_for_update()
+                                  .execution_options(populate_existing=True))).one()
+
+
+def _registering(council: Council) -> None:
+    if council.state != CouncilState.registering:
+        raise Conflict("Participants have been selected; the list is closed.", code="council_selected")
+
+
+async def create_council(session: AsyncSession, principal: Principal, community: Region,
+                         data: CouncilCreate) -> Council:
+    """Announce a council for the community; registration opens at once."""
+    policy.check_organise(principal, community.path, "community")
+    if data.scheduled_at <= utcnow():
+        raise Unprocessable("A council is announced ahead: its time must be in the future.", code="council_in_past")
+    council = Council(community_id=community.id, region_path=community.path, topic=data.topic, form=data.form,
+                      scheduled_at=data.scheduled_at, place=data.place, host=data.host, seats=data.seats,
+                      created_by=principal.actor.id)
+    session.add(council)
+    await session.flush()
+    await record(session, principal.actor, "council.create", "council", council.id,
+                 after=data.model_dump(mode="json"), region_path=council.region_path)
+    return council
+
+
+async def _add(session: AsyncSession, principal: Principal, council: Council, participant: CouncilParticipant,
+               action: str) -> CouncilParticipant:
+    session.add(participant)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("That person is already a candidate for this council.", code="already_registered") from exc
+    await record(session, principal.actor, action, "council", council.id,
+                 after={"participant_id": participant.id, "user_id": participant.user_id,
+                        "group": participant.group, "source": participant.source},
+                 region_path=council.region_path)
+    return participant
+
+
+async def register(session: AsyncSession, principal: Principal, council: Council,
+                   data: RegistrationCreate) -> CouncilParticipant:
+    """A logged-in resident puts their own name forward (公开报名), once per council."""
+    council = await _lock(session, council)
+    _registering(council)
+    user = await session.get(User, principal.user_id)
+    return await _add(session, principal, council, CouncilParticipant(
+        council_id=council.id, name=user.display_name, user_id=user.id, group=data.group,
+        source=ParticipantSource.registration), "council.register")
+
+
+async def invite(session: AsyncSession, principal: Principal, council: Council,
+                 data: InvitationCreate) -> CouncilParticipant:
+    """Staff invite someone (主动邀请); invitees are seated before any draw."""
+    policy.check_organise(principal, council.region_path, "council")
+    council = await _lock(session, council)
+    _registering(council)
+    if data.user_id is not None and await session.get(User, data.user_id) is None:
+        raise Unprocessable("No user with that id.", code="unknown_user")
+    return await _add(session, principal, council, CouncilParticipant(
+        council_id=council.id, name=data.name, user_id=data.user_id, group=data.group,
+        source=ParticipantSource.invitation), "council.invite")
+
+
+async def select_participants(session: AsyncSession, principal: Principal, council: Council,
+                              data: SelectionCreate) -> tuple[Council, list[CouncilParticipant], dict[str, int]]:
+    """Seat the invited, draw each quota within its group, then draw the rest; record the seed. Once only."""
+    policy.check_organise(principal, council.region_path, "council")
+    council = await _lock(session, council)
+    _registering(council)
+    if len({q.group for q in data.quotas}) != len(data.quotas):
+        raise Unprocessable("Each quota group may appear once.", code="duplicate_quota")
+    people = list((await session.scalars(select(CouncilParticipant)
+                                         .where(CouncilParticipant.council_id == council.id))).all())
+    seed = data.seed if data.seed is not None else secrets.randbits(63)
+    quotas = [selection.Quota(q.group, q.seats) for q in data.quotas]
+    candidates = [selection.Candidate(str(p.id), p.group, p.source == ParticipantSource.invitation) for p in people]
+    try:
+        result = selection.select_participants(candidates, council.seats, quotas, seed)
+    except selection.SelectionError as exc:
+        raise Unprocessable(str(exc), code="seats_exceeded") from exc
+    chosen = []
+    for person in people:
+        method = result.chosen.get(str(person.id))
+        if method is not None:
+            person.selected, person.selected_by = True, method
+            chosen.append(person)
+    council.state, council.seed, council.selected_at = CouncilState.selected, str(seed), utcnow()
+    council.quotas = [q.model_dump() for q in data.quotas]
+    await session.flush()
+    await record(session, principal.actor, "council.select", "council", council.id,
+                 after={"seed": council.seed, "seats": council.seats, "quotas": council.quotas,
+                        "candidates": len(people), "selected": {str(p.id): p.selected_by for p in chosen},
+                        "shortfalls": result.shortfalls}, region_path=council.region_path)
+    chosen.sort(key=lambda p: (p.selected_by, p.name, str(p.id)))
+    return council, chosen, result.shortfalls
+
+
+def list_statement(principal: Principal, community_id: uuid.UUID | None) -> Select:
+    """Councils of the caller's region, soonest last."""
+    stmt = restrict_to_region(select(Council), principal, Council.region_path)
+    if community_id:
+        stmt = stmt.where(Council.community_id == community_id)
+    return stmt.order_by(Council.scheduled_at.desc(), Council.id)
+
+
+def participants_statement(council: Council, selected: bool | None) -> Select:
+    """The council's candidates by name."""
+    stmt = select(CouncilParticipant).where(CouncilParticipant.council_id == council.id)
+    if selected is not None:
+        stmt = stmt.where(CouncilParticipant.selected == selected)
+    return stmt.order_by(CouncilParticipant.name, CouncilParticipant.id)
+
+
+def public_statement(community_id: uuid.UUID | None) -> Select:
+    """Councils for the public, newest first."""
+    stmt = select(Council)
+    if community_id:
+        stmt = stmt.where(Council.community_id == community_id)
+    return stmt.order_by(Council.scheduled_at.desc(), Council.id)

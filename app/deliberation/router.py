@@ -1,0 +1,201 @@
+"""HTTP for representative meetings: roster, announce, session, sign-in, agenda, votes, decisions, minutes."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from app.auth.deps import CurrentPrincipal, require_roles
+from app.auth.principal import Principal
+from app.common.pagination import page_params, paginate
+from app.common.schemas import Page, PageParams
+from app.db import SessionDep
+from app.deliberation import meetings, policy, roster, sittings
+from app.deliberation.enums import MeetingState
+from app.deliberation.models import Meeting, MeetingSignIn, Motion, MotionVote, Representative
+from app.deliberation.schemas import (
+    DecisionCreate,
+    MeetingCancel,
+    MeetingClose,
+    MeetingCreate,
+    MeetingRead,
+    MinutesRead,
+    MotionCreate,
+    MotionRead,
+    QuorumStatus,
+    RepresentativeCreate,
+    RepresentativeRead,
+    RepresentativeRetire,
+    SignInCreate,
+    SignInRead,
+    VoteCreate,
+    VoteRead,
+)
+from app.errors import problems
+
+router = APIRouter(prefix="/api/v1", tags=["deliberation"])
+
+Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
+Organiser = Annotated[Principal, Depends(require_roles(*policy.ORGANISER_ROLES))]
+Paging = Annotated[PageParams, Depends(page_params)]
+WRITE = problems(401, 403, 404, 409, 422)
+READ = problems(401, 403, 404)
+
+
+async def valid_meeting(meeting_id: uuid.UUID, session: SessionDep) -> Meeting:
+    """The meeting named in the path, or 404."""
+    return await meetings.get_meeting(session, meeting_id)
+
+
+async def valid_motion(motion_id: uuid.UUID, session: SessionDep) -> Motion:
+    """The agenda item named in the path, or 404."""
+    return await sittings.get_motion(session, motion_id)
+
+
+MeetingDep = Annotated[Meeting, Depends(valid_meeting)]
+MotionDep = Annotated[Motion, Depends(valid_motion)]
+
+
+@router.post("/communities/{community_id}/representatives", status_code=status.HTTP_201_CREATED,
+             response_model=RepresentativeRead, summary="Add a resident representative to the roster", responses=WRITE)
+async def add_representative(community_id: uuid.UUID, body: RepresentativeCreate, session: SessionDep,
+                             principal: Organiser) -> Representative:
+    """The roster is the total quorum and majority count against; frozen while a meeting is in session."""
+    community = await roster.get_community(session, community_id)
+    return await roster.add_representative(session, principal, community, body)
+
+
+@router.get("/communities/{community_id}/representatives", response_model=Page[RepresentativeRead],
+            summary="The community's roster of representatives", responses=READ)
+async def list_representatives(community_id: uuid.UUID, session: SessionDep, principal: Reader, page: Paging,
+                               active: bool = True) -> dict:
+    """Active representatives by default; `active=false` lists former ones."""
+    community = await roster.get_community(session, community_id)
+    policy.check_read(principal, community.path, "community")
+    return await paginate(session, roster.list_statement(community.id, active), page)
+
+
+@router.post("/representatives/{representative_id}/retire", response_model=RepresentativeRead,
+             summary="Take a representative off the roster", responses=WRITE)
+async def retire_representative(representative_id: uuid.UUID, body: RepresentativeRetire, session: SessionDep,
+                                principal: Organiser) -> Representative:
+    """Past sign-ins and votes keep their link; 409 while a meeting of the community is in session."""
+    rep = await roster.get_representative(session, representative_id)
+    return await roster.retire_representative(session, principal, rep, body)
+
+
+@router.post("/communities/{community_id}/meetings", status_code=status.HTTP_201_CREATED, response_model=MeetingRead,
+             summary="Announce a representative meeting", responses=WRITE)
+async def announce_meeting(community_id: uuid.UUID, body: MeetingCreate, session: SessionDep,
+                           principal: Organiser) -> Meeting:
+    """Time, place, host, participants and form are published at once (public endpoint)."""
+    community = await roster.get_community(session, community_id)
+    return await meetings.announce(session, principal, community, body)
+
+
+@router.get("/meetings", response_model=Page[MeetingRead], summary="List representative meetings",
+            responses=problems(401, 403))
+async def list_meetings(session: SessionDep, principal: Reader, page: Paging, community_id: uuid.UUID | None = None,
+                        state: MeetingState | None = None) -> dict:
+    """Meetings of the caller's region, newest first."""
+    return await paginate(session, meetings.list_statement(principal, community_id, state), page)
+
+
+@router.get("/meetings/{meeting_id}", response_model=MeetingRead, summary="Read a meeting", responses=READ)
+async def read_meeting(meeting: MeetingDep, principal: Reader) -> Meeting:
+    """One meeting; 404 outside the caller's region."""
+    policy.check_read(principal, meeting.region_path, "meeting")
+    return meeting
+
+
+@router.get("/meetings/{meeting_id}/quorum", response_model=QuorumStatus, summary="Attendance against the quorum",
+            responses=problems(401, 403, 404, 409))
+async def read_quorum(meeting: MeetingDep, session: SessionDep, principal: Reader) -> dict:
+    """How many have signed in, how many are needed (2/3 of ALL representatives by default)."""
+    policy.check_read(principal, meeting.region_path, "meeting")
+    if meeting.total_representatives is None:
+        meetings.require_state(meeting, MeetingState.in_session, MeetingState.closed)
+    return meetings.quorum_status(meeting, await meetings.attendance_of(session, meeting.id))
+
+
+@router.post("/meetings/{meeting_id}/cancel", response_model=MeetingRead, summary="Cancel an announced meeting",
+             responses=WRITE)
+async def cancel_meeting(body: MeetingCancel, meeting: MeetingDep, session: SessionDep,
+                         principal: Organiser) -> Meeting:
+    """Only before the session opens; the cancellation is public too."""
+    return await meetings.cancel(session, principal, meeting, body)
+
+
+@router.post("/meetings/{meeting_id}/open", response_model=MeetingRead, summary="Open the session", responses=WRITE)
+async def open_meeting(meeting: MeetingDep, session: SessionDep, principal: Organiser) -> Meeting:
+    """Freezes the roster total and the programme's quorum and majority rule on the meeting."""
+    return await meetings.open_session(session, principal, meeting)
+
+
+@router.post("/meetings/{meeting_id}/close", response_model=MeetingRead, summary="Close the meeting",
+             responses=WRITE)
+async def close_meeting(body: MeetingClose, meeting: MeetingDep, session: SessionDep,
+                        principal: Organiser) -> Meeting:
+    """Immutable afterwards. Inquorate: recorded as such, every item deferred. Outcomes move the proposals."""
+    return await meetings.close(session, principal, meeting, body)
+
+
+@router.post("/meetings/{meeting_id}/sign-ins", status_code=status.HTTP_201_CREATED, response_model=SignInRead,
+             summary="Sign a representative in (签到表)", responses=WRITE)
+async def sign_in(body: SignInCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> MeetingSignIn:
+    """One line of the sign-in sheet; it never counts as a vote."""
+    return await sittings.sign_in(session, principal, meeting, body)
+
+
+@router.get("/meetings/{meeting_id}/sign-ins", response_model=Page[SignInRead], summary="The sign-in sheet",
+            responses=READ)
+async def list_sign_ins(meeting: MeetingDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
+    """Who attended, in signing order."""
+    policy.check_read(principal, meeting.region_path, "meeting")
+    return await paginate(session, sittings.sign_ins_statement(meeting), page)
+
+
+@router.post("/meetings/{meeting_id}/motions", status_code=status.HTTP_201_CREATED, response_model=MotionRead,
+             summary="Put an item on the agenda", responses=WRITE)
+async def add_motion(body: MotionCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> Motion:
+    """Usually one proposal in deliberation (a deferred one comes back into deliberation)."""
+    return await sittings.add_motion(session, principal, meeting, body)
+
+
+@router.get("/meetings/{meeting_id}/motions", response_model=Page[MotionRead], summary="The agenda", responses=READ)
+async def list_motions(meeting: MeetingDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
+    """Items in order with their decisions."""
+    policy.check_read(principal, meeting.region_path, "meeting")
+    return await paginate(session, sittings.motions_statement(meeting), page)
+
+
+@router.post("/motions/{motion_id}/votes", status_code=status.HTTP_201_CREATED, response_model=VoteRead,
+             summary="Record a signed vote (表决签名表)", responses=WRITE)
+async def cast_vote(body: VoteCreate, motion: MotionDep, session: SessionDep,
+                    principal: CurrentPrincipal) -> MotionVote:
+    """Staff record, or the representative signs in the app; signed-in representatives only, once per item."""
+    return await sittings.cast_vote(session, principal, motion, body)
+
+
+@router.get("/motions/{motion_id}/votes", response_model=Page[VoteRead], summary="An item's vote signature sheet",
+            responses=READ)
+async def list_votes(motion: MotionDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
+    """Each representative's signed vote, in signing order."""
+    meeting = await meetings.get_meeting(session, motion.meeting_id)
+    policy.check_read(principal, meeting.region_path, "meeting")
+    return await paginate(session, sittings.votes_statement(motion), page)
+
+
+@router.post("/motions/{motion_id}/decision", response_model=MotionRead, summary="Decide an item from its votes",
+             responses=WRITE)
+async def decide_motion(body: DecisionCreate, motion: MotionDep, session: SessionDep, principal: Organiser) -> Motion:
+    """Passes only if votes for exceed half the majority base; 409 at an inquorate meeting."""
+    return await sittings.decide(session, principal, motion, body)
+
+
+@router.get("/meetings/{meeting_id}/minutes", response_model=MinutesRead, summary="The minutes (会议记录表)",
+            responses=READ)
+async def read_minutes(meeting: MeetingDep, session: SessionDep, principal: Reader) -> dict:
+    """Topic, attendance, and item by item the discussion and the result."""
+    policy.check_read(principal, meeting.region_path, "meeting")
+    return await sittings.minutes(session, meeting)

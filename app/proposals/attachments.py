@@ -1,0 +1,102 @@
+"""Attachments: photos and PDFs checked by their bytes, stored on local disk under a random name."""
+
+import asyncio
+import hashlib
+import uuid
+from pathlib import Path
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.config import Settings
+from app.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from app.proposals import filetypes, policy, rules
+from app.proposals.models import Proposal, ProposalAttachment
+
+MAX_ATTACHMENTS = 20
+SUBDIR = "proposals"
+
+
+def storage_path(settings: Settings, storage_name: str) -> Path:
+    """Where an attachment's bytes live."""
+    return Path(settings.upload_dir) / SUBDIR / storage_name
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # "xb": a random name never collides; if it somehow did, fail rather than overwrite.
+    with path.open("xb") as fh:
+        fh.write(data)
+
+
+def remove_file(path: Path) -> None:
+    """Delete a stored file if it is still there (run after the deleting transaction committed)."""
+    path.unlink(missing_ok=True)
+
+
+def check_upload(principal: Principal, proposal: Proposal) -> None:
+    """The proposer while the proposal is with them; staff of its region until it is closed."""
+    policy.check_read(principal, proposal)
+    movers = policy.movers_for(principal, proposal)
+    if rules.Mover.proposer in movers and proposal.state in rules.EDITABLE_STATES:
+        return
+    if movers - {rules.Mover.proposer} and proposal.state not in rules.TERMINAL_STATES:
+        return
+    raise Forbidden("You may not attach files to this proposal in its current state.", code="attachment_forbidden")
+
+
+async def add_attachment(session: AsyncSession, settings: Settings, principal: Principal, proposal: Proposal,
+                         filename: str | None, data: bytes) -> ProposalAttachment:
+    """Store one file after checking its size and magic bytes; 413 too large, 415 not JPEG/PNG/WebP/PDF."""
+    check_upload(principal, proposal)
+    if len(data) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"An attachment may be at most {settings.max_upload_bytes} bytes.",
+                              code="attachment_too_large", extra={"limit": settings.max_upload_bytes})
+    content_type = filetypes.sniff(data[:16])
+    if content_type is None:
+        raise UnsupportedMediaType("Attachments must be JPEG, PNG, WebP or PDF files (checked by content).",
+                                   code="attachment_type_refused", extra={"accepted": list(filetypes.ACCEPTED)})
+    count = await session.scalar(select(func.count()).select_from(ProposalAttachment)
+                                 .where(ProposalAttachment.proposal_id == proposal.id))
+    if count >= MAX_ATTACHMENTS:
+        raise Conflict(f"A proposal may have at most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments")
+    attachment = ProposalAttachment(
+        proposal_id=proposal.id, content_type=content_type, original_name=filetypes.safe_name(filename, content_type),
+        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_name=uuid.uuid4().hex,
+        uploaded_by=principal.user_id)
+    session.add(attachment)
+    await session.flush()
+    await record(session, principal.actor, "proposal.attachment_add", "proposal", proposal.id,
+                 after={"attachment_id": attachment.id, "content_type": content_type, "size_bytes": len(data),
+                        "sha256": attachment.sha256, "original_name": attachment.original_name},
+                 region_path=proposal.region_path)
+    # Written last: a failure above leaves no file; a failed commit leaves an orphan file, never a dangling row.
+    await asyncio.to_thread(_write, storage_path(settings, attachment.storage_name), data)
+    return attachment
+
+
+async def get_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> ProposalAttachment:
+    """The attachment, or 404."""
+    attachment = await session.get(ProposalAttachment, attachment_id)
+    if attachment is None:
+        raise NotFound("No attachment with that id.", code="attachment_not_found")
+    return attachment
+
+
+async def delete_attachment(session: AsyncSession, principal: Principal, proposal: Proposal,
+                            attachment: ProposalAttachment) -> None:
+    """Remove the row; the caller deletes the file once the transaction has committed."""
+    check_upload(principal, proposal)
+    await session.delete(attachment)
+    await session.flush()
+    await record(session, principal.actor, "proposal.attachment_delete", "proposal", proposal.id,
+                 before={"attachment_id": attachment.id, "sha256": attachment.sha256,
+                         "original_name": attachment.original_name}, region_path=proposal.region_path)
+
+
+def list_statement(proposal: Proposal) -> Select:
+    """The proposal's attachments, oldest first."""
+    return (select(ProposalAttachment).where(ProposalAttachment.proposal_id == proposal.id)
+            .order_by(ProposalAttachment.created_at, ProposalAttachment.id))

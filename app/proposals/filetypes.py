@@ -1,0 +1,25 @@
+"""Which attachment types are accepted, decided by the file's first bytes, never by its name (pure)."""
+
+JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
+ACCEPTED = (JPEG, PNG, WEBP, PDF)
+EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf"}
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the magic bytes announce, or None when they are not an accepted type."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"%PDF-"):
+        return PDF
+    return None
+
+
+def safe_name(name: str | None, content_type: str) -> str:
+    """A display name without directories or control characters, at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "attachment" + EXTENSIONS[content_type]
+    return base[-255:]

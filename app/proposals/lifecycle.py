@@ -1,0 +1,85 @@
+"""The one way a proposal changes state: `transition`, for people (by principal) and services (by Process)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.audit.service import SYSTEM, Actor, record
+from app.auth.principal import Principal
+from app.common.models import utcnow
+from app.errors import Conflict, Unprocessable
+from app.programmes.models import Programme, ProgrammeStatus
+from app.proposals import policy, rules
+from app.proposals.enums import ProposalState
+from app.proposals.models import Proposal
+from app.proposals.rules import Mover
+from app.proposals.service import budget_lines, cap_for
+
+
+@dataclass(frozen=True)
+class Process:
+    """A service moving a proposal on its own authority (screening, meeting close, vote close, notice, ...)."""
+
+    name: str
+    actor: Actor = SYSTEM
+
+
+def movers_of(by: Principal | Process, proposal: Proposal) -> frozenset[Mover]:
+    """The lifecycle roles of whoever is moving the proposal."""
+    if isinstance(by, Process):
+        return frozenset({Mover.system})
+    return policy.movers_for(by, proposal)
+
+
+def not_allowed(proposal: Proposal, target: ProposalState, movers: frozenset[Mover]) -> Conflict:
+    """The 409 naming the transitions the caller may make from the current state."""
+    allowed = rules.allowed_from(proposal.state, movers)
+    names = ", ".join(a["to"] for a in allowed) or "none"
+    return Conflict(f"A {proposal.state.value} proposal cannot move to {target.value} by you; allowed: {names}.",
+                    code="transition_not_allowed",
+                    extra={"from": proposal.state.value, "to": target.value, "allowed": allowed})
+
+
+async def _check_submittable(session: AsyncSession, proposal: Proposal) -> None:
+    programme = await session.get(Programme, proposal.programme_id)
+    if programme is None or programme.status != ProgrammeStatus.open:
+        raise Conflict("The programme is not open for proposals.", code="programme_not_open")
+    lines = await budget_lines(session, proposal.id)
+    problem = rules.budget_problem(proposal.kind, len(lines), proposal.total_fen, await cap_for(session, proposal))
+    if problem:
+        raise Unprocessable(problem, code="budget_invalid")
+
+
+async def transition(session: AsyncSession, proposal: Proposal, to_state: ProposalState,
+                     by: Principal | Process, reason: str | None = None, *,
+                     details: dict | None = None) -> Proposal:
+    """Move the proposal if the lifecycle lets `by` make this step; 409 listing the allowed ones otherwise.
+
+    One audit event records the step; `details` (what the calling service decided) go into it.
+    """
+    movers = movers_of(by, proposal)
+    if not rules.may(proposal.state, to_state, movers):
+        raise not_allowed(proposal, to_state, movers)
+    if to_state == ProposalState.submitted:
+        await _check_submittable(session, proposal)
+    source, now = proposal.state, utcnow()
+    values = {"state": to_state, "state_reason": reason, "state_changed_at": now, "updated_at": now}
+    if to_state == ProposalState.submitted and proposal.submitted_at is None:
+        values["submitted_at"] = now
+    # Guarded on the state read: of two concurrent movers, the second finds nothing to update.
+    result = await session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.state == source).values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("The proposal changed meanwhile; reload it.", code="proposal_changed")
+    for key, value in values.items():
+        set_committed_value(proposal, key, value)  # already written; keep the object from writing it twice
+    actor = by.actor
+    await record(session, actor, "proposal.transition", "proposal", proposal.id,
+                 before={"state": source},
+                 after={"state": to_state, "reason": reason, **(details or {}),
+                        **({"process": by.name} if isinstance(by, Process) else {})},
+                 region_path=proposal.region_path)
+    return proposal

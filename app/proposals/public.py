@@ -1,0 +1,49 @@
+"""What the public reads about proposals (居务公开): submitted ones only, never who proposed them.
+
+The list is a page a whole community opens on its phones, so it is one Core statement selecting
+only public columns, not ORM objects.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.common.schemas import PageParams
+from app.errors import NotFound
+from app.proposals.enums import ProposalState
+from app.proposals.models import BudgetLine, Proposal
+
+_P = Proposal.__table__.c
+SUMMARY_COLUMNS = (_P.id, _P.programme_id, _P.community_id, _P.unit_id, _P.proposer_kind, _P.title, _P.kind,
+                   _P.project_type, _P.category, _P.total_fen, _P.state, _P.submitted_at)
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
+
+
+async def public_page(session: AsyncSession, params: PageParams, community_id: uuid.UUID | None,
+                      programme_id: uuid.UUID | None, state: ProposalState | None) -> dict[str, Any]:
+    """One page of submitted proposals, newest first, with public columns only."""
+    where = [_P.submitted_at.is_not(None)]
+    if community_id:
+        where.append(_P.community_id == community_id)
+    if programme_id:
+        where.append(_P.programme_id == programme_id)
+    if state:
+        where.append(_P.state == state.value)
+    total = await session.scalar(select(func.count()).select_from(Proposal.__table__).where(*where))
+    rows = (await session.execute(select(*SUMMARY_COLUMNS).where(*where)
+                                  .order_by(_P.submitted_at.desc(), _P.id)
+                                  .limit(params.limit).offset(params.offset))).mappings().all()
+    return {"items": [dict(r) for r in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}
+
+
+async def public_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, Any]:
+    """One submitted proposal with its lines; 404 for drafts and unknown ids alike."""
+    row = (await session.execute(select(*DETAIL_COLUMNS).where(_P.id == proposal_id, _P.submitted_at.is_not(None))
+                                 )).mappings().first()
+    if row is None:
+        raise NotFound("No proposal with that id.", code="proposal_not_found")
+    lines = (await session.scalars(select(BudgetLine).where(BudgetLine.proposal_id == proposal_id)
+                                   .order_by(BudgetLine.position))).all()
+    return {**row, "budget_lines": lines}

@@ -1,0 +1,172 @@
+"""Proposal intake: create and revise drafts, load and list (flush only; the request commits)."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, delete, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.auth.scoping import region_or_422
+from app.common.models import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+from app.programmes.lookup import open_programme_for, rules_of
+from app.programmes.models import Programme, ProgrammeStatus
+from app.programmes.service import get_programme
+from app.proposals import policy, rules
+from app.proposals.enums import ProposalState, ProposerKind
+from app.proposals.models import BudgetLine, Proposal
+from app.proposals.schemas import BudgetLineIn, ProposalCreate, ProposalUpdate
+from app.regions.models import Region, RegionLevel
+from app.regions.rules import SUB_UNITS
+
+CONTENT_FIELDS = ("title", "kind", "project_type", "category", "need", "plan", "benefits")
+
+
+def snapshot(proposal: Proposal, lines: list[BudgetLine] | None = None) -> dict[str, Any]:
+    """The audited state of a proposal (lines included when given)."""
+    out = {"id": proposal.id, "programme_id": proposal.programme_id, "community_id": proposal.community_id,
+           "unit_id": proposal.unit_id, "proposer_kind": proposal.proposer_kind,
+           "state": proposal.state, "total_fen": proposal.total_fen,
+           **{f: getattr(proposal, f) for f in CONTENT_FIELDS}}
+    if lines is not None:
+        out["budget_lines"] = [{"item": ln.item, "unit": ln.unit, "quantity": ln.quantity,
+                                "unit_price_fen": ln.unit_price_fen, "amount_fen": ln.amount_fen} for ln in lines]
+    return out
+
+
+async def get_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> Proposal:
+    """The proposal, or 404."""
+    proposal = await session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("No proposal with that id.", code="proposal_not_found")
+    return proposal
+
+
+async def budget_lines(session: AsyncSession, proposal_id: uuid.UUID) -> list[BudgetLine]:
+    """The proposal's lines in order."""
+    return list((await session.scalars(
+        select(BudgetLine).where(BudgetLine.proposal_id == proposal_id).order_by(BudgetLine.position))).all())
+
+
+async def cap_for(session: AsyncSession, proposal: Proposal) -> int:
+    """The per-project cap in fen of the proposal's programme for its type."""
+    programme = await get_programme(session, proposal.programme_id)
+    return rules_of(programme).project_caps.cap_for(proposal.project_type)
+
+
+async def _programme(session: AsyncSession, community: Region, programme_id: uuid.UUID | None) -> Programme:
+    if programme_id is None:
+        programme = await open_programme_for(session, community.path)
+        if programme is None:
+            raise Unprocessable("The community's district has no open programme to propose to.",
+                                code="no_open_programme")
+        return programme
+    programme = await session.get(Programme, programme_id)
+    if programme is None or not community.path.startswith(programme.region_path):
+        raise Unprocessable("No such programme in the community's district.", code="unknown_programme")
+    if programme.status == ProgrammeStatus.closed:
+        raise Unprocessable("The programme is closed.", code="programme_closed")
+    return programme
+
+
+async def _unit(session: AsyncSession, community: Region, unit_id: uuid.UUID | None) -> Region | None:
+    unit = await region_or_422(session, unit_id)
+    if unit is not None and (unit.level not in SUB_UNITS or not unit.path.startswith(community.path)):
+        raise Unprocessable("The unit must be a grid, compound, group or building of the community.",
+                            code="unit_outside_community")
+    return unit
+
+
+def _check_budget_cap(total_fen: int, cap_fen: int) -> None:
+    if total_fen > cap_fen:
+        raise Unprocessable(f"The budget of {total_fen} fen exceeds the cap of {cap_fen} fen for this project type.",
+                            code="over_cap", extra={"total_fen": total_fen, "cap_fen": cap_fen})
+
+
+def _lines(proposal_id: uuid.UUID, data: list[BudgetLineIn]) -> list[BudgetLine]:
+    return [BudgetLine(proposal_id=proposal_id, position=i, item=ln.item, unit=ln.unit, quantity=ln.quantity,
+                       unit_price_fen=ln.unit_price_fen, amount_fen=rules.line_amount(ln.quantity, ln.unit_price_fen))
+            for i, ln in enumerate(data, start=1)]
+
+
+async def create_proposal(session: AsyncSession, principal: Principal, data: ProposalCreate) -> Proposal:
+    """A draft proposal; totals are computed here and checked against the programme's per-type cap."""
+    community = await region_or_422(session, data.community_id)
+    if community.level != RegionLevel.community:
+        raise Unprocessable("A proposal is for a community (社区/村).", code="not_a_community")
+    unit = await _unit(session, community, data.unit_id)
+    programme = await _programme(session, community, data.programme_id)
+    if data.as_organisation and principal.organisation_id is None:
+        raise Unprocessable("Your account does not belong to an organisation.", code="no_organisation")
+    total = rules.budget_total((ln.quantity, ln.unit_price_fen) for ln in data.budget_lines)
+    _check_budget_cap(total, rules_of(programme).project_caps.cap_for(data.project_type))
+    proposal = Proposal(
+        programme_id=programme.id, community_id=community.id, unit_id=unit.id if unit else None,
+        region_path=community.path, proposer_user_id=principal.user_id,
+        proposer_kind=ProposerKind.organisation if data.as_organisation else ProposerKind.resident,
+        proposer_organisation_id=principal.organisation_id if data.as_organisation else None,
+        total_fen=total, **{f: getattr(data, f) for f in CONTENT_FIELDS})
+    session.add(proposal)
+    await session.flush()
+    lines = _lines(proposal.id, data.budget_lines)
+    session.add_all(lines)
+    await session.flush()
+    await record(session, principal.actor, "proposal.create", "proposal", proposal.id,
+                 after=snapshot(proposal, lines), region_path=proposal.region_path)
+    return proposal
+
+
+async def update_proposal(session: AsyncSession, principal: Principal, proposal: Proposal,
+                          data: ProposalUpdate) -> Proposal:
+    """Revise a draft or returned proposal; lines, when given, replace the old ones and the total is recomputed."""
+    policy.check_edit(principal, proposal)
+    if proposal.state not in rules.EDITABLE_STATES:
+        raise Conflict(f"A {proposal.state.value} proposal can no longer be changed.", code="proposal_not_editable")
+    old_lines = await budget_lines(session, proposal.id)
+    before = snapshot(proposal, old_lines)
+    changes = data.model_dump(exclude_unset=True)
+    if "unit_id" in changes:
+        community = await session.get(Region, proposal.community_id)
+        unit = await _unit(session, community, data.unit_id)
+        proposal.unit_id = unit.id if unit else None
+    lines = old_lines
+    if data.budget_lines is not None:
+        lines = _lines(proposal.id, data.budget_lines)
+    project_type = data.project_type or proposal.project_type
+    total = rules.budget_total((ln.quantity, ln.unit_price_fen) for ln in lines)
+    programme = await get_programme(session, proposal.programme_id)
+    _check_budget_cap(total, rules_of(programme).project_caps.cap_for(project_type))
+    for field in CONTENT_FIELDS:
+        if field in changes:
+            setattr(proposal, field, getattr(data, field))
+    if data.budget_lines is not None:
+        await session.execute(delete(BudgetLine).where(BudgetLine.proposal_id == proposal.id))
+        session.add_all(lines)
+    proposal.total_fen, proposal.updated_at = total, utcnow()
+    await session.flush()
+    await record(session, principal.actor, "proposal.update", "proposal", proposal.id,
+                 before=before, after=snapshot(proposal, lines), region_path=proposal.region_path)
+    return proposal
+
+
+def list_statement(principal: Principal, state: ProposalState | None, community_id: uuid.UUID | None,
+                   programme_id: uuid.UUID | None) -> Select:
+    """Residents: their own proposals, drafts included. Staff: submitted proposals of their region."""
+    stmt = select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id)
+    if principal.role == Role.resident:
+        stmt = stmt.where(Proposal.proposer_user_id == principal.user_id)
+    else:
+        stmt = stmt.where(Proposal.submitted_at.is_not(None))
+        if principal.role != Role.admin:
+            stmt = stmt.where(Proposal.region_path.startswith(principal.region_path, autoescape=True)
+                              if principal.region_path else false())
+    if state:
+        stmt = stmt.where(Proposal.state == state)
+    if community_id:
+        stmt = stmt.where(Proposal.community_id == community_id)
+    if programme_id:
+        stmt = stmt.where(Proposal.programme_id == programme_id)
+    return stmt
