@@ -3,4 +3,11 @@
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.common import models as common_models  # noqa: F401
+from app.deliberation import council_models as deliberation_council_models  # noqa: F401
+from app.deliberation import models as deliberation_models  # noqa: F401
+from app.funds import models as funds_models  # noqa: F401
+from app.idempotency import models as idempotency_models  # noqa: F401
+from app.programmes import models as programme_models  # noqa: F401
+from app.proposals import models as proposal_models  # noqa: F401
+from app.ratelimit import models as ratelimit_models  # noqa: F401
 from app.regions import models as region_models  # noqa: F401

@@ -12,6 +12,13 @@ TAGS = [
     {"name": "auth", "description": "身份认证 · Staff password login, resident phone codes, token rotation."},
     {"name": "users", "description": "用户与角色 · Users, roles and the region each staff member is bound to."},
     {"name": "api-tokens", "description": "接口令牌 · API tokens for third-party assessors (shown once)."},
+    {"name": "organisations", "description": "组织 · Social organisations, assessors and foundations."},
     {"name": "regions", "description": "行政区划 · District, street, community and sub-unit tree; CSV import."},
+    {"name": "programmes", "description": "年度计划与试点 · Annual programmes, their frozen rules, pilot communities."},
+    {"name": "funds", "description": "资金台账 · Fund sources, append-only ledger, finance reports, public summary."},
+    {"name": "proposals", "description": "提案与初审 · Proposals, budget lines, attachments, screening, needs survey, "
+                                         "lifecycle; public proposal pages."},
+    {"name": "deliberation", "description": "协商议事 · Resident representative meetings (roster, sign-in, votes, "
+                                            "minutes, quorum), deliberation councils, public announcements."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},
 ]

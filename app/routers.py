@@ -1,5 +1,13 @@
 """Every domain router, in the order they appear in the API docs."""
 
+from app.audit.router import router as audit_router
+from app.auth.routers import ROUTERS as AUTH_ROUTERS
+from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
+from app.funds.router import router as funds_router
 from app.health.router import router as health_router
+from app.programmes.router import router as programmes_router
+from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
+from app.regions.router import router as regions_router
 
-ROUTERS = [health_router]
+ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
+           *DELIBERATION_ROUTERS, audit_router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:37:15.887509
+Create Date: 2026-11-23 10:30:42.612666
 """
 
 from collections.abc import Sequence
@@ -52,6 +52,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_occurred_at'), ['occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_region_path'), ['region_path'], unique=False)
 
+    op.create_table('idempotency_record',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('principal_key', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('method', sa.String(length=10), nullable=False),
+    sa.Column('path', sa.String(length=1000), nullable=False),
+    sa.Column('request_fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Enum('in_flight', 'completed', name='idempotencystatus', native_enum=False, length=16), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.Text(), nullable=True),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
+    sa.UniqueConstraint('principal_key', 'key', name=op.f('uq_idempotency_record_principal_key_key'))
+    )
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_record_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('otp_code',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('phone_digest', sa.String(length=64), nullable=False),
@@ -65,6 +84,12 @@ def upgrade() -> None:
     with op.batch_alter_table('otp_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_otp_code_phone_digest'), ['phone_digest'], unique=False)
 
+    op.create_table('rate_limit_counter',
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_counter'))
+    )
     op.create_table('region',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('parent_id', sa.Uuid(), nullable=True),
@@ -83,7 +108,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_region_code'), ['code'], unique=False)
         batch_op.create_index(batch_op.f('ix_region_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_region_parent_id'), ['parent_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_region_path'), ['path'], unique=False)
+        batch_op.create_index('ix_region_path', ['path'], unique=False, postgresql_ops={'path': 'varchar_pattern_ops'})
+        batch_op.create_index('uq_region_root_name', ['name'], unique=True, sqlite_where=sa.text('parent_id IS NULL'), postgresql_where=sa.text('parent_id IS NULL'))
+
+    op.create_table('council',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('community_id', sa.Uuid(), nullable=False),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('form', sa.Enum('council', 'dialogue', 'coordination', 'hearing', 'review', 'other', name='councilform', native_enum=False, length=16), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('host', sa.String(length=100), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('registering', 'selected', name='councilstate', native_enum=False, length=16), nullable=False),
+    sa.Column('seed', sa.String(length=32), nullable=True),
+    sa.Column('quotas', sa.JSON(), nullable=False),
+    sa.Column('selected_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['region.id'], name=op.f('fk_council_community_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council'))
+    )
+    with op.batch_alter_table('council', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_council_region_path', ['region_path'], unique=False, postgresql_ops={'region_path': 'varchar_pattern_ops'})
 
     op.create_table('organisation',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -98,6 +147,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_region_id'), ['region_id'], unique=False)
+
+    op.create_table('programme',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('district_id', sa.Uuid(), nullable=False),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'open', 'closed', name='programmestatus', native_enum=False, length=16), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('closing_date', sa.Date(), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name=op.f('ck_programme_status_known')),
+    sa.CheckConstraint('starts_on <= closing_date AND closing_date <= ends_on', name=op.f('ck_programme_period_order')),
+    sa.CheckConstraint('year BETWEEN 2000 AND 2100', name=op.f('ck_programme_year_range')),
+    sa.ForeignKeyConstraint(['district_id'], ['region.id'], name=op.f('fk_programme_district_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programme')),
+    sa.UniqueConstraint('district_id', 'year', name=op.f('uq_programme_district_id_year'))
+    )
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_programme_district_id'), ['district_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_programme_region_path'), ['region_path'], unique=False)
 
     op.create_table('app_user',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -122,6 +197,69 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_app_user_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_user_role'), ['role'], unique=False)
+
+    op.create_table('meeting',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('community_id', sa.Uuid(), nullable=False),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('programme_id', sa.Uuid(), nullable=True),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('host', sa.String(length=100), nullable=False),
+    sa.Column('participants', sa.String(length=1000), nullable=False),
+    sa.Column('form', sa.Enum('in_person', 'online', 'hybrid', name='meetingform', native_enum=False, length=16), nullable=False),
+    sa.Column('state', sa.Enum('announced', 'in_session', 'closed', 'cancelled', name='meetingstate', native_enum=False, length=16), nullable=False),
+    sa.Column('total_representatives', sa.Integer(), nullable=True),
+    sa.Column('quorum_numerator', sa.Integer(), nullable=True),
+    sa.Column('quorum_denominator', sa.Integer(), nullable=True),
+    sa.Column('majority_base', sa.String(length=16), nullable=True),
+    sa.Column('attendance', sa.Integer(), nullable=True),
+    sa.Column('quorate', sa.Boolean(), nullable=True),
+    sa.Column('announced_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.CheckConstraint("state <> 'closed' OR (quorate IS NOT NULL AND attendance IS NOT NULL)", name=op.f('ck_meeting_closed_has_result')),
+    sa.CheckConstraint("state IN ('announced', 'in_session', 'closed', 'cancelled')", name=op.f('ck_meeting_state_known')),
+    sa.CheckConstraint("state NOT IN ('in_session', 'closed') OR (total_representatives > 0 AND quorum_numerator IS NOT NULL AND quorum_denominator IS NOT NULL AND majority_base IS NOT NULL)", name=op.f('ck_meeting_frozen_when_held')),
+    sa.CheckConstraint('quorate IS NULL OR quorate = (attendance * quorum_denominator >= quorum_numerator * total_representatives)', name=op.f('ck_meeting_quorate_matches_attendance')),
+    sa.ForeignKeyConstraint(['community_id'], ['region.id'], name=op.f('fk_meeting_community_id_region')),
+    sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_meeting_programme_id_programme')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting'))
+    )
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_meeting_region_path', ['region_path'], unique=False, postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.create_index(batch_op.f('ix_meeting_state'), ['state'], unique=False)
+
+    op.create_table('pilot',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('programme_id', sa.Uuid(), nullable=False),
+    sa.Column('community_id', sa.Uuid(), nullable=False),
+    sa.Column('street_id', sa.Uuid(), nullable=False),
+    sa.Column('district_id', sa.Uuid(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('designated_by', sa.String(length=64), nullable=True),
+    sa.Column('designated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['region.id'], name=op.f('fk_pilot_community_id_region')),
+    sa.ForeignKeyConstraint(['district_id'], ['region.id'], name=op.f('fk_pilot_district_id_region')),
+    sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_pilot_programme_id_programme')),
+    sa.ForeignKeyConstraint(['street_id'], ['region.id'], name=op.f('fk_pilot_street_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pilot')),
+    sa.UniqueConstraint('programme_id', 'community_id', name=op.f('uq_pilot_programme_id_community_id'))
+    )
+    with op.batch_alter_table('pilot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pilot_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilot_district_id'), ['district_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilot_programme_id'), ['programme_id'], unique=False)
+        batch_op.create_index('ix_pilot_region_path', ['region_path'], unique=False, postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.create_index(batch_op.f('ix_pilot_street_id'), ['street_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pilot_year'), ['year'], unique=False)
 
     op.create_table('api_token',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -158,6 +296,288 @@ def upgrade() -> None:
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('council_participant',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('council_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('group', sa.String(length=50), nullable=True),
+    sa.Column('source', sa.Enum('registration', 'invitation', name='participantsource', native_enum=False, length=16), nullable=False),
+    sa.Column('selected', sa.Boolean(), nullable=False),
+    sa.Column('selected_by', sa.Enum('invitation', 'quota', 'random', name='selectionmethod', native_enum=False, length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_council_participant_council_id_council')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_council_participant_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_participant')),
+    sa.UniqueConstraint('council_id', 'user_id', name=op.f('uq_council_participant_council_id_user_id'))
+    )
+    with op.batch_alter_table('council_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_participant_council_id'), ['council_id'], unique=False)
+
+    op.create_table('fund_source',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('pilot_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.Enum('district_subsidy', 'street_matching', 'government_purchase', 'donation', 'community_foundation', 'community_welfare_fund', 'resident_contribution', 'carry_over', name='fundsourcekind', native_enum=False, length=32), nullable=False),
+    sa.Column('payer', sa.String(length=200), nullable=False),
+    sa.Column('document_ref', sa.String(length=100), nullable=False),
+    sa.Column('dated', sa.Date(), nullable=False),
+    sa.Column('planned_fen', sa.BigInteger(), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('planned_fen IS NULL OR planned_fen >= 0', name=op.f('ck_fund_source_planned_non_negative')),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_fund_source_pilot_id_pilot')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_source'))
+    )
+    with op.batch_alter_table('fund_source', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fund_source_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('meeting_minutes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('attendance', sa.Integer(), nullable=False),
+    sa.Column('total_representatives', sa.Integer(), nullable=False),
+    sa.Column('quorate', sa.Boolean(), nullable=False),
+    sa.Column('summary', sa.String(length=4000), nullable=True),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_meeting_minutes_meeting_id_meeting')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_minutes')),
+    sa.UniqueConstraint('meeting_id', name=op.f('uq_meeting_minutes_meeting_id'))
+    )
+    op.create_table('pilot_balance',
+    sa.Column('pilot_id', sa.Uuid(), nullable=False),
+    sa.Column('funds_in_fen', sa.BigInteger(), nullable=False),
+    sa.Column('committed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('returned_fen', sa.BigInteger(), nullable=False),
+    sa.Column('disbursed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('transferred_out_fen', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('committed_fen - returned_fen + transferred_out_fen <= funds_in_fen', name=op.f('ck_pilot_balance_commitments_within_funds')),
+    sa.CheckConstraint('disbursed_fen <= committed_fen - returned_fen', name=op.f('ck_pilot_balance_disbursed_within_committed')),
+    sa.CheckConstraint('funds_in_fen >= 0 AND committed_fen >= 0 AND returned_fen >= 0 AND disbursed_fen >= 0 AND transferred_out_fen >= 0', name=op.f('ck_pilot_balance_non_negative')),
+    sa.CheckConstraint('returned_fen <= committed_fen', name=op.f('ck_pilot_balance_returned_within_committed')),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_pilot_balance_pilot_id_pilot')),
+    sa.PrimaryKeyConstraint('pilot_id', name=op.f('pk_pilot_balance'))
+    )
+    op.create_table('project_balance',
+    sa.Column('project_id', sa.Uuid(), nullable=False),
+    sa.Column('pilot_id', sa.Uuid(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('category', sa.Enum('inclusive_services', 'life_care', 'social_innovation', 'culture_sports', 'safety', 'environment', name='projectcategory', native_enum=False, length=32), nullable=False),
+    sa.Column('project_type', sa.Enum('services', 'goods', 'works', name='projecttype', native_enum=False, length=16), nullable=False),
+    sa.Column('committed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('returned_fen', sa.BigInteger(), nullable=False),
+    sa.Column('disbursed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('committed_fen >= 0 AND returned_fen >= 0 AND disbursed_fen >= 0', name=op.f('ck_project_balance_non_negative')),
+    sa.CheckConstraint('disbursed_fen + returned_fen <= committed_fen', name=op.f('ck_project_balance_disbursed_within_commitment')),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_project_balance_pilot_id_pilot')),
+    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_project_balance'))
+    )
+    with op.batch_alter_table('project_balance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_balance_pilot_id'), ['pilot_id'], unique=False)
+
+    op.create_table('proposal',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('programme_id', sa.Uuid(), nullable=False),
+    sa.Column('community_id', sa.Uuid(), nullable=False),
+    sa.Column('unit_id', sa.Uuid(), nullable=True),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('proposer_user_id', sa.Uuid(), nullable=False),
+    sa.Column('proposer_kind', sa.Enum('resident', 'organisation', name='proposerkind', native_enum=False, length=16), nullable=False),
+    sa.Column('proposer_organisation_id', sa.Uuid(), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.Enum('livelihood', 'venture', 'contest', 'charter', name='proposalkind', native_enum=False, length=16), nullable=False),
+    sa.Column('project_type', sa.Enum('services', 'goods', 'works', name='projecttype', native_enum=False, length=16), nullable=False),
+    sa.Column('category', sa.Enum('inclusive_services', 'life_care', 'social_innovation', 'culture_sports', 'safety', 'environment', name='projectcategory', native_enum=False, length=32), nullable=False),
+    sa.Column('need', sa.String(length=4000), nullable=False),
+    sa.Column('plan', sa.String(length=4000), nullable=False),
+    sa.Column('benefits', sa.String(length=4000), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'submitted', 'returned', 'screened', 'under_survey', 'in_deliberation', 'shortlisted', 'rejected', 'deferred', 'in_vote', 'selected', 'not_selected', 'in_notice', 'confirmed', 'in_implementation', 'completed', 'evaluated', 'withdrawn', name='proposalstate', native_enum=False, length=32), nullable=False),
+    sa.Column('state_reason', sa.String(length=500), nullable=True),
+    sa.Column('state_changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL", name=op.f('ck_proposal_submitted_at_set')),
+    sa.CheckConstraint('total_fen >= 0', name=op.f('ck_proposal_total_non_negative')),
+    sa.ForeignKeyConstraint(['community_id'], ['region.id'], name=op.f('fk_proposal_community_id_region')),
+    sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_proposal_programme_id_programme')),
+    sa.ForeignKeyConstraint(['proposer_organisation_id'], ['organisation.id'], name=op.f('fk_proposal_proposer_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['proposer_user_id'], ['app_user.id'], name=op.f('fk_proposal_proposer_user_id_app_user')),
+    sa.ForeignKeyConstraint(['unit_id'], ['region.id'], name=op.f('fk_proposal_unit_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal'))
+    )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_programme_id'), ['programme_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_proposer_user_id'), ['proposer_user_id'], unique=False)
+        batch_op.create_index('ix_proposal_region_path', ['region_path'], unique=False, postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.create_index(batch_op.f('ix_proposal_state'), ['state'], unique=False)
+
+    op.create_table('representative',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('community_id', sa.Uuid(), nullable=False),
+    sa.Column('region_path', sa.String(length=400), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('unit_id', sa.Uuid(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('joined_on', sa.Date(), nullable=True),
+    sa.Column('left_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['region.id'], name=op.f('fk_representative_community_id_region')),
+    sa.ForeignKeyConstraint(['unit_id'], ['region.id'], name=op.f('fk_representative_unit_id_region')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_representative_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_representative'))
+    )
+    with op.batch_alter_table('representative', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_representative_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('uq_representative_active_name', ['community_id', 'name'], unique=True, sqlite_where=sa.text('active'), postgresql_where=sa.text('active'))
+        batch_op.create_index('uq_representative_active_user', ['community_id', 'user_id'], unique=True, sqlite_where=sa.text('active AND user_id IS NOT NULL'), postgresql_where=sa.text('active AND user_id IS NOT NULL'))
+
+    op.create_table('budget_line',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('proposal_id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('item', sa.String(length=200), nullable=False),
+    sa.Column('unit', sa.String(length=20), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('unit_price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('amount_fen = quantity * unit_price_fen', name=op.f('ck_budget_line_amount_is_product')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_budget_line_quantity_positive')),
+    sa.CheckConstraint('unit_price_fen > 0', name=op.f('ck_budget_line_unit_price_positive')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_budget_line_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_line')),
+    sa.UniqueConstraint('proposal_id', 'position', name=op.f('uq_budget_line_proposal_id_position'))
+    )
+    with op.batch_alter_table('budget_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_budget_line_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('ledger_entry',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('pilot_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.Enum('funds_in', 'commitment', 'disbursement', 'return', 'sweep', 'carry_over', 'reversal', name='ledgerkind', native_enum=False, length=16), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('entry_date', sa.Date(), nullable=False),
+    sa.Column('fund_source_id', sa.Uuid(), nullable=True),
+    sa.Column('project_id', sa.Uuid(), nullable=True),
+    sa.Column('reverses_id', sa.Uuid(), nullable=True),
+    sa.Column('reverses_kind', sa.Enum('funds_in', 'commitment', 'disbursement', 'return', 'sweep', 'carry_over', 'reversal', name='ledgerkind', native_enum=False, length=16), nullable=True),
+    sa.Column('counterpart_pilot_id', sa.Uuid(), nullable=True),
+    sa.Column('document_ref', sa.String(length=100), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("(kind = 'reversal' AND reverses_id IS NOT NULL AND reverses_kind IN ('funds_in', 'commitment', 'disbursement', 'return')) OR (kind <> 'reversal' AND reverses_id IS NULL AND reverses_kind IS NULL)", name=op.f('ck_ledger_entry_reversal_link')),
+    sa.CheckConstraint("kind <> 'funds_in' OR fund_source_id IS NOT NULL", name=op.f('ck_ledger_entry_funds_in_has_source')),
+    sa.CheckConstraint("kind IN ('funds_in', 'commitment', 'disbursement', 'return', 'sweep', 'carry_over', 'reversal')", name=op.f('ck_ledger_entry_kind_known')),
+    sa.CheckConstraint("kind NOT IN ('commitment', 'disbursement', 'return') OR project_id IS NOT NULL", name=op.f('ck_ledger_entry_project_entry_has_project')),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_ledger_entry_amount_positive')),
+    sa.ForeignKeyConstraint(['counterpart_pilot_id'], ['pilot.id'], name=op.f('fk_ledger_entry_counterpart_pilot_id_pilot')),
+    sa.ForeignKeyConstraint(['fund_source_id'], ['fund_source.id'], name=op.f('fk_ledger_entry_fund_source_id_fund_source')),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_ledger_entry_pilot_id_pilot')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['ledger_entry.id'], name=op.f('fk_ledger_entry_reverses_id_ledger_entry')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry')),
+    sa.UniqueConstraint('reverses_id', name=op.f('uq_ledger_entry_reverses_id'))
+    )
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_entry_fund_source_id'), ['fund_source_id'], unique=False)
+        batch_op.create_index('ix_ledger_entry_pilot_date', ['pilot_id', 'entry_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entry_project_id'), ['project_id'], unique=False)
+
+    op.create_table('meeting_sign_in',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('representative_id', sa.Uuid(), nullable=False),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_meeting_sign_in_meeting_id_meeting')),
+    sa.ForeignKeyConstraint(['representative_id'], ['representative.id'], name=op.f('fk_meeting_sign_in_representative_id_representative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_sign_in')),
+    sa.UniqueConstraint('id', 'meeting_id', 'representative_id', name=op.f('uq_meeting_sign_in_id_meeting_id_representative_id')),
+    sa.UniqueConstraint('meeting_id', 'representative_id', name=op.f('uq_meeting_sign_in_meeting_id_representative_id'))
+    )
+    with op.batch_alter_table('meeting_sign_in', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_sign_in_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_sign_in_representative_id'), ['representative_id'], unique=False)
+
+    op.create_table('motion',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('proposal_id', sa.Uuid(), nullable=True),
+    sa.Column('outcome', sa.Enum('passed', 'failed', 'deferred', 'referred', name='motionoutcome', native_enum=False, length=16), nullable=True),
+    sa.Column('votes_for', sa.Integer(), nullable=True),
+    sa.Column('votes_against', sa.Integer(), nullable=True),
+    sa.Column('votes_abstain', sa.Integer(), nullable=True),
+    sa.Column('attendance_at_decision', sa.Integer(), nullable=True),
+    sa.Column('total_at_decision', sa.Integer(), nullable=True),
+    sa.Column('quorum_numerator', sa.Integer(), nullable=True),
+    sa.Column('quorum_denominator', sa.Integer(), nullable=True),
+    sa.Column('majority_base_count', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("outcome IS NULL OR outcome <> 'failed' OR 2 * votes_for <= majority_base_count", name=op.f('ck_motion_failed_lacks_majority')),
+    sa.CheckConstraint("outcome IS NULL OR outcome <> 'passed' OR 2 * votes_for > majority_base_count", name=op.f('ck_motion_passed_has_majority')),
+    sa.CheckConstraint("outcome IS NULL OR outcome IN ('deferred', 'referred') OR (total_at_decision > 0 AND attendance_at_decision * quorum_denominator >= quorum_numerator * total_at_decision)", name=op.f('ck_motion_decision_quorate')),
+    sa.CheckConstraint("outcome IS NULL OR outcome IN ('deferred', 'referred') OR (votes_for IS NOT NULL AND votes_against IS NOT NULL AND votes_abstain IS NOT NULL AND attendance_at_decision IS NOT NULL AND total_at_decision IS NOT NULL AND quorum_numerator IS NOT NULL AND quorum_denominator IS NOT NULL AND majority_base_count IS NOT NULL)", name=op.f('ck_motion_decision_complete')),
+    sa.CheckConstraint("outcome IS NULL OR outcome IN ('passed', 'failed', 'deferred', 'referred')", name=op.f('ck_motion_outcome_known')),
+    sa.CheckConstraint('majority_base_count IS NULL OR majority_base_count IN (total_at_decision, attendance_at_decision)', name=op.f('ck_motion_majority_base_known')),
+    sa.CheckConstraint('votes_for IS NULL OR votes_for + votes_against + votes_abstain <= attendance_at_decision', name=op.f('ck_motion_votes_within_attendance')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_motion_meeting_id_meeting')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_motion_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_motion')),
+    sa.UniqueConstraint('id', 'meeting_id', name=op.f('uq_motion_id_meeting_id')),
+    sa.UniqueConstraint('meeting_id', 'position', name=op.f('uq_motion_meeting_id_position')),
+    sa.UniqueConstraint('meeting_id', 'proposal_id', name=op.f('uq_motion_meeting_id_proposal_id'))
+    )
+    with op.batch_alter_table('motion', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_motion_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_motion_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('proposal_attachment',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('proposal_id', sa.Uuid(), nullable=False),
+    sa.Column('content_type', sa.String(length=50), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_name', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('size_bytes > 0', name=op.f('ck_proposal_attachment_size_positive')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_attachment_proposal_id_proposal')),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['app_user.id'], name=op.f('fk_proposal_attachment_uploaded_by_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_attachment')),
+    sa.UniqueConstraint('storage_name', name=op.f('uq_proposal_attachment_storage_name'))
+    )
+    with op.batch_alter_table('proposal_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_attachment_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('proposal_screening',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('proposal_id', sa.Uuid(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('cap_fen', sa.BigInteger(), nullable=False),
+    sa.Column('over_cap', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=True),
+    sa.Column('screened_by', sa.String(length=64), nullable=True),
+    sa.Column('screened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_screening_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_screening'))
+    )
+    with op.batch_alter_table('proposal_screening', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_screening_proposal_id'), ['proposal_id'], unique=False)
+
     op.create_table('refresh_token',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('session_id', sa.Uuid(), nullable=False),
@@ -172,15 +592,134 @@ def upgrade() -> None:
     with op.batch_alter_table('refresh_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refresh_token_session_id'), ['session_id'], unique=False)
 
+    op.create_table('survey_note',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('proposal_id', sa.Uuid(), nullable=False),
+    sa.Column('method', sa.Enum('visit', 'questionnaire', 'symposium', 'online', 'grid_report', 'other', name='surveymethod', native_enum=False, length=16), nullable=False),
+    sa.Column('surveyed_on', sa.Date(), nullable=True),
+    sa.Column('respondents', sa.Integer(), nullable=True),
+    sa.Column('findings', sa.String(length=4000), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('respondents IS NULL OR respondents >= 0', name=op.f('ck_survey_note_respondents_non_negative')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_survey_note_proposal_id_proposal')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_note'))
+    )
+    with op.batch_alter_table('survey_note', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_note_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('minutes_item',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('motion_id', sa.Uuid(), nullable=False),
+    sa.Column('discussion', sa.String(length=4000), nullable=False),
+    sa.Column('result', sa.String(length=500), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_minutes_item_meeting_id_meeting')),
+    sa.ForeignKeyConstraint(['motion_id'], ['motion.id'], name=op.f('fk_minutes_item_motion_id_motion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_item')),
+    sa.UniqueConstraint('motion_id', name=op.f('uq_minutes_item_motion_id'))
+    )
+    with op.batch_alter_table('minutes_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_minutes_item_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('motion_vote',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('motion_id', sa.Uuid(), nullable=False),
+    sa.Column('meeting_id', sa.Uuid(), nullable=False),
+    sa.Column('sign_in_id', sa.Uuid(), nullable=False),
+    sa.Column('representative_id', sa.Uuid(), nullable=False),
+    sa.Column('choice', sa.Enum('for', 'against', 'abstain', name='votechoice', native_enum=False, length=8), nullable=False),
+    sa.Column('signature_ref', sa.String(length=200), nullable=True),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.CheckConstraint("choice IN ('for', 'against', 'abstain')", name=op.f('ck_motion_vote_choice_known')),
+    sa.ForeignKeyConstraint(['motion_id', 'meeting_id'], ['motion.id', 'motion.meeting_id'], name=op.f('fk_motion_vote_motion_id_motion')),
+    sa.ForeignKeyConstraint(['sign_in_id', 'meeting_id', 'representative_id'], ['meeting_sign_in.id', 'meeting_sign_in.meeting_id', 'meeting_sign_in.representative_id'], name=op.f('fk_motion_vote_sign_in_id_meeting_sign_in')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_motion_vote')),
+    sa.UniqueConstraint('motion_id', 'representative_id', name=op.f('uq_motion_vote_motion_id_representative_id'))
+    )
+    with op.batch_alter_table('motion_vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_motion_vote_motion_id'), ['motion_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('motion_vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_motion_vote_motion_id'))
+
+    op.drop_table('motion_vote')
+    with op.batch_alter_table('minutes_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minutes_item_meeting_id'))
+
+    op.drop_table('minutes_item')
+    with op.batch_alter_table('survey_note', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_note_proposal_id'))
+
+    op.drop_table('survey_note')
     with op.batch_alter_table('refresh_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_token_session_id'))
 
     op.drop_table('refresh_token')
+    with op.batch_alter_table('proposal_screening', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_screening_proposal_id'))
+
+    op.drop_table('proposal_screening')
+    with op.batch_alter_table('proposal_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_attachment_proposal_id'))
+
+    op.drop_table('proposal_attachment')
+    with op.batch_alter_table('motion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_motion_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_motion_meeting_id'))
+
+    op.drop_table('motion')
+    with op.batch_alter_table('meeting_sign_in', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_sign_in_representative_id'))
+        batch_op.drop_index(batch_op.f('ix_meeting_sign_in_meeting_id'))
+
+    op.drop_table('meeting_sign_in')
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_project_id'))
+        batch_op.drop_index('ix_ledger_entry_pilot_date')
+        batch_op.drop_index(batch_op.f('ix_ledger_entry_fund_source_id'))
+
+    op.drop_table('ledger_entry')
+    with op.batch_alter_table('budget_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_budget_line_proposal_id'))
+
+    op.drop_table('budget_line')
+    with op.batch_alter_table('representative', schema=None) as batch_op:
+        batch_op.drop_index('uq_representative_active_user', sqlite_where=sa.text('active AND user_id IS NOT NULL'), postgresql_where=sa.text('active AND user_id IS NOT NULL'))
+        batch_op.drop_index('uq_representative_active_name', sqlite_where=sa.text('active'), postgresql_where=sa.text('active'))
+        batch_op.drop_index(batch_op.f('ix_representative_community_id'))
+
+    op.drop_table('representative')
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_state'))
+        batch_op.drop_index('ix_proposal_region_path', postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_proposal_proposer_user_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_programme_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_community_id'))
+
+    op.drop_table('proposal')
+    with op.batch_alter_table('project_balance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_balance_pilot_id'))
+
+    op.drop_table('project_balance')
+    op.drop_table('pilot_balance')
+    op.drop_table('meeting_minutes')
+    with op.batch_alter_table('fund_source', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fund_source_pilot_id'))
+
+    op.drop_table('fund_source')
+    with op.batch_alter_table('council_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_participant_council_id'))
+
+    op.drop_table('council_participant')
     with op.batch_alter_table('auth_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_session_user_id'))
 
@@ -191,27 +730,58 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_token_campaign_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('pilot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pilot_year'))
+        batch_op.drop_index(batch_op.f('ix_pilot_street_id'))
+        batch_op.drop_index('ix_pilot_region_path', postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_pilot_programme_id'))
+        batch_op.drop_index(batch_op.f('ix_pilot_district_id'))
+        batch_op.drop_index(batch_op.f('ix_pilot_community_id'))
+
+    op.drop_table('pilot')
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_state'))
+        batch_op.drop_index('ix_meeting_region_path', postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_meeting_community_id'))
+
+    op.drop_table('meeting')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_user_role'))
         batch_op.drop_index(batch_op.f('ix_app_user_region_id'))
         batch_op.drop_index(batch_op.f('ix_app_user_organisation_id'))
 
     op.drop_table('app_user')
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_programme_region_path'))
+        batch_op.drop_index(batch_op.f('ix_programme_district_id'))
+
+    op.drop_table('programme')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_region_id'))
 
     op.drop_table('organisation')
+    with op.batch_alter_table('council', schema=None) as batch_op:
+        batch_op.drop_index('ix_council_region_path', postgresql_ops={'region_path': 'varchar_pattern_ops'})
+        batch_op.drop_index(batch_op.f('ix_council_community_id'))
+
+    op.drop_table('council')
     with op.batch_alter_table('region', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_region_path'))
+        batch_op.drop_index('uq_region_root_name', sqlite_where=sa.text('parent_id IS NULL'), postgresql_where=sa.text('parent_id IS NULL'))
+        batch_op.drop_index('ix_region_path', postgresql_ops={'path': 'varchar_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_region_parent_id'))
         batch_op.drop_index(batch_op.f('ix_region_level'))
         batch_op.drop_index(batch_op.f('ix_region_code'))
 
     op.drop_table('region')
+    op.drop_table('rate_limit_counter')
     with op.batch_alter_table('otp_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_otp_code_phone_digest'))
 
     op.drop_table('otp_code')
+    with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_record_expires_at'))
+
+    op.drop_table('idempotency_record')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_region_path'))
         batch_op.drop_index(batch_op.f('ix_audit_event_occurred_at'))
