@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests wait on PostgreSQL (a database per test) more than on the CPU: 4 workers on 2 cores.
+PYTEST_WORKERS ?= 4
 
-.PHONY: install run test lint openapi openapi-check pytest fuzz bench clean
+.PHONY: install run test lint openapi openapi-check pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +35,7 @@ openapi-check: install
 	$(BIN)/python -m app.openapi_export check
 
 pytest: install
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test: lint openapi-check pytest
 

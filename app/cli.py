@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.errors import ProblemError
 
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
 
@@ -28,7 +29,11 @@ def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:
         finally:
             await engine.dispose()
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except ProblemError as exc:
+        typer.echo(f"error: {exc.detail} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
 
 
 @cli.command()
@@ -95,6 +100,59 @@ def create_user(
         return user.id
 
     typer.echo(f"created user {username} ({_with_session(create)})")
+
+
+CLI_ACTOR_LABEL = "weishi cli"
+
+
+@cli.command("issue-token")
+def issue_token(
+    organisation_id: Annotated[str, typer.Argument(help="UUID of the organisation (e.g. an assessor)")],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "assessment",
+    scope: Annotated[list[str], typer.Option(help="repeat for each scope, e.g. assessments:write")] = [],  # noqa: B006
+    days: Annotated[int, typer.Option(min=1, max=366)] = 90,
+    campaign_id: Annotated[str | None, typer.Option(help="bind the token to one evaluation campaign")] = None,
+) -> None:
+    """Issue an API token; the secret is printed once and cannot be shown again."""
+    from datetime import timedelta
+
+    from app.audit.service import Actor
+    from app.auth.tokens_service import issue_api_token
+    from app.common.models import utcnow
+
+    async def issue(session, settings):
+        return await issue_api_token(
+            session, settings, uuid.UUID(organisation_id), name, scope or ["assessments:read"],
+            utcnow() + timedelta(days=days), uuid.UUID(campaign_id) if campaign_id else None,
+            Actor("cli", None, CLI_ACTOR_LABEL))
+
+    token, secret = _with_session(issue)
+    typer.echo(f"token id {token.id}, expires {token.expires_at:%Y-%m-%d}, scopes {', '.join(token.scopes)}")
+    typer.echo(f"secret (shown once): {secret}")
+
+
+@cli.command("revoke-token")
+def revoke_token(token_id: str) -> None:
+    """Revoke an API token at once."""
+    from app.audit.service import Actor
+    from app.auth.tokens_service import revoke_api_token
+
+    async def revoke(session, settings):
+        return await revoke_api_token(session, uuid.UUID(token_id), Actor("cli", None, CLI_ACTOR_LABEL))
+
+    token = _with_session(revoke)
+    typer.echo(f"revoked token {token.id} at {token.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@cli.command("purge-expired")
+def purge_expired() -> None:
+    """Delete expired idempotency records (run daily from cron)."""
+    from app.idempotency.service import purge_expired as purge
+
+    async def run(session, settings):
+        return await purge(session)
+
+    typer.echo(f"purged {_with_session(run)} expired idempotency records")
 
 
 def main() -> None:

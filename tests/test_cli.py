@@ -1,0 +1,37 @@
+"""The weishi command line: migrate, seed the demo (twice), issue and revoke a token."""
+
+import re
+import sqlite3
+import uuid
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+
+
+def test_cli_round_trip(tmp_path, monkeypatch):
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(cli, ["migrate"]).exit_code == 0
+        first = runner.invoke(cli, ["seed-demo"])
+        assert first.exit_code == 0 and "weishi-demo-2026" in first.output and "district_admin" in first.output
+        assert runner.invoke(cli, ["seed-demo"]).exit_code == 0  # idempotent
+        conn = sqlite3.connect(db)
+        assert conn.execute("select count(*) from app_user where username = 'district'").fetchone() == (1,)
+        org = uuid.UUID(conn.execute("select id from organisation").fetchone()[0])
+        issued = runner.invoke(cli, ["issue-token", str(org), "--scope", "assessments:write", "--days", "7"])
+        assert issued.exit_code == 0, issued.output
+        secret = re.search(r"wst_\S+", issued.output).group(0)
+        token_id = re.search(r"token id ([0-9a-f-]{36})", issued.output).group(1)
+        stored = conn.execute("select token_hmac from api_token").fetchone()[0]
+        assert secret not in stored
+        assert runner.invoke(cli, ["revoke-token", token_id]).exit_code == 0
+        assert conn.execute("select revoked_at is not null from api_token").fetchone() == (1,)
+        bad = runner.invoke(cli, ["issue-token", str(org), "--scope", "root:everything"])
+        assert bad.exit_code == 2 and "scope" in bad.output.lower(), bad.output
+    finally:
+        get_settings.cache_clear()
