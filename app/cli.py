@@ -48,10 +48,13 @@ def migrate(revision: str = "head") -> None:
 @cli.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo district, communities and one user per role (safe to run again)."""
+    from app.demo.scenario import run_scenario
     from app.demo.seed import DEMO_PASSWORD, DEMO_RESIDENT_PHONE
     from app.demo.seed import seed_demo as seed
 
     rows = _with_session(seed)
+    for line in asyncio.run(run_scenario(get_settings())):
+        typer.echo(f"demo: {line}")
     typer.echo("Demo data ready. Log in at /docs → Authorize (username / password):")
     for username, role, region in rows:
         typer.echo(f"  {username:<11} {role:<16} {region}")

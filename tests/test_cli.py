@@ -19,7 +19,9 @@ def test_cli_round_trip(tmp_path, monkeypatch):
         assert runner.invoke(cli, ["migrate"]).exit_code == 0
         first = runner.invoke(cli, ["seed-demo"])
         assert first.exit_code == 0 and "weishi-demo-2026" in first.output and "district_admin" in first.output
-        assert runner.invoke(cli, ["seed-demo"]).exit_code == 0  # idempotent
+        assert "proposal submitted" in first.output and "programme opened" in first.output
+        again = runner.invoke(cli, ["seed-demo"])  # idempotent
+        assert again.exit_code == 0 and "exists already" in again.output
         conn = sqlite3.connect(db)
         assert conn.execute("select count(*) from app_user where username = 'district'").fetchone() == (1,)
         org = uuid.UUID(conn.execute("select id from organisation").fetchone()[0])

@@ -1,0 +1,88 @@
+"""A demo year driven through the real API: programme, pilots, subsidy in, two resident proposals.
+
+Going through HTTP (in process) instead of writing rows keeps the demo honest: it can only show
+what the API allows, and it breaks loudly when an endpoint changes.
+"""
+
+from datetime import date
+
+import httpx
+from sqlalchemy import select
+
+from app.auth import service as auth_service
+from app.auth.models import Role, User
+from app.config import Settings
+from app.demo.seed import DEMO_PASSWORD
+from app.main import create_app
+from app.regions.models import Region
+
+API = "/api/v1"
+
+
+class DemoError(RuntimeError):
+    """A step of the demo scenario was refused by the API."""
+
+
+def _ok(response: httpx.Response) -> dict:
+    if response.status_code >= 400:
+        request = response.request
+        raise DemoError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
+    return response.json() if response.content else {}
+
+
+async def _login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    tokens = _ok(await client.post(f"{API}/auth/login", json={"username": username, "password": DEMO_PASSWORD}))
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def run_scenario(settings: Settings) -> list[str]:
+    """Play the demo year unless the district already has a programme this year; returns what was done."""
+    app = create_app(settings)
+    year = date.today().year
+    done: list[str] = []
+    async with app.router.lifespan_context(app):
+        async with app.state.sessionmaker() as session:
+            regions = {r.name: r for r in (await session.scalars(select(Region))).all()}
+            resident = await session.scalar(select(User).where(User.role == Role.resident))
+            resident_tokens = await auth_service.start_session(session, settings, resident)
+            await session.commit()
+        resident_h = {"Authorization": f"Bearer {resident_tokens['access_token']}"}
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            district_h = await _login(client, "district")
+            existing = _ok(await client.get(f"{API}/programmes", params={"year": year}, headers=district_h))
+            if existing.get("total"):
+                return ["the demo programme exists already"]
+            programme = _ok(await client.post(f"{API}/programmes", headers=district_h, json={
+                "district_id": str(regions["福田区"].id), "year": year, "name": f"{year}年度民生微实事"}))
+            done.append(f"programme {programme['name']} ({programme['id']})")
+            street_h = await _login(client, "street")
+            admin_h = await _login(client, "admin")
+            pilots = []
+            for community, headers in (("彩田社区", street_h), ("香岭社区", admin_h)):
+                pilot = _ok(await client.post(f"{API}/programmes/{programme['id']}/pilots", headers=headers,
+                                              json={"community_id": str(regions[community].id)}))
+                pilots.append(pilot)
+                done.append(f"pilot {community} ({pilot['id']})")
+            _ok(await client.post(f"{API}/programmes/{programme['id']}/open", headers=district_h))
+            done.append("programme opened")
+            for pilot in pilots:
+                sources = _ok(await client.get(f"{API}/pilots/{pilot['id']}/fund-sources", headers=district_h))
+                subsidy = next(s for s in sources if s["kind"] == "district_subsidy")
+                _ok(await client.post(f"{API}/fund-sources/{subsidy['id']}/funds-in", headers=district_h, json={
+                    "amount_fen": programme["rules"]["subsidy_per_pilot_fen"], "entry_date": date.today().isoformat(),
+                    "document_ref": f"福民〔{year}〕1号"}))
+            done.append("district subsidy of 3万元 received by each pilot")
+            for title, category, lines in (
+                ("彩田村小区楼道照明改造", "safety", [("LED感应灯", 40, 8_500), ("安装人工", 1, 120_000)]),
+                ("长者饭堂助餐服务", "life_care", [("助餐补贴（人次）", 600, 1_500)]),
+            ):
+                proposal = _ok(await client.post(f"{API}/proposals", headers=resident_h, json={
+                    "community_id": str(regions["彩田社区"].id), "title": title, "kind": "livelihood",
+                    "project_type": "services" if category == "life_care" else "works", "category": category,
+                    "need": "居民议事会上多次反映的需求。", "plan": "由社区工作站组织实施，分两期完成。",
+                    "benefits": "惠及小区居民约300户。",
+                    "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}))
+                _ok(await client.post(f"{API}/proposals/{proposal['id']}/submit", headers=resident_h))
+                done.append(f"proposal submitted: {title}")
+    return done
