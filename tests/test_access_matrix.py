@@ -1,0 +1,336 @@
+"""Issue #2: every route of the app, called anonymously and as every role, against a written decision.
+
+EXPECTED below is the decision record: for each route, PUBLIC (no login needed) or the roles that get
+past its role gate. It is written out by hand from the routers, their `require_roles(...)` gates and
+the policies in app/*/policy.py, and deliberately not computed from the code: a route added without
+an entry here fails `test_every_route_has_a_decision`, and a gate that drifts from the decision fails
+`test_access_matrix`.
+
+What "allowed" means: the caller gets past authentication and the role gate. The route may still
+answer 404, 409 or 422 (ids that do not exist, an empty body, region and state rules in the
+services); only 401 and 403 count as refusals. Denied roles must get the gate's 403, or the 404 of a
+service that hides a resource's existence from them, where the table says so (`denied_status=404`).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi.routing import APIRoute
+
+from app.audit.service import SYSTEM
+from app.auth.models import OrganisationKind, Role
+from app.auth.scopes import Scope
+from app.auth.tokens_service import issue_api_token
+from app.common.models import utcnow
+from app.config import Settings
+from app.main import create_app
+from app.programmes.enums import ProjectCategory, ProjectType
+from app.proposals.enums import ProposalKind, ProposerKind
+from app.proposals.models import Proposal
+from tests.factories import Tree, add_organisation, add_user, bearer, make_tree, user_for
+
+API = "/api/v1"
+R, CS, SA, DA, FI, EV, AS, SU, AD = (Role.resident, Role.community_staff, Role.street_admin, Role.district_admin,
+                                      Role.finance, Role.evaluator, Role.assessor, Role.supervisor, Role.admin)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who may call a route: anyone (roles None), or these roles; the others get denied_status."""
+
+    roles: frozenset[Role] | None
+    denied_status: int = 403
+
+    def allows(self, role: Role | None) -> bool:
+        return self.roles is None or (role is not None and role in self.roles)
+
+
+def allow(*roles: Role, denied_status: int = 403) -> Decision:
+    return Decision(frozenset(roles), denied_status)
+
+
+PUBLIC = Decision(None)
+# Any signed-in caller, API tokens included: no role gate, the service decides what they may touch.
+SIGNED_IN = allow(R, CS, SA, DA, FI, EV, AS, SU, AD)
+# Every staff role (not residents, not assessors' API tokens).
+STAFF = allow(CS, SA, DA, FI, EV, SU, AD)
+DISTRICT = allow(DA, AD)
+# Proposals have no role gate: the proposer and staff of the proposal's region see it, everyone else
+# gets 404 (app/proposals/policy.py check_read). Nothing makes an assessor either, so they always get 404.
+PROPOSAL_READERS = allow(R, CS, SA, DA, FI, EV, SU, AD, denied_status=404)
+
+EXPECTED: dict[tuple[str, str], Decision] = {
+    # --- health: probes for the load balancer and orchestrator -------------------------------------
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+
+    # --- auth: logging in is public; logout and who-am-I need a credential ---------------------------
+    ("POST", f"{API}/auth/token"): PUBLIC,
+    ("POST", f"{API}/auth/login"): PUBLIC,
+    ("POST", f"{API}/auth/refresh"): PUBLIC,
+    ("POST", f"{API}/auth/logout"): SIGNED_IN,  # API tokens get 400: they are revoked, not logged out
+    ("GET", f"{API}/auth/me"): SIGNED_IN,
+    ("POST", f"{API}/auth/otp/request"): PUBLIC,
+    ("POST", f"{API}/auth/otp/verify"): PUBLIC,
+
+    # --- users: district admins manage staff of their district, street admins read theirs ------------
+    ("POST", f"{API}/users"): DISTRICT,
+    ("GET", f"{API}/users"): allow(SA, DA, AD),
+    ("GET", f"{API}/users/{{user_id}}"): allow(SA, DA, AD),
+    ("PATCH", f"{API}/users/{{user_id}}"): DISTRICT,
+
+    # --- organisations: district admins register, any staff member looks up ------------------------
+    ("POST", f"{API}/organisations"): DISTRICT,
+    ("GET", f"{API}/organisations"): STAFF,
+
+    # --- API tokens for third-party assessors: district admins issue, list and revoke ---------------
+    ("POST", f"{API}/api-tokens"): DISTRICT,
+    ("GET", f"{API}/api-tokens"): DISTRICT,
+    ("POST", f"{API}/api-tokens/{{token_id}}/revoke"): DISTRICT,
+
+    # --- regions: staff read their subtree (404 outside), community staff and up edit below their node
+    ("POST", f"{API}/regions"): allow(CS, SA, DA, AD),
+    ("GET", f"{API}/regions"): STAFF,
+    ("GET", f"{API}/regions/{{region_id}}"): STAFF,
+    ("GET", f"{API}/regions/{{region_id}}/tree"): STAFF,
+    ("PATCH", f"{API}/regions/{{region_id}}"): allow(CS, SA, DA, AD),
+    ("POST", f"{API}/regions/import"): DISTRICT,  # the service further limits a district admin to their own
+    ("GET", f"{API}/public/regions"): PUBLIC,  # community picker for residents
+
+    # --- programmes and pilots: the district admin runs the programme, street admins designate pilots
+    ("POST", f"{API}/programmes"): DISTRICT,
+    ("GET", f"{API}/programmes"): STAFF,
+    ("GET", f"{API}/programmes/{{programme_id}}"): STAFF,
+    ("PATCH", f"{API}/programmes/{{programme_id}}"): DISTRICT,
+    ("GET", f"{API}/programmes/{{programme_id}}/opening-check"): STAFF,
+    ("POST", f"{API}/programmes/{{programme_id}}/open"): DISTRICT,
+    ("POST", f"{API}/programmes/{{programme_id}}/close"): DISTRICT,
+    ("POST", f"{API}/programmes/{{programme_id}}/year-end"): DISTRICT,
+    ("POST", f"{API}/programmes/{{programme_id}}/pilots"): allow(SA, AD),
+    ("GET", f"{API}/programmes/{{programme_id}}/pilots"): STAFF,
+    ("GET", f"{API}/pilots/{{pilot_id}}"): STAFF,
+
+    # --- funds: money-handling staff write (app/funds/policy.py then decides by entry kind), evaluators
+    # --- do not see the ledger; supervisors read it. The community summary is public (居务公开). ------
+    ("POST", f"{API}/pilots/{{pilot_id}}/fund-sources"): allow(CS, SA, DA, FI, AD),
+    ("GET", f"{API}/pilots/{{pilot_id}}/fund-sources"): allow(CS, SA, DA, FI, SU, AD),
+    ("POST", f"{API}/fund-sources/{{source_id}}/funds-in"): allow(CS, SA, DA, FI, AD),
+    ("POST", f"{API}/pilots/{{pilot_id}}/commitments"): allow(CS, SA, DA, FI, AD),
+    ("POST", f"{API}/funds/projects/{{project_id}}/disbursements"): allow(CS, SA, DA, FI, AD),
+    ("POST", f"{API}/funds/projects/{{project_id}}/returns"): allow(CS, SA, DA, FI, AD),
+    ("POST", f"{API}/funds/ledger/{{entry_id}}/reversal"): allow(CS, SA, DA, FI, AD),
+    ("GET", f"{API}/pilots/{{pilot_id}}/ledger"): allow(CS, SA, DA, FI, SU, AD),
+    ("GET", f"{API}/pilots/{{pilot_id}}/balance"): allow(CS, SA, DA, FI, SU, AD),
+    ("GET", f"{API}/funds/projects/{{project_id}}"): allow(CS, SA, DA, FI, SU, AD),
+    ("GET", f"{API}/funds/reports"): allow(SA, DA, FI, SU, AD),
+    ("GET", f"{API}/public/communities/{{community_id}}/finances"): PUBLIC,
+
+    # --- proposals: residents propose; staff of the region read; community and street staff screen --
+    ("POST", f"{API}/proposals"): allow(R, AD),
+    ("GET", f"{API}/proposals"): allow(R, CS, SA, DA, FI, EV, SU, AD),  # residents: their own
+    ("GET", f"{API}/proposals/{{proposal_id}}"): PROPOSAL_READERS,
+    ("PATCH", f"{API}/proposals/{{proposal_id}}"): PROPOSAL_READERS,  # then only the proposer (403 for staff)
+    ("POST", f"{API}/proposals/{{proposal_id}}/submit"): PROPOSAL_READERS,
+    ("GET", f"{API}/proposals/{{proposal_id}}/transitions"): PROPOSAL_READERS,
+    # An empty body is refused (422) before the policy's 404, so this records only that there is no gate.
+    ("POST", f"{API}/proposals/{{proposal_id}}/transitions"): SIGNED_IN,
+    ("GET", f"{API}/screening/negative-list"): SIGNED_IN,  # residents read it while drafting
+    ("GET", f"{API}/screening/caps"): SIGNED_IN,
+    ("POST", f"{API}/proposals/{{proposal_id}}/screenings"): allow(CS, SA, AD),
+    ("GET", f"{API}/proposals/{{proposal_id}}/screenings"): PROPOSAL_READERS,
+    ("POST", f"{API}/proposals/{{proposal_id}}/survey-notes"): allow(CS, SA, AD),
+    ("GET", f"{API}/proposals/{{proposal_id}}/survey-notes"): PROPOSAL_READERS,
+    # Attachments: no gate either; the proposal's policy (and its state, for uploads) decides.
+    ("POST", f"{API}/proposals/{{proposal_id}}/attachments"): SIGNED_IN,  # empty body: 422 before the policy
+    ("GET", f"{API}/proposals/{{proposal_id}}/attachments"): PROPOSAL_READERS,
+    ("GET", f"{API}/proposal-attachments/{{attachment_id}}/content"): PROPOSAL_READERS,
+    ("DELETE", f"{API}/proposal-attachments/{{attachment_id}}"): PROPOSAL_READERS,
+    ("GET", f"{API}/public/proposals"): PUBLIC,
+    ("GET", f"{API}/public/proposals/{{proposal_id}}"): PUBLIC,
+
+    # --- representative meetings: community and street staff organise; district admins and the
+    # --- supervisory committee read (finance, evaluators and residents do not) --------------------
+    ("POST", f"{API}/communities/{{community_id}}/representatives"): allow(CS, SA, AD),
+    ("GET", f"{API}/communities/{{community_id}}/representatives"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/representatives/{{representative_id}}/retire"): allow(CS, SA, AD),
+    ("POST", f"{API}/communities/{{community_id}}/meetings"): allow(CS, SA, AD),
+    ("GET", f"{API}/meetings"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/meetings/{{meeting_id}}"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/meetings/{{meeting_id}}/quorum"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/cancel"): allow(CS, SA, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/open"): allow(CS, SA, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/close"): allow(CS, SA, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/sign-ins"): allow(CS, SA, AD),
+    ("GET", f"{API}/meetings/{{meeting_id}}/sign-ins"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/motions"): allow(CS, SA, AD),
+    ("GET", f"{API}/meetings/{{meeting_id}}/motions"): allow(CS, SA, DA, SU, AD),
+    # No gate: the meeting's organisers record votes, or the representative signs their own
+    # (app/deliberation/sittings.py _check_voter: 404 outside the region, 403 otherwise).
+    ("POST", f"{API}/motions/{{motion_id}}/votes"): SIGNED_IN,
+    ("GET", f"{API}/motions/{{motion_id}}/votes"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/motions/{{motion_id}}/decision"): allow(CS, SA, AD),
+    ("GET", f"{API}/meetings/{{meeting_id}}/minutes"): allow(CS, SA, DA, SU, AD),
+
+    # --- deliberation councils: staff organise, residents register themselves ----------------------
+    ("POST", f"{API}/communities/{{community_id}}/councils"): allow(CS, SA, AD),
+    ("GET", f"{API}/councils"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/councils/{{council_id}}"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/councils/{{council_id}}/registrations"): allow(R, AD),
+    ("POST", f"{API}/councils/{{council_id}}/invitations"): allow(CS, SA, AD),
+    ("GET", f"{API}/councils/{{council_id}}/participants"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/councils/{{council_id}}/selection"): allow(CS, SA, AD),
+    ("GET", f"{API}/deliberation/reports/meeting-gaps"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/public/meetings"): PUBLIC,
+    ("GET", f"{API}/public/meetings/{{meeting_id}}"): PUBLIC,
+    ("GET", f"{API}/public/councils"): PUBLIC,
+
+    # --- audit trail: the supervisory committee audits, district admins read their district -------
+    ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
+    ("GET", f"{API}/audit/verify"): allow(SU, AD),
+}
+
+# Routes that act on the caller's own login session: each role calls them with a fresh one.
+OWN_SESSION = {("POST", f"{API}/auth/logout")}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(method, path template) of every API route, FastAPI's own docs and OpenAPI routes left out."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI resolves included routers lazily
+    except ImportError:  # older FastAPI: app.routes is already flat
+        pairs = [(route, route.path) for route in app.routes]
+    else:
+        pairs = [(ctx.original_route, ctx.path) for ctx in iter_route_contexts(app.routes)]
+    return {(method, path) for route, path in pairs if isinstance(route, APIRoute)
+            for method in route.methods - {"HEAD", "OPTIONS"}}
+
+
+def describe(decision: Decision) -> str:
+    if decision.roles is None:
+        return "PUBLIC"
+    return "{" + ", ".join(sorted(r.value for r in decision.roles)) + "}"
+
+
+def test_every_route_has_a_decision(tmp_path):
+    """A route without an entry in EXPECTED (or an entry without a route) fails here, naming it."""
+    settings = Settings(environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+                        secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None)
+    routes = app_routes(create_app(settings))
+    undecided = sorted(routes - EXPECTED.keys())
+    stale = sorted(EXPECTED.keys() - routes)
+    message = []
+    if undecided:
+        message.append("Routes without an access decision (add them to EXPECTED in tests/test_access_matrix.py):")
+        message += [f"  {m} {p}" for m, p in undecided]
+    if stale:
+        message.append("Decisions for routes the app no longer has (remove them from EXPECTED):")
+        message += [f"  {m} {p}" for m, p in stale]
+    assert not message, "\n".join(message)
+
+
+@dataclass
+class Caller:
+    """One principal of the walk: its role (None: anonymous) and how to get its headers."""
+
+    name: str
+    role: Role | None
+    headers: dict[str, str]
+    user: object | None = None
+
+
+async def _callers(session, app, tree: Tree) -> list[Caller]:
+    """Anonymous, a user of every role bound to its standard region, and a real API token for assessors."""
+    callers = [Caller("anonymous", None, {})]
+    for role in Role:
+        if role == Role.assessor:
+            org = await add_organisation(session, f"评估机构-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor)
+            _, secret = await issue_api_token(session, app.state.settings, org.id, "access matrix",
+                                              [s.value for s in Scope], utcnow() + timedelta(days=30), None, SYSTEM)
+            await session.commit()
+            callers.append(Caller("assessor (API token)", role, {"Authorization": f"Bearer {secret}"}))
+        else:
+            user, headers = await user_for(session, app, tree, role)
+            callers.append(Caller(role.value, role, headers, user))
+    return callers
+
+
+async def _resources(client: httpx.AsyncClient, session, app, tree: Tree, admin: dict[str, str]) -> dict[str, str]:
+    """Real rows for the path parameters routes resolve BEFORE their role gate (a dependency declared
+    ahead of the principal): with an unknown id those routes answer 404 to everyone and hide the gate.
+
+    Each is placed so the roles that pass the gate are not refused by a policy afterwards: the programme
+    in the callers' district, meeting and council in community a1, and a draft proposal of another
+    resident, which nobody else may see (every caller past the gate gets its 404).
+    """
+    when = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    a1 = tree.community_a1.id
+
+    async def created(url: str, body: dict) -> str:
+        r = await client.post(url, headers=admin, json=body)
+        assert r.status_code == 201, (url, r.text)
+        return r.json()["id"]
+
+    programme = await created(f"{API}/programmes", {"district_id": str(tree.district.id), "year": 2025,
+                                                    "name": "访问控制矩阵"})
+    meeting = await created(f"{API}/communities/{a1}/meetings", {
+        "topic": "议题", "scheduled_at": when, "place": "活动室", "host": "李华", "participants": "全体居民代表"})
+    motion = await created(f"{API}/meetings/{meeting}/motions", {"title": "议题一"})
+    council = await created(f"{API}/communities/{a1}/councils", {
+        "topic": "议事会", "scheduled_at": when, "place": "活动室", "host": "李华", "seats": 3})
+    proposer = await add_user(session, Role.resident, tree.community_a1, username=f"proposer-{uuid.uuid4().hex[:6]}")
+    proposal = Proposal(programme_id=uuid.UUID(programme), community_id=a1, region_path=tree.community_a1.path,
+                        proposer_user_id=proposer.id, proposer_kind=ProposerKind.resident, title="草稿",
+                        kind=ProposalKind.livelihood, project_type=ProjectType.services,
+                        category=ProjectCategory.inclusive_services, need="需求", plan="方案", benefits="受益")
+    session.add(proposal)
+    await session.commit()
+    return {"programme_id": programme, "meeting_id": meeting, "motion_id": motion, "council_id": council,
+            "proposal_id": str(proposal.id)}
+
+
+def _url(path: str, resources: dict[str, str]) -> str:
+    """The path with its parameters filled: the seeded rows above, else a random UUID."""
+    out, rest = "", path
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        out += head + resources.get(name.split(":")[0], str(uuid.uuid4()))
+    return out + rest
+
+
+async def test_access_matrix(app, client, session):
+    """Every route × anonymous and every role answers as EXPECTED says (all mismatches listed at once)."""
+    tree = await make_tree(session)
+    callers = await _callers(session, app, tree)
+    admin = next(c for c in callers if c.role == Role.admin)
+    resources = await _resources(client, session, app, tree, admin.headers)
+
+    mismatches: list[str] = []
+    routes = sorted(app_routes(app))
+    assert len(routes) >= len(EXPECTED) * 0.9, "the route walk found suspiciously few routes"
+    for method, path in routes:
+        decision = EXPECTED.get((method, path))
+        if decision is None:
+            mismatches.append(f"{method} {path}: no decision in EXPECTED")
+            continue
+        url = _url(path, resources)
+        for caller in callers:
+            headers = caller.headers
+            if (method, path) in OWN_SESSION and caller.user is not None:
+                headers = await bearer(session, app, caller.user)
+            r = await client.request(method, url, headers=headers, json={} if method in BODY_METHODS else None)
+            status = r.status_code
+            print("MATRIX", method, path, caller.name, status, r.text[:80] if status >= 400 else "")
+            if caller.role is None and decision.roles is not None:
+                ok, want = status == 401, "401"
+            elif decision.allows(caller.role):
+                ok, want = status not in (401, 403) and status < 500, f"not 401/403 ({describe(decision)})"
+            else:
+                ok, want = status == decision.denied_status, f"{decision.denied_status} ({describe(decision)})"
+            if not ok:
+                detail = r.json().get("code") if "json" in r.headers.get("content-type", "") else ""
+                mismatches.append(f"{method} {path} as {caller.name}: expected {want}, got {status} {detail}")
+    assert not mismatches, f"{len(mismatches)} access-control mismatches:\n" + "\n".join(mismatches)
