@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse
 
 from app.auth import organisations_service
 from app.auth.deps import require_roles
@@ -13,17 +14,19 @@ from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
 
 
 @router.post("", response_model=OrganisationOut, status_code=status.HTTP_201_CREATED,
-             summary="Register an organisation", responses=problems(401, 403, 409, 422))
+             summary="Register an organisation", responses=problems(401, 403, 409, 422, *IDEMPOTENCY_PROBLEMS))
 async def create_organisation(session: SessionDep, body: OrganisationCreate,
-                              principal: Annotated[Principal, Depends(require_roles(Role.district_admin))]
-                              ) -> OrganisationOut:
+                              principal: Annotated[Principal, Depends(require_roles(Role.district_admin))],
+                              idem: Idempotency) -> JSONResponse:
     """District admins and admins register organisations (based in their region, or region-free)."""
-    return OrganisationOut.model_validate(await organisations_service.create_organisation(session, principal, body))
+    organisation = await organisations_service.create_organisation(session, principal, body)
+    return await idem.respond(session, status.HTTP_201_CREATED, OrganisationOut.model_validate(organisation))
 
 
 @router.get("", response_model=Page[OrganisationOut], summary="List organisations",

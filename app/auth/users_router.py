@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse
 
 from app.auth import users_service
 from app.auth.deps import require_roles
@@ -14,6 +15,7 @@ from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -22,10 +24,11 @@ Reader = Annotated[Principal, Depends(require_roles(Role.street_admin, Role.dist
 
 
 @router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a staff user",
-             responses=problems(401, 403, 409, 422))
-async def create_user(session: SessionDep, principal: Manager, body: UserCreate) -> UserOut:
+             responses=problems(401, 403, 409, 422, *IDEMPOTENCY_PROBLEMS))
+async def create_user(session: SessionDep, principal: Manager, idem: Idempotency, body: UserCreate) -> JSONResponse:
     """District admins create staff in their district (never admins); admins anywhere."""
-    return UserOut.model_validate(await users_service.create_user(session, principal, body))
+    user = await users_service.create_user(session, principal, body)
+    return await idem.respond(session, status.HTTP_201_CREATED, UserOut.model_validate(user))
 
 
 @router.get("", response_model=Page[UserOut], summary="List users in my region", responses=problems(401, 403, 422))

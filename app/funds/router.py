@@ -4,7 +4,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
@@ -26,24 +28,32 @@ from app.funds.schemas import (
     ProjectBalanceRead,
     ReversalCreate,
 )
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.programmes.service import pilot_context
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 
 Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
 Writer = Annotated[Principal, Depends(require_roles(*policy.WRITER_ROLES))]
-WRITE_PROBLEMS = problems(401, 403, 404, 409, 422)
+# Every money write accepts an Idempotency-Key, so a client retrying after a lost response pays once.
+WRITE_PROBLEMS = problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS)
+
+
+async def _created(session: AsyncSession, idem: IdempotencyContext, entry: LedgerEntry) -> JSONResponse:
+    """The 201 answer of a ledger write, stored for replays when the request carried an Idempotency-Key."""
+    return await idem.respond(session, status.HTTP_201_CREATED, LedgerEntryRead.model_validate(entry))
 
 
 @router.post("/pilots/{pilot_id}/fund-sources", status_code=status.HTTP_201_CREATED, response_model=FundSourceRead,
              summary="Add a fund source to a pilot", responses=WRITE_PROBLEMS)
 async def create_fund_source(pilot_id: uuid.UUID, body: FundSourceCreate, session: SessionDep,
-                             principal: Writer) -> FundSource:
+                             principal: Writer, idem: Idempotency) -> JSONResponse:
     """Street matching funds (street admin) or another source (community staff and up) with payer and document."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, body.kind)
-    return await sources.create_source(session, principal.actor, ctx, body.kind, body.payer, body.document_ref,
-                                       body.dated, planned_fen=body.planned_fen, note=body.note)
+    source = await sources.create_source(session, principal.actor, ctx, body.kind, body.payer, body.document_ref,
+                                         body.dated, planned_fen=body.planned_fen, note=body.note)
+    return await idem.respond(session, status.HTTP_201_CREATED, FundSourceRead.model_validate(source))
 
 
 @router.get("/pilots/{pilot_id}/fund-sources", response_model=list[FundSourceRead],
@@ -58,25 +68,27 @@ async def list_fund_sources(pilot_id: uuid.UUID, session: SessionDep, principal:
 @router.post("/fund-sources/{source_id}/funds-in", status_code=status.HTTP_201_CREATED,
              response_model=LedgerEntryRead, summary="Record money received from a source", responses=WRITE_PROBLEMS)
 async def record_funds_in(source_id: uuid.UUID, body: FundsInCreate, session: SessionDep,
-                          principal: Writer) -> LedgerEntry:
+                          principal: Writer, idem: Idempotency) -> JSONResponse:
     """District subsidy (district admin), matching funds (street admin), other sources (community staff and up)."""
     source = await service.get_source(session, source_id)
     ctx = await pilot_context(session, source.pilot_id)
     policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, source.kind)
-    return await service.record_funds_in(session, principal.actor, source, body.amount_fen, body.entry_date,
-                                         document_ref=body.document_ref, note=body.note)
+    entry = await service.record_funds_in(session, principal.actor, source, body.amount_fen, body.entry_date,
+                                          document_ref=body.document_ref, note=body.note)
+    return await _created(session, idem, entry)
 
 
 @router.post("/pilots/{pilot_id}/commitments", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryRead,
              summary="Commit a project's approved budget", responses=WRITE_PROBLEMS)
 async def commit_project(pilot_id: uuid.UUID, body: CommitmentCreate, session: SessionDep,
-                         principal: Writer) -> LedgerEntry:
+                         principal: Writer, idem: Idempotency) -> JSONResponse:
     """409 insufficient_funds when the pilot's uncommitted funds do not cover it; nothing is written then."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.commitment, ctx.pilot.region_path)
-    return await service.commit_project(session, principal.actor, pilot_id, body.project_id, body.project_title,
-                                        body.category, body.amount_fen, project_type=body.project_type,
-                                        entry_date=body.entry_date, document_ref=body.document_ref, note=body.note)
+    entry = await service.commit_project(session, principal.actor, pilot_id, body.project_id, body.project_title,
+                                         body.category, body.amount_fen, project_type=body.project_type,
+                                         entry_date=body.entry_date, document_ref=body.document_ref, note=body.note)
+    return await _created(session, idem, entry)
 
 
 async def _project_pilot_path(session: SessionDep, project_id: uuid.UUID) -> str:
@@ -87,32 +99,36 @@ async def _project_pilot_path(session: SessionDep, project_id: uuid.UUID) -> str
 @router.post("/funds/projects/{project_id}/disbursements", status_code=status.HTTP_201_CREATED,
              response_model=LedgerEntryRead, summary="Pay a project's implementer", responses=WRITE_PROBLEMS)
 async def disburse(project_id: uuid.UUID, body: MovementCreate, session: SessionDep,
-                   principal: Writer) -> LedgerEntry:
+                   principal: Writer, idem: Idempotency) -> JSONResponse:
     """Finance staff pay out; 409 over_commitment beyond what is committed and unpaid."""
     policy.check_write(principal, LedgerKind.disbursement, await _project_pilot_path(session, project_id))
-    return await service.disburse(session, principal.actor, project_id, body.amount_fen, body.entry_date,
-                                  document_ref=body.document_ref, note=body.note)
+    entry = await service.disburse(session, principal.actor, project_id, body.amount_fen, body.entry_date,
+                                   document_ref=body.document_ref, note=body.note)
+    return await _created(session, idem, entry)
 
 
 @router.post("/funds/projects/{project_id}/returns", status_code=status.HTTP_201_CREATED,
              response_model=LedgerEntryRead, summary="Return a project's unspent money", responses=WRITE_PROBLEMS)
 async def return_unspent(project_id: uuid.UUID, body: MovementCreate, session: SessionDep,
-                         principal: Writer) -> LedgerEntry:
+                         principal: Writer, idem: Idempotency) -> JSONResponse:
     """The committed, unpaid rest goes back to the pilot's uncommitted funds."""
     policy.check_write(principal, LedgerKind.return_, await _project_pilot_path(session, project_id))
-    return await service.return_unspent(session, principal.actor, project_id, body.amount_fen, body.entry_date,
-                                        document_ref=body.document_ref, note=body.note)
+    entry = await service.return_unspent(session, principal.actor, project_id, body.amount_fen, body.entry_date,
+                                         document_ref=body.document_ref, note=body.note)
+    return await _created(session, idem, entry)
 
 
 @router.post("/funds/ledger/{entry_id}/reversal", status_code=status.HTTP_201_CREATED,
              response_model=LedgerEntryRead, summary="Reverse a ledger entry", responses=WRITE_PROBLEMS)
-async def reverse(entry_id: uuid.UUID, body: ReversalCreate, session: SessionDep, principal: Writer) -> LedgerEntry:
+async def reverse(entry_id: uuid.UUID, body: ReversalCreate, session: SessionDep, principal: Writer,
+                  idem: Idempotency) -> JSONResponse:
     """The only way to undo: an opposite entry. 409 when it would break a balance or was reversed already."""
     entry = await service.get_entry(session, entry_id)
     ctx = await pilot_context(session, entry.pilot_id)
     source = await service.get_source(session, entry.fund_source_id) if entry.fund_source_id else None
     policy.check_reverse(principal, entry.kind, ctx.pilot.region_path, source.kind if source else None)
-    return await service.reverse(session, principal.actor, entry, body.entry_date, body.reason)
+    reversal = await service.reverse(session, principal.actor, entry, body.entry_date, body.reason)
+    return await _created(session, idem, reversal)
 
 
 @router.get("/pilots/{pilot_id}/ledger", response_model=Page[LedgerEntryRead], summary="A pilot's ledger",

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
@@ -11,6 +12,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.regions import import_service, policy, service
 from app.regions.models import Region, RegionLevel
 from app.regions.schemas import (
@@ -41,12 +43,13 @@ async def visible_region(region_id: uuid.UUID, session: SessionDep, principal: R
 VisibleRegion = Annotated[Region, Depends(visible_region)]
 
 
-@router.post("/regions", status_code=status.HTTP_201_CREATED, summary="Create a region node",
-             responses=problems(401, 403, 404, 409, 422))
-async def create_region(body: RegionCreate, session: SessionDep, principal: Writer) -> RegionRead:
+@router.post("/regions", status_code=status.HTTP_201_CREATED, response_model=RegionRead,
+             summary="Create a region node", responses=problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS))
+async def create_region(body: RegionCreate, session: SessionDep, principal: Writer,
+                        idem: Idempotency) -> JSONResponse:
     """Admins create districts; district/street admins create inside their region; community staff add sub-units."""
     region = await service.create_region(session, principal, body)
-    return RegionRead.model_validate(region)
+    return await idem.respond(session, status.HTTP_201_CREATED, RegionRead.model_validate(region))
 
 
 @router.get("/regions", summary="List region nodes in your region", responses=problems(401, 403, 422))
