@@ -10,12 +10,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.models import utcnow
+from app.common.upsert import insert_for
 from app.errors import Conflict
 from app.funds import rules
 from app.funds.models import PilotBalance, ProjectBalance
@@ -98,10 +97,8 @@ async def move_project(session: AsyncSession, project_id: uuid.UUID, delta: Delt
 
 async def ensure_project(session: AsyncSession, values: dict[str, Any]) -> None:
     """Create the project's balance row unless it exists (concurrent first commitments both pass)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(ProjectBalance.__table__).values(
+    stmt = insert_for(session, ProjectBalance.__table__).values(
         **values, committed_fen=0, returned_fen=0, disbursed_fen=0, created_at=now, updated_at=now,
     ).on_conflict_do_nothing(index_elements=["project_id"])
     await session.execute(stmt)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.common.models import utcnow
+from app.common.upsert import insert_for
 from app.config import Settings
 from app.errors import Conflict, Unprocessable
 from app.idempotency import rules
@@ -63,10 +62,9 @@ async def _attempt(session: AsyncSession, settings: Settings, principal_key: str
              "status": IdempotencyStatus.in_flight, "response_status": None, "response_body": None,
              "locked_until": lease, "created_at": now,
              "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds)}
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # The insert comes first so that on SQLite this transaction holds the write lock for the whole check.
     new_id = await session.scalar(
-        insert(IdempotencyRecord).values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)
+        insert_for(session, IdempotencyRecord).values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)
         .on_conflict_do_nothing(index_elements=["principal_key", "key"]).returning(IdempotencyRecord.id)
     )
     if new_id is not None:

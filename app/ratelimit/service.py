@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.secrets import keyed_digest
 from app.common.models import utcnow
+from app.common.upsert import insert_for
 from app.config import Settings, parse_rate
 from app.errors import TooManyRequests
 from app.ratelimit.models import RateLimitCounter
@@ -36,8 +35,7 @@ def limit_for(settings: Settings, setting: str, bucket: str, identifier: str) ->
 
 
 async def _count(session: AsyncSession, limit: Limit, now: datetime) -> tuple[int, datetime]:
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_TABLE).values(key=limit.key, window_start=now, count=1)
+    stmt = insert_for(session, _TABLE).values(key=limit.key, window_start=now, count=1)
     ended = _TABLE.c.window_start <= now - timedelta(seconds=limit.window)
     stmt = stmt.on_conflict_do_update(
         index_elements=[_TABLE.c.key],

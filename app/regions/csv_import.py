@@ -1,11 +1,10 @@
 """Reading a district's tree from CSV: decoding, header mapping and per-line checks (pure)."""
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from app.common.csv_table import LineError, read_table
 from app.regions.models import RegionLevel
 from app.regions.schemas import CODE_MAX, CODE_PATTERN, NAME_MAX
 
@@ -21,7 +20,6 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "parent_subunit": ("parent_subunit", "上级子单元"),
     "code": ("code", "代码", "行政区划代码"),
 }
-HEADER_TO_COLUMN = {alias.casefold(): col for col, aliases in COLUMN_ALIASES.items() for alias in aliases}
 
 SUBUNIT_LEVELS: dict[str, RegionLevel] = {
     "grid": RegionLevel.grid, "网格": RegionLevel.grid,
@@ -31,14 +29,6 @@ SUBUNIT_LEVELS: dict[str, RegionLevel] = {
 }
 
 _CODE_RE = re.compile(CODE_PATTERN)
-
-
-@dataclass(frozen=True)
-class LineError:
-    """A problem with one line of the file (line 1 is the header)."""
-
-    line: int
-    message: str
 
 
 @dataclass(frozen=True)
@@ -69,47 +59,12 @@ class ParsedFile:
         return self.rows[0].district if self.rows else None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the encoding used: UTF-8 (BOM or not), else GB18030 (Excel in China)."""
-    if data.startswith(b"PK\x03\x04"):
-        raise ValueError("This looks like an Excel workbook; save it as CSV (逗号分隔) and upload that.")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Strict UTF-8 rarely accepts GBK bytes, so trying it first cannot misread an Excel file.
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise ValueError("The file is neither UTF-8 nor GB18030/GBK text.") from exc
-
-
 def _name_problem(label: str, value: str) -> str | None:
     if len(value) > NAME_MAX:
         return f"{label} is longer than {NAME_MAX} characters"
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         return f"{label} contains control characters"
     return None
-
-
-def _header(cells: list[str], line: int) -> tuple[dict[int, str], list[LineError]]:
-    """Column index -> column key, and what is wrong with the header."""
-    columns: dict[int, str] = {}
-    errors = []
-    for i, cell in enumerate(cells):
-        text = cell.strip()
-        if not text:
-            continue
-        col = HEADER_TO_COLUMN.get(text.casefold())
-        if col is None:
-            errors.append(LineError(line, f"unknown column {text!r}; known: {', '.join(COLUMN_ALIASES)}"))
-        elif col in columns.values():
-            errors.append(LineError(line, f"column {text!r} appears twice"))
-        else:
-            columns[i] = col
-    if "district" not in columns.values():
-        errors.append(LineError(line, "the district (区) column is missing"))
-    return columns, errors
 
 
 def _row(values: dict[str, str], line: int) -> tuple[Row | None, list[str]]:
@@ -152,46 +107,15 @@ def _row(values: dict[str, str], line: int) -> tuple[Row | None, list[str]]:
 
 def parse(data: bytes) -> ParsedFile:
     """Decode and check every line; a line's number is where its record starts in the file."""
-    result = ParsedFile()
-    try:
-        text, result.encoding = decode(data)
-    except ValueError as exc:
-        result.errors.append(LineError(1, str(exc)))
-        return result
-    reader = csv.reader(io.StringIO(text, newline=""))
-    columns: dict[int, str] | None = None
-    next_line = 1
-    try:
-        for cells in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines and Excel's trailing ",,,," rows
-            if columns is None:
-                columns, header_errors = _header(cells, line)
-                if header_errors:
-                    result.errors.extend(header_errors)
-                    return result
-                continue
-            if len(result.rows) + len(result.errors) >= MAX_ROWS:
-                result.errors.append(LineError(line, f"a file may hold at most {MAX_ROWS} rows"))
-                return result
-            extra = [c for i, c in enumerate(cells) if i not in columns and c.strip()]
-            if extra:
-                result.errors.append(LineError(line, f"values outside the named columns: {extra[:3]}"))
-                continue
-            values = {col: cells[i].strip() for i, col in columns.items() if i < len(cells)}
-            row, reasons = _row(values, line)
-            if row is None:
-                result.errors.append(LineError(line, "; ".join(reasons)))
-            else:
-                result.rows.append(row)
-    except csv.Error as exc:
-        result.errors.append(LineError(next_line, f"malformed CSV: {exc}"))
-        return result
-    if columns is None:
-        result.errors.append(LineError(1, "the file is empty; it needs a header line and data lines"))
-    elif not result.rows and not result.errors:
-        result.errors.append(LineError(next_line, "the file has a header but no data lines"))
+    table = read_table(data, COLUMN_ALIASES, ("district",), MAX_ROWS)
+    result = ParsedFile(errors=list(table.errors), encoding=table.encoding)
+    for line, values in table.lines:
+        row, reasons = _row(values, line)
+        if row is None:
+            result.errors.append(LineError(line, "; ".join(reasons)))
+        else:
+            result.rows.append(row)
+    result.errors.sort(key=lambda e: e.line)
     _one_district(result)
     return result
 

@@ -11,22 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.common.csv_table import invalid_file
 from app.common.models import utcnow
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict
 from app.regions import policy, rules
-from app.regions.csv_import import LineError, ParsedFile, parse
+from app.regions.csv_import import ParsedFile, parse
 from app.regions.import_plan import ExistingNode, ImportPlan, plan_import
 from app.regions.models import Region, RegionLevel
 from app.regions.schemas import ImportResult
-
-MAX_ERRORS_SHOWN = 200
-
-
-def _invalid(errors: list[LineError]) -> Unprocessable:
-    shown = [{"line": e.line, "message": e.message} for e in errors[:MAX_ERRORS_SHOWN]]
-    lines = len({e.line for e in errors})
-    return Unprocessable(f"{lines} line(s) of the file cannot be imported; nothing was imported.",
-                         code="csv_invalid", extra={"errors": shown, "error_count": len(errors)})
 
 
 async def _existing(session: AsyncSession, district: Region | None) -> list[ExistingNode]:
@@ -74,10 +66,10 @@ async def import_tree(session: AsyncSession, principal: Principal, data: bytes, 
         district = await session.scalar(select(Region).where(Region.parent_id.is_(None), Region.name == name))
         policy.check_import(principal, district, name)
     if parsed.errors:
-        raise _invalid(parsed.errors)
+        raise invalid_file(parsed.errors)
     plan = plan_import(parsed.rows, await _existing(session, district))
     if plan.errors:
-        raise _invalid(plan.errors)
+        raise invalid_file(plan.errors)
     created, existing = plan.counts()
     to_create, codes_to_set = plan.to_create, plan.codes_to_set
     digest = hashlib.sha256(data).hexdigest()
