@@ -11,8 +11,10 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import ProblemError
+from app.pb_cli import pb
 
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
+cli.add_typer(pb, name="pb")
 
 
 def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:

@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/funds/projects/{{project_id}}"): allow(CS, SA, DA, FI, SU, AD),
     ("GET", f"{API}/funds/reports"): allow(SA, DA, FI, SU, AD),
     ("GET", f"{API}/public/communities/{{community_id}}/finances"): PUBLIC,
+    ("POST", f"{API}/allocation/what-if"): allow(CS, SA, DA, FI, SU, AD),  # staff who plan money; stores nothing
 
     # --- proposals: residents propose; staff of the region read; community and street staff screen --
     ("POST", f"{API}/proposals"): allow(R, AD),

@@ -14,6 +14,12 @@ from app.analytics.allocation_model import Instance, Project
 SECTIONS = ("meta", "projects", "votes")
 _REQUIRED = {"meta": ("key", "value"), "projects": ("project_id", "cost"), "votes": ("voter_id", "vote")}
 _POINTS_TYPES = ("cumulative", "scoring")
+VOTE_TYPES = ("approval", "ordinal", "cumulative", "scoring", "choose-1")
+# Bounds on numbers, checked before a Decimal becomes a Fraction: "1e-999999" would otherwise make
+# exact arithmetic (and the power-of-ten money scale) crawl. Money gets tighter, still generous bounds.
+_MAX_DIGITS = 40
+MAX_AMOUNT = 10**15
+MAX_DECIMALS = 6
 
 
 class PabulibError(ValueError):
@@ -53,7 +59,7 @@ class PabulibFile:
         if self.vote_type not in _POINTS_TYPES:
             raise ValueError(f"vote_type {self.vote_type!r} has no points")
         return tuple(
-            dict(zip(_split(row["vote"]), (_number(x) for x in _split(row["points"])), strict=True))
+            dict(zip(_split(row["vote"]), (number(x) for x in _split(row["points"])), strict=True))
             for row in self.votes
         )
 
@@ -77,15 +83,28 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in value.split(",") if x.strip())
 
 
-def _number(text: str) -> Fraction:
-    # pabulib writes decimals, sometimes with a decimal comma ("1234,5"), as pabutools accepts.
+def number(text: str) -> Fraction:
+    """An exact decimal ("1234.5" or "1234,5", as pabutools accepts); ValueError when not one or out of range."""
     try:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         raise ValueError(f"not a number: {text!r}") from None
     if not value.is_finite():
         raise ValueError(f"not a number: {text!r}")
+    _, digits, exponent = value.as_tuple()
+    if len(digits) > _MAX_DIGITS or not -_MAX_DIGITS <= int(exponent) <= _MAX_DIGITS:
+        raise ValueError(f"out of range: {text!r}")
     return Fraction(value)
+
+
+def _amount(text: str) -> Fraction:
+    """A cost or budget: a number below MAX_AMOUNT with at most MAX_DECIMALS decimal places."""
+    value = number(text)
+    if abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"too large: {text!r} (at most {MAX_AMOUNT - 1})")
+    if (value * 10**MAX_DECIMALS).denominator != 1:
+        raise ValueError(f"has more than {MAX_DECIMALS} decimal places: {text!r}")
+    return value
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -119,6 +138,9 @@ class _Parser:
         name = row[0].lower()
         if name in SECTIONS and all(not cell for cell in row[1:]):
             self._open(line, name)
+        elif len(row) == 1 and row[0].isalpha() and row[0].isupper():
+            # Every section has at least two columns, so a lone upper-case word is meant as a title.
+            raise PabulibError(f"unknown section {row[0]!r} (expected META, PROJECTS or VOTES)", line)
         elif self.awaiting_header:
             self._header(line, row)
         elif not self.section:
@@ -159,6 +181,9 @@ class _Parser:
             raise PabulibError("empty META key", line)
         if key in self.meta:
             raise PabulibError(f"duplicate META key {key!r}", line)
+        if key == "vote_type" and values["value"] not in VOTE_TYPES:
+            raise PabulibError(f"unknown vote_type {values['value']!r} (expected one of {', '.join(VOTE_TYPES)})",
+                               line)
         self.meta[key] = values["value"]
         self.meta_lines[key] = line
 
@@ -169,7 +194,7 @@ class _Parser:
         if pid in self.known:
             raise PabulibError(f"duplicate project_id {pid!r}", line)
         try:
-            cost = _number(values["cost"])
+            cost = _amount(values["cost"])
         except ValueError as exc:
             raise PabulibError(f"project {pid}: cost {exc}", line) from None
         if cost < 0:
@@ -200,7 +225,7 @@ class _Parser:
             raise PabulibError(f"voter {voter}: {len(named)} projects but {len(points)} points", line)
         for value in points:
             try:
-                _number(value)
+                number(value)
             except ValueError as exc:
                 raise PabulibError(f"voter {voter}: points {exc}", line) from None
 
@@ -214,9 +239,11 @@ class _Parser:
         if "budget" not in self.meta:
             raise PabulibError("META lacks a budget", last_line)
         try:
-            _number(self.meta["budget"])
+            budget = _amount(self.meta["budget"])
         except ValueError as exc:
             raise PabulibError(f"budget {exc}", self.meta_lines["budget"]) from None
+        if budget < 0:
+            raise PabulibError("negative budget", self.meta_lines["budget"])
         return PabulibFile(
             meta=dict(self.meta),
             project_columns=self.columns["projects"],
@@ -224,6 +251,15 @@ class _Parser:
             vote_columns=self.columns["votes"],
             votes=tuple(self.votes),
         )
+
+
+def decode(data: bytes) -> str:
+    """The text of a .pb file's bytes (UTF-8, BOM or not); PabulibError names the first undecodable line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PabulibError("not UTF-8 text (pabulib files are UTF-8)", line) from None
 
 
 def parse(text: str) -> PabulibFile:
@@ -266,8 +302,8 @@ def to_election(pb: PabulibFile) -> PabulibElection:
     whole, so equal shares stays exact; ordinal, cumulative and scoring votes count as approvals of
     the projects they name (as pabutools' Cost_Sat does).
     """
-    costs = [_number(row["cost"]) for row in pb.projects]
-    budget = _number(pb.meta["budget"])
+    costs = [_amount(row["cost"]) for row in pb.projects]
+    budget = _amount(pb.meta["budget"])
     scale = _scale([budget, *costs])
     projects = tuple(
         Project(id=row["project_id"], cost=int(cost * scale), order=i)

@@ -8,7 +8,7 @@ from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, parse_
 from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
 
 from app.analytics.allocation import allocate
-from app.analytics.pabulib import PabulibError, dump, parse, to_election
+from app.analytics.pabulib import PabulibError, decode, dump, parse, to_election
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
 FILES = sorted(SHARED.glob("*.pb"))
@@ -152,6 +152,13 @@ def broken(old: str, new: str) -> str:
         (GOOD.split("VOTES")[0], 11, "missing VOTES"),
         (broken("description;tiny", "description;tiny\nbudget;3"), 7, "duplicate META key"),
         (broken("PROJECTS\nproject_id;cost;name\n", "PROJECTS\nVOTES\n"), 9, "no header row"),
+        (broken("PROJECTS\n", "BUDGETS\nPROJECTS\n"), 8, "unknown section 'BUDGETS'"),
+        (broken("vote_type;approval", "vote_type;weird"), 7, "unknown vote_type 'weird'"),
+        (broken("budget;10,5", "budget;-3"), 6, "negative budget"),
+        (broken("budget;10,5", "budget;1e999999999"), 6, "budget out of range"),
+        (broken("2;4.25;Lights", "2;4.1234567;Lights"), 11, "more than 6 decimal places"),
+        (broken("2;4.25;Lights", "2;1e15;Lights"), 11, "cost too large"),
+        (broken("2;4.25;Lights", "2;1e-999999999;Lights"), 11, "cost out of range"),
     ],
 )
 def test_malformed_files_name_the_line(text, line, message):
@@ -159,6 +166,14 @@ def test_malformed_files_name_the_line(text, line, message):
         parse(text)
     assert info.value.line_number == line
     assert str(info.value).startswith(f"line {line}: ")
+
+
+def test_bytes_that_are_not_utf8_name_their_line():
+    data = GOOD.encode("utf-8").replace(b"Lights", "Lumières".encode("latin-1"))
+    with pytest.raises(PabulibError, match="not UTF-8") as info:
+        decode(data)
+    assert info.value.line_number == 11
+    assert parse(decode(b"\xef\xbb\xbf" + GOOD.encode())) == parse(GOOD)
 
 
 def test_cumulative_points_must_match_the_vote():

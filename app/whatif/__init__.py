@@ -1,0 +1,1 @@
+"""Staff what-if analysis: run an allocation rule on an uploaded pabulib file, store nothing."""
