@@ -11,3 +11,4 @@ from app.programmes import models as programme_models  # noqa: F401
 from app.proposals import models as proposal_models  # noqa: F401
 from app.ratelimit import models as ratelimit_models  # noqa: F401
 from app.regions import models as region_models  # noqa: F401
+from app.voting import models as voting_models  # noqa: F401

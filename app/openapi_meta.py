@@ -20,5 +20,12 @@ TAGS = [
                                          "lifecycle; public proposal pages."},
     {"name": "deliberation", "description": "协商议事 · Resident representative meetings (roster, sign-in, votes, "
                                             "minutes, quorum), deliberation councils, public announcements."},
+    {"name": "voter roll", "description": "居民名册 · Community voter rolls: CSV import, additions and removals "
+                                          "(audited), phones only ever masked."},
+    {"name": "voting", "description": "居民投票 · Screening votes: rounds, approval or knapsack ballots, paper "
+                                      "ballots, receipts, counting and allocation (greedy, equal shares) with "
+                                      "explanations."},
+    {"name": "allocation", "description": "分配推演 · What-if allocation of an uploaded pabulib file (greedy, equal "
+                                          "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},
 ]

@@ -8,7 +8,8 @@ from app.health.router import router as health_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
+from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, audit_router, whatif_router]
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, audit_router, whatif_router]

@@ -187,6 +187,29 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/meetings/{{meeting_id}}"): PUBLIC,
     ("GET", f"{API}/public/councils"): PUBLIC,
 
+    # --- voter roll and voting rounds: community and street staff run them, district admins and the
+    # --- supervisory committee read; residents vote (their roll entry decides where) -----------------
+    ("POST", f"{API}/communities/{{community_id}}/voter-roll/import"): allow(CS, SA, AD),
+    ("POST", f"{API}/communities/{{community_id}}/voter-roll"): allow(CS, SA, AD),
+    ("GET", f"{API}/communities/{{community_id}}/voter-roll"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/voter-roll/{{entry_id}}/removal"): allow(CS, SA, AD),
+    ("POST", f"{API}/pilots/{{pilot_id}}/voting-rounds"): allow(CS, SA, AD),
+    ("GET", f"{API}/voting/rounds"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/voting/rounds/{{round_id}}"): allow(CS, SA, DA, SU, AD),
+    ("PATCH", f"{API}/voting/rounds/{{round_id}}"): allow(CS, SA, AD),
+    ("POST", f"{API}/voting/rounds/{{round_id}}/cancel"): allow(CS, SA, AD),
+    ("POST", f"{API}/voting/rounds/{{round_id}}/close"): allow(CS, SA, AD),
+    ("GET", f"{API}/voting/rounds/{{round_id}}/result"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/voting/rounds/{{round_id}}/paper-ballots"): allow(CS, SA, AD),
+    ("GET", f"{API}/voting/my-rounds"): allow(R, AD),
+    ("POST", f"{API}/voting/rounds/{{round_id}}/ballots"): allow(R, AD),
+    ("GET", f"{API}/voting/rounds/{{round_id}}/my-ballot"): allow(R, AD),
+    ("GET", f"{API}/public/voting/rounds"): PUBLIC,
+    ("GET", f"{API}/public/voting/rounds/{{round_id}}"): PUBLIC,
+    ("GET", f"{API}/public/voting/rounds/{{round_id}}/result"): PUBLIC,
+    ("GET", f"{API}/public/voting/rounds/{{round_id}}/ballots.pb"): PUBLIC,
+    ("GET", f"{API}/public/voting/receipts/{{code}}"): PUBLIC,
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

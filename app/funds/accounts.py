@@ -6,7 +6,7 @@ Called by the programmes service, so it reads programme and pilot rows but never
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
@@ -27,6 +27,18 @@ async def open_pilot_account(session: AsyncSession, actor: Actor, pilot: Pilot, 
     session.add(source)
     await session.flush()
     return source
+
+
+async def uncommitted_fen(session: AsyncSession, pilot_id: uuid.UUID) -> int:
+    """What a pilot can still promise to projects: money received, or planned if more (a vote often runs before
+    the subsidy arrives), less what is committed and not returned, less what year end moved out."""
+    balance = await session.get(PilotBalance, pilot_id)
+    planned = await session.scalar(select(func.coalesce(func.sum(FundSource.planned_fen), 0))
+                                   .where(FundSource.pilot_id == pilot_id))
+    if balance is None:
+        return int(planned or 0)
+    funds = max(balance.funds_in_fen, int(planned or 0))
+    return max(0, funds - (balance.committed_fen - balance.returned_fen) - balance.transferred_out_fen)
 
 
 async def _next_year_pilots(session: AsyncSession, programme: Programme) -> dict[uuid.UUID, tuple[Pilot, Programme]]:

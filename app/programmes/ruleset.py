@@ -57,12 +57,27 @@ class ProjectCaps(_Rules):
 
 
 class BallotRule(_Rules):
-    """Screening vote: ballot type and the allocation rule that picks the winners."""
+    """Screening vote: what a ballot may hold, who casts one, and the allocation rule that picks the winners."""
 
     ballot_type: Literal["approval", "knapsack"] = "approval"
-    # Approval ballots choose up to this many projects; ignored for knapsack ballots.
+    # Approval ballots choose between these many projects; knapsack ballots ignore them.
+    min_choices: int = Field(default=1, ge=1, le=50)
     max_choices: int = Field(default=3, ge=1, le=50)
-    allocation_rule: Literal["greedy", "equal_shares"] = "greedy"
+    # Knapsack ballots must spend at least this share of the round's budget (Decidim offers e.g. 70%).
+    knapsack_min_spend_pct: int = Field(default=0, ge=0, le=100)
+    # One ballot per resident on the roll, or one per household (一户一票).
+    ballot_unit: Literal["resident", "household"] = "resident"
+    allocation_rule: Literal["greedy", "mes", "mes-add1"] = "greedy"
+    # default: more votes, then lower cost, then the earlier proposal; lexico: project number as a string.
+    tie_break: Literal["default", "lexico"] = "default"
+    # mes-add1 raises each voter's share by this much per step: 100 fen = one yuan, the "one unit" of pabulib.
+    mes_increment_fen: int = Field(default=100, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _choices(self) -> "BallotRule":
+        if self.min_choices > self.max_choices:
+            raise ValueError("min_choices cannot exceed max_choices")
+        return self
 
 
 class EvaluationWeights(_Rules):

@@ -46,6 +46,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.in_deliberation, S.deferred): frozenset({Y}),     # meeting close: tie, referral, inquorate (再议)
     (S.deferred, S.in_deliberation): STAFF | {Y},        # back on the next meeting's agenda
     (S.shortlisted, S.in_vote): frozenset({Y}),
+    (S.in_vote, S.shortlisted): frozenset({Y}),      # the round was called off before anyone voted
     (S.in_vote, S.selected): frozenset({Y}),
     (S.in_vote, S.not_selected): frozenset({Y}),
     (S.selected, S.in_notice): frozenset({Y}),

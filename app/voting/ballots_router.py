@@ -1,0 +1,55 @@
+"""HTTP for residents: rounds they may vote in, casting (and changing) a ballot, their own ballot."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from app.auth.deps import require_roles
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.db import SessionDep
+from app.errors import problems
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
+from app.voting import ballots_service, rounds_service
+from app.voting.models import RoundStatus, VoterRollEntry, VotingRound
+from app.voting.router import receipt
+from app.voting.schemas import BallotCast, BallotReceipt, MyBallotRead, RoundRead
+from app.voting.views import round_view
+
+router = APIRouter(prefix="/api/v1/voting", tags=["voting"])
+Resident = Annotated[Principal, Depends(require_roles(Role.resident))]
+
+
+@router.get("/my-rounds", response_model=list[RoundRead], summary="Rounds I may vote in",
+            responses=problems(401, 403))
+async def my_rounds(session: SessionDep, principal: Resident) -> list[dict]:
+    """Rounds (not cancelled) of every community whose roll holds my phone, latest closing first, 50 at most."""
+    if not principal.phone_digest:
+        return []
+    communities = select(VoterRollEntry.community_id).where(VoterRollEntry.phone_digest == principal.phone_digest,
+                                                            VoterRollEntry.removed_at.is_(None))
+    rounds = await session.scalars(select(VotingRound).where(VotingRound.community_id.in_(communities),
+                                                             VotingRound.status != RoundStatus.cancelled)
+                                   .order_by(VotingRound.closes_at.desc()).limit(50))
+    return [round_view(rnd, await rounds_service.projects_of(session, rnd.id)) for rnd in rounds]
+
+
+@router.post("/rounds/{round_id}/ballots", status_code=status.HTTP_201_CREATED, response_model=BallotReceipt,
+             summary="Cast or change my ballot", responses=problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS))
+async def cast_ballot(round_id: uuid.UUID, body: BallotCast, session: SessionDep, principal: Resident,
+                      idem: Idempotency) -> JSONResponse:
+    """Choices are project numbers. Casting again before the round closes replaces the ballot (the earlier one
+    is kept in history); send an Idempotency-Key so a retry after a lost answer changes nothing. The receipt
+    code in the answer is shown once: with it the resident can later check that their ballot was counted."""
+    cast = await ballots_service.cast_online(session, principal, round_id, body.choices)
+    return await idem.respond(session, status.HTTP_201_CREATED, receipt(cast))
+
+
+@router.get("/rounds/{round_id}/my-ballot", response_model=MyBallotRead, summary="My ballot in a round",
+            responses=problems(401, 403, 404, 422))
+async def my_ballot(round_id: uuid.UUID, session: SessionDep, principal: Resident) -> dict:
+    """Whether I am on the roll, and my current choices (never anyone else's)."""
+    return await ballots_service.my_ballot(session, principal, round_id)

@@ -1,0 +1,162 @@
+"""Voting tables: the voter roll, rounds with their projects, current ballots and superseded ones."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.common.models import UTCDateTime, str_enum, utcnow
+
+# Choices are kept as a bitmask of project numbers in a signed BIGINT: numbers 1..62.
+MAX_ROUND_PROJECTS = 60
+
+
+class RoundStatus(StrEnum):
+    """Stored state of a round; whether it is open right now follows from its window."""
+
+    scheduled = "scheduled"  # created; open between opens_at and closes_at
+    closed = "closed"        # tallied and allocated; ballots frozen
+    cancelled = "cancelled"  # called off before anyone voted
+
+
+class BallotChannel(StrEnum):
+    """How a ballot reached the count."""
+
+    online = "online"  # cast by the resident on a phone
+    paper = "paper"    # entered by staff from a paper ballot cast in person
+
+
+class VoterRollEntry(SQLModel, table=True):
+    """A resident on a community's roll (居民名册); the phone is kept only as a keyed digest and a mask."""
+
+    __tablename__ = "voter_roll_entry"
+    __table_args__ = (
+        UniqueConstraint("community_id", "phone_digest"),
+        Index("ix_voter_roll_entry_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    community_id: uuid.UUID = Field(foreign_key="region.id")  # indexed by the unique constraint
+    region_path: str = Field(max_length=400)
+    # Same keyed digest as a resident's login phone, so the two match without storing the number.
+    phone_digest: str = Field(max_length=64, index=True)
+    phone_masked: str = Field(max_length=20)
+    name: str = Field(max_length=50)
+    unit_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")
+    # 一户一票: entries with the same household label share one ballot; blank means a household of one.
+    household: str | None = Field(default=None, max_length=100)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    added_by: str | None = Field(default=None, max_length=64)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, max_length=64)
+    removal_reason: str | None = Field(default=None, max_length=200)
+
+    @property
+    def active(self) -> bool:
+        """Whether the resident is on the roll now."""
+        return self.removed_at is None
+
+
+class VotingRound(SQLModel, table=True):
+    """A pilot's screening vote: its projects, window, budget, ballot rules and (once closed) the result."""
+
+    __tablename__ = "voting_round"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window_forward"),
+        CheckConstraint("budget_fen >= 0", name="budget_non_negative"),
+        Index("ix_voting_round_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    pilot_id: uuid.UUID = Field(foreign_key="pilot.id", index=True)
+    programme_id: uuid.UUID = Field(foreign_key="programme.id", index=True)
+    community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
+    region_path: str = Field(max_length=400)
+    title: str = Field(max_length=100)
+    opens_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # The programme's ballot rule as it stood when the round was created (programme rules are frozen by then).
+    ballot_rule: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Lists of project numbers of which at most one may be funded.
+    incompatible_groups: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: RoundStatus = Field(default=RoundStatus.scheduled, sa_type=str_enum(RoundStatus, 16), index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, max_length=64)
+    # Filled at close: how many ballots counted, the allocation with its explanation, and its inputs' digest.
+    ballots_counted: int | None = None
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    inputs_digest: str | None = Field(default=None, max_length=64)
+
+
+class RoundProject(SQLModel, table=True):
+    """A shortlisted proposal on a round's ballot, numbered as residents see it (1号, 2号, ...)."""
+
+    __tablename__ = "round_project"
+    __table_args__ = (
+        UniqueConstraint("round_id", "number"),
+        CheckConstraint(f"number >= 1 AND number <= {MAX_ROUND_PROJECTS}", name="number_in_range"),
+        CheckConstraint("cost_fen >= 0", name="cost_non_negative"),
+    )
+
+    round_id: uuid.UUID = Field(foreign_key="voting_round.id", primary_key=True)
+    proposal_id: uuid.UUID = Field(foreign_key="proposal.id", primary_key=True, index=True)
+    number: int
+    # Title and cost as they stood when the round was set up: the ballot residents saw.
+    title: str = Field(max_length=100)
+    cost_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    votes: int | None = None
+    selected: bool | None = None
+
+
+class Ballot(SQLModel, table=True):
+    """The ballot that counts for one voter (or household) in a round; earlier versions go to BallotHistory."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        # One ballot per voter per round: the database decides between concurrent first casts.
+        UniqueConstraint("round_id", "voter_key"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        # Closing counts a round with one index-only GROUP BY over this.
+        Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    round_id: uuid.UUID = Field(foreign_key="voting_round.id")
+    # "r:<roll entry id>" per resident, "h:<household>" per household.
+    voter_key: str = Field(max_length=140)
+    roll_entry_id: uuid.UUID = Field(foreign_key="voter_roll_entry.id", index=True)
+    channel: BallotChannel = Field(sa_type=str_enum(BallotChannel, 16))
+    choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    choice_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # sha256 of the receipt code handed to the voter; the code itself is never stored.
+    receipt_digest: str = Field(max_length=64, unique=True)
+    version: int = 1
+    cast_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    cast_by: str | None = Field(default=None, max_length=64)
+    # Paper ballots: the serial or sheet reference written on the paper.
+    sheet_ref: str | None = Field(default=None, max_length=50)
+
+
+class BallotHistory(SQLModel, table=True):
+    """A ballot version the voter later replaced; kept so the change is on record."""
+
+    __tablename__ = "ballot_history"
+    __table_args__ = (UniqueConstraint("ballot_id", "version"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    ballot_id: uuid.UUID = Field(foreign_key="ballot.id", index=True)
+    round_id: uuid.UUID = Field(foreign_key="voting_round.id", index=True)
+    version: int
+    roll_entry_id: uuid.UUID = Field(foreign_key="voter_roll_entry.id")
+    choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    receipt_digest: str = Field(max_length=64, unique=True)
+    cast_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    superseded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

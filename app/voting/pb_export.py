@@ -1,0 +1,47 @@
+"""A closed round as a pabulib file (pure): anyone can recount it with `weishi pb allocate` or pabutools.
+
+Voters appear only by their receipt digest, so a resident finds their own ballot with their receipt
+code and nobody else can tell whose ballot is whose. Amounts are written in yuan (fen / 100).
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from app.analytics.pabulib import PabulibFile, dump
+from app.programmes.ruleset import BallotRule
+
+# pabulib's names for the allocation rules.
+RULE_NAMES = {"greedy": "greedy", "mes": "equalshares", "mes-add1": "equalshares/add1"}
+
+
+def _yuan(fen: int) -> str:
+    return str((Decimal(fen) / 100).normalize().quantize(Decimal(1)) if fen % 100 == 0 else Decimal(fen) / 100)
+
+
+def round_file(*, round_id: str, title: str, community: str, opens_at: datetime, closes_at: datetime,
+               budget_fen: int, rule: BallotRule, incompatible_groups: Sequence[Sequence[int]],
+               projects: Sequence[tuple[int, str, int, int | None, bool | None]],
+               ballots: Sequence[tuple[str, Sequence[int]]]) -> str:
+    """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (receipt digest, choices)."""
+    meta = {
+        "description": f"{community} {title}", "country": "China", "unit": community, "instance": round_id,
+        "num_projects": str(len(projects)), "num_votes": str(len(ballots)), "budget": _yuan(budget_fen),
+        "vote_type": "approval", "rule": RULE_NAMES[rule.allocation_rule],
+        "date_begin": opens_at.date().isoformat(), "date_end": closes_at.date().isoformat(),
+        "language": "zh", "currency": "CNY", "tie_break": rule.tie_break,
+    }
+    if rule.ballot_type == "approval":
+        meta |= {"min_length": str(rule.min_choices), "max_length": str(rule.max_choices)}
+    else:
+        meta |= {"ballot_type": "knapsack", "max_sum_cost": _yuan(budget_fen)}
+    if rule.allocation_rule == "mes-add1":
+        meta["voter_budget_increment"] = _yuan(rule.mes_increment_fen)
+    if incompatible_groups:
+        meta["incompatible_groups"] = " | ".join(",".join(str(n) for n in g) for g in incompatible_groups)
+    project_rows = tuple({"project_id": str(n), "cost": _yuan(cost), "votes": "" if votes is None else str(votes),
+                          "name": name.replace(";", "；"), "selected": "" if selected is None else str(int(selected))}
+                         for n, name, cost, votes, selected in projects)
+    vote_rows = tuple({"voter_id": digest, "vote": ",".join(str(n) for n in choices)} for digest, choices in ballots)
+    return dump(PabulibFile(meta=meta, project_columns=("project_id", "cost", "votes", "name", "selected"),
+                            projects=project_rows, vote_columns=("voter_id", "vote"), votes=vote_rows))

@@ -1,0 +1,156 @@
+"""Voting rules (pure): round phases, ballot validity, choice masks, voter keys and the tally's inputs."""
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.analytics.allocation import AllocationResult, Ballot, Instance, Project, allocate
+from app.programmes.ruleset import BallotRule
+from app.voting.models import MAX_ROUND_PROJECTS, RoundStatus
+
+
+class Phase:
+    """Where a round stands at a moment: its stored status plus its window."""
+
+    upcoming = "upcoming"    # scheduled, not yet open
+    open = "open"            # ballots accepted
+    ended = "ended"          # window over, waiting to be closed and counted
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+def phase(status: RoundStatus, opens_at: datetime, closes_at: datetime, now: datetime) -> str:
+    """The round's phase at `now`; the window is [opens_at, closes_at)."""
+    if status == RoundStatus.closed:
+        return Phase.closed
+    if status == RoundStatus.cancelled:
+        return Phase.cancelled
+    if now < opens_at:
+        return Phase.upcoming
+    return Phase.open if now < closes_at else Phase.ended
+
+
+@dataclass(frozen=True)
+class BallotProblem:
+    """Why a ballot is refused: a stable code and a sentence for the voter."""
+
+    code: str
+    message: str
+
+
+def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int, int],
+                   budget_fen: int) -> BallotProblem | None:
+    """What is wrong with a ballot choosing project numbers `choices`, or None when it is valid."""
+    if len(set(choices)) != len(choices):
+        return BallotProblem("duplicate_choice", "A project is chosen more than once.")
+    unknown = sorted(n for n in choices if n not in costs)
+    if unknown:
+        return BallotProblem("unknown_project", f"Project number(s) {unknown} are not on this round's ballot.")
+    if rule.ballot_type == "approval":
+        if len(choices) < rule.min_choices:
+            return BallotProblem("too_few_choices", f"Choose at least {rule.min_choices} project(s).")
+        if len(choices) > rule.max_choices:
+            return BallotProblem("too_many_choices", f"Choose at most {rule.max_choices} project(s).")
+        return None
+    if not choices:
+        return BallotProblem("too_few_choices", "Choose at least one project.")
+    spent = sum(costs[n] for n in choices)
+    if spent > budget_fen:
+        return BallotProblem("over_budget", f"The chosen projects cost {spent} fen, more than the budget of "
+                                            f"{budget_fen} fen.")
+    floor = min_spend_fen(rule, budget_fen)
+    if spent < floor:
+        return BallotProblem("under_min_spend", f"The chosen projects cost {spent} fen; spend at least "
+                                                f"{rule.knapsack_min_spend_pct}% of the budget ({floor} fen).")
+    return None
+
+
+def min_spend_fen(rule: BallotRule, budget_fen: int) -> int:
+    """The least a knapsack ballot must spend (rounded up to a whole fen)."""
+    return -(-budget_fen * rule.knapsack_min_spend_pct // 100)
+
+
+def choice_mask(choices: Iterable[int]) -> int:
+    """The choices as a bitmask (bit n for project number n), so the tally is one GROUP BY."""
+    mask = 0
+    for number in choices:
+        if not 1 <= number <= MAX_ROUND_PROJECTS:
+            raise ValueError(f"project number {number} out of range")
+        mask |= 1 << number
+    return mask
+
+
+def choices_of(mask: int) -> list[int]:
+    """The project numbers a mask holds, ascending."""
+    return [n for n in range(1, MAX_ROUND_PROJECTS + 1) if mask >> n & 1]
+
+
+def voter_key(rule: BallotRule, roll_entry_id: str, household: str | None) -> str:
+    """Who a ballot belongs to: the resident, or their household under 一户一票 (blank: a household of one)."""
+    if rule.ballot_unit == "household" and household and household.strip():
+        # "3栋 501", "3栋501" and "３栋５０１" are one household: NFKC, no whitespace, case-folded.
+        return "h:" + "".join(unicodedata.normalize("NFKC", household).split()).casefold()[:130]
+    return f"r:{roll_entry_id}"
+
+
+def receipt_digest(code: str) -> str:
+    """How a receipt code is stored and published: its SHA-256 (the code is random, so this hides it)."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TallyInput:
+    """Everything the allocation of a closed round depends on, as plain data."""
+
+    budget_fen: int
+    costs: dict[int, int]           # project number -> cost in fen
+    profile: dict[int, int]         # choice mask -> number of ballots with exactly those choices
+    rule: BallotRule
+    incompatible_groups: tuple[tuple[int, ...], ...]
+
+    def digest(self) -> str:
+        """SHA-256 of a canonical JSON of the inputs: the same inputs always give the same digest."""
+        doc = {"budget_fen": self.budget_fen, "costs": sorted(self.costs.items()),
+               "profile": sorted(self.profile.items()), "rule": self.rule.model_dump(mode="json"),
+               "incompatible_groups": sorted(sorted(g) for g in self.incompatible_groups)}
+        return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
+
+
+def run_allocation(tally: TallyInput) -> AllocationResult:
+    """Allocate the round's budget with the programme's rule; project ids are ballot numbers as strings."""
+    projects = tuple(Project(str(n), cost, order=n) for n, cost in sorted(tally.costs.items()))
+    ballots = [Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
+               for mask, weight in sorted(tally.profile.items()) if weight > 0]
+    groups = [[str(n) for n in group] for group in tally.incompatible_groups]
+    return allocate(Instance(tally.budget_fen, projects), ballots, tally.rule.allocation_rule,
+                    tally.rule.tie_break, groups, voter_budget_increment=tally.rule.mes_increment_fen)
+
+
+def vote_counts(costs: Mapping[int, int], profile: Mapping[int, int]) -> dict[int, int]:
+    """Approvals per project number."""
+    counts = dict.fromkeys(costs, 0)
+    for mask, weight in profile.items():
+        for n in choices_of(mask):
+            if n in counts:
+                counts[n] += weight
+    return counts
+
+
+def groups_problem(groups: Sequence[Sequence[int]], numbers: Iterable[int]) -> str | None:
+    """What is wrong with incompatible groups over the round's project numbers, or None."""
+    known, seen = set(numbers), set()
+    for group in groups:
+        if len(group) < 2:
+            return "an incompatible group needs at least two projects"
+        if len(set(group)) != len(group):
+            return "a project appears twice in one incompatible group"
+        unknown = sorted(set(group) - known)
+        if unknown:
+            return f"project number(s) {unknown} of an incompatible group are not in the round"
+        if seen & set(group):
+            return "a project may belong to one incompatible group only"
+        seen |= set(group)
+    return None
