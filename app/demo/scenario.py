@@ -1,4 +1,4 @@
-"""A demo year driven through the real API: programme, pilots, subsidy in, two resident proposals.
+"""A demo year driven through the real API: programme, pilots, subsidy in, resident proposals, an open vote.
 
 Going through HTTP (in process) instead of writing rows keeps the demo honest: it can only show
 what the API allows, and it breaks loudly when an endpoint changes.
@@ -13,6 +13,7 @@ from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.config import Settings
 from app.demo.seed import DEMO_PASSWORD
+from app.demo.vote_scenario import shortlist_and_open_vote
 from app.main import create_app
 from app.regions.models import Region
 
@@ -73,6 +74,7 @@ async def run_scenario(settings: Settings) -> list[str]:
                     "amount_fen": programme["rules"]["subsidy_per_pilot_fen"], "entry_date": date.today().isoformat(),
                     "document_ref": f"福民〔{year}〕1号"}))
             done.append("district subsidy of 3万元 received by each pilot")
+            proposal_ids = []
             for title, category, lines in (
                 ("彩田村小区楼道照明改造", "safety", [("LED感应灯", 40, 8_500), ("安装人工", 1, 120_000)]),
                 ("长者饭堂助餐服务", "life_care", [("助餐补贴（人次）", 600, 1_500)]),
@@ -84,5 +86,8 @@ async def run_scenario(settings: Settings) -> list[str]:
                     "benefits": "惠及小区居民约300户。",
                     "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}))
                 _ok(await client.post(f"{API}/proposals/{proposal['id']}/submit", headers=resident_h))
+                proposal_ids.append(proposal["id"])
                 done.append(f"proposal submitted: {title}")
+            done += await shortlist_and_open_vote(client, _ok, await _login(client, "staff"),
+                                                  str(regions["彩田社区"].id), pilots[0]["id"], proposal_ids)
     return done
