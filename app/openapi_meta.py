@@ -25,6 +25,8 @@ TAGS = [
     {"name": "voting", "description": "居民投票 · Screening votes: rounds, approval or knapsack ballots, paper "
                                       "ballots, receipts, counting and allocation (greedy, equal shares) with "
                                       "explanations."},
+    {"name": "notices", "description": "公示与异议 · Public notices of selected projects and meetings (working days "
+                                       "by the official calendar), objections, replies, reallocation, confirmation."},
     {"name": "allocation", "description": "分配推演 · What-if allocation of an uploaded pabulib file (greedy, equal "
                                           "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},

@@ -5,6 +5,7 @@ from app.auth.routers import ROUTERS as AUTH_ROUTERS
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.funds.router import router as funds_router
 from app.health.router import router as health_router
+from app.notices.routers import ROUTERS as NOTICE_ROUTERS
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
@@ -12,4 +13,4 @@ from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, audit_router, whatif_router]
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, audit_router, whatif_router]

@@ -210,6 +210,23 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/voting/rounds/{{round_id}}/ballots.pb"): PUBLIC,
     ("GET", f"{API}/public/voting/receipts/{{code}}"): PUBLIC,
 
+    # --- notices and objections: vote organisers publish, answer and confirm; anyone objects ---------
+    ("POST", f"{API}/voting/rounds/{{round_id}}/notice"): allow(CS, SA, AD),
+    ("POST", f"{API}/meetings/{{meeting_id}}/notice"): allow(CS, SA, AD),
+    ("GET", f"{API}/notices"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/notices/{{notice_id}}"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/notices/{{notice_id}}/conclude"): allow(CS, SA, AD),
+    ("PATCH", f"{API}/notice-items/{{item_id}}"): allow(CS, SA, AD),
+    ("POST", f"{API}/notice-items/{{item_id}}/confirmation"): allow(CS, SA, AD),
+    ("GET", f"{API}/objections"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/objections/{{objection_id}}/decision"): allow(CS, SA, AD),
+    ("PUT", f"{API}/calendars/{{year}}"): DISTRICT,
+    ("GET", f"{API}/calendars/{{year}}"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/public/notices"): PUBLIC,
+    ("GET", f"{API}/public/notices/{{notice_id}}"): PUBLIC,
+    ("POST", f"{API}/public/notices/{{notice_id}}/objections"): PUBLIC,
+    ("GET", f"{API}/public/objections/{{tracking_code}}"): PUBLIC,
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

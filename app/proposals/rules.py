@@ -30,7 +30,8 @@ OPEN_STATES = frozenset({S.draft, S.submitted, S.returned, S.screened, S.under_s
                          S.deferred, S.shortlisted})
 # The proposer may change content only while the proposal is with them.
 EDITABLE_STATES = frozenset({S.draft, S.returned})
-TERMINAL_STATES = frozenset({S.rejected, S.not_selected, S.evaluated, S.withdrawn})
+# Not selected is not final: money freed by an upheld objection during the notice may still reach it.
+TERMINAL_STATES = frozenset({S.rejected, S.evaluated, S.withdrawn})
 # States in which staff may record needs-survey findings.
 SURVEY_STATES = frozenset({S.screened, S.under_survey, S.in_deliberation, S.deferred})
 
@@ -50,7 +51,10 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.in_vote, S.selected): frozenset({Y}),
     (S.in_vote, S.not_selected): frozenset({Y}),
     (S.selected, S.in_notice): frozenset({Y}),
+    (S.not_selected, S.selected): frozenset({Y}),    # money freed by an upheld objection reached it
     (S.in_notice, S.confirmed): frozenset({Y}),
+    (S.in_notice, S.not_selected): frozenset({Y}),   # an objection was upheld: the grant is cancelled
+    (S.in_notice, S.in_deliberation): frozenset({Y}),  # an objection was upheld: deliberate it again
     (S.confirmed, S.in_implementation): frozenset({Y}),
     (S.in_implementation, S.completed): frozenset({Y}),
     (S.completed, S.evaluated): frozenset({Y}),

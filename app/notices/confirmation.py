@@ -1,0 +1,55 @@
+"""Confirmation (确定) after notice: the final content, plan, budget and benefits, and the ledger commitment."""
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.common.models import utcnow
+from app.errors import Conflict, NotFound
+from app.funds import service as funds
+from app.notices import rules
+from app.notices.models import Confirmation, ItemStatus, Notice, NoticeItem, NoticeStatus
+from app.proposals.enums import ProposalState
+from app.proposals.lifecycle import Process, transition
+from app.proposals.models import Proposal
+from app.voting.models import VotingRound
+
+
+async def confirm(session: AsyncSession, principal: Principal, notice: Notice, item: NoticeItem, *, content: str | None,
+                  plan: str | None, benefits: str | None, budget_fen: int | None,
+                  implementer: str | None, entry_date: date | None = None) -> Confirmation:
+    """Confirm a project of a concluded notice; its budget (at most the amount noticed) is committed at once."""
+    if notice.status != NoticeStatus.concluded:
+        raise Conflict("Projects are confirmed once their notice has concluded with no objection open.",
+                       code="notice_not_concluded")
+    if item.status != ItemStatus.under_notice:
+        raise Conflict(f"This project is {item.status.value}; it cannot be confirmed.", code="item_not_confirmable")
+    budget = item.amount_fen if budget_fen is None else budget_fen
+    if budget > item.amount_fen:
+        raise Conflict("A budget above the amount under notice is a material change: restart its notice first.",
+                       code="budget_above_notice", extra={"noticed_fen": item.amount_fen})
+    proposal = await session.get(Proposal, item.proposal_id)
+    rnd = await session.get(VotingRound, notice.round_id) if notice.round_id else None
+    if rnd is None:
+        raise NotFound("The notice has no round, so no pilot to commit from.", code="round_not_found")
+    entry = await funds.commit_project(session, principal.actor, rnd.pilot_id, proposal.id, item.title,
+                                       item.category, budget, project_type=item.project_type,
+                                       entry_date=entry_date or rules.today(utcnow()),
+                                       document_ref=f"公示 {notice.id}"[:100], note="公示期满确定")
+    confirmation = Confirmation(proposal_id=proposal.id, notice_item_id=item.id, pilot_id=rnd.pilot_id,
+                                title=item.title, content=content or item.summary, plan=plan or proposal.plan,
+                                benefits=benefits or proposal.benefits, budget_fen=budget,
+                                implementer=implementer or item.implementer, ledger_entry_id=entry.id,
+                                confirmed_by=principal.actor.id)
+    session.add(confirmation)
+    item.status, item.updated_at = ItemStatus.confirmed, utcnow()
+    await transition(session, proposal, ProposalState.confirmed, Process("notice", principal.actor),
+                     reason="公示期满无异议，项目确定",
+                     details={"budget_fen": budget, "ledger_entry_id": str(entry.id)})
+    await session.flush()
+    await record(session, principal.actor, "project.confirm", "proposal", proposal.id,
+                 after={"budget_fen": budget, "implementer": confirmation.implementer,
+                        "ledger_entry_id": str(entry.id)}, region_path=notice.region_path)
+    return confirmation

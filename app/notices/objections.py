@@ -1,0 +1,156 @@
+"""Objections: anyone files one while a project is under notice; staff dismiss or uphold it with a public reply.
+
+Upholding removes the project from the round's result (or sends it back to deliberation); the freed money
+is offered to the next projects in line under the round's rule, which go under notice in turn.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, false, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor, record
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.common.models import utcnow
+from app.errors import Conflict, NotFound
+from app.notices import rules, service
+from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
+from app.notices.models import Reallocation as ReallocationRow
+from app.programmes.models import Programme
+from app.proposals.enums import ProposalState
+from app.proposals.lifecycle import Process, transition
+from app.proposals.models import Proposal
+from app.voting import ballots_service, rounds_service, tally_service
+from app.voting.models import RoundProject
+
+REMOVING = {"remove": (ItemStatus.removed, ProposalState.not_selected),
+            "back_to_deliberation": (ItemStatus.back_to_deliberation, ProposalState.in_deliberation)}
+
+
+async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID | None, client_digest: str,
+                         notice_id: uuid.UUID, item_id: uuid.UUID, reason: str, contact: str | None) -> Objection:
+    """Record an objection to a project while its notice window is open (both end days included)."""
+    notice = await service.get_notice(session, notice_id, lock="share")
+    item = await session.get(NoticeItem, item_id)
+    if item is None or item.notice_id != notice.id or notice.kind != NoticeKind.selection:
+        raise NotFound("No such project under this notice.", code="item_not_found")
+    if item.status != ItemStatus.under_notice or notice.status != NoticeStatus.published:
+        raise Conflict("This project is no longer under notice.", code="item_not_under_notice")
+    phase = rules.phase(item.starts_on, item.ends_on, rules.today(utcnow()))
+    if phase != "open":
+        raise Conflict(f"Objections are taken from {item.starts_on.isoformat()} to {item.ends_on.isoformat()}.",
+                       code="notice_not_open", extra={"starts_on": item.starts_on.isoformat(),
+                                                      "ends_on": item.ends_on.isoformat()})
+    objection = Objection(notice_id=notice.id, item_id=item.id, tracking_code=rules.tracking_code(), reason=reason,
+                          contact=contact, submitted_by_user_id=user_id, client_digest=client_digest)
+    session.add(objection)
+    await session.flush()
+    # The contact stays out of the trail, like everything personal about the objector.
+    await record(session, actor, "objection.file", "objection", objection.id,
+                 after={"notice_id": str(notice.id), "item_id": str(item.id), "reason": reason},
+                 region_path=notice.region_path)
+    return objection
+
+
+async def by_code(session: AsyncSession, code: str) -> Objection:
+    """The objection with this tracking code, or 404."""
+    objection = await session.scalar(select(Objection).where(Objection.tracking_code == code.strip().upper()))
+    if objection is None:
+        raise NotFound("No objection has that tracking code.", code="objection_not_found")
+    return objection
+
+
+async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:
+    """The objection and its notice, locked, as the caller may handle it."""
+    objection = await session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound("No objection with that id.", code="objection_not_found")
+    notice = await service.notice_for(session, principal, objection.notice_id, organise=True, lock="update")
+    return objection, notice
+
+
+async def decide(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice, outcome: str,
+                 reply: str, ground: str | None, action: str | None) -> dict[str, Any]:
+    """Dismiss or uphold with a written reply; upholding takes the project out and reallocates its money."""
+    await session.refresh(objection, with_for_update=True)
+    if objection.status != ObjectionStatus.open:
+        raise Conflict("This objection has been answered already.", code="objection_closed")
+    objection.status = ObjectionStatus.dismissed if outcome == "dismissed" else ObjectionStatus.upheld
+    objection.reply, objection.handled_by, objection.handled_at = reply, principal.actor.id, utcnow()
+    result: dict[str, Any] = {"objection": objection, "reallocation": None}
+    if outcome == "upheld":
+        objection.upheld_ground, objection.upheld_action = ground, action
+        item = await session.get(NoticeItem, objection.item_id, with_for_update=True)
+        if item.status == ItemStatus.under_notice:
+            result["reallocation"] = await _take_out(session, principal, objection, notice, item, action)
+    await session.flush()
+    await record(session, principal.actor, f"objection.{objection.status.value}", "objection", objection.id,
+                 after={"reply": reply, "ground": ground, "action": action}, region_path=notice.region_path)
+    return result
+
+
+async def _take_out(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice,
+                    item: NoticeItem, action: str) -> ReallocationRow | None:
+    item_status, proposal_state = REMOVING[action]
+    item.status, item.status_reason, item.updated_at = item_status, f"异议成立：{objection.reply}"[:500], utcnow()
+    by = Process("notice", principal.actor)
+    proposal = await session.get(Proposal, item.proposal_id)
+    await transition(session, proposal, proposal_state, by, reason="公示期间异议成立",
+                     details={"objection_id": str(objection.id), "action": action})
+    if notice.round_id is None:
+        return None
+    return await _reallocate(session, principal, objection, notice, item, by)
+
+
+async def _reallocate(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice,
+                      item: NoticeItem, by: Process) -> ReallocationRow:
+    rnd = await rounds_service.get_round(session, notice.round_id)
+    projects = await rounds_service.projects_of(session, rnd.id)
+    await session.execute(update(RoundProject).where(RoundProject.round_id == rnd.id,
+                                                     RoundProject.proposal_id == item.proposal_id)
+                          .values(selected=False))
+    taken_out = {i.number for i in await service.items_of(session, notice.id)
+                 if i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
+    selected = [p.number for p in projects if p.selected and p.number not in taken_out]
+    tally = tally_service.tally_input(rnd, projects, await ballots_service.profile_of(session, rnd.id))
+    plan = rules.reallocate(tally, selected, taken_out)
+    sources, today = await service.funding_sources(session, rnd.pilot_id), rules.today(utcnow())
+    end, _ = await service.window_for(session, await session.get(Programme, rnd.programme_id), today,
+                                      notice.window_days)
+    by_number = {p.number: p for p in projects}
+    for number in plan.newly_selected:
+        project = by_number[number]
+        await session.execute(update(RoundProject).where(RoundProject.round_id == rnd.id,
+                                                         RoundProject.proposal_id == project.proposal_id)
+                              .values(selected=True))
+        proposal = await session.get(Proposal, project.proposal_id)
+        await transition(session, proposal, ProposalState.selected, by, reason="异议成立后递补入选",
+                         details={"objection_id": str(objection.id)})
+        await service.new_item(session, notice, proposal, project, sources, None, today, end.end, by)
+        notice.ends_on = max(notice.ends_on, end.end)
+    row = ReallocationRow(round_id=rnd.id, objection_id=objection.id, removed_number=item.number,
+                          newly_selected=list(plan.newly_selected),
+                          explanation={"kept": list(plan.kept), "money_left_fen": plan.money_left_fen,
+                                       "steps": list(plan.steps)})
+    session.add(row)
+    await session.flush()
+    await record(session, principal.actor, "round.reallocate", "voting_round", rnd.id,
+                 after={"removed": item.number, "newly_selected": list(plan.newly_selected),
+                        "money_left_fen": plan.money_left_fen}, region_path=rnd.region_path)
+    return row
+
+
+def queue_statement(principal: Principal, status: ObjectionStatus | None, notice_id: uuid.UUID | None) -> Select:
+    """Objections in the caller's region, oldest first (the staff queue)."""
+    stmt = select(Objection).join(Notice, Notice.id == Objection.notice_id)
+    if principal.role != Role.admin:
+        if not principal.region_path:
+            return stmt.where(false())
+        stmt = stmt.where(Notice.region_path.startswith(principal.region_path))
+    if status:
+        stmt = stmt.where(Objection.status == status)
+    if notice_id:
+        stmt = stmt.where(Objection.notice_id == notice_id)
+    return stmt.order_by(Objection.submitted_at, Objection.id)

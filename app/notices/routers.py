@@ -1,0 +1,6 @@
+"""The notice routers, in the order they appear in the API docs."""
+
+from app.notices.public_router import router as public_router
+from app.notices.router import router as staff_router
+
+ROUTERS = [staff_router, public_router]
