@@ -227,6 +227,15 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/public/notices/{{notice_id}}/objections"): PUBLIC,
     ("GET", f"{API}/public/objections/{{tracking_code}}"): PUBLIC,
 
+    # --- public notice board: HTML pages outside the API document (居务公开), no login ----------------
+    ("GET", "/board"): PUBLIC,
+    ("GET", "/board/static/board.css"): PUBLIC,
+    ("GET", "/board/notices/{notice_id}"): PUBLIC,
+    ("POST", "/board/notices/{notice_id}/objections"): PUBLIC,
+    ("GET", "/board/objections/{tracking_code}"): PUBLIC,
+    ("GET", "/board/rounds/{round_id}"): PUBLIC,
+    ("GET", "/board/communities/{community_id}/finances"): PUBLIC,
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

@@ -1,0 +1,121 @@
+"""Public notice board pages (HTML, no login); kept out of the OpenAPI document, which stays API-only."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import OptionalPrincipal
+from app.auth.secrets import keyed_digest
+from app.board import pages
+from app.board.objection_form import (
+    CROSS_SITE,
+    FormInput,
+    objection_budget,
+    problem_message,
+    read_form,
+    same_origin,
+    validate,
+)
+from app.board.templating import CSS, error, render
+from app.db import SessionDep
+from app.errors import NotFound, ProblemError, TooManyRequests
+from app.notices import objections, service
+from app.ratelimit.client import client_ip, ip_key
+
+router = APIRouter(prefix="/board", include_in_schema=False)
+NOT_FOUND = "没有找到这个页面：链接可能有误，或内容已不存在。"
+Budget = Annotated[TooManyRequests | None, Depends(objection_budget)]
+
+
+@router.get("/static/board.css")
+async def stylesheet() -> Response:
+    """The board's one stylesheet."""
+    return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("", response_class=HTMLResponse)
+async def board(request: Request, session: SessionDep, community_id: str | None = None, current: str | None = None,
+                page: str = "1") -> HTMLResponse:
+    """Current and past notices of every community, or of the one chosen in the filter."""
+    # Query values are taken as text: a hand-edited link shows the first page rather than a JSON error.
+    number = int(page) if page.isdigit() else 1
+    return render(request, "board.html", await pages.board(session, community_id, current, number))
+
+
+@router.get("/notices/{notice_id}", response_class=HTMLResponse)
+async def notice(notice_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """A notice: window, how to object, projects, objections with replies, reallocations, the objection form."""
+    try:
+        context = await pages.notice(session, pages.parse_id(notice_id))
+    except NotFound:
+        return error(request, 404, NOT_FOUND)
+    return render(request, "notice.html", {**context, "form": FormInput(), "error": None})
+
+
+async def _refused(request: Request, session: AsyncSession, notice_id: uuid.UUID, data: FormInput, status: int,
+                   message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The notice page again, with the message above the form and what was typed still in it."""
+    context = await pages.notice(session, notice_id)
+    return render(request, "notice.html", {**context, "form": data, "error": message}, status,
+                {"Cache-Control": "no-store", **(headers or {})})
+
+
+@router.post("/notices/{notice_id}/objections", response_class=HTMLResponse)
+async def file_objection(notice_id: str, request: Request, session: SessionDep, principal: OptionalPrincipal,
+                         limited: Budget) -> Response:
+    """File an objection from the form, as POST /api/v1/public/notices/{id}/objections does; 303 to its tracking."""
+    try:
+        nid = pages.parse_id(notice_id)
+        await service.get_notice(session, nid)
+    except NotFound:
+        return error(request, 404, NOT_FOUND)
+    data = await read_form(request)
+    if not same_origin(request):
+        return await _refused(request, session, nid, data, 403, CROSS_SITE)
+    if limited is not None:
+        return await _refused(request, session, nid, data, 429, problem_message(limited), limited.headers)
+    body = validate(data)
+    if isinstance(body, str):
+        return await _refused(request, session, nid, data, 422, body)
+    client = keyed_digest(request.app.state.settings.secret_key, "objection-client", ip_key(client_ip(request)))
+    user_id = principal.user_id if principal.kind == "user" else None
+    try:
+        filed = await objections.file_objection(session, principal.actor, user_id, client, nid, body.item_id,
+                                                body.reason, body.contact)
+    except ProblemError as exc:
+        await session.rollback()  # a refused objection leaves nothing behind (and releases the notice's lock)
+        return await _refused(request, session, nid, data, exc.status, problem_message(exc))
+    return RedirectResponse(f"/board/objections/{filed.tracking_code}", status_code=303)
+
+
+@router.get("/objections/{tracking_code}", response_class=HTMLResponse)
+async def tracking(tracking_code: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """An objection's tracking code, status and reply."""
+    try:
+        context = await pages.tracking(session, tracking_code)
+    except NotFound:
+        return error(request, 404, "没有找到这个查询码对应的异议，请核对后重试。")
+    return render(request, "tracking.html", context)
+
+
+@router.get("/rounds/{round_id}", response_class=HTMLResponse)
+async def voting_round(round_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """A voting round: its ballot while open, its explained result once counted."""
+    try:
+        context = await pages.voting_round(session, pages.parse_id(round_id))
+    except NotFound:
+        return error(request, 404, NOT_FOUND)
+    return render(request, "round.html", context)
+
+
+@router.get("/communities/{community_id}/finances", response_class=HTMLResponse)
+async def finances(community_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The community's public finance summary: sources, commitments and payments by year."""
+    try:
+        context = await pages.finances(session, pages.parse_id(community_id))
+    except NotFound:
+        return error(request, 404, NOT_FOUND)
+    return render(request, "finances.html", context)
