@@ -2,11 +2,12 @@
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -32,6 +33,44 @@ def _plain(value: Any) -> Any:
     return None if value is None else json.loads(canonical(value))
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to append: what happened to which entity, with its state before and after."""
+
+    action: str
+    entity_type: str
+    entity_id: Any = None
+    before: Any = None
+    after: Any = None
+    region_path: str | None = None
+
+
+async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[AuditEvent]:
+    """Append events in order in the caller's transaction: one head lock, one INSERT, one head update."""
+    if not events:
+        return []
+    # Taking the head's row lock first orders concurrent appends: no two events share a parent.
+    head = (await session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1)
+        .values(seq=AuditChainHead.seq + len(events))
+        .returning(AuditChainHead.seq, AuditChainHead.hash)
+    )).one()
+    now, request_id, prev_hash = utcnow(), current_request_id(), head.hash
+    rows = []
+    for seq, spec in enumerate(events, start=head.seq - len(events) + 1):
+        event = AuditEvent(
+            id=uuid.uuid4(), seq=seq, occurred_at=now, actor_type=actor.type, actor_id=actor.id,
+            actor_label=actor.label, action=spec.action, entity_type=spec.entity_type,
+            entity_id=None if spec.entity_id is None else str(spec.entity_id), region_path=spec.region_path,
+            before=_plain(spec.before), after=_plain(spec.after), request_id=request_id, prev_hash=prev_hash, hash="",
+        )
+        event.hash = prev_hash = event_hash(prev_hash, hashed_content(event))
+        rows.append(event)
+    await session.execute(insert(AuditEvent), [r.model_dump() for r in rows])
+    await session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=prev_hash))
+    return rows
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -44,23 +83,7 @@ async def record(
     region_path: str | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
-    # Taking the head's row lock first orders concurrent appends: no two events share a parent.
-    head = (await session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1)
-        .values(seq=AuditChainHead.seq + 1)
-        .returning(AuditChainHead.seq, AuditChainHead.hash)
-    )).one()
-    event = AuditEvent(
-        id=uuid.uuid4(), seq=head.seq, occurred_at=utcnow(), actor_type=actor.type, actor_id=actor.id,
-        actor_label=actor.label, action=action, entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id), region_path=region_path,
-        before=_plain(before), after=_plain(after), request_id=current_request_id(),
-        prev_hash=head.hash, hash="",
-    )
-    event.hash = event_hash(head.hash, hashed_content(event))
-    session.add(event)
-    await session.flush()
-    await session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=event.hash))
+    [event] = await record_many(session, actor, [Event(action, entity_type, entity_id, before, after, region_path)])
     return event
 
 

@@ -1,12 +1,13 @@
 """The one way a proposal changes state: `transition`, for people (by principal) and services (by Process)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.audit.service import SYSTEM, Actor, record
+from app.audit.service import SYSTEM, Actor, Event, record_many
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
@@ -52,6 +53,55 @@ async def _check_submittable(session: AsyncSession, proposal: Proposal) -> None:
         raise Unprocessable(problem, code="budget_invalid")
 
 
+@dataclass(frozen=True)
+class Move:
+    """One proposal to move, where to, why, and what the calling service decided (goes into the audit event)."""
+
+    proposal: Proposal
+    to_state: ProposalState
+    reason: str | None = None
+    details: dict | None = None
+
+
+async def transition_many(session: AsyncSession, moves: Sequence[Move], by: Principal | Process,
+                          also: Sequence[Event] = ()) -> None:
+    """Move several proposals at once (a round's close, a notice): each step checked, one guarded UPDATE per
+    (from, to, reason) group, one batch of audit events (the caller's own `also` events appended to it).
+    409 if any proposal changed meanwhile."""
+    for move in moves:
+        movers = movers_of(by, move.proposal)
+        if not rules.may(move.proposal.state, move.to_state, movers):
+            raise not_allowed(move.proposal, move.to_state, movers)
+        if move.to_state == ProposalState.submitted:
+            await _check_submittable(session, move.proposal)
+    now = utcnow()
+    groups: dict[tuple, list[Move]] = {}
+    for move in moves:
+        groups.setdefault((move.proposal.state, move.to_state, move.reason), []).append(move)
+    events = []
+    for (source, target, reason), members in groups.items():
+        values = {"state": target, "state_reason": reason, "state_changed_at": now, "updated_at": now}
+        ids = [m.proposal.id for m in members]
+        stamp = {"submitted_at": func.coalesce(Proposal.submitted_at, now)} if target == ProposalState.submitted else {}
+        # Guarded on the state read: of two concurrent movers, the second finds nothing to update.
+        result = await session.execute(
+            update(Proposal).where(Proposal.id.in_(ids), Proposal.state == source).values(**values, **stamp)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != len(ids):
+            raise Conflict("A proposal changed meanwhile; reload it.", code="proposal_changed")
+        for move in members:
+            proposal = move.proposal
+            for key, value in values.items():
+                set_committed_value(proposal, key, value)  # already written; keep the object from writing it twice
+            if target == ProposalState.submitted and proposal.submitted_at is None:
+                set_committed_value(proposal, "submitted_at", now)
+            events.append(Event("proposal.transition", "proposal", proposal.id, before={"state": source},
+                                after={"state": target, "reason": reason, **(move.details or {}),
+                                       **({"process": by.name} if isinstance(by, Process) else {})},
+                                region_path=proposal.region_path))
+    await record_many(session, by.actor, [*events, *also])
+
+
 async def transition(session: AsyncSession, proposal: Proposal, to_state: ProposalState,
                      by: Principal | Process, reason: str | None = None, *,
                      details: dict | None = None) -> Proposal:
@@ -59,27 +109,5 @@ async def transition(session: AsyncSession, proposal: Proposal, to_state: Propos
 
     One audit event records the step; `details` (what the calling service decided) go into it.
     """
-    movers = movers_of(by, proposal)
-    if not rules.may(proposal.state, to_state, movers):
-        raise not_allowed(proposal, to_state, movers)
-    if to_state == ProposalState.submitted:
-        await _check_submittable(session, proposal)
-    source, now = proposal.state, utcnow()
-    values = {"state": to_state, "state_reason": reason, "state_changed_at": now, "updated_at": now}
-    if to_state == ProposalState.submitted and proposal.submitted_at is None:
-        values["submitted_at"] = now
-    # Guarded on the state read: of two concurrent movers, the second finds nothing to update.
-    result = await session.execute(
-        update(Proposal).where(Proposal.id == proposal.id, Proposal.state == source).values(**values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise Conflict("The proposal changed meanwhile; reload it.", code="proposal_changed")
-    for key, value in values.items():
-        set_committed_value(proposal, key, value)  # already written; keep the object from writing it twice
-    actor = by.actor
-    await record(session, actor, "proposal.transition", "proposal", proposal.id,
-                 before={"state": source},
-                 after={"state": to_state, "reason": reason, **(details or {}),
-                        **({"process": by.name} if isinstance(by, Process) else {})},
-                 region_path=proposal.region_path)
+    await transition_many(session, [Move(proposal, to_state, reason, details)], by)
     return proposal

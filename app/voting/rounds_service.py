@@ -18,7 +18,7 @@ from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import BallotRule
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.voting import policy, rules
 from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
@@ -148,9 +148,8 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     session.add_all([RoundProject(round_id=rnd.id, proposal_id=p.id, number=number_of[p.id], title=p.title,
                                   cost_fen=p.total_fen) for p in proposals])
     await session.flush()
-    process = Process("voting", principal.actor)
-    for proposal in proposals:
-        await transition(session, proposal, ProposalState.in_vote, process, details={"round_id": str(rnd.id)})
+    await transition_many(session, [Move(p, ProposalState.in_vote, None, {"round_id": str(rnd.id)}) for p in proposals],
+                          Process("voting", principal.actor))
     await record(session, principal.actor, "voting_round.create", "voting_round", rnd.id,
                  after={**snapshot(rnd), "projects": {str(p.id): number_of[p.id] for p in proposals}},
                  region_path=rnd.region_path)
@@ -194,11 +193,10 @@ async def cancel_round(session: AsyncSession, principal: Principal, rnd: VotingR
     before = snapshot(rnd)
     rnd.status, rnd.status_reason, rnd.updated_at = RoundStatus.cancelled, reason, utcnow()
     await session.flush()
-    process = Process("voting", principal.actor)
     ids = [p.proposal_id for p in await projects_of(session, rnd.id)]
-    for proposal in await session.scalars(select(Proposal).where(Proposal.id.in_(ids))):
-        await transition(session, proposal, ProposalState.shortlisted, process, reason="投票轮次取消",
-                         details={"round_id": str(rnd.id)})
+    proposals = await session.scalars(select(Proposal).where(Proposal.id.in_(ids)))
+    await transition_many(session, [Move(p, ProposalState.shortlisted, "投票轮次取消", {"round_id": str(rnd.id)})
+                                    for p in proposals], Process("voting", principal.actor))
     await record(session, principal.actor, "voting_round.cancel", "voting_round", rnd.id, before=before,
                  after={**snapshot(rnd), "reason": reason}, region_path=rnd.region_path)
     return rnd

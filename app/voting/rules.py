@@ -85,7 +85,12 @@ def choice_mask(choices: Iterable[int]) -> int:
 
 def choices_of(mask: int) -> list[int]:
     """The project numbers a mask holds, ascending."""
-    return [n for n in range(1, MAX_ROUND_PROJECTS + 1) if mask >> n & 1]
+    out = []
+    while mask:  # lowest set bit first, so ascending; costs one step per choice, not per possible project
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def voter_key(rule: BallotRule, roll_entry_id: str, household: str | None) -> str:

@@ -3,15 +3,15 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import Event
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.voting import ballots_service, rounds_service, rules
 from app.voting.models import RoundProject, RoundStatus, VotingRound
@@ -48,31 +48,30 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
     rnd.ballots_counted, rnd.result, rnd.inputs_digest = sum(profile.values()), result.to_dict(), tally.digest()
-    for project in projects:
-        await session.execute(update(RoundProject).where(RoundProject.round_id == rnd.id,
-                                                         RoundProject.proposal_id == project.proposal_id)
-                              .values(votes=votes[project.number], selected=project.number in selected))
+    table = RoundProject.__table__
+    await session.execute(  # one executemany, not a statement per project
+        update(table).where(table.c.round_id == bindparam("b_round"), table.c.proposal_id == bindparam("b_proposal"))
+        .values(votes=bindparam("b_votes"), selected=bindparam("b_selected")),
+        [{"b_round": rnd.id, "b_proposal": p.proposal_id, "b_votes": votes[p.number],
+          "b_selected": p.number in selected} for p in projects])
     await session.flush()
-    await _move_proposals(session, principal, rnd, projects, selected, votes)
-    await record(session, principal.actor, "voting_round.close", "voting_round", rnd.id,
-                 after={"ballots_counted": rnd.ballots_counted, "inputs_digest": rnd.inputs_digest,
-                        "rule": result.rule, "tie_break": result.tie_break, "selected": sorted(selected),
-                        "cost_fen": result.cost},
-                 region_path=rnd.region_path)
+    closed = Event("voting_round.close", "voting_round", rnd.id, region_path=rnd.region_path,
+                   after={"ballots_counted": rnd.ballots_counted, "inputs_digest": rnd.inputs_digest,
+                          "rule": result.rule, "tie_break": result.tie_break, "selected": sorted(selected),
+                          "cost_fen": result.cost})
+    await _move_proposals(session, principal, rnd, projects, selected, votes, closed)
     return rnd
 
 
 async def _move_proposals(session: AsyncSession, principal: Principal, rnd: VotingRound, projects: list[RoundProject],
-                          selected: set[int], votes: dict[int, int]) -> None:
-    """入选 or 未入选 for each proposal, with its votes and the round in the audit event."""
-    process = Process("voting", principal.actor)
+                          selected: set[int], votes: dict[int, int], closed: Event) -> None:
+    """入选 or 未入选 for each proposal, with its votes; the close's own event joins the same audit batch."""
     number_of = {p.proposal_id: p.number for p in projects}
     proposals = await session.scalars(select(Proposal).where(Proposal.id.in_(list(number_of))))
-    for proposal in proposals:
-        number = number_of[proposal.id]
-        target = ProposalState.selected if number in selected else ProposalState.not_selected
-        await transition(session, proposal, target, process, reason=f"居民投票 {votes[number]} 票",
-                         details={"round_id": str(rnd.id), "number": number, "votes": votes[number]})
+    moves = [Move(p, ProposalState.selected if number_of[p.id] in selected else ProposalState.not_selected,
+                  "居民投票结果", {"round_id": str(rnd.id), "number": number_of[p.id], "votes": votes[number_of[p.id]]})
+             for p in proposals]
+    await transition_many(session, moves, Process("voting", principal.actor), also=[closed])
 
 
 def result_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any]:
