@@ -27,6 +27,8 @@ TAGS = [
                                       "explanations."},
     {"name": "notices", "description": "公示与异议 · Public notices of selected projects and meetings (working days "
                                        "by the official calendar), objections, replies, reallocation, confirmation."},
+    {"name": "implementation", "description": "项目实施 · Implementers, milestone plans, progress reports with photos, "
+                                             "overdue milestones, public progress."},
     {"name": "allocation", "description": "分配推演 · What-if allocation of an uploaded pabulib file (greedy, equal "
                                           "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},

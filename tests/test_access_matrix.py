@@ -236,6 +236,15 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", "/board/rounds/{round_id}"): PUBLIC,
     ("GET", "/board/communities/{community_id}/finances"): PUBLIC,
 
+    # --- implementation: vote organisers run it; readers follow it; the public sees progress ---------
+    ("POST", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/milestones/{{milestone_id}}/done"): allow(CS, SA, AD),
+    ("POST", f"{API}/projects/{{proposal_id}}/progress"): allow(CS, SA, AD),
+    ("GET", f"{API}/implementation/overdue-milestones"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/public/projects/{{proposal_id}}/progress"): PUBLIC,
+    ("GET", f"{API}/public/progress-photos/{{attachment_id}}"): PUBLIC,
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

@@ -1,0 +1,69 @@
+"""Implementation tables: who carries a confirmed project out, its milestones, and progress updates."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.common.models import UTCDateTime, str_enum, utcnow
+
+
+class ImplementerKind(StrEnum):
+    """Who implements a project (seed 000: the community, a social organisation, or a residents' team)."""
+
+    community = "community"              # 社区（居委会）
+    organisation = "organisation"        # 社会组织
+    resident_team = "resident_team"      # 居民自组织 / 志愿队
+
+
+class Implementation(SQLModel, table=True):
+    """A confirmed project under way: its implementer and when it started."""
+
+    __tablename__ = "implementation"
+    __table_args__ = (
+        Index("ix_implementation_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
+    )
+
+    proposal_id: uuid.UUID = Field(foreign_key="proposal.id", primary_key=True)
+    pilot_id: uuid.UUID = Field(foreign_key="pilot.id", index=True)
+    community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
+    region_path: str = Field(max_length=400)
+    title: str = Field(max_length=100)
+    implementer_kind: ImplementerKind = Field(sa_type=str_enum(ImplementerKind, 16))
+    implementer_name: str = Field(max_length=200)
+    organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
+    started_on: date
+    started_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Milestone(SQLModel, table=True):
+    """One step of the plan with its due date; done (with the date) or still open."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("proposal_id", "position"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
+    position: int
+    title: str = Field(max_length=200)
+    due_on: date = Field(index=True)
+    done_on: date | None = None
+    done_by: str | None = Field(default=None, max_length=64)
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """A progress report with text and photos (the project's attachments), published on the notice board."""
+
+    __tablename__ = "progress_update"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
+    milestone_id: uuid.UUID | None = Field(default=None, foreign_key="milestone.id")
+    text: str = Field(max_length=4000)
+    photo_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reported_on: date
+    created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,100 @@
+"""HTTP for implementation: start a confirmed project, milestones reached, progress reports, overdue list, public."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+
+from app.auth.deps import require_roles
+from app.auth.principal import Principal
+from app.common.models import utcnow
+from app.common.pagination import page_params
+from app.common.schemas import Page, PageParams
+from app.db import SessionDep
+from app.errors import NotFound, problems
+from app.implementation import service
+from app.implementation.schemas import (
+    ImplementationRead,
+    ImplementationStart,
+    MilestoneDone,
+    OverdueRead,
+    ProgressCreate,
+    ProgressRead,
+)
+from app.notices.rules import today
+from app.proposals.attachments import storage_path
+from app.voting import policy
+
+router = APIRouter(prefix="/api/v1", tags=["implementation"])
+Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
+Organiser = Annotated[Principal, Depends(require_roles(*policy.ORGANISER_ROLES))]
+Paging = Annotated[PageParams, Depends(page_params)]
+WRITE = problems(401, 403, 404, 409, 422)
+
+
+@router.post("/projects/{proposal_id}/implementation", status_code=status.HTTP_201_CREATED,
+             response_model=ImplementationRead, summary="Start a confirmed project (实施)", responses=WRITE)
+async def start(proposal_id: uuid.UUID, body: ImplementationStart, session: SessionDep, principal: Organiser) -> dict:
+    """The implementer (community, social organisation or residents' team) and the milestone plan."""
+    return await service.view(session, await service.start(session, principal, proposal_id, body))
+
+
+@router.get("/projects/{proposal_id}/implementation", response_model=ImplementationRead,
+            summary="A project under way", responses=problems(401, 403, 404, 422))
+async def read(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
+    """Implementer, milestones (overdue flagged) and progress."""
+    return await service.view(session, await service.implementation_for(session, principal, proposal_id,
+                                                                        organise=False))
+
+
+@router.post("/milestones/{milestone_id}/done", response_model=ImplementationRead, summary="A milestone reached",
+             responses=WRITE)
+async def milestone_done(milestone_id: uuid.UUID, body: MilestoneDone, session: SessionDep,
+                         principal: Organiser) -> dict:
+    """Once per milestone; the date lies between the start and today."""
+    return await service.view(session, await service.milestone_done(session, principal, milestone_id, body.done_on))
+
+
+@router.post("/projects/{proposal_id}/progress", status_code=status.HTTP_201_CREATED, response_model=ProgressRead,
+             summary="Report progress", responses=WRITE)
+async def add_progress(proposal_id: uuid.UUID, body: ProgressCreate, session: SessionDep,
+                       principal: Organiser) -> object:
+    """Text and photos (image attachments of the project); published on the notice board at once."""
+    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
+    return await service.add_progress(session, principal, impl, body)
+
+
+@router.get("/implementation/overdue-milestones", response_model=Page[OverdueRead],
+            summary="Overdue milestones in my region", responses=problems(401, 403, 422))
+async def overdue(session: SessionDep, principal: Reader, page: Paging,
+                  as_of: Annotated[date | None, Query(description="default: today (Asia/Shanghai)")] = None) -> dict:
+    """Open milestones past their due date, most overdue first."""
+    as_of = as_of or today(utcnow())
+    stmt = service.overdue_statement(principal, as_of)
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.execute(stmt.limit(page.limit).offset(page.offset))).all()
+    items = [{"proposal_id": impl.proposal_id, "project_title": impl.title, "community_id": impl.community_id,
+              "milestone_id": m.id, "milestone_title": m.title, "due_on": m.due_on,
+              "days_overdue": (as_of - m.due_on).days} for m, impl in rows]
+    return {"items": items, "total": total or 0, "limit": page.limit, "offset": page.offset}
+
+
+@router.get("/public/projects/{proposal_id}/progress", response_model=ImplementationRead,
+            summary="Public progress of a project", responses=problems(404, 422))
+async def public_progress(proposal_id: uuid.UUID, session: SessionDep) -> dict:
+    """Implementer, milestones and progress reports (落实情况公开); no login."""
+    return await service.view(session, await service.get_implementation(session, proposal_id))
+
+
+@router.get("/public/progress-photos/{attachment_id}", response_class=FileResponse,
+            summary="A photo shown in a progress report", responses=problems(404, 422))
+async def public_photo(attachment_id: uuid.UUID, request: Request, session: SessionDep) -> FileResponse:
+    """Only photos some progress report shows; everything else attached to a proposal stays private."""
+    attachment = await service.public_photo(session, attachment_id)
+    path = storage_path(request.app.state.settings, attachment.storage_name)
+    if not path.is_file():
+        raise NotFound("The photo's file is missing from storage.", code="photo_file_missing")
+    return FileResponse(path, media_type=attachment.content_type)

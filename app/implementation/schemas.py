@@ -1,0 +1,95 @@
+"""Request and response bodies of implementation: start with a plan, milestones, progress updates."""
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field, model_validator
+
+from app.common.schemas import ReadModel, WriteModel
+from app.implementation.models import ImplementerKind
+
+
+class MilestoneCreate(WriteModel):
+    """A step of the plan."""
+
+    title: str = Field(min_length=1, max_length=200)
+    due_on: date
+
+
+class ImplementationStart(WriteModel):
+    """Who implements the confirmed project, and the plan of milestones."""
+
+    implementer_kind: ImplementerKind
+    implementer_name: str | None = Field(default=None, min_length=1, max_length=200,
+                                         description="default: the name confirmed after the notice")
+    organisation_id: uuid.UUID | None = Field(default=None, description="required for an organisation")
+    started_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+    milestones: list[MilestoneCreate] = Field(min_length=1, max_length=30)
+
+    @model_validator(mode="after")
+    def _organisation(self) -> "ImplementationStart":
+        if (self.implementer_kind == ImplementerKind.organisation) != (self.organisation_id is not None):
+            raise ValueError("organisation_id is given exactly when the implementer is an organisation")
+        return self
+
+
+class MilestoneDone(WriteModel):
+    """A milestone reached."""
+
+    done_on: date | None = Field(default=None, description="default: today (Asia/Shanghai); never in the future")
+
+
+class ProgressCreate(WriteModel):
+    """A progress report; photos are attachments uploaded to the project (POST /proposals/{id}/attachments)."""
+
+    text: str = Field(min_length=1, max_length=4000)
+    milestone_id: uuid.UUID | None = None
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=9)
+    reported_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+
+
+class MilestoneRead(ReadModel):
+    """A milestone and whether it is overdue today."""
+
+    id: uuid.UUID
+    position: int
+    title: str
+    due_on: date
+    done_on: date | None
+    overdue: bool
+
+
+class ProgressRead(ReadModel):
+    """A progress update."""
+
+    id: uuid.UUID
+    milestone_id: uuid.UUID | None
+    text: str
+    photo_ids: list[uuid.UUID]
+    reported_on: date
+    created_at: datetime
+
+
+class ImplementationRead(WriteModel):
+    """A project under way: implementer, milestones and progress, as staff and the public see it."""
+
+    proposal_id: uuid.UUID
+    community_id: uuid.UUID
+    title: str
+    implementer_kind: ImplementerKind
+    implementer_name: str
+    started_on: date
+    milestones: list[MilestoneRead]
+    progress: list[ProgressRead]
+
+
+class OverdueRead(WriteModel):
+    """An overdue milestone in the staff list."""
+
+    proposal_id: uuid.UUID
+    project_title: str
+    community_id: uuid.UUID
+    milestone_id: uuid.UUID
+    milestone_title: str
+    due_on: date
+    days_overdue: int
