@@ -244,6 +244,9 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/implementation/overdue-milestones"): allow(CS, SA, DA, SU, AD),
     ("GET", f"{API}/public/projects/{{proposal_id}}/progress"): PUBLIC,
     ("GET", f"{API}/public/progress-photos/{{attachment_id}}"): PUBLIC,
+    ("POST", f"{API}/projects/{{proposal_id}}/expenditures"): allow(CS, SA, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/expenditures"): allow(CS, SA, DA, SU, AD),
+    ("GET", f"{API}/public/projects/{{proposal_id}}/expenditures"): PUBLIC,
 
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -66,4 +66,26 @@ class ProgressUpdate(SQLModel, table=True):
     photo_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reported_on: date
     created_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Expenditure(SQLModel, table=True):
+    """Money the implementer spent (支出): payee, amount, invoice, date and the budget line it belongs to."""
+
+    __tablename__ = "expenditure"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "invoice_no"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
+    budget_line_id: uuid.UUID = Field(foreign_key="budget_line.id")
+    budget_line: int  # its position in the proposal's budget, as staff and the public refer to it
+    payee: str = Field(max_length=200)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    invoice_no: str = Field(max_length=50)
+    spent_on: date
+    note: str | None = Field(default=None, max_length=500)
+    recorded_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

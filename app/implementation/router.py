@@ -15,14 +15,17 @@ from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import NotFound, problems
-from app.implementation import service
+from app.implementation import service, spending
 from app.implementation.schemas import (
+    ExpenditureCreate,
+    ExpenditureRead,
     ImplementationRead,
     ImplementationStart,
     MilestoneDone,
     OverdueRead,
     ProgressCreate,
     ProgressRead,
+    SpendingRead,
 )
 from app.notices.rules import today
 from app.proposals.attachments import storage_path
@@ -98,3 +101,28 @@ async def public_photo(attachment_id: uuid.UUID, request: Request, session: Sess
     if not path.is_file():
         raise NotFound("The photo's file is missing from storage.", code="photo_file_missing")
     return FileResponse(path, media_type=attachment.content_type)
+
+
+@router.post("/projects/{proposal_id}/expenditures", status_code=status.HTTP_201_CREATED,
+             response_model=ExpenditureRead, summary="Record a payment by the implementer", responses=WRITE)
+async def record_expenditure(proposal_id: uuid.UUID, body: ExpenditureCreate, session: SessionDep,
+                             principal: Organiser) -> object:
+    """Payee, amount, invoice number (required, once per project), date and budget line; 409 over_budget when
+    spending would pass the confirmed budget."""
+    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
+    return await spending.record_expenditure(session, principal, impl, body)
+
+
+@router.get("/projects/{proposal_id}/expenditures", response_model=SpendingRead, summary="A project's spending",
+            responses=problems(401, 403, 404, 422))
+async def project_spending(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
+    """Budget, spent, remaining and every payment."""
+    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
+    return await spending.spending(session, impl)
+
+
+@router.get("/public/projects/{proposal_id}/expenditures", response_model=SpendingRead,
+            summary="Public spending of a project", responses=problems(404, 422))
+async def public_spending(proposal_id: uuid.UUID, session: SessionDep) -> dict:
+    """How the money was used (资金使用情况公开); payees are the businesses paid."""
+    return await spending.spending(session, await service.get_implementation(session, proposal_id))

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
 from app.implementation.models import ImplementerKind
+from app.programmes.ruleset import MAX_AMOUNT_FEN
 
 
 class MilestoneCreate(WriteModel):
@@ -93,3 +94,38 @@ class OverdueRead(WriteModel):
     milestone_title: str
     due_on: date
     days_overdue: int
+
+
+class ExpenditureCreate(WriteModel):
+    """One payment by the implementer, against a line of the project's budget."""
+
+    budget_line: int = Field(ge=1, le=200, description="position of the line in the proposal's budget (1, 2, ...)")
+    payee: str = Field(min_length=1, max_length=200)
+    amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
+    invoice_no: str = Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z-]+$",
+                            description="the invoice (发票) number; required")
+    spent_on: date
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ExpenditureRead(ReadModel):
+    """A recorded payment."""
+
+    id: uuid.UUID
+    budget_line: int
+    payee: str
+    amount_fen: int
+    invoice_no: str
+    spent_on: date
+    note: str | None
+    created_at: datetime
+
+
+class SpendingRead(WriteModel):
+    """A project's spending against its confirmed budget, and every payment."""
+
+    proposal_id: uuid.UUID
+    budget_fen: int
+    spent_fen: int
+    remaining_fen: int
+    items: list[ExpenditureRead]
