@@ -235,6 +235,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", "/board/objections/{tracking_code}"): PUBLIC,
     ("GET", "/board/rounds/{round_id}"): PUBLIC,
     ("GET", "/board/communities/{community_id}/finances"): PUBLIC,
+    ("GET", "/board/projects/{proposal_id}"): PUBLIC,
 
     # --- implementation: vote organisers run it; readers follow it; the public sees progress ---------
     ("POST", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, AD),

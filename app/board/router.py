@@ -119,3 +119,13 @@ async def finances(community_id: str, request: Request, session: SessionDep) -> 
     except NotFound:
         return error(request, 404, NOT_FOUND)
     return render(request, "finances.html", context)
+
+
+@router.get("/projects/{proposal_id}", response_class=HTMLResponse)
+async def project(proposal_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """A project under way: implementer, milestones, progress reports with photos, and how the money was spent."""
+    try:
+        context = await pages.project(session, pages.parse_id(proposal_id))
+    except NotFound:
+        return error(request, 404, NOT_FOUND)
+    return render(request, "project.html", context)

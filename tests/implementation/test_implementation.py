@@ -82,3 +82,22 @@ async def test_bad_plans_change_nothing(client, session, app, pw):
     problem(await client.post(f"{API}/projects/{pid}/implementation", headers=pw.h["district"], json=plan()), 403,
             "role_forbidden")
     assert await count(session, Milestone) == 0
+
+
+async def test_board_shows_progress_photos_and_spending(client, session, app, pw):
+    h = pw.h["staff_a1"]
+    item = await confirmed_project(client, session, app, pw)
+    pid = item["proposal_id"]
+    ok(await client.post(f"{API}/projects/{pid}/implementation", headers=h, json=plan()), 201)
+    photo = await upload(client, h, pid, PNG, "现场.png")
+    ok(await client.post(f"{API}/projects/{pid}/progress", headers=h,
+                         json={"text": "楼道灯已安装完毕。", "photo_ids": [photo["id"]]}), 201)
+    ok(await client.post(f"{API}/projects/{pid}/expenditures", headers=h, json={
+        "budget_line": 1, "payee": "深圳市明亮照明器材有限公司", "amount_fen": 123_456, "invoice_no": "44030099",
+        "spent_on": today(utcnow()).isoformat()}), 201)
+    page = await client.get(f"/board/projects/{pid}")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    for text in ("彩田村小区居民志愿队", "楼道灯已安装完毕。", f"/api/v1/public/progress-photos/{photo['id']}",
+                 "1,234.56 元", "44030099", "采购灯具"):
+        assert text in page.text
+    assert (await client.get("/board/projects/not-a-uuid")).status_code == 404
