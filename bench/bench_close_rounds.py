@@ -44,12 +44,11 @@ from pathlib import Path
 import asyncpg
 import numpy as np
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench's helpers
 
-from bench_finance_report import _async_url, _dsn, _p95, _refuse_unless_empty
+from bench_finance_report import _async_url, _dsn, _p95, scratch_database, scratch_parser
 
 from app.audit import service as audit_service
 from app.auth.models import Role
@@ -511,36 +510,14 @@ async def run(url: str, args: argparse.Namespace) -> int:
 
 async def main() -> int:
     """Create or check the database, run, drop what was created (also on failure)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
-                        help="a database to connect to while creating the throwaway one")
-    parser.add_argument("--database-url", help="an existing EMPTY database to use instead of a throwaway one")
+    parser = scratch_parser(__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=COMMUNITIES, help="pilots, one round each")
     parser.add_argument("--voters", type=int, default=VOTERS_PER_COMMUNITY, help="roll entries and ballots each")
     parser.add_argument("--seed", type=int, default=20260105)
     parser.add_argument("--profile", action="store_true", help="run the closes under cProfile and print hot spots")
-    parser.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     args = parser.parse_args()
-
-    created = None
-    if args.database_url:
-        url = args.database_url
-        await _refuse_unless_empty(_dsn(url))
-    else:
-        created = f"weishi_bench_close_{os.getpid()}"
-        admin = await asyncpg.connect(_dsn(args.admin_dsn))
-        await admin.execute(f'CREATE DATABASE "{created}"')
-        await admin.close()
-        url = make_url(args.admin_dsn).set(database=created).render_as_string(hide_password=False)
-    try:
+    async with scratch_database(args, "weishi_bench_close") as url:
         return await run(url, args)
-    finally:
-        if created and not args.keep:
-            admin = await asyncpg.connect(_dsn(args.admin_dsn))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
-            await admin.close()
-        elif created:
-            print(f"kept database {created}")
 
 
 if __name__ == "__main__":

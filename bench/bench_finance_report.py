@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -19,6 +20,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -190,39 +192,52 @@ def _p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def main() -> int:
-    """Create or check the database, migrate, seed, time, print, clean up."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def scratch_parser(description: str) -> argparse.ArgumentParser:
+    """The options every PostgreSQL bench shares: where to create its throwaway database, or which empty one to use."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
                         help="a database to connect to while creating the throwaway one")
     parser.add_argument("--database-url", help="an existing EMPTY database to use instead of a throwaway one")
+    parser.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
+    return parser
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(args: argparse.Namespace, prefix: str) -> AsyncIterator[str]:
+    """The URL of an empty database: --database-url (checked empty) or a throwaway one dropped afterwards."""
+    if args.database_url:
+        await _refuse_unless_empty(_dsn(args.database_url))
+        yield args.database_url
+        return
+    created = f"{prefix}_{os.getpid()}"
+    admin = await asyncpg.connect(_dsn(args.admin_dsn))
+    await admin.execute(f'CREATE DATABASE "{created}"')
+    await admin.close()
+    try:
+        yield make_url(args.admin_dsn).set(database=created).render_as_string(hide_password=False)
+    finally:
+        if args.keep:
+            print(f"kept database {created}")
+        else:
+            admin = await asyncpg.connect(_dsn(args.admin_dsn))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
+            await admin.close()
+
+
+async def main() -> int:
+    """Create or check the database, migrate, seed, time, print, clean up."""
+    parser = scratch_parser(__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20250101)
-    parser.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     args = parser.parse_args()
 
-    created = None
-    if args.database_url:
-        url = args.database_url
-        await _refuse_unless_empty(_dsn(url))
-    else:
-        created = f"weishi_bench_{os.getpid()}"
-        admin = await asyncpg.connect(_dsn(args.admin_dsn))
-        await admin.execute(f'CREATE DATABASE "{created}"')
-        await admin.close()
-        url = make_url(args.admin_dsn).set(database=created).render_as_string(hide_password=False)
-    try:
+    async with scratch_database(args, "weishi_bench") as url:
         started = time.perf_counter()
         upgrade(_async_url(url))
         seeded = await seed(_dsn(url), random.Random(args.seed))
         print(f"seeded {STREETS * COMMUNITIES_PER_STREET} communities, {PROJECTS:,} projects, {ENTRIES:,} ledger "
               f"entries in {time.perf_counter() - started:.1f} s (migrate + COPY)")
         timings = await measure(url, seeded, args.runs)
-    finally:
-        if created and not args.keep:
-            admin = await asyncpg.connect(_dsn(args.admin_dsn))
-            await admin.execute(f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
-            await admin.close()
 
     print(f"{'report (district-wide, HTTP in process)':42} {'median':>9} {'p95':>9} {'min':>9}  runs={args.runs}")
     worst = 0.0

@@ -1,6 +1,7 @@
 """Public notice board pages (HTML, no login); kept out of the OpenAPI document, which stays API-only."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -28,6 +29,18 @@ from app.ratelimit.client import client_ip, ip_key
 router = APIRouter(prefix="/board", include_in_schema=False)
 NOT_FOUND = "没有找到这个页面：链接可能有误，或内容已不存在。"
 Budget = Annotated[TooManyRequests | None, Depends(objection_budget)]
+
+
+NOT_TRACKED = "没有找到这个查询码对应的异议，请核对后重试。"
+
+
+async def _page(request: Request, template: str, load: Callable[[], Awaitable[dict]],
+                missing: str = NOT_FOUND) -> HTMLResponse:
+    """Render a page from what pages.* read, or the HTML 404 when its link names nothing that exists."""
+    try:
+        return render(request, template, await load())
+    except NotFound:
+        return error(request, 404, missing)
 
 
 @router.get("/static/board.css")
@@ -94,38 +107,22 @@ async def file_objection(notice_id: str, request: Request, session: SessionDep, 
 @router.get("/objections/{tracking_code}", response_class=HTMLResponse)
 async def tracking(tracking_code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """An objection's tracking code, status and reply."""
-    try:
-        context = await pages.tracking(session, tracking_code)
-    except NotFound:
-        return error(request, 404, "没有找到这个查询码对应的异议，请核对后重试。")
-    return render(request, "tracking.html", context)
+    return await _page(request, "tracking.html", lambda: pages.tracking(session, tracking_code), missing=NOT_TRACKED)
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse)
 async def voting_round(round_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """A voting round: its ballot while open, its explained result once counted."""
-    try:
-        context = await pages.voting_round(session, pages.parse_id(round_id))
-    except NotFound:
-        return error(request, 404, NOT_FOUND)
-    return render(request, "round.html", context)
+    return await _page(request, "round.html", lambda: pages.voting_round(session, pages.parse_id(round_id)))
 
 
 @router.get("/communities/{community_id}/finances", response_class=HTMLResponse)
 async def finances(community_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """The community's public finance summary: sources, commitments and payments by year."""
-    try:
-        context = await pages.finances(session, pages.parse_id(community_id))
-    except NotFound:
-        return error(request, 404, NOT_FOUND)
-    return render(request, "finances.html", context)
+    return await _page(request, "finances.html", lambda: pages.finances(session, pages.parse_id(community_id)))
 
 
 @router.get("/projects/{proposal_id}", response_class=HTMLResponse)
 async def project(proposal_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """A project under way: implementer, milestones, progress reports with photos, and how the money was spent."""
-    try:
-        context = await pages.project(session, pages.parse_id(proposal_id))
-    except NotFound:
-        return error(request, 404, NOT_FOUND)
-    return render(request, "project.html", context)
+    return await _page(request, "project.html", lambda: pages.project(session, pages.parse_id(proposal_id)))

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import FileResponse
-from sqlalchemy import func, select
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
@@ -75,14 +74,7 @@ async def add_progress(proposal_id: uuid.UUID, body: ProgressCreate, session: Se
 async def overdue(session: SessionDep, principal: Reader, page: Paging,
                   as_of: Annotated[date | None, Query(description="default: today (Asia/Shanghai)")] = None) -> dict:
     """Open milestones past their due date, most overdue first."""
-    as_of = as_of or today(utcnow())
-    stmt = service.overdue_statement(principal, as_of)
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.execute(stmt.limit(page.limit).offset(page.offset))).all()
-    items = [{"proposal_id": impl.proposal_id, "project_title": impl.title, "community_id": impl.community_id,
-              "milestone_id": m.id, "milestone_title": m.title, "due_on": m.due_on,
-              "days_overdue": (as_of - m.due_on).days} for m, impl in rows]
-    return {"items": items, "total": total or 0, "limit": page.limit, "offset": page.offset}
+    return await service.overdue_page(session, principal, as_of or today(utcnow()), page)
 
 
 @router.get("/public/projects/{proposal_id}/progress", response_model=ImplementationRead,

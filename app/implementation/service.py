@@ -4,13 +4,15 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
-from app.auth.models import Organisation, Role
+from app.auth.models import Organisation
 from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.schemas import PageParams
 from app.errors import Conflict, NotFound, Unprocessable
 from app.implementation.models import Implementation, Milestone, ProgressUpdate
 from app.implementation.schemas import ImplementationStart, ProgressCreate
@@ -34,7 +36,7 @@ async def implementation_for(session: AsyncSession, principal: Principal, propos
                              organise: bool) -> Implementation:
     """The implementation as the caller may read (404 outside their region) or run it."""
     impl = await get_implementation(session, proposal_id)
-    (policy.check_organise if organise else policy.check_read)(principal, impl.region_path, "implementation")
+    policy.check(principal, impl.region_path, "implementation", organise=organise)
     return impl
 
 
@@ -139,15 +141,22 @@ async def view(session: AsyncSession, impl: Implementation) -> dict[str, Any]:
             "progress": [u.model_dump() for u in updates]}
 
 
+async def overdue_page(session: AsyncSession, principal: Principal, as_of: date, page: PageParams) -> dict[str, Any]:
+    """One page of overdue milestones with their project and how many days late."""
+    stmt = overdue_statement(principal, as_of)
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.execute(stmt.limit(page.limit).offset(page.offset))).all()
+    items = [{"proposal_id": impl.proposal_id, "project_title": impl.title, "community_id": impl.community_id,
+              "milestone_id": m.id, "milestone_title": m.title, "due_on": m.due_on,
+              "days_overdue": (as_of - m.due_on).days} for m, impl in rows]
+    return {"items": items, "total": total or 0, "limit": page.limit, "offset": page.offset}
+
+
 def overdue_statement(principal: Principal, as_of: date) -> Select:
     """Open milestones past their due date in the caller's region, most overdue first."""
     stmt = (select(Milestone, Implementation).join(Implementation, Implementation.proposal_id == Milestone.proposal_id)
             .where(Milestone.done_on.is_(None), Milestone.due_on < as_of))
-    if principal.role != Role.admin:
-        if not principal.region_path:
-            return stmt.where(false())
-        stmt = stmt.where(Implementation.region_path.startswith(principal.region_path))
-    return stmt.order_by(Milestone.due_on, Milestone.id)
+    return restrict_to_region(stmt, principal, Implementation.region_path).order_by(Milestone.due_on, Milestone.id)
 
 
 async def public_photo(session: AsyncSession, attachment_id: uuid.UUID) -> ProposalAttachment:

@@ -7,12 +7,12 @@ is offered to the next projects in line under the round's rule, which go under n
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, false, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.auth.models import Role
 from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.errors import Conflict, NotFound
 from app.notices import rules, service
@@ -60,6 +60,15 @@ async def by_code(session: AsyncSession, code: str) -> Objection:
     if objection is None:
         raise NotFound("No objection has that tracking code.", code="objection_not_found")
     return objection
+
+
+async def track(session: AsyncSession, code: str) -> dict[str, Any]:
+    """What the objector sees with their tracking code: the project, status and reply."""
+    objection = await by_code(session, code)
+    item = await session.get(NoticeItem, objection.item_id)
+    return {"tracking_code": objection.tracking_code, "notice_id": objection.notice_id, "project_title": item.title,
+            "status": objection.status, "submitted_at": objection.submitted_at, "reply": objection.reply,
+            "handled_at": objection.handled_at}
 
 
 async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:
@@ -144,11 +153,8 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
 
 def queue_statement(principal: Principal, status: ObjectionStatus | None, notice_id: uuid.UUID | None) -> Select:
     """Objections in the caller's region, oldest first (the staff queue)."""
-    stmt = select(Objection).join(Notice, Notice.id == Objection.notice_id)
-    if principal.role != Role.admin:
-        if not principal.region_path:
-            return stmt.where(false())
-        stmt = stmt.where(Notice.region_path.startswith(principal.region_path))
+    stmt = restrict_to_region(select(Objection).join(Notice, Notice.id == Objection.notice_id), principal,
+                              Notice.region_path)
     if status:
         stmt = stmt.where(Objection.status == status)
     if notice_id:

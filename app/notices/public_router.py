@@ -12,7 +12,6 @@ from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
 from app.notices import objections, service
-from app.notices.models import NoticeItem
 from app.notices.schemas import NoticeRead, ObjectionCreate, ObjectionFiled, ObjectionTrack
 from app.notices.views import notice_view
 from app.ratelimit.client import client_ip, ip_key
@@ -61,8 +60,4 @@ async def file_objection(notice_id: uuid.UUID, body: ObjectionCreate, request: R
             responses=problems(404, 422))
 async def track(tracking_code: str, session: SessionDep) -> dict:
     """Status and reply of the objection with this tracking code."""
-    objection = await objections.by_code(session, tracking_code[:20])
-    item = await session.get(NoticeItem, objection.item_id)
-    return {"tracking_code": objection.tracking_code, "notice_id": objection.notice_id, "project_title": item.title,
-            "status": objection.status, "submitted_at": objection.submitted_at, "reply": objection.reply,
-            "handled_at": objection.handled_at}
+    return await objections.track(session, tracking_code[:20])

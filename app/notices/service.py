@@ -4,13 +4,15 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
-from app.auth.models import Organisation, Role
+from app.auth.models import Organisation
 from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.deliberation.models import Meeting
 from app.errors import Conflict, NotFound, Unprocessable
 from app.funds.models import FundSource
@@ -38,20 +40,15 @@ def snapshot(notice: Notice) -> dict[str, Any]:
 
 async def get_notice(session: AsyncSession, notice_id: uuid.UUID, *, lock: str | None = None) -> Notice:
     """The notice or 404; `lock` takes its row lock on PostgreSQL (orders objections and conclusion)."""
-    stmt = select(Notice).where(Notice.id == notice_id)
-    if lock:
-        stmt = stmt.with_for_update(read=lock == "share")
-    notice = await session.scalar(stmt.execution_options(populate_existing=True))
-    if notice is None:
-        raise NotFound("No notice with that id.", code="notice_not_found")
-    return notice
+    return await get_or_404(session, Notice, notice_id, code="notice_not_found", detail="No notice with that id.",
+                            lock=lock)
 
 
 async def notice_for(session: AsyncSession, principal: Principal, notice_id: uuid.UUID, *, organise: bool,
                      lock: str | None = None) -> Notice:
     """The notice as the caller may read (404 outside their region) or run it."""
     notice = await get_notice(session, notice_id, lock=lock)
-    (policy.check_organise if organise else policy.check_read)(principal, notice.region_path, "notice")
+    policy.check(principal, notice.region_path, "notice", organise=organise)
     return notice
 
 
@@ -235,10 +232,8 @@ async def conclude(session: AsyncSession, principal: Principal, notice: Notice) 
 def list_statement(principal: Principal | None, community_id: uuid.UUID | None, current: bool | None) -> Select:
     """Notices newest first, in the caller's region (all of them for the public)."""
     stmt = select(Notice)
-    if principal is not None and principal.role != Role.admin:
-        if not principal.region_path:
-            return stmt.where(false())
-        stmt = stmt.where(Notice.region_path.startswith(principal.region_path))
+    if principal is not None:
+        stmt = restrict_to_region(stmt, principal, Notice.region_path)
     if community_id:
         stmt = stmt.where(Notice.community_id == community_id)
     if current is not None:

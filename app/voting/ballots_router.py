@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from app.auth.deps import require_roles
 from app.auth.models import Role
@@ -14,7 +13,6 @@ from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.voting import ballots_service, rounds_service
-from app.voting.models import RoundStatus, VoterRollEntry, VotingRound
 from app.voting.router import receipt
 from app.voting.schemas import BallotCast, BallotReceipt, MyBallotRead, RoundRead
 from app.voting.views import round_view
@@ -27,13 +25,7 @@ Resident = Annotated[Principal, Depends(require_roles(Role.resident))]
             responses=problems(401, 403))
 async def my_rounds(session: SessionDep, principal: Resident) -> list[dict]:
     """Rounds (not cancelled) of every community whose roll holds my phone, latest closing first, 50 at most."""
-    if not principal.phone_digest:
-        return []
-    communities = select(VoterRollEntry.community_id).where(VoterRollEntry.phone_digest == principal.phone_digest,
-                                                            VoterRollEntry.removed_at.is_(None))
-    rounds = await session.scalars(select(VotingRound).where(VotingRound.community_id.in_(communities),
-                                                             VotingRound.status != RoundStatus.cancelled)
-                                   .order_by(VotingRound.closes_at.desc()).limit(50))
+    rounds = await rounds_service.rounds_for_voter(session, principal.phone_digest)
     return [round_view(rnd, await rounds_service.projects_of(session, rnd.id)) for rnd in rounds]
 
 

@@ -21,6 +21,7 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.programmes.ruleset import BallotRule
 from app.voting import roll_service, rounds_service, rules
 from app.voting.models import Ballot, BallotChannel, BallotHistory, RoundStatus, VoterRollEntry, VotingRound
 from app.voting.rules import Phase
@@ -55,9 +56,9 @@ def _check_open_for(rnd: VotingRound, channel: BallotChannel) -> None:
                    extra={"closes_at": rnd.closes_at.isoformat()})
 
 
-async def _choices(session: AsyncSession, rnd: VotingRound, choices: list[int]) -> list[int]:
+async def _choices(session: AsyncSession, rnd: VotingRound, rule: BallotRule, choices: list[int]) -> list[int]:
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
-    problem = rules.ballot_problem(rounds_service.ballot_rule(rnd), choices, costs, rnd.budget_fen)
+    problem = rules.ballot_problem(rule, choices, costs, rnd.budget_fen)
     if problem:
         raise Unprocessable(problem.message, code=problem.code)
     return sorted(choices)
@@ -73,10 +74,11 @@ def _refuse_existing(existing: Ballot, entry: VoterRollEntry, channel: BallotCha
         raise Conflict("This resident already voted online; a paper ballot cannot be added.", code="voted_online")
 
 
-async def _store(session: AsyncSession, rnd: VotingRound, entry: VoterRollEntry, channel: BallotChannel,
-                 choices: list[int], cast_by: str | None, sheet_ref: str | None) -> tuple[Ballot, str, int | None]:
+async def _store(session: AsyncSession, rnd: VotingRound, rule: BallotRule, entry: VoterRollEntry,
+                 channel: BallotChannel, choices: list[int], cast_by: str | None,
+                 sheet_ref: str | None) -> tuple[Ballot, str, int | None]:
     """Insert the voter's first ballot or replace their current one; returns it, its receipt and the old version."""
-    key = rules.voter_key(rounds_service.ballot_rule(rnd), str(entry.id), entry.household)
+    key = rules.voter_key(rule, str(entry.id), entry.household)
     code, now = new_receipt_code(), utcnow()
     values = {"round_id": rnd.id, "voter_key": key, "roll_entry_id": entry.id, "channel": channel,
               "choices": choices, "choice_mask": rules.choice_mask(choices),
@@ -120,8 +122,9 @@ async def cast_online(session: AsyncSession, principal: Principal, round_id: uui
     if entry is None:
         raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
                         "office to add you.", code="not_on_roll")
-    ballot, code, previous = await _store(session, rnd, entry, BallotChannel.online,
-                                          await _choices(session, rnd, choices), principal.actor.id, None)
+    rule = rounds_service.ballot_rule(rnd)
+    ballot, code, previous = await _store(session, rnd, rule, entry, BallotChannel.online,
+                                          await _choices(session, rnd, rule, choices), principal.actor.id, None)
     await _audit_cast(session, principal, rnd, ballot, previous)
     return CastResult(ballot, code)
 
@@ -135,8 +138,9 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
         raise Unprocessable("That roll entry is not on this round's community roll.", code="roll_entry_not_in_round")
     if entry.removed_at is not None:
         raise Conflict("That resident has been taken off the roll.", code="not_on_roll")
-    ballot, code, previous = await _store(session, rnd, entry, BallotChannel.paper,
-                                          await _choices(session, rnd, choices), principal.actor.id, sheet_ref)
+    rule = rounds_service.ballot_rule(rnd)
+    ballot, code, previous = await _store(session, rnd, rule, entry, BallotChannel.paper,
+                                          await _choices(session, rnd, rule, choices), principal.actor.id, sheet_ref)
     await _audit_cast(session, principal, rnd, ballot, previous)
     return CastResult(ballot, code)
 

@@ -19,6 +19,11 @@ def check_read(principal: Principal, path: str, what: str) -> None:
         raise NotFound(f"No {what} with that id.", code=f"{what}_not_found")
 
 
+def check(principal: Principal, path: str, what: str, *, organise: bool) -> None:
+    """check_organise when the caller wants to run the thing, else check_read."""
+    (check_organise if organise else check_read)(principal, path, what)
+
+
 def check_organise(principal: Principal, path: str, what: str) -> None:
     """404 outside the caller's region, 403 for a reader who does not run votes."""
     check_read(principal, path, what)

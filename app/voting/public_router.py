@@ -5,15 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
 
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.regions.models import Region
-from app.voting import ballots_service, pb_export, rounds_service, tally_service
-from app.voting.models import Ballot
+from app.voting import ballots_service, rounds_service, tally_service
 from app.voting.schemas import ReceiptCheck, RoundRead, RoundResultRead
 from app.voting.views import round_view
 
@@ -52,17 +49,7 @@ async def public_result(round_id: uuid.UUID, session: SessionDep) -> dict:
 async def public_ballots(round_id: uuid.UUID, session: SessionDep) -> PlainTextResponse:
     """Every counted ballot by receipt digest (never by voter), to recount with `weishi pb allocate` or pabutools."""
     rnd = await rounds_service.get_round(session, round_id)
-    projects = await rounds_service.projects_of(session, rnd.id)
-    tally_service.result_view(rnd, projects)  # 409 until closed
-    community = await session.get(Region, rnd.community_id)
-    ballots = (await session.execute(select(Ballot.receipt_digest, Ballot.choices).where(Ballot.round_id == rnd.id)
-                                     .order_by(Ballot.receipt_digest))).all()
-    text = pb_export.round_file(
-        round_id=str(rnd.id), title=rnd.title, community=community.name if community else "", opens_at=rnd.opens_at,
-        closes_at=rnd.closes_at, budget_fen=rnd.budget_fen, rule=rounds_service.ballot_rule(rnd),
-        incompatible_groups=rnd.incompatible_groups,
-        projects=[(p.number, p.title, p.cost_fen, p.votes, p.selected) for p in projects],
-        ballots=[(digest, choices) for digest, choices in ballots])
+    text = await tally_service.recount_file(session, rnd)
     return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{rnd.id}.pb"'})
 
 

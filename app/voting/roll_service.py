@@ -33,7 +33,7 @@ async def community_for(session: AsyncSession, principal: Principal, community_i
     community = await session.get(Region, community_id)
     if community is None or community.level not in COMMUNITY_LEVELS:
         raise NotFound("No community with that id.", code="community_not_found")
-    (policy.check_organise if organise else policy.check_read)(principal, community.path, "community")
+    policy.check(principal, community.path, "community", organise=organise)
     return community
 
 
@@ -153,7 +153,7 @@ async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.
     entry = await session.get(VoterRollEntry, entry_id)
     if entry is None:
         raise NotFound("No roll entry with that id.", code="roll_entry_not_found")
-    (policy.check_organise if organise else policy.check_read)(principal, entry.region_path, "roll_entry")
+    policy.check(principal, entry.region_path, "roll_entry", organise=organise)
     return entry
 
 

@@ -5,14 +5,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
-from app.auth.models import Role
 from app.auth.principal import Principal
+from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import BallotRule
@@ -21,7 +22,7 @@ from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.voting import policy, rules
-from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
+from app.voting.models import Ballot, RoundProject, RoundStatus, VoterRollEntry, VotingRound
 from app.voting.schemas import RoundCreate, RoundUpdate
 
 
@@ -43,20 +44,15 @@ def snapshot(rnd: VotingRound) -> dict[str, Any]:
 
 async def get_round(session: AsyncSession, round_id: uuid.UUID, *, lock: str | None = None) -> VotingRound:
     """The round, or 404; `lock` "share" or "update" takes its row lock on PostgreSQL (orders casts and close)."""
-    stmt = select(VotingRound).where(VotingRound.id == round_id)
-    if lock:
-        stmt = stmt.with_for_update(read=lock == "share")
-    rnd = await session.scalar(stmt.execution_options(populate_existing=True))
-    if rnd is None:
-        raise NotFound("No voting round with that id.", code="round_not_found")
-    return rnd
+    return await get_or_404(session, VotingRound, round_id, code="round_not_found",
+                            detail="No voting round with that id.", lock=lock)
 
 
 async def round_for(session: AsyncSession, principal: Principal, round_id: uuid.UUID, *, organise: bool,
                     lock: str | None = None) -> VotingRound:
     """The round as the caller may see (404 outside their region) or run it (403 for readers)."""
     rnd = await get_round(session, round_id, lock=lock)
-    (policy.check_organise if organise else policy.check_read)(principal, rnd.region_path, "round")
+    policy.check(principal, rnd.region_path, "round", organise=organise)
     return rnd
 
 
@@ -206,10 +202,8 @@ def list_statement(principal: Principal | None, *, pilot_id: uuid.UUID | None = 
                    community_id: uuid.UUID | None = None, include_cancelled: bool = True) -> Select:
     """Rounds in the caller's region (all rounds for the public list, which passes no principal)."""
     stmt = select(VotingRound)
-    if principal is not None and principal.role != Role.admin:
-        if not principal.region_path:
-            return stmt.where(false())
-        stmt = stmt.where(VotingRound.region_path.startswith(principal.region_path))
+    if principal is not None:
+        stmt = restrict_to_region(stmt, principal, VotingRound.region_path)
     if pilot_id:
         stmt = stmt.where(VotingRound.pilot_id == pilot_id)
     if community_id:
@@ -217,3 +211,14 @@ def list_statement(principal: Principal | None, *, pilot_id: uuid.UUID | None = 
     if not include_cancelled:
         stmt = stmt.where(VotingRound.status != RoundStatus.cancelled)
     return stmt.order_by(VotingRound.closes_at.desc(), VotingRound.id)
+
+
+async def rounds_for_voter(session: AsyncSession, phone_digest: str | None, limit: int = 50) -> list[VotingRound]:
+    """Rounds (not cancelled) of every community whose roll holds this login phone, latest closing first."""
+    if not phone_digest:
+        return []
+    communities = select(VoterRollEntry.community_id).where(VoterRollEntry.phone_digest == phone_digest,
+                                                            VoterRollEntry.removed_at.is_(None))
+    return list(await session.scalars(select(VotingRound).where(VotingRound.community_id.in_(communities),
+                                                                VotingRound.status != RoundStatus.cancelled)
+                                      .order_by(VotingRound.closes_at.desc()).limit(limit)))

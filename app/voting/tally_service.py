@@ -13,8 +13,9 @@ from app.errors import Conflict
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
-from app.voting import ballots_service, rounds_service, rules
-from app.voting.models import RoundProject, RoundStatus, VotingRound
+from app.regions.models import Region
+from app.voting import ballots_service, pb_export, rounds_service, rules
+from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
 from app.voting.rules import Phase, TallyInput
 
 
@@ -81,3 +82,18 @@ def result_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any
     return {"round_id": rnd.id, "status": rnd.status, "budget_fen": rnd.budget_fen,
             "ballots_counted": rnd.ballots_counted, "inputs_digest": rnd.inputs_digest, "allocation": rnd.result,
             "projects": projects}
+
+
+async def recount_file(session: AsyncSession, rnd: VotingRound) -> str:
+    """A closed round's counted ballots as pabulib text, by receipt digest; 409 before the count."""
+    projects = await rounds_service.projects_of(session, rnd.id)
+    result_view(rnd, projects)  # 409 round_not_closed until counted
+    community = await session.get(Region, rnd.community_id)
+    ballots = (await session.execute(select(Ballot.receipt_digest, Ballot.choices).where(Ballot.round_id == rnd.id)
+                                     .order_by(Ballot.receipt_digest))).all()
+    return pb_export.round_file(
+        round_id=str(rnd.id), title=rnd.title, community=community.name if community else "", opens_at=rnd.opens_at,
+        closes_at=rnd.closes_at, budget_fen=rnd.budget_fen, rule=rounds_service.ballot_rule(rnd),
+        incompatible_groups=rnd.incompatible_groups,
+        projects=[(p.number, p.title, p.cost_fen, p.votes, p.selected) for p in projects],
+        ballots=[(digest, choices) for digest, choices in ballots])
