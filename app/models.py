@@ -8,6 +8,7 @@ from app.deliberation import models as deliberation_models  # noqa: F401
 from app.funds import models as funds_models  # noqa: F401
 from app.idempotency import models as idempotency_models  # noqa: F401
 from app.implementation import models as implementation_models  # noqa: F401
+from app.implementation import payment_models, review_models  # noqa: F401
 from app.notices import models as notice_models  # noqa: F401
 from app.programmes import models as programme_models  # noqa: F401
 from app.proposals import models as proposal_models  # noqa: F401

@@ -6,7 +6,7 @@ from app.board.router import router as board_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.funds.router import router as funds_router
 from app.health.router import router as health_router
-from app.implementation.router import router as implementation_router
+from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
 from app.notices.routers import ROUTERS as NOTICE_ROUTERS
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
@@ -15,5 +15,6 @@ from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, implementation_router, audit_router, whatif_router,
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
+           audit_router, whatif_router,
            board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document

@@ -125,6 +125,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/pilots/{{pilot_id}}/balance"): allow(CS, SA, DA, FI, SU, AD),
     ("GET", f"{API}/funds/projects/{{project_id}}"): allow(CS, SA, DA, FI, SU, AD),
     ("GET", f"{API}/funds/reports"): allow(SA, DA, FI, SU, AD),
+    ("GET", f"{API}/funds/reports/projects"): allow(SA, DA, FI, SU, AD),
     ("GET", f"{API}/public/communities/{{community_id}}/finances"): PUBLIC,
     ("POST", f"{API}/allocation/what-if"): allow(CS, SA, DA, FI, SU, AD),  # staff who plan money; stores nothing
 
@@ -248,6 +249,24 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/projects/{{proposal_id}}/expenditures"): allow(CS, SA, AD),
     ("GET", f"{API}/projects/{{proposal_id}}/expenditures"): allow(CS, SA, DA, SU, AD),
     ("GET", f"{API}/public/projects/{{proposal_id}}/expenditures"): PUBLIC,
+    # finance pays instalments; money readers follow them; the public sees payments, changes and closure
+    ("POST", f"{API}/projects/{{proposal_id}}/disbursements"): allow(FI, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/disbursements"): allow(CS, SA, DA, FI, SU, AD),
+    ("GET", f"{API}/public/projects/{{proposal_id}}/disbursements"): PUBLIC,
+    ("POST", f"{API}/projects/{{proposal_id}}/budget-changes"): allow(CS, SA, AD),
+    ("POST", f"{API}/budget-changes/{{change_id}}/decision"): allow(CS, SA, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/budget-changes"): allow(CS, SA, DA, FI, SU, AD),
+    ("GET", f"{API}/public/projects/{{proposal_id}}/budget-changes"): PUBLIC,
+    # community staff record the stages; the street or district reviews and terminates
+    ("POST", f"{API}/milestones/{{milestone_id}}/waive"): allow(CS, SA, AD),
+    ("POST", f"{API}/projects/{{proposal_id}}/mid-term-reviews"): allow(CS, SA, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/mid-term-reviews"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/mid-term-reviews/{{review_id}}/decision"): allow(SA, DA, AD),
+    ("POST", f"{API}/projects/{{proposal_id}}/acceptances"): allow(CS, SA, AD),
+    ("GET", f"{API}/projects/{{proposal_id}}/acceptances"): allow(CS, SA, DA, SU, AD),
+    ("POST", f"{API}/projects/{{proposal_id}}/closure"): allow(CS, SA, AD),
+    ("POST", f"{API}/projects/{{proposal_id}}/termination"): allow(SA, DA, AD),
+    ("GET", f"{API}/public/projects/{{proposal_id}}/closure"): PUBLIC,
 
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),

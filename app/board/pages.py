@@ -10,8 +10,8 @@ from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.errors import NotFound
 from app.funds.public import community_summary
+from app.implementation import budget_changes, closure, disbursements, spending
 from app.implementation import service as implementation
-from app.implementation import spending
 from app.notices import objections, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
@@ -109,4 +109,7 @@ async def finances(session: AsyncSession, community_id: uuid.UUID) -> dict[str, 
 async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, Any]:
     """A project under way: implementer, milestones, progress with photos, and spending (落实情况公开)."""
     impl = await implementation.get_implementation(session, proposal_id)
-    return {"project": await implementation.view(session, impl), "spending": await spending.spending(session, impl)}
+    return {"project": await implementation.view(session, impl), "spending": await spending.spending(session, impl),
+            "schedule": await disbursements.schedule(session, impl),
+            "changes": await budget_changes.changes(session, impl),
+            "closure": await closure.closure_of(session, proposal_id)}

@@ -24,6 +24,7 @@ from app.deliberation.models import (
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.implementation.payment_models import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
@@ -73,7 +74,9 @@ async def _agenda_proposal(session: AsyncSession, principal: Principal, meeting:
         raise Unprocessable("No proposal with that id.", code="unknown_proposal")
     if proposal.community_id != meeting.community_id:
         raise Unprocessable("The proposal is for another community.", code="proposal_outside_community")
-    if proposal.state not in (ProposalState.in_deliberation, ProposalState.deferred):
+    # A large budget change of a project under way also goes before the representatives.
+    budget_change = proposal.state == ProposalState.in_implementation and await awaits_meeting(session, proposal.id)
+    if not budget_change and proposal.state not in (ProposalState.in_deliberation, ProposalState.deferred):
         raise Conflict(f"Only a proposal in deliberation (or deferred) goes on the agenda; this one is "
                        f"{proposal.state.value}.", code="proposal_not_in_deliberation")
     pending = await session.scalar(

@@ -35,31 +35,44 @@ def to_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=[GROUP_HEADERS[report.group_by], *AMOUNT_HEADERS.values()])
 
 
-def to_csv(report: Report) -> bytes:
-    """UTF-8 with a byte-order mark so spreadsheet programs read the Chinese headers right."""
-    frame = to_frame(report)
-    for column in AMOUNT_HEADERS.values():
+def csv_bytes(frame: pd.DataFrame, amount_columns) -> bytes:
+    """UTF-8 with a byte-order mark so spreadsheet programs read the Chinese headers right; yuan as 0.00."""
+    frame = frame.copy()
+    for column in amount_columns:
         frame[column] = frame[column].map(lambda v: "" if v is None else f"{v:.2f}")
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def to_xlsx(report: Report) -> bytes:
-    """One sheet of figures (amounts as numbers formatted 0.00) and one sheet saying what it covers."""
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], amount_columns, about: dict[str, str], *,
+               totals_row: bool) -> bytes:
+    """Sheets of figures (yuan formatted #,##0.00) and one sheet (说明) saying what they cover."""
     buffer = io.BytesIO()
-    frame = to_frame(report)
-    about = pd.DataFrame({"项目": ["截至日期", "分组", "年度"],
-                          "内容": [report.as_of.isoformat(), GROUP_HEADERS[report.group_by],
-                                 str(report.year) if report.year else "全部"]})
+    amount_columns = set(amount_columns)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="财务报表", index=False)
-        about.to_excel(writer, sheet_name="说明", index=False)
-        sheet = writer.sheets["财务报表"]
-        for row in sheet.iter_rows(min_row=2, min_col=2):
-            for cell in row:
-                cell.number_format = "#,##0.00"
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-        sheet.column_dimensions["A"].width = 24
-        for letter in "BCDEFG":
-            sheet.column_dimensions[letter].width = 18
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            for index, column in enumerate(frame.columns, start=1):
+                letter = sheet.cell(row=1, column=index).column_letter
+                sheet.column_dimensions[letter].width = 18 if column in amount_columns else 24
+                if column in amount_columns:
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                        cell.number_format = "#,##0.00"
+            if totals_row:
+                for cell in sheet[sheet.max_row]:
+                    cell.font = Font(bold=True)
+        pd.DataFrame({"项目": list(about), "内容": list(about.values())}).to_excel(writer, sheet_name="说明",
+                                                                               index=False)
     return buffer.getvalue()
+
+
+def to_csv(report: Report) -> bytes:
+    """The report as CSV."""
+    return csv_bytes(to_frame(report), AMOUNT_HEADERS.values())
+
+
+def to_xlsx(report: Report) -> bytes:
+    """One sheet of figures with the totals row in bold, and one sheet saying what it covers."""
+    about = {"截至日期": report.as_of.isoformat(), "分组": GROUP_HEADERS[report.group_by],
+             "年度": str(report.year) if report.year else "全部"}
+    return xlsx_bytes({"财务报表": to_frame(report)}, AMOUNT_HEADERS.values(), about, totals_row=True)

@@ -20,7 +20,7 @@ router = APIRouter()
 
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
+FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                      export.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
                          "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
 
@@ -29,7 +29,7 @@ def _row(row: reports.Row) -> ReportRow:
     return ReportRow(key=row.key, label=row.label, **row.figures, remaining_fen=row.remaining_fen)
 
 
-async def _scope(session: SessionDep, principal: Principal, region_id: uuid.UUID | None) -> str | None:
+async def report_scope(session: SessionDep, principal: Principal, region_id: uuid.UUID | None) -> str | None:
     """The path prefix the report covers: the named region if the caller sees it, else the caller's own."""
     if region_id is None:
         return None if principal.role == Role.admin else principal.region_path or "\0"
@@ -43,7 +43,7 @@ async def _scope(session: SessionDep, principal: Principal, region_id: uuid.UUID
 
 
 @router.get("/funds/reports", response_model=FinanceReport, summary="Finance report as of a date",
-            responses={**_FILE_RESPONSES, **problems(401, 403, 404, 422)})
+            responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)})
 async def finance_report(
     session: SessionDep, principal: Reporter,
     group_by: reports.GroupBy = reports.GroupBy.street,
@@ -54,7 +54,7 @@ async def finance_report(
     format: Literal["json", "csv", "xlsx"] = "json",
 ):
     """Funds in, committed, disbursed, returned, transferred out and remaining; a street's user sees their street."""
-    scope = await _scope(session, principal, region_id)
+    scope = await report_scope(session, principal, region_id)
     as_of = as_of or datetime.now(SHANGHAI).date()
     report = await reports.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
     if format == "json":

@@ -29,6 +29,7 @@ from app.funds.schemas import (
     ReversalCreate,
 )
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
+from app.implementation import standing
 from app.programmes.service import pilot_context
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
@@ -102,6 +103,7 @@ async def disburse(project_id: uuid.UUID, body: MovementCreate, session: Session
                    principal: Writer, idem: Idempotency) -> JSONResponse:
     """Finance staff pay out; 409 over_commitment beyond what is committed and unpaid."""
     policy.check_write(principal, LedgerKind.disbursement, await _project_pilot_path(session, project_id))
+    await standing.refuse_direct_movement(session, project_id)
     entry = await service.disburse(session, principal.actor, project_id, body.amount_fen, body.entry_date,
                                    document_ref=body.document_ref, note=body.note)
     return await _created(session, idem, entry)
@@ -113,6 +115,7 @@ async def return_unspent(project_id: uuid.UUID, body: MovementCreate, session: S
                          principal: Writer, idem: Idempotency) -> JSONResponse:
     """The committed, unpaid rest goes back to the pilot's uncommitted funds."""
     policy.check_write(principal, LedgerKind.return_, await _project_pilot_path(session, project_id))
+    await standing.refuse_direct_movement(session, project_id)
     entry = await service.return_unspent(session, principal.actor, project_id, body.amount_fen, body.entry_date,
                                          document_ref=body.document_ref, note=body.note)
     return await _created(session, idem, entry)

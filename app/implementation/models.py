@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueC
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
+from app.programmes.enums import ProjectCategory, ProjectType
 
 
 class ImplementerKind(StrEnum):
@@ -18,8 +19,19 @@ class ImplementerKind(StrEnum):
     resident_team = "resident_team"      # 居民自组织 / 志愿队
 
 
+class ImplementationStatus(StrEnum):
+    """Where a project under way stands."""
+
+    in_progress = "in_progress"        # 实施中
+    payment_stopped = "payment_stopped"  # 中期评估未通过或逾期：停止拨付
+    rectification = "rectification"    # 整改中 (acceptance did not pass)
+    accepted = "accepted"              # 已验收
+    closed = "closed"                  # 已结项
+    terminated = "terminated"          # 已终止
+
+
 class Implementation(SQLModel, table=True):
-    """A confirmed project under way: its implementer and when it started."""
+    """A confirmed project under way: its implementer, current budget and purpose, and where it stands."""
 
     __tablename__ = "implementation"
     __table_args__ = (
@@ -37,6 +49,17 @@ class Implementation(SQLModel, table=True):
     started_on: date
     started_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Current figures: the confirmed ones until an approved budget change replaces them.
+    project_type: ProjectType = Field(sa_type=str_enum(ProjectType, 16))
+    category: ProjectCategory = Field(sa_type=str_enum(ProjectCategory))
+    budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purpose: str = Field(max_length=8000)
+    # The programme's instalments for this project type, copied at the start so later plans never apply.
+    instalment_plan: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mid_term_due_on: date | None = None
+    status: ImplementationStatus = Field(default=ImplementationStatus.in_progress,
+                                         sa_type=str_enum(ImplementationStatus, 16), index=True)
+    ended_on: date | None = None
 
 
 class Milestone(SQLModel, table=True):
@@ -52,6 +75,9 @@ class Milestone(SQLModel, table=True):
     due_on: date = Field(index=True)
     done_on: date | None = None
     done_by: str | None = Field(default=None, max_length=64)
+    # A milestone dropped with a reason (at closure, or before), so the project can close without it.
+    waived_reason: str | None = Field(default=None, max_length=500)
+    waived_by: str | None = Field(default=None, max_length=64)
 
 
 class ProgressUpdate(SQLModel, table=True):

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
-from app.implementation.models import ImplementerKind
+from app.implementation.models import ImplementationStatus, ImplementerKind
+from app.programmes.enums import ProjectCategory
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 
 
@@ -26,12 +27,20 @@ class ImplementationStart(WriteModel):
     organisation_id: uuid.UUID | None = Field(default=None, description="required for an organisation")
     started_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
     milestones: list[MilestoneCreate] = Field(min_length=1, max_length=30)
+    mid_term_due_on: date | None = Field(default=None, description="when the programme asks for a mid-term review "
+                                         "(中期评估); default: halfway to the last milestone")
 
     @model_validator(mode="after")
     def _organisation(self) -> "ImplementationStart":
         if (self.implementer_kind == ImplementerKind.organisation) != (self.organisation_id is not None):
             raise ValueError("organisation_id is given exactly when the implementer is an organisation")
         return self
+
+
+class MilestoneWaive(WriteModel):
+    """A milestone dropped, and why (it no longer holds back completion or closure)."""
+
+    reason: str = Field(min_length=4, max_length=500)
 
 
 class MilestoneDone(WriteModel):
@@ -57,6 +66,7 @@ class MilestoneRead(ReadModel):
     title: str
     due_on: date
     done_on: date | None
+    waived_reason: str | None
     overdue: bool
 
 
@@ -80,6 +90,12 @@ class ImplementationRead(WriteModel):
     implementer_kind: ImplementerKind
     implementer_name: str
     started_on: date
+    status: ImplementationStatus
+    budget_fen: int = Field(description="current budget: the confirmed one, or as an approved change set it")
+    category: ProjectCategory
+    purpose: str
+    mid_term_due_on: date | None
+    ended_on: date | None
     milestones: list[MilestoneRead]
     progress: list[ProgressRead]
 

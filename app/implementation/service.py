@@ -14,14 +14,20 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.schemas import PageParams
 from app.errors import Conflict, NotFound, Unprocessable
-from app.implementation.models import Implementation, Milestone, ProgressUpdate
+from app.implementation import rules as impl_rules
+from app.implementation import standing
+from app.implementation.models import Implementation, ImplementationStatus, Milestone, ProgressUpdate
 from app.implementation.schemas import ImplementationStart, ProgressCreate
 from app.notices.models import Confirmation
 from app.notices.rules import today
+from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal, ProposalAttachment
 from app.voting import policy
+
+# Work goes on (milestones, progress) until acceptance; rectification is work too.
+RUNNING = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped, ImplementationStatus.rectification)
 
 
 async def get_implementation(session: AsyncSession, proposal_id: uuid.UUID) -> Implementation:
@@ -58,12 +64,24 @@ async def start(session: AsyncSession, principal: Principal, proposal_id: uuid.U
     if early:
         raise Unprocessable("Milestones cannot fall due before the project starts.", code="milestone_before_start",
                             extra={"milestones": early})
+    rules = (await pilot_context(session, confirmation.pilot_id)).rules.implementation
+    due_dates = [m.due_on for m in body.milestones]
+    mid_term_due_on = body.mid_term_due_on or (impl_rules.mid_term_due(started_on, due_dates)
+                                               if rules.mid_term_review else None)
+    if mid_term_due_on is not None and mid_term_due_on < started_on:
+        raise Unprocessable("The mid-term review cannot fall due before the project starts.",
+                            code="mid_term_before_start")
     impl = Implementation(proposal_id=proposal.id, pilot_id=confirmation.pilot_id, community_id=proposal.community_id,
                           region_path=proposal.region_path, title=confirmation.title,
                           implementer_kind=body.implementer_kind,
                           implementer_name=body.implementer_name or confirmation.implementer,
                           organisation_id=body.organisation_id, started_on=started_on,
-                          started_by=principal.actor.id)
+                          started_by=principal.actor.id, project_type=proposal.project_type,
+                          category=proposal.category, budget_fen=confirmation.budget_fen,
+                          purpose=confirmation.content,
+                          instalment_plan=[i.model_dump() for i in
+                                           rules.instalments.for_type(proposal.project_type)],
+                          mid_term_due_on=mid_term_due_on)
     session.add(impl)
     await session.flush()
     session.add_all([Milestone(proposal_id=proposal.id, position=i, title=m.title, due_on=m.due_on)
@@ -73,7 +91,9 @@ async def start(session: AsyncSession, principal: Principal, proposal_id: uuid.U
                      details={"implementer": impl.implementer_name})
     await record(session, principal.actor, "implementation.start", "proposal", proposal.id,
                  after={"implementer_kind": impl.implementer_kind, "implementer_name": impl.implementer_name,
-                        "started_on": started_on, "milestones": [m.model_dump(mode="json") for m in body.milestones]},
+                        "started_on": started_on, "budget_fen": impl.budget_fen,
+                        "instalment_plan": impl.instalment_plan, "mid_term_due_on": mid_term_due_on,
+                        "milestones": [m.model_dump(mode="json") for m in body.milestones]},
                  region_path=impl.region_path)
     return impl
 
@@ -85,8 +105,11 @@ async def milestone_done(session: AsyncSession, principal: Principal, milestone_
     if milestone is None:
         raise NotFound("No milestone with that id.", code="milestone_not_found")
     impl = await implementation_for(session, principal, milestone.proposal_id, organise=True)
+    standing.require_status(impl, *RUNNING)
     if milestone.done_on is not None:
         raise Conflict(f"This milestone was reached on {milestone.done_on.isoformat()}.", code="milestone_done")
+    if milestone.waived_reason is not None:
+        raise Conflict("This milestone was waived.", code="milestone_waived")
     done_on = done_on or today(utcnow())
     if done_on > today(utcnow()) or done_on < impl.started_on:
         raise Unprocessable("done_on must fall between the start of the project and today.", code="done_on_invalid")
@@ -98,9 +121,30 @@ async def milestone_done(session: AsyncSession, principal: Principal, milestone_
     return impl
 
 
+async def waive_milestone(session: AsyncSession, principal: Principal, milestone_id: uuid.UUID,
+                          reason: str) -> Implementation:
+    """Drop an open milestone with a reason: it no longer holds back completion or closure."""
+    milestone = await session.get(Milestone, milestone_id)
+    if milestone is None:
+        raise NotFound("No milestone with that id.", code="milestone_not_found")
+    impl = await implementation_for(session, principal, milestone.proposal_id, organise=True)
+    await standing.lock(session, impl)
+    standing.require_status(impl, *RUNNING)
+    await session.refresh(milestone)
+    if milestone.done_on is not None or milestone.waived_reason is not None:
+        raise Conflict("Only an open milestone can be waived.", code="milestone_not_open")
+    milestone.waived_reason, milestone.waived_by = reason, principal.actor.id
+    await session.flush()
+    await record(session, principal.actor, "milestone.waive", "proposal", impl.proposal_id,
+                 after={"milestones": [{"id": str(milestone.id), "title": milestone.title, "reason": reason}]},
+                 region_path=impl.region_path)
+    return impl
+
+
 async def add_progress(session: AsyncSession, principal: Principal, impl: Implementation,
                        body: ProgressCreate) -> ProgressUpdate:
     """A progress report; its photos must be attachments of this project, its milestone one of its own."""
+    standing.require_status(impl, *RUNNING)
     if body.milestone_id:
         milestone = await session.get(Milestone, body.milestone_id)
         if milestone is None or milestone.proposal_id != impl.proposal_id:
@@ -136,8 +180,11 @@ async def view(session: AsyncSession, impl: Implementation) -> dict[str, Any]:
                                     .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.created_at.desc()))
     return {"proposal_id": impl.proposal_id, "community_id": impl.community_id, "title": impl.title,
             "implementer_kind": impl.implementer_kind, "implementer_name": impl.implementer_name,
-            "started_on": impl.started_on,
-            "milestones": [{**m.model_dump(), "overdue": m.done_on is None and m.due_on < now} for m in milestones],
+            "started_on": impl.started_on, "status": impl.status, "budget_fen": impl.budget_fen,
+            "category": impl.category, "purpose": impl.purpose, "mid_term_due_on": impl.mid_term_due_on,
+            "ended_on": impl.ended_on,
+            "milestones": [{**m.model_dump(), "overdue": m.done_on is None and m.waived_reason is None
+                            and m.due_on < now} for m in milestones],
             "progress": [u.model_dump() for u in updates]}
 
 
@@ -155,7 +202,8 @@ async def overdue_page(session: AsyncSession, principal: Principal, as_of: date,
 def overdue_statement(principal: Principal, as_of: date) -> Select:
     """Open milestones past their due date in the caller's region, most overdue first."""
     stmt = (select(Milestone, Implementation).join(Implementation, Implementation.proposal_id == Milestone.proposal_id)
-            .where(Milestone.done_on.is_(None), Milestone.due_on < as_of))
+            .where(Milestone.done_on.is_(None), Milestone.waived_reason.is_(None), Milestone.due_on < as_of,
+                   Implementation.status.in_(RUNNING)))
     return restrict_to_region(stmt, principal, Implementation.region_path).order_by(Milestone.due_on, Milestone.id)
 
 

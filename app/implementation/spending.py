@@ -10,11 +10,15 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
-from app.implementation.models import Expenditure, Implementation
+from app.implementation import standing
+from app.implementation.models import Expenditure, Implementation, ImplementationStatus
 from app.implementation.schemas import ExpenditureCreate
-from app.notices.models import Confirmation
 from app.notices.rules import today
 from app.proposals.models import BudgetLine
+
+# Spending is recorded until the project closes (rectification may still cost money).
+OPEN = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped, ImplementationStatus.rectification,
+        ImplementationStatus.accepted)
 
 
 async def spent_fen(session: AsyncSession, impl: Implementation) -> int:
@@ -26,7 +30,8 @@ async def spent_fen(session: AsyncSession, impl: Implementation) -> int:
 async def record_expenditure(session: AsyncSession, principal: Principal, impl: Implementation,
                              body: ExpenditureCreate) -> Expenditure:
     """Record a payment; 409 beyond the remaining budget (the implementation row is locked while summing)."""
-    await session.refresh(impl, with_for_update=True)  # concurrent payments queue here, so the sum holds
+    await standing.lock(session, impl)  # concurrent payments queue here, so the sum holds
+    standing.require_status(impl, *OPEN)
     line = await session.scalar(select(BudgetLine).where(BudgetLine.proposal_id == impl.proposal_id,
                                                          BudgetLine.position == body.budget_line))
     if line is None:
@@ -34,7 +39,7 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
     if body.spent_on > today(utcnow()) or body.spent_on < impl.started_on:
         raise Unprocessable("spent_on must fall between the start of the project and today.",
                             code="spent_on_invalid")
-    budget = (await session.get(Confirmation, impl.proposal_id)).budget_fen
+    budget = impl.budget_fen
     spent = await spent_fen(session, impl)
     if spent + body.amount_fen > budget:
         raise Conflict(f"This payment would take spending to {spent + body.amount_fen} fen, above the confirmed "
@@ -55,7 +60,7 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
 
 async def spending(session: AsyncSession, impl: Implementation) -> dict[str, Any]:
     """Budget, spent, remaining, and the payments by date."""
-    budget = (await session.get(Confirmation, impl.proposal_id)).budget_fen
+    budget = impl.budget_fen
     items = list(await session.scalars(select(Expenditure).where(Expenditure.proposal_id == impl.proposal_id)
                                        .order_by(Expenditure.spent_on, Expenditure.created_at)))
     spent = sum(e.amount_fen for e in items)

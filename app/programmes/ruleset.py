@@ -119,6 +119,58 @@ class EvaluationRule(_Rules):
     satisfaction_floor_pct: Percent = 70
 
 
+class Instalment(_Rules):
+    """One payment to the implementer: its share of the project budget and the condition that releases it."""
+
+    share_pct: Percent
+    # agreement: the project started; mid_term_review: the review passed; completion: every milestone done
+    # or waived; acceptance: 验收 passed; progress: paid in parts as milestones are done (works).
+    gate: Literal["agreement", "mid_term_review", "completion", "acceptance", "progress"]
+
+
+def _plan(*steps: tuple[int, str]) -> list[Instalment]:
+    return [Instalment(share_pct=share, gate=gate) for share, gate in steps]
+
+
+class DisbursementPlan(_Rules):
+    """Instalments by project type (DOMAIN §8): services half on agreement, half after completion; goods all
+    after acceptance; works by progress with a 5% retention released after acceptance."""
+
+    services: list[Instalment] = Field(default_factory=lambda: _plan((50, "agreement"), (50, "completion")),
+                                       min_length=1, max_length=6)
+    goods: list[Instalment] = Field(default_factory=lambda: _plan((100, "acceptance")), min_length=1, max_length=6)
+    works: list[Instalment] = Field(default_factory=lambda: _plan((95, "progress"), (5, "acceptance")),
+                                    min_length=1, max_length=6)
+
+    @model_validator(mode="after")
+    def _whole(self) -> "DisbursementPlan":
+        for name in ("services", "goods", "works"):
+            steps = getattr(self, name)
+            if sum(s.share_pct for s in steps) != 100:
+                raise ValueError(f"the {name} instalments must add up to 100%")
+            if sum(s.gate == "progress" for s in steps) > 1:
+                raise ValueError(f"the {name} plan may pay by progress in one instalment only")
+        return self
+
+    def for_type(self, project_type: ProjectType) -> list[Instalment]:
+        """The instalments of one project type."""
+        return {ProjectType.services: self.services, ProjectType.goods: self.goods,
+                ProjectType.works: self.works}[project_type]
+
+
+class ImplementationRule(_Rules):
+    """How confirmed projects are paid, changed, reviewed mid-term and accepted."""
+
+    instalments: DisbursementPlan = Field(default_factory=DisbursementPlan)
+    # A budget change beyond this share of the project budget (or of category or purpose) needs a new
+    # representative meeting decision; smaller ones community staff approve.
+    budget_change_threshold_pct: int = Field(default=10, ge=0, le=100)
+    # 中期评估: when asked for, every instalment after the first waits for a passed review.
+    mid_term_review: bool = False
+    # 验收 by representatives, and also by a third-party expert when this is set.
+    acceptance_expert: bool = False
+
+
 class ProgrammeRules(_Rules):
     """Everything later steps read from the programme; defaults follow the seeds and DOMAIN.md."""
 
@@ -128,6 +180,7 @@ class ProgrammeRules(_Rules):
     project_caps: ProjectCaps = Field(default_factory=ProjectCaps)
     ballot: BallotRule = Field(default_factory=BallotRule)
     evaluation: EvaluationRule = Field(default_factory=EvaluationRule)
+    implementation: ImplementationRule = Field(default_factory=ImplementationRule)
     # Money not committed by the closing date: carried to next year's pilot, or swept back (Chengdu).
     year_end: Literal["carry_over", "sweep"] = "sweep"
 

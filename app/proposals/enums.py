@@ -38,6 +38,7 @@ class ProposalState(StrEnum):
     confirmed = "confirmed"                  # 确定
     in_implementation = "in_implementation"  # 实施中
     completed = "completed"                  # 完成
+    terminated = "terminated"                # 终止 (a failed mid-term review ended it)
     evaluated = "evaluated"                  # 已评估
     withdrawn = "withdrawn"                  # 撤回
 

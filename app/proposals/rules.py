@@ -31,7 +31,7 @@ OPEN_STATES = frozenset({S.draft, S.submitted, S.returned, S.screened, S.under_s
 # The proposer may change content only while the proposal is with them.
 EDITABLE_STATES = frozenset({S.draft, S.returned})
 # Not selected is not final: money freed by an upheld objection during the notice may still reach it.
-TERMINAL_STATES = frozenset({S.rejected, S.evaluated, S.withdrawn})
+TERMINAL_STATES = frozenset({S.rejected, S.evaluated, S.withdrawn, S.terminated})
 # States in which staff may record needs-survey findings.
 SURVEY_STATES = frozenset({S.screened, S.under_survey, S.in_deliberation, S.deferred})
 
@@ -57,6 +57,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.in_notice, S.in_deliberation): frozenset({Y}),  # an objection was upheld: deliberate it again
     (S.confirmed, S.in_implementation): frozenset({Y}),
     (S.in_implementation, S.completed): frozenset({Y}),
+    (S.in_implementation, S.terminated): frozenset({Y}),
     (S.completed, S.evaluated): frozenset({Y}),
     **{(state, S.withdrawn): frozenset({P}) for state in OPEN_STATES},
 }
