@@ -5,6 +5,7 @@ from app.auth import models as auth_models  # noqa: F401
 from app.common import models as common_models  # noqa: F401
 from app.deliberation import council_models as deliberation_council_models  # noqa: F401
 from app.deliberation import models as deliberation_models  # noqa: F401
+from app.evaluation import models as evaluation_models  # noqa: F401
 from app.funds import models as funds_models  # noqa: F401
 from app.idempotency import models as idempotency_models  # noqa: F401
 from app.implementation import models as implementation_models  # noqa: F401

@@ -29,6 +29,12 @@ TAGS = [
                                        "by the official calendar), objections, replies, reallocation, confirmation."},
     {"name": "implementation", "description": "项目实施 · Implementers, milestone plans, progress reports with photos, "
                                              "overdue milestones, public progress."},
+    {"name": "evaluation", "description": "年度评估 · Versioned rubrics (criteria adding up to 100), campaigns per "
+                                          "district and year, assignments refused on conflict of interest (回避), "
+                                          "evaluator and assessor scores (draft, submit, amend with history, locked "
+                                          "at the deadline; assessors by campaign-bound API token), resident "
+                                          "satisfaction (满意度), street self-inspection reports (自查报告), "
+                                          "progress."},
     {"name": "allocation", "description": "分配推演 · What-if allocation of an uploaded pabulib file (greedy, equal "
                                           "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},

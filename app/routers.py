@@ -4,6 +4,7 @@ from app.audit.router import router as audit_router
 from app.auth.routers import ROUTERS as AUTH_ROUTERS
 from app.board.router import router as board_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
+from app.evaluation.routers import ROUTERS as EVALUATION_ROUTERS
 from app.funds.router import router as funds_router
 from app.health.router import router as health_router
 from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
@@ -15,6 +16,6 @@ from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
            audit_router, whatif_router,
            board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document

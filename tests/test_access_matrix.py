@@ -268,6 +268,37 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/projects/{{proposal_id}}/termination"): allow(SA, DA, AD),
     ("GET", f"{API}/public/projects/{{proposal_id}}/closure"): PUBLIC,
 
+    # --- evaluation: the district admin runs rubrics, campaigns and assignments; supervisors follow; street
+    # --- admins read campaigns and file their street's self-inspection report; evaluators and assessors
+    # --- (users, or API tokens held to their campaign) score what they are assigned; residents rate ----------
+    ("POST", f"{API}/evaluation/rubrics"): DISTRICT,
+    ("GET", f"{API}/evaluation/rubrics"): allow(DA, SU, AD),
+    ("GET", f"{API}/evaluation/rubrics/{{rubric_id}}"): allow(DA, SU, AD),
+    ("POST", f"{API}/evaluation/rubrics/{{rubric_id}}/versions"): DISTRICT,
+    ("POST", f"{API}/evaluation/campaigns"): DISTRICT,
+    ("GET", f"{API}/evaluation/campaigns"): allow(DA, SA, SU, EV, AS, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}"): allow(DA, SA, SU, EV, AS, AD),
+    ("PATCH", f"{API}/evaluation/campaigns/{{campaign_id}}"): DISTRICT,
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/projects"): allow(DA, SA, SU, EV, AS, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects"): DISTRICT,
+    ("DELETE", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}"): DISTRICT,
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/assignments"): DISTRICT,
+    ("DELETE", f"{API}/evaluation/assignments/{{assignment_id}}"): DISTRICT,
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/progress"): allow(DA, SU, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/scores"): allow(DA, SU, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/my-assignments"): allow(EV, AS, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
+    ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score/submit"): allow(EV, AS, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/my-satisfaction"): allow(R, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/satisfaction"): allow(R, AD),
+    ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(SA, AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(DA, SA, SU,
+                                                                                                        AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/self-inspections"): allow(DA, SA, SU, AD),
+    ("GET", f"{API}/public/evaluation/campaigns"): PUBLIC,
+    ("GET", f"{API}/public/evaluation/campaigns/{{campaign_id}}/satisfaction"): PUBLIC,
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

@@ -117,7 +117,7 @@ class ApiToken(SQLModel, table=True):
     token_hmac: str = Field(max_length=64, unique=True)
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Optional binding to one evaluation campaign: the token can touch nothing else.
-    campaign_id: uuid.UUID | None = Field(default=None, index=True)
+    campaign_id: uuid.UUID | None = Field(default=None, foreign_key="evaluation_campaign.id", index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

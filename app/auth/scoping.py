@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
@@ -35,3 +35,14 @@ def restrict_to_region(stmt: Select, principal: Principal, path_column) -> Selec
     if not principal.region_path:
         return stmt.where(false())
     return stmt.where(path_column.startswith(principal.region_path, autoescape=True))
+
+
+def restrict_to_overlapping(stmt: Select, principal: Principal, path_column) -> Select:
+    """Narrow stmt to rows at, above or below the caller's node (district-level rows a street may read);
+    admins: no filter; no region: nothing."""
+    if principal.role == Role.admin:
+        return stmt
+    own = principal.region_path
+    if not own:
+        return stmt.where(false())
+    return stmt.where(or_(path_column.startswith(own, autoescape=True), literal(own).startswith(path_column)))

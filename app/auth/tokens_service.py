@@ -22,6 +22,7 @@ from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.config import Settings
 from app.errors import NotFound, Unprocessable
+from app.evaluation.models import EvaluationCampaign
 from app.regions.models import Region
 
 PREFIX_LENGTH = 12  # "wst_" and 8 random characters: enough to tell tokens apart in a list
@@ -44,6 +45,8 @@ async def issue_api_token(session: AsyncSession, settings: Settings, organisatio
     problem = rules.token_expiry_problem(utcnow(), expires_at)
     if problem:
         raise Unprocessable(problem, code="bad_expiry")
+    if campaign_id is not None and await session.get(EvaluationCampaign, campaign_id) is None:
+        raise Unprocessable("No evaluation campaign with that id.", code="unknown_campaign")
     secret = API_TOKEN_PREFIX + random_token(32)
     token = ApiToken(organisation_id=org.id, name=name, prefix=secret[:PREFIX_LENGTH],
                      token_hmac=api_token_hmac(settings, secret), scopes=scope_values, campaign_id=campaign_id,
@@ -77,6 +80,11 @@ async def issue_for(session: AsyncSession, settings: Settings, principal: Princi
                                     .where(Organisation.id == data.organisation_id))
     if org_path is not None:
         require_within(principal, org_path, "That organisation")
+    if data.campaign_id is not None:
+        campaign_path = await session.scalar(select(EvaluationCampaign.region_path)
+                                             .where(EvaluationCampaign.id == data.campaign_id))
+        if campaign_path is not None:  # unknown campaigns get their 422 from issue_api_token
+            require_within(principal, campaign_path, "That campaign")
     expires_at = utcnow() + timedelta(days=data.expires_in_days)
     return await issue_api_token(session, settings, data.organisation_id, data.name, data.scopes, expires_at,
                                  data.campaign_id, principal.actor, created_by_id=principal.user_id)

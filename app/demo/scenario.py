@@ -1,4 +1,5 @@
-"""A demo year driven through the real API: programme, pilots, subsidy in, resident proposals, an open vote.
+"""A demo year driven through the real API: programme, pilots, subsidy in, resident proposals, an open vote,
+and the year's evaluation campaign.
 
 Going through HTTP (in process) instead of writing rows keeps the demo honest: it can only show
 what the API allows, and it breaks loudly when an endpoint changes.
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.config import Settings
+from app.demo.evaluation_scenario import set_up_evaluation
 from app.demo.seed import DEMO_PASSWORD
 from app.demo.vote_scenario import shortlist_and_open_vote
 from app.main import create_app
@@ -90,4 +92,5 @@ async def run_scenario(settings: Settings) -> list[str]:
                 done.append(f"proposal submitted: {title}")
             done += await shortlist_and_open_vote(client, _ok, await _login(client, "staff"),
                                                   str(regions["彩田社区"].id), pilots[0]["id"], proposal_ids)
+            done += await set_up_evaluation(client, _ok, district_h, str(regions["福田区"].id), programme)
     return done

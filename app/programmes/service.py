@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, false, func, literal, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.auth.scoping import region_or_422
+from app.auth.scoping import region_or_422, restrict_to_overlapping
 from app.common.models import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.funds import accounts
@@ -230,18 +230,11 @@ async def designate_pilot(session: AsyncSession, principal: Principal, programme
     return pilot
 
 
-def _overlapping(principal: Principal, path_column) -> Any:
-    """SQL: the row's path is at, above or below the caller's node."""
-    own = principal.region_path or ""
-    return or_(path_column.startswith(own, autoescape=True), literal(own).startswith(path_column))
-
-
 def list_programmes_statement(principal: Principal, district_id: uuid.UUID | None, year: int | None,
                               status: ProgrammeStatus | None) -> Select:
     """Programmes of the district the caller belongs to (admins: all), newest year first."""
     stmt = select(Programme).order_by(Programme.year.desc(), Programme.id)
-    if principal.role != Role.admin:
-        stmt = stmt.where(_overlapping(principal, Programme.region_path) if principal.region_path else false())
+    stmt = restrict_to_overlapping(stmt, principal, Programme.region_path)
     if district_id:
         stmt = stmt.where(Programme.district_id == district_id)
     if year:
@@ -254,6 +247,7 @@ def list_programmes_statement(principal: Principal, district_id: uuid.UUID | Non
 def list_pilots_statement(principal: Principal, programme: Programme) -> Select:
     """The programme's pilots the caller may see: all from district level up, else their own region's."""
     stmt = select(Pilot).where(Pilot.programme_id == programme.id).order_by(Pilot.designated_at, Pilot.id)
-    if principal.role != Role.admin and not programme.region_path.startswith(principal.region_path or "\0"):
-        stmt = stmt.where(_overlapping(principal, Pilot.region_path))
+    own = principal.region_path
+    if principal.role != Role.admin and own and not programme.region_path.startswith(own):
+        stmt = restrict_to_overlapping(stmt, principal, Pilot.region_path)
     return stmt

@@ -193,3 +193,11 @@ async def entry_of_voter(session: AsyncSession, community_id: uuid.UUID, digest:
     return await session.scalar(select(VoterRollEntry).where(
         VoterRollEntry.community_id == community_id, VoterRollEntry.phone_digest == digest,
         VoterRollEntry.removed_at.is_(None)))
+
+
+async def entries_of_voter(session: AsyncSession, digest: str | None) -> list[VoterRollEntry]:
+    """The caller's active entries on every community's roll (a phone is on few), matched like entry_of_voter."""
+    if not digest:
+        return []
+    return list(await session.scalars(select(VoterRollEntry).where(
+        VoterRollEntry.phone_digest == digest, VoterRollEntry.removed_at.is_(None))))

@@ -105,6 +105,9 @@ async def test_service_refuses_expiry_beyond_a_year(session, app, tree):
     with pytest.raises(Unprocessable, match="one year"):
         await issue_api_token(session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=400),
                               None, SYSTEM)
+    with pytest.raises(Unprocessable, match="campaign"):  # a token binds only to a campaign that exists
+        await issue_api_token(session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=30),
+                              uuid.uuid4(), SYSTEM)
     token, secret = await issue_api_token(session, settings, org.id, "cli", ["reports:read", "reports:read"],
-                                          utcnow() + timedelta(days=365), uuid.uuid4(), SYSTEM)
+                                          utcnow() + timedelta(days=365), None, SYSTEM)
     assert token.scopes == ["reports:read"] and secret not in (token.token_hmac, token.prefix)
