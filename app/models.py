@@ -2,6 +2,7 @@
 
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.awards import models as award_models  # noqa: F401
 from app.common import models as common_models  # noqa: F401
 from app.deliberation import council_models as deliberation_council_models  # noqa: F401
 from app.deliberation import models as deliberation_models  # noqa: F401

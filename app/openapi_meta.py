@@ -28,13 +28,19 @@ TAGS = [
     {"name": "notices", "description": "公示与异议 · Public notices of selected projects and meetings (working days "
                                        "by the official calendar), objections, replies, reallocation, confirmation."},
     {"name": "implementation", "description": "项目实施 · Implementers, milestone plans, progress reports with photos, "
-                                             "overdue milestones, public progress."},
+                                             "overdue milestones, expenditures, instalment disbursements behind "
+                                             "gates, budget changes, mid-term review, acceptance, closure; public "
+                                             "progress and spending."},
     {"name": "evaluation", "description": "年度评估 · Versioned rubrics (criteria adding up to 100), campaigns per "
                                           "district and year, assignments refused on conflict of interest (回避), "
                                           "evaluator and assessor scores (draft, submit, amend with history, locked "
                                           "at the deadline; assessors by campaign-bound API token), resident "
                                           "satisfaction (满意度), street self-inspection reports (自查报告), "
                                           "progress."},
+    {"name": "awards", "description": "评选表彰 · Award runs computed from a closed campaign (trimmed means, "
+                                      "composite, grade, rank; 优秀项目, 示范社区, 社区工作法, 以奖代补 within the "
+                                      "fund), with input and output digests, district approval, a public notice "
+                                      "with objections, and reports (JSON, CSV, XLSX, SVG chart)."},
     {"name": "allocation", "description": "分配推演 · What-if allocation of an uploaded pabulib file (greedy, equal "
                                           "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},

@@ -2,6 +2,7 @@
 
 from app.audit.router import router as audit_router
 from app.auth.routers import ROUTERS as AUTH_ROUTERS
+from app.awards.router import router as awards_router
 from app.board.router import router as board_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.evaluation.routers import ROUTERS as EVALUATION_ROUTERS
@@ -17,5 +18,5 @@ from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
-           audit_router, whatif_router,
+           awards_router, audit_router, whatif_router,
            board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document

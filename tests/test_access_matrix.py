@@ -267,6 +267,19 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/projects/{{proposal_id}}/closure"): allow(CS, SA, AD),
     ("POST", f"{API}/projects/{{proposal_id}}/termination"): allow(SA, DA, AD),
     ("GET", f"{API}/public/projects/{{proposal_id}}/closure"): PUBLIC,
+    # --- awards: the district computes, approves, publishes and finalises; overseers read -------------
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/award-runs"): DISTRICT,
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/award-runs"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/inputs"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/verification"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/report"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/grade-chart.svg"): allow(DA, SU, AD),
+    ("POST", f"{API}/award-runs/{{run_id}}/approval"): DISTRICT,
+    ("POST", f"{API}/award-runs/{{run_id}}/discard"): DISTRICT,
+    ("POST", f"{API}/award-runs/{{run_id}}/publication"): DISTRICT,
+    ("POST", f"{API}/award-runs/{{run_id}}/objections/{{objection_id}}/decision"): DISTRICT,
+    ("POST", f"{API}/award-runs/{{run_id}}/finalisation"): DISTRICT,
 
     # --- evaluation: the district admin runs rubrics, campaigns and assignments; supervisors follow; street
     # --- admins read campaigns and file their street's self-inspection report; evaluators and assessors

@@ -19,6 +19,7 @@ class NoticeKind(StrEnum):
 
     selection = "selection"  # the projects a resident vote selected (项目公示)
     meeting = "meeting"      # an upcoming representative meeting (会议公告)
+    award = "award"          # a district's evaluation results and awards (评估结果及表彰公示)
 
 
 class NoticeStatus(StrEnum):

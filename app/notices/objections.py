@@ -25,6 +25,8 @@ from app.proposals.models import Proposal
 from app.voting import ballots_service, rounds_service, tally_service
 from app.voting.models import RoundProject
 
+# Notices whose items residents may object to; a meeting announcement has no items.
+OBJECTABLE = (NoticeKind.selection, NoticeKind.award)
 REMOVING = {"remove": (ItemStatus.removed, ProposalState.not_selected),
             "back_to_deliberation": (ItemStatus.back_to_deliberation, ProposalState.in_deliberation)}
 
@@ -34,7 +36,7 @@ async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID
     """Record an objection to a project while its notice window is open (both end days included)."""
     notice = await service.get_notice(session, notice_id, lock="share")
     item = await session.get(NoticeItem, item_id)
-    if item is None or item.notice_id != notice.id or notice.kind != NoticeKind.selection:
+    if item is None or item.notice_id != notice.id or notice.kind not in OBJECTABLE:
         raise NotFound("No such project under this notice.", code="item_not_found")
     if item.status != ItemStatus.under_notice or notice.status != NoticeStatus.published:
         raise Conflict("This project is no longer under notice.", code="item_not_under_notice")
@@ -71,11 +73,17 @@ async def track(session: AsyncSession, code: str) -> dict[str, Any]:
             "handled_at": objection.handled_at}
 
 
-async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:
-    """The objection and its notice, locked, as the caller may handle it."""
+async def by_id(session: AsyncSession, objection_id: uuid.UUID) -> Objection:
+    """The objection, or 404."""
     objection = await session.get(Objection, objection_id)
     if objection is None:
         raise NotFound("No objection with that id.", code="objection_not_found")
+    return objection
+
+
+async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:
+    """The objection and its notice, locked, as the caller may handle it."""
+    objection = await by_id(session, objection_id)
     notice = await service.notice_for(session, principal, objection.notice_id, organise=True, lock="update")
     return objection, notice
 
@@ -104,6 +112,9 @@ async def _take_out(session: AsyncSession, principal: Principal, objection: Obje
                     item: NoticeItem, action: str) -> ReallocationRow | None:
     item_status, proposal_state = REMOVING[action]
     item.status, item.status_reason, item.updated_at = item_status, f"异议成立：{objection.reply}"[:500], utcnow()
+    if notice.kind == NoticeKind.award:
+        item.status = ItemStatus.removed  # the award is withdrawn; the completed project itself stays as it is
+        return None
     by = Process("notice", principal.actor)
     proposal = await session.get(Proposal, item.proposal_id)
     await transition(session, proposal, proposal_state, by, reason="公示期间异议成立",

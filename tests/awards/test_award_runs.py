@@ -1,0 +1,112 @@
+"""Award runs through the API: computed after the window, reproducible, approved, under notice, objected, final."""
+
+import io
+
+import openpyxl
+from sqlalchemy import select
+
+from app.awards.models import AwardRun
+from app.notices.models import Objection
+from tests.evaluation.helpers import EV, assign, end_campaign, full_score, make_eworld, score_url
+from tests.evaluation.test_satisfaction import on_roll, rate_url
+from tests.notices.helpers import shift
+from tests.programmes.helpers import API, ok, problem
+from tests.proposals.helpers import count
+
+RUN = {"excellent_top_n": 1, "model_communities": 1, "subsidy_by_grade": {"优秀": 1_000_000, "良好": 500_000},
+       "subsidy_fund_fen": 1_200_000,
+       "nominations": [{"community_id": None, "title": "楼栋长议事工作法",
+                        "scores": [{"evaluator": "专家甲", "total": 88}, {"evaluator": "专家乙", "total": 92}]}]}
+
+
+async def scored_world(client, session, app, pw):
+    """Two experts score p2 high and p1 lower; three residents rate p2; the window then closes."""
+    ew = await make_eworld(client, session, app, pw)
+    p1, p2 = ew.projects["p1"], ew.projects["p2"]
+    for expert in ("expert", "expert2"):
+        ok(await assign(client, ew, [p1, p2], evaluator=ew.users[expert]), 201)
+        ok(await client.post(score_url(ew.cid, p2, submit=True), headers=ew.h[expert], json=full_score()))
+        ok(await client.post(score_url(ew.cid, p1, submit=True), headers=ew.h[expert],
+                             json=full_score({"innovation": 0, "outcomes": 5})))
+    for i, stars in enumerate((5, 5, 4)):
+        voter = await on_roll(client, session, app, ew, f"1392222{i:04d}")
+        ok(await client.post(rate_url(ew, "p2"), headers=voter.h, json={"rating": stars}), 201)
+    return ew
+
+
+def run_body(ew) -> dict:
+    body = {**RUN, "nominations": [{**RUN["nominations"][0], "community_id": str(ew.pw.tree.community_a1.id)}]}
+    return body
+
+
+async def test_a_run_computes_awards_reproducibly_and_reports_them(client, session, app, pw):
+    ew = await scored_world(client, session, app, pw)
+    h = ew.h["district"]
+    runs = f"{EV}/campaigns/{ew.cid}/award-runs"
+    problem(await client.post(runs, headers=h, json=run_body(ew)), 409, "campaign_window_open")
+    await end_campaign(session, ew.cid)
+    before = await count(session, AwardRun)
+    problem(await client.post(runs, headers=h, json={**run_body(ew), "subsidy_fund_fen": 400_000}), 422,
+            "award_fund_too_small")
+    problem(await client.post(runs, headers=h, json={**run_body(ew), "excellent_top_n": 1,
+                                                     "excellent_top_pct": 10}), 422, "excellent_rule")
+    problem(await client.post(runs, headers=ew.h["street_a"], json=run_body(ew)), 403, "role_forbidden")
+    assert await count(session, AwardRun) == before
+
+    first = ok(await client.post(runs, headers=h, json=run_body(ew)), 201)
+    again = ok(await client.post(runs, headers=h, json=run_body(ew)), 201)
+    assert (again["number"], again["inputs_digest"], again["outputs_digest"]) == (
+        2, first["inputs_digest"], first["outputs_digest"])
+    projects = {p["project_id"]: p for p in first["outputs"]["projects"]}
+    p2, p1 = projects[ew.projects["p2"]], projects[ew.projects["p1"]]
+    # p2: experts 93 and 93 → 93; residents 5, 5, 4 → 93.33; composite 0.7 × 93 + 0.3 × 93.33 = 93.1
+    assert (p2["expert_score"], p2["resident_score"], p2["composite"], p2["grade"], p2["rank"]) == (
+        93.0, 93.33, 93.1, "优秀", 1)
+    assert (p1["expert_score"], p1["composite"], p1["grade"], p1["rank"]) == (75.0, 75.0, "合格", 2)  # no ratings
+    assert p2["awards"] == ["优秀项目"] and p2["subsidy_fen"] == 1_000_000 and p1["subsidy_fen"] == 0
+    assert first["outputs"]["work_methods"][0]["title"] == "楼栋长议事工作法"
+    assert ok(await client.get(f"{API}/award-runs/{first['id']}/verification", headers=h))["identical"] is True
+    inputs = ok(await client.get(f"{API}/award-runs/{first['id']}/inputs", headers=ew.h["supervisor"]))
+    assert len(inputs["inputs"]["scores"]) == 4 and len(inputs["inputs"]["ratings"]) == 3
+
+    streets = ok(await client.get(f"{API}/award-runs/{first['id']}/report", headers=h, params={"level": "street"}))
+    assert [(s["projects"], s["优秀"], s["合格"], s["subsidy_fen"]) for s in streets["rows"]] == [(2, 1, 1, 1_000_000)]
+    summary = ok(await client.get(f"{API}/award-runs/{first['id']}/report", headers=h, params={"level": "campaign"}))
+    assert summary["grade_counts"] == {"优秀": 1, "良好": 0, "合格": 1, "不合格": 0}
+    csv = await client.get(f"{API}/award-runs/{first['id']}/report", headers=h, params={"format": "csv"})
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("排名,项目,街道,社区,专家评议")
+    xlsx = await client.get(f"{API}/award-runs/{first['id']}/report", headers=h,
+                            params={"format": "xlsx", "level": "street"})
+    assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["评估结果", "说明"]
+    chart = await client.get(f"{API}/award-runs/{first['id']}/grade-chart.svg", headers=h)
+    assert chart.headers["content-type"].startswith("image/svg+xml") and "<svg" in chart.text and "优秀" in chart.text
+
+
+async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_an_award(client, session, app, pw):
+    ew = await scored_world(client, session, app, pw)
+    h = ew.h["district"]
+    await end_campaign(session, ew.cid)
+    run = ok(await client.post(f"{EV}/campaigns/{ew.cid}/award-runs", headers=h, json=run_body(ew)), 201)
+    other = ok(await client.post(f"{EV}/campaigns/{ew.cid}/award-runs", headers=h, json=run_body(ew)), 201)
+    url = f"{API}/award-runs/{run['id']}"
+    problem(await client.post(f"{url}/publication", headers=h, json={}), 409, "award_run_state")
+    ok(await client.post(f"{url}/approval", headers=h))
+    problem(await client.post(f"{API}/award-runs/{other['id']}/approval", headers=h), 409, "award_run_exists")
+    published = ok(await client.post(f"{url}/publication", headers=h, json={}))
+    notice = ok(await client.get(f"{API}/public/notices/{published['notice_id']}"))
+    assert notice["kind"] == "award" and [i["proposal_id"] for i in notice["items"]] == [ew.projects["p2"]]
+    item = notice["items"][0]
+    filed = ok(await client.post(f"{API}/public/notices/{notice['id']}/objections",
+                                 json={"item_id": item["id"], "reason": "该项目台账资料不全，得分偏高。"}), 201)
+    problem(await client.post(f"{url}/finalisation", headers=h), 409, "notice_still_open")
+    objection_id = await session.scalar(select(Objection.id).where(Objection.tracking_code == filed["tracking_code"]))
+    ok(await client.post(f"{url}/objections/{objection_id}/decision", headers=h, json={
+        "outcome": "upheld", "reply": "经核查，台账资料不全，撤销该项目优秀项目称号。", "ground": "finding",
+        "action": "remove"}))
+    await shift(session, notice["id"], 30)
+    final = ok(await client.post(f"{url}/finalisation", headers=h))
+    assert final["run"]["state"] == "final" and final["withdrawn"] == [ew.projects["p2"]]
+    rows = ok(await client.get(f"{url}/report", headers=h))["rows"]
+    assert next(r for r in rows if r["project_id"] == ew.projects["p2"])["withdrawn"] is True
+    assert ok(await client.get(f"{API}/proposals/{ew.projects['p2']}", headers=ew.h["staff_a1"]))["state"] == \
+        "completed"
