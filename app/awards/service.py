@@ -20,7 +20,7 @@ from app.common.rows import get_or_404
 from app.errors import Conflict, Unprocessable
 from app.evaluation import policy
 from app.evaluation.campaign_service import get_campaign, phase_of
-from app.evaluation.models import EvaluationCampaign
+from app.evaluation.models import CampaignProject, EvaluationCampaign
 from app.evaluation.rules import Phase
 from app.implementation.models import Implementation
 from app.notices import rules as notice_rules
@@ -28,6 +28,8 @@ from app.notices import service as notices
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
+from app.proposals.enums import ProposalState
+from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 
@@ -177,6 +179,13 @@ async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUI
     withdrawn = sorted(await withdrawn_of(session, run))
     run.state, run.finalised_at = RunState.final, utcnow()
     await session.flush()
+    # The year's evaluation is settled: its completed projects become 已评估.
+    evaluated = list(await session.scalars(
+        select(Proposal).join(CampaignProject, CampaignProject.proposal_id == Proposal.id)
+        .where(CampaignProject.campaign_id == campaign.id, Proposal.state == ProposalState.completed)))
+    await transition_many(session, [Move(p, ProposalState.evaluated, reason="年度评估结果确定",
+                                         details={"award_run_id": str(run.id)}) for p in evaluated],
+                          Process("evaluation", principal.actor))
     await record(session, principal.actor, "award_run.finalise", "award_run", run.id,
                  after={"withdrawn": withdrawn}, region_path=campaign.region_path)
     return {"run": run, "withdrawn": withdrawn}

@@ -108,5 +108,6 @@ async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_
     assert final["run"]["state"] == "final" and final["withdrawn"] == [ew.projects["p2"]]
     rows = ok(await client.get(f"{url}/report", headers=h))["rows"]
     assert next(r for r in rows if r["project_id"] == ew.projects["p2"])["withdrawn"] is True
-    assert ok(await client.get(f"{API}/proposals/{ew.projects['p2']}", headers=ew.h["staff_a1"]))["state"] == \
-        "completed"
+    for project in ("p1", "p2"):
+        state = ok(await client.get(f"{API}/proposals/{ew.projects[project]}", headers=ew.h["staff_a1"]))["state"]
+        assert state == "evaluated"

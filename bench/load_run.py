@@ -1,0 +1,381 @@
+"""Load run: the real service on PostgreSQL with production settings against a bare baseline, under wrk.
+
+Run: .venv/bin/python bench/load_run.py [--residents N] [--voters N] [--duration S] [--connections C]
+     [--workers W] [--admin-dsn DSN] [--keep]
+
+It creates a benchmark database (weishi_bench_load_<pid>), loads the city of bench/seed_scale.py into it,
+and starts on 127.0.0.1:
+- the baseline (bench/baseline_app.py: uvicorn, FastAPI, raw asyncpg; one insert under a unique constraint,
+  one read by primary key), with W workers;
+- the service (`uvicorn app.main:create_app --factory`, WEISHI_ENVIRONMENT=production, W workers, default the
+  number of cores).
+Then, each for --duration seconds at --connections connections (wrk from Debian, installed if missing):
+baseline insert, baseline read, resident ballot casting (authenticated, validated, audited; every voter
+their own token and round), the proposal list a phone opens, a proposal's public page, and the finance
+report. It prints requests/s, p50, p99 and errors for each, casting and the page read against the
+baseline's insert and read, the largest worker RSS, and the targets (issue 10).
+
+Replicas: two separate server processes on two ports share the database; casting runs against both at once
+(half the connections each), an Idempotency-Key used on one port is replayed by the other, and the
+one-time-code rate limit counts requests to both ports together. The database is dropped at the end
+unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from bench_finance_report import _dsn  # noqa: E402
+from seed_scale import City, seed, voter_tokens  # noqa: E402
+
+from app.auth.jwt import issue_access_token  # noqa: E402
+from app.config import Settings  # noqa: E402
+
+PYTHON = sys.executable
+SERVICE_PORT, BASELINE_PORT, REPLICA_PORTS = 8100, 8101, (8102, 8103)
+
+# The first two error answers of each thread, so a failing run says why.
+ERRORS_LUA = """
+local shown = 0
+function response(status, headers, body)
+  if status >= 300 and shown < 2 then
+    shown = shown + 1
+    io.write("ERR " .. status .. " " .. string.sub(body, 1, 300) .. "\n")
+  end
+end
+"""
+CAST_LUA = """
+local entries, n = {}, 0
+local body = '{"choices":[1,2]}'
+function setup(thread) thread:set("offset", math.random(1, 1000000)) end
+function init(args)
+  for line in io.lines(args[1]) do
+    local t, r = line:match("(%S+) (%S+)")
+    entries[#entries + 1] = {"Bearer " .. t, "/api/v1/voting/rounds/" .. r .. "/ballots"}
+  end
+  n = offset or 0
+end
+function request()
+  n = n + 1
+  local e = entries[(n % #entries) + 1]
+  return wrk.format("POST", e[2], {["Authorization"] = e[1], ["Content-Type"] = "application/json"}, body)
+end
+""" + ERRORS_LUA
+BASELINE_INSERT_LUA = """
+local n, prefix = 0, ""
+function setup(thread) thread:set("prefix", tostring(math.random(1, 1000000000))) end
+function request()
+  n = n + 1
+  return wrk.format("POST", "/ballots", {["Content-Type"] = "application/json"},
+    '{"round_id":"00000000-0000-0000-0000-000000000001","voter":"' .. prefix .. "-" .. n .. '","choices":[1,2]}')
+end
+"""
+PATHS_LUA = """
+local paths, n = {}, 0
+function setup(thread) thread:set("offset", math.random(1, 1000000)) end
+function init(args) for line in io.lines(args[1]) do paths[#paths + 1] = line end n = offset or 0 end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], {["Authorization"] = AUTH})
+end
+""" + ERRORS_LUA
+
+
+@dataclass
+class Result:
+    """What wrk measured for one scenario."""
+
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's packages."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk is not installed and could not be")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse(name: str, out: str) -> Result:
+    """Requests/s, p50, p99 and errors (non-2xx plus socket errors) from wrk --latency."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    return Result(name, rps, p50, p99, errors, requests)
+
+
+def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration: int, connections: int,
+        extra_env: dict | None = None) -> Result:
+    """One wrk run with a Lua script (written to a temporary file)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        out = subprocess.run([binary, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", lua.name, url,
+                              "--", *args], capture_output=True, text=True, check=True, env=extra_env).stdout
+    finally:
+        os.unlink(lua.name)
+    for line in sorted({line for line in out.splitlines() if line.startswith("ERR ")})[:4]:
+        print(f"  {name}: {line[4:]}")
+    return parse(name, out)
+
+
+def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """A server in its own process group, so stopping it stops its workers."""
+    return subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    with_group = os.getpgid(process.pid)
+    os.killpg(with_group, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(with_group, signal.SIGKILL)
+
+
+async def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                sys.exit(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.3)
+    sys.exit(f"{url} not ready after {seconds} s")
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of the master's worker processes (children), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        ppid = int(re.search(r"PPid:\s+(\d+)", text).group(1))
+        if ppid == master and (rss := re.search(r"VmRSS:\s+(\d+) kB", text)):
+            sizes.append(int(rss.group(1)) / 1024)
+    return sizes
+
+
+def service_env(url: str, secret: str, workers: int) -> dict[str, str]:
+    """Production settings: the database, a real secret, as many workers as asked."""
+    return {"WEISHI_DATABASE_URL": url, "WEISHI_ENVIRONMENT": "production", "WEISHI_SECRET_KEY": secret,
+            "WEISHI_WORKERS": str(workers), "WEISHI_LOG_LEVEL": "WARNING"}
+
+
+def serve(port: int, url: str, secret: str, workers: int) -> subprocess.Popen:
+    return start([PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port",
+                  str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+                 service_env(url, secret, workers), ROOT)
+
+
+async def finance_token(dsn: str, settings: Settings, city: City) -> str:
+    """A finance officer of the district, with a login session; their access token."""
+    user, sid = uuid.uuid4(), uuid.uuid4()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("INSERT INTO app_user (id, role, username, display_name, region_id, is_active, created_at)"
+                           " VALUES ($1, 'finance', 'bench-finance', '财务', $2, true, now())", user, city.district)
+        await conn.execute("INSERT INTO auth_session (id, user_id, created_at) VALUES ($1, $2, now())", sid, user)
+    finally:
+        await conn.close()
+    return issue_access_token(settings, user_id=user, session_id=sid, role="finance")[0]
+
+
+def table(results: list[Result]) -> None:
+    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    for r in results:
+        print(f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.requests:9d}")
+
+
+async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]],
+                   args: argparse.Namespace) -> list[str]:
+    """Two server processes on two ports, one database: load on both, idempotency and rate limits across both."""
+    servers = [serve(port, url, secret, 1) for port in REPLICA_PORTS]
+    failures = []
+    try:
+        for port, process in zip(REPLICA_PORTS, servers, strict=True):
+            await wait_ready(f"http://127.0.0.1:{port}/healthz", process)
+        loop = asyncio.get_running_loop()
+        runs = await asyncio.gather(*(loop.run_in_executor(None, wrk, binary, f"cast on :{port}",
+                                                           f"http://127.0.0.1:{port}", CAST_LUA, [tokens_file],
+                                                           args.duration, args.connections // 2)
+                                      for port in REPLICA_PORTS))
+        table(runs)
+        total = sum(r.rps for r in runs)
+        print(f"two replicas together: {total:.0f} req/s, errors {sum(r.errors for r in runs)}")
+        if any(r.errors for r in runs):
+            failures.append("replica load had errors")
+        token, round_id = tokens[-1]
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-{uuid.uuid4()}"}
+        async with httpx.AsyncClient() as client:
+            first = await client.post(f"http://127.0.0.1:{REPLICA_PORTS[0]}/api/v1/voting/rounds/{round_id}/ballots",
+                                      headers=headers, json={"choices": [3]})
+            second = await client.post(f"http://127.0.0.1:{REPLICA_PORTS[1]}/api/v1/voting/rounds/{round_id}/ballots",
+                                       headers=headers, json={"choices": [3]})
+            replayed = second.headers.get("idempotent-replayed") == "true" and second.json() == first.json()
+            print(f"idempotency across replicas: first {first.status_code} on :{REPLICA_PORTS[0]}, then "
+                  f"{second.status_code} on :{REPLICA_PORTS[1]} replayed={replayed}")
+            if not (first.status_code == 201 and replayed):
+                failures.append("an Idempotency-Key was not honoured across replicas")
+            phone, statuses = "13912345678", []
+            for i in range(12):
+                port = REPLICA_PORTS[i % 2]
+                r = await client.post(f"http://127.0.0.1:{port}/api/v1/auth/otp/request", json={"phone": phone})
+                statuses.append(r.status_code)
+            allowed = statuses.index(429) if 429 in statuses else len(statuses)
+            limit = int(Settings().rate_otp_per_phone.split("/")[0])
+            print(f"one-time-code requests for one phone, alternating between the ports: {statuses}; {allowed} "
+                  f"accepted before 429 (limit {limit} per phone, shared through the database)")
+            if allowed != limit:
+                failures.append("the one-time-code rate limit did not hold across replicas")
+    finally:
+        for process in servers:
+            stop(process)
+    return failures
+
+
+async def run(args: argparse.Namespace) -> int:
+    binary = ensure_wrk()
+    name = f"weishi_bench_load_{os.getpid()}"
+    admin = await asyncpg.connect(_dsn(args.admin_dsn))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = make_url(args.admin_dsn).set(drivername="postgresql+asyncpg", database=name).render_as_string(
+        hide_password=False)
+    secret = secrets.token_urlsafe(48)
+    processes: list[subprocess.Popen] = []
+    failures: list[str] = []
+    try:
+        started = time.perf_counter()
+        city, spent = await seed(url, secret, args.residents, args.voters)
+        print(f"seeded {args.residents:,} residents, {len(city.voters):,} voter accounts in "
+              f"{time.perf_counter() - started:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in spent.items())})")
+        settings = Settings(secret_key=secret, environment="production", database_url=url)
+        work = Path(tempfile.mkdtemp(prefix="weishi-load-"))
+        tokens = voter_tokens(settings, city)
+        (work / "tokens.txt").write_text("".join(f"{t} {r}\n" for t, r in tokens))
+        (work / "lists.txt").write_text("".join(f"/api/v1/public/proposals?community_id={cid}&limit=20\n"
+                                                for cid, _ in city.communities[:500]))
+        (work / "pages.txt").write_text("".join(f"/api/v1/public/proposals/{p}\n" for p in city.projects))
+        (work / "baseline_pages.txt").write_text("".join(f"/projects/{uuid.UUID(int=i + 1)}\n" for i in range(10_000)))
+        (work / "finance.txt").write_text("/api/v1/funds/reports?group_by=street\n"
+                                          "/api/v1/funds/reports?group_by=community\n")
+        finance = await finance_token(_dsn(url), settings, city)
+
+        baseline = start([PYTHON, "-m", "uvicorn", "baseline_app:app", "--host", "127.0.0.1", "--port",
+                          str(BASELINE_PORT), "--workers", str(args.workers), "--log-level", "warning",
+                          "--no-access-log"], {"BASELINE_DSN": _dsn(url)}, BENCH)
+        service = serve(SERVICE_PORT, url, secret, args.workers)
+        processes += [baseline, service]
+        await wait_ready(f"http://127.0.0.1:{BASELINE_PORT}/projects/{uuid.UUID(int=1)}", baseline)
+        await wait_ready(f"http://127.0.0.1:{SERVICE_PORT}/healthz", service)
+        base, svc = f"http://127.0.0.1:{BASELINE_PORT}", f"http://127.0.0.1:{SERVICE_PORT}"
+        d, c = args.duration, args.connections
+        results = [
+            wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
+            wrk(binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")],
+                d, c),
+            wrk(binary, "cast ballot", svc, CAST_LUA, [str(work / "tokens.txt")], d, c),
+        ]
+        cast_rss = worker_rss_mb(service.pid)
+        results += [
+            wrk(binary, "proposal list (phone)", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "lists.txt")], d, c),
+            wrk(binary, "proposal page", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")], d, c),
+            wrk(binary, "finance report", svc, PATHS_LUA.replace("AUTH", f'"Bearer {finance}"'),
+                [str(work / "finance.txt")], d, c),
+        ]
+        rss = [max(a, b) for a, b in zip(cast_rss, worker_rss_mb(service.pid), strict=False)] or cast_rss
+        table(results)
+        by = {r.name: r for r in results}
+        cast, page = by["cast ballot"], by["proposal page"]
+        insert_ratio = cast.rps / by["baseline insert"].rps
+        read_ratio = page.rps / by["baseline read"].rps
+        print(f"casting / baseline insert: {insert_ratio:.0%} (target ≥ 50%); cast p99 {cast.p99_ms:.1f} ms "
+              f"(target < 100 ms at {c} connections); errors {cast.errors}")
+        print(f"proposal page / baseline read: {read_ratio:.0%} (target ≥ 50%)")
+        print(f"service workers' RSS: {', '.join(f'{m:.0f} MB' for m in rss)} (target < 250 MB each)")
+        if insert_ratio < 0.5 or cast.p99_ms >= 100 or cast.errors:
+            failures.append("ballot casting misses its target")
+        if read_ratio < 0.5:
+            failures.append("reads miss their target")
+        if any(m >= 250 for m in rss):
+            failures.append("a worker uses 250 MB or more")
+        if any(r.errors for r in results):
+            failures.append("errors under load")
+        for process in processes:
+            stop(process)
+        processes.clear()
+        failures += await replicas(binary, url, secret, str(work / "tokens.txt"), tokens, args)
+        shutil.rmtree(work, ignore_errors=True)
+    finally:
+        for process in processes:
+            stop(process)
+        if args.keep:
+            print(f"kept database {name}")
+        else:
+            admin = await asyncpg.connect(_dsn(args.admin_dsn))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    print("PASS" if not failures else "FAIL: " + "; ".join(failures))
+    return 0 if not failures else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--voters", type=int, default=20_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--keep", action="store_true")
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
