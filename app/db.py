@@ -40,7 +40,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=timeout,
         pool_pre_ping=True,
-        connect_args={"timeout": timeout, "command_timeout": timeout,
+        connect_args={"timeout": timeout, "command_timeout": timeout * 2,
                       "server_settings": {"application_name": "weishi"}},
     )
 
@@ -87,6 +87,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit once at the end, roll back on any error."""
     async with request.app.state.sessionmaker() as session:
+        request.state.db_session = session  # for dependencies of request scope (app.idempotency.deps)
         try:
             yield session
         except ProblemError as exc:
