@@ -122,11 +122,8 @@ def _encodable(files):
     items = files.items() if isinstance(files, dict) else files
     out = []
     for name, value in items:
-        if isinstance(value, tuple):
-            value = (value[0], _as_bytes(value[1]), *value[2:])
-        else:
-            value = _as_bytes(value)
-        out.append((name, value))
+        out.append((name, (value[0], _as_bytes(value[1]), *value[2:]) if isinstance(value, tuple)
+                    else _as_bytes(value)))
     return out
 
 
