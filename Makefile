@@ -8,7 +8,7 @@ PORT ?= 8000
 # Tests wait on PostgreSQL (a database per test) more than on the CPU: 4 workers on 2 cores.
 PYTEST_WORKERS ?= 4
 
-.PHONY: install run test lint openapi openapi-check pytest clean
+.PHONY: install run test lint openapi openapi-check pytest fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ pytest: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test: lint openapi-check pytest
+
+# Schemathesis against openapi/openapi.json, FUZZ_EXAMPLES per operation (the suite runs 3); FUZZ_STRICT=1
+# also requires schema-violating data to be refused (see docs/security.md).
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest \
+		tests/reliability/test_fuzz.py -n $(PYTEST_WORKERS) -q
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

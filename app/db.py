@@ -1,11 +1,14 @@
 """Engine and session factory; one transaction per request, committed before the response."""
 
+import errno
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -42,6 +45,40 @@ def make_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+# Errors that mean "the database cannot be reached or did not answer in time", not "the request is bad"
+# or "the code is wrong": asyncpg's connection errors and timeouts, the pool's checkout timeout, OSError
+# from connect, and SQLite's busy timeout.
+_UNAVAILABLE_NAMES = {"ConnectionDoesNotExistError", "ConnectionFailureError", "CannotConnectNowError",
+                      "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
+                      "QueryCanceledError", "InternalClientError"}
+
+
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT,
+                   errno.ECONNABORTED, errno.EPIPE, errno.EADDRNOTAVAIL}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when exc (or what caused it) says the database is unreachable, gone or too slow: a 503, not a 500."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.TimeoutError | TimeoutError | ConnectionError | socket.gaierror):
+            return True
+        if isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS:
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
+            return True
+        if isinstance(current, sa_exc.InterfaceError | sa_exc.ResourceClosedError) and "closed" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded values after commit (async code cannot lazy-load)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
@@ -50,6 +87,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit once at the end, roll back on any error."""
     async with request.app.state.sessionmaker() as session:
+        request.state.db_session = session  # for dependencies of request scope (app.idempotency.deps)
         try:
             yield session
         except ProblemError as exc:

@@ -7,11 +7,11 @@ from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
-from app.openapi_meta import DESCRIPTION, TAGS
+from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.routers import ROUTERS
 
 log = logging.getLogger("weishi")
@@ -54,4 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, settings=settings)
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_common_problems(generate(), PROBLEM_SCHEMA)
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

@@ -8,6 +8,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.db import database_unavailable
 from app.errors import PROBLEM_JSON, problem_body
 from app.request_context import reset_request_id, set_request_id
 
@@ -71,12 +72,13 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        async def problem(status: int, code: str, title: str, detail: str, **extra) -> None:
+        async def problem(status: int, code: str, title: str, detail: str,
+                          headers: list[tuple[bytes, bytes]] | None = None, **extra) -> None:
             body = json.dumps(problem_body(status, code, title, detail, scope.get("path"), **extra),
                               ensure_ascii=False).encode()
             await send_with_id({"type": "http.response.start", "status": status,
                                 "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                            (b"content-length", str(len(body)).encode())]})
+                                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
             await send_with_id({"type": "http.response.body", "body": body})
 
         try:
@@ -102,7 +104,15 @@ class RequestContextMiddleware:
             if not started:
                 await problem(413, "payload_too_large", "Request body too large",
                               f"The body may be at most {limit} bytes.", limit=limit)
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning("database unavailable on %s %s: %s: %s", scope.get("method"), scope.get("path"),
+                            type(exc).__name__, exc)
+                if not started:
+                    await problem(503, "database_unavailable", "Service temporarily unavailable",
+                                  "The database is not reachable or did not answer in time; retry shortly.",
+                                  headers=[(b"retry-after", b"5")])
+                return
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
                 await problem(500, "internal_error", "Internal server error",

@@ -1,5 +1,7 @@
 """Title text and the bilingual description of each tag in the OpenAPI document."""
 
+from typing import Any
+
 DESCRIPTION = (
     "微实 Weishi — 社区民生微实事 / 公益微创投 全流程管理 API. "
     "Community micro-project participatory budgeting: intake, deliberation, resident votes, "
@@ -45,3 +47,31 @@ TAGS = [
                                           "shares, mes-add1), for staff planning; stores nothing."},
     {"name": "audit", "description": "台账 · Append-only, hash-chained audit trail and its verification."},
 ]
+
+
+# Problems any operation may answer whatever its route declares: the outermost middleware refuses bodies
+# (400 malformed or too deep JSON, 413 too large) before routing, and a database that is down or too slow
+# gets 503 everywhere. Declared here once so clients and the fuzzer (tests/reliability/test_fuzz.py) see them.
+COMMON_PROBLEMS = {503: "The database is unavailable or too slow (database_unavailable); retry after Retry-After"}
+BODY_PROBLEMS = {400: "Malformed JSON (malformed_json) or nested too deeply (json_too_deep)",
+                 413: "Request body too large (payload_too_large)"}
+
+
+def add_common_problems(document: dict[str, Any], problem_schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare every error response as problem+json, and add the middleware's and the database's problems to
+    every operation of an OpenAPI document."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                # FastAPI declares its 422 as application/json; every error is served as a problem.
+                if status.isdigit() and int(status) >= 400 and "application/json" in response.get("content", {}):
+                    response["content"] = {"application/problem+json": {"schema": problem_schema}}
+            extra = dict(COMMON_PROBLEMS)
+            if "requestBody" in operation:
+                extra.update(BODY_PROBLEMS)
+            for status, description in extra.items():
+                responses.setdefault(str(status), {
+                    "description": description,
+                    "content": {"application/problem+json": {"schema": problem_schema}}})
+    return document

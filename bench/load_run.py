@@ -62,7 +62,7 @@ local shown = 0
 function response(status, headers, body)
   if status >= 300 and shown < 2 then
     shown = shown + 1
-    io.write("ERR " .. status .. " " .. string.sub(body, 1, 300) .. "\n")
+    io.write("ERR " .. status .. " " .. string.sub(body, 1, 300) .. "\\n")
   end
 end
 """

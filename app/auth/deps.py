@@ -22,6 +22,8 @@ async def optional_principal(request: Request, session: SessionDep,
     if not token:
         return ANONYMOUS
     principal = await auth_service.principal_from_bearer(request.app.state, session, token)
+    if principal.kind == "token":
+        await session.commit()  # an API token's last_used_at holds even if the request then fails
     request.state.principal = principal
     return principal
 

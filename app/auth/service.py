@@ -61,10 +61,8 @@ async def _principal_from_api_token(state: Any, session: AsyncSession, token: st
         raise Unauthorized("This API token was revoked.", code="token_revoked")
     if api_token.expires_at <= now:
         raise Unauthorized("This API token has expired.", code="token_expired")
-    # Recorded on its own connection at once, so it holds even if the request later fails.
-    async with state.sessionmaker() as touch:
-        await touch.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-        await touch.commit()
+    # Committed by optional_principal before the request's own work, so it holds even if the request fails.
+    await session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
     return Principal(kind="token", role=Role.assessor, token_id=api_token.id,
                      organisation_id=api_token.organisation_id, scopes=frozenset(api_token.scopes),
                      campaign_id=api_token.campaign_id, label=f"API token {api_token.prefix}")

@@ -83,6 +83,12 @@ async def _idempotency(
                          code="invalid_idempotency_key")
     if IdempotentReplay not in request.app.exception_handlers:
         raise RuntimeError("Idempotency used but install_idempotency(app) was not called in create_app")
+    # The claim takes its own pooled connection: give back the request's (it has only read the caller so
+    # far) so that no request holds two at once; a burst of keyed requests larger than half the pool
+    # otherwise starved it, every request holding one connection while waiting for a second.
+    session = getattr(request.state, "db_session", None)
+    if session is not None:
+        await session.commit()
     state = request.app.state
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     held = await service.claim(state.sessionmaker, state.settings, _principal_key(request, principal), key,

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -73,7 +74,8 @@ class AcceptanceCreate(WriteModel):
     """An acceptance inspection (验收)."""
 
     held_on: date
-    representatives: list[str] = Field(min_length=1, max_length=50, description="representatives who inspected")
+    representatives: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        min_length=1, max_length=50, description="representatives who inspected")
     representatives_passed: bool
     representatives_opinion: str = Field(min_length=2, max_length=4000)
     expert: ExpertOpinion | None = Field(default=None, description="required when the programme asks for an expert")

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -18,9 +18,10 @@ class SelectionNoticeCreate(WriteModel):
     starts_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
     days: int | None = Field(default=None, ge=1, le=60, description="default and minimum: the programme's")
     how_to_object: str | None = Field(default=None, max_length=500, description="office phone and address")
-    implementers: dict[uuid.UUID, str] = Field(default_factory=dict, max_length=60,
-                                               description="proposal id → implementer; default: the proposing "
-                                                           "organisation, else the residents' committee")
+    implementers: dict[uuid.UUID, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=dict, max_length=60,
+        description="proposal id → implementer (at most 200 characters); default: the proposing organisation, "
+                    "else the residents' committee")
 
 
 class MeetingNoticeCreate(WriteModel):
@@ -202,8 +203,10 @@ class NoticeRead(WriteModel):
 class CalendarPut(WriteModel):
     """A year's days off and adjusted workdays (调休), as the State Council publishes them."""
 
-    holidays: list[str] = Field(max_length=120, description="YYYY-MM-DD days off that would be workdays")
-    workdays: list[str] = Field(max_length=60, description="YYYY-MM-DD weekend days that are workdays")
+    holidays: list[Annotated[str, Field(max_length=10)]] = Field(
+        max_length=120, description="YYYY-MM-DD days off that would be workdays")
+    workdays: list[Annotated[str, Field(max_length=10)]] = Field(
+        max_length=60, description="YYYY-MM-DD weekend days that are workdays")
     source: str | None = Field(default=None, max_length=200, description="e.g. 国办发明电〔2026〕x号")
 
 

@@ -2,13 +2,16 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field
 
 from app.common.schemas import ReadModel, WriteModel
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 from app.voting.models import MAX_ROUND_PROJECTS, BallotChannel, RoundStatus
+
+# Proposals of which at most one may be funded.
+IncompatibleGroup = Annotated[list[uuid.UUID], Field(max_length=MAX_ROUND_PROJECTS)]
 
 ProjectNumber = int
 NUMBER = Field(ge=1, le=MAX_ROUND_PROJECTS)
@@ -64,7 +67,7 @@ class RoundCreate(WriteModel):
                                           description="shortlisted proposals of the pilot's community")
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN,
                                    description="default: the pilot's available funds")
-    incompatible_groups: list[list[uuid.UUID]] = Field(default_factory=list, max_length=30,
+    incompatible_groups: list[IncompatibleGroup] = Field(default_factory=list, max_length=30,
                                                        description="proposals of which at most one may be funded")
 
 
@@ -75,7 +78,7 @@ class RoundUpdate(WriteModel):
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
-    incompatible_groups: list[list[uuid.UUID]] | None = Field(default=None, max_length=30)
+    incompatible_groups: list[IncompatibleGroup] | None = Field(default=None, max_length=30)
 
 
 class RoundCancel(WriteModel):

@@ -1,0 +1,12 @@
+"""Fixtures of the reliability tests: the programme world of the proposal and voting tests."""
+
+import pytest
+
+from tests.factories import make_tree
+from tests.proposals.helpers import make_pworld
+
+
+@pytest.fixture
+async def pw(client, session, app):
+    """An open programme, residents of community a1 and staff around them."""
+    return await make_pworld(client, session, app, await make_tree(session))
