@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,7 +45,8 @@ class AwardRunCreate(WriteModel):
     model_communities: int = Field(default=3, ge=0, le=100)
     work_methods: int = Field(default=3, ge=0, le=100)
     nominations: list[Nomination] = Field(default_factory=list, max_length=500)
-    subsidy_by_grade: dict[Grade, int] = Field(default_factory=dict, description="以奖代补 fen per project by grade")
+    subsidy_by_grade: dict[Grade, Annotated[int, Field(ge=1, le=MAX_AMOUNT_FEN)]] = Field(
+        default_factory=dict, description="以奖代补 fen per project by grade")
     subsidy_fund_fen: int = Field(default=0, ge=0, le=MAX_AMOUNT_FEN)
 
 
