@@ -77,6 +77,28 @@ TOPICS = ("楼道灯更换", "健身路径维修", "长者饭堂", "儿童阅读
           "小区绿化补种", "四点半课堂", "邻里文化节", "无障碍坡道", "电动车充电桩", "社区义诊", "防滑改造")
 
 
+# Columns the COPY loads write, shared by the benches that build a district (bench/seed_scale.py too).
+COPY_COLUMNS = {
+    "region": ["id", "parent_id", "level", "name", "path", "created_at", "updated_at"],
+    "pilot": ["id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path",
+              "designated_at"],
+    "proposal": ["id", "programme_id", "community_id", "region_path", "proposer_user_id", "proposer_kind", "title",
+                 "kind", "project_type", "category", "need", "plan", "benefits", "total_fen", "state",
+                 "state_changed_at", "submitted_at", "created_at", "updated_at"],
+    "voting_round": ["id", "pilot_id", "programme_id", "community_id", "region_path", "title", "opens_at",
+                     "closes_at", "budget_fen", "ballot_rule", "incompatible_groups", "status", "created_by",
+                     "created_at", "updated_at"],
+    "round_project": ["round_id", "proposal_id", "number", "title", "cost_fen"],
+    "voter_roll_entry": ["id", "community_id", "region_path", "phone_digest", "phone_masked", "name", "added_at",
+                         "added_by"],
+}
+
+
+async def copy_rows(conn: asyncpg.Connection, table: str, records) -> None:
+    """COPY records into table with its columns from COPY_COLUMNS."""
+    await conn.copy_records_to_table(table, records=records, columns=COPY_COLUMNS[table])
+
+
 def _ballot_rule() -> dict:
     rule = BallotRule(allocation_rule="mes-add1", min_choices=1, max_choices=4)
     return ProgrammeRules(ballot=rule).model_dump(mode="json")
@@ -194,8 +216,7 @@ async def load(dsn: str, loader: Loader) -> dict[str, float]:
     try:
         started = time.perf_counter()
         small = loader.structure()
-        await conn.copy_records_to_table("region", records=small["regions"], columns=[
-            "id", "parent_id", "level", "name", "path", "created_at", "updated_at"])
+        await copy_rows(conn, "region", small["regions"])
         await conn.copy_records_to_table("app_user", records=small["users"], columns=[
             "id", "role", "username", "display_name", "phone_digest", "phone_masked", "region_id", "is_active",
             "created_at"])
@@ -205,22 +226,14 @@ async def load(dsn: str, loader: Loader) -> dict[str, float]:
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
             loader.programme, loader.district, child_path(None, loader.district), YEAR, "基准年度计划",
             date(YEAR, 1, 1), date(YEAR, 12, 31), json.dumps(loader.ballot_rule), loader.now)
-        await conn.copy_records_to_table("pilot", records=small["pilots"], columns=[
-            "id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path", "designated_at"])
-        await conn.copy_records_to_table("proposal", records=small["proposals"], columns=[
-            "id", "programme_id", "community_id", "region_path", "proposer_user_id", "proposer_kind", "title", "kind",
-            "project_type", "category", "need", "plan", "benefits", "total_fen", "state", "state_changed_at",
-            "submitted_at", "created_at", "updated_at"])
-        await conn.copy_records_to_table("voting_round", records=small["rounds"], columns=[
-            "id", "pilot_id", "programme_id", "community_id", "region_path", "title", "opens_at", "closes_at",
-            "budget_fen", "ballot_rule", "incompatible_groups", "status", "created_by", "created_at", "updated_at"])
-        await conn.copy_records_to_table("round_project", records=small["projects"], columns=[
-            "round_id", "proposal_id", "number", "title", "cost_fen"])
+        await copy_rows(conn, "pilot", small["pilots"])
+        await copy_rows(conn, "proposal", small["proposals"])
+        await copy_rows(conn, "voting_round", small["rounds"])
+        await copy_rows(conn, "round_project", small["projects"])
         spent["regions, pilots, proposals, rounds"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        await conn.copy_records_to_table("voter_roll_entry", records=loader.roll(), columns=[
-            "id", "community_id", "region_path", "phone_digest", "phone_masked", "name", "added_at", "added_by"])
+        await copy_rows(conn, "voter_roll_entry", loader.roll())
         spent["voter_roll_entry"] = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench's helpers
 
-from bench_close_rounds import GIVEN, PHONE_PREFIXES, SURNAMES, TOPICS
+from bench_close_rounds import GIVEN, PHONE_PREFIXES, SURNAMES, TOPICS, copy_rows
 from bench_finance_report import _dsn
 
 from app.auth.jwt import issue_access_token
@@ -155,8 +155,7 @@ async def load(dsn: str, city: City) -> dict[str, float]:
     try:
         started = time.perf_counter()
         small = city.structure()
-        await conn.copy_records_to_table("region", records=small["regions"], columns=[
-            "id", "parent_id", "level", "name", "path", "created_at", "updated_at"])
+        await copy_rows(conn, "region", small["regions"])
         await conn.execute("INSERT INTO app_user (id, role, display_name, phone_digest, is_active, created_at)"
                            " VALUES ($1, 'resident', '居民提案人', $2, true, $3)", city.proposer,
                            hashlib.sha256(city.proposer.bytes).hexdigest(), city.now)
@@ -166,21 +165,13 @@ async def load(dsn: str, city: City) -> dict[str, float]:
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
             city.programme, city.district, child_path(None, city.district), YEAR, f"{YEAR}年度民生微实事",
             date(YEAR, 1, 1), date(YEAR, 12, 31), json.dumps(ProgrammeRules().model_dump(mode="json")), city.now)
-        await conn.copy_records_to_table("pilot", records=small["pilots"], columns=[
-            "id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path", "designated_at"])
-        await conn.copy_records_to_table("proposal", records=small["proposals"], columns=[
-            "id", "programme_id", "community_id", "region_path", "proposer_user_id", "proposer_kind", "title", "kind",
-            "project_type", "category", "need", "plan", "benefits", "total_fen", "state", "state_changed_at",
-            "submitted_at", "created_at", "updated_at"])
-        await conn.copy_records_to_table("voting_round", records=small["rounds"], columns=[
-            "id", "pilot_id", "programme_id", "community_id", "region_path", "title", "opens_at", "closes_at",
-            "budget_fen", "ballot_rule", "incompatible_groups", "status", "created_by", "created_at", "updated_at"])
-        await conn.copy_records_to_table("round_project", records=small["on_ballot"], columns=[
-            "round_id", "proposal_id", "number", "title", "cost_fen"])
+        await copy_rows(conn, "pilot", small["pilots"])
+        await copy_rows(conn, "proposal", small["proposals"])
+        await copy_rows(conn, "voting_round", small["rounds"])
+        await copy_rows(conn, "round_project", small["on_ballot"])
         spent["regions, programme, pilots, proposals, rounds"] = time.perf_counter() - started
         started = time.perf_counter()
-        await conn.copy_records_to_table("voter_roll_entry", records=city.roll(), columns=[
-            "id", "community_id", "region_path", "phone_digest", "phone_masked", "name", "added_at", "added_by"])
+        await copy_rows(conn, "voter_roll_entry", city.roll())
         spent["voter_roll_entry"] = time.perf_counter() - started
         started = time.perf_counter()
         await conn.copy_records_to_table("app_user", records=[
