@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_lease_seconds: int = 30
 
+    # How often each worker links pending audit events into the chain (0: only when the trail is read).
+    audit_seal_interval_seconds: float = Field(default=0.2, ge=0)
+
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True

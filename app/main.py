@@ -1,10 +1,13 @@
 """create_app(): settings, database, middleware, error handlers and every domain's router."""
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.audit.sealer import run_sealer
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
@@ -41,7 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         if settings.check_schema_on_startup:
             await check_schema(app)
+        sealer = None
+        if settings.audit_seal_interval_seconds > 0:
+            sealer = asyncio.create_task(run_sealer(app.state.sessionmaker, settings.audit_seal_interval_seconds))
         yield
+        if sealer is not None:
+            sealer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sealer
         await app.state.engine.dispose()
 
     app = FastAPI(title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION,

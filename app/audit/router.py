@@ -3,13 +3,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventRead, ChainBreak, ChainVerification
+from app.audit.sealer import seal_pending
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
@@ -44,19 +46,31 @@ def event_filters(
                                 occurred_from=occurred_from, occurred_to=occurred_to, region_id=region_id)
 
 
+async def _sealed(request: Request, session: AsyncSession) -> None:
+    """Link what is pending into the chain, then read on a fresh snapshot that includes it."""
+    await seal_pending(request.app.state.sessionmaker)
+    await session.commit()
+
+
 @router.get("/events", response_model=Page[AuditEventRead], summary="Read and filter the audit trail",
             responses=problems(401, 403, 422))
-async def list_events(session: SessionDep, principal: Reader, query: Annotated[Select, Depends(event_filters)],
+async def list_events(request: Request, session: SessionDep, principal: Reader,
+                      query: Annotated[Select, Depends(event_filters)],
                       params: Annotated[PageParams, Depends(page_params)]) -> dict:
-    """Events newest first; outside admin, only those whose region lies within the caller's region."""
+    """Events newest first; outside admin, only those whose region lies within the caller's region. Events
+    recorded a moment ago are sealed into the chain first, so every change made before the call is listed."""
+    await _sealed(request, session)
     return await paginate(session, restrict_to_region(query, principal, AuditEvent.region_path), params)
 
 
 @router.get("/verify", response_model=ChainVerification, summary="Verify the whole hash chain",
             responses=problems(401, 403))
-async def verify_chain(session: SessionDep, principal: Verifier) -> ChainVerification:
-    """Walk every event in order; name the first whose link or content does not verify."""
+async def verify_chain(request: Request, session: SessionDep, principal: Verifier) -> ChainVerification:
+    """Seal pending events, then walk every event in order; name the first whose link or content does not
+    verify. `pending` counts events recorded during the walk, which the next verification covers."""
+    await _sealed(request, session)
     checked, broken = await service.verify(session)
     first = None if broken is None else ChainBreak(seq=broken.seq, event_id=broken.event_id or None,
                                                    reason=broken.reason)
-    return ChainVerification(ok=broken is None, checked=checked, first_break=first)
+    return ChainVerification(ok=broken is None, checked=checked, first_break=first,
+                             pending=await service.pending_count(session))

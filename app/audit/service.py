@@ -1,4 +1,4 @@
-"""Append events to the chain inside the caller's transaction; verify the chain."""
+"""Record events inside the caller's transaction (pending until sealed); verify the chain."""
 
 import json
 import uuid
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from app.audit.rules import Break, canonical, event_hash, first_break, hashed_content
+from app.audit.rules import Break, canonical, first_break
 from app.common.models import utcnow
 from app.request_context import current_request_id
 
@@ -45,30 +45,26 @@ class Event:
     region_path: str | None = None
 
 
-async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[AuditEvent]:
-    """Append events in order in the caller's transaction: one head lock, one INSERT, one head update."""
+_INSERT = insert(AuditEvent.__table__)
+
+
+async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[uuid.UUID]:
+    """Record events in order in the caller's transaction, pending: one INSERT, no lock (the sealer chains them).
+    Returns their ids."""
     if not events:
         return []
-    # Taking the head's row lock first orders concurrent appends: no two events share a parent.
-    head = (await session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1)
-        .values(seq=AuditChainHead.seq + len(events))
-        .returning(AuditChainHead.seq, AuditChainHead.hash)
-    )).one()
-    now, request_id, prev_hash = utcnow(), current_request_id(), head.hash
-    rows = []
-    for seq, spec in enumerate(events, start=head.seq - len(events) + 1):
-        event = AuditEvent(
-            id=uuid.uuid4(), seq=seq, occurred_at=now, actor_type=actor.type, actor_id=actor.id,
-            actor_label=actor.label, action=spec.action, entity_type=spec.entity_type,
-            entity_id=None if spec.entity_id is None else str(spec.entity_id), region_path=spec.region_path,
-            before=_plain(spec.before), after=_plain(spec.after), request_id=request_id, prev_hash=prev_hash, hash="",
-        )
-        event.hash = prev_hash = event_hash(prev_hash, hashed_content(event))
-        rows.append(event)
-    await session.execute(insert(AuditEvent), [r.model_dump() for r in rows])
-    await session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=prev_hash))
-    return rows
+    now, request_id = utcnow(), current_request_id()
+    rows = [
+        {"id": uuid.uuid4(), "seq": None, "occurred_at": now, "ordinal": ordinal, "actor_type": actor.type,
+         "actor_id": actor.id, "actor_label": actor.label, "action": spec.action, "entity_type": spec.entity_type,
+         "entity_id": None if spec.entity_id is None else str(spec.entity_id), "region_path": spec.region_path,
+         "before": _plain(spec.before), "after": _plain(spec.after), "request_id": request_id,
+         "prev_hash": None, "hash": None}
+        for ordinal, spec in enumerate(events)
+    ]
+    # A Core insert on the session's connection: the ORM's bulk path costs more than the write itself.
+    await (await session.connection()).execute(_INSERT, rows)
+    return [row["id"] for row in rows]
 
 
 async def record(
@@ -81,14 +77,16 @@ async def record(
     before: Any = None,
     after: Any = None,
     region_path: str | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits or rolls back with the change)."""
-    [event] = await record_many(session, actor, [Event(action, entity_type, entity_id, before, after, region_path)])
-    return event
+) -> uuid.UUID:
+    """Record one event in the caller's transaction (it commits or rolls back with the change); returns its id."""
+    [event_id] = await record_many(session, actor, [Event(action, entity_type, entity_id, before, after, region_path)])
+    return event_id
 
 
 async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break | None]:
-    """Walk the whole chain in seq order; return how many events verified and the first break."""
+    """Walk the whole sealed chain in seq order; return how many events verified and the first break.
+
+    Pending events (recorded, not yet sealed) are not part of the chain yet; seal first to include them."""
     # Read the head first and walk only up to it: events committed during the walk are not yet part
     # of the chain this call checks (each statement may see a newer snapshot), so they are no break.
     head_seq = await session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1))
@@ -110,13 +108,18 @@ async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break |
     return checked, None
 
 
+async def pending_count(session: AsyncSession) -> int:
+    """Events recorded but not yet sealed into the chain."""
+    return await session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
+
+
 def events_query(
     *, entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None,
     action: str | None = None, occurred_from: datetime | None = None, occurred_to: datetime | None = None,
     region_id: uuid.UUID | None = None,
 ) -> Select:
     """Events matching every given filter, newest first (the caller narrows it to a region and pages it)."""
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    stmt = select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq.desc())
     for column, value in ((AuditEvent.entity_type, entity_type), (AuditEvent.entity_id, entity_id),
                           (AuditEvent.actor_id, actor_id), (AuditEvent.action, action)):
         if value is not None:

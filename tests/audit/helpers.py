@@ -4,13 +4,15 @@ from sqlalchemy import func, select
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.audit.sealer import seal_pending
 
 ACTOR = audit.Actor("user", "u-1", "tester")
 
 
-async def append(app, n: int, *, per_transaction: int = 1, **fields) -> list[AuditEvent]:
-    """n events through the service, committed per_transaction at a time."""
-    events: list[AuditEvent] = []
+async def append(app, n: int, *, per_transaction: int = 1, seal: bool = True, **fields) -> list[AuditEvent]:
+    """n events through the service, committed per_transaction at a time, then sealed into the chain; the
+    stored rows, in the order recorded."""
+    events: list = []
     while len(events) < n:
         async with app.state.sessionmaker() as s:
             for _ in range(min(per_transaction, n - len(events))):
@@ -18,7 +20,11 @@ async def append(app, n: int, *, per_transaction: int = 1, **fields) -> list[Aud
                                                  fields.get("entity_type", "thing"), fields.get("entity_id"),
                                                  after={"n": len(events)}, region_path=fields.get("region_path")))
             await s.commit()
-    return events
+    if seal:
+        await seal_pending(app.state.sessionmaker)
+    async with app.state.sessionmaker() as s:
+        stored = {e.id: e for e in (await s.scalars(select(AuditEvent).where(AuditEvent.id.in_(events)))).all()}
+    return [stored[event_id] for event_id in events]
 
 
 async def count(app, model=AuditEvent, *where) -> int:

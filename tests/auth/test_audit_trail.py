@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent
+from app.audit.sealer import seal_pending
 from app.auth.models import Role
 from tests.auth.helpers import auth
 from tests.factories import add_organisation, user_for
@@ -25,6 +26,7 @@ async def test_identity_changes_are_audited(client, session, app, tree, otp_send
     tokens = (await client.post("/api/v1/auth/otp/verify", json={"phone": "13912345678", "code": code})).json()
     await client.post("/api/v1/auth/logout", headers=auth(tokens["access_token"]))
 
+    await seal_pending(app.state.sessionmaker)
     events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
     assert [e.action for e in events] == ["user.create", "api_token.issue", "api_token.revoke", "auth.otp_request",
                                           "auth.otp_failed", "auth.otp_login", "auth.logout"]
