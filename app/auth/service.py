@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -27,6 +27,16 @@ def api_token_hmac(settings: Settings, token: str) -> str:
     return keyed_digest(settings.secret_key, "api-token", token)
 
 
+# Every authenticated request runs this: built once, only the columns a Principal needs, no ORM objects.
+_users, _sessions, _regions = User.__table__, AuthSession.__table__, Region.__table__
+_USER_OF_SESSION = (
+    select(_users.c.id, _users.c.role, _users.c.is_active, _users.c.region_id, _users.c.organisation_id,
+           _users.c.phone_digest, _users.c.display_name, _sessions.c.revoked_at, _regions.c.path.label("region_path"))
+    .select_from(_users.join(_sessions, _sessions.c.user_id == _users.c.id)
+                 .outerjoin(_regions, _regions.c.id == _users.c.region_id))
+    .where(_users.c.id == bindparam("user_id"), _sessions.c.id == bindparam("session_id")))
+
+
 async def principal_from_bearer(state: Any, session: AsyncSession, token: str) -> Principal:
     """Turn a bearer credential (JWT or API token) into a Principal, or raise 401."""
     settings: Settings = state.settings
@@ -36,19 +46,14 @@ async def principal_from_bearer(state: Any, session: AsyncSession, token: str) -
         claims = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token") from exc
-    row = (await session.execute(
-        select(User, AuthSession.revoked_at, Region.path)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .outerjoin(Region, Region.id == User.region_id)
-        .where(User.id == uuid.UUID(claims["sub"]), AuthSession.id == uuid.UUID(claims["sid"]))
-    )).first()
-    if row is None or row[1] is not None or not row[0].is_active:
+    row = (await (await session.connection()).execute(_USER_OF_SESSION, {"user_id": uuid.UUID(claims["sub"]),
+                                                    "session_id": uuid.UUID(claims["sid"])})).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
         raise Unauthorized("The session has ended; log in again.", code="session_revoked")
-    user, _, region_path = row
-    return Principal(kind="user", role=user.role, user_id=user.id, session_id=uuid.UUID(claims["sid"]),
-                     region_id=user.region_id, region_path=region_path,
-                     organisation_id=user.organisation_id, phone_digest=user.phone_digest,
-                     label=user.display_name)
+    return Principal(kind="user", role=row.role, user_id=row.id, session_id=uuid.UUID(claims["sid"]),
+                     region_id=row.region_id, region_path=row.region_path,
+                     organisation_id=row.organisation_id, phone_digest=row.phone_digest,
+                     label=row.display_name)
 
 
 async def _principal_from_api_token(state: Any, session: AsyncSession, token: str) -> Principal:

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import OptionalPrincipal
@@ -51,7 +52,10 @@ class IdempotencyContext:
 
     async def respond(self, session: AsyncSession, status_code: int, payload: Any) -> JSONResponse:
         """The JSON response; with a key, also stored in session's transaction for later replays."""
-        response = JSONResponse(jsonable_encoder(payload), status_code=status_code)
+        # A pydantic model serialises itself (in Rust) several times faster than the generic encoder walks it.
+        content = (payload.model_dump(mode="json", by_alias=True) if isinstance(payload, BaseModel)
+                   else jsonable_encoder(payload))
+        response = JSONResponse(content, status_code=status_code)
         if self.held is not None:
             if not await service.complete(session, self.held, status_code, response.body.decode()):
                 # Our lease ran out and another request took the key over: it alone may take effect.
