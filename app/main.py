@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.audit.sealer import run_sealer
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
     install_error_handlers(app)
     install_idempotency(app)
     for router in ROUTERS:

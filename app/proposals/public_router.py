@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import problems
 from app.proposals import public
 from app.proposals.enums import ProposalState
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/public", tags=["proposals"])
 
 @router.get("/proposals", response_model=Page[PublicProposalSummary], summary="Public list of proposals",
             responses=problems(422))
-async def public_proposals(session: SessionDep, page: Annotated[PageParams, Depends(page_params)],
+async def public_proposals(session: ReadSessionDep, page: Annotated[PageParams, Depends(page_params)],
                            community_id: uuid.UUID | None = None, programme_id: uuid.UUID | None = None,
                            state: ProposalState | None = None) -> dict:
     """Proposals from submission on, newest first; no login, no proposer."""
@@ -27,6 +27,6 @@ async def public_proposals(session: SessionDep, page: Annotated[PageParams, Depe
 
 @router.get("/proposals/{proposal_id}", response_model=PublicProposal, summary="Public view of a proposal",
             responses=problems(404, 422))
-async def public_proposal(proposal_id: uuid.UUID, session: SessionDep) -> dict:
+async def public_proposal(proposal_id: uuid.UUID, session: ReadSessionDep) -> dict:
     """One submitted proposal with its budget; drafts answer 404."""
     return await public.public_proposal(session, proposal_id)
