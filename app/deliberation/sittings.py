@@ -24,7 +24,7 @@ from app.deliberation.models import (
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.implementation.payment_models import awaits_meeting
+from app.implementation.budget_changes import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition

@@ -34,6 +34,13 @@ CHANGEABLE = (ImplementationStatus.in_progress, ImplementationStatus.payment_sto
               ImplementationStatus.rectification)
 
 
+async def awaits_meeting(session: AsyncSession, proposal_id: uuid.UUID) -> bool:
+    """Whether a change of the project waits for a representative meeting (it may then go on an agenda)."""
+    found = await session.scalar(select(BudgetChange.id).where(
+        BudgetChange.proposal_id == proposal_id, BudgetChange.state == BudgetChangeState.awaiting_meeting))
+    return found is not None
+
+
 def _snapshot(change: BudgetChange) -> dict:
     return {"change_id": str(change.id), "state": change.state.value, "needs_meeting": change.needs_meeting,
             "budget_fen": [change.old_budget_fen, change.new_budget_fen],

@@ -19,6 +19,7 @@ from app.funds import service as funds
 from app.funds.models import ProjectBalance
 from app.implementation import policy as review_policy
 from app.implementation import standing
+from app.implementation import waivers as waivers_service
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.implementation.review_models import Closure
 from app.implementation.stage_schemas import ClosureCreate, MilestoneWaiver, TerminationCreate
@@ -35,7 +36,7 @@ def _check_date(impl: Implementation, day: date, name: str) -> None:
 
 
 async def _waive(session: AsyncSession, principal: Principal, impl: Implementation,
-                 waivers: list[MilestoneWaiver]) -> list[Milestone]:
+                 waivers: list[MilestoneWaiver]) -> None:
     """Waive the named open milestones; 409 listing any open milestone left unwaived."""
     milestones = list(await session.scalars(select(Milestone).where(Milestone.proposal_id == impl.proposal_id)
                                             .order_by(Milestone.position)))
@@ -51,9 +52,7 @@ async def _waive(session: AsyncSession, principal: Principal, impl: Implementati
                        code="open_milestones",
                        extra={"milestones": [{"id": str(m.id), "title": m.title, "due_on": m.due_on.isoformat()}
                                              for m in left]})
-    for milestone_id, reason in reasons.items():
-        open_[milestone_id].waived_reason, open_[milestone_id].waived_by = reason, principal.actor.id
-    return [open_[i] for i in reasons]
+    await waivers_service.waive(session, principal, impl, [(open_[i], reason) for i, reason in reasons.items()])
 
 
 async def _end(session: AsyncSession, principal: Principal, impl: Implementation, closure: Closure,
@@ -88,14 +87,10 @@ async def close(session: AsyncSession, principal: Principal, impl: Implementatio
     await standing.lock(session, impl)
     standing.require_status(impl, ImplementationStatus.accepted, code="project_not_accepted")
     _check_date(impl, body.closed_on, "closed_on")
-    waived = await _waive(session, principal, impl, body.waive)
+    await _waive(session, principal, impl, body.waive)
     closure = Closure(proposal_id=impl.proposal_id, terminated=False, closed_on=body.closed_on, summary=body.summary,
                       outputs=body.outputs, beneficiaries=body.beneficiaries, problems=body.problems, returned_fen=0,
                       closed_by=principal.actor.id)
-    if waived:
-        await record(session, principal.actor, "milestone.waive", "proposal", impl.proposal_id,
-                     after={"milestones": [{"id": str(m.id), "title": m.title, "reason": m.waived_reason}
-                                           for m in waived]}, region_path=impl.region_path)
     return await _end(session, principal, impl, closure, ProposalState.completed)
 
 

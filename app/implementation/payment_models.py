@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, select, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -64,10 +64,3 @@ class BudgetChange(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entry.id")
-
-
-async def awaits_meeting(session, proposal_id: uuid.UUID) -> bool:
-    """Whether a change of the project waits for a representative meeting (it may then go on an agenda)."""
-    found = await session.scalar(select(BudgetChange.id).where(
-        BudgetChange.proposal_id == proposal_id, BudgetChange.state == BudgetChangeState.awaiting_meeting))
-    return found is not None

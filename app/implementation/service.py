@@ -15,7 +15,7 @@ from app.common.models import utcnow
 from app.common.schemas import PageParams
 from app.errors import Conflict, NotFound, Unprocessable
 from app.implementation import rules as impl_rules
-from app.implementation import standing
+from app.implementation import standing, waivers
 from app.implementation.models import Implementation, ImplementationStatus, Milestone, ProgressUpdate
 from app.implementation.schemas import ImplementationStart, ProgressCreate
 from app.notices.models import Confirmation
@@ -133,11 +133,7 @@ async def waive_milestone(session: AsyncSession, principal: Principal, milestone
     await session.refresh(milestone)
     if milestone.done_on is not None or milestone.waived_reason is not None:
         raise Conflict("Only an open milestone can be waived.", code="milestone_not_open")
-    milestone.waived_reason, milestone.waived_by = reason, principal.actor.id
-    await session.flush()
-    await record(session, principal.actor, "milestone.waive", "proposal", impl.proposal_id,
-                 after={"milestones": [{"id": str(milestone.id), "title": milestone.title, "reason": reason}]},
-                 region_path=impl.region_path)
+    await waivers.waive(session, principal, impl, [(milestone, reason)])
     return impl
 
 
