@@ -328,8 +328,8 @@ class SelfInspectionWrite(WriteModel):
     rectification: str | None = Field(default=None, max_length=TEXT_MAX, description="整改措施")
 
 
-class SelfInspectionVersionRead(ReadModel):
-    """An earlier version of the report."""
+class SelfInspectionContent(ReadModel):
+    """What one version of a street's report says."""
 
     version: int
     work_done: str
@@ -337,22 +337,21 @@ class SelfInspectionVersionRead(ReadModel):
     lessons: str
     rectification: str | None
     filed_at: datetime
+
+
+class SelfInspectionVersionRead(SelfInspectionContent):
+    """An earlier version of the report."""
+
     superseded_at: datetime
 
 
-class SelfInspectionRead(WriteModel):
+class SelfInspectionRead(SelfInspectionContent):
     """A street's report; history lists the versions amendments replaced, newest first."""
 
     id: uuid.UUID
     campaign_id: uuid.UUID
     street_id: uuid.UUID
     street_name: str
-    version: int
-    work_done: str
-    problems: str
-    lessons: str
-    rectification: str | None
-    filed_at: datetime
     history: list[SelfInspectionVersionRead]
 
 
