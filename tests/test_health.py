@@ -15,6 +15,7 @@ async def test_healthz_and_readyz(client):
     assert r.json()["status"] == "ready"
 
 
+@pytest.mark.fresh_database
 async def test_refuses_to_start_on_schema_behind_head(settings):
     downgrade(settings.database_url, "0001")
     app = create_app(settings)

@@ -1,5 +1,6 @@
 """Migrations run up, down and up again on both databases, and agree with the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -30,6 +31,7 @@ async def _diff(url: str) -> list:
         await engine.dispose()
 
 
+@pytest.mark.fresh_database
 async def test_upgrade_downgrade_upgrade(db_url):
     model_tables = set(SQLModel.metadata.tables)
     assert model_tables <= await _tables(db_url)
