@@ -64,9 +64,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older schema chains inside each write and cannot hold pending events: seal them first (start the
+    # service, or read GET /api/v1/audit/verify).
+    pending = op.get_bind().execute(sa.text("SELECT count(*) FROM audit_event WHERE seq IS NULL")).scalar()
+    if pending:
+        raise RuntimeError(f"{pending} audit events are not sealed yet; seal them before downgrading past 0011")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY)
-    # Pending events cannot be kept by the older schema, which chains inside each write: seal before downgrading.
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_pending", postgresql_where=PENDING, sqlite_where=PENDING)
         batch_op.alter_column("hash", existing_type=sa.String(length=64), nullable=False)
