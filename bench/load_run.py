@@ -113,6 +113,7 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    timeouts: int = 0  # of the errors: requests wrk gave up on after its 2 s timeout (no answer seen)
 
 
 def ensure_wrk() -> str:
@@ -137,9 +138,11 @@ def parse(name: str, out: str) -> Result:
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    timeouts = 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(g) for g in m.groups())
-    return Result(name, rps, p50, p99, errors, requests)
+        timeouts = int(m.group(4))
+    return Result(name, rps, p50, p99, errors, requests, timeouts)
 
 
 def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration: int, connections: int,
@@ -227,9 +230,10 @@ async def finance_token(dsn: str, settings: Settings, city: City) -> str:
 
 
 def table(results: list[Result]) -> None:
-    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'timeouts':>9} {'requests':>9}")
     for r in results:
-        print(f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.requests:9d}")
+        print(f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.timeouts:9d} "
+              f"{r.requests:9d}")
 
 
 async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]],
