@@ -46,7 +46,7 @@ async def public_notice(notice_id: uuid.UUID, session: SessionDep) -> dict:
 
 
 @router.post("/notices/{notice_id}/objections", status_code=status.HTTP_201_CREATED, response_model=ObjectionFiled,
-             summary="Object to a project under notice (异议)", responses=problems(404, 409, 422, 429),
+             summary="Object to a project under notice (异议)", responses=problems(401, 404, 409, 422, 429),
              dependencies=[Depends(limit_objections)])
 async def file_objection(notice_id: uuid.UUID, body: ObjectionCreate, request: Request, session: SessionDep,
                          principal: OptionalPrincipal) -> object:
