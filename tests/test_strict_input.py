@@ -1,6 +1,8 @@
 """Client input takes only what its schema declares: no Unix time for a date, no "12" for an integer, no 1 or
-"yes" for a boolean, in bodies and query parameters alike (found by the fuzzer's negative-data check); and no
-NUL character in text, which PostgreSQL refuses to store (found by the stateful fuzzer: a 500 on PostgreSQL)."""
+"yes" for a boolean, in bodies and query parameters alike (found by the fuzzer's negative-data check); text
+within its schema's maxLength and pattern as sent, before it is trimmed (found by make fuzz: a place padded
+with spaces past 200 characters was accepted); and no NUL character in text, which PostgreSQL refuses to
+store (found by the stateful fuzzer: a 500 on PostgreSQL)."""
 
 from datetime import date, datetime
 
@@ -9,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from app.common.schemas import WriteModel
 from app.programmes.ruleset import ProgrammeRules
+from tests.deliberation.helpers import announce
 from tests.factories import make_tree
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import audit_count, make_pworld, submitted
@@ -65,6 +68,18 @@ def test_programme_rules_are_strict_too():
         ProgrammeRules.model_validate({"notice": {"days": "5"}})
 
 
+class _Code(WriteModel):
+    code: str = Field(max_length=8, pattern=r"^[0-9A-Za-z_-]+$")
+
+
+def test_text_limits_hold_as_sent_and_trimming_comes_after():
+    assert _Body.model_validate({"count": 1, "name": "  x  "}).name == "x"
+    assert _Code.model_validate({"code": "4403"}).code == "4403"
+    for bad in ({"code": " 4403"}, {"code": "4403\t"}, {"code": "44030400 "}):
+        with pytest.raises(ValidationError):
+            _Code.model_validate(bad)
+
+
 @pytest.fixture
 async def pw(client, session, app):
     return await make_pworld(client, session, app, await make_tree(session))
@@ -97,6 +112,16 @@ async def test_nul_in_text_is_422_not_a_database_error(client, session, pw):
     problem(await client.get(f"{API}/public/objections/YY-%00"), 422, "validation_error")
     problem(await client.post(f"{API}/auth/token", data={"username": "wang\x00li", "password": "x"}), 422,
             "validation_error")
+
+
+async def test_text_padded_past_its_limit_is_422(client, pw):
+    h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
+    padded = " " * 20 + "社区党群服务中心" + " " * 200  # 228 characters as sent, 8 once trimmed
+    r = await client.post(f"{API}/communities/{a1}/meetings", headers=h, json={
+        "topic": "协商审议", "scheduled_at": "2099-01-01T09:00:00+08:00", "place": padded, "host": "李华",
+        "participants": "全体居民代表"})
+    problem(r, 422, "validation_error")
+    assert (await announce(client, h, a1, place="  社区党群服务中心  "))["place"] == "社区党群服务中心"
 
 
 @pytest.mark.parametrize("query", ["as_of=0", "as_of=1700000000", "ended_only=1", "ended_only=yes"])

@@ -8,6 +8,10 @@ request models (`StrictInput`) get their integers, numbers and booleans strict a
 date-times ISO-only, by rewriting their validation schema once when the class is built; query parameters
 use the annotated types below. The JSON schema, and so the OpenAPI document, does not change.
 
+Request models trim text (WriteModel) before pydantic checks its length and pattern, so " abc" passed a
+pattern that refuses spaces and a name padded past its maxLength passed: the schema's limits now hold for the
+text as sent, and trimming comes after.
+
 Text may not contain NUL (U+0000): PostgreSQL cannot store it and refuses the whole statement, which would be
 a 500 (JSON allows it as "\\u0000"). Request models refuse it in every string; free-text parameters use
 ParamText.
@@ -18,7 +22,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, GetCoreSchemaHandler
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339 wants the time too: "2026-01-01" is a date, not an instant.
@@ -60,6 +64,21 @@ QueryBool = Annotated[bool, BeforeValidator(query_bool)]
 # Free text in a query, path or form parameter that reaches the database.
 ParamText = Annotated[str, AfterValidator(no_nul)]
 
+def _as_sent(max_length: int | None, pattern: str | None):
+    """A check of text as sent, before trimming, against the limits the schema publishes."""
+    regex = re.compile(pattern) if pattern else None
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            if max_length is not None and len(value) > max_length:
+                raise PydanticKnownError("string_too_long", {"max_length": max_length})
+            if regex is not None and not regex.search(value):
+                raise PydanticKnownError("string_pattern_mismatch", {"pattern": pattern})
+        return value
+
+    return check
+
+
 _STRICT = {"int", "float", "bool"}
 _ISO = {"date": iso_date, "datetime": iso_datetime}
 # Keys of a core schema that hold data or serialisation rather than validation schemas.
@@ -67,8 +86,9 @@ _NOT_SCHEMAS = {"serialization", "metadata", "default", "expected", "config", "c
 
 
 def _tighten(node: Any, owner: type) -> Any:
-    """A copy of a core schema with strict numbers and booleans, ISO-only dates and NUL-free text; nested
-    models other than `owner` are left as they are (a nested StrictInput tightened itself)."""
+    """A copy of a core schema with strict numbers and booleans, ISO-only dates, and text NUL-free and within
+    its limits as sent; nested models other than `owner` are left as they are (a nested StrictInput tightened
+    itself)."""
     if isinstance(node, list | tuple):
         return type(node)(_tighten(item, owner) for item in node)
     if not isinstance(node, dict):
@@ -84,7 +104,11 @@ def _tighten(node: Any, owner: type) -> Any:
     if kind in _ISO:
         return core_schema.no_info_before_validator_function(_ISO[kind], copy)
     if kind == "str":
-        return core_schema.no_info_after_validator_function(no_nul, copy)
+        text = core_schema.no_info_after_validator_function(no_nul, copy)
+        if "max_length" in copy or "pattern" in copy:
+            check = _as_sent(copy.get("max_length"), copy.get("pattern"))
+            return core_schema.no_info_before_validator_function(check, text)
+        return text
     return copy
 
 
