@@ -14,6 +14,7 @@ from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
+from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.routers import ROUTERS
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = add_common_problems(generate(), PROBLEM_SCHEMA)
+            app.openapi_schema = add_links(add_common_problems(generate(), PROBLEM_SCHEMA))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +17,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import ParamText, QueryInstant
 from app.db import SessionDep
 from app.errors import Unprocessable, problems
 
@@ -29,13 +29,13 @@ Verifier = Annotated[Principal, Depends(require_roles(Role.supervisor))]
 
 
 def event_filters(
-    entity_type: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=100)] = None,
-    occurred_from: Annotated[AwareDatetime | None, Query(
+    entity_type: Annotated[ParamText | None, Query(max_length=64)] = None,
+    entity_id: Annotated[ParamText | None, Query(max_length=64)] = None,
+    actor_id: Annotated[ParamText | None, Query(max_length=64)] = None,
+    action: Annotated[ParamText | None, Query(max_length=100)] = None,
+    occurred_from: Annotated[QueryInstant | None, Query(
         alias="from", description="events at or after this instant (ISO 8601 with offset)")] = None,
-    occurred_to: Annotated[AwareDatetime | None, Query(
+    occurred_to: Annotated[QueryInstant | None, Query(
         alias="to", description="events before this instant (ISO 8601 with offset)")] = None,
     region_id: Annotated[uuid.UUID | None, Query(description="events in this region or below it")] = None,
 ) -> Select:

@@ -12,6 +12,7 @@ from app.auth.principal import STAFF_ROLES, Principal
 from app.auth.users_schemas import OrganisationCreate, OrganisationOut
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
+from app.common.strict import ParamText
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
@@ -34,7 +35,8 @@ async def create_organisation(session: SessionDep, body: OrganisationCreate,
 async def list_organisations(session: SessionDep, params: Annotated[PageParams, Depends(page_params)],
                              _: Annotated[Principal, Depends(require_roles(*STAFF_ROLES))],
                              kind: Annotated[OrganisationKind | None, Query()] = None,
-                             name: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
+                             name: Annotated[ParamText | None,
+                                             Query(max_length=100, description="part of the name")] = None,
                              ) -> dict:
     """Every organisation, by name; any staff member may look them up."""
     return await organisations_service.list_organisations(session, params, kind=kind, name=name)

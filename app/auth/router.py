@@ -11,6 +11,7 @@ from app.auth.limits import limit_login, limit_otp_request, limit_otp_verify
 from app.auth.otp import OtpSender, get_otp_sender
 from app.auth.schemas import LoginIn, MeOut, OtpRequestedOut, OtpRequestIn, OtpVerifyIn, RefreshIn, TokenOut
 from app.auth.secrets import normalise_phone
+from app.common.strict import ParamText
 from app.db import SessionDep
 from app.errors import BadRequest, Unprocessable, problems
 
@@ -18,8 +19,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _password_form(
-    username: Annotated[str, Form(min_length=1, max_length=64)],
-    password: Annotated[str, Form(min_length=1, max_length=128)],
+    username: Annotated[ParamText, Form(min_length=1, max_length=64)],
+    password: Annotated[ParamText, Form(min_length=1, max_length=128)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> LoginIn:
     """The OAuth2 password form Swagger's Authorize button posts (scope and client fields ignored)."""

@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.users_schemas import UserCreate, UserOut, UserUpdate
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
+from app.common.strict import QueryBool
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
@@ -34,7 +35,7 @@ async def create_user(session: SessionDep, principal: Manager, idem: Idempotency
 @router.get("", response_model=Page[UserOut], summary="List users in my region", responses=problems(401, 403, 422))
 async def list_users(session: SessionDep, principal: Reader, params: Annotated[PageParams, Depends(page_params)],
                      role: Annotated[Role | None, Query()] = None,
-                     is_active: Annotated[bool | None, Query()] = None) -> dict:
+                     is_active: Annotated[QueryBool | None, Query()] = None) -> dict:
     """Users bound to the caller's region or below, oldest first."""
     return await users_service.list_users(session, principal, params, role=role, is_active=is_active)
 

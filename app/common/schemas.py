@@ -4,11 +4,14 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.common.strict import StrictInput
+
 T = TypeVar("T")
 
 
-class WriteModel(BaseModel):
-    """A request body: unknown fields are refused (no mass assignment), text is trimmed."""
+class WriteModel(StrictInput):
+    """A request body: unknown fields are refused (no mass assignment), text is trimmed, and numbers, booleans
+    and dates must come as the schema declares them (app.common.strict)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import QueryBool
 from app.db import SessionDep
 from app.deliberation import councils, policy, roster
 from app.deliberation.council_models import Council, CouncilParticipant
@@ -85,7 +86,7 @@ async def invite(body: InvitationCreate, council: CouncilDep, session: SessionDe
 @router.get("/councils/{council_id}/participants", response_model=Page[ParticipantRead],
             summary="Candidates and participants", responses=problems(401, 403, 404))
 async def list_participants(council: CouncilDep, session: SessionDep, principal: Reader, page: Paging,
-                            selected: bool | None = None) -> dict:
+                            selected: QueryBool | None = None) -> dict:
     """Everyone who registered or was invited; `selected=true` for the participants."""
     policy.check_read(principal, council.region_path, "council")
     return await paginate(session, councils.participants_statement(council, selected), page)

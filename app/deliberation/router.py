@@ -9,6 +9,7 @@ from app.auth.deps import CurrentPrincipal, require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import QueryBool
 from app.db import SessionDep
 from app.deliberation import meetings, policy, roster, sittings
 from app.deliberation.enums import MeetingState
@@ -68,7 +69,7 @@ async def add_representative(community_id: uuid.UUID, body: RepresentativeCreate
 @router.get("/communities/{community_id}/representatives", response_model=Page[RepresentativeRead],
             summary="The community's roster of representatives", responses=READ)
 async def list_representatives(community_id: uuid.UUID, session: SessionDep, principal: Reader, page: Paging,
-                               active: bool = True) -> dict:
+                               active: QueryBool = True) -> dict:
     """Active representatives by default; `active=false` lists former ones."""
     community = await roster.get_community(session, community_id)
     policy.check_read(principal, community.path, "community")

@@ -1,7 +1,7 @@
 """HTTP for finance reports (staff, by region) and the public finance summary of a community (no login)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
+from app.common.strict import QueryDate
 from app.db import SessionDep
 from app.errors import NotFound, problems
 from app.funds import export, policy, public, reports
@@ -49,7 +50,7 @@ async def finance_report(
     group_by: reports.GroupBy = reports.GroupBy.street,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    as_of: Annotated[date | None, Query(description="entries dated up to this day; default today (Asia/Shanghai)")]
+    as_of: Annotated[QueryDate | None, Query(description="entries dated up to this day; default today (Asia/Shanghai)")]
     = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ):

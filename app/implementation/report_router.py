@@ -1,7 +1,6 @@
 """HTTP for the finance report per project: committed, disbursed and spent, and the mismatch list."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 import pandas as pd
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.models import utcnow
+from app.common.strict import QueryBool, QueryDate
 from app.db import SessionDep
 from app.errors import problems
 from app.funds import export, policy
@@ -43,8 +43,9 @@ async def project_money(
     session: SessionDep, principal: Reporter,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    as_of: Annotated[date | None, Query(description="default today (Asia/Shanghai)")] = None,
-    ended_only: Annotated[bool, Query(description="list as mismatches only closed or terminated projects")] = False,
+    as_of: Annotated[QueryDate | None, Query(description="default today (Asia/Shanghai)")] = None,
+    ended_only: Annotated[QueryBool, Query(description="list as mismatches only closed or terminated projects")]
+    = False,
     format: Literal["json", "csv", "xlsx"] = "json",
 ):
     """Every committed project in scope; mismatches are those whose invoiced spending differs from what was paid."""

@@ -1,7 +1,6 @@
 """HTTP for implementation: start a confirmed project, milestones reached, progress reports, overdue list, public."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -12,6 +11,7 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
+from app.common.strict import QueryDate
 from app.db import SessionDep
 from app.errors import NotFound, problems
 from app.implementation import service, spending
@@ -72,7 +72,8 @@ async def add_progress(proposal_id: uuid.UUID, body: ProgressCreate, session: Se
 @router.get("/implementation/overdue-milestones", response_model=Page[OverdueRead],
             summary="Overdue milestones in my region", responses=problems(401, 403, 422))
 async def overdue(session: SessionDep, principal: Reader, page: Paging,
-                  as_of: Annotated[date | None, Query(description="default: today (Asia/Shanghai)")] = None) -> dict:
+                  as_of: Annotated[QueryDate | None, Query(description="default: today (Asia/Shanghai)")] = None,
+                  ) -> dict:
     """Open milestones past their due date, most overdue first."""
     return await service.overdue_page(session, principal, as_of or today(utcnow()), page)
 

@@ -9,6 +9,7 @@ from app.auth.deps import OptionalPrincipal
 from app.auth.secrets import keyed_digest
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import ParamText, QueryBool
 from app.db import SessionDep
 from app.errors import problems
 from app.notices import objections, service
@@ -30,7 +31,7 @@ async def limit_objections(request: Request) -> None:
 
 @router.get("/notices", response_model=Page[NoticeRead], summary="Public notice board", responses=problems(422))
 async def public_notices(session: SessionDep, page: Paging, community_id: uuid.UUID | None = None,
-                         current: bool | None = None) -> dict:
+                         current: QueryBool | None = None) -> dict:
     """Current (`current=true`) and past notices, newest first, with projects, objections and replies."""
     result = await paginate(session, service.list_statement(None, community_id, current), page)
     result["items"] = [await notice_view(session, n) for n in result["items"]]
@@ -45,7 +46,7 @@ async def public_notice(notice_id: uuid.UUID, session: SessionDep) -> dict:
 
 
 @router.post("/notices/{notice_id}/objections", status_code=status.HTTP_201_CREATED, response_model=ObjectionFiled,
-             summary="Object to a project under notice (异议)", responses=problems(404, 409, 422, 429),
+             summary="Object to a project under notice (异议)", responses=problems(401, 404, 409, 422, 429),
              dependencies=[Depends(limit_objections)])
 async def file_objection(notice_id: uuid.UUID, body: ObjectionCreate, request: Request, session: SessionDep,
                          principal: OptionalPrincipal) -> object:
@@ -58,6 +59,6 @@ async def file_objection(notice_id: uuid.UUID, body: ObjectionCreate, request: R
 
 @router.get("/objections/{tracking_code}", response_model=ObjectionTrack, summary="Follow an objection",
             responses=problems(404, 422))
-async def track(tracking_code: str, session: SessionDep) -> dict:
+async def track(tracking_code: ParamText, session: SessionDep) -> dict:
     """Status and reply of the objection with this tracking code."""
     return await objections.track(session, tracking_code[:20])

@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import QueryBool
 from app.db import SessionDep
 from app.errors import NotFound, problems
 from app.notices import calendars, confirmation, objections, service
@@ -61,7 +62,7 @@ async def publish_meeting(meeting_id: uuid.UUID, body: MeetingNoticeCreate, sess
 
 @router.get("/notices", response_model=Page[NoticeRead], summary="Notices in my region", responses=READ)
 async def list_notices(session: SessionDep, principal: Reader, page: Paging, community_id: uuid.UUID | None = None,
-                       current: bool | None = None) -> dict:
+                       current: QueryBool | None = None) -> dict:
     """Newest first; `current=true` for published, `false` for concluded."""
     result = await paginate(session, service.list_statement(principal, community_id, current), page)
     result["items"] = [await notice_view(session, n) for n in result["items"]]

@@ -3,8 +3,9 @@
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import ConfigDict, Field, PlainSerializer, model_validator
 
+from app.common.strict import StrictInput
 from app.programmes.enums import ProjectType
 
 # 10 亿元: far above any micro-project budget, low enough that sums never leave BIGINT.
@@ -17,7 +18,9 @@ Weight = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4),
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 
-class _Rules(BaseModel):
+class _Rules(StrictInput):
+    """Rules arrive in request bodies: closed and strict like any client input."""
+
     model_config = ConfigDict(extra="forbid")
 
 

@@ -10,6 +10,7 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import ParamText, QueryBool
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
@@ -57,7 +58,7 @@ async def list_regions(
     session: SessionDep, principal: Reader, paging: Paging,
     level: RegionLevel | None = None,
     parent_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=NAME_MAX, description="name contains")] = None,
+    q: Annotated[ParamText | None, Query(max_length=NAME_MAX, description="name contains")] = None,
 ) -> Page[RegionRead]:
     """A page of the nodes in the caller's subtree (admins: all), filtered."""
     page = await paginate(session, service.list_statement(principal, level, parent_id, q), paging)
@@ -98,7 +99,7 @@ async def import_regions(
                                                  "district/区, street/街道, community/社区, "
                                                  "subunit_level/子单元类型, subunit/子单元, "
                                                  "parent_subunit/上级子单元, code/代码")],
-    dry_run: Annotated[bool, Query(description="check and count only; change nothing")] = False,
+    dry_run: Annotated[QueryBool, Query(description="check and count only; change nothing")] = False,
 ) -> ImportResult:
     """All lines are checked first; any bad line is reported by number and nothing is imported."""
     data = await file.read()

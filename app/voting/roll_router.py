@@ -9,6 +9,7 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
+from app.common.strict import ParamText, QueryBool
 from app.db import SessionDep
 from app.errors import problems
 from app.voting import policy, roll_service
@@ -52,9 +53,9 @@ async def add_entry(community_id: uuid.UUID, body: RollEntryCreate, request: Req
             summary="The community's voter roll", responses=problems(401, 403, 404, 422))
 async def list_entries(community_id: uuid.UUID, request: Request, session: SessionDep, principal: Reader,
                        page: Paging,
-                       q: Annotated[str | None, Query(max_length=50, description="name fragment, the last four "
+                       q: Annotated[ParamText | None, Query(max_length=50, description="name fragment, the last four "
                                                                                  "digits or the full phone")] = None,
-                       include_removed: bool = False) -> dict:
+                       include_removed: QueryBool = False) -> dict:
     """By name; phones are only ever shown masked (138****1234)."""
     community = await roll_service.community_for(session, principal, community_id, organise=False)
     stmt = roll_service.list_statement(request.app.state.settings, community.id, q, include_removed)
