@@ -38,6 +38,7 @@ _BALLOT, _HISTORY = Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
 # keys) and run on the session's connection, without the ORM, in as few round trips as the rules allow.
+
 # The ballot's "number:cost" pairs as one text column, so validating choices costs no round trip of its own.
 _COSTS_TEXT = (select(func.aggregate_strings(cast(_ON_BALLOT.c.number, String) + literal(":")
                                              + cast(_ON_BALLOT.c.cost_fen, String), ","))
@@ -51,7 +52,6 @@ _ROUND_WITH_ENTRY = (
                                               _ROLL.c.removed_at.is_(None))))
     .where(_ROUND.c.id == bindparam("round_id"))
     .with_for_update(read=True, of=_ROUND))
-_COSTS = select(_ON_BALLOT.c.number, _ON_BALLOT.c.cost_fen).where(_ON_BALLOT.c.round_id == bindparam("round_id"))
 _CURRENT = (select(_BALLOT.c.id, _BALLOT.c.version, _BALLOT.c.roll_entry_id, _BALLOT.c.channel, _BALLOT.c.choices,
                    _BALLOT.c.receipt_digest, _BALLOT.c.cast_at)
             .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_key == bindparam("voter_key"))
@@ -183,7 +183,7 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     if entry.removed_at is not None:
         raise Conflict("That resident has been taken off the roll.", code="not_on_roll")
     rule = rounds_service.ballot_rule(rnd)
-    costs = dict((await session.execute(_COSTS, {"round_id": rnd.id})).all())
+    costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
     ballot, code, previous = await _store(session, rnd, rule, entry.id, entry.household, BallotChannel.paper,
                                           choices, principal.actor.id, sheet_ref)
