@@ -8,12 +8,13 @@ anonymous for public operations), and one case in five as a role picked from all
 is fuzzed both past its gate and against it.
 
 Two passes:
-- the suite's (FUZZ_EXAMPLES ≤ 10, default 3): the coverage phase (boundary values, missing and unexpected
-  fields, wrong formats, every parameter and property with a wrongly typed value; deterministic) plus
-  FUZZ_EXAMPLES random examples per operation. To stay near a minute it sends one wrongly typed value per
-  parameter or property rather than one of each JSON type, and no HTTP methods the path lacks (the router
-  answers those 405 alike for every path).
-- `make fuzz` (500 random examples per operation): all of the coverage phase, then the random examples.
+- the suite's (FUZZ_EXAMPLES ≤ 10, default 0): schemathesis's coverage phase (boundary values, missing and
+  unexpected fields, wrong formats, every parameter and property with a wrongly typed value; deterministic)
+  plus FUZZ_EXAMPLES random examples per operation. To stay near a minute it sends one wrongly typed value
+  per parameter or property rather than one of each JSON type, and no HTTP methods the path lacks (the
+  router answers those 405 alike for every path).
+- `make fuzz` (FUZZ_EXAMPLES=625): all of the coverage phase, then the random examples, about 500 of them
+  as the operation's primary role.
 """
 
 import os
