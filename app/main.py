@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.audit.sealer import run_sealer
+from app.common.shortcut import Shortcut
 from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
@@ -18,6 +19,7 @@ from app.migrations import current_revision, head_revision
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.routers import ROUTERS
+from app.voting import first_ballot
 
 log = logging.getLogger("weishi")
 
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_idempotency(app)
     for router in ROUTERS:
         app.include_router(router)
+    # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
+    app.add_middleware(Shortcut, method="POST", path=first_ballot.PATH, handler=first_ballot.first_ballot)
     app.add_middleware(RequestContextMiddleware, settings=settings)
     generate = app.openapi
 
