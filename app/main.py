@@ -18,6 +18,7 @@ from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
+from app.proposals import public_shortcut
 from app.routers import ROUTERS
 from app.voting import first_ballot
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
+    app.add_middleware(Shortcut, method="GET", path=public_shortcut.PATH, handler=public_shortcut.public_proposal)
     app.add_middleware(Shortcut, method="POST", path=first_ballot.PATH, handler=first_ballot.first_ballot)
     app.add_middleware(RequestContextMiddleware, settings=settings)
     generate = app.openapi
