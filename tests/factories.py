@@ -113,3 +113,16 @@ def replace_shortcut(app, path: str, handler) -> None:
     [shortcut] = [m for m in app.user_middleware if m.kwargs.get("path") == path]
     shortcut.kwargs["handler"] = handler
     app.middleware_stack = None
+
+
+def spy_on_shortcut(app, path: str, handler) -> list[bool]:
+    """Wrap the shortcut for path: the list says, for each request it was asked, whether it answered."""
+    answered: list[bool] = []
+
+    async def spy(*args):
+        response = await handler(*args)
+        answered.append(response is not None)
+        return response
+
+    replace_shortcut(app, path, spy)
+    return answered

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import event
 
 from app.proposals import public_shortcut
-from tests.factories import replace_shortcut
+from tests.factories import replace_shortcut, spy_on_shortcut
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import create, submitted
 
@@ -44,14 +44,7 @@ async def test_the_page_shortcut_answers_as_the_route(client, app, pw, backend):
     """On PostgreSQL the page is answered before the framework (app.proposals.public_shortcut): the same
     bytes as the route's; drafts, unknown ids and anything with a query reach the route."""
     p = await submitted(client, pw, title="长者助餐点", category="life_care", project_type="services")
-    answered: list[bool] = []
-
-    async def spy(*args):
-        response = await public_shortcut.public_proposal(*args)
-        answered.append(response is not None)
-        return response
-
-    replace_shortcut(app, public_shortcut.PATH, spy)
+    answered = spy_on_shortcut(app, public_shortcut.PATH, public_shortcut.public_proposal)
     fast = await client.get(f"{API}/public/proposals/{p['id']}")
     problem(await client.get(f"{API}/public/proposals/{uuid.uuid4()}"), 404, "proposal_not_found")
     draft = await create(client, pw.h["resident"], pw.tree.community_a1.id)

@@ -13,7 +13,7 @@ from app.auth.models import AuthSession
 from app.idempotency.models import IdempotencyRecord
 from app.voting import first_ballot, rules
 from app.voting.models import Ballot, BallotHistory, RoundStatus, VotingRound
-from tests.factories import replace_shortcut
+from tests.factories import replace_shortcut, spy_on_shortcut
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count
 from tests.voting.helpers import cast, create_round, import_roll, resident, roll_csv, shortlist, window
@@ -24,15 +24,7 @@ ROWS = [("13800000001", "张三", "", ""), ("13800000002", "李四", "", ""), ("
 @pytest.fixture
 def taken(app) -> list[bool]:
     """For each ballot request, whether the shortcut answered it."""
-    seen: list[bool] = []
-
-    async def spy(*args):
-        response = await first_ballot.first_ballot(*args)
-        seen.append(response is not None)
-        return response
-
-    replace_shortcut(app, first_ballot.PATH, spy)
-    return seen
+    return spy_on_shortcut(app, first_ballot.PATH, first_ballot.first_ballot)
 
 
 async def _round(client, pw, **over) -> dict:
