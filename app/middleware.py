@@ -98,7 +98,7 @@ class RequestContextMiddleware:
                     await problem(400, "json_too_deep", "JSON nested too deeply",
                                   f"Arrays and objects may nest at most {self.settings.max_json_depth} deep.")
                     return
-                receive = _replay(body, receive)
+                receive = replay(body, receive)
             await self.app(scope, receive, send_with_id)
         except _BodyTooLarge:
             if not started:
@@ -137,7 +137,7 @@ async def _read_limited(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:

@@ -105,3 +105,24 @@ async def user_for(session: AsyncSession, app, tree: Tree, role: Role, **kw) -> 
     user = await add_user(session, role, region, username=kw.pop("username", f"{role.value}-{uuid.uuid4().hex[:6]}"),
                           secret_key=app.state.settings.secret_key, **kw)
     return user, await bearer(session, app, user)
+
+
+def replace_shortcut(app, path: str, handler) -> None:
+    """Put handler in the place of the app.common.shortcut.Shortcut for path (the middleware stack is rebuilt
+    on the next request): to spy on a shortcut, or to send its requests to the route."""
+    [shortcut] = [m for m in app.user_middleware if m.kwargs.get("path") == path]
+    shortcut.kwargs["handler"] = handler
+    app.middleware_stack = None
+
+
+def spy_on_shortcut(app, path: str, handler) -> list[bool]:
+    """Wrap the shortcut for path: the list says, for each request it was asked, whether it answered."""
+    answered: list[bool] = []
+
+    async def spy(*args):
+        response = await handler(*args)
+        answered.append(response is not None)
+        return response
+
+    replace_shortcut(app, path, spy)
+    return answered

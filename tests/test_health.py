@@ -23,3 +23,19 @@ async def test_refuses_to_start_on_schema_behind_head(settings):
         async with app.router.lifespan_context(app):
             pass
 
+
+
+async def test_a_serving_worker_freezes_its_startup_heap(settings):
+    """Outside tests, startup takes the app's long-lived objects out of the collector's full passes."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    app = create_app(settings.model_copy(update={"environment": "production"}))
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+    app = create_app(settings)  # environment "test": a test process builds many apps, all collectable
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() == 0

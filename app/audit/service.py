@@ -48,13 +48,10 @@ class Event:
 _INSERT = insert(AuditEvent.__table__)
 
 
-async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[uuid.UUID]:
-    """Record events in order in the caller's transaction, pending: one INSERT, no lock (the sealer chains them).
-    Returns their ids."""
-    if not events:
-        return []
-    now, request_id = utcnow(), current_request_id()
-    rows = [
+def pending_rows(actor: Actor, events: Sequence[Event], now: datetime | None = None) -> list[dict[str, Any]]:
+    """The audit_event rows of events, pending (no seq, no hashes), in order, stamped now."""
+    now, request_id = now or utcnow(), current_request_id()
+    return [
         {"id": uuid.uuid4(), "seq": None, "occurred_at": now, "ordinal": ordinal, "actor_type": actor.type,
          "actor_id": actor.id, "actor_label": actor.label, "action": spec.action, "entity_type": spec.entity_type,
          "entity_id": None if spec.entity_id is None else str(spec.entity_id), "region_path": spec.region_path,
@@ -62,6 +59,14 @@ async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Even
          "prev_hash": None, "hash": None}
         for ordinal, spec in enumerate(events)
     ]
+
+
+async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[uuid.UUID]:
+    """Record events in order in the caller's transaction, pending: one INSERT, no lock (the sealer chains them).
+    Returns their ids."""
+    if not events:
+        return []
+    rows = pending_rows(actor, events)
     # A Core insert on the session's connection: the ORM's bulk path costs more than the write itself.
     await (await session.connection()).execute(_INSERT, rows)
     return [row["id"] for row in rows]

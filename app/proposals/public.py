@@ -21,8 +21,8 @@ SUMMARY_COLUMNS = (_P.id, _P.programme_id, _P.community_id, _P.unit_id, _P.propo
 DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
 _L = BudgetLine.__table__.c
 # A proposal's public page is the most opened page of a vote's last evening: statements built once.
-_DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
-_LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen)
+DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
+LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen)
           .where(_L.proposal_id == bindparam("proposal_id")).order_by(_L.position))
 
 
@@ -46,8 +46,8 @@ async def public_page(session: AsyncSession, params: PageParams, community_id: u
 async def public_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, Any]:
     """One submitted proposal with its lines; 404 for drafts and unknown ids alike."""
     conn = await session.connection()
-    row = (await conn.execute(_DETAIL, {"proposal_id": proposal_id})).mappings().first()
+    row = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().first()
     if row is None:
         raise NotFound("No proposal with that id.", code="proposal_not_found")
-    lines = (await conn.execute(_LINES, {"proposal_id": proposal_id})).mappings().all()
+    lines = (await conn.execute(LINES, {"proposal_id": proposal_id})).mappings().all()
     return {**row, "budget_lines": [dict(line) for line in lines]}

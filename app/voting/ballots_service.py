@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import Event, pending_rows, record_many
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_for
@@ -122,16 +122,23 @@ def _refuse_existing(existing: Any, entry_id: uuid.UUID, channel: BallotChannel)
         raise Conflict("This resident already voted online; a paper ballot cannot be added.", code="voted_online")
 
 
+def _ballot_values(rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None, channel: BallotChannel,
+                   choices: list[int], cast_by: str | None, sheet_ref: str | None, code: str) -> dict[str, Any]:
+    """The columns of a ballot (but its id and version), cast now."""
+    return {"round_id": rnd.id, "voter_key": rules.voter_key(rule, str(entry_id), household), "roll_entry_id": entry_id,
+            "channel": channel, "choices": choices, "choice_mask": rules.choice_mask(choices),
+            "receipt_digest": rules.receipt_digest(code), "cast_at": utcnow(), "cast_by": cast_by,
+            "sheet_ref": sheet_ref}
+
+
 async def _store(session: AsyncSession, rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
                  channel: BallotChannel, choices: list[int], cast_by: str | None,
                  sheet_ref: str | None) -> tuple[Ballot, str, int | None]:
     """Insert the voter's first ballot or replace their current one; returns it, its receipt and the old version."""
     conn = await session.connection()
-    code, now = new_receipt_code(), utcnow()
-    key = rules.voter_key(rule, str(entry_id), household)
-    values = {"round_id": rnd.id, "voter_key": key, "roll_entry_id": entry_id, "channel": channel,
-              "choices": choices, "choice_mask": rules.choice_mask(choices),
-              "receipt_digest": rules.receipt_digest(code), "cast_at": now, "cast_by": cast_by, "sheet_ref": sheet_ref}
+    code = new_receipt_code()
+    values = _ballot_values(rnd, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
+    key, now = values["voter_key"], values["cast_at"]
     ballot_id, version, previous = uuid.uuid4(), 1, None
     if (await conn.execute(_first_cast(session), {"id": ballot_id, "version": 1, **values})).scalar() is None:
         existing = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_key": key})).one()
@@ -145,13 +152,41 @@ async def _store(session: AsyncSession, rnd: Any, rule: BallotRule, entry_id: uu
     return Ballot(id=ballot_id, version=version, **values), code, previous
 
 
-async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, ballot: Ballot,
-                      previous: int | None) -> None:
+def _cast_event(rnd: Any, ballot: Ballot, previous: int | None) -> Event:
     # The choices stay out of the trail: nobody may read a count, or a voter's choice, from it.
-    await record(session, principal.actor, "ballot.change" if previous else "ballot.cast", "ballot", ballot.id,
+    return Event("ballot.change" if previous else "ballot.cast", "ballot", ballot.id,
                  after={"round_id": str(rnd.id), "channel": ballot.channel, "version": ballot.version,
                         "receipt_digest": ballot.receipt_digest},
                  region_path=rnd.region_path)
+
+
+async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, ballot: Ballot,
+                      previous: int | None) -> None:
+    await record_many(session, principal.actor, [_cast_event(rnd, ballot, previous)])
+
+
+def _admit_online(rnd: Any) -> None:
+    """Refuse unless the round (a row of _ROUND_WITH_ENTRY) exists, is open, and has the caller on its roll."""
+    if rnd is None:
+        raise NotFound("No voting round with that id.", code="round_not_found")
+    _check_open_for(rnd, BallotChannel.online)
+    if rnd.entry_id is None:
+        raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
+                        "office to add you.", code="not_on_roll")
+
+
+def first_online_ballot(principal: Principal, rnd: Any, choices: list[int]) -> tuple[CastResult, dict[str, Any]]:
+    """A resident's ballot as their first (version 1), checked as cast_online checks it (raising the same
+    problems), with its pending audit event row; for app.voting.first_ballot, which stores both at once.
+    `rnd` has the columns of _ROUND_WITH_ENTRY."""
+    _admit_online(rnd)
+    rule = rounds_service.ballot_rule(rnd)
+    code = new_receipt_code()
+    values = _ballot_values(rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+                            _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
+    ballot = Ballot(id=uuid.uuid4(), version=1, **values)
+    [event] = pending_rows(principal.actor, [_cast_event(rnd, ballot, None)], now=ballot.cast_at)
+    return CastResult(ballot, code), event
 
 
 async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID,
@@ -160,12 +195,7 @@ async def cast_online(session: AsyncSession, principal: Principal, round_id: uui
     conn = await session.connection()
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
     rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
-    if rnd is None:
-        raise NotFound("No voting round with that id.", code="round_not_found")
-    _check_open_for(rnd, BallotChannel.online)
-    if rnd.entry_id is None:
-        raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
-                        "office to add you.", code="not_on_roll")
+    _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     ballot, code, previous = await _store(session, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
                                           _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None)

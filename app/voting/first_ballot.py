@@ -1,0 +1,176 @@
+"""A resident's first online ballot on PostgreSQL, taken before the framework (app.common.shortcut): the city's
+busiest write.
+
+Of `POST /api/v1/voting/rounds/{id}/ballots` it takes only the plain case: a resident's access token
+whose login session is live, a body the route's model accepts, an open round whose roll holds the caller, no
+ballot yet from them or their household, and an Idempotency-Key (if any) not used before. It reads all of that
+in one statement and stores the ballot with its audit event in a second. That statement share-locks the round
+and checks again that it is open, so closing (which takes the update lock) still counts exactly the ballots
+that were acknowledged. Without a key it runs alone in autocommit (one statement, one transaction); with one it
+also stores the key's record, completed with the answer, and commits only if the key's record and the ballot
+both went in, so a retry with the key replays the answer through the route and never casts twice.
+
+In every other case it has written nothing, and the request goes on to the route, which does it all again in
+a transaction and answers, or refuses with the right problem. The checks themselves are the route's
+(ballots_service.first_online_ballot); this module only fetches and stores.
+"""
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from asyncpg import PostgresError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.types import Scope
+
+from app.auth.jwt import InvalidToken, decode_access_token
+from app.auth.models import Role
+from app.auth.principal import Principal
+from app.common.shortcut import driver_connection, header, on_postgresql
+from app.errors import ProblemError
+from app.idempotency import rules as idempotency_rules
+from app.idempotency.models import IdempotencyStatus
+from app.voting import ballots_service
+from app.voting.models import RoundStatus
+from app.voting.router import receipt
+from app.voting.schemas import BallotCast
+
+# The caller (live session, active user) with the round, its "number:cost" list and the caller's roll entry.
+_READ = """
+SELECT u.role, u.display_name, u.phone_digest,
+       r.id, r.community_id, r.status, r.opens_at, r.closes_at, r.budget_fen, r.ballot_rule, r.region_path,
+       (SELECT string_agg(p.number || ':' || p.cost_fen, ',') FROM round_project p WHERE p.round_id = r.id) AS costs,
+       e.id AS entry_id, e.household AS entry_household
+FROM app_user u
+JOIN auth_session s ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL
+JOIN voting_round r ON r.id = $3
+LEFT JOIN voter_roll_entry e
+       ON e.community_id = r.community_id AND e.phone_digest = u.phone_digest AND e.removed_at IS NULL
+WHERE u.id = $1 AND u.is_active
+"""
+_BALLOT_COLUMNS = ("id", "round_id", "voter_key", "roll_entry_id", "channel", "choices", "choice_mask",
+                   "receipt_digest", "version", "cast_at", "cast_by", "sheet_ref")
+_EVENT_COLUMNS = ("id", "occurred_at", "ordinal", "actor_type", "actor_id", "actor_label", "action", "entity_type",
+                  "entity_id", "region_path", "after", "request_id")
+_KEY_COLUMNS = ("id", "principal_key", "key", "method", "path", "request_fingerprint", "status", "response_status",
+                "response_body", "locked_until", "created_at", "expires_at")
+
+
+def _placeholders(columns: tuple[str, ...], first: int) -> str:
+    return ", ".join(f"${first + i}" for i in range(len(columns)))
+
+
+def _write(keyed: bool) -> str:
+    """The ballot and its audit event (and, keyed, the Idempotency-Key's record holding the answer) in one
+    statement. Keyed, the ballot goes in only if the key's record did; the caller commits only if both did."""
+    n_ballot, n_event = len(_BALLOT_COLUMNS), len(_EVENT_COLUMNS)
+    round_id, cast_at = (f"${_BALLOT_COLUMNS.index(c) + 1}" for c in ("round_id", "cast_at"))
+    key = f"""new_key AS (
+    INSERT INTO idempotency_record ({", ".join(_KEY_COLUMNS)})
+    VALUES ({_placeholders(_KEY_COLUMNS, n_ballot + n_event + 1)})
+    ON CONFLICT (principal_key, key) DO NOTHING
+    RETURNING id
+), """ if keyed else ""  # noqa: S608 (as below)
+    return f"""
+WITH {key}open_round AS (
+    SELECT id FROM voting_round
+    WHERE id = {round_id} AND status NOT IN ('{RoundStatus.closed}', '{RoundStatus.cancelled}')
+      AND opens_at <= {cast_at} AND closes_at > {cast_at}
+    FOR SHARE
+), new_ballot AS (
+    INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
+    SELECT {_placeholders(_BALLOT_COLUMNS, 1)} FROM open_round
+    {"WHERE EXISTS (SELECT 1 FROM new_key)" if keyed else ""}
+    ON CONFLICT (round_id, voter_key) DO NOTHING
+    RETURNING id
+), event AS (
+    INSERT INTO audit_event ({", ".join(_EVENT_COLUMNS)})
+    SELECT {_placeholders(_EVENT_COLUMNS, n_ballot + 1)} FROM new_ballot
+)
+SELECT EXISTS (SELECT 1 FROM new_ballot){" AND EXISTS (SELECT 1 FROM new_key)" if keyed else ""}
+"""  # noqa: S608 (only column names and placeholders are formatted in)
+
+
+_WRITE, _WRITE_KEYED = _write(False), _write(True)
+
+
+class _Declined(Exception):
+    """Keyed, and not both of the key's record and the ballot went in: roll back, leave it to the route."""
+
+
+PATH = r"/api/v1/voting/rounds/([0-9a-fA-F-]{36})/ballots"
+
+
+def _key_record(scope: Scope, settings: Any, principal: Principal, key: str, body: bytes, answer: JSONResponse,
+                now: datetime) -> tuple:
+    """The Idempotency-Key's record, completed with the answer: as the route's claim and respond leave it."""
+    target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
+    return (uuid.uuid4(), principal.key, key, "POST", target, idempotency_rules.fingerprint("POST", target, body),
+            IdempotencyStatus.completed, answer.status_code, answer.body.decode(),
+            now + timedelta(seconds=settings.idempotency_lease_seconds), now,
+            now + timedelta(seconds=settings.idempotency_ttl_seconds))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a ballot request says, once it looks like the plain case."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    round_id: uuid.UUID
+    choices: list[int]
+    key: str | None
+
+
+def _plain_request(scope: Scope, round_id: str, body: bytes) -> _Request | None:
+    """The request, if its token verifies and its body and key are valid; None for the route to answer."""
+    authorization = header(scope, b"authorization") or ""
+    raw_key = header(scope, b"idempotency-key")
+    key = None if raw_key is None else idempotency_rules.parse_key(raw_key)
+    if ((raw_key is not None and key is None) or not authorization.startswith("Bearer ")
+            or (header(scope, b"content-type") or "").split(";")[0].strip() != "application/json"):
+        return None
+    try:
+        claims = decode_access_token(scope["app"].state.settings, authorization[7:].strip())
+        choices = BallotCast.model_validate(json.loads(body)).choices
+        return _Request(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]), uuid.UUID(round_id), choices, key)
+    except (InvalidToken, ValidationError, ValueError):
+        return None
+
+
+async def first_ballot(scope: Scope, path: re.Match[str], body: bytes) -> JSONResponse | None:
+    """The 201 of a stored first ballot, or None (nothing written) for the route to deal with."""
+    state = scope["app"].state
+    if not on_postgresql(scope) or (request := _plain_request(scope, path.group(1), body)) is None:
+        return None
+    async with driver_connection(state.engine) as driver:
+        row = await driver.fetchrow(_READ, request.user_id, request.session_id, request.round_id)
+        if row is None or row["role"] != Role.resident:
+            return None
+        principal = Principal(kind="user", role=Role.resident, user_id=request.user_id,
+                              session_id=request.session_id, phone_digest=row["phone_digest"],
+                              label=row["display_name"])
+        try:
+            cast, event = ballots_service.first_online_ballot(principal, SimpleNamespace(**row), request.choices)
+        except ProblemError:
+            return None
+        answer = JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
+        ballot = {column: getattr(cast.ballot, column) for column in _BALLOT_COLUMNS}
+        ballot["choices"] = json.dumps(ballot["choices"])
+        event["after"] = json.dumps(event["after"], ensure_ascii=False)
+        values = [*ballot.values(), *(event[column] for column in _EVENT_COLUMNS)]
+        try:
+            if request.key is None:
+                return answer if await driver.fetchval(_WRITE, *values) else None
+            record = _key_record(scope, state.settings, principal, request.key, body, answer, cast.ballot.cast_at)
+            async with driver.transaction():
+                if not await driver.fetchval(_WRITE_KEYED, *values, *record):
+                    raise _Declined
+            return answer
+        except (PostgresError, _Declined):
+            return None  # refused by the database, or rolled back: nothing was written
