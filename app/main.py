@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
-    app.add_middleware(Shortcut, method="GET", path=public_shortcut.PATH, handler=public_shortcut.public_proposal)
+    app.add_middleware(Shortcut, method="GET", path=public_shortcut.LIST_PATH, handler=public_shortcut.community_list)
+    app.add_middleware(Shortcut, method="GET", path=public_shortcut.PAGE_PATH,
+                       handler=public_shortcut.public_proposal)
     app.add_middleware(Shortcut, method="POST", path=first_ballot.PATH, handler=first_ballot.first_ballot)
     app.add_middleware(RequestContextMiddleware, settings=settings)
     generate = app.openapi

@@ -126,3 +126,8 @@ def spy_on_shortcut(app, path: str, handler) -> list[bool]:
 
     replace_shortcut(app, path, spy)
     return answered
+
+
+async def declining_shortcut(*_args):
+    """A shortcut handler that takes nothing: with replace_shortcut, the route answers every request."""
+    return None

@@ -7,7 +7,7 @@ only public columns, not ORM objects.
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageParams
@@ -26,20 +26,29 @@ LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _
           .where(_L.proposal_id == bindparam("proposal_id")).order_by(_L.position))
 
 
-async def public_page(session: AsyncSession, params: PageParams, community_id: uuid.UUID | None,
-                      programme_id: uuid.UUID | None, state: ProposalState | None) -> dict[str, Any]:
-    """One page of submitted proposals, newest first, with public columns only."""
+def page_statements(limit: Any, offset: Any, community_id: Any = None, programme_id: Any = None,
+                    state: ProposalState | None = None) -> tuple[Select, Select]:
+    """The count and one page of submitted proposals, newest first, public columns only. Values or bound
+    parameters (public_shortcut builds its statement once with bindparams)."""
     where = [_P.submitted_at.is_not(None)]
-    if community_id:
+    if community_id is not None:
         where.append(_P.community_id == community_id)
-    if programme_id:
+    if programme_id is not None:
         where.append(_P.programme_id == programme_id)
     if state:
         where.append(_P.state == state.value)
-    total = await session.scalar(select(func.count()).select_from(Proposal.__table__).where(*where))
-    rows = (await session.execute(select(*SUMMARY_COLUMNS).where(*where)
-                                  .order_by(_P.submitted_at.desc(), _P.id)
-                                  .limit(params.limit).offset(params.offset))).mappings().all()
+    total = select(func.count()).select_from(Proposal.__table__).where(*where)
+    rows = (select(*SUMMARY_COLUMNS).where(*where).order_by(_P.submitted_at.desc(), _P.id)
+            .limit(limit).offset(offset))
+    return total, rows
+
+
+async def public_page(session: AsyncSession, params: PageParams, community_id: uuid.UUID | None,
+                      programme_id: uuid.UUID | None, state: ProposalState | None) -> dict[str, Any]:
+    """One page of submitted proposals, newest first, with public columns only."""
+    count, page = page_statements(params.limit, params.offset, community_id, programme_id, state)
+    total = await session.scalar(count)
+    rows = (await session.execute(page)).mappings().all()
     return {"items": [dict(r) for r in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}
 
 

@@ -13,7 +13,7 @@ from app.auth.models import AuthSession
 from app.idempotency.models import IdempotencyRecord
 from app.voting import first_ballot, rules
 from app.voting.models import Ballot, BallotHistory, RoundStatus, VotingRound
-from tests.factories import replace_shortcut, spy_on_shortcut
+from tests.factories import declining_shortcut, replace_shortcut, spy_on_shortcut
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count
 from tests.voting.helpers import cast, create_round, import_roll, resident, roll_csv, shortlist, window
@@ -34,10 +34,6 @@ async def _round(client, pw, **over) -> dict:
     return ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals, **over), 201)
 
 
-async def _declines(*_args):
-    return None
-
-
 async def _event_of(session, ballot_id) -> AuditEvent:
     return (await session.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(ballot_id)))).one()
 
@@ -48,7 +44,7 @@ async def test_a_plain_first_ballot_is_stored_as_the_route_stores_it(client, ses
     other = await resident(session, app, pw.tree.community_a1, "13800000002")
     r = await cast(client, first, rnd["id"], [2, 1])
     assert taken == [backend == "postgres"]
-    replace_shortcut(app, first_ballot.PATH, _declines)
+    replace_shortcut(app, first_ballot.PATH, declining_shortcut)
     by_route = ok(await cast(client, other, rnd["id"], [3]), 201)
     receipt = ok(r, 201)
     assert r.headers["content-type"] == "application/json" and r.headers["x-request-id"]
