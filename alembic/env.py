@@ -10,6 +10,7 @@ import app.models  # noqa: F401  (registers every table)
 from alembic import context
 from app.common.models import UTCDateTime
 from app.config import get_settings
+from app.db import ensure_sqlite_folder
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -45,6 +46,7 @@ def _run_sync(connection) -> None:
 
 
 async def _run_async() -> None:
+    ensure_sqlite_folder(_url())  # `weishi migrate` is the first command on a fresh checkout
     engine = create_async_engine(_url())
     async with engine.connect() as conn:
         await conn.run_sync(_run_sync)

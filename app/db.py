@@ -16,12 +16,18 @@ from app.config import Settings
 from app.errors import ProblemError
 
 
+def ensure_sqlite_folder(database_url: str) -> None:
+    """Create the folder of a SQLite database file (a fresh checkout has no ./data yet)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, with timeouts so a dead database fails fast."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_folder(settings.database_url)
         engine = create_async_engine(url, connect_args={"timeout": settings.db_timeout_seconds})
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -11,7 +11,7 @@ from app.config import get_settings
 
 
 def test_cli_round_trip(tmp_path, monkeypatch):
-    db = tmp_path / "cli.db"
+    db = tmp_path / "data" / "cli.db"  # a folder that does not exist yet, as ./data on a fresh checkout
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
     get_settings.cache_clear()
     runner = CliRunner()
