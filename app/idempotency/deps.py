@@ -94,7 +94,7 @@ async def _idempotency(
     if session is not None:
         await session.commit()
     state = request.app.state
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = rules.request_target(request.url.path, request.url.query)
     held = await service.claim(state.sessionmaker, state.settings, _principal_key(request, principal), key,
                                request.method, target, rules.fingerprint(request.method, target, await request.body()))
     ctx = IdempotencyContext(held)

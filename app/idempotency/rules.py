@@ -26,6 +26,11 @@ def parse_key(raw: str) -> str | None:
     return value
 
 
+def request_target(path: str, query: str) -> str:
+    """The request target a key is recorded for: the path, and the query if there is one."""
+    return path + (f"?{query}" if query else "")
+
+
 def fingerprint(method: str, target: str, body: bytes) -> str:
     """SHA-256 of method, request target and raw body: what 'the same request' means."""
     digest = hashlib.sha256()

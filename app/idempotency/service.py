@@ -4,6 +4,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,14 +55,21 @@ async def claim(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
                    headers={"Retry-After": "1"}, extra={"retry_after": 1})
 
 
+def record_values(settings: Settings, method: str, target: str, request_fingerprint: str, now: datetime,
+                  status: IdempotencyStatus = IdempotencyStatus.in_flight, response_status: int | None = None,
+                  response_body: str | None = None) -> dict[str, Any]:
+    """A key's record as claimed at `now` (in flight, leased), or as completed with its response."""
+    return {"method": method, "path": target, "request_fingerprint": request_fingerprint, "status": status,
+            "response_status": response_status, "response_body": response_body,
+            "locked_until": now + timedelta(seconds=settings.idempotency_lease_seconds), "created_at": now,
+            "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds)}
+
+
 async def _attempt(session: AsyncSession, settings: Settings, principal_key: str, key: str, method: str,
                    target: str, request_fingerprint: str) -> Claim | None:
     now = utcnow()
-    lease = now + timedelta(seconds=settings.idempotency_lease_seconds)
-    fresh = {"method": method, "path": target, "request_fingerprint": request_fingerprint,
-             "status": IdempotencyStatus.in_flight, "response_status": None, "response_body": None,
-             "locked_until": lease, "created_at": now,
-             "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds)}
+    fresh = record_values(settings, method, target, request_fingerprint, now)
+    lease = fresh["locked_until"]
     # The insert comes first so that on SQLite this transaction holds the write lock for the whole check.
     new_id = await session.scalar(
         insert_for(session, IdempotencyRecord).values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)

@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +34,7 @@ from app.auth.principal import Principal
 from app.common.shortcut import driver_connection, header, on_postgresql
 from app.errors import ProblemError
 from app.idempotency import rules as idempotency_rules
+from app.idempotency import service as idempotency_service
 from app.idempotency.models import IdempotencyStatus
 from app.voting import ballots_service
 from app.voting.models import RoundStatus
@@ -107,13 +108,13 @@ PATH = r"/api/v1/voting/rounds/([0-9a-fA-F-]{36})/ballots"
 
 
 def _key_record(scope: Scope, settings: Any, principal: Principal, key: str, body: bytes, answer: JSONResponse,
-                now: datetime) -> tuple:
+                now: datetime) -> list[Any]:
     """The Idempotency-Key's record, completed with the answer: as the route's claim and respond leave it."""
-    target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
-    return (uuid.uuid4(), principal.key, key, "POST", target, idempotency_rules.fingerprint("POST", target, body),
-            IdempotencyStatus.completed, answer.status_code, answer.body.decode(),
-            now + timedelta(seconds=settings.idempotency_lease_seconds), now,
-            now + timedelta(seconds=settings.idempotency_ttl_seconds))
+    target = idempotency_rules.request_target(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+    record = {"id": uuid.uuid4(), "principal_key": principal.key, "key": key, **idempotency_service.record_values(
+        settings, "POST", target, idempotency_rules.fingerprint("POST", target, body), now,
+        IdempotencyStatus.completed, answer.status_code, answer.body.decode())}
+    return [record[column] for column in _KEY_COLUMNS]
 
 
 @dataclass(frozen=True)
