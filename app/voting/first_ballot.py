@@ -4,11 +4,14 @@ busiest write.
 Of `POST /api/v1/voting/rounds/{id}/ballots` it takes only the plain case: a resident's access token
 whose login session is live, a body the route's model accepts, an open round whose roll holds the caller, no
 ballot yet from them or their household, and an Idempotency-Key (if any) not used before. It reads all of that
-in one statement and stores the ballot with its audit event in a second. That statement share-locks the round
-and checks again that it is open, so closing (which takes the update lock) still counts exactly the ballots
-that were acknowledged. Without a key it runs alone in autocommit (one statement, one transaction); with one it
-also stores the key's record, completed with the answer, and commits only if the key's record and the ballot
-both went in, so a retry with the key replays the answer through the route and never casts twice.
+in one statement and stores the ballot with its audit event in a second. Casts arriving together share both
+statements (app.common.coalescer): one read for all their callers, one write for all their ballots, in one
+transaction. The write share-locks the rounds and checks again that each is open, so closing (which takes
+the update lock) still counts exactly the ballots that were acknowledged; a voter whose ballot did not go in
+(cast meanwhile, or by their household in the same batch) is left to the route. With a key, the cast writes
+alone: its statement also stores the key's record, completed with the answer, and commits only if the key's
+record and the ballot both went in, so a retry with the key replays the answer through the route and never
+casts twice.
 
 In every other case it has written nothing, and the request goes on to the route, which does it all again in
 a transaction and answers, or refuses with the right problem. The checks themselves are the route's
