@@ -208,7 +208,7 @@ def _batches(state: Any) -> _Batches:
             events = [list(column) for column in zip(*(event for _, event in casts), strict=True)]
             async with driver_connection(engine) as driver:
                 stored = {row["id"] for row in await driver.fetch(_WRITE, *ballots, *events)}
-            return [ballot[0] in stored for ballot, _ in casts]
+            return [ballot[_BALLOT_COLUMNS.index("id")] in stored for ballot, _ in casts]
 
         batches = state.first_ballot_batches = _Batches(Coalescer(read), Coalescer(write))
     return batches

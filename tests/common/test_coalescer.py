@@ -24,6 +24,15 @@ class Flushes:
         return [item * 10 for item in items]
 
 
+async def held(coalescer: Coalescer, first: int, then: list[int]) -> tuple[asyncio.Future, list[asyncio.Future]]:
+    """Submit `first`, and `then` while its flush is held open (the caller opens the gate)."""
+    leading = asyncio.ensure_future(coalescer.submit(first))
+    await asyncio.sleep(0)
+    following = [asyncio.ensure_future(coalescer.submit(n)) for n in then]
+    await asyncio.sleep(0)
+    return leading, following
+
+
 async def test_a_lone_submission_is_flushed_at_once_as_a_batch_of_one():
     flushes = Flushes()
     assert await asyncio.wait_for(Coalescer(flushes).submit(4), 1) == 40
@@ -32,12 +41,8 @@ async def test_a_lone_submission_is_flushed_at_once_as_a_batch_of_one():
 
 async def test_what_arrives_during_a_flush_goes_together_in_the_next():
     flushes = Flushes()
-    coalescer = Coalescer(flushes)
     flushes.gate.clear()
-    first = asyncio.ensure_future(coalescer.submit(1))
-    await asyncio.sleep(0)
-    rest = [asyncio.ensure_future(coalescer.submit(n)) for n in range(2, 7)]
-    await asyncio.sleep(0)
+    first, rest = await held(Coalescer(flushes), 1, list(range(2, 7)))
     assert flushes.batches == [[1]]  # one flush at a time: the others wait for it
     flushes.gate.set()
     assert await asyncio.gather(first, *rest) == [10, 20, 30, 40, 50, 60]
@@ -59,10 +64,7 @@ async def test_a_failed_flush_fails_its_batch_only():
     flushes = Flushes()
     coalescer = Coalescer(flushes)
     flushes.gate.clear()
-    first = asyncio.ensure_future(coalescer.submit(1))
-    await asyncio.sleep(0)
-    doomed = [asyncio.ensure_future(coalescer.submit(n)) for n in (2, 3)]
-    await asyncio.sleep(0)
+    first, doomed = await held(coalescer, 1, [2, 3])
     flushes.fail_on = 3
     flushes.gate.set()
     assert await first == 10
@@ -74,12 +76,8 @@ async def test_a_failed_flush_fails_its_batch_only():
 
 async def test_a_submitter_that_goes_away_does_not_cancel_the_others():
     flushes = Flushes()
-    coalescer = Coalescer(flushes)
     flushes.gate.clear()
-    leaver = asyncio.ensure_future(coalescer.submit(1))
-    await asyncio.sleep(0)
-    stayer = asyncio.ensure_future(coalescer.submit(2))
-    await asyncio.sleep(0)
+    leaver, [stayer] = await held(Coalescer(flushes), 1, [2])
     leaver.cancel()
     flushes.gate.set()
     assert await stayer == 20
