@@ -9,16 +9,18 @@ and starts on 127.0.0.1:
   one read by primary key), with W workers;
 - the service (`uvicorn app.main:create_app --factory`, WEISHI_ENVIRONMENT=production, W workers, default the
   number of cores).
-Then, each for --duration seconds at --connections connections (wrk from Debian, installed if missing):
-baseline insert, baseline read, resident ballot casting (authenticated, validated, audited; every voter
-their own token and round), the proposal list a phone opens, a proposal's public page, and the finance
-report. It prints requests/s, p50, p99 and errors for each, casting and the page read against the
+After 3 s of unmeasured warm-up for each (pools open, statements prepared), each of these runs for --duration
+seconds at --connections connections (wrk from Debian, installed if missing):
+baseline insert, baseline read, resident ballot casting (authenticated, validated, audited; every request a
+different voter's first ballot, with their own token and round), the same voters changing their ballots
+(for information: changes go through the route), the proposal list a phone opens, a proposal's public page,
+and the finance report. It prints requests/s, p50, p99 and errors for each, casting and the page read against the
 baseline's insert and read, the largest worker RSS, and the targets (issue 10).
 
 Replicas: two separate server processes on two ports share the database; casting runs against both at once
-(half the connections each), an Idempotency-Key used on one port is replayed by the other, and the
-one-time-code rate limit counts requests to both ports together. The database is dropped at the end
-unless --keep.
+(half the connections each, for voters who have not cast yet), an Idempotency-Key used on one port is
+replayed by the other, and the one-time-code rate limit counts requests to both ports together. The
+database is dropped at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -66,23 +68,39 @@ function response(status, headers, body)
   end
 end
 """
+# Each wrk thread casts for its own voters: the slice [from, to) of the tokens file (fractions of its lines),
+# split between the threads. So every cast of a run is that voter's first ballot, unless a thread runs out of
+# voters and starts its share again (then its casts are changes of ballot, and the run says so).
 CAST_LUA = """
-local entries, n = {}, 0
+local entries, n, first, share = {}, 0, 0, 0
 local body = '{"choices":[1,2]}'
-function setup(thread) thread:set("offset", math.random(1, 1000000)) end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("part", threads) end
 function init(args)
   for line in io.lines(args[1]) do
     local t, r = line:match("(%S+) (%S+)")
     entries[#entries + 1] = {"Bearer " .. t, "/api/v1/voting/rounds/" .. r .. "/ballots"}
   end
-  n = offset or 0
+  local from, to = math.floor(#entries * tonumber(args[2])), math.floor(#entries * tonumber(args[3]))
+  share = math.floor((to - from) / tonumber(args[4]))
+  first = from + (part - 1) * share
+  n = first
 end
 function request()
+  local e = entries[first + (n - first) % share + 1]
   n = n + 1
-  local e = entries[(n % #entries) + 1]
   return wrk.format("POST", e[2], {["Authorization"] = e[1], ["Content-Type"] = "application/json"}, body)
 end
 """ + ERRORS_LUA
+WRK_THREADS = 2
+WARM_UP_SECONDS = 3
+
+
+def voters(tokens_file: str, start: float, end: float) -> list[str]:
+    """CAST_LUA's arguments: cast for the voters of the slice [start, end) of the tokens file."""
+    return [tokens_file, str(start), str(end), str(WRK_THREADS)]
+
+
 BASELINE_INSERT_LUA = """
 local n, prefix = 0, ""
 function setup(thread) thread:set("prefix", tostring(math.random(1, 1000000000))) end
@@ -151,8 +169,9 @@ def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
-        out = subprocess.run([binary, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", lua.name, url,
-                              "--", *args], capture_output=True, text=True, check=True, env=extra_env).stdout
+        out = subprocess.run([binary, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
+                              lua.name, url, "--", *args],
+                             capture_output=True, text=True, check=True, env=extra_env).stdout
     finally:
         os.unlink(lua.name)
     for line in sorted({line for line in out.splitlines() if line.startswith("ERR ")})[:4]:
@@ -245,10 +264,12 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
         for port, process in zip(REPLICA_PORTS, servers, strict=True):
             await wait_ready(f"http://127.0.0.1:{port}/healthz", process)
         loop = asyncio.get_running_loop()
+        # Voters of their own (the last half of the file: the main run and its warm-up cast for the first).
         runs = await asyncio.gather(*(loop.run_in_executor(None, wrk, binary, f"cast on :{port}",
-                                                           f"http://127.0.0.1:{port}", CAST_LUA, [tokens_file],
+                                                           f"http://127.0.0.1:{port}", CAST_LUA,
+                                                           voters(tokens_file, 0.5 + k / 4, 0.75 + k / 4),
                                                            args.duration, args.connections // 2)
-                                      for port in REPLICA_PORTS))
+                                      for k, port in enumerate(REPLICA_PORTS)))
         table(runs)
         total = sum(r.rps for r in runs)
         print(f"two replicas together: {total:.0f} req/s, errors {sum(r.errors for r in runs)}")
@@ -320,11 +341,20 @@ async def run(args: argparse.Namespace) -> int:
         await wait_ready(f"http://127.0.0.1:{SERVICE_PORT}/healthz", service)
         base, svc = f"http://127.0.0.1:{BASELINE_PORT}", f"http://127.0.0.1:{SERVICE_PORT}"
         d, c = args.duration, args.connections
+        # Unmeasured warm-up: pools open their connections and prepare their statements (both servers alike).
+        for server, script, script_args in (
+                (base, BASELINE_INSERT_LUA, []),
+                (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
+                (svc, CAST_LUA, voters(str(work / "tokens.txt"), 0.4, 0.5)),
+                (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")])):
+            wrk(binary, "warm-up", server, script, script_args, WARM_UP_SECONDS, c)
         results = [
             wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
             wrk(binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")],
                 d, c),
-            wrk(binary, "cast ballot", svc, CAST_LUA, [str(work / "tokens.txt")], d, c),
+            wrk(binary, "cast ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), 0, 0.4), d, c),
+            # The same voters again: every request a change of ballot, which the route takes (informative).
+            wrk(binary, "change of ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), 0, 0.4), d, c),
         ]
         cast_rss = worker_rss_mb(service.pid)
         results += [
@@ -373,7 +403,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--residents", type=int, default=1_000_000)
-    parser.add_argument("--voters", type=int, default=20_000)
+    parser.add_argument("--voters", type=int, default=80_000)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)

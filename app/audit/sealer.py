@@ -12,7 +12,7 @@ import asyncio
 import logging
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.models import AuditChainHead, AuditEvent
@@ -31,6 +31,10 @@ _LOCK_HEAD = (update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=Au
 _LINK = (update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == bindparam("event_id"))
          .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
 
+_LINK_MANY = text("UPDATE audit_event SET seq = link.seq, prev_hash = link.prev_hash, hash = link.hash "
+                  "FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS bigint[]), CAST(:prevs AS varchar[]), "
+                  "CAST(:hashes AS varchar[])) AS link(id, seq, prev_hash, hash) WHERE audit_event.id = link.id")
+
 
 async def seal_batch(session: AsyncSession, limit: int = BATCH) -> int:
     """Link up to limit pending events (oldest first) in the session's transaction; the caller commits."""
@@ -45,7 +49,13 @@ async def seal_batch(session: AsyncSession, limit: int = BATCH) -> int:
         link = {"event_id": row.id, "new_seq": seq, "new_prev": prev_hash}
         prev_hash = link["new_hash"] = event_hash(prev_hash, hashed_content(event))
         links.append(link)
-    await session.execute(_LINK, links)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LINK_MANY, {"ids": [link["event_id"] for link in links],
+                                           "seqs": [link["new_seq"] for link in links],
+                                           "prevs": [link["new_prev"] for link in links],
+                                           "hashes": [link["new_hash"] for link in links]})
+    else:
+        await session.execute(_LINK, links)
     await session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=prev_hash))
     return len(pending)
 

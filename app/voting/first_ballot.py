@@ -4,11 +4,14 @@ busiest write.
 Of `POST /api/v1/voting/rounds/{id}/ballots` it takes only the plain case: a resident's access token
 whose login session is live, a body the route's model accepts, an open round whose roll holds the caller, no
 ballot yet from them or their household, and an Idempotency-Key (if any) not used before. It reads all of that
-in one statement and stores the ballot with its audit event in a second. That statement share-locks the round
-and checks again that it is open, so closing (which takes the update lock) still counts exactly the ballots
-that were acknowledged. Without a key it runs alone in autocommit (one statement, one transaction); with one it
-also stores the key's record, completed with the answer, and commits only if the key's record and the ballot
-both went in, so a retry with the key replays the answer through the route and never casts twice.
+in one statement and stores the ballot with its audit event in a second. Casts arriving together share both
+statements (app.common.coalescer): one read for all their callers, one write for all their ballots, in one
+transaction. The write share-locks the rounds and checks again that each is open, so closing (which takes
+the update lock) still counts exactly the ballots that were acknowledged; a voter whose ballot did not go in
+(cast meanwhile, or by their household in the same batch) is left to the route. With a key, the cast writes
+alone: its statement also stores the key's record, completed with the answer, and commits only if the key's
+record and the ballot both went in, so a retry with the key replays the answer through the route and never
+casts twice.
 
 In every other case it has written nothing, and the request goes on to the route, which does it all again in
 a transaction and answers, or refuses with the right problem. The checks themselves are the route's
@@ -18,6 +21,7 @@ a transaction and answers, or refuses with the right problem. The checks themsel
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -26,33 +30,38 @@ from typing import Any
 from asyncpg import PostgresError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
 from starlette.types import Scope
 
+from app.audit.models import AuditEvent
 from app.auth.jwt import InvalidToken, decode_access_token
 from app.auth.models import Role
 from app.auth.principal import Principal
+from app.common.coalescer import Coalescer
 from app.common.shortcut import driver_connection, header, on_postgresql
 from app.errors import ProblemError
 from app.idempotency import rules as idempotency_rules
 from app.idempotency import service as idempotency_service
 from app.idempotency.models import IdempotencyStatus
 from app.voting import ballots_service
-from app.voting.models import RoundStatus
+from app.voting.models import Ballot, RoundStatus
 from app.voting.router import receipt
 from app.voting.schemas import BallotCast
 
-# The caller (live session, active user) with the round, its "number:cost" list and the caller's roll entry.
+# For each (user, session, round) asked: the caller (live session, active user) with the round, its
+# "number:cost" list and the caller's roll entry; `n` is the position of the question (from 1).
 _READ = """
-SELECT u.role, u.display_name, u.phone_digest,
+SELECT q.n, u.role, u.display_name, u.phone_digest,
        r.id, r.community_id, r.status, r.opens_at, r.closes_at, r.budget_fen, r.ballot_rule, r.region_path,
        (SELECT string_agg(p.number || ':' || p.cost_fen, ',') FROM round_project p WHERE p.round_id = r.id) AS costs,
        e.id AS entry_id, e.household AS entry_household
-FROM app_user u
-JOIN auth_session s ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL
-JOIN voting_round r ON r.id = $3
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(user_id, session_id, round_id, n)
+JOIN app_user u ON u.id = q.user_id AND u.is_active
+JOIN auth_session s ON s.id = q.session_id AND s.user_id = u.id AND s.revoked_at IS NULL
+JOIN voting_round r ON r.id = q.round_id
 LEFT JOIN voter_roll_entry e
        ON e.community_id = r.community_id AND e.phone_digest = u.phone_digest AND e.removed_at IS NULL
-WHERE u.id = $1 AND u.is_active
 """
 _BALLOT_COLUMNS = ("id", "round_id", "voter_key", "roll_entry_id", "channel", "choices", "choice_mask",
                    "receipt_digest", "version", "cast_at", "cast_by", "sheet_ref")
@@ -66,38 +75,67 @@ def _placeholders(columns: tuple[str, ...], first: int) -> str:
     return ", ".join(f"${first + i}" for i in range(len(columns)))
 
 
-def _write(keyed: bool) -> str:
-    """The ballot and its audit event (and, keyed, the Idempotency-Key's record holding the answer) in one
-    statement. Keyed, the ballot goes in only if the key's record did; the caller commits only if both did."""
-    n_ballot, n_event = len(_BALLOT_COLUMNS), len(_EVENT_COLUMNS)
-    round_id, cast_at = (f"${_BALLOT_COLUMNS.index(c) + 1}" for c in ("round_id", "cast_at"))
-    key = f"""new_key AS (
-    INSERT INTO idempotency_record ({", ".join(_KEY_COLUMNS)})
-    VALUES ({_placeholders(_KEY_COLUMNS, n_ballot + n_event + 1)})
-    ON CONFLICT (principal_key, key) DO NOTHING
-    RETURNING id
-), """ if keyed else ""  # noqa: S608 (as below)
-    return f"""
-WITH {key}open_round AS (
-    SELECT id FROM voting_round
-    WHERE id = {round_id} AND status NOT IN ('{RoundStatus.closed}', '{RoundStatus.cancelled}')
-      AND opens_at <= {cast_at} AND closes_at > {cast_at}
+def _array_types(table: Table, columns: tuple[str, ...]) -> list[str]:
+    return [f"{table.c[column].type.compile(dialect=postgresql.dialect())}[]" for column in columns]
+
+
+def _unnest(table: Table, columns: tuple[str, ...], first: int, alias: str) -> str:
+    """`unnest($first::type[], ...) AS alias(columns)`: one array parameter per column of table."""
+    arrays = ", ".join(f"${first + i}::{t}" for i, t in enumerate(_array_types(table, columns)))
+    return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
+
+
+_OPEN = f"status NOT IN ('{RoundStatus.closed}', '{RoundStatus.cancelled}')"
+# A batch of first ballots with their audit events, in one statement and one transaction (autocommit). The
+# rounds are share-locked and checked open at each ballot's time; ballots go in in (round, voter) order, so
+# two batches never wait on each other's keys crosswise; an event goes in only with its ballot. Returns the
+# ids of the ballots that went in (a voter who already has one, or a closed round, gets none).
+_WRITE = f"""
+WITH cast_ballot AS (
+    SELECT * FROM {_unnest(Ballot.__table__, _BALLOT_COLUMNS, 1, "b")}
+), open_round AS (
+    SELECT id, opens_at, closes_at FROM voting_round
+    WHERE id IN (SELECT round_id FROM cast_ballot) AND {_OPEN}
     FOR SHARE
 ), new_ballot AS (
     INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
-    SELECT {_placeholders(_BALLOT_COLUMNS, 1)} FROM open_round
-    {"WHERE EXISTS (SELECT 1 FROM new_key)" if keyed else ""}
+    SELECT b.* FROM cast_ballot b JOIN open_round r ON r.id = b.round_id
+    WHERE r.opens_at <= b.cast_at AND r.closes_at > b.cast_at
+    ORDER BY b.round_id, b.voter_key
     ON CONFLICT (round_id, voter_key) DO NOTHING
     RETURNING id
 ), event AS (
     INSERT INTO audit_event ({", ".join(_EVENT_COLUMNS)})
-    SELECT {_placeholders(_EVENT_COLUMNS, n_ballot + 1)} FROM new_ballot
+    SELECT e.* FROM {_unnest(AuditEvent.__table__, _EVENT_COLUMNS, len(_BALLOT_COLUMNS) + 1, "e")}
+    WHERE e.entity_id IN (SELECT id::text FROM new_ballot)
 )
-SELECT EXISTS (SELECT 1 FROM new_ballot){" AND EXISTS (SELECT 1 FROM new_key)" if keyed else ""}
-"""  # noqa: S608 (only column names and placeholders are formatted in)
-
-
-_WRITE, _WRITE_KEYED = _write(False), _write(True)
+SELECT id FROM new_ballot
+"""  # noqa: S608 (only column names, types and placeholders are formatted in)
+# One keyed first ballot: the ballot, its audit event and the Idempotency-Key's record holding the answer.
+# The ballot goes in only if the key's record did; the caller commits only if both did.
+_N_BALLOT, _N_EVENT = len(_BALLOT_COLUMNS), len(_EVENT_COLUMNS)
+_WRITE_KEYED = f"""
+WITH new_key AS (
+    INSERT INTO idempotency_record ({", ".join(_KEY_COLUMNS)})
+    VALUES ({_placeholders(_KEY_COLUMNS, _N_BALLOT + _N_EVENT + 1)})
+    ON CONFLICT (principal_key, key) DO NOTHING
+    RETURNING id
+), open_round AS (
+    SELECT id FROM voting_round
+    WHERE id = $2 AND {_OPEN} AND opens_at <= $10 AND closes_at > $10
+    FOR SHARE
+), new_ballot AS (
+    INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
+    SELECT {_placeholders(_BALLOT_COLUMNS, 1)} FROM open_round WHERE EXISTS (SELECT 1 FROM new_key)
+    ON CONFLICT (round_id, voter_key) DO NOTHING
+    RETURNING id
+), event AS (
+    INSERT INTO audit_event ({", ".join(_EVENT_COLUMNS)})
+    SELECT {_placeholders(_EVENT_COLUMNS, _N_BALLOT + 1)} FROM new_ballot
+)
+SELECT EXISTS (SELECT 1 FROM new_ballot) AND EXISTS (SELECT 1 FROM new_key)
+"""  # noqa: S608 (as above)
+assert (_BALLOT_COLUMNS.index("round_id"), _BALLOT_COLUMNS.index("cast_at")) == (1, 9)  # $2 and $10 above
 
 
 class _Declined(Exception):
@@ -144,34 +182,68 @@ def _plain_request(scope: Scope, round_id: str, body: bytes) -> _Request | None:
         return None
 
 
+@dataclass
+class _Batches:
+    """A worker's two coalescers (app.common.coalescer): the reads of the casts arriving together share a
+    statement, and so do their writes."""
+
+    reads: Coalescer[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Any]
+    writes: Coalescer[tuple[list[Any], list[Any]], bool]
+
+
+def _batches(state: Any) -> _Batches:
+    if (batches := getattr(state, "first_ballot_batches", None)) is None:
+        engine = state.engine
+
+        async def read(asked: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> list[Any]:
+            async with driver_connection(engine) as driver:
+                rows = await driver.fetch(_READ, *(list(column) for column in zip(*asked, strict=True)))
+            found: dict[int, Any] = {}
+            for row in rows:
+                found.setdefault(row["n"], row)
+            return [found.get(n) for n in range(1, len(asked) + 1)]
+
+        async def write(casts: Sequence[tuple[list[Any], list[Any]]]) -> list[bool]:
+            ballots = [list(column) for column in zip(*(ballot for ballot, _ in casts), strict=True)]
+            events = [list(column) for column in zip(*(event for _, event in casts), strict=True)]
+            async with driver_connection(engine) as driver:
+                stored = {row["id"] for row in await driver.fetch(_WRITE, *ballots, *events)}
+            return [ballot[_BALLOT_COLUMNS.index("id")] in stored for ballot, _ in casts]
+
+        batches = state.first_ballot_batches = _Batches(Coalescer(read), Coalescer(write))
+    return batches
+
+
 async def first_ballot(scope: Scope, path: re.Match[str], body: bytes) -> JSONResponse | None:
     """The 201 of a stored first ballot, or None (nothing written) for the route to deal with."""
     state = scope["app"].state
     if not on_postgresql(scope) or (request := _plain_request(scope, path.group(1), body)) is None:
         return None
-    async with driver_connection(state.engine) as driver:
-        row = await driver.fetchrow(_READ, request.user_id, request.session_id, request.round_id)
-        if row is None or row["role"] != Role.resident:
-            return None
-        principal = Principal(kind="user", role=Role.resident, user_id=request.user_id,
-                              session_id=request.session_id, phone_digest=row["phone_digest"],
-                              label=row["display_name"])
-        try:
-            cast, event = ballots_service.first_online_ballot(principal, SimpleNamespace(**row), request.choices)
-        except ProblemError:
-            return None
-        answer = JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
-        ballot = {column: getattr(cast.ballot, column) for column in _BALLOT_COLUMNS}
-        ballot["choices"] = json.dumps(ballot["choices"])
-        event["after"] = json.dumps(event["after"], ensure_ascii=False)
-        values = [*ballot.values(), *(event[column] for column in _EVENT_COLUMNS)]
-        try:
-            if request.key is None:
-                return answer if await driver.fetchval(_WRITE, *values) else None
-            record = _key_record(scope, state.settings, principal, request.key, body, answer, cast.ballot.cast_at)
-            async with driver.transaction():
-                if not await driver.fetchval(_WRITE_KEYED, *values, *record):
-                    raise _Declined
-            return answer
-        except (PostgresError, _Declined):
-            return None  # refused by the database, or rolled back: nothing was written
+    batches = _batches(state)
+    try:
+        row = await batches.reads.submit((request.user_id, request.session_id, request.round_id))
+    except PostgresError:
+        return None
+    if row is None or row["role"] != Role.resident:
+        return None
+    principal = Principal(kind="user", role=Role.resident, user_id=request.user_id, session_id=request.session_id,
+                          phone_digest=row["phone_digest"], label=row["display_name"])
+    try:
+        cast, event = ballots_service.first_online_ballot(principal, SimpleNamespace(**row), request.choices)
+    except ProblemError:
+        return None
+    answer = JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
+    ballot = [getattr(cast.ballot, column) for column in _BALLOT_COLUMNS]
+    ballot[_BALLOT_COLUMNS.index("choices")] = json.dumps(cast.ballot.choices)
+    event["after"] = json.dumps(event["after"], ensure_ascii=False)
+    values = [event[column] for column in _EVENT_COLUMNS]
+    try:
+        if request.key is None:
+            return answer if await batches.writes.submit((ballot, values)) else None
+        record = _key_record(scope, state.settings, principal, request.key, body, answer, cast.ballot.cast_at)
+        async with driver_connection(state.engine) as driver, driver.transaction():
+            if not await driver.fetchval(_WRITE_KEYED, *ballot, *values, *record):
+                raise _Declined
+        return answer
+    except (PostgresError, _Declined):
+        return None  # refused by the database, or rolled back: nothing was written

@@ -127,3 +127,19 @@ async def test_malformed_or_missing_tokens_are_refused(client):
         assert_problem(r, 401)
         assert r.headers["www-authenticate"] == "Bearer"
     assert_problem(await client.get(ME), 401, "not_authenticated")
+
+
+async def test_odd_tokens_are_refused_never_crash(client, app, good_claims):
+    secret, now = _secret(app).encode(), int(time.time())
+    signed = _hand_built({"alg": "HS256", "typ": "JWT"}, good_claims, secret)
+    for token in (
+        _hand_built({"alg": "HS256", "crit": ["exp"]}, good_claims, secret),  # an extension nobody here knows
+        _hand_built({"alg": "HS256"}, {**good_claims, "exp": str(now + 60)}, secret),  # exp not a number
+        _hand_built({"alg": "HS256"}, {**good_claims, "exp": True}, secret),
+        _hand_built({"alg": "HS256"}, {**good_claims, "nbf": now + 3600}, secret),  # not valid yet
+        _hand_built({"alg": "HS256"}, {**good_claims, "role": ["admin"]}, secret),
+        signed + "=", signed.replace(".", ".$", 1), "a.b", "a.b.c.d", "abcde.abcde.abcde",
+        "W10.W10.W10",  # base64 of [] where objects belong
+    ):
+        assert_problem(await _me(client, token), 401, "invalid_token")
+    assert (await _me(client, signed)).status_code == 200

@@ -2,6 +2,7 @@
 FastAPI and stores what the route would store; every other request reaches the route untouched, with
 nothing written. On SQLite it never takes a ballot. The rest of tests/voting runs through it as well."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -141,10 +142,81 @@ async def test_a_round_called_off_after_it_was_read_takes_no_ballot(client, sess
                           .values(status=RoundStatus.cancelled))
     await session.commit()
     stale = first_ballot._READ.replace(
-        "JOIN voting_round r ON r.id = $3", "JOIN (SELECT id, community_id, 'scheduled' AS status, opens_at, "
-        "closes_at, budget_fen, ballot_rule, region_path FROM voting_round) r ON r.id = $3")
+        "JOIN voting_round r ON r.id = q.round_id", "JOIN (SELECT id, community_id, 'scheduled' AS status, "
+        "opens_at, closes_at, budget_fen, ballot_rule, region_path FROM voting_round) r ON r.id = q.round_id")
     assert stale != first_ballot._READ
     monkeypatch.setattr(first_ballot, "_READ", stale)
     problem(await cast(client, voter, rnd["id"], [1]), 409, "round_cancelled")
     assert taken == [False] and await count(session, Ballot) == 0
     assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 0
+
+
+def _write_batches(app, monkeypatch) -> list[int]:
+    """The size of each batch of first-ballot writes the worker flushes."""
+    writes = first_ballot._batches(app.state).writes
+    flush, sizes = writes._flush, []
+
+    async def spy(items):
+        sizes.append(len(items))
+        return await flush(items)
+
+    monkeypatch.setattr(writes, "_flush", spy)
+    return sizes
+
+
+@pytest.mark.postgres_only
+async def test_casts_arriving_together_are_stored_by_one_write(client, session, app, pw, monkeypatch, taken):
+    rnd = await _round(client, pw)
+    voters = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS]
+    sizes = _write_batches(app, monkeypatch)
+    answers = await asyncio.gather(*(cast(client, v, rnd["id"], [n]) for n, v in enumerate(voters, 1)))
+    assert taken == [True] * 3 and sum(sizes) == 3 and max(sizes) > 1
+    for n, answer in enumerate(answers, 1):
+        receipt = ok(answer, 201)
+        ballot = await session.get(Ballot, uuid.UUID(receipt["ballot_id"]))
+        assert (ballot.choices, ballot.version) == ([n], 1)
+        assert ballot.receipt_digest == rules.receipt_digest(receipt["receipt_code"])
+        event = await _event_of(session, ballot.id)  # each ballot with its own event, and only its own
+        assert event.after["receipt_digest"] == ballot.receipt_digest
+        assert event.request_id == answer.headers["x-request-id"]
+    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 3
+
+
+@pytest.mark.postgres_only
+async def test_one_household_in_one_batch_gets_one_ballot(client, session, app, tree, monkeypatch, taken):
+    from tests.proposals.helpers import make_pworld
+    pw = await make_pworld(client, session, app, tree, rules={"ballot": {"ballot_unit": "household"}})
+    proposals = await shortlist(client, pw, [1_000_000, 800_000, 700_000])
+    household = [("13800000001", "张三", "", "3栋501"), ("13800000002", "李四", "", "3栋501")]
+    ok(await import_roll(client, pw.h["staff_a1"], pw.tree.community_a1.id,
+                         roll_csv([*household, ("13800000003", "王五", "", "")])))
+    rnd = ok(await create_round(client, pw.h["staff_a1"], pw.world.pilot_a1["id"], proposals), 201)
+    voters = [await resident(session, app, pw.tree.community_a1, phone) for phone in
+              ("13800000003", "13800000001", "13800000002")]
+    sizes = _write_batches(app, monkeypatch)
+    answers = await asyncio.gather(*(cast(client, v, rnd["id"], [1]) for v in voters))
+    assert sizes in ([3], [1, 2])  # the two of the household in one batch
+    assert answers[0].status_code == 201 and sorted(a.status_code for a in answers[1:]) == [201, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    problem(refused, 409, "household_already_voted")  # declined by the batch, refused by the route
+    assert sorted(taken) == [False, True, True]
+    assert await count(session, Ballot) == 2
+    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 2
+
+
+@pytest.mark.postgres_only
+async def test_a_batch_the_database_refuses_leaves_every_cast_to_the_route(client, session, app, pw, monkeypatch,
+                                                                           taken):
+    """The batch's statement fails after its inserts ran: nothing of it stays, and each voter's ballot is
+    then the route's first (version 1, one audit event), not a change of a ballot the batch left behind."""
+    rnd = await _round(client, pw)
+    voters = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS]
+    failing = first_ballot._WRITE.replace(  # divides by zero once the inserts have run
+        "SELECT id FROM new_ballot\n",
+        "SELECT id FROM new_ballot WHERE 1 / (SELECT count(*) - count(*) FROM new_ballot) = 1\n")
+    assert failing != first_ballot._WRITE
+    monkeypatch.setattr(first_ballot, "_WRITE", failing)
+    answers = await asyncio.gather(*(cast(client, v, rnd["id"], [n]) for n, v in enumerate(voters, 1)))
+    assert [ok(a, 201)["version"] for a in answers] == [1, 1, 1] and taken == [False] * 3
+    assert (await count(session, Ballot), await count(session, BallotHistory)) == (3, 0)
+    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 3
