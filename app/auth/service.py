@@ -37,6 +37,12 @@ _USER_OF_SESSION = (
     .where(_users.c.id == bindparam("user_id"), _sessions.c.id == bindparam("session_id")))
 
 
+def session_admits(row: Any) -> bool:
+    """Whether a row of the caller's user and login session (revoked_at, is_active) lets the caller in: the
+    one rule for every access token, the first-ballot shortcut's included."""
+    return row is not None and row["revoked_at"] is None and row["is_active"]
+
+
 async def principal_from_bearer(state: Any, session: AsyncSession, token: str) -> Principal:
     """Turn a bearer credential (JWT or API token) into a Principal, or raise 401."""
     settings: Settings = state.settings
@@ -48,7 +54,7 @@ async def principal_from_bearer(state: Any, session: AsyncSession, token: str) -
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token") from exc
     row = (await (await session.connection()).execute(_USER_OF_SESSION, {"user_id": uuid.UUID(claims["sub"]),
                                                     "session_id": uuid.UUID(claims["sid"])})).first()
-    if row is None or row.revoked_at is not None or not row.is_active:
+    if not session_admits(None if row is None else row._mapping):
         raise Unauthorized("The session has ended; log in again.", code="session_revoked")
     return Principal(kind="user", role=row.role, user_id=row.id, session_id=uuid.UUID(claims["sid"]),
                      region_id=row.region_id, region_path=row.region_path,

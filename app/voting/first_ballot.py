@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql
 from starlette.types import Scope
 
 from app.audit.models import AuditEvent
+from app.auth import service as auth_service
 from app.auth.jwt import InvalidToken, decode_access_token
 from app.auth.models import Role
 from app.auth.principal import Principal
@@ -49,16 +50,17 @@ from app.voting.models import Ballot, RoundStatus
 from app.voting.router import receipt
 from app.voting.schemas import BallotCast
 
-# For each (user, session, round) asked: the caller (live session, active user) with the round, its
-# "number:cost" list and the caller's roll entry; `n` is the position of the question (from 1).
+# For each (user, session, round) asked: the caller's user and login session (judged by the route's own rule,
+# auth.service.session_admits), the round, its "number:cost" list and the caller's roll entry; `n` is the
+# position of the question (from 1).
 _READ = """
-SELECT q.n, u.role, u.display_name, u.phone_digest,
+SELECT q.n, u.role, u.display_name, u.phone_digest, u.is_active, s.revoked_at,
        r.id, r.community_id, r.status, r.opens_at, r.closes_at, r.budget_fen, r.ballot_rule, r.region_path,
        (SELECT string_agg(p.number || ':' || p.cost_fen, ',') FROM round_project p WHERE p.round_id = r.id) AS costs,
        e.id AS entry_id, e.household AS entry_household
 FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(user_id, session_id, round_id, n)
-JOIN app_user u ON u.id = q.user_id AND u.is_active
-JOIN auth_session s ON s.id = q.session_id AND s.user_id = u.id AND s.revoked_at IS NULL
+JOIN app_user u ON u.id = q.user_id
+JOIN auth_session s ON s.id = q.session_id AND s.user_id = u.id
 JOIN voting_round r ON r.id = q.round_id
 LEFT JOIN voter_roll_entry e
        ON e.community_id = r.community_id AND e.phone_digest = u.phone_digest AND e.removed_at IS NULL
@@ -224,7 +226,7 @@ async def first_ballot(scope: Scope, path: re.Match[str], body: bytes) -> JSONRe
         row = await batches.reads.submit((request.user_id, request.session_id, request.round_id))
     except PostgresError:
         return None
-    if row is None or row["role"] != Role.resident:
+    if not auth_service.session_admits(row) or row["role"] != Role.resident:
         return None
     principal = Principal(kind="user", role=Role.resident, user_id=request.user_id, session_id=request.session_id,
                           phone_digest=row["phone_digest"], label=row["display_name"])

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.audit.models import AuditEvent
-from app.auth.models import AuthSession
+from app.auth.models import AuthSession, User
 from app.idempotency.models import IdempotencyRecord
 from app.voting import first_ballot, rules
 from app.voting.models import Ballot, BallotHistory, RoundStatus, VotingRound
@@ -220,3 +220,13 @@ async def test_a_batch_the_database_refuses_leaves_every_cast_to_the_route(clien
     assert [ok(a, 201)["version"] for a in answers] == [1, 1, 1] and taken == [False] * 3
     assert (await count(session, Ballot), await count(session, BallotHistory)) == (3, 0)
     assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 3
+
+
+async def test_a_deactivated_resident_is_refused_as_by_every_route(client, session, app, pw, taken):
+    """The shortcut admits a caller by the principal check's own rule (auth.service.session_admits)."""
+    rnd = await _round(client, pw)
+    voter = await resident(session, app, pw.tree.community_a1, "13800000001")
+    await session.execute(update(User).where(User.role == "resident").values(is_active=False))
+    await session.commit()
+    problem(await cast(client, voter, rnd["id"], [1]), 401, "session_revoked")
+    assert taken == [False] and await count(session, Ballot) == 0
