@@ -55,5 +55,4 @@ class Coalescer(Generic[Item, Result]):
             for _, future in self._waiting:  # cancelled while draining: nobody will flush these
                 if not future.done():
                     future.set_exception(RuntimeError("coalescer stopped"))
-            if self._waiting:
-                self._waiting = []
+            self._waiting = []

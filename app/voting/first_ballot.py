@@ -22,7 +22,7 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -65,8 +65,8 @@ JOIN voting_round r ON r.id = q.round_id
 LEFT JOIN voter_roll_entry e
        ON e.community_id = r.community_id AND e.phone_digest = u.phone_digest AND e.removed_at IS NULL
 """
-_BALLOT_COLUMNS = ("id", "round_id", "voter_key", "roll_entry_id", "channel", "choices", "choice_mask",
-                   "receipt_digest", "version", "cast_at", "cast_by", "sheet_ref")
+_BALLOT_COLUMNS = tuple(field.name for field in fields(ballots_service.CastBallot))  # a ballot row's columns
+_ID, _ROUND_ID, _CHOICES, _CAST_AT = (_BALLOT_COLUMNS.index(c) for c in ("id", "round_id", "choices", "cast_at"))
 _EVENT_COLUMNS = ("id", "occurred_at", "ordinal", "actor_type", "actor_id", "actor_label", "action", "entity_type",
                   "entity_id", "region_path", "after", "request_id")
 _KEY_COLUMNS = ("id", "principal_key", "key", "method", "path", "request_fingerprint", "status", "response_status",
@@ -124,7 +124,7 @@ WITH new_key AS (
     RETURNING id
 ), open_round AS (
     SELECT id FROM voting_round
-    WHERE id = $2 AND {_OPEN} AND opens_at <= $10 AND closes_at > $10
+    WHERE id = ${_ROUND_ID + 1} AND {_OPEN} AND opens_at <= ${_CAST_AT + 1} AND closes_at > ${_CAST_AT + 1}
     FOR SHARE
 ), new_ballot AS (
     INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
@@ -137,7 +137,6 @@ WITH new_key AS (
 )
 SELECT EXISTS (SELECT 1 FROM new_ballot) AND EXISTS (SELECT 1 FROM new_key)
 """  # noqa: S608 (as above)
-assert (_BALLOT_COLUMNS.index("round_id"), _BALLOT_COLUMNS.index("cast_at")) == (1, 9)  # $2 and $10 above
 
 
 class _Declined(Exception):
@@ -210,7 +209,7 @@ def _batches(state: Any) -> _Batches:
             events = [list(column) for column in zip(*(event for _, event in casts), strict=True)]
             async with driver_connection(engine) as driver:
                 stored = {row["id"] for row in await driver.fetch(_WRITE, *ballots, *events)}
-            return [ballot[_BALLOT_COLUMNS.index("id")] in stored for ballot, _ in casts]
+            return [ballot[_ID] in stored for ballot, _ in casts]
 
         batches = state.first_ballot_batches = _Batches(Coalescer(read), Coalescer(write))
     return batches
@@ -236,7 +235,7 @@ async def first_ballot(scope: Scope, path: re.Match[str], body: bytes) -> JSONRe
         return None
     answer = JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
     ballot = [getattr(cast.ballot, column) for column in _BALLOT_COLUMNS]
-    ballot[_BALLOT_COLUMNS.index("choices")] = json.dumps(cast.ballot.choices)
+    ballot[_CHOICES] = json.dumps(cast.ballot.choices)
     event["after"] = json.dumps(event["after"], ensure_ascii=False)
     values = [event[column] for column in _EVENT_COLUMNS]
     try:
