@@ -68,12 +68,22 @@ def seed_demo() -> None:
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: Annotated[int | None, typer.Option(help="default: WEISHI_WORKERS")] = None) -> None:
-    """Run the API with uvicorn."""
+    """Run the API with uvicorn; several workers each accept on a socket of their own (app/serving.py)."""
     import uvicorn
 
+    from app.serving import Serving, reuseport_supported, serve_workers
+
     settings = get_settings()
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port,
-                workers=workers or settings.workers, proxy_headers=False, log_level=settings.log_level.lower())
+    workers = workers or settings.workers
+    log_level = settings.log_level.lower()
+    if workers > 1 and reuseport_supported():
+        serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
+                          uvicorn_options={"proxy_headers": False})
+        typer.echo(f"Serving http://{host}:{port} (API docs at /docs) with {workers} workers, a listening "
+                   "socket each; Ctrl+C stops them.")
+        raise typer.Exit(serve_workers(serving, workers))
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=False, log_level=log_level)
 
 
 @cli.command("create-user")

@@ -1,0 +1,112 @@
+"""`weishi serve --workers 2`: each worker listens on a socket of its own; a dead worker is replaced; a
+worker that cannot start stops the command instead of being restarted for ever; SIGTERM stops them all."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+from app.serving import reuseport_supported
+
+pytestmark = pytest.mark.skipif(not reuseport_supported() or not Path("/proc/net/tcp").exists(),
+                                reason="needs SO_REUSEPORT and /proc (Linux)")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listeners(port: int) -> int:
+    """Listening sockets on port (state 0A in /proc/net/tcp): one per worker with SO_REUSEPORT."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A")
+
+
+def workers_of(parent: int) -> set[int]:
+    """The parent's spawned workers (not multiprocessing's resource tracker)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def serve(db: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "WEISHI_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "WEISHI_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def migrate(db: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WEISHI_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    get_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0
+    finally:
+        get_settings.cache_clear()
+
+
+def test_two_workers_listen_apart_are_replaced_when_they_die_and_stop_together(tmp_path, monkeypatch):
+    db, port = tmp_path / "serve.db", free_port()
+    migrate(db, monkeypatch)
+    parent = serve(db, port)
+    try:
+        wait_for(lambda: healthy(port) and listeners(port) == 2 and len(workers_of(parent.pid)) == 2)
+        first = workers_of(parent.pid)
+        os.kill(min(first), signal.SIGKILL)
+        wait_for(lambda: len(workers_of(parent.pid) - first) == 1 and listeners(port) == 2 and healthy(port))
+        assert max(first) in workers_of(parent.pid)  # the other worker served on
+        current = workers_of(parent.pid)
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=40) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in current)
+        assert listeners(port) == 0
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def test_a_worker_that_cannot_start_stops_the_command(tmp_path):
+    parent = serve(tmp_path / "never-migrated.db", free_port())  # the schema check refuses to serve
+    try:
+        assert parent.wait(timeout=60) == 3
+        assert "weishi migrate" in parent.stderr.read().decode()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
