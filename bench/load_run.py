@@ -6,15 +6,16 @@ Run: .venv/bin/python bench/load_run.py [--residents N] [--voters N] [--duration
 It creates a benchmark database (weishi_bench_load_<pid>), loads the city of bench/seed_scale.py into it,
 and starts on 127.0.0.1:
 - the baseline (bench/baseline_app.py: uvicorn, FastAPI, raw asyncpg; one insert under a unique constraint,
-  one read by primary key), with W workers;
-- the service (`uvicorn app.main:create_app --factory`, WEISHI_ENVIRONMENT=production, W workers, default the
+  one read by primary key), with W workers under the service's own supervisor (app/serving.py);
+- the service as production starts it (`weishi serve`, WEISHI_ENVIRONMENT=production, W workers, default the
   number of cores).
 After 3 s of unmeasured warm-up for each (pools open, statements prepared), each of these runs for --duration
 seconds at --connections connections (wrk from Debian, installed if missing):
 baseline insert, baseline read, resident ballot casting (authenticated, validated, audited; every request a
 different voter's first ballot, with their own token and round), the same voters changing their ballots
 (for information: changes go through the route), the proposal list a phone opens, a proposal's public page,
-and the finance report. It prints requests/s, p50, p99 and errors for each, casting and the page read against the
+and the finance report. It prints requests/s, p50, p99, errors and how the connections fell between the
+workers for each, casting and the page read against the
 baseline's insert and read, the largest worker RSS, and the targets (issue 10).
 
 Replicas: two separate server processes on two ports share the database; casting runs against both at once
@@ -35,10 +36,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -132,6 +136,7 @@ class Result:
     errors: int
     requests: int
     timeouts: int = 0  # of the errors: requests wrk gave up on after its 2 s timeout (no answer seen)
+    split: tuple[int, ...] = ()  # wrk's connections per server worker, halfway through the run
 
 
 def ensure_wrk() -> str:
@@ -168,15 +173,29 @@ def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration
     """One wrk run with a Lua script (written to a temporary file)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
+    split: list[int] = []
+    halfway = threading.Timer(duration / 2, lambda: split.extend(connections_per_worker(urlsplit(url).port)))
+    halfway.start()
     try:
         out = subprocess.run([binary, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
                               lua.name, url, "--", *args],
                              capture_output=True, text=True, check=True, env=extra_env).stdout
     finally:
+        halfway.cancel()
         os.unlink(lua.name)
     for line in sorted({line for line in out.splitlines() if line.startswith("ERR ")})[:4]:
         print(f"  {name}: {line[4:]}")
-    return parse(name, out)
+    return replace(parse(name, out), split=tuple(split))
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """How the established connections to port fall between the server's processes (ss, from iproute2):
+    at 64 keep-alive connections the busier worker's share sets the p99."""
+    if not shutil.which("ss"):
+        return []
+    out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    return sorted(Counter(re.findall(r"pid=(\d+)", out)).values(), reverse=True)
 
 
 def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
@@ -230,9 +249,17 @@ def service_env(url: str, secret: str, workers: int) -> dict[str, str]:
 
 
 def serve(port: int, url: str, secret: str, workers: int) -> subprocess.Popen:
-    return start([PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port",
-                  str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-                 service_env(url, secret, workers), ROOT)
+    """The service as production starts it: `weishi serve` (a listening socket per worker)."""
+    return start([PYTHON, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                  str(workers)], service_env(url, secret, workers), ROOT)
+
+
+def serve_baseline(port: int, dsn: str, workers: int) -> subprocess.Popen:
+    """The baseline under the same supervisor as the service, so both accept connections alike."""
+    code = ("import sys; from app.serving import Serving, serve_workers; "
+            f"sys.exit(serve_workers(Serving('baseline_app:app', '127.0.0.1', {port}, log_level='warning', "
+            f"uvicorn_options={{'access_log': False}}), {workers}))")
+    return start([PYTHON, "-c", code], {"BASELINE_DSN": dsn, "PYTHONPATH": str(ROOT)}, BENCH)
 
 
 async def finance_token(dsn: str, settings: Settings, city: City) -> str:
@@ -249,10 +276,11 @@ async def finance_token(dsn: str, settings: Settings, city: City) -> str:
 
 
 def table(results: list[Result]) -> None:
-    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'timeouts':>9} {'requests':>9}")
+    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'timeouts':>9} {'requests':>9}"
+          f" {'conns/worker':>13}")
     for r in results:
         print(f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.timeouts:9d} "
-              f"{r.requests:9d}")
+              f"{r.requests:9d} {'/'.join(map(str, r.split)) or '-':>13}")
 
 
 async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]],
@@ -332,9 +360,7 @@ async def run(args: argparse.Namespace) -> int:
                                           "/api/v1/funds/reports?group_by=community\n")
         finance = await finance_token(_dsn(url), settings, city)
 
-        baseline = start([PYTHON, "-m", "uvicorn", "baseline_app:app", "--host", "127.0.0.1", "--port",
-                          str(BASELINE_PORT), "--workers", str(args.workers), "--log-level", "warning",
-                          "--no-access-log"], {"BASELINE_DSN": _dsn(url)}, BENCH)
+        baseline = serve_baseline(BASELINE_PORT, _dsn(url), args.workers)
         service = serve(SERVICE_PORT, url, secret, args.workers)
         processes += [baseline, service]
         await wait_ready(f"http://127.0.0.1:{BASELINE_PORT}/projects/{uuid.UUID(int=1)}", baseline)
