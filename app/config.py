@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     # How often each worker links pending audit events into the chain (0: only when the trail is read).
     # Short: a round hashes on the worker's event loop, so its length is the stall a request may meet; at
-    # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 127-450 ms, every 0.05 s at 87-124 (scaling.md).
+    # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 229-452 ms, every 0.05 s at 87-124 (scaling.md).
     audit_seal_interval_seconds: float = Field(default=0.05, ge=0)
 
     workers: int = 2
