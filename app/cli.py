@@ -79,8 +79,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if workers > 1 and reuseport_supported():
         serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
                           uvicorn_options={"proxy_headers": False})
-        typer.echo(f"Serving http://{host}:{port} (API docs at /docs) with {workers} workers, a listening "
-                   "socket each; Ctrl+C stops them.")
         raise typer.Exit(serve_workers(serving, workers))
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, log_level=log_level)

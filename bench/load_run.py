@@ -182,6 +182,7 @@ def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration
                              capture_output=True, text=True, check=True, env=extra_env).stdout
     finally:
         halfway.cancel()
+        halfway.join()  # an ss already running finishes before split is read
         os.unlink(lua.name)
     for line in sorted({line for line in out.splitlines() if line.startswith("ERR ")})[:4]:
         print(f"  {name}: {line[4:]}")

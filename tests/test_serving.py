@@ -50,25 +50,41 @@ def workers_of(parent: int) -> set[int]:
     return found
 
 
-def wait_for(condition, seconds: float = 60) -> None:
+def is_worker(pid: int) -> bool:
+    """pid is (still) a spawned worker: its command line says so, so a reused pid does not count."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def wait_for(condition, log: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out; the server said:\n{log.read_text()[-3000:]}"
         time.sleep(0.2)
 
 
 def healthy(port: int) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2, trust_env=False).status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def serve(db: Path, port: int) -> subprocess.Popen:
+def serve(db: Path, port: int, log: Path) -> subprocess.Popen:
+    """The command in a session of its own, so a failing test can kill it and its workers together."""
     env = {**os.environ, "WEISHI_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "WEISHI_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_all(parent: subprocess.Popen) -> None:
+    if parent.poll() is None:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait()
 
 
 def migrate(db: Path, monkeypatch) -> None:
@@ -83,30 +99,41 @@ def migrate(db: Path, monkeypatch) -> None:
 def test_two_workers_listen_apart_are_replaced_when_they_die_and_stop_together(tmp_path, monkeypatch):
     db, port = tmp_path / "serve.db", free_port()
     migrate(db, monkeypatch)
-    parent = serve(db, port)
+    log = tmp_path / "serve.log"
+    parent = serve(db, port, log)
     try:
-        wait_for(lambda: healthy(port) and listeners(port) == 2 and len(workers_of(parent.pid)) == 2)
+        wait_for(lambda: healthy(port) and listeners(port) == 2 and len(workers_of(parent.pid)) == 2, log)
         first = workers_of(parent.pid)
         os.kill(min(first), signal.SIGKILL)
-        wait_for(lambda: len(workers_of(parent.pid) - first) == 1 and listeners(port) == 2 and healthy(port))
+        wait_for(lambda: len(workers_of(parent.pid) - first) == 1 and listeners(port) == 2 and healthy(port), log)
         assert max(first) in workers_of(parent.pid)  # the other worker served on
         current = workers_of(parent.pid)
         parent.send_signal(signal.SIGTERM)
-        assert parent.wait(timeout=40) == 0
-        assert not any(Path(f"/proc/{pid}").exists() for pid in current)
-        assert listeners(port) == 0
+        assert parent.wait(timeout=40) == 0, log.read_text()
+        assert not any(is_worker(pid) for pid in current) and listeners(port) == 0
     finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
+        kill_all(parent)
 
 
 def test_a_worker_that_cannot_start_stops_the_command(tmp_path):
-    parent = serve(tmp_path / "never-migrated.db", free_port())  # the schema check refuses to serve
+    log = tmp_path / "serve.log"
+    parent = serve(tmp_path / "never-migrated.db", free_port(), log)  # the schema check refuses to serve
     try:
         assert parent.wait(timeout=60) == 3
-        assert "weishi migrate" in parent.stderr.read().decode()
+        assert "weishi migrate" in log.read_text()
     finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
+        kill_all(parent)
+
+
+def test_a_port_held_by_another_server_is_refused_before_any_worker_starts(tmp_path):
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # one that would share the port
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        log = tmp_path / "serve.log"
+        parent = serve(tmp_path / "any.db", holder.getsockname()[1], log)
+        try:
+            assert parent.wait(timeout=30) == 3
+            assert "in use" in log.read_text()
+        finally:
+            kill_all(parent)
