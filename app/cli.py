@@ -159,13 +159,18 @@ def revoke_token(token_id: str) -> None:
 
 @cli.command("purge-expired")
 def purge_expired() -> None:
-    """Delete expired idempotency records (run daily from cron)."""
-    from app.idempotency.service import purge_expired as purge
+    """Delete what can serve no request any more (run daily from cron): expired idempotency records,
+    rate-limit counters whose window ended, one-time codes expired or used."""
+    from app.auth.otp_service import purge_spent_codes
+    from app.idempotency.service import purge_expired as purge_records
+    from app.ratelimit.service import purge_ended
 
     async def run(session, settings):
-        return await purge(session)
+        return (await purge_records(session), await purge_ended(session, settings), await purge_spent_codes(session))
 
-    typer.echo(f"purged {_with_session(run)} expired idempotency records")
+    records, counters, codes = _with_session(run)
+    typer.echo(f"purged {records} expired idempotency records, {counters} ended rate-limit counters, "
+               f"{codes} spent one-time codes")
 
 
 def main() -> None:

@@ -33,6 +33,9 @@ def test_cli_round_trip(tmp_path, monkeypatch):
         assert secret not in stored
         assert runner.invoke(cli, ["revoke-token", token_id]).exit_code == 0
         assert conn.execute("select revoked_at is not null from api_token").fetchone() == (1,)
+        purged = runner.invoke(cli, ["purge-expired"])
+        assert purged.exit_code == 0 and "purged 0 expired idempotency records" in purged.output, purged.output
+        assert "rate-limit counters" in purged.output and "one-time codes" in purged.output
         bad = runner.invoke(cli, ["issue-token", str(org), "--scope", "root:everything"])
         assert bad.exit_code == 2 and "scope" in bad.output.lower(), bad.output
     finally:

@@ -107,3 +107,11 @@ async def deliver(sender: OtpSender, phone: str, code: str) -> None:
         await sender.send(phone, code)
     except Exception:
         log.exception("sending a one-time code to %s failed", mask_phone(phone))
+
+
+async def purge_spent_codes(session: AsyncSession) -> int:
+    """Delete codes that can log no one in any more, expired or used (the caller commits); returns how many.
+    A phone holds at most one code, but numbers that never come back would keep theirs for ever."""
+    result = await session.execute(
+        delete(OtpCode).where((OtpCode.expires_at <= utcnow()) | OtpCode.consumed_at.is_not(None)))
+    return result.rowcount or 0

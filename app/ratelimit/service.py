@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case
+from sqlalchemy import case, delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.secrets import keyed_digest
@@ -61,3 +61,16 @@ async def hit(sessionmaker: async_sessionmaker[AsyncSession], *limits: Limit, no
         await session.commit()
     if retry_after:
         raise TooManyRequests("Too many attempts; try again later.", retry_after=retry_after)
+
+
+def longest_window(settings: Settings) -> int:
+    """The longest window of any configured limit (each is a `rate_…` setting, "hits/seconds")."""
+    return max(parse_rate(value)[1] for name, value in settings.model_dump().items() if name.startswith("rate_"))
+
+
+async def purge_ended(session: AsyncSession, settings: Settings, now: datetime | None = None) -> int:
+    """Delete counters whose window has ended under every limit (their next hit would open a new window
+    anyway), so keys of passing addresses do not pile up; the caller commits. Returns how many."""
+    cutoff = (now or utcnow()) - timedelta(seconds=longest_window(settings))
+    result = await session.execute(delete(RateLimitCounter).where(RateLimitCounter.window_start <= cutoff))
+    return result.rowcount or 0

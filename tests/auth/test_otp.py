@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from app.auth import otp_service
 from app.auth.models import OtpCode, Role, User
 from app.auth.secrets import keyed_digest
 from app.common.models import utcnow
@@ -138,3 +139,20 @@ async def test_requests_are_limited_per_client_address(build):
     for i in range(3):
         await _ask(client, f"1370013700{i}")
     assert_problem(await client.post(REQUEST, json={"phone": "13700137009"}), 429, "rate_limited")
+
+
+async def test_purging_removes_used_and_expired_codes_and_keeps_a_live_one(client, session, app, otp_sender):
+    used, stale, live = "13900000001", "13900000002", "13900000003"
+    for phone in (used, stale, live):
+        await _ask(client, phone)
+    assert (await _verify(client, otp_sender.last_code(used), used)).status_code == 200
+    stale_digest = keyed_digest(app.state.settings.secret_key, "phone", stale)
+    await session.execute(update(OtpCode).where(OtpCode.phone_digest == stale_digest)
+                          .values(expires_at=utcnow() - timedelta(seconds=1)))
+    await session.commit()
+    async with app.state.sessionmaker() as s:
+        assert await otp_service.purge_spent_codes(s) == 2
+        await s.commit()
+    session.expire_all()
+    assert len((await session.scalars(select(OtpCode))).all()) == 1
+    assert (await _verify(client, otp_sender.last_code(live), live)).status_code == 200  # untouched

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from app.auth.models import Role
 from app.common.models import utcnow
 from app.ratelimit.models import RateLimitCounter
+from app.ratelimit.service import limit_for, purge_ended
 from tests.auth.helpers import assert_problem, login, password_hash
 from tests.factories import add_user
 
@@ -82,3 +83,23 @@ async def test_forwarded_for_is_honoured_from_a_trusted_proxy(build):
     _assert_limited(await ask("13900000004", "203.0.113.77, 198.51.100.1"), 3600)
     # Another client behind the same proxy (through a second proxy of ours) has its own budget.
     assert (await ask("13900000005", "198.51.100.2, 10.0.0.9")).status_code == 202
+
+
+async def test_purging_removes_counters_whose_window_ended_under_every_limit(build):
+    app, client = await build(rate_otp_per_phone="1/3600", rate_login_per_ip="50/60")
+    stale, live = ("13800138000", "13800138001")
+    for phone in (stale, live):
+        assert (await client.post(OTP, json={"phone": phone})).status_code == 202
+    stale_key, live_key = (limit_for(app.state.settings, "rate_otp_per_phone", "otp:phone", phone).key
+                           for phone in (stale, live))
+    async with app.state.sessionmaker() as s:
+        # One phone's window began an hour ago: past the longest window (3600 s), so no limit still counts it.
+        await s.execute(update(RateLimitCounter).where(RateLimitCounter.key == stale_key)
+                        .values(window_start=utcnow() - timedelta(seconds=3601)))
+        await s.commit()
+        purged = await purge_ended(s, app.state.settings)
+        await s.commit()
+        left = set((await s.scalars(select(RateLimitCounter.key))).all())
+    assert purged == 1 and stale_key not in left and live_key in left
+    _assert_limited(await client.post(OTP, json={"phone": live}), 3600)  # its counter was kept
+    assert (await client.post(OTP, json={"phone": stale})).status_code == 202  # a new window, as unpurged
