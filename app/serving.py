@@ -17,6 +17,7 @@ The parent only supervises. Each worker beats once a second from its event loop 
 """
 
 import contextlib
+import ctypes
 import logging
 import logging.config
 import multiprocessing
@@ -28,7 +29,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.sharedctypes import Synchronized
 
 from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 
@@ -56,29 +56,37 @@ def reuseport_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
+def _is_ipv6(host: str) -> bool:
+    return ":" in host  # as uvicorn decides it for its own sockets
+
+
+def _bound_socket(host: str, port: int, *, in_group: bool) -> socket.socket:
+    """A TCP socket bound to host:port; in_group joins the port's SO_REUSEPORT group."""
+    sock = socket.socket(socket.AF_INET6 if _is_ipv6(host) else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if in_group:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """Bound without SO_REUSEPORT, the probe fails if anything holds the port, even another group: a stale
-    or second server would otherwise join ours and silently take a share of the connections."""
-    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
+    """Bound outside any SO_REUSEPORT group, the probe fails if anything holds the port: a stale or second
+    server would otherwise join ours and silently take a share of the connections."""
+    try:
+        _bound_socket(host, port, in_group=False).close()
+    except OSError:
+        return False
     return True
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket of this worker's own in the port's SO_REUSEPORT group; uvicorn calls listen() on it."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
+    return _bound_socket(host, port, in_group=True)
 
 
 def _stop_with_parent() -> None:
@@ -91,7 +99,7 @@ def _stop_with_parent() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def run_worker(serving: Serving, beat: Synchronized) -> None:
+def run_worker(serving: Serving, beat: ctypes.c_double) -> None:
     """One worker: its own socket, one uvicorn server, a beat a second once it serves."""
     import uvicorn
 
@@ -117,7 +125,7 @@ class _Slot:
 
     def __init__(self, context: multiprocessing.context.SpawnContext, serving: Serving) -> None:
         self.context, self.serving = context, serving
-        self.beat = context.Value("d", 0.0, lock=False)
+        self.beat = context.Value(ctypes.c_double, 0.0, lock=False)  # shared memory: one writer, one reader
         self.failures = 0
         self.not_before = 0.0
         self.process: multiprocessing.process.BaseProcess | None = None
@@ -156,7 +164,7 @@ def serve_workers(serving: Serving, workers: int) -> int:
             time.sleep(POLL_SECONDS)
             if not all_served_once and all(slot.served for slot in slots):
                 all_served_once = True
-                host = f"[{serving.host}]" if ":" in serving.host else serving.host
+                host = f"[{serving.host}]" if _is_ipv6(serving.host) else serving.host
                 log.info("Serving on http://%s:%s with %s workers, a listening socket each (parent %s)", host,
                          serving.port, workers, os.getpid())
             for slot in slots:

@@ -15,8 +15,8 @@ baseline insert, baseline read, resident ballot casting (authenticated, validate
 different voter's first ballot, with their own token and round), the same voters changing their ballots
 (for information: changes go through the route), the proposal list a phone opens, a proposal's public page,
 and the finance report. It prints requests/s, p50, p99, errors and how the connections fell between the
-workers for each, casting and the page read against the
-baseline's insert and read, the largest worker RSS, and the targets (issue 10).
+workers for each, casting and the page read against the baseline's insert and read, the largest worker RSS,
+and the targets (issue 10).
 
 Replicas: two separate server processes on two ports share the database; casting runs against both at once
 (half the connections each, for voters who have not cast yet), an Idempotency-Key used on one port is
