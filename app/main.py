@@ -19,7 +19,7 @@ from app.migrations import current_revision, head_revision
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.proposals import public_shortcut
-from app.routers import ROUTERS
+from app.routers import ROUTE_TABLE, warm_route_table
 from app.voting import first_ballot
 
 log = logging.getLogger("weishi")
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.check_schema_on_startup:
             await check_schema(app)
         if settings.environment != "test":  # a test process builds hundreds of apps: let them be collected
+            warm_route_table()
             freeze_startup_heap()
         sealer = None
         if settings.audit_seal_interval_seconds > 0:
@@ -77,8 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
     install_error_handlers(app)
     install_idempotency(app)
-    for router in ROUTERS:
-        app.include_router(router)
+    app.router.routes.extend(ROUTE_TABLE.routes)
     # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
     app.add_middleware(Shortcut, method="GET", path=public_shortcut.LIST_PATH, handler=public_shortcut.community_list)
     app.add_middleware(Shortcut, method="GET", path=public_shortcut.PAGE_PATH,

@@ -1,6 +1,7 @@
 """Alembic from code: upgrade, and whether a database is at head."""
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -22,8 +23,10 @@ def alembic_config(database_url: str | None = None) -> Config:
     return cfg
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest migration in the code."""
+    """The newest migration in the code. Read once per process: loading the scripts costs some 25 ms, which
+    every start-up schema check and every readiness probe paid."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
