@@ -35,7 +35,7 @@ openapi-check: install
 	$(BIN)/python -m app.openapi_export check
 
 pytest: install
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test: lint openapi-check pytest
 
