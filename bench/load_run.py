@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import re
 import secrets
@@ -74,7 +75,7 @@ end
 """
 # Each wrk thread casts for its own voters: the slice [from, to) of the tokens file (fractions of its lines),
 # split between the threads. So every cast of a run is that voter's first ballot, unless a thread runs out of
-# voters and starts its share again (then its casts are changes of ballot, and the run says so).
+# voters and starts its share again (then its casts are changes of ballot, and the run fails saying so).
 CAST_LUA = """
 local entries, n, first, share = {}, 0, 0, 0
 local body = '{"choices":[1,2]}'
@@ -98,11 +99,13 @@ end
 """ + ERRORS_LUA
 WRK_THREADS = 2
 WARM_UP_SECONDS = 3
+CAST_SLICE = (0, 0.4)  # the measured first ballots; 0.4–0.5 warm up, the last half is the replicas'
 
 
 def voters(tokens_file: str, start: float, end: float) -> list[str]:
     """CAST_LUA's arguments: cast for the voters of the slice [start, end) of the tokens file."""
     return [tokens_file, str(start), str(end), str(WRK_THREADS)]
+
 
 
 BASELINE_INSERT_LUA = """
@@ -137,6 +140,16 @@ class Result:
     requests: int
     timeouts: int = 0  # of the errors: requests wrk gave up on after its 2 s timeout (no answer seen)
     split: tuple[int, ...] = ()  # wrk's connections per server worker, halfway through the run
+
+
+def out_of_voters(result: Result, tokens: int, start: float, end: float) -> str | None:
+    """Why a cast run did not measure first ballots only: more casts than its slice has voters (as CAST_LUA
+    shares them out), so the rest were changes of ballot, which take the route and lengthen the tail."""
+    first_ballots = (math.floor(tokens * end) - math.floor(tokens * start)) // WRK_THREADS * WRK_THREADS
+    if result.requests <= first_ballots:
+        return None
+    return (f"{result.name} ran out of first ballots ({result.requests:,} casts for {first_ballots:,} voters): "
+            "raise --voters or shorten --duration")
 
 
 def ensure_wrk() -> str:
@@ -294,12 +307,15 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
             await wait_ready(f"http://127.0.0.1:{port}/healthz", process)
         loop = asyncio.get_running_loop()
         # Voters of their own (the last half of the file: the main run and its warm-up cast for the first).
+        slices = [(0.5 + k / 4, 0.75 + k / 4) for k in range(len(REPLICA_PORTS))]
         runs = await asyncio.gather(*(loop.run_in_executor(None, wrk, binary, f"cast on :{port}",
                                                            f"http://127.0.0.1:{port}", CAST_LUA,
-                                                           voters(tokens_file, 0.5 + k / 4, 0.75 + k / 4),
-                                                           args.duration, args.connections // 2)
-                                      for k, port in enumerate(REPLICA_PORTS)))
+                                                           voters(tokens_file, *part), args.duration,
+                                                           args.connections // 2)
+                                      for port, part in zip(REPLICA_PORTS, slices, strict=True)))
         table(runs)
+        failures += [short for run, part in zip(runs, slices, strict=True)
+                     if (short := out_of_voters(run, len(tokens), *part))]
         total = sum(r.rps for r in runs)
         print(f"two replicas together: {total:.0f} req/s, errors {sum(r.errors for r in runs)}")
         if any(r.errors for r in runs):
@@ -379,9 +395,9 @@ async def run(args: argparse.Namespace) -> int:
             wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
             wrk(binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")],
                 d, c),
-            wrk(binary, "cast ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), 0, 0.4), d, c),
+            wrk(binary, "cast ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
             # The same voters again: every request a change of ballot, which the route takes (informative).
-            wrk(binary, "change of ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), 0, 0.4), d, c),
+            wrk(binary, "change of ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
         ]
         cast_rss = worker_rss_mb(service.pid)
         results += [
@@ -400,6 +416,8 @@ async def run(args: argparse.Namespace) -> int:
               f"(target < 100 ms at {c} connections); errors {cast.errors}")
         print(f"proposal page / baseline read: {read_ratio:.0%} (target ≥ 50%)")
         print(f"service workers' RSS: {', '.join(f'{m:.0f} MB' for m in rss)} (target < 250 MB each)")
+        if short := out_of_voters(cast, len(tokens), *CAST_SLICE):
+            failures.append(short)
         if insert_ratio < 0.5 or cast.p99_ms >= 100 or cast.errors:
             failures.append("ballot casting misses its target")
         if read_ratio < 0.5:
