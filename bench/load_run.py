@@ -99,13 +99,13 @@ end
 """ + ERRORS_LUA
 WRK_THREADS = 2
 WARM_UP_SECONDS = 3
-CAST_SLICE = (0, 0.4)  # the measured first ballots; 0.4–0.5 warm up, the last half is the replicas'
+# Slices of the tokens file: the measured first ballots, their warm-up; the last half is the replicas'.
+CAST_SLICE, WARM_UP_SLICE = (0, 0.4), (0.4, 0.5)
 
 
 def voters(tokens_file: str, start: float, end: float) -> list[str]:
     """CAST_LUA's arguments: cast for the voters of the slice [start, end) of the tokens file."""
     return [tokens_file, str(start), str(end), str(WRK_THREADS)]
-
 
 
 BASELINE_INSERT_LUA = """
@@ -388,7 +388,7 @@ async def run(args: argparse.Namespace) -> int:
         for server, script, script_args in (
                 (base, BASELINE_INSERT_LUA, []),
                 (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
-                (svc, CAST_LUA, voters(str(work / "tokens.txt"), 0.4, 0.5)),
+                (svc, CAST_LUA, voters(str(work / "tokens.txt"), *WARM_UP_SLICE)),
                 (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")])):
             wrk(binary, "warm-up", server, script, script_args, WARM_UP_SECONDS, c)
         results = [
