@@ -233,3 +233,11 @@ async def session(app):
     """A database session on the app's database, for arranging and checking rows directly."""
     async with app.state.sessionmaker() as s:
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _real_time_after_each_test():
+    """A test that moves the service's clock (app/clock.py) leaves it at real time for the next."""
+    yield
+    from app import clock
+    clock.reset()

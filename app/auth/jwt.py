@@ -5,13 +5,13 @@ import hashlib
 import hmac
 import json
 import re
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from jose import jwt
 
+from app import clock
 from app.config import Settings
 
 ALGORITHM = "HS256"
@@ -26,7 +26,7 @@ class InvalidToken(Exception):
 def issue_access_token(settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, role: str,
                        now: datetime | None = None) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     ttl = settings.access_token_ttl_seconds
     claims = {
         "sub": str(user_id), "sid": str(session_id), "role": role,
@@ -77,7 +77,7 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
     for claim in REQUIRED_CLAIMS:
         if claim not in claims:
             raise InvalidToken(f"missing claim {claim}")
-    now = time.time()
+    now = clock.timestamp()
     if not (_is_int(claims["exp"]) and _is_int(claims["iat"])) or now >= claims["exp"]:
         raise InvalidToken("expired or malformed exp/iat")
     if "nbf" in claims and not (_is_int(claims["nbf"]) and claims["nbf"] <= now):

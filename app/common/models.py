@@ -7,6 +7,8 @@ from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from app import clock
+
 # Stable constraint names so Alembic migrations match on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -18,8 +20,8 @@ SQLModel.metadata.naming_convention = {
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """Now, timezone-aware, in UTC, from the service's clock."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

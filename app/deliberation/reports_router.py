@@ -1,17 +1,16 @@
 """HTTP for deliberation reports."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params
 from app.common.schemas import PageParams
 from app.db import SessionDep
 from app.deliberation import policy, reports
-from app.deliberation.rules import SHANGHAI
 from app.deliberation.schemas import MeetingGapReport
 from app.errors import Unprocessable, problems
 
@@ -28,5 +27,5 @@ async def meeting_gaps(session: SessionDep, principal: Reader, page: Annotated[P
     if (year is None) != (quarter is None):
         raise Unprocessable("Give both year and quarter, or neither.", code="year_and_quarter")
     if year is None:
-        year, quarter = reports.default_quarter(datetime.now(SHANGHAI).date())
+        year, quarter = reports.default_quarter(clock.today())
     return await reports.meeting_gaps(session, principal, year, quarter, page)

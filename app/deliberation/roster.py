@@ -1,12 +1,13 @@
 """The community's roster of resident representatives: the total that quorum and majority count against."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.principal import Principal
@@ -14,7 +15,6 @@ from app.auth.scoping import region_or_422
 from app.deliberation import policy
 from app.deliberation.enums import MeetingState
 from app.deliberation.models import Meeting, Representative
-from app.deliberation.rules import SHANGHAI
 from app.deliberation.schemas import RepresentativeCreate, RepresentativeRetire
 from app.errors import Conflict, NotFound, Unprocessable
 from app.regions.models import Region, RegionLevel
@@ -23,7 +23,7 @@ from app.regions.rules import SUB_UNITS
 
 def today() -> date:
     """Today in Asia/Shanghai, where the meetings happen."""
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def snapshot(rep: Representative) -> dict:

@@ -5,11 +5,11 @@ Going through HTTP (in process) instead of writing rows keeps the demo honest: i
 what the API allows, and it breaks loudly when an endpoint changes.
 """
 
-from datetime import date
 
 import httpx
 from sqlalchemy import select
 
+from app import clock
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.config import Settings
@@ -41,7 +41,7 @@ async def _login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
 async def run_scenario(settings: Settings) -> list[str]:
     """Play the demo year unless the district already has a programme this year; returns what was done."""
     app = create_app(settings)
-    year = date.today().year
+    year = clock.today().year
     done: list[str] = []
     async with app.router.lifespan_context(app):
         async with app.state.sessionmaker() as session:
@@ -73,7 +73,7 @@ async def run_scenario(settings: Settings) -> list[str]:
                 sources = _ok(await client.get(f"{API}/pilots/{pilot['id']}/fund-sources", headers=district_h))
                 subsidy = next(s for s in sources if s["kind"] == "district_subsidy")
                 _ok(await client.post(f"{API}/fund-sources/{subsidy['id']}/funds-in", headers=district_h, json={
-                    "amount_fen": programme["rules"]["subsidy_per_pilot_fen"], "entry_date": date.today().isoformat(),
+                    "amount_fen": programme["rules"]["subsidy_per_pilot_fen"], "entry_date": clock.today().isoformat(),
                     "document_ref": f"福民〔{year}〕1号"}))
             done.append("district subsidy of 3万元 received by each pilot")
             proposal_ids = []

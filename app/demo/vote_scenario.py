@@ -4,10 +4,11 @@ Played through the API like the rest of the demo; it leaves a round open for a w
 log in as the demo resident (phone 13800138000) and cast a ballot from /docs.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
+from app import clock
 from app.demo.seed import DEMO_RESIDENT_PHONE
 
 API = "/api/v1"
@@ -27,7 +28,7 @@ async def shortlist_and_open_vote(client: httpx.AsyncClient, ok, staff_h: dict, 
     reps = [ok(await client.post(f"{API}/communities/{community_id}/representatives", headers=staff_h,
                                  json={"name": name}))["id"] for name in REPRESENTATIVES]
     # Announced a few minutes ahead (announcements precede meetings), then opened at once for the demo.
-    soon = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    soon = (clock.now() + timedelta(minutes=5)).isoformat()
     meeting = ok(await client.post(f"{API}/communities/{community_id}/meetings", headers=staff_h, json={
         "topic": "民生微实事项目协商审议", "scheduled_at": soon, "place": "社区党群服务中心",
         "host": "社区居委会主任", "participants": "全体居民代表"}))
@@ -50,7 +51,7 @@ async def shortlist_and_open_vote(client: httpx.AsyncClient, ok, staff_h: dict, 
     imported = ok(await client.post(f"{API}/communities/{community_id}/voter-roll/import", headers=staff_h,
                                     files={"file": ("居民名册.csv", roll.encode(), "text/csv")}))
     done.append(f"voter roll: {imported['added']} residents")
-    now = datetime.now(UTC)
+    now = clock.now()
     rnd = ok(await client.post(f"{API}/pilots/{pilot_id}/voting-rounds", headers=staff_h, json={
         "title": "民生微实事项目居民投票", "proposal_ids": proposal_ids, "opens_at": now.isoformat(),
         "closes_at": (now + timedelta(days=7)).isoformat()}))

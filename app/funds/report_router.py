@@ -1,12 +1,11 @@
 """HTTP for finance reports (staff, by region) and the public finance summary of a community (no login)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from app import clock
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
@@ -20,7 +19,6 @@ from app.regions.service import get_region
 router = APIRouter()
 
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                      export.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
                          "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
@@ -56,7 +54,7 @@ async def finance_report(
 ):
     """Funds in, committed, disbursed, returned, transferred out and remaining; a street's user sees their street."""
     scope = await report_scope(session, principal, region_id)
-    as_of = as_of or datetime.now(SHANGHAI).date()
+    as_of = as_of or clock.today()
     report = await reports.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
     if format == "json":
         return FinanceReport(group_by=group_by, as_of=as_of, region_id=region_id, year=year,
