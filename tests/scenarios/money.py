@@ -1,12 +1,58 @@
-"""The money identities a whole year must keep, read through the API after every phase."""
+"""The money identities a whole year must keep, read through the API after every phase, as finance staff, a
+supervisor and the public read them."""
 
+from app import clock
 from app.demo.year import Year
 
 
 async def check_money(y: Year) -> None:
     """Every identity below holds now, on this database."""
-    for community, pilot in y.ids.get("pilots", {}).items():
-        balance = await y.get("finance", f"/pilots/{pilot}/balance")
-        assert balance["available_fen"] >= 0, (community, balance)
+    await _pilots_add_up(y)
+    await _projects_within_their_money(y)
+    await _public_equals_internal(y)
     verified = await y.get("supervisor", "/audit/verify")
     assert verified["ok"], verified
+
+
+async def _pilots_add_up(y: Year) -> None:
+    """Per pilot: received = committed (net of returns) + uncommitted + transferred out at year end."""
+    for community, pilot in {**y.ids.get("pilots", {}), **y.ids.get("next_pilots", {})}.items():
+        b = await y.get("finance", f"/pilots/{pilot}/balance")
+        committed = b["committed_fen"] - b["returned_fen"]
+        assert b["funds_in_fen"] == committed + b["available_fen"] + b["transferred_out_fen"], (community, b)
+        assert b["available_fen"] >= 0 and committed >= b["disbursed_fen"] >= 0, (community, b)
+
+
+async def _projects_within_their_money(y: Year) -> None:
+    """Per project: disbursed <= committed and invoiced <= disbursed, in the internal report and the ledger."""
+    if not y.ids.get("projects"):
+        return
+    report = await y.get("finance", "/funds/reports/projects", year=y.year, as_of=clock.today().isoformat())
+    rows = {r["project_id"]: r for r in report["rows"]}
+    for number, project in y.ids["projects"].items():
+        row = rows[project]
+        assert row["disbursed_fen"] <= row["committed_fen"], (number, row)
+        assert row["spent_fen"] <= row["disbursed_fen"], (number, row)
+        ledger = await y.get("finance", f"/funds/projects/{project}")
+        assert ledger["disbursed_fen"] == row["disbursed_fen"], (number, ledger, row)
+        assert ledger["committed_fen"] - ledger["returned_fen"] == row["committed_fen"], (number, ledger, row)
+
+
+async def _public_equals_internal(y: Year) -> None:
+    """Every figure the public finance page shows equals the internal one."""
+    for community, pilot in y.ids.get("pilots", {}).items():
+        public = await y.get("", f"/public/communities/{y.ids['regions'][community]}/finances")
+        year = next(row for row in public["years"] if row["year"] == y.year)
+        b = await y.get("finance", f"/pilots/{pilot}/balance")
+        assert (year["funds_in_fen"], year["committed_fen"], year["disbursed_fen"], year["transferred_out_fen"],
+                year["available_fen"]) == (b["funds_in_fen"], b["committed_fen"] - b["returned_fen"],
+                                           b["disbursed_fen"], b["transferred_out_fen"], b["available_fen"]), (
+            community, year, b)
+        for project in year["projects"]:
+            ledger = await y.get("finance", f"/funds/projects/{project['project_id']}")
+            assert (project["committed_fen"], project["disbursed_fen"]) == (
+                ledger["committed_fen"] - ledger["returned_fen"], ledger["disbursed_fen"]), (project, ledger)
+            if project["project_id"] in y.ids.get("started", ()):
+                spent = await y.get("", f"/public/projects/{project['project_id']}/expenditures")
+                assert spent["spent_fen"] == sum(e["amount_fen"] for e in spent["items"]) <= project["disbursed_fen"], (
+                    project, spent)

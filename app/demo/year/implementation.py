@@ -33,6 +33,7 @@ async def start(y: Year) -> None:
     for number, plan in plans.items():
         started = await y.post("staff", f"/projects/{p[number]}/implementation", plan, 201)
         y.ids["milestones"][number] = [m["id"] for m in started["milestones"]]
+    y.ids["started"] = set(p.values())
     y.on(5, 12)
     for number in (2, 4):  # services: half on agreement
         await y.post("finance", f"/projects/{p[number]}/disbursements", {
