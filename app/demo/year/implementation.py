@@ -125,7 +125,8 @@ async def completion_and_acceptance(y: Year) -> None:
     y.on(10, 15)
     await y.post("staff", f"/milestones/{milestones[2][1]}/done", {"done_on": y.on(10, 15).isoformat()})
     await y.post("finance", f"/projects/{p[2]}/disbursements", {
-        "instalment": 2, "amount_fen": 650_000, "paid_on": y.on(10, 16).isoformat(), "document_ref": "付款凭证 2-2"}, 201)
+        "instalment": 2, "amount_fen": 650_000, "paid_on": y.on(10, 16).isoformat(),
+        "document_ref": "付款凭证 2-2"}, 201)
     await y.post("staff", f"/projects/{p[2]}/expenditures", {
         "amount_fen": 800_000, "budget_line": 1, "invoice_no": "44030006", "payee": "彩虹社工服务中心",
         "spent_on": y.on(10, 16).isoformat()}, 201)

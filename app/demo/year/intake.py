@@ -71,6 +71,6 @@ async def representative_meeting(y: Year) -> None:
             choice = "for" if passing or i == 0 else "against"
             await y.post("staff", f"/motions/{motion['id']}/votes", {
                 "representative_id": rep, "choice": choice, "signature_ref": "表决签名表第1页"}, 201)
-        await y.post("staff", f"/motions/{motion['id']}/decision", {
-            "discussion": "代表们认为项目必要，预算合理。" if passing else "代表认为篮球场翻新超出本年度资金，暂不实施。"})
+        discussion = "代表们认为项目必要，预算合理。" if passing else "代表认为篮球场翻新超出本年度资金，暂不实施。"
+        await y.post("staff", f"/motions/{motion['id']}/decision", {"discussion": discussion})
     await y.post("staff", f"/meetings/{meeting['id']}/close", {"summary": "会议有效，四个项目入围居民投票。"})
