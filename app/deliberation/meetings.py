@@ -15,6 +15,7 @@ from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
 from app.deliberation.models import Meeting, MeetingMinutes, MeetingSignIn, MinutesItem, Motion
 from app.deliberation.schemas import MeetingCancel, MeetingClose, MeetingCreate
 from app.errors import Conflict, NotFound, Unprocessable
+from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
@@ -140,7 +141,8 @@ def _deferral_note(quorate: bool, status: dict[str, Any]) -> str:
 
 
 async def close(session: AsyncSession, principal: Principal, meeting: Meeting, data: MeetingClose) -> Meeting:
-    """Close for good: undecided items (all of them, when inquorate) are deferred; outcomes move the proposals."""
+    """Close for good: undecided items (all of them, when inquorate) are deferred; outcomes move the proposals;
+    the meeting's public announcement ends that day."""
     policy.check_organise(principal, meeting.region_path, "meeting")
     meeting = await lock(session, meeting)
     require_state(meeting, MeetingState.in_session)
@@ -164,6 +166,7 @@ async def close(session: AsyncSession, principal: Principal, meeting: Meeting, d
     outcomes = [{"motion_id": m.id, "proposal_id": m.proposal_id, "outcome": m.outcome} for m in motions]
     await record(session, principal.actor, "meeting.close", "meeting", meeting.id, before=before,
                  after={**snapshot(meeting), "outcomes": outcomes}, region_path=meeting.region_path)
+    await notices.end_meeting_notices(session, principal.actor, meeting)
     process = Process("meeting", principal.actor)
     for motion in motions:
         if motion.proposal_id is None:

@@ -17,6 +17,9 @@ from app.common.models import UTCDateTime, str_enum, utcnow
 from app.deliberation.enums import MeetingForm, MeetingState, MotionOutcome, VoteChoice
 
 LONG_TEXT = 4000
+INCOMPLETE_REASON = 300
+# Stands for "no unit" in the roster's uniqueness index (a NULL would never collide, so two unit-less 张伟 would pass).
+NO_UNIT = "00000000-0000-0000-0000-000000000000"
 
 
 class Representative(SQLModel, table=True):
@@ -24,8 +27,14 @@ class Representative(SQLModel, table=True):
 
     __tablename__ = "representative"
     __table_args__ = (
-        Index("uq_representative_active_name", "community_id", "name", unique=True,
-              sqlite_where=text("active"), postgresql_where=text("active")),
+        # Common names (two 张伟) are fine; a true duplicate is the same name with nothing to tell them apart:
+        # the same unit (or none) and the same phone (or none), or the same name with the same phone.
+        Index("uq_representative_active_identity", "community_id", "name", text(f"coalesce(unit_id, '{NO_UNIT}')"),
+              text("coalesce(phone_digest, '')"), unique=True, sqlite_where=text("active"),
+              postgresql_where=text("active")),
+        Index("uq_representative_active_phone", "community_id", "name", "phone_digest", unique=True,
+              sqlite_where=text("active AND phone_digest IS NOT NULL"),
+              postgresql_where=text("active AND phone_digest IS NOT NULL")),
         Index("uq_representative_active_user", "community_id", "user_id", unique=True,
               sqlite_where=text("active AND user_id IS NOT NULL"),
               postgresql_where=text("active AND user_id IS NOT NULL")),
@@ -38,6 +47,9 @@ class Representative(SQLModel, table=True):
     # Optional account, so a representative can sign their own vote in the app.
     user_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     unit_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")
+    # A phone tells apart two people of the same name; kept like the voter roll's: a keyed digest and a mask.
+    phone_digest: str | None = Field(default=None, max_length=64)
+    phone_masked: str | None = Field(default=None, max_length=16)
     active: bool = Field(default=True)
     joined_on: date | None = None
     left_on: date | None = None
@@ -134,6 +146,12 @@ class Motion(SQLModel, table=True):
                         "(total_at_decision, attendance_at_decision)", name="majority_base_known"),
         CheckConstraint("votes_for IS NULL OR votes_for + votes_against + votes_abstain <= attendance_at_decision",
                         name="votes_within_attendance"),
+        # Every present representative either voted (for, against, abstain) or is counted as not having voted;
+        # deciding with anyone not having voted needs the host's confirmation and a reason, kept for the minutes.
+        CheckConstraint("votes_missing IS NULL OR votes_for + votes_against + votes_abstain + votes_missing = "
+                        "attendance_at_decision", name="votes_missing_counted"),
+        CheckConstraint("votes_missing IS NULL OR votes_missing = 0 OR incomplete_reason IS NOT NULL",
+                        name="incomplete_has_reason"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -150,6 +168,9 @@ class Motion(SQLModel, table=True):
     quorum_numerator: int | None = None
     quorum_denominator: int | None = None
     majority_base_count: int | None = None
+    # Signed-in representatives without a vote when the item was decided, and why the host went ahead.
+    votes_missing: int | None = None
+    incomplete_reason: str | None = Field(default=None, max_length=INCOMPLETE_REASON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

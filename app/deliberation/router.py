@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from app.auth.deps import CurrentPrincipal, require_roles
 from app.auth.principal import Principal
@@ -13,7 +13,7 @@ from app.common.strict import QueryBool
 from app.db import SessionDep
 from app.deliberation import meetings, policy, roster, sittings
 from app.deliberation.enums import MeetingState
-from app.deliberation.models import Meeting, MeetingSignIn, Motion, MotionVote, Representative
+from app.deliberation.models import Meeting, Motion
 from app.deliberation.schemas import (
     DecisionCreate,
     MeetingCancel,
@@ -59,30 +59,34 @@ MotionDep = Annotated[Motion, Depends(valid_motion)]
 
 @router.post("/communities/{community_id}/representatives", status_code=status.HTTP_201_CREATED,
              response_model=RepresentativeRead, summary="Add a resident representative to the roster", responses=WRITE)
-async def add_representative(community_id: uuid.UUID, body: RepresentativeCreate, session: SessionDep,
-                             principal: Organiser) -> Representative:
-    """The roster is the total quorum and majority count against; frozen while a meeting is in session."""
+async def add_representative(community_id: uuid.UUID, body: RepresentativeCreate, request: Request,
+                             session: SessionDep, principal: Organiser) -> dict:
+    """The roster is the total quorum and majority count against; frozen while a meeting is in session. Namesakes
+    are told apart by their unit or phone; only a true duplicate gets 409 `representative_exists`."""
     community = await roster.get_community(session, community_id)
-    return await roster.add_representative(session, principal, community, body)
+    rep = await roster.add_representative(session, request.app.state.settings, principal, community, body)
+    return await roster.view(session, rep)
 
 
 @router.get("/communities/{community_id}/representatives", response_model=Page[RepresentativeRead],
             summary="The community's roster of representatives", responses=READ)
 async def list_representatives(community_id: uuid.UUID, session: SessionDep, principal: Reader, page: Paging,
                                active: QueryBool = True) -> dict:
-    """Active representatives by default; `active=false` lists former ones."""
+    """Active representatives by default; `active=false` lists former ones. Each has a label with their unit and
+    masked phone, so namesakes can be told apart."""
     community = await roster.get_community(session, community_id)
     policy.check_read(principal, community.path, "community")
-    return await paginate(session, roster.list_statement(community.id, active), page)
+    result = await paginate(session, roster.list_statement(community.id, active), page)
+    return {**result, "items": await roster.describe(session, result["items"])}
 
 
 @router.post("/representatives/{representative_id}/retire", response_model=RepresentativeRead,
              summary="Take a representative off the roster", responses=WRITE)
 async def retire_representative(representative_id: uuid.UUID, body: RepresentativeRetire, session: SessionDep,
-                                principal: Organiser) -> Representative:
+                                principal: Organiser) -> dict:
     """Past sign-ins and votes keep their link; 409 while a meeting of the community is in session."""
     rep = await roster.get_representative(session, representative_id)
-    return await roster.retire_representative(session, principal, rep, body)
+    return await roster.view(session, await roster.retire_representative(session, principal, rep, body))
 
 
 @router.post("/communities/{community_id}/meetings", status_code=status.HTTP_201_CREATED, response_model=MeetingRead,
@@ -143,17 +147,19 @@ async def close_meeting(body: MeetingClose, meeting: MeetingDep, session: Sessio
 
 @router.post("/meetings/{meeting_id}/sign-ins", status_code=status.HTTP_201_CREATED, response_model=SignInRead,
              summary="Sign a representative in (签到表)", responses=WRITE)
-async def sign_in(body: SignInCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> MeetingSignIn:
+async def sign_in(body: SignInCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> dict:
     """One line of the sign-in sheet; it never counts as a vote."""
-    return await sittings.sign_in(session, principal, meeting, body)
+    [row] = await roster.with_representatives(session, [await sittings.sign_in(session, principal, meeting, body)])
+    return row
 
 
 @router.get("/meetings/{meeting_id}/sign-ins", response_model=Page[SignInRead], summary="The sign-in sheet",
             responses=READ)
 async def list_sign_ins(meeting: MeetingDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
-    """Who attended, in signing order."""
+    """Who attended, in signing order, each with the label that tells namesakes apart."""
     policy.check_read(principal, meeting.region_path, "meeting")
-    return await paginate(session, sittings.sign_ins_statement(meeting), page)
+    result = await paginate(session, sittings.sign_ins_statement(meeting), page)
+    return {**result, "items": await roster.with_representatives(session, result["items"])}
 
 
 @router.post("/meetings/{meeting_id}/motions", status_code=status.HTTP_201_CREATED, response_model=MotionRead,
@@ -173,24 +179,29 @@ async def list_motions(meeting: MeetingDep, session: SessionDep, principal: Read
 @router.post("/motions/{motion_id}/votes", status_code=status.HTTP_201_CREATED, response_model=VoteRead,
              summary="Record a signed vote (表决签名表)", responses=WRITE)
 async def cast_vote(body: VoteCreate, motion: MotionDep, session: SessionDep,
-                    principal: CurrentPrincipal) -> MotionVote:
-    """Staff record, or the representative signs in the app; signed-in representatives only, once per item."""
-    return await sittings.cast_vote(session, principal, motion, body)
+                    principal: CurrentPrincipal) -> dict:
+    """Staff record, or the representative signs in the app; signed-in representatives only, once per item.
+    Abstaining (`abstain`, 弃权) is a vote: it counts towards everyone present having voted."""
+    [row] = await roster.with_representatives(session, [await sittings.cast_vote(session, principal, motion, body)])
+    return row
 
 
 @router.get("/motions/{motion_id}/votes", response_model=Page[VoteRead], summary="An item's vote signature sheet",
             responses=READ)
 async def list_votes(motion: MotionDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
-    """Each representative's signed vote, in signing order."""
+    """Each representative's signed vote, in signing order, each with the label that tells namesakes apart."""
     meeting = await meetings.get_meeting(session, motion.meeting_id)
     policy.check_read(principal, meeting.region_path, "meeting")
-    return await paginate(session, sittings.votes_statement(motion), page)
+    result = await paginate(session, sittings.votes_statement(motion), page)
+    return {**result, "items": await roster.with_representatives(session, result["items"])}
 
 
 @router.post("/motions/{motion_id}/decision", response_model=MotionRead, summary="Decide an item from its votes",
              responses=WRITE)
 async def decide_motion(body: DecisionCreate, motion: MotionDep, session: SessionDep, principal: Organiser) -> Motion:
-    """Passes only if votes for exceed half the majority base; 409 at an inquorate meeting."""
+    """Passes only if votes for exceed half the majority base; 409 at an inquorate meeting. While representatives
+    present have not voted: 409 `votes_missing`, unless `confirm_incomplete` with an `incomplete_reason`, which
+    the item and its minutes record."""
     return await sittings.decide(session, principal, motion, body)
 
 

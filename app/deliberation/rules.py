@@ -13,6 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
+from app.proposals.enums import ProposalState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MajorityBase = Literal["all", "present"]
@@ -75,9 +76,46 @@ def result_text(decision: Decision) -> str:
             f"（基数{decision.base_count}），{OUTCOME_LABELS[decision.outcome]}")
 
 
+def votes_missing(attendance: int, votes_cast: int) -> int:
+    """Present (signed-in) representatives who have not voted, abstaining included, on an item."""
+    return max(attendance - votes_cast, 0)
+
+
+def incomplete_note(missing: int, attendance: int, reason: str) -> str:
+    """What the minutes add when an item was decided before everyone present had voted."""
+    return f"；到会{attendance}人中{missing}人未表决，经主持人确认提前表决，理由：{reason}"
+
+
+@dataclass(frozen=True)
+class RosterKey:
+    """What tells one representative from another of the same community."""
+
+    name: str
+    unit_id: object | None
+    phone_digest: str | None
+
+
+def same_representative(a: RosterKey, b: RosterKey) -> bool:
+    """A true duplicate: the same name and the same phone, or the same name with the same unit (or none) and no
+    phone telling them apart. Two 张伟 of different buildings, or with different phones, are two people."""
+    if a.name != b.name:
+        return False
+    if a.phone_digest is not None and a.phone_digest == b.phone_digest:
+        return True
+    return a.unit_id == b.unit_id and a.phone_digest == b.phone_digest
+
+
+def representative_label(name: str, unit_name: str | None, phone_masked: str | None) -> str:
+    """How staff tell representatives apart on the roster and the sheets, e.g. '张伟（3栋，138****1234）'."""
+    marks = [m for m in (unit_name, phone_masked) if m]
+    return f"{name}（{'，'.join(marks)}）" if marks else name
+
+
 # Which writes each meeting state accepts.
 ACCEPTS_AGENDA = frozenset({MeetingState.announced, MeetingState.in_session})
 ACCEPTS_SIGN_IN = frozenset({MeetingState.in_session})
+# Proposals an agenda takes: in deliberation, deferred (再议), or rejected by an earlier meeting and tabled again.
+TABLEABLE_STATES = frozenset({ProposalState.in_deliberation, ProposalState.deferred, ProposalState.rejected})
 
 
 def quarter_of(day: date) -> tuple[int, int]:

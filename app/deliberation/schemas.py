@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from app.common.schemas import Page, ReadModel, WriteModel
 from app.deliberation.enums import MeetingForm, MeetingState, MotionOutcome, VoteChoice
-from app.deliberation.models import LONG_TEXT
+from app.deliberation.models import INCOMPLETE_REASON, LONG_TEXT
 
 
 class RepresentativeCreate(WriteModel):
@@ -17,6 +17,9 @@ class RepresentativeCreate(WriteModel):
     name: str = Field(min_length=1, max_length=50)
     user_id: uuid.UUID | None = Field(default=None, description="their account, if they vote in the app")
     unit_id: uuid.UUID | None = Field(default=None, description="the grid, compound or building they represent")
+    phone: str | None = Field(default=None, min_length=11, max_length=20,
+                              description="mainland mobile number, stored only as a digest and shown masked; tells "
+                                          "apart two representatives of the same name")
     joined_on: date | None = None
 
 
@@ -34,6 +37,9 @@ class RepresentativeRead(ReadModel):
     name: str
     user_id: uuid.UUID | None
     unit_id: uuid.UUID | None
+    unit_name: str | None
+    phone_masked: str | None = Field(description="e.g. 138****1234")
+    label: str = Field(description="the name with what tells namesakes apart, e.g. 张伟（3栋，138****1234）")
     active: bool
     joined_on: date | None
     left_on: date | None
@@ -113,6 +119,8 @@ class SignInRead(ReadModel):
     id: uuid.UUID
     meeting_id: uuid.UUID
     representative_id: uuid.UUID
+    representative_name: str
+    representative_label: str = Field(description="the name with unit and masked phone, e.g. 张伟（3栋）")
     signed_at: datetime
 
 
@@ -138,6 +146,8 @@ class MotionRead(ReadModel):
     attendance_at_decision: int | None
     total_at_decision: int | None
     majority_base_count: int | None
+    votes_missing: int | None = Field(description="representatives present who had not voted when it was decided")
+    incomplete_reason: str | None = Field(description="why it was decided before everyone present had voted")
     decided_at: datetime | None
 
 
@@ -156,6 +166,8 @@ class VoteRead(ReadModel):
     id: uuid.UUID
     motion_id: uuid.UUID
     representative_id: uuid.UUID
+    representative_name: str
+    representative_label: str = Field(description="the name with unit and masked phone, e.g. 张伟（3栋）")
     sign_in_id: uuid.UUID
     choice: VoteChoice
     signature_ref: str | None
@@ -169,6 +181,10 @@ class DecisionCreate(WriteModel):
     defer: bool = Field(default=False, description="if it does not pass: 再议 at the next meeting instead of failing")
     refer_to_residents_meeting: bool = Field(default=False, description="if it does not pass: refer to the "
                                                                         "residents' meeting (居民会议)")
+    confirm_incomplete: bool = Field(default=False, description="decide although some representatives present have "
+                                                                "not voted (otherwise 409 votes_missing)")
+    incomplete_reason: str | None = Field(default=None, min_length=1, max_length=INCOMPLETE_REASON,
+                                          description="why the host went ahead; recorded in the minutes")
 
 
 class MinutesItemRead(ReadModel):
@@ -177,6 +193,8 @@ class MinutesItemRead(ReadModel):
     motion_id: uuid.UUID
     discussion: str
     result: str
+    votes_missing: int | None = Field(description="representatives present who had not voted when it was decided")
+    incomplete_reason: str | None = Field(description="why it was decided before everyone present had voted")
     recorded_at: datetime
 
 

@@ -76,9 +76,16 @@ async def _agenda_proposal(session: AsyncSession, principal: Principal, meeting:
         raise Unprocessable("The proposal is for another community.", code="proposal_outside_community")
     # A large budget change of a project under way also goes before the representatives.
     budget_change = proposal.state == ProposalState.in_implementation and await awaits_meeting(session, proposal.id)
-    if not budget_change and proposal.state not in (ProposalState.in_deliberation, ProposalState.deferred):
-        raise Conflict(f"Only a proposal in deliberation (or deferred) goes on the agenda; this one is "
-                       f"{proposal.state.value}.", code="proposal_not_in_deliberation")
+    if not budget_change and proposal.state not in rules.TABLEABLE_STATES:
+        raise Conflict(f"Only a proposal in deliberation (or deferred, or rejected at an earlier meeting) goes on "
+                       f"the agenda; this one is {proposal.state.value}.", code="proposal_not_in_deliberation")
+    # One item per proposal per meeting (a unique constraint too): whether the first is decided or not, the
+    # meeting has it already; a proposal that failed goes before a later meeting instead.
+    here = await session.scalar(select(Motion.position).where(Motion.meeting_id == meeting.id,
+                                                              Motion.proposal_id == proposal.id))
+    if here is not None:
+        raise Conflict(f"该提案已列入本次会议议程（第{here}项），不能重复列入。The proposal is already item {here} "
+                       "of this meeting's agenda.", code="proposal_already_on_agenda", extra={"position": here})
     pending = await session.scalar(
         select(Motion.id).join(Meeting, Meeting.id == Motion.meeting_id)
         .where(Motion.proposal_id == proposal.id, Motion.outcome.is_(None),
@@ -89,7 +96,8 @@ async def _agenda_proposal(session: AsyncSession, principal: Principal, meeting:
 
 
 async def add_motion(session: AsyncSession, principal: Principal, meeting: Meeting, data: MotionCreate) -> Motion:
-    """Put an item on the agenda; a deferred proposal comes back into deliberation."""
+    """Put an item on the agenda; a deferred proposal, or one a closed meeting rejected, comes back into
+    deliberation."""
     policy.check_organise(principal, meeting.region_path, "meeting")
     meeting = await lock(session, meeting)
     require_state(meeting, *rules.ACCEPTS_AGENDA)
@@ -105,7 +113,7 @@ async def add_motion(session: AsyncSession, principal: Principal, meeting: Meeti
     await record(session, principal.actor, "meeting.motion_add", "meeting", meeting.id,
                  after={"motion_id": motion.id, "position": position, "title": title,
                         "proposal_id": motion.proposal_id}, region_path=meeting.region_path)
-    if proposal is not None and proposal.state == ProposalState.deferred:
+    if proposal is not None and proposal.state in (ProposalState.deferred, ProposalState.rejected):
         await transition(session, proposal, ProposalState.in_deliberation, Process("meeting", principal.actor),
                          f"列入会议议程：{meeting.topic}"[:500], details={"meeting_id": meeting.id})
     return motion
@@ -171,8 +179,28 @@ async def tally(session: AsyncSession, motion_id: uuid.UUID) -> dict[VoteChoice,
     return counts
 
 
+def _check_complete(missing: int, attendance: int, data: DecisionCreate) -> str | None:
+    """The reason to record when present representatives have not voted; 409 unless the host confirmed it."""
+    if not missing:
+        return None
+    if not data.confirm_incomplete:
+        raise Conflict(f"还有{missing}名到会代表未表决（到会{attendance}人，已表决{attendance - missing}人）。请等全部"
+                       f"到会代表表决（可投弃权票），或确认提前表决并说明理由。{missing} of the {attendance} "
+                       "representatives present have not voted; wait for them (abstaining is a vote) or confirm "
+                       "with confirm_incomplete and incomplete_reason.", code="votes_missing",
+                       extra={"attendance": attendance, "votes_cast": attendance - missing, "votes_missing": missing})
+    if not data.incomplete_reason:
+        raise Unprocessable("提前表决须说明理由。Deciding before everyone present has voted needs incomplete_reason.",
+                            code="incomplete_reason_required", extra={"votes_missing": missing})
+    return data.incomplete_reason
+
+
 async def decide(session: AsyncSession, principal: Principal, motion: Motion, data: DecisionCreate) -> Motion:
-    """Decide an item from its vote sheet at a quorate meeting; the minutes record the discussion and the result."""
+    """Decide an item from its vote sheet at a quorate meeting; the minutes record the discussion and the result.
+
+    Everyone signed in votes first (abstaining counts); deciding earlier needs the host's confirmation and a reason,
+    because a decision is final and those who have not voted would otherwise be silently left out.
+    """
     meeting = await get_meeting(session, motion.meeting_id)
     policy.check_organise(principal, meeting.region_path, "meeting")
     meeting = await lock(session, meeting)
@@ -186,6 +214,8 @@ async def decide(session: AsyncSession, principal: Principal, motion: Motion, da
     attendance = await attendance_of(session, meeting.id)
     _check_quorate(meeting, attendance)
     counts = await tally(session, motion.id)
+    missing = rules.votes_missing(attendance, sum(counts.values()))
+    reason = _check_complete(missing, attendance, data)
     decision = rules.decide(counts[VoteChoice.for_], counts[VoteChoice.against], counts[VoteChoice.abstain],
                             base=meeting.majority_base, total=meeting.total_representatives, attendance=attendance,
                             defer=data.defer, refer=data.refer_to_residents_meeting)
@@ -195,14 +225,17 @@ async def decide(session: AsyncSession, principal: Principal, motion: Motion, da
     motion.attendance_at_decision, motion.total_at_decision = attendance, meeting.total_representatives
     motion.quorum_numerator, motion.quorum_denominator = meeting.quorum_numerator, meeting.quorum_denominator
     motion.majority_base_count = decision.base_count
+    motion.votes_missing, motion.incomplete_reason = missing, reason
+    result = rules.result_text(decision) + (rules.incomplete_note(missing, attendance, reason) if missing else "")
     session.add(MinutesItem(meeting_id=meeting.id, motion_id=motion.id, discussion=data.discussion,
-                            result=rules.result_text(decision), recorded_by=principal.actor.id))
+                            result=result, recorded_by=principal.actor.id))
     await session.flush()
     await record(session, principal.actor, "motion.decide", "motion", motion.id,
                  after={"outcome": motion.outcome, "votes_for": decision.votes_for,
                         "votes_against": decision.votes_against, "votes_abstain": decision.votes_abstain,
                         "attendance": attendance, "total": meeting.total_representatives,
-                        "majority_base": meeting.majority_base, "base_count": decision.base_count},
+                        "majority_base": meeting.majority_base, "base_count": decision.base_count,
+                        "votes_missing": missing, "incomplete_reason": reason},
                  region_path=meeting.region_path)
     return motion
 
@@ -226,9 +259,12 @@ def votes_statement(motion: Motion) -> Select:
 async def minutes(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
     """The minutes: header once closed, and every item recorded so far."""
     header = await session.scalar(select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id))
-    items = (await session.scalars(
-        select(MinutesItem).join(Motion, Motion.id == MinutesItem.motion_id)
+    rows = (await session.execute(
+        select(MinutesItem, Motion.votes_missing, Motion.incomplete_reason)
+        .join(Motion, Motion.id == MinutesItem.motion_id)
         .where(MinutesItem.meeting_id == meeting.id).order_by(Motion.position))).all()
+    items = [{**item.model_dump(), "votes_missing": missing, "incomplete_reason": reason}
+             for item, missing, reason in rows]
     return {"meeting_id": meeting.id, "topic": header.topic if header else meeting.topic,
             "attendance": header.attendance if header else None,
             "total_representatives": header.total_representatives if header else meeting.total_representatives,

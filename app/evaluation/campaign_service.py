@@ -1,5 +1,6 @@
-"""Campaigns: set up on an open (or closed) programme with a rubric version and rules, changed only before
-they open (then only a later deadline), read by the district, its streets and the people assigned."""
+"""Campaigns: set up on an open (or closed) programme with a rubric version and rules, changed freely before
+they open, then only a later deadline and, until the first score is submitted, the scoring settings; read by the
+district, its streets and the people assigned."""
 
 import uuid
 from datetime import date
@@ -17,15 +18,26 @@ from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.errors import Conflict, NotFound, Unprocessable
 from app.evaluation import policy, rubric_service, rules
-from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, Rubric, RubricVersion
+from app.evaluation.models import (
+    Assignment,
+    CampaignProject,
+    EvaluationCampaign,
+    Rubric,
+    RubricVersion,
+    Score,
+    ScoreStatus,
+)
 from app.evaluation.schemas import CampaignCreate, CampaignRules, CampaignUpdate
 from app.notices.rules import today
 from app.programmes.models import Programme, ProgrammeStatus
 from app.programmes.ruleset import EvaluationRule
 from app.programmes.service import programme_rules
 
-# Changes an open campaign still accepts; everything else would change how scores already given count.
+# Changes an open campaign always accepts; a new rubric or start would change what evaluators are scoring against.
 OPEN_CHANGES = frozenset({"title", "closes_on"})
+# Scoring settings (weights, trimming, grade cut-offs, satisfaction floor) stay open until the first score is
+# submitted: after that, changing them would change how scores already given count.
+SCORING_SETTINGS = frozenset(CampaignRules.model_fields)
 
 
 def phase_of(campaign: EvaluationCampaign, on: date | None = None) -> str:
@@ -133,16 +145,30 @@ async def create_campaign(session: AsyncSession, principal: Principal, body: Cam
     return campaign
 
 
+async def first_submission(session: AsyncSession, campaign_id: uuid.UUID) -> str | None:
+    """When the campaign's first submitted score came in (ISO), or None while nothing is submitted."""
+    first = await session.scalar(select(func.min(Score.submitted_at)).where(Score.campaign_id == campaign_id,
+                                                                            Score.status == ScoreStatus.submitted))
+    return first.isoformat() if first is not None else None
+
+
 async def update_campaign(session: AsyncSession, principal: Principal, campaign: EvaluationCampaign,
                           body: CampaignUpdate) -> EvaluationCampaign:
-    """Change a campaign that has not opened; an open one takes only a new title or a later deadline."""
+    """Change a campaign that has not opened; an open one takes a new title, a later deadline and, until its first
+    score is submitted, new scoring settings (the caller holds the campaign's row lock, which submissions share)."""
     current = phase_of(campaign)
     if current == rules.Phase.ended:
         raise Conflict("The campaign has ended; it can no longer change.", code="campaign_ended")
     changes = body.model_dump(exclude_unset=True)
-    if current == rules.Phase.open and set(changes) - OPEN_CHANGES:
-        raise Conflict("The campaign is open: only its title and a later deadline may change.",
-                       code="campaign_started", extra={"fields": sorted(set(changes) - OPEN_CHANGES)})
+    if current == rules.Phase.open and set(changes) - OPEN_CHANGES - SCORING_SETTINGS:
+        raise Conflict("The campaign is open: only its title, a later deadline and, until the first score is "
+                       "submitted, its scoring settings may change.", code="campaign_started",
+                       extra={"fields": sorted(set(changes) - OPEN_CHANGES - SCORING_SETTINGS)})
+    settings = sorted(set(changes) & SCORING_SETTINGS)
+    if settings and (first := await first_submission(session, campaign.id)) is not None:
+        raise Conflict("本次评估已有评分提交，权重、去极值、等级分数线和满意度底线已冻结，不能再修改。Scores have been "
+                       "submitted in this campaign: its weights, trimming, grade cut-offs and satisfaction floor are "
+                       "frozen.", code="scoring_frozen", extra={"fields": settings, "first_submitted_at": first})
     if current == rules.Phase.open and body.closes_on is not None and body.closes_on < campaign.closes_on:
         raise Unprocessable("An open campaign's deadline may only move later.", code="deadline_moved_earlier")
     before = snapshot(campaign)

@@ -61,7 +61,8 @@ async def read_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignRead, summary="Change a campaign", responses=WRITE)
 async def update_campaign(campaign_id: uuid.UUID, body: CampaignUpdate, session: SessionDep,
                           principal: CampaignManager) -> dict:
-    """Anything before it opens; once open only the title and a later deadline (409 campaign_started)."""
+    """Anything before it opens; once open the title, a later deadline (other fields: 409 campaign_started) and,
+    until the first score is submitted, the weights, trimming, cut-offs and floor (after it: 409 scoring_frozen)."""
     campaign = await campaign_service.campaign_for(session, principal, campaign_id, manage=True, lock="update")
     return await campaign_service.view(session, await campaign_service.update_campaign(session, principal, campaign,
                                                                                        body))

@@ -103,7 +103,8 @@ class CampaignCreate(CampaignRules):
 
 
 class CampaignUpdate(CampaignRules):
-    """Before the window opens anything may change; once open only the title and a later deadline."""
+    """Before the window opens anything may change; once open the title, a later deadline and, until the first
+    score is submitted, the scoring settings (weights, trimming, cut-offs, satisfaction floor)."""
 
     title: str | None = Field(default=None, min_length=1, max_length=100)
     rubric_id: uuid.UUID | None = None

@@ -30,7 +30,9 @@ class Mine:
 async def mine(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, proposal_id: uuid.UUID, *,
                lock: bool = False) -> Mine:
     """The caller's assignment (locked for writing when `lock`): 404 unknown campaign or project, 403 not_assigned."""
-    campaign = await campaign_service.get_campaign(session, campaign_id)
+    # Writers share the campaign's row lock, so a change of its scoring settings (which takes it exclusively)
+    # is never decided against a submission still in flight.
+    campaign = await campaign_service.get_campaign(session, campaign_id, lock="share" if lock else None)
     project = await project_service.get_project(session, campaign.id, proposal_id)
     stmt = select(Assignment).where(Assignment.campaign_id == campaign.id, Assignment.proposal_id == proposal_id,
                                     Assignment.assignee_key.in_(policy.assignee_keys(principal)))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import Actor, record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
@@ -172,6 +172,25 @@ async def publish_meeting(session: AsyncSession, principal: Principal, meeting_i
     await record(session, principal.actor, "notice.publish", "notice", notice.id,
                  after={**snapshot(notice), "meeting_id": str(meeting.id)}, region_path=notice.region_path)
     return notice
+
+
+async def end_meeting_notices(session: AsyncSession, actor: Actor, meeting: Meeting) -> None:
+    """A meeting's announcement ends the day the meeting is held (closed): its window ends that day and it
+    concludes, so the board no longer shows a meeting that has taken place as coming up."""
+    held_on = rules.today(meeting.closed_at or utcnow())
+    notices = await session.scalars(select(Notice).where(Notice.meeting_id == meeting.id,
+                                                         Notice.kind == NoticeKind.meeting,
+                                                         Notice.status == NoticeStatus.published))
+    for notice in notices.all():
+        before = snapshot(notice)
+        # Never before its first day: an announcement that had not started simply never runs.
+        notice.ends_on = max(held_on, notice.starts_on)
+        notice.window_days = (notice.ends_on - notice.starts_on).days + 1
+        notice.status, notice.concluded_at, notice.concluded_by = NoticeStatus.concluded, utcnow(), actor.id
+        await session.flush()
+        await record(session, actor, "notice.conclude", "notice", notice.id, before=before,
+                     after={**snapshot(notice), "meeting_id": str(meeting.id), "reason": "meeting_held"},
+                     region_path=notice.region_path)
 
 
 async def restart_item(session: AsyncSession, principal: Principal, item: NoticeItem, notice: Notice,

@@ -31,7 +31,8 @@ OPEN_STATES = frozenset({S.draft, S.submitted, S.returned, S.screened, S.under_s
 # The proposer may change content only while the proposal is with them.
 EDITABLE_STATES = frozenset({S.draft, S.returned})
 # Not selected is not final: money freed by an upheld objection during the notice may still reach it.
-TERMINAL_STATES = frozenset({S.rejected, S.evaluated, S.withdrawn, S.terminated})
+# Nor is rejected: a later representative meeting may table the proposal again (issue 23).
+TERMINAL_STATES = frozenset({S.evaluated, S.withdrawn, S.terminated})
 # States in which staff may record needs-survey findings.
 SURVEY_STATES = frozenset({S.screened, S.under_survey, S.in_deliberation, S.deferred})
 
@@ -46,6 +47,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.in_deliberation, S.rejected): frozenset({Y}),     # meeting close: the motion failed
     (S.in_deliberation, S.deferred): frozenset({Y}),     # meeting close: tie, referral, inquorate (再议)
     (S.deferred, S.in_deliberation): STAFF | {Y},        # back on the next meeting's agenda
+    (S.rejected, S.in_deliberation): frozenset({Y}),     # tabled again at a later meeting
     (S.shortlisted, S.in_vote): frozenset({Y}),
     (S.in_vote, S.shortlisted): frozenset({Y}),      # the round was called off before anyone voted
     (S.in_vote, S.selected): frozenset({Y}),

@@ -152,7 +152,8 @@ async def test_decided_item_takes_no_more_votes_or_decisions(client, pw):
     m = await open_meeting(client, h, a1, reps)
     motion = await add_motion(client, h, m["id"], title="议题一")
     ok(await cast(client, h, motion["id"], reps[0]), 201)
-    ok(await decide(client, h, motion["id"], refer_to_residents_meeting=True))
+    ok(await decide(client, h, motion["id"], refer_to_residents_meeting=True, confirm_incomplete=True,
+                    incomplete_reason="两名代表未表决即离场"))
     problem(await cast(client, h, motion["id"], reps[1]), 409, "motion_decided")
     problem(await decide(client, h, motion["id"]), 409, "motion_decided")
     other = await add_motion(client, h, m["id"], title="议题二")
@@ -186,6 +187,8 @@ async def test_meeting_lifecycle_guards(client, pw):
 
 
 async def test_agenda_guards(client, pw):
+    from tests.deliberation.helpers import announce
+
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
     reps = await add_roster(client, h, a1, 3)
     from tests.proposals.helpers import submitted
@@ -198,6 +201,10 @@ async def test_agenda_guards(client, pw):
     p = await in_deliberation(client, pw)
     await add_motion(client, h, m["id"], p["id"])
     r = await client.post(f"{API}/meetings/{m['id']}/motions", headers=h, json={"proposal_id": p["id"]})
+    problem(r, 409, "proposal_already_on_agenda")
+    # Nor may another open meeting take it while this one has it undecided.
+    other = await announce(client, h, a1, topic="另一次会议")
+    r = await client.post(f"{API}/meetings/{other['id']}/motions", headers=h, json={"proposal_id": p["id"]})
     problem(r, 409, "proposal_on_agenda")
 
 

@@ -85,11 +85,14 @@ async def test_campaign_setup_refusals_change_nothing(client, session, app, pw):
     assert await count(session, CampaignProject) == 1
 
 
-async def test_an_open_campaign_takes_only_a_new_title_or_a_later_deadline(client, session, app, pw):
+async def test_an_open_campaign_takes_a_new_title_or_a_later_deadline_but_no_new_rubric_or_start(client, session,
+                                                                                                  app, pw):
     ew = await make_eworld(client, session, app, pw)
     h, url = ew.h["district"], f"{EV}/campaigns/{ew.cid}"
-    problem(await client.patch(url, headers=h, json={"weights": {"resident": 0.2, "expert": 0.5,
-                                                                "third_party": 0.3}}), 409, "campaign_started")
+    refused = problem(await client.patch(url, headers=h, json={"rubric_version": 1, "weights": {
+        "resident": 0.2, "expert": 0.5, "third_party": 0.3}}), 409, "campaign_started")
+    assert refused["fields"] == ["rubric_version"]
+    problem(await client.patch(url, headers=h, json={"opens_on": local_today().isoformat()}), 409, "campaign_started")
     earlier = (local_today() + timedelta(days=2)).isoformat()
     problem(await client.patch(url, headers=h, json={"closes_on": earlier}), 422, "deadline_moved_earlier")
     later = (local_today() + timedelta(days=20)).isoformat()
@@ -114,3 +117,37 @@ async def test_an_upcoming_campaign_may_change_its_rules_and_rubric(client, sess
     assert changed["grade_cutoffs"]["excellent"] == 85 and changed["trim_extremes"] is True
     problem(await client.patch(url, headers=h, json={"opens_on": "2026-01-10", "closes_on": "2026-01-05"}), 422,
             "window_invalid")
+
+
+async def test_scoring_settings_change_while_open_until_the_first_score_is_submitted(client, session, app, pw):
+    ew = await make_eworld(client, session, app, pw)
+    h, url = ew.h["district"], f"{EV}/campaigns/{ew.cid}"
+    assert ok(await client.get(url, headers=h))["phase"] == "open"
+    changed = ok(await client.patch(url, headers=h, json={
+        "weights": {"resident": 0.2, "expert": 0.5, "third_party": 0.3}, "trim_extremes": False,
+        "grade_cutoffs": {"excellent": 85, "good": 75, "passing": 60}}))
+    assert changed["weights"] == {"resident": 0.2, "expert": 0.5, "third_party": 0.3}
+    assert changed["trim_extremes"] is False and changed["grade_cutoffs"]["excellent"] == 85
+    # A draft is the evaluator's working copy: it freezes nothing.
+    ok(await client.post(f"{EV}/campaigns/{ew.cid}/assignments", headers=h, json={
+        "proposal_ids": [ew.projects["p2"]], "evaluator_id": str(ew.users["expert"].id)}), 201)
+    ok(await client.put(score_url(ew.cid, ew.projects["p2"]), headers=ew.h["expert"],
+                        json={"items": [{"criterion": "need", "points": 10}]}))
+    ok(await client.patch(url, headers=h, json={"satisfaction_floor_pct": 75, "trim_extremes": True}))
+
+    ok(await client.post(score_url(ew.cid, ew.projects["p2"], submit=True), headers=ew.h["expert"],
+                         json=full_score()))
+    before = (ok(await client.get(url, headers=h)), await audit_count(session, "campaign.update"))
+    frozen = problem(await client.patch(url, headers=h, json={
+        "title": "改名", "weights": {"resident": 0.3, "expert": 0.7, "third_party": 0}}), 409, "scoring_frozen")
+    assert frozen["fields"] == ["weights"] and frozen["first_submitted_at"] is not None
+    assert "已冻结" in frozen["detail"]
+    for field, value in (("trim_extremes", False), ("grade_cutoffs", {"excellent": 90, "good": 80, "passing": 60}),
+                         ("satisfaction_floor_pct", 70)):
+        assert problem(await client.patch(url, headers=h, json={field: value}), 409, "scoring_frozen")["fields"] == [
+            field]
+    assert (ok(await client.get(url, headers=h)), await audit_count(session, "campaign.update")) == before
+    # Title and a later deadline still change.
+    later = (local_today() + timedelta(days=30)).isoformat()
+    assert ok(await client.patch(url, headers=h, json={"title": "2025年度评估（延期）", "closes_on": later}))[
+        "closes_on"] == later

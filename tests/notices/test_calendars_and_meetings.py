@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.notices.models import WorkCalendarYear
-from tests.deliberation.helpers import announce
+from tests.deliberation.helpers import add_roster, announce, close
 from tests.notices.helpers import closed_round, local_today
 from tests.programmes.helpers import API, ok, problem
-from tests.proposals.helpers import count
+from tests.proposals.helpers import audit_count, count
 
 
 async def test_calendar_upload_rejects_impossible_dates_and_changes_nothing(client, session, pw):
@@ -72,3 +72,35 @@ async def test_meeting_notice_runs_until_the_meeting(client, pw):
     assert listed["total"] == 1
     problem(await client.post(f"{API}/meetings/{meeting['id']}/notice", headers=pw.h["staff_b1"], json={}), 404,
             "meeting_not_found")
+
+
+async def test_meeting_notice_ends_the_day_the_meeting_is_held(client, session, pw):
+    h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
+    when = datetime.now(UTC) + timedelta(days=6)
+    meeting = await announce(client, h, a1, scheduled_at=when.isoformat())
+    notice = ok(await client.post(f"{API}/meetings/{meeting['id']}/notice", headers=h, json={}), 201)
+    assert notice["phase"] == "open" and notice["status"] == "published"
+    board = await client.get("/board", params={"current": "1"})
+    assert board.status_code == 200 and notice["title"] in board.text
+    # Held early (the representatives agreed to meet sooner): opened, signed in and closed today.
+    reps = await add_roster(client, h, a1, 3)
+    ok(await client.post(f"{API}/meetings/{meeting['id']}/open", headers=h))
+    for rep in reps:
+        ok(await client.post(f"{API}/meetings/{meeting['id']}/sign-ins", headers=h, json={"representative_id": rep}),
+           201)
+    ok(await close(client, h, meeting["id"]))
+    ended = ok(await client.get(f"{API}/public/notices/{notice['id']}"))
+    assert ended["ends_on"] == local_today().isoformat() and ended["window_days"] == 1
+    assert (ended["status"], ended["phase"]) == ("concluded", "concluded")
+    assert ended["concluded_at"] is not None
+    current = ok(await client.get(f"{API}/public/notices", params={"community_id": str(a1), "current": "true"}))
+    assert current["total"] == 0
+    past = ok(await client.get(f"{API}/public/notices", params={"community_id": str(a1), "current": "false"}))
+    assert [n["id"] for n in past["items"]] == [notice["id"]]
+    board = await client.get("/board", params={"current": "1"})
+    assert board.status_code == 200 and notice["title"] not in board.text
+    page = await client.get(f"/board/notices/{notice['id']}")
+    assert page.status_code == 200 and "公示结束" in page.text and "公示中" not in page.text
+    assert await audit_count(session, "notice.conclude") == 1
+    # Closing is final; the notice stays concluded and is not concluded twice.
+    problem(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=h), 409, "notice_concluded")
