@@ -15,6 +15,8 @@ from app.auth.models import Role, User
 from app.config import Settings
 from app.demo.evaluation_scenario import set_up_evaluation
 from app.demo.seed import DEMO_PASSWORD
+from app.demo.year import Cast, Inbox, Year, setup
+from app.demo.year.play import play
 from app.demo.vote_scenario import shortlist_and_open_vote
 from app.main import create_app
 from app.regions.models import Region
@@ -38,8 +40,26 @@ async def _login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
+async def _play_previous_year(client: httpx.AsyncClient, app, regions: dict[str, Region], year: int) -> Year:
+    """Last year played through the API with the clock moved (app/demo/year), then the clock back to now."""
+    inbox, sender = Inbox(), getattr(app.state, "otp_sender", None)
+    app.state.otp_sender = inbox
+    staff = {part: part for part in ("admin", "district", "street", "staff", "finance", "supervisor")}
+    y = Year(client, Cast(client, inbox, staff={**staff, "expert": "evaluator"}), year)
+    y.ids["regions"] = {name: str(region.id) for name, region in regions.items()}
+    try:
+        y.on(1, 2)
+        await setup.people(y)
+        await play(y)
+    finally:
+        clock.reset()
+        app.state.otp_sender = sender
+    return y
+
+
 async def run_scenario(settings: Settings) -> list[str]:
-    """Play the demo year unless the district already has a programme this year; returns what was done."""
+    """Play last year whole and this year up to an open vote, unless last year's programme exists already;
+    returns what was done."""
     app = create_app(settings)
     year = clock.today().year
     done: list[str] = []
@@ -53,20 +73,16 @@ async def run_scenario(settings: Settings) -> list[str]:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
             district_h = await _login(client, "district")
-            existing = _ok(await client.get(f"{API}/programmes", params={"year": year}, headers=district_h))
+            existing = _ok(await client.get(f"{API}/programmes", params={"year": year - 1}, headers=district_h))
             if existing.get("total"):
                 return ["the demo programme exists already"]
-            programme = _ok(await client.post(f"{API}/programmes", headers=district_h, json={
-                "district_id": str(regions["福田区"].id), "year": year, "name": f"{year}年度民生微实事"}))
+            last_year = await _play_previous_year(client, app, regions, year - 1)
+            done.append(f"{year - 1}: a whole year played (vote, notice with an upheld objection, implementation, "
+                        f"rectification, evaluation, awards, year end) ({last_year.ids['programme']})")
+            programme = _ok(await client.get(f"{API}/programmes/{last_year.ids['next_programme']}",
+                                             headers=district_h))
             done.append(f"programme {programme['name']} ({programme['id']})")
-            street_h = await _login(client, "street")
-            admin_h = await _login(client, "admin")
-            pilots = []
-            for community, headers in (("彩田社区", street_h), ("香岭社区", admin_h)):
-                pilot = _ok(await client.post(f"{API}/programmes/{programme['id']}/pilots", headers=headers,
-                                              json={"community_id": str(regions[community].id)}))
-                pilots.append(pilot)
-                done.append(f"pilot {community} ({pilot['id']})")
+            pilots = [{"id": pilot} for pilot in last_year.ids["next_pilots"].values()]
             _ok(await client.post(f"{API}/programmes/{programme['id']}/open", headers=district_h))
             done.append("programme opened")
             for pilot in pilots:

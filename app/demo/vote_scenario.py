@@ -25,8 +25,10 @@ async def shortlist_and_open_vote(client: httpx.AsyncClient, ok, staff_h: dict, 
         ok(await client.post(f"{API}/proposals/{pid}/screenings", headers=staff_h, json={}))
         for state in ("under_survey", "in_deliberation"):
             ok(await client.post(f"{API}/proposals/{pid}/transitions", headers=staff_h, json={"to": state}))
-    reps = [ok(await client.post(f"{API}/communities/{community_id}/representatives", headers=staff_h,
-                                 json={"name": name}))["id"] for name in REPRESENTATIVES]
+    roster = ok(await client.get(f"{API}/communities/{community_id}/representatives", headers=staff_h))["items"]
+    reps = [r["id"] for r in roster if r["active"]] or [
+        ok(await client.post(f"{API}/communities/{community_id}/representatives", headers=staff_h,
+                             json={"name": name}))["id"] for name in REPRESENTATIVES]
     # Announced a few minutes ahead (announcements precede meetings), then opened at once for the demo.
     soon = (clock.now() + timedelta(minutes=5)).isoformat()
     meeting = ok(await client.post(f"{API}/communities/{community_id}/meetings", headers=staff_h, json={

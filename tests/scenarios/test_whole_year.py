@@ -26,7 +26,8 @@ async def year(client, session, app) -> Year:
     app.state.otp_sender = inbox
     y = Year(client, Cast(client, inbox, staff={"admin": "admin"}), YEAR)
     y.on(1, 2)
-    await setup.map_and_staff(y)
+    await setup.draw_map(y)
+    await setup.people(y)
     return y
 
 

@@ -22,9 +22,8 @@ RESIDENTS = {"王": "13900000001", "李": "13900000002", "赵": "13900000003", "
              "孙": "13900000005", "周": "13900000006"}
 
 
-async def map_and_staff(y: Year, prefix: str = "") -> None:
-    """The administrator draws the district, its streets and communities, the two organisations the year
-    needs (a social organisation that runs projects, a third-party assessor) and every staff account."""
+async def draw_map(y: Year) -> None:
+    """The administrator draws the district, its streets, communities and a residential compound."""
     regions = y.ids.setdefault("regions", {})
     district = await y.post("admin", "/regions", {"name": "福田区", "level": "district", "code": "440304"}, 201)
     regions["福田区"] = district["id"]
@@ -38,13 +37,21 @@ async def map_and_staff(y: Year, prefix: str = "") -> None:
             for compound in COMPOUNDS.get(community, []):
                 regions[compound] = (await y.post("admin", "/regions", {
                     "name": compound, "level": "compound", "parent_id": c["id"]}, 201))["id"]
+
+
+async def people(y: Year) -> None:
+    """The organisations the year needs (a social organisation that runs projects, a third-party assessor)
+    and every staff account not there yet; residents come with their phones."""
+    regions = y.ids["regions"]
     orgs = y.ids.setdefault("organisations", {})
     for key, name, kind, region in (("implementer", "彩虹社工服务中心", "social_organisation", "彩田社区"),
                                     ("assessor", "鹏城第三方评估中心", "assessor", "福田区")):
         orgs[key] = (await y.post("admin", "/organisations", {
             "name": name, "kind": kind, "region_id": regions[region]}, 201))["id"]
     for part, (role, region, display) in STAFF.items():
-        username = f"{prefix}{part}"
+        if part in y.cast.staff:
+            continue
+        username = part.replace("_", "-")
         await y.post("admin", "/users", {"username": username, "password": PASSWORD, "display_name": display,
                                          "role": role, "region_id": regions[region]}, 201)
         y.cast.staff[part] = username
