@@ -15,9 +15,9 @@ from app.auth.models import Role, User
 from app.config import Settings
 from app.demo.evaluation_scenario import set_up_evaluation
 from app.demo.seed import DEMO_PASSWORD
+from app.demo.vote_scenario import shortlist_and_open_vote
 from app.demo.year import Cast, Inbox, Year, setup
 from app.demo.year.play import play
-from app.demo.vote_scenario import shortlist_and_open_vote
 from app.main import create_app
 from app.regions.models import Region
 
