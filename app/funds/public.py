@@ -49,9 +49,9 @@ async def _payments(session: AsyncSession, pilot_ids: list[uuid.UUID]) -> dict[u
 
 
 def _source(source: FundSource, received: int) -> dict[str, Any]:
-    public = source.kind in rules.PUBLIC_PAYER_KINDS
+    payer = rules.disclosed_payer(source.kind, source.payer)
     return {"kind": source.kind, "kind_label": rules.SOURCE_LABELS[source.kind],
-            "payer": source.payer if public else None, "document_ref": source.document_ref if public else None,
+            "payer": payer, "document_ref": source.document_ref if payer is not None else None,
             "dated": source.dated, "received_fen": received}
 
 
