@@ -117,7 +117,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/pilots/{{pilot_id}}/fund-sources"): allow(CS, SA, DA, FI, AD),
     ("GET", f"{API}/pilots/{{pilot_id}}/fund-sources"): allow(CS, SA, DA, FI, SU, AD),
     ("POST", f"{API}/fund-sources/{{source_id}}/funds-in"): allow(CS, SA, DA, FI, AD),
-    ("POST", f"{API}/pilots/{{pilot_id}}/commitments"): allow(CS, SA, DA, FI, AD),
+    # direct commitments (直接安排, outside vote and notice) are the district's alone
+    ("POST", f"{API}/pilots/{{pilot_id}}/commitments"): DISTRICT,
     ("POST", f"{API}/funds/projects/{{project_id}}/disbursements"): allow(CS, SA, DA, FI, AD),
     ("POST", f"{API}/funds/projects/{{project_id}}/returns"): allow(CS, SA, DA, FI, AD),
     ("POST", f"{API}/funds/ledger/{{entry_id}}/reversal"): allow(CS, SA, DA, FI, AD),

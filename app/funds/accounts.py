@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
-from app.funds import ledger, rules
-from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance
+from app.funds import draws, ledger, rules
+from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance, ReturnTarget
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 
 
@@ -23,7 +23,7 @@ async def open_pilot_account(session: AsyncSession, actor: Actor, pilot: Pilot, 
                         document_ref=f"{programme.year}年度计划 {programme.name}"[:100],
                         # Dated inside the programme period even when pilots are designated before it starts.
                         dated=min(max(pilot.designated_at.date(), programme.starts_on), programme.ends_on),
-                        planned_fen=subsidy_fen, created_by=actor.id)
+                        planned_fen=subsidy_fen, created_by=actor.id, returns_to=ReturnTarget.district)
     session.add(source)
     await session.flush()
     return source
@@ -52,7 +52,9 @@ async def _next_year_pilots(session: AsyncSession, programme: Programme) -> dict
 
 
 async def year_end(session: AsyncSession, actor: Actor, programme: Programme, policy: str) -> list[dict[str, Any]]:
-    """Carry each pilot's uncommitted money to next year's pilot or sweep it back, by ledger entries.
+    """Carry each source's uncommitted part to next year's pilot or return it to the source's own funder (the
+    district subsidy to the district, matching funds to the street, a donation as agreed), one ledger entry per
+    source.
 
     The entries are dated on the programme's last day; the caller writes the one audit event.
     """
@@ -64,39 +66,51 @@ async def year_end(session: AsyncSession, actor: Actor, programme: Programme, po
     )).all()
     targets = await _next_year_pilots(session, programme) if policy == "carry_over" else {}
     lines: list[dict[str, Any]] = []
-    for pilot, balance in balances:
-        available = rules.available_fen(balance.funds_in_fen, balance.committed_fen, balance.returned_fen,
-                                        balance.transferred_out_fen)
+    for pilot, _balance in balances:
         target = targets.get(pilot.community_id)
-        step = rules.year_end_step(available, policy, target is not None)
-        if step.action == "none":
-            continue
-        kind = LedgerKind.carry_over if step.action == "carry_over" else LedgerKind.sweep
-        await ledger.move_pilot(session, pilot.id, rules.pilot_delta(kind, step.amount_fen))
-        out = LedgerEntry(pilot_id=pilot.id, kind=kind, amount_fen=step.amount_fen, entry_date=programme.ends_on,
-                          counterpart_pilot_id=target[0].id if target and kind == LedgerKind.carry_over else None,
-                          note=f"{programme.year} 年终{'结转' if kind == LedgerKind.carry_over else '收回区级'}",
-                          recorded_by=actor.id)
-        session.add(out)
-        line = {"pilot_id": str(pilot.id), "community_id": str(pilot.community_id), "action": step.action,
-                "amount_fen": step.amount_fen, "target_pilot_id": None}
-        if kind == LedgerKind.carry_over:
-            next_pilot, next_programme = target
-            await _carry_in(session, actor, out, next_pilot, next_programme, programme.year)
-            line["target_pilot_id"] = str(next_pilot.id)
-        lines.append(line)
+        for source in await draws.sources_in_order(session, pilot.id):
+            step = rules.year_end_step(draws.uncommitted(source), policy, target is not None)
+            if step.action == "none":
+                continue
+            lines.append(await _close_out(session, actor, programme, pilot, source, step, target))
     await session.flush()
     return lines
 
 
-async def _carry_in(session: AsyncSession, actor: Actor, out: LedgerEntry, pilot: Pilot, programme: Programme,
-                    from_year: int) -> None:
-    source = FundSource(pilot_id=pilot.id, kind=FundSourceKind.carry_over, payer=f"{from_year}年度试点结转",
+async def _close_out(session: AsyncSession, actor: Actor, programme: Programme, pilot: Pilot, source: FundSource,
+                     step: rules.YearEndStep, target: tuple[Pilot, Programme] | None) -> dict[str, Any]:
+    kind = LedgerKind.carry_over if step.action == "carry_over" else LedgerKind.sweep
+    await ledger.move_pilot(session, pilot.id, rules.pilot_delta(kind, step.amount_fen))
+    await ledger.move_source(session, source.id, swept_fen=step.amount_fen)
+    label = rules.SOURCE_LABELS[source.kind]
+    what = "结转" if kind == LedgerKind.carry_over else rules.RETURN_TARGET_LABELS[source.returns_to]
+    out = LedgerEntry(pilot_id=pilot.id, kind=kind, amount_fen=step.amount_fen, entry_date=programme.ends_on,
+                      fund_source_id=source.id,
+                      counterpart_pilot_id=target[0].id if target and kind == LedgerKind.carry_over else None,
+                      note=f"{programme.year} 年终{what}（{label}）", recorded_by=actor.id)
+    session.add(out)
+    line = {"pilot_id": str(pilot.id), "community_id": str(pilot.community_id), "action": step.action,
+            "amount_fen": step.amount_fen, "target_pilot_id": None, "fund_source_id": str(source.id),
+            "source_kind": source.kind.value, "returns_to": source.returns_to.value}
+    if kind == LedgerKind.carry_over:
+        next_pilot, next_programme = target
+        await session.flush()
+        await _carry_in(session, actor, out, source, next_pilot, next_programme, programme.year)
+        line["target_pilot_id"] = str(next_pilot.id)
+    return line
+
+
+async def _carry_in(session: AsyncSession, actor: Actor, out: LedgerEntry, origin: FundSource, pilot: Pilot,
+                    programme: Programme, from_year: int) -> None:
+    # The carried part stays its funder's money: next year's sweep returns it to the same place.
+    source = FundSource(pilot_id=pilot.id, kind=FundSourceKind.carry_over,
+                        payer=f"{from_year}年度试点结转（{rules.SOURCE_LABELS[origin.kind]}）"[:200],
                         document_ref=f"ledger {out.id}", dated=programme.starts_on, planned_fen=out.amount_fen,
-                        created_by=actor.id)
+                        created_by=actor.id, returns_to=origin.returns_to)
     session.add(source)
     await session.flush()
     await ledger.move_pilot(session, pilot.id, rules.pilot_delta(LedgerKind.funds_in, out.amount_fen))
+    await ledger.move_source(session, source.id, received_fen=out.amount_fen)
     session.add(LedgerEntry(pilot_id=pilot.id, kind=LedgerKind.funds_in, amount_fen=out.amount_fen,
                             entry_date=programme.starts_on, fund_source_id=source.id,
                             counterpart_pilot_id=out.pilot_id, note=f"{from_year} 年终结转转入",

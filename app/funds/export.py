@@ -13,7 +13,8 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 GROUP_HEADERS = {GroupBy.district: "区", GroupBy.street: "街道", GroupBy.community: "社区", GroupBy.pilot: "试点",
                  GroupBy.fund_source: "资金来源", GroupBy.category: "项目类别", GroupBy.year: "年度"}
-AMOUNT_HEADERS = {"funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）", "disbursed_fen": "已拨付（元）",
+AMOUNT_HEADERS = {"planned_fen": "计划资金（元）", "funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）",
+                  "direct_committed_fen": "其中直接安排（未经投票公示）（元）", "disbursed_fen": "已拨付（元）",
                   "returned_fen": "已退回（元）", "transferred_out_fen": "年终结转/收回（元）",
                   "remaining_fen": "可用余额（元）"}
 _CENT = Decimal("0.01")

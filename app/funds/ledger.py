@@ -9,7 +9,7 @@ always locked pilot first, then project, so two writers never wait on each other
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.errors import Conflict
 from app.funds import rules
-from app.funds.models import PilotBalance, ProjectBalance
+from app.funds.models import FundSource, PilotBalance, ProjectBalance
 from app.funds.rules import Delta
 
 _REFUSALS = {
@@ -28,12 +28,14 @@ _REFUSALS = {
 
 
 # CHECK constraint names (models.py) and the refusal each stands for.
-_CHECK_CODES = (("commitments_within_funds", "insufficient_funds"), ("non_negative", "negative_balance"))
+_CHECK_CODES = (("commitments_within_funds", "insufficient_funds"),
+                ("source_within_received", "source_funds_committed"), ("non_negative", "negative_balance"))
 
 
 def refusal(code: str, detail: str | None = None, **extra: Any) -> Conflict:
     """The 409 problem for a refused movement of money."""
-    return Conflict(detail or _REFUSALS.get(code, "Refused by the ledger."), code=code, extra=extra)
+    return Conflict(detail or _REFUSALS.get(code) or _SOURCE_REFUSALS.get(code, "Refused by the ledger."), code=code,
+                    extra=extra)
 
 
 def _guarded_update(table, key_clause, columns, invariants, delta: Delta, extra_guard=None):
@@ -108,3 +110,39 @@ async def open_pilot_balance(session: AsyncSession, pilot_id: uuid.UUID) -> None
     """The zeroed balance row of a newly designated pilot."""
     session.add(PilotBalance(pilot_id=pilot_id))
     await session.flush()
+
+
+SOURCE_COLUMNS = ("received_fen", "committed_fen", "swept_fen")
+_SOURCE_REFUSALS = {
+    "funds_in_over_plan": "到账金额将超过该资金来源的计划金额；如确属追加，请按追加资金登记并注明文件号。",
+    "source_funds_committed": "该资金来源的款项已被项目承诺或年终转出，不能减少。",
+}
+
+
+async def move_source(session: AsyncSession, source_id: uuid.UUID, *, received_fen: int = 0, committed_fen: int = 0,
+                      swept_fen: int = 0, within_plan: bool = False) -> dict[str, Any]:
+    """Move one fund source's totals in one guarded UPDATE (within_plan: received stays within planned); 409 if
+    refused. Callers hold the pilot's balance row first, so a pilot's sources are never raced."""
+    table = FundSource.__table__
+    c = table.c
+    delta = {"received_fen": received_fen, "committed_fen": committed_fen, "swept_fen": swept_fen}
+    new = {k: c[k] + v for k, v in delta.items()}
+    guards = [new["received_fen"] >= 0, new["committed_fen"] >= 0, new["swept_fen"] >= 0,
+              new["committed_fen"] + new["swept_fen"] <= new["received_fen"]]
+    if within_plan:
+        guards.append(or_(c.planned_fen.is_(None), new["received_fen"] <= c.planned_fen))
+    stmt = (update(table).where(c.id == source_id, and_(*guards))
+            .values(**{k: c[k] + v for k, v in delta.items() if v}).returning(*table.c))
+    row = await _run(session, stmt)
+    if row is not None:
+        return row
+    current = (await session.execute(select(table).where(c.id == source_id))).mappings().one()
+    if within_plan and rules.over_plan(current["planned_fen"], current["received_fen"], received_fen):
+        planned, received = current["planned_fen"], current["received_fen"]
+        detail = (f"该资金来源计划 {rules.yuan_text(planned)}，已到账 {rules.yuan_text(received)}，本次登记 "
+                  f"{rules.yuan_text(received_fen)}，将超出计划；如确属追加，请以 supplement 登记并注明文件号。"
+                  f" Funds in beyond the planned amount need supplement: true and a document reference.")
+        raise refusal("funds_in_over_plan", detail, planned_fen=planned, received_fen=received, asked_fen=received_fen)
+    raise refusal("source_funds_committed", _SOURCE_REFUSALS["source_funds_committed"],
+                  fund_source_id=str(source_id), received_fen=current["received_fen"],
+                  committed_fen=current["committed_fen"], swept_fen=current["swept_fen"])

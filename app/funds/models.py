@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Uuid
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Uuid, false
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -27,6 +27,22 @@ class FundSourceKind(StrEnum):
     community_welfare_fund = "community_welfare_fund"  # 社区公益金
     resident_contribution = "resident_contribution"    # 居民自筹
     carry_over = "carry_over"                          # 上年结转 (written by year end only)
+
+
+class ReturnTarget(StrEnum):
+    """Who gets a source's unspent money back at year end (its funder, or as its agreement says)."""
+
+    district = "district"    # 区财政
+    street = "street"        # 街道
+    payer = "payer"          # 出资方 (a donation or purchase returned under its agreement)
+    community = "community"  # 社区公益金 (kept by the community under its agreement)
+
+
+class CommitmentBasis(StrEnum):
+    """What a project's commitment rests on: the process (vote, notice, confirmation) or a named decision."""
+
+    notice = "notice"  # 公示期满确定
+    direct = "direct"  # 直接安排: a passed motion of the representative meeting or a document (文件号)
 
 
 class LedgerKind(StrEnum):
@@ -49,7 +65,12 @@ class FundSource(SQLModel, table=True):
     """One source of a pilot's money: who pays, under which document, on which date."""
 
     __tablename__ = "fund_source"
-    __table_args__ = (CheckConstraint("planned_fen IS NULL OR planned_fen >= 0", name="planned_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("planned_fen IS NULL OR planned_fen >= 0", name="planned_non_negative"),
+        CheckConstraint("received_fen >= 0 AND committed_fen >= 0 AND swept_fen >= 0", name="source_non_negative"),
+        # Per source, as per pilot: what is committed or moved out at year end was received.
+        CheckConstraint("committed_fen + swept_fen <= received_fen", name="source_within_received"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id", index=True)
@@ -57,9 +78,16 @@ class FundSource(SQLModel, table=True):
     payer: str = Field(max_length=200)
     document_ref: str = Field(max_length=100)
     dated: date
-    # What the source is expected to bring (the district subsidy from the programme); informational.
+    # What the source is expected to bring (the district subsidy from the programme); funds in stop there
+    # unless recorded as a supplement.
     planned_fen: int | None = Field(default=None, sa_column=_fen(nullable=True))
     note: str | None = Field(default=None, max_length=500)
+    returns_to: ReturnTarget = Field(sa_type=str_enum(ReturnTarget, 16))
+    # Running totals of this source, kept in step with the pilot's by guarded UPDATEs in the same transaction:
+    # received = committed (net of returns) + uncommitted + swept (or carried over) at year end.
+    received_fen: int = Field(default=0, sa_column=_fen())
+    committed_fen: int = Field(default=0, sa_column=_fen())
+    swept_fen: int = Field(default=0, sa_column=_fen())
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -99,8 +127,25 @@ class LedgerEntry(SQLModel, table=True):
     counterpart_pilot_id: uuid.UUID | None = Field(default=None, foreign_key="pilot.id")
     document_ref: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=500)
+    # Funds in beyond the source's plan, recorded knowingly under a document (追加).
+    supplement: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     recorded_by: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class FundDraw(SQLModel, table=True):
+    """The share of one commitment, return or reversal that a fund source bears (positive draws, negative gives
+    back); a project's draws per source say where its returned money goes."""
+
+    __tablename__ = "fund_draw"
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", index=True)
+    fund_source_id: uuid.UUID = Field(foreign_key="fund_source.id", index=True)
+    pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
+    project_id: uuid.UUID = Field(index=True)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class PilotBalance(SQLModel, table=True):
@@ -141,6 +186,10 @@ class ProjectBalance(SQLModel, table=True):
     title: str = Field(max_length=200)
     category: ProjectCategory = Field(sa_type=str_enum(ProjectCategory))
     project_type: ProjectType = Field(sa_type=str_enum(ProjectType, 16))
+    # Set by the first commitment: through the process (notice) or direct, with the decision it names.
+    basis: CommitmentBasis = Field(default=CommitmentBasis.notice, sa_type=str_enum(CommitmentBasis, 16))
+    decision_motion_id: uuid.UUID | None = Field(default=None, foreign_key="motion.id")
+    decision_ref: str | None = Field(default=None, max_length=100)
     committed_fen: int = Field(default=0, sa_column=_fen())
     returned_fen: int = Field(default=0, sa_column=_fen())
     disbursed_fen: int = Field(default=0, sa_column=_fen())

@@ -11,6 +11,9 @@ from app.funds.models import FundSourceKind, LedgerKind
 WRITER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance)
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.supervisor)
 REPORT_ROLES = (Role.finance, Role.supervisor, Role.district_admin, Role.street_admin)
+# Money reaches projects by confirmation after notice; committing outside it (an emergency project decided by
+# the community's representative meeting or a district document) is the district's call alone.
+DIRECT_COMMITTERS = (Role.district_admin,)
 
 # The district funds its subsidy, the street its matching funds; other sources are recorded where they arise.
 _SOURCE_WRITERS = {
@@ -19,9 +22,9 @@ _SOURCE_WRITERS = {
     FundSourceKind.carry_over: (),  # written by year end only
 }
 _OTHER_SOURCE_WRITERS = (Role.community_staff, Role.street_admin, Role.district_admin)
-# The street approves what the pilot commits; finance pays out and takes money back.
+# Direct commitments are the district's; finance pays out and takes money back.
 _KIND_WRITERS = {
-    LedgerKind.commitment: (Role.street_admin, Role.district_admin),
+    LedgerKind.commitment: DIRECT_COMMITTERS,
     LedgerKind.disbursement: (Role.finance,),
     LedgerKind.return_: (Role.finance,),
 }

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
 from app.funds import rules
-from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
+from app.funds.models import CommitmentBasis, FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
 from app.programmes.enums import CATEGORY_LABELS
 from app.programmes.models import Pilot, Programme
 from app.regions.models import Region, RegionLevel
@@ -49,10 +49,20 @@ async def _payments(session: AsyncSession, pilot_ids: list[uuid.UUID]) -> dict[u
 
 
 def _source(source: FundSource, received: int) -> dict[str, Any]:
-    public = source.kind in rules.PUBLIC_PAYER_KINDS
+    payer = rules.disclosed_payer(source.kind, source.payer)
     return {"kind": source.kind, "kind_label": rules.SOURCE_LABELS[source.kind],
-            "payer": source.payer if public else None, "document_ref": source.document_ref if public else None,
-            "dated": source.dated, "received_fen": received}
+            "payer": payer, "document_ref": source.document_ref if payer is not None else None,
+            "dated": source.dated, "planned_fen": source.planned_fen, "received_fen": received,
+            "committed_fen": source.committed_fen, "swept_fen": source.swept_fen,
+            "uncommitted_fen": source.received_fen - source.committed_fen - source.swept_fen,
+            "returns_to": source.returns_to, "returns_to_label": rules.RETURN_TARGET_LABELS[source.returns_to]}
+
+
+def basis_label(project: ProjectBalance) -> str:
+    """How the project got its money, as residents read it: through the notice, or directly on a decision."""
+    if project.basis == CommitmentBasis.notice:
+        return "经居民投票、公示后确定"
+    return f"直接安排（未经投票公示），依据：{project.decision_ref or '未记录决定'}"
 
 
 async def community_summary(session: AsyncSession, community_id: uuid.UUID) -> dict[str, Any]:
@@ -80,7 +90,8 @@ async def community_summary(session: AsyncSession, community_id: uuid.UUID) -> d
                                                  bal.transferred_out_fen),
             "sources": [_source(s, received.get(s.id, 0)) for s in sources if s.pilot_id == pilot.id],
             "projects": [{"project_id": p.project_id, "title": p.title, "category": p.category,
-                          "category_label": CATEGORY_LABELS[p.category],
+                          "category_label": CATEGORY_LABELS[p.category], "basis": p.basis,
+                          "decision_ref": p.decision_ref, "basis_label": basis_label(p),
                           "committed_fen": p.committed_fen - p.returned_fen,
                           "returned_fen": p.returned_fen, "disbursed_fen": p.disbursed_fen,
                           "payments": payments.get(p.project_id, [])}

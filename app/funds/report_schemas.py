@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.funds.models import FundSourceKind
+from app.funds.models import CommitmentBasis, FundSourceKind, ReturnTarget
 from app.funds.reports import GroupBy
 from app.programmes.enums import ProjectCategory
 
@@ -20,6 +20,9 @@ class ReportRow(BaseModel):
     disbursed_fen: int | None
     returned_fen: int | None
     transferred_out_fen: int | None = Field(description="year end: swept back or carried over")
+    planned_fen: int | None = Field(None, description="planned amounts of the group's fund sources")
+    direct_committed_fen: int | None = Field(None, description="of committed: to projects committed directly "
+                                             "(直接安排, on a decision, outside vote and notice)")
     remaining_fen: int | None = Field(description="uncommitted: funds in − (committed − returned) − transferred out")
 
 
@@ -42,7 +45,13 @@ class PublicSource(BaseModel):
     payer: str | None
     document_ref: str | None
     dated: date
+    planned_fen: int | None
     received_fen: int
+    committed_fen: int = Field(description="drawn by commitments, net of returns")
+    uncommitted_fen: int
+    swept_fen: int = Field(description="returned to its funder or carried over at year end")
+    returns_to: ReturnTarget
+    returns_to_label: str
 
 
 class PublicPayment(BaseModel):
@@ -59,6 +68,9 @@ class PublicProject(BaseModel):
     title: str
     category: ProjectCategory
     category_label: str
+    basis: CommitmentBasis = Field(description="notice: through vote and notice; direct: on a named decision")
+    decision_ref: str | None = Field(description="the decision a direct commitment rests on")
+    basis_label: str
     committed_fen: int = Field(description="net of money given back")
     returned_fen: int
     disbursed_fen: int

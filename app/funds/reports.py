@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.funds import rules
-from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
+from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import CATEGORY_LABELS, ProjectCategory
 from app.programmes.models import Pilot
 from app.regions.models import Region
@@ -35,9 +35,12 @@ FIGURES = ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "tr
 _EFFECT = {LedgerKind.funds_in: "funds_in_fen", LedgerKind.commitment: "committed_fen",
            LedgerKind.disbursement: "disbursed_fen", LedgerKind.return_: "returned_fen",
            LedgerKind.sweep: "transferred_out_fen", LedgerKind.carry_over: "transferred_out_fen"}
-# Money in a pilot is pooled: funds in have a source but no project, commitments a project but no source.
-_ATTRIBUTABLE = {GroupBy.fund_source: {"funds_in_fen"},
-                 GroupBy.category: {"committed_fen", "disbursed_fen", "returned_fen"}}
+# Money in a pilot is pooled: funds in and year-end sweeps have a source but no project, commitments a project
+# (their split over sources is in fund_draw, shown per pilot by the balance read).
+_ATTRIBUTABLE = {GroupBy.fund_source: {"funds_in_fen", "transferred_out_fen", "planned_fen"},
+                 GroupBy.category: {"committed_fen", "disbursed_fen", "returned_fen", "direct_committed_fen"}}
+# Beside the ledger's figures: what the sources planned, and the part of committed that skipped vote and notice.
+EXTRA = ("planned_fen", "direct_committed_fen")
 
 
 @dataclass
@@ -79,14 +82,25 @@ def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int
     le, p = LedgerEntry.__table__, Pilot.__table__
     effect = func.coalesce(le.c.reverses_kind, le.c.kind)
     signed = case((le.c.kind == LedgerKind.reversal.value, -le.c.amount_fen), else_=le.c.amount_fen)
-    source = le.join(p, p.c.id == le.c.pilot_id)
+    pb = ProjectBalance.__table__
+    source = le.join(p, p.c.id == le.c.pilot_id).outerjoin(pb, pb.c.project_id == le.c.project_id)
     if group_by == GroupBy.fund_source:
         source = source.outerjoin(FundSource.__table__, FundSource.__table__.c.id == le.c.fund_source_id)
-    if group_by == GroupBy.category:
-        source = source.outerjoin(ProjectBalance.__table__, ProjectBalance.__table__.c.project_id == le.c.project_id)
     key = _key_column(group_by).label("k")
-    stmt = (select(key, effect.label("e"), func.sum(signed).label("s")).select_from(source)
-            .where(le.c.entry_date <= as_of).group_by(key, effect))
+    stmt = (select(key, effect.label("e"), pb.c.basis.label("b"), func.sum(signed).label("s")).select_from(source)
+            .where(le.c.entry_date <= as_of).group_by(key, effect, pb.c.basis))
+    if scope_path:
+        stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
+    if year is not None:
+        stmt = stmt.where(p.c.year == year)
+    return stmt
+
+
+def _planned_statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int | None):
+    fs, p = FundSource.__table__, Pilot.__table__
+    key = _key_column(group_by).label("k")
+    stmt = (select(key, func.sum(fs.c.planned_fen)).select_from(fs.join(p, p.c.id == fs.c.pilot_id))
+            .where(fs.c.dated <= as_of).group_by(key))
     if scope_path:
         stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
     if year is not None:
@@ -113,16 +127,27 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
                          year: int | None = None) -> Report:
     """Funds in, committed, disbursed, returned, transferred out and remaining, by group, as of a date."""
     result = (await session.execute(_statement(group_by, scope_path, as_of, year))).all()
-    attributable = _ATTRIBUTABLE.get(group_by, set(FIGURES))
-    totals = Row(None, "合计", dict.fromkeys(FIGURES, 0))
+    attributable = _ATTRIBUTABLE.get(group_by, {*FIGURES, *EXTRA})
+    totals = Row(None, "合计", dict.fromkeys((*FIGURES, *EXTRA), 0))
     by_key: dict[Any, Row] = {}
-    for key, effect, amount in result:
-        column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
+
+    def row_of(key) -> Row:
+        return by_key.setdefault(key, Row(str(key), str(key), {f: (0 if f in attributable else None)
+                                                              for f in (*FIGURES, *EXTRA)}))
+
+    def add(key, column: str, amount: int) -> None:
         totals.figures[column] += amount
-        if key is None or column not in attributable:
-            continue
-        row = by_key.setdefault(key, Row(str(key), str(key), {f: (0 if f in attributable else None) for f in FIGURES}))
-        row.figures[column] += amount
+        if key is not None and column in attributable:
+            row_of(key).figures[column] += amount
+
+    for key, effect, basis, amount in result:
+        column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
+        add(key, column, amount)
+        if column == "committed_fen" and basis == CommitmentBasis.direct.value:
+            add(key, "direct_committed_fen", amount)
+    if group_by != GroupBy.category:
+        for key, planned in (await session.execute(_planned_statement(group_by, scope_path, as_of, year))).all():
+            add(key, "planned_fen", int(planned or 0))
     labels = await _labels(session, group_by, list(by_key)) if by_key else {}
     for key, row in by_key.items():
         row.label = labels.get(key, str(key))

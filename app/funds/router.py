@@ -14,7 +14,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.funds import policy, service, sources
+from app.funds import direct, draws, policy, service, sources
 from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
 from app.funds.report_router import router as report_router
 from app.funds.schemas import (
@@ -27,6 +27,7 @@ from app.funds.schemas import (
     PilotBalanceRead,
     ProjectBalanceRead,
     ReversalCreate,
+    SourceBalanceRead,
 )
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.implementation import standing
@@ -36,6 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["funds"])
 
 Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
 Writer = Annotated[Principal, Depends(require_roles(*policy.WRITER_ROLES))]
+DirectCommitter = Annotated[Principal, Depends(require_roles(*policy.DIRECT_COMMITTERS))]
 # Every money write accepts an Idempotency-Key, so a client retrying after a lost response pays once.
 WRITE_PROBLEMS = problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS)
 
@@ -53,7 +55,8 @@ async def create_fund_source(pilot_id: uuid.UUID, body: FundSourceCreate, sessio
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, body.kind)
     source = await sources.create_source(session, principal.actor, ctx, body.kind, body.payer, body.document_ref,
-                                         body.dated, planned_fen=body.planned_fen, note=body.note)
+                                         body.dated, planned_fen=body.planned_fen, note=body.note,
+                                         returns_to=body.returns_to)
     return await idem.respond(session, status.HTTP_201_CREATED, FundSourceRead.model_validate(source))
 
 
@@ -75,20 +78,24 @@ async def record_funds_in(source_id: uuid.UUID, body: FundsInCreate, session: Se
     ctx = await pilot_context(session, source.pilot_id)
     policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, source.kind)
     entry = await service.record_funds_in(session, principal.actor, source, body.amount_fen, body.entry_date,
-                                          document_ref=body.document_ref, note=body.note)
+                                          document_ref=body.document_ref, note=body.note, supplement=body.supplement)
     return await _created(session, idem, entry)
 
 
 @router.post("/pilots/{pilot_id}/commitments", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryRead,
-             summary="Commit a project's approved budget", responses=WRITE_PROBLEMS)
+             summary="Commit a project directly on a named decision (直接安排)", responses=WRITE_PROBLEMS)
 async def commit_project(pilot_id: uuid.UUID, body: CommitmentCreate, session: SessionDep,
-                         principal: Writer, idem: Idempotency) -> JSONResponse:
-    """409 insufficient_funds when the pilot's uncommitted funds do not cover it; nothing is written then."""
+                         principal: DirectCommitter, idem: Idempotency) -> JSONResponse:
+    """District admins only, for the exceptions (an emergency project): the decision is a passed motion of the
+    community's representative meeting or a document; 422 decision_required without one, 409
+    proposal_in_process for a proposal the vote and notice will commit, 409 insufficient_funds when the pilot's
+    uncommitted funds do not cover it. Nothing is written then. Money normally comes by confirmation."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.commitment, ctx.pilot.region_path)
-    entry = await service.commit_project(session, principal.actor, pilot_id, body.project_id, body.project_title,
-                                         body.category, body.amount_fen, project_type=body.project_type,
-                                         entry_date=body.entry_date, document_ref=body.document_ref, note=body.note)
+    entry = await direct.commit_direct(session, principal.actor, pilot_id, body.project_id, body.project_title,
+                                       body.category, body.amount_fen, project_type=body.project_type,
+                                       entry_date=body.entry_date, decision_motion_id=body.decision_motion_id,
+                                       decision_document_ref=body.decision_document_ref, note=body.note)
     return await _created(session, idem, entry)
 
 
@@ -148,11 +155,17 @@ async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reade
 
 @router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceRead, summary="A pilot's balance",
             responses=problems(401, 403, 404))
-async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalance:
-    """Funds in, committed, returned, disbursed, transferred out and available, in fen."""
+async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalanceRead:
+    """Funds in, committed, returned, disbursed, transferred out and available, in fen; and per source (in draw
+    order) planned, received, committed, uncommitted and swept."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    return await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    balance = await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    parts = [SourceBalanceRead(fund_source_id=s.id, kind=s.kind, payer=s.payer, returns_to=s.returns_to,
+                               planned_fen=s.planned_fen, received_fen=s.received_fen, committed_fen=s.committed_fen,
+                               uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen)
+             for s in await draws.sources_in_order(session, pilot_id)]
+    return PilotBalanceRead.model_validate(balance).model_copy(update={"sources": parts})
 
 
 @router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",

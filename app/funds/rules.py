@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 from datetime import date
 
-from app.funds.models import FundSourceKind, LedgerKind
+from app.funds.models import FundSourceKind, LedgerKind, ReturnTarget
 from app.programmes.models import ProgrammeStatus
 
 
@@ -110,6 +110,14 @@ PUBLIC_PAYER_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.street_mat
                       FundSourceKind.government_purchase, FundSourceKind.community_foundation,
                       FundSourceKind.community_welfare_fund, FundSourceKind.carry_over)
 
+def disclosed_payer(kind: FundSourceKind, payer: str | None) -> str | None:
+    """The payer as the public may see it (居务公开): institutions by name, private payers not at all.
+
+    The one disclosure rule: the public finance page and public notices both call it.
+    """
+    return payer if kind in PUBLIC_PAYER_KINDS else None
+
+
 SOURCE_LABELS = {
     FundSourceKind.district_subsidy: "区财政补助",
     FundSourceKind.street_matching: "街道配套资金",
@@ -171,3 +179,71 @@ def over_cap(committed: int, returned: int, delta: Delta, cap_fen: int) -> bool:
     """Whether a project's open commitment would exceed its type's cap after delta."""
     return delta.committed_fen - delta.returned_fen > 0 and (
         committed + delta.committed_fen - returned - delta.returned_fen > cap_fen)
+
+
+# Who a source's unspent money goes back to when its pilot is swept, unless its agreement says otherwise.
+DEFAULT_RETURN_TARGETS = {
+    FundSourceKind.district_subsidy: ReturnTarget.district,
+    FundSourceKind.street_matching: ReturnTarget.street,
+    FundSourceKind.carry_over: ReturnTarget.district,
+}
+RETURN_TARGET_LABELS = {ReturnTarget.district: "退回区财政", ReturnTarget.street: "退回街道",
+                        ReturnTarget.payer: "按协议退回出资方", ReturnTarget.community: "按协议转入社区公益金"}
+
+
+def default_return_target(kind: FundSourceKind) -> ReturnTarget:
+    """The district's and the street's money go back to them; other payers get theirs back (their agreement)."""
+    return DEFAULT_RETURN_TARGETS.get(kind, ReturnTarget.payer)
+
+
+# A commitment draws on a pilot's sources in this order: last year's carried-over money first (it is the
+# oldest), then the district subsidy, the street's matching funds, other public money, and private money
+# last; sources of one kind oldest first. A return gives back in the opposite order.
+DRAW_ORDER = (FundSourceKind.carry_over, FundSourceKind.district_subsidy, FundSourceKind.street_matching,
+              FundSourceKind.government_purchase, FundSourceKind.community_welfare_fund,
+              FundSourceKind.community_foundation, FundSourceKind.donation, FundSourceKind.resident_contribution)
+
+
+def draw_rank(kind: FundSourceKind) -> int:
+    """Where sources of kind stand in the draw order."""
+    return DRAW_ORDER.index(kind)
+
+
+def split_draw(available: list[tuple[object, int]], amount_fen: int) -> list[tuple[object, int]]:
+    """Take amount_fen from (key, uncommitted) pairs in the order given; the shares, or ValueError if short."""
+    shares, left = [], amount_fen
+    for key, free in available:
+        if left == 0:
+            break
+        take = min(max(free, 0), left)
+        if take:
+            shares.append((key, take))
+            left -= take
+    if left:
+        raise ValueError(f"{left} fen more than the sources hold")
+    return shares
+
+
+def over_plan(planned_fen: int | None, received_fen: int, amount_fen: int) -> bool:
+    """Whether funds in of amount_fen would take a source past its planned amount (no plan: never)."""
+    return planned_fen is not None and received_fen + amount_fen > planned_fen
+
+
+def yuan_text(fen: int) -> str:
+    """Fen as 元 with two decimals, for messages people read."""
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}元"
+
+
+# A proposal from the shortlist on is in the process (vote, notice, confirmation): the process commits it.
+IN_PROCESS_STATES = frozenset({"shortlisted", "in_vote", "selected", "in_notice", "confirmed", "in_implementation",
+                               "completed", "terminated", "evaluated"})
+
+
+def decision_problem(motion_given: bool, document_given: bool) -> str | None:
+    """Why a direct commitment's decision is missing or ambiguous, or None: exactly one of the two is named."""
+    if motion_given == document_given:
+        return ("直接安排资金须且只须注明一项决定依据：居民代表会议已通过的议题（decision_motion_id）或区级文件号"
+                "（decision_document_ref）。A direct commitment names exactly one decision: a passed motion of the "
+                "community's representative meeting or a document reference.")
+    return None

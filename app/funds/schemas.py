@@ -8,7 +8,7 @@ from pydantic import Field, computed_field
 
 from app.common.schemas import ReadModel, WriteModel
 from app.funds import rules
-from app.funds.models import FundSourceKind, LedgerKind
+from app.funds.models import CommitmentBasis, FundSourceKind, LedgerKind, ReturnTarget
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 
@@ -27,6 +27,9 @@ class FundSourceCreate(WriteModel):
     dated: date
     planned_fen: int | None = Field(default=None, ge=0, le=MAX_AMOUNT_FEN, strict=True)
     note: Note | None = None
+    returns_to: ReturnTarget | None = Field(default=None, description="who gets its unspent money back at year end "
+                                            "(default: district for the subsidy, street for matching funds, else "
+                                            "the payer); set it as the agreement says")
 
 
 class FundSourceRead(ReadModel):
@@ -40,20 +43,31 @@ class FundSourceRead(ReadModel):
     dated: date
     planned_fen: int | None
     note: str | None
+    returns_to: ReturnTarget
+    received_fen: int
+    committed_fen: int = Field(description="drawn by commitments, net of returns")
+    swept_fen: int = Field(description="returned to its funder or carried over at year end")
     created_at: datetime
+
+    @computed_field(description="received − committed − swept")
+    @property
+    def uncommitted_fen(self) -> int:
+        """What the source still holds for commitments."""
+        return self.received_fen - self.committed_fen - self.swept_fen
 
 
 class FundsInCreate(WriteModel):
-    """Money received from a source."""
+    """Money received from a source; beyond its planned amount only as a supplement with its own document."""
 
     amount_fen: AmountFen
     entry_date: date
     document_ref: DocumentRef | None = None
     note: Note | None = None
+    supplement: bool = Field(default=False, description="追加: beyond the source's plan; needs document_ref")
 
 
 class CommitmentCreate(WriteModel):
-    """Commit a project's approved budget (projects link to proposals in a later release)."""
+    """A direct commitment (直接安排), outside vote and notice: it names exactly one decision."""
 
     project_id: uuid.UUID
     project_title: str = Field(min_length=1, max_length=200)
@@ -61,7 +75,9 @@ class CommitmentCreate(WriteModel):
     project_type: ProjectType
     amount_fen: AmountFen
     entry_date: date
-    document_ref: DocumentRef | None = None
+    decision_motion_id: uuid.UUID | None = Field(default=None, description="a passed agenda item of the pilot "
+                                                 "community's representative meeting")
+    decision_document_ref: DocumentRef | None = Field(default=None, description="the deciding document (文件号)")
     note: Note | None = None
 
 
@@ -96,11 +112,26 @@ class LedgerEntryRead(ReadModel):
     counterpart_pilot_id: uuid.UUID | None
     document_ref: str | None
     note: str | None
+    supplement: bool
     recorded_at: datetime
 
 
+class SourceBalanceRead(ReadModel):
+    """One source's part of the pilot's money: received = committed + uncommitted + swept."""
+
+    fund_source_id: uuid.UUID
+    kind: FundSourceKind
+    payer: str
+    returns_to: ReturnTarget
+    planned_fen: int | None
+    received_fen: int
+    committed_fen: int
+    uncommitted_fen: int
+    swept_fen: int
+
+
 class PilotBalanceRead(ReadModel):
-    """A pilot's running totals in fen."""
+    """A pilot's running totals in fen, and each source's part in draw order."""
 
     pilot_id: uuid.UUID
     funds_in_fen: int
@@ -108,6 +139,7 @@ class PilotBalanceRead(ReadModel):
     returned_fen: int
     disbursed_fen: int
     transferred_out_fen: int
+    sources: list[SourceBalanceRead] = Field(default_factory=list)
 
     @computed_field(description="funds in less open commitments and year-end transfers")
     @property
@@ -124,6 +156,9 @@ class ProjectBalanceRead(ReadModel):
     title: str
     category: ProjectCategory
     project_type: ProjectType
+    basis: CommitmentBasis
+    decision_motion_id: uuid.UUID | None
+    decision_ref: str | None
     committed_fen: int
     returned_fen: int
     disbursed_fen: int

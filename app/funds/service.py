@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
 from app.errors import Conflict, NotFound, Unprocessable
-from app.funds import ledger, rules
-from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
+from app.funds import draws, ledger, rules
+from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.service import PilotContext, pilot_context
 
@@ -70,23 +70,34 @@ async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
 
 
 async def record_funds_in(session: AsyncSession, actor: Actor, source: FundSource, amount_fen: int,
-                          entry_date: date, *, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
-    """Money received from a source into its pilot."""
+                          entry_date: date, *, document_ref: str | None = None, note: str | None = None,
+                          supplement: bool = False) -> LedgerEntry:
+    """Money received from a source into its pilot; beyond the source's plan only as a supplement (追加) under a
+    document of its own."""
     if source.kind == FundSourceKind.carry_over:
         raise Unprocessable("Carried-over money is recorded by year end, not by hand.",
                             code="reserved_fund_source_kind")
+    if supplement and not document_ref:
+        raise Unprocessable("追加资金须注明文件号（document_ref）。A supplement needs its own document reference.",
+                            code="supplement_needs_document")
     ctx = await pilot_context(session, source.pilot_id)
     _check_when(ctx, LedgerKind.funds_in, entry_date)
     pilot = await ledger.move_pilot(session, ctx.pilot.id, rules.pilot_delta(LedgerKind.funds_in, amount_fen))
+    # Pilot row first, then its source: the order every writer takes.
+    moved = await ledger.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
     entry = LedgerEntry(pilot_id=ctx.pilot.id, kind=LedgerKind.funds_in, amount_fen=amount_fen, entry_date=entry_date,
-                        fund_source_id=source.id, document_ref=document_ref or source.document_ref, note=note)
-    return await _append(session, actor, ctx, entry, {"pilot": pilot})
+                        fund_source_id=source.id, document_ref=document_ref or source.document_ref, note=note,
+                        supplement=supplement)
+    return await _append(session, actor, ctx, entry, {"pilot": pilot, "source": moved})
 
 
 async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUID, project_id: uuid.UUID,
                          title: str, category: ProjectCategory, amount_fen: int, *, project_type: ProjectType,
-                         entry_date: date, document_ref: str | None = None, note: str | None = None) -> LedgerEntry:
-    """Commit (part of) a project's approved budget against the pilot's uncommitted funds."""
+                         entry_date: date, document_ref: str | None = None, note: str | None = None,
+                         basis: CommitmentBasis = CommitmentBasis.notice, decision_motion_id: uuid.UUID | None = None,
+                         decision_ref: str | None = None) -> LedgerEntry:
+    """Commit (part of) a project's approved budget against the pilot's uncommitted funds, drawn on its sources
+    in order. A project's first commitment fixes its basis: the process (notice) or a direct decision."""
     ctx = await pilot_context(session, pilot_id)
     _check_when(ctx, LedgerKind.commitment, entry_date)
     cap = ctx.rules.project_caps.cap_for(project_type)
@@ -94,7 +105,8 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
         raise Unprocessable(f"A {project_type.value} project may commit at most {cap} fen.", code="over_project_cap",
                             extra={"cap_fen": cap})
     await ledger.ensure_project(session, {"project_id": project_id, "pilot_id": pilot_id, "title": title,
-                                          "category": category, "project_type": project_type})
+                                          "category": category, "project_type": project_type, "basis": basis,
+                                          "decision_motion_id": decision_motion_id, "decision_ref": decision_ref})
     project = await get_project(session, project_id)
     if project.pilot_id != pilot_id:
         raise Conflict("The project is committed under another pilot.", code="project_in_other_pilot")
@@ -103,9 +115,12 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
     pilot = await ledger.move_pilot(session, pilot_id, rules.pilot_delta(LedgerKind.commitment, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(LedgerKind.commitment, amount_fen),
                                      cap_fen=cap)
+    shares = await draws.draw(session, pilot_id, amount_fen)
     entry = LedgerEntry(pilot_id=pilot_id, kind=LedgerKind.commitment, amount_fen=amount_fen, entry_date=entry_date,
                         project_id=project_id, document_ref=document_ref, note=note)
-    return await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj})
+    await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares)})
+    await draws.record(session, entry, shares)
+    return entry
 
 
 async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKind, project_id: uuid.UUID,
@@ -117,9 +132,13 @@ async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKin
     # Pilot row first, then project: the same order as commitments, so writers never deadlock.
     pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
+    shares = (await draws.give_back(session, project.pilot_id, project_id, amount_fen)
+              if kind == LedgerKind.return_ else [])
     entry = LedgerEntry(pilot_id=project.pilot_id, kind=kind, amount_fen=amount_fen, entry_date=entry_date,
                         project_id=project_id, document_ref=document_ref, note=note)
-    return await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj})
+    await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares)})
+    await draws.record(session, entry, shares)
+    return entry
 
 
 async def disburse(session: AsyncSession, actor: Actor, project_id: uuid.UUID, amount_fen: int, entry_date: date,
@@ -155,11 +174,19 @@ async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry
     project_change = rules.project_delta(entry.kind, entry.amount_fen)
     if project_change is not None:
         balances["project"] = await ledger.move_project(session, entry.project_id, project_change.scaled(-1))
+    shares = []
+    if entry.kind == LedgerKind.funds_in:
+        balances["source"] = await ledger.move_source(session, entry.fund_source_id, received_fen=-entry.amount_fen)
+    else:
+        shares = await draws.undo(session, entry)
+        balances["sources"] = draws.audited(shares)
     reversal = LedgerEntry(pilot_id=entry.pilot_id, kind=LedgerKind.reversal, amount_fen=entry.amount_fen,
                            entry_date=entry_date, fund_source_id=entry.fund_source_id, project_id=entry.project_id,
                            reverses_id=entry.id, reverses_kind=entry.kind, note=reason)
     try:
-        return await _append(session, actor, ctx, reversal, balances)
+        await _append(session, actor, ctx, reversal, balances)
     except IntegrityError as exc:
         # Two reversals of one entry raced; the unique reverses_id let only one through.
         raise Conflict("This entry has already been reversed.", code="not_reversible") from exc
+    await draws.record(session, reversal, shares)
+    return reversal

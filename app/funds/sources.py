@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import Actor, record
 from app.errors import Conflict, Unprocessable
 from app.funds import rules
-from app.funds.models import FundSource, FundSourceKind
+from app.funds.models import FundSource, FundSourceKind, ReturnTarget
 from app.programmes.models import ProgrammeStatus
 from app.programmes.service import PilotContext
 
 
 async def create_source(session: AsyncSession, actor: Actor, ctx: PilotContext, kind: FundSourceKind, payer: str,
                         document_ref: str, dated: date, *, planned_fen: int | None = None,
-                        note: str | None = None) -> FundSource:
+                        note: str | None = None, returns_to: ReturnTarget | None = None) -> FundSource:
     """A new source of money for the pilot (street matching, donation, ...), with its payer and document."""
     if kind in rules.RESERVED_SOURCE_KINDS:
         raise Unprocessable(f"A {kind.value} source is opened by the service, not by hand.",
@@ -24,7 +24,8 @@ async def create_source(session: AsyncSession, actor: Actor, ctx: PilotContext, 
     if ctx.programme.status == ProgrammeStatus.closed:
         raise Conflict("The programme is closed; no new fund sources.", code="programme_state")
     source = FundSource(pilot_id=ctx.pilot.id, kind=kind, payer=payer, document_ref=document_ref, dated=dated,
-                        planned_fen=planned_fen, note=note, created_by=actor.id)
+                        planned_fen=planned_fen, note=note, created_by=actor.id,
+                        returns_to=returns_to or rules.default_return_target(kind))
     session.add(source)
     await session.flush()
     await record(session, actor, "fund_source.create", "fund_source", source.id,

@@ -15,7 +15,8 @@ from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.deliberation.models import Meeting
 from app.errors import Conflict, NotFound, Unprocessable
-from app.funds.models import FundSource
+from app.funds import rules as fund_rules
+from app.funds.models import FundSource, FundSourceKind
 from app.notices import calendars, rules
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.workdays import WindowEnd
@@ -74,9 +75,15 @@ def _check_start(starts_on: date) -> None:
 
 
 async def funding_sources(session: AsyncSession, pilot_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The pilot's sources as a notice publishes them: private payers unnamed, as on the public finance page."""
     rows = await session.scalars(select(FundSource).where(FundSource.pilot_id == pilot_id)
                                  .order_by(FundSource.dated, FundSource.kind))
-    return [{"kind": s.kind.value, "payer": s.payer, "planned_fen": s.planned_fen} for s in rows]
+    return [disclosed_source(s.kind.value, s.payer, s.planned_fen) for s in rows]
+
+
+def disclosed_source(kind: str, payer: str | None, planned_fen: int | None) -> dict[str, Any]:
+    """One funding source of a notice item under the funds' disclosure rule (also applied to items stored earlier)."""
+    return {"kind": kind, "payer": fund_rules.disclosed_payer(FundSourceKind(kind), payer), "planned_fen": planned_fen}
 
 
 async def default_implementer(session: AsyncSession, proposal: Proposal) -> str:

@@ -13,6 +13,10 @@ from app.notices.schemas import NoticeItemRead, PublicObjection, ReallocationRea
 WEEKDAY_NOTE = "本公示期限所涉年份尚无国务院节假日安排，按周一至周五为工作日计算。"
 
 
+def _disclosed(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [service.disclosed_source(s["kind"], s.get("payer"), s.get("planned_fen")) for s in sources]
+
+
 async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
     """The notice with its items, objections (without anything about the objector) and reallocations."""
     today = rules.today(utcnow())
@@ -31,7 +35,8 @@ async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
         "calendar_note": WEEKDAY_NOTE if notice.assumed_weekdays else None, "status": notice.status,
         "phase": "concluded" if notice.status.value == "concluded" else rules.phase(notice.starts_on, last, today),
         "published_at": notice.published_at, "concluded_at": notice.concluded_at,
-        "items": [NoticeItemRead.model_validate({**i.model_dump(), "phase": rules.phase(i.starts_on, i.ends_on, today)})
+        "items": [NoticeItemRead.model_validate({**i.model_dump(), "phase": rules.phase(i.starts_on, i.ends_on, today),
+                                                 "funding_sources": _disclosed(i.funding_sources)})
                   for i in items],
         "objections": [PublicObjection.model_validate(o) for o in objections],
         "reallocations": [ReallocationRead.model_validate(m) for m in moves],

@@ -92,13 +92,17 @@ class OpeningCheck(ReadModel):
 
 
 class YearEndLine(ReadModel):
-    """What year end did with one pilot's uncommitted money."""
+    """What year end did with one source's uncommitted part of a pilot's money."""
 
     pilot_id: uuid.UUID
     community_id: uuid.UUID
     action: str = Field(description="carry_over | sweep")
     amount_fen: int
     target_pilot_id: uuid.UUID | None = None
+    fund_source_id: uuid.UUID | None = None
+    source_kind: str | None = None
+    returns_to: str | None = Field(default=None, description="district | street | payer | community: who a sweep "
+                                   "returned it to")
 
 
 class CloseResult(ReadModel):

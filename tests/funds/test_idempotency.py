@@ -9,7 +9,7 @@ from app.idempotency.models import IdempotencyRecord
 from tests.programmes.helpers import API, YEAR, audit_count, balance, commit, ledger_count, ok, problem
 
 COMMITMENT = {"project_title": "楼道微改造", "category": "environment", "project_type": "services",
-              "amount_fen": 1_200_000, "entry_date": f"{YEAR}-04-01"}
+              "amount_fen": 1_200_000, "entry_date": f"{YEAR}-04-01", "decision_document_ref": "福民〔2025〕8号"}
 MOVEMENT = {"amount_fen": 400_000, "entry_date": f"{YEAR}-05-01"}
 
 
@@ -39,7 +39,7 @@ def assert_replay(first, again) -> None:
 
 
 async def test_a_retried_commitment_commits_once(client, world, session):
-    h, pilot = world.h["street_a"], world.pilot_a1["id"]
+    h, pilot = world.h["district"], world.pilot_a1["id"]
     before = await balance(client, h, pilot)
     entries = await ledger_count(session)
     url, body = f"{API}/pilots/{pilot}/commitments", {**COMMITMENT, "project_id": str(uuid.uuid4())}
@@ -60,7 +60,7 @@ async def test_a_retried_commitment_commits_once(client, world, session):
 
 
 async def test_a_commitment_key_reused_for_another_body_is_422(client, world, session):
-    h, pilot = world.h["street_a"], world.pilot_a1["id"]
+    h, pilot = world.h["district"], world.pilot_a1["id"]
     url, body = f"{API}/pilots/{pilot}/commitments", {**COMMITMENT, "project_id": str(uuid.uuid4())}
     ok(await client.post(url, json=body, headers=keyed(h, "commit-1")), 201)
     entries, before = await ledger_count(session), await balance(client, h, pilot)
@@ -75,7 +75,7 @@ async def test_a_commitment_key_reused_for_another_body_is_422(client, world, se
 
 
 async def test_a_refused_commitment_leaves_the_key_free_for_a_corrected_retry(client, world, session):
-    h, pilot = world.h["street_a"], world.pilot_a1["id"]
+    h, pilot = world.h["district"], world.pilot_a1["id"]
     available = (await balance(client, h, pilot))["available_fen"]
     url, body = f"{API}/pilots/{pilot}/commitments", {**COMMITMENT, "project_id": str(uuid.uuid4())}
     entries = await ledger_count(session)
@@ -90,7 +90,7 @@ async def test_a_refused_commitment_leaves_the_key_free_for_a_corrected_retry(cl
 
 async def test_a_retried_disbursement_pays_once(client, world, session):
     h, pilot, project = world.h, world.pilot_a1["id"], uuid.uuid4()
-    ok(await commit(client, h["street_a"], pilot, 1_200_000, project_id=project), 201)
+    ok(await commit(client, h["district"], pilot, 1_200_000, project_id=project), 201)
     before = await balance(client, h["district"], pilot)
     entries = await ledger_count(session)
     url = f"{API}/funds/projects/{project}/disbursements"
@@ -111,7 +111,7 @@ async def test_a_retried_disbursement_pays_once(client, world, session):
 
 async def test_a_disbursement_key_reused_for_another_body_is_422(client, world, session):
     h, pilot, project = world.h, world.pilot_a1["id"], uuid.uuid4()
-    ok(await commit(client, h["street_a"], pilot, 1_200_000, project_id=project), 201)
+    ok(await commit(client, h["district"], pilot, 1_200_000, project_id=project), 201)
     url = f"{API}/funds/projects/{project}/disbursements"
     ok(await client.post(url, json=MOVEMENT, headers=keyed(h["finance"], "pay-1")), 201)
     entries, before = await ledger_count(session), await balance(client, h["district"], pilot)
@@ -128,12 +128,12 @@ async def test_a_disbursement_key_reused_for_another_body_is_422(client, world, 
 
 async def test_the_other_money_writes_replay_too(client, world, session):
     h, pilot, project = world.h, world.pilot_a1["id"], uuid.uuid4()
-    ok(await commit(client, h["street_a"], pilot, 1_200_000, project_id=project), 201)
+    ok(await commit(client, h["district"], pilot, 1_200_000, project_id=project), 201)
     source_body = {"kind": "donation", "payer": "张三", "document_ref": "捐赠收据001", "dated": f"{YEAR}-03-12"}
     writes = [
         (h["staff_a1"], f"{API}/pilots/{pilot}/fund-sources", source_body),
         (h["district"], f"{API}/fund-sources/{world.subsidy_a1['id']}/funds-in",
-         {"amount_fen": 10_000, "entry_date": f"{YEAR}-03-02"}),
+         {"amount_fen": 10_000, "entry_date": f"{YEAR}-03-02", "supplement": True, "document_ref": "福民〔2025〕9号"}),
         (h["finance"], f"{API}/funds/projects/{project}/returns", MOVEMENT),
     ]
     entries = await ledger_count(session)
@@ -154,7 +154,7 @@ async def test_the_other_money_writes_replay_too(client, world, session):
 
 async def test_without_a_key_each_request_takes_effect(client, world, session):
     h, pilot, project = world.h, world.pilot_a1["id"], uuid.uuid4()
-    ok(await commit(client, h["street_a"], pilot, 1_200_000, project_id=project), 201)
+    ok(await commit(client, h["district"], pilot, 1_200_000, project_id=project), 201)
     url = f"{API}/funds/projects/{project}/disbursements"
     for _ in range(2):
         r = await client.post(url, json=MOVEMENT, headers=h["finance"])

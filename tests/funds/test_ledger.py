@@ -44,7 +44,7 @@ async def test_money_flows_and_sums(client, world, session):
     ok(await funds_in(client, h["staff_a1"], donation["id"], 50_000), 201)
 
     project = uuid.uuid4()
-    c = ok(await commit(client, h["street_a"], pilot, 2_000_000, project_id=project), 201)
+    c = ok(await commit(client, h["district"], pilot, 2_000_000, project_id=project), 201)
     ok(await commit(client, h["district"], pilot, 500_000, project_id=project), 201)  # a top-up
     ok(await movement(client, h["finance"], "disbursements", project, 1_000_000), 201)
     ok(await movement(client, h["finance_a"], "disbursements", project, 800_000), 201)
@@ -54,9 +54,14 @@ async def test_money_flows_and_sums(client, world, session):
             project_row["unspent_fen"]) == (2_500_000, 1_800_000, 700_000, 0)
 
     bal = await balance(client, h["district"], pilot)
+    sources = bal.pop("sources")
     assert bal == {"pilot_id": pilot, "funds_in_fen": 4_050_000, "committed_fen": 2_500_000,
                    "returned_fen": 700_000, "disbursed_fen": 1_800_000, "transferred_out_fen": 0,
                    "available_fen": 4_050_000 - 1_800_000}
+    # Drawn subsidy first, then matching funds; the return gave back to the matching funds first.
+    assert [(s["kind"], s["received_fen"], s["committed_fen"], s["uncommitted_fen"]) for s in sources] == [
+        ("district_subsidy", 3_000_000, 1_800_000, 1_200_000), ("street_matching", 1_000_000, 0, 1_000_000),
+        ("donation", 50_000, 0, 50_000)]
 
     # Reversing the return re-commits the money; reversing the first commitment then fails: it is paid out.
     entries = await _ledger(client, h["district"], pilot)
@@ -66,6 +71,8 @@ async def test_money_flows_and_sums(client, world, session):
     assert (rev["kind"], rev["reverses_id"], rev["reverses_kind"], rev["amount_fen"]) == (
         "reversal", ret["id"], "return", 700_000)
     problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["street_a"],
+                              json={"entry_date": f"{YEAR}-06-01", "reason": "x"}), 403, "ledger_role_forbidden")
+    problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
                               json={"entry_date": f"{YEAR}-06-01", "reason": "x"}), 409, "over_commitment")
 
     bal = await balance(client, h["district"], pilot)
@@ -101,7 +108,7 @@ async def _snapshot(client, world, session):
 
 async def _funded_project(client, world, amount=1_000_000, paid=0):
     project = uuid.uuid4()
-    ok(await commit(client, world.h["street_a"], world.pilot_a1["id"], amount, project_id=project), 201)
+    ok(await commit(client, world.h["district"], world.pilot_a1["id"], amount, project_id=project), 201)
     if paid:
         ok(await movement(client, world.h["finance"], "disbursements", project, paid), 201)
     return project
@@ -111,7 +118,7 @@ def _cases():
     # (name, async function(client, world, project) -> response, status, code)
     a1 = "pilot_a1"
 
-    def commit_amount(amount, who="street_a", pilot=a1, **kw):
+    def commit_amount(amount, who="district", pilot=a1, **kw):
         return lambda c, w, p: commit(c, w.h[who], getattr(w, pilot)["id"], amount, **kw)
 
     def funds(amount, who="district", src="subsidy_a1", day=f"{YEAR}-03-01"):
@@ -146,10 +153,18 @@ def _cases():
         ("commitment beyond funds", commit_amount(2_000_001), 409, "insufficient_funds"),
         ("commitment beyond the cap", commit_amount(20_000_001), 422, "over_project_cap"),
         ("commitment before the year", commit_amount(100, day=f"{YEAR - 1}-06-01"), 422, "date_outside_programme"),
-        ("street a commits for street b", commit_amount(100, pilot="pilot_b1"), 403, "out_of_region"),
-        ("finance commits", commit_amount(100, who="finance"), 403, "ledger_role_forbidden"),
+        ("another district commits", commit_amount(100, who="other_district"), 403, "out_of_region"),
+        ("street admin commits directly", commit_amount(100, who="street_a"), 403, "role_forbidden"),
+        ("finance commits", commit_amount(100, who="finance"), 403, "role_forbidden"),
+        ("commitment without a decision", commit_amount(100, decision={}), 422, "decision_required"),
+        ("commitment with two decisions", commit_amount(100, decision={"decision_document_ref": "X",
+                                                                       "decision_motion_id": str(uuid.uuid4())}),
+         422, "decision_required"),
+        ("commitment on an unknown motion", commit_amount(100, decision={"decision_motion_id": str(uuid.uuid4())}),
+         422, "motion_unknown"),
+        ("funds in beyond the plan", funds(1), 409, "funds_in_over_plan"),
         ("unknown category", commit_amount(100, category="fireworks"), 422, "validation_error"),
-        ("project in two pilots", lambda c, w, p: commit(c, w.h["street_b"], w.pilot_b1["id"], 100, project_id=p),
+        ("project in two pilots", lambda c, w, p: commit(c, w.h["district"], w.pilot_b1["id"], 100, project_id=p),
          409, "project_in_other_pilot"),
         ("disbursement beyond commitment", pay(1_000_001), 409, "over_commitment"),
         ("negative disbursement", pay(-5), 422, "validation_error"),
@@ -174,11 +189,11 @@ async def test_bad_input_changes_nothing(client, world, session):
 
 async def test_commit_then_reverse_frees_funds(client, world, session):
     h, pilot = world.h, world.pilot_a1["id"]
-    c = ok(await commit(client, h["street_a"], pilot, 3_000_000), 201)
-    problem(await commit(client, h["street_a"], pilot, 1), 409, "insufficient_funds")
+    c = ok(await commit(client, h["district"], pilot, 3_000_000), 201)
+    problem(await commit(client, h["district"], pilot, 1), 409, "insufficient_funds")
     ok(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
                          json={"entry_date": f"{YEAR}-04-02", "reason": "立项撤销"}), 201)
-    ok(await commit(client, h["street_a"], pilot, 3_000_000), 201)
+    ok(await commit(client, h["district"], pilot, 3_000_000), 201)
     problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
                               json={"entry_date": f"{YEAR}-04-01", "reason": "x"}), 409, "not_reversible")
 
@@ -192,11 +207,11 @@ async def test_commitment_needs_an_open_programme_and_a_date_by_closing(client, 
     await designate(client, h["street_b"], p["id"], tree.community_b1.id)
     source = (await sources_of(client, h["district"], pilot["id"]))[0]
     ok(await funds_in(client, h["district"], source["id"], 3_000_000), 201)  # money may arrive before opening
-    problem(await commit(client, h["street_a"], pilot["id"], 100), 409, "programme_state")
+    problem(await commit(client, h["district"], pilot["id"], 100), 409, "programme_state")
     ok(await client.post(f"{API}/programmes/{p['id']}/open", headers=h["district"]))
-    problem(await commit(client, h["street_a"], pilot["id"], 100, day=f"{YEAR}-10-01"), 422,
+    problem(await commit(client, h["district"], pilot["id"], 100, day=f"{YEAR}-10-01"), 422,
             "date_outside_programme")
-    ok(await commit(client, h["street_a"], pilot["id"], 100, day=f"{YEAR}-09-30"), 201)
+    ok(await commit(client, h["district"], pilot["id"], 100, day=f"{YEAR}-09-30"), 201)
 
 
 async def test_reads_are_scoped(client, world):

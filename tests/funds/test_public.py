@@ -16,7 +16,7 @@ async def test_summary_without_login(client, world):
         "dated": f"{YEAR}-03-10"}), 201)
     ok(await funds_in(client, h["street_a"], matching["id"], 1_000_000, f"{YEAR}-03-10"), 201)
     project = uuid.uuid4()
-    ok(await commit(client, h["street_a"], a1, 600_000, project_id=project, title="长者饭堂", category="life_care"),
+    ok(await commit(client, h["district"], a1, 600_000, project_id=project, title="长者饭堂", category="life_care"),
        201)
     ok(await movement(client, h["finance"], "disbursements", project, 300_000, f"{YEAR}-05-01"), 201)
     wrong = ok(await movement(client, h["finance"], "disbursements", project, 1_000, f"{YEAR}-05-02"), 201)

@@ -28,8 +28,8 @@ async def test_sixty_concurrent_commitments_never_overcommit(client, session, wo
     # The world gave the pilot its first 30,000 元; each later round adds another 30,000.
     for round_no in range(ROUNDS):
         if round_no:
-            ok(await funds_in(client, h["district"], world.subsidy_a1["id"], ROUND_FUNDS), 201)
-        responses = await asyncio.gather(*(commit(client, h["street_a"], pilot, AMOUNT, project_id=uuid.uuid4())
+            ok(await funds_in(client, h["district"], world.subsidy_a1["id"], ROUND_FUNDS, supplement=True), 201)
+        responses = await asyncio.gather(*(commit(client, h["district"], pilot, AMOUNT, project_id=uuid.uuid4())
                                            for _ in range(REQUESTS)))
         won = [r for r in responses if r.status_code == 201]
         lost = [r for r in responses if r.status_code != 201]
@@ -40,6 +40,9 @@ async def test_sixty_concurrent_commitments_never_overcommit(client, session, wo
         bal = await balance(client, h["district"], pilot)
         assert bal["committed_fen"] == bal["funds_in_fen"] == ROUND_FUNDS * (round_no + 1)
         assert bal["available_fen"] == 0
+        [source] = bal["sources"]
+        assert (source["received_fen"], source["committed_fen"], source["uncommitted_fen"]) == (
+            bal["funds_in_fen"], bal["committed_fen"], 0)
 
     signed = case((LedgerEntry.kind == LedgerKind.reversal, -LedgerEntry.amount_fen), else_=LedgerEntry.amount_fen)
     sums = dict((await session.execute(

@@ -26,10 +26,10 @@ async def books(client, world):
         "kind": "donation", "payer": "李四", "document_ref": "捐赠收据 7", "dated": f"{YEAR}-06-01"}), 201)
     ok(await funds_in(client, h["staff_b1"], donation["id"], 50_000, f"{YEAR}-06-01"), 201)
     p1, p2 = uuid.uuid4(), uuid.uuid4()
-    ok(await commit(client, h["street_a"], a1, 1_200_000, project_id=p1, category="environment"), 201)
+    ok(await commit(client, h["district"], a1, 1_200_000, project_id=p1, category="environment"), 201)
     ok(await movement(client, h["finance"], "disbursements", p1, 500_000, f"{YEAR}-05-01"), 201)
     ok(await movement(client, h["finance"], "returns", p1, 100_000, f"{YEAR}-07-01"), 201)
-    ok(await commit(client, h["street_b"], b1, 800_000, project_id=p2, category="culture_sports",
+    ok(await commit(client, h["district"], b1, 800_000, project_id=p2, category="culture_sports",
                     project_type="goods"), 201)
     ok(await movement(client, h["finance"], "disbursements", p2, 800_000, f"{YEAR}-05-01"), 201)
     return world
@@ -135,7 +135,7 @@ async def test_xlsx(client, books):
 
 
 async def test_xlsx_keeps_the_cents(client, books):
-    ok(await commit(client, books.h["street_a"], books.pilot_a1["id"], 12_345, category="safety"), 201)
+    ok(await commit(client, books.h["district"], books.pilot_a1["id"], 12_345, category="safety"), 201)
     r = await client.get(f"{API}/funds/reports", headers=books.h["finance"],
                          params={"group_by": "category", "as_of": f"{YEAR}-12-31", "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(r.content))["财务报表"]

@@ -25,7 +25,7 @@ async def _ledger(client, h, pilot_id) -> list[dict]:
 async def test_sweep_back_and_rerun_for_late_returns(client, world, session):
     h, a1, pid = world.h, world.pilot_a1["id"], world.programme["id"]
     project = uuid.uuid4()
-    ok(await commit(client, h["street_a"], a1, 1_000_000, project_id=project), 201)
+    ok(await commit(client, h["district"], a1, 1_000_000, project_id=project), 201)
     problem(await client.post(f"{API}/programmes/{pid}/close", headers=h["street_a"]), 403, "role_forbidden")
     closed = ok(await client.post(f"{API}/programmes/{pid}/close", headers=h["district"]))
     assert closed["programme"]["status"] == "closed"
@@ -38,7 +38,7 @@ async def test_sweep_back_and_rerun_for_late_returns(client, world, session):
     assert await audit_count(session, "programme.close") == 1
 
     # After closing: no new commitments, but the project is still paid and may give money back.
-    problem(await commit(client, h["street_a"], a1, 1), 409, "programme_state")
+    problem(await commit(client, h["district"], a1, 1), 409, "programme_state")
     ok(await movement(client, h["finance"], "disbursements", project, 600_000, f"{YEAR}-12-20"), 201)
     ok(await movement(client, h["finance"], "returns", project, 400_000, f"{YEAR}-12-30"), 201)
     assert (await balance(client, h["district"], a1))["available_fen"] == 400_000
@@ -55,7 +55,7 @@ async def test_sweep_back_and_rerun_for_late_returns(client, world, session):
 async def test_carry_over_to_next_years_pilot(client, session, app, tree):
     world = await make_world(client, session, app, tree, rules={"year_end": "carry_over"})
     h, a1, b1 = world.h, world.pilot_a1["id"], world.pilot_b1["id"]
-    ok(await commit(client, h["street_a"], a1, 1_000_000), 201)
+    ok(await commit(client, h["district"], a1, 1_000_000), 201)
     nxt = await create_programme(client, h["district"], tree.district.id, year=YEAR + 1)
     next_a1 = await designate(client, h["street_a"], nxt["id"], tree.community_a1.id)
 

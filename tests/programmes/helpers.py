@@ -102,18 +102,24 @@ async def sources_of(client, h, pilot_id) -> list[dict]:
     return ok(await client.get(f"{API}/pilots/{pilot_id}/fund-sources", headers=h))
 
 
-async def funds_in(client, h, source_id, amount_fen: int, day: str = f"{YEAR}-03-01"):
-    """POST funds in (the response, unchecked)."""
+async def funds_in(client, h, source_id, amount_fen: int, day: str = f"{YEAR}-03-01", *, supplement: bool = False):
+    """POST funds in (the response, unchecked); supplement: beyond the source's plan (追加)."""
     return await client.post(f"{API}/fund-sources/{source_id}/funds-in", headers=h,
-                             json={"amount_fen": amount_fen, "entry_date": day, "document_ref": "福民〔2025〕1号"})
+                             json={"amount_fen": amount_fen, "entry_date": day, "document_ref": "福民〔2025〕1号",
+                                   **({"supplement": True} if supplement else {})})
+
+
+DECISION = {"decision_document_ref": "福民〔2025〕8号"}
 
 
 async def commit(client, h, pilot_id, amount_fen: int, *, project_id=None, day: str = f"{YEAR}-04-01",
-                 category: str = "environment", project_type: str = "services", title: str = "楼道微改造"):
-    """POST a commitment (the response, unchecked)."""
+                 category: str = "environment", project_type: str = "services", title: str = "楼道微改造",
+                 decision: dict | None = None):
+    """POST a direct commitment on a district document by default (the response, unchecked)."""
     return await client.post(f"{API}/pilots/{pilot_id}/commitments", headers=h, json={
         "project_id": str(project_id or uuid.uuid4()), "project_title": title, "category": category,
-        "project_type": project_type, "amount_fen": amount_fen, "entry_date": day})
+        "project_type": project_type, "amount_fen": amount_fen, "entry_date": day,
+        **(DECISION if decision is None else decision)})
 
 
 async def movement(client, h, kind: str, project_id, amount_fen: int, day: str = f"{YEAR}-05-01"):
