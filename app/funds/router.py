@@ -14,7 +14,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.funds import policy, service, sources
+from app.funds import accounts, policy, service, sources
 from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
 from app.funds.report_router import router as report_router
 from app.funds.schemas import (
@@ -25,12 +25,16 @@ from app.funds.schemas import (
     LedgerEntryRead,
     MovementCreate,
     PilotBalanceRead,
+    PilotBalanceWithRoundsRead,
     ProjectBalanceRead,
     ReversalCreate,
+    RoundHoldRead,
 )
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.implementation import standing
 from app.programmes.service import pilot_context
+from app.voting import reservations
+from app.voting import rules as voting_rules
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 
@@ -146,13 +150,21 @@ async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reade
     return await paginate(session, stmt, page)
 
 
-@router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceRead, summary="A pilot's balance",
+@router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceWithRoundsRead, summary="A pilot's balance",
             responses=problems(401, 403, 404))
-async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalance:
-    """Funds in, committed, returned, disbursed, transferred out and available, in fen."""
+async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalanceWithRoundsRead:
+    """Funds in, committed, returned, disbursed, transferred out and available, in fen; beside them the money
+    not yet committed and what voting rounds hold of it, round by round."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    return await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    row = await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
+    holds = await reservations.holds(session, pilot_id)
+    held = sum(h.held_fen for h in holds)
+    return PilotBalanceWithRoundsRead(
+        **PilotBalanceRead.model_validate(row).model_dump(exclude={"available_fen"}), uncommitted_fen=uncommitted,
+        reserved_by_rounds_fen=held, unreserved_fen=voting_rules.unreserved_fen(uncommitted, held),
+        reserved_by_rounds=[RoundHoldRead.model_validate(h) for h in holds])
 
 
 @router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",

@@ -56,7 +56,8 @@ async def test_money_flows_and_sums(client, world, session):
     bal = await balance(client, h["district"], pilot)
     assert bal == {"pilot_id": pilot, "funds_in_fen": 4_050_000, "committed_fen": 2_500_000,
                    "returned_fen": 700_000, "disbursed_fen": 1_800_000, "transferred_out_fen": 0,
-                   "available_fen": 4_050_000 - 1_800_000}
+                   "available_fen": 4_050_000 - 1_800_000, "uncommitted_fen": 4_050_000 - 1_800_000,
+                   "reserved_by_rounds_fen": 0, "unreserved_fen": 4_050_000 - 1_800_000, "reserved_by_rounds": []}
 
     # Reversing the return re-commits the money; reversing the first commitment then fails: it is paid out.
     entries = await _ledger(client, h["district"], pilot)
