@@ -6,12 +6,13 @@ Called by the programmes service, so it reads programme and pilot rows but never
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
 from app.funds import draws, ledger, rules
-from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance, ReturnTarget
+from app.funds.models import (FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance,
+                             ReturnTarget)
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 
 
@@ -39,6 +40,18 @@ async def uncommitted_fen(session: AsyncSession, pilot_id: uuid.UUID) -> int:
         return int(planned or 0)
     funds = max(balance.funds_in_fen, int(planned or 0))
     return max(0, funds - (balance.committed_fen - balance.returned_fen) - balance.transferred_out_fen)
+
+
+async def lock_balance(session: AsyncSession, pilot_id: uuid.UUID) -> None:
+    """Take the pilot's balance row lock (PostgreSQL) and refresh it: promises made from the pilot's money (a
+    round's budget) are then decided one at a time, and in turn with the ledger's guarded UPDATEs."""
+    await session.execute(select(PilotBalance).where(PilotBalance.pilot_id == pilot_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def has_commitment(project_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL: whether the ledger holds a commitment for the project (its balance row exists from the first one)."""
+    return exists().where(ProjectBalance.project_id == project_id)
 
 
 async def _next_year_pilots(session: AsyncSession, programme: Programme) -> dict[uuid.UUID, tuple[Pilot, Programme]]:

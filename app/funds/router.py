@@ -14,7 +14,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.funds import direct, draws, policy, service, sources
+from app.funds import accounts, direct, draws, policy, service, sources
 from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
 from app.funds.report_router import router as report_router
 from app.funds.schemas import (
@@ -25,13 +25,17 @@ from app.funds.schemas import (
     LedgerEntryRead,
     MovementCreate,
     PilotBalanceRead,
+    PilotBalanceWithRoundsRead,
     ProjectBalanceRead,
     ReversalCreate,
+    RoundHoldRead,
     SourceBalanceRead,
 )
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.implementation import standing
 from app.programmes.service import pilot_context
+from app.voting import reservations
+from app.voting import rules as voting_rules
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 
@@ -153,19 +157,10 @@ async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reade
     return await paginate(session, stmt, page)
 
 
-@router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceRead, summary="A pilot's balance",
+@router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceWithRoundsRead, summary="A pilot's balance",
             responses=problems(401, 403, 404))
-async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalanceRead:
-    """Funds in, committed, returned, disbursed, transferred out and available, in fen; and per source (in draw
-    order) planned, received, committed, uncommitted and swept."""
-    ctx = await pilot_context(session, pilot_id)
-    policy.check_read(principal, ctx.pilot.region_path)
-    balance = await session.get_one(PilotBalance, pilot_id, populate_existing=True)
-    parts = [SourceBalanceRead(fund_source_id=s.id, kind=s.kind, payer=s.payer, returns_to=s.returns_to,
-                               planned_fen=s.planned_fen, received_fen=s.received_fen, committed_fen=s.committed_fen,
-                               uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen)
-             for s in await draws.sources_in_order(session, pilot_id)]
-    return PilotBalanceRead.model_validate(balance).model_copy(update={"sources": parts})
+    RoundHoldRead,
+    SourceBalanceRead,
 
 
 @router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",

@@ -148,6 +148,26 @@ class PilotBalanceRead(ReadModel):
         return rules.available_fen(self.funds_in_fen, self.committed_fen, self.returned_fen, self.transferred_out_fen)
 
 
+class RoundHoldRead(ReadModel):
+    """A voting round's claim on its pilot's uncommitted money."""
+
+    round_id: uuid.UUID
+    title: str
+    status: str = Field(description="scheduled (holds its budget) | closed (holds its selected, uncommitted projects)")
+    held_fen: int
+
+
+class PilotBalanceWithRoundsRead(PilotBalanceRead):
+    """A pilot's running totals, and what its voting rounds hold of the money not yet committed."""
+
+    uncommitted_fen: int = Field(description="received, or planned if more, less open commitments and year-end "
+                                             "transfers: what voting rounds draw on")
+    reserved_by_rounds_fen: int = Field(description="held by rounds not closed or cancelled (their budget) and by "
+                                                    "closed rounds (their selected projects not yet committed)")
+    unreserved_fen: int = Field(description="uncommitted less reserved by rounds: what a new round may hold")
+    reserved_by_rounds: list[RoundHoldRead]
+
+
 class ProjectBalanceRead(ReadModel):
     """A project's commitment and payments in fen."""
 

@@ -135,7 +135,10 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
                  if i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
     selected = [p.number for p in projects if p.selected and p.number not in taken_out]
     tally = tally_service.tally_input(rnd, projects, await ballots_service.profile_of(session, rnd.id))
-    plan = rules.reallocate(tally, selected, taken_out)
+    # Only the money the round held for this project is offered: what the round left unallocated at its close
+    # was released then (app.voting.reservations), and another round may hold it now.
+    freed = next(p.cost_fen for p in projects if p.proposal_id == item.proposal_id)
+    plan = rules.reallocate(tally, selected, taken_out, freed)
     sources, today = await service.funding_sources(session, rnd.pilot_id), rules.today(utcnow())
     end, _ = await service.window_for(session, await session.get(Programme, rnd.programme_id), today,
                                       notice.window_days)

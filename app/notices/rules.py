@@ -73,12 +73,19 @@ class Reallocation:
     steps: tuple[dict, ...]
 
 
-def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int]) -> Reallocation:
+def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
+               freed_fen: int | None = None) -> Reallocation:
     """Keep every selected project not removed; offer the freed money to the others, in the order the round's
     rule ranks them without the removed projects (its winners first, then by votes), skipping what no longer
-    fits or conflicts with a funded project of its incompatible group."""
+    fits or conflicts with a funded project of its incompatible group.
+
+    The money offered is `freed_fen` (what the round held for the project just taken out), never more than
+    the budget less the kept projects: what the round left unallocated at its close was released to the pilot
+    then and may be promised to another round since."""
     kept = tuple(n for n in selected if n not in removed)
     left = tally.budget_fen - sum(tally.costs[n] for n in kept)
+    if freed_fen is not None:
+        left = min(left, freed_fen)
     remaining = {n: c for n, c in tally.costs.items() if n not in removed}
     cleared = ~choice_mask(removed)
     profile: dict[int, int] = {}

@@ -21,7 +21,7 @@ from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
-from app.voting import policy, rules
+from app.voting import policy, reservations, rules
 from app.voting.models import Ballot, RoundProject, RoundStatus, VoterRollEntry, VotingRound
 from app.voting.schemas import RoundCreate, RoundUpdate
 
@@ -112,14 +112,35 @@ def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int]) -> l
     return sorted(numbered)
 
 
-async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None) -> int:
-    available = await accounts.uncommitted_fen(session, pilot_id)
+async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None,
+                  rnd: VotingRound | None = None) -> int:
+    """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds hold.
+
+    The pilot's balance row is locked first, so two rounds set up at once (or a round and a commitment) are
+    decided one after the other and the second sees what the first took."""
+    await accounts.lock_balance(session, pilot_id)
+    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
+    others = await reservations.holds(session, pilot_id, except_round=rnd.id if rnd else None)
+    held = sum(h.held_fen for h in others)
+    available = rules.unreserved_fen(uncommitted, held)
     budget = available if asked is None else asked
+    extra = {"available_fen": available, "uncommitted_fen": uncommitted, "reserved_by_other_rounds_fen": held,
+             "other_rounds": [{"round_id": str(h.round_id), "title": h.title, "status": h.status.value,
+                               "held_fen": h.held_fen} for h in others]}
+    held_text = f"其他投票轮次占用 {rules.yuan(held)}" + (
+        "（" + "、".join(f"“{h.title}” {rules.yuan(h.held_fen)}" for h in others) + "）" if others else "")
     if budget <= 0:
-        raise Conflict("The pilot has no funds left to allocate.", code="no_funds", extra={"available_fen": available})
+        raise Conflict(f"试点已没有可分配的资金：未承诺资金 {rules.yuan(uncommitted)}，{held_text}。"
+                       " The pilot has no funds left to allocate.", code="no_funds", extra=extra)
     if budget > available:
-        raise Conflict(f"The budget exceeds the pilot's available funds of {available} fen.",
-                       code="budget_exceeds_funds", extra={"available_fen": available})
+        if held:
+            raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}：未承诺资金 "
+                           f"{rules.yuan(uncommitted)}，{held_text}。 The budget exceeds the {available} fen the "
+                           f"pilot has left once its other open or unconfirmed rounds ({held} fen) are set aside.",
+                           code="budget_reserved_by_other_rounds", extra=extra)
+        raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}。"
+                       f" The budget exceeds the pilot's available funds of {available} fen.",
+                       code="budget_exceeds_funds", extra=extra)
     return budget
 
 
@@ -131,6 +152,9 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     if ctx.programme.status != ProgrammeStatus.open:
         raise Conflict("The programme is not open.", code="programme_not_open")
     _check_window(body.opens_at, body.closes_at)
+    # Locked before the shortlist is read: a round set up at the same time on this pilot waits, then sees both
+    # the money and the proposals this one took.
+    await accounts.lock_balance(session, ctx.pilot.id)
     proposals = await _shortlist(session, body.proposal_ids, ctx.pilot)
     number_of = {p.id: n for n, p in enumerate(proposals, start=1)}
     groups = _groups(body.incompatible_groups, number_of)
@@ -171,8 +195,11 @@ async def update_round(session: AsyncSession, principal: Principal, rnd: VotingR
     if "opens_at" in changes or "closes_at" in changes:
         _check_window(opens_at, closes_at)
         rnd.opens_at, rnd.closes_at = opens_at, closes_at
-    if body.budget_fen is not None:
-        rnd.budget_fen = await _budget(session, rnd.pilot_id, body.budget_fen)
+    if body.budget_fen is not None and body.budget_fen > rnd.budget_fen:
+        # Only a raise needs money; lowering a budget releases it, even when the pilot's funds have shrunk.
+        rnd.budget_fen = await _budget(session, rnd.pilot_id, body.budget_fen, rnd)
+    elif body.budget_fen is not None:
+        rnd.budget_fen = body.budget_fen
     if body.incompatible_groups is not None:
         number_of = {p.proposal_id: p.number for p in await projects_of(session, rnd.id)}
         rnd.incompatible_groups = _groups(body.incompatible_groups, number_of)
@@ -184,7 +211,8 @@ async def update_round(session: AsyncSession, principal: Principal, rnd: VotingR
 
 
 async def cancel_round(session: AsyncSession, principal: Principal, rnd: VotingRound, reason: str) -> VotingRound:
-    """Call the round off before anyone voted; its proposals go back to the shortlist."""
+    """Call the round off before anyone voted; its proposals go back to the shortlist and its budget is released
+    (a cancelled round holds nothing, see reservations)."""
     await _check_unvoted(session, rnd)
     before = snapshot(rnd)
     rnd.status, rnd.status_reason, rnd.updated_at = RoundStatus.cancelled, reason, utcnow()

@@ -159,3 +159,15 @@ def groups_problem(groups: Sequence[Sequence[int]], numbers: Iterable[int]) -> s
             return "a project may belong to one incompatible group only"
         seen |= set(group)
     return None
+
+
+def unreserved_fen(uncommitted_fen: int, held_by_rounds_fen: int) -> int:
+    """What a new round, or a raise of a round's budget, may still promise: the pilot's uncommitted money less
+    what its other rounds hold."""
+    return max(0, uncommitted_fen - held_by_rounds_fen)
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as 元 with two decimals, for messages people read (exact: no float on the way)."""
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"{sign}{fen // 100:,}.{fen % 100:02d} 元"

@@ -1,11 +1,12 @@
-"""Races on PostgreSQL: one voter casting many times at once, and a close racing the last ballots."""
+"""Races on PostgreSQL: one voter casting many times at once, a close racing the last ballots, two rounds set up at
+once on money that fits one."""
 
 import asyncio
 
 import pytest
 from sqlalchemy import func, select
 
-from app.voting.models import Ballot, BallotHistory
+from app.voting.models import Ballot, BallotHistory, VotingRound
 from tests.programmes.helpers import API, ok
 from tests.voting.helpers import cast, create_round, end_window, import_roll, resident, roll_csv, shortlist
 
@@ -53,3 +54,27 @@ async def test_close_counts_exactly_the_acknowledged_paper_ballots(client, sessi
     assert all(r.status_code == 409 and r.json()["code"] == "round_closed" for r in refused)
     assert close.json()["ballots_counted"] == acknowledged
     assert await session.scalar(select(func.count()).select_from(Ballot)) == acknowledged
+
+
+async def test_two_rounds_set_up_at_once_never_share_the_money(client, session, pw):
+    """The pilot has 30,000 元 (planned); two rounds asking 20,000 each, or both asking for everything, arrive
+    together: exactly one is set up each time, and cancelling it lets the next pair race again."""
+    h, pilot = pw.h["staff_a1"], pw.world.pilot_a1["id"]
+    sets = [await shortlist(client, pw, [500_000]), await shortlist(client, pw, [600_000])]
+    for attempt in range(6):
+        budget = {"budget_fen": 2_000_000} if attempt % 2 else {}
+        responses = await asyncio.gather(*(create_round(client, h, pilot, s, title=f"第{i + 1}组", **budget)
+                                           for i, s in enumerate(sets)))
+        won = [r for r in responses if r.status_code == 201]
+        lost = [r for r in responses if r.status_code != 201]
+        assert len(won) == 1 and len(lost) == 1, [r.text for r in responses]
+        refused = lost[0].json()
+        assert lost[0].status_code == 409
+        assert refused["code"] == ("budget_reserved_by_other_rounds" if budget else "no_funds"), refused
+        assert refused["other_rounds"] == [{"round_id": won[0].json()["id"], "title": won[0].json()["title"],
+                                            "status": "scheduled", "held_fen": won[0].json()["budget_fen"]}]
+        bal = ok(await client.get(f"{API}/pilots/{pilot}/balance", headers=pw.h["district"]))
+        assert bal["reserved_by_rounds_fen"] == won[0].json()["budget_fen"] <= bal["uncommitted_fen"] == 3_000_000
+        ok(await client.post(f"{API}/voting/rounds/{won[0].json()['id']}/cancel", headers=h,
+                             json={"reason": "重新安排"}))
+    assert await session.scalar(select(func.count()).select_from(VotingRound)) == 6

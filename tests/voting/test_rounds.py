@@ -35,7 +35,8 @@ async def test_setup_frozen_once_anyone_voted_and_cancel_returns_the_shortlist(c
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
     proposals = await shortlist(client, pw, [500_000, 600_000])
     ok(await import_roll(client, h, a1, roll_csv([("13800000001", "张三", "", "")])))
-    rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
+    # Half the pilot's money: the other half stays for the second round below.
+    rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals, budget_fen=1_500_000), 201)
     changed = ok(await client.patch(f"{API}/voting/rounds/{rnd['id']}", headers=h, json={
         "title": "改名", "incompatible_groups": [[proposals[0]["id"], proposals[1]["id"]]]}))
     assert changed["title"] == "改名" and changed["incompatible_groups"] == [[1, 2]]
