@@ -159,8 +159,25 @@ async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reade
 
 @router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceWithRoundsRead, summary="A pilot's balance",
             responses=problems(401, 403, 404))
-    RoundHoldRead,
-    SourceBalanceRead,
+async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Reader) -> PilotBalanceWithRoundsRead:
+    """Funds in, committed, returned, disbursed, transferred out and available, in fen; per source (in draw
+    order) planned, received, committed, uncommitted and swept; and what voting rounds hold of the money not
+    yet committed, round by round."""
+    ctx = await pilot_context(session, pilot_id)
+    policy.check_read(principal, ctx.pilot.region_path)
+    row = await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    parts = [SourceBalanceRead(fund_source_id=s.id, kind=s.kind, payer=s.payer, returns_to=s.returns_to,
+                               planned_fen=s.planned_fen, received_fen=s.received_fen, committed_fen=s.committed_fen,
+                               uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen)
+             for s in await draws.sources_in_order(session, pilot_id)]
+    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
+    holds = await reservations.holds(session, pilot_id)
+    held = sum(h.held_fen for h in holds)
+    return PilotBalanceWithRoundsRead(
+        **PilotBalanceRead.model_validate(row).model_dump(exclude={"available_fen", "sources"}), sources=parts,
+        uncommitted_fen=uncommitted, reserved_by_rounds_fen=held,
+        unreserved_fen=voting_rules.unreserved_fen(uncommitted, held),
+        reserved_by_rounds=[RoundHoldRead.model_validate(h) for h in holds])
 
 
 @router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",
