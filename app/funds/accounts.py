@@ -11,8 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
 from app.funds import draws, ledger, rules
-from app.funds.models import (FundSource, FundSourceKind, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance,
-                             ReturnTarget)
+from app.funds.models import (
+    FundSource,
+    FundSourceKind,
+    LedgerEntry,
+    LedgerKind,
+    PilotBalance,
+    ProjectBalance,
+    ReturnTarget,
+)
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 
 

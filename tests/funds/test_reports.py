@@ -70,9 +70,9 @@ async def test_by_fund_source_and_category_attribute_only_what_they_can(client, 
     h = books.h["finance"]
     sources = await _report(client, h, group_by="fund_source")
     assert {r["label"]: _figures(r) for r in sources["rows"]} == {
-        "区财政补助": [6_000_000, None, None, None, None, None],
-        "街道配套资金": [1_000_000, None, None, None, None, None],
-        "慈善捐赠": [50_000, None, None, None, None, None],
+        "区财政补助": [6_000_000, None, None, None, 0, None],
+        "街道配套资金": [1_000_000, None, None, None, 0, None],
+        "慈善捐赠": [50_000, None, None, None, 0, None],
     }
     assert _figures(sources["totals"]) == TOTAL
     categories = await _report(client, h, group_by="category")

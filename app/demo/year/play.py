@@ -10,7 +10,7 @@ PHASES = [
     implementation.start, implementation.budget_changes, implementation.progress_and_spending,
     implementation.mid_term_review, implementation.completion_and_acceptance, implementation.closure,
     evaluation.campaign, evaluation.scoring, evaluation.awards,
-    year_end.next_programme, year_end.close_the_year, year_end.rectified_project,
+    year_end.next_programme, year_end.close_the_year,
 ]
 
 
