@@ -236,8 +236,12 @@ def yuan_text(fen: int) -> str:
 
 
 # A proposal from the shortlist on is in the process (vote, notice, confirmation): the process commits it.
-IN_PROCESS_STATES = frozenset({"shortlisted", "in_vote", "selected", "in_notice", "confirmed", "in_implementation",
-                               "completed", "terminated", "evaluated"})
+# A proposal in any of these states is on its way through the process (or went through it): its money can only
+# come by confirmation after the notice, never by a direct commitment. Outside them (a draft, or one returned,
+# rejected, not selected or withdrawn) a named decision may still fund it, labelled as direct.
+IN_PROCESS_STATES = frozenset({"submitted", "screened", "under_survey", "in_deliberation", "deferred", "shortlisted",
+                               "in_vote", "selected", "in_notice", "confirmed", "in_implementation", "completed",
+                               "terminated", "evaluated"})
 
 
 def decision_problem(motion_given: bool, document_given: bool) -> str | None:

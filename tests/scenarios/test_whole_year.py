@@ -1,9 +1,11 @@
 """One programme year through the HTTP API, as each real role plays it, with the clock moved between phases.
 
-This is the spine of the suite and the best documentation of how a year runs: read it top to bottom. After every
-phase the money must add up (tests/scenarios/money.py): per pilot and per source, received = committed +
-uncommitted + swept; per project, disbursed <= committed and invoiced <= disbursed; the public pages show the
-internal figures; the audit chain verifies. Between phases, every way around the process is tried and refused.
+This is the spine of the suite and the best documentation of how a year runs: read it top to bottom, with the
+phases in app/demo/year/ (which `weishi seed-demo` plays too). After every phase the money must add up
+(tests/scenarios/money.py): per pilot and per source, received = committed + uncommitted + swept; per project,
+disbursed <= committed and invoiced <= disbursed; the public pages show the internal figures; the audit chain
+verifies. Where someone would try a way around the process, it is tried and must be refused, changing nothing
+(tests/scenarios/bypasses.py).
 """
 
 import pytest
@@ -13,6 +15,7 @@ from app.auth.secrets import hash_password
 from app.demo.year import Cast, Inbox, Year, evaluation, implementation, intake, notice, setup, vote, year_end
 from app.demo.year.cast import PASSWORD
 from tests.factories import add_user
+from tests.scenarios import bypasses
 from tests.scenarios.money import check_money
 
 YEAR = 2025
@@ -20,7 +23,8 @@ YEAR = 2025
 
 @pytest.fixture
 async def year(client, session, app) -> Year:
-    """The year to play: an administrator (the one account made outside the API) and the residents' phones."""
+    """The year to play: an administrator (the one account made outside the API, as `weishi create-user`
+    does), who draws the district and creates the staff; the residents' phones receive their codes."""
     await add_user(session, Role.admin, None, username="admin", password_hash=hash_password(PASSWORD))
     inbox = Inbox()
     app.state.otp_sender = inbox
@@ -33,22 +37,42 @@ async def year(client, session, app) -> Year:
 
 async def test_a_whole_year(year: Year):
     y = year
+    # January and February: the programme, its pilots and money from every source.
     await setup.programme_and_pilots(y)
     await check_money(y)
     await setup.funds_in(y)
+    await bypasses.funds_beyond_the_plan(y)
     await check_money(y)
+
+    # March: proposals, screening, survey and the representative meeting.
     await intake.proposals(y)
+    await bypasses.money_without_a_vote(y)
     await intake.screening_and_survey(y)
     await intake.representative_meeting(y)
+    await bypasses.deliberation_shortcuts(y)
+    await intake.close_meeting(y)
+    notices = (await y.get("", "/public/notices", community_id=y.ids["regions"]["彩田社区"]))["items"]
+    announcement = next(n for n in notices if n["meeting_id"] == y.ids["meeting"])
+    assert (announcement["phase"], announcement["ends_on"]) == ("concluded", "2025-03-20"), announcement
+
+    # April: the roll, the vote and its count.
     await vote.voter_roll(y)
     await vote.screening_vote(y)
+    await bypasses.a_second_round_on_the_same_money(y)
     await vote.count(y)
+    result = y.ids["result"]
+    assert sorted(p["number"] for p in result["projects"] if p["selected"]) == [1, 2, 3], result
     await check_money(y)
+
+    # 公示: one objection dismissed, one upheld; the freed money goes to the next project; confirmation.
     await notice.public_notice(y)
+    await bypasses.donor_hidden_on_the_notice(y)
     await notice.objections(y)
     await notice.confirmation(y)
-    await check_money(y)
     assert sorted(y.ids["projects"]) == [1, 2, 4]
+    await check_money(y)
+
+    # May to October: implementation.
     await implementation.start(y)
     await check_money(y)
     await implementation.budget_changes(y)
@@ -59,10 +83,14 @@ async def test_a_whole_year(year: Year):
     await check_money(y)
     await implementation.closure(y)
     await check_money(y)
+
+    # November and December: evaluation and awards.
     await evaluation.campaign(y)
     await evaluation.scoring(y)
     await evaluation.awards(y)
     await check_money(y)
+
+    # January: next year's programme, the year end, and the project that ran past December.
     await year_end.next_programme(y)
     await year_end.close_the_year(y)
     await check_money(y)

@@ -4,7 +4,7 @@ from app.demo.year import Year, evaluation, implementation, intake, notice, setu
 
 PHASES = [
     setup.programme_and_pilots, setup.funds_in,
-    intake.proposals, intake.screening_and_survey, intake.representative_meeting,
+    intake.proposals, intake.screening_and_survey, intake.representative_meeting, intake.close_meeting,
     vote.voter_roll, vote.screening_vote, vote.count,
     notice.public_notice, notice.objections, notice.confirmation,
     implementation.start, implementation.budget_changes, implementation.progress_and_spending,

@@ -1,0 +1,83 @@
+"""Ways around the process, tried at the point of the year where someone would try them: each must be refused
+with a problem response naming the rule, and change nothing a finance officer or the public can see."""
+
+import uuid
+
+from app.demo.year import Year
+
+CAITIAN = "彩田社区"
+
+
+async def books(y: Year) -> dict:
+    """What any movement of money would change: every pilot's balance and the caitian ledger's length."""
+    pilots = {**y.ids["pilots"], **y.ids.get("next_pilots", {})}
+    balances = {c: await y.get("finance", f"/pilots/{p}/balance") for c, p in pilots.items()}
+    ledger = await y.get("finance", f"/pilots/{y.ids['pilots'][CAITIAN]}/ledger", limit=1)
+    return {"balances": balances, "ledger_entries": ledger["total"]}
+
+
+async def refused(y: Year, who: str, method: str, path: str, body: dict | None, status: int, code: str) -> dict:
+    """The request is refused with this status and code, as problem+json, and the books are as they were."""
+    before = await books(y)
+    response = await y.send(who, method, path, body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    problem = response.json()
+    assert problem["code"] == code, problem
+    assert await books(y) == before, f"{method} {path} was refused but changed the books"
+    return problem
+
+
+async def money_without_a_vote(y: Year) -> None:
+    """A commitment straight into the ledger: refused to a street admin (a role of its own: the district's),
+    refused to the district without a decision, and refused for a proposal already in the process."""
+    pilot = y.ids["pilots"][CAITIAN]
+    body = {"project_id": str(uuid.uuid4()), "project_title": "临时项目", "category": "environment",
+            "project_type": "services", "amount_fen": 500_000, "entry_date": y.on(3, 4).isoformat()}
+    await refused(y, "street", "POST", f"/pilots/{pilot}/commitments", body, 403, "role_forbidden")
+    await refused(y, "district", "POST", f"/pilots/{pilot}/commitments", body, 422, "decision_required")
+    in_process = {**body, "project_id": y.ids["proposals"][0], "decision_document_ref": "福民〔2025〕99号"}
+    await refused(y, "district", "POST", f"/pilots/{pilot}/commitments", in_process, 409, "proposal_in_process")
+
+
+async def funds_beyond_the_plan(y: Year) -> None:
+    """The district subsidy arrives in full; one more yuan is not a receipt but a supplement, which needs its
+    document."""
+    subsidy = y.ids["sources"][(CAITIAN, "district_subsidy")]
+    body = {"amount_fen": 100, "entry_date": y.on(2, 20).isoformat(), "document_ref": "福民〔2025〕8号"}
+    await refused(y, "district", "POST", f"/fund-sources/{subsidy}/funds-in", body, 409, "funds_in_over_plan")
+    supplement = {"amount_fen": 100, "entry_date": y.on(2, 20).isoformat(), "supplement": True}
+    await refused(y, "district", "POST", f"/fund-sources/{subsidy}/funds-in", supplement, 422,
+                  "supplement_needs_document")
+
+
+async def a_second_round_on_the_same_money(y: Year) -> None:
+    """While the vote runs, a second round over the spare shortlisted proposal would promise money the first
+    round holds."""
+    pilot, spare = y.ids["pilots"][CAITIAN], y.ids["proposals"][5]
+    opens = f"{y.on(4, 3).isoformat()}T12:00:00+08:00"
+    body = {"title": "第二轮投票", "proposal_ids": [spare], "budget_fen": 800_000, "opens_at": opens,
+            "closes_at": f"{y.on(4, 10).isoformat()}T12:00:00+08:00"}
+    problem = await refused(y, "staff", "POST", f"/pilots/{pilot}/voting-rounds", body, 409,
+                            "budget_reserved_by_other_rounds")
+    assert "元" in problem["detail"], problem
+
+
+async def deliberation_shortcuts(y: Year) -> None:
+    """At the meeting: the same proposal twice on one agenda, and a decision before every representative who
+    signed in has voted (without the host confirming why), are refused."""
+    meeting, motion = y.ids["meeting"], y.ids["motions"][5]
+    await refused(y, "staff", "POST", f"/meetings/{meeting}/motions", {"proposal_id": y.ids["proposals"][0]}, 409,
+                  "proposal_already_on_agenda")
+    problem = await refused(y, "staff", "POST", f"/motions/{motion}/decision", {"discussion": "直接表决。"}, 409,
+                            "votes_missing")
+    assert "1" in problem["detail"], problem
+
+
+async def donor_hidden_on_the_notice(y: Year) -> None:
+    """The notice lists each project's funding sources by the finance page's rule: the donor who asked not to be
+    named is named on neither."""
+    notice = await y.get("", f"/public/notices/{y.ids['notice']}")
+    finances = await y.get("", f"/public/communities/{y.ids['regions'][CAITIAN]}/finances")
+    assert "爱心企业" not in str(notice) and "爱心企业" not in str(finances)
+    assert any(source["kind"] == "donation" for item in notice["items"] for source in item["funding_sources"])
