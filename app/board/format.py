@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from app.common.money import yuan  # noqa: F401 - the board's templates format money with it
 from app.funds.rules import SOURCE_LABELS
 from app.notices.rules import SHANGHAI
 from app.programmes.enums import CATEGORY_LABELS, PROJECT_TYPE_LABELS
@@ -15,14 +16,6 @@ ROUND_PHASE = {"upcoming": "未开始", "open": "投票中", "ended": "投票已
 ALLOCATION_RULE = {"greedy": "按得票多少依次资助", "mes": "均等份额法（MES）",
                    "mes-add1": "均等份额法（MES，逐元追加）"}
 WINDOW_UNIT = {"working_days": "个工作日", "calendar_days": "个自然日", "until_meeting": "天（至会议召开日）"}
-
-
-def yuan(fen: int | None) -> str:
-    """Integer fen as 元 with thousands separators and two decimals (exact: no float on the way)."""
-    if fen is None:
-        return "—"
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d} 元"
 
 
 def local(moment: datetime | date | None) -> str:

@@ -44,7 +44,8 @@ async def _refuse_in_process(session: AsyncSession, project_id: uuid.UUID, commu
         raise Conflict("该提案属于另一个社区。The proposal belongs to another community.",
                        code="project_in_other_pilot")
     if proposal is not None and proposal.state.value in rules.IN_PROCESS_STATES:
-        raise Conflict(f"该提案正在征集、审议、投票、公示或确定流程中（{proposal.state.value}），资金只能经公示确定后承诺。"
+        raise Conflict(f"该提案正在征集、审议、投票、公示或确定流程中（{proposal.state.value}），"
+                       "资金只能经公示确定后承诺。"
                        "The proposal is in the process; its money is committed by confirmation after the notice.",
                        code="proposal_in_process", extra={"state": proposal.state.value})
     basis = await session.scalar(select(ProjectBalance.basis).where(ProjectBalance.project_id == project_id))

@@ -92,8 +92,8 @@ async def community_summary(session: AsyncSession, community_id: uuid.UUID) -> d
             "projects": [{"project_id": p.project_id, "title": p.title, "category": p.category,
                           "category_label": CATEGORY_LABELS[p.category], "basis": p.basis,
                           "decision_ref": p.decision_ref, "basis_label": basis_label(p),
-                          "committed_fen": p.committed_fen - p.returned_fen,
-                          "returned_fen": p.returned_fen, "disbursed_fen": p.disbursed_fen,
+                          **rules.commitment_figures(p.committed_fen, p.returned_fen),
+                          "disbursed_fen": p.disbursed_fen,
                           "payments": payments.get(p.project_id, [])}
                          for p in projects if p.pilot_id == pilot.id],
         })

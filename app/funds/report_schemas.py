@@ -71,8 +71,9 @@ class PublicProject(BaseModel):
     basis: CommitmentBasis = Field(description="notice: through vote and notice; direct: on a named decision")
     decision_ref: str | None = Field(description="the decision a direct commitment rests on")
     basis_label: str
-    committed_fen: int = Field(description="net of money given back")
-    returned_fen: int
+    committed_fen: int = Field(description="net: committed_gross_fen − returned_fen")
+    committed_gross_fen: int = Field(description="every commitment, budget rises included")
+    returned_fen: int = Field(description="given back: budget cuts and the unspent rest at closure")
     disbursed_fen: int
     payments: list[PublicPayment]
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, fields
 from datetime import date
 
+from app.common.money import yuan
 from app.funds.models import FundSourceKind, LedgerKind, ReturnTarget
 from app.programmes.models import ProgrammeStatus
 
@@ -54,9 +55,30 @@ def available_fen(funds_in: int, committed: int, returned: int, transferred_out:
     return funds_in - (committed - returned) - transferred_out
 
 
+def net_committed_fen(committed: int, returned: int) -> int:
+    """A project's committed amount, the one figure shown everywhere: its commitments (budget rises included)
+    less what it gave back (budget cuts and the unspent rest at closure)."""
+    return committed - returned
+
+
+def commitment_figures(committed: int, returned: int) -> dict[str, int]:
+    """The committed amount with its breakdown, as reports, balances and public pages show it."""
+    return {"committed_fen": net_committed_fen(committed, returned), "committed_gross_fen": committed,
+            "returned_fen": returned}
+
+
 def unspent_fen(committed: int, returned: int, disbursed: int) -> int:
     """What a project may still be paid, or give back."""
     return committed - returned - disbursed
+
+
+def over_commitment_detail(kind: LedgerKind, amount_fen: int, committed: int, returned: int, disbursed: int) -> str:
+    """Why a payment or return of this size is refused, in the project's own figures (元)."""
+    action, verb = ("拨付", "pay out") if kind == LedgerKind.disbursement else ("退回", "give back")
+    net, unspent = net_committed_fen(committed, returned), unspent_fen(committed, returned, disbursed)
+    return (f"本项目已承诺 {yuan(net)}，已拨付 {yuan(disbursed)}，尚余 {yuan(unspent)}；"
+            f"本次{action} {yuan(amount_fen)} 超出了项目的余额。This would {verb} {amount_fen} fen; "
+            f"the project has {unspent} fen committed and unpaid.")
 
 
 # Which programme states accept each kind: money may arrive before opening; commitments only while
@@ -77,9 +99,19 @@ def state_problem(kind: LedgerKind, status: ProgrammeStatus) -> str | None:
     return f"A {kind.value} entry is not accepted while the programme is {status.value}."
 
 
+# A project committed in a year is often paid, invoiced and closed in the next: its payments and returns keep
+# their real dates and stay with the programme that committed them.
+AFTER_YEAR_KINDS = (LedgerKind.disbursement, LedgerKind.return_)
+
+
 def date_problem(kind: LedgerKind, entry_date: date, starts_on: date, ends_on: date,
-                 closing_date: date) -> str | None:
-    """Why entry_date is refused, or None: inside the programme period; commitments by the closing date."""
+                 closing_date: date, today: date | None = None) -> str | None:
+    """Why entry_date is refused, or None: inside the programme period; commitments by the closing date;
+    a project's payments and returns (and their reversals) also after the year, up to today."""
+    if kind in AFTER_YEAR_KINDS and today is not None and ends_on < entry_date:
+        if entry_date > today:
+            return f"日期 {entry_date} 晚于今天（{today}），不能预先记账。The date {entry_date} is in the future."
+        return None
     if not starts_on <= entry_date <= ends_on:
         return f"The date {entry_date} is outside the programme period {starts_on} to {ends_on}."
     if kind == LedgerKind.commitment and entry_date > closing_date:

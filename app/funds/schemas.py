@@ -179,12 +179,20 @@ class ProjectBalanceRead(ReadModel):
     basis: CommitmentBasis
     decision_motion_id: uuid.UUID | None
     decision_ref: str | None
-    committed_fen: int
-    returned_fen: int
+    # The balance row's committed column is the gross figure; the API's committed_fen is the net one.
+    committed_gross_fen: int = Field(validation_alias="committed_fen",
+                                     description="every commitment, budget rises included, before anything came back")
+    returned_fen: int = Field(description="given back: budget cuts and the unspent rest at closure")
     disbursed_fen: int
+
+    @computed_field(description="net: committed_gross_fen − returned_fen (the figure reports and public pages show)")
+    @property
+    def committed_fen(self) -> int:
+        """The project's committed amount, net of what it gave back."""
+        return rules.net_committed_fen(self.committed_gross_fen, self.returned_fen)
 
     @computed_field(description="committed, not yet paid nor given back")
     @property
     def unspent_fen(self) -> int:
         """What the project may still be paid."""
-        return rules.unspent_fen(self.committed_fen, self.returned_fen, self.disbursed_fen)
+        return rules.unspent_fen(self.committed_gross_fen, self.returned_fen, self.disbursed_fen)

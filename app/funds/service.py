@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import Actor, record
 from app.errors import Conflict, NotFound, Unprocessable
 from app.funds import draws, ledger, rules
@@ -30,7 +31,7 @@ def _check_when(ctx: PilotContext, kind: LedgerKind, entry_date: date) -> None:
     if problem:
         raise Conflict(problem, code="programme_state")
     problem = rules.date_problem(kind, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
-                                 ctx.programme.closing_date)
+                                 ctx.programme.closing_date, today=clock.today())
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
 
@@ -129,6 +130,14 @@ async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKin
     project = await get_project(session, project_id)
     ctx = await pilot_context(session, project.pilot_id)
     _check_when(ctx, kind, entry_date)
+    unspent = rules.unspent_fen(project.committed_fen, project.returned_fen, project.disbursed_fen)
+    if amount_fen > unspent:
+        # Said in this project's figures: the pilot's own balance (checked next) would name the wrong money.
+        raise ledger.refusal("over_commitment", rules.over_commitment_detail(kind, amount_fen, project.committed_fen,
+                                                                             project.returned_fen,
+                                                                             project.disbursed_fen),
+                             unspent_fen=unspent, asked_fen=amount_fen, disbursed_fen=project.disbursed_fen,
+                             **rules.commitment_figures(project.committed_fen, project.returned_fen))
     # Pilot row first, then project: the same order as commitments, so writers never deadlock.
     pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
@@ -165,8 +174,10 @@ async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry
                                      source.kind if source else None)
     if problem:
         raise Conflict(problem, code="not_reversible")
-    problem = rules.date_problem(LedgerKind.reversal, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
-                                 ctx.programme.closing_date)
+    # Undoing a payment or a return is dated as freely as the entry it undoes (after the year too).
+    as_kind = entry.kind if entry.kind in rules.AFTER_YEAR_KINDS else LedgerKind.reversal
+    problem = rules.date_problem(as_kind, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
+                                 ctx.programme.closing_date, today=clock.today())
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
     balances = {"pilot": await ledger.move_pilot(session, entry.pilot_id,

@@ -7,7 +7,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Unprocessable
-from app.implementation import rules, standing
+from app.implementation import budget_changes, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import Acceptance, AcceptanceOutcome
 from app.implementation.stage_schemas import AcceptanceCreate
@@ -48,6 +48,10 @@ async def inspect(session: AsyncSession, principal: Principal, impl: Implementat
     session.add(acceptance)
     impl.status = ImplementationStatus.rectification if reasons else ImplementationStatus.accepted
     await session.flush()
+    if not reasons:
+        await budget_changes.lapse_pending(
+            session, principal.actor, impl,
+            f"项目已于 {body.held_on.isoformat()} 验收通过，待居民代表会议决定的预算调整失效：验收以当时的预算为准。")
     await record(session, principal.actor, "acceptance.record", "proposal", impl.proposal_id,
                  after={"acceptance_id": str(acceptance.id), "attempt": acceptance.attempt,
                         "outcome": acceptance.outcome.value, "reasons": reasons,

@@ -20,7 +20,7 @@ from app.deliberation.models import Meeting, Motion
 from app.errors import Conflict, Unprocessable
 from app.funds import service as funds
 from app.funds.models import ProjectBalance
-from app.implementation import rules, standing
+from app.implementation import budget_lines, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.money_schemas import BudgetChangeCreate, BudgetChangeDecision
 from app.implementation.payment_models import BudgetChange, BudgetChangeState
@@ -46,7 +46,26 @@ def _snapshot(change: BudgetChange) -> dict:
             "budget_fen": [change.old_budget_fen, change.new_budget_fen],
             "category": [change.old_category.value, change.new_category.value],
             "purpose_changed": change.old_purpose != change.new_purpose, "reason": change.reason,
-            "motion_id": str(change.motion_id) if change.motion_id else None}
+            "line_changes": change.line_changes, "motion_id": str(change.motion_id) if change.motion_id else None,
+            "lapsed_reason": change.lapsed_reason}
+
+
+async def _line_changes(session: AsyncSession, impl: Implementation, body: BudgetChangeCreate) -> list[dict]:
+    """The lines whose amount the request changes, old and new; 422 for a line the project does not have."""
+    lines = await budget_lines.current(session, impl)
+    unknown = [a.budget_line for a in body.budget_lines or [] if a.budget_line not in lines]
+    if unknown:
+        raise Unprocessable(f"The project's budget has no line {unknown[0]}.", code="budget_line_unknown",
+                            extra={"budget_lines": unknown})
+    return [{"budget_line": a.budget_line, "item": lines[a.budget_line].item,
+             "old_fen": lines[a.budget_line].amount_fen, "new_fen": a.amount_fen}
+            for a in body.budget_lines or [] if a.amount_fen != lines[a.budget_line].amount_fen]
+
+
+async def _check_lines(session: AsyncSession, impl: Implementation, changes: list[dict]) -> None:
+    problem = rules.line_problem(changes, await budget_lines.spent_by_line(session, impl))
+    if problem:
+        raise Unprocessable(problem, code="budget_change_invalid")
 
 
 async def _check_budget(session: AsyncSession, impl: Implementation, new_budget_fen: int) -> None:
@@ -71,16 +90,19 @@ async def request(session: AsyncSession, principal: Principal, impl: Implementat
     new_budget = body.budget_fen or impl.budget_fen
     new_category = body.category or impl.category
     new_purpose = body.purpose or impl.purpose
-    if (new_budget, new_category, new_purpose) == (impl.budget_fen, impl.category, impl.purpose):
+    lines = await _line_changes(session, impl, body)
+    if (new_budget, new_category, new_purpose) == (impl.budget_fen, impl.category, impl.purpose) and not lines:
         raise Unprocessable("The change changes nothing.", code="budget_change_empty")
     await _check_budget(session, impl, new_budget)
+    await _check_lines(session, impl, lines)
     threshold = (await pilot_context(session, impl.pilot_id)).rules.implementation.budget_change_threshold_pct
     large = rules.needs_meeting(impl.budget_fen, new_budget, new_category != impl.category,
-                                new_purpose != impl.purpose, threshold)
+                                new_purpose != impl.purpose, threshold, rules.lines_raised_fen(lines))
     change = BudgetChange(proposal_id=impl.proposal_id, state=BudgetChangeState.awaiting_meeting,
                           old_budget_fen=impl.budget_fen, new_budget_fen=new_budget, old_category=impl.category,
                           new_category=new_category, old_purpose=impl.purpose, new_purpose=new_purpose,
-                          reason=body.reason, needs_meeting=large, requested_by=principal.actor.id)
+                          reason=body.reason, line_changes=lines or None, needs_meeting=large,
+                          requested_by=principal.actor.id)
     session.add(change)
     try:
         await session.flush()
@@ -124,6 +146,7 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
                      after=_snapshot(change), region_path=impl.region_path)
         return change
     await _check_budget(session, impl, change.new_budget_fen)  # payments may have moved since the request
+    await _check_lines(session, impl, change.line_changes or [])
     await _apply(session, principal.actor, impl, change, body.entry_date)
     return change
 
@@ -147,6 +170,20 @@ async def _apply(session: AsyncSession, actor: Actor, impl: Implementation, chan
     change.ledger_entry_id = entry.id if entry else None
     await session.flush()
     await record(session, actor, "budget_change.apply", "proposal", impl.proposal_id, after=_snapshot(change),
+                 region_path=impl.region_path)
+
+
+async def lapse_pending(session: AsyncSession, actor: Actor, impl: Implementation, reason: str) -> None:
+    """A change still waiting for its meeting lapses, with the reason, when the project is accepted or ends:
+    its figures are then what acceptance saw (or what was paid), and no meeting can move them any more."""
+    change = await session.scalar(select(BudgetChange).where(
+        BudgetChange.proposal_id == impl.proposal_id, BudgetChange.state == BudgetChangeState.awaiting_meeting))
+    if change is None:
+        return
+    change.state, change.lapsed_reason = BudgetChangeState.lapsed, reason
+    change.decided_by, change.decided_at = actor.id, utcnow()
+    await session.flush()
+    await record(session, actor, "budget_change.lapse", "proposal", impl.proposal_id, after=_snapshot(change),
                  region_path=impl.region_path)
 
 

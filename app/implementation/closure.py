@@ -17,8 +17,8 @@ from app.errors import Conflict, Unprocessable
 from app.funds import rules as fund_rules
 from app.funds import service as funds
 from app.funds.models import ProjectBalance
+from app.implementation import budget_changes, standing
 from app.implementation import policy as review_policy
-from app.implementation import standing
 from app.implementation import waivers as waivers_service
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.implementation.review_models import Closure
@@ -58,6 +58,9 @@ async def _waive(session: AsyncSession, principal: Principal, impl: Implementati
 async def _end(session: AsyncSession, principal: Principal, impl: Implementation, closure: Closure,
                state: ProposalState) -> Closure:
     """Give back what was committed and not paid, record the end, move the proposal out of implementation."""
+    ended = "终止" if closure.terminated else "结项"
+    await budget_changes.lapse_pending(session, principal.actor, impl,
+                                       f"项目已于 {closure.closed_on.isoformat()} {ended}，待决的预算调整失效。")
     balance = await session.get(ProjectBalance, impl.proposal_id, populate_existing=True)
     unpaid = fund_rules.unspent_fen(balance.committed_fen, balance.returned_fen, balance.disbursed_fen)
     if unpaid > 0:

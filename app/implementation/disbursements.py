@@ -10,6 +10,7 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
 from app.funds import policy as funds_policy
+from app.funds import rules as fund_rules
 from app.funds import service as funds
 from app.funds.models import LedgerKind, ProjectBalance
 from app.implementation import rules, standing
@@ -26,6 +27,8 @@ _REFUSALS = {
     "gate_not_met": "The condition that releases this instalment has not been met.",
     "mid_term_review_required": "This instalment waits for a passed mid-term review (中期评估).",
     "progress_not_reached": "The milestones done so far release nothing more of this instalment.",
+    "project_fully_paid": "本项目的承诺资金已全部拨付（预算调减后，前期拨付已覆盖）。"
+                          "The project's commitment is paid in full.",
 }
 
 
@@ -52,6 +55,16 @@ async def disburse(session: AsyncSession, principal: Principal, impl: Implementa
         raise Conflict(_REFUSALS[state.refusal], code=state.refusal,
                        extra={"instalment": state.position, "gate": state.gate})
     amount = body.amount_fen or state.payable_fen
+    balance = await session.get(ProjectBalance, impl.proposal_id, populate_existing=True)
+    unpaid = fund_rules.unspent_fen(balance.committed_fen, balance.returned_fen, balance.disbursed_fen)
+    if amount > unpaid:
+        # Beyond this project's commitment: say what the project has left, not what its pilot has.
+        raise Conflict(fund_rules.over_commitment_detail(LedgerKind.disbursement, amount, balance.committed_fen,
+                                                         balance.returned_fen, balance.disbursed_fen),
+                       code="over_commitment",
+                       extra={"instalment": state.position, "payable_fen": state.payable_fen, "unspent_fen": unpaid,
+                              "asked_fen": amount, "disbursed_fen": balance.disbursed_fen,
+                              **fund_rules.commitment_figures(balance.committed_fen, balance.returned_fen)})
     if amount > state.payable_fen:
         raise Conflict(f"Instalment {state.position} may pay at most {state.payable_fen} fen now.",
                        code="over_instalment", extra={"payable_fen": state.payable_fen})
@@ -73,7 +86,9 @@ async def schedule(session: AsyncSession, impl: Implementation) -> dict[str, Any
     payments = await session.scalars(select(Disbursement).where(Disbursement.proposal_id == impl.proposal_id)
                                      .order_by(Disbursement.paid_on, Disbursement.created_at))
     return {"proposal_id": impl.proposal_id, "status": impl.status.value, "budget_fen": impl.budget_fen,
-            "committed_fen": balance.committed_fen - balance.returned_fen, "disbursed_fen": balance.disbursed_fen,
+            **fund_rules.commitment_figures(balance.committed_fen, balance.returned_fen),
+            "disbursed_fen": balance.disbursed_fen,
+            "unspent_fen": fund_rules.unspent_fen(balance.committed_fen, balance.returned_fen, balance.disbursed_fen),
             "spent_fen": await spent_fen(session, impl),
             "instalments": [{**vars(s), "gate_label": rules.GATE_LABELS[s.gate]}
                             for s in await instalment_states(session, impl)],

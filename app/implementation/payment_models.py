@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -33,6 +33,7 @@ class BudgetChangeState(StrEnum):
     awaiting_meeting = "awaiting_meeting"  # 待居民代表会议决定
     applied = "applied"
     rejected = "rejected"
+    lapsed = "lapsed"  # still waiting when the project was accepted, closed or terminated: it can no longer apply
 
 
 class BudgetChange(SQLModel, table=True):
@@ -56,6 +57,8 @@ class BudgetChange(SQLModel, table=True):
     old_purpose: str = Field(max_length=8000)
     new_purpose: str = Field(max_length=8000)
     reason: str = Field(max_length=2000)
+    # Lines whose amount changes: [{"budget_line": position, "item", "old_fen", "new_fen"}]; null when none do.
+    line_changes: list[dict] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     needs_meeting: bool
     # The passed (or failed) agenda item of the representative meeting that decided a large change.
     motion_id: uuid.UUID | None = Field(default=None, foreign_key="motion.id")
@@ -64,3 +67,4 @@ class BudgetChange(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entry.id")
+    lapsed_reason: str | None = Field(default=None, max_length=500)

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.funds.models import LedgerEntry, LedgerKind, ProjectBalance
+from app.funds.rules import commitment_figures
 from app.implementation.models import Expenditure, Implementation
 from app.implementation.rules import ENDED
 from app.programmes.models import Pilot
@@ -31,9 +32,11 @@ class ProjectRow:
     community: str
     year: int
     status: str  # the implementation status, or "not_started"
-    committed_fen: int = 0  # net of money given back
+    committed_fen: int = 0  # net of money given back (funds.rules.net_committed_fen)
     disbursed_fen: int = 0
     spent_fen: int = 0
+    committed_gross_fen: int = 0
+    returned_fen: int = 0
 
     @property
     def difference_fen(self) -> int:
@@ -78,7 +81,7 @@ async def project_rows(session: AsyncSession, *, scope_path: str | None, as_of: 
     for project_id, title, community, pilot_year, status in about.all():
         f = figures[project_id]
         rows.append(ProjectRow(project_id, title, community, pilot_year, status.value if status else "not_started",
-                               committed_fen=f.get("committed", 0) - f.get("returned", 0),
+                               **commitment_figures(f.get("committed", 0), f.get("returned", 0)),
                                disbursed_fen=f.get("disbursed", 0), spent_fen=int(spent.get(project_id) or 0)))
     return sorted(rows, key=lambda r: (r.community, r.title, str(r.project_id)))
 

@@ -22,8 +22,10 @@ router = APIRouter(prefix="/api/v1", tags=["funds"])
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
 
 HEADERS = {"title": "项目", "community": "社区", "year": "年度", "status": "状态", "committed_fen": "已承诺（元）",
-           "disbursed_fen": "已拨付（元）", "spent_fen": "已支出（元）", "difference_fen": "拨付减支出（元）"}
-AMOUNTS = [HEADERS[k] for k in ("committed_fen", "disbursed_fen", "spent_fen", "difference_fen")]
+           "disbursed_fen": "已拨付（元）", "spent_fen": "已支出（元）", "difference_fen": "拨付减支出（元）",
+           "committed_gross_fen": "承诺合计（含调增，元）", "returned_fen": "已退回（元）"}
+AMOUNTS = [HEADERS[k] for k in ("committed_fen", "disbursed_fen", "spent_fen", "difference_fen",
+                                "committed_gross_fen", "returned_fen")]
 
 
 def _row(row: project_report.ProjectRow) -> ProjectMoneyRow:

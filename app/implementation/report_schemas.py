@@ -14,7 +14,9 @@ class ProjectMoneyRow(BaseModel):
     community: str
     year: int
     status: str = Field(description="implementation status (in_progress, ..., closed, terminated) or not_started")
-    committed_fen: int = Field(description="net of money given back")
+    committed_fen: int = Field(description="net: committed_gross_fen − returned_fen, the figure shown everywhere")
+    committed_gross_fen: int = Field(description="every commitment, budget rises included")
+    returned_fen: int = Field(description="given back: budget cuts and the unspent rest at closure")
     disbursed_fen: int
     spent_fen: int = Field(description="expenditures with invoices dated up to the report date")
     difference_fen: int = Field(description="disbursed − spent: positive is paid but not yet accounted for, "

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from app.common.money import yuan
 from app.implementation.models import ImplementationStatus
 
 ENDED = (ImplementationStatus.closed, ImplementationStatus.terminated)
@@ -35,6 +36,7 @@ class InstalmentState:
     paid_fen: int
     payable_fen: int
     refusal: str | None  # a problem code, None when payable_fen > 0 or the instalment is paid
+    overpaid_fen: int = 0  # paid above what the current budget makes it (after a budget cut)
 
 
 def amounts(budget_fen: int, shares: list[int]) -> list[int]:
@@ -57,12 +59,17 @@ def progress_cap(amount_fen: int, facts: Facts) -> int:
 
 
 def instalments(plan: list[dict], budget_fen: int, paid: dict[int, int], facts: Facts) -> list[InstalmentState]:
-    """The plan applied to the current budget, in order; each says what may be paid now or why not."""
+    """The plan applied to the current budget, in order; each says what may be paid now or why not.
+
+    After a budget cut an instalment may have been paid above its new amount (overpaid_fen); what is
+    payable never exceeds what the budget leaves unpaid, so the project as a whole is never overpaid.
+    """
     states, earlier_open = [], False
     shares = amounts(budget_fen, [s["share_pct"] for s in plan])
+    left = max(0, budget_fen - sum(paid.values()))
     for position, (step, amount) in enumerate(zip(plan, shares, strict=True), start=1):
         paid_fen = paid.get(position, 0)
-        ceiling = progress_cap(amount, facts) if step["gate"] == "progress" else amount
+        ceiling = min(progress_cap(amount, facts) if step["gate"] == "progress" else amount, paid_fen + left)
         refusal = None
         if facts.status in ENDED:
             refusal = "project_ended"
@@ -77,17 +84,47 @@ def instalments(plan: list[dict], budget_fen: int, paid: dict[int, int], facts: 
         payable = 0 if refusal else max(0, ceiling - paid_fen)
         if payable == 0 and refusal is None and paid_fen < amount:
             refusal = "progress_not_reached"
+        if payable == 0 and refusal == "progress_not_reached" and left == 0:
+            refusal = "project_fully_paid"
         states.append(InstalmentState(position, step["share_pct"], step["gate"], amount, paid_fen, payable,
-                                      refusal if paid_fen < amount else None))
+                                      refusal if paid_fen < amount else None, max(0, paid_fen - amount)))
         earlier_open = earlier_open or paid_fen < amount
     return states
 
 
 def needs_meeting(old_budget_fen: int, new_budget_fen: int, category_changed: bool, purpose_changed: bool,
-                  threshold_pct: int) -> bool:
-    """A change of category or purpose, or of the budget by more than the threshold, goes to a meeting."""
+                  threshold_pct: int, lines_raised_fen: int = 0) -> bool:
+    """A change of category or purpose, of the budget by more than the threshold, or raising budget lines by
+    more than the threshold of the budget in all (money moved between lines), goes to a meeting."""
     return (category_changed or purpose_changed
-            or abs(new_budget_fen - old_budget_fen) * 100 > threshold_pct * old_budget_fen)
+            or abs(new_budget_fen - old_budget_fen) * 100 > threshold_pct * old_budget_fen
+            or lines_raised_fen * 100 > threshold_pct * old_budget_fen)
+
+
+def line_allowance(line_amount_fen: int, tolerance_pct: int) -> int:
+    """What may be spent on a budget line: its amount and the programme's tolerance, rounded down to the fen."""
+    return line_amount_fen + line_amount_fen * tolerance_pct // 100
+
+
+def line_exceeded(line_amount_fen: int, spent_fen: int, asked_fen: int, tolerance_pct: int) -> bool:
+    """Whether spending asked_fen more on a line passes what it allows (a budget change must come first)."""
+    return spent_fen + asked_fen > line_allowance(line_amount_fen, tolerance_pct)
+
+
+def lines_raised_fen(changes: list[dict]) -> int:
+    """Money added to budget lines by a change (cuts of other lines not netted: a move is a rise somewhere)."""
+    return sum(max(0, c["new_fen"] - c["old_fen"]) for c in changes)
+
+
+def line_problem(changes: list[dict], spent_by_line: dict[int, int]) -> str | None:
+    """Why the new line amounts cannot stand, or None: no line below what was already spent on it."""
+    below = [c for c in changes if c["new_fen"] < spent_by_line.get(c["budget_line"], 0)]
+    if below:
+        c = below[0]
+        spent = spent_by_line[c["budget_line"]]
+        return (f"第{c['budget_line']}项预算（{c['item']}）已支出 {yuan(spent)}，不能调减到 {yuan(c['new_fen'])}。"
+                f" Line {c['budget_line']} cannot fall below the {spent} fen spent on it.")
+    return None
 
 
 def budget_problem(new_budget_fen: int, disbursed_fen: int, spent_fen: int, cap_fen: int) -> str | None:

@@ -137,11 +137,21 @@ class ExpenditureRead(ReadModel):
     created_at: datetime
 
 
+class LineSpendingRead(WriteModel):
+    """One budget line as it stands (budget changes applied) and what was spent on it."""
+
+    budget_line: int
+    item: str
+    amount_fen: int
+    spent_fen: int
+
+
 class SpendingRead(WriteModel):
-    """A project's spending against its confirmed budget, and every payment."""
+    """A project's spending against its current budget and budget lines, and every payment."""
 
     proposal_id: uuid.UUID
     budget_fen: int
     spent_fen: int
     remaining_fen: int
+    lines: list[LineSpendingRead]
     items: list[ExpenditureRead]

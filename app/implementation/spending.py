@@ -1,4 +1,5 @@
-"""Expenditures: payments by the implementer, each with an invoice, never beyond the confirmed budget."""
+"""Expenditures: payments by the implementer, each with an invoice, never beyond the budget nor, past the
+programme's tolerance, beyond their budget line."""
 
 from typing import Any
 
@@ -9,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
+from app.common.money import yuan
 from app.errors import Conflict, Unprocessable
-from app.implementation import standing
+from app.implementation import budget_lines, rules, standing
 from app.implementation.models import Expenditure, Implementation, ImplementationStatus
 from app.implementation.schemas import ExpenditureCreate
 from app.notices.rules import today
-from app.proposals.models import BudgetLine
+from app.programmes.service import pilot_context
 
 # Spending is recorded until the project closes (rectification may still cost money).
 OPEN = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped, ImplementationStatus.rectification,
@@ -27,13 +29,28 @@ async def spent_fen(session: AsyncSession, impl: Implementation) -> int:
                                     .where(Expenditure.proposal_id == impl.proposal_id)) or 0)
 
 
+async def _check_line(session: AsyncSession, impl: Implementation, line: budget_lines.Line, asked: int) -> None:
+    """409 when the payment takes its line past the line's amount and the programme's tolerance."""
+    tolerance = (await pilot_context(session, impl.pilot_id)).rules.implementation.line_tolerance_pct
+    spent = (await budget_lines.spent_by_line(session, impl)).get(line.position, 0)
+    if rules.line_exceeded(line.amount_fen, spent, asked, tolerance):
+        allowed = rules.line_allowance(line.amount_fen, tolerance)
+        raise Conflict(
+            f"第{line.position}项预算“{line.item}”为 {yuan(line.amount_fen)}（可超出 {tolerance}%，"
+            f"至多 {yuan(allowed)}），已支出 {yuan(spent)}，本次 {yuan(asked)} 将超出；请先申请预算调整。 "
+            f"Spending on budget line "
+            f"{line.position} would pass its amount and tolerance: request a budget change first.",
+            code="budget_line_exceeded",
+            extra={"budget_line": line.position, "item": line.item, "line_amount_fen": line.amount_fen,
+                   "tolerance_pct": tolerance, "allowed_fen": allowed, "spent_fen": spent, "asked_fen": asked})
+
+
 async def record_expenditure(session: AsyncSession, principal: Principal, impl: Implementation,
                              body: ExpenditureCreate) -> Expenditure:
     """Record a payment; 409 beyond the remaining budget (the implementation row is locked while summing)."""
     await standing.lock(session, impl)  # concurrent payments queue here, so the sum holds
     standing.require_status(impl, *OPEN)
-    line = await session.scalar(select(BudgetLine).where(BudgetLine.proposal_id == impl.proposal_id,
-                                                         BudgetLine.position == body.budget_line))
+    line = (await budget_lines.current(session, impl)).get(body.budget_line)
     if line is None:
         raise Unprocessable(f"The project's budget has no line {body.budget_line}.", code="budget_line_unknown")
     if body.spent_on > today(utcnow()) or body.spent_on < impl.started_on:
@@ -45,6 +62,7 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
         raise Conflict(f"This payment would take spending to {spent + body.amount_fen} fen, above the confirmed "
                        f"budget of {budget} fen.", code="over_budget",
                        extra={"budget_fen": budget, "spent_fen": spent, "remaining_fen": budget - spent})
+    await _check_line(session, impl, line, body.amount_fen)
     expenditure = Expenditure(proposal_id=impl.proposal_id, budget_line_id=line.id, recorded_by=principal.actor.id,
                               **body.model_dump())
     session.add(expenditure)
@@ -59,10 +77,14 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
 
 
 async def spending(session: AsyncSession, impl: Implementation) -> dict[str, Any]:
-    """Budget, spent, remaining, and the payments by date."""
+    """Budget, spent, remaining, each budget line as it stands, and the payments by date."""
     budget = impl.budget_fen
     items = list(await session.scalars(select(Expenditure).where(Expenditure.proposal_id == impl.proposal_id)
                                        .order_by(Expenditure.spent_on, Expenditure.created_at)))
     spent = sum(e.amount_fen for e in items)
+    by_line = await budget_lines.spent_by_line(session, impl)
+    lines = [{"budget_line": line.position, "item": line.item, "amount_fen": line.amount_fen,
+              "spent_fen": by_line.get(line.position, 0)} for line in (await budget_lines.current(session,
+                                                                                                  impl)).values()]
     return {"proposal_id": impl.proposal_id, "budget_fen": budget, "spent_fen": spent,
-            "remaining_fen": budget - spent, "items": items}
+            "remaining_fen": budget - spent, "lines": lines, "items": items}

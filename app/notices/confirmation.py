@@ -27,9 +27,19 @@ async def confirm(session: AsyncSession, principal: Principal, notice: Notice, i
     if item.status != ItemStatus.under_notice:
         raise Conflict(f"This project is {item.status.value}; it cannot be confirmed.", code="item_not_confirmable")
     budget = item.amount_fen if budget_fen is None else budget_fen
-    if budget > item.amount_fen:
+    material = rules.material_change(item.amount_fen, item.implementer, budget, implementer)
+    if material == "budget_above_notice":
         raise Conflict("A budget above the amount under notice is a material change: restart its notice first.",
-                       code="budget_above_notice", extra={"noticed_fen": item.amount_fen})
+                       code="budget_above_notice", extra={"noticed_fen": item.amount_fen,
+                                                          "restart": f"PATCH /api/v1/notice-items/{item.id}"})
+    if material == "implementer_changed":
+        raise Conflict(f"更换实施主体（公示为“{item.implementer}”）属于实质性变更，该项目须重新公示：请通过 "
+                       f"PATCH /api/v1/notice-items/{item.id} 变更实施主体，重新公示期满后再确定。 "
+                       "Another implementer is a material change: change it under notice (its notice restarts), "
+                       "then confirm.",
+                       code="implementer_changed", extra={"noticed_implementer": item.implementer,
+                                                          "implementer": implementer,
+                                                          "restart": f"PATCH /api/v1/notice-items/{item.id}"})
     proposal = await session.get(Proposal, item.proposal_id)
     rnd = await session.get(VotingRound, notice.round_id) if notice.round_id else None
     if rnd is None:

@@ -35,6 +35,18 @@ def too_short(rule: NoticeRule, days: int) -> str | None:
     return None
 
 
+def material_change(noticed_fen: int, noticed_implementer: str, budget_fen: int, implementer: str | None) -> str | None:
+    """What in a confirmation is a material change (a higher budget, another implementer), or None.
+
+    A material change is published and the project's notice starts over (PATCH /notice-items/{id});
+    confirmation itself only lowers the budget or revises the text (修改完善)."""
+    if budget_fen > noticed_fen:
+        return "budget_above_notice"
+    if implementer is not None and implementer.strip() != noticed_implementer.strip():
+        return "implementer_changed"
+    return None
+
+
 def phase(starts_on: date, ends_on: date, on: date) -> str:
     """upcoming, open (both end days included) or ended."""
     if on < starts_on:

@@ -202,12 +202,17 @@ async def end_meeting_notices(session: AsyncSession, actor: Actor, meeting: Meet
 
 async def restart_item(session: AsyncSession, principal: Principal, item: NoticeItem, notice: Notice,
                        changes: dict[str, Any]) -> NoticeItem:
-    """A material change (budget, content, implementer) is published and the item's notice starts over today."""
-    if item.status != ItemStatus.under_notice or notice.status != NoticeStatus.published:
+    """A material change (budget, content, implementer) is published and the item's notice starts over today.
+
+    A project not yet confirmed may change so after its notice concluded (confirmation refuses such a change
+    and sends it here): the notice reopens for it, objections are taken again, and it concludes once more."""
+    if item.status != ItemStatus.under_notice:
         raise Conflict("Only a project still under notice can change.", code="item_not_under_notice")
     programme = await session.get(Programme, notice.programme_id)
     before = {"amount_fen": item.amount_fen, "summary": item.summary, "implementer": item.implementer,
-              "starts_on": item.starts_on, "ends_on": item.ends_on}
+              "starts_on": item.starts_on, "ends_on": item.ends_on, "notice_status": notice.status.value}
+    if notice.status == NoticeStatus.concluded:
+        notice.status, notice.concluded_at, notice.concluded_by = NoticeStatus.published, None, None
     for key in ("amount_fen", "summary", "implementer"):
         if changes.get(key) is not None:
             setattr(item, key, changes[key])
@@ -219,7 +224,8 @@ async def restart_item(session: AsyncSession, principal: Principal, item: Notice
     await session.flush()
     await record(session, principal.actor, "notice.item_restart", "notice_item", item.id, before=before,
                  after={"amount_fen": item.amount_fen, "summary": item.summary, "implementer": item.implementer,
-                        "starts_on": item.starts_on, "ends_on": item.ends_on, "reason": changes["reason"]},
+                        "starts_on": item.starts_on, "ends_on": item.ends_on, "reason": changes["reason"],
+                        "notice_status": notice.status.value},
                  region_path=notice.region_path)
     return item
 

@@ -168,6 +168,9 @@ class ImplementationRule(_Rules):
     # A budget change beyond this share of the project budget (or of category or purpose) needs a new
     # representative meeting decision; smaller ones community staff approve.
     budget_change_threshold_pct: int = Field(default=10, ge=0, le=100)
+    # Spending on one budget line may pass the line's amount by this share (invoices rarely match a line to the
+    # fen; 10% is the share a small budget change may move anyway); beyond it, a budget change comes first.
+    line_tolerance_pct: int = Field(default=10, ge=0, le=100)
     # 中期评估: when asked for, every instalment after the first waits for a passed review.
     mid_term_review: bool = False
     # 验收 by representatives, and also by a third-party expert when this is set.

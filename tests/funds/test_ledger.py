@@ -1,10 +1,12 @@
 """Funds in, commit, disburse, return and reverse through the API; every bad input leaves the ledger as it was."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.funds.models import PilotBalance
 from tests.programmes.helpers import (
     API,
@@ -50,8 +52,9 @@ async def test_money_flows_and_sums(client, world, session):
     ok(await movement(client, h["finance_a"], "disbursements", project, 800_000), 201)
     ok(await movement(client, h["finance"], "returns", project, 700_000), 201)
     project_row = ok(await client.get(f"{API}/funds/projects/{project}", headers=h["supervisor"]))
-    assert (project_row["committed_fen"], project_row["disbursed_fen"], project_row["returned_fen"],
-            project_row["unspent_fen"]) == (2_500_000, 1_800_000, 700_000, 0)
+    # committed_fen is net of what came back, as on every report and public page; the gross figure beside it.
+    assert (project_row["committed_fen"], project_row["committed_gross_fen"], project_row["disbursed_fen"],
+            project_row["returned_fen"], project_row["unspent_fen"]) == (1_800_000, 2_500_000, 1_800_000, 700_000, 0)
 
     bal = await balance(client, h["district"], pilot)
     sources = bal.pop("sources")
@@ -169,7 +172,10 @@ def _cases():
          409, "project_in_other_pilot"),
         ("disbursement beyond commitment", pay(1_000_001), 409, "over_commitment"),
         ("negative disbursement", pay(-5), 422, "validation_error"),
-        ("disbursement after the year", pay(100, day=f"{YEAR + 1}-01-02"), 422, "date_outside_programme"),
+        # After the year is fine (projects run past December: test_year_end), before it or in the future is not.
+        ("disbursement before the year", pay(100, day=f"{YEAR - 1}-12-31"), 422, "date_outside_programme"),
+        ("disbursement in the future", pay(100, day=(clock.today() + timedelta(days=1)).isoformat()), 422,
+         "date_outside_programme"),
         ("street admin disburses", pay(100, who="street_a"), 403, "ledger_role_forbidden"),
         ("return beyond unspent", pay(1_000_001, kind="returns"), 409, "over_commitment"),
         ("unknown project", lambda c, w, p: movement(c, w.h["finance"], "disbursements", uuid.uuid4(), 1),

@@ -6,9 +6,9 @@ from app.funds.models import LedgerEntry, ProjectBalance
 from app.implementation.models import Implementation
 from app.implementation.payment_models import BudgetChange
 from tests.deliberation.helpers import add_motion, close, decide, open_meeting, votes
-from tests.implementation.helpers import instalment, milestones_done, started_project
+from tests.implementation.helpers import acceptance, instalment, milestones_done, started_project
 from tests.programmes.helpers import API, ok, problem
-from tests.proposals.helpers import count
+from tests.proposals.helpers import audit_count, count
 
 
 async def meeting_decides(client, h, community_id, proposal_id, *, n_for: int) -> dict:
@@ -115,3 +115,30 @@ async def test_budget_never_below_what_was_paid(client, session, app, pw):
     problem(await client.post(url, headers=pw.h["resident"], json={"budget_fen": 990_000, "reason": "居民"}), 403,
             "role_forbidden")
     assert await count(session, BudgetChange) == 0
+
+
+async def test_a_change_still_waiting_lapses_when_acceptance_passes(client, session, app, pw):
+    h = pw.h["staff_a1"]
+    project = await started_project(client, session, app, pw)
+    pid = project["proposal_id"]
+    change = ok(await client.post(f"{API}/projects/{pid}/budget-changes", headers=h,
+                                  json={"budget_fen": 1_300_000, "reason": "增加一栋楼"}), 201)
+    await milestones_done(client, h, project, "2025-07-01", "2025-08-01")
+    # Rectification is not the end: the change still waits.
+    ok(await client.post(f"{API}/projects/{pid}/acceptances", headers=h,
+                         json=acceptance(survey={"respondents": 50, "satisfied": 20})), 201)
+    [waiting] = ok(await client.get(f"{API}/projects/{pid}/budget-changes", headers=h))
+    assert waiting["state"] == "awaiting_meeting"
+    motion = await meeting_decides(client, h, pw.tree.community_a1.id, pid, n_for=3)  # decided, not yet applied
+
+    ok(await client.post(f"{API}/projects/{pid}/acceptances", headers=h,
+                         json=acceptance(held_on="2025-09-20",
+                                         rectification_report="居民反映的问题已全部整改到位，灯具运行正常。")), 201)
+    [lapsed] = ok(await client.get(f"{API}/public/projects/{pid}/budget-changes"))
+    assert lapsed["state"] == "lapsed" and lapsed["decided_at"] is not None
+    assert "2025-09-20 验收通过" in lapsed["lapsed_reason"]
+    assert await audit_count(session, "budget_change.lapse") == 1
+    problem(await client.post(f"{API}/budget-changes/{change['id']}/decision", headers=h,
+                              json={"motion_id": motion["id"]}), 409, "budget_change_decided")
+    assert await committed(session, pid) == 1_000_000
+    assert "已失效" in (await client.get(f"/board/projects/{pid}")).text

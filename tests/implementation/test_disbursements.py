@@ -12,6 +12,7 @@ from app.implementation.payment_models import Disbursement
 from app.programmes.ruleset import DisbursementPlan
 from tests.factories import make_tree
 from tests.implementation.helpers import acceptance, instalment, milestones_done, started_project
+from tests.implementation.test_budget_changes import meeting_decides
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count, make_pworld
 
@@ -106,3 +107,50 @@ async def test_concurrent_payments_never_pass_the_instalment(client, session, ap
     assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 4
     assert await session.scalar(select(func.sum(Disbursement.amount_fen))) == 400_000
     assert await session.scalar(select(ProjectBalance.disbursed_fen)) == 400_000
+
+
+async def test_instalments_follow_every_budget_change(client, session, app, pw):
+    fin, h = pw.h["finance"], pw.h["staff_a1"]
+    project = await started_project(client, session, app, pw)
+    pid = project["proposal_id"]
+    url, changes = f"{API}/projects/{pid}/disbursements", f"{API}/projects/{pid}/budget-changes"
+    await milestones_done(client, h, project, "2025-07-01", "2025-08-01")
+    ok(await client.post(url, headers=fin, json=instalment(1)), 201)  # 5,000 of 10,000
+
+    def plan(schedule):
+        return [(i["amount_fen"], i["paid_fen"], i["overpaid_fen"], i["payable_fen"]) for i in schedule["instalments"]]
+
+    # A small cut (5%): each half is now 4,750; the first was paid 250 above it, so the second pays 4,500.
+    ok(await client.post(changes, headers=h, json={"budget_fen": 950_000, "reason": "招标价格下降",
+                                                    "entry_date": "2025-09-05"}), 201)
+    schedule = ok(await client.get(url, headers=fin))
+    assert plan(schedule) == [(475_000, 500_000, 25_000, 0), (475_000, 0, 0, 450_000)]
+    assert (schedule["committed_fen"], schedule["unspent_fen"]) == (950_000, 450_000)
+    refused = problem(await client.post(url, headers=fin, json=instalment(2, amount_fen=475_000)), 409,
+                      "over_commitment")
+    # What THIS project has left (9,500 committed − 5,000 paid), never the pilot's uncommitted money.
+    assert (refused["unspent_fen"], refused["committed_fen"], refused["disbursed_fen"]) == (450_000, 950_000, 500_000)
+    assert "尚余 4,500.00 元" in refused["detail"] and "available_fen" not in refused
+
+    # A large rise the meeting approved: each half is 6,000; the first may pay 1,000 more, the second waits for it.
+    rise = ok(await client.post(changes, headers=h, json={"budget_fen": 1_200_000, "reason": "增加两个楼道"}), 201)
+    motion = await meeting_decides(client, h, pw.tree.community_a1.id, pid, n_for=3)
+    ok(await client.post(f"{API}/budget-changes/{rise['id']}/decision", headers=h,
+                         json={"motion_id": motion["id"], "entry_date": "2025-09-10"}))
+    schedule = ok(await client.get(url, headers=fin))
+    assert plan(schedule) == [(600_000, 500_000, 0, 100_000), (600_000, 0, 0, 0)]
+    assert schedule["instalments"][1]["refusal"] == "instalment_out_of_order"
+    ok(await client.post(url, headers=fin, json=instalment(1)), 201)
+
+    # A large cut the meeting approved: each half is 4,000; the first is 2,000 over, so the second pays 2,000.
+    cut = ok(await client.post(changes, headers=h, json={"budget_fen": 800_000, "reason": "部分楼道由物业改造"}), 201)
+    motion = await meeting_decides(client, h, pw.tree.community_a1.id, pid, n_for=3)
+    ok(await client.post(f"{API}/budget-changes/{cut['id']}/decision", headers=h,
+                         json={"motion_id": motion["id"], "entry_date": "2025-09-20"}))
+    schedule = ok(await client.get(url, headers=fin))
+    assert plan(schedule) == [(400_000, 600_000, 200_000, 0), (400_000, 0, 0, 200_000)]
+    assert ok(await client.post(url, headers=fin, json=instalment(2)), 201)["amount_fen"] == 200_000
+    schedule = ok(await client.get(url, headers=fin))
+    assert (schedule["disbursed_fen"], schedule["committed_fen"], schedule["unspent_fen"]) == (800_000, 800_000, 0)
+    # Gross: 10,000 + the 2,500 rise; returned: the cuts of 500 and 4,000.
+    assert (schedule["committed_gross_fen"], schedule["returned_fen"]) == (1_250_000, 450_000)

@@ -88,6 +88,17 @@ async def test_late_self_evaluation_stops_payment_and_allows_termination(client,
             409, "project_ended")
 
 
+async def test_termination_leaves_no_budget_change_waiting(client, session, app, pw):
+    h = pw.h["staff_a1"]
+    pid = (await started_project(client, session, app, pw, mid_term_due_on="2025-07-15"))["proposal_id"]
+    ok(await client.post(f"{API}/projects/{pid}/budget-changes", headers=h,
+                         json={"purpose": "改为安装监控摄像头", "reason": "居民提出安全需求"}), 201)
+    ok(await client.post(f"{API}/projects/{pid}/termination", headers=pw.h["street_a"],
+                         json={"ended_on": "2025-09-30", "reason": "中期评估逾期，项目终止"}), 201)
+    [change] = ok(await client.get(f"{API}/projects/{pid}/budget-changes", headers=h))
+    assert change["state"] == "lapsed" and "2025-09-30 终止" in change["lapsed_reason"]
+
+
 async def test_acceptance_below_the_satisfaction_floor_goes_to_rectification(client, session, app, pw):
     h = pw.h["staff_a1"]
     project = await started_project(client, session, app, pw, mid_term_due_on=future(30))

@@ -137,3 +137,33 @@ async def test_objections_are_rate_limited_per_address(client, session, app, pw)
     codes = [(await object_to(client, notice["id"], item)).status_code for _ in range(21)]
     assert codes[:20] == [201] * 20 and codes[20] == 429
     assert await count(session, Objection) == 20
+
+
+async def test_another_implementer_at_confirmation_restarts_the_items_notice(client, session, app, pw):
+    h = pw.h["staff_a1"]
+    notice, _, _ = await published(client, session, app, pw)
+    await shift(session, notice["id"], 30)
+    ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=h))
+    ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], 3_000_000), 201)
+    item = item_numbered(notice, 2)
+    url = f"{API}/notice-items/{item['id']}/confirmation"
+    # Naming the implementer under notice is no change; another one is material and confirms nothing.
+    refused = problem(await client.post(url, headers=h, json={"implementer": "深圳市某某物业服务有限公司",
+                                                              "entry_date": "2025-06-01"}), 409,
+                      "implementer_changed")
+    assert refused["noticed_implementer"] == item["implementer"] and "重新公示" in refused["detail"]
+    assert refused["restart"] == f"PATCH {API}/notice-items/{item['id']}"
+    assert await count(session, LedgerEntry, LedgerEntry.kind == LedgerKind.commitment) == 0
+    assert await state(client, pw, item["proposal_id"]) == "in_notice"
+
+    # The change goes under notice the way every material change does: the item's window starts over today and
+    # the concluded notice reopens for it (objections are taken again).
+    changed = ok(await client.patch(f"{API}/notice-items/{item['id']}", headers=h, json={
+        "implementer": "深圳市某某物业服务有限公司", "reason": "原实施主体退出，改由物业公司实施"}))
+    moved = item_numbered(changed, 2)
+    assert (changed["status"], moved["restarts"], moved["starts_on"]) == ("published", 1,
+                                                                         local_today().isoformat())
+    assert moved["implementer"] == "深圳市某某物业服务有限公司"
+    assert await audit_count(session, "notice.item_restart") == 1
+    problem(await client.post(url, headers=h, json={"entry_date": "2025-06-01"}), 409, "notice_not_concluded")
+    ok(await object_to(client, notice["id"], item["id"]), 201)
