@@ -3,6 +3,7 @@ with a problem response naming the rule, and change nothing a finance officer or
 
 import uuid
 
+from app import clock
 from app.demo.year import Year
 
 CAITIAN = "彩田社区"
@@ -33,7 +34,7 @@ async def money_without_a_vote(y: Year) -> None:
     refused to the district without a decision, and refused for a proposal already in the process."""
     pilot = y.ids["pilots"][CAITIAN]
     body = {"project_id": str(uuid.uuid4()), "project_title": "临时项目", "category": "environment",
-            "project_type": "services", "amount_fen": 500_000, "entry_date": y.on(3, 4).isoformat()}
+            "project_type": "services", "amount_fen": 500_000, "entry_date": clock.today().isoformat()}
     await refused(y, "street", "POST", f"/pilots/{pilot}/commitments", body, 403, "role_forbidden")
     await refused(y, "district", "POST", f"/pilots/{pilot}/commitments", body, 422, "decision_required")
     in_process = {**body, "project_id": y.ids["proposals"][0], "decision_document_ref": "福民〔2025〕99号"}
@@ -44,9 +45,9 @@ async def funds_beyond_the_plan(y: Year) -> None:
     """The district subsidy arrives in full; one more yuan is not a receipt but a supplement, which needs its
     document."""
     subsidy = y.ids["sources"][(CAITIAN, "district_subsidy")]
-    body = {"amount_fen": 100, "entry_date": y.on(2, 20).isoformat(), "document_ref": "福民〔2025〕8号"}
+    body = {"amount_fen": 100, "entry_date": clock.today().isoformat(), "document_ref": "福民〔2025〕8号"}
     await refused(y, "district", "POST", f"/fund-sources/{subsidy}/funds-in", body, 409, "funds_in_over_plan")
-    supplement = {"amount_fen": 100, "entry_date": y.on(2, 20).isoformat(), "supplement": True}
+    supplement = {"amount_fen": 100, "entry_date": clock.today().isoformat(), "supplement": True}
     await refused(y, "district", "POST", f"/fund-sources/{subsidy}/funds-in", supplement, 422,
                   "supplement_needs_document")
 
@@ -55,9 +56,9 @@ async def a_second_round_on_the_same_money(y: Year) -> None:
     """While the vote runs, a second round over the spare shortlisted proposal would promise money the first
     round holds."""
     pilot, spare = y.ids["pilots"][CAITIAN], y.ids["proposals"][5]
-    opens = f"{y.on(4, 3).isoformat()}T12:00:00+08:00"
+    opens = f"{y.day(4, 6).isoformat()}T12:00:00+08:00"
     body = {"title": "第二轮投票", "proposal_ids": [spare], "budget_fen": 800_000, "opens_at": opens,
-            "closes_at": f"{y.on(4, 10).isoformat()}T12:00:00+08:00"}
+            "closes_at": f"{y.day(4, 12).isoformat()}T12:00:00+08:00"}
     problem = await refused(y, "staff", "POST", f"/pilots/{pilot}/voting-rounds", body, 409,
                             "budget_reserved_by_other_rounds")
     assert "元" in problem["detail"], problem
@@ -81,3 +82,39 @@ async def donor_hidden_on_the_notice(y: Year) -> None:
     finances = await y.get("", f"/public/communities/{y.ids['regions'][CAITIAN]}/finances")
     assert "爱心企业" not in str(notice) and "爱心企业" not in str(finances)
     assert any(source["kind"] == "donation" for item in notice["items"] for source in item["funding_sources"])
+
+
+async def another_implementer_at_confirmation(y: Year) -> None:
+    """Confirming a project with another implementer than the notice named is a material change: refused, to be
+    changed under notice first."""
+    notice = await y.get("staff", f"/notices/{y.ids['notice']}")
+    item = next(i for i in notice["items"] if i["number"] == 1)
+    await refused(y, "staff", "POST", f"/notice-items/{item['id']}/confirmation",
+                  {"implementer": "某装修公司", "entry_date": clock.today().isoformat()}, 409, "implementer_changed")
+
+
+async def spending_past_its_line(y: Year) -> None:
+    """An invoice that would take 照明改造's lamps (6,000元, all spent) past their line and the programme's 10%
+    tolerance needs a budget change first, though the project's whole budget has room."""
+    project = y.ids["projects"][1]
+    body = {"amount_fen": 100_000, "budget_line": 1, "invoice_no": "44039999", "payee": "灯具供应商",
+            "spent_on": clock.today().isoformat()}
+    problem = await refused(y, "staff", "POST", f"/projects/{project}/expenditures", body, 409,
+                            "budget_line_exceeded")
+    assert "元" in problem["detail"], problem
+
+
+async def paying_more_than_the_project_has(y: Year) -> None:
+    """Finance cannot pay 宣教 more than it still has; the refusal says how much of this project remains."""
+    project = y.ids["projects"][4]
+    body = {"instalment": 2, "amount_fen": 200_000, "paid_on": clock.today().isoformat(), "document_ref": "付款凭证"}
+    problem = await refused(y, "finance", "POST", f"/projects/{project}/disbursements", body, 409,
+                            "over_commitment")
+    assert problem["unspent_fen"] == 150_000 and "1,500.00 元" in problem["detail"], problem
+
+
+async def waiting_changes_lapse(y: Year) -> None:
+    """宣教's request that never reached a meeting lapsed with its reason when the project was accepted."""
+    changes = await y.get("", f"/public/projects/{y.ids['projects'][4]}/budget-changes")
+    waiting = [c for c in changes if c["new_budget_fen"] == 1_000_000]
+    assert [c["state"] for c in waiting] == ["lapsed"] and waiting[0]["lapsed_reason"], changes

@@ -21,6 +21,12 @@ async def _pilots_add_up(y: Year) -> None:
         committed = b["committed_fen"] - b["returned_fen"]
         assert b["funds_in_fen"] == committed + b["available_fen"] + b["transferred_out_fen"], (community, b)
         assert b["available_fen"] >= 0 and committed >= b["disbursed_fen"] >= 0, (community, b)
+        # Per source: its own receipts, what it bears of commitments, what is left, what went back at year end.
+        for s in b["sources"]:
+            assert s["received_fen"] == s["committed_fen"] + s["uncommitted_fen"] + s["swept_fen"], (community, s)
+            assert s["received_fen"] <= s["planned_fen"] or s["kind"] == "carry_over", (community, s)
+        assert sum(s["received_fen"] for s in b["sources"]) == b["funds_in_fen"], (community, b)
+        assert sum(s["committed_fen"] for s in b["sources"]) == committed, (community, b)
 
 
 async def _projects_within_their_money(y: Year) -> None:
@@ -35,7 +41,9 @@ async def _projects_within_their_money(y: Year) -> None:
         assert row["spent_fen"] <= row["disbursed_fen"], (number, row)
         ledger = await y.get("finance", f"/funds/projects/{project}")
         assert ledger["disbursed_fen"] == row["disbursed_fen"], (number, ledger, row)
-        assert ledger["committed_fen"] - ledger["returned_fen"] == row["committed_fen"], (number, ledger, row)
+        # One committed figure everywhere: net of what came back, with the breakdown beside it.
+        net = ledger["committed_gross_fen"] - ledger["returned_fen"]
+        assert ledger["committed_fen"] == row["committed_fen"] == net, (number, ledger, row)
 
 
 async def _public_equals_internal(y: Year) -> None:
@@ -51,7 +59,7 @@ async def _public_equals_internal(y: Year) -> None:
         for project in year["projects"]:
             ledger = await y.get("finance", f"/funds/projects/{project['project_id']}")
             assert (project["committed_fen"], project["disbursed_fen"]) == (
-                ledger["committed_fen"] - ledger["returned_fen"], ledger["disbursed_fen"]), (project, ledger)
+                ledger["committed_fen"], ledger["disbursed_fen"]), (project, ledger)
             if project["project_id"] in y.ids.get("started", ()):
                 spent = await y.get("", f"/public/projects/{project['project_id']}/expenditures")
                 assert spent["spent_fen"] == sum(e["amount_fen"] for e in spent["items"]) <= project["disbursed_fen"], (

@@ -68,6 +68,8 @@ async def test_a_whole_year(year: Year):
     await notice.public_notice(y)
     await bypasses.donor_hidden_on_the_notice(y)
     await notice.objections(y)
+    await notice.conclusion(y)
+    await bypasses.another_implementer_at_confirmation(y)
     await notice.confirmation(y)
     assert sorted(y.ids["projects"]) == [1, 2, 4]
     await check_money(y)
@@ -78,8 +80,11 @@ async def test_a_whole_year(year: Year):
     await implementation.budget_changes(y)
     await check_money(y)
     await implementation.progress_and_spending(y)
+    await bypasses.spending_past_its_line(y)
     await implementation.mid_term_review(y)
     await implementation.completion_and_acceptance(y)
+    await bypasses.paying_more_than_the_project_has(y)
+    await bypasses.waiting_changes_lapse(y)
     await check_money(y)
     await implementation.closure(y)
     await check_money(y)
@@ -93,4 +98,6 @@ async def test_a_whole_year(year: Year):
     # January: next year's programme, the year end, and the project that ran past December.
     await year_end.next_programme(y)
     await year_end.close_the_year(y)
+    await check_money(y)
+    await year_end.rectified_project(y)
     await check_money(y)

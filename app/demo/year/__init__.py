@@ -25,9 +25,13 @@ class Year:
     year: int
     ids: dict = field(default_factory=dict)
 
+    def day(self, month: int, day: int, year_offset: int = 0) -> date:
+        """That day of the programme year (or a later year)."""
+        return date(self.year + year_offset, month, day)
+
     def on(self, month: int, day: int, year_offset: int = 0) -> date:
         """Move the clock to 10:00 (Asia/Shanghai) of that day of the programme year (or a later year)."""
-        day_ = date(self.year + year_offset, month, day)
+        day_ = self.day(month, day, year_offset)
         clock.travel_to(day_)
         return day_
 

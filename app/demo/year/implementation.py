@@ -104,8 +104,10 @@ async def mid_term_review(y: Year) -> None:
 
 
 async def completion_and_acceptance(y: Year) -> None:
-    """Autumn: the last milestones are done, completion instalments paid, and the representatives and a
-    resident survey accept the projects; 照明改造 satisfies only 60% of those asked and goes to rectification."""
+    """Autumn: the last milestones are done, completion instalments paid (长者饭堂's second half follows its
+    lowered budget), and the representatives and a resident survey accept the projects; 宣教's request for two
+    more sessions never reached a meeting and lapses at acceptance; 照明改造 satisfies only 60% of those asked
+    and goes to rectification."""
     p, milestones = y.ids["projects"], y.ids["milestones"]
     y.on(8, 31)
     await y.post("staff", f"/milestones/{milestones[1][1]}/done", {"done_on": y.on(8, 31).isoformat()})
@@ -125,11 +127,13 @@ async def completion_and_acceptance(y: Year) -> None:
     y.on(10, 15)
     await y.post("staff", f"/milestones/{milestones[2][1]}/done", {"done_on": y.on(10, 15).isoformat()})
     await y.post("finance", f"/projects/{p[2]}/disbursements", {
-        "instalment": 2, "amount_fen": 650_000, "paid_on": y.on(10, 16).isoformat(),
-        "document_ref": "付款凭证 2-2"}, 201)
+        "instalment": 2, "paid_on": y.on(10, 16).isoformat(), "document_ref": "付款凭证 2-2"}, 201)
     await y.post("staff", f"/projects/{p[2]}/expenditures", {
         "amount_fen": 800_000, "budget_line": 1, "invoice_no": "44030006", "payee": "彩虹社工服务中心",
         "spent_on": y.on(10, 16).isoformat()}, 201)
+    y.on(10, 18)
+    await y.post("staff", f"/projects/{p[4]}/budget-changes", {
+        "budget_fen": 1_000_000, "reason": "居民希望增加两场宣教活动。"}, 201)  # waits for a meeting that never comes
     y.on(10, 20)
     for number, satisfied in ((2, 45), (4, 42), (1, 30)):
         await y.post("staff", f"/projects/{p[number]}/acceptances", {

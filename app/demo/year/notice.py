@@ -41,11 +41,16 @@ async def objections(y: Year) -> None:
         "reply": "经核查属实，阅读角与区图书馆项目重复，予以撤销，资金依次递补。"})
 
 
-async def confirmation(y: Year) -> None:
-    """Every window has ended with no objection open: the notice concludes and each remaining project is
-    confirmed (修改完善), which commits its budget in the ledger."""
+async def conclusion(y: Year) -> None:
+    """Every window has ended with no objection open: the notice concludes."""
     y.on(4, 25)
-    notice = await y.post("staff", f"/notices/{y.ids['notice']}/conclude")
+    await y.post("staff", f"/notices/{y.ids['notice']}/conclude")
+
+
+async def confirmation(y: Year) -> None:
+    """Each remaining project is confirmed (修改完善), which commits its budget in the ledger."""
+    y.on(4, 25)
+    notice = await y.get("staff", f"/notices/{y.ids['notice']}")
     projects = y.ids.setdefault("projects", {})
     for item in notice["items"]:
         if item["status"] in ("removed", "sent_back"):

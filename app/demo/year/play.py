@@ -6,11 +6,11 @@ PHASES = [
     setup.programme_and_pilots, setup.funds_in,
     intake.proposals, intake.screening_and_survey, intake.representative_meeting, intake.close_meeting,
     vote.voter_roll, vote.screening_vote, vote.count,
-    notice.public_notice, notice.objections, notice.confirmation,
+    notice.public_notice, notice.objections, notice.conclusion, notice.confirmation,
     implementation.start, implementation.budget_changes, implementation.progress_and_spending,
     implementation.mid_term_review, implementation.completion_and_acceptance, implementation.closure,
     evaluation.campaign, evaluation.scoring, evaluation.awards,
-    year_end.next_programme, year_end.close_the_year,
+    year_end.next_programme, year_end.close_the_year, year_end.rectified_project,
 ]
 
 
