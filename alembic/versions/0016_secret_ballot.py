@@ -16,19 +16,35 @@ ballot and its receipt digest (the trail is append-only): see docs/security.md.
 
 import hashlib
 import hmac
-import json
 import random
 import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from app.common.models import UTCDateTime
 
 revision: str = "0016"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+def _table(name: str, **columns: sa.types.TypeEngine) -> sa.TableClause:
+    """A table as this revision reads or writes it, typed so that ids, times and JSON convert on both backends."""
+    return sa.table(name, *(sa.column(column, kind) for column, kind in columns.items()))
+
+
+ID, TEXT, JSON, WHEN = sa.Uuid(), sa.String(), sa.JSON(), UTCDateTime()
+ROUND = _table("voting_round", id=ID, status=TEXT)
+OLD_BALLOT = _table("ballot", id=ID, round_id=ID, voter_key=TEXT, roll_entry_id=ID, channel=TEXT, choices=JSON,
+                    choice_mask=sa.BigInteger(), receipt_digest=TEXT, version=sa.Integer(), cast_at=WHEN,
+                    cast_by=TEXT, sheet_ref=TEXT)
+OLD_HISTORY = _table("ballot_history", round_id=ID, choices=JSON, receipt_digest=TEXT)
+MARK = _table("vote_mark", id=ID, round_id=ID, voter_key=TEXT, roll_entry_id=ID, channel=TEXT, casts=sa.Integer(),
+              last_cast_at=WHEN, cast_by=TEXT, sheet_ref=TEXT)
+BALLOT = _table("ballot", id=ID, round_id=ID, voter_tag=TEXT, choices=JSON, choice_mask=sa.BigInteger(),
+                receipt_digest=TEXT)
+HISTORY = _table("ballot_history", id=ID, round_id=ID, choices=JSON, receipt_digest=TEXT)
 CHANNEL = sa.Enum("online", "paper", name="ballotchannel", native_enum=False, length=16)
 RUNNING = ("scheduled",)
 PATH_INDEX = {"postgresql_ops": {"path": "varchar_pattern_ops"}}
@@ -41,7 +57,7 @@ def _tagger():
     return lambda round_id, voter_key: hmac.new(key, f"{round_id}:{voter_key}".encode(), hashlib.sha256).hexdigest()
 
 
-def _new_ballot_tables() -> tuple[sa.Table, sa.Table]:
+def _new_ballot_tables() -> None:
     op.create_table(
         "ballot",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -70,9 +86,6 @@ def _new_ballot_tables() -> tuple[sa.Table, sa.Table]:
     )
     with op.batch_alter_table("ballot_history", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ballot_history_round_id"), ["round_id"], unique=False)
-    meta = sa.MetaData()
-    return (sa.Table("ballot", meta, autoload_with=op.get_bind()),
-            sa.Table("ballot_history", meta, autoload_with=op.get_bind()))
 
 
 def upgrade() -> None:
@@ -98,15 +111,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_vote_mark_roll_entry_id"), ["roll_entry_id"], unique=False)
 
     conn = op.get_bind()
-    ballots = conn.execute(sa.text(
-        "SELECT b.id, b.round_id, b.voter_key, b.roll_entry_id, b.channel, b.choices, b.choice_mask, b.receipt_digest,"
-        " b.version, b.cast_at, b.cast_by, b.sheet_ref, r.status FROM ballot b JOIN voting_round r ON r.id = b.round_id"
-    )).mappings().all()
-    history = conn.execute(sa.text("SELECT round_id, choices, receipt_digest FROM ballot_history")).mappings().all()
-    marks = sa.table("vote_mark", *(sa.column(c) for c in (
-        "id", "round_id", "voter_key", "roll_entry_id", "channel", "casts", "last_cast_at", "cast_by", "sheet_ref")))
+    status = dict(conn.execute(sa.select(ROUND.c.id, ROUND.c.status)).all())
+    ballots = conn.execute(sa.select(OLD_BALLOT)).mappings().all()
+    history = conn.execute(sa.select(OLD_HISTORY)).mappings().all()
     if ballots:
-        conn.execute(sa.insert(marks), [
+        conn.execute(sa.insert(MARK), [
             {"id": uuid.uuid4(), "round_id": b["round_id"], "voter_key": b["voter_key"],
              "roll_entry_id": b["roll_entry_id"], "channel": b["channel"], "casts": b["version"],
              "last_cast_at": b["cast_at"], "cast_by": b["cast_by"], "sheet_ref": b["sheet_ref"]} for b in ballots])
@@ -116,23 +125,22 @@ def upgrade() -> None:
         batch_op.drop_index("ix_ballot_round_id_choice_mask")
         batch_op.drop_index(batch_op.f("ix_ballot_roll_entry_id"))
     op.drop_table("ballot")
-    ballot, ballot_history = _new_ballot_tables()
+    _new_ballot_tables()
 
-    tag = _tagger() if any(b["status"] in RUNNING for b in ballots) else None
+    running = [b for b in ballots if status[b["round_id"]] in RUNNING]
+    tag = _tagger() if running else None
     shuffle = random.SystemRandom().shuffle
-    running = [{"id": b["id"], "round_id": b["round_id"], "voter_tag": tag(b["round_id"], b["voter_key"]),
-                "choices": b["choices"], "choice_mask": b["choice_mask"], "receipt_digest": b["receipt_digest"]}
-               for b in ballots if b["status"] in RUNNING]
+    kept = [{"id": b["id"], "round_id": b["round_id"], "voter_tag": tag(b["round_id"], b["voter_key"]),
+             "choices": b["choices"], "choice_mask": b["choice_mask"], "receipt_digest": b["receipt_digest"]}
+            for b in running]
     ended = [{"id": uuid.uuid4(), "round_id": b["round_id"], "voter_tag": None, "choices": b["choices"],
               "choice_mask": b["choice_mask"], "receipt_digest": b["receipt_digest"]}
-             for b in ballots if b["status"] not in RUNNING]
+             for b in ballots if status[b["round_id"]] not in RUNNING]
     shuffle(ended)
-    kept = [{"id": uuid.uuid4(), **h} for h in history]
-    shuffle(kept)
-    for table, rows in ((ballot, running + ended), (ballot_history, kept)):
-        for row in rows:  # a JSON column read through text() comes back as text
-            if isinstance(row["choices"], str):
-                row["choices"] = json.loads(row["choices"])
+    replaced = [{"id": uuid.uuid4(), "round_id": h["round_id"], "choices": h["choices"],
+                 "receipt_digest": h["receipt_digest"]} for h in history]
+    shuffle(replaced)
+    for table, rows in ((BALLOT, kept + ended), (HISTORY, replaced)):
         if rows:
             conn.execute(sa.insert(table), rows)
 
