@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench's 
 from bench_finance_report import _async_url, _dsn, _p95, scratch_database, scratch_parser
 
 from app.audit import service as audit_service
+from app.audit.sealer import seal_pending
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.config import Settings
@@ -59,7 +60,7 @@ from app.migrations import upgrade
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import BallotRule, ProgrammeRules
 from app.regions.rules import child_path
-from app.voting import ballots_service, rounds_service, rules, tally_service
+from app.voting import ballots_service, rounds_service, rules, secrecy, tally_service
 from app.voting.models import VotingRound
 
 TARGET_SECONDS = 10.0
@@ -197,16 +198,23 @@ class Loader:
                 yield (entry, cid, path, hashlib.sha256(b"phone:%d" % serial).hexdigest(), masked, name, added_at,
                        "bench")
 
-    def ballots(self):
-        """One current online ballot per roll entry, with skewed popularity per round."""
+    def marks(self):
+        """Each roll entry's mark: voted online, once (the roll's side of a ballot)."""
         cast_at = self.now - timedelta(hours=1)
+        for rid, ids in zip(self.rounds, self.roll_ids, strict=True):
+            for entry in ids:
+                yield (uuid.uuid4(), rid, f"r:{entry}", entry, "online", 1, cast_at)
+
+    def ballots(self):
+        """One current ballot per roll entry, with skewed popularity per round, tagged as a cast tags it."""
+        key = secrecy.ballot_key("bench-close-rounds")
         serial = 0
         for rid, ids in zip(self.rounds, self.roll_ids, strict=True):
             masks = _ballot_masks(self.rng, len(ids), PROJECTS_PER_ROUND).tolist()
             for entry, mask in zip(ids, masks, strict=True):
                 serial += 1
-                yield (uuid.uuid4(), rid, f"r:{entry}", entry, "online", self.choices_json[mask], mask,
-                       hashlib.sha256(b"receipt:%d" % serial).hexdigest(), 1, cast_at)
+                yield (uuid.uuid4(), rid, secrecy.voter_tag(key, rid, f"r:{entry}"), self.choices_json[mask], mask,
+                       hashlib.sha256(b"receipt:%d" % serial).hexdigest())
 
 
 async def load(dsn: str, loader: Loader) -> dict[str, float]:
@@ -237,9 +245,13 @@ async def load(dsn: str, loader: Loader) -> dict[str, float]:
         spent["voter_roll_entry"] = time.perf_counter() - started
 
         started = time.perf_counter()
+        await conn.copy_records_to_table("vote_mark", records=loader.marks(), columns=[
+            "id", "round_id", "voter_key", "roll_entry_id", "channel", "casts", "last_cast_at"])
+        spent["vote_mark"] = time.perf_counter() - started
+
+        started = time.perf_counter()
         await conn.copy_records_to_table("ballot", records=loader.ballots(), columns=[
-            "id", "round_id", "voter_key", "roll_entry_id", "channel", "choices", "choice_mask", "receipt_digest",
-            "version", "cast_at"])
+            "id", "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"])
         spent["ballot"] = time.perf_counter() - started
         # A server process holds none of this: close with a server-sized heap, not a million live UUIDs.
         loader.roll_ids.clear()
@@ -271,6 +283,8 @@ class StepTimer:
          "round_for: pool checkout + pre-ping, BEGIN, SELECT round FOR UPDATE"),
         ("app.voting.rounds_service", "projects_of", "projects_of: SELECT round_project"),
         ("app.voting.ballots_service", "profile_of", "profile_of: GROUP BY choice_mask"),
+        ("app.voting.ballots_service", "cut_voter_links",
+         "cut_voter_links: ballots rewritten untagged, answers forgotten"),
         ("app.voting.rules", "run_allocation", "run_allocation (mes-add1)"),
         ("app.voting.tally_service", "_move_proposals", "_move_proposals: SELECT proposal"),
         ("app.voting.tally_service", "transition", "transition: guarded UPDATE proposal"),
@@ -442,6 +456,7 @@ async def verify(dsn: str, sessionmaker, n_rounds: int, n_ballots: int) -> list[
         problems.append(f"round_project votes sum to {votes:,} but the ballots hold {approvals:,} approvals")
     if states.get("in_vote"):
         problems.append(f"{states['in_vote']} proposals still in_vote")
+    await seal_pending(sessionmaker)  # events are recorded pending; the service's sealer would have linked them
     async with sessionmaker() as session:
         checked, broken = await audit_service.verify(session)
     expected_events = n_rounds * (PROJECTS_PER_ROUND + 1)

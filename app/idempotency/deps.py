@@ -46,9 +46,11 @@ IDEMPOTENCY_PROBLEMS = (400, 409, 422)
 class IdempotencyContext:
     """What an endpoint gets from `Idempotency`; answer through `respond` so the response is stored."""
 
-    def __init__(self, held: Claim | None) -> None:
+    def __init__(self, held: Claim | None, settings: Any = None, secret: bool = False) -> None:
         self.held = held
         self.completed = False
+        self.settings = settings
+        self.secret = secret
 
     async def respond(self, session: AsyncSession, status_code: int, payload: Any) -> JSONResponse:
         """The JSON response; with a key, also stored in session's transaction for later replays."""
@@ -57,7 +59,9 @@ class IdempotencyContext:
                    else jsonable_encoder(payload))
         response = JSONResponse(content, status_code=status_code)
         if self.held is not None:
-            if not await service.complete(session, self.held, status_code, response.body.decode()):
+            body = response.body.decode()
+            if not await service.complete(session, self.held, status_code,
+                                          service.seal(self.settings, body) if self.secret else body):
                 # Our lease ran out and another request took the key over: it alone may take effect.
                 raise Conflict("This request outlived its Idempotency-Key lease and was taken over; "
                                "retry to get the other request's result.", code="idempotency_lease_lost")
@@ -70,47 +74,56 @@ def _principal_key(request: Request, principal: Principal) -> str:
     return f"anonymous:{client_ip(request)}" if principal.kind == "anonymous" else principal.key
 
 
-async def _idempotency(
-    request: Request,
-    principal: OptionalPrincipal,
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", description="Any 1-255 printable characters, unique per intended write "
-        "(a UUID is best). Repeating a request with the same key and body returns the first result.")] = None,
-) -> AsyncIterator[IdempotencyContext]:
-    """Claim the request's Idempotency-Key (if any), replay a completed one, release it if the request fails."""
-    if idempotency_key is None:
-        yield IdempotencyContext(None)
-        return
-    key = rules.parse_key(idempotency_key)
-    if key is None:
-        raise BadRequest("The Idempotency-Key header must be 1-255 printable ASCII characters.",
-                         code="invalid_idempotency_key")
-    if IdempotentReplay not in request.app.exception_handlers:
-        raise RuntimeError("Idempotency used but install_idempotency(app) was not called in create_app")
-    # The claim takes its own pooled connection: give back the request's (it has only read the caller so
-    # far) so that no request holds two at once; a burst of keyed requests larger than half the pool
-    # otherwise starved it, every request holding one connection while waiting for a second.
-    session = getattr(request.state, "db_session", None)
-    if session is not None:
-        await session.commit()
-    state = request.app.state
-    target = rules.request_target(request.url.path, request.url.query)
-    held = await service.claim(state.sessionmaker, state.settings, _principal_key(request, principal), key,
-                               request.method, target, rules.fingerprint(request.method, target, await request.body()))
-    ctx = IdempotencyContext(held)
-    try:
-        yield ctx
-    except BaseException:
-        await service.release(state.sessionmaker, held)
-        raise
-    if not ctx.completed:
-        log.error("%s %s declares Idempotency but answered without idem.respond(); its key stays claimed "
-                  "until the lease ends", request.method, request.url.path)
+def _claiming(secret: bool) -> Any:
+    """The dependency; `secret`: answers are stored sealed and bodies fingerprinted with a key."""
+
+    async def _idempotency(
+        request: Request,
+        principal: OptionalPrincipal,
+        idempotency_key: Annotated[str | None, Header(
+            alias="Idempotency-Key", description="Any 1-255 printable characters, unique per intended write "
+            "(a UUID is best). Repeating a request with the same key and body returns the first result.")] = None,
+    ) -> AsyncIterator[IdempotencyContext]:
+        """Claim the request's Idempotency-Key (if any), replay a completed one, release it if the request fails."""
+        if idempotency_key is None:
+            yield IdempotencyContext(None, secret=secret)
+            return
+        key = rules.parse_key(idempotency_key)
+        if key is None:
+            raise BadRequest("The Idempotency-Key header must be 1-255 printable ASCII characters.",
+                             code="invalid_idempotency_key")
+        if IdempotentReplay not in request.app.exception_handlers:
+            raise RuntimeError("Idempotency used but install_idempotency(app) was not called in create_app")
+        # The claim takes its own pooled connection: give back the request's (it has only read the caller so
+        # far) so that no request holds two at once; a burst of keyed requests larger than half the pool
+        # otherwise starved it, every request holding one connection while waiting for a second.
+        session = getattr(request.state, "db_session", None)
+        if session is not None:
+            await session.commit()
+        state = request.app.state
+        target = rules.request_target(request.url.path, request.url.query)
+        fingerprint = rules.fingerprint(request.method, target, await request.body(),
+                                        service.fingerprint_key(state.settings) if secret else None)
+        held = await service.claim(state.sessionmaker, state.settings, _principal_key(request, principal), key,
+                                   request.method, target, fingerprint)
+        ctx = IdempotencyContext(held, state.settings, secret)
+        try:
+            yield ctx
+        except BaseException:
+            await service.release(state.sessionmaker, held)
+            raise
+        if not ctx.completed:
+            log.error("%s %s declares Idempotency but answered without idem.respond(); its key stays claimed "
+                      "until the lease ends", request.method, request.url.path)
+
+    return _idempotency
 
 
 # scope="request": on failure the exit runs after the request's session has rolled back, so releasing
 # the key on a second connection never waits for the request's own SQLite write lock.
-Idempotency = Annotated[IdempotencyContext, Depends(_idempotency, scope="request")]
+Idempotency = Annotated[IdempotencyContext, Depends(_claiming(secret=False), scope="request")]
+# For writes whose answer says how someone voted: stored sealed, fingerprinted with a key (docs/security.md).
+SecretIdempotency = Annotated[IdempotencyContext, Depends(_claiming(secret=True), scope="request")]
 
 
 async def _render_replay(_request: Request, exc: Exception) -> Response:

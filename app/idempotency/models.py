@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -21,7 +21,11 @@ class IdempotencyRecord(SQLModel, table=True):
     """A key as used by one principal; unique per (principal_key, key)."""
 
     __tablename__ = "idempotency_record"
-    __table_args__ = (UniqueConstraint("principal_key", "key"),)
+    __table_args__ = (
+        UniqueConstraint("principal_key", "key"),
+        # Closing a round forgets its casts' stored answers by path (ballots_service.cut_voter_links).
+        Index("ix_idempotency_record_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     principal_key: str = Field(max_length=100)

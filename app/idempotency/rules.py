@@ -1,6 +1,7 @@
 """What a key's header value may be, what a request's fingerprint is, what a stored claim means (pure)."""
 
 import hashlib
+import hmac
 import math
 import re
 from datetime import datetime
@@ -31,9 +32,10 @@ def request_target(path: str, query: str) -> str:
     return path + (f"?{query}" if query else "")
 
 
-def fingerprint(method: str, target: str, body: bytes) -> str:
-    """SHA-256 of method, request target and raw body: what 'the same request' means."""
-    digest = hashlib.sha256()
+def fingerprint(method: str, target: str, body: bytes, key: bytes | None = None) -> str:
+    """SHA-256 of method, request target and raw body: what 'the same request' means. With a key, an HMAC
+    instead: a body with few possible values (a ballot's choices) cannot be found again from a plain hash."""
+    digest = hashlib.sha256() if key is None else hmac.new(key, digestmod=hashlib.sha256)
     for part in (method.upper().encode(), target.encode(), body):
         # Length-prefixed so no two different triples hash the same text.
         digest.update(len(part).to_bytes(8, "big"))

@@ -1,11 +1,17 @@
 """Claim a key on its own short transaction, store the response in the request's, release on failure."""
 
+import base64
+import hashlib
+import hmac
 import logging
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +29,36 @@ _NO_SYNC = {"synchronize_session": False}
 _STATE = (IdempotencyRecord.id, IdempotencyRecord.status, IdempotencyRecord.request_fingerprint,
           IdempotencyRecord.locked_until, IdempotencyRecord.expires_at, IdempotencyRecord.response_status,
           IdempotencyRecord.response_body)
+
+
+_SEALED = "sealed:v1:"
+
+
+@lru_cache(maxsize=8)
+def _derived(secret_key: str, purpose: bytes) -> bytes:
+    return hmac.new(secret_key.encode(), purpose, hashlib.sha256).digest()
+
+
+def fingerprint_key(settings: Settings) -> bytes:
+    """The key secret requests' fingerprints are made with (derived from the service's secret key)."""
+    return _derived(settings.secret_key, b"weishi/idempotency-fingerprint/v1")
+
+
+def seal(settings: Settings, body: str) -> str:
+    """A stored answer encrypted (AES-GCM) under a key derived from the service's secret key: an answer that
+    says how someone voted must not be readable from the database."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_derived(settings.secret_key, b"weishi/idempotency-seal/v1")).encrypt(nonce, body.encode(), None)
+    return _SEALED + base64.b64encode(nonce + sealed).decode()
+
+
+def unseal(settings: Settings, stored: str) -> str:
+    """The answer as sent, from what seal stored (an answer stored unsealed is returned as it is)."""
+    if not stored.startswith(_SEALED):
+        return stored
+    raw = base64.b64decode(stored[len(_SEALED):])
+    return AESGCM(_derived(settings.secret_key, b"weishi/idempotency-seal/v1")).decrypt(raw[:12], raw[12:],
+                                                                                         None).decode()
 
 
 @dataclass(frozen=True)
@@ -99,7 +135,7 @@ async def _attempt(session: AsyncSession, settings: Settings, principal_key: str
         return Claim(record.id, lease)
     await session.rollback()
     if decision == Decision.replay:
-        raise IdempotentReplay(record.response_status or 200, record.response_body or "")
+        raise IdempotentReplay(record.response_status or 200, unseal(settings, record.response_body or ""))
     if decision == Decision.reused:
         raise Unprocessable("This Idempotency-Key was already used for a different request.",
                             code="idempotency_key_reused")
@@ -132,6 +168,15 @@ async def release(sessionmaker: async_sessionmaker[AsyncSession], held: Claim) -
     except Exception:
         # Never mask the request's own error; the lease frees the key when it ends.
         log.warning("could not release idempotency claim %s", held.record_id, exc_info=True)
+
+
+async def forget_target(session: AsyncSession, target: str) -> int:
+    """Delete every key recorded for one request target (with or without a query); returns how many."""
+    result = await session.execute(
+        delete(IdempotencyRecord).where((IdempotencyRecord.path == target)
+                                        | IdempotencyRecord.path.startswith(f"{target}?", autoescape=True))
+        .execution_options(**_NO_SYNC))
+    return result.rowcount or 0
 
 
 async def purge_expired(session: AsyncSession) -> int:

@@ -1,10 +1,16 @@
-"""Casting ballots online and on paper, the voter's own view, and receipt checks.
+"""Casting ballots online and on paper, the voter's own view, receipt checks, and cutting voters' links at close.
 
-A cast holds a share lock on the round row (PostgreSQL), so closing (which takes the update lock)
-waits for casts in flight and counts exactly the ballots that were acknowledged. The first ballot of
-a voter is one INSERT ... ON CONFLICT DO NOTHING under the (round, voter) unique constraint; a change
-locks that row, moves the old version to history and updates it, so concurrent casts by one voter
-leave one current ballot and a consistent history.
+The ballot is secret (docs/security.md). A cast writes two rows that share nothing but the round's id: the
+voter's mark (vote_mark: this voter or household voted, how and when) and the ballot (what was chosen, under a
+random id, its receipt's digest and a keyed tag of the voter, app/voting/secrecy.py, by which the service
+finds it again for a change). The audit event names the voter and the round, nothing of the ballot. The close
+rewrites the round's ballots without tags (cut_voter_links), after which nobody can tell whose ballot is whose.
+
+A cast holds a share lock on the round row (PostgreSQL), so closing (which takes the update lock) waits for
+casts in flight and counts exactly the ballots that were acknowledged. A voter's first cast is one INSERT ...
+ON CONFLICT DO NOTHING of their mark under the (round, voter) unique constraint, then the ballot; a change
+locks the mark, moves the replaced choices to history and updates the ballot, so concurrent casts by one
+voter leave one current ballot and a consistent history.
 """
 
 import base64
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Event, pending_rows, record_many
@@ -22,20 +28,22 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.idempotency import service as idempotency_service
 from app.programmes.ruleset import BallotRule
-from app.voting import roll_service, rounds_service, rules
+from app.voting import roll_service, rounds_service, rules, secrecy
 from app.voting.models import (
     Ballot,
     BallotChannel,
     BallotHistory,
     RoundProject,
     RoundStatus,
+    VoteMark,
     VoterRollEntry,
     VotingRound,
 )
 from app.voting.rules import Phase
 
-_BALLOT, _HISTORY = Ballot.__table__, BallotHistory.__table__
+_MARK, _BALLOT, _HISTORY = VoteMark.__table__, Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
 # keys) and run on the session's connection, without the ORM, in as few round trips as the rules allow.
@@ -53,22 +61,43 @@ _ROUND_WITH_ENTRY = (
                                               _ROLL.c.removed_at.is_(None))))
     .where(_ROUND.c.id == bindparam("round_id"))
     .with_for_update(read=True, of=_ROUND))
-_CURRENT = (select(_BALLOT.c.id, _BALLOT.c.version, _BALLOT.c.roll_entry_id, _BALLOT.c.channel, _BALLOT.c.choices,
-                   _BALLOT.c.receipt_digest, _BALLOT.c.cast_at)
-            .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_key == bindparam("voter_key"))
+_MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
+            .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
             .with_for_update())
+_CURRENT = (select(_BALLOT.c.id, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
+            .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag"))
+            .with_for_update())
+_ADD_BALLOT = insert(_BALLOT)
 _KEEP_VERSION = insert(_HISTORY)
 _REPLACE = update(_BALLOT).where(_BALLOT.c.id == bindparam("ballot_id"))
-_FIRST_CAST: dict[str, Any] = {}
+_MARK_AGAIN = (update(_MARK).where(_MARK.c.id == bindparam("mark_id"))
+               .values(casts=_MARK.c.casts + 1, last_cast_at=bindparam("at"), cast_by=bindparam("by")))
+_FIRST_MARK: dict[str, Any] = {}
+# The close on PostgreSQL: the round's rows deleted and written again in one statement, under fresh random ids
+# and in the order of those ids, so neither an id nor the rows' order on disk (a dump lists them in it) nor a
+# transaction id still follows the order or the transactions of the casts.
+_REKEY_PG = {
+    "ballot": text("WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"
+                   " RETURNING round_id, choices, choice_mask, receipt_digest)"
+                   " INSERT INTO ballot (id, round_id, voter_tag, choices, choice_mask, receipt_digest)"
+                   " SELECT gen_random_uuid(), round_id, NULL, choices, choice_mask, receipt_digest FROM old"
+                   " ORDER BY 1"),
+    "ballot_history": text("WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"
+                           " RETURNING round_id, choices, receipt_digest)"
+                           " INSERT INTO ballot_history (id, round_id, choices, receipt_digest)"
+                           " SELECT gen_random_uuid(), round_id, choices, receipt_digest FROM old ORDER BY 1"),
+}
+# The requests whose stored answers (Idempotency-Key) tell a voter's choices; forgotten at the close.
+CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
 
 
-def _first_cast(session: AsyncSession) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
+def _first_mark(session: AsyncSession) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id of a vote mark, built once per dialect."""
     dialect = session.get_bind().dialect.name
-    if dialect not in _FIRST_CAST:
-        _FIRST_CAST[dialect] = (insert_for(session, _BALLOT).on_conflict_do_nothing(
-            index_elements=["round_id", "voter_key"]).returning(_BALLOT.c.id))
-    return _FIRST_CAST[dialect]
+    if dialect not in _FIRST_MARK:
+        _FIRST_MARK[dialect] = (insert_for(session, _MARK).on_conflict_do_nothing(
+            index_elements=["round_id", "voter_key"]).returning(_MARK.c.id))
+    return _FIRST_MARK[dialect]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,24 +105,34 @@ class CastBallot:
     """A ballot's row as a cast stored it: a plain value (an ORM instance cost a tenth of a cast to build)."""
 
     id: uuid.UUID
-    version: int
+    round_id: uuid.UUID
+    voter_tag: str | None
+    choices: list[int]
+    choice_mask: int
+    receipt_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class CastMark:
+    """The voter's mark as the cast left it: who voted, how, when, and how many times."""
+
+    id: uuid.UUID
     round_id: uuid.UUID
     voter_key: str
     roll_entry_id: uuid.UUID
     channel: BallotChannel
-    choices: list[int]
-    choice_mask: int
-    receipt_digest: str
-    cast_at: datetime
+    casts: int
+    last_cast_at: datetime
     cast_by: str | None
     sheet_ref: str | None
 
 
 @dataclass(frozen=True)
 class CastResult:
-    """The stored ballot and the receipt code (returned once, never stored)."""
+    """The stored ballot, the voter's mark and the receipt code (returned once, never stored)."""
 
     ballot: CastBallot
+    mark: CastMark
     receipt_code: str
 
 
@@ -141,47 +180,56 @@ def _refuse_existing(existing: Any, entry_id: uuid.UUID, channel: BallotChannel)
         raise Conflict("This resident already voted online; a paper ballot cannot be added.", code="voted_online")
 
 
-def _ballot_values(rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None, channel: BallotChannel,
-                   choices: list[int], cast_by: str | None, sheet_ref: str | None, code: str) -> dict[str, Any]:
-    """The columns of a ballot (but its id and version), cast now."""
-    return {"round_id": rnd.id, "voter_key": rules.voter_key(rule, str(entry_id), household), "roll_entry_id": entry_id,
-            "channel": channel, "choices": choices, "choice_mask": rules.choice_mask(choices),
-            "receipt_digest": rules.receipt_digest(code), "cast_at": utcnow(), "cast_by": cast_by,
-            "sheet_ref": sheet_ref}
+def _rows(key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
+          channel: BallotChannel, choices: list[int], cast_by: str | None, sheet_ref: str | None,
+          code: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns of a ballot and of its voter's mark (but their ids and the count of casts), cast now."""
+    voter = rules.voter_key(rule, str(entry_id), household)
+    ballot = {"round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter), "choices": choices,
+              "choice_mask": rules.choice_mask(choices), "receipt_digest": rules.receipt_digest(code)}
+    mark = {"round_id": rnd.id, "voter_key": voter, "roll_entry_id": entry_id, "channel": channel,
+            "last_cast_at": utcnow(), "cast_by": cast_by, "sheet_ref": sheet_ref}
+    return ballot, mark
 
 
-async def _store(session: AsyncSession, rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
-                 channel: BallotChannel, choices: list[int], cast_by: str | None,
-                 sheet_ref: str | None) -> tuple[CastBallot, str, int | None]:
-    """Insert the voter's first ballot or replace their current one; returns it, its receipt and the old version."""
+async def _store(session: AsyncSession, key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID,
+                 household: str | None, channel: BallotChannel, choices: list[int], cast_by: str | None,
+                 sheet_ref: str | None) -> tuple[CastResult, bool]:
+    """Store the voter's first ballot or replace their current one; returns it and whether it was a change."""
     conn = await session.connection()
     code = new_receipt_code()
-    values = _ballot_values(rnd, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
-    key, now = values["voter_key"], values["cast_at"]
-    ballot_id, version, previous = uuid.uuid4(), 1, None
-    if (await conn.execute(_first_cast(session), {"id": ballot_id, "version": 1, **values})).scalar() is None:
-        existing = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_key": key})).one()
-        _refuse_existing(existing, entry_id, channel)
-        ballot_id, previous, version = existing.id, existing.version, existing.version + 1
-        await conn.execute(_KEEP_VERSION, {
-            "id": uuid.uuid4(), "ballot_id": existing.id, "round_id": rnd.id, "version": existing.version,
-            "roll_entry_id": existing.roll_entry_id, "choices": existing.choices,
-            "receipt_digest": existing.receipt_digest, "cast_at": existing.cast_at, "superseded_at": now})
-        await conn.execute(_REPLACE, {"ballot_id": existing.id, "version": version, **values})
-    return CastBallot(id=ballot_id, version=version, **values), code, previous
+    ballot, mark = _rows(key, rnd, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
+    mark_id = uuid.uuid4()
+    if (await conn.execute(_first_mark(session), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
+        ballot_id = uuid.uuid4()
+        await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
+        return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
+    existing = (await conn.execute(_MARK_OF, {"round_id": rnd.id, "voter_key": mark["voter_key"]})).one()
+    _refuse_existing(existing, entry_id, channel)
+    current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
+    if current is None:  # only when the secret key changed since the first cast: its tag is another
+        raise Conflict("找不到你此前的选票（服务密钥已更换），本轮无法再修改。Your earlier ballot can no longer be "
+                       "found (the service's secret key changed); it cannot be changed in this round.",
+                       code="ballot_unreachable")
+    await conn.execute(_KEEP_VERSION, {"id": uuid.uuid4(), "round_id": rnd.id, "choices": current.choices,
+                                       "receipt_digest": current.receipt_digest})
+    await conn.execute(_REPLACE, {"ballot_id": current.id, **ballot})
+    await conn.execute(_MARK_AGAIN, {"mark_id": existing.id, "at": mark["last_cast_at"], "by": cast_by})
+    return CastResult(CastBallot(id=current.id, **ballot),
+                      CastMark(id=existing.id, casts=existing.casts + 1, **mark), code), True
 
 
-def _cast_event(rnd: Any, ballot: CastBallot, previous: int | None) -> Event:
-    # The choices stay out of the trail: nobody may read a count, or a voter's choice, from it.
-    return Event("ballot.change" if previous else "ballot.cast", "ballot", ballot.id,
-                 after={"round_id": str(rnd.id), "channel": ballot.channel, "version": ballot.version,
-                        "receipt_digest": ballot.receipt_digest},
+def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
+    # That this voter cast or changed a ballot in this round, and how: never the ballot's id, receipt, version or
+    # choices, which would let a reader of the trail find the voter's line in the published .pb.
+    return Event("ballot.change" if changed else "ballot.cast", "voting_round", rnd.id,
+                 after={"roll_entry_id": str(mark.roll_entry_id), "channel": mark.channel},
                  region_path=rnd.region_path)
 
 
-async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, ballot: CastBallot,
-                      previous: int | None) -> None:
-    await record_many(session, principal.actor, [_cast_event(rnd, ballot, previous)])
+async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, cast: CastResult,
+                      changed: bool) -> None:
+    await record_many(session, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
 def _admit_online(rnd: Any) -> None:
@@ -194,36 +242,37 @@ def _admit_online(rnd: Any) -> None:
                         "office to add you.", code="not_on_roll")
 
 
-def first_online_ballot(principal: Principal, rnd: Any, choices: list[int]) -> tuple[CastResult, dict[str, Any]]:
+def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
+                        key: bytes) -> tuple[CastResult, dict[str, Any]]:
     """A resident's ballot as their first (version 1), checked as cast_online checks it (raising the same
-    problems), with its pending audit event row; for app.voting.first_ballot, which stores both at once.
+    problems), with its pending audit event row; for app.voting.first_ballot, which stores them at once.
     `rnd` has the columns of _ROUND_WITH_ENTRY."""
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     code = new_receipt_code()
-    values = _ballot_values(rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
-                            _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
-    ballot = CastBallot(id=uuid.uuid4(), version=1, **values)
-    [event] = pending_rows(principal.actor, [_cast_event(rnd, ballot, None)], now=ballot.cast_at)
-    return CastResult(ballot, code), event
+    ballot, mark = _rows(key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+                         _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
+    cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
+    [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
+    return cast, event
 
 
-async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID,
-                      choices: list[int]) -> CastResult:
+async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int],
+                      key: bytes) -> CastResult:
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
     conn = await session.connection()
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
     rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
-    ballot, code, previous = await _store(session, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
-                                          _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None)
-    await _audit_cast(session, principal, rnd, ballot, previous)
-    return CastResult(ballot, code)
+    cast, changed = await _store(session, key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+                                 _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None)
+    await _audit_cast(session, principal, rnd, cast, changed)
+    return cast
 
 
 async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRound, roll_entry_id: uuid.UUID,
-                     choices: list[int], sheet_ref: str | None) -> CastResult:
+                     choices: list[int], sheet_ref: str | None, key: bytes) -> CastResult:
     """Staff enter a paper ballot against a roll entry; one per voter, never beside an online one."""
     _check_open_for(rnd, BallotChannel.paper)
     entry = await session.get(VoterRollEntry, roll_entry_id)
@@ -234,49 +283,73 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     rule = rounds_service.ballot_rule(rnd)
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
-    ballot, code, previous = await _store(session, rnd, rule, entry.id, entry.household, BallotChannel.paper,
-                                          choices, principal.actor.id, sheet_ref)
-    await _audit_cast(session, principal, rnd, ballot, previous)
-    return CastResult(ballot, code)
+    cast, changed = await _store(session, key, rnd, rule, entry.id, entry.household, BallotChannel.paper, choices,
+                                 principal.actor.id, sheet_ref)
+    await _audit_cast(session, principal, rnd, cast, changed)
+    return cast
 
 
-async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.UUID) -> dict[str, Any]:
-    """Whether the caller may vote in the round, and their current ballot (choices only ever shown to them)."""
+async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:
+    """Whether the caller may vote in the round, and their current ballot (choices only ever shown to them, and
+    only until the close: from then on their ballot is no longer theirs to find)."""
     rnd = await rounds_service.get_round(session, round_id)
     entry = await roll_service.entry_of_voter(session, rnd.community_id, principal.phone_digest)
     out: dict[str, Any] = {"round_id": rnd.id, "on_roll": entry is not None, "phase": rounds_service.phase_of(rnd),
                            "ballot": None, "earlier_versions": 0}
     if entry is None:
         return out
-    key = rules.voter_key(rounds_service.ballot_rule(rnd), str(entry.id), entry.household)
-    ballot = await session.scalar(select(Ballot).where(Ballot.round_id == rnd.id, Ballot.voter_key == key))
-    if ballot is None:
+    voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(entry.id), entry.household)
+    mark = await session.scalar(select(VoteMark).where(VoteMark.round_id == rnd.id, VoteMark.voter_key == voter))
+    if mark is None:
         return out
-    if ballot.roll_entry_id != entry.id:
-        out["ballot"] = {"cast_by_household_member": True, "channel": ballot.channel, "cast_at": ballot.cast_at}
+    if mark.roll_entry_id != entry.id:
+        out["ballot"] = {"cast_by_household_member": True, "channel": mark.channel, "cast_at": mark.last_cast_at}
         return out
-    out["ballot"] = {"cast_by_household_member": False, "channel": ballot.channel, "version": ballot.version,
-                     "choices": ballot.choices, "cast_at": ballot.cast_at}
-    out["earlier_versions"] = ballot.version - 1
+    choices = await session.scalar(select(Ballot.choices).where(
+        Ballot.round_id == rnd.id, Ballot.voter_tag == secrecy.voter_tag(key, rnd.id, voter)))
+    out["ballot"] = {"cast_by_household_member": False, "channel": mark.channel, "version": mark.casts,
+                     "choices": choices, "cast_at": mark.last_cast_at}
+    out["earlier_versions"] = mark.casts - 1
     return out
 
 
 async def check_receipt(session: AsyncSession, code: str) -> dict[str, Any]:
-    """Where the ballot of a receipt stands: recorded, counted, superseded or not counted; never its choices."""
+    """Where the ballot of a receipt stands: recorded, counted, superseded or not counted; never its choices.
+    A counted ballot's line in the public .pb is named to the holder of the code, and to nobody else."""
     digest = rules.receipt_digest(code)
-    current = await session.scalar(select(Ballot.round_id).where(Ballot.receipt_digest == digest))
-    round_id, status = current, "counted"
+    current = (await session.execute(select(Ballot.round_id, Ballot.id).where(Ballot.receipt_digest == digest))).first()
+    round_id, status, line = (current.round_id, "counted", current.id) if current else (None, "superseded", None)
     if current is None:
         round_id = await session.scalar(select(BallotHistory.round_id).where(BallotHistory.receipt_digest == digest))
-        status = "superseded"
     if round_id is None:
-        raise NotFound("No ballot has that receipt code.", code="receipt_not_found")
+        raise NotFound("没有这个回执码的选票。No ballot has that receipt code.", code="receipt_not_found")
     rnd = await rounds_service.get_round(session, round_id)
     if rnd.status == RoundStatus.cancelled:
         status = "not_counted"
     elif rnd.status != RoundStatus.closed and status == "counted":
         status = "recorded"
-    return {"round_id": rnd.id, "round_title": rnd.title, "status": status, "receipt_digest": digest}
+    return {"round_id": rnd.id, "round_title": rnd.title, "status": status,
+            "pb_voter_id": str(line) if status == "counted" else None}
+
+
+async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
+    """At the close, for good: the round's ballots and replaced versions written again under fresh random ids,
+    in random order and without voter tags, and the stored answers of its casts (Idempotency-Key) deleted.
+    The vote marks stay: the roll keeps that each voter voted, and how."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        for statement in _REKEY_PG.values():
+            await conn.execute(statement, {"round_id": round_id})
+    else:
+        for table, columns in ((_BALLOT, ("round_id", "choices", "choice_mask", "receipt_digest")),
+                               (_HISTORY, ("round_id", "choices", "receipt_digest"))):
+            rows = (await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.round_id == round_id)))
+            fresh = sorted(({"id": uuid.uuid4(), **row._mapping} for row in rows.all()), key=lambda r: r["id"])
+            await conn.execute(delete(table).where(table.c.round_id == round_id))
+            if fresh:
+                await conn.execute(insert(table), fresh)
+    for target in CAST_TARGETS:
+        await idempotency_service.forget_target(session, target.format(round_id=round_id))
 
 
 async def profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[int, int]:

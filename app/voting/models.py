@@ -116,47 +116,62 @@ class RoundProject(SQLModel, table=True):
     selected: bool | None = None
 
 
-class Ballot(SQLModel, table=True):
-    """The ballot that counts for one voter (or household) in a round; earlier versions go to BallotHistory."""
+class VoteMark(SQLModel, table=True):
+    """The roll's mark that a voter (or their household) voted in a round, and how: never what they chose.
 
-    __tablename__ = "ballot"
+    Nothing here appears on a ballot row, so the two tables share no value but the round's id."""
+
+    __tablename__ = "vote_mark"
     __table_args__ = (
-        # One ballot per voter per round: the database decides between concurrent first casts.
+        # One ballot per voter (or household) per round: the database decides between concurrent first casts.
         UniqueConstraint("round_id", "voter_key"),
-        CheckConstraint("version >= 1", name="version_positive"),
-        # Closing counts a round with one index-only GROUP BY over this.
-        Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),
+        CheckConstraint("casts >= 1", name="casts_positive"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     round_id: uuid.UUID = Field(foreign_key="voting_round.id")
     # "r:<roll entry id>" per resident, "h:<household>" per household.
     voter_key: str = Field(max_length=140)
+    # The resident who voted (under 一户一票, the member of the household who did).
     roll_entry_id: uuid.UUID = Field(foreign_key="voter_roll_entry.id", index=True)
     channel: BallotChannel = Field(sa_type=str_enum(BallotChannel, 16))
+    # How many times they cast (the first ballot and each change): the version of their current ballot.
+    casts: int = 1
+    last_cast_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    cast_by: str | None = Field(default=None, max_length=64)
+    # Paper ballots: the serial or sheet reference written on the paper (kept with the mark, not the choices).
+    sheet_ref: str | None = Field(default=None, max_length=50)
+
+
+class Ballot(SQLModel, table=True):
+    """The ballot that counts for one voter (or household) in a round; replaced versions go to BallotHistory.
+
+    It names no voter, no channel and no time. Until the close the service finds a voter's own ballot by
+    `voter_tag`, a keyed digest the database cannot recompute (app/voting/secrecy.py); the close rewrites the
+    round's ballots under fresh ids, in random order and without tags, so from then on nobody can."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_tag"),
+        # Closing counts a round with one index-only GROUP BY over this.
+        Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    round_id: uuid.UUID = Field(foreign_key="voting_round.id")
+    voter_tag: str | None = Field(default=None, max_length=64)
     choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
     choice_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
     # sha256 of the receipt code handed to the voter; the code itself is never stored.
     receipt_digest: str = Field(max_length=64, unique=True)
-    version: int = 1
-    cast_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    cast_by: str | None = Field(default=None, max_length=64)
-    # Paper ballots: the serial or sheet reference written on the paper.
-    sheet_ref: str | None = Field(default=None, max_length=50)
 
 
 class BallotHistory(SQLModel, table=True):
-    """A ballot version the voter later replaced; kept so the change is on record."""
+    """A ballot version its voter later replaced: its choices and receipt, tied to no voter and no ballot."""
 
     __tablename__ = "ballot_history"
-    __table_args__ = (UniqueConstraint("ballot_id", "version"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    ballot_id: uuid.UUID = Field(foreign_key="ballot.id", index=True)
     round_id: uuid.UUID = Field(foreign_key="voting_round.id", index=True)
-    version: int
-    roll_entry_id: uuid.UUID = Field(foreign_key="voter_roll_entry.id")
     choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
     receipt_digest: str = Field(max_length=64, unique=True)
-    cast_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    superseded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

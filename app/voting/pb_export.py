@@ -1,7 +1,8 @@
 """A closed round as a pabulib file (pure): anyone can recount it with `weishi pb allocate` or pabutools.
 
-Voters appear only by their receipt digest, so a resident finds their own ballot with their receipt
-code and nobody else can tell whose ballot is whose. Amounts are written in yuan (fen / 100).
+Ballots appear under the ids the close gave them, which appear nowhere else (not in the audit trail, not in any
+other answer): a resident finds their own line by checking their receipt code (public receipts endpoint), and
+nobody else can tell whose ballot is whose. Amounts are written in yuan (fen / 100).
 """
 
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
                budget_fen: int, rule: BallotRule, incompatible_groups: Sequence[Sequence[int]],
                projects: Sequence[tuple[int, str, int, int | None, bool | None]],
                ballots: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (receipt digest, choices)."""
+    """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (ballot id, choices)."""
     meta = {
         "description": f"{community} {title}", "country": "China", "unit": community, "instance": round_id,
         "num_projects": str(len(projects)), "num_votes": str(len(ballots)), "budget": _yuan(budget_fen),

@@ -47,7 +47,8 @@ async def public_result(round_id: uuid.UUID, session: SessionDep) -> dict:
 @router.get("/rounds/{round_id}/ballots.pb", response_class=PlainTextResponse,
             summary="A closed round's ballots as a pabulib file", responses=problems(404, 409, 422))
 async def public_ballots(round_id: uuid.UUID, session: SessionDep) -> PlainTextResponse:
-    """Every counted ballot by receipt digest (never by voter), to recount with `weishi pb allocate` or pabutools."""
+    """Every counted ballot under an id that appears nowhere else (never by voter or receipt), to recount with
+    `weishi pb allocate` or pabutools; a voter finds their own line with their receipt code."""
     rnd = await rounds_service.get_round(session, round_id)
     text = await tally_service.recount_file(session, rnd)
     return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{rnd.id}.pb"'})
@@ -57,5 +58,6 @@ async def public_ballots(round_id: uuid.UUID, session: SessionDep) -> PlainTextR
             responses=problems(404, 422))
 async def check_receipt(code: Annotated[str, Path(min_length=16, max_length=24, pattern=r"^[A-Za-z2-7-]+$")],
                         session: SessionDep) -> dict:
-    """recorded (not yet counted), counted, superseded (a later ballot counts) or not_counted; never the choices."""
+    """recorded (not yet counted), counted (with the ballot's line in the public .pb), superseded (a later ballot
+    counts) or not_counted; never the choices."""
     return await ballots_service.check_receipt(session, code)

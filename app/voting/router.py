@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import require_roles
@@ -12,8 +12,8 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
-from app.voting import ballots_service, policy, rounds_service, tally_service
+from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, SecretIdempotency
+from app.voting import ballots_service, policy, rounds_service, secrecy, tally_service
 from app.voting.schemas import (
     BallotReceipt,
     PaperBallotCreate,
@@ -30,6 +30,14 @@ router = APIRouter(prefix="/api/v1", tags=["voting"])
 Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]
 Organiser = Annotated[Principal, Depends(require_roles(*policy.ORGANISER_ROLES))]
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def _ballot_key(request: Request) -> bytes:
+    return secrecy.ballot_key(request.app.state.settings.secret_key)
+
+
+# The key voters' ballots are found by until the close (app/voting/secrecy.py); never stored.
+BallotKey = Annotated[bytes, Depends(_ballot_key)]
 WRITE = problems(401, 403, 404, 409, 422)
 READ = problems(401, 403, 404, 422)
 
@@ -99,15 +107,17 @@ async def round_result(round_id: uuid.UUID, session: SessionDep, principal: Read
              response_model=BallotReceipt, summary="Enter a paper ballot cast in person",
              responses=problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS))
 async def enter_paper_ballot(round_id: uuid.UUID, body: PaperBallotCreate, session: SessionDep,
-                             principal: Organiser, idem: Idempotency) -> JSONResponse:
-    """Tied to the voter's roll entry; 409 when they already voted (online or on paper)."""
+                             principal: Organiser, idem: SecretIdempotency, key: BallotKey) -> JSONResponse:
+    """Checked against the voter's roll entry, which is marked as having voted on paper; the ballot itself names
+    no voter. 409 when they already voted (online or on paper)."""
     rnd = await rounds_service.round_for(session, principal, round_id, organise=True, lock="share")
-    cast = await ballots_service.cast_paper(session, principal, rnd, body.roll_entry_id, body.choices, body.sheet_ref)
+    cast = await ballots_service.cast_paper(session, principal, rnd, body.roll_entry_id, body.choices, body.sheet_ref,
+                                            key)
     return await idem.respond(session, status.HTTP_201_CREATED, receipt(cast))
 
 
 def receipt(cast: ballots_service.CastResult) -> BallotReceipt:
     """The answer to a cast: the stored ballot and its one-time receipt code."""
-    b = cast.ballot
-    return BallotReceipt(round_id=b.round_id, ballot_id=b.id, channel=b.channel, version=b.version, choices=b.choices,
-                         cast_at=b.cast_at, receipt_code=cast.receipt_code)
+    b, m = cast.ballot, cast.mark
+    return BallotReceipt(round_id=b.round_id, ballot_id=b.id, channel=m.channel, version=m.casts, choices=b.choices,
+                         cast_at=m.last_cast_at, receipt_code=cast.receipt_code)

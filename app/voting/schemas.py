@@ -153,7 +153,8 @@ class MyBallotRead(WriteModel):
     round_id: uuid.UUID
     on_roll: bool
     phase: str
-    ballot: dict[str, Any] | None = Field(description="channel, version, choices, cast_at")
+    ballot: dict[str, Any] | None = Field(description="channel, version, choices, cast_at; choices are null once "
+                                                      "the round is closed (no one can find a ballot's voter then)")
     earlier_versions: int
 
 
@@ -164,7 +165,8 @@ class ReceiptCheck(WriteModel):
     round_title: str
     status: str = Field(description="recorded (round not yet counted) | counted | superseded "
                                     "(a later ballot of the same voter counts) | not_counted (round cancelled)")
-    receipt_digest: str = Field(description="SHA-256 of the code; the published ballot file lists it")
+    pb_voter_id: str | None = Field(description="once counted, the ballot's voter_id in the round's public .pb "
+                                                "file, where it appears nowhere else; null before the count")
 
 
 class RoundResultRead(WriteModel):

@@ -37,7 +37,8 @@ def _check_closable(rnd: VotingRound) -> None:
 
 
 async def close_round(session: AsyncSession, principal: Principal, round_id: uuid.UUID) -> VotingRound:
-    """Count the ballots and allocate; the round row is locked, so ballots in flight land first and no more follow."""
+    """Count the ballots and allocate; the round row is locked, so ballots in flight land first and no more follow.
+    Then cut every link between voters and ballots, for good (ballots_service.cut_voter_links)."""
     rnd = await rounds_service.round_for(session, principal, round_id, organise=True, lock="update")
     _check_closable(rnd)
     projects = await rounds_service.projects_of(session, rnd.id)
@@ -56,6 +57,7 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
         [{"b_round": rnd.id, "b_proposal": p.proposal_id, "b_votes": votes[p.number],
           "b_selected": p.number in selected} for p in projects])
     await session.flush()
+    await ballots_service.cut_voter_links(session, rnd.id)
     closed = Event("voting_round.close", "voting_round", rnd.id, region_path=rnd.region_path,
                    after={"ballots_counted": rnd.ballots_counted, "inputs_digest": rnd.inputs_digest,
                           "rule": result.rule, "tie_break": result.tie_break, "selected": sorted(selected),
@@ -85,15 +87,16 @@ def result_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any
 
 
 async def recount_file(session: AsyncSession, rnd: VotingRound) -> str:
-    """A closed round's counted ballots as pabulib text, by receipt digest; 409 before the count."""
+    """A closed round's counted ballots as pabulib text, each under the id the close gave it (which appears nowhere
+    else: its voter finds it through their receipt code); 409 before the count."""
     projects = await rounds_service.projects_of(session, rnd.id)
     result_view(rnd, projects)  # 409 round_not_closed until counted
     community = await session.get(Region, rnd.community_id)
-    ballots = (await session.execute(select(Ballot.receipt_digest, Ballot.choices).where(Ballot.round_id == rnd.id)
-                                     .order_by(Ballot.receipt_digest))).all()
+    ballots = (await session.execute(select(Ballot.id, Ballot.choices).where(Ballot.round_id == rnd.id)
+                                     .order_by(Ballot.id))).all()
     return pb_export.round_file(
         round_id=str(rnd.id), title=rnd.title, community=community.name if community else "", opens_at=rnd.opens_at,
         closes_at=rnd.closes_at, budget_fen=rnd.budget_fen, rule=rounds_service.ballot_rule(rnd),
         incompatible_groups=rnd.incompatible_groups,
         projects=[(p.number, p.title, p.cost_fen, p.votes, p.selected) for p in projects],
-        ballots=[(digest, choices) for digest, choices in ballots])
+        ballots=[(str(ballot_id), choices) for ballot_id, choices in ballots])

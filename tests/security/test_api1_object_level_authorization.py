@@ -42,7 +42,7 @@ async def test_a_resident_neither_sees_nor_changes_another_residents_ballot(clie
                               json={"roll_entry_id": alice_entry["id"], "choices": [3]}), 403, "role_forbidden")
     # The public receipt check says whether a ballot counts, never what it chose or whose it is.
     check = ok(await client.get(f"{API}/public/voting/receipts/{receipt['receipt_code']}"))
-    assert set(check) == {"round_id", "round_title", "status", "receipt_digest"}
+    assert set(check) == {"round_id", "round_title", "status", "pb_voter_id"}
     assert ok(await client.get(mine, headers=alice.h))["ballot"]["choices"] == [1, 2]
 
 

@@ -13,11 +13,16 @@ from app.audit.models import AuditEvent
 from app.auth.models import AuthSession, User
 from app.idempotency.models import IdempotencyRecord
 from app.voting import first_ballot, rules
-from app.voting.models import Ballot, BallotHistory, RoundStatus, VotingRound
+from app.voting.models import Ballot, BallotHistory, RoundStatus, VoteMark, VotingRound
 from tests.factories import declining_shortcut, replace_shortcut, spy_on_shortcut
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count
 from tests.voting.helpers import cast, create_round, import_roll, resident, roll_csv, shortlist, window
+
+
+def receipt_code(answer) -> str:
+    return answer.json()["receipt_code"]
+
 
 ROWS = [("13800000001", "张三", "", ""), ("13800000002", "李四", "", ""), ("13800000003", "王五", "", "")]
 
@@ -35,8 +40,13 @@ async def _round(client, pw, **over) -> dict:
     return ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals, **over), 201)
 
 
-async def _event_of(session, ballot_id) -> AuditEvent:
-    return (await session.scalars(select(AuditEvent).where(AuditEvent.entity_id == str(ballot_id)))).one()
+async def _event_of(session, answer) -> AuditEvent:
+    """The audit event of the cast that got this answer."""
+    return (await session.scalars(select(AuditEvent).where(AuditEvent.request_id == answer.headers["x-request-id"],
+                                                           AuditEvent.action == "ballot.cast"))).one()
+
+
+CAST_EVENTS = AuditEvent.action.in_(["ballot.cast", "ballot.change"])
 
 
 async def test_a_plain_first_ballot_is_stored_as_the_route_stores_it(client, session, app, pw, backend, taken):
@@ -46,23 +56,28 @@ async def test_a_plain_first_ballot_is_stored_as_the_route_stores_it(client, ses
     r = await cast(client, first, rnd["id"], [2, 1])
     assert taken == [backend == "postgres"]
     replace_shortcut(app, first_ballot.PATH, declining_shortcut)
-    by_route = ok(await cast(client, other, rnd["id"], [3]), 201)
-    receipt = ok(r, 201)
+    routed = await cast(client, other, rnd["id"], [3])
+    by_route, receipt = ok(routed, 201), ok(r, 201)
     assert r.headers["content-type"] == "application/json" and r.headers["x-request-id"]
     assert set(receipt) == set(by_route) and receipt["receipt_code"] != by_route["receipt_code"]
     assert (receipt["round_id"], receipt["channel"], receipt["version"], receipt["choices"]) == (
         rnd["id"], "online", 1, [1, 2])
     ballot = await session.get(Ballot, uuid.UUID(receipt["ballot_id"]))
-    assert (ballot.choices, ballot.choice_mask, ballot.version, ballot.channel) == ([1, 2], 0b110, 1, "online")
+    assert (ballot.choices, ballot.choice_mask) == ([1, 2], 0b110) and len(ballot.voter_tag) == 64
     assert ballot.receipt_digest == rules.receipt_digest(receipt["receipt_code"])
+    marks = {m.voter_key: m for m in (await session.scalars(select(VoteMark))).all()}
+    assert len(marks) == 2
     verified = ok(await client.get(f"{API}/audit/verify", headers=pw.h["admin"]))  # seals the events first
     assert verified["ok"] and verified["pending"] == 0
-    mine, theirs = await _event_of(session, ballot.id), await _event_of(session, by_route["ballot_id"])
-    assert (mine.action, mine.actor_type, mine.region_path) == (theirs.action, theirs.actor_type, theirs.region_path)
-    assert mine.actor_label.endswith(" (resident)") and mine.actor_id == ballot.cast_by
-    assert mine.after == {"round_id": rnd["id"], "channel": "online", "version": 1,
-                          "receipt_digest": ballot.receipt_digest}
-    assert mine.request_id == r.headers["x-request-id"] and mine.seq is not None
+    mine, theirs = await _event_of(session, r), await _event_of(session, routed)
+    mark = next(m for m in marks.values() if m.cast_by == mine.actor_id)
+    assert (mark.channel, mark.casts, mark.sheet_ref) == ("online", 1, None)
+    assert (mine.action, mine.actor_type, mine.region_path, mine.entity_type) == (
+        theirs.action, theirs.actor_type, theirs.region_path, theirs.entity_type)
+    assert mine.actor_label.endswith(" (resident)")
+    assert (mine.entity_type, mine.entity_id) == ("voting_round", rnd["id"])
+    assert mine.after == {"roll_entry_id": str(mark.roll_entry_id), "channel": "online"}  # nothing of the ballot
+    assert mine.seq is not None
 
 
 async def test_everything_else_reaches_the_route_with_nothing_written(client, session, app, pw, taken):
@@ -107,9 +122,11 @@ async def test_a_keyed_first_ballot_stores_its_answer_for_retries(client, sessio
     assert retry.headers["idempotent-replayed"] == "true" and retry.content == first.content
     problem(await cast(client, voter, rnd["id"], [2], key="lost-answer-1"), 422, "idempotency_key_reused")
     assert taken == [backend == "postgres", False, False]  # a key used before: always the route's to answer
-    ballot = (await session.scalars(select(Ballot))).one()
-    assert (ballot.version, ballot.choices) == (1, [1])
-    assert await count(session, IdempotencyRecord) == 1
+    ballot, mark = (await session.scalars(select(Ballot))).one(), (await session.scalars(select(VoteMark))).one()
+    assert (mark.casts, ballot.choices) == (1, [1])
+    stored = (await session.scalars(select(IdempotencyRecord))).one()  # the answer sealed, as the route seals it
+    assert stored.response_body.startswith("sealed:v1:") and receipt_code(first) not in stored.response_body
+    assert "choices" not in stored.response_body
 
 
 async def test_a_keyed_change_or_refusal_leaves_the_key_to_the_route(client, session, app, tree, backend, taken):
@@ -148,7 +165,7 @@ async def test_a_round_called_off_after_it_was_read_takes_no_ballot(client, sess
     monkeypatch.setattr(first_ballot, "_READ", stale)
     problem(await cast(client, voter, rnd["id"], [1]), 409, "round_cancelled")
     assert taken == [False] and await count(session, Ballot) == 0
-    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 0
+    assert await count(session, AuditEvent, CAST_EVENTS) == await count(session, VoteMark) == 0
 
 
 def _write_batches(app, monkeypatch) -> list[int]:
@@ -174,12 +191,12 @@ async def test_casts_arriving_together_are_stored_by_one_write(client, session, 
     for n, answer in enumerate(answers, 1):
         receipt = ok(answer, 201)
         ballot = await session.get(Ballot, uuid.UUID(receipt["ballot_id"]))
-        assert (ballot.choices, ballot.version) == ([n], 1)
+        assert ballot.choices == [n] and receipt["version"] == 1
         assert ballot.receipt_digest == rules.receipt_digest(receipt["receipt_code"])
-        event = await _event_of(session, ballot.id)  # each ballot with its own event, and only its own
-        assert event.after["receipt_digest"] == ballot.receipt_digest
-        assert event.request_id == answer.headers["x-request-id"]
-    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 3
+        event = await _event_of(session, answer)  # each cast with its own event, and only its own
+        mark = (await session.scalars(select(VoteMark).where(VoteMark.cast_by == event.actor_id))).one()
+        assert event.after == {"roll_entry_id": str(mark.roll_entry_id), "channel": "online"}
+    assert await count(session, AuditEvent, CAST_EVENTS) == await count(session, VoteMark) == 3
 
 
 @pytest.mark.postgres_only
@@ -200,8 +217,8 @@ async def test_one_household_in_one_batch_gets_one_ballot(client, session, app, 
     refused = next(a for a in answers if a.status_code == 409)
     problem(refused, 409, "household_already_voted")  # declined by the batch, refused by the route
     assert sorted(taken) == [False, True, True]
-    assert await count(session, Ballot) == 2
-    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 2
+    assert await count(session, Ballot) == await count(session, VoteMark) == 2
+    assert await count(session, AuditEvent, CAST_EVENTS) == 2
 
 
 @pytest.mark.postgres_only
@@ -212,14 +229,14 @@ async def test_a_batch_the_database_refuses_leaves_every_cast_to_the_route(clien
     rnd = await _round(client, pw)
     voters = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS]
     failing = first_ballot._WRITE.replace(  # divides by zero once the inserts have run
-        "SELECT id FROM new_ballot\n",
-        "SELECT id FROM new_ballot WHERE 1 / (SELECT count(*) - count(*) FROM new_ballot) = 1\n")
+        "SELECT n FROM went_in\n",
+        "SELECT n FROM went_in WHERE 1 / (SELECT count(*) - count(*) FROM went_in) = 1\n")
     assert failing != first_ballot._WRITE
     monkeypatch.setattr(first_ballot, "_WRITE", failing)
     answers = await asyncio.gather(*(cast(client, v, rnd["id"], [n]) for n, v in enumerate(voters, 1)))
     assert [ok(a, 201)["version"] for a in answers] == [1, 1, 1] and taken == [False] * 3
     assert (await count(session, Ballot), await count(session, BallotHistory)) == (3, 0)
-    assert await count(session, AuditEvent, AuditEvent.entity_type == "ballot") == 3
+    assert await count(session, AuditEvent, CAST_EVENTS) == await count(session, VoteMark) == 3
 
 
 async def test_a_deactivated_resident_is_refused_as_by_every_route(client, session, app, pw, taken):
