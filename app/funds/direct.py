@@ -20,6 +20,7 @@ from app.funds.models import CommitmentBasis, LedgerEntry, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.service import pilot_context
 from app.proposals.models import Proposal
+from app.voting import reservations
 
 
 async def _passed_motion(session: AsyncSession, motion_id: uuid.UUID, community_id: uuid.UUID,
@@ -68,6 +69,7 @@ async def commit_direct(session: AsyncSession, actor: Actor, pilot_id: uuid.UUID
     if decision_motion_id is not None:
         motion = await _passed_motion(session, decision_motion_id, ctx.pilot.community_id, project_id)
         ref = f"居民代表会议决议：{motion.title}"[:100]
+    await reservations.refuse_taking_held_money(session, pilot_id, amount_fen, "直接安排")
     return await service.commit_project(session, actor, pilot_id, project_id, title, category, amount_fen,
                                         project_type=project_type, entry_date=entry_date, document_ref=ref, note=note,
                                         basis=CommitmentBasis.direct, decision_motion_id=decision_motion_id,

@@ -27,7 +27,7 @@ from app.implementation.payment_models import BudgetChange, BudgetChangeState
 from app.implementation.spending import spent_fen
 from app.notices.rules import today
 from app.programmes.service import pilot_context
-from app.voting import policy
+from app.voting import policy, reservations
 
 # A project may change until it is accepted; afterwards its figures are what acceptance saw.
 CHANGEABLE = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped,
@@ -159,6 +159,7 @@ async def _apply(session: AsyncSession, actor: Actor, impl: Implementation, chan
     if difference > 0:
         # The ledger keeps the category the project was first committed under.
         balance = await session.get(ProjectBalance, impl.proposal_id)
+        await reservations.refuse_taking_held_money(session, impl.pilot_id, difference, "追加预算")
         entry = await funds.commit_project(session, actor, impl.pilot_id, impl.proposal_id, impl.title,
                                            balance.category, difference, project_type=impl.project_type,
                                            entry_date=day, document_ref=f"预算调整 {change.id}"[:100])

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.money import yuan
+from app.errors import Conflict
 from app.funds import accounts
 from app.voting.models import RoundProject, RoundStatus, VotingRound
 
@@ -51,3 +53,19 @@ async def holds(session: AsyncSession, pilot_id: uuid.UUID, *,
 async def held_fen(session: AsyncSession, pilot_id: uuid.UUID) -> int:
     """Everything the pilot's rounds hold together."""
     return sum(h.held_fen for h in await holds(session, pilot_id))
+
+
+async def refuse_taking_held_money(session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int, what: str) -> None:
+    """Refuse a promise of money outside a round (a direct commitment, a budget rise) that would take money the
+    pilot's voting rounds hold for residents' choices. Decided under the pilot's balance row lock, like a round's
+    own budget, so a round set up at the same moment and this promise are decided one after the other."""
+    await accounts.lock_balance(session, pilot_id)
+    held = await held_fen(session, pilot_id)
+    if not held:
+        return  # nothing promised to a vote: the ledger's own guard decides
+    free = max(0, await accounts.uncommitted_fen(session, pilot_id) - held)
+    if amount_fen > free:
+        raise Conflict(f"{what}需 {yuan(amount_fen)}，但试点未承诺资金中有 {yuan(held)} 已由居民投票轮次占用，"
+                       f"可用 {yuan(free)}。The pilot's voting rounds hold that money.",
+                       code="budget_reserved_by_rounds",
+                       extra={"asked_fen": amount_fen, "reserved_by_rounds_fen": held, "unreserved_fen": free})

@@ -1,6 +1,8 @@
 """Rounds reserve their money: open rounds hold their budget, closed ones their winners until confirmed."""
 
+from app.funds.models import LedgerEntry
 from app.voting.models import VotingRound
+from tests.implementation.helpers import started_project
 from tests.notices.helpers import item_numbered, object_to, shift
 from tests.programmes.helpers import API, balance, funds_in, ok, problem
 from tests.proposals.helpers import audit_count, count
@@ -111,3 +113,37 @@ async def test_closed_round_holds_its_winners_until_confirmed(client, session, a
     assert await reserved(client, pw) == (1_600_000, 500_000, 1_100_000)
     raised = ok(await client.patch(f"{API}/voting/rounds/{autumn['id']}", headers=h, json={"budget_fen": 1_600_000}))
     assert raised["budget_fen"] == 1_600_000
+
+
+async def test_money_a_round_holds_is_not_taken_by_a_direct_commitment(client, session, pw):
+    h, pilot = pw.h["staff_a1"], pw.world.pilot_a1["id"]
+    ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], PLANNED), 201)
+    proposals = await shortlist(client, pw, [500_000])
+    ok(await create_round(client, h, pilot, proposals, budget_fen=2_000_000), 201)
+    direct = {"project_id": "6f0c1c44-8f4e-4d55-9a41-3b1f2c0d9e71", "project_title": "防汛应急加固",
+              "category": "safety", "project_type": "works", "entry_date": "2025-04-01",
+              "decision_document_ref": "福民〔2025〕12号"}
+    entries = await count(session, LedgerEntry)
+    body = problem(await client.post(f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"],
+                                     json={**direct, "amount_fen": 1_000_001}), 409, "budget_reserved_by_rounds")
+    assert (body["reserved_by_rounds_fen"], body["unreserved_fen"]) == (2_000_000, 1_000_000)
+    assert "20,000.00 元" in body["detail"] and "10,000.00 元" in body["detail"]
+    assert await count(session, LedgerEntry) == entries
+    ok(await client.post(f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"],
+                         json={**direct, "amount_fen": 1_000_000}), 201)
+    assert await reserved(client, pw) == (2_000_000, 2_000_000, 0)
+
+
+async def test_money_a_round_holds_is_not_taken_by_a_budget_rise(client, session, app, pw):
+    h = pw.h["staff_a1"]
+    project = await started_project(client, session, app, pw)  # 10,000 元 committed of 30,000 received
+    rest = await shortlist(client, pw, [500_000], titles=["社区微花园"])
+    unreserved = (await reserved(client, pw))[2]  # what neither the ledger nor the first round's winners hold
+    ok(await create_round(client, h, pw.world.pilot_a1["id"], rest, title="第二轮", budget_fen=unreserved), 201)
+    url = f"{API}/projects/{project['proposal_id']}/budget-changes"
+    body = problem(await client.post(url, headers=h, json={"budget_fen": 1_050_000, "reason": "增加灯具",
+                                                           "entry_date": "2025-06-20"}), 409,
+                   "budget_reserved_by_rounds")
+    assert body["asked_fen"] == 50_000 and "追加预算" in body["detail"]
+    view = ok(await client.get(f"{API}/projects/{project['proposal_id']}/implementation", headers=h))
+    assert view["budget_fen"] == 1_000_000
