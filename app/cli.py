@@ -60,6 +60,7 @@ def seed_demo() -> None:
     typer.echo("Demo data ready. Log in at /docs → Authorize (username / password):")
     for username, role, region in rows:
         typer.echo(f"  {username:<11} {role:<16} {region}")
+    typer.echo("  street-b    street_admin     香蜜湖街道 (made by last year's play, like expert2: a second expert)")
     typer.echo(f"  password for all: {DEMO_PASSWORD}")
     typer.echo(f"  resident: phone {DEMO_RESIDENT_PHONE}, code printed in the server log "
                "after POST /api/v1/auth/otp/request")
