@@ -99,5 +99,15 @@ async def test_a_whole_year(year: Year):
     await year_end.next_programme(y)
     await year_end.close_the_year(y)
     await check_money(y)
+    # Each source's unspent part goes back to its own funder, one ledger entry each: 香岭社区 (not a pilot
+    # again) returns its whole subsidy to the district; 彩田社区 carries each source's part to next year.
+    lines = {(y.ids["regions"]["香岭社区"] == line["community_id"], line["source_kind"]): line
+             for line in y.ids["year_end"]}
+    swept = lines[(True, "district_subsidy")]
+    assert (swept["action"], swept["amount_fen"], swept["returns_to"]) == ("sweep", 3_000_000, "district"), lines
+    carried = {kind: line for (xiangling, kind), line in lines.items() if not xiangling}
+    assert {line["action"] for line in carried.values()} == {"carry_over"}, lines
+    assert sum(line["amount_fen"] for line in carried.values()) == (await y.get(
+        "finance", f"/pilots/{y.ids['pilots']['彩田社区']}/balance"))["transferred_out_fen"], lines
     await year_end.rectified_project(y)
     await check_money(y)
