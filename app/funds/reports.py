@@ -145,9 +145,10 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
         add(key, column, amount)
         if column == "committed_fen" and basis == CommitmentBasis.direct.value:
             add(key, "direct_committed_fen", amount)
-    if group_by != GroupBy.category:
-        for key, planned in (await session.execute(_planned_statement(group_by, scope_path, as_of, year))).all():
-            add(key, "planned_fen", int(planned or 0))
+    # Plans belong to sources, not projects: by category they count in the totals only.
+    planned_by = GroupBy.pilot if group_by == GroupBy.category else group_by
+    for key, planned in (await session.execute(_planned_statement(planned_by, scope_path, as_of, year))).all():
+        add(key, "planned_fen", int(planned or 0))
     labels = await _labels(session, group_by, list(by_key)) if by_key else {}
     for key, row in by_key.items():
         row.label = labels.get(key, str(key))
