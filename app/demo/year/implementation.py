@@ -103,34 +103,29 @@ async def mid_term_review(y: Year) -> None:
             "outcome": "passed", "note": "进度与资金使用符合计划。"})
 
 
+async def _finished(y: Year, number: int, milestone: int, instalment: int, amount_fen: int | None, day) -> None:
+    """A project's last milestone done that day, and finance pays the instalment it unlocks."""
+    await y.post("staff", f"/milestones/{y.ids['milestones'][number][milestone]}/done", {"done_on": day.isoformat()})
+    await y.post("finance", f"/projects/{y.ids['projects'][number]}/disbursements", {
+        "instalment": instalment, "paid_on": day.isoformat(), "document_ref": f"付款凭证 {number}-{instalment}",
+        **({"amount_fen": amount_fen} if amount_fen else {})}, 201)
+
+
 async def completion_and_acceptance(y: Year) -> None:
     """Autumn: the last milestones are done, completion instalments paid (长者饭堂's second half follows its
     lowered budget), and the representatives and a resident survey accept the projects; 宣教's request for two
     more sessions never reached a meeting and lapses at acceptance; 照明改造 satisfies only 60% of those asked
     and goes to rectification."""
-    p, milestones = y.ids["projects"], y.ids["milestones"]
-    y.on(8, 31)
-    await y.post("staff", f"/milestones/{milestones[1][1]}/done", {"done_on": y.on(8, 31).isoformat()})
-    await y.post("finance", f"/projects/{p[1]}/disbursements", {
-        "instalment": 1, "paid_on": y.on(9, 1).isoformat(), "document_ref": "付款凭证 1-2"}, 201)
-    await y.post("staff", f"/projects/{p[1]}/expenditures", {
-        "amount_fen": 650_000, "budget_line": 2, "invoice_no": "44030004", "payee": "彩田村小区居民志愿队",
-        "spent_on": y.on(9, 2).isoformat()}, 201)
-    y.on(9, 30)
-    await y.post("staff", f"/milestones/{milestones[4][0]}/done", {"done_on": y.on(9, 30).isoformat()})
-    await y.post("finance", f"/projects/{p[4]}/disbursements", {
-        "instalment": 2, "amount_fen": 250_000, "paid_on": y.on(9, 30).isoformat(), "document_ref": "付款凭证 4-2"},
-        201)
-    await y.post("staff", f"/projects/{p[4]}/expenditures", {
-        "amount_fen": 350_000, "budget_line": 1, "invoice_no": "44030005", "payee": "彩田社区居委会",
-        "spent_on": y.on(9, 30).isoformat()}, 201)
-    y.on(10, 15)
-    await y.post("staff", f"/milestones/{milestones[2][1]}/done", {"done_on": y.on(10, 15).isoformat()})
-    await y.post("finance", f"/projects/{p[2]}/disbursements", {
-        "instalment": 2, "paid_on": y.on(10, 16).isoformat(), "document_ref": "付款凭证 2-2"}, 201)
-    await y.post("staff", f"/projects/{p[2]}/expenditures", {
-        "amount_fen": 800_000, "budget_line": 1, "invoice_no": "44030006", "payee": "彩虹社工服务中心",
-        "spent_on": y.on(10, 16).isoformat()}, 201)
+    p = y.ids["projects"]
+    # (project, its last milestone, instalment, amount (None: what is due), invoice, line, spent, payee, day)
+    for number, milestone, instalment, amount, invoice, line, spent, payee, (month, day) in (
+            (1, 1, 1, None, "44030004", 2, 650_000, "彩田村小区居民志愿队", (8, 31)),  # works: the rest by progress
+            (4, 0, 2, 250_000, "44030005", 1, 350_000, "彩田社区居委会", (9, 30)),   # only what was spent
+            (2, 1, 2, None, "44030006", 1, 800_000, "彩虹社工服务中心", (10, 15))):
+        await _finished(y, number, milestone, instalment, amount, y.on(month, day))
+        await y.post("staff", f"/projects/{p[number]}/expenditures", {
+            "amount_fen": spent, "budget_line": line, "invoice_no": invoice, "payee": payee,
+            "spent_on": y.on(month, day).isoformat()}, 201)
     y.on(10, 18)
     await y.post("staff", f"/projects/{p[4]}/budget-changes", {
         "budget_fen": 1_000_000, "reason": "居民希望增加两场宣教活动。"}, 201)  # waits for a meeting that never comes
