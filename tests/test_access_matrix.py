@@ -65,6 +65,10 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- health: probes for the load balancer and orchestrator -------------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    # --- API documentation, with Swagger UI and ReDoc served by the service itself (fastapi-offline) ---------
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
 
     # --- auth: logging in is public; logout and who-am-I need a credential ---------------------------
     ("POST", f"{API}/auth/token"): PUBLIC,
