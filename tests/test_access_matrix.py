@@ -278,7 +278,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/award-runs/{{run_id}}"): allow(DA, SU, AD),
     ("GET", f"{API}/award-runs/{{run_id}}/inputs"): allow(DA, SU, AD),
     ("GET", f"{API}/award-runs/{{run_id}}/verification"): allow(DA, SU, AD),
-    ("GET", f"{API}/award-runs/{{run_id}}/report"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/report"): allow(DA, SU, AS, AD),  # API tokens with reports:read
     ("GET", f"{API}/award-runs/{{run_id}}/grade-chart.svg"): allow(DA, SU, AD),
     ("POST", f"{API}/award-runs/{{run_id}}/approval"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/discard"): DISTRICT,
