@@ -72,17 +72,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """Run the API with uvicorn; several workers each accept on a socket of their own (app/serving.py)."""
     import uvicorn
 
-    from app.serving import Serving, reuseport_supported, serve_workers
+    from app.serving import UVICORN_OPTIONS, Serving, reuseport_supported, serve_workers
 
     settings = get_settings()
     workers = workers or settings.workers
     log_level = settings.log_level.lower()
     if workers > 1 and reuseport_supported():
         serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
-                          uvicorn_options={"proxy_headers": False})
+                          uvicorn_options=UVICORN_OPTIONS)
         raise typer.Exit(serve_workers(serving, workers))
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, log_level=log_level)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                **UVICORN_OPTIONS)
 
 
 @cli.command("create-user")

@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.audit.sealer import run_sealer
 from app.common.shortcut import Shortcut
@@ -70,8 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await sealer
         await app.state.engine.dispose()
 
-    app = FastAPI(title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships them), not from a
+    # public CDN: they work on an offline government network and no third party can change the page's script.
+    app = FastAPIOffline(title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION,
+                         openapi_tags=TAGS, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)

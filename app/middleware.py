@@ -1,4 +1,5 @@
-"""Outermost ASGI layer: request id, body limits before parsing, last-resort 500 as problem+json."""
+"""Outermost ASGI layer: request id, allowed hosts, body limits before parsing, nosniff on every response,
+last-resort 500 as problem+json."""
 
 import json
 import logging
@@ -19,6 +20,20 @@ _UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def host_allowed(host_header: str, allowed: list[str]) -> bool:
+    """Whether the Host header (port ignored) names one of the allowed hosts, as Starlette's TrustedHostMiddleware
+    matches them ("*.example.cn" takes subdomains, "*" anything); a missing Host is refused."""
+    host = host_header.lower()
+    host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host.split(":")[0]
+    if not host:
+        return False
+    for pattern in allowed:
+        pattern = pattern.lower()
+        if pattern == "*" or host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
 
 
 def json_too_deep(body: bytes, limit: int) -> bool:
@@ -69,7 +84,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                extra = [(b"x-request-id", request_id.encode())]
+                # nosniff on every answer (errors and the shortcuts' too): no browser reads JSON or a file as HTML.
+                if not any(k.lower() == b"x-content-type-options" for k, _ in message["headers"]):
+                    extra.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = [*message["headers"], *extra]
             await send(message)
 
         async def problem(status: int, code: str, title: str, detail: str,
@@ -82,6 +101,11 @@ class RequestContextMiddleware:
             await send_with_id({"type": "http.response.body", "body": body})
 
         try:
+            if not host_allowed(headers.get("host", ""), self.settings.allowed_hosts):
+                await problem(400, "host_not_allowed", "Host not allowed",
+                              "请求的主机名不在本服务允许的范围内。The Host header names a host this service does not "
+                              "answer to.")
+                return
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             limit = (self.settings.max_upload_bytes if content_type in _UPLOAD_TYPES
                      else self.settings.max_json_body_bytes)

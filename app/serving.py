@@ -37,6 +37,9 @@ POLL_SECONDS = 0.2  # how soon a dead worker is noticed
 HUNG_SECONDS = 30  # a worker's loop may block this long before it is taken for stuck
 STOP_SECONDS = 30  # what SIGTERM gives requests in flight before workers are killed
 RETRY_SECONDS = (1, 2, 4, 8, 16, 32, 60)
+# How `weishi serve` runs uvicorn, with one worker or several: client addresses are not taken from
+# X-Forwarded-For (app/ratelimit decides with WEISHI_TRUSTED_PROXIES), and no `server: uvicorn` banner.
+UVICORN_OPTIONS = {"proxy_headers": False, "server_header": False}
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ async def measure(url: str, seeded: dict, runs: int) -> dict[str, list[float]]:
     async with app.router.lifespan_context(app):
         headers = await _finance_headers(app, seeded["district"])
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
             variants = {
                 "json by street": {"group_by": "street"},
                 "json by community (600 rows)": {"group_by": "community"},

@@ -65,6 +65,10 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- health: probes for the load balancer and orchestrator -------------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    # --- API documentation, with Swagger UI and ReDoc served by the service itself (fastapi-offline) ---------
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
 
     # --- auth: logging in is public; logout and who-am-I need a credential ---------------------------
     ("POST", f"{API}/auth/token"): PUBLIC,
@@ -274,7 +278,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/award-runs/{{run_id}}"): allow(DA, SU, AD),
     ("GET", f"{API}/award-runs/{{run_id}}/inputs"): allow(DA, SU, AD),
     ("GET", f"{API}/award-runs/{{run_id}}/verification"): allow(DA, SU, AD),
-    ("GET", f"{API}/award-runs/{{run_id}}/report"): allow(DA, SU, AD),
+    ("GET", f"{API}/award-runs/{{run_id}}/report"): allow(DA, SU, AS, AD),  # API tokens with reports:read
     ("GET", f"{API}/award-runs/{{run_id}}/grade-chart.svg"): allow(DA, SU, AD),
     ("POST", f"{API}/award-runs/{{run_id}}/approval"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/discard"): DISTRICT,

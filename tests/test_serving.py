@@ -72,12 +72,12 @@ def healthy(port: int) -> bool:
         return False
 
 
-def serve(db: Path, port: int, log: Path) -> subprocess.Popen:
+def serve(db: Path, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     """The command in a session of its own, so a failing test can kill it and its workers together."""
     env = {**os.environ, "WEISHI_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "WEISHI_LOG_LEVEL": "WARNING"}
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -103,6 +103,7 @@ def test_two_workers_listen_apart_are_replaced_when_they_die_and_stop_together(t
     parent = serve(db, port, log)
     try:
         wait_for(lambda: healthy(port) and listeners(port) == 2 and len(workers_of(parent.pid)) == 2, log)
+        assert_no_banner(port)
         first = workers_of(parent.pid)
         os.kill(min(first), signal.SIGKILL)
         wait_for(lambda: len(workers_of(parent.pid) - first) == 1 and listeners(port) == 2 and healthy(port), log)
@@ -111,6 +112,29 @@ def test_two_workers_listen_apart_are_replaced_when_they_die_and_stop_together(t
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(timeout=40) == 0, log.read_text()
         assert not any(is_worker(pid) for pid in current) and listeners(port) == 0
+    finally:
+        kill_all(parent)
+
+
+def assert_no_banner(port: int) -> None:
+    """uvicorn's `server: uvicorn` header is off, and nosniff and the host check hold on the real server."""
+    for path in ("/healthz", "/api/v1/no-such-route"):
+        r = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5, trust_env=False)
+        assert "server" not in r.headers and r.headers["x-content-type-options"] == "nosniff", r.headers
+    foreign = httpx.get(f"http://127.0.0.1:{port}/board/", headers={"host": "evil.example"}, timeout=5,
+                        trust_env=False)
+    assert foreign.status_code == 400 and "location" not in foreign.headers
+
+
+def test_one_worker_serves_without_a_server_banner(tmp_path, monkeypatch):
+    """`--workers 1` runs uvicorn directly (not app/serving.py): the same options."""
+    db, port = tmp_path / "serve.db", free_port()
+    migrate(db, monkeypatch)
+    log = tmp_path / "serve.log"
+    parent = serve(db, port, log, workers=1)
+    try:
+        wait_for(lambda: healthy(port), log)
+        assert_no_banner(port)
     finally:
         kill_all(parent)
 

@@ -17,6 +17,7 @@ from app.config import Settings
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "sid", "role")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")  # base64url, unpadded, never empty
+LIFETIME_LEEWAY_SECONDS = 60  # rounding of iat/exp to whole seconds, and a ttl lowered while tokens are out
 
 
 class InvalidToken(Exception):
@@ -59,7 +60,8 @@ def _is_int(value: Any) -> bool:
 
 
 def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
-    """Verified claims, or InvalidToken. One algorithm only; exp/iat/aud/iss/sub/sid/role are mandatory.
+    """Verified claims, or InvalidToken. One algorithm only; exp/iat/aud/iss/sub/sid/role are mandatory, and
+    exp may lie at most the access-token lifetime (plus a minute) after iat.
 
     Verified here rather than by python-jose: the same checks (and stricter: a token is valid only before
     its exp, and a `crit` header is refused) at a fifth of the cost, on every authenticated request."""
@@ -80,6 +82,9 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
     now = clock.timestamp()
     if not (_is_int(claims["exp"]) and _is_int(claims["iat"])) or now >= claims["exp"]:
         raise InvalidToken("expired or malformed exp/iat")
+    # We never issue a longer-lived token: one that claims more was not made by issue_access_token.
+    if claims["exp"] - claims["iat"] > settings.access_token_ttl_seconds + LIFETIME_LEEWAY_SECONDS:
+        raise InvalidToken("lifetime longer than the service issues")
     if "nbf" in claims and not (_is_int(claims["nbf"]) and claims["nbf"] <= now):
         raise InvalidToken("not valid yet")
     audience = claims["aud"]

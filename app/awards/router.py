@@ -6,11 +6,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import select
 
-from app.auth.deps import require_roles
+from app.auth.deps import require_roles, require_scope
 from app.auth.principal import Principal
+from app.auth.scopes import Scope
 from app.awards import reports, run_rules, service
 from app.awards.models import AwardRun
 from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead
+from app.common.downloads import content_disposition
 from app.db import SessionDep
 from app.errors import Conflict, problems
 from app.evaluation import policy
@@ -25,6 +27,7 @@ from app.notices.views import notice_view
 router = APIRouter(prefix="/api/v1", tags=["awards"])
 Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGER_ROLES))]
 Overseer = Annotated[Principal, Depends(require_roles(*policy.OVERSEER_ROLES))]
+ReportReader = Annotated[Principal, Depends(require_roles(*policy.AWARD_REPORT_ROLES))]
 WRITE = problems(401, 403, 404, 409, 422)
 READ = problems(401, 403, 404, 422)
 
@@ -115,12 +118,14 @@ async def finalise(run_id: uuid.UUID, session: SessionDep, principal: Manager) -
 
 
 @router.get("/award-runs/{run_id}/report", summary="Award report: per project, street or campaign",
-            responses={**FILE_RESPONSES, **READ})
-async def report(run_id: uuid.UUID, session: SessionDep, principal: Overseer,
+            responses={**FILE_RESPONSES, **READ}, dependencies=[Depends(require_scope(Scope.reports_read))])
+async def report(run_id: uuid.UUID, session: SessionDep, principal: ReportReader,
                  level: Literal["project", "street", "campaign"] = "project",
                  format: Literal["json", "csv", "xlsx"] = "json"):
-    """Scores by source, trimmed means, composite, grade, rank and award; CSV and XLSX for project and street."""
-    run, campaign = await service.run_for(session, principal, run_id, manage=False)
+    """Scores by source, trimmed means, composite, grade, rank and award; CSV and XLSX for project and street.
+    District admins and supervisors; an assessor's API token with `reports:read` once the run is published, for
+    the campaign it is bound to (or, unbound, one its organisation is assigned in)."""
+    run, campaign = await service.report_run_for(session, principal, run_id)
     names = await service.region_names(session, sorted(
         {p["street_id"] for p in run.outputs["projects"]} | {p["community_id"] for p in run.outputs["projects"]}
         | {c["community_id"] for c in run.outputs["model_communities"]}))
@@ -140,7 +145,7 @@ async def report(run_id: uuid.UUID, session: SessionDep, principal: Overseer,
         about = {"活动": campaign.title, "运行": f"第{run.number}次（{run.state.value}）",
                  "输出摘要": run.outputs_digest}
         body, media = export.xlsx_bytes({"评估结果": table}, [], about, totals_row=False), export.XLSX_MEDIA_TYPE
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})
 
 
 @router.get("/award-runs/{run_id}/grade-chart.svg", response_class=Response, summary="Grades by street (SVG)",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.analytics.award_model import RULE_VERSION, AwardRuleError
 from app.analytics.awards import digest
 from app.audit.service import record
+from app.auth.models import Role
 from app.auth.principal import Principal
 from app.awards import run_rules
 from app.awards.inputs import campaign_inputs
@@ -17,9 +18,9 @@ from app.awards.models import AwardRun, RunState
 from app.awards.schemas import AwardPublish, AwardRunCreate
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.evaluation import policy
-from app.evaluation.campaign_service import get_campaign, phase_of
+from app.evaluation.campaign_service import get_campaign, has_assignment, phase_of
 from app.evaluation.models import CampaignProject, EvaluationCampaign
 from app.evaluation.rules import Phase
 from app.implementation.models import Implementation
@@ -80,6 +81,24 @@ async def run_for(session: AsyncSession, principal: Principal, run_id: uuid.UUID
     if manage:
         policy.check_manage(principal, campaign.region_path)
     return run, campaign
+
+
+async def report_run_for(session: AsyncSession, principal: Principal,
+                         run_id: uuid.UUID) -> tuple[AwardRun, EvaluationCampaign]:
+    """The run whose report the caller may read: overseers as run_for; an assessor's API token (with reports:read)
+    only a published or final run of the campaign it is bound to, or, unbound, of one its organisation is
+    assigned in. Everything else is 404, so a token learns nothing about other campaigns' runs."""
+    if principal.role != Role.assessor:
+        return await run_for(session, principal, run_id, manage=False)
+    run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.")
+    announced = run.state in (RunState.published, RunState.final)
+    if principal.campaign_id is not None:
+        reachable = principal.campaign_id == run.campaign_id
+    else:
+        reachable = await has_assignment(session, principal, run.campaign_id)
+    if not (announced and reachable):
+        raise NotFound("No award run with that id.", code="award_run_not_found")
+    return run, await get_campaign(session, run.campaign_id)
 
 
 def _require(run: AwardRun, *states: RunState) -> None:

@@ -17,6 +17,7 @@ from app.programmes.policy import overlaps
 
 MANAGER_ROLES = (Role.district_admin,)
 OVERSEER_ROLES = (Role.district_admin, Role.supervisor)
+AWARD_REPORT_ROLES = (*OVERSEER_ROLES, Role.assessor)  # assessors: API tokens with reports:read, announced runs
 SCORER_ROLES = (Role.evaluator, Role.assessor)
 CAMPAIGN_READER_ROLES = (Role.district_admin, Role.street_admin, Role.supervisor, Role.evaluator, Role.assessor)
 INSPECTION_READER_ROLES = (Role.district_admin, Role.street_admin, Role.supervisor)

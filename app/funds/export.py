@@ -6,6 +6,7 @@ from decimal import Decimal
 import pandas as pd
 from openpyxl.styles import Font
 
+from app.common.spreadsheet import neutralise_frame
 from app.funds.reports import GroupBy, Report, Row
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -37,8 +38,9 @@ def to_frame(report: Report) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, amount_columns) -> bytes:
-    """UTF-8 with a byte-order mark so spreadsheet programs read the Chinese headers right; yuan as 0.00."""
-    frame = frame.copy()
+    """UTF-8 with a byte-order mark so spreadsheet programs read the Chinese headers right; yuan as 0.00.
+    Text is neutralised first, so a negative amount's minus is not taken for a formula."""
+    frame = neutralise_frame(frame)
     for column in amount_columns:
         frame[column] = frame[column].map(lambda v: "" if v is None else f"{v:.2f}")
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
@@ -46,13 +48,17 @@ def csv_bytes(frame: pd.DataFrame, amount_columns) -> bytes:
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], amount_columns, about: dict[str, str], *,
                totals_row: bool) -> bytes:
-    """Sheets of figures (yuan formatted #,##0.00) and one sheet (说明) saying what they cover."""
+    """Sheets of figures (yuan formatted #,##0.00) and one sheet (说明) saying what they cover. Text is
+    neutralised as in CSV and every text cell is written as a string, never as a formula."""
     buffer = io.BytesIO()
     amount_columns = set(amount_columns)
+    about_frame = pd.DataFrame({"项目": list(about), "内容": list(about.values())})
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
+            frame = neutralise_frame(frame)
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
+            _text_as_strings(sheet)
             for index, column in enumerate(frame.columns, start=1):
                 letter = sheet.cell(row=1, column=index).column_letter
                 sheet.column_dimensions[letter].width = 18 if column in amount_columns else 24
@@ -62,9 +68,17 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], amount_columns, about: dict[str,
             if totals_row:
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
-        pd.DataFrame({"项目": list(about), "内容": list(about.values())}).to_excel(writer, sheet_name="说明",
-                                                                               index=False)
+        neutralise_frame(about_frame).to_excel(writer, sheet_name="说明", index=False)
+        _text_as_strings(writer.sheets["说明"])
     return buffer.getvalue()
+
+
+def _text_as_strings(sheet) -> None:
+    # openpyxl stores any text starting with "=" as a formula; a report holds no formulas, only text.
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def to_csv(report: Report) -> bytes:

@@ -9,6 +9,7 @@ from app import clock
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
+from app.common.downloads import content_disposition
 from app.common.strict import QueryDate
 from app.db import SessionDep
 from app.errors import NotFound, problems
@@ -62,7 +63,7 @@ async def finance_report(
     name = f"finance-{group_by.value}-{as_of.isoformat()}.{format}"
     body, media = ((export.to_csv(report), export.CSV_MEDIA_TYPE) if format == "csv"
                    else (export.to_xlsx(report), export.XLSX_MEDIA_TYPE))
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})
 
 
 @router.get("/public/communities/{community_id}/finances", response_model=PublicFinanceSummary,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
+from app.common.downloads import content_disposition
 from app.common.models import utcnow
 from app.common.strict import QueryBool, QueryDate
 from app.db import SessionDep
@@ -67,4 +68,4 @@ async def project_money(
         body = export.xlsx_bytes({"项目资金": _frame(rows), "拨付与支出不一致": _frame(odd)}, AMOUNTS, about,
                                  totals_row=False)
         media = export.XLSX_MEDIA_TYPE
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})

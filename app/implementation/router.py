@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
+from app.common.downloads import content_disposition
 from app.common.models import utcnow
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
@@ -27,6 +28,7 @@ from app.implementation.schemas import (
     SpendingRead,
 )
 from app.notices.rules import today
+from app.proposals import filetypes
 from app.proposals.attachments import storage_path
 from app.voting import policy
 
@@ -93,7 +95,10 @@ async def public_photo(attachment_id: uuid.UUID, request: Request, session: Sess
     path = storage_path(request.app.state.settings, attachment.storage_name)
     if not path.is_file():
         raise NotFound("The photo's file is missing from storage.", code="photo_file_missing")
-    return FileResponse(path, media_type=attachment.content_type)
+    # Shown in pages, so inline; named by its id (the uploader's file name stays private) and its checked type.
+    name = filetypes.download_name(f"progress-photo-{attachment.id}", attachment.content_type)
+    return FileResponse(path, media_type=attachment.content_type,
+                        headers={"Content-Disposition": content_disposition(name, inline=True)})
 
 
 @router.post("/projects/{proposal_id}/expenditures", status_code=status.HTTP_201_CREATED,

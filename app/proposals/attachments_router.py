@@ -7,11 +7,12 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFi
 from fastapi.responses import FileResponse
 
 from app.auth.deps import CurrentPrincipal
+from app.common.downloads import content_disposition
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import NotFound, problems
-from app.proposals import attachments, policy, service
+from app.proposals import attachments, filetypes, policy, service
 from app.proposals.models import ProposalAttachment
 from app.proposals.schemas import AttachmentRead
 
@@ -59,8 +60,9 @@ async def download_attachment(attachment_id: uuid.UUID, request: Request, sessio
     path = attachments.storage_path(request.app.state.settings, attachment.storage_name)
     if not path.is_file():
         raise NotFound("The attachment's file is missing from storage.", code="attachment_file_missing")
-    return FileResponse(path, media_type=attachment.content_type, filename=attachment.original_name,
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    name = filetypes.download_name(attachment.original_name, attachment.content_type)
+    return FileResponse(path, media_type=attachment.content_type, headers={
+        "Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
 
 
 @router.delete("/proposal-attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT,

@@ -3,6 +3,7 @@
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 ACCEPTED = (JPEG, PNG, WEBP, PDF)
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf"}
+SYNONYMS = {JPEG: (".jpg", ".jpeg")}
 
 
 def sniff(head: bytes) -> str | None:
@@ -23,3 +24,14 @@ def safe_name(name: str | None, content_type: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip() or "attachment" + EXTENSIONS[content_type]
     return base[-255:]
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a download is saved under: its extension follows the checked type, so a PDF uploaded as
+    `x.html` or `x.exe` is saved as `x.pdf` and never opened by the browser or the desktop as a page or program."""
+    if name.lower().endswith(SYNONYMS.get(content_type, (EXTENSIONS[content_type],))):
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or " " in ext or len(ext) > 10:  # no extension: "现场照片", ".hidden", "v1.2 方案"
+        stem = name
+    return (stem.rstrip(". ") or "attachment") + EXTENSIONS[content_type]

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse
 
+from app.common.downloads import content_disposition
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
@@ -51,7 +52,7 @@ async def public_ballots(round_id: uuid.UUID, session: SessionDep) -> PlainTextR
     `weishi pb allocate` or pabutools; a voter finds their own line with their receipt code."""
     rnd = await rounds_service.get_round(session, round_id)
     text = await tally_service.recount_file(session, rnd)
-    return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{rnd.id}.pb"'})
+    return PlainTextResponse(text, headers={"Content-Disposition": content_disposition(f"round-{rnd.id}.pb")})
 
 
 @router.get("/receipts/{code}", response_model=ReceiptCheck, summary="Check a ballot receipt",

@@ -121,6 +121,16 @@ async def test_expired_token_is_refused(client, app, good_claims):
     assert_problem(await _me(client, token), 401, "invalid_token")
 
 
+async def test_a_token_living_longer_than_the_service_issues_is_refused(client, app, good_claims):
+    """Signed with the right key, but exp far after iat: no token the service issued looks like that."""
+    ttl, iat = app.state.settings.access_token_ttl_seconds, good_claims["iat"]
+    for lifetime in (ttl + 61, 24 * 3600, 100 * 365 * 24 * 3600):
+        token = jwt.encode({**good_claims, "exp": iat + lifetime}, _secret(app), algorithm="HS256")
+        assert_problem(await _me(client, token), 401, "invalid_token")
+    within = jwt.encode({**good_claims, "exp": iat + ttl + 60}, _secret(app), algorithm="HS256")  # the leeway
+    assert (await _me(client, within)).status_code == 200
+
+
 async def test_malformed_or_missing_tokens_are_refused(client):
     for token in ("garbage", "a.b.c", "eyJhbGciOiJIUzI1NiJ9...", "wst_not-a-token"):
         r = await client.get(ME, headers={"Authorization": f"Bearer {token}"})

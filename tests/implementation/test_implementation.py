@@ -33,7 +33,7 @@ async def test_start_progress_and_public_view(client, session, app, pw):
     problem(await client.post(f"{API}/projects/{pid}/implementation", headers=h, json=plan()), 409,
             "project_not_confirmed")
 
-    photo = await upload(client, h, pid, PNG, "现场.png")
+    photo = await upload(client, h, pid, PNG, "现场.html")
     report = await upload(client, h, pid, PDF, "报告.pdf")
     first = started["milestones"][0]
     problem(await client.post(f"{API}/projects/{pid}/progress", headers=h,
@@ -49,6 +49,10 @@ async def test_start_progress_and_public_view(client, session, app, pw):
     assert public["progress"][0]["text"].startswith("灯具已到货")
     shown = await client.get(f"{API}/public/progress-photos/{photo['id']}")
     assert shown.status_code == 200 and shown.content == PNG
+    # Named by its id and its checked type (never the uploader's name or extension), shown inline in pages.
+    name = f"progress-photo-{photo['id']}.png"
+    assert shown.headers["content-disposition"] == f"inline; filename=\"{name}\"; filename*=UTF-8''{name}"
+    assert shown.headers["x-content-type-options"] == "nosniff"
     assert (await client.get(f"{API}/public/progress-photos/{report['id']}")).status_code == 404
 
 

@@ -1,10 +1,17 @@
 """The finance report per project: committed, disbursed and spent, and the projects where they disagree."""
 
+import csv
 import io
 
 import openpyxl
 
-from tests.implementation.helpers import acceptance, instalment, milestones_done, started_project
+from tests.implementation.helpers import (
+    acceptance,
+    confirmed_project,
+    instalment,
+    milestones_done,
+    started_project,
+)
 from tests.programmes.helpers import API, ok, problem
 
 URL = f"{API}/funds/reports/projects"
@@ -36,9 +43,9 @@ async def test_disbursed_and_spent_per_project_with_mismatches(client, session, 
     closed = ok(await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "ended_only": True}))
     assert [(r["project_id"], r["difference_fen"], r["ended"]) for r in closed["mismatches"]] == [(pid, 100_000, True)]
 
-    csv = await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "csv"})
-    assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
-    text = csv.content.decode("utf-8-sig")
+    as_csv = await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "csv"})
+    assert as_csv.status_code == 200 and as_csv.content.startswith(b"\xef\xbb\xbf")
+    text = as_csv.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("项目,社区,年度,状态,已承诺（元）")
     assert "10000.00,10000.00,9000.00,1000.00" in text
     xlsx = await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "xlsx"})
@@ -49,3 +56,22 @@ async def test_disbursed_and_spent_per_project_with_mismatches(client, session, 
     elsewhere = ok(await client.get(URL, headers=pw.h["street_b"], params={"as_of": "2025-12-31"}))
     assert elsewhere["rows"] == []
     problem(await client.get(URL, headers=h), 403, "role_forbidden")
+
+
+async def test_formula_like_names_reach_the_spreadsheets_as_text(client, session, app, pw):
+    """A community renamed `=HYPERLINK(...)` shows in the project report with a quote in front, never as a formula."""
+    formula = '=HYPERLINK("http://evil.example/steal","查看附件")'
+    await confirmed_project(client, session, app, pw)
+    ok(await client.patch(f"{API}/regions/{pw.world.tree.community_a1.id}", headers=pw.h["district"],
+                          json={"name": formula}))
+    fin = pw.h["finance"]
+    text = (await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "csv"})).content.decode(
+        "utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert {row[1] for row in rows[1:]} == {"'" + formula}
+    assert rows[1][4] == "10000.00"  # amounts untouched
+    xlsx = await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["项目资金"]
+    community = sheet.cell(row=2, column=2)
+    assert (community.value, community.data_type) == ("'" + formula, "s")
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]

@@ -2,6 +2,7 @@
 
 import hashlib
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -112,3 +113,19 @@ async def test_delete_removes_row_then_file(client, session, app, pw):
     assert await count(session, ProposalAttachment) == 0 and stored_files(app) == []
     problem(await client.get(f"{API}/proposal-attachments/{a['id']}/content", headers=pw.h["resident"]), 404,
             "attachment_not_found")
+
+
+@pytest.mark.parametrize(("data", "name", "saved_as"), [
+    (PDF, "x.html", "x.pdf"), (PDF, "x.exe", "x.pdf"), (PDF, "方案说明.pdf.exe", "方案说明.pdf.pdf"),
+    (JPEG, "现场.jpeg", "现场.jpeg"), (PNG, "现场照片", "现场照片.png"), (WEBP, "a.svg", "a.webp")])
+async def test_the_download_name_ends_in_the_checked_type(client, pw, data, name, saved_as):
+    """A PDF uploaded as x.html or x.exe is downloaded as x.pdf (RFC 6266: ASCII fallback and UTF-8 filename*)."""
+    p = await create(client, pw.h["resident"], pw.tree.community_a1.id)
+    a = ok(await upload(client, pw.h["resident"], p["id"], data, name, "application/octet-stream"), 201)
+    r = await client.get(f"{API}/proposal-attachments/{a['id']}/content", headers=pw.h["resident"])
+    assert r.status_code == 200
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=\"") and disposition.endswith(
+        f"; filename*=UTF-8''{quote(saved_as, safe='')}")
+    fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+    assert fallback.isascii() and fallback.endswith(saved_as.rsplit(".", 1)[1])

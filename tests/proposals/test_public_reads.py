@@ -59,6 +59,7 @@ async def test_the_page_shortcut_answers_as_the_route(client, app, pw, backend):
     by_route = await client.get(f"{API}/public/proposals/{p['id']}")
     assert fast.status_code == by_route.status_code == 200
     assert fast.content == by_route.content and fast.headers["content-type"] == by_route.headers["content-type"]
+    assert fast.headers["x-content-type-options"] == by_route.headers["x-content-type-options"] == "nosniff"
     assert len(fast.json()["budget_lines"]) == 2
 
 

@@ -59,6 +59,7 @@ async def test_a_plain_first_ballot_is_stored_as_the_route_stores_it(client, ses
     routed = await cast(client, other, rnd["id"], [3])
     by_route, receipt = ok(routed, 201), ok(r, 201)
     assert r.headers["content-type"] == "application/json" and r.headers["x-request-id"]
+    assert r.headers["x-content-type-options"] == routed.headers["x-content-type-options"] == "nosniff"
     assert set(receipt) == set(by_route) and receipt["receipt_code"] != by_route["receipt_code"]
     assert (receipt["round_id"], receipt["channel"], receipt["version"], receipt["choices"]) == (
         rnd["id"], "online", 1, [1, 2])
