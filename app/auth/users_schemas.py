@@ -9,7 +9,11 @@ from pydantic import Field, StringConstraints
 from app.auth.models import OrganisationKind, Role
 from app.common.schemas import ReadModel, WriteModel
 
-NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=10, max_length=128)]
+# The length and strength rules (at least 12 characters, zxcvbn score >= 3) are checked by the service, so a
+# short password gets the same clear 422 weak_password, in Chinese, as a guessable one.
+NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128),
+                        Field(description="at least 12 characters and not guessable (zxcvbn score >= 3, the "
+                                          "username and display name counted as known)")]
 
 
 class UserCreate(WriteModel):
