@@ -96,10 +96,12 @@ def create_user(
     """Create a staff user with a password."""
     from app.audit import service as audit
     from app.auth.models import Role, User
+    from app.auth.rules import password_problem
     from app.auth.secrets import hash_password
 
-    if len(password) < 10:
-        raise typer.BadParameter("password must have at least 10 characters")
+    problem = password_problem(password, username, display_name)
+    if problem:
+        raise typer.BadParameter(problem)
     role_value = Role(role)
 
     async def create(session, settings):

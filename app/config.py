@@ -38,11 +38,19 @@ class Settings(BaseSettings):
     otp_sender: Literal["log"] = "log"
 
     # "limit/window_seconds" pairs; counters live in the database so workers share them.
-    rate_login_per_account: str = "10/900"
     rate_login_per_ip: str = "50/900"
-    rate_otp_per_phone: str = "5/3600"
+    # One address's code requests for one phone, counted before the phone's own budget: a stranger spends
+    # at most this much of it, so the owner can still ask for codes.
+    rate_otp_per_phone_ip: str = "3/3600"
+    rate_otp_per_phone: str = "10/3600"
     rate_otp_per_ip: str = "30/3600"
     rate_public_write_per_ip: str = "20/600"
+    # Wrong passwords per (account, client address): free ones, then waits doubling from base up to max;
+    # forgotten once the last wait ended this long ago. No hard lock a stranger could set off.
+    login_backoff_free_failures: int = 5
+    login_backoff_base_seconds: int = 2
+    login_backoff_max_seconds: int = 900
+    login_backoff_reset_seconds: int = 3600
     trusted_proxies: list[str] = Field(default_factory=list)
     # Host names the service answers to (a leading "*." allows subdomains, "*" anything); any other Host header
     # gets 400, so no redirect or link is ever built on a name an attacker chose. testserver and demo are the

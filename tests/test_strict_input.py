@@ -14,7 +14,8 @@ from app.programmes.ruleset import ProgrammeRules
 from tests.deliberation.helpers import announce
 from tests.factories import make_tree
 from tests.programmes.helpers import API, ok, problem
-from tests.proposals.helpers import audit_count, make_pworld, submitted
+from tests.proposals.helpers import audit_count, body, make_pworld, submitted
+from tests.voting.helpers import import_roll, roll_csv
 
 
 class _Lax(BaseModel):
@@ -130,3 +131,43 @@ async def test_query_parameters_take_iso_dates_and_json_booleans(client, pw):
     assert ok(await client.get(url, headers=pw.h["district"]))["as_of"] == "2025-06-30"
     problem(await client.get(f"{API}/audit/events?from=0", headers=pw.h["admin"]), 422, "validation_error")
     ok(await client.get(f"{API}/audit/events?from=2025-01-01T00:00:00%2B08:00", headers=pw.h["admin"]))
+
+
+ZERO_WIDTH = "\u200b\u200b\u200c\u2060\u3164"  # zero-width space, joiner-likes, word joiner, Hangul filler
+RLO = "\u202e"
+
+
+BAD_NAMES = [ZERO_WIDTH, f"楼道照明{RLO}改造", "\u2066社区\u2069", "\u200f居民议事", "\u2800\u061c"]
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+async def test_names_and_titles_need_visible_text_without_direction_controls(client, session, pw, bad):
+    h, district, a1 = pw.h["staff_a1"], pw.h["district"], pw.tree.community_a1.id
+    before = await audit_count(session)
+    requests = [
+        ("/proposals", pw.h["resident"], body(a1, title=bad)),
+        ("/regions", district, {"name": bad, "level": "grid", "parent_id": str(a1)}),
+        ("/organisations", district, {"name": bad, "kind": "assessor"}),
+        (f"/communities/{a1}/representatives", h, {"name": bad}),
+        (f"/communities/{a1}/voter-roll", h, {"phone": "13900000001", "name": bad}),
+        (f"/communities/{a1}/meetings", h, {"topic": bad, "scheduled_at": "2099-01-01T09:00:00+08:00",
+                                            "place": "社区党群服务中心", "host": "李华",
+                                            "participants": "全体居民代表"}),
+    ]
+    for path, headers, data in requests:
+        r = await client.post(f"{API}{path}", headers=headers, json=data)
+        body_ = problem(r, 422, "validation_error")
+        assert any(e["type"] == "display_text" and ("可见字符" in e["msg"] or "文字方向" in e["msg"])
+                   for e in body_["errors"]), (path, body_)
+    # The voter roll's CSV import holds names to the same rule.
+    csv = problem(await import_roll(client, h, a1, roll_csv([("13900000002", bad, "", "")])), 422, "csv_invalid")
+    assert "名称和标题" in csv["errors"][0]["message"]
+    assert await audit_count(session) == before
+
+
+async def test_names_with_visible_text_in_any_script_are_taken(client, pw):
+    h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
+    for name in ("张伟", "Zhāng Wěi", "أحمد", "王🌟"):
+        ok(await client.post(f"{API}/communities/{a1}/representatives", headers=h, json={"name": name}), 201)
+    assert ok(await client.post(f"{API}/proposals", headers=pw.h["resident"],
+                                json=body(a1, title="\u200b楼道照明改造")), 201)["title"] == "\u200b楼道照明改造"

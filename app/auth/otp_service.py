@@ -31,9 +31,11 @@ def _code_hash(settings: Settings, digest: str, code: str) -> str:
 
 
 async def request_code(session: AsyncSession, settings: Settings, phone: str) -> str:
-    """Store a fresh code for phone (replacing any earlier one) and return it for sending."""
+    """Store a fresh code for phone and return it for sending. Codes sent earlier stay valid for their
+    lifetime: anyone can ask for a code to any number, and replacing the last one would let a stranger
+    void the code its owner is about to type (how many live codes a phone can hold is bounded by its
+    request limits and the code lifetime)."""
     digest = phone_digest(settings, phone)
-    await session.execute(delete(OtpCode).where(OtpCode.phone_digest == digest))
     code = new_code()
     row = OtpCode(phone_digest=digest, code_hash=_code_hash(settings, digest, code),
                   expires_at=utcnow() + timedelta(seconds=settings.otp_ttl_seconds))
@@ -85,6 +87,9 @@ async def verify_code(session: AsyncSession, settings: Settings, phone: str, cod
                                   .values(consumed_at=utcnow()))
     if spent.rowcount != 1:  # a concurrent request used it first
         raise Unauthorized(WRONG_CODE, code="otp_invalid")
+    # The login spends the phone's other live codes too: they were for this login and must not outlive it.
+    await session.execute(update(OtpCode).where(OtpCode.phone_digest == digest, OtpCode.consumed_at.is_(None))
+                          .values(consumed_at=utcnow()))
     user = await session.scalar(select(User).where(User.phone_digest == digest))
     created = user is None
     if user is None:
@@ -111,7 +116,7 @@ async def deliver(sender: OtpSender, phone: str, code: str) -> None:
 
 async def purge_spent_codes(session: AsyncSession) -> int:
     """Delete codes that can log no one in any more, expired or used (the caller commits); returns how many.
-    A phone holds at most one code, but numbers that never come back would keep theirs for ever."""
+    Numbers that never come back would keep their codes for ever."""
     result = await session.execute(
         delete(OtpCode).where((OtpCode.expires_at <= utcnow()) | OtpCode.consumed_at.is_not(None)))
     return result.rowcount or 0

@@ -7,7 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, status
 from app.auth import otp_service, profile_service
 from app.auth import service as auth_service
 from app.auth.deps import CurrentPrincipal
-from app.auth.limits import limit_login, limit_otp_request, limit_otp_verify
+from app.auth.limits import limit_otp_request, limit_otp_verify, login_with_backoff
 from app.auth.otp import OtpSender, get_otp_sender
 from app.auth.schemas import LoginIn, MeOut, OtpRequestedOut, OtpRequestIn, OtpVerifyIn, RefreshIn, TokenOut
 from app.auth.secrets import normalise_phone
@@ -30,7 +30,7 @@ def _password_form(
 def _phone(raw: str) -> str:
     phone = normalise_phone(raw)
     if phone is None:
-        raise Unprocessable("Not a mainland China mobile number.", code="invalid_phone")
+        raise Unprocessable("请填写有效的中国大陆手机号码。Not a mainland China mobile number.", code="invalid_phone")
     return phone
 
 
@@ -38,16 +38,14 @@ def _phone(raw: str) -> str:
              responses=problems(401, 422, 429))
 async def token(request: Request, session: SessionDep, form: Annotated[LoginIn, Depends(_password_form)]) -> dict:
     """Staff login through the OAuth2 password form."""
-    await limit_login(request, form.username)
-    return await auth_service.login_with_password(session, request.app.state.settings, form.username, form.password)
+    return await login_with_backoff(request, session, form.username, form.password)
 
 
 @router.post("/login", response_model=TokenOut, summary="Log in with username and password",
              responses=problems(401, 422, 429))
 async def login(request: Request, session: SessionDep, body: LoginIn) -> dict:
     """Staff login with a JSON body."""
-    await limit_login(request, body.username)
-    return await auth_service.login_with_password(session, request.app.state.settings, body.username, body.password)
+    return await login_with_backoff(request, session, body.username, body.password)
 
 
 @router.post("/refresh", response_model=TokenOut, summary="Exchange a refresh token for new tokens",

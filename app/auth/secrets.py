@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -11,7 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal accounts.
 DUMMY_HASH = _hasher.hash("weishi-dummy-password-for-timing")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: `\d` also matches full-width and other scripts' digits, which made a second
+# spelling of one number (its own rate-limit key, its own codes).
+_PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
+_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def hash_password(password: str) -> str:
@@ -38,13 +42,15 @@ def sha256_hex(value: str) -> str:
 
 
 def normalise_phone(raw: str) -> str | None:
-    """A mainland mobile number as 11 digits, or None (accepts +86 / 86 prefixes, spaces, dashes)."""
-    digits = re.sub(r"[\s-]", "", raw or "")
+    """A mainland mobile number as 11 ASCII digits, or None: the one spelling every phone the API accepts is
+    turned into before anything else (limits, digests, codes). NFKC first, so full-width digits, spaces and
+    plus signs count as the ASCII ones; then spaces and hyphens go, and a +86 / 86 prefix."""
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    return digits if _PHONE_RE.match(digits) else None
+    return digits if _PHONE_RE.fullmatch(digits) else None
 
 
 def mask_phone(phone: str) -> str:

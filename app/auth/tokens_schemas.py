@@ -7,13 +7,14 @@ from pydantic import Field
 
 from app.auth.scopes import Scope
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 
 
 class ApiTokenCreate(WriteModel):
     """Issue a token to an organisation."""
 
     organisation_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=100, examples=["2026 评估 · 评估中心"])
+    name: DisplayText = Field(min_length=1, max_length=100, examples=["2026 评估 · 评估中心"])
     scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
     expires_in_days: int = Field(default=90, ge=1, le=365)
     campaign_id: uuid.UUID | None = Field(default=None, description="bind the token to one evaluation campaign")

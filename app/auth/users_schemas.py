@@ -8,8 +8,13 @@ from pydantic import Field, StringConstraints
 
 from app.auth.models import OrganisationKind, Role
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 
-NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=10, max_length=128)]
+# The length and strength rules (at least 12 characters, zxcvbn score >= 3) are checked by the service, so a
+# short password gets the same clear 422 weak_password, in Chinese, as a guessable one.
+NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128),
+                        Field(description="at least 12 characters and not guessable (zxcvbn score >= 3, the "
+                                          "username and display name counted as known)")]
 
 
 class UserCreate(WriteModel):
@@ -18,7 +23,7 @@ class UserCreate(WriteModel):
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$", min_length=3, max_length=64,
                           description="lower-case letters, digits, . _ -")
     password: NewPassword
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: DisplayText = Field(min_length=1, max_length=100)
     role: Role
     region_id: uuid.UUID | None = Field(default=None, description="required for every role but admin")
     organisation_id: uuid.UUID | None = None
@@ -27,7 +32,7 @@ class UserCreate(WriteModel):
 class UserUpdate(WriteModel):
     """Fields staff may change; omitted fields stay as they are."""
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    display_name: DisplayText | None = Field(default=None, min_length=1, max_length=100)
     is_active: bool | None = None
     region_id: uuid.UUID | None = None
     password: NewPassword | None = Field(default=None, description="reset: ends the user's sessions")
@@ -51,7 +56,7 @@ class UserOut(ReadModel):
 class OrganisationCreate(WriteModel):
     """A social organisation, assessor or other body."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayText = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     region_id: uuid.UUID | None = Field(default=None, description="empty: works across regions")
     credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",

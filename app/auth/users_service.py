@@ -27,8 +27,8 @@ def _snapshot(user: User) -> dict[str, Any]:
             "is_active": user.is_active}
 
 
-def _check_password(password: str, username: str | None) -> None:
-    problem = rules.password_problem(password, username)
+def _check_password(password: str, username: str | None, display_name: str | None) -> None:
+    problem = rules.password_problem(password, username, display_name)
     if problem:
         raise Unprocessable(problem, code="weak_password")
 
@@ -47,7 +47,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         raise Unprocessable(problem, code="role_region_mismatch")
     region = await region_or_422(session, data.region_id)
     require_within(principal, region.path if region else None)
-    _check_password(data.password, data.username)
+    _check_password(data.password, data.username, data.display_name)
     if data.organisation_id and await session.get(Organisation, data.organisation_id) is None:
         raise Unprocessable("No organisation with that id.", code="unknown_organisation")
     if await session.scalar(select(User.id).where(User.username == data.username)):
@@ -96,7 +96,7 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     if data.password is not None:
         if user.role == Role.resident:
             raise Unprocessable("Residents log in with a phone code, not a password.", code="resident_password")
-        _check_password(data.password, user.username)
+        _check_password(data.password, user.username, data.display_name or user.display_name)
     if "region_id" in changes:
         problem = rules.region_problem(user.role, data.region_id is not None)
         if problem:

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from app.awards.models import RunState
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 
 Grade = Literal["优秀", "良好", "合格", "不合格"]
@@ -24,7 +25,7 @@ class Nomination(WriteModel):
     """A community work method (社区工作法) put forward, with the panel's scores."""
 
     community_id: uuid.UUID
-    title: str = Field(min_length=2, max_length=100)
+    title: DisplayText = Field(min_length=2, max_length=100)
     scores: list[PanelScore] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")

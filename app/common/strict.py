@@ -15,9 +15,14 @@ text as sent, and trimming comes after.
 Text may not contain NUL (U+0000): PostgreSQL cannot store it and refuses the whole statement, which would be
 a 500 (JSON allows it as "\\u0000"). Request models refuse it in every string; free-text parameters use
 ParamText.
+
+Names and titles (DisplayText) are shown to people on the board, in notices and in `.pb` files: they need a
+visible character (a title of zero-width spaces is a blank line nobody can click), and may not hold
+bidirectional controls (U+202E turns "gpj.exe" into what reads as "exe.jpg", and a name into another name).
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -57,12 +62,42 @@ def no_nul(value: str) -> str:
     return value
 
 
+# Explicit formatting and isolate controls that reorder what follows them; the implicit marks (LRM, RLM, ALM).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Letters and symbols Unicode files as visible that every font draws as blank space (fillers, braille blank).
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_GLYPHS
+
+
+def display_problem(value: str) -> str | None:
+    """Why a name or title cannot be shown as it reads, or None (for text that arrives outside a schema, as CSV)."""
+    if any(ch in BIDI_CONTROLS for ch in value):
+        return ("名称和标题不能含有改变文字方向的控制字符。"
+                "Names and titles may not contain bidirectional control characters.")
+    if not any(_visible(ch) for ch in value):
+        return "名称和标题须含有可见字符。Names and titles need at least one visible character."
+    return None
+
+
+def displayable(value: str) -> str:
+    """A name or title with a visible character and no bidirectional controls (see the module docstring)."""
+    problem = display_problem(value)
+    if problem:
+        raise PydanticCustomError("display_text", problem)
+    return value
+
+
 # Query parameters arrive as text, so integers must stay lax there ("12" is how a query writes 12).
 QueryDate = Annotated[date, BeforeValidator(iso_date)]
 QueryInstant = Annotated[AwareDatetime, BeforeValidator(iso_datetime)]
 QueryBool = Annotated[bool, BeforeValidator(query_bool)]
 # Free text in a query, path or form parameter that reaches the database.
 ParamText = Annotated[str, AfterValidator(no_nul)]
+# Every name and title a client sends (proposals, regions, organisations, representatives, rounds, ...).
+DisplayText = Annotated[str, AfterValidator(displayable)]
 
 def _as_sent(max_length: int | None, pattern: str | None):
     """A check of text as sent, before trimming, against the limits the schema publishes."""

@@ -6,13 +6,14 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.deliberation.enums import CouncilForm, CouncilState, ParticipantSource, SelectionMethod
 
 
 class CouncilCreate(WriteModel):
     """Announce a deliberation session with its seats; residents may register while it is open."""
 
-    topic: str = Field(min_length=1, max_length=200)
+    topic: DisplayText = Field(min_length=1, max_length=200)
     form: CouncilForm = CouncilForm.council
     scheduled_at: AwareDatetime
     place: str = Field(min_length=1, max_length=200)
@@ -61,7 +62,7 @@ class RegistrationCreate(WriteModel):
 class InvitationCreate(WriteModel):
     """Staff invite someone (主动邀请); the invited always get a seat."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: DisplayText = Field(min_length=1, max_length=100)
     user_id: uuid.UUID | None = None
     group: str | None = Field(default=None, min_length=1, max_length=50)
 

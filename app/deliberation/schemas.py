@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from app.common.schemas import Page, ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.deliberation.enums import MeetingForm, MeetingState, MotionOutcome, VoteChoice
 from app.deliberation.models import INCOMPLETE_REASON, LONG_TEXT
 
@@ -14,7 +15,7 @@ from app.deliberation.models import INCOMPLETE_REASON, LONG_TEXT
 class RepresentativeCreate(WriteModel):
     """Add a representative to the community's roster."""
 
-    name: str = Field(min_length=1, max_length=50)
+    name: DisplayText = Field(min_length=1, max_length=50)
     user_id: uuid.UUID | None = Field(default=None, description="their account, if they vote in the app")
     unit_id: uuid.UUID | None = Field(default=None, description="the grid, compound or building they represent")
     phone: str | None = Field(default=None, min_length=11, max_length=20,
@@ -48,7 +49,7 @@ class RepresentativeRead(ReadModel):
 class MeetingCreate(WriteModel):
     """Announce a meeting: time, place, host, participants and form are published (001 三(四))."""
 
-    topic: str = Field(min_length=1, max_length=200)
+    topic: DisplayText = Field(min_length=1, max_length=200)
     scheduled_at: AwareDatetime
     place: str = Field(min_length=1, max_length=200)
     host: str = Field(min_length=1, max_length=100)
@@ -127,7 +128,8 @@ class SignInRead(ReadModel):
 class MotionCreate(WriteModel):
     """An agenda item; naming a proposal puts it before the meeting."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200, description="default: the proposal's title")
+    title: DisplayText | None = Field(default=None, min_length=1, max_length=200,
+                                      description="default: the proposal's title")
     proposal_id: uuid.UUID | None = None
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainSerializer, model_validator
 
 from app.common.schemas import Page, ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.evaluation.models import TEXT_MAX, ScoreStatus, Source
 from app.evaluation.rules import RUBRIC_TOTAL
 from app.programmes.ruleset import EvaluationWeights, GradeCutoffs, Percent
@@ -25,7 +26,7 @@ class CriterionIn(WriteModel):
     """A criterion and the most points it can give."""
 
     key: CriterionKey
-    name: str = Field(min_length=1, max_length=50, examples=["需求迫切性"])
+    name: DisplayText = Field(min_length=1, max_length=50, examples=["需求迫切性"])
     max_points: int = Field(ge=1, le=RUBRIC_TOTAL)
     description: str | None = Field(default=None, max_length=500)
 
@@ -42,7 +43,7 @@ class RubricCreate(RubricVersionCreate):
     """A district's rubric with its first version."""
 
     district_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=100, examples=["民生微实事项目评分细则"])
+    name: DisplayText = Field(min_length=1, max_length=100, examples=["民生微实事项目评分细则"])
 
 
 class CriterionRead(ReadModel):
@@ -93,7 +94,7 @@ class CampaignCreate(CampaignRules):
     """The annual evaluation of a programme's completed projects."""
 
     programme_id: uuid.UUID
-    title: str = Field(min_length=1, max_length=100, examples=["2025年度民生微实事项目评估"])
+    title: DisplayText = Field(min_length=1, max_length=100, examples=["2025年度民生微实事项目评估"])
     rubric_id: uuid.UUID
     rubric_version: int | None = Field(default=None, ge=1, le=10_000, description="default: the latest")
     opens_on: date = Field(description="first day scores and ratings are accepted (Asia/Shanghai)")
@@ -106,7 +107,7 @@ class CampaignUpdate(CampaignRules):
     """Before the window opens anything may change; once open the title, a later deadline and, until the first
     score is submitted, the scoring settings (weights, trimming, cut-offs, satisfaction floor)."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=100)
+    title: DisplayText | None = Field(default=None, min_length=1, max_length=100)
     rubric_id: uuid.UUID | None = None
     rubric_version: int | None = Field(default=None, ge=1, le=10_000)
     opens_on: date | None = None

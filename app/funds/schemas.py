@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, computed_field
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.funds import rules
 from app.funds.models import CommitmentBasis, FundSourceKind, LedgerKind, ReturnTarget
 from app.programmes.enums import ProjectCategory, ProjectType
@@ -70,7 +71,7 @@ class CommitmentCreate(WriteModel):
     """A direct commitment (直接安排), outside vote and notice: it names exactly one decision."""
 
     project_id: uuid.UUID
-    project_title: str = Field(min_length=1, max_length=200)
+    project_title: DisplayText = Field(min_length=1, max_length=200)
     category: ProjectCategory
     project_type: ProjectType
     amount_fen: AmountFen

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.implementation.models import ImplementationStatus, ImplementerKind
 from app.programmes.enums import ProjectCategory
 from app.programmes.ruleset import MAX_AMOUNT_FEN
@@ -14,7 +15,7 @@ from app.programmes.ruleset import MAX_AMOUNT_FEN
 class MilestoneCreate(WriteModel):
     """A step of the plan."""
 
-    title: str = Field(min_length=1, max_length=200)
+    title: DisplayText = Field(min_length=1, max_length=200)
     due_on: date
 
 
@@ -22,7 +23,7 @@ class ImplementationStart(WriteModel):
     """Who implements the confirmed project, and the plan of milestones."""
 
     implementer_kind: ImplementerKind
-    implementer_name: str | None = Field(default=None, min_length=1, max_length=200,
+    implementer_name: DisplayText | None = Field(default=None, min_length=1, max_length=200,
                                          description="default: the name confirmed after the notice")
     organisation_id: uuid.UUID | None = Field(default=None, description="required for an organisation")
     started_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.implementation.review_models import AcceptanceOutcome, ReviewOutcome
 
 
@@ -51,8 +52,8 @@ class MidTermReviewRead(ReadModel):
 class ExpertOpinion(WriteModel):
     """A third-party expert's acceptance opinion."""
 
-    name: str = Field(min_length=1, max_length=100)
-    organisation: str | None = Field(default=None, max_length=200)
+    name: DisplayText = Field(min_length=1, max_length=100)
+    organisation: DisplayText | None = Field(default=None, max_length=200)
     passed: bool
     opinion: str = Field(min_length=2, max_length=4000)
 
@@ -74,7 +75,7 @@ class AcceptanceCreate(WriteModel):
     """An acceptance inspection (验收)."""
 
     held_on: date
-    representatives: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+    representatives: list[Annotated[DisplayText, Field(min_length=1, max_length=50)]] = Field(
         min_length=1, max_length=50, description="representatives who inspected")
     representatives_passed: bool
     representatives_opinion: str = Field(min_length=2, max_length=4000)

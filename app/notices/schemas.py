@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.notices.models import TEXT_MAX, ItemStatus, NoticeKind, NoticeStatus, ObjectionStatus
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import MAX_AMOUNT_FEN
@@ -35,7 +36,7 @@ class ItemChange(WriteModel):
 
     amount_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
     summary: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX * 4)
-    implementer: str | None = Field(default=None, min_length=1, max_length=200)
+    implementer: DisplayText | None = Field(default=None, min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
@@ -52,7 +53,7 @@ class ConfirmationCreate(WriteModel):
     plan: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX * 4)
     benefits: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX * 4)
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
-    implementer: str | None = Field(default=None, min_length=1, max_length=200)
+    implementer: DisplayText | None = Field(default=None, min_length=1, max_length=200)
     entry_date: date | None = Field(default=None, description="date of the ledger commitment; default today "
                                                               "(Asia/Shanghai); must fall in the programme period")
 

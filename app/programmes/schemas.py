@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import ProgrammeRules
 
@@ -19,7 +20,7 @@ class ProgrammeCreate(WriteModel):
 
     district_id: uuid.UUID
     year: int = Field(ge=2000, le=2100)
-    name: str = Field(min_length=1, max_length=NAME_MAX)
+    name: DisplayText = Field(min_length=1, max_length=NAME_MAX)
     starts_on: date | None = None
     ends_on: date | None = None
     closing_date: date | None = Field(default=None, description="last day for commitments; default: ends_on")
@@ -29,7 +30,7 @@ class ProgrammeCreate(WriteModel):
 class ProgrammeUpdate(WriteModel):
     """Changes to a draft programme; `rules` is a partial document laid over the current rules."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
+    name: DisplayText | None = Field(default=None, min_length=1, max_length=NAME_MAX)
     starts_on: date | None = None
     ends_on: date | None = None
     closing_date: date | None = None

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 from app.proposals.enums import ProposalKind, ProposalState, ProposerKind, SurveyMethod
@@ -34,7 +35,7 @@ class ProposalCreate(WriteModel):
     unit_id: uuid.UUID | None = Field(default=None, description="a grid, compound, group or building of the community")
     programme_id: uuid.UUID | None = Field(default=None, description="default: the district's open programme")
     as_organisation: bool = Field(default=False, description="submit for the caller's social organisation")
-    title: str = Field(min_length=1, max_length=100)
+    title: DisplayText = Field(min_length=1, max_length=100)
     kind: ProposalKind
     project_type: ProjectType
     category: ProjectCategory
@@ -48,7 +49,7 @@ class ProposalUpdate(WriteModel):
     """Changes to a draft or returned proposal; budget_lines, when given, replace all lines."""
 
     unit_id: uuid.UUID | None = None
-    title: str | None = Field(default=None, min_length=1, max_length=100)
+    title: DisplayText | None = Field(default=None, min_length=1, max_length=100)
     kind: ProposalKind | None = None
     project_type: ProjectType | None = None
     category: ProjectCategory | None = None

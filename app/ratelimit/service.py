@@ -47,7 +47,9 @@ async def _count(session: AsyncSession, limit: Limit, now: datetime) -> tuple[in
 
 
 async def hit(sessionmaker: async_sessionmaker[AsyncSession], *limits: Limit, now: datetime | None = None) -> None:
-    """Count one hit against every limit; raise TooManyRequests when any is exceeded."""
+    """Count one hit against the limits in order; raise TooManyRequests at the first one exceeded. A refused
+    hit is not counted against the limits after it: list the narrowest first (e.g. one address's budget for
+    a phone before the phone's own), so a client spending its budget cannot spend anyone else's."""
     now = now or utcnow()
     retry_after = 0
     # Own session, committed before the caller's request writes anything: refused and failed
@@ -57,7 +59,8 @@ async def hit(sessionmaker: async_sessionmaker[AsyncSession], *limits: Limit, no
             count, window_start = await _count(session, limit, now)
             if count > limit.limit:
                 ends = window_start + timedelta(seconds=limit.window)
-                retry_after = max(retry_after, math.ceil((ends - now).total_seconds()))
+                retry_after = max(1, math.ceil((ends - now).total_seconds()))
+                break
         await session.commit()
     if retry_after:
         raise TooManyRequests("Too many attempts; try again later.", retry_after=retry_after)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.regions.models import RegionLevel, ResidentialType
 
 NAME_MAX = 100
@@ -22,7 +23,8 @@ def printable_name(value: str) -> str:
     return value
 
 
-RegionName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(printable_name)]
+RegionName = Annotated[DisplayText, StringConstraints(min_length=1, max_length=NAME_MAX),
+                       AfterValidator(printable_name)]
 # 行政区划代码 are digits; local codes for grids and compounds may add letters.
 RegionCode = Annotated[str, StringConstraints(min_length=1, max_length=CODE_MAX, pattern=CODE_PATTERN)]
 

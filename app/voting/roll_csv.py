@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from app.auth.secrets import normalise_phone
 from app.common.csv_table import LineError, read_table
+from app.common.strict import display_problem
 
 MAX_ROWS = 100_000
 NAME_MAX = 50
@@ -58,6 +59,8 @@ def _row(values: dict[str, str], line: int) -> tuple[RollRow | None, list[str]]:
         reasons.append("phone is not an 11-digit mainland mobile number")
     if not name:
         reasons.append("name is empty")
+    elif problem := display_problem(name):  # the one rule for names, as the API's DisplayText
+        reasons.append(f"name: {problem}")
     for label, value, limit in (("name", name, NAME_MAX), ("subunit", subunit, UNIT_MAX),
                                 ("household", household, HOUSEHOLD_MAX)):
         if value and (problem := _text_problem(label, value, limit)):

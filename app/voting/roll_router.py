@@ -49,16 +49,18 @@ async def add_entry(community_id: uuid.UUID, body: RollEntryCreate, request: Req
                                         body.name, body.unit_id, body.household)
 
 
+ROLL_QUERY = "name fragment or the last four digits of the phone (a full phone: 422 phone_search_refused)"
+
+
 @router.get("/communities/{community_id}/voter-roll", response_model=Page[RollEntryRead],
             summary="The community's voter roll", responses=problems(401, 403, 404, 422))
-async def list_entries(community_id: uuid.UUID, request: Request, session: SessionDep, principal: Reader,
+async def list_entries(community_id: uuid.UUID, session: SessionDep, principal: Reader,
                        page: Paging,
-                       q: Annotated[ParamText | None, Query(max_length=50, description="name fragment, the last four "
-                                                                                 "digits or the full phone")] = None,
+                       q: Annotated[ParamText | None, Query(max_length=50, description=ROLL_QUERY)] = None,
                        include_removed: QueryBool = False) -> dict:
     """By name; phones are only ever shown masked (138****1234)."""
     community = await roll_service.community_for(session, principal, community_id, organise=False)
-    stmt = roll_service.list_statement(request.app.state.settings, community.id, q, include_removed)
+    stmt = roll_service.list_statement(community.id, q, include_removed)
     return await paginate(session, stmt, page)
 
 

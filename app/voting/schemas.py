@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, Field
 
 from app.common.schemas import ReadModel, WriteModel
+from app.common.strict import DisplayText
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 from app.voting.models import MAX_ROUND_PROJECTS, BallotChannel, RoundStatus
 
@@ -21,7 +22,7 @@ class RollEntryCreate(WriteModel):
     """Add one resident to the roll."""
 
     phone: str = Field(min_length=11, max_length=20, description="mainland mobile number; stored only as a digest")
-    name: str = Field(min_length=1, max_length=50)
+    name: DisplayText = Field(min_length=1, max_length=50)
     unit_id: uuid.UUID | None = Field(default=None, description="the grid, compound or building they live in")
     household: str | None = Field(default=None, max_length=100,
                                   description="household label (e.g. 3栋2单元501) for one ballot per household")
@@ -60,7 +61,7 @@ class RollImportResult(WriteModel):
 class RoundCreate(WriteModel):
     """Set up a pilot's screening vote on shortlisted proposals."""
 
-    title: str = Field(min_length=1, max_length=100)
+    title: DisplayText = Field(min_length=1, max_length=100)
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     proposal_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ROUND_PROJECTS,
@@ -74,7 +75,7 @@ class RoundCreate(WriteModel):
 class RoundUpdate(WriteModel):
     """Change a round that nobody has voted in yet."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=100)
+    title: DisplayText | None = Field(default=None, min_length=1, max_length=100)
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)

@@ -92,12 +92,13 @@ def _fixed_codes(monkeypatch, *codes: str) -> None:
     monkeypatch.setattr("app.auth.otp_service.new_code", lambda: pending.pop(0))
 
 
-async def test_a_new_request_replaces_the_old_code(client, otp_sender, monkeypatch):
+async def test_a_new_request_keeps_earlier_codes_valid_and_a_login_spends_them_all(client, otp_sender, monkeypatch):
     _fixed_codes(monkeypatch, "111111", "222222")
     await _ask(client)
     await _ask(client)
-    assert_problem(await _verify(client, "111111"), 401, "otp_invalid")
-    assert (await _verify(client, "222222")).status_code == 200
+    # A request (anyone's) must not void the code its owner is about to type.
+    assert (await _verify(client, "111111")).status_code == 200
+    assert_problem(await _verify(client, "222222"), 401, "otp_invalid")
 
 
 async def test_a_code_is_bound_to_its_phone(client, otp_sender, monkeypatch):
@@ -123,15 +124,46 @@ async def test_invalid_numbers_are_422(client, otp_sender):
     assert otp_sender.sent == []
 
 
-async def test_requests_are_limited_per_phone(build):
+async def test_requests_are_limited_per_phone_in_every_spelling(build):
     app, client = await build(rate_otp_per_phone="2/3600")
     for _ in range(2):
         await _ask(client)
-    r = await client.post(REQUEST, json={"phone": "139 1234 5678"})  # same number, other spelling
-    body = assert_problem(r, 429, "rate_limited")
-    assert 1 <= int(r.headers["retry-after"]) <= 3600 and body["retry_after"] == int(r.headers["retry-after"])
+    for spelling in ("139 1234 5678", "1391234567８", "＋８６１３９１２３４５６７８"):  # same number, other spellings
+        r = await client.post(REQUEST, json={"phone": spelling})
+        body = assert_problem(r, 429, "rate_limited")
+        assert 1 <= int(r.headers["retry-after"]) <= 3600 and body["retry_after"] == int(r.headers["retry-after"])
     assert len(app.state.otp_sender.sent) == 2
     await _ask(client, "13700137000")
+
+
+async def test_full_width_digits_are_read_as_the_number_they_spell(client, otp_sender):
+    await _ask(client, "１３９１２３４５６７８")
+    assert otp_sender.sent == [(PHONE, otp_sender.last_code(PHONE))]
+    assert (await _verify(client, otp_sender.last_code(PHONE), "139-1234-567８")).status_code == 200
+    # Digits of other scripts are not mapped to ASCII by NFKC: refused, not a second spelling.
+    assert_problem(await client.post(REQUEST, json={"phone": "1391234567٨"}), 422, "invalid_phone")
+
+
+async def test_a_stranger_asking_for_codes_cannot_lock_the_owner_out(build):
+    owner_app, owner = await build()
+    _, stranger = await build(peer="198.51.100.66")
+    await _ask(owner)
+    first = owner_app.state.otp_sender.last_code(PHONE)
+    statuses = [(await stranger.post(REQUEST, json={"phone": PHONE})).status_code for _ in range(12)]
+    # One address gets three codes for the number; its refused requests do not spend the phone's budget.
+    assert statuses == [202] * 3 + [429] * 9
+    await _ask(owner)
+    assert len(owner_app.state.otp_sender.sent) == 2
+    # The code the owner received first still logs them in.
+    assert (await _verify(owner, first)).status_code == 200
+
+
+async def test_the_phone_budget_never_blocks_verifying_a_code_received(build):
+    owner_app, owner = await build(rate_otp_per_phone="1/3600")
+    _, stranger = await build(peer="198.51.100.66", rate_otp_per_phone="1/3600")
+    await _ask(owner)
+    assert_problem(await stranger.post(REQUEST, json={"phone": PHONE}), 429, "rate_limited")
+    assert (await _verify(owner, owner_app.state.otp_sender.last_code(PHONE))).status_code == 200
 
 
 async def test_requests_are_limited_per_client_address(build):

@@ -21,16 +21,56 @@ def _assert_limited(r, window: int) -> None:
     assert body["retry_after"] == retry_after
 
 
-async def test_login_is_limited_per_account_even_with_the_right_password(build):
-    app, client = await build(rate_login_per_account="2/900")
+STRANGER = "198.51.100.66"
+BACKOFF = {"login_backoff_free_failures": 2, "login_backoff_base_seconds": 60}
+
+
+def _assert_waiting(r, low: int, high: int) -> None:
+    body = assert_problem(r, 429, "login_backoff")
+    retry_after = int(r.headers["retry-after"])
+    assert low <= retry_after <= high and body["retry_after"] == retry_after
+    assert "请稍后再试" in body["detail"]
+
+
+async def _end_the_wait(app) -> None:
+    async with app.state.sessionmaker() as s:
+        await s.execute(update(RateLimitCounter).where(RateLimitCounter.key.startswith("login:backoff:"))
+                        .values(window_start=utcnow() - timedelta(seconds=1)))
+        await s.commit()
+
+
+async def test_wrong_passwords_slow_only_the_guessing_address_not_the_owner(build):
+    app, stranger = await build(peer=STRANGER, **BACKOFF)
+    _, owner = await build(**BACKOFF)
     async with app.state.sessionmaker() as s:
         await add_user(s, Role.admin, username="target", password_hash=password_hash())
+    for _ in range(3):  # two free failures, the third sets a wait
+        assert_problem(await login(stranger, "target", "guess-guess-guess"), 401, "bad_credentials")
+    # The guessing address waits, even with the right password and another spelling of the account ...
+    _assert_waiting(await login(stranger, "target"), 50, 60)
+    _assert_waiting(await login(stranger, "TARGET "), 50, 60)
+    # ... while the owner, from their own address, logs in at once: no lock anyone can set off.
+    assert (await login(owner, "target")).status_code == 200
+    # Other accounts from the guessing address are not slowed either.
+    assert_problem(await login(stranger, "someone.else", "whatever"), 401, "bad_credentials")
+
+
+async def test_the_wait_doubles_and_a_success_forgets_the_failures(build):
+    app, client = await build(**BACKOFF)
+    async with app.state.sessionmaker() as s:
+        await add_user(s, Role.admin, username="target", password_hash=password_hash())
+    for _ in range(3):
+        assert_problem(await login(client, "target", "guess-guess-guess"), 401, "bad_credentials")
+    _assert_waiting(await login(client, "target", "guess-guess-guess"), 50, 60)
+    await _end_the_wait(app)
+    assert_problem(await login(client, "target", "guess-guess-guess"), 401, "bad_credentials")
+    _assert_waiting(await login(client, "target", "guess-guess-guess"), 110, 120)  # 4th failure: twice as long
+    await _end_the_wait(app)
+    assert (await login(client, "target")).status_code == 200
+    # The success cleared the count: the next failures are free again.
     for _ in range(2):
         assert_problem(await login(client, "target", "guess-guess-guess"), 401, "bad_credentials")
-    _assert_limited(await login(client, "target"), 900)
-    # The account's budget is spent for everyone; other accounts are untouched.
-    _assert_limited(await login(client, "TARGET "), 900)
-    assert_problem(await login(client, "someone.else", "whatever"), 401, "bad_credentials")
+    assert (await login(client, "target")).status_code == 200
 
 
 async def test_login_is_limited_per_client_address(build):
@@ -41,12 +81,13 @@ async def test_login_is_limited_per_client_address(build):
 
 
 async def test_two_app_instances_share_the_counters(build):
-    _, first = await build(rate_login_per_account="2/900")
-    _, second = await build(rate_login_per_account="2/900")
+    _, first = await build(**BACKOFF)
+    _, second = await build(**BACKOFF)
     assert_problem(await login(first, "ghost", "whatever"), 401)
     assert_problem(await login(second, "ghost", "whatever"), 401)
-    _assert_limited(await login(first, "ghost", "whatever"), 900)
-    _assert_limited(await login(second, "ghost", "whatever"), 900)
+    assert_problem(await login(first, "ghost", "whatever"), 401)
+    _assert_waiting(await login(second, "ghost", "whatever"), 50, 60)
+    _assert_waiting(await login(first, "ghost", "whatever"), 50, 60)
 
 
 async def test_counters_reset_when_the_window_ends(build):

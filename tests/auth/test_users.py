@@ -56,6 +56,24 @@ async def test_bad_user_bodies_are_422(client, session, app, tree):
         assert_problem(await client.post(USERS, json=body, headers=admin), 422)
 
 
+async def test_short_common_and_guessable_passwords_are_refused_in_chinese(client, session, app, tree):
+    _, admin = await user_for(session, app, tree, Role.district_admin)
+    weak = {"password12": "至少需要 12 个字符", "password1234": "太容易被猜到", "qwertyuiop123": "太容易被猜到",
+            "aaaaaaaaaaaaaaaa": "太容易被猜到"}
+    for password, says in weak.items():
+        body = assert_problem(await client.post(USERS, json=_new(tree.community_a1, password=password), headers=admin),
+                              422, "weak_password")
+        assert says in body["detail"], body
+    # The user's own name counts as known to a guesser: strong for anyone else, weak for wang.xm.
+    named = _new(tree.community_a1, username="wang.xm", display_name="wangxiaoming", password="wangxiaoming1990")
+    assert_problem(await client.post(USERS, json=named, headers=admin), 422, "weak_password")
+    other = _new(tree.community_a1, username="li.qiang", display_name="李强", password="wangxiaoming1990")
+    assert (await client.post(USERS, json=other, headers=admin)).status_code == 201
+    target = (await client.post(USERS, json=_new(tree.community_a1), headers=admin)).json()
+    assert_problem(await client.patch(f"{USERS}/{target['id']}", json={"password": "password12"}, headers=admin),
+                   422, "weak_password")
+
+
 async def test_list_and_get_stay_within_the_callers_region(client, session, app, tree):
     _, district = await user_for(session, app, tree, Role.district_admin)
     street_user, street = await user_for(session, app, tree, Role.street_admin)

@@ -170,7 +170,8 @@ def live_app(request, tmp_path_factory):
     app_settings = Settings(environment="test", database_url=database, upload_dir=str(tmp / "uploads"),
                             secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None,
                             access_token_ttl_seconds=24 * 3600,
-                            rate_login_per_account=many, rate_login_per_ip=many, rate_otp_per_phone=many,
+                            rate_login_per_ip=many, rate_otp_per_phone=many, rate_otp_per_phone_ip=many,
+                            login_backoff_free_failures=1000000,
                             rate_otp_per_ip=many, rate_public_write_per_ip=many)
     app = LiveApp(app_settings)
     yield app

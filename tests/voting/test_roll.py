@@ -62,3 +62,18 @@ async def test_roll_access_by_region_and_role(client, pw):
                               json={"phone": "13900000001", "name": "陈七"}), 403, "role_forbidden")
     ok(await client.post(f"{API}/communities/{a1}/voter-roll", headers=pw.h["street_a"],
                          json={"phone": "13900000002", "name": "周八"}), 201)
+
+
+async def test_roll_search_takes_names_and_last_four_digits_never_a_full_phone(client, session, pw):
+    h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
+    await import_roll(client, h, a1, roll_csv([("13800008001", "张三", "", ""), ("13900001234", "李四", "", "")]))
+    url = f"{API}/communities/{a1}/voter-roll"
+
+    async def names(q: str) -> list[str]:
+        return [e["name"] for e in ok(await client.get(url, headers=h, params={"q": q}))["items"]]
+
+    assert await names("张") == ["张三"] and await names("8001") == ["张三"] and await names("８００１") == ["张三"]
+    # A full phone (any spelling) would confirm a guess of the masked digits: 10,000 tries recover 138****8001.
+    for q in ("13800008001", "138 0000 8001", "+8613800008001", "１３８００００８００１", "0000800"):
+        body = problem(await client.get(url, headers=h, params={"q": q}), 422, "phone_search_refused")
+        assert "后四位" in body["detail"]
