@@ -11,6 +11,9 @@ from app.auth.limits import limit_login, limit_otp_request, limit_otp_verify
 from app.auth.otp import OtpSender, get_otp_sender
 from app.auth.schemas import LoginIn, MeOut, OtpRequestedOut, OtpRequestIn, OtpVerifyIn, RefreshIn, TokenOut
 from app.auth.secrets import normalise_phone
+from app.auth.users_schemas import UserNoticeOut
+from app.common.pagination import page_params, paginate
+from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText
 from app.db import SessionDep
 from app.errors import BadRequest, Unprocessable, problems
@@ -70,6 +73,14 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> None:
 async def me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
     """The caller's role, region, masked phone and organisation."""
     return await profile_service.whoami(session, principal)
+
+
+@router.get("/me/notices", response_model=Page[UserNoticeOut], summary="Changes others made to my account",
+            responses=problems(401, 422))
+async def my_notices(session: SessionDep, principal: CurrentPrincipal,
+                     page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """Every change of the caller's role, region, organisation or password made by someone else, newest first."""
+    return await paginate(session, profile_service.notices_statement(principal), page)
 
 
 @router.post("/otp/request", response_model=OtpRequestedOut, status_code=status.HTTP_202_ACCEPTED,
