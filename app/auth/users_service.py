@@ -162,11 +162,11 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
             raise Unprocessable("role cannot be empty.", code="role_required")
         if user.id == principal.user_id:
             raise Conflict("不能修改自己的角色。 (You cannot change your own role.)", code="self_role_change")
+        if not rules.may_assign_role(principal.role, data.role):
+            raise _role_not_assignable(data.role)
         if user.role == Role.resident:
             raise Unprocessable("居民账号通过手机验证码登录，不能改为工作人员账号。 (Residents stay residents.)",
                                 code="resident_role")
-        if not rules.may_assign_role(principal.role, data.role):
-            raise _role_not_assignable(data.role)
         role = data.role
     region_id = changes.get("region_id", user.region_id)
     problem = rules.region_problem(role, region_id is not None)
