@@ -79,7 +79,7 @@ async def me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
             responses=problems(401, 422))
 async def my_notices(session: SessionDep, principal: CurrentPrincipal,
                      page: Annotated[PageParams, Depends(page_params)]) -> dict:
-    """Every change of the caller's role, region, organisation or password made by someone else, newest first."""
+    """Every change of the caller's role, region, organisation or password through user management, newest first."""
     return await paginate(session, profile_service.notices_statement(principal), page)
 
 
