@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/auth/refresh"): PUBLIC,
     ("POST", f"{API}/auth/logout"): SIGNED_IN,  # API tokens get 400: they are revoked, not logged out
     ("GET", f"{API}/auth/me"): SIGNED_IN,
+    ("GET", f"{API}/auth/me/notices"): SIGNED_IN,  # one's own account notices; a token has none
     ("POST", f"{API}/auth/otp/request"): PUBLIC,
     ("POST", f"{API}/auth/otp/verify"): PUBLIC,
 
@@ -184,7 +185,10 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/communities/{{community_id}}/councils"): allow(CS, SA, AD),
     ("GET", f"{API}/councils"): allow(CS, SA, DA, SU, AD),
     ("GET", f"{API}/councils/{{council_id}}"): allow(CS, SA, DA, SU, AD),
-    ("POST", f"{API}/councils/{{council_id}}/registrations"): allow(R, AD),
+    # Residents on the community's roll (the matrix's resident is on a1's); admins pass the gate but are on no
+    # roll, so the service refuses them (403 not_on_roll, issue 24).
+    ("POST", f"{API}/councils/{{council_id}}/registrations"): allow(R),
+    ("POST", f"{API}/councils/{{council_id}}/participants/{{participant_id}}/group-decision"): allow(CS, SA, AD),
     ("POST", f"{API}/councils/{{council_id}}/invitations"): allow(CS, SA, AD),
     ("GET", f"{API}/councils/{{council_id}}/participants"): allow(CS, SA, DA, SU, AD),
     ("POST", f"{API}/councils/{{council_id}}/selection"): allow(CS, SA, AD),
@@ -362,6 +366,9 @@ def test_every_route_has_a_decision(tmp_path):
     assert not message, "\n".join(message)
 
 
+RESIDENT_PHONE = "13700000001"  # the resident caller's login phone, on community a1's roll
+
+
 @dataclass
 class Caller:
     """One principal of the walk: its role (None: anonymous) and how to get its headers."""
@@ -383,7 +390,8 @@ async def _callers(session, app, tree: Tree) -> list[Caller]:
             await session.commit()
             callers.append(Caller("assessor (API token)", role, {"Authorization": f"Bearer {secret}"}))
         else:
-            user, headers = await user_for(session, app, tree, role)
+            user, headers = await user_for(session, app, tree, role,
+                                           **({"phone": RESIDENT_PHONE} if role == Role.resident else {}))
             callers.append(Caller(role.value, role, headers, user))
     return callers
 
@@ -411,6 +419,7 @@ async def _resources(client: httpx.AsyncClient, session, app, tree: Tree, admin:
     motion = await created(f"{API}/meetings/{meeting}/motions", {"title": "议题一"})
     council = await created(f"{API}/communities/{a1}/councils", {
         "topic": "议事会", "scheduled_at": when, "place": "活动室", "host": "李华", "seats": 3})
+    await created(f"{API}/communities/{a1}/voter-roll", {"phone": RESIDENT_PHONE, "name": "居民"})
     proposer = await add_user(session, Role.resident, tree.community_a1, username=f"proposer-{uuid.uuid4().hex[:6]}")
     proposal = Proposal(programme_id=uuid.UUID(programme), community_id=a1, region_path=tree.community_a1.path,
                         proposer_user_id=proposer.id, proposer_kind=ProposerKind.resident, title="草稿",

@@ -1,8 +1,9 @@
 """Who am I: the caller's role, region, masked phone and organisation."""
 
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import ApiToken, Organisation, User
+from app.auth.models import ApiToken, Organisation, User, UserNotice
 from app.auth.principal import Principal
 from app.auth.schemas import MeOut, OrganisationRef, RegionRef
 from app.errors import Unauthorized
@@ -32,3 +33,11 @@ async def whoami(session: AsyncSession, principal: Principal) -> MeOut:
                  region=RegionRef(id=region.id, name=region.name, level=region.level.value, path=region.path)
                  if region else None,
                  organisation=await _organisation(session, user.organisation_id))
+
+
+def notices_statement(principal: Principal) -> Select:
+    """The caller's own account notices, newest first (an API token has none)."""
+    stmt = select(UserNotice).order_by(UserNotice.created_at.desc(), UserNotice.id)
+    if principal.kind != "user":
+        return stmt.where(false())
+    return stmt.where(UserNotice.user_id == principal.user_id)

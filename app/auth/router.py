@@ -11,6 +11,9 @@ from app.auth.limits import limit_otp_request, limit_otp_verify, login_with_back
 from app.auth.otp import OtpSender, get_otp_sender
 from app.auth.schemas import LoginIn, MeOut, OtpRequestedOut, OtpRequestIn, OtpVerifyIn, RefreshIn, TokenOut
 from app.auth.secrets import normalise_phone
+from app.auth.users_schemas import UserNoticeOut
+from app.common.pagination import page_params, paginate
+from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText
 from app.db import SessionDep
 from app.errors import BadRequest, Unprocessable, problems
@@ -68,6 +71,14 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> None:
 async def me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
     """The caller's role, region, masked phone and organisation."""
     return await profile_service.whoami(session, principal)
+
+
+@router.get("/me/notices", response_model=Page[UserNoticeOut], summary="Changes others made to my account",
+            responses=problems(401, 422))
+async def my_notices(session: SessionDep, principal: CurrentPrincipal,
+                     page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """Every change of the caller's role, region, organisation or password through user management, newest first."""
+    return await paginate(session, profile_service.notices_statement(principal), page)
 
 
 @router.post("/otp/request", response_model=OtpRequestedOut, status_code=status.HTTP_202_ACCEPTED,

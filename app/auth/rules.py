@@ -15,6 +15,9 @@ PASSWORD_MAX = 128
 API_TOKEN_MAX_LIFETIME = timedelta(days=366)  # a year, leap day included
 # Residents sign in with a phone code; every other role is created by staff.
 ASSIGNABLE_ROLES = frozenset(Role) - {Role.resident}
+# Separation of duties: the district admin who commits money may not also make (or reset) the accounts that pay
+# it out or audit it, so finance and supervisors are an administrator's to create, change and reset.
+ADMIN_ONLY_ROLES = frozenset({Role.admin, Role.finance, Role.supervisor})
 
 
 def within_scope(actor_role: Role | None, actor_path: str | None, target_path: str | None) -> bool:
@@ -25,15 +28,24 @@ def within_scope(actor_role: Role | None, actor_path: str | None, target_path: s
 
 
 def may_assign_role(actor_role: Role | None, role: Role) -> bool:
-    """Whether the actor may give a user this role: only admins make admins; nobody makes residents."""
+    """Whether the actor may give a user this role: only admins make admins, finance and supervisors;
+    nobody makes residents."""
     if role not in ASSIGNABLE_ROLES:
         return False
-    return actor_role == Role.admin or role != Role.admin
+    return may_manage_role(actor_role, role)
 
 
 def may_manage_role(actor_role: Role | None, role: Role) -> bool:
-    """Whether the actor may edit a user holding this role: only admins edit admins."""
-    return actor_role == Role.admin or role != Role.admin
+    """Whether the actor may edit a user holding this role: only admins edit admins, finance and supervisors."""
+    return actor_role == Role.admin or role not in ADMIN_ONLY_ROLES
+
+
+def may_bind_organisation(actor_role: Role | None, actor_path: str | None, organisation_path: str | None) -> bool:
+    """Whether the actor may bind a user or token to an organisation seated at organisation_path (None: the
+    organisation has no region, it works across districts, so only an admin binds it)."""
+    if actor_role == Role.admin:
+        return True
+    return organisation_path is not None and within_scope(actor_role, actor_path, organisation_path)
 
 
 def region_problem(role: Role, has_region: bool) -> str | None:
@@ -69,3 +81,21 @@ def token_expiry_problem(now: datetime, expires_at: datetime) -> str | None:
         return "An API token may live at most one year."
     return None
 
+
+
+ROLE_LABELS = {Role.resident: "居民", Role.community_staff: "社区工作者", Role.street_admin: "街道管理员",
+               Role.district_admin: "区管理员", Role.finance: "财务", Role.evaluator: "评审专家",
+               Role.assessor: "第三方评估机构人员", Role.supervisor: "居务监督委员会成员", Role.admin: "系统管理员"}
+CHANGE_LABELS = {"role": "角色", "region": "所属区域", "organisation": "所属机构"}
+
+
+def account_change_message(changes: dict[str, tuple[str | None, str | None]], password_reset: bool,
+                           changed_by: str) -> str | None:
+    """What the user is told of changes someone made to their account (labels already readable), or None."""
+    parts = [f"{CHANGE_LABELS[field]}由「{before or '无'}」改为「{after or '无'}」"
+             for field, (before, after) in changes.items()]
+    if password_reset:
+        parts.append("密码已被重置")
+    if not parts:
+        return None
+    return f"您的账号有变更：{'；'.join(parts)}。操作人：{changed_by}。如非您本人知晓，请立即联系管理员。"

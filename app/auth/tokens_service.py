@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.auth import rules
+from app.auth import rules, users_service
 from app.auth.models import ApiToken, Organisation, User
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
@@ -75,11 +75,9 @@ async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID, actor: au
 
 async def issue_for(session: AsyncSession, settings: Settings, principal: Principal,
                     data: ApiTokenCreate) -> tuple[ApiToken, str]:
-    """Issue on behalf of a staff member, for an organisation inside (or not bound to) their region."""
-    org_path = await session.scalar(select(Region.path).join(Organisation, Organisation.region_id == Region.id)
-                                    .where(Organisation.id == data.organisation_id))
-    if org_path is not None:
-        require_within(principal, org_path, "That organisation")
+    """Issue on behalf of a staff member, for an organisation seated inside their region (admins: any)."""
+    # The same rule as binding a user: an organisation seated in the caller's region (no region: admins only).
+    await users_service.check_organisation(session, principal, data.organisation_id)
     if data.campaign_id is not None:
         campaign_path = await session.scalar(select(EvaluationCampaign.region_path)
                                              .where(EvaluationCampaign.id == data.campaign_id))

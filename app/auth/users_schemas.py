@@ -34,8 +34,21 @@ class UserUpdate(WriteModel):
 
     display_name: DisplayText | None = Field(default=None, min_length=1, max_length=100)
     is_active: bool | None = None
+    role: Role | None = Field(default=None, description="finance, supervisor and admin: administrators only")
     region_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = Field(default=None, description="null unbinds; only organisations seated "
+                                              "in the caller's region (no region: administrators only)")
     password: NewPassword | None = Field(default=None, description="reset: ends the user's sessions")
+
+
+class UserNoticeOut(ReadModel):
+    """A change someone made to the caller's account, as it was announced to them."""
+
+    id: uuid.UUID
+    message: str
+    changes: dict
+    changed_by: str
+    created_at: datetime
 
 
 class UserOut(ReadModel):

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.auth import rules
-from app.auth.models import AuthSession, Organisation, Role, User
+from app.auth.models import AuthSession, Organisation, Role, User, UserNotice
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, require_within, restrict_to_region
 from app.auth.secrets import hash_password
@@ -38,18 +38,42 @@ async def _end_sessions(session: AsyncSession, user_id: uuid.UUID, reason: str) 
                           .values(revoked_at=utcnow(), revoked_reason=reason))
 
 
+def _role_not_assignable(role: Role) -> Forbidden:
+    who = "系统管理员" if role in rules.ADMIN_ONLY_ROLES else "任何人"
+    return Forbidden(f"「{rules.ROLE_LABELS[role]}」账号只能由{who}创建、修改或重置密码。"
+                     f" (You may not give or manage the role {role.value}.)", code="role_not_assignable")
+
+
+async def check_organisation(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID) -> Organisation:
+    """The organisation, if the caller may bind users or tokens to it: 422 unknown, 403 outside their region
+    (an organisation with no region works across districts: only an admin binds it)."""
+    row = (await session.execute(select(Organisation, Region.path)
+                                 .outerjoin(Region, Region.id == Organisation.region_id)
+                                 .where(Organisation.id == organisation_id))).first()
+    if row is None:
+        raise Unprocessable("No organisation with that id.", code="unknown_organisation")
+    if not rules.may_bind_organisation(principal.role, principal.region_path, row[1]):
+        if row[1] is None:
+            raise Forbidden("该机构不属于任何辖区（跨区工作），只有系统管理员可以为其开设账号或令牌。"
+                            " (Only an admin binds an organisation with no region.)",
+                            code="organisation_without_region")
+        raise Forbidden("该机构不在您的辖区内，不能为其开设账号或令牌。 (That organisation is outside your region.)",
+                        code="out_of_region")
+    return row[0]
+
+
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> User:
     """A staff user in a region the caller governs, with a role the caller may give."""
     if not rules.may_assign_role(principal.role, data.role):
-        raise Forbidden(f"You may not create users with the role {data.role.value}.", code="role_not_assignable")
+        raise _role_not_assignable(data.role)
     problem = rules.region_problem(data.role, data.region_id is not None)
     if problem:
         raise Unprocessable(problem, code="role_region_mismatch")
     region = await region_or_422(session, data.region_id)
     require_within(principal, region.path if region else None)
     _check_password(data.password, data.username, data.display_name)
-    if data.organisation_id and await session.get(Organisation, data.organisation_id) is None:
-        raise Unprocessable("No organisation with that id.", code="unknown_organisation")
+    if data.organisation_id:
+        await check_organisation(session, principal, data.organisation_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("That username is taken.", code="username_taken")
     user = User(username=data.username, display_name=data.display_name, role=data.role,
@@ -84,11 +108,46 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UU
     return row[0], row[1]
 
 
+async def _labels(session: AsyncSession, before: dict[str, Any], after: dict[str, Any]
+                  ) -> dict[str, tuple[str | None, str | None]]:
+    """The role, region and organisation that changed, as the user reads them."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    if before["role"] != after["role"]:
+        out["role"] = (rules.ROLE_LABELS[Role(before["role"])], rules.ROLE_LABELS[Role(after["role"])])
+    for field, model in (("region", Region), ("organisation", Organisation)):
+        old, new = before[f"{field}_id"], after[f"{field}_id"]
+        if old != new:
+            names = [(await session.get(model, uuid.UUID(v))).name if v else None for v in (old, new)]
+            out[field] = (names[0], names[1])
+    return out
+
+
+async def _notify(session: AsyncSession, principal: Principal, user: User, before: dict[str, Any],
+                  after: dict[str, Any], password_reset: bool) -> UserNotice | None:
+    """Tell the user what someone changed of their role, region, organisation or password."""
+    labels = await _labels(session, before, after)
+    changed_by = f"{principal.label}（{rules.ROLE_LABELS[principal.role]}）" if principal.role else principal.label
+    message = rules.account_change_message(labels, password_reset, changed_by)
+    if message is None:
+        return None
+    changes: dict[str, Any] = {f: {"before": before[f"{f}_id" if f != "role" else f],
+                                   "after": after[f"{f}_id" if f != "role" else f]} for f in labels}
+    if password_reset:
+        changes["password"] = {"reset": True}
+    notice = UserNotice(user_id=user.id, message=message, changes=changes, changed_by=changed_by)
+    session.add(notice)
+    await session.flush()
+    return notice
+
+
 async def update_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
-    """Rename, (de)activate, move within the caller's region, or reset the password."""
+    """Rename, (de)activate, change role, move within the caller's region, (un)bind an organisation or reset the
+    password; the user is told of every change to their role, region, organisation or password."""
     user, path = await get_user(session, principal, user_id)
     if not rules.may_manage_role(principal.role, user.role):
-        raise Forbidden(f"You may not manage users with the role {user.role.value}.", code="role_not_assignable")
+        raise _role_not_assignable(user.role)
+    if user.organisation_id is not None:  # whoever manages the account could act as the organisation
+        await check_organisation(session, principal, user.organisation_id)
     before = _snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("is_active") is False and user.id == principal.user_id:
@@ -97,14 +156,31 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
         if user.role == Role.resident:
             raise Unprocessable("Residents log in with a phone code, not a password.", code="resident_password")
         _check_password(data.password, user.username, data.display_name or user.display_name)
+    role = user.role
+    if "role" in changes and changes["role"] != user.role:
+        if data.role is None:
+            raise Unprocessable("role cannot be empty.", code="role_required")
+        if user.id == principal.user_id:
+            raise Conflict("不能修改自己的角色。 (You cannot change your own role.)", code="self_role_change")
+        if not rules.may_assign_role(principal.role, data.role):
+            raise _role_not_assignable(data.role)
+        if user.role == Role.resident:
+            raise Unprocessable("居民账号通过手机验证码登录，不能改为工作人员账号。 (Residents stay residents.)",
+                                code="resident_role")
+        role = data.role
+    region_id = changes.get("region_id", user.region_id)
+    problem = rules.region_problem(role, region_id is not None)
+    if problem and ("region_id" in changes or role != user.role):
+        raise Unprocessable(problem, code="role_region_mismatch")
     if "region_id" in changes:
-        problem = rules.region_problem(user.role, data.region_id is not None)
-        if problem:
-            raise Unprocessable(problem, code="role_region_mismatch")
         region = await region_or_422(session, data.region_id)
         path = region.path if region else None
         require_within(principal, path)
-        user.region_id = data.region_id
+    if changes.get("organisation_id") is not None:
+        await check_organisation(session, principal, data.organisation_id)
+    user.role, user.region_id = role, region_id
+    if "organisation_id" in changes:
+        user.organisation_id = data.organisation_id
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.is_active is not None:
@@ -117,6 +193,8 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     after = _snapshot(user)
     if after != before or data.password is not None:
         await session.flush()
+        notice = await _notify(session, principal, user, before, after, data.password is not None)
         await audit.record(session, principal.actor, "user.update", "user", user.id, before=before,
-                           after={**after, "password_reset": data.password is not None}, region_path=path)
+                           after={**after, "password_reset": data.password is not None,
+                                  "notice_id": str(notice.id) if notice else None}, region_path=path)
     return user

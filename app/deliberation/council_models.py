@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
-from app.deliberation.enums import CouncilForm, CouncilState, ParticipantSource, SelectionMethod
+from app.deliberation.enums import CouncilForm, CouncilState, GroupBasis, ParticipantSource, SelectionMethod
 
 
 class Council(SQLModel, table=True):
@@ -49,6 +49,10 @@ class CouncilParticipant(SQLModel, table=True):
     user_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     # The quota group a candidate belongs to (e.g. 老年人, 租户, 楼道长); free text set by staff or the registrant.
     group: str | None = Field(default=None, max_length=50)
+    # Set with group: a registrant's own claim counts for a quota only once the roll or staff back it.
+    group_basis: GroupBasis | None = Field(default=None, sa_type=str_enum(GroupBasis, 16))
+    # The roll entry that let a resident register (公开报名 is for the community's own residents).
+    roll_entry_id: uuid.UUID | None = Field(default=None, foreign_key="voter_roll_entry.id")
     source: ParticipantSource = Field(sa_type=str_enum(ParticipantSource, 16))
     selected: bool = Field(default=False)
     selected_by: SelectionMethod | None = Field(default=None, sa_type=str_enum(SelectionMethod, 16))

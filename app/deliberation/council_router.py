@@ -17,6 +17,7 @@ from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.council_schemas import (
     CouncilCreate,
     CouncilRead,
+    GroupDecision,
     InvitationCreate,
     ParticipantRead,
     RegistrationCreate,
@@ -70,7 +71,8 @@ async def read_council(council: CouncilDep, principal: Reader) -> Council:
              responses=problems(401, 403, 404, 409, 422))
 async def register(body: RegistrationCreate, council: CouncilDep, session: SessionDep,
                    principal: Resident) -> CouncilParticipant:
-    """A resident registers themself while registration is open; once per council."""
+    """A resident on the community's roll registers themself while registration is open; once per council.
+    403 `not_on_roll`; 422 `group_not_on_roll` when the group names a sub-unit the roll does not place them in."""
     return await councils.register(session, principal, council, body)
 
 
@@ -92,11 +94,20 @@ async def list_participants(council: CouncilDep, session: SessionDep, principal:
     return await paginate(session, councils.participants_statement(council, selected), page)
 
 
+@router.post("/councils/{council_id}/participants/{participant_id}/group-decision", response_model=ParticipantRead,
+             summary="Confirm or reject a registrant's quota group", responses=problems(401, 403, 404, 409, 422))
+async def decide_group(participant_id: uuid.UUID, body: GroupDecision, council: CouncilDep, session: SessionDep,
+                       principal: Organiser) -> CouncilParticipant:
+    """A group the roll does not know counts for a quota only once staff confirm it; rejected, it is cleared."""
+    return await councils.decide_group(session, principal, council, participant_id, body)
+
+
 @router.post("/councils/{council_id}/selection", response_model=SelectionRead,
              summary="Draw the participants (随机抽样、重点配额)", responses=problems(401, 403, 404, 409, 422))
 async def select_participants(body: SelectionCreate, council: CouncilDep, session: SessionDep,
                               principal: Organiser) -> SelectionRead:
-    """Invited first, quotas drawn within their groups, the rest drawn from all; the seed is recorded."""
+    """Invited first, quotas drawn within their groups, the rest drawn from all; the seed is recorded.
+    409 `group_claims_pending` while a registrant's claimed group awaits staff."""
     council, chosen, shortfalls = await councils.select_participants(session, principal, council, body)
     return SelectionRead(council=CouncilRead.model_validate(council), seed=council.seed,
                          selected=[ParticipantRead.model_validate(p) for p in chosen], shortfalls=shortfalls)

@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, Field
 
 from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
-from app.deliberation.enums import CouncilForm, CouncilState, ParticipantSource, SelectionMethod
+from app.deliberation.enums import CouncilForm, CouncilState, GroupBasis, ParticipantSource, SelectionMethod
 
 
 class CouncilCreate(WriteModel):
@@ -54,9 +54,18 @@ class PublicCouncil(ReadModel):
 
 
 class RegistrationCreate(WriteModel):
-    """A resident registers themself (公开报名)."""
+    """A resident on the community's roll registers themself (公开报名)."""
 
-    group: str | None = Field(default=None, min_length=1, max_length=50, description="e.g. 老年人, 租户, 楼道长")
+    group: str | None = Field(default=None, min_length=1, max_length=50,
+                              description="e.g. 老年人, 租户, 楼道长; the resident's own sub-unit on the roll counts "
+                                          "at once, any other group once staff confirm it")
+
+
+class GroupDecision(WriteModel):
+    """Staff confirm a registrant's claimed quota group or reject it (with a reason)."""
+
+    confirm: bool
+    reason: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class InvitationCreate(WriteModel):
@@ -89,6 +98,8 @@ class ParticipantRead(ReadModel):
     name: str
     user_id: uuid.UUID | None
     group: str | None
+    group_basis: GroupBasis | None
+    roll_entry_id: uuid.UUID | None
     source: ParticipantSource
     selected: bool
     selected_by: SelectionMethod | None

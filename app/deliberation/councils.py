@@ -14,10 +14,18 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.deliberation import policy, selection
 from app.deliberation.council_models import Council, CouncilParticipant
-from app.deliberation.council_schemas import CouncilCreate, InvitationCreate, RegistrationCreate, SelectionCreate
-from app.deliberation.enums import CouncilState, ParticipantSource
-from app.errors import Conflict, NotFound, Unprocessable
+from app.deliberation.council_schemas import (
+    CouncilCreate,
+    GroupDecision,
+    InvitationCreate,
+    RegistrationCreate,
+    SelectionCreate,
+)
+from app.deliberation.enums import CouncilState, GroupBasis, ParticipantSource
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.regions.models import Region
+from app.voting import roll_service
+from app.voting.models import VoterRollEntry
 
 
 async def get_council(session: AsyncSession, council_id: uuid.UUID) -> Council:
@@ -63,20 +71,91 @@ async def _add(session: AsyncSession, principal: Principal, council: Council, pa
         raise Conflict("That person is already a candidate for this council.", code="already_registered") from exc
     await record(session, principal.actor, action, "council", council.id,
                  after={"participant_id": participant.id, "user_id": participant.user_id,
-                        "group": participant.group, "source": participant.source},
+                        "group": participant.group, "group_basis": participant.group_basis,
+                        "roll_entry_id": participant.roll_entry_id, "source": participant.source},
                  region_path=council.region_path)
     return participant
 
 
+async def _unit_names(session: AsyncSession, council: Council, entry: VoterRollEntry) -> tuple[set[str], set[str]]:
+    """Names and codes (case-folded) of the community's sub-units, and of those the roll entry lives in."""
+    rows = (await session.execute(select(Region.id, Region.name, Region.code, Region.path).where(
+        Region.path.startswith(council.region_path, autoescape=True), Region.id != council.community_id))).all()
+    unit = next((r for r in rows if r.id == entry.unit_id), None)
+    every: set[str] = set()
+    own: set[str] = set()
+    for row in rows:
+        names = {row.name.casefold(), *([row.code.casefold()] if row.code else [])}
+        every |= names
+        if unit is not None and unit.path.startswith(row.path):  # the entry's unit and the units above it
+            own |= names
+    return every, own
+
+
+async def _group_basis(session: AsyncSession, council: Council, entry: VoterRollEntry,
+                       group: str | None) -> GroupBasis | None:
+    """roll when the group names the entry's own sub-unit; 422 when it names another one the roll knows;
+    otherwise the registrant's claim, which staff confirm or reject before the draw."""
+    if group is None:
+        return None
+    every, own = await _unit_names(session, council, entry)
+    if group.casefold() in own:
+        return GroupBasis.roll
+    if group.casefold() in every:
+        raise Unprocessable(f"居民名册登记的住址不在“{group}”，不能以该组别报名。"
+                            f" (The roll does not place you in {group}.)", code="group_not_on_roll")
+    return GroupBasis.claimed
+
+
 async def register(session: AsyncSession, principal: Principal, council: Council,
                    data: RegistrationCreate) -> CouncilParticipant:
-    """A logged-in resident puts their own name forward (公开报名), once per council."""
+    """A resident on the community's roll puts their own name forward (公开报名), once per council."""
     council = await _lock(session, council)
     _registering(council)
+    entry = await roll_service.entry_of_voter(session, council.community_id, principal.phone_digest)
+    if entry is None:
+        raise Forbidden("只有本社区居民名册上的居民可以报名；如需参加，请联系社区工作人员邀请。"
+                        " (Only residents on this community's roll register; staff may invite others.)",
+                        code="not_on_roll")
+    basis = await _group_basis(session, council, entry, data.group)
     user = await session.get(User, principal.user_id)
     return await _add(session, principal, council, CouncilParticipant(
-        council_id=council.id, name=user.display_name, user_id=user.id, group=data.group,
-        source=ParticipantSource.registration), "council.register")
+        council_id=council.id, name=user.display_name, user_id=user.id, group=data.group, group_basis=basis,
+        roll_entry_id=entry.id, source=ParticipantSource.registration), "council.register")
+
+
+async def get_participant(session: AsyncSession, council: Council, participant_id: uuid.UUID) -> CouncilParticipant:
+    """A candidate of this council, or 404."""
+    person = await session.get(CouncilParticipant, participant_id)
+    if person is None or person.council_id != council.id:
+        raise NotFound("No candidate with that id in this council.", code="participant_not_found")
+    return person
+
+
+async def decide_group(session: AsyncSession, principal: Principal, council: Council, participant_id: uuid.UUID,
+                       data: GroupDecision) -> CouncilParticipant:
+    """Staff confirm a registrant's claimed quota group, or reject it (the registrant stays, without a group)."""
+    policy.check_organise(principal, council.region_path, "council")
+    council = await _lock(session, council)
+    _registering(council)
+    person = await get_participant(session, council, participant_id)
+    if person.group_basis != GroupBasis.claimed:
+        raise Conflict("该报名人的组别无需确认。 (This candidate's group is not an unconfirmed claim.)",
+                       code="group_not_claimed")
+    if not data.confirm and not data.reason:
+        raise Unprocessable("不认可组别时须说明理由。 (A rejection needs a reason.)", code="reason_required")
+    before = {"group": person.group, "group_basis": person.group_basis.value}
+    if data.confirm:
+        person.group_basis = GroupBasis.staff
+    else:
+        person.group, person.group_basis = None, None
+    await session.flush()
+    await record(session, principal.actor, "council.group_confirm" if data.confirm else "council.group_reject",
+                 "council", council.id, before={"participant_id": person.id, **before},
+                 after={"participant_id": person.id, "group": person.group,
+                        "group_basis": person.group_basis.value if person.group_basis else None,
+                        "reason": data.reason}, region_path=council.region_path)
+    return person
 
 
 async def invite(session: AsyncSession, principal: Principal, council: Council,
@@ -89,7 +168,7 @@ async def invite(session: AsyncSession, principal: Principal, council: Council,
         raise Unprocessable("No user with that id.", code="unknown_user")
     return await _add(session, principal, council, CouncilParticipant(
         council_id=council.id, name=data.name, user_id=data.user_id, group=data.group,
-        source=ParticipantSource.invitation), "council.invite")
+        group_basis=GroupBasis.staff if data.group else None, source=ParticipantSource.invitation), "council.invite")
 
 
 async def select_participants(session: AsyncSession, principal: Principal, council: Council,
@@ -102,6 +181,12 @@ async def select_participants(session: AsyncSession, principal: Principal, counc
         raise Unprocessable("Each quota group may appear once.", code="duplicate_quota")
     people = list((await session.scalars(select(CouncilParticipant)
                                          .where(CouncilParticipant.council_id == council.id))).all())
+    # A quota seat goes only to a group the roll or staff vouch for; a self-declared one is decided first.
+    pending = sorted(str(p.id) for p in people if p.group_basis == GroupBasis.claimed)
+    if pending:
+        raise Conflict(f"还有{len(pending)}名报名人自报的组别未经工作人员确认，请先确认或不予认可再抽选。"
+                       f" ({len(pending)} claimed quota groups await a decision.)", code="group_claims_pending",
+                       extra={"participant_ids": pending})
     seed = data.seed if data.seed is not None else secrets.randbits(63)
     quotas = [selection.Quota(q.group, q.seats) for q in data.quotas]
     candidates = [selection.Candidate(str(p.id), p.group, p.source == ParticipantSource.invitation) for p in people]

@@ -72,3 +72,11 @@ class SelectionMethod(StrEnum):
 
 OUTCOME_LABELS = {MotionOutcome.passed: "通过", MotionOutcome.failed: "未通过", MotionOutcome.deferred: "再议",
                   MotionOutcome.referred: "提交居民会议"}
+
+
+class GroupBasis(StrEnum):
+    """How a candidate's quota group is known: only known groups count for quotas in the draw."""
+
+    roll = "roll"        # the group names the sub-unit the resident's roll entry gives (e.g. 彩田村小区)
+    staff = "staff"      # set by staff (an invitation) or a registrant's claim staff confirmed
+    claimed = "claimed"  # declared by the registrant, not yet confirmed: the draw waits for staff to decide

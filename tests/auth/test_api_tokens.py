@@ -81,8 +81,13 @@ async def test_district_admins_stay_in_their_district(client, session, app, tree
     theirs = await bearer(session, app, await add_user(session, Role.district_admin, tree.other_district))
     foreign_org = await add_organisation(session, "罗湖评估", region=tree.other_district)
     assert_problem(await _issue(client, ours, foreign_org), 403, "out_of_region")
-    shared_org = await add_organisation(session, "全市评估")  # no region: any district may use it
-    issued = (await _issue(client, theirs, shared_org)).json()
+    # An organisation with no region works across districts: a district admin would reach every district's
+    # assessments through its tokens, so only an administrator issues them (issue 24).
+    shared_org = await add_organisation(session, "全市评估")
+    assert_problem(await _issue(client, ours, shared_org), 403, "organisation_without_region")
+    _, root = await user_for(session, app, tree, Role.admin)
+    assert (await _issue(client, root, shared_org)).status_code == 201
+    issued = (await _issue(client, theirs, foreign_org)).json()
     assert (await client.get(TOKENS, headers=ours)).json()["items"] == []
     assert_problem(await client.post(f"{TOKENS}/{issued['id']}/revoke", headers=ours), 403, "out_of_region")
     assert_problem(await client.post(f"{TOKENS}/{uuid.uuid4()}/revoke", headers=ours), 404)

@@ -15,7 +15,7 @@ async def test_identity_changes_are_audited(client, session, app, tree, otp_send
     await client.post("/api/v1/users", headers=admin, json={
         "username": "li.hua", "password": "a-long-enough-secret", "display_name": "李华",
         "role": "community_staff", "region_id": str(tree.community_a1.id)})
-    org = await add_organisation(session, "评估机构")
+    org = await add_organisation(session, "评估机构", region=tree.district)
     token = (await client.post("/api/v1/api-tokens", headers=admin, json={
         "organisation_id": str(org.id), "name": "t", "scopes": ["reports:read"]})).json()
     await client.post(f"/api/v1/api-tokens/{token['id']}/revoke", headers=admin)

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from app.auth.models import Role
 from app.auth.rules import (
+    account_change_message,
     may_assign_role,
+    may_bind_organisation,
     may_manage_role,
     password_problem,
     region_problem,
@@ -29,6 +31,23 @@ def test_roles_that_may_be_given_and_managed():
     assert not may_assign_role(Role.admin, Role.resident)
     assert may_manage_role(Role.district_admin, Role.resident)
     assert not may_manage_role(Role.district_admin, Role.admin)
+    for duty in (Role.finance, Role.supervisor):  # separation of duties (issue 24)
+        assert not may_assign_role(Role.district_admin, duty) and not may_manage_role(Role.district_admin, duty)
+        assert may_assign_role(Role.admin, duty) and may_manage_role(Role.admin, duty)
+
+
+def test_organisation_binding():
+    assert may_bind_organisation(Role.district_admin, "/d/", "/d/s/")
+    assert not may_bind_organisation(Role.district_admin, "/d/", "/e/")
+    assert not may_bind_organisation(Role.district_admin, "/d/", None)
+    assert may_bind_organisation(Role.admin, None, None)
+
+
+def test_account_change_message():
+    text = account_change_message({"role": ("社区工作者", "财务")}, True, "王（系统管理员）")
+    assert text == ("您的账号有变更：角色由「社区工作者」改为「财务」；密码已被重置。操作人：王（系统管理员）。"
+                    "如非您本人知晓，请立即联系管理员。")
+    assert account_change_message({}, False, "王") is None
 
 
 def test_region_binding():

@@ -76,9 +76,11 @@ async def test_a_token_is_bound_only_to_a_campaign_that_exists_in_the_issuer_dis
     body = {"organisation_id": str(ew.orgs["assessor"].id), "name": "评估接口", "scopes": ["assessments:write"]}
     problem(await client.post(f"{API}/api-tokens", headers=ew.h["district"], json={
         **body, "campaign_id": "00000000-0000-4000-8000-000000000000"}), 422, "unknown_campaign")
-    # assessor2 has no seat, so only the campaign (in another district) refuses the other district's admin.
+    # assessor is seated in our district, assessor2 nowhere (cross-district: administrators only, issue 24).
     problem(await client.post(f"{API}/api-tokens", headers=ew.h["other_district"], json={
-        **body, "organisation_id": str(ew.orgs["assessor2"].id), "campaign_id": ew.cid}), 403, "out_of_region")
+        **body, "campaign_id": ew.cid}), 403, "out_of_region")
+    problem(await client.post(f"{API}/api-tokens", headers=ew.h["district"], json={
+        **body, "organisation_id": str(ew.orgs["assessor2"].id)}), 403, "organisation_without_region")
     assert await count(session, ApiToken) == 0
     issued = ok(await client.post(f"{API}/api-tokens", headers=ew.h["district"], json={
         **body, "campaign_id": ew.cid}), 201)
