@@ -41,7 +41,7 @@ async def test_an_assessor_token_with_reports_read_reads_announced_runs_of_its_c
 
     without_scope = await issue_token(client, ew, ew.orgs["assessor"], ew.cid, scopes=("assessments:read",))
     problem(await client.get(_report(published), headers=without_scope), 403, "scope_forbidden")
-    unassigned = await issue_token(client, ew, ew.orgs["assessor2"], scopes=("reports:read",))
+    unassigned = await issue_token(client, ew, ew.orgs["assessor2"], scopes=("reports:read",), issuer="admin")
     problem(await client.get(_report(published), headers=unassigned), 404, "award_run_not_found")
     assigned = await issue_token(client, ew, ew.orgs["assessor"], scopes=("reports:read",))
     assert ok(await client.get(_report(published), headers=assigned))["rows"]  # unbound, but assigned in it

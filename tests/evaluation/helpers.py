@@ -152,9 +152,10 @@ def score_url(campaign_id, proposal_id, submit: bool = False) -> str:
 
 
 async def issue_token(client, ew: EWorld, organisation, campaign_id=None,
-                      scopes=("assessments:read", "assessments:write")) -> dict[str, str]:
-    """An assessor organisation's API token, issued by the district admin; its headers."""
-    issued = ok(await client.post(f"{API}/api-tokens", headers=ew.h["district"], json={
+                      scopes=("assessments:read", "assessments:write"), issuer: str = "district") -> dict[str, str]:
+    """An assessor organisation's API token, issued by the district admin (an admin for an organisation seated
+    in no region); its headers."""
+    issued = ok(await client.post(f"{API}/api-tokens", headers=ew.h[issuer], json={
         "organisation_id": str(organisation.id), "name": "评估接口", "scopes": list(scopes),
         **({"campaign_id": str(campaign_id)} if campaign_id else {})}), 201)
     return {"Authorization": f"Bearer {issued['token']}"}
