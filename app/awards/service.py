@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.analytics.award_model import RULE_VERSION, AwardRuleError
 from app.analytics.awards import digest
 from app.audit.service import record
@@ -24,7 +25,6 @@ from app.evaluation.campaign_service import get_campaign, has_assignment, phase_
 from app.evaluation.models import CampaignProject, EvaluationCampaign
 from app.evaluation.rules import Phase
 from app.implementation.models import Implementation
-from app.notices import rules as notice_rules
 from app.notices import service as notices
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind
 from app.programmes.models import Programme
@@ -155,7 +155,7 @@ async def publish(session: AsyncSession, principal: Principal, run_id: uuid.UUID
     run, campaign = await run_for(session, principal, run_id, manage=True, lock="update")
     _require(run, RunState.approved)
     programme = await session.get(Programme, campaign.programme_id)
-    starts_on = notice_rules.today(utcnow())
+    starts_on = clock.today()
     end, days = await notices.window_for(session, programme, starts_on, body.days)
     outputs = run.outputs
     names = await region_names(session, [c["community_id"] for c in outputs["model_communities"]])

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -24,11 +23,6 @@ from app.deliberation.schemas import RepresentativeCreate, RepresentativeRetire
 from app.errors import Conflict, NotFound, Unprocessable
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import SUB_UNITS
-
-
-def today() -> date:
-    """Today in Asia/Shanghai, where the meetings happen."""
-    return clock.today()
 
 
 def snapshot(rep: Representative) -> dict:
@@ -127,7 +121,7 @@ async def add_representative(session: AsyncSession, settings: Settings, principa
         raise Unprocessable("手机号须为11位大陆手机号码。phone is not an 11-digit mainland mobile number.",
                             code="phone_invalid")
     rep = Representative(community_id=community.id, region_path=community.path, name=data.name,
-                         user_id=data.user_id, unit_id=data.unit_id, joined_on=data.joined_on or today(),
+                         user_id=data.user_id, unit_id=data.unit_id, joined_on=data.joined_on or clock.today(),
                          phone_digest=phone_digest(settings, phone) if phone else None,
                          phone_masked=mask_phone(phone) if phone else None)
     await _check_not_duplicate(session, community.id, rep)
@@ -150,7 +144,7 @@ async def retire_representative(session: AsyncSession, principal: Principal, rep
         raise Conflict("The representative is already off the roster.", code="representative_retired")
     await _check_not_in_session(session, rep.community_id)
     before = snapshot(rep)
-    rep.active, rep.left_on = False, data.left_on or today()
+    rep.active, rep.left_on = False, data.left_on or clock.today()
     await session.flush()
     await record(session, principal.actor, "representative.retire", "representative", rep.id,
                  before=before, after=snapshot(rep), region_path=rep.region_path)

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from app.common.models import utcnow
-from app.notices.rules import today
+from app import clock
 
 API = "/api/v1"
 CRITERIA = [("need", "需求迫切性", 15), ("feasibility", "方案可行性", 15), ("innovation", "创新性", 10),
@@ -23,7 +22,7 @@ async def set_up_evaluation(client: httpx.AsyncClient, ok, district_h: dict, dis
     rubric = ok(await client.post(f"{API}/evaluation/rubrics", headers=district_h, json={
         "district_id": district_id, "name": "民生微实事项目评分细则",
         "criteria": [{"key": k, "name": n, "max_points": m} for k, n, m in CRITERIA]}))
-    start = today(utcnow())
+    start = clock.today()
     campaign = ok(await client.post(f"{API}/evaluation/campaigns", headers=district_h, json={
         "programme_id": programme["id"], "title": f"{programme['year']}年度民生微实事项目评估",
         "rubric_id": rubric["id"], "opens_on": start.isoformat(),

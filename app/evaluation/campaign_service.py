@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
@@ -28,7 +29,6 @@ from app.evaluation.models import (
     ScoreStatus,
 )
 from app.evaluation.schemas import CampaignCreate, CampaignRules, CampaignUpdate
-from app.notices.rules import today
 from app.programmes.models import Programme, ProgrammeStatus
 from app.programmes.ruleset import EvaluationRule
 from app.programmes.service import programme_rules
@@ -42,7 +42,7 @@ SCORING_SETTINGS = frozenset(CampaignRules.model_fields)
 
 def phase_of(campaign: EvaluationCampaign, on: date | None = None) -> str:
     """The campaign's phase today (Asia/Shanghai) or on a given day."""
-    return rules.phase(campaign.opens_on, campaign.closes_on, on or today(utcnow()))
+    return rules.phase(campaign.opens_on, campaign.closes_on, on or clock.today())
 
 
 def rule_of(campaign: EvaluationCampaign) -> EvaluationRule:
@@ -112,7 +112,7 @@ def _rule(base: dict[str, Any], body: CampaignRules) -> dict[str, Any]:
 
 
 def _check_window(opens_on: date, closes_on: date) -> None:
-    problem = rules.window_problem(opens_on, closes_on, today(utcnow()))
+    problem = rules.window_problem(opens_on, closes_on, clock.today())
     if problem:
         raise Unprocessable(problem.message, code=problem.code)
 

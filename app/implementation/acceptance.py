@@ -3,15 +3,14 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.common.models import utcnow
 from app.errors import Unprocessable
 from app.implementation import budget_changes, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import Acceptance, AcceptanceOutcome
 from app.implementation.stage_schemas import AcceptanceCreate
-from app.notices.rules import today
 from app.programmes.service import pilot_context
 from app.voting import policy
 
@@ -29,7 +28,7 @@ async def inspect(session: AsyncSession, principal: Principal, impl: Implementat
     if impl.status == ImplementationStatus.rectification and body.rectification_report is None:
         raise Unprocessable("After a rectification, acceptance needs the rectification report (整改报告).",
                             code="rectification_report_required")
-    if body.held_on > today(utcnow()) or body.held_on < impl.started_on:
+    if body.held_on > clock.today() or body.held_on < impl.started_on:
         raise Unprocessable("held_on must fall between the start of the project and today.", code="held_on_invalid")
     expert = body.expert
     reasons = rules.acceptance_verdict(body.representatives_passed, rules_.implementation.acceptance_expert,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.common.models import utcnow
@@ -25,7 +26,6 @@ from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.money_schemas import BudgetChangeCreate, BudgetChangeDecision
 from app.implementation.payment_models import BudgetChange, BudgetChangeState
 from app.implementation.spending import spent_fen
-from app.notices.rules import today
 from app.programmes.service import pilot_context
 from app.voting import policy, reservations
 
@@ -153,7 +153,7 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
 
 async def _apply(session: AsyncSession, actor: Actor, impl: Implementation, change: BudgetChange,
                  entry_date: date | None) -> None:
-    day = entry_date or today(utcnow())
+    day = entry_date or clock.today()
     difference = change.new_budget_fen - impl.budget_fen
     entry = None
     if difference > 0:

@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
 from app.funds import rules as fund_rules
 from app.funds import service as funds
@@ -23,7 +23,6 @@ from app.implementation import waivers as waivers_service
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.implementation.review_models import Closure
 from app.implementation.stage_schemas import ClosureCreate, MilestoneWaiver, TerminationCreate
-from app.notices.rules import today
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal
@@ -31,7 +30,7 @@ from app.voting import policy
 
 
 def _check_date(impl: Implementation, day: date, name: str) -> None:
-    if day > today(utcnow()) or day < impl.started_on:
+    if day > clock.today() or day < impl.started_on:
         raise Unprocessable(f"{name} must fall between the start of the project and today.", code=f"{name}_invalid")
 
 

@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
 from app.funds import policy as funds_policy
 from app.funds import rules as fund_rules
@@ -18,7 +18,6 @@ from app.implementation.models import Implementation
 from app.implementation.money_schemas import DisbursementCreate
 from app.implementation.payment_models import Disbursement
 from app.implementation.spending import spent_fen
-from app.notices.rules import today
 
 _REFUSALS = {
     "project_ended": "The project has ended; nothing more is paid.",
@@ -46,7 +45,7 @@ async def disburse(session: AsyncSession, principal: Principal, impl: Implementa
     states = await instalment_states(session, impl)
     if body.instalment > len(states):
         raise Unprocessable(f"The project's plan has {len(states)} instalments.", code="instalment_unknown")
-    if body.paid_on > today(utcnow()) or body.paid_on < impl.started_on:
+    if body.paid_on > clock.today() or body.paid_on < impl.started_on:
         raise Unprocessable("paid_on must fall between the start of the project and today.", code="paid_on_invalid")
     state = states[body.instalment - 1]
     if state.paid_fen >= state.amount_fen:

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import SYSTEM, record
 from app.auth.principal import Principal
 from app.common.models import utcnow
@@ -16,7 +17,6 @@ from app.implementation import standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import MidTermReview, ReviewOutcome
 from app.implementation.stage_schemas import ReviewDecision, SelfEvaluationCreate
-from app.notices.rules import today
 from app.voting import policy
 
 _OPEN = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped)
@@ -52,8 +52,8 @@ async def submit(session: AsyncSession, principal: Principal, impl: Implementati
     standing.require_status(impl, *_OPEN)
     latest = await standing.latest_review(session, impl)
     due = _due(impl, latest)
-    submitted_on = body.submitted_on or today(utcnow())
-    if submitted_on > today(utcnow()) or submitted_on < impl.started_on:
+    submitted_on = body.submitted_on or clock.today()
+    if submitted_on > clock.today() or submitted_on < impl.started_on:
         raise Unprocessable("submitted_on must fall between the start of the project and today.",
                             code="submitted_on_invalid")
     review = MidTermReview(proposal_id=impl.proposal_id, attempt=(latest.attempt if latest else 0) + 1, due_on=due,
@@ -81,7 +81,7 @@ async def decide(session: AsyncSession, principal: Principal, review_id: uuid.UU
     await session.refresh(review)
     if review.outcome is not None:
         raise Conflict(f"This review is already {review.outcome.value}.", code="review_decided")
-    if body.resubmit_by is not None and body.resubmit_by <= today(utcnow()):
+    if body.resubmit_by is not None and body.resubmit_by <= clock.today():
         raise Unprocessable("resubmit_by must be a future date.", code="resubmit_by_invalid")
     review.outcome, review.review_note, review.resubmit_by = body.outcome, body.note, body.resubmit_by
     review.reviewed_by, review.reviewed_at = principal.actor.id, utcnow()

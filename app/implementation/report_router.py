@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Response
 
+from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
-from app.common.models import utcnow
 from app.common.strict import QueryBool, QueryDate
 from app.db import SessionDep
 from app.errors import problems
@@ -17,7 +17,6 @@ from app.funds import export, policy
 from app.funds.report_router import FILE_RESPONSES, report_scope
 from app.implementation import project_report
 from app.implementation.report_schemas import ProjectMoneyReport, ProjectMoneyRow
-from app.notices.rules import today
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
@@ -53,7 +52,7 @@ async def project_money(
 ):
     """Every committed project in scope; mismatches are those whose invoiced spending differs from what was paid."""
     scope = await report_scope(session, principal, region_id)
-    as_of = as_of or today(utcnow())
+    as_of = as_of or clock.today()
     rows = await project_report.project_rows(session, scope_path=scope, as_of=as_of, year=year)
     odd = project_report.mismatches(rows, ended_only=ended_only)
     if format == "json":

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import FileResponse
 
+from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
-from app.common.models import utcnow
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryDate
@@ -27,7 +27,6 @@ from app.implementation.schemas import (
     ProgressRead,
     SpendingRead,
 )
-from app.notices.rules import today
 from app.proposals import filetypes
 from app.proposals.attachments import storage_path
 from app.voting import policy
@@ -77,7 +76,7 @@ async def overdue(session: SessionDep, principal: Reader, page: Paging,
                   as_of: Annotated[QueryDate | None, Query(description="default: today (Asia/Shanghai)")] = None,
                   ) -> dict:
     """Open milestones past their due date, most overdue first."""
-    return await service.overdue_page(session, principal, as_of or today(utcnow()), page)
+    return await service.overdue_page(session, principal, as_of or clock.today(), page)
 
 
 @router.get("/public/projects/{proposal_id}/progress", response_model=ImplementationRead,

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
-from app.common.models import utcnow
 from app.common.schemas import PageParams
 from app.errors import Conflict, NotFound, Unprocessable
 from app.implementation import rules as impl_rules
@@ -19,7 +19,6 @@ from app.implementation import standing, waivers
 from app.implementation.models import Implementation, ImplementationStatus, Milestone, ProgressUpdate
 from app.implementation.schemas import ImplementationStart, ProgressCreate
 from app.notices.models import Confirmation
-from app.notices.rules import today
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
@@ -59,7 +58,7 @@ async def start(session: AsyncSession, principal: Principal, proposal_id: uuid.U
                        extra={"state": proposal.state.value})
     if body.organisation_id and await session.get(Organisation, body.organisation_id) is None:
         raise Unprocessable("No organisation with that id.", code="organisation_not_found")
-    started_on = body.started_on or today(utcnow())
+    started_on = body.started_on or clock.today()
     early = [m.title for m in body.milestones if m.due_on < started_on]
     if early:
         raise Unprocessable("Milestones cannot fall due before the project starts.", code="milestone_before_start",
@@ -110,8 +109,8 @@ async def milestone_done(session: AsyncSession, principal: Principal, milestone_
         raise Conflict(f"This milestone was reached on {milestone.done_on.isoformat()}.", code="milestone_done")
     if milestone.waived_reason is not None:
         raise Conflict("This milestone was waived.", code="milestone_waived")
-    done_on = done_on or today(utcnow())
-    if done_on > today(utcnow()) or done_on < impl.started_on:
+    done_on = done_on or clock.today()
+    if done_on > clock.today() or done_on < impl.started_on:
         raise Unprocessable("done_on must fall between the start of the project and today.", code="done_on_invalid")
     milestone.done_on, milestone.done_by = done_on, principal.actor.id
     await session.flush()
@@ -153,8 +152,8 @@ async def add_progress(session: AsyncSession, principal: Principal, impl: Implem
         if missing:
             raise Unprocessable("Some photos are not image attachments of this project.", code="photo_not_in_project",
                                 extra={"photo_ids": missing})
-    reported_on = body.reported_on or today(utcnow())
-    if reported_on > today(utcnow()):
+    reported_on = body.reported_on or clock.today()
+    if reported_on > clock.today():
         raise Unprocessable("A progress report cannot be dated in the future.", code="reported_on_invalid")
     update = ProgressUpdate(proposal_id=impl.proposal_id, milestone_id=body.milestone_id, text=body.text,
                             photo_ids=[str(p) for p in dict.fromkeys(body.photo_ids)], reported_on=reported_on,
@@ -169,7 +168,7 @@ async def add_progress(session: AsyncSession, principal: Principal, impl: Implem
 
 async def view(session: AsyncSession, impl: Implementation) -> dict[str, Any]:
     """Implementer, milestones (with overdue flags) and progress, newest report first."""
-    now = today(utcnow())
+    now = clock.today()
     milestones = await session.scalars(select(Milestone).where(Milestone.proposal_id == impl.proposal_id)
                                        .order_by(Milestone.position))
     updates = await session.scalars(select(ProgressUpdate).where(ProgressUpdate.proposal_id == impl.proposal_id)

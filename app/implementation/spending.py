@@ -7,15 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.common.models import utcnow
 from app.common.money import yuan
 from app.errors import Conflict, Unprocessable
 from app.implementation import budget_lines, rules, standing
 from app.implementation.models import Expenditure, Implementation, ImplementationStatus
 from app.implementation.schemas import ExpenditureCreate
-from app.notices.rules import today
 from app.programmes.service import pilot_context
 
 # Spending is recorded until the project closes (rectification may still cost money).
@@ -53,7 +52,7 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
     line = (await budget_lines.current(session, impl)).get(body.budget_line)
     if line is None:
         raise Unprocessable(f"The project's budget has no line {body.budget_line}.", code="budget_line_unknown")
-    if body.spent_on > today(utcnow()) or body.spent_on < impl.started_on:
+    if body.spent_on > clock.today() or body.spent_on < impl.started_on:
         raise Unprocessable("spent_on must fall between the start of the project and today.",
                             code="spent_on_invalid")
     budget = impl.budget_fen

@@ -3,14 +3,13 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.models import utcnow
+from app import clock
 from app.errors import Conflict
 from app.funds.models import LedgerEntry
 from app.implementation import rules
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.implementation.payment_models import Disbursement
 from app.implementation.review_models import Acceptance, AcceptanceOutcome, MidTermReview, ReviewOutcome
-from app.notices.rules import today
 
 
 async def lock(session: AsyncSession, impl: Implementation) -> Implementation:
@@ -50,7 +49,7 @@ async def facts(session: AsyncSession, impl: Implementation) -> rules.Facts:
     due = impl.mid_term_due_on if review is None else (
         review.resubmit_by if review.outcome == ReviewOutcome.failed else None)
     return rules.Facts(status=impl.status, review_required=impl.mid_term_due_on is not None, review_passed=passed,
-                       review_overdue=due is not None and due < today(utcnow()),
+                       review_overdue=due is not None and due < clock.today(),
                        milestones_total=counts[0], milestones_done=counts[1],
                        accepted=acceptance is not None and acceptance.outcome == AcceptanceOutcome.accepted)
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
@@ -46,7 +47,7 @@ async def confirm(session: AsyncSession, principal: Principal, notice: Notice, i
         raise NotFound("The notice has no round, so no pilot to commit from.", code="round_not_found")
     entry = await funds.commit_project(session, principal.actor, rnd.pilot_id, proposal.id, item.title,
                                        item.category, budget, project_type=item.project_type,
-                                       entry_date=entry_date or rules.today(utcnow()),
+                                       entry_date=entry_date or clock.today(),
                                        document_ref=f"公示 {notice.id}"[:100], note="公示期满确定")
     confirmation = Confirmation(proposal_id=proposal.id, notice_item_id=item.id, pilot_id=rnd.pilot_id,
                                 title=item.title, content=content or item.summary, plan=plan or proposal.plan,

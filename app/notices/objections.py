@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
@@ -40,7 +41,7 @@ async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID
         raise NotFound("No such project under this notice.", code="item_not_found")
     if item.status != ItemStatus.under_notice or notice.status != NoticeStatus.published:
         raise Conflict("This project is no longer under notice.", code="item_not_under_notice")
-    phase = rules.phase(item.starts_on, item.ends_on, rules.today(utcnow()))
+    phase = rules.phase(item.starts_on, item.ends_on, clock.today())
     if phase != "open":
         raise Conflict(f"Objections are taken from {item.starts_on.isoformat()} to {item.ends_on.isoformat()}.",
                        code="notice_not_open", extra={"starts_on": item.starts_on.isoformat(),
@@ -139,7 +140,7 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
     # was released then (app.voting.reservations), and another round may hold it now.
     freed = next(p.cost_fen for p in projects if p.proposal_id == item.proposal_id)
     plan = rules.reallocate(tally, selected, taken_out, freed)
-    sources, today = await service.funding_sources(session, rnd.pilot_id), rules.today(utcnow())
+    sources, today = await service.funding_sources(session, rnd.pilot_id), clock.today()
     end, _ = await service.window_for(session, await session.get(Programme, rnd.programme_id), today,
                                       notice.window_days)
     by_number = {p.number: p for p in projects}

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import Actor, record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
@@ -70,7 +71,7 @@ async def window_for(session: AsyncSession, programme: Programme, starts_on: dat
 
 
 def _check_start(starts_on: date) -> None:
-    if starts_on < rules.today(utcnow()):
+    if starts_on < clock.today():
         raise Unprocessable("A notice cannot start in the past.", code="notice_in_past")
 
 
@@ -124,7 +125,7 @@ async def publish_selection(session: AsyncSession, principal: Principal, round_i
     if await session.scalar(select(exists().where(Notice.round_id == rnd.id))):
         raise Conflict("This round's selection is already under notice.", code="notice_exists")
     programme = await session.get(Programme, rnd.programme_id)
-    starts_on = starts_on or rules.today(utcnow())
+    starts_on = starts_on or clock.today()
     _check_start(starts_on)
     end, days = await window_for(session, programme, starts_on, days)
     rows = (await session.execute(select(RoundProject, Proposal).join(Proposal, Proposal.id == RoundProject.proposal_id)
@@ -163,7 +164,7 @@ async def publish_meeting(session: AsyncSession, principal: Principal, meeting_i
         raise NotFound("No meeting with that id.", code="meeting_not_found")
     policy.check_organise(principal, meeting.region_path, "meeting")
     held_on = rules.today(meeting.scheduled_at)
-    starts_on = starts_on or rules.today(utcnow())
+    starts_on = starts_on or clock.today()
     _check_start(starts_on)
     if held_on < starts_on or meeting.state.value != "announced":
         raise Conflict("Only a meeting still ahead can be announced.", code="meeting_not_ahead")
@@ -216,7 +217,7 @@ async def restart_item(session: AsyncSession, principal: Principal, item: Notice
     for key in ("amount_fen", "summary", "implementer"):
         if changes.get(key) is not None:
             setattr(item, key, changes[key])
-    starts_on = rules.today(utcnow())
+    starts_on = clock.today()
     end, _ = await window_for(session, programme, starts_on, notice.window_days)
     item.starts_on, item.ends_on, item.restarts = starts_on, end.end, item.restarts + 1
     item.status_reason, item.updated_at = changes["reason"], utcnow()
@@ -241,7 +242,7 @@ async def conclude(session: AsyncSession, principal: Principal, notice: Notice) 
     against objections being filed)."""
     if notice.status == NoticeStatus.concluded:
         raise Conflict("The notice has concluded already.", code="notice_concluded")
-    today = rules.today(utcnow())
+    today = clock.today()
     if notice.kind == NoticeKind.selection:
         last = max([i.ends_on for i in await items_of(session, notice.id)
                     if i.status == ItemStatus.under_notice] or [notice.ends_on])

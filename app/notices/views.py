@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.models import utcnow
+from app import clock
 from app.notices import rules, service
 from app.notices.models import Notice, Objection, Reallocation
 from app.notices.schemas import NoticeItemRead, PublicObjection, ReallocationRead
@@ -19,7 +19,7 @@ def _disclosed(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
     """The notice with its items, objections (without anything about the objector) and reallocations."""
-    today = rules.today(utcnow())
+    today = clock.today()
     items = await service.items_of(session, notice.id)
     objections = await session.scalars(select(Objection).where(Objection.notice_id == notice.id)
                                        .order_by(Objection.submitted_at, Objection.id))
