@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.auth.models import OrganisationKind, Role
+from app.organisations.rules import OrganisationStatus
 from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
 
@@ -72,8 +73,8 @@ class OrganisationCreate(WriteModel):
     name: DisplayText = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     region_id: uuid.UUID | None = Field(default=None, description="empty: works across regions")
-    credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-                                    min_length=18, max_length=18, description="统一社会信用代码")
+    credit_code: str | None = Field(default=None, min_length=18, max_length=18,
+                                    description="统一社会信用代码 (GB 32100-2015, check character included)")
 
 
 class OrganisationOut(ReadModel):
@@ -84,4 +85,5 @@ class OrganisationOut(ReadModel):
     kind: OrganisationKind
     region_id: uuid.UUID | None
     credit_code: str | None
+    status: OrganisationStatus
     created_at: datetime
