@@ -19,7 +19,8 @@ from app.regions.router import router as regions_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
-ROUTERS = [health_router, *AUTH_ROUTERS, organisations_router, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
+ROUTERS = [health_router, *AUTH_ROUTERS, organisations_router, regions_router, programmes_router, funds_router,
+           *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
            awards_router, audit_router, whatif_router,
            board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document

@@ -7,9 +7,9 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.auth.models import OrganisationKind, Role
-from app.organisations.rules import OrganisationStatus
 from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
+from app.organisations.rules import OrganisationStatus
 
 # The length and strength rules (at least 12 characters, zxcvbn score >= 3) are checked by the service, so a
 # short password gets the same clear 422 weak_password, in Chinese, as a guessable one.
