@@ -97,7 +97,7 @@ async def change_status(session: AsyncSession, principal: Principal, org: Organi
     target = rules.next_status(action, org.status)
     if target is None:
         raise Conflict(f"状态为{STATUS_LABELS[org.status]}的机构不能{ACTION_LABELS[action]}。",
-                       code="organisation_status_conflict", extra={"status": org.status.value})
+                       code="organisation_status_conflict", extra={"organisation_status": org.status.value})
     if action == "suspend" and not data.reason:
         raise Unprocessable("暂停机构须写明原因。", code="reason_required")
     if action == "verify" and not await session.scalar(

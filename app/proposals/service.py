@@ -119,7 +119,7 @@ async def _applicant(session: AsyncSession, principal: Principal, data: Proposal
         org = await session.get(Organisation, principal.organisation_id)
         if not may_apply(org.status):
             raise Unprocessable("机构尚未通过核验或已被暂停，不能申报项目。", code="organisation_not_verified",
-                                extra={"status": org.status.value})
+                                extra={"organisation_status": org.status.value})
         return org
     if principal.role == Role.resident and not rules.lives_in(principal.region_path, community.path) \
             and await entry_of_voter(session, community.id, principal.phone_digest) is None:
