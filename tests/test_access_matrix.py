@@ -105,6 +105,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/organisation-invitations"): allow(R, AD),
     ("POST", f"{API}/organisation-invitations/{{invitation_id}}/accept"): allow(R, AD),
     ("POST", f"{API}/organisations/{{organisation_id}}/leave"): allow(R, AD),
+    ("GET", f"{API}/public/organisations"): PUBLIC,
+    ("GET", f"{API}/public/organisations/{{organisation_id}}"): PUBLIC,
 
     # --- API tokens for third-party assessors: district admins issue, list and revoke ---------------
     ("POST", f"{API}/api-tokens"): DISTRICT,
@@ -260,6 +262,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- public notice board: HTML pages outside the API document (居务公开), no login ----------------
     ("GET", "/board"): PUBLIC,
     ("GET", "/board/static/board.css"): PUBLIC,
+    ("GET", "/board/organisations"): PUBLIC,
+    ("GET", "/board/organisations/{organisation_id}"): PUBLIC,
     ("GET", "/board/notices/{notice_id}"): PUBLIC,
     ("POST", "/board/notices/{notice_id}/objections"): PUBLIC,
     ("GET", "/board/objections/{tracking_code}"): PUBLIC,

@@ -116,17 +116,6 @@ class TrackRecord(ReadModel):
     projects: list[RecordProject]
 
 
-class PublicOrganisation(ReadModel):
-    """An organisation as the public sees it: no contact, no members."""
-
-    id: uuid.UUID
-    name: str
-    credit_code: str | None
-    verified: bool
-    status: OrganisationStatus
-    projects: list["PublicRecordProject"]
-
-
 class PublicRecordProject(ReadModel):
     """A project of an organisation as the public sees it (submitted ones only)."""
 
@@ -137,3 +126,14 @@ class PublicRecordProject(ReadModel):
     state: str
     total_fen: int
     grade: str | None
+
+
+class PublicOrganisation(ReadModel):
+    """An organisation as the public sees it: no contact, no members."""
+
+    id: uuid.UUID
+    name: str
+    credit_code: str | None
+    verified: bool
+    status: OrganisationStatus
+    projects: list[PublicRecordProject]
