@@ -110,6 +110,16 @@ async def test_a_whole_year(year: Year):
     await evaluation.scoring(y)
     await evaluation.awards(y)
     await check_money(y)
+    # The social organisation's record, as evaluators and the public read it: 长者饭堂, which it applied for
+    # and ran, with its grade; on the public board, its credit code and verification but none of its people.
+    org = y.ids["organisations"]["implementer"]
+    record = await y.get("expert", f"/organisations/{org}/record")
+    elderly = next(p for p in record["projects"] if p["proposal_id"] == y.ids["proposals"][1])
+    assert (elderly["role"], elderly["rectifications"]) == ("proposer", 0) and elderly["grade"], record
+    public = await y.get("", f"/public/organisations/{org}")
+    assert public["verified"] and public["credit_code"] == organisation.CREDIT_CODE, public
+    assert [p["grade"] for p in public["projects"]] == [elderly["grade"]], public
+    assert "吴" not in str(public) and organisation.PEOPLE["吴"] not in str(public), public
 
     # January: next year's programme, the year end, and the project that ran past December.
     await year_end.next_programme(y)
