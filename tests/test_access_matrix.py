@@ -336,6 +336,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score/submit"): allow(EV, AS, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/conflict-declaration"):
+        allow(EV, AS, AD),
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/my-satisfaction"): allow(R, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/satisfaction"): allow(R, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(SA, AD),

@@ -5,7 +5,8 @@ Revision ID: 0019
 Revises: 0017
 Create Date: 2026-12-07
 
-Organisations that exist were registered by staff, who vouched for them: they start verified.
+Organisations that exist were registered by staff, who vouched for them: they start verified. Assignments
+of evaluation campaigns gain a declared conflict of interest (回避申报).
 """
 
 from collections.abc import Sequence
@@ -89,6 +90,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_organisation_member_organisation_id"), ["organisation_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_organisation_member_user_id"), ["user_id"], unique=False)
 
+    with op.batch_alter_table("evaluation_assignment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("conflict_declared_at", UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("conflict_reason", sa.String(length=500), nullable=True))
+
     with op.batch_alter_table("budget_line", schema=None) as batch_op:
         batch_op.add_column(sa.Column("is_personnel", sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -171,6 +176,10 @@ def downgrade() -> None:
 
     with op.batch_alter_table("budget_line", schema=None) as batch_op:
         batch_op.drop_column("is_personnel")
+
+    with op.batch_alter_table("evaluation_assignment", schema=None) as batch_op:
+        batch_op.drop_column("conflict_reason")
+        batch_op.drop_column("conflict_declared_at")
 
     with op.batch_alter_table("organisation_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisation_member_user_id"))
