@@ -12,6 +12,7 @@ from app.idempotency import models as idempotency_models  # noqa: F401
 from app.implementation import models as implementation_models  # noqa: F401
 from app.implementation import payment_models, review_models  # noqa: F401
 from app.notices import models as notice_models  # noqa: F401
+from app.organisations import models as organisation_models  # noqa: F401
 from app.programmes import models as programme_models  # noqa: F401
 from app.proposals import models as proposal_models  # noqa: F401
 from app.ratelimit import models as ratelimit_models  # noqa: F401

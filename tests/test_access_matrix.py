@@ -89,6 +89,24 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- organisations: district admins register, any staff member looks up ------------------------
     ("POST", f"{API}/organisations"): DISTRICT,
     ("GET", f"{API}/organisations"): STAFF,
+    # --- social organisations (issue 27): residents register theirs and manage members; street and district
+    # --- staff verify; staff and evaluators read the track record; the rest is decided by membership (404) --
+    ("POST", f"{API}/organisations/register"): allow(R, AD),
+    ("GET", f"{API}/organisations/{{organisation_id}}"): SIGNED_IN,  # staff and members; others 404
+    ("GET", f"{API}/organisations/{{organisation_id}}/record"): STAFF,
+    ("POST", f"{API}/organisations/{{organisation_id}}/verify"): allow(SA, DA, AD),
+    ("POST", f"{API}/organisations/{{organisation_id}}/suspend"): allow(SA, DA, AD),
+    ("POST", f"{API}/organisations/{{organisation_id}}/reinstate"): allow(SA, DA, AD),
+    ("POST", f"{API}/organisations/{{organisation_id}}/documents"): SIGNED_IN,  # owner or verifier (policy)
+    ("GET", f"{API}/organisations/{{organisation_id}}/documents"): SIGNED_IN,
+    ("GET", f"{API}/organisation-documents/{{document_id}}/content"): SIGNED_IN,
+    ("GET", f"{API}/organisations/{{organisation_id}}/members"): SIGNED_IN,
+    ("POST", f"{API}/organisations/{{organisation_id}}/invitations"): allow(R, AD),  # then owners only
+    ("GET", f"{API}/organisation-invitations"): allow(R, AD),
+    ("POST", f"{API}/organisation-invitations/{{invitation_id}}/accept"): allow(R, AD),
+    ("POST", f"{API}/organisations/{{organisation_id}}/leave"): allow(R, AD),
+    ("GET", f"{API}/public/organisations"): PUBLIC,
+    ("GET", f"{API}/public/organisations/{{organisation_id}}"): PUBLIC,
 
     # --- API tokens for third-party assessors: district admins issue, list and revoke ---------------
     ("POST", f"{API}/api-tokens"): DISTRICT,
@@ -155,6 +173,10 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/proposals/{{proposal_id}}/attachments"): PROPOSAL_READERS,
     ("GET", f"{API}/proposal-attachments/{{attachment_id}}/content"): PROPOSAL_READERS,
     ("DELETE", f"{API}/proposal-attachments/{{attachment_id}}"): PROPOSAL_READERS,
+    # Assisted intake: community and street staff enter for a named resident, who claims it by phone.
+    ("POST", f"{API}/assisted-proposals"): allow(CS, SA, AD),
+    ("GET", f"{API}/claimable-proposals"): allow(R, AD),
+    ("POST", f"{API}/proposals/{{proposal_id}}/claim"): allow(R, AD),
     ("GET", f"{API}/public/proposals"): PUBLIC,
     ("GET", f"{API}/public/proposals/{{proposal_id}}"): PUBLIC,
 
@@ -240,6 +262,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- public notice board: HTML pages outside the API document (居务公开), no login ----------------
     ("GET", "/board"): PUBLIC,
     ("GET", "/board/static/board.css"): PUBLIC,
+    ("GET", "/board/organisations"): PUBLIC,
+    ("GET", "/board/organisations/{organisation_id}"): PUBLIC,
     ("GET", "/board/notices/{notice_id}"): PUBLIC,
     ("POST", "/board/notices/{notice_id}/objections"): PUBLIC,
     ("GET", "/board/objections/{tracking_code}"): PUBLIC,
@@ -312,6 +336,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score/submit"): allow(EV, AS, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/conflict-declaration"):
+        allow(EV, AS, AD),
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/my-satisfaction"): allow(R, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/satisfaction"): allow(R, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(SA, AD),

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
+from app.organisations.rules import OrganisationStatus
 
 
 class Role(StrEnum):
@@ -45,6 +46,18 @@ class Organisation(SQLModel, table=True):
     region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     credit_code: str | None = Field(default=None, max_length=18)  # 统一社会信用代码
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Registered by staff: verified at once. Registered by a resident for their organisation: pending until
+    # street or district staff have checked its documents (app/organisations).
+    status: OrganisationStatus = Field(default=OrganisationStatus.verified, sa_type=str_enum(OrganisationStatus, 16),
+                                       index=True)
+    registration_authority: str | None = Field(default=None, max_length=100)  # 登记管理机关
+    legal_representative: str | None = Field(default=None, max_length=50)     # 法定代表人
+    contact_name: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    service_area_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")  # 服务区域
+    status_reason: str | None = Field(default=None, max_length=500)
+    status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_changed_by: str | None = Field(default=None, max_length=64)
 
 
 class User(SQLModel, table=True):

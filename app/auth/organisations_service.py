@@ -13,10 +13,13 @@ from app.auth.users_schemas import OrganisationCreate
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.errors import Conflict
+from app.organisations.service import check_credit_code
 
 
 async def create_organisation(session: AsyncSession, principal: Principal, data: OrganisationCreate) -> Organisation:
     """Register an organisation, optionally based in a region inside the caller's."""
+    if data.credit_code is not None:
+        check_credit_code(data.credit_code)
     region = await region_or_422(session, data.region_id)
     if region is not None:
         require_within(principal, region.path)

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 from app.auth.models import OrganisationKind, Role
 from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
+from app.organisations.rules import OrganisationStatus
 
 # The length and strength rules (at least 12 characters, zxcvbn score >= 3) are checked by the service, so a
 # short password gets the same clear 422 weak_password, in Chinese, as a guessable one.
@@ -72,8 +73,8 @@ class OrganisationCreate(WriteModel):
     name: DisplayText = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     region_id: uuid.UUID | None = Field(default=None, description="empty: works across regions")
-    credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-                                    min_length=18, max_length=18, description="统一社会信用代码")
+    credit_code: str | None = Field(default=None, min_length=18, max_length=18,
+                                    description="统一社会信用代码 (GB 32100-2015, check character included)")
 
 
 class OrganisationOut(ReadModel):
@@ -84,4 +85,5 @@ class OrganisationOut(ReadModel):
     kind: OrganisationKind
     region_id: uuid.UUID | None
     credit_code: str | None
+    status: OrganisationStatus
     created_at: datetime

@@ -21,7 +21,8 @@ async def campaign_inputs(session: AsyncSession, campaign_id: uuid.UUID) -> dict
     scores = await session.execute(
         select(Score.proposal_id, Score.source, Assignment.assignee_key, Score.total_points)
         .join(Assignment, Assignment.id == Score.assignment_id)
-        .where(Score.campaign_id == campaign_id, Score.status == ScoreStatus.submitted))
+        .where(Score.campaign_id == campaign_id, Score.status == ScoreStatus.submitted,
+               Assignment.conflict_declared_at.is_(None)))
     ratings = await session.execute(select(SatisfactionRating.proposal_id, SatisfactionRating.rating)
                                     .where(SatisfactionRating.campaign_id == campaign_id))
     return {

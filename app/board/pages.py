@@ -15,6 +15,7 @@ from app.implementation import service as implementation
 from app.notices import objections, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
+from app.organisations import public as public_organisations
 from app.voting import rounds_service, tally_service
 from app.voting.models import RoundStatus
 
@@ -113,3 +114,15 @@ async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, An
             "schedule": await disbursements.schedule(session, impl),
             "changes": await budget_changes.changes(session, impl),
             "closure": await closure.closure_of(session, proposal_id)}
+
+
+async def organisations(session: AsyncSession, page: int) -> dict[str, Any]:
+    """Social organisations by name: credit code, verified or not, and their projects with grades."""
+    listed = await public_organisations.public_page(session, PageParams(limit=PAGE_SIZE,
+                                                                        offset=(page - 1) * PAGE_SIZE))
+    return {"page": listed, "number": page}
+
+
+async def organisation(session: AsyncSession, organisation_id: uuid.UUID) -> dict[str, Any]:
+    """One social organisation's public record."""
+    return {"org": await public_organisations.public_organisation(session, organisation_id)}

@@ -126,3 +126,17 @@ async def finances(community_id: str, request: Request, session: SessionDep) -> 
 async def project(proposal_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """A project under way: implementer, milestones, progress reports with photos, and how the money was spent."""
     return await _page(request, "project.html", lambda: pages.project(session, pages.parse_id(proposal_id)))
+
+
+@router.get("/organisations", response_class=HTMLResponse)
+async def organisations(request: Request, session: SessionDep, page: str = "1") -> HTMLResponse:
+    """Social organisations: credit code, verified or not, their projects and grades."""
+    number = int(page) if page.isdigit() and int(page) > 0 else 1
+    return render(request, "organisations.html", await pages.organisations(session, number))
+
+
+@router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
+async def organisation(organisation_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """One social organisation's public record."""
+    return await _page(request, "organisation.html",
+                       lambda: pages.organisation(session, pages.parse_id(organisation_id)))

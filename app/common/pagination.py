@@ -22,3 +22,11 @@ async def paginate(session: AsyncSession, stmt: Select, params: PageParams) -> d
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = (await session.scalars(stmt.limit(params.limit).offset(params.offset))).all()
     return {"items": rows, "total": total or 0, "limit": params.limit, "offset": params.offset}
+
+
+async def paginate_rows(session: AsyncSession, stmt: Select, params: PageParams, shape: Any) -> dict[str, Any]:
+    """Like paginate, for a select of several columns: each row is turned into an item by shape(row)."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.execute(stmt.limit(params.limit).offset(params.offset))).all()
+    return {"items": [shape(row) for row in rows], "total": total or 0, "limit": params.limit,
+            "offset": params.offset}

@@ -16,6 +16,7 @@ from app.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, Score, Source
 from app.evaluation.schemas import AssignmentsCreate
+from app.proposals.models import Proposal
 from app.regions.models import Region
 
 
@@ -49,12 +50,14 @@ async def _projects(session: AsyncSession, campaign: EvaluationCampaign, ids: li
     return [found[i] for i in ids]
 
 
-def _refuse_conflicts(party: rules.Party, projects: list[CampaignProject]) -> None:
+def _refuse_conflicts(party: rules.Party, projects: list[CampaignProject],
+                      applicants: dict[uuid.UUID, uuid.UUID | None]) -> None:
     """409 naming every project the assignee may not evaluate, and why."""
     conflicts = []
     for project in projects:
         reason = rules.conflict_of_interest(party, rules.ProjectFacts(project.region_path,
-                                                                      project.implementer_organisation_id))
+                                                                      project.implementer_organisation_id,
+                                                                      applicants.get(project.proposal_id)))
         if reason:
             conflicts.append({"proposal_id": str(project.proposal_id), "title": project.title, "reason": reason,
                               "detail": rules.CONFLICT_REASONS[reason]})
@@ -77,7 +80,9 @@ async def assign(session: AsyncSession, principal: Principal, campaign: Evaluati
         raise Conflict("The campaign has ended.", code="campaign_ended")
     source, key, party = await _assignee(session, body)
     projects = await _projects(session, campaign, body.proposal_ids)
-    _refuse_conflicts(party, projects)
+    applicants = dict((await session.execute(select(Proposal.id, Proposal.proposer_organisation_id).where(
+        Proposal.id.in_(body.proposal_ids)))).all())
+    _refuse_conflicts(party, projects, applicants)
     taken = list(await session.scalars(select(Assignment.proposal_id).where(
         Assignment.campaign_id == campaign.id, Assignment.assignee_key == key,
         Assignment.proposal_id.in_(body.proposal_ids))))

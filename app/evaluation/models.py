@@ -129,6 +129,10 @@ class Assignment(SQLModel, table=True):
     assignee_key: str = Field(max_length=40)
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # A conflict of interest the assignee declared (回避申报): from then on they score it no more, and any score
+    # they gave it counts for nothing.
+    conflict_declared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    conflict_reason: str | None = Field(default=None, max_length=500)
 
 
 class Score(SQLModel, table=True):

@@ -140,11 +140,14 @@ class ProjectFacts:
 
     community_path: str
     implementer_organisation_id: uuid.UUID | None
+    # The social organisation that applied for it (公益微创投 and other organisation proposals).
+    applicant_organisation_id: uuid.UUID | None = None
 
 
 CONFLICT_REASONS = {
     "own_community": "the project is in the assignee's own community",
     "own_organisation": "the assignee's organisation implemented the project",
+    "applicant_organisation": "the assignee's organisation applied for the project",
 }
 
 
@@ -152,6 +155,8 @@ def conflict_of_interest(party: Party, project: ProjectFacts) -> str | None:
     """The reason code when party may not evaluate project (回避), else None."""
     if party.organisation_id is not None and party.organisation_id == project.implementer_organisation_id:
         return "own_organisation"
+    if party.organisation_id is not None and party.organisation_id == project.applicant_organisation_id:
+        return "applicant_organisation"
     if party.region_path and party.region_path.startswith(project.community_path):
         return "own_community"
     return None

@@ -244,6 +244,9 @@ class ScoreRead(WriteModel):
     saved_at: datetime | None
     submitted_at: datetime | None
     history: list[ScoreVersionRead]
+    conflict_declared_at: datetime | None = Field(default=None, description="set once the assignee declared a "
+                                                  "conflict of interest (回避): the score counts for nothing")
+    conflict_reason: str | None = None
 
 
 class MyAssignmentRead(WriteModel):
@@ -406,3 +409,9 @@ class ProgressRead(Page[ProgressItemRead]):
     counts: ProgressCounts
     satisfaction: SatisfactionProgress
     self_inspections: InspectionProgress
+
+
+class ConflictDeclaration(WriteModel):
+    """Why the assignee may not score the project (回避申报)."""
+
+    reason: str = Field(min_length=1, max_length=500, description="e.g. 本人为申报机构理事")

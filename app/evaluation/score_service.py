@@ -41,7 +41,22 @@ async def mine(session: AsyncSession, principal: Principal, campaign_id: uuid.UU
     assignment = await session.scalar(stmt)
     if assignment is None:
         raise Forbidden("You are not assigned this project in this campaign.", code="not_assigned")
+    if lock and assignment.conflict_declared_at is not None:
+        raise Conflict("您已申报与该项目存在利益冲突（回避），不能再为其评分。", code="conflict_declared")
     return Mine(campaign, project, assignment)
+
+
+async def declare_conflict(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID,
+                           proposal_id: uuid.UUID, reason: str) -> Mine:
+    """The assignee declares a conflict of interest (回避申报) with the project: scoring it stops, and a score
+    already given drops out of every award run from now on."""
+    m = await mine(session, principal, campaign_id, proposal_id, lock=True)
+    m.assignment.conflict_declared_at, m.assignment.conflict_reason = utcnow(), reason
+    await session.flush()
+    await record(session, principal.actor, "assignment.conflict_declared", "evaluation_assignment",
+                 m.assignment.id, after={"proposal_id": proposal_id, "reason": reason},
+                 region_path=m.project.region_path)
+    return m
 
 
 async def _current(session: AsyncSession, assignment_id: uuid.UUID) -> Score | None:
@@ -135,7 +150,9 @@ async def view(session: AsyncSession, m: Mine) -> dict[str, Any]:
     out: dict[str, Any] = {"assignment_id": m.assignment.id, "campaign_id": m.campaign.id,
                            "proposal_id": m.assignment.proposal_id, "source": m.assignment.source, "status": None,
                            "version": 0, "items": [], "total_points": 0, "comment": None, "saved_at": None,
-                           "submitted_at": None, "history": []}
+                           "submitted_at": None, "history": [],
+                           "conflict_declared_at": m.assignment.conflict_declared_at,
+                           "conflict_reason": m.assignment.conflict_reason}
     if score is None:
         return out
     history = await session.scalars(select(ScoreHistory).where(ScoreHistory.score_id == score.id)

@@ -13,7 +13,7 @@ from app.db import SessionDep
 from app.errors import problems
 from app.evaluation import campaign_service, progress_service, score_service
 from app.evaluation.deps import ScoreReader, ScoreWriter
-from app.evaluation.schemas import MyAssignmentRead, ScoreRead, ScoreWrite
+from app.evaluation.schemas import ConflictDeclaration, MyAssignmentRead, ScoreRead, ScoreWrite
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 
 router = APIRouter(prefix="/api/v1/evaluation/campaigns/{campaign_id}", tags=["evaluation"])
@@ -56,3 +56,14 @@ async def submit(campaign_id: uuid.UUID, proposal_id: uuid.UUID, body: ScoreWrit
     Send an Idempotency-Key so a retry after a lost answer changes nothing."""
     mine = await score_service.submit(session, principal, campaign_id, proposal_id, body)
     return await idem.respond(session, status.HTTP_200_OK, ScoreRead(**await score_service.view(session, mine)))
+
+
+@router.post(f"{SCORE_PATH[:-len('/score')]}/conflict-declaration", response_model=ScoreRead,
+             summary="Declare a conflict of interest with a project (回避申报)",
+             responses=problems(401, 403, 404, 409, 422))
+async def declare_conflict(campaign_id: uuid.UUID, proposal_id: uuid.UUID, body: ConflictDeclaration,
+                           session: SessionDep, principal: ScoreWriter) -> dict:
+    """An assignee linked to the project (its applicant, implementer, a relative …) says so: they score it no
+    more (409 conflict_declared) and a score they gave it is left out of award runs."""
+    mine = await score_service.declare_conflict(session, principal, campaign_id, proposal_id, body.reason)
+    return await score_service.view(session, mine)

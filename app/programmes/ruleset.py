@@ -177,6 +177,13 @@ class ImplementationRule(_Rules):
     acceptance_expert: bool = False
 
 
+class VentureRule(_Rules):
+    """公益微创投: only verified social organisations apply, with a project plan; unlike 民生微实事 (办事不养人) a
+    share of the budget may pay people, up to this percentage."""
+
+    personnel_max_pct: int = Field(default=30, ge=0, le=100)
+
+
 class ProgrammeRules(_Rules):
     """Everything later steps read from the programme; defaults follow the seeds and DOMAIN.md."""
 
@@ -187,6 +194,7 @@ class ProgrammeRules(_Rules):
     ballot: BallotRule = Field(default_factory=BallotRule)
     evaluation: EvaluationRule = Field(default_factory=EvaluationRule)
     implementation: ImplementationRule = Field(default_factory=ImplementationRule)
+    venture: VentureRule = Field(default_factory=VentureRule)
     # Money not committed by the closing date: carried to next year's pilot, or swept back (Chengdu).
     year_end: Literal["carry_over", "sweep"] = "sweep"
 

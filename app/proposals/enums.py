@@ -17,6 +17,18 @@ class ProposerKind(StrEnum):
 
     resident = "resident"          # 居民
     organisation = "organisation"  # 社会组织
+    group = "group"                # 居民小组、联名居民 (entered by staff on their behalf)
+
+
+class IntakeChannel(StrEnum):
+    """How a need reached the community when staff enter it for a resident (000 二(二)2, 001 三(四))."""
+
+    grid_leader = "grid_leader"          # 网格长
+    building_leader = "building_leader"  # 楼栋长、楼道长
+    wechat_group = "wechat_group"        # 微信群
+    paper_form = "paper_form"            # 纸质申请表
+    residents_talk = "residents_talk"    # 居民说事
+    visit = "visit"                      # 来访、走访
 
 
 class ProposalState(StrEnum):

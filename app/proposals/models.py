@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
 from app.programmes.enums import ProjectCategory, ProjectType
-from app.proposals.enums import ProposalKind, ProposalState, ProposerKind, SurveyMethod
+from app.proposals.enums import IntakeChannel, ProposalKind, ProposalState, ProposerKind, SurveyMethod
 
 TEXT_MAX = 4000
 
@@ -48,6 +48,16 @@ class Proposal(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Assisted intake: staff entered it for a named resident or group, who may claim it with their phone;
+    # until then the staff member who entered it holds it as its proposer.
+    intake_channel: IntakeChannel | None = Field(default=None, sa_type=str_enum(IntakeChannel, 16))
+    entered_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    proposer_name: str | None = Field(default=None, max_length=100)
+    proposer_phone_digest: str | None = Field(default=None, max_length=64, index=True)
+    proposer_phone_masked: str | None = Field(default=None, max_length=20)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 公益微创投 项目书: target group and size, service content and hours, outputs and outcome indicators.
+    venture_plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class BudgetLine(SQLModel, table=True):
@@ -69,6 +79,8 @@ class BudgetLine(SQLModel, table=True):
     quantity: int = Field(sa_column=Column(BigInteger, nullable=False))
     unit_price_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # Staff pay, allowances and fees for people's time: none in 民生微实事 (办事不养人), a capped share in 公益微创投.
+    is_personnel: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class ProposalAttachment(SQLModel, table=True):

@@ -22,7 +22,7 @@ DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
 _L = BudgetLine.__table__.c
 # A proposal's public page is the most opened page of a vote's last evening: statements built once.
 DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
-LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen)
+LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
           .where(_L.proposal_id == bindparam("proposal_id")).order_by(_L.position))
 
 

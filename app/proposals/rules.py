@@ -9,6 +9,7 @@ never through the plain transition endpoint.
 from collections.abc import Iterable
 from enum import StrEnum
 
+from app.common.money import yuan
 from app.proposals.enums import ProposalKind
 from app.proposals.enums import ProposalState as S
 
@@ -98,3 +99,21 @@ def budget_problem(kind: ProposalKind, line_count: int, total_fen: int, cap_fen:
     if total_fen > cap_fen:
         return f"The budget of {total_fen} fen exceeds the programme's cap of {cap_fen} fen for this project type."
     return None
+
+
+def personnel_problem(kind: ProposalKind, personnel_fen: int, total_fen: int, max_pct: int) -> str | None:
+    """Why the personnel lines are not allowed (in Chinese), or None: none in 民生微实事 and the other kinds
+    (办事不养人); in 公益微创投 at most max_pct of the budget."""
+    if personnel_fen == 0:
+        return None
+    if kind != ProposalKind.venture:
+        return "民生微实事等项目不得列支人员工资、补贴等人员费用（办事不养人）。"
+    if personnel_fen * 100 > total_fen * max_pct:
+        return (f"人员费用{yuan(personnel_fen)}超过项目预算{yuan(total_fen)}的{max_pct}%"
+                f"（上限{yuan(total_fen * max_pct // 100)}）。")
+    return None
+
+
+def lives_in(home_path: str | None, community_path: str) -> bool:
+    """Whether a resident's home (their region, or a sub-unit of it) is in the community."""
+    return bool(home_path) and home_path.startswith(community_path)

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -10,7 +10,7 @@ from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import MAX_AMOUNT_FEN
-from app.proposals.enums import ProposalKind, ProposalState, ProposerKind, SurveyMethod
+from app.proposals.enums import IntakeChannel, ProposalKind, ProposalState, ProposerKind, SurveyMethod
 from app.proposals.models import TEXT_MAX
 
 MAX_LINES = 100
@@ -26,6 +26,18 @@ class BudgetLineIn(WriteModel):
     unit: str | None = Field(default=None, max_length=20, description="e.g. 个, 次, 平方米")
     quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True, description="a positive whole number")
     unit_price_fen: int = Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)
+    is_personnel: bool = Field(default=False, description="staff pay, allowances, experts' fees (人员费用)")
+
+
+class VenturePlan(WriteModel):
+    """The 项目书 of a 公益微创投 application beyond need, plan and benefits."""
+
+    target_group: DisplayText = Field(min_length=1, max_length=200, description="服务对象, e.g. 独居老人")
+    target_size: int = Field(gt=0, le=1_000_000, strict=True, description="how many people it serves")
+    service_content: Text
+    service_hours: int = Field(gt=0, le=100_000, strict=True, description="服务时长 (hours)")
+    outputs: Text = Field(description="产出, e.g. 开展活动24场")
+    outcome_indicators: Text = Field(description="成效指标, e.g. 服务对象满意度不低于90%")
 
 
 class ProposalCreate(WriteModel):
@@ -35,6 +47,34 @@ class ProposalCreate(WriteModel):
     unit_id: uuid.UUID | None = Field(default=None, description="a grid, compound, group or building of the community")
     programme_id: uuid.UUID | None = Field(default=None, description="default: the district's open programme")
     as_organisation: bool = Field(default=False, description="submit for the caller's social organisation")
+    title: DisplayText = Field(min_length=1, max_length=100)
+    kind: ProposalKind
+    project_type: ProjectType
+    category: ProjectCategory
+    need: Text
+    plan: Text
+    benefits: Text
+    budget_lines: list[BudgetLineIn] = Field(default_factory=list, max_length=MAX_LINES)
+    venture_plan: VenturePlan | None = Field(default=None, description="required for 公益微创投 (kind venture)")
+
+
+class ProposerIn(WriteModel):
+    """The resident or group a staff member enters a proposal for."""
+
+    name: DisplayText = Field(min_length=1, max_length=100, description="姓名, or the group's name")
+    kind: Literal["resident", "group"] = "resident"
+    phone: str | None = Field(default=None, min_length=11, max_length=20,
+                              description="lets the proposer claim the proposal by logging in with it")
+
+
+class AssistedProposalCreate(WriteModel):
+    """A proposal community staff enter for a named resident or group, and how the need reached them."""
+
+    proposer: ProposerIn
+    channel: IntakeChannel
+    community_id: uuid.UUID
+    unit_id: uuid.UUID | None = None
+    programme_id: uuid.UUID | None = None
     title: DisplayText = Field(min_length=1, max_length=100)
     kind: ProposalKind
     project_type: ProjectType
@@ -57,8 +97,10 @@ class ProposalUpdate(WriteModel):
     plan: Text | None = None
     benefits: Text | None = None
     budget_lines: list[BudgetLineIn] | None = Field(default=None, max_length=MAX_LINES)
+    venture_plan: VenturePlan | None = None
 
-    @field_validator("title", "kind", "project_type", "category", "need", "plan", "benefits", "budget_lines")
+    @field_validator("title", "kind", "project_type", "category", "need", "plan", "benefits", "budget_lines",
+                     "venture_plan")
     @classmethod
     def _not_null(cls, value):
         if value is None:
@@ -99,6 +141,7 @@ class BudgetLineRead(ReadModel):
     quantity: int
     unit_price_fen: int
     amount_fen: int
+    is_personnel: bool
 
 
 class ProposalRead(ReadModel):
@@ -125,6 +168,11 @@ class ProposalRead(ReadModel):
     submitted_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    intake_channel: IntakeChannel | None
+    proposer_name: str | None
+    proposer_phone_masked: str | None
+    claimed_at: datetime | None
+    venture_plan: dict | None
 
 
 class ProposalDetail(ProposalRead):

@@ -12,7 +12,7 @@ ORGS = "/api/v1/organisations"
 async def test_district_admin_registers_and_staff_list(client, session, app, tree):
     _, admin = await user_for(session, app, tree, Role.district_admin)
     body = {"name": "彩田社工服务中心", "kind": "social_organisation", "region_id": str(tree.community_a1.id),
-            "credit_code": "52440300MJL123456X"}
+            "credit_code": "52440300MJL1234565"}
     r = await client.post(ORGS, json=body, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["region_id"] == str(tree.community_a1.id)

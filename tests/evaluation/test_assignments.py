@@ -1,7 +1,12 @@
 """Assignments: refused with the reason on a conflict of interest (回避), all or none; withdrawn while unscored."""
 
+import uuid
+
+from app.auth.models import OrganisationKind, Role
 from app.evaluation.models import Assignment
-from tests.evaluation.helpers import EV, assign, make_eworld, score_url
+from app.proposals.models import Proposal
+from tests.evaluation.helpers import EV, assign, make_eworld, person, score_url
+from tests.factories import add_organisation
 from tests.programmes.helpers import ok, problem
 from tests.proposals.helpers import audit_count, count
 
@@ -66,3 +71,19 @@ async def test_an_assignment_is_withdrawn_only_while_nothing_is_saved(client, se
     assert await audit_count(session, "assignment.withdraw") == 1
     problem(await client.put(score_url(ew.cid, p1), headers=ew.h["expert"],
                              json={"items": [{"criterion": "need", "points": 10}]}), 403, "not_assigned")
+
+
+async def test_an_expert_of_the_applicant_organisation_is_refused(client, session, app, pw):
+    """Issue 27: an expert whose organisation applied for a project (公益微创投) may not score it."""
+    ew = await make_eworld(client, session, app, pw)
+    p1, p2 = ew.projects["p1"], ew.projects["p2"]
+    applicant = await add_organisation(session, f"申报机构-{uuid.uuid4().hex[:6]}",
+                                       OrganisationKind.social_organisation)
+    proposal = await session.get(Proposal, uuid.UUID(p1))
+    proposal.proposer_organisation_id = applicant.id
+    await session.commit()
+    expert, _ = await person(session, app, "expert_applicant", Role.evaluator, pw.tree.district, applicant)
+    refused = problem(await assign(client, ew, [p2, p1], evaluator=expert), 409, "conflict_of_interest")
+    assert [(c["proposal_id"], c["reason"]) for c in refused["conflicts"]] == [(p1, "applicant_organisation")]
+    assert await count(session, Assignment) == 0
+    ok(await assign(client, ew, [p2], evaluator=expert), 201)

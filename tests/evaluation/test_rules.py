@@ -90,6 +90,9 @@ def test_conflicts_of_interest():
     assert rules.conflict_of_interest(Party("/d/", org), project) == "own_organisation"
     assert rules.conflict_of_interest(Party(None, org), ProjectFacts(community, None)) is None
     assert rules.conflict_of_interest(Party("/d/s/c2/", None), project) is None        # a sibling community
+    applied = ProjectFacts(community, None, other)                                      # other applied for it
+    assert rules.conflict_of_interest(Party("/d/", other), applied) == "applicant_organisation"
+    assert rules.conflict_of_interest(Party("/d/", org), applied) is None
 
 
 def test_progress_of_an_assignment():

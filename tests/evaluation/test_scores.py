@@ -1,10 +1,12 @@
 """Scores: draft, submit, amend with history; bounds per criterion; assigned projects only; locked at the deadline;
 Idempotency-Key on submission."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.awards.inputs import campaign_inputs
 from app.evaluation.models import Score, ScoreHistory
 from tests.evaluation.helpers import (
     EV,
@@ -137,3 +139,28 @@ async def test_an_idempotency_key_replays_a_submission(client, session, app, pw)
     assert await audit_count(session, "score.submit") == 1
     assert await audit_count(session, "score.amend") == 0
     assert await count(session, Score) == 1
+
+
+async def test_a_declared_conflict_stops_scoring_and_voids_the_score(client, session, app, pw):
+    """Issue 27 (回避申报): an expert who declares a conflict with a project scores it no more, and the score they
+    gave it drops out of what award runs compute from."""
+    ew = await make_eworld(client, session, app, pw)
+    p1, p2, h = ew.projects["p1"], ew.projects["p2"], ew.h["expert"]
+    ok(await assign(client, ew, [p1, p2], evaluator=ew.users["expert"]), 201)
+    for pid in (p1, p2):
+        ok(await client.post(score_url(ew.cid, pid, submit=True), headers=h, json=full_score()))
+    declare = score_url(ew.cid, p1).removesuffix("/score") + "/conflict-declaration"
+    problem(await client.post(declare, headers=h, json={"reason": ""}), 422, "validation_error")
+    problem(await client.post(declare, headers=ew.h["expert2"], json={"reason": "本人为申报机构理事"}), 403,
+            "not_assigned")
+    declared = ok(await client.post(declare, headers=h, json={"reason": "本人为申报机构理事"}))
+    assert declared["conflict_reason"] == "本人为申报机构理事" and declared["conflict_declared_at"]
+    versions = await count(session, ScoreHistory)
+    problem(await client.post(score_url(ew.cid, p1, submit=True), headers=h, json=full_score({"need": 1})), 409,
+            "conflict_declared")
+    problem(await client.put(score_url(ew.cid, p1), headers=h, json={"items": []}), 409, "conflict_declared")
+    problem(await client.post(declare, headers=h, json={"reason": "再次申报"}), 409, "conflict_declared")
+    assert await count(session, ScoreHistory) == versions
+    inputs = await campaign_inputs(session, uuid.UUID(ew.cid))
+    assert sorted(s["project_id"] for s in inputs["scores"]) == [p2]
+    assert await audit_count(session, "assignment.conflict_declared") == 1

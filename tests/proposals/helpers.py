@@ -30,6 +30,12 @@ async def audit_count(session: AsyncSession, action: str | None = None) -> int:
     return await count(session, AuditEvent, *where)
 
 
+# A 公益微创投 项目书's own fields (issue 27).
+VENTURE_PLAN = {"target_group": "独居老人", "target_size": 60, "service_content": "每周上门探访与健康监测。",
+                "service_hours": 400, "outputs": "探访2400人次，健康讲座12场。",
+                "outcome_indicators": "服务对象满意度不低于90%，紧急求助响应不超过30分钟。"}
+
+
 def body(community_id, **over) -> dict:
     """A valid proposal body: 2 lines, 3 × 500.00 + 1 × 1,200.00 = 2,700.00 yuan."""
     data = {"community_id": str(community_id), "title": "楼道照明改造", "kind": "livelihood",

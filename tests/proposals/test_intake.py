@@ -6,7 +6,7 @@ from app.proposals.models import BudgetLine, Proposal
 from app.regions.models import RegionLevel
 from tests.factories import add_region
 from tests.programmes.helpers import API, ok, problem
-from tests.proposals.helpers import audit_count, body, count, create
+from tests.proposals.helpers import VENTURE_PLAN, audit_count, body, count, create
 
 
 async def test_draft_totals_are_computed_by_the_service(client, session, pw):
@@ -21,7 +21,8 @@ async def test_draft_totals_are_computed_by_the_service(client, session, pw):
 
 async def test_sub_unit_and_organisation(client, pw):
     p = await create(client, pw.h["org_member"], pw.tree.community_a1.id, unit_id=str(pw.tree.compound_a1.id),
-                     as_organisation=True, kind="venture", project_type="services", category="life_care")
+                     as_organisation=True, kind="venture", project_type="services", category="life_care",
+                     venture_plan=VENTURE_PLAN)
     assert p["unit_id"] == str(pw.tree.compound_a1.id)
     assert p["proposer_kind"] == "organisation" and p["proposer_organisation_id"] is not None
     r = await client.post(f"{API}/proposals", headers=pw.h["resident"],

@@ -118,3 +118,33 @@ async def waiting_changes_lapse(y: Year) -> None:
     changes = await y.get("", f"/public/projects/{y.ids['projects'][4]}/budget-changes")
     waiting = [c for c in changes if c["new_budget_fen"] == 1_000_000]
     assert [c["state"] for c in waiting] == ["lapsed"] and waiting[0]["lapsed_reason"], changes
+
+
+async def organisation_shortcuts(y: Year) -> None:
+    """A credit code with a wrong check character is refused; an organisation still waiting for verification
+    cannot apply for a project."""
+    y.cast.phones["冯"] = "13900000009"
+    body = {"name": "景华邻里互助社", "credit_code": "52440304MJL0002000", "registration_authority": "福田区民政局",
+            "legal_representative": "冯丽", "contact_name": "冯丽", "contact_phone": "13900000009",
+            "service_area_id": y.ids["regions"]["景华社区"]}
+    problem = await refused(y, "冯", "POST", "/organisations/register", body, 422, "invalid_credit_code")
+    assert "校验码" in problem["detail"], problem
+    pending = await y.post("冯", "/organisations/register", {**body, "credit_code": "52440304MJL0002004"}, 201)
+    assert pending["status"] == "pending", pending
+    application = {"community_id": y.ids["regions"]["景华社区"], "title": "邻里互助", "kind": "livelihood",
+                   "project_type": "services", "category": "life_care", "need": "需求", "plan": "计划",
+                   "benefits": "效益", "as_organisation": True,
+                   "budget_lines": [{"item": "活动", "quantity": 1, "unit_price_fen": 100_000}]}
+    await refused(y, "冯", "POST", "/proposals", application, 422, "organisation_not_verified")
+
+
+async def proposing_outside_ones_community(y: Year) -> None:
+    """A resident on 彩田社区's roll cannot propose for 景华社区; staff cannot enter a proposal naming no one."""
+    body = {"community_id": y.ids["regions"]["景华社区"], "title": "别处的项目", "kind": "livelihood",
+            "project_type": "goods", "category": "environment", "need": "需求", "plan": "计划", "benefits": "效益",
+            "budget_lines": [{"item": "花箱", "quantity": 1, "unit_price_fen": 100_000}]}
+    await refused(y, "王", "POST", "/proposals", body, 403, "not_resident_of_community")
+    entered = {**body, "community_id": y.ids["regions"][CAITIAN], "channel": "wechat_group",
+               "proposer": {"name": " "}}
+    await refused(y, "staff", "POST", "/assisted-proposals", entered, 422, "validation_error")
+    assert (await y.get("staff", "/proposals"))["total"] == 0

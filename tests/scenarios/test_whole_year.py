@@ -12,7 +12,19 @@ import pytest
 
 from app.auth.models import Role
 from app.auth.secrets import hash_password
-from app.demo.year import Cast, Inbox, Year, evaluation, implementation, intake, notice, setup, vote, year_end
+from app.demo.year import (
+    Cast,
+    Inbox,
+    Year,
+    evaluation,
+    implementation,
+    intake,
+    notice,
+    organisation,
+    setup,
+    vote,
+    year_end,
+)
 from app.demo.year.cast import PASSWORD
 from tests.factories import add_user
 from tests.scenarios import bypasses
@@ -40,11 +52,16 @@ async def test_a_whole_year(year: Year):
     # January and February: the programme, its pilots and money from every source.
     await setup.programme_and_pilots(y)
     await check_money(y)
+    await organisation.register_and_verify(y)
+    await bypasses.organisation_shortcuts(y)
     await setup.funds_in(y)
     await bypasses.funds_beyond_the_plan(y)
     await check_money(y)
+    await vote.voter_roll(y)
 
-    # March: proposals, screening, survey and the representative meeting.
+    # March: proposals (an organisation's, one entered by staff from a paper form), screening, survey and the
+    # representative meeting.
+    await bypasses.proposing_outside_ones_community(y)
     await intake.proposals(y)
     await bypasses.money_without_a_vote(y)
     await intake.screening_and_survey(y)
@@ -55,8 +72,7 @@ async def test_a_whole_year(year: Year):
     announcement = next(n for n in notices if n["meeting_id"] == y.ids["meeting"])
     assert (announcement["phase"], announcement["ends_on"]) == ("concluded", "2025-03-20"), announcement
 
-    # April: the roll, the vote and its count.
-    await vote.voter_roll(y)
+    # April: the vote and its count.
     await vote.screening_vote(y)
     await bypasses.a_second_round_on_the_same_money(y)
     await vote.count(y)
@@ -94,6 +110,16 @@ async def test_a_whole_year(year: Year):
     await evaluation.scoring(y)
     await evaluation.awards(y)
     await check_money(y)
+    # The social organisation's record, as evaluators and the public read it: 长者饭堂, which it applied for
+    # and ran, with its grade; on the public board, its credit code and verification but none of its people.
+    org = y.ids["organisations"]["implementer"]
+    record = await y.get("expert", f"/organisations/{org}/record")
+    elderly = next(p for p in record["projects"] if p["proposal_id"] == y.ids["proposals"][1])
+    assert (elderly["role"], elderly["rectifications"]) == ("proposer", 0) and elderly["grade"], record
+    public = await y.get("", f"/public/organisations/{org}")
+    assert public["verified"] and public["credit_code"] == organisation.CREDIT_CODE, public
+    assert [p["grade"] for p in public["projects"]] == [elderly["grade"]], public
+    assert "吴" not in str(public) and organisation.PEOPLE["吴"] not in str(public), public
 
     # January: next year's programme, the year end, and the project that ran past December.
     await year_end.next_programme(y)

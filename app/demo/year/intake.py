@@ -3,9 +3,11 @@
 from app.demo.year import Year
 
 # Ballot order is submission order. (title, proposer, type, category, lines: (item, quantity, unit price fen)).
+# 长者饭堂 is the social organisation's 公益微创投 application (吴 applies for it); 宣教 reached the community
+# on a paper form that staff entered for 钱, who then claimed it with his phone.
 PROPOSALS = [
     ("彩田村小区楼道照明改造", "王", "works", "safety", [("LED感应灯", 40, 15_000), ("安装人工", 1, 600_000)]),
-    ("长者饭堂助餐服务", "李", "services", "life_care", [("助餐补贴（人次）", 1_000, 1_500)]),
+    ("长者饭堂助餐服务", "吴", "services", "life_care", [("助餐补贴（人次）", 1_000, 1_500)]),
     ("儿童四点半课堂阅读角", "赵", "goods", "culture_sports", [("图书与书架", 1, 900_000)]),
     ("垃圾分类宣教活动", "钱", "services", "environment", [("宣教活动（场）", 8, 100_000)]),
     ("篮球场整体翻新", "孙", "works", "culture_sports", [("场地翻新", 1, 2_000_000)]),
@@ -17,19 +19,47 @@ REPRESENTATIVES = [("王建国", None), ("李秀英", None), ("张伟", None), (
                    ("张伟", "彩田村小区")]
 
 
+ORGANISATION = "吴"
+ASSISTED = "钱"
+VENTURE_PLAN = {"target_group": "社区60岁以上独居、空巢老人", "target_size": 80,
+                "service_content": "工作日午间助餐，行动不便者送餐上门。", "service_hours": 500,
+                "outputs": "全年助餐1000人次。", "outcome_indicators": "服务对象满意度不低于90%。"}
+PAPER_FORM = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the scanned 居民提案申请表
+
+
 async def proposals(y: Year) -> None:
-    """Residents write and submit their proposals from their phones."""
+    """Residents write and submit their proposals from their phones; the social organisation applies for its
+    project; staff enter one from a paper form, which its resident claims and submits himself. Each resident
+    proposes in the community whose roll they are on."""
     y.on(3, 3)
     community = y.ids["regions"]["彩田社区"]
     ids = y.ids.setdefault("proposals", [])
     for title, proposer, project_type, category, lines in PROPOSALS:
-        draft = await y.post(proposer, "/proposals", {
+        content = {
             "community_id": community, "title": title, "kind": "livelihood", "project_type": project_type,
             "category": category, "need": "居民议事会上多次反映的需求。", "plan": "由社区组织实施，分阶段完成。",
             "benefits": "惠及小区居民约300户。",
-            "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}, 201)
+            "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}
+        if proposer == ORGANISATION:
+            content |= {"kind": "venture", "as_organisation": True, "venture_plan": VENTURE_PLAN}
+        if proposer == ASSISTED:
+            draft = await _entered_for(y, proposer, content)
+        else:
+            draft = await y.post(proposer, "/proposals", content, 201)
         await y.post(proposer, f"/proposals/{draft['id']}/submit")
         ids.append(draft["id"])
+
+
+async def _entered_for(y: Year, resident: str, content: dict) -> dict:
+    """Staff type in a paper form for the resident, attach its scan; the resident finds it and claims it."""
+    draft = await y.post("staff", "/assisted-proposals", {
+        **content, "channel": "paper_form",
+        "proposer": {"name": f"{resident}先生", "phone": y.cast.phones[resident]}}, 201)
+    await y.post("staff", f"/proposals/{draft['id']}/attachments", status=201,
+                 files={"file": ("居民提案申请表.pdf", PAPER_FORM, "application/pdf")})
+    waiting = (await y.get(resident, "/claimable-proposals"))["items"]
+    assert [p["id"] for p in waiting] == [draft["id"]], waiting
+    return await y.post(resident, f"/proposals/{draft['id']}/claim")
 
 
 async def screening_and_survey(y: Year) -> None:

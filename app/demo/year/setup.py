@@ -40,12 +40,11 @@ async def draw_map(y: Year) -> None:
 
 
 async def people(y: Year) -> None:
-    """The organisations the year needs (a social organisation that runs projects, a third-party assessor)
+    """The third-party assessor (the social organisation registers itself: app/demo/year/organisation.py)
     and every staff account not there yet; residents come with their phones."""
     regions = y.ids["regions"]
     orgs = y.ids.setdefault("organisations", {})
-    for key, name, kind, region in (("implementer", "彩虹社工服务中心", "social_organisation", "彩田社区"),
-                                    ("assessor", "鹏城第三方评估中心", "assessor", "福田区")):
+    for key, name, kind, region in (("assessor", "鹏城第三方评估中心", "assessor", "福田区"),):
         orgs[key] = (await y.post("admin", "/organisations", {
             "name": name, "kind": kind, "region_id": regions[region]}, 201))["id"]
     for part, (role, region, display) in STAFF.items():

@@ -14,8 +14,9 @@ PAPER = ("周", [2, 4])             # entered by staff from the paper sheet
 
 
 async def voter_roll(y: Year) -> None:
-    """Community staff import the roll of residents who may vote (phones are kept as keyed digests)."""
-    y.on(3, 27)
+    """Community staff import the roll of residents (居民名册; phones kept as keyed digests): who may propose
+    there, and later vote."""
+    y.on(2, 24)
     rows = [f"{phone},{name}某,彩田村小区,{i + 1}栋{i + 1}01" for i, (name, phone) in enumerate(RESIDENTS.items())]
     roll = ("手机号,姓名,子单元,户号\n" + "\n".join(rows) + "\n").encode()
     community = y.ids["regions"]["彩田社区"]
