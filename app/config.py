@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # kept opening and closing backends (about 8% of casting throughput, bench/load_run.py).
     db_pool_size: int = 20
     db_max_overflow: int = 0
+    # "pgbouncer": the database URL is a transaction pooler (PgBouncer pool_mode = transaction), so no named
+    # prepared statement may outlive its transaction: asyncpg's and SQLAlchemy's statement caches are off.
+    db_pooler: Literal["none", "pgbouncer"] = "none"
 
     secret_key: str = DEV_SECRET
     jwt_issuer: str = "weishi"
