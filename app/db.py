@@ -104,6 +104,10 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         if type(current).__name__ in _UNAVAILABLE_NAMES:
             return True
+        # SQLSTATE class 08, connection exception: also what PgBouncer answers when it cannot reach the server
+        # or gave up waiting for a server connection (08P01 "pgbouncer cannot connect to server").
+        if str(getattr(current, "sqlstate", None) or "").startswith("08"):
+            return True
         if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
             return True
         if isinstance(current, sa_exc.InterfaceError | sa_exc.ResourceClosedError) and "closed" in str(current):

@@ -34,7 +34,7 @@ class PgBouncer:
     """One pgbouncer process on 127.0.0.1:`port` in front of `upstream` (a SQLAlchemy URL of the server)."""
 
     def __init__(self, upstream: str, pool_size: int = 10, max_clients: int = 2000, port: int | None = None,
-                 round_robin: bool = False):
+                 round_robin: bool = False, query_wait_timeout: int = 120):
         self.upstream = make_url(upstream)
         self.port = port or free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="weishi-pgbouncer-"))
@@ -57,6 +57,7 @@ admin_users = {user}
 pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = {max_clients}
+query_wait_timeout = {query_wait_timeout}
 server_round_robin = {int(round_robin)}
 min_pool_size = {min(3, pool_size) if round_robin else 0}
 logfile = {self.folder / 'pgbouncer.log'}
@@ -66,6 +67,10 @@ logfile = {self.folder / 'pgbouncer.log'}
             shutil.chown(self.folder, "postgres")
             for name in ("users.txt", "pgbouncer.ini"):
                 shutil.chown(self.folder / name, "postgres")
+
+    @staticmethod
+    def available() -> bool:
+        return os.access(BINARY, os.X_OK)
 
     @property
     def url(self) -> str:

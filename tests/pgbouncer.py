@@ -3,15 +3,13 @@
 Those tests get a third backend parameter, "pgbouncer": the same PostgreSQL database, reached through a
 PgBouncer of this test process, with WEISHI_DB_POOLER=pgbouncer (docs/scaling.md)."""
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from pgbouncer import BINARY, PgBouncer  # noqa: E402
+from pgbouncer import PgBouncer  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 # The API tests of voting, funds and notices, and every concurrency test.
@@ -29,7 +27,7 @@ def pgbouncer(pg_template):
     """This test process's PgBouncer (Debian's; .ci/run installs it) in front of TEST_DATABASE_URL."""
     from tests.conftest import IN_CI, PG_URL
 
-    if not shutil.which(BINARY) and not os.access(BINARY, os.X_OK):
+    if not PgBouncer.available():
         if IN_CI:
             pytest.fail("pgbouncer is not installed (apt-get install pgbouncer)")
         pytest.skip("pgbouncer is not installed")
