@@ -62,7 +62,7 @@ server_round_robin = {int(round_robin)}
 min_pool_size = {min(3, pool_size) if round_robin else 0}
 logfile = {self.folder / 'pgbouncer.log'}
 """)
-        os.chmod(self.folder, 0o755)  # noqa: S103 - PgBouncer runs as postgres when we are root, and must read it
+        os.chmod(self.folder, 0o755)  # PgBouncer runs as postgres when we are root, and must read it
         if os.geteuid() == 0:  # it refuses to run as root
             shutil.chown(self.folder, "postgres")
             for name in ("users.txt", "pgbouncer.ini"):
@@ -79,7 +79,7 @@ logfile = {self.folder / 'pgbouncer.log'}
 
     def start(self) -> PgBouncer:
         command = [BINARY, *(["-u", "postgres"] if os.geteuid() == 0 else []), str(self.folder / "pgbouncer.ini")]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # noqa: S603
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not _listening(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:

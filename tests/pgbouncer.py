@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from pgbouncer import PgBouncer  # noqa: E402
+from pgbouncer import PgBouncer
 
 TESTS = Path(__file__).resolve().parent
 # The API tests of voting, funds and notices, and every concurrency test.
