@@ -2,6 +2,7 @@
 replication; the shared test server is not reconfigured) holding a copy of the test template, and a hot standby
 made from it with pg_basebackup, each on a port of its own in a temporary folder."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -32,7 +33,7 @@ class ReplicaCluster:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="weishi-replica-"))
-        os.chmod(self.folder, 0o755)  # the clusters run as postgres when we are root
+        os.chmod(self.folder, 0o755)  # noqa: S103 - the clusters run as postgres when we are root
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
         self.primary_port, self.standby_port = _free_port(), _free_port()
@@ -49,7 +50,8 @@ class ReplicaCluster:
                   "--no-sync")
         self._start(self.primary, self.primary_port)
         source = make_url(template_url)
-        _as_owner(str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "template_copy")
+        _as_owner(str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
+                  "template_copy")
         dump = subprocess.run([str(BIN / "pg_dump"), "--no-owner", "-h", source.host or "127.0.0.1",  # noqa: S603
                                "-p", str(source.port or 5432), "-U", source.username or "postgres", source.database],
                               check=True, capture_output=True, text=True).stdout
@@ -72,9 +74,7 @@ class ReplicaCluster:
     def close(self) -> None:
         for data in (self.standby, self.primary):
             if (data / "postmaster.pid").exists():
-                try:
+                with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
                     _as_owner(str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-                except subprocess.CalledProcessError:
-                    pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
