@@ -71,7 +71,8 @@ class Balancer:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
     def close(self) -> None:
-        lr.stop(self.process)
+        if self.process.poll() is None:
+            lr.stop(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -167,7 +168,8 @@ async def balanced_runs(binary: str, url: str, secret: str, tokens_file: str, to
             if balancer is not None:
                 balancer.close()
             for process in servers:
-                lr.stop(process)
+                if process.poll() is None:
+                    lr.stop(process)
     lr.table(results)
     return failures
 

@@ -397,6 +397,7 @@ async def run(args: argparse.Namespace) -> int:
                                           "/api/v1/funds/reports?group_by=community\n")
         finance = await finance_token(_dsn(url), settings, city)
         if args.replicas:
+            sys.modules.setdefault("load_run", sys.modules[__name__])  # balanced.py uses this module, not a copy
             from balanced import balanced_runs
 
             failures += await balanced_runs(binary, service_url, secret, str(work / "tokens.txt"), tokens,
