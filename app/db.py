@@ -108,6 +108,9 @@ def database_unavailable(exc: BaseException) -> bool:
         # or gave up waiting for a server connection (08P01 "pgbouncer cannot connect to server").
         if str(getattr(current, "sqlstate", None) or "").startswith("08"):
             return True
+        # A report on a hot standby cancelled so the standby can replay the primary's changes: retry later.
+        if "conflict with recovery" in str(current):
+            return True
         if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
             return True
         if isinstance(current, sa_exc.InterfaceError | sa_exc.ResourceClosedError) and "closed" in str(current):

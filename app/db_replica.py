@@ -49,11 +49,9 @@ class Replica:
         try:
             async with asyncio.timeout(self.timeout), self.engine.connect() as conn:
                 streaming, lag = (await conn.execute(FITNESS)).one()
-        except Exception as exc:
-            if not database_unavailable(exc):
-                raise
-            if self._fit:
-                log.warning("read replica unavailable, reading from the primary: %s", exc)
+        except Exception as exc:  # whatever is wrong with the replica, the primary answers
+            if self._fit or not database_unavailable(exc):
+                log.warning("read replica unusable, reading from the primary: %s: %s", type(exc).__name__, exc)
             return False
         fit = bool(streaming) and float(lag) <= self.max_lag
         if self._fit and not fit:
