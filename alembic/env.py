@@ -10,7 +10,7 @@ import app.models  # noqa: F401  (registers every table)
 from alembic import context
 from app.common.models import UTCDateTime
 from app.config import get_settings
-from app.db import ensure_sqlite_folder
+from app.db import ensure_sqlite_folder, pooler_connect_args
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -47,7 +47,10 @@ def _run_sync(connection) -> None:
 
 async def _run_async() -> None:
     ensure_sqlite_folder(_url())  # `weishi migrate` is the first command on a fresh checkout
-    engine = create_async_engine(_url())
+    url = _url()
+    # Through PgBouncer (WEISHI_DB_POOLER) a migration must not leave named statements behind either.
+    connect_args = {} if url.startswith("sqlite") else pooler_connect_args(get_settings().db_pooler)
+    engine = create_async_engine(url, connect_args=connect_args)
     async with engine.connect() as conn:
         await conn.run_sync(_run_sync)
         await conn.commit()

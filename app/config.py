@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     # kept opening and closing backends (about 8% of casting throughput, bench/load_run.py).
     db_pool_size: int = 20
     db_max_overflow: int = 0
+    # "pgbouncer": the database URL is a transaction pooler (PgBouncer pool_mode = transaction), so no named
+    # prepared statement may outlive its transaction: asyncpg's and SQLAlchemy's statement caches are off.
+    db_pooler: Literal["none", "pgbouncer"] = "none"
+    # A streaming read replica (PostgreSQL hot standby) of database_url for finance reports, their exports and
+    # the public finance summary (app/db_replica.py); unset, they read the primary. Past the lag, or down,
+    # the replica is passed over for the primary.
+    database_read_url: str | None = None
+    db_replica_max_lag_seconds: float = Field(default=5.0, ge=0)
 
     secret_key: str = DEV_SECRET
     jwt_issuer: str = "weishi"

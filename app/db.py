@@ -23,6 +23,25 @@ def ensure_sqlite_folder(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def pooler_connect_args(pooler: str) -> dict:
+    """asyncpg arguments for a database reached through `pooler` (Settings.db_pooler).
+
+    Behind PgBouncer in transaction mode consecutive transactions of one client run on different server
+    connections: a statement prepared under a name by one (asyncpg's `__asyncpg_stmt_N__`) is missing on the
+    next, or already taken by another client there. With both caches off every statement is parsed unnamed,
+    and asyncpg ends the parse with Flush rather than Sync, so PgBouncer keeps the parse and its execution on
+    one server connection even outside a transaction (PgBouncer 1.18 has no max_prepared_statements)."""
+    if pooler == "pgbouncer":
+        return {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+                "prepared_statement_name_func": _unnamed}
+    return {}
+
+
+def _unnamed() -> None:
+    """SQLAlchemy's statement name: None lets asyncpg prepare unnamed when its cache is off."""
+    return None
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, with timeouts so a dead database fails fast."""
     url = make_url(settings.database_url)
@@ -46,7 +65,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=timeout,
         connect_args={"timeout": timeout, "command_timeout": timeout * 2,
-                      "server_settings": {"application_name": "weishi"}},
+                      "server_settings": {"application_name": "weishi"}, **pooler_connect_args(settings.db_pooler)},
     )
 
     @event.listens_for(engine.sync_engine, "checkout")
@@ -84,6 +103,13 @@ def database_unavailable(exc: BaseException) -> bool:
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
         if type(current).__name__ in _UNAVAILABLE_NAMES:
+            return True
+        # SQLSTATE class 08, connection exception: also what PgBouncer answers when it cannot reach the server
+        # or gave up waiting for a server connection (08P01 "pgbouncer cannot connect to server").
+        if str(getattr(current, "sqlstate", None) or "").startswith("08"):
+            return True
+        # A report on a hot standby cancelled so the standby can replay the primary's changes: retry later.
+        if "conflict with recovery" in str(current):
             return True
         if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
             return True

@@ -13,6 +13,7 @@ from app.audit.sealer import run_sealer
 from app.common.shortcut import Shortcut
 from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.db_replica import Replica
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await sealer
         await app.state.engine.dispose()
+        if app.state.replica is not None:
+            await app.state.replica.engine.dispose()
 
     # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships them), not from a
     # public CDN: they work on an offline government network and no third party can change the page's script.
@@ -79,6 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.read_sessionmaker = make_read_sessionmaker(app.state.engine)
+    app.state.replica = None
+    if settings.database_read_url:
+        replica_engine = make_engine(settings.model_copy(update={"database_url": settings.database_read_url}))
+        app.state.replica = Replica(replica_engine, settings.db_replica_max_lag_seconds,
+                                    min(1.0, settings.db_timeout_seconds))
     install_error_handlers(app)
     install_idempotency(app)
     app.router.routes.extend(ROUTE_TABLE.routes)

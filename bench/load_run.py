@@ -22,6 +22,11 @@ Replicas: two separate server processes on two ports share the database; casting
 (half the connections each, for voters who have not cast yet), an Idempotency-Key used on one port is
 replayed by the other, and the one-time-code rate limit counts requests to both ports together. The
 database is dropped at the end unless --keep.
+
+--via-pgbouncer: the service processes reach PostgreSQL through Debian's PgBouncer in transaction mode
+(bench/pgbouncer.py, WEISHI_DB_POOLER=pgbouncer); the baseline stays direct. --replicas N: instead of the
+scenarios above, casting through HAProxy in front of 1..N replicas, and the cross-replica checks through it
+(bench/balanced.py).
 """
 
 from __future__ import annotations
@@ -256,10 +261,14 @@ def worker_rss_mb(master: int) -> list[float]:
     return sizes
 
 
+# Settings every service process of the run gets besides these (--via-pgbouncer: WEISHI_DB_POOLER).
+SERVICE_EXTRA_ENV: dict[str, str] = {}
+
+
 def service_env(url: str, secret: str, workers: int) -> dict[str, str]:
     """Production settings: the database, a real secret, as many workers as asked."""
     return {"WEISHI_DATABASE_URL": url, "WEISHI_ENVIRONMENT": "production", "WEISHI_SECRET_KEY": secret,
-            "WEISHI_WORKERS": str(workers), "WEISHI_LOG_LEVEL": "WARNING"}
+            "WEISHI_WORKERS": str(workers), "WEISHI_LOG_LEVEL": "WARNING", **SERVICE_EXTRA_ENV}
 
 
 def serve(port: int, url: str, secret: str, workers: int) -> subprocess.Popen:
@@ -362,7 +371,16 @@ async def run(args: argparse.Namespace) -> int:
     secret = secrets.token_urlsafe(48)
     processes: list[subprocess.Popen] = []
     failures: list[str] = []
+    bouncer, service_url = None, url
     try:
+        if args.via_pgbouncer:  # the service (not the baseline, nor the seeding) reaches the database through it
+            from pgbouncer import PgBouncer
+
+            bouncer = PgBouncer(url, pool_size=args.pgbouncer_pool).start()
+            service_url = make_url(bouncer.url).set(database=name).render_as_string(hide_password=False)
+            SERVICE_EXTRA_ENV["WEISHI_DB_POOLER"] = "pgbouncer"
+            print(f"service through PgBouncer {bouncer.port} (transaction mode, {args.pgbouncer_pool} server "
+                  "connections)")
         started = time.perf_counter()
         city, spent = await seed(url, secret, args.residents, args.voters)
         print(f"seeded {args.residents:,} residents, {len(city.voters):,} voter accounts in "
@@ -378,9 +396,17 @@ async def run(args: argparse.Namespace) -> int:
         (work / "finance.txt").write_text("/api/v1/funds/reports?group_by=street\n"
                                           "/api/v1/funds/reports?group_by=community\n")
         finance = await finance_token(_dsn(url), settings, city)
+        if args.replicas:
+            sys.modules.setdefault("load_run", sys.modules[__name__])  # balanced.py uses this module, not a copy
+            from balanced import balanced_runs
+
+            failures += await balanced_runs(binary, service_url, secret, str(work / "tokens.txt"), tokens,
+                                            city.district, url, args)
+            shutil.rmtree(work, ignore_errors=True)
+            return 1 if failures else 0
 
         baseline = serve_baseline(BASELINE_PORT, _dsn(url), args.workers)
-        service = serve(SERVICE_PORT, url, secret, args.workers)
+        service = serve(SERVICE_PORT, service_url, secret, args.workers)
         processes += [baseline, service]
         await wait_ready(f"http://127.0.0.1:{BASELINE_PORT}/projects/{uuid.UUID(int=1)}", baseline)
         await wait_ready(f"http://127.0.0.1:{SERVICE_PORT}/healthz", service)
@@ -431,18 +457,20 @@ async def run(args: argparse.Namespace) -> int:
         for process in processes:
             stop(process)
         processes.clear()
-        failures += await replicas(binary, url, secret, str(work / "tokens.txt"), tokens, args)
+        failures += await replicas(binary, service_url, secret, str(work / "tokens.txt"), tokens, args)
         shutil.rmtree(work, ignore_errors=True)
     finally:
         for process in processes:
             stop(process)
+        if bouncer is not None:
+            bouncer.close()
+        print("PASS" if not failures else "FAIL: " + "; ".join(failures))
         if args.keep:
             print(f"kept database {name}")
         else:
             admin = await asyncpg.connect(_dsn(args.admin_dsn))
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.close()
-    print("PASS" if not failures else "FAIL: " + "; ".join(failures))
     return 0 if not failures else 1
 
 
@@ -455,6 +483,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--via-pgbouncer", action="store_true",
+                        help="the service reaches PostgreSQL through Debian's PgBouncer in transaction mode")
+    parser.add_argument("--pgbouncer-pool", type=int, default=8, help="PgBouncer's server connections")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)")
     return asyncio.run(run(parser.parse_args()))
 
 

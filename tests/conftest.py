@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.main import create_app
 from app.migrations import upgrade
+from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = bool(os.environ.get("CI"))
@@ -163,14 +164,26 @@ async def _empty(db: ReusedDatabase) -> None:
 BACKENDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc) -> None:
+    """Every test on SQLite and PostgreSQL; those PGBOUNCER_TESTS names also through PgBouncer ("pgbouncer")."""
+    if "backend" in metafunc.fixturenames:
+        through = pgbouncer_test(Path(str(metafunc.definition.path)), metafunc.definition.get_closest_marker)
+        metafunc.parametrize("backend", [*BACKENDS, "pgbouncer"] if through else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def backend(request) -> str:
-    """Which database this test runs on."""
-    if request.param == "postgres" and request.node.get_closest_marker("sqlite_only"):
+    """Which database this test runs on: "sqlite" or "postgres" (PostgreSQL through PgBouncer included)."""
+    if request.param != "sqlite" and request.node.get_closest_marker("sqlite_only"):
         pytest.skip("SQLite-only test")
     if request.param == "sqlite" and request.node.get_closest_marker("postgres_only"):
         pytest.skip("PostgreSQL-only test")
-    return request.param
+    return "postgres" if request.param == "pgbouncer" else request.param
+
+
+def _route(request) -> str:
+    """The backend parameter as given: "pgbouncer" when the test's PostgreSQL is reached through PgBouncer."""
+    return request.node.callspec.params.get("backend", "") if hasattr(request.node, "callspec") else ""
 
 
 @pytest.fixture
@@ -189,27 +202,29 @@ async def db_url(request, backend, tmp_path) -> AsyncIterator[str]:
             if MEMORY_DIR:
                 shutil.rmtree(folder, ignore_errors=True)
         return
+    # Through PgBouncer: the same database, reached at the pooler's port (it forwards any database name).
+    via = request.getfixturevalue("pgbouncer").url if _route(request) == "pgbouncer" else PG_URL
     if not request.node.get_closest_marker("fresh_database"):
         reused = request.getfixturevalue("pg_reused_database")
         await _empty(reused)
-        yield reused.url
+        yield make_url(via).set(database=make_url(reused.url).database).render_as_string(hide_password=False)
         return
     template = request.getfixturevalue("pg_template")
     name = f"weishi_t_{RUN_TAG}_{uuid.uuid4().hex[:10]}"
     await _pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"', NO_SYNC.format(name=name))
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(via).set(database=name).render_as_string(hide_password=False)
     finally:
         await _pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def settings(db_url, tmp_path) -> Settings:
+def settings(request, db_url, tmp_path) -> Settings:
     """Settings of the app under test: its own database and upload folder. Audit events are sealed when the
     trail is read, not by the background sealer, so tests see the chain exactly as they left it."""
     return Settings(environment="test", database_url=db_url, upload_dir=str(tmp_path / "uploads"),
                     secret_key="test-secret-key-0123456789-abcdefghijklmnop", audit_seal_interval_seconds=0,
-                    _env_file=None)
+                    db_pooler="pgbouncer" if _route(request) == "pgbouncer" else "none", _env_file=None)
 
 
 @pytest.fixture

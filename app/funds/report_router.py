@@ -12,6 +12,7 @@ from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryDate
 from app.db import SessionDep
+from app.db_replica import ReplicaSessionDep
 from app.errors import NotFound, problems
 from app.funds import export, policy, public, reports
 from app.funds.report_schemas import FinanceReport, PublicFinanceSummary, ReportRow
@@ -45,7 +46,7 @@ async def report_scope(session: SessionDep, principal: Principal, region_id: uui
 @router.get("/funds/reports", response_model=FinanceReport, summary="Finance report as of a date",
             responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)})
 async def finance_report(
-    session: SessionDep, principal: Reporter,
+    session: ReplicaSessionDep, principal: Reporter,
     group_by: reports.GroupBy = reports.GroupBy.street,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -68,6 +69,6 @@ async def finance_report(
 
 @router.get("/public/communities/{community_id}/finances", response_model=PublicFinanceSummary,
             summary="Public finance summary of a community (居务公开)", responses=problems(404))
-async def public_finances(community_id: uuid.UUID, session: SessionDep) -> dict:
+async def public_finances(community_id: uuid.UUID, session: ReplicaSessionDep) -> dict:
     """No login: where the money came from, what it was committed to, what was paid. Private payers unnamed."""
     return await public.community_summary(session, community_id)

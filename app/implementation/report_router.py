@@ -11,7 +11,7 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryBool, QueryDate
-from app.db import SessionDep
+from app.db_replica import ReplicaSessionDep
 from app.errors import problems
 from app.funds import export, policy
 from app.funds.report_router import FILE_RESPONSES, report_scope
@@ -42,7 +42,7 @@ def _frame(rows: list[project_report.ProjectRow]) -> pd.DataFrame:
             summary="Finance report per project: disbursed and spent, and mismatches",
             responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)})
 async def project_money(
-    session: SessionDep, principal: Reporter,
+    session: ReplicaSessionDep, principal: Reporter,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     as_of: Annotated[QueryDate | None, Query(description="default today (Asia/Shanghai)")] = None,

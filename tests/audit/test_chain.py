@@ -65,6 +65,7 @@ async def test_chain_verifies_after_many_writes(app, client, session):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.pgbouncer  # the sealer's statements run on the driver's connection: also through a pooler
 async def test_200_concurrent_writes_and_racing_sealers_form_one_unforked_chain(app):
     async def one(i: int) -> None:
         async with app.state.sessionmaker() as s:
@@ -119,6 +120,7 @@ async def test_sealing_goes_in_batches(app, monkeypatch):
         assert await audit.verify(s) == (10, None)
 
 
+@pytest.mark.pgbouncer
 async def test_the_background_sealer_links_events_without_a_reader(settings):
     application = create_app(settings.model_copy(update={"audit_seal_interval_seconds": 0.05}))
     async with application.router.lifespan_context(application):

@@ -132,7 +132,12 @@ def test_what_counts_as_the_database_being_unavailable():
     assert database_unavailable(exc.TimeoutError("QueuePool limit reached"))
     locked = sqlite3.OperationalError("database is locked")
     assert database_unavailable(exc.OperationalError("INSERT", {}, locked))
+    # What PgBouncer answers when it cannot reach PostgreSQL: SQLSTATE 08P01, a connection exception.
+    assert database_unavailable(asyncpg.ProtocolViolationError("pgbouncer cannot connect to server"))
+    # A read replica cancelling a report to replay the primary's changes.
+    assert database_unavailable(asyncpg.SerializationError("canceling statement due to conflict with recovery"))
     # A bug or a bad request is not an outage: those stay 500 / 4xx.
+    assert not database_unavailable(asyncpg.UniqueViolationError("duplicate key"))
     assert not database_unavailable(OSError(ENOSPC, "No space left on device"))
     assert not database_unavailable(exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE")))
     assert not database_unavailable(ValueError("boom"))
