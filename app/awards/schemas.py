@@ -1,7 +1,7 @@
 """Request and response bodies of award runs and their reports."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -75,3 +75,11 @@ class AwardPublish(WriteModel):
 
     days: int | None = Field(default=None, ge=1, le=60, description="default: the programme's notice period")
     how_to_object: str | None = Field(default=None, max_length=500)
+
+
+class SubsidyPayment(WriteModel):
+    """A payment of an award's 以奖代补; omitted fields: all that is unpaid, today."""
+
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
+    entry_date: date | None = None
+    document_ref: str | None = Field(default=None, max_length=100)
