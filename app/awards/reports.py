@@ -15,6 +15,7 @@ PROJECT_HEADERS = {"rank": "排名", "title": "项目", "street": "街道", "com
                    "expert_score": "专家评议", "third_party_score": "第三方评估",
                    "resident_score": "居民评议（满意度）",
                    "composite": "综合得分", "grade": "等级", "awards": "奖项", "subsidy_yuan": "以奖代补（元）",
+                   "rectification": "满意度未达底线（整改）", "why": "评奖说明",
                    "withdrawn": "异议成立撤销", "withdrawn_awards": "已撤销奖项"}
 STREET_HEADERS = {"street": "街道", "projects": "项目数", "mean_composite": "平均综合得分",
                   **{g: g for g in GRADES}, "excellent": "优秀项目", "subsidy_yuan": "以奖代补（元）"}
@@ -30,7 +31,8 @@ def project_rows(outputs: dict[str, Any], names: dict[str, str]) -> list[dict[st
              "expert_score": p["expert_score"], "third_party_score": p["third_party_score"],
              "resident_score": p["resident_score"], "composite": p["composite"], "grade": p["grade"],
              "awards": "、".join(p["awards"]), "subsidy_fen": p["subsidy_fen"],
-             "subsidy_yuan": f"{p['subsidy_fen'] / 100:.2f}", "withdrawn": p["withdrawn"],
+             "subsidy_yuan": f"{p['subsidy_fen'] / 100:.2f}", "rectification": p.get("rectification", False),
+             "why": p.get("why", ""), "withdrawn": p["withdrawn"],
              "withdrawn_awards": "、".join(p["withdrawn_awards"]
                                           + ([f"以奖代补 {p['withdrawn_subsidy_fen'] / 100:.2f} 元"]
                                              if p["withdrawn_subsidy_fen"] else []))}

@@ -45,7 +45,7 @@ async def create_run(session: AsyncSession, principal: Principal, campaign_id: u
                        "once scores are locked.", code="campaign_window_open",
                        extra={"closes_on": campaign.closes_on.isoformat()})
     try:
-        scoring, awards = run_rules.scoring_rules(campaign, body), run_rules.award_rules(body)
+        scoring, awards = run_rules.scoring_rules(campaign, body), run_rules.award_rules(campaign, body)
     except AwardRuleError as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
     nominated = {n.community_id for n in body.nominations}

@@ -101,7 +101,8 @@ async def object_to(client, session, notice, item, reason="该奖项评审依据
     return await session.scalar(select(Objection.id).where(Objection.tracking_code == filed["tracking_code"]))
 
 
-WITHDRAW = {"outcome": "upheld", "reply": "经核查，台账资料不全，撤销该奖项。", "ground": "finding", "action": "withdraw"}
+WITHDRAW = {"outcome": "upheld", "reply": "经核查，台账资料不全，撤销该奖项。", "ground": "finding",
+            "action": "withdraw"}
 
 
 async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_an_award(client, session, app, pw):
