@@ -36,7 +36,7 @@ def award_rules(campaign: EvaluationCampaign, body: AwardRunCreate) -> AwardRule
 def nominations(body: AwardRunCreate) -> list[dict[str, Any]]:
     # Nominations are numbered in the order given, so the same request gives the same ids.
     return [{"nomination_id": f"N{i:03d}", "community_id": str(n.community_id), "title": n.title,
-             "evaluator": s.evaluator, "total": s.total}
+             "evaluator": s.evaluator, "total": s.total_points}
             for i, n in enumerate(body.nominations, start=1) for s in n.scores]
 
 

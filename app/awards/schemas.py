@@ -15,10 +15,10 @@ Grade = Literal["优秀", "良好", "合格", "不合格"]
 
 
 class PanelScore(WriteModel):
-    """One panel member's total for a nomination."""
+    """One panel member's total for a nomination; named as a rubric score's total (total_points)."""
 
     evaluator: str = Field(min_length=1, max_length=64, description="a name or code of the panel member")
-    total: int = Field(ge=0, le=100)
+    total_points: int = Field(ge=0, le=100)
 
 
 class Nomination(WriteModel):

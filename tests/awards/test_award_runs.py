@@ -16,7 +16,8 @@ from tests.proposals.helpers import count
 RUN = {"excellent_top_n": 1, "model_communities": 1, "subsidy_by_grade": {"优秀": 1_000_000, "良好": 500_000},
        "subsidy_fund_fen": 1_200_000,
        "nominations": [{"community_id": None, "title": "楼栋长议事工作法",
-                        "scores": [{"evaluator": "专家甲", "total": 88}, {"evaluator": "专家乙", "total": 92}]}]}
+                        "scores": [{"evaluator": "专家甲", "total_points": 88},
+                                   {"evaluator": "专家乙", "total_points": 92}]}]}
 
 
 async def scored_world(client, session, app, pw):

@@ -79,7 +79,8 @@ async def awards(y: Year) -> None:
         "excellent_top_n": 1, "model_communities": 1, "subsidy_fund_fen": 1_000_000,
         "subsidy_by_grade": {"优秀": 500_000, "良好": 300_000, "合格": 100_000},
         "nominations": [{"community_id": community, "title": "楼栋长议事工作法",
-                         "scores": [{"evaluator": "专家甲", "total": 88}, {"evaluator": "专家乙", "total": 92}]}]},
+                         "scores": [{"evaluator": "专家甲", "total_points": 88},
+                                    {"evaluator": "专家乙", "total_points": 92}]}]},
         201)
     y.ids["award_run"] = run["id"]
     await y.post("district", f"/award-runs/{run['id']}/approval")
