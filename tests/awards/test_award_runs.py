@@ -197,3 +197,15 @@ async def test_award_objections_take_only_award_actions(client, session, app, pw
     problem(await client.post(f"{API}/public/notices/{notice['id']}/objections",
                               json={"item_id": items["community"]["id"], "reason": "公示期过后才看到，提出异议。"}),
             409, "notice_not_open")
+
+
+async def test_the_award_notice_links_each_award_to_its_community_finance_page(client, session, app, pw):
+    ew, _, notice, items = await published_run(client, session, app, pw)
+    page = await client.get(f"/board/notices/{notice['id']}")
+    assert page.status_code == 200
+    community, district = ew.pw.tree.community_a1.id, ew.pw.tree.district.id
+    assert f"/board/communities/{community}/finances" in page.text
+    assert f"/board/communities/{district}/finances" not in page.text  # the notice's own region is the district
+    assert (await client.get(f"/board/communities/{community}/finances")).status_code == 200
+    # Anyone may object to any award on the board, the model community's included.
+    assert f'value="{items["community"]["id"]}"' in page.text
