@@ -50,14 +50,19 @@ async def list_runs(campaign_id: uuid.UUID, session: SessionDep, principal: Over
     """Every run, first first."""
     campaign = await get_campaign(session, campaign_id)
     policy.check_oversee(principal, campaign.region_path)
-    return list(await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign.id)
-                                      .order_by(AwardRun.number)))
+    runs = await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign.id).order_by(AwardRun.number))
+    return [await _with_withdrawals(session, run) for run in runs]
+
+
+async def _with_withdrawals(session: SessionDep, run: AwardRun) -> AwardRunRead:
+    withdrawn = {k: sorted(v) for k, v in (await service.withdrawn_of(session, run)).items()}
+    return AwardRunRead.model_validate(run).model_copy(update={"withdrawn": withdrawn})
 
 
 @router.get("/award-runs/{run_id}", response_model=AwardRunRead, summary="An award run", responses=READ)
 async def read_run(run_id: uuid.UUID, session: SessionDep, principal: Overseer) -> object:
-    """Rules, digests and outputs."""
-    return (await service.run_for(session, principal, run_id, manage=False))[0]
+    """Rules, digests and outputs as computed, and the awards an upheld objection withdrew since."""
+    return await _with_withdrawals(session, (await service.run_for(session, principal, run_id, manage=False))[0])
 
 
 @router.get("/award-runs/{run_id}/inputs", summary="What a run computed from", responses=READ)

@@ -68,6 +68,9 @@ class AwardRunRead(ReadModel):
     approved_at: datetime | None
     published_at: datetime | None
     finalised_at: datetime | None
+    withdrawn: dict[str, list[str]] | None = Field(
+        default=None, description="read and list: awards an upheld objection withdrew, by kind (project, community, "
+                                  "work_method); `outputs` stay as computed, the reports leave these out")
 
 
 class AwardPublish(WriteModel):

@@ -153,6 +153,9 @@ async def test_withdrawn_awards_count_nowhere(client, session, app, pw):
     kept = await object_to(client, session, notice, items["work_method"])
     ok(await client.post(f"{url}/objections/{kept}/decision", headers=h,
                          json={"outcome": "dismissed", "reply": "经核查，该工作法材料齐全，维持评审结果。"}))
+    read = ok(await client.get(url, headers=ew.h["supervisor"]))
+    assert read["withdrawn"] == {"community": [str(ew.pw.tree.community_a1.id)], "project": [ew.projects["p2"]],
+                                 "work_method": []}
     summary = ok(await client.get(f"{url}/report", headers=h, params={"level": "campaign"}))
     assert (summary["excellent_projects"], summary["model_communities"], summary["subsidies"]["awarded_fen"],
             summary["subsidies"]["withdrawn_fen"], len(summary["work_methods"])) == (0, [], 0, 1_000_000, 1)
@@ -187,6 +190,9 @@ async def test_award_objections_take_only_award_actions(client, session, app, pw
                                         json=WITHDRAW), 403, "award_objection_forbidden")
     assert "district_admin" in refused["detail"]
     assert await count(session, Objection, Objection.status == "open") == 2
+    # Nor is an award changed or confirmed as a selected project is: its run handles it.
+    problem(await client.patch(f"{API}/notice-items/{items['project']['id']}", headers=ew.h["admin"],
+                               json={"amount_fen": 1, "reason": "改金额"}), 409, "award_item_not_editable")
     ok(await client.post(f"{url}/objections/{first}/decision", headers=h, json=WITHDRAW))
     problem(await client.post(f"{url}/objections/{second}/decision", headers=h, json=WITHDRAW), 409,
             "award_already_withdrawn")
