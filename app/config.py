@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 229-452 ms, every 0.05 s at 87-124 (scaling.md).
     audit_seal_interval_seconds: float = Field(default=0.05, ge=0)
 
+    # Public satisfaction (满意度) of a project shows only from this many ratings, and then moves in whole batches
+    # of this size, so nobody learns one resident's rating by reading the mean before and after it.
+    satisfaction_public_batch: int = Field(default=10, ge=1, le=1000)
+
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True

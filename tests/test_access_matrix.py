@@ -313,6 +313,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/award-runs/{{run_id}}/publication"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/objections/{{objection_id}}/decision"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/finalisation"): DISTRICT,
+    ("POST", f"{API}/award-runs/{{run_id}}/subsidies/{{proposal_id}}/payments"): allow(FI, AD),  # finance pays
 
     # --- evaluation: the district admin runs rubrics, campaigns and assignments; supervisors follow; street
     # --- admins read campaigns and file their street's self-inspection report; evaluators and assessors

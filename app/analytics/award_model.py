@@ -5,7 +5,8 @@ from decimal import Decimal
 
 SOURCES = ("resident", "expert", "third_party")  # 居民评议 / 专家评议 / 第三方评估
 GRADES = ("优秀", "良好", "合格", "不合格")
-RULE_VERSION = "awards-2026.1"  # bump when a computation below changes meaning
+# Bump when a computation below changes meaning (.2: rectification bars 优秀项目 and 示范社区; reasons per project).
+RULE_VERSION = "awards-2026.2"
 
 
 class AwardRuleError(ValueError):
@@ -55,6 +56,10 @@ class AwardRules:
     work_methods: int = 3  # 社区工作法, from nominations the panel scored
     subsidy_by_grade: dict[str, int] = field(default_factory=dict)  # fen per project of that grade
     subsidy_fund_fen: int = 0
+    # A project whose satisfied share (ratings of 4 or 5 stars) is under this floor goes to rectification (整改) and,
+    # while rectification bars awards, is no 优秀项目 and keeps its community from being a 示范社区. None: no floor.
+    satisfaction_floor_pct: int | None = None
+    rectification_bars_awards: bool = True
 
     def __post_init__(self) -> None:
         if self.excellent_top_n is not None and self.excellent_top_pct is not None:

@@ -32,9 +32,23 @@ def _at_least(grade: str | None, floor: str) -> bool:
     return grade is not None and grade in GRADES and GRADES.index(grade) <= GRADES.index(floor)
 
 
-def excellent_projects(ranked: pd.DataFrame, rules: AwardRules) -> list[str]:
-    """Project ids of 优秀项目: top N (or X%, rounded up) of those with at least the minimum grade."""
-    eligible = ranked[[_at_least(g, rules.excellent_min_grade) for g in ranked["grade"]]]
+SATISFIED_FROM = 4  # stars from which a rating counts as satisfied (as app.evaluation.rules)
+
+
+def in_rectification(ratings: pd.DataFrame, rules: AwardRules) -> dict[str, float]:
+    """Projects whose satisfied share is under the floor: project id → that share (%, one decimal)."""
+    if rules.satisfaction_floor_pct is None or ratings.empty:
+        return {}
+    share = (ratings.assign(ok=ratings["rating"] >= SATISFIED_FROM).groupby("project_id", sort=True)["ok"].mean()
+             * 100).round(1)
+    return {pid: float(pct) for pid, pct in share.items() if pct < rules.satisfaction_floor_pct}
+
+
+def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: set[str] = frozenset()) -> list[str]:
+    """Project ids of 优秀项目: top N (or X%, rounded up) of those with at least the minimum grade and not in
+    rectification (when rectification bars awards)."""
+    eligible = ranked[[_at_least(g, rules.excellent_min_grade) and pid not in barred
+                       for pid, g in zip(ranked["project_id"], ranked["grade"], strict=True)]]
     if rules.excellent_top_pct is not None:
         n = math.ceil(len(eligible) * rules.excellent_top_pct / 100)
     else:
@@ -43,10 +57,12 @@ def excellent_projects(ranked: pd.DataFrame, rules: AwardRules) -> list[str]:
     return list(eligible["project_id"].head(n))
 
 
-def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardRules) -> list[dict[str, Any]]:
+def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardRules,
+                      barred: set[str] = frozenset()) -> list[dict[str, Any]]:
     """示范社区: communities ranked by their projects' mean composite and residents' satisfaction.
 
-    A community with a project graded 不合格 is not a model. Ties go to more projects, then the id.
+    A community with a project graded 不合格, or with a project in rectification (when that bars awards), is not
+    a model. Ties go to more projects, then the id.
     """
     graded = scored[scored["composite"].notna()]
     if graded.empty:
@@ -54,6 +70,8 @@ def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardR
     by_community = graded.groupby("community_id", sort=True).agg(
         projects=("project_id", "size"), mean_composite=("composite", "mean"),
         failing=("grade", lambda g: int((g == GRADES[3]).sum())))
+    rectifying = set(scored.loc[scored["project_id"].isin(barred), "community_id"])
+    by_community.loc[by_community.index.isin(rectifying), "failing"] += 1
     rated = ratings.merge(scored[["project_id", "community_id"]], on="project_id")
     stars = rated.groupby("community_id", sort=True)["rating"].mean() * 20
     by_community["satisfaction"] = stars.reindex(by_community.index)
@@ -107,7 +125,9 @@ def compute(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame,
     """Every project's scores, grade and rank, and the award lists; JSON-ready and deterministic."""
     scored = project_scores(scores, ratings, projects, scoring)
     ranked = scored[scored["rank"].notna()].sort_values("rank", kind="mergesort")
-    excellent = set(excellent_projects(ranked, awards))
+    rectifying = in_rectification(ratings, awards)
+    barred = set(rectifying) if awards.rectification_bars_awards else set()
+    excellent = set(excellent_projects(ranked, awards, barred))
     money = subsidies(ranked, awards)
     rows = []
     for row in scored.sort_values(["rank", "project_id"], na_position="last", kind="mergesort").to_dict("records"):
@@ -115,10 +135,32 @@ def compute(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame,
         clean["rank"] = None if clean["rank"] is None else int(clean["rank"])
         clean["awards"] = ["优秀项目"] if row["project_id"] in excellent else []
         clean["subsidy_fen"] = money["amounts"].get(row["project_id"], 0)
+        clean["rectification"] = row["project_id"] in rectifying
+        clean["why"] = why(clean, rectifying, barred, awards)
         rows.append(clean)
     return {"rule_version": RULE_VERSION, "projects": rows,
             "excellent_projects": [r["project_id"] for r in rows if r["awards"]],
-            "model_communities": model_communities(scored, ratings, awards),
+            "model_communities": model_communities(scored, ratings, awards, barred),
+            "communities_barred": sorted(set(scored.loc[scored["project_id"].isin(barred), "community_id"])),
             "work_methods": work_methods(nominations, scoring, awards),
             "subsidies": {k: v for k, v in money.items() if k != "amounts"},
             "grade_counts": {g: int((scored["grade"] == g).sum()) for g in GRADES}}
+
+
+def why(row: dict[str, Any], rectifying: dict[str, float], barred: set[str], rules: AwardRules) -> str:
+    """Why a project is or is not 优秀项目, in one sentence for the report and the notice."""
+    pid = row["project_id"]
+    if row["grade"] is None:
+        return "无评分，不参加评奖"
+    floor = ""
+    if pid in rectifying:
+        floor = f"满意度 {rectifying[pid]:.1f}% 低于 {rules.satisfaction_floor_pct}% 底线，须整改"
+    also = f"；{floor}" if floor else ""
+    if row["awards"]:
+        spared = f"（{floor}，按本计划规则不影响评奖）" if floor else ""
+        return f"排名第 {row['rank']} 名，等级{row['grade']}，评为优秀项目{spared}"
+    if pid in barred:
+        return f"{floor}，当年不评优秀项目，所在社区不评示范社区"
+    if not _at_least(row["grade"], rules.excellent_min_grade):
+        return f"等级{row['grade']}，低于优秀项目的最低等级{rules.excellent_min_grade}{also}"
+    return f"排名第 {row['rank']} 名，未进入优秀项目名额{also}"

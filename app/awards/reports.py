@@ -15,21 +15,27 @@ PROJECT_HEADERS = {"rank": "排名", "title": "项目", "street": "街道", "com
                    "expert_score": "专家评议", "third_party_score": "第三方评估",
                    "resident_score": "居民评议（满意度）",
                    "composite": "综合得分", "grade": "等级", "awards": "奖项", "subsidy_yuan": "以奖代补（元）",
-                   "withdrawn": "异议成立撤销"}
+                   "rectification": "满意度未达底线（整改）", "why": "评奖说明",
+                   "withdrawn": "异议成立撤销", "withdrawn_awards": "已撤销奖项"}
 STREET_HEADERS = {"street": "街道", "projects": "项目数", "mean_composite": "平均综合得分",
                   **{g: g for g in GRADES}, "excellent": "优秀项目", "subsidy_yuan": "以奖代补（元）"}
 GRADE_COLOURS = {"优秀": "#2e7d32", "良好": "#1565c0", "合格": "#f9a825", "不合格": "#c62828"}
 
 
-def project_rows(outputs: dict[str, Any], names: dict[str, str], withdrawn: set[str]) -> list[dict[str, Any]]:
-    """One row per project, ranked first, with street and community names."""
+def project_rows(outputs: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per project, ranked first, with street and community names; `outputs` as rules.effective gives
+    them, so a withdrawn award keeps its mark and counts nowhere."""
     return [{"project_id": p["project_id"], "rank": p["rank"], "title": p["title"],
              "street": names.get(p["street_id"], p["street_id"]),
              "community": names.get(p["community_id"], p["community_id"]),
              "expert_score": p["expert_score"], "third_party_score": p["third_party_score"],
              "resident_score": p["resident_score"], "composite": p["composite"], "grade": p["grade"],
              "awards": "、".join(p["awards"]), "subsidy_fen": p["subsidy_fen"],
-             "subsidy_yuan": f"{p['subsidy_fen'] / 100:.2f}", "withdrawn": p["project_id"] in withdrawn}
+             "subsidy_yuan": f"{p['subsidy_fen'] / 100:.2f}", "rectification": p.get("rectification", False),
+             "why": p.get("why", ""), "withdrawn": p["withdrawn"],
+             "withdrawn_awards": "、".join(p["withdrawn_awards"]
+                                          + ([f"以奖代补 {p['withdrawn_subsidy_fen'] / 100:.2f} 元"]
+                                             if p["withdrawn_subsidy_fen"] else []))}
             for p in outputs["projects"]]
 
 
@@ -51,12 +57,13 @@ def street_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def campaign_summary(outputs: dict[str, Any], rows: list[dict[str, Any]], names: dict[str, str]) -> dict[str, Any]:
-    """The district view: grade counts, awards and money."""
+    """The district view: grade counts, awards and money, without withdrawn awards (listed apart)."""
     return {"projects": len(rows), "grade_counts": outputs["grade_counts"],
             "excellent_projects": len(outputs["excellent_projects"]),
             "model_communities": [{**c, "name": names.get(c["community_id"], c["community_id"])}
                                   for c in outputs["model_communities"]],
-            "work_methods": outputs["work_methods"], "subsidies": outputs["subsidies"]}
+            "work_methods": outputs["work_methods"], "subsidies": outputs["subsidies"],
+            "withdrawn": outputs["withdrawn"]}
 
 
 def frame(rows: list[dict[str, Any]], headers: dict[str, str]) -> pd.DataFrame:
@@ -91,6 +98,7 @@ def grade_chart_svg(streets: list[dict[str, Any]], title: str) -> str:
                              f'fill="{GRADE_COLOURS[grade]}"><title>{escape(str(street["street"]))} {grade} '
                              f'{count}</title></rect>')
                 x += w
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}">{street["projects"]}</text>')
+        label = str(street["projects"]) + (f'（优秀项目 {street["excellent"]}）' if street["excellent"] else "")
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy import select
 
 from app.auth.deps import require_roles, require_scope
+from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
-from app.awards import reports, run_rules, service
+from app.awards import reports, rules, run_rules, service, subsidies
 from app.awards.models import AwardRun
-from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead
+from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead, SubsidyPayment
 from app.common.downloads import content_disposition
 from app.db import SessionDep
 from app.errors import Conflict, problems
@@ -19,6 +20,7 @@ from app.evaluation import policy
 from app.evaluation.campaign_service import get_campaign
 from app.funds import export
 from app.funds.report_router import FILE_RESPONSES
+from app.funds.schemas import LedgerEntryRead
 from app.notices import objections
 from app.notices import service as notices
 from app.notices.schemas import NoticeRead, ObjectionDecision
@@ -27,6 +29,7 @@ from app.notices.views import notice_view
 router = APIRouter(prefix="/api/v1", tags=["awards"])
 Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGER_ROLES))]
 Overseer = Annotated[Principal, Depends(require_roles(*policy.OVERSEER_ROLES))]
+Payer = Annotated[Principal, Depends(require_roles(Role.finance))]
 ReportReader = Annotated[Principal, Depends(require_roles(*policy.AWARD_REPORT_ROLES))]
 WRITE = problems(401, 403, 404, 409, 422)
 READ = problems(401, 403, 404, 422)
@@ -47,14 +50,19 @@ async def list_runs(campaign_id: uuid.UUID, session: SessionDep, principal: Over
     """Every run, first first."""
     campaign = await get_campaign(session, campaign_id)
     policy.check_oversee(principal, campaign.region_path)
-    return list(await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign.id)
-                                      .order_by(AwardRun.number)))
+    runs = await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign.id).order_by(AwardRun.number))
+    return [await _with_withdrawals(session, run) for run in runs]
+
+
+async def _with_withdrawals(session: SessionDep, run: AwardRun) -> AwardRunRead:
+    withdrawn = {k: sorted(v) for k, v in (await service.withdrawn_of(session, run)).items()}
+    return AwardRunRead.model_validate(run).model_copy(update={"withdrawn": withdrawn})
 
 
 @router.get("/award-runs/{run_id}", response_model=AwardRunRead, summary="An award run", responses=READ)
 async def read_run(run_id: uuid.UUID, session: SessionDep, principal: Overseer) -> object:
-    """Rules, digests and outputs."""
-    return (await service.run_for(session, principal, run_id, manage=False))[0]
+    """Rules, digests and outputs as computed, and the awards an upheld objection withdrew since."""
+    return await _with_withdrawals(session, (await service.run_for(session, principal, run_id, manage=False))[0])
 
 
 @router.get("/award-runs/{run_id}/inputs", summary="What a run computed from", responses=READ)
@@ -90,8 +98,9 @@ async def discard(run_id: uuid.UUID, session: SessionDep, principal: Manager) ->
 @router.post("/award-runs/{run_id}/publication", response_model=AwardRunRead,
              summary="Publish an approved run under notice (公示)", responses=WRITE)
 async def publish(run_id: uuid.UUID, body: AwardPublish, session: SessionDep, principal: Manager) -> object:
-    """A public notice of the district with one item per awarded project; anyone may object (POST
-    /public/notices/{id}/objections) during the programme's notice period."""
+    """A public notice of the district with one item per award: each awarded project (优秀项目, 以奖代补), each
+    示范社区 and each 社区工作法; anyone may object to any of them (POST /public/notices/{id}/objections) during
+    the programme's notice period."""
     return await service.publish(session, principal, run_id, body)
 
 
@@ -99,11 +108,13 @@ async def publish(run_id: uuid.UUID, body: AwardPublish, session: SessionDep, pr
              summary="Answer an objection to an award", responses=WRITE)
 async def decide_objection(run_id: uuid.UUID, objection_id: uuid.UUID, body: ObjectionDecision,
                            session: SessionDep, principal: Manager) -> dict:
-    """The district admin answers; upheld takes the project's award out of the list."""
+    """The district admin answers: dismissed with a reply, or upheld with `action: withdraw`, which withdraws that
+    award only (409 award_already_withdrawn if another objection withdrew it; 422 award_objection_action for an
+    action other than withdraw)."""
     run, _ = await service.run_for(session, principal, run_id, manage=True)
     objection = await objections.by_id(session, objection_id)
     if run.notice_id is None or objection.notice_id != run.notice_id:
-        raise Conflict("That objection is not about this run's notice.", code="objection_not_in_run")
+        raise Conflict("该异议不是针对本次评奖公示的。", code="objection_not_in_run")
     notice = await notices.get_notice(session, run.notice_id, lock="update")
     await objections.decide(session, principal, objection, notice, body.outcome, body.reply, body.ground,
                             body.action)
@@ -112,9 +123,24 @@ async def decide_objection(run_id: uuid.UUID, objection_id: uuid.UUID, body: Obj
 
 @router.post("/award-runs/{run_id}/finalisation", summary="Make the award list final", responses=WRITE)
 async def finalise(run_id: uuid.UUID, session: SessionDep, principal: Manager) -> dict[str, Any]:
-    """After the notice period with no objection open; the final list leaves out awards an objection took out."""
+    """After the notice period with no objection open; the final list leaves out awards an objection withdrew, and
+    each remaining 以奖代补 is received into the awarded community's pilot as an earmarked fund source
+    (以奖代补奖励资金) and committed against it (409 award_fund_exceeded beyond the run's fund; the ledger's
+    programme_state / date_outside_programme when the programme no longer takes commitments)."""
     result = await service.finalise(session, principal, run_id)
-    return {"run": AwardRunRead.model_validate(result["run"]), "withdrawn": result["withdrawn"]}
+    return {"run": AwardRunRead.model_validate(result["run"]), "withdrawn": result["withdrawn"],
+            "withdrawn_awards": result["withdrawn_awards"], "subsidies": result["subsidies"]}
+
+
+@router.post("/award-runs/{run_id}/subsidies/{proposal_id}/payments", status_code=status.HTTP_201_CREATED,
+             response_model=LedgerEntryRead, summary="Pay an award's 以奖代补", responses=WRITE)
+async def pay_subsidy(run_id: uuid.UUID, proposal_id: uuid.UUID, body: SubsidyPayment, session: SessionDep,
+                      principal: Payer) -> object:
+    """Finance pays a final award's subsidy from its commitment (default: all that is unpaid); 409 award_run_state
+    before the list is final, award_withdrawn for a withdrawn award, over_commitment beyond the subsidy."""
+    run, _ = await service.run_for(session, principal, run_id, manage=False, lock="update")
+    return await subsidies.pay(session, principal, run, await service.withdrawn_of(session, run), proposal_id,
+                               body.amount_fen, body.entry_date, body.document_ref)
 
 
 @router.get("/award-runs/{run_id}/report", summary="Award report: per project, street or campaign",
@@ -126,14 +152,15 @@ async def report(run_id: uuid.UUID, session: SessionDep, principal: ReportReader
     District admins and supervisors; an assessor's API token with `reports:read` once the run is published, for
     the campaign it is bound to (or, unbound, one its organisation is assigned in)."""
     run, campaign = await service.report_run_for(session, principal, run_id)
+    outputs = rules.effective(run.outputs, await service.withdrawn_of(session, run))
     names = await service.region_names(session, sorted(
         {p["street_id"] for p in run.outputs["projects"]} | {p["community_id"] for p in run.outputs["projects"]}
         | {c["community_id"] for c in run.outputs["model_communities"]}))
-    rows = reports.project_rows(run.outputs, names, await service.withdrawn_of(session, run))
+    rows = reports.project_rows(outputs, names)
     streets = reports.street_rows(rows)
     if level == "campaign":
         return {"run_id": run.id, "state": run.state, "outputs_digest": run.outputs_digest,
-                **reports.campaign_summary(run.outputs, rows, names), "streets": streets}
+                **reports.campaign_summary(outputs, rows, names), "streets": streets}
     data, headers = (rows, reports.PROJECT_HEADERS) if level == "project" else (streets, reports.STREET_HEADERS)
     if format == "json":
         return {"run_id": run.id, "state": run.state, "level": level, "rows": data}
@@ -154,6 +181,7 @@ async def grade_chart(run_id: uuid.UUID, session: SessionDep, principal: Oversee
     """For the district report: each street's projects by grade, stacked."""
     run, campaign = await service.run_for(session, principal, run_id, manage=False)
     names = await service.region_names(session, sorted({p["street_id"] for p in run.outputs["projects"]}))
-    streets = reports.street_rows(reports.project_rows(run.outputs, names, set()))
+    outputs = rules.effective(run.outputs, await service.withdrawn_of(session, run))
+    streets = reports.street_rows(reports.project_rows(outputs, names))
     return Response(reports.grade_chart_svg(streets, f"{campaign.year}年度各街道项目评估等级分布"),
                     media_type="image/svg+xml")

@@ -23,8 +23,11 @@ def scoring_rules(campaign: EvaluationCampaign, body: AwardRunCreate) -> Scoring
                         cutoffs=(cut.excellent, cut.good, cut.passing))
 
 
-def award_rules(body: AwardRunCreate) -> AwardRules:
-    return AwardRules(excellent_top_n=body.excellent_top_n, excellent_top_pct=body.excellent_top_pct,
+def award_rules(campaign: EvaluationCampaign, body: AwardRunCreate) -> AwardRules:
+    rule = rule_of(campaign)
+    return AwardRules(satisfaction_floor_pct=rule.satisfaction_floor_pct,
+                      rectification_bars_awards=rule.rectification_bars_awards,
+                      excellent_top_n=body.excellent_top_n, excellent_top_pct=body.excellent_top_pct,
                       excellent_min_grade=body.excellent_min_grade, model_communities=body.model_communities,
                       work_methods=body.work_methods, subsidy_by_grade=dict(body.subsidy_by_grade),
                       subsidy_fund_fen=body.subsidy_fund_fen)
@@ -33,7 +36,7 @@ def award_rules(body: AwardRunCreate) -> AwardRules:
 def nominations(body: AwardRunCreate) -> list[dict[str, Any]]:
     # Nominations are numbered in the order given, so the same request gives the same ids.
     return [{"nomination_id": f"N{i:03d}", "community_id": str(n.community_id), "title": n.title,
-             "evaluator": s.evaluator, "total": s.total}
+             "evaluator": s.evaluator, "total": s.total_points}
             for i, n in enumerate(body.nominations, start=1) for s in n.scores]
 
 
@@ -48,7 +51,9 @@ def config_of(scoring: ScoringRules, awards: AwardRules) -> dict[str, Any]:
                        "community_weights": [str(awards.community_project_weight),
                                              str(awards.community_satisfaction_weight)],
                        "work_methods": awards.work_methods, "subsidy_by_grade": awards.subsidy_by_grade,
-                       "subsidy_fund_fen": awards.subsidy_fund_fen}}
+                       "subsidy_fund_fen": awards.subsidy_fund_fen,
+                       "satisfaction_floor_pct": awards.satisfaction_floor_pct,
+                       "rectification_bars_awards": awards.rectification_bars_awards}}
 
 
 def run_outputs(inputs: dict[str, list[dict[str, Any]]], scoring: ScoringRules, awards: AwardRules) -> dict[str, Any]:
@@ -77,5 +82,8 @@ def rules_from_config(config: dict[str, Any]) -> tuple[ScoringRules, AwardRules]
                         community_project_weight=Decimal(awards_cfg["community_weights"][0]),
                         community_satisfaction_weight=Decimal(awards_cfg["community_weights"][1]),
                         work_methods=awards_cfg["work_methods"], subsidy_by_grade=awards_cfg["subsidy_by_grade"],
-                        subsidy_fund_fen=awards_cfg["subsidy_fund_fen"])
+                        subsidy_fund_fen=awards_cfg["subsidy_fund_fen"],
+                        # Runs of rule version awards-2026.1 knew no rectification floor.
+                        satisfaction_floor_pct=awards_cfg.get("satisfaction_floor_pct"),
+                        rectification_bars_awards=awards_cfg.get("rectification_bars_awards", True))
     return scoring, awards

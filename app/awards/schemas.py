@@ -1,7 +1,7 @@
 """Request and response bodies of award runs and their reports."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -15,10 +15,10 @@ Grade = Literal["优秀", "良好", "合格", "不合格"]
 
 
 class PanelScore(WriteModel):
-    """One panel member's total for a nomination."""
+    """One panel member's total for a nomination; named as a rubric score's total (total_points)."""
 
     evaluator: str = Field(min_length=1, max_length=64, description="a name or code of the panel member")
-    total: int = Field(ge=0, le=100)
+    total_points: int = Field(ge=0, le=100)
 
 
 class Nomination(WriteModel):
@@ -68,6 +68,9 @@ class AwardRunRead(ReadModel):
     approved_at: datetime | None
     published_at: datetime | None
     finalised_at: datetime | None
+    withdrawn: dict[str, list[str]] | None = Field(
+        default=None, description="read and list: awards an upheld objection withdrew, by kind (project, community, "
+                                  "work_method); `outputs` stay as computed, the reports leave these out")
 
 
 class AwardPublish(WriteModel):
@@ -75,3 +78,11 @@ class AwardPublish(WriteModel):
 
     days: int | None = Field(default=None, ge=1, le=60, description="default: the programme's notice period")
     how_to_object: str | None = Field(default=None, max_length=500)
+
+
+class SubsidyPayment(WriteModel):
+    """A payment of an award's 以奖代补; omitted fields: all that is unpaid, today."""
+
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
+    entry_date: date | None = None
+    document_ref: str | None = Field(default=None, max_length=100)

@@ -13,7 +13,7 @@ from app.analytics.awards import digest
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.awards import run_rules
+from app.awards import rules, run_rules, subsidies
 from app.awards.inputs import campaign_inputs
 from app.awards.models import AwardRun, RunState
 from app.awards.schemas import AwardPublish, AwardRunCreate
@@ -26,7 +26,7 @@ from app.evaluation.models import CampaignProject, EvaluationCampaign
 from app.evaluation.rules import Phase
 from app.implementation.models import Implementation
 from app.notices import service as notices
-from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind
+from app.notices.models import AwardKind, ItemStatus, Notice, NoticeItem, NoticeKind
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
@@ -45,7 +45,7 @@ async def create_run(session: AsyncSession, principal: Principal, campaign_id: u
                        "once scores are locked.", code="campaign_window_open",
                        extra={"closes_on": campaign.closes_on.isoformat()})
     try:
-        scoring, awards = run_rules.scoring_rules(campaign, body), run_rules.award_rules(body)
+        scoring, awards = run_rules.scoring_rules(campaign, body), run_rules.award_rules(campaign, body)
     except AwardRuleError as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
     nominated = {n.community_id for n in body.nominations}
@@ -142,27 +142,21 @@ async def region_names(session: AsyncSession, ids: list[str]) -> dict[str, str]:
     return {str(i): name for i, name in rows.all()}
 
 
-def _summary(project: dict[str, Any]) -> str:
-    parts = [f"综合得分 {project['composite']:.2f}，等级 {project['grade']}，排名第 {project['rank']} 名"]
-    parts += project["awards"]
-    if project["subsidy_fen"]:
-        parts.append(f"以奖代补 {project['subsidy_fen'] // 100:,}.{project['subsidy_fen'] % 100:02d} 元")
-    return "；".join(parts)
-
-
 async def publish(session: AsyncSession, principal: Principal, run_id: uuid.UUID, body: AwardPublish) -> AwardRun:
-    """Put an approved run's award list under public notice; each awarded project may be objected to."""
+    """Put an approved run's award list under public notice: every award (project, 示范社区, 社区工作法) is an
+    item anyone may object to."""
     run, campaign = await run_for(session, principal, run_id, manage=True, lock="update")
     _require(run, RunState.approved)
     programme = await session.get(Programme, campaign.programme_id)
     starts_on = clock.today()
     end, days = await notices.window_for(session, programme, starts_on, body.days)
     outputs = run.outputs
-    names = await region_names(session, [c["community_id"] for c in outputs["model_communities"]])
+    names = await region_names(session, sorted({c["community_id"] for c in outputs["model_communities"]}
+                                               | {w["community_id"] for w in outputs["work_methods"]}))
+    awards = rules.awards_of(outputs, names)
     lines = [f"优秀项目 {len(outputs['excellent_projects'])} 个"]
-    lines += [f"示范社区第{c['rank']}名：{names.get(c['community_id'], c['community_id'])}（{c['score']:.2f} 分）"
-              for c in outputs["model_communities"]]
-    lines += [f"社区工作法第{w['rank']}名：{w['title']}（{w['score']:.2f} 分）" for w in outputs["work_methods"]]
+    lines += [a.summary for a in awards if a.kind != rules.PROJECT]
+    lines.append(f"以奖代补合计 {rules.yuan(outputs['subsidies']['awarded_fen'])} 元")
     notice = Notice(kind=NoticeKind.award, programme_id=campaign.programme_id, community_id=campaign.district_id,
                     region_path=campaign.region_path, title=f"{campaign.year}年度民生微实事项目评估结果及表彰名单公示",
                     body="\n".join(lines)[:4000], how_to_object=body.how_to_object or notices.DEFAULT_HOW_TO_OBJECT,
@@ -171,33 +165,39 @@ async def publish(session: AsyncSession, principal: Principal, run_id: uuid.UUID
                     published_by=principal.actor.id)
     session.add(notice)
     await session.flush()
-    awarded = [p for p in outputs["projects"] if p["awards"] or p["subsidy_fen"]]
-    for project in awarded:
-        proposal = await session.get(Proposal, uuid.UUID(project["project_id"]))
-        impl = await session.get(Implementation, proposal.id)
-        session.add(NoticeItem(notice_id=notice.id, proposal_id=proposal.id, number=project["rank"],
-                               title=project["title"][:100], project_type=proposal.project_type,
-                               category=proposal.category, summary=_summary(project), amount_fen=project["subsidy_fen"],
-                               implementer=impl.implementer_name if impl else "", starts_on=starts_on,
-                               ends_on=end.end))
+    for award in awards:
+        proposal = impl = None
+        if award.kind == rules.PROJECT:
+            proposal = await session.get(Proposal, uuid.UUID(award.key))
+            impl = await session.get(Implementation, proposal.id)
+        session.add(NoticeItem(notice_id=notice.id, proposal_id=proposal.id if proposal else None, number=award.number,
+                               title=award.title, project_type=proposal.project_type if proposal else None,
+                               category=proposal.category if proposal else None, summary=award.summary,
+                               amount_fen=award.amount_fen, implementer=impl.implementer_name if impl else "",
+                               starts_on=starts_on, ends_on=end.end, award_kind=AwardKind(award.kind),
+                               award_key=award.key, award_community_id=uuid.UUID(award.community_id)))
     run.state, run.notice_id, run.published_at = RunState.published, notice.id, utcnow()
     await session.flush()
     await record(session, principal.actor, "award_run.publish", "award_run", run.id,
-                 after={"notice_id": str(notice.id), "ends_on": end.end, "items": len(awarded)},
+                 after={"notice_id": str(notice.id), "ends_on": end.end, "items": len(awards)},
                  region_path=campaign.region_path)
     return run
 
 
 async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUID) -> dict[str, Any]:
-    """Conclude the notice (after its window, no objection open) and make the list final, without the
-    projects an upheld objection took out."""
+    """Conclude the notice (after its window, no objection open) and make the list final, without the awards an
+    upheld objection withdrew; each remaining 以奖代补 is committed against the award fund in the ledger."""
     run, campaign = await run_for(session, principal, run_id, manage=True, lock="update")
     _require(run, RunState.published)
     notice = await notices.get_notice(session, run.notice_id, lock="update")
     await notices.conclude(session, principal, notice)
-    withdrawn = sorted(await withdrawn_of(session, run))
+    withdrawn = await withdrawn_of(session, run)
+    outputs = rules.effective(run.outputs, withdrawn)
+    titles = [i.title for i in await notices.items_of(session, notice.id) if i.status == ItemStatus.removed]
+    notice.body = f"{notice.body or ''}\n\n{rules.final_note(outputs, titles)}".strip()[:4000]
     run.state, run.finalised_at = RunState.final, utcnow()
     await session.flush()
+    commitments = await subsidies.commit_all(session, principal, run, campaign, outputs)
     # The year's evaluation is settled: its completed projects become 已评估.
     evaluated = list(await session.scalars(
         select(Proposal).join(CampaignProject, CampaignProject.proposal_id == Proposal.id)
@@ -206,13 +206,19 @@ async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUI
                                          details={"award_run_id": str(run.id)}) for p in evaluated],
                           Process("evaluation", principal.actor))
     await record(session, principal.actor, "award_run.finalise", "award_run", run.id,
-                 after={"withdrawn": withdrawn}, region_path=campaign.region_path)
-    return {"run": run, "withdrawn": withdrawn}
+                 after={"withdrawn": outputs["withdrawn"], "subsidy_fen": outputs["subsidies"]["awarded_fen"]},
+                 region_path=campaign.region_path)
+    return {"run": run, "withdrawn": outputs["withdrawn"][rules.PROJECT], "withdrawn_awards": outputs["withdrawn"],
+            "subsidies": commitments}
 
 
-async def withdrawn_of(session: AsyncSession, run: AwardRun) -> set[str]:
-    """Projects whose award an upheld objection took out."""
+async def withdrawn_of(session: AsyncSession, run: AwardRun) -> rules.Withdrawn:
+    """The awards an upheld objection withdrew, by kind."""
+    out = rules.no_withdrawals()
     if run.notice_id is None:
-        return set()
-    return {str(p) for p in await session.scalars(select(NoticeItem.proposal_id).where(
-        NoticeItem.notice_id == run.notice_id, NoticeItem.status == ItemStatus.removed))}
+        return out
+    rows = await session.execute(select(NoticeItem.award_kind, NoticeItem.award_key).where(
+        NoticeItem.notice_id == run.notice_id, NoticeItem.status == ItemStatus.removed))
+    for kind, key in rows.all():
+        out[kind.value].add(key)
+    return out

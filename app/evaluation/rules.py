@@ -192,6 +192,11 @@ class Satisfaction:
     below_floor: bool | None
 
 
+def published_ratings(ratings: Sequence[int], batch: int) -> list[int]:
+    """The ratings (oldest first) the public figures cover: whole batches only, none below one batch."""
+    return list(ratings[: len(ratings) // batch * batch])
+
+
 def satisfaction(counts: Mapping[int, int], floor_pct: int) -> Satisfaction:
     """Aggregate rating -> count; below_floor when the satisfied share is under the programme's floor."""
     n = sum(counts.values())

@@ -4,7 +4,7 @@ campaigns and per-project aggregates, never who rated what."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from app.common.pagination import page_params, paginate
@@ -56,11 +56,13 @@ async def public_campaigns(session: SessionDep, page: Paging, district_id: uuid.
 
 @router.get("/public/evaluation/campaigns/{campaign_id}/satisfaction", response_model=Page[SatisfactionSummaryRead],
             summary="Public resident satisfaction per project", responses=problems(404, 422))
-async def public_satisfaction(campaign_id: uuid.UUID, session: SessionDep, page: Paging,
+async def public_satisfaction(campaign_id: uuid.UUID, request: Request, session: SessionDep, page: Paging,
                               community_id: uuid.UUID | None = None) -> dict:
     """Per project: how many rated, the mean, the share rating 4 or 5, and whether it fell under the campaign's
-    floor (rectification); never who rated what (居务公开)."""
+    floor (rectification); never who rated what (居务公开). The figures cover whole batches of ratings (setting
+    WEISHI_SATISFACTION_PUBLIC_BATCH, default 10) and appear from the first full batch."""
     campaign = await campaign_service.get_campaign(session, campaign_id)
     result = await paginate(session, project_service.list_statement(campaign.id, community_id), page)
-    result["items"] = await satisfaction_service.summaries(session, campaign, result["items"])
+    result["items"] = await satisfaction_service.public_summaries(
+        session, campaign, result["items"], request.app.state.settings.satisfaction_public_batch)
     return result

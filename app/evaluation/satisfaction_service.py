@@ -2,7 +2,7 @@
 during the campaign. Who rated what stays inside: the public and staff see only aggregates."""
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,17 +72,27 @@ async def counts(session: AsyncSession, campaign_id: uuid.UUID,
     return out
 
 
-async def summaries(session: AsyncSession, campaign: EvaluationCampaign,
-                    projects: Sequence[CampaignProject]) -> list[dict[str, Any]]:
-    """Count, mean and satisfied share of each project's ratings, with the campaign's rectification floor."""
-    by_project = await counts(session, campaign.id, [p.proposal_id for p in projects])
+async def public_summaries(session: AsyncSession, campaign: EvaluationCampaign, projects: Sequence[CampaignProject],
+                           batch: int) -> list[dict[str, Any]]:
+    """Count, mean and satisfied share of each project's ratings, with the campaign's rectification floor, over
+    whole batches of ratings in the order they came (none below one batch): between two ratings the figures stay
+    put, so the public cannot work out what one resident gave."""
+    rows = await session.execute(
+        select(SatisfactionRating.proposal_id, SatisfactionRating.rating)
+        .where(SatisfactionRating.campaign_id == campaign.id,
+               SatisfactionRating.proposal_id.in_([p.proposal_id for p in projects]))
+        .order_by(SatisfactionRating.proposal_id, SatisfactionRating.rated_at, SatisfactionRating.id))
+    given: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for proposal_id, rating in rows.all():
+        given[proposal_id].append(int(rating))
     floor = campaign_service.rule_of(campaign).satisfaction_floor_pct
     out = []
     for p in projects:
-        s = rules.satisfaction(by_project.get(p.proposal_id, {}), floor)
+        shown = Counter(rules.published_ratings(given.get(p.proposal_id, []), batch))
+        s = rules.satisfaction(shown, floor)
         out.append({"proposal_id": p.proposal_id, "title": p.title, "community_id": p.community_id,
                     "ratings": s.ratings, "mean": s.mean, "satisfied_pct": s.satisfied_pct,
-                    "below_floor": s.below_floor})
+                    "below_floor": s.below_floor, "batch": batch})
     return out
 
 

@@ -313,12 +313,13 @@ class MySatisfactionRead(WriteModel):
 
 
 class SatisfactionSummaryRead(WriteModel):
-    """Ratings of a project, never who gave them."""
+    """Ratings of a project, never who gave them: the public figures cover whole batches of ratings only."""
 
     proposal_id: uuid.UUID
     title: str
     community_id: uuid.UUID
-    ratings: int
+    ratings: int = Field(description="ratings the figures cover: a multiple of batch, 0 before the first batch")
+    batch: int = Field(description="ratings per batch; figures change only when a batch is complete")
     mean: Stat | None = Field(description="mean rating, 1-5, two decimals")
     satisfied_pct: Stat | None = Field(description="share of ratings of 4 or 5, in percent")
     below_floor: bool | None = Field(description="satisfied share under the campaign's floor (rectification)")

@@ -38,9 +38,12 @@ async def _apply(session: AsyncSession, shares: Shares) -> list[dict[str, Any]]:
     return moved
 
 
-async def draw(session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int) -> Shares:
-    """Draw a commitment on the pilot's sources in order; the shares taken."""
-    available = [(s.id, uncommitted(s)) for s in await sources_in_order(session, pilot_id)]
+async def draw(session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int,
+               only_source_id: uuid.UUID | None = None) -> Shares:
+    """Draw a commitment on the pilot's sources in order (earmarked ones only when named); the shares taken."""
+    sources = await sources_in_order(session, pilot_id)
+    usable = [s for s in sources if (s.id == only_source_id if only_source_id else s.kind not in rules.EARMARKED_KINDS)]
+    available = [(s.id, uncommitted(s)) for s in usable]
     try:
         shares = rules.split_draw(available, amount_fen)
     except ValueError as exc:  # the pilot's guard passed, so only a source out of step gets here

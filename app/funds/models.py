@@ -27,6 +27,7 @@ class FundSourceKind(StrEnum):
     community_welfare_fund = "community_welfare_fund"  # 社区公益金
     resident_contribution = "resident_contribution"    # 居民自筹
     carry_over = "carry_over"                          # 上年结转 (written by year end only)
+    award_subsidy = "award_subsidy"                    # 以奖代补奖励资金 (opened when an award list is final)
 
 
 class ReturnTarget(StrEnum):

@@ -20,6 +20,7 @@ _SOURCE_WRITERS = {
     FundSourceKind.district_subsidy: (Role.district_admin,),
     FundSourceKind.street_matching: (Role.street_admin,),
     FundSourceKind.carry_over: (),  # written by year end only
+    FundSourceKind.award_subsidy: (),  # written when an award list is made final
 }
 _OTHER_SOURCE_WRITERS = (Role.community_staff, Role.street_admin, Role.district_admin)
 # Direct commitments are the district's; finance pays out and takes money back.

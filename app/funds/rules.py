@@ -135,12 +135,13 @@ def reversal_problem(kind: LedgerKind, already_reversed: bool, entry_date: date,
 
 
 # Sources a person may set up through the API; the subsidy and carry-overs are written by the service.
-RESERVED_SOURCE_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.carry_over)
+RESERVED_SOURCE_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.carry_over, FundSourceKind.award_subsidy)
 
 # Institutions are named in public; a donor or a resident who contributed is a person and is not.
 PUBLIC_PAYER_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.street_matching,
                       FundSourceKind.government_purchase, FundSourceKind.community_foundation,
-                      FundSourceKind.community_welfare_fund, FundSourceKind.carry_over)
+                      FundSourceKind.community_welfare_fund, FundSourceKind.carry_over,
+                      FundSourceKind.award_subsidy)
 
 def disclosed_payer(kind: FundSourceKind, payer: str | None) -> str | None:
     """The payer as the public may see it (居务公开): institutions by name, private payers not at all.
@@ -159,6 +160,7 @@ SOURCE_LABELS = {
     FundSourceKind.community_welfare_fund: "社区公益金",
     FundSourceKind.resident_contribution: "居民自筹",
     FundSourceKind.carry_over: "上年结转",
+    FundSourceKind.award_subsidy: "以奖代补奖励资金",
 }
 
 
@@ -218,6 +220,7 @@ DEFAULT_RETURN_TARGETS = {
     FundSourceKind.district_subsidy: ReturnTarget.district,
     FundSourceKind.street_matching: ReturnTarget.street,
     FundSourceKind.carry_over: ReturnTarget.district,
+    FundSourceKind.award_subsidy: ReturnTarget.district,
 }
 RETURN_TARGET_LABELS = {ReturnTarget.district: "退回区财政", ReturnTarget.street: "退回街道",
                         ReturnTarget.payer: "按协议退回出资方", ReturnTarget.community: "按协议转入社区公益金"}
@@ -233,7 +236,10 @@ def default_return_target(kind: FundSourceKind) -> ReturnTarget:
 # last; sources of one kind oldest first. A return gives back in the opposite order.
 DRAW_ORDER = (FundSourceKind.carry_over, FundSourceKind.district_subsidy, FundSourceKind.street_matching,
               FundSourceKind.government_purchase, FundSourceKind.community_welfare_fund,
-              FundSourceKind.community_foundation, FundSourceKind.donation, FundSourceKind.resident_contribution)
+              FundSourceKind.community_foundation, FundSourceKind.donation, FundSourceKind.resident_contribution,
+              FundSourceKind.award_subsidy)
+# Award money (以奖代补) is drawn only by the award it was received for, never by another commitment.
+EARMARKED_KINDS = (FundSourceKind.award_subsidy,)
 
 
 def draw_rank(kind: FundSourceKind) -> int:

@@ -96,9 +96,10 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
                          title: str, category: ProjectCategory, amount_fen: int, *, project_type: ProjectType,
                          entry_date: date, document_ref: str | None = None, note: str | None = None,
                          basis: CommitmentBasis = CommitmentBasis.notice, decision_motion_id: uuid.UUID | None = None,
-                         decision_ref: str | None = None) -> LedgerEntry:
+                         decision_ref: str | None = None, source_id: uuid.UUID | None = None) -> LedgerEntry:
     """Commit (part of) a project's approved budget against the pilot's uncommitted funds, drawn on its sources
-    in order. A project's first commitment fixes its basis: the process (notice) or a direct decision."""
+    in order (or on the one earmarked source named). A project's first commitment fixes its basis: the process
+    (notice) or a direct decision."""
     ctx = await pilot_context(session, pilot_id)
     _check_when(ctx, LedgerKind.commitment, entry_date)
     cap = ctx.rules.project_caps.cap_for(project_type)
@@ -116,7 +117,7 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
     pilot = await ledger.move_pilot(session, pilot_id, rules.pilot_delta(LedgerKind.commitment, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(LedgerKind.commitment, amount_fen),
                                      cap_fen=cap)
-    shares = await draws.draw(session, pilot_id, amount_fen)
+    shares = await draws.draw(session, pilot_id, amount_fen, source_id)
     entry = LedgerEntry(pilot_id=pilot_id, kind=LedgerKind.commitment, amount_fen=amount_fen, entry_date=entry_date,
                         project_id=project_id, document_ref=document_ref, note=note)
     await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares)})

@@ -38,6 +38,14 @@ class ItemStatus(StrEnum):
     confirmed = "confirmed"              # 确定
 
 
+class AwardKind(StrEnum):
+    """What an award notice item grants (DOMAIN §5.9): each is objected to and withdrawn on its own."""
+
+    project = "project"          # 优秀项目 and/or 以奖代补 of one project
+    community = "community"      # 示范社区
+    work_method = "work_method"  # 社区工作法
+
+
 class ObjectionStatus(StrEnum):
     """An objection's handling."""
 
@@ -104,11 +112,17 @@ class NoticeItem(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
-    proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
+    # An award to a community or a work method names no project.
+    proposal_id: uuid.UUID | None = Field(default=None, foreign_key="proposal.id", index=True)
     number: int | None = None
     title: str = Field(max_length=100)
-    project_type: ProjectType = Field(sa_type=str_enum(ProjectType, 16))
-    category: ProjectCategory = Field(sa_type=str_enum(ProjectCategory, 32))
+    project_type: ProjectType | None = Field(default=None, sa_type=str_enum(ProjectType, 16))
+    category: ProjectCategory | None = Field(default=None, sa_type=str_enum(ProjectCategory, 32))
+    # Award notices only: what is awarded, its key in the run's outputs (project, community or nomination id),
+    # and the community it goes to (whose finance page the notice links).
+    award_kind: AwardKind | None = Field(default=None, sa_type=str_enum(AwardKind, 16))
+    award_key: str | None = Field(default=None, max_length=64)
+    award_community_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")
     summary: str = Field(max_length=TEXT_MAX * 4)
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     # The pilot's sources as published: [{"kind", "payer", "planned_fen"}].

@@ -15,7 +15,7 @@ from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.notices import rules, service
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.models import Reallocation as ReallocationRow
@@ -30,6 +30,9 @@ from app.voting.models import RoundProject
 OBJECTABLE = (NoticeKind.selection, NoticeKind.award)
 REMOVING = {"remove": (ItemStatus.removed, ProposalState.not_selected),
             "back_to_deliberation": (ItemStatus.back_to_deliberation, ProposalState.in_deliberation)}
+# What an upheld objection may do, by notice: a selected project leaves or goes back; an award is withdrawn.
+ACTIONS = {NoticeKind.selection: tuple(REMOVING), NoticeKind.award: ("withdraw",)}
+AWARD_DECIDERS = "区级管理员（district_admin）"
 
 
 async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID | None, client_digest: str,
@@ -83,24 +86,45 @@ async def by_id(session: AsyncSession, objection_id: uuid.UUID) -> Objection:
 
 
 async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:
-    """The objection and its notice, locked, as the caller may handle it."""
+    """The objection and its notice, locked, as the caller may handle it; objections to awards are the district's
+    and are answered through their award run."""
     objection = await by_id(session, objection_id)
+    if (await service.get_notice(session, objection.notice_id)).kind == NoticeKind.award:
+        raise Forbidden(f"对评估结果及表彰公示的异议由{AWARD_DECIDERS}答复："
+                        "POST /api/v1/award-runs/{run_id}/objections/{objection_id}/decision。",
+                        code="award_objection_forbidden", extra={"roles": ["district_admin"]})
     notice = await service.notice_for(session, principal, objection.notice_id, organise=True, lock="update")
     return objection, notice
 
 
+def check_action(kind: NoticeKind, outcome: str, action: str | None) -> None:
+    """422 when an upheld objection's action does not fit the notice (an award is only withdrawn)."""
+    if outcome != "upheld" or action in ACTIONS.get(kind, ()):
+        return
+    if kind == NoticeKind.award:
+        raise Unprocessable("对奖项的异议成立时只能撤销该奖项（action: withdraw）；不成立请以 dismissed 答复。",
+                            code="award_objection_action", extra={"allowed": list(ACTIONS[kind])})
+    raise Unprocessable("对入选项目的异议成立时，action 为 remove（撤销）或 back_to_deliberation（退回审议）。",
+                        code="objection_action", extra={"allowed": list(ACTIONS[kind])})
+
+
 async def decide(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice, outcome: str,
                  reply: str, ground: str | None, action: str | None) -> dict[str, Any]:
-    """Dismiss or uphold with a written reply; upholding takes the project out and reallocates its money."""
+    """Dismiss or uphold with a written reply; upholding takes the project out and reallocates its money, or
+    withdraws the award."""
+    check_action(notice.kind, outcome, action)
     await session.refresh(objection, with_for_update=True)
     if objection.status != ObjectionStatus.open:
-        raise Conflict("This objection has been answered already.", code="objection_closed")
+        raise Conflict("该异议已经答复。", code="objection_closed")
+    result: dict[str, Any] = {"objection": objection, "reallocation": None}
+    item = await session.get(NoticeItem, objection.item_id, with_for_update=True)
+    if outcome == "upheld" and notice.kind == NoticeKind.award and item.status == ItemStatus.removed:
+        raise Conflict("该奖项已因另一异议成立而撤销，不能再次撤销；请以 dismissed 答复本异议。",
+                       code="award_already_withdrawn")
     objection.status = ObjectionStatus.dismissed if outcome == "dismissed" else ObjectionStatus.upheld
     objection.reply, objection.handled_by, objection.handled_at = reply, principal.actor.id, utcnow()
-    result: dict[str, Any] = {"objection": objection, "reallocation": None}
     if outcome == "upheld":
         objection.upheld_ground, objection.upheld_action = ground, action
-        item = await session.get(NoticeItem, objection.item_id, with_for_update=True)
         if item.status == ItemStatus.under_notice:
             result["reallocation"] = await _take_out(session, principal, objection, notice, item, action)
     await session.flush()
@@ -111,11 +135,13 @@ async def decide(session: AsyncSession, principal: Principal, objection: Objecti
 
 async def _take_out(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice,
                     item: NoticeItem, action: str) -> ReallocationRow | None:
+    if notice.kind == NoticeKind.award:
+        # The award alone is withdrawn; the completed project itself stays as it is.
+        item.status, item.updated_at = ItemStatus.removed, utcnow()
+        item.status_reason = f"异议成立，奖项撤销：{objection.reply}"[:500]
+        return None
     item_status, proposal_state = REMOVING[action]
     item.status, item.status_reason, item.updated_at = item_status, f"异议成立：{objection.reply}"[:500], utcnow()
-    if notice.kind == NoticeKind.award:
-        item.status = ItemStatus.removed  # the award is withdrawn; the completed project itself stays as it is
-        return None
     by = Process("notice", principal.actor)
     proposal = await session.get(Proposal, item.proposal_id)
     await transition(session, proposal, proposal_state, by, reason="公示期间异议成立",

@@ -12,9 +12,9 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
 from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.errors import Conflict, NotFound, problems
 from app.notices import calendars, confirmation, objections, service
-from app.notices.models import Confirmation, NoticeItem, ObjectionStatus, WorkCalendarYear
+from app.notices.models import Confirmation, NoticeItem, NoticeKind, ObjectionStatus, WorkCalendarYear
 from app.notices.schemas import (
     CalendarPut,
     CalendarRead,
@@ -88,6 +88,10 @@ async def _item(session: SessionDep, principal: Principal, item_id: uuid.UUID):
     if item is None:
         raise NotFound("No project under notice with that id.", code="item_not_found")
     notice = await service.notice_for(session, principal, item.notice_id, organise=True, lock="update")
+    if notice.kind == NoticeKind.award:
+        # An award is neither restarted nor confirmed here: its run publishes, answers objections and finalises.
+        raise Conflict("评估结果及表彰公示的奖项由评奖运行处理（公示、异议答复、确定），不能在此变更或确定。",
+                       code="award_item_not_editable")
     return item, notice
 
 

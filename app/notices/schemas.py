@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
-from app.notices.models import TEXT_MAX, ItemStatus, NoticeKind, NoticeStatus, ObjectionStatus
+from app.notices.models import TEXT_MAX, AwardKind, ItemStatus, NoticeKind, NoticeStatus, ObjectionStatus
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import MAX_AMOUNT_FEN
 
@@ -89,7 +89,9 @@ class ObjectionDecision(WriteModel):
     reply: str = Field(min_length=1, max_length=TEXT_MAX * 2, description="published; no personal data")
     ground: Literal["finding", "non_cooperation"] | None = Field(
         default=None, description="upheld: the investigation's finding, or the proposer would not cooperate")
-    action: Literal["remove", "back_to_deliberation"] | None = None
+    action: Literal["remove", "back_to_deliberation", "withdraw"] | None = Field(
+        default=None, description="a project under a selection notice: remove or back_to_deliberation; an award "
+                                  "(评估结果及表彰公示): withdraw")
 
     @model_validator(mode="after")
     def _upheld_needs_action(self) -> "ObjectionDecision":
@@ -144,14 +146,17 @@ class ObjectionTrack(WriteModel):
 
 
 class NoticeItemRead(ReadModel):
-    """A project under notice: what Futian's and Luohu's notices show."""
+    """A project under notice: what Futian's and Luohu's notices show; or, under an award notice, one award."""
 
     id: uuid.UUID
-    proposal_id: uuid.UUID
+    proposal_id: uuid.UUID | None = Field(description="none for an award to a community or a work method")
     number: int | None
     title: str
-    project_type: ProjectType
-    category: ProjectCategory
+    project_type: ProjectType | None
+    category: ProjectCategory | None
+    award_kind: AwardKind | None = Field(description="award notices: project | community | work_method")
+    award_key: str | None = Field(description="award notices: the project, community or nomination id")
+    award_community_id: uuid.UUID | None = Field(description="award notices: the community the award goes to")
     summary: str
     amount_fen: int
     funding_sources: list[dict[str, Any]]

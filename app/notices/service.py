@@ -55,9 +55,9 @@ async def notice_for(session: AsyncSession, principal: Principal, notice_id: uui
 
 
 async def items_of(session: AsyncSession, notice_id: uuid.UUID) -> list[NoticeItem]:
-    """The notice's projects in ballot order."""
+    """The notice's projects in ballot (or rank) order; an award notice's community and work-method awards last."""
     return list(await session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice_id)
-                                      .order_by(NoticeItem.number, NoticeItem.title)))
+                                      .order_by(NoticeItem.number.is_(None), NoticeItem.number, NoticeItem.title)))
 
 
 async def window_for(session: AsyncSession, programme: Programme, starts_on: date, days: int | None) -> tuple[

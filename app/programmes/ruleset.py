@@ -120,6 +120,8 @@ class EvaluationRule(_Rules):
     grade_cutoffs: GradeCutoffs = Field(default_factory=GradeCutoffs)
     # Resident satisfaction below this sends a project to rectification (Hengyang practice).
     satisfaction_floor_pct: Percent = 70
+    # A project in rectification is no 优秀项目 that year, nor is its community a 示范社区.
+    rectification_bars_awards: bool = True
 
 
 class Instalment(_Rules):

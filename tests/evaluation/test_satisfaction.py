@@ -40,11 +40,18 @@ async def test_residents_on_the_roll_rate_once_and_the_public_sees_aggregates(cl
     assert {p["proposal_id"]: (p["my_rating"] or {}).get("rating") for p in mine["projects"]} == {
         ew.projects["p2"]: 5, ew.projects["p1"]: None}
 
-    public = ok(await client.get(f"{API}/public/evaluation/campaigns/{ew.cid}/satisfaction"))
+    public_url = f"{API}/public/evaluation/campaigns/{ew.cid}/satisfaction"
+    public = ok(await client.get(public_url))
+    # Three ratings are fewer than one batch (10 by default): nothing is shown yet.
+    assert {(p["ratings"], p["mean"], p["batch"]) for p in public["items"]} == {(0, None, 10)}
+    # In batches of two, the figures cover the first two ratings (5 and 4); the third (2) waits for its batch,
+    # so reading the mean before and after it says nothing about it.
+    app.state.settings.satisfaction_public_batch = 2
+    public = ok(await client.get(public_url))
     by_project = {p["proposal_id"]: p for p in public["items"]}
     assert by_project[ew.projects["p2"]] | {"title": None} == {
         "proposal_id": ew.projects["p2"], "title": None, "community_id": str(ew.pw.tree.community_a1.id),
-        "ratings": 3, "mean": 3.67, "satisfied_pct": 66.7, "below_floor": True}
+        "ratings": 2, "mean": 4.5, "satisfied_pct": 100.0, "below_floor": False, "batch": 2}
     assert by_project[ew.projects["p1"]]["ratings"] == 0 and by_project[ew.projects["p1"]]["mean"] is None
     assert "roll_entry_id" not in public["items"][0] and "comment" not in public["items"][0]
     campaigns = ok(await client.get(f"{API}/public/evaluation/campaigns"))

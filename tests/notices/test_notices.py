@@ -61,6 +61,9 @@ async def test_objections_replies_and_conclusion(client, session, app, pw):
     await shift(session, notice["id"], 30)  # the window is over
     problem(await object_to(client, notice["id"], other), 409, "notice_not_open")
     problem(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=h), 409, "objections_open")
+    # A selected project is removed or sent back; "withdraw" is for awards only.
+    problem(await client.post(f"{API}/objections/{filed['id']}/decision", headers=h, json={
+        "outcome": "upheld", "reply": "成立", "ground": "finding", "action": "withdraw"}), 422, "objection_action")
     ok(await client.post(f"{API}/objections/{filed['id']}/decision", headers=h,
                          json={"outcome": "dismissed", "reply": "经核查，该项目不属于物业维修责任范围。"}))
     problem(await client.post(f"{API}/objections/{filed['id']}/decision", headers=h,

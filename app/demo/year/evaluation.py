@@ -68,25 +68,46 @@ async def scoring(y: Year) -> None:
 
 
 async def awards(y: Year) -> None:
-    """December: the window has closed. The district computes the awards, approves the run and puts it under
-    notice; a resident's objection is answered and dismissed; after the window the list is final."""
+    """December: the window has closed. The district computes the awards, approves the run and puts every award
+    under notice. A resident's objection to the first project is answered and dismissed; an objection to the
+    second project's 以奖代补 is upheld and withdraws that award alone, and the district's figures leave it out.
+    After the window the list is final: the remaining subsidy is received into its community's pilot from the
+    award fund, committed against it, and finance pays it."""
     y.on(12, 1)
     cid, community = y.ids["campaign"], y.ids["regions"]["彩田社区"]
     run = await y.post("district", f"/evaluation/campaigns/{cid}/award-runs", {
         "excellent_top_n": 1, "model_communities": 1, "subsidy_fund_fen": 1_000_000,
-        "subsidy_by_grade": {"优秀": 500_000, "良好": 300_000},
+        "subsidy_by_grade": {"优秀": 500_000, "良好": 300_000, "合格": 100_000},
         "nominations": [{"community_id": community, "title": "楼栋长议事工作法",
-                         "scores": [{"evaluator": "专家甲", "total": 88}, {"evaluator": "专家乙", "total": 92}]}]},
+                         "scores": [{"evaluator": "专家甲", "total_points": 88},
+                                    {"evaluator": "专家乙", "total_points": 92}]}]},
         201)
     y.ids["award_run"] = run["id"]
     await y.post("district", f"/award-runs/{run['id']}/approval")
     published = await y.post("district", f"/award-runs/{run['id']}/publication", {})
     notice = await y.get("", f"/public/notices/{published['notice_id']}")
+    projects = [i for i in notice["items"] if i["award_kind"] == "project"]
+    assert {i["award_kind"] for i in notice["items"]} == {"project", "community", "work_method"}, notice["items"]
     y.on(12, 2)
-    await y.post("", f"/public/notices/{notice['id']}/objections", {
-        "item_id": notice["items"][0]["id"], "reason": "该项目宣传材料不全，是否够得上优秀？"}, 201)
-    queue = await y.get("district", "/objections", notice_id=notice["id"])
-    await y.post("district", f"/award-runs/{run['id']}/objections/{queue['items'][0]['id']}/decision", {
+    for item, reason in ((projects[0], "该项目宣传材料不全，是否够得上优秀？"),
+                         (projects[1], "该项目只是合格，居民反映服务时间常有变动，不应拿以奖代补。")):
+        await y.post("", f"/public/notices/{notice['id']}/objections", {"item_id": item["id"], "reason": reason}, 201)
+    queue = {o["item_id"]: o["id"] for o in (await y.get("district", "/objections", notice_id=notice["id"]))["items"]}
+    decide = f"/award-runs/{run['id']}/objections/{{}}/decision"
+    await y.post("district", decide.format(queue[projects[0]["id"]]), {
         "outcome": "dismissed", "reply": "经核查，项目台账与宣传材料齐全，维持评审结果。"})
+    await y.post("district", decide.format(queue[projects[1]["id"]]), {
+        "outcome": "upheld", "ground": "finding", "action": "withdraw",
+        "reply": "经核查，该项目服务时间多次临时变动且未公告，撤销其以奖代补。"})
+    summary = await y.get("district", f"/award-runs/{run['id']}/report", level="campaign")
+    assert summary["subsidies"]["withdrawn_fen"] == projects[1]["amount_fen"] > 0, summary["subsidies"]
+    assert summary["subsidies"]["awarded_fen"] == projects[0]["amount_fen"], summary["subsidies"]
     y.on(12, 15)
-    y.ids["awards_final"] = await y.post("district", f"/award-runs/{run['id']}/finalisation")
+    final = await y.post("district", f"/award-runs/{run['id']}/finalisation")
+    assert final["withdrawn"] == [projects[1]["proposal_id"]], final
+    assert sum(s["amount_fen"] for s in final["subsidies"]) == summary["subsidies"]["awarded_fen"], final
+    y.ids["awards_final"] = final
+    y.on(12, 18)
+    for subsidy in final["subsidies"]:
+        await y.post("finance", f"/award-runs/{run['id']}/subsidies/{subsidy['project_id']}/payments",
+                     {"document_ref": f"福民财拨〔{y.year}〕以奖代补"}, 201)
