@@ -57,7 +57,7 @@ def allocate_file(
             params = overrides(name, {**options, "voter_budget_increment": voter_budget_increment})
             result = run(parsed, election, name, params).to_dict()
         except AllocationRefused as exc:
-            _fail(f"{file}: {exc.message}")
+            _fail(f"{file}: {exc.message} ({exc.detail_zh})")
     else:
         given = [k for k, v in options.items() if v is not None]
         if voter_budget_increment is not None and name != "mes-add1":

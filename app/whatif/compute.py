@@ -14,9 +14,11 @@ from fractions import Fraction
 from typing import Any
 
 from app.analytics.allocation import RULES, TIE_BREAKS, Ballot, Instance, Project, allocate
-from app.analytics.pabulib import PabulibElection, PabulibFile, number
+from app.analytics.pabulib import PabulibElection, PabulibFile, number, parse, to_election
+from app.whatif import rules
 
-__all__ = ["RULES", "TIE_BREAKS", "file_units", "increment_units", "instance_meta", "job", "run_job"]
+__all__ = ["RULES", "TIE_BREAKS", "file_job", "file_units", "increment_units", "instance_meta", "job", "run_file_job",
+           "run_job"]
 
 
 def increment_units(value: str | None, money_scale: int) -> int:
@@ -74,10 +76,26 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
+def file_job(text: str, rule: str, options: dict[str, str | None]) -> dict[str, Any]:
+    """A job for a rule that reads the whole file (official, equalshares): the file's text goes along."""
+    return {"kind": "file", "text": text, "rule": rule, "options": options}
+
+
+def run_file_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a job made by `file_job`: the result, or {"refused": {code, message, detail_zh, extra}}."""
+    pb = parse(spec["text"])
+    try:
+        params = rules.overrides(spec["rule"], spec["options"])
+        return rules.run(pb, to_election(pb), spec["rule"], params).to_dict()
+    except rules.AllocationRefused as exc:
+        return {"refused": {"code": exc.code, "message": exc.message, "detail_zh": exc.detail_zh, "extra": exc.extra}}
+
+
 def main() -> None:
     """Child-process entry: one job on stdin, its result on stdout."""
     spec = json.loads(sys.stdin.buffer.read())
-    sys.stdout.write(json.dumps(run_job(spec), ensure_ascii=False))
+    result = run_file_job(spec) if spec.get("kind") == "file" else run_job(spec)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.errors import problems
 from app.whatif import service
-from app.whatif.compute import RULES, TIE_BREAKS
+from app.whatif.compute import TIE_BREAKS
+from app.whatif.rules import COMPARISONS, COMPLETIONS
 from app.whatif.schemas import WhatIfResult
 
 router = APIRouter(prefix="/api/v1", tags=["allocation"])
@@ -26,14 +27,30 @@ async def what_if(
     file: Annotated[UploadFile, File(description="a pabulib .pb file, UTF-8")],
     # Plain strings checked by the service, so an unknown value gets its own code (unknown_rule);
     # the enum is still published in the schema.
-    rule: Annotated[str, Form(json_schema_extra={"enum": list(RULES)})],
+    rule: Annotated[str, Form(json_schema_extra={"enum": list(service.ALL_RULES)})],
     tie_break: Annotated[str, Form(json_schema_extra={"enum": list(TIE_BREAKS)},
                                    description="lexico gives pabutools' winners")] = "default",
     voter_budget_increment: Annotated[str | None, Form(
-        description="mes-add1: how much each voter's share grows per round, in the file's currency (default 1)",
-        examples=["1"])] = None,
+        description="mes-add1, equalshares: how much each voter's share grows per round, in the file's currency "
+                    "(default 1; equalshares: a whole number)", examples=["1"])] = None,
+    completion: Annotated[str | None, Form(json_schema_extra={"enum": list(COMPLETIONS)},
+                                           description="equalshares / official: the completion")] = None,
+    integral: Annotated[str | None, Form(description="equalshares add1*: start from a whole unit per voter "
+                                                     "(true/false)")] = None,
+    comparison: Annotated[str | None, Form(json_schema_extra={"enum": list(COMPARISONS)},
+                                           description="equalshares / official: compare with greedy")] = None,
+    tie_breaking: Annotated[str | None, Form(
+        description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
+        examples=["maxVotes,minCost"])] = None,
 ) -> dict:
-    """Runs greedy, mes or mes-add1 on the file and stores nothing; bad files get 422 pb_invalid with the line."""
+    """Runs a rule on the file and stores nothing; bad files get 422 pb_invalid with the line.
+
+    greedy, mes and mes-add1 are pabutools' variants; equalshares is equal shares as equalshares.net
+    computes it, with its parameters; official recomputes the file's own META rule, its ballots counted
+    the file's way (422 pb_rule_unsupported, pb_ballots_unreadable, allocation_tie_unresolved).
+    """
     # One byte over the limit is enough to refuse; the rest is never read into memory.
     data = await file.read(service.MAX_FILE_BYTES + 1)
-    return await service.what_if(data, rule, tie_break, voter_budget_increment)
+    options = {"completion": completion, "integral": integral, "comparison": comparison,
+               "tie_breaking": tie_breaking}
+    return await service.what_if(data, rule, tie_break, voter_budget_increment, options)

@@ -18,7 +18,14 @@ from app.analytics.equalshares_params import (
     ParameterError,
     parse_tie_breaking,
 )
-from app.analytics.official import EQUAL_SHARES_RULES, UnsupportedRule, file_rule, merged_params, official
+from app.analytics.official import (
+    EQUAL_SHARES_RULES,
+    OFFICIAL_RULES,
+    UnsupportedRule,
+    file_rule,
+    merged_params,
+    official,
+)
 from app.analytics.pabulib import PabulibElection, PabulibFile
 
 FILE_RULES = ("equalshares", "official")
@@ -26,13 +33,28 @@ OPTION_NAMES = ("completion", "integral", "comparison", "tie_breaking", "voter_b
 
 
 class AllocationRefused(ValueError):
-    """A request the rules cannot honour as asked; `code` is stable, the message names the problem."""
+    """A request the rules cannot honour as asked; `code` is stable, `message` (English) names the problem."""
 
     def __init__(self, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.extra = extra
+
+    @property
+    def detail_zh(self) -> str:
+        """The problem in Chinese, for the API's detail."""
+        x = self.extra
+        if self.code == "pb_rule_unsupported":
+            if not x.get("rule"):
+                return "文件的 META 未写明计票规则，无法按官方规则重算。"
+            return f"文件的计票规则 {x['rule']} 不在可重算之列（可重算：{'、'.join(OFFICIAL_RULES)}），或缺少其参数。"
+        if self.code == "pb_ballots_unreadable":
+            return f"所选规则无法按此文件的方式读取其 {x.get('vote_type')} 选票；不会把它们当作赞成票计算。"
+        if self.code == "allocation_tie_unresolved":
+            tied = "、".join(x.get("projects", []))
+            return f"项目 {tied} 打平，所选的平局处理规则无法决定先后；请增加平局规则或优先顺序。"
+        return f"参数 {x.get('parameter')} 无效，或所选规则不接受此参数。"
 
 
 def _increment(value: str) -> int:
