@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from app.analytics.pabulib import PabulibError, decode, parse, to_election
+from app.whatif.audit import audit_file
 from app.whatif.compute import RULES, TIE_BREAKS, file_units, increment_units, instance_meta, job, run_job
 from app.whatif.rules import FILE_RULES, AllocationRefused, overrides, run
 
@@ -40,6 +41,7 @@ def allocate_file(
     tie_breaking: Annotated[str | None, typer.Option(
         help="equalshares: e.g. maxVotes,minCost or maxVotes,[id;id;...]")] = None,
     explain: Annotated[bool, typer.Option(help="add the file's meta and why each project was (not) funded")] = False,
+    audit: Annotated[bool, typer.Option(help="add the fairness audit of this and the other rules' outcomes")] = False,
 ) -> None:
     """Print {"rule", "selected", "cost"} as JSON; cost is in the file's currency."""
     try:
@@ -74,4 +76,9 @@ def allocate_file(
     if explain:
         # The allocation's own amounts stay in the scaled whole units it computed with (see money_scale).
         out |= {"meta": instance_meta(parsed, election), "allocation": result}
+    if audit:
+        try:
+            out["audit"] = audit_file(parsed, election, result["rule"], result["selected"])
+        except AllocationRefused as exc:
+            _fail(f"{file}: {exc.message} ({exc.detail_zh})")
     typer.echo(json.dumps(out, ensure_ascii=False))

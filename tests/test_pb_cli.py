@@ -144,3 +144,12 @@ def test_parameters_a_rule_does_not_take(tmp_path):
     assert unknown.exit_code == 1 and "no rule" in unknown.stderr
     ok = run(tmp_path, TOY, "--rule", "equalshares", "--completion", "add1u", "--tie-breaking", "maxVotes,[C;B;A]")
     assert ok.exit_code == 0 and json.loads(ok.stdout)["selected"] == ["A", "B"]
+
+
+def test_audit_flag_adds_the_fairness_audit(tmp_path):
+    result = run(tmp_path, TOY, "--rule", "greedy", "--audit")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["audit"]
+    assert audit["audit"]["excluded_voters"] == 1 and audit["audit"]["funded_approved_distribution"] == {
+        "0": 1, "1": 1, "2": 2}
+    assert [o["rule"] for o in audit["others"]][:2] == ["mes", "mes-add1"]

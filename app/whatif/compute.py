@@ -76,17 +76,28 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
-def file_job(text: str, rule: str, options: dict[str, str | None]) -> dict[str, Any]:
-    """A job for a rule that reads the whole file (official, equalshares): the file's text goes along."""
-    return {"kind": "file", "text": text, "rule": rule, "options": options}
+def file_job(text: str, rule: str, options: dict[str, str | None], *, tie_break: str = "default",
+             increment: int | None = None, audit: bool = False) -> dict[str, Any]:
+    """A job that carries the file's text: for the rules that read the whole file, or for an audit."""
+    return {"kind": "file", "text": text, "rule": rule, "options": options, "tie_break": tie_break,
+            "increment": increment, "audit": audit}
 
 
 def run_file_job(spec: dict[str, Any]) -> dict[str, Any]:
     """Run a job made by `file_job`: the result, or {"refused": {code, message, detail_zh, extra}}."""
+    from app.whatif.audit import audit_file  # only the audit needs it
+
     pb = parse(spec["text"])
+    election = to_election(pb)
     try:
-        params = rules.overrides(spec["rule"], spec["options"])
-        return rules.run(pb, to_election(pb), spec["rule"], params).to_dict()
+        if spec["rule"] in rules.FILE_RULES:
+            params = rules.overrides(spec["rule"], spec["options"])
+            result = rules.run(pb, election, spec["rule"], params).to_dict()
+        else:
+            result = run_job(job(election, spec["rule"], spec["tie_break"], spec["increment"]))
+        if spec.get("audit"):
+            result["audit"] = audit_file(pb, election, result["rule"], result["selected"])
+        return result
     except rules.AllocationRefused as exc:
         return {"refused": {"code": exc.code, "message": exc.message, "detail_zh": exc.detail_zh, "extra": exc.extra}}
 

@@ -42,6 +42,8 @@ async def what_if(
     tie_breaking: Annotated[str | None, Form(
         description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
         examples=["maxVotes,minCost"])] = None,
+    audit: Annotated[bool, Form(description="add the fairness audit of this outcome and of the other rules' "
+                                            "outcomes on the same approval ballots")] = False,
 ) -> dict:
     """Runs a rule on the file and stores nothing; bad files get 422 pb_invalid with the line.
 
@@ -53,4 +55,4 @@ async def what_if(
     data = await file.read(service.MAX_FILE_BYTES + 1)
     options = {"completion": completion, "integral": integral, "comparison": comparison,
                "tie_breaking": tie_breaking}
-    return await service.what_if(data, rule, tie_break, voter_budget_increment, options)
+    return await service.what_if(data, rule, tie_break, voter_budget_increment, options, audit)

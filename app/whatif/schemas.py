@@ -59,3 +59,6 @@ class WhatIfResult(BaseModel):
                                              "English and Chinese, how it decided; null for the pabutools variants")
     explanations: list[ExplanationRead]
     meta: InstanceMeta
+    audit: dict | None = Field(None, description="with audit=true: exclusion, satisfaction (cost utilities), its Gini "
+                                                 "coefficient, EJR up to one project, money and votes per category, "
+                                                 "for this outcome and side by side for the other rules'")

@@ -118,12 +118,8 @@ def _check_parameters(rule: str, tie_break: str, options: dict[str, str | None])
                                               f"{given[0]!r}", parameter=given[0]))
 
 
-async def _what_if_file(data: bytes, pb: PabulibFile, rule: str, options: dict[str, str | None]) -> dict[str, Any]:
-    try:
-        rules.check(pb, rule, rules.overrides(rule, options))
-    except rules.AllocationRefused as exc:
-        raise refused(exc) from None
-    result = await _allocate_in_child(compute.file_job(decode(data), rule, options))
+async def _file_in_child(spec: dict[str, Any]) -> dict[str, Any]:
+    result = await _allocate_in_child(spec)
     if "refused" in result:
         no = result["refused"]
         raise Unprocessable(no["detail_zh"], code=no["code"], extra={"message": no["message"], **no["extra"]})
@@ -131,24 +127,37 @@ async def _what_if_file(data: bytes, pb: PabulibFile, rule: str, options: dict[s
 
 
 async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment: str | None,
-                  options: dict[str, str | None] | None = None) -> dict[str, Any]:
+                  options: dict[str, str | None] | None = None, audit: bool = False) -> dict[str, Any]:
     """The allocation `rule` makes on the uploaded file, with the file's meta; nothing is stored.
 
     `options` are equal-shares parameters (completion, integral, comparison, tie_breaking), taken only
-    by the rules that read the whole file (equalshares, official).
+    by the rules that read the whole file (equalshares, official). `audit` adds the fairness audit of
+    the outcome and, side by side, of the other rules' outcomes on the same ballots.
     """
     check_choices(rule, tie_break)
     options = {**(options or {}), "voter_budget_increment": voter_budget_increment}
     _check_parameters(rule, tie_break, options)
     # Parsing megabytes is CPU work: a thread keeps the event loop answering other requests meanwhile.
     pb, election = await asyncio.to_thread(load, data)
+    if audit and pb.vote_type not in ("approval", "choose-1"):
+        raise refused(rules.AllocationRefused(
+            "pb_ballots_unreadable", f"the fairness audit reads approval ballots; this file's vote_type is "
+            f"{pb.vote_type!r}", vote_type=pb.vote_type))
     if rule in rules.FILE_RULES:
-        result = await _what_if_file(data, pb, rule, options)
+        try:
+            rules.check(pb, rule, rules.overrides(rule, options))
+        except rules.AllocationRefused as exc:
+            raise refused(exc) from None
+        result = await _file_in_child(compute.file_job(decode(data), rule, options, audit=audit))
         return {**result, "voter_budget_increment": None, "meta": compute.instance_meta(pb, election)}
     try:
         increment = compute.increment_units(voter_budget_increment, election.money_scale)
     except ValueError as exc:
         raise Unprocessable(str(exc), code="increment_invalid") from None
-    result = await _allocate_in_child(compute.job(election, rule, tie_break, increment))
+    if audit:
+        result = await _file_in_child(compute.file_job(decode(data), rule, {}, tie_break=tie_break,
+                                                       increment=increment, audit=True))
+    else:
+        result = await _allocate_in_child(compute.job(election, rule, tie_break, increment))
     return {**result, "voter_budget_increment": increment if rule == "mes-add1" else None,
             "meta": compute.instance_meta(pb, election)}

@@ -231,3 +231,18 @@ async def test_what_the_rules_cannot_do_is_a_422_naming_it(client, staff, text, 
     assert body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"])
     if code == "allocation_tie_unresolved":
         assert body["projects"] == ["A", "B"]
+
+
+async def test_fairness_audit_side_by_side(client, staff):
+    r = await post(client, staff, TOY, rule="mes", audit="true")
+    assert r.status_code == 200, r.text
+    audit = r.json()["audit"]
+    assert (audit["rule"], audit["selected"]) == ("mes", ["A", "B"])
+    assert audit["audit"]["excluded_voters"] == 0 and audit["audit"]["ejr_up_to_one"] is True
+    others = {o["rule"]: o for o in audit["others"]}
+    assert set(others) == {"greedy", "mes-add1", "equalshares(add1e,integral,tie=maxVotes>minCost)"}
+    # Greedy funds A and C: v4, who voted only for B, is left with nothing.
+    assert others["greedy"]["selected"] == ["A", "C"] and others["greedy"]["audit"]["exclusion_ratio"] == "1/4"
+    assert (await post(client, staff, TOY, rule="mes")).json()["audit"] is None
+    ordinal = TOY.replace("vote_type;approval", "vote_type;ordinal")
+    assert_problem(await post(client, staff, ordinal, rule="greedy", audit="true"), 422, "pb_ballots_unreadable")
