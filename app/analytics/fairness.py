@@ -61,7 +61,7 @@ def gini(values: Sequence[tuple[Fraction, int]]) -> Fraction:
     return Fraction(n + 1) / n - Fraction(2) * cum / (total * n)
 
 
-def ejr_up_to_one(profile: Profile, funded: frozenset[str]) -> bool | None:
+def ejr_up_to_one(profile: Profile, funded: frozenset[str], limit: int = EJR_NODE_LIMIT) -> bool | None:
     """Does the outcome satisfy EJR up to one project for cost utilities? None: not decided within the limit."""
     n, budget = profile.n_voters, profile.budget
     sat = [(sum(profile.costs[p] for p in b & funded), b, w) for b, w in profile.ballots]
@@ -78,7 +78,7 @@ def ejr_up_to_one(profile: Profile, funded: frozenset[str]) -> bool | None:
             if not members or new_cost * n > size * budget:
                 continue
             nodes += 1
-            if nodes > EJR_NODE_LIMIT:
+            if nodes > limit:
                 return None
             project_set = [*chosen, p]
             extra = max((profile.costs[q] for q in project_set if q not in funded), default=0)
@@ -136,7 +136,7 @@ def _proportionality(profile: Profile, funded: frozenset[str], names: list[str])
     return math.exp(-sum((allocated[c] - wanted[c] / n) ** 2 for c in names) / len(names))
 
 
-def audit(profile: Profile, selected: Sequence[str]) -> dict[str, Any]:
+def audit(profile: Profile, selected: Sequence[str], ejr_limit: int = EJR_NODE_LIMIT) -> dict[str, Any]:
     """The audit of one outcome, JSON-ready; exact values as "a/b" strings, counts as ints."""
     funded = frozenset(selected)
     n = profile.n_voters
@@ -159,6 +159,6 @@ def audit(profile: Profile, selected: Sequence[str]) -> dict[str, Any]:
         "average_funded_approved": text(Fraction(sum(k * w for k, w in hits.items()), n) if n else Fraction(0)),
         "funded_approved_distribution": {str(k): hits[k] for k in sorted(hits)},
         "gini_satisfaction": text(gini(pairs)),
-        "ejr_up_to_one": ejr_up_to_one(profile, funded),
+        "ejr_up_to_one": ejr_up_to_one(profile, funded, ejr_limit),
         "categories": _categories(profile, funded),
     }
