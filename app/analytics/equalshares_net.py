@@ -75,10 +75,11 @@ def tool_order(ids: Sequence[str]) -> list[int]:
     return numeric + [i for i, s in enumerate(ids) if not is_index(s)]
 
 
-def _prepared(instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams) -> _Prepared:
+def _prepared(instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams,
+              groups: Iterable[Iterable[str]] = ()) -> _Prepared:
     ids = [p.id for p in instance.projects]
     tie = _tie_key(params, ids)
-    prep = _prepare(instance, ballots, tie, ())
+    prep = _prepare(instance, ballots, tie, groups)
     keys = [tie.key(p, prep.votes[i]) for i, p in enumerate(instance.projects)]
     dense = {k: r for r, k in enumerate(sorted(set(keys)))}
     position = {i: n for n, i in enumerate(tool_order(ids))}
@@ -94,22 +95,35 @@ def _run(prep: _Prepared, share: Fraction) -> MesRun:
         raise TieError(prep.ids(sorted(exc.projects))) from None
 
 
-def _exhaustive(run: MesRun, costs: Sequence[int], budget: int) -> bool:
-    chosen = set(run.selected)
-    return not any(p not in chosen and run.cost + c <= budget for p, c in enumerate(costs))
+def _blocked(run: MesRun, prep: _Prepared) -> set[int]:
+    """The selected projects and those an incompatible group rules out (the tool has no groups: just the former)."""
+    out = set(run.selected)
+    for p in run.selected:
+        out |= prep.conflicts[p]
+    return out
+
+
+def _exhaustive(run: MesRun, prep: _Prepared, budget: int) -> bool:
+    taken = _blocked(run, prep)
+    return not any(p not in taken and run.cost + c <= budget for p, c in enumerate(prep.profile.costs))
+
+
+def _saturated(run: MesRun, prep: _Prepared) -> bool:
+    """Every supported, positive-cost project is funded or ruled out: a larger budget changes nothing."""
+    taken = _blocked(run, prep)
+    return all(p in taken for p, c in enumerate(prep.profile.costs) if c > 0 and prep.votes[p] > 0)
 
 
 def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple[MesRun, Fraction, int]:
     """(outcome, final share per voter, number of raises) of the add1 loop."""
-    n, budget, costs = prep.profile.n_voters, prep.instance.budget, prep.profile.costs
+    n, budget = prep.profile.n_voters, prep.instance.budget
     share = Fraction(budget, n)
     if params.integral:
         share = Fraction((budget // (n * money_scale)) * money_scale)
     step = params.increment * money_scale
-    buyable = sum(1 for p, c in enumerate(costs) if c > 0 and prep.votes[p] > 0)
     run, raises = _run(prep, share), 0
-    while len(run.selected) < buyable:
-        if params.exhaustive and _exhaustive(run, costs, budget):
+    while not _saturated(run, prep):
+        if params.exhaustive and _exhaustive(run, prep, budget):
             break
         nxt = _run(prep, share + step)
         if nxt.cost > budget:
@@ -189,10 +203,14 @@ def _greedy_explanations(prep: _Prepared, funded: list[int]) -> list[ProjectExpl
 
 
 def equalshares(
-    instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams, money_scale: int = 1
+    instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams, money_scale: int = 1,
+    incompatible_groups: Iterable[Iterable[str]] = (),
 ) -> AllocationResult:
-    """Run one equalshares.net variant; money is whole units, `money_scale` units to the currency unit."""
-    prep = _prepared(instance, ballots, params)
+    """Run one equalshares.net variant; money is whole units, `money_scale` units to the currency unit.
+
+    `incompatible_groups` (ours, not the tool's): at most one project of a group is funded.
+    """
+    prep = _prepared(instance, ballots, params, incompatible_groups)
     n, budget = prep.profile.n_voters, instance.budget
     raises = 0
     if n == 0:

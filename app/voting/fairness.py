@@ -30,5 +30,5 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
                          voter_budget_increment=tally.rule.mes_increment_fen)
         others.append({"rule": rule, "selected": list(other.selected), "error": None,
                        "audit": audit(profile, other.selected, CLOSE_EJR_LIMIT)})
-    return {"rule": result.rule, "selected": list(result.selected),
+    return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
             "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT), "others": others}
