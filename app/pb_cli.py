@@ -70,6 +70,10 @@ def allocate_file(
             increment = increment_units(voter_budget_increment, election.money_scale)
         except ValueError as exc:
             _fail(str(exc))
+        if parsed.vote_type not in ("approval", "choose-1"):
+            # pabutools' variants read any ballot as the approval of what it names: say so, never silently.
+            typer.echo(f"note: rule {name} counts these {parsed.vote_type} ballots as approvals of the projects they "
+                       "name (as pabutools does); --rule official counts them the file's way", err=True)
         result = run_job(job(election, name, TieBreakName(tie_break).value, increment))
     out = {"rule": result["rule"], "selected": result["selected"],
            "cost": file_units(result["cost"], election.money_scale)}

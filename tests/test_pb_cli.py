@@ -131,6 +131,8 @@ def test_official_rule_and_its_refusals():
     selected = {line.split(";")[0] for line in krakow.read_text(encoding="utf-8").splitlines()
                 if line.startswith("BO.") and line.endswith(";1")}
     assert set(json.loads(result.stdout)["selected"]) == selected
+    as_approvals = runner.invoke(cli, ["pb", "allocate", "--rule", "greedy", str(krakow)])
+    assert as_approvals.exit_code == 0 and "counts these ordinal ballots as approvals" in as_approvals.stderr
     refused = runner.invoke(cli, ["pb", "allocate", "--rule", "equalshares", str(krakow)])
     assert refused.exit_code == 1 and "vote_type is 'ordinal'" in refused.stderr
     extra = runner.invoke(cli, ["pb", "allocate", "--rule", "official", "--completion", "add1", str(krakow)])
