@@ -140,3 +140,13 @@ def test_a_tie_the_tie_breaking_cannot_settle_is_an_error():
     first = equalshares(election.instance, ballots, EqualSharesParams(tie_breaking=(("11", "2"),)),
                         election.money_scale)
     assert set(first.selected) == set(official(pb, election).selected)
+
+
+def test_scoring_and_choose_one_ballots_count_their_way():
+    # Scores: A 1+1 = 2, B 9, C 2+2 = 4, D 0. By score: B (5) then C (3) then D (1); by approvals A would lead.
+    scoring = parse(_toy("greedy", "scoring", votes="1;A,B;1,9\n2;A,C;1,2\n3;C;2\n", points=True))
+    assert scores(scoring) == {"A": 2, "B": 9, "C": 4, "D": 0}
+    assert list(official(scoring, to_election(scoring)).selected) == ["B", "C", "D"]
+    choose_one = parse(_toy("greedy", "choose-1", votes="1;A\n2;A\n3;D\n"))
+    # Like pabutools' greedy, a project nobody chose is still funded when it fits (C after A and D).
+    assert list(official(choose_one, to_election(choose_one)).selected) == ["A", "D", "C"]
