@@ -1,5 +1,6 @@
 """HTTP for what-if allocation: staff upload a pabulib file and see what a rule would fund."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -7,7 +8,9 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import problems
+from app.db import SessionDep
+from app.errors import Unprocessable, problems
+from app.voting import rounds_service, tally_service
 from app.whatif import service
 from app.whatif.compute import TIE_BREAKS
 from app.whatif.rules import COMPARISONS, COMPLETIONS
@@ -20,14 +23,18 @@ PLANNER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, R
 Planner = Annotated[Principal, Depends(require_roles(*PLANNER_ROLES))]
 
 
-@router.post("/allocation/what-if", response_model=WhatIfResult, summary="Allocate an uploaded pabulib file",
-             responses=problems(401, 403, 413, 422, 503))
+@router.post("/allocation/what-if", response_model=WhatIfResult,
+             summary="Allocate an uploaded pabulib file or a closed round's ballots",
+             responses=problems(401, 403, 404, 409, 413, 422, 503))
 async def what_if(
     principal: Planner,
-    file: Annotated[UploadFile, File(description="a pabulib .pb file, UTF-8")],
+    session: SessionDep,
     # Plain strings checked by the service, so an unknown value gets its own code (unknown_rule);
     # the enum is still published in the schema.
     rule: Annotated[str, Form(json_schema_extra={"enum": list(service.ALL_RULES)})],
+    file: Annotated[UploadFile | None, File(description="a pabulib .pb file, UTF-8 (or round_id)")] = None,
+    round_id: Annotated[uuid.UUID | None, Form(description="instead of a file: a closed round's counted ballots "
+                                                           "(its public ballots.pb)")] = None,
     tie_break: Annotated[str, Form(json_schema_extra={"enum": list(TIE_BREAKS)},
                                    description="lexico gives pabutools' winners")] = "default",
     voter_budget_increment: Annotated[str | None, Form(
@@ -51,8 +58,15 @@ async def what_if(
     computes it, with its parameters; official recomputes the file's own META rule, its ballots counted
     the file's way (422 pb_rule_unsupported, pb_ballots_unreadable, allocation_tie_unresolved).
     """
-    # One byte over the limit is enough to refuse; the rest is never read into memory.
-    data = await file.read(service.MAX_FILE_BYTES + 1)
+    if (file is None) == (round_id is None):
+        raise Unprocessable("请上传一个 .pb 文件，或指定一个已计票的投票轮次（round_id），二者选一。",
+                            code="what_if_source")
+    if round_id is not None:
+        # The same file anyone can download from the public board: 404 unknown round, 409 before the count.
+        data = (await tally_service.recount_file(session, await rounds_service.get_round(session, round_id))).encode()
+    else:
+        # One byte over the limit is enough to refuse; the rest is never read into memory.
+        data = await file.read(service.MAX_FILE_BYTES + 1)
     options = {"completion": completion, "integral": integral, "comparison": comparison,
                "tie_breaking": tie_breaking}
     return await service.what_if(data, rule, tie_break, voter_budget_increment, options, audit)

@@ -33,3 +33,10 @@ async def test_a_round_closed_with_an_equalshares_variant(client, session, app, 
     assert allocation["fairness"]["rule"] == "equalshares" and allocation["fairness"]["audit"]["excluded_voters"] == 0
     pb = parse((await client.get(f"{API}/public/voting/rounds/{rnd['id']}/ballots.pb")).text)
     assert pb.meta["rule"] == allocation["rule"]
+    # The what-if runs other rules, with the audit, on the same counted ballots.
+    other = await client.post(f"{API}/allocation/what-if", headers=h,
+                              data={"round_id": rnd["id"], "rule": "greedy", "audit": "true"})
+    assert other.status_code == 200, other.text
+    body = other.json()
+    assert body["selected"] == ["2", "1"] and body["meta"]["money_scale"] == 1  # tie at 2 votes: cheaper first
+    assert body["audit"]["audit"]["excluded_voters"] == 1  # voter 3 chose only 5, which greedy leaves out

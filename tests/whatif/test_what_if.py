@@ -246,3 +246,15 @@ async def test_fairness_audit_side_by_side(client, staff):
     assert (await post(client, staff, TOY, rule="mes")).json()["audit"] is None
     ordinal = TOY.replace("vote_type;approval", "vote_type;ordinal")
     assert_problem(await post(client, staff, ordinal, rule="greedy", audit="true"), 422, "pb_ballots_unreadable")
+
+
+async def test_a_file_or_a_round_not_both(client, staff):
+    r = await client.post(URL, data={"rule": "greedy"}, headers=staff)
+    assert_problem(r, 422, "what_if_source")
+    both = await client.post(URL, files={"file": ("toy.pb", TOY.encode(), "text/plain")},
+                             data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
+                             headers=staff)
+    assert_problem(both, 422, "what_if_source")
+    missing = await client.post(URL, data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
+                                headers=staff)
+    assert_problem(missing, 404, "round_not_found")
