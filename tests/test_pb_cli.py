@@ -121,3 +121,37 @@ def test_real_file_winners_equal_pabutools(rule):
             [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}])
     assert ours["selected"] == [p.name for p in outcome]
     assert ours["cost"] == sum(int(p.cost) for p in outcome) <= int(instance.budget_limit)
+
+
+@pytest.mark.skipif(not ASSEN.is_file(), reason=f"real pabulib file not found: {ASSEN}")
+def test_official_rule_and_its_refusals():
+    krakow = SHARED / "Poland_Krakow_2024_Podgorze.pb"
+    result = runner.invoke(cli, ["pb", "allocate", "--rule", "official", str(krakow)])
+    assert result.exit_code == 0, result.output
+    selected = {line.split(";")[0] for line in krakow.read_text(encoding="utf-8").splitlines()
+                if line.startswith("BO.") and line.endswith(";1")}
+    assert set(json.loads(result.stdout)["selected"]) == selected
+    as_approvals = runner.invoke(cli, ["pb", "allocate", "--rule", "greedy", str(krakow)])
+    assert as_approvals.exit_code == 0 and "counts these ordinal ballots as approvals" in as_approvals.stderr
+    refused = runner.invoke(cli, ["pb", "allocate", "--rule", "equalshares", str(krakow)])
+    assert refused.exit_code == 1 and "vote_type is 'ordinal'" in refused.stderr
+    extra = runner.invoke(cli, ["pb", "allocate", "--rule", "official", "--completion", "add1", str(krakow)])
+    assert extra.exit_code == 1 and "rule greedy takes no parameter 'completion'" in extra.stderr
+
+
+def test_parameters_a_rule_does_not_take(tmp_path):
+    bad = run(tmp_path, TOY, "--rule", "greedy", "--comparison", "satisfaction")
+    assert bad.exit_code == 1 and "rule greedy takes no parameter 'comparison'" in bad.stderr
+    unknown = run(tmp_path, TOY, "--rule", "official")
+    assert unknown.exit_code == 1 and "no rule" in unknown.stderr
+    ok = run(tmp_path, TOY, "--rule", "equalshares", "--completion", "add1u", "--tie-breaking", "maxVotes,[C;B;A]")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["selected"] == ["A", "B"]
+
+
+def test_audit_flag_adds_the_fairness_audit(tmp_path):
+    result = run(tmp_path, TOY, "--rule", "greedy", "--audit")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["audit"]
+    assert audit["audit"]["excluded_voters"] == 1 and audit["audit"]["funded_approved_distribution"] == {
+        "0": 1, "1": 1, "2": 2}
+    assert [o["rule"] for o in audit["others"]][:2] == ["mes", "mes-add1"]

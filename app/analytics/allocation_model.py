@@ -161,6 +161,8 @@ class AllocationResult:
     cost: int
     explanations: tuple[ProjectExplanation, ...]
     voter_budget: Fraction | None = None
+    # Which variant ran, with its parameters and, in both languages, how it decides (None: the plain rule).
+    variant: dict[str, Any] | None = None
 
     def explanation(self, project_id: str) -> ProjectExplanation:
         """The explanation of one project."""
@@ -179,5 +181,6 @@ class AllocationResult:
             "selected": list(self.selected),
             "cost": self.cost,
             "voter_budget": None if self.voter_budget is None else fraction_text(self.voter_budget),
+            "variant": self.variant,
             "explanations": [item.to_dict() for item in self.explanations],
         }

@@ -200,12 +200,25 @@ class _State:
         np.add.at(flat, items[alive] + new_rep[alive], w[alive])
 
 
-def _better(a: tuple[int, int, int], b: tuple[int, int, int], costs: Sequence[int], rank: Sequence[int]) -> bool:
-    """Is candidate a = (project, R, N) strictly preferred to b? Lower price per unit of cost wins."""
+class UnresolvedTie(ValueError):
+    """Two projects are equally good for equal shares and the tie-breaking ranks them equal too."""
+
+    def __init__(self, projects: tuple[int, int]) -> None:
+        super().__init__(f"tie between project indices {projects[0]} and {projects[1]}")
+        self.projects = projects
+
+
+def _compare(a: tuple[int, int, int], b: tuple[int, int, int], costs: Sequence[int], rank: Sequence[int]) -> int:
+    """-1 if candidate a = (project, R, N) is preferred to b, 1 if b is, 0 if tied even on rank.
+
+    Lower price per unit of cost wins, then lower rank.
+    """
     pa, ra, na = a
     pb, rb, nb = b
     lhs, rhs = ra * nb * costs[pb], rb * na * costs[pa]
-    return lhs < rhs or (lhs == rhs and rank[pa] < rank[pb])
+    if lhs != rhs:
+        return -1 if lhs < rhs else 1
+    return (rank[pa] > rank[pb]) - (rank[pa] < rank[pb])
 
 
 def equal_shares(
@@ -214,7 +227,10 @@ def equal_shares(
     rank: Sequence[int],
     conflicts: Sequence[frozenset[int]],
 ) -> MesRun:
-    """Run MES with cost utilities, each voter starting with `voter_budget`; ties go to lower rank."""
+    """Run MES with cost utilities, each voter starting with `voter_budget`; ties go to lower rank.
+
+    Equal ranks are allowed: a tie between equally ranked best projects raises UnresolvedTie.
+    """
     run = MesRun()
     if prof.n_voters == 0:
         return run  # pabutools returns the empty allocation when nobody voted
@@ -237,6 +253,7 @@ def equal_shares(
     while active:
         best: tuple[int, int, int] | None = None
         best_f = 0.0
+        tie: tuple[int, int] | None = None  # an unbroken tie with the current best, raised only if it stays best
         for p in sorted(active, key=lambda q: (bound[q], rank[q])):
             if best is not None and bound[p] > best_f * (1 + _SLACK):
                 break
@@ -246,10 +263,15 @@ def equal_shares(
                 run.dropped[p] = (Fraction(left, state.den), len(run.selected))
                 continue
             bound[p] = need / (rest * state.den * costs[p])
-            if best is None or _better((p, need, rest), best, costs, rank):
-                best, best_f = (p, need, rest), bound[p]
+            order = -1 if best is None else _compare((p, need, rest), best, costs, rank)
+            if order < 0:
+                best, best_f, tie = (p, need, rest), bound[p], None
+            elif order == 0 and best is not None:
+                tie = (best[0], p)
         if best is None:
             break
+        if tie is not None:
+            raise UnresolvedTie(tie)
         p, need, rest = best
         run.payments[p] = state.pay(p, need, rest)
         active.discard(p)

@@ -14,7 +14,7 @@ NOTICE_PHASE = {"upcoming": "未开始", "open": "公示中", "ended": "公示�
 ROUND_PHASE = {"upcoming": "未开始", "open": "投票中", "ended": "投票已截止，待计票", "closed": "已计票",
                "cancelled": "已取消"}
 ALLOCATION_RULE = {"greedy": "按得票多少依次资助", "mes": "均等份额法（MES）",
-                   "mes-add1": "均等份额法（MES，逐元追加）"}
+                   "mes-add1": "均等份额法（MES，逐元追加）", "equalshares": "均等份额法（equalshares.net 算法）"}
 WINDOW_UNIT = {"working_days": "个工作日", "calendar_days": "个自然日", "until_meeting": "天（至会议召开日）"}
 
 

@@ -1,6 +1,7 @@
 """What each board page shows, read through the domain services; the router only renders it."""
 
 import uuid
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,8 +99,23 @@ async def voting_round(session: AsyncSession, round_id: uuid.UUID) -> dict[str, 
             "ballots_counted": result["ballots_counted"], "cost_fen": allocation.get("cost"),
             "rule": allocation.get("rule"), "closed_at": rnd.closed_at,
             "projects": [{"number": p.number, "title": p.title, "cost_fen": p.cost_fen, "votes": p.votes,
-                          "selected": p.selected, "why": why.get(str(p.number), "")} for p in result["projects"]]}
+                          "selected": p.selected, "why": why.get(str(p.number), "")} for p in result["projects"]],
+            "fairness": fairness_rows(allocation.get("fairness"))}
     return context
+
+
+def fairness_rows(fairness: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The stored fairness audit as board rows: this round's rule first, then the others on the same ballots."""
+    if not fairness:
+        return []  # rounds closed before the audit existed
+    rows = []
+    for chosen, entry in [(True, fairness), *((False, o) for o in fairness["others"])]:
+        a = entry["audit"]
+        rows.append({"rule": entry["rule"], "chosen": chosen, "excluded": a["excluded_voters"],
+                     "voters": a["n_voters"], "average_fen": round(Fraction(a["average_satisfaction"])),
+                     "gini": f"{float(Fraction(a['gini_satisfaction'])):.3f}",
+                     "ejr": {True: "满足", False: "不满足", None: "未判定"}[a["ejr_up_to_one"]]})
+    return rows
 
 
 async def finances(session: AsyncSession, community_id: uuid.UUID) -> dict[str, Any]:

@@ -59,6 +59,30 @@ class ProjectCaps(_Rules):
                 ProjectType.works: self.works_fen}[project_type]
 
 
+class EqualSharesRule(_Rules):
+    """Equal shares as equalshares.net computes it (allocation_rule "equalshares"): its named parameters.
+
+    completion: none, utilitarian (greedy by votes), add1 (raise every voter's budget by
+    mes_increment_fen while the outcome fits), add1e (stop at the first exhaustive outcome), add1u /
+    add1eu (then greedy). integral: start add1 from whole yuan per voter. comparison: keep the greedy
+    outcome instead when more voters prefer it. Ties go by tie_breaking in order, then ballot number.
+    """
+
+    completion: Literal["none", "utilitarian", "add1", "add1e", "add1u", "add1eu"] = "add1"
+    integral: bool = False
+    comparison: Literal["none", "satisfaction", "exclusionRatio"] = "none"
+    tie_breaking: list[Literal["maxVotes", "minCost", "maxCost"]] = Field(default=["maxVotes", "minCost"],
+                                                                         max_length=3)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "EqualSharesRule":
+        if len(set(self.tie_breaking)) != len(self.tie_breaking):
+            raise ValueError("a tie-breaking criterion appears twice")
+        if self.integral and not self.completion.startswith("add1"):
+            raise ValueError("integral only applies to the add1 completions")
+        return self
+
+
 class BallotRule(_Rules):
     """Screening vote: what a ballot may hold, who casts one, and the allocation rule that picks the winners."""
 
@@ -70,16 +94,22 @@ class BallotRule(_Rules):
     knapsack_min_spend_pct: int = Field(default=0, ge=0, le=100)
     # One ballot per resident on the roll, or one per household (一户一票).
     ballot_unit: Literal["resident", "household"] = "resident"
-    allocation_rule: Literal["greedy", "mes", "mes-add1"] = "greedy"
+    allocation_rule: Literal["greedy", "mes", "mes-add1", "equalshares"] = "greedy"
     # default: more votes, then lower cost, then the earlier proposal; lexico: project number as a string.
     tie_break: Literal["default", "lexico"] = "default"
     # mes-add1 raises each voter's share by this much per step: 100 fen = one yuan, the "one unit" of pabulib.
     mes_increment_fen: int = Field(default=100, ge=1, le=1_000_000)
+    # Only with allocation_rule "equalshares" (None there means the defaults).
+    equal_shares: EqualSharesRule | None = None
 
     @model_validator(mode="after")
     def _choices(self) -> "BallotRule":
         if self.min_choices > self.max_choices:
             raise ValueError("min_choices cannot exceed max_choices")
+        if self.equal_shares is not None and self.allocation_rule != "equalshares":
+            raise ValueError("equal_shares parameters apply only to allocation_rule equalshares")
+        if self.allocation_rule == "equalshares" and self.mes_increment_fen % 100:
+            raise ValueError("equalshares raises budgets by whole yuan: mes_increment_fen must be a multiple of 100")
         return self
 
 

@@ -11,9 +11,17 @@ from decimal import Decimal
 
 from app.analytics.pabulib import PabulibFile, dump
 from app.programmes.ruleset import BallotRule
+from app.voting.rules import equal_shares_params
 
 # pabulib's names for the allocation rules.
 RULE_NAMES = {"greedy": "greedy", "mes": "equalshares", "mes-add1": "equalshares/add1"}
+
+
+def _rule_name(rule: BallotRule, numbers: Sequence[int]) -> str:
+    """pabulib's name; equalshares.net variants by their full name (no pabulib rule names them all)."""
+    if rule.allocation_rule != "equalshares":
+        return RULE_NAMES[rule.allocation_rule]
+    return equal_shares_params(rule, numbers).name()
 
 
 def _yuan(fen: int) -> str:
@@ -28,7 +36,7 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
     meta = {
         "description": f"{community} {title}", "country": "China", "unit": community, "instance": round_id,
         "num_projects": str(len(projects)), "num_votes": str(len(ballots)), "budget": _yuan(budget_fen),
-        "vote_type": "approval", "rule": RULE_NAMES[rule.allocation_rule],
+        "vote_type": "approval", "rule": _rule_name(rule, [p[0] for p in projects]),
         "date_begin": opens_at.date().isoformat(), "date_end": closes_at.date().isoformat(),
         "language": "zh", "currency": "CNY", "tie_break": rule.tie_break,
     }

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.analytics.allocation import AllocationResult, Ballot, Instance, Project, allocate
-from app.programmes.ruleset import BallotRule
+from app.analytics.equalshares_net import equalshares
+from app.analytics.equalshares_params import EqualSharesParams
+from app.programmes.ruleset import BallotRule, EqualSharesRule
 from app.voting.models import MAX_ROUND_PROJECTS, RoundStatus
 
 
@@ -130,8 +132,23 @@ def run_allocation(tally: TallyInput) -> AllocationResult:
     ballots = [Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
                for mask, weight in sorted(tally.profile.items()) if weight > 0]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
+    if tally.rule.allocation_rule == "equalshares":
+        return _equalshares(tally, Instance(tally.budget_fen, projects), ballots, groups)
     return allocate(Instance(tally.budget_fen, projects), ballots, tally.rule.allocation_rule,
                     tally.rule.tie_break, groups, voter_budget_increment=tally.rule.mes_increment_fen)
+
+
+def equal_shares_params(rule: BallotRule, numbers: Iterable[int]) -> EqualSharesParams:
+    """The round's equalshares.net variant; ties the programme's criteria leave go to the lower ballot number."""
+    es = rule.equal_shares or EqualSharesRule()
+    return EqualSharesParams(completion=es.completion, integral=es.integral, comparison=es.comparison,
+                             tie_breaking=(*es.tie_breaking, tuple(str(n) for n in sorted(numbers))),
+                             increment=rule.mes_increment_fen // 100)
+
+
+def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], groups: list[list[str]]):
+    params = equal_shares_params(tally.rule, tally.costs)
+    return equalshares(instance, ballots, params, money_scale=100, incompatible_groups=groups)
 
 
 def vote_counts(costs: Mapping[int, int], profile: Mapping[int, int]) -> dict[int, int]:

@@ -15,6 +15,7 @@ from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.voting import ballots_service, pb_export, rounds_service, rules
+from app.voting.fairness import round_fairness
 from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
 from app.voting.rules import Phase, TallyInput
 
@@ -49,7 +50,9 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     selected = {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
-    rnd.ballots_counted, rnd.result, rnd.inputs_digest = sum(profile.values()), result.to_dict(), tally.digest()
+    # The fairness audit is stored with the result, so staff see it at the close and the public with the result.
+    stored = {**result.to_dict(), "fairness": round_fairness(tally, result)}
+    rnd.ballots_counted, rnd.result, rnd.inputs_digest = sum(profile.values()), stored, tally.digest()
     table = RoundProject.__table__
     await session.execute(  # one executemany, not a statement per project
         update(table).where(table.c.round_id == bindparam("b_round"), table.c.proposal_id == bindparam("b_proposal"))

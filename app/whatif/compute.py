@@ -14,9 +14,11 @@ from fractions import Fraction
 from typing import Any
 
 from app.analytics.allocation import RULES, TIE_BREAKS, Ballot, Instance, Project, allocate
-from app.analytics.pabulib import PabulibElection, PabulibFile, number
+from app.analytics.pabulib import PabulibElection, PabulibFile, number, parse, to_election
+from app.whatif import rules
 
-__all__ = ["RULES", "TIE_BREAKS", "file_units", "increment_units", "instance_meta", "job", "run_job"]
+__all__ = ["RULES", "TIE_BREAKS", "file_job", "file_units", "increment_units", "instance_meta", "job", "run_file_job",
+           "run_job"]
 
 
 def increment_units(value: str | None, money_scale: int) -> int:
@@ -74,10 +76,37 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
+def file_job(text: str, rule: str, options: dict[str, str | None], *, tie_break: str = "default",
+             increment: int | None = None, audit: bool = False) -> dict[str, Any]:
+    """A job that carries the file's text: for the rules that read the whole file, or for an audit."""
+    return {"kind": "file", "text": text, "rule": rule, "options": options, "tie_break": tie_break,
+            "increment": increment, "audit": audit}
+
+
+def run_file_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a job made by `file_job`: the result, or {"refused": {code, message, detail_zh, extra}}."""
+    from app.whatif.audit import audit_file  # only the audit needs it
+
+    pb = parse(spec["text"])
+    election = to_election(pb)
+    try:
+        if spec["rule"] in rules.FILE_RULES:
+            params = rules.overrides(spec["rule"], spec["options"])
+            result = rules.run(pb, election, spec["rule"], params).to_dict()
+        else:
+            result = run_job(job(election, spec["rule"], spec["tie_break"], spec["increment"]))
+        if spec.get("audit"):
+            result["audit"] = audit_file(pb, election, result["rule"], result["selected"])
+        return result
+    except rules.AllocationRefused as exc:
+        return {"refused": {"code": exc.code, "message": exc.message, "detail_zh": exc.detail_zh, "extra": exc.extra}}
+
+
 def main() -> None:
     """Child-process entry: one job on stdin, its result on stdout."""
     spec = json.loads(sys.stdin.buffer.read())
-    sys.stdout.write(json.dumps(run_job(spec), ensure_ascii=False))
+    result = run_file_job(spec) if spec.get("kind") == "file" else run_job(spec)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

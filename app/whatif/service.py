@@ -11,7 +11,7 @@ from typing import Any
 
 from app.analytics.pabulib import PabulibElection, PabulibError, PabulibFile, decode, parse, to_election
 from app.errors import PayloadTooLarge, ServiceUnavailable, Unprocessable
-from app.whatif import compute
+from app.whatif import compute, rules
 
 log = logging.getLogger("weishi.whatif")
 
@@ -29,11 +29,19 @@ _running = 0  # the event loop is single-threaded, so a plain counter needs no l
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
+ALL_RULES = compute.RULES + rules.FILE_RULES
+
+
+def refused(exc: rules.AllocationRefused) -> Unprocessable:
+    """A refusal of the rules as a 422 problem: Chinese detail, the English message and specifics alongside."""
+    return Unprocessable(exc.detail_zh, code=exc.code, extra={"message": exc.message, **exc.extra})
+
+
 def check_choices(rule: str, tie_break: str) -> None:
     """422 unknown_rule / unknown_tie_break before any work is done."""
-    if rule not in compute.RULES:
-        raise Unprocessable(f"Unknown rule {rule!r}; expected one of {', '.join(compute.RULES)}.",
-                            code="unknown_rule", extra={"rules": list(compute.RULES)})
+    if rule not in ALL_RULES:
+        raise Unprocessable(f"Unknown rule {rule!r}; expected one of {', '.join(ALL_RULES)}.",
+                            code="unknown_rule", extra={"rules": list(ALL_RULES)})
     if tie_break not in compute.TIE_BREAKS:
         raise Unprocessable(f"Unknown tie_break {tie_break!r}; expected one of {', '.join(compute.TIE_BREAKS)}.",
                             code="unknown_tie_break", extra={"tie_breaks": list(compute.TIE_BREAKS)})
@@ -96,15 +104,60 @@ async def _allocate_in_child(spec: dict[str, Any]) -> dict[str, Any]:
     return json.loads(out)
 
 
-async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment: str | None) -> dict[str, Any]:
-    """The allocation `rule` makes on the uploaded file, with the file's meta; nothing is stored."""
+def _check_parameters(rule: str, tie_break: str, options: dict[str, str | None]) -> None:
+    """422 rule_parameter_invalid for a parameter the rule does not take."""
+    given = [k for k, v in options.items() if v not in (None, "")]
+    if rule in rules.FILE_RULES and tie_break != "default":
+        given.insert(0, "tie_break")
+    if rule in compute.RULES:
+        given = [k for k in given if not (k == "voter_budget_increment" and rule == "mes-add1")]
+    else:
+        given = [k for k in given if k == "tie_break"]
+    if given:
+        raise refused(rules.AllocationRefused("rule_parameter_invalid", f"rule {rule} takes no parameter "
+                                              f"{given[0]!r}", parameter=given[0]))
+
+
+async def _file_in_child(spec: dict[str, Any]) -> dict[str, Any]:
+    result = await _allocate_in_child(spec)
+    if "refused" in result:
+        no = result["refused"]
+        raise Unprocessable(no["detail_zh"], code=no["code"], extra={"message": no["message"], **no["extra"]})
+    return result
+
+
+async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment: str | None,
+                  options: dict[str, str | None] | None = None, audit: bool = False) -> dict[str, Any]:
+    """The allocation `rule` makes on the uploaded file, with the file's meta; nothing is stored.
+
+    `options` are equal-shares parameters (completion, integral, comparison, tie_breaking), taken only
+    by the rules that read the whole file (equalshares, official). `audit` adds the fairness audit of
+    the outcome and, side by side, of the other rules' outcomes on the same ballots.
+    """
     check_choices(rule, tie_break)
+    options = {**(options or {}), "voter_budget_increment": voter_budget_increment}
+    _check_parameters(rule, tie_break, options)
     # Parsing megabytes is CPU work: a thread keeps the event loop answering other requests meanwhile.
     pb, election = await asyncio.to_thread(load, data)
+    if audit and pb.vote_type not in ("approval", "choose-1"):
+        raise refused(rules.AllocationRefused(
+            "pb_ballots_unreadable", f"the fairness audit reads approval ballots; this file's vote_type is "
+            f"{pb.vote_type!r}", vote_type=pb.vote_type))
+    if rule in rules.FILE_RULES:
+        try:
+            rules.check(pb, rule, rules.overrides(rule, options))
+        except rules.AllocationRefused as exc:
+            raise refused(exc) from None
+        result = await _file_in_child(compute.file_job(decode(data), rule, options, audit=audit))
+        return {**result, "voter_budget_increment": None, "meta": compute.instance_meta(pb, election)}
     try:
         increment = compute.increment_units(voter_budget_increment, election.money_scale)
     except ValueError as exc:
         raise Unprocessable(str(exc), code="increment_invalid") from None
-    result = await _allocate_in_child(compute.job(election, rule, tie_break, increment))
+    if audit:
+        result = await _file_in_child(compute.file_job(decode(data), rule, {}, tie_break=tie_break,
+                                                       increment=increment, audit=True))
+    else:
+        result = await _allocate_in_child(compute.job(election, rule, tie_break, increment))
     return {**result, "voter_budget_increment": increment if rule == "mes-add1" else None,
             "meta": compute.instance_meta(pb, election)}

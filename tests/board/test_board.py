@@ -46,6 +46,7 @@ async def test_board_lists_notices_and_shows_projects(client, session, app, pw):
 
     result = html(await client.get(f"/board/rounds/{rnd['id']}"))
     assert "投票结果" in result and "未入选" in result and "有效选票 6 张" in result and "9,000.00 元" in result
+    assert "公平性检查" in result and "（本轮）" in result and "均等份额法（MES）" in result
     finances = html(await client.get(f"/board/communities/{pw.tree.community_a1.id}/finances"))
     assert f"{pw.tree.community_a1.name}资金公开" in finances and "区财政补助" in finances
     css = await client.get("/board/static/board.css")

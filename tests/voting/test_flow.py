@@ -72,6 +72,15 @@ async def test_vote_close_and_recount(client, session, app, pw):
     states = [ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))["state"]
               for p in proposals]
     assert states == ["selected", "selected", "not_selected", "selected"]
+    # The fairness audit is stored with the result: everyone has a funded project; satisfaction is the
+    # funded cost a voter approved: 3 x 2,200,000 + 2,700,000 + 1,700,000 + 1,000,000 + 500,000 over 7.
+    fairness = result["allocation"]["fairness"]
+    assert (fairness["rule"], fairness["audit"]["excluded_voters"]) == ("greedy", 0)
+    assert fairness["audit"]["average_satisfaction"] == "12500000/7"
+    assert fairness["audit"]["funded_approved_distribution"] == {"1": 2, "2": 4, "3": 1}
+    assert [o["rule"] for o in fairness["others"]] == ["mes", "mes-add1"]
+    public = ok(await client.get(f"{API}/public/voting/rounds/{rnd['id']}/result"))
+    assert public["allocation"]["fairness"] == fairness
     problem(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h), 409, "round_closed")
 
     # Receipts: the first ballot counted; voter 6's first version superseded by their change.

@@ -91,3 +91,21 @@ def test_groups_problem():
     assert "at least two" in rules.groups_problem([[1]], [1, 2])
     assert "not in the round" in rules.groups_problem([[1, 9]], [1, 2])
     assert "one incompatible group" in rules.groups_problem([[1, 2], [2, 3]], [1, 2, 3])
+
+
+def test_equalshares_rule_for_live_rounds():
+    profile = {rules.choice_mask([1, 2]): 5, rules.choice_mask([3]): 4}
+    rule = BallotRule(allocation_rule="equalshares", equal_shares={"completion": "add1u"})
+    result = rules.run_allocation(rules.TallyInput(2_000_000, dict(COSTS), profile, rule, ()))
+    assert result.rule.startswith("equalshares(add1u,") and result.variant["params"]["completion"] == "add1u"
+    assert "3" in result.selected
+    # Incompatible groups hold under equal shares too; ties the criteria leave go to the lower number.
+    grouped = rules.run_allocation(rules.TallyInput(2_000_000, dict(COSTS), profile, rule, ((1, 2),)))
+    assert not {"1", "2"} <= set(grouped.selected)
+    assert rules.equal_shares_params(rule, [2, 1]).tie_breaking[-1] == ("1", "2")
+    for bad in ({"allocation_rule": "mes", "equal_shares": {}},
+                {"allocation_rule": "equalshares", "mes_increment_fen": 150},
+                {"allocation_rule": "equalshares", "equal_shares": {"completion": "none", "integral": True}},
+                {"allocation_rule": "equalshares", "equal_shares": {"tie_breaking": ["minCost", "minCost"]}}):
+        with pytest.raises(ValueError):
+            BallotRule.model_validate(bad)

@@ -1,5 +1,7 @@
 """POST /api/v1/allocation/what-if: staff upload a .pb file and see what a rule would fund."""
 
+from pathlib import Path
+
 import pytest
 
 from app.auth.models import Role
@@ -161,3 +163,98 @@ async def test_others_get_403(client, session, app, tree, role):
 
 async def test_anonymous_gets_401(client):
     assert_problem(await post(client, {}, TOY, rule="greedy"), 401, "not_authenticated")
+
+
+ASSEN = Path(__file__).resolve().parents[3] / "shared" / "pabulib" / "Netherlands_Assen_2024.pb"
+# Budget 4, shares of 1: A and B cost the same and have the same two supporters, a tie nothing breaks.
+TIED = """META
+key;value
+budget;4
+vote_type;approval
+PROJECTS
+project_id;cost
+A;2
+B;2
+C;4
+VOTES
+voter_id;vote
+v1;A,B
+v2;A,B
+v3;C
+v4;C
+"""
+
+
+@pytest.mark.skipif(not ASSEN.is_file(), reason=f"real pabulib file not found: {ASSEN}")
+async def test_official_rule_of_an_uploaded_file(client, staff):
+    r = await post(client, staff, ASSEN.read_bytes(), rule="official")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert sorted(body["selected"], key=int) == ["2", "3", "5", "6", "9", "11", "12", "13", "14"]
+    assert body["rule"] == "official:equalshares/add1" and body["variant"]["params"]["completion"] == "add1e"
+    assert body["variant"]["description_zh"].startswith("文件规定的规则 equalshares/add1")
+    completed = (await post(client, staff, ASSEN.read_bytes(), rule="official", completion="add1u")).json()
+    assert "7" in completed["selected"]
+
+
+async def test_equalshares_variants_take_their_parameters(client, staff):
+    r = await post(client, staff, TOY, rule="equalshares", completion="utilitarian", tie_breaking="maxVotes,minCost")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["selected"] == ["A", "B"] and body["variant"]["name"] == "equalshares(utilitarian,tie=maxVotes>minCost)"
+    greedy = (await post(client, staff, TOY, rule="equalshares", completion="none", comparison="satisfaction")).json()
+    assert greedy["variant"]["comparison"]["by"] == "satisfaction"
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "code"),
+    [
+        (TOY, {"rule": "official"}, "pb_rule_unsupported"),
+        (TOY.replace("vote_type;approval", "vote_type;approval\nrule;sainte-lague"), {"rule": "official"},
+         "pb_rule_unsupported"),
+        (TOY.replace("vote_type;approval", "vote_type;ordinal\nmax_length;2\nrule;equalshares/add1"),
+         {"rule": "official"}, "pb_ballots_unreadable"),
+        (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "equalshares"}, "pb_ballots_unreadable"),
+        (TOY, {"rule": "greedy", "completion": "add1"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "mes", "voter_budget_increment": "2"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "equalshares", "completion": "add7"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "equalshares", "tie_breaking": "coin"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "equalshares", "tie_break": "lexico"}, "rule_parameter_invalid"),
+        (TOY.replace("vote_type;approval", "vote_type;approval\nrule;greedy"), {"rule": "official",
+                                                                                "comparison": "satisfaction"},
+         "rule_parameter_invalid"),
+        (TIED, {"rule": "equalshares", "completion": "none"}, "allocation_tie_unresolved"),
+    ],
+)
+async def test_what_the_rules_cannot_do_is_a_422_naming_it(client, staff, text, fields, code):
+    body = assert_problem(await post(client, staff, text, **fields), 422, code)
+    assert body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"])
+    if code == "allocation_tie_unresolved":
+        assert body["projects"] == ["A", "B"]
+
+
+async def test_fairness_audit_side_by_side(client, staff):
+    r = await post(client, staff, TOY, rule="mes", audit="true")
+    assert r.status_code == 200, r.text
+    audit = r.json()["audit"]
+    assert (audit["rule"], audit["selected"]) == ("mes", ["A", "B"])
+    assert audit["audit"]["excluded_voters"] == 0 and audit["audit"]["ejr_up_to_one"] is True
+    others = {o["rule"]: o for o in audit["others"]}
+    assert set(others) == {"greedy", "mes-add1", "equalshares(add1e,integral,tie=maxVotes>minCost)"}
+    # Greedy funds A and C: v4, who voted only for B, is left with nothing.
+    assert others["greedy"]["selected"] == ["A", "C"] and others["greedy"]["audit"]["exclusion_ratio"] == "1/4"
+    assert (await post(client, staff, TOY, rule="mes")).json()["audit"] is None
+    ordinal = TOY.replace("vote_type;approval", "vote_type;ordinal")
+    assert_problem(await post(client, staff, ordinal, rule="greedy", audit="true"), 422, "pb_ballots_unreadable")
+
+
+async def test_a_file_or_a_round_not_both(client, staff):
+    r = await client.post(URL, data={"rule": "greedy"}, headers=staff)
+    assert_problem(r, 422, "what_if_source")
+    both = await client.post(URL, files={"file": ("toy.pb", TOY.encode(), "text/plain")},
+                             data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
+                             headers=staff)
+    assert_problem(both, 422, "what_if_source")
+    missing = await client.post(URL, data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
+                                headers=staff)
+    assert_problem(missing, 404, "round_not_found")

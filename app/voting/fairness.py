@@ -1,0 +1,34 @@
+"""The fairness audit stored with a closed round's result: its outcome and, side by side, the other rules'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.analytics.allocation import RULES, AllocationResult, Ballot, Instance, Project, allocate
+from app.analytics.fairness import Profile, audit
+from app.voting.rules import TallyInput, choices_of
+
+# The close runs inside a request: the EJR search gets a smaller budget of project sets than offline
+# (beyond it the answer is stored as null, "not decided", never guessed).
+CLOSE_EJR_LIMIT = 20_000
+
+
+def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any]:
+    """Audit of the round's outcome and of greedy, mes and mes-add1 on the same counted ballots."""
+    costs = {str(n): cost for n, cost in tally.costs.items()}
+    merged = tuple((frozenset(str(n) for n in choices_of(mask)), weight)
+                   for mask, weight in sorted(tally.profile.items()) if weight > 0)
+    profile = Profile(costs, tally.budget_fen, merged, {})
+    instance = Instance(tally.budget_fen, tuple(Project(str(n), c, order=n) for n, c in sorted(tally.costs.items())))
+    ballots = [Ballot(b, w) for b, w in merged]
+    groups = [[str(n) for n in group] for group in tally.incompatible_groups]
+    others = []
+    for rule in RULES:
+        if rule == result.rule:
+            continue
+        other = allocate(instance, ballots, rule, tally.rule.tie_break, groups,
+                         voter_budget_increment=tally.rule.mes_increment_fen)
+        others.append({"rule": rule, "selected": list(other.selected), "error": None,
+                       "audit": audit(profile, other.selected, CLOSE_EJR_LIMIT)})
+    return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
+            "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT), "others": others}

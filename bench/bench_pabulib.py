@@ -1,0 +1,114 @@
+"""Benchmark: every rule on every pabulib file given, ours against pabutools on the same machine.
+
+Run: .venv/bin/python bench/bench_pabulib.py [FILE.pb ...] [--repeat N] [--skip-pabutools]
+Default files: ../shared/pabulib/*.pb beside the checkout. Prints one line per (file, rule): our
+seconds, pabutools' seconds for the same rule, the ratio, and whether the winners are the same.
+pabutools counterparts: greedy = greedy_utilitarian_welfare, mes = method_of_equal_shares,
+mes-add1 = MES(voter_budget_increment=1) + greedy completion, all with Cost_Sat and lexico ties;
+equalshares(none, tie=...) = method_of_equal_shares (winners compared as sets, the tie rules
+differ). The other equalshares.net variants and `official` have no pabutools counterpart and
+print their own time only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from app.analytics.allocation import allocate
+from app.analytics.ballot_scores import UnreadableBallots, approvals
+from app.analytics.equalshares_net import TieError, equalshares
+from app.analytics.equalshares_params import EqualSharesParams
+from app.analytics.official import OFFICIAL_RULES, official
+from app.analytics.pabulib import decode, parse, to_election
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "pabulib"
+VARIANTS = ("none", "add1", "add1e", "add1u", "add1eu")
+
+
+def _time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def _pabutools(path: Path) -> dict[str, Callable[[], list[str]]]:
+    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
+
+    instance, profile = parse_pabulib(str(path))
+
+    def names(outcome) -> list[str]:
+        return [p.name for p in outcome]
+
+    return {
+        "greedy": lambda: names(greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)),
+        "mes": lambda: names(method_of_equal_shares(instance, profile, sat_class=Cost_Sat)),
+        "mes-add1": lambda: names(completion_by_rule_combination(
+            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}])),
+    }
+
+
+def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float, float | None, str]]:
+    pb = parse(decode(path.read_bytes()))
+    election = to_election(pb)
+    ours: dict[str, Callable[[], list[str]]] = {
+        rule: (lambda rule=rule: list(allocate(election.instance, election.ballots, rule, "lexico",
+                                               voter_budget_increment=election.money_scale).selected))
+        for rule in ("greedy", "mes", "mes-add1")
+    }
+    try:
+        ballots = approvals(pb, "equalshares")
+        for completion in VARIANTS:
+            params = EqualSharesParams(completion=completion)
+            ours[params.name()] = (lambda params=params: list(
+                equalshares(election.instance, ballots, params, election.money_scale).selected))
+    except UnreadableBallots:
+        pass  # equal shares reads approval ballots only
+    if pb.meta.get("rule") in OFFICIAL_RULES:
+        ours[f"official:{pb.meta['rule']}"] = lambda: list(official(pb, election).selected)
+    theirs = _pabutools(path) if with_pabutools else {}
+    out = []
+    for name, fn in ours.items():
+        try:
+            seconds, selected = _time(fn, repeat)
+        except TieError as exc:
+            out.append((name, float("nan"), None, f"tie: {exc}"))
+            continue
+        counterpart = name if name in theirs else "mes" if name.startswith("equalshares(none,") else None
+        if counterpart and counterpart in theirs:
+            their_seconds, their_selected = _time(theirs[counterpart], 1)
+            same = selected == their_selected if counterpart == name else set(selected) == set(their_selected)
+            out.append((name, seconds, their_seconds, "same winners" if same else "DIFFERENT winners"))
+        else:
+            out.append((name, seconds, None, ""))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs of ours")
+    parser.add_argument("--skip-pabutools", action="store_true")
+    args = parser.parse_args()
+    files = args.files or sorted(SHARED.glob("*.pb"))
+    print(f"{'file':<42} {'voters':>7} {'rule':<44} {'ours s':>8} {'pabutools s':>11} {'ratio':>7}  winners")
+    for path in files:
+        pb = parse(decode(path.read_bytes()))
+        for name, ours, theirs, note in rows(path, args.repeat, not args.skip_pabutools):
+            ratio = f"{theirs / ours:7.1f}" if theirs is not None and ours > 0 else "      -"
+            their_text = f"{theirs:11.3f}" if theirs is not None else "          -"
+            print(f"{path.stem[:42]:<42} {len(pb.votes):>7} {name:<44} {ours:8.3f} {their_text} {ratio}  {note}")
+
+
+if __name__ == "__main__":
+    main()
