@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 229-452 ms, every 0.05 s at 87-124 (scaling.md).
     audit_seal_interval_seconds: float = Field(default=0.05, ge=0)
 
+    # How long personal data outlives its use, in days (docs/security.md, "Personal data"); `weishi
+    # purge-expired` enforces them. Codes and counters serve nothing once spent; an objector may be asked back
+    # while an objection is reviewed, so their contact is kept a while after the decision; account notices
+    # are the person's record of changes made to their account.
+    retention_otp_code_days: int = Field(default=0, ge=0)
+    retention_rate_limit_days: int = Field(default=0, ge=0)
+    retention_objection_contact_days: int = Field(default=90, ge=0)
+    retention_notification_days: int = Field(default=730, ge=0)
+
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True
