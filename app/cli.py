@@ -88,12 +88,30 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     settings = get_settings()
     workers = workers or settings.workers
     log_level = settings.log_level.lower()
+    if workers > 1:
+        _shared_metrics_folder()
     if workers > 1 and reuseport_supported():
         serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
                           uvicorn_options=UVICORN_OPTIONS)
         raise typer.Exit(serve_workers(serving, workers))
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,
                 **UVICORN_OPTIONS)
+
+
+def _shared_metrics_folder() -> None:
+    """Workers write their metrics to one folder that /metrics sums (prometheus-client's multiprocess mode):
+    PROMETHEUS_MULTIPROC_DIR, or a new temporary folder; what an earlier run left there is removed first. Set
+    before any worker imports prometheus-client, which reads it then."""
+    import os
+    import tempfile
+
+    from app.ops.metrics_env import MULTIPROC_ENV
+
+    folder = Path(os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="weishi-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
 
 
 @cli.command("create-user")

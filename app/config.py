@@ -80,11 +80,14 @@ class Settings(BaseSettings):
     retention_objection_contact_days: int = Field(default=90, ge=0)
     retention_notification_days: int = Field(default=730, ge=0)
 
+    # Addresses (CIDRs) whose requests may read GET /metrics; everyone else gets 403 metrics_forbidden.
+    metrics_allowed: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allowed")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for item in value:
