@@ -22,7 +22,7 @@ from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
-from app.ops import metrics
+from app.ops import logs, metrics
 from app.ops.metrics_env import MULTIPROC_ENV
 from app.proposals import public_shortcut
 from app.routers import ROUTE_TABLE, warm_route_table
@@ -57,7 +57,7 @@ def freeze_startup_heap() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

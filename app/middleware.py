@@ -16,6 +16,7 @@ from app.ops import metrics
 from app.request_context import reset_request_id, set_request_id
 
 log = logging.getLogger("weishi.http")
+access = logging.getLogger("weishi.access")  # one line per request: id, route template, status, duration
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
 
@@ -153,8 +154,12 @@ class RequestContextMiddleware:
                 await problem(500, "internal_error", "Internal server error",
                               "The server failed to handle this request; quote the request id.")
         finally:
+            seconds, route = time.perf_counter() - begun, route_template(scope)
+            metrics.observe(scope["method"], route, status, seconds)
+            access.info("%s %s %s", scope["method"], route, status, extra={
+                "request_id": request_id, "method": scope["method"], "route": route, "status": status,
+                "duration_ms": round(seconds * 1000, 2)})
             reset_request_id(token)
-            metrics.observe(scope["method"], route_template(scope), status, time.perf_counter() - begun)
 
 
 async def _read_limited(receive: Receive, limit: int) -> bytes:
