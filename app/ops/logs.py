@@ -61,5 +61,8 @@ def configure(level: str) -> None:
     if not any(getattr(h, "weishi", False) for h in root.handlers):
         root.addHandler(json_handler(sys.stderr))
     for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers, logging.getLogger(name).propagate = [], True
+        logger = logging.getLogger(name)
+        if logger.handlers:  # in place and only when needed: each app a test builds must leave the heap alone
+            logger.handlers.clear()
+        logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
