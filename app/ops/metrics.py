@@ -73,15 +73,15 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
                                                  .where(AuditEvent.seq.is_(None)))).one()
         # Counts of voters per open round: the vote marks say who voted, never how.
         ballots = (await session.execute(
-            select(VotingRound.id, VotingRound.title, func.count(VoteMark.id))
+            select(VotingRound.id, func.count(VoteMark.id))
             .join(VoteMark, VoteMark.round_id == VotingRound.id, isouter=True)
             .where(VotingRound.status == RoundStatus.scheduled, VotingRound.opens_at <= now,
                    VotingRound.closes_at > now)
-            .group_by(VotingRound.id, VotingRound.title))).all()
+            .group_by(VotingRound.id))).all()
     lag = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
     cast = GaugeMetricFamily("weishi_ballots_cast", "Voters (or households) who cast a ballot, per open round",
                              labels=["round_id"])
-    for round_id, _title, count in ballots:
+    for round_id, count in ballots:
         cast.add_metric([str(round_id)], count)
     return [GaugeMetricFamily("weishi_audit_events_pending", "Audit events written but not yet sealed into the chain",
                               value=pending),
