@@ -1,8 +1,10 @@
-"""`weishi` command line: migrate, seed-demo, serve, create-user, issue-token, revoke-token."""
+"""`weishi` command line: migrate, seed-demo, serve, create-user, issue-token, revoke-token, purge-expired,
+backup, restore."""
 
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -33,6 +35,15 @@ def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:
 
     try:
         return asyncio.run(runner())
+    except ProblemError as exc:
+        typer.echo(f"error: {exc.detail} ({exc.code})", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _problem_to_exit(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run fn; a refusal is printed with its code and exits 2, changing nothing."""
+    try:
+        return fn(*args)
     except ProblemError as exc:
         typer.echo(f"error: {exc.detail} ({exc.code})", err=True)
         raise typer.Exit(2) from exc
@@ -77,12 +88,30 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     settings = get_settings()
     workers = workers or settings.workers
     log_level = settings.log_level.lower()
+    if workers > 1:
+        _shared_metrics_folder()
     if workers > 1 and reuseport_supported():
         serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
                           uvicorn_options=UVICORN_OPTIONS)
         raise typer.Exit(serve_workers(serving, workers))
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,
                 **UVICORN_OPTIONS)
+
+
+def _shared_metrics_folder() -> None:
+    """Workers write their metrics to one folder that /metrics sums (prometheus-client's multiprocess mode):
+    PROMETHEUS_MULTIPROC_DIR, or a new temporary folder; what an earlier run left there is removed first. Set
+    before any worker imports prometheus-client, which reads it then."""
+    import os
+    import tempfile
+
+    from app.ops.metrics_env import MULTIPROC_ENV
+
+    folder = Path(os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="weishi-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
 
 
 @cli.command("create-user")
@@ -162,18 +191,42 @@ def revoke_token(token_id: str) -> None:
 
 @cli.command("purge-expired")
 def purge_expired() -> None:
-    """Delete what can serve no request any more (run daily from cron): expired idempotency records,
-    rate-limit counters whose window ended, one-time codes expired or used."""
-    from app.auth.otp_service import purge_spent_codes
+    """Delete what can serve no request any more and personal data past its retention (run daily from cron):
+    expired idempotency records, rate-limit counters and one-time codes, objectors' contacts and account
+    notices (WEISHI_RETENTION_*_DAYS)."""
     from app.idempotency.service import purge_expired as purge_records
-    from app.ratelimit.service import purge_ended
+    from app.privacy.retention import purge_personal_data
 
     async def run(session, settings):
-        return (await purge_records(session), await purge_ended(session, settings), await purge_spent_codes(session))
+        return await purge_records(session), await purge_personal_data(session, settings)
 
-    records, counters, codes = _with_session(run)
-    typer.echo(f"purged {records} expired idempotency records, {counters} ended rate-limit counters, "
-               f"{codes} spent one-time codes")
+    records, counts = _with_session(run)
+    typer.echo(f"purged {records} expired idempotency records, {counts['rate_limit_counters']} ended rate-limit "
+               f"counters, {counts['otp_codes']} spent one-time codes, {counts['objection_contacts']} objectors' "
+               f"contacts, {counts['notifications']} account notices")
+
+
+@cli.command()
+def backup(archive: Annotated[Path, typer.Argument(help="the .tar file to write")]) -> None:
+    """Back up the database and the uploaded files into one archive (pg_dump, or SQLite's online backup)."""
+    from app.ops.backup import backup as run
+
+    info = _problem_to_exit(run, get_settings(), archive)
+    typer.echo(f"backed up the {info['backend']} database at migration {info['revision']} and "
+               f"{info['uploads']} uploaded files to {archive} ({info['bytes']:,} bytes)")
+
+
+@cli.command()
+def restore(archive: Annotated[Path, typer.Argument(help="a .tar file written by `weishi backup`")]) -> None:
+    """Restore an archive into an EMPTY database and upload folder (it never merges or overwrites)."""
+    from app.migrations import head_revision
+    from app.ops.backup import restore as run
+
+    info = _problem_to_exit(run, get_settings(), archive)
+    typer.echo(f"restored the backup of {info['created_at']} (migration {info['revision']}, "
+               f"{info['uploads']} uploaded files)")
+    if info["revision"] != head_revision():
+        typer.echo(f"the code is at migration {head_revision()}: run `weishi migrate` before serving")
 
 
 def main() -> None:

@@ -82,12 +82,23 @@ class Settings(BaseSettings):
     # Public satisfaction (满意度) of a project shows only from this many ratings, and then moves in whole batches
     # of this size, so nobody learns one resident's rating by reading the mean before and after it.
     satisfaction_public_batch: int = Field(default=10, ge=1, le=1000)
+    # How long personal data outlives its use, in days (docs/security.md, "Personal data"); `weishi
+    # purge-expired` enforces them. Codes and counters serve nothing once spent; an objector may be asked back
+    # while an objection is reviewed, so their contact is kept a while after the decision; account notices
+    # are the person's record of changes made to their account.
+    retention_otp_code_days: int = Field(default=0, ge=0)
+    retention_rate_limit_days: int = Field(default=0, ge=0)
+    retention_objection_contact_days: int = Field(default=90, ge=0)
+    retention_notification_days: int = Field(default=730, ge=0)
+
+    # Addresses (CIDRs) whose requests may read GET /metrics; everyone else gets 403 metrics_forbidden.
+    metrics_allowed: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allowed")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for item in value:

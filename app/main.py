@@ -4,10 +4,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from prometheus_client import multiprocess
+from starlette.routing import Route
 
 from app.audit.sealer import run_sealer
 from app.common.shortcut import Shortcut
@@ -20,6 +23,8 @@ from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
+from app.ops import logs, metrics
+from app.ops.metrics_env import MULTIPROC_ENV
 from app.proposals import public_shortcut
 from app.routers import ROUTE_TABLE, warm_route_table
 from app.voting import first_ballot
@@ -53,7 +58,7 @@ def freeze_startup_heap() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    logs.configure(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.engine.dispose()
         if app.state.replica is not None:
             await app.state.replica.engine.dispose()
+        if os.environ.get(MULTIPROC_ENV):  # this worker's live gauges leave the sum with it
+            multiprocess.mark_process_dead(os.getpid())
 
     # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships them), not from a
     # public CDN: they work on an offline government network and no third party can change the page's script.
@@ -90,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_idempotency(app)
     app.router.routes.extend(ROUTE_TABLE.routes)
+    # Outside the API and its documentation: for the operator's scraper, from allowed addresses only.
+    app.router.routes.append(Route("/metrics", metrics.metrics, methods=["GET"]))
+    metrics.instrument_pool(app.state.engine)
     # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
     app.add_middleware(Shortcut, method="GET", path=public_shortcut.LIST_PATH, handler=public_shortcut.community_list)
     app.add_middleware(Shortcut, method="GET", path=public_shortcut.PAGE_PATH,

@@ -4,6 +4,7 @@ last-resort 500 as problem+json."""
 import json
 import logging
 import re
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,9 +12,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.db import database_unavailable
 from app.errors import PROBLEM_JSON, problem_body
+from app.ops import metrics
 from app.request_context import reset_request_id, set_request_id
 
 log = logging.getLogger("weishi.http")
+access = logging.getLogger("weishi.access")  # one line per request: id, route template, status, duration
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
 
@@ -61,6 +64,14 @@ def json_too_deep(body: bytes, limit: int) -> bool:
     return False
 
 
+def route_template(scope: Scope) -> str:
+    """The route's path template (never the raw path: ids would make a series per object)."""
+    route = scope.get("route")
+    if route is not None:
+        return route.path
+    return scope.get("route_template", "unmatched")
+
+
 class RequestContextMiddleware:
     """Gives each request an id, enforces body limits, and turns crashes into problem responses."""
 
@@ -77,12 +88,12 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = set_request_id(request_id)
-        started = False
+        started, status, begun = False, 500, time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
-                started = True
+                started, status = True, message["status"]
                 message.setdefault("headers", [])
                 extra = [(b"x-request-id", request_id.encode())]
                 # nosniff on every answer (errors and the shortcuts' too): no browser reads JSON or a file as HTML.
@@ -130,6 +141,7 @@ class RequestContextMiddleware:
                               f"The body may be at most {limit} bytes.", limit=limit)
         except Exception as exc:
             if database_unavailable(exc):
+                metrics.DB_UNAVAILABLE.inc()
                 log.warning("database unavailable on %s %s: %s: %s", scope.get("method"), scope.get("path"),
                             type(exc).__name__, exc)
                 if not started:
@@ -142,6 +154,11 @@ class RequestContextMiddleware:
                 await problem(500, "internal_error", "Internal server error",
                               "The server failed to handle this request; quote the request id.")
         finally:
+            seconds, route = time.perf_counter() - begun, route_template(scope)
+            metrics.observe(scope["method"], route, status, seconds)
+            access.info("%s %s %s", scope["method"], route, status, extra={
+                "request_id": request_id, "method": scope["method"], "route": route, "status": status,
+                "duration_ms": round(seconds * 1000, 2)})
             reset_request_id(token)
 
 

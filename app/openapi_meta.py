@@ -12,6 +12,8 @@ DESCRIPTION = (
 TAGS = [
     {"name": "health", "description": "健康检查 · Liveness and readiness probes."},
     {"name": "auth", "description": "身份认证 · Staff password login, resident phone codes, token rotation."},
+    {"name": "privacy", "description": "个人信息 · A person's own data to download; a resident deletes their "
+                                       "account (个人信息保护法)."},
     {"name": "users", "description": "用户与角色 · Users, roles and the region each staff member is bound to."},
     {"name": "api-tokens", "description": "接口令牌 · API tokens for third-party assessors (shown once)."},
     {"name": "organisations", "description": "组织 · Social organisations, assessors and foundations."},

@@ -14,14 +14,15 @@ from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
 from app.notices.routers import ROUTERS as NOTICE_ROUTERS
 from app.organisations.public_router import router as public_organisations_router
 from app.organisations.router import router as organisations_router
+from app.privacy.router import router as privacy_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
-ROUTERS = [health_router, *AUTH_ROUTERS, organisations_router, public_organisations_router, regions_router,
-           programmes_router, funds_router,
+ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, public_organisations_router,
+           regions_router, programmes_router, funds_router,
            *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
            awards_router, audit_router, whatif_router,

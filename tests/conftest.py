@@ -10,7 +10,9 @@ commit for real, exactly as the service does, and never see each other's rows.
 
 import asyncio
 import gc
+import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -28,6 +30,7 @@ from app.config import Settings
 from app.main import create_app
 from app.migrations import upgrade
 from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
+from app.ops.logs import json_handler
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = bool(os.environ.get("CI"))
@@ -36,6 +39,48 @@ MEMORY_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S10
 # included (they kill the service, not PostgreSQL), so what they commit is there for the next statement.
 NO_SYNC = 'ALTER DATABASE "{name}" SET synchronous_commit = off'
 RUN_TAG = f"{os.getpid()}"
+
+
+# Every log line the suite produces goes, as the service writes it (JSON, masked), to a file per process in one
+# folder; at the end the controller reads them all for full phone numbers and credentials (issue 33).
+LOG_DIR_ENV = "WEISHI_TEST_LOG_DIR"
+# A phone is not part of a longer ASCII word (request ids and UUIDs are hex and hold digit runs).
+LEAKS = re.compile(r"(?<![0-9A-Za-z_*-])1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9A-Za-z_])"
+                   r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+|wst_[\w-]{8,}")
+
+
+def pytest_configure(config) -> None:
+    if not hasattr(config, "workerinput") and not os.environ.get(LOG_DIR_ENV):
+        os.environ[LOG_DIR_ENV] = tempfile.mkdtemp(prefix="weishi-test-logs-")  # workers inherit it
+    stream = open(Path(os.environ[LOG_DIR_ENV]) / f"{os.getpid()}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+    logging.getLogger().addHandler(json_handler(stream))
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """The controller scans what every process logged; a phone number or a token anywhere fails the run."""
+    if hasattr(session.config, "workerinput"):
+        return
+    folder = Path(os.environ[LOG_DIR_ENV])
+    leaks, lines = [], 0
+    for path in sorted(folder.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                lines += 1
+                if LEAKS.search(line):
+                    leaks.append(line.strip()[:300])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if leaks:
+        if reporter:
+            reporter.write_line(f"log scan: {len(leaks)} of {lines} log lines hold a phone number or a token "
+                                f"(all in {folder}):", red=True)
+            for line in leaks[:10]:
+                reporter.write_line(f"  {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    if reporter:
+        reporter.write_line(f"log scan: {lines} log lines, no phone number or token")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_finish(session) -> None:

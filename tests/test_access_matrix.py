@@ -77,6 +77,9 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/auth/logout"): SIGNED_IN,  # API tokens get 400: they are revoked, not logged out
     ("GET", f"{API}/auth/me"): SIGNED_IN,
     ("GET", f"{API}/auth/me/notices"): SIGNED_IN,  # one's own account notices; a token has none
+    # --- a person's own data: any user (an API token is an organisation's: 403); deletion residents only
+    ("GET", f"{API}/me/data"): allow(R, CS, SA, DA, FI, EV, SU, AD),
+    ("POST", f"{API}/me/deletion"): allow(R),
     ("POST", f"{API}/auth/otp/request"): PUBLIC,
     ("POST", f"{API}/auth/otp/verify"): PUBLIC,
 

@@ -78,6 +78,9 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the person deleted their account: the row stays (proposals and the audit trail name its id, a
+    # pseudonym from then on) with every personal field emptied (app/privacy/erasure.py).
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuthSession(SQLModel, table=True):

@@ -114,9 +114,10 @@ async def deliver(sender: OtpSender, phone: str, code: str) -> None:
         log.exception("sending a one-time code to %s failed", mask_phone(phone))
 
 
-async def purge_spent_codes(session: AsyncSession) -> int:
-    """Delete codes that can log no one in any more, expired or used (the caller commits); returns how many.
-    Numbers that never come back would keep their codes for ever."""
+async def purge_spent_codes(session: AsyncSession, keep_days: int = 0) -> int:
+    """Delete codes that can log no one in any more, expired or used at least keep_days ago (the caller
+    commits); returns how many. Numbers that never come back would keep their codes for ever."""
+    cutoff = utcnow() - timedelta(days=keep_days)
     result = await session.execute(
-        delete(OtpCode).where((OtpCode.expires_at <= utcnow()) | OtpCode.consumed_at.is_not(None)))
+        delete(OtpCode).where((OtpCode.expires_at <= cutoff) | (OtpCode.consumed_at <= cutoff)))
     return result.rowcount or 0

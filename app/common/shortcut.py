@@ -26,6 +26,7 @@ class Shortcut:
 
     def __init__(self, app: ASGIApp, method: str, path: str, handler: Handler) -> None:
         self.app, self.method, self.path, self.handler = app, method, re.compile(path), handler
+        self.template: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == self.method and (match := self.path.fullmatch(scope["path"])):
@@ -35,9 +36,19 @@ class Shortcut:
                 receive = replay(body, receive)
             response = await self.handler(scope, match, body)
             if response is not None:
+                scope["route_template"] = self.template or self._template(scope)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+    def _template(self, scope: Scope) -> str:
+        """The path template of the route this shortcut answers for (found once), for the metrics."""
+        for route in scope["app"].router.routes:
+            if self.method in getattr(route, "methods", ()) and route.path_regex.fullmatch(scope["path"]):
+                self.template = route.path
+                return route.path
+        return "unmatched"
 
 
 def header(scope: Scope, name: bytes) -> str | None:

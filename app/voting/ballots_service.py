@@ -207,9 +207,12 @@ async def _store(session: AsyncSession, key: bytes, rnd: Any, rule: BallotRule, 
     existing = (await conn.execute(_MARK_OF, {"round_id": rnd.id, "voter_key": mark["voter_key"]})).one()
     _refuse_existing(existing, entry_id, channel)
     current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
-    if current is None:  # only when the secret key changed since the first cast: its tag is another
-        raise Conflict("找不到你此前的选票（服务密钥已更换），本轮无法再修改。Your earlier ballot can no longer be "
-                       "found (the service's secret key changed); it cannot be changed in this round.",
+    # Only when the secret key changed since the first cast (its tag is another) or the voter's earlier
+    # account was deleted (app/privacy/erasure.py erased the tag): the ballot counts, nobody can reach it.
+    if current is None:
+        raise Conflict("找不到你此前的选票（服务密钥已更换，或原账号已注销），本轮无法再修改。"
+                       "Your earlier ballot can no longer be found (the service's secret key changed, or the "
+                       "account that cast it was deleted); it cannot be changed in this round.",
                        code="ballot_unreachable")
     await conn.execute(_KEEP_VERSION, {"id": uuid.uuid4(), "round_id": rnd.id, "choices": current.choices,
                                        "receipt_digest": current.receipt_digest})

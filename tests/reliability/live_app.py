@@ -43,6 +43,8 @@ NARROWEST_FIRST = ((Role.resident, "resident"), (Role.community_staff, "staff_a1
 OTHER_ROLES_ONE_IN = 5
 # Operations that end the caller's own session get a fresh one, or every later request of the role is a 401.
 OWN_SESSION = {("POST", f"{API}/auth/logout")}
+# Operations that delete the caller's own account go as a throwaway account of the role.
+OWN_ACCOUNT = {("POST", f"{API}/me/deletion")}
 # 401 codes that mean the fuzzer's own credentials stopped working, which would silently blunt the run.
 LOST_CREDENTIALS = {"invalid_token", "session_revoked", "account_disabled"}
 
@@ -120,6 +122,15 @@ class LiveApp:
         async with self.app.state.sessionmaker() as session:
             return await bearer(session, self.app, await session.get(User, uuid.UUID(me["user_id"])))
 
+    async def _throwaway_account(self, role: str) -> dict[str, str]:
+        me = ok(await self.client.get(f"{API}/auth/me", headers=self.headers[role]))
+        async with self.app.state.sessionmaker() as session:
+            user = User(role=Role(me["role"]), display_name="一次性账号", region_id=uuid.UUID(me["region"]["id"])
+                        if me.get("region") else None)
+            session.add(user)
+            await session.commit()
+            return await bearer(session, self.app, user)
+
     def send(self, case, role: str | None, *, keep: frozenset[str] = frozenset()) -> httpx.Response:
         """Send a case as role. Path parameters naming a seeded object get its id, except those in keep (a
         link filled them) and when the path itself is the invalid part of a negative case."""
@@ -131,6 +142,8 @@ class LiveApp:
         headers = dict(self.headers[role])
         if role and (case.method.upper(), case.path) in OWN_SESSION:
             headers = self.run(self._fresh_session(role))
+        if role and (case.method.upper(), case.path) in OWN_ACCOUNT:
+            headers = self.run(self._throwaway_account(role))
         kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
         kwargs.pop("cookies", None)
         if kwargs.get("files"):
