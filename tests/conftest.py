@@ -29,8 +29,8 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.main import create_app
 from app.migrations import upgrade
-from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
 from app.ops.logs import json_handler
+from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = bool(os.environ.get("CI"))
