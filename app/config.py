@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 229-452 ms, every 0.05 s at 87-124 (scaling.md).
     audit_seal_interval_seconds: float = Field(default=0.05, ge=0)
 
+    # Where the QR codes on project signs point (https://your.domain); empty: the address the request came to.
+    public_base_url: str = ""
+    # A font with Chinese glyphs for the PNG project sign (Debian: fonts-wqy-microhei).
+    sign_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
     workers: int = 2
     log_level: str = "INFO"
     check_schema_on_startup: bool = True

@@ -33,6 +33,8 @@ TAGS = [
                                              "overdue milestones, expenditures, instalment disbursements behind "
                                              "gates, budget changes, mid-term review, acceptance, closure; public "
                                              "progress and spending."},
+    {"name": "signs", "description": "一码一工程 · Each confirmed project's printable A4 sign: a QR code opening "
+                                     "its board page, its name and its project code (SVG, PNG)."},
     {"name": "evaluation", "description": "年度评估 · Versioned rubrics (criteria adding up to 100), campaigns per "
                                           "district and year, assignments refused on conflict of interest (回避), "
                                           "evaluator and assessor scores (draft, submit, amend with history, locked "

@@ -1,7 +1,9 @@
 """Problems speak Chinese to residents and the public, and to anyone asking for zh-CN; every code has Chinese text."""
 
 import ast
+import re
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from app.i18n.problems_zh import PROBLEMS_ZH
 from tests.factories import make_tree, user_for
 
 APP = Path(__file__).resolve().parents[1] / "app"
+SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 
 
 def _codes_raised_in_app() -> dict[str, str]:
@@ -19,7 +22,7 @@ def _codes_raised_in_app() -> dict[str, str]:
     the positional code of problem()/problem_response(), and the keys of refusal tables."""
     found: dict[str, str] = {}
     for path in APP.rglob("*.py"):
-        if "analytics" in path.parts:  # pure computations: their explanations' codes are no problems
+        if path.name.startswith("allocation"):  # the explanations' codes of allocations are no problems
             continue
         where = str(path.relative_to(APP.parent))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -31,6 +34,10 @@ def _codes_raised_in_app() -> dict[str, str]:
                 if name in ("problem", "problem_response") and len(node.args) > 1 \
                         and isinstance(node.args[1], ast.Constant):
                     found.setdefault(node.args[1].value, where)
+                # Rules' problem values (BallotProblem, Problem, AwardRuleError, refusal) carry the code first.
+                if (name.endswith(("Problem", "RuleError")) or name == "refusal") and node.args \
+                        and isinstance(node.args[0], ast.Constant) and SNAKE.fullmatch(str(node.args[0].value)):
+                    found.setdefault(node.args[0].value, where)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 args = node.args.args[len(node.args.args) - len(node.args.defaults):] + node.args.kwonlyargs
                 defaults = node.args.defaults + [d for d in node.args.kw_defaults]
@@ -109,3 +116,26 @@ async def test_problems_before_the_app_speak_chinese_too(client):
     assert r.json()["title"] == "JSON 嵌套过深" and r.headers["content-language"] == ZH
     malformed = await client.post("/api/v1/public/notices", content=b"{", headers={"Content-Type": "application/json"})
     assert malformed.status_code in (400, 405) and has_chinese(malformed.json()["detail"])
+
+
+def _amounts_written_in_fen() -> list[str]:
+    """f-strings in app/ that put an amount after a placeholder as fen or 分 (ValueErrors for developers aside)."""
+    found = []
+    for path in APP.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for_developers = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                          and getattr(node.func, "id", "") == "ValueError" for arg in node.args}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr) or id(node) in for_developers:
+                continue
+            parts = node.values
+            for placeholder, after in pairwise(parts):
+                if isinstance(placeholder, ast.FormattedValue) and isinstance(after, ast.Constant):
+                    text, expr = str(after.value), ast.unparse(placeholder.value)
+                    if re.match(r"\s*fen\b", text) or (re.match(r"\s*分(?!钟)", text) and "fen" in expr):
+                        found.append(f"{path.relative_to(APP.parent)}:{node.lineno}")
+    return found
+
+
+def test_no_text_for_people_writes_money_in_fen():
+    assert _amounts_written_in_fen() == [], "write amounts with app.common.money.yuan (6,500.00 元)"
