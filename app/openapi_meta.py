@@ -33,6 +33,9 @@ TAGS = [
                                              "overdue milestones, expenditures, instalment disbursements behind "
                                              "gates, budget changes, mid-term review, acceptance, closure; public "
                                              "progress and spending."},
+    {"name": "dashboards", "description": "年度看板 · A district and each street year by year and side by side: "
+                                          "turnout, proposals, money by source, share paid, satisfaction, grades, "
+                                          "objections (JSON, CSV, XLSX; the board page draws them)."},
     {"name": "signs", "description": "一码一工程 · Each confirmed project's printable A4 sign: a QR code opening "
                                      "its board page, its name and its project code (SVG, PNG)."},
     {"name": "evaluation", "description": "年度评估 · Versioned rubrics (criteria adding up to 100), campaigns per "

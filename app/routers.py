@@ -6,6 +6,8 @@ from app.audit.router import router as audit_router
 from app.auth.routers import ROUTERS as AUTH_ROUTERS
 from app.awards.router import router as awards_router
 from app.board.router import router as board_router
+from app.dashboards.router import board_router as dashboard_board_router
+from app.dashboards.router import router as dashboards_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.evaluation.routers import ROUTERS as EVALUATION_ROUTERS
 from app.funds.router import router as funds_router
@@ -21,8 +23,8 @@ from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
-           signs_router, awards_router, audit_router, whatif_router,
-           board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
+           signs_router, dashboards_router, awards_router, audit_router, whatif_router,
+           dashboard_board_router, board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
 
 # Built once per process and shared by every app create_app() makes: FastAPI works out a route's dependencies
 # and models when a request first reaches it through a given inclusion, so including the routers afresh in

@@ -318,6 +318,7 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "expert_required": ("须有第三方专家", "年度项目要求验收时有第三方专家参加。"),
     "rectification_report_required": ("须附整改报告", "整改后验收须附整改报告。"),
     "sign_font_missing": ("缺少中文字体", "本服务器缺少中文字体，暂不能生成 PNG 标牌，请改用 SVG 标牌。"),
+    "year_range_invalid": ("年度范围有误", "年度范围须由早到晚，且至多10年。"),
     "closure_not_found": ("项目未结项", "项目尚未结项。"),
     # Evaluation and awards.
     "campaign_not_found": ("未找到评估活动", "没有这次评估活动。"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.proposals.models import Proposal
 from app.signs import rules
-from tests.implementation.helpers import confirmed_project
+from tests.implementation.helpers import PLAN_2025, confirmed_project
 from tests.programmes.helpers import API
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,6 +63,10 @@ async def test_confirmed_project_has_a_sign_that_opens_its_board_page(client, se
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "".join(rules.title_lines(item["title"])) in "".join(texts) and f"项目编号 {code}" in texts
     assert _svg_matrix(r.text) == _expected(f"http://testserver/board/projects/{pid}")
+
+    await client.post(f"{API}/projects/{pid}/implementation", headers=pw.h["staff_a1"], json=PLAN_2025)
+    page = await client.get(f"/board/projects/{pid}")
+    assert page.status_code == 200 and code in page.text and f"/api/v1/public/projects/{pid}/sign.png" in page.text
 
     app.state.settings.public_base_url = "https://weishi.example.cn/"
     moved = await client.get(f"{API}/public/projects/{pid}/sign.svg")

@@ -16,6 +16,7 @@ from app.demo.year import Cast, Inbox, Year, evaluation, implementation, intake,
 from app.demo.year.cast import PASSWORD
 from tests.factories import add_user
 from tests.scenarios import bypasses
+from tests.scenarios.dashboard import check_dashboard
 from tests.scenarios.money import check_money
 
 YEAR = 2025
@@ -111,3 +112,4 @@ async def test_a_whole_year(year: Year):
         "finance", f"/pilots/{y.ids['pilots']['彩田社区']}/balance"))["transferred_out_fen"], lines
     await year_end.rectified_project(y)
     await check_money(y)
+    await check_dashboard(y)
