@@ -18,6 +18,7 @@ from tests.factories import add_user
 from tests.scenarios import bypasses
 from tests.scenarios.dashboard import check_dashboard
 from tests.scenarios.money import check_money
+from tests.scenarios.open_data import check_open_data
 
 YEAR = 2025
 
@@ -113,3 +114,4 @@ async def test_a_whole_year(year: Year):
     await year_end.rectified_project(y)
     await check_money(y)
     await check_dashboard(y)
+    await check_open_data(y)
