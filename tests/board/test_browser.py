@@ -80,7 +80,9 @@ def server(chromium, settings, tmp_path) -> Iterator[str]:
     """A real uvicorn process serving the app on a free port of 127.0.0.1, on this test's database."""
     port, log = _free_port(), tmp_path / "uvicorn.log"
     env = {**os.environ, "DATABASE_URL": settings.database_url, "WEISHI_SECRET_KEY": settings.secret_key,
-           "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir, "WEISHI_LOG_LEVEL": "WARNING"}
+           "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir, "WEISHI_LOG_LEVEL": "WARNING",
+           # The checkout's app, not whichever the environment has installed (cwd is a scratch folder).
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     with log.open("w") as out:
         # cwd: a scratch folder, so no .env or ./data of the checkout is picked up.
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",  # noqa: S603
@@ -174,7 +176,7 @@ async def test_the_board_passes_axe_in_standard_and_large_text(server, chromium,
                     await expect(page.locator("html")).to_have_class("large-text")
                 for path in pages:
                     await page.goto(f"{server}{path}")
-                    assert (await page.title()).strip(), path
+                    assert (await page.title()).strip(), (path, await page.inner_text("body"))
                     assert await page.locator("h1").count() == 1, path
                     assert await _axe_violations(page) == [], (path, large)
         finally:
