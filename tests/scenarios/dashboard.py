@@ -27,7 +27,9 @@ async def check_dashboard(y: Year) -> None:
     for row in report["rows"]:
         unit = next(u for u in played["units"] if u["region_id"] == row["key"])
         assert {k: unit["money"][k] for k in figures} == {k: row[k] for k in figures}, (unit, row)
+    # Per source: what each bears of the commitments adds up to the net commitment.
     net = top["money"]["committed_fen"] - top["money"]["returned_fen"]
+    assert sum(s["committed_now_fen"] for s in top["money"]["by_source"]) == net, top["money"]
     assert top["money"]["spent_pct"] == round(top["money"]["disbursed_fen"] * 100 / net, 1)
 
     # Turnout: the count's ballots, online and on paper; the roll as it stood at the close.
