@@ -14,6 +14,8 @@ RUN pip install .
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     WEISHI_ENVIRONMENT=production WEISHI_WORKERS=2 PYTHONPATH=/srv/weishi
+# A font with Chinese glyphs for the PNG project signs (一码一工程).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system weishi && useradd --system --gid weishi --home-dir /srv/weishi weishi
 WORKDIR /srv/weishi
 COPY --from=build /opt/venv /opt/venv

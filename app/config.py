@@ -93,6 +93,10 @@ class Settings(BaseSettings):
 
     # Addresses (CIDRs) whose requests may read GET /metrics; everyone else gets 403 metrics_forbidden.
     metrics_allowed: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Where the QR codes on project signs point (https://your.domain); empty: the address the request came to.
+    public_base_url: str = ""
+    # A font with Chinese glyphs for the PNG project sign (Debian: fonts-wqy-microhei).
+    sign_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
     workers: int = 2
     log_level: str = "INFO"

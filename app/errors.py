@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.i18n import language
+from app.i18n.problems import localise
 from app.request_context import current_request_id
 
 log = logging.getLogger("weishi.errors")
@@ -101,7 +103,8 @@ STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: 
 
 def problem_body(status: int, code: str, title: str, detail: str, instance: str | None = None,
                  **extra: Any) -> dict[str, Any]:
-    """The JSON of one problem (RFC 9457 members plus code and request_id)."""
+    """The JSON of one problem (RFC 9457 members plus code and request_id), in the request's language."""
+    _, title, detail = localise(status, code, title, detail)
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
@@ -120,7 +123,12 @@ def problem_response(status: int, code: str, title: str, detail: str, *, instanc
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     """A problem+json response."""
     return JSONResponse(problem_body(status, code, title, detail, instance, **extra), status_code=status,
-                        media_type=PROBLEM_JSON, headers=headers)
+                        media_type=PROBLEM_JSON, headers={**language_headers(), **(headers or {})})
+
+
+def language_headers() -> dict[str, str]:
+    """Content-Language of a problem, and Vary: its words follow Accept-Language."""
+    return {"Content-Language": language.current(), "Vary": "Accept-Language"}
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -9,9 +9,12 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.jwt import InvalidToken, decode_access_token
+from app.auth.models import Role
 from app.config import Settings
 from app.db import database_unavailable
-from app.errors import PROBLEM_JSON, problem_body
+from app.errors import PROBLEM_JSON, language_headers, problem_body
+from app.i18n import language
 from app.ops import metrics
 from app.request_context import reset_request_id, set_request_id
 
@@ -79,6 +82,16 @@ class RequestContextMiddleware:
         self.app = app
         self.settings = settings
 
+    def _resident(self, authorization: str) -> bool:
+        """Whether a valid access token of a resident came: their answers default to Chinese."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or token.startswith("wst_"):
+            return False
+        try:
+            return decode_access_token(self.settings, token.strip())["role"] == Role.resident.value
+        except InvalidToken:
+            return False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -88,6 +101,8 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = set_request_id(request_id)
+        language_token = language.begin(scope.get("path", ""), headers.get("accept-language"),
+                                        resident=self._resident(headers.get("authorization", "")))
         started, status, begun = False, 500, time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -106,9 +121,10 @@ class RequestContextMiddleware:
                           headers: list[tuple[bytes, bytes]] | None = None, **extra) -> None:
             body = json.dumps(problem_body(status, code, title, detail, scope.get("path"), **extra),
                               ensure_ascii=False).encode()
+            said = [(k.lower().encode(), v.encode()) for k, v in language_headers().items()]
             await send_with_id({"type": "http.response.start", "status": status,
                                 "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
+                                            (b"content-length", str(len(body)).encode()), *said, *(headers or [])]})
             await send_with_id({"type": "http.response.body", "body": body})
 
         try:
@@ -159,6 +175,7 @@ class RequestContextMiddleware:
             access.info("%s %s %s", scope["method"], route, status, extra={
                 "request_id": request_id, "method": scope["method"], "route": route, "status": status,
                 "duration_ms": round(seconds * 1000, 2)})
+            language.end(language_token)
             reset_request_id(token)
 
 

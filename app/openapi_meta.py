@@ -35,6 +35,14 @@ TAGS = [
                                              "overdue milestones, expenditures, instalment disbursements behind "
                                              "gates, budget changes, mid-term review, acceptance, closure; public "
                                              "progress and spending."},
+    {"name": "dashboards", "description": "年度看板 · A district and each street year by year and side by side: "
+                                          "turnout, proposals, money by source, share paid, satisfaction, grades, "
+                                          "objections (JSON, CSV, XLSX; the board page draws them)."},
+    {"name": "open data", "description": "公开数据 · One Frictionless Data Package per district and programme "
+                                         "year: every public fact as CSV with datapackage.json, and the rounds' "
+                                         ".pb files."},
+    {"name": "signs", "description": "一码一工程 · Each confirmed project's printable A4 sign: a QR code opening "
+                                     "its board page, its name and its project code (SVG, PNG)."},
     {"name": "evaluation", "description": "年度评估 · Versioned rubrics (criteria adding up to 100), campaigns per "
                                           "district and year, assignments refused on conflict of interest (回避), "
                                           "evaluator and assessor scores (draft, submit, amend with history, locked "

@@ -6,18 +6,22 @@ from app.audit.router import router as audit_router
 from app.auth.routers import ROUTERS as AUTH_ROUTERS
 from app.awards.router import router as awards_router
 from app.board.router import router as board_router
+from app.dashboards.router import board_router as dashboard_board_router
+from app.dashboards.router import router as dashboards_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.evaluation.routers import ROUTERS as EVALUATION_ROUTERS
 from app.funds.router import router as funds_router
 from app.health.router import router as health_router
 from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
 from app.notices.routers import ROUTERS as NOTICE_ROUTERS
+from app.opendata.router import router as opendata_router
 from app.organisations.public_router import router as public_organisations_router
 from app.organisations.router import router as organisations_router
 from app.privacy.router import router as privacy_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
+from app.signs.router import router as signs_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
@@ -25,8 +29,8 @@ ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, p
            regions_router, programmes_router, funds_router,
            *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
-           awards_router, audit_router, whatif_router,
-           board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
+           signs_router, dashboards_router, opendata_router, awards_router, audit_router, whatif_router,
+           dashboard_board_router, board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
 
 # Built once per process and shared by every app create_app() makes: FastAPI works out a route's dependencies
 # and models when a request first reaches it through a given inclusion, so including the routers afresh in

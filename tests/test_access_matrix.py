@@ -273,6 +273,14 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", "/board/rounds/{round_id}"): PUBLIC,
     ("GET", "/board/communities/{community_id}/finances"): PUBLIC,
     ("GET", "/board/projects/{proposal_id}"): PUBLIC,
+    ("GET", "/board/text-size"): PUBLIC,  # 大字版: a cookie, then back to a board page
+    ("GET", "/board/dashboards/{region_id}"): PUBLIC,
+    ("GET", "/board/dashboards/{region_id}/{chart}.svg"): PUBLIC,
+    # --- what everyone may read: aggregates, open data, project signs (no personal data) ------------------
+    ("GET", f"{API}/public/dashboards/{{region_id}}"): PUBLIC,
+    ("GET", f"{API}/public/open-data/{{district_id}}/{{year}}.zip"): PUBLIC,
+    ("GET", f"{API}/public/projects/{{proposal_id}}/sign.svg"): PUBLIC,
+    ("GET", f"{API}/public/projects/{{proposal_id}}/sign.png"): PUBLIC,
 
     # --- implementation: vote organisers run it; readers follow it; the public sees progress ---------
     ("POST", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, AD),

@@ -1,4 +1,5 @@
-"""Bilingual (English, Chinese) reasons for allocation outcomes; amounts are integer money units (fen)."""
+"""Bilingual (English, Chinese) reasons for allocation outcomes. Amounts come in integer fen and are written
+for people in 元 (yuan) with two decimals; the exact values stay in the explanation's numeric fields."""
 
 from __future__ import annotations
 
@@ -16,13 +17,18 @@ def rounded(value: Fraction | int) -> int:
     return floor(Fraction(value) + Fraction(1, 2))
 
 
+def _yuan(fen: int) -> str:
+    # Analytics imports nothing from app: this is app.common.money.yuan's figure without its unit.
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
 def money(value: Fraction | int) -> Text:
-    """An amount as exact text plus its rounded fen when it is not whole."""
+    """An amount in fen as 元 with two decimals; "about" when a share is not a whole fen."""
     value = Fraction(value)
     if value.denominator == 1:
-        return f"{value.numerator} fen", f"{value.numerator} 分"
-    exact = f"{value.numerator}/{value.denominator}"
-    return f"{exact} fen (≈{rounded(value)} fen)", f"{exact} 分（约 {rounded(value)} 分）"
+        return f"{_yuan(value.numerator)} yuan", f"{_yuan(value.numerator)} 元"
+    return f"about {_yuan(rounded(value))} yuan", f"约 {_yuan(rounded(value))} 元"
 
 
 def _people(count: int) -> str:

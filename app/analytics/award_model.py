@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.analytics.allocation_text import money
+
 SOURCES = ("resident", "expert", "third_party")  # 居民评议 / 专家评议 / 第三方评估
 GRADES = ("优秀", "良好", "合格", "不合格")
 # Bump when a computation below changes meaning (.2: rectification bars 优秀项目 and 示范社区; reasons per project).
@@ -77,5 +79,6 @@ class AwardRules:
             raise AwardRuleError("subsidy_table_invalid", "Subsidies are positive fen for known grades.")
         if self.subsidy_by_grade and self.subsidy_fund_fen < min(self.subsidy_by_grade.values()):
             raise AwardRuleError("award_fund_too_small",
-                                 f"The award fund of {self.subsidy_fund_fen} fen is smaller than one prize "
-                                 f"({min(self.subsidy_by_grade.values())} fen).")
+                                 f"以奖代补资金 {money(self.subsidy_fund_fen)[1]}少于一个奖项的金额"
+                                 f"（{money(min(self.subsidy_by_grade.values()))[1]}）。The award fund is smaller "
+                                 "than one prize.")

@@ -17,6 +17,7 @@ from app.notices import objections, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
 from app.organisations import public as public_organisations
+from app.signs import service as signs
 from app.voting import rounds_service, tally_service
 from app.voting.models import RoundStatus
 
@@ -129,7 +130,8 @@ async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, An
     return {"project": await implementation.view(session, impl), "spending": await spending.spending(session, impl),
             "schedule": await disbursements.schedule(session, impl),
             "changes": await budget_changes.changes(session, impl),
-            "closure": await closure.closure_of(session, proposal_id)}
+            "closure": await closure.closure_of(session, proposal_id),
+            "sign": await signs.sign_for(session, proposal_id)}
 
 
 async def organisations(session: AsyncSession, page: int) -> dict[str, Any]:

@@ -49,6 +49,19 @@ async def stylesheet() -> Response:
     return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
+@router.get("/text-size")
+async def text_size(size: str = "large", back: str = "/board") -> RedirectResponse:
+    """大字版 on or off without script: a cookie the pages read, then back to the page (only a board page)."""
+    target = back if back.startswith("/board") and "//" not in back and "\\" not in back else "/board"
+    response = RedirectResponse(target, status_code=303)
+    if size == "large":
+        response.set_cookie("board_text", "large", max_age=365 * 24 * 3600, path="/board", samesite="lax",
+                            httponly=True)
+    else:
+        response.delete_cookie("board_text", path="/board")
+    return response
+
+
 @router.get("", response_class=HTMLResponse)
 async def board(request: Request, session: SessionDep, community_id: str | None = None, current: str | None = None,
                 page: str = "1") -> HTMLResponse:

@@ -91,7 +91,8 @@ async def move_project(session: AsyncSession, project_id: uuid.UUID, delta: Delt
     values = {c: current[c] for c in rules.PROJECT_COLUMNS}
     unspent = rules.unspent_fen(values["committed_fen"], values["returned_fen"], values["disbursed_fen"])
     if cap_fen is not None and rules.over_cap(values["committed_fen"], values["returned_fen"], delta, cap_fen):
-        raise refusal("over_project_cap", f"This would take the project's commitment above its cap of {cap_fen} fen.",
+        raise refusal("over_project_cap",
+                      f"项目承诺金额将超过上限 {rules.yuan_text(cap_fen)}。Above the project's cap.",
                       cap_fen=cap_fen, committed_fen=values["committed_fen"] - values["returned_fen"])
     code = rules.violation(rules.PROJECT_INVARIANTS, values, delta) or "over_commitment"
     raise refusal(code, unspent_fen=unspent)

@@ -77,8 +77,8 @@ def over_commitment_detail(kind: LedgerKind, amount_fen: int, committed: int, re
     action, verb = ("拨付", "pay out") if kind == LedgerKind.disbursement else ("退回", "give back")
     net, unspent = net_committed_fen(committed, returned), unspent_fen(committed, returned, disbursed)
     return (f"本项目已承诺 {yuan(net)}，已拨付 {yuan(disbursed)}，尚余 {yuan(unspent)}；"
-            f"本次{action} {yuan(amount_fen)} 超出了项目的余额。This would {verb} {amount_fen} fen; "
-            f"the project has {unspent} fen committed and unpaid.")
+            f"本次{action} {yuan(amount_fen)} 超出了项目的余额。This would {verb} {yuan(amount_fen)}; "
+            f"the project has {yuan(unspent)} committed and unpaid.")
 
 
 # Which programme states accept each kind: money may arrive before opening; commitments only while

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.audit.service import Actor, record
+from app.common.money import yuan
 from app.errors import Conflict, NotFound, Unprocessable
 from app.funds import draws, ledger, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
@@ -104,7 +105,8 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
     _check_when(ctx, LedgerKind.commitment, entry_date)
     cap = ctx.rules.project_caps.cap_for(project_type)
     if amount_fen > cap:
-        raise Unprocessable(f"A {project_type.value} project may commit at most {cap} fen.", code="over_project_cap",
+        raise Unprocessable(f"该类项目承诺金额至多 {yuan(cap)}。A {project_type.value} project may commit at most "
+                            f"{yuan(cap)}.", code="over_project_cap",
                             extra={"cap_fen": cap})
     await ledger.ensure_project(session, {"project_id": project_id, "pilot_id": pilot_id, "title": title,
                                           "category": category, "project_type": project_type, "basis": basis,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.common.money import yuan
 from app.errors import Conflict, Unprocessable
 from app.funds import policy as funds_policy
 from app.funds import rules as fund_rules
@@ -65,7 +66,8 @@ async def disburse(session: AsyncSession, principal: Principal, impl: Implementa
                               "asked_fen": amount, "disbursed_fen": balance.disbursed_fen,
                               **fund_rules.commitment_figures(balance.committed_fen, balance.returned_fen)})
     if amount > state.payable_fen:
-        raise Conflict(f"Instalment {state.position} may pay at most {state.payable_fen} fen now.",
+        raise Conflict(f"第{state.position}期目前至多可拨付 {yuan(state.payable_fen)}。"
+                       f"Instalment {state.position} may pay at most {yuan(state.payable_fen)} now.",
                        code="over_instalment", extra={"payable_fen": state.payable_fen})
     entry = await funds.disburse(session, principal.actor, impl.proposal_id, amount, body.paid_on,
                                  document_ref=body.document_ref, note=body.note or f"第{state.position}期拨付")

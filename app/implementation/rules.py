@@ -123,7 +123,7 @@ def line_problem(changes: list[dict], spent_by_line: dict[int, int]) -> str | No
         c = below[0]
         spent = spent_by_line[c["budget_line"]]
         return (f"第{c['budget_line']}项预算（{c['item']}）已支出 {yuan(spent)}，不能调减到 {yuan(c['new_fen'])}。"
-                f" Line {c['budget_line']} cannot fall below the {spent} fen spent on it.")
+                f" Line {c['budget_line']} cannot fall below the {yuan(spent)} spent on it.")
     return None
 
 
@@ -131,9 +131,9 @@ def budget_problem(new_budget_fen: int, disbursed_fen: int, spent_fen: int, cap_
     """Why a new budget cannot stand, or None: never below what was paid or spent, never above the cap."""
     floor = max(disbursed_fen, spent_fen)
     if new_budget_fen < floor:
-        return f"The budget cannot fall below the {floor} fen already paid out or spent."
+        return f"预算不能低于已拨付或已支出的 {yuan(floor)}。The budget cannot fall below what was paid out or spent."
     if new_budget_fen > cap_fen:
-        return f"The budget cannot exceed the project cap of {cap_fen} fen."
+        return f"预算不能超过项目上限 {yuan(cap_fen)}。The budget cannot exceed the project cap."
     return None
 
 

@@ -58,8 +58,8 @@ async def record_expenditure(session: AsyncSession, principal: Principal, impl: 
     budget = impl.budget_fen
     spent = await spent_fen(session, impl)
     if spent + body.amount_fen > budget:
-        raise Conflict(f"This payment would take spending to {spent + body.amount_fen} fen, above the confirmed "
-                       f"budget of {budget} fen.", code="over_budget",
+        raise Conflict(f"本次支出后支出合计 {yuan(spent + body.amount_fen)}，将超过确定的预算 {yuan(budget)}。"
+                       "This payment would take spending above the confirmed budget.", code="over_budget",
                        extra={"budget_fen": budget, "spent_fen": spent, "remaining_fen": budget - spent})
     await _check_line(session, impl, line, body.amount_fen)
     expenditure = Expenditure(proposal_id=impl.proposal_id, budget_line_id=line.id, recorded_by=principal.actor.id,

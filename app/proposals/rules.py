@@ -97,7 +97,8 @@ def budget_problem(kind: ProposalKind, line_count: int, total_fen: int, cap_fen:
     if line_count == 0 and kind not in BUDGETLESS_KINDS:
         return "A proposal needs at least one budget line."
     if total_fen > cap_fen:
-        return f"The budget of {total_fen} fen exceeds the programme's cap of {cap_fen} fen for this project type."
+        return (f"预算 {yuan(total_fen)} 超过本年度该类项目的上限 {yuan(cap_fen)}。"
+                "The budget exceeds the programme's cap for this project type.")
     return None
 
 

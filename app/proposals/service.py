@@ -11,6 +11,7 @@ from app.auth.models import Organisation, Role
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.common.models import utcnow
+from app.common.money import yuan
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.organisations.rules import may_apply
 from app.programmes.lookup import open_programme_for, rules_of
@@ -86,7 +87,8 @@ async def unit_of(session: AsyncSession, community: Region, unit_id: uuid.UUID |
 
 def check_budget_cap(total_fen: int, cap_fen: int) -> None:
     if total_fen > cap_fen:
-        raise Unprocessable(f"The budget of {total_fen} fen exceeds the cap of {cap_fen} fen for this project type.",
+        raise Unprocessable(f"预算 {yuan(total_fen)} 超过该类项目的上限 {yuan(cap_fen)}。"
+                            "The budget exceeds the cap for this project type.",
                             code="over_cap", extra={"total_fen": total_fen, "cap_fen": cap_fen})
 
 

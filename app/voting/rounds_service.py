@@ -135,11 +135,11 @@ async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None,
     if budget > available:
         if held:
             raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}：未承诺资金 "
-                           f"{rules.yuan(uncommitted)}，{held_text}。 The budget exceeds the {available} fen the "
-                           f"pilot has left once its other open or unconfirmed rounds ({held} fen) are set aside.",
+                           f"{rules.yuan(uncommitted)}，{held_text}。 The budget exceeds what the pilot has left "
+                           "once its other open or unconfirmed rounds are set aside.",
                            code="budget_reserved_by_other_rounds", extra=extra)
         raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}。"
-                       f" The budget exceeds the pilot's available funds of {available} fen.",
+                       " The budget exceeds the pilot's available funds.",
                        code="budget_exceeds_funds", extra=extra)
     return budget
 

@@ -47,26 +47,30 @@ def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int,
                    budget_fen: int) -> BallotProblem | None:
     """What is wrong with a ballot choosing project numbers `choices`, or None when it is valid."""
     if len(set(choices)) != len(choices):
-        return BallotProblem("duplicate_choice", "A project is chosen more than once.")
+        return BallotProblem("duplicate_choice", "同一项目不能重复选择。A project is chosen more than once.")
     unknown = sorted(n for n in choices if n not in costs)
     if unknown:
-        return BallotProblem("unknown_project", f"Project number(s) {unknown} are not on this round's ballot.")
+        return BallotProblem("unknown_project", f"{'、'.join(map(str, unknown))}号项目不在本轮选票上。"
+                                                  f"Project number(s) {unknown} are not on this round's ballot.")
     if rule.ballot_type == "approval":
         if len(choices) < rule.min_choices:
-            return BallotProblem("too_few_choices", f"Choose at least {rule.min_choices} project(s).")
+            return BallotProblem("too_few_choices", f"请至少选择 {rule.min_choices} 个项目。"
+                                                      f"Choose at least {rule.min_choices} project(s).")
         if len(choices) > rule.max_choices:
-            return BallotProblem("too_many_choices", f"Choose at most {rule.max_choices} project(s).")
+            return BallotProblem("too_many_choices", f"最多只能选择 {rule.max_choices} 个项目。"
+                                                       f"Choose at most {rule.max_choices} project(s).")
         return None
     if not choices:
-        return BallotProblem("too_few_choices", "Choose at least one project.")
+        return BallotProblem("too_few_choices", "请至少选择一个项目。Choose at least one project.")
     spent = sum(costs[n] for n in choices)
     if spent > budget_fen:
-        return BallotProblem("over_budget", f"The chosen projects cost {spent} fen, more than the budget of "
-                                            f"{budget_fen} fen.")
+        return BallotProblem("over_budget", f"所选项目合计 {yuan(spent)}，超过预算 {yuan(budget_fen)}。"
+                                            "The chosen projects cost more than the budget.")
     floor = min_spend_fen(rule, budget_fen)
     if spent < floor:
-        return BallotProblem("under_min_spend", f"The chosen projects cost {spent} fen; spend at least "
-                                                f"{rule.knapsack_min_spend_pct}% of the budget ({floor} fen).")
+        return BallotProblem("under_min_spend", f"所选项目合计 {yuan(spent)}，须至少用去预算的 "
+                                                f"{rule.knapsack_min_spend_pct}%（{yuan(floor)}）。The chosen projects "
+                                                f"must cost at least {rule.knapsack_min_spend_pct}% of the budget.")
     return None
 
 

@@ -69,8 +69,8 @@ def test_greedy_skips_what_no_longer_fits_and_continues():
     skipped = result.explanation("B")
     assert (skipped.selected, skipped.code, skipped.votes, skipped.cost) == (False, "not_enough_money", 2, 5)
     assert skipped.money_left == 4
-    assert skipped.reason_en == "not enough money left after projects A: 4 fen remaining, cost 5 fen"
-    assert skipped.reason_zh == "资金不足：已选项目 A 后余额为 4 分，少于成本 5 分"
+    assert skipped.reason_en == "not enough money left after projects A: 0.04 yuan remaining, cost 0.05 yuan"
+    assert skipped.reason_zh == "资金不足：已选项目 A 后余额为 0.04 元，少于成本 0.05 元"
     funded = result.explanation("C")
     assert (funded.selected, funded.position, funded.code) == (True, 2, "funded_greedy")
     assert "1 votes" in funded.reason_en and "按票数顺序入选" in funded.reason_zh
@@ -79,7 +79,7 @@ def test_greedy_skips_what_no_longer_fits_and_continues():
 def test_greedy_project_dearer_than_the_whole_budget():
     result = greedy(make(5, {"A": 9}), [{"A"}])
     assert result.selected == ()
-    assert result.explanation("A").reason_en == "not enough money: its cost 9 fen exceeds the budget 5 fen"
+    assert result.explanation("A").reason_en == "not enough money: its cost 0.09 yuan exceeds the budget 0.05 yuan"
 
 
 def test_tie_break_cost_then_order_versus_lexico():
@@ -135,13 +135,14 @@ def test_mes_payments_hand_computed():
     assert y.payment.per_supporter == Fraction(55, 3)
     assert (y.payment.full_payers, y.payment.partial_payers, y.payment.partial_total) == (1, 1, Fraction(35, 3))
     assert x.reason_en == (
-        "funded by equal shares (each voter's share 25 fen): 3 supporters paid 40/3 fen (≈13 fen) each"
+        "funded by equal shares (each voter's share 0.25 yuan): 3 supporters paid about 0.13 yuan each"
     )
-    assert x.reason_zh == "均等份额法入选（每位投票人份额 25 分）：3 位支持者各付 40/3 分（约 13 分）"
-    assert "1 supporter with less left paid all they had (35/3 fen (≈12 fen) in total)" in y.reason_en
+    assert x.reason_zh == "均等份额法入选（每位投票人份额 0.25 元）：3 位支持者各付 约 0.13 元"
+    assert "1 supporter with less left paid all they had (about 0.12 yuan in total)" in y.reason_en
     assert (z.selected, z.code, z.money_left) == (False, "supporters_cannot_afford", 25)
     assert z.reason_en == (
-        "under equal shares (each voter's share 25 fen) its supporters had only 25 fen left, less than its cost 50 fen"
+        "under equal shares (each voter's share 0.25 yuan) its supporters had only 0.25 yuan left, "
+        "less than its cost 0.50 yuan"
     )
     assert pabutools_winners(instance, ballots, "mes") == result.selected
 
@@ -175,9 +176,9 @@ def test_mes_add1_keeps_last_feasible_outcome_then_completes_greedily():
     assert result.selected == ("A", "C")
     b, c = result.explanation("B"), result.explanation("C")
     assert (b.code, b.money_left) == ("not_enough_money", 40)
-    assert "its supporters had only 48 fen left" in b.reason_en
-    assert "not enough money left after projects A: 40 fen remaining, cost 50 fen" in b.reason_en
-    assert "已选项目 A 后余额为 40 分" in b.reason_zh
+    assert "its supporters had only 0.48 yuan left" in b.reason_en
+    assert "not enough money left after projects A: 0.40 yuan remaining, cost 0.50 yuan" in b.reason_en
+    assert "已选项目 A 后余额为 0.40 元" in b.reason_zh
     assert c.code == "funded_greedy" and "greedy completion" in c.reason_en
     assert pabutools_winners(instance, ballots, "mes-add1") == result.selected
 

@@ -80,7 +80,9 @@ def server(chromium, settings, tmp_path) -> Iterator[str]:
     """A real uvicorn process serving the app on a free port of 127.0.0.1, on this test's database."""
     port, log = _free_port(), tmp_path / "uvicorn.log"
     env = {**os.environ, "DATABASE_URL": settings.database_url, "WEISHI_SECRET_KEY": settings.secret_key,
-           "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir, "WEISHI_LOG_LEVEL": "WARNING"}
+           "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir, "WEISHI_LOG_LEVEL": "WARNING",
+           # The checkout's app, not whichever the environment has installed (cwd is a scratch folder).
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     with log.open("w") as out:
         # cwd: a scratch folder, so no .env or ./data of the checkout is picked up.
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",  # noqa: S603
@@ -138,3 +140,44 @@ async def test_an_objection_filed_in_a_browser_reaches_the_staff_queue(server, c
     queue = ok(await client.get(f"{API}/objections", headers=pw.h["staff_a1"], params={"status": "open"}))
     assert [(o["tracking_code"], o["item_id"], o["reason"], o["contact"]) for o in queue["items"]] == [
         (code, item["id"], REASON, CONTACT)]
+
+
+# Pages a resident opens, each checked by axe-core (the axe.min.js of axe-playwright-python, run in the page).
+SERIOUS = {"serious", "critical"}
+
+
+async def _axe_violations(page) -> list[str]:
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+
+async def test_the_board_passes_axe_in_standard_and_large_text(server, chromium, client, session, app, pw):
+    from playwright.async_api import async_playwright, expect
+
+    from tests.implementation.helpers import started_project
+
+    project = await started_project(client, session, app, pw)
+    notice = ok(await client.get(f"{API}/public/notices"))["items"][0]
+    pages = ["/board", f"/board/notices/{notice['id']}", f"/board/rounds/{notice['round_id']}",
+             f"/board/communities/{pw.tree.community_a1.id}/finances", f"/board/projects/{project['proposal_id']}",
+             f"/board/dashboards/{pw.tree.district.id}"]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                          java_script_enabled=True)
+            for large in (False, True):
+                if large:  # the 大字版 link: a cookie set without script, then back to the same page
+                    await page.goto(f"{server}/board")
+                    await page.get_by_role("link", name="大字版").click()
+                    await expect(page.locator("html")).to_have_class("large-text")
+                for path in pages:
+                    await page.goto(f"{server}{path}")
+                    assert (await page.title()).strip(), (path, await page.inner_text("body"))
+                    assert await page.locator("h1").count() == 1, path
+                    assert await _axe_violations(page) == [], (path, large)
+        finally:
+            await browser.close()

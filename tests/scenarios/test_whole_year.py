@@ -28,7 +28,9 @@ from app.demo.year import (
 from app.demo.year.cast import PASSWORD
 from tests.factories import add_user
 from tests.scenarios import bypasses
+from tests.scenarios.dashboard import check_dashboard
 from tests.scenarios.money import check_money
+from tests.scenarios.open_data import check_open_data
 
 YEAR = 2025
 
@@ -137,3 +139,5 @@ async def test_a_whole_year(year: Year):
         "finance", f"/pilots/{y.ids['pilots']['彩田社区']}/balance"))["transferred_out_fen"], lines
     await year_end.rectified_project(y)
     await check_money(y)
+    await check_dashboard(y)
+    await check_open_data(y)

@@ -66,7 +66,8 @@ async def test_vote_close_and_recount(client, session, app, pw):
         (1, 5, True), (2, 5, True), (3, 4, False), (4, 3, True)]
     explained = {e["project_id"]: e for e in result["allocation"]["explanations"]}
     assert explained["3"]["code"] == "not_enough_money"
-    assert "800000 fen remaining" in explained["3"]["reason_en"]
+    assert "8,000.00 yuan remaining" in explained["3"]["reason_en"]
+    assert "8,000.00 元" in explained["3"]["reason_zh"] and "分" not in explained["3"]["reason_zh"]
     # 1 and 2 tie at 5 votes: the default tie-break funds the cheaper one first.
     assert result["allocation"]["selected"] == ["2", "1", "4"] and result["allocation"]["cost"] == 2_700_000
     states = [ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))["state"]

@@ -1,0 +1,92 @@
+"""Pure parts of a dashboard: the shape of one unit's figures, shares, the CSV rows and the SVG bar chart."""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pygal
+from pygal.style import Style
+
+from app.funds.export import yuan as fen_to_yuan
+from app.funds.rules import SOURCE_LABELS
+from app.programmes.enums import CATEGORY_LABELS
+from app.proposals.enums import KIND_LABELS
+
+_SCRIPT = re.compile(r"<script[^>]*>.*?</script>", re.S)
+OBJECTION_OUTCOMES = ("open", "dismissed", "upheld")
+GRADES = ("优秀", "良好", "合格", "不合格")
+# Dark enough on white for WCAG AA text contrast, and large type for the large-text board.
+_STYLE = Style(background="white", plot_background="white", foreground="#222", foreground_strong="#000",
+               foreground_subtle="#555", colors=("#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a"),
+               font_family="sans-serif", title_font_size=18, label_font_size=14, legend_font_size=14,
+               value_font_size=12)
+
+
+def empty_unit(region_id: str, name: str, level: str) -> dict[str, Any]:
+    """A unit with nothing yet: every count zero, every average and share null."""
+    return {"region_id": region_id, "name": name, "level": level,
+            "turnout": {"rounds": 0, "voters_on_roll": 0, "ballots": 0, "online": 0, "paper": 0, "turnout_pct": None},
+            "proposals": {"total": 0, "by_category": {}, "by_kind": {}},
+            "money": {"funds_in_fen": 0, "committed_fen": 0, "disbursed_fen": 0, "returned_fen": 0,
+                      "transferred_out_fen": 0, "spent_pct": None, "by_source": []},
+            "satisfaction": {"ratings": 0, "average": None},
+            "grades": dict.fromkeys(GRADES, 0),
+            "objections": {"total": 0, **dict.fromkeys(OBJECTION_OUTCOMES, 0)}}
+
+
+def pct(part: int, whole: int) -> float | None:
+    """part / whole in percent with one decimal; None when there is no whole."""
+    return None if whole <= 0 else round(part * 100 / whole, 1)
+
+
+def finish(unit: dict[str, Any]) -> dict[str, Any]:
+    """Derived figures: turnout share, and the share of the net commitment paid out."""
+    t, m = unit["turnout"], unit["money"]
+    t["turnout_pct"] = pct(t["ballots"], t["voters_on_roll"])
+    m["spent_pct"] = pct(m["disbursed_fen"], m["committed_fen"] - m["returned_fen"])
+    return unit
+
+
+MONEY_HEADERS = ("资金到位（元）", "已承诺（元）", "已拨付（元）", "已退回（元）")
+
+
+def table_records(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per year and unit for CSV and XLSX: Chinese headers, money as exact 元 (Decimal)."""
+    records = []
+    for year in dashboard["years"]:
+        for u in year["units"]:
+            t, m, s, o = u["turnout"], u["money"], u["satisfaction"], u["objections"]
+            records.append({
+                "年度": year["year"], "区域": u["name"], "名册人数": t["voters_on_roll"], "投票人数": t["ballots"],
+                "线上投票": t["online"], "纸质投票": t["paper"], "投票率（%）": t["turnout_pct"],
+                "提案数": u["proposals"]["total"],
+                **dict(zip(MONEY_HEADERS, (fen_to_yuan(m[k]) for k in ("funds_in_fen", "committed_fen",
+                                                                        "disbursed_fen", "returned_fen")),
+                           strict=True)),
+                "拨付率（%）": m["spent_pct"], "满意度评价数": s["ratings"], "平均满意度": s["average"],
+                **{f"评估{g}": u["grades"][g] for g in GRADES},
+                "异议数": o["total"], "异议成立": o["upheld"], "异议不成立": o["dismissed"], "异议处理中": o["open"]})
+    return records
+
+
+def table_columns() -> list[str]:
+    """The CSV and XLSX headers, also for a dashboard with no rows."""
+    return list(table_records({"years": [{"year": 0, "units": [empty_unit("", "", "")]}]})[0])
+
+
+def labels(kind: str, key: str) -> str:
+    """The Chinese label of a category, kind or fund source key."""
+    table = {"category": CATEGORY_LABELS, "kind": KIND_LABELS, "source": SOURCE_LABELS}[kind]
+    return str({str(getattr(k, "value", k)): v for k, v in table.items()}.get(key, key))
+
+
+def chart(title: str, years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]]) -> str:
+    """Grouped bars, one group per year and one bar per series, as SVG drawn on the server by pygal: no script
+    (pygal's tooltips would load JavaScript from a CDN), titled for screen readers."""
+    bars = pygal.Bar(js=[], title=title, x_labels=[f"{y}年" for y in years], width=720, height=360,
+                     legend_at_bottom=True, show_y_guides=True, print_values=True, print_zeroes=True,
+                     style=_STYLE, disable_xml_declaration=True, explicit_size=False)
+    for name, values in series:
+        bars.add(name, list(values))
+    # The inline config script is for pygal's tooltips, which are left out: the board runs no JavaScript.
+    return _SCRIPT.sub("", bars.render(is_unicode=True))
