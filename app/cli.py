@@ -1,4 +1,4 @@
-"""`weishi` command line: migrate, seed-demo, serve, create-user, issue-token, revoke-token."""
+"""`weishi` command line: migrate, seed-demo, serve, worker, create-user, issue-token, revoke-token."""
 
 import asyncio
 import uuid
@@ -174,6 +174,32 @@ def purge_expired() -> None:
     records, counters, codes = _with_session(run)
     typer.echo(f"purged {records} expired idempotency records, {counters} ended rate-limit counters, "
                f"{codes} spent one-time codes")
+
+
+@cli.command()
+def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = False) -> None:
+    """Deliver notifications: expand due outbox events, send WeChat and SMS copies (several may run)."""
+    import logging
+
+    from app.notifications.delivery import Providers
+    from app.notifications.worker import run
+    from app.sms.senders import make_sms_sender
+    from app.wechat.client import WechatClient
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def main_loop():
+        engine = make_engine(settings)
+        wechat = WechatClient(settings) if settings.wechat_app_id else None
+        try:
+            await run(Providers(make_sessionmaker(engine), settings, make_sms_sender(settings), wechat), once=once)
+        finally:
+            if wechat:
+                await wechat.aclose()
+            await engine.dispose()
+
+    asyncio.run(main_loop())
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from app.errors import Conflict, NotFound
 from app.notices import rules, service
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.models import Reallocation as ReallocationRow
+from app.notifications import outbox
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
@@ -104,6 +105,8 @@ async def decide(session: AsyncSession, principal: Principal, objection: Objecti
         if item.status == ItemStatus.under_notice:
             result["reallocation"] = await _take_out(session, principal, objection, notice, item, action)
     await session.flush()
+    item = await session.get(NoticeItem, objection.item_id)
+    outbox.objection_answered(session, objection, item.title)
     await record(session, principal.actor, f"objection.{objection.status.value}", "objection", objection.id,
                  after={"reply": reply, "ground": ground, "action": action}, region_path=notice.region_path)
     return result
