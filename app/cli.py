@@ -188,6 +188,7 @@ def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = Fal
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry WeChat's access token
 
     async def main_loop():
         engine = make_engine(settings)

@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
     sa.Column('provider_message_id', sa.String(length=100), nullable=True),
+    sa.Column('grant_held', sa.Boolean(), nullable=False),
     sa.Column('last_error', sa.String(length=300), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),

@@ -36,19 +36,25 @@ class Providers:
     wechat: WechatClient | None
 
 
-async def _take_grant(session: AsyncSession, user_id, template: str) -> bool:
+async def _take_grant(session: AsyncSession, n: Notification, template: str) -> bool:
+    """The grant moves from the resident's count to the delivery in one transaction."""
+    if n.grant_held:
+        return True
     taken = await session.execute(update(WechatSubscription).where(
-        WechatSubscription.user_id == user_id, WechatSubscription.template_id == template,
+        WechatSubscription.user_id == n.user_id, WechatSubscription.template_id == template,
         WechatSubscription.remaining > 0).values(remaining=WechatSubscription.remaining - 1))
+    if taken.rowcount == 1:
+        await session.execute(update(Notification).where(Notification.id == n.id).values(grant_held=True))
     await session.commit()
     return taken.rowcount == 1
 
 
-async def _give_back(session: AsyncSession, user_id, template: str) -> None:
+async def _give_back(session: AsyncSession, n: Notification, template: str) -> None:
     # WeChat spends a grant only on a message it accepted.
     await session.execute(update(WechatSubscription).where(
-        WechatSubscription.user_id == user_id, WechatSubscription.template_id == template)
+        WechatSubscription.user_id == n.user_id, WechatSubscription.template_id == template)
         .values(remaining=WechatSubscription.remaining + 1))
+    await session.execute(update(Notification).where(Notification.id == n.id).values(grant_held=False))
     await session.commit()
 
 
@@ -60,7 +66,7 @@ async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outco
         WechatIdentity.user_id == n.user_id, WechatIdentity.app_id == p.settings.wechat_app_id))
     if openid is None:
         return Outcome("skipped", "no_wechat")
-    if not await _take_grant(session, n.user_id, template):
+    if not await _take_grant(session, n, template):
         return Outcome("skipped", "no_subscription")
     data = {"thing1": rules.clip(n.title, 20), "thing2": rules.clip(n.body, 20)}
     try:
@@ -74,7 +80,7 @@ async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outco
     except WechatError as exc:
         if exc.errcode == SUBSCRIPTION_REFUSED:
             return Outcome("skipped", "subscription_refused")
-        await _give_back(session, n.user_id, template)
+        await _give_back(session, n, template)
         return Outcome("retry" if exc.retryable else "failed", str(exc)[:300])
     return Outcome("failed", "unreachable")
 

@@ -77,7 +77,7 @@ async def _reachable(session: AsyncSession, settings: Settings, user_ids: list[u
 def _row(event, user_id, channel, title, body, now, status=DeliveryStatus.pending, reason=None) -> dict:
     return {"id": uuid.uuid4(), "event_id": event.id, "user_id": user_id, "channel": channel, "kind": event.kind,
             "title": title, "body": body, "link": event.payload.get("link"), "status": status, "skip_reason": reason,
-            "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "attempts": 0, "grant_held": False, "next_attempt_at": now, "created_at": now,
             "sent_at": now if status == DeliveryStatus.sent else None}
 
 

@@ -93,6 +93,9 @@ class Notification(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=64)
     provider_message_id: str | None = Field(default=None, max_length=100)
+    # A WeChat grant this delivery took and has not given back: a worker that died mid-send leaves it here for
+    # the next attempt, so the grant is neither lost nor spent twice.
+    grant_held: bool = False
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -65,14 +65,14 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
     values: dict = {"lease_until": None, "lease_owner": None}
     if outcome.result == "sent":
         values |= {"status": DeliveryStatus.sent, "sent_at": now, "provider_message_id": outcome.detail,
-                   "last_error": None}
+                   "last_error": None, "grant_held": False}
     elif outcome.result == "skipped":
-        values |= {"status": DeliveryStatus.skipped, "skip_reason": outcome.detail}
+        values |= {"status": DeliveryStatus.skipped, "skip_reason": outcome.detail, "grant_held": False}
     elif outcome.result == "retry" and n.attempts < s.notify_max_attempts:
         wait = rules.backoff(n.attempts, s.notify_backoff_base_seconds, s.notify_backoff_max_seconds)
         values |= {"status": DeliveryStatus.pending, "next_attempt_at": now + wait, "last_error": outcome.detail}
     else:
-        values |= {"status": DeliveryStatus.failed, "last_error": outcome.detail}
+        values |= {"status": DeliveryStatus.failed, "last_error": outcome.detail, "grant_held": False}
     done = await session.execute(update(Notification).where(
         Notification.id == n.id, Notification.lease_owner == owner, Notification.status == DeliveryStatus.sending)
         .values(**values))

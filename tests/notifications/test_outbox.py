@@ -27,7 +27,8 @@ async def _round(client, session, app, pw, **over):
 
 async def test_an_open_round_reaches_its_roll_and_nobody_else(client, session, app, pw, work):
     rnd, voter, stranger = await _round(client, session, app, pw)
-    kinds = set(await session.scalars(select(NotificationEvent.kind).where(NotificationEvent.subject_id == uuid.UUID(rnd["id"]))))
+    kinds = set(await session.scalars(select(NotificationEvent.kind)
+                                      .where(NotificationEvent.subject_id == uuid.UUID(rnd["id"]))))
     assert kinds == {"round_opened", "round_closing"}  # written by the round's own transaction
     await work()
     mine = ok(await client.get(ME, headers=voter.h))
@@ -49,8 +50,9 @@ async def test_an_open_round_reaches_its_roll_and_nobody_else(client, session, a
 
 
 async def test_the_reminder_waits_for_its_time_and_skips_who_voted(client, session, app, pw, work):
-    rnd, voter, _ = await _round(client, session, app, pw, **window(lasts=timedelta(days=3)))
-    ok(await import_roll(client, pw.h["staff_a1"], pw.tree.community_a1.id, roll_csv([("13800000003", "李四", "", "")])))
+    rnd, _, _ = await _round(client, session, app, pw, **window(lasts=timedelta(days=3)))
+    roll = roll_csv([("13800000003", "李四", "", "")])
+    ok(await import_roll(client, pw.h["staff_a1"], pw.tree.community_a1.id, roll))
     voted = await resident(session, app, pw.tree.community_a1, "13800000003")
     ok(await cast(client, voted, rnd["id"], [1]), 201)
     await work()
@@ -63,7 +65,7 @@ async def test_the_reminder_waits_for_its_time_and_skips_who_voted(client, sessi
 
 
 async def test_an_upcoming_round_waits_and_a_cancelled_one_says_nothing(client, session, app, pw, work):
-    rnd, voter, _ = await _round(client, session, app, pw, **window(opens_in=timedelta(hours=2)))
+    rnd, _, _ = await _round(client, session, app, pw, **window(opens_in=timedelta(hours=2)))
     await work()
     assert await count(session, Notification, Notification.kind == "round_opened") == 0
     ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/cancel", headers=pw.h["staff_a1"],
@@ -82,7 +84,8 @@ async def test_the_proposer_hears_of_screening_and_rejection_with_its_reason(cli
     ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={}), 201)
     await work()
     items = ok(await client.get(ME, headers=pw.h["resident"]))["items"]
-    assert [n["body"] for n in items if n["kind"] == "proposal_moved"] == [f"您的提案“{p['title']}”状态变为：初审通过。"]
+    told = [n["body"] for n in items if n["kind"] == "proposal_moved"]
+    assert told == [f"您的提案“{p['title']}”状态变为：初审通过。"]
     ok(await move(client, pw.h["staff_a1"], p["id"], "under_survey"))
     ok(await move(client, pw.h["staff_a1"], p["id"], "in_deliberation"))
     await work()
@@ -117,10 +120,10 @@ async def test_a_kind_stopped_is_recorded_as_skipped_and_never_shown(client, ses
 
 
 async def test_an_api_token_has_no_inbox(client, session, app, pw):
+    from app.audit.service import SYSTEM
     from app.auth.models import OrganisationKind
     from app.auth.scopes import Scope
     from app.auth.tokens_service import issue_api_token
-    from app.audit.service import SYSTEM
     from app.common.models import utcnow
     from tests.factories import add_organisation
 
