@@ -28,6 +28,8 @@ class WechatState:
     hold_sends: bool = False             # sends hang (never processed) while set
     held: int = 0
     sent: list[dict] = field(default_factory=list)
+    session_keys: list[str] = field(default_factory=list)            # every session key handed out
+    watermark_appid: str | None = None   # set: phone answers carry this app id (a tampered answer)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     release: threading.Event = field(default_factory=threading.Event)
@@ -91,6 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._answer(_error(40029, "invalid code"))
             s.used_codes.add(code)
         body = {"openid": issued[1], "session_key": secrets.token_urlsafe(16)}
+        s.session_keys.append(body["session_key"])
         if issued[2]:
             body["unionid"] = issued[2]
         return self._answer(body)
@@ -122,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
             phone = issued[1]
             return self._answer({"errcode": 0, "errmsg": "ok", "phone_info": {
                 "phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
-                "watermark": {"timestamp": 1700000000, "appid": appid}}})
+                "watermark": {"timestamp": 1700000000, "appid": s.watermark_appid or appid}}})
         if url.path == "/cgi-bin/message/subscribe/send":
             if s.hold_sends:
                 with s.lock:
