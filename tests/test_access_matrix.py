@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/auth/me/notices"): SIGNED_IN,  # one's own account notices; a token has none
     ("POST", f"{API}/auth/otp/request"): PUBLIC,
     ("POST", f"{API}/auth/otp/verify"): PUBLIC,
+    ("POST", f"{API}/auth/wechat/mini-program"): PUBLIC,  # 503 wechat_not_configured when no app id is set
 
     # --- users: district admins manage staff of their district, street admins read theirs ------------
     ("POST", f"{API}/users"): DISTRICT,
@@ -324,6 +325,15 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),
+
+    # --- notifications: one's own inbox, channels and WeChat grants; an API token gets 400 not_a_person -----
+    ("GET", f"{API}/me/notifications"): SIGNED_IN,
+    ("POST", f"{API}/me/notifications/read-all"): SIGNED_IN,
+    ("POST", f"{API}/me/notifications/{{notification_id}}/read"): SIGNED_IN,
+    ("GET", f"{API}/me/notification-preferences"): SIGNED_IN,
+    ("PUT", f"{API}/me/notification-preferences/{{kind}}"): SIGNED_IN,
+    ("GET", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
+    ("POST", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
 }
 
 # Routes that act on the caller's own login session: each role calls them with a fresh one.

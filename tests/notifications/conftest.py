@@ -4,7 +4,7 @@ import pytest
 
 from app.notifications.delivery import Providers
 from app.notifications.worker import run_once
-from app.sms.senders import LogSmsSender
+from app.sms.senders import make_sms_sender
 from app.wechat.client import WechatClient
 from tests.factories import make_tree
 from tests.proposals.helpers import make_pworld
@@ -35,7 +35,7 @@ def settings(settings, wechat):
 async def providers(app):
     """What the worker sends through: the WeChat stand-in and the log SMS sender."""
     client = WechatClient(app.state.settings)
-    yield Providers(app.state.sessionmaker, app.state.settings, LogSmsSender(), client)
+    yield Providers(app.state.sessionmaker, app.state.settings, make_sms_sender(app.state.settings), client)
     await client.aclose()
 
 
