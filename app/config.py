@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     sms_daily_cap_default: int = 2000
     sms_daily_cap_per_phone: int = 10
     sms_retries: int = 2
+    # The secret in the receipt URLs given to the providers (…/api/v1/sms/receipts/aliyun?token=…); empty: off.
+    sms_receipt_token: str = ""
 
     # WeChat mini-program (app/wechat). Empty app id: WeChat sign-in answers 503 and WeChat messages are skipped.
     wechat_app_id: str = ""

@@ -16,12 +16,13 @@ from app.notifications.router import router as notifications_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
+from app.sms.router import router as sms_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, regions_router, programmes_router, funds_router, *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
-           awards_router, audit_router, whatif_router, notifications_router,
+           awards_router, audit_router, whatif_router, notifications_router, sms_router,
            board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
 
 # Built once per process and shared by every app create_app() makes: FastAPI works out a route's dependencies

@@ -334,6 +334,9 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("PUT", f"{API}/me/notification-preferences/{{kind}}"): SIGNED_IN,
     ("GET", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
     ("POST", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
+    # Receipts the SMS providers push: no login, a secret token in the URL (404 without it).
+    ("POST", f"{API}/sms/receipts/aliyun"): PUBLIC,
+    ("POST", f"{API}/sms/receipts/tencent"): PUBLIC,
 }
 
 # Routes that act on the caller's own login session: each role calls them with a fresh one.

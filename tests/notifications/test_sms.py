@@ -39,7 +39,8 @@ def settings(settings, provider):
         "aliyun_access_key_id": KEY_ID, "aliyun_access_key_secret": KEY_SECRET,
         "aliyun_sms_endpoint": provider.endpoint,
         "tencent_secret_id": KEY_ID, "tencent_secret_key": KEY_SECRET, "tencent_sms_endpoint": provider.endpoint,
-        "tencent_sms_app_id": "1400000001", "sms_daily_cap_per_phone": 3})
+        "tencent_sms_app_id": "1400000001", "sms_daily_cap_per_phone": 3,
+        "sms_receipt_token": "receipt-secret"})
 
 
 def _params(accepted: dict, provider: str) -> list[str]:
@@ -130,3 +131,32 @@ async def test_a_wrong_key_is_refused_by_the_provider(app, provider):
     with pytest.raises(SmsError) as caught:
         await sender.send(PHONE, "SMS_100001", {"code": "123456"})
     assert provider.state.refused_signatures == 1 and not caught.value.retryable
+
+
+def _receipt(provider: str, message_id: str, delivered: bool) -> list[dict]:
+    """A receipt as the provider pushes it."""
+    if provider == "aliyun":
+        return [{"phone_number": PHONE, "send_time": "2026-12-07 10:00:00", "report_time": "2026-12-07 10:00:05",
+                 "success": delivered, "err_code": "DELIVERED" if delivered else "MK:0012", "err_msg": "用户接收成功",
+                 "sms_size": "1", "biz_id": message_id, "out_id": ""}]
+    return [{"user_receive_time": "2026-12-07 10:00:05", "nationcode": "86", "mobile": PHONE,
+             "report_status": "SUCCESS" if delivered else "FAIL", "errmsg": "DELIVRD" if delivered else "MK:0012",
+             "description": "用户短信送达成功", "sid": message_id}]
+
+
+async def test_delivery_receipts_update_the_record(client, app, session, provider):
+    settings = app.state.settings
+    sender = make_sms_sender(settings)
+    first = await sms.send(app.state.sessionmaker, settings, sender, "otp", PHONE, {"code": "123456"})
+    second = await sms.send(app.state.sessionmaker, settings, sender, "otp", PHONE, {"code": "654321"})
+    url = f"{API}/sms/receipts/{provider.name}"
+    r = await client.post(url, params={"token": "guessed"}, json=_receipt(provider.name, first.message_id, True))
+    assert r.status_code == 404
+    answer = ok(await client.post(url, params={"token": "receipt-secret"},
+                                  json=_receipt(provider.name, first.message_id, True)))
+    assert answer in ({"code": 0, "msg": "成功"}, {"result": 0, "errmsg": "OK"})
+    ok(await client.post(url, params={"token": "receipt-secret"},
+                         json=_receipt(provider.name, second.message_id, False)))
+    rows = {r.provider_message_id: r for r in await session.scalars(select(SmsMessage))}
+    assert rows[first.message_id].status == SmsStatus.delivered and rows[first.message_id].reported_at
+    assert rows[second.message_id].status == SmsStatus.undelivered and rows[second.message_id].error_code == "MK:0012"
