@@ -1,8 +1,9 @@
-"""notifications_wechat_sms
+"""notifications (issue 28): the outbox and its deliveries, channel choices, contacts for SMS, WeChat
+identities, grants and the cached access token, and the SMS record
 
 Revision ID: 0020
 Revises: 0017
-Create Date: 2026-12-07 09:26:49.862317
+Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
@@ -29,8 +30,10 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('pending', 'expanded', 'dropped', name='eventstatus', native_enum=False, length=16), nullable=False),
     sa.Column('expanded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('drop_reason', sa.String(length=200), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=100), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_event'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_event')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notification_event_dedupe_key'))
     )
     with op.batch_alter_table('notification_event', schema=None) as batch_op:
         batch_op.create_index('ix_notification_event_due', ['status', 'available_at'], unique=False)

@@ -51,6 +51,7 @@ async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID
                           contact=contact, submitted_by_user_id=user_id, client_digest=client_digest)
     session.add(objection)
     await session.flush()
+    outbox.objection_filed(session, objection, notice, item.title)
     # The contact stays out of the trail, like everything personal about the objector.
     await record(session, actor, "objection.file", "objection", objection.id,
                  after={"notice_id": str(notice.id), "item_id": str(item.id), "reason": reason},

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.common.models import utcnow
 from app.config import Settings
 from app.notifications import contacts, rules
@@ -61,6 +61,10 @@ async def recipients(session: AsyncSession, event: NotificationEvent) -> list[uu
         return await _roll_users(session, uuid.UUID(event.payload["community_id"]), skip)
     if event.kind == NotificationKind.notice_published:
         return await _roll_users(session, uuid.UUID(event.payload["community_id"]))
+    if "staff_of" in event.payload:
+        return list(await session.scalars(select(User.id).where(
+            User.role == Role.community_staff, User.region_id == uuid.UUID(event.payload["staff_of"]),
+            User.is_active.is_(True)).order_by(User.id)))
     return [uuid.UUID(u) for u in event.payload.get("user_ids", [])]
 
 

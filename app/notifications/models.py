@@ -20,6 +20,9 @@ class NotificationKind(StrEnum):
     notice_published = "notice_published"      # 社区公示
     objection_answered = "objection_answered"  # 异议答复
     proposal_moved = "proposal_moved"          # 提案进展
+    evaluator_assigned = "evaluator_assigned"  # 评审任务 (evaluators)
+    objection_waiting = "objection_waiting"    # 待处理异议 (community staff)
+    milestone_overdue = "milestone_overdue"    # 节点逾期 (community staff)
 
 
 class Channel(StrEnum):
@@ -65,6 +68,8 @@ class NotificationEvent(SQLModel, table=True):
     status: EventStatus = Field(default=EventStatus.pending, sa_type=str_enum(EventStatus, 16))
     expanded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     drop_reason: str | None = Field(default=None, max_length=200)
+    # Events found by a sweep (an overdue milestone) carry a key, so a second sweep cannot raise them again.
+    dedupe_key: str | None = Field(default=None, max_length=100, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

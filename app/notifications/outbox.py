@@ -65,6 +65,21 @@ def notice_published(session: AsyncSession, notice) -> None:
           "ends_on": str(notice.ends_on)})
 
 
+def evaluators_assigned(session: AsyncSession, campaign, evaluator_id: uuid.UUID | None, count: int) -> None:
+    """An evaluator hears of projects given to them (an assessor organisation reads its API instead)."""
+    if evaluator_id is None:
+        return
+    emit(session, NotificationKind.evaluator_assigned, "evaluation_campaign", campaign.id,
+         {"user_ids": [str(evaluator_id)], "campaign": campaign.title, "count": count})
+
+
+def objection_filed(session: AsyncSession, objection, notice, project_title: str) -> None:
+    """The community's staff hear that an objection waits for them."""
+    emit(session, NotificationKind.objection_waiting, "objection", objection.id,
+         {"staff_of": str(notice.community_id), "project_title": project_title,
+          "tracking_code": objection.tracking_code})
+
+
 async def reschedule(session: AsyncSession, event_id: uuid.UUID, when: datetime) -> None:
     """Put an event off until `when` (its cause moved)."""
     await session.execute(update(NotificationEvent).where(NotificationEvent.id == event_id,

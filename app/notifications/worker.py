@@ -17,12 +17,15 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.common.models import utcnow
 from app.notifications import fanout, rules
+from app.notifications import sweep as sweeps
 from app.notifications.delivery import Outcome, Providers, deliver
 from app.notifications.models import Channel, DeliveryStatus, Notification
 
 log = logging.getLogger("weishi.notify")
+SWEEP_SECONDS = 600  # how often a worker looks for overdue milestones
 
 
 def worker_id() -> str:
@@ -80,9 +83,12 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
     return done.rowcount == 1
 
 
-async def run_once(p: Providers, owner: str, limit: int = 20) -> int:
-    """One pass: expand due events, then deliver what is due; returns how much work was done."""
+async def run_once(p: Providers, owner: str, limit: int = 20, *, sweep: bool = True) -> int:
+    """One pass: sweep for overdue milestones, expand due events, deliver what is due; returns the work done."""
     async with p.sessionmaker() as session:
+        if sweep:
+            await sweeps.overdue_milestones(session)
+            await session.commit()
         work = await fanout.expand_due(session, p.settings, limit)
         for n in await claim(session, p, owner, limit):
             outcome = await deliver(p, session, n)
@@ -98,9 +104,12 @@ async def run(p: Providers, *, once: bool = False) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     log.info("notification worker %s started", owner)
+    last_sweep = 0.0
     while not stop.is_set():
         try:
-            work = await run_once(p, owner)
+            sweep = clock.timestamp() - last_sweep > SWEEP_SECONDS
+            work = await run_once(p, owner, sweep=sweep)
+            last_sweep = clock.timestamp() if sweep else last_sweep
         except Exception:
             log.exception("notification worker pass failed; trying again")
             work = 0
