@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     notify_backoff_max_seconds: int = 3600
     # No SMS between these Shanghai hours (a message due then waits for the end); "" turns quiet hours off.
     notify_quiet_hours: str = "21:00-08:00"
+    # Run a notification worker inside each API process too (`make run` does, so the inbox fills in
+    # development without a second command); in production run `weishi worker` processes instead.
+    notify_inline_worker: bool = False
 
     # "limit/window_seconds" pairs; counters live in the database so workers share them.
     rate_login_per_ip: str = "50/900"

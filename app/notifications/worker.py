@@ -97,12 +97,14 @@ async def run_once(p: Providers, owner: str, limit: int = 20, *, sweep: bool = T
     return work
 
 
-async def run(p: Providers, *, once: bool = False) -> None:
-    """Work until SIGTERM or SIGINT; sleep between empty passes."""
-    owner, stop = worker_id(), asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+async def run(p: Providers, *, once: bool = False, stop: asyncio.Event | None = None) -> None:
+    """Work until `stop` is set (by default: until SIGTERM or SIGINT); sleep between empty passes."""
+    owner = worker_id()
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
     log.info("notification worker %s started", owner)
     last_sweep = 0.0
     while not stop.is_set():
