@@ -5,7 +5,7 @@ and the (event, person, channel) key forbids a second copy. The inbox copy is de
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
@@ -22,6 +22,7 @@ from app.notifications.models import (
     NotificationKind,
 )
 from app.notifications.outbox import CLOSING_REMINDER, local_text
+from app.regions.models import Region
 from app.voting.models import RoundStatus, VoteMark, VoterRollEntry, VotingRound
 from app.wechat.models import WechatIdentity
 
@@ -61,6 +62,10 @@ async def recipients(session: AsyncSession, event: NotificationEvent) -> list[uu
         return await _roll_users(session, uuid.UUID(event.payload["community_id"]), skip)
     if event.kind == NotificationKind.notice_published:
         return await _roll_users(session, uuid.UUID(event.payload["community_id"]))
+    if "finance_for" in event.payload:
+        return list(await session.scalars(select(User.id).join(Region, Region.id == User.region_id).where(
+            User.role == Role.finance, User.is_active.is_(True),
+            literal(event.payload["finance_for"]).startswith(Region.path)).order_by(User.id)))
     if "staff_of" in event.payload:
         return list(await session.scalars(select(User.id).where(
             User.role == Role.community_staff, User.region_id == uuid.UUID(event.payload["staff_of"]),

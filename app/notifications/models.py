@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     evaluator_assigned = "evaluator_assigned"  # 评审任务 (evaluators)
     objection_waiting = "objection_waiting"    # 待处理异议 (community staff)
     milestone_overdue = "milestone_overdue"    # 节点逾期 (community staff)
+    instalment_due = "instalment_due"          # 可拨付 (finance staff over the project)
 
 
 class Channel(StrEnum):

@@ -1,4 +1,5 @@
-"""Events no request causes, found by looking: milestones past their due date. Each carries a dedupe key, so
+"""Events no request causes, found by looking: milestones past their due date, instalments whose condition is
+met. Each carries a dedupe key, so
 every worker may sweep and each milestone is still raised once."""
 
 import uuid
@@ -8,9 +9,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.common.upsert import insert_for
-from app.implementation.models import Milestone
+from app.implementation.disbursements import instalment_states
+from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.notifications.models import EventStatus, NotificationEvent, NotificationKind
 from app.proposals.models import Proposal
+
+
+async def _raise(session: AsyncSession, kind: NotificationKind, subject_type: str, subject_id: uuid.UUID,
+                 key: str, payload: dict) -> int:
+    now = clock.now()
+    stmt = insert_for(session, NotificationEvent.__table__).values(
+        id=uuid.uuid4(), kind=kind, subject_type=subject_type, subject_id=subject_id, payload=payload,
+        available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return result.rowcount or 0
+
+
+async def instalments_due(session: AsyncSession, limit: int = 500) -> int:
+    """Raise an event for each instalment of a project under way that may be paid now (once per instalment);
+    the finance staff over the project hear of it."""
+    impls = list(await session.scalars(select(Implementation).where(
+        Implementation.status.in_((ImplementationStatus.in_progress, ImplementationStatus.rectification,
+                                   ImplementationStatus.accepted))).order_by(Implementation.created_at).limit(limit)))
+    raised = 0
+    for impl in impls:
+        for state in await instalment_states(session, impl):
+            if state.payable_fen <= 0 or state.refusal is not None:
+                continue
+            key = f"instalment_due:{impl.proposal_id}:{state.position}"
+            raised += await _raise(session, NotificationKind.instalment_due, "implementation", impl.proposal_id, key,
+                                   {"finance_for": impl.region_path, "project_title": impl.title,
+                                    "position": state.position, "payable_fen": state.payable_fen})
+    return raised
 
 
 async def overdue_milestones(session: AsyncSession, limit: int = 500) -> int:

@@ -88,6 +88,7 @@ async def run_once(p: Providers, owner: str, limit: int = 20, *, sweep: bool = T
     async with p.sessionmaker() as session:
         if sweep:
             await sweeps.overdue_milestones(session)
+            await sweeps.instalments_due(session)
             await session.commit()
         work = await fanout.expand_due(session, p.settings, limit)
         for n in await claim(session, p, owner, limit):

@@ -1,6 +1,9 @@
 """Events that reach staff and objectors: an objection waits, its reply reaches its author, a milestone is
 overdue (found by the worker's sweep, raised once), an evaluator is given projects."""
 
+from sqlalchemy import update
+
+from app.implementation.models import Implementation
 from app.notifications.models import NotificationEvent
 from tests.evaluation.helpers import assign, make_eworld
 from tests.implementation.helpers import milestones_done, started_project
@@ -37,12 +40,20 @@ async def test_an_objection_reaches_the_staff_and_its_reply_the_objector(client,
 
 async def test_an_overdue_milestone_is_raised_once_to_the_community_staff(client, session, app, pw, work):
     project = await started_project(client, session, app, pw)
+    # Half on agreement, half on acceptance (a services plan, 服务类: the default pays all on acceptance).
+    await session.execute(update(Implementation).values(instalment_plan=[
+        {"share_pct": 50, "gate": "agreement"}, {"share_pct": 50, "gate": "acceptance"}]))
+    await session.commit()
     await milestones_done(client, pw.h["staff_a1"], project, "2025-06-20")  # the first on time, the second not
     await work()
     await work()
     overdue = await _kinds(client, pw.h["staff_a1"], "milestone_overdue")
     assert len(overdue) == 1 and "安装完成" in overdue[0]["body"] and "2025-08-01" in overdue[0]["body"]
     assert await count(session, NotificationEvent, NotificationEvent.kind == "milestone_overdue") == 1
+    # The first instalment may be paid: finance over the project hears of it, once; the second waits.
+    due = await _kinds(client, pw.h["finance_a"], "instalment_due")
+    assert len(due) == 1 and "第1期" in due[0]["body"] and "元" in due[0]["body"]
+    assert len(await _kinds(client, pw.h["finance"], "instalment_due")) == 1  # the district's finance too
 
 
 async def test_an_evaluator_hears_of_projects_given_to_them(client, session, app, pw, work):
