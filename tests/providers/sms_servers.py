@@ -9,8 +9,10 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlparse
+
+from tests.providers.local import LocalServer
 
 
 @dataclass
@@ -148,21 +150,8 @@ class _Tencent(_Base):
         return self._json(200, {"Response": {"SendStatusSet": [status], "RequestId": request_id}})
 
 
-class SmsServer:
-    """One stand-in (provider "aliyun" or "tencent") serving on 127.0.0.1 at a free port while running."""
+class SmsServer(LocalServer):
+    """One stand-in (provider "aliyun" or "tencent"); `endpoint` is what the SDKs are given."""
 
     def __init__(self, provider: str, state: SmsState) -> None:
-        handler = type("Handler", (_Aliyun if provider == "aliyun" else _Tencent,), {"state": state})
-        self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.endpoint = f"127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "SmsServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(_Aliyun if provider == "aliyun" else _Tencent, state)

@@ -1,14 +1,16 @@
 """A stand-in for api.weixin.qq.com on 127.0.0.1, answering as WeChat documents: jscode2session, stable_token,
 getuserphonenumber and subscribeMessage.send, with their errcodes (40029 invalid code, 40163 code been used,
 45011 rate limit, -1 system busy, 40001 invalid token, 43101 user refused). It runs in a thread of the test
-process, so a worker in another process reaches it too."""
+process (tests/providers/local.py)."""
 
 import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from tests.providers.local import LocalServer
 
 
 @dataclass
@@ -145,22 +147,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self._answer(_error(40066, "invalid url"))
 
 
-class WechatServer:
-    """The stand-in, serving on 127.0.0.1 at a free port while running."""
+class WechatServer(LocalServer):
+    """The WeChat stand-in."""
 
     def __init__(self, state: WechatState) -> None:
-        handler = type("Handler", (_Handler,), {"state": state})
-        self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(_Handler, state)
 
-    def __enter__(self) -> "WechatServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
+    def stopping(self) -> None:
+        """Release sends held hanging."""
         self.state.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
