@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/weishi migrate
 	$(BIN)/weishi seed-demo
-	$(BIN)/weishi serve --host $(HOST) --port $(PORT)
+	WEISHI_NOTIFY_INLINE_WORKER=true $(BIN)/weishi serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check app tests bench alembic

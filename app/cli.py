@@ -1,5 +1,5 @@
-"""`weishi` command line: migrate, seed-demo, serve, create-user, issue-token, revoke-token, purge-expired,
-backup, restore."""
+"""`weishi` command line: migrate, seed-demo, serve, worker, create-user, issue-token, revoke-token,
+purge-expired, backup, restore."""
 
 import asyncio
 import uuid
@@ -227,6 +227,33 @@ def restore(archive: Annotated[Path, typer.Argument(help="a .tar file written by
                f"{info['uploads']} uploaded files)")
     if info["revision"] != head_revision():
         typer.echo(f"the code is at migration {head_revision()}: run `weishi migrate` before serving")
+
+
+@cli.command()
+def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = False) -> None:
+    """Deliver notifications: expand due outbox events, send WeChat and SMS copies (several may run)."""
+    import logging
+
+    from app.notifications.delivery import Providers
+    from app.notifications.worker import run
+    from app.sms.senders import make_sms_sender
+    from app.wechat.client import WechatClient
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry WeChat's access token
+
+    async def main_loop():
+        engine = make_engine(settings)
+        wechat = WechatClient(settings) if settings.wechat_app_id else None
+        try:
+            await run(Providers(make_sessionmaker(engine), settings, make_sms_sender(settings), wechat), once=once)
+        finally:
+            if wechat:
+                await wechat.aclose()
+            await engine.dispose()
+
+    asyncio.run(main_loop())
 
 
 def main() -> None:

@@ -43,7 +43,52 @@ class Settings(BaseSettings):
 
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5
-    otp_sender: Literal["log"] = "log"
+    # "log" writes codes and messages to the server log: development only, production refuses to start with it.
+    otp_sender: Literal["log", "aliyun", "tencent"] = "log"
+
+    # SMS providers (app/sms): credentials, sign name (签名) and a template id per purpose ("otp" and each
+    # notification kind). Template parameters: aliyun {"code"} or {"title", "body"}; tencent the same, in order.
+    sms_sign_name: str = "微实"
+    sms_templates: dict[str, str] = Field(default_factory=dict)
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_sms_app_id: str = ""
+    tencent_sms_region: str = "ap-guangzhou"
+    tencent_sms_endpoint: str = "sms.tencentcloudapi.com"
+    # Plain http to the endpoint: only for a provider stand-in on 127.0.0.1 (the tests); never in production.
+    sms_insecure_http: bool = False
+    # Daily caps (Shanghai days): messages per purpose, and per phone across purposes.
+    sms_daily_cap_per_purpose: dict[str, int] = Field(default_factory=lambda: {"otp": 5000})
+    sms_daily_cap_default: int = 2000
+    sms_daily_cap_per_phone: int = 10
+    sms_retries: int = 2
+    # The secret in the receipt URLs given to the providers (…/api/v1/sms/receipts/aliyun?token=…); empty: off.
+    sms_receipt_token: str = ""
+
+    # WeChat mini-program (app/wechat). Empty app id: WeChat sign-in answers 503 and WeChat messages are skipped.
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # Subscribe-message template id per notification kind; data keys thing1 (title) and thing2 (text).
+    wechat_templates: dict[str, str] = Field(default_factory=dict)
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    wechat_timeout_seconds: float = 5.0
+
+    # The notification worker (`weishi worker`): a delivery is held this long by the worker sending it;
+    # failed attempts wait base * 2^n seconds (at most max) and give up after max_attempts.
+    notify_lease_seconds: int = 60
+    notify_poll_seconds: float = 2.0
+    notify_max_attempts: int = 8
+    notify_backoff_base_seconds: int = 30
+    notify_backoff_max_seconds: int = 3600
+    # No SMS between these Shanghai hours (a message due then waits for the end); "" turns quiet hours off.
+    notify_quiet_hours: str = "21:00-08:00"
+    # Run a notification worker inside each API process too (`make run` does, so the inbox fills in
+    # development without a second command); in production run `weishi worker` processes instead.
+    notify_inline_worker: bool = False
 
     # "limit/window_seconds" pairs; counters live in the database so workers share them.
     rate_login_per_ip: str = "50/900"
@@ -113,6 +158,8 @@ class Settings(BaseSettings):
     def _refuse_default_secret(self) -> "Settings":
         if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
             raise ValueError("WEISHI_SECRET_KEY must be set to a random value of 32+ characters in production")
+        if self.environment == "production" and self.otp_sender == "log":
+            raise ValueError("WEISHI_OTP_SENDER=log writes codes to the log: choose aliyun or tencent in production")
         return self
 
     @property

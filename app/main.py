@@ -21,6 +21,7 @@ from app.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
+from app.notifications.inline import start_inline_worker
 from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.ops import logs, metrics
@@ -70,7 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sealer = None
         if settings.audit_seal_interval_seconds > 0:
             sealer = asyncio.create_task(run_sealer(app.state.sessionmaker, settings.audit_seal_interval_seconds))
+        inline = start_inline_worker(app) if settings.notify_inline_worker else None
         yield
+        if inline is not None:
+            await inline.stop()
         if sealer is not None:
             sealer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

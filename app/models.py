@@ -12,9 +12,12 @@ from app.idempotency import models as idempotency_models  # noqa: F401
 from app.implementation import models as implementation_models  # noqa: F401
 from app.implementation import payment_models, review_models  # noqa: F401
 from app.notices import models as notice_models  # noqa: F401
+from app.notifications import models as notification_models  # noqa: F401
 from app.organisations import models as organisation_models  # noqa: F401
 from app.programmes import models as programme_models  # noqa: F401
 from app.proposals import models as proposal_models  # noqa: F401
 from app.ratelimit import models as ratelimit_models  # noqa: F401
 from app.regions import models as region_models  # noqa: F401
+from app.sms import models as sms_models  # noqa: F401
 from app.voting import models as voting_models  # noqa: F401
+from app.wechat import models as wechat_models  # noqa: F401

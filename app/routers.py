@@ -14,6 +14,7 @@ from app.funds.router import router as funds_router
 from app.health.router import router as health_router
 from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
 from app.notices.routers import ROUTERS as NOTICE_ROUTERS
+from app.notifications.router import router as notifications_router
 from app.opendata.router import router as opendata_router
 from app.organisations.public_router import router as public_organisations_router
 from app.organisations.router import router as organisations_router
@@ -22,6 +23,7 @@ from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
 from app.signs.router import router as signs_router
+from app.sms.router import router as sms_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
@@ -30,6 +32,7 @@ ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, p
            *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
            signs_router, dashboards_router, opendata_router, awards_router, audit_router, whatif_router,
+           notifications_router, sms_router,
            dashboard_board_router, board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
 
 # Built once per process and shared by every app create_app() makes: FastAPI works out a route's dependencies

@@ -82,6 +82,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/me/deletion"): allow(R),
     ("POST", f"{API}/auth/otp/request"): PUBLIC,
     ("POST", f"{API}/auth/otp/verify"): PUBLIC,
+    ("POST", f"{API}/auth/wechat/mini-program"): PUBLIC,  # 503 wechat_not_configured when no app id is set
 
     # --- users: district admins manage staff of their district, street admins read theirs ------------
     ("POST", f"{API}/users"): DISTRICT,
@@ -362,6 +363,18 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),
+
+    # --- notifications: one's own inbox, channels and WeChat grants; an API token gets 400 not_a_person -----
+    ("GET", f"{API}/me/notifications"): SIGNED_IN,
+    ("POST", f"{API}/me/notifications/read-all"): SIGNED_IN,
+    ("POST", f"{API}/me/notifications/{{notification_id}}/read"): SIGNED_IN,
+    ("GET", f"{API}/me/notification-preferences"): SIGNED_IN,
+    ("PUT", f"{API}/me/notification-preferences/{{kind}}"): SIGNED_IN,
+    ("GET", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
+    ("POST", f"{API}/me/wechat/subscriptions"): SIGNED_IN,
+    # Receipts the SMS providers push: no login, a secret token in the URL (404 without it).
+    ("POST", f"{API}/sms/receipts/aliyun"): PUBLIC,
+    ("POST", f"{API}/sms/receipts/tencent"): PUBLIC,
 }
 
 # Routes that act on the caller's own login session: each role calls them with a fresh one.

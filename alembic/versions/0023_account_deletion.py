@@ -13,7 +13,7 @@ from alembic import op
 from app.common.models import UTCDateTime
 
 revision: str = "0023"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,6 +5,7 @@ import secrets
 from typing import Protocol
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.secrets import mask_phone
 from app.config import Settings
@@ -28,10 +29,26 @@ class LogSender:
         log.warning("one-time code for %s: %s (log sender: no SMS was sent)", mask_phone(phone), code)
 
 
-def make_sender(settings: Settings) -> OtpSender:
+class SmsOtpSender:
+    """Codes by real SMS (Alibaba or Tencent): through app/sms/service.py, so they are capped, retried, recorded."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        from app.sms.senders import make_sms_sender
+
+        self.sessionmaker, self.settings, self.sms = sessionmaker, settings, make_sms_sender(settings)
+
+    async def send(self, phone: str, code: str) -> None:
+        """Send the code with the "otp" template."""
+        from app.sms import service
+
+        await service.send(self.sessionmaker, self.settings, self.sms, "otp", phone, {"code": code})
+
+
+def make_sender(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> OtpSender:
     """The sender named by settings.otp_sender."""
-    senders = {"log": LogSender}
-    return senders[settings.otp_sender]()
+    if settings.otp_sender == "log":
+        return LogSender()
+    return SmsOtpSender(sessionmaker, settings)
 
 
 def get_otp_sender(request: Request) -> OtpSender:
@@ -39,7 +56,7 @@ def get_otp_sender(request: Request) -> OtpSender:
     state = request.app.state
     sender = getattr(state, "otp_sender", None)
     if sender is None:
-        sender = state.otp_sender = make_sender(state.settings)
+        sender = state.otp_sender = make_sender(state.settings, state.sessionmaker)
     return sender
 
 

@@ -15,6 +15,7 @@ from app.auth.service import start_session
 from app.common.models import utcnow
 from app.config import Settings
 from app.errors import Forbidden, Unauthorized
+from app.notifications import contacts
 
 log = logging.getLogger("weishi.otp")
 WRONG_CODE = "The code is wrong or has expired; request a new one if needed."
@@ -100,6 +101,7 @@ async def verify_code(session: AsyncSession, settings: Settings, phone: str, cod
         raise Forbidden("Staff accounts log in with a username and password.", code="otp_not_for_staff")
     elif not user.is_active:
         raise Unauthorized("The account is disabled.", code="account_disabled")
+    await contacts.remember_phone(session, settings, user.id, phone)
     tokens = await start_session(session, settings, user)
     await audit.record(session, audit.Actor("user", str(user.id), user.display_name), "auth.otp_login", "user",
                        user.id, after={"role": user.role.value, "created": created})

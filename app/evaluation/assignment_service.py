@@ -16,6 +16,7 @@ from app.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, Score, Source
 from app.evaluation.schemas import AssignmentsCreate
+from app.notifications import outbox
 from app.proposals.models import Proposal
 from app.regions.models import Region
 
@@ -100,6 +101,7 @@ async def assign(session: AsyncSession, principal: Principal, campaign: Evaluati
     await record_many(session, principal.actor, [
         Event("assignment.create", "evaluation_assignment", a.id, after=snapshot(a), region_path=p.region_path)
         for a, p in zip(rows, projects, strict=True)])
+    outbox.evaluators_assigned(session, campaign, body.evaluator_id, len(rows))
     return rows
 
 

@@ -19,6 +19,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.notices import rules, service
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.models import Reallocation as ReallocationRow
+from app.notifications import outbox
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
@@ -53,6 +54,7 @@ async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID
                           contact=contact, submitted_by_user_id=user_id, client_digest=client_digest)
     session.add(objection)
     await session.flush()
+    outbox.objection_filed(session, objection, notice, item.title)
     # The contact stays out of the trail, like everything personal about the objector.
     await record(session, actor, "objection.file", "objection", objection.id,
                  after={"notice_id": str(notice.id), "item_id": str(item.id), "reason": reason},
@@ -128,6 +130,8 @@ async def decide(session: AsyncSession, principal: Principal, objection: Objecti
         if item.status == ItemStatus.under_notice:
             result["reallocation"] = await _take_out(session, principal, objection, notice, item, action)
     await session.flush()
+    item = await session.get(NoticeItem, objection.item_id)
+    outbox.objection_answered(session, objection, item.title)
     await record(session, principal.actor, f"objection.{objection.status.value}", "objection", objection.id,
                  after={"reply": reply, "ground": ground, "action": action}, region_path=notice.region_path)
     return result

@@ -21,6 +21,7 @@ from app.funds.models import FundSource, FundSourceKind
 from app.notices import calendars, rules
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.workdays import WindowEnd
+from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
@@ -153,6 +154,7 @@ async def publish_selection(session: AsyncSession, principal: Principal, round_i
     await record(session, principal.actor, "notice.publish", "notice", notice.id,
                  after={**snapshot(notice), "round_id": str(rnd.id), "projects": [p.number for p, _ in rows]},
                  region_path=notice.region_path)
+    outbox.notice_published(session, notice)
     return notice
 
 
@@ -179,6 +181,7 @@ async def publish_meeting(session: AsyncSession, principal: Principal, meeting_i
     await session.flush()
     await record(session, principal.actor, "notice.publish", "notice", notice.id,
                  after={**snapshot(notice), "meeting_id": str(meeting.id)}, region_path=notice.region_path)
+    outbox.notice_published(session, notice)
     return notice
 
 

@@ -11,6 +11,7 @@ from app.audit.service import SYSTEM, Actor, Event, record_many
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict, Unprocessable
+from app.notifications import outbox
 from app.programmes.models import Programme, ProgrammeStatus
 from app.proposals import policy, rules
 from app.proposals.enums import ProposalState
@@ -95,6 +96,7 @@ async def transition_many(session: AsyncSession, moves: Sequence[Move], by: Prin
                 set_committed_value(proposal, key, value)  # already written; keep the object from writing it twice
             if target == ProposalState.submitted and proposal.submitted_at is None:
                 set_committed_value(proposal, "submitted_at", now)
+            outbox.proposal_moved(session, proposal, target, reason)
             events.append(Event("proposal.transition", "proposal", proposal.id, before={"state": source},
                                 after={"state": target, "reason": reason, **(move.details or {}),
                                        **({"process": by.name} if isinstance(by, Process) else {})},

@@ -15,6 +15,7 @@ from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.errors import Conflict, Unprocessable
 from app.funds import accounts
+from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import BallotRule
 from app.programmes.service import pilot_context
@@ -170,6 +171,7 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     await session.flush()
     await transition_many(session, [Move(p, ProposalState.in_vote, None, {"round_id": str(rnd.id)}) for p in proposals],
                           Process("voting", principal.actor))
+    outbox.round_scheduled(session, rnd)
     await record(session, principal.actor, "voting_round.create", "voting_round", rnd.id,
                  after={**snapshot(rnd), "projects": {str(p.id): number_of[p.id] for p in proposals}},
                  region_path=rnd.region_path)

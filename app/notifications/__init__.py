@@ -1,0 +1,1 @@
+"""Notifications: a transactional outbox, a worker that delivers it, and the resident's inbox."""

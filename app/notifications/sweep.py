@@ -1,0 +1,69 @@
+"""Events no request causes, found by looking: milestones past their due date, instalments whose condition is
+met. Each carries a dedupe key, so
+every worker may sweep and each milestone is still raised once."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clock
+from app.common.upsert import insert_for
+from app.implementation.disbursements import instalment_states
+from app.implementation.models import Implementation, ImplementationStatus, Milestone
+from app.notifications.models import EventStatus, NotificationEvent, NotificationKind
+from app.proposals.models import Proposal
+
+
+async def _raise(session: AsyncSession, kind: NotificationKind, subject_type: str, subject_id: uuid.UUID,
+                 key: str, payload: dict) -> int:
+    now = clock.now()
+    stmt = insert_for(session, NotificationEvent.__table__).values(
+        id=uuid.uuid4(), kind=kind, subject_type=subject_type, subject_id=subject_id, payload=payload,
+        available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return result.rowcount or 0
+
+
+async def instalments_due(session: AsyncSession, limit: int = 500) -> int:
+    """Raise an event for each instalment of a project under way that may be paid now (once per instalment);
+    the finance staff over the project hear of it."""
+    impls = list(await session.scalars(select(Implementation).where(
+        Implementation.status.in_((ImplementationStatus.in_progress, ImplementationStatus.rectification,
+                                   ImplementationStatus.accepted))).order_by(Implementation.created_at).limit(limit)))
+    raised = 0
+    for impl in impls:
+        for state in await instalment_states(session, impl):
+            if state.payable_fen <= 0 or state.refusal is not None:
+                continue
+            key = f"instalment_due:{impl.proposal_id}:{state.position}"
+            raised += await _raise(session, NotificationKind.instalment_due, "implementation", impl.proposal_id, key,
+                                   {"finance_for": impl.region_path, "project_title": impl.title,
+                                    "position": state.position, "payable_fen": state.payable_fen})
+    return raised
+
+
+async def overdue_milestones(session: AsyncSession, limit: int = 500) -> int:
+    """Raise an event for each open milestone whose due date has passed (the caller commits); returns how many."""
+    rows = (await session.execute(
+        select(Milestone.id, Milestone.title, Milestone.due_on, Proposal.title, Proposal.community_id)
+        .join(Proposal, Proposal.id == Milestone.proposal_id)
+        .where(Milestone.due_on < clock.today(), Milestone.done_on.is_(None), Milestone.waived_reason.is_(None))
+        .order_by(Milestone.due_on).limit(limit))).all()
+    keys = {f"milestone_overdue:{r[0]}": r for r in rows}
+    if not keys:
+        return 0
+    known = set(await session.scalars(select(NotificationEvent.dedupe_key)
+                                      .where(NotificationEvent.dedupe_key.in_(list(keys)))))
+    now, raised = clock.now(), 0
+    for key, (mid, title, due_on, project, community) in keys.items():
+        if key in known:
+            continue
+        stmt = insert_for(session, NotificationEvent.__table__).values(
+            id=uuid.uuid4(), kind=NotificationKind.milestone_overdue, subject_type="milestone", subject_id=mid,
+            payload={"staff_of": str(community), "project_title": project, "milestone": title,
+                     "due_on": due_on.isoformat()},
+            available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
+        result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        raised += result.rowcount or 0
+    return raised

@@ -1,0 +1,1 @@
+"""SMS: senders for Alibaba Cloud and Tencent Cloud (official SDKs), a log sender for development, the record."""
