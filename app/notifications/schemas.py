@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -45,7 +46,7 @@ class PreferenceIn(WriteModel):
 class SubscriptionsIn(WriteModel):
     """The template ids wx.requestSubscribeMessage reported as 'accept': each is one message WeChat lets through."""
 
-    accepted: list[str] = Field(min_length=1, max_length=10)
+    accepted: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=10)
 
 
 class SubscriptionOut(BaseModel):

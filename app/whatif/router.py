@@ -40,13 +40,14 @@ async def what_if(
     voter_budget_increment: Annotated[str | None, Form(
         description="mes-add1, equalshares: how much each voter's share grows per round, in the file's currency "
                     "(default 1; equalshares: a whole number)", examples=["1"])] = None,
-    completion: Annotated[str | None, Form(json_schema_extra={"enum": list(COMPLETIONS)},
+    completion: Annotated[str | None, Form(max_length=20, json_schema_extra={"enum": list(COMPLETIONS)},
                                            description="equalshares / official: the completion")] = None,
-    integral: Annotated[str | None, Form(description="equalshares add1*: start from a whole unit per voter "
+    integral: Annotated[str | None, Form(max_length=5,
+                                         description="equalshares add1*: start from a whole unit per voter "
                                                      "(true/false)")] = None,
-    comparison: Annotated[str | None, Form(json_schema_extra={"enum": list(COMPARISONS)},
+    comparison: Annotated[str | None, Form(max_length=20, json_schema_extra={"enum": list(COMPARISONS)},
                                            description="equalshares / official: compare with greedy")] = None,
-    tie_breaking: Annotated[str | None, Form(
+    tie_breaking: Annotated[str | None, Form(max_length=2000,
         description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
         examples=["maxVotes,minCost"])] = None,
     audit: Annotated[bool, Form(description="add the fairness audit of this outcome and of the other rules' "

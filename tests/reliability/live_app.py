@@ -27,6 +27,7 @@ from tests.factories import bearer, make_tree
 from tests.notices.helpers import published
 from tests.programmes.helpers import API, ok, sources_of
 from tests.proposals.helpers import make_pworld, submitted
+from tests.providers.wechat_server import WechatServer, WechatState
 from tests.test_access_matrix import EXPECTED
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -180,7 +181,13 @@ def live_app(request, tmp_path_factory):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         database = f"sqlite+aiosqlite:///{path}"
     many = "1000000/60"
-    app_settings = Settings(environment="test", database_url=database, upload_dir=str(tmp / "uploads"),
+    # WeChat sign-in answers from a local stand-in of its API (codes it never issued: 401), as in production
+    # with WeChat configured; unconfigured it would answer 503 wechat_not_configured to every case.
+    wechat = WechatServer(WechatState(apps={"wxfuzz0000000000": "fuzz-secret"}))
+    wechat.__enter__()
+    app_settings = Settings(wechat_app_id="wxfuzz0000000000", wechat_app_secret="fuzz-secret",
+                            wechat_api_base=wechat.base_url,
+                            environment="test", database_url=database, upload_dir=str(tmp / "uploads"),
                             secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None,
                             access_token_ttl_seconds=24 * 3600,
                             rate_login_per_ip=many, rate_otp_per_phone=many, rate_otp_per_phone_ip=many,
@@ -189,5 +196,6 @@ def live_app(request, tmp_path_factory):
     app = LiveApp(app_settings)
     yield app
     app.close()
+    wechat.__exit__(None, None, None)
     if cleanup:
         asyncio.run(_pg_exec(PG_URL, cleanup))

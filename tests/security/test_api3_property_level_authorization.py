@@ -15,11 +15,17 @@ from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import body, create
 from tests.security.openapi_walk import operations, resolve, spec
 
+# Providers' callbacks: their documented payloads carry fields we do not read, and refusing one would lose
+# a delivery receipt; they change only the status of a message the provider itself names.
+PROVIDER_CALLBACKS = {"POST /api/v1/sms/receipts/aliyun", "POST /api/v1/sms/receipts/tencent"}
+
 
 def test_every_json_request_body_refuses_unknown_fields(tmp_path):
     doc = spec(tmp_path)
     open_bodies = []
     for method, path, op in operations(doc):
+        if f"{method} {path}" in PROVIDER_CALLBACKS:
+            continue
         content = op.get("requestBody", {}).get("content", {})
         if "application/json" in content:
             schema = resolve(doc, content["application/json"]["schema"])
