@@ -70,7 +70,12 @@ async def recipients(session: AsyncSession, event: NotificationEvent) -> list[uu
         return list(await session.scalars(select(User.id).where(
             User.role == Role.community_staff, User.region_id == uuid.UUID(event.payload["staff_of"]),
             User.is_active.is_(True)).order_by(User.id)))
-    return [uuid.UUID(u) for u in event.payload.get("user_ids", [])]
+    named = [uuid.UUID(u) for u in event.payload.get("user_ids", [])]
+    if not named:
+        return []
+    # A deactivated or deleted account hears nothing: a proposal outlives its erased proposer.
+    return list(await session.scalars(select(User.id).where(User.id.in_(named), User.is_active.is_(True))
+                                      .order_by(User.id)))
 
 
 async def _reachable(session: AsyncSession, settings: Settings, user_ids: list[uuid.UUID]

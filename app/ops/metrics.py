@@ -27,6 +27,7 @@ from starlette.responses import Response
 from app import clock
 from app.audit.models import AuditEvent
 from app.errors import Forbidden
+from app.notifications.models import DeliveryStatus, EventStatus, Notification, NotificationEvent
 from app.ops.metrics_env import MULTIPROC_ENV
 from app.ratelimit.client import client_ip
 from app.voting.models import RoundStatus, VoteMark, VotingRound
@@ -71,6 +72,12 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
     async with request.app.state.sessionmaker() as session:
         pending, oldest = (await session.execute(select(func.count(), func.min(AuditEvent.occurred_at))
                                                  .where(AuditEvent.seq.is_(None)))).one()
+        events_waiting = await session.scalar(select(func.count()).select_from(NotificationEvent)
+                                              .where(NotificationEvent.status == EventStatus.pending))
+        deliveries = dict((await session.execute(
+            select(Notification.status, func.count()).where(Notification.status.in_(
+                [DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed]))
+            .group_by(Notification.status))).all())
         # Counts of voters per open round: the vote marks say who voted, never how.
         ballots = (await session.execute(
             select(VotingRound.id, func.count(VoteMark.id))
@@ -87,7 +94,19 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
                               value=pending),
             GaugeMetricFamily("weishi_audit_sealer_lag_seconds", "Age of the oldest audit event not yet sealed",
                               value=lag),
+            GaugeMetricFamily("weishi_outbox_events_waiting", "Notification events not yet expanded into deliveries",
+                              value=events_waiting or 0),
+            _by_status(deliveries),
             cast]
+
+
+def _by_status(counts: dict) -> GaugeMetricFamily:
+    """Deliveries waiting (pending), in a worker's hands (sending) and given up (failed), by status."""
+    family = GaugeMetricFamily("weishi_outbox_deliveries", "Notification deliveries waiting, sending or failed",
+                               labels=["status"])
+    for status in (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed):
+        family.add_metric([status.value], counts.get(status, 0))
+    return family
 
 
 class _Snapshot:

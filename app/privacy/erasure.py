@@ -1,7 +1,9 @@
 """POST /me/deletion: a resident deletes their account (个人信息删除), in one transaction.
 
 Removed: the phone's digest and mask, username, password, login sessions and refresh tokens, one-time codes,
-account notices, stored answers of their requests, the contact of their objections. Anonymised: the account
+account notices, stored answers of their requests, the contact of their objections, and everything that
+reaches them: the sealed phone kept for SMS, WeChat identities and subscriptions, channel choices, their
+notifications (inbox and undelivered), organisation memberships and invitations to their phone. Anonymised: the account
 row itself (proposals and the audit trail keep its id, a pseudonym from now on, and show `pseudonym()`).
 Unlinked: councils, representative seats, objections, and their ballots in rounds still open, which stay
 counted but can no longer be found from the voter. Kept: the communities' voter rolls and vote marks (the
@@ -23,11 +25,14 @@ from app.deliberation.models import Representative
 from app.errors import Forbidden
 from app.idempotency.models import IdempotencyRecord
 from app.notices.models import Objection
+from app.notifications.models import Notification, NotificationContact, NotificationPreference, WechatSubscription
+from app.organisations.models import OrganisationInvitation, OrganisationMember
 from app.privacy import rules
 from app.privacy.export import account_of
 from app.proposals.models import Proposal
 from app.voting import secrecy
 from app.voting.models import Ballot, RoundStatus, VoteMark, VoterRollEntry, VotingRound
+from app.wechat.models import WechatIdentity
 
 
 async def _unlink_open_ballots(session: AsyncSession, settings: Settings, entry_ids: list[uuid.UUID]) -> int:
@@ -51,6 +56,24 @@ async def _unlink_open_ballots(session: AsyncSession, settings: Settings, entry_
     return unlinked
 
 
+async def _forget_how_to_reach(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The sealed phone, WeChat openids and grants, channel choices and every notification addressed to the
+    person (an undelivered SMS or WeChat copy would otherwise still reach them): the number of notifications."""
+    for table in (NotificationContact, WechatIdentity, WechatSubscription, NotificationPreference):
+        await session.execute(delete(table).where(table.user_id == user_id))
+    return (await session.execute(delete(Notification).where(Notification.user_id == user_id))).rowcount or 0
+
+
+async def _leave_organisations(session: AsyncSession, user_id: uuid.UUID, digest: str | None, now) -> None:
+    """Memberships end (the organisation keeps its history of projects, not the person) and invitations to the
+    person's phone go."""
+    await session.execute(update(OrganisationMember).where(OrganisationMember.user_id == user_id,
+                                                           OrganisationMember.left_at.is_(None))
+                          .values(left_at=now))
+    if digest:
+        await session.execute(delete(OrganisationInvitation).where(OrganisationInvitation.phone_digest == digest))
+
+
 async def delete_account(session: AsyncSession, settings: Settings, principal: Principal) -> dict[str, Any]:
     """Delete the caller's account as the module says; answers what was removed and kept."""
     user = await account_of(session, principal)
@@ -66,6 +89,8 @@ async def delete_account(session: AsyncSession, settings: Settings, principal: P
     objections = (await session.execute(update(Objection).where(Objection.submitted_by_user_id == user.id)
                                         .values(submitted_by_user_id=None, contact=None))).rowcount or 0
     notices = (await session.execute(delete(UserNotice).where(UserNotice.user_id == user.id))).rowcount or 0
+    notices += await _forget_how_to_reach(session, user.id)
+    await _leave_organisations(session, user.id, user.phone_digest, now)
     login_ids = select(AuthSession.id).where(AuthSession.user_id == user.id)
     await session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(login_ids)))
     sessions = (await session.execute(update(AuthSession).where(AuthSession.user_id == user.id,

@@ -6,17 +6,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.auth.models import AuthSession, User, UserNotice
+from app.auth.models import AuthSession, Organisation, User, UserNotice
 from app.auth.principal import Principal
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.models import Representative
 from app.errors import Forbidden, Unauthorized
 from app.evaluation.models import SatisfactionRating
 from app.notices.models import NoticeItem, Objection
+from app.notifications.models import Notification, NotificationContact, NotificationPreference, WechatSubscription
+from app.organisations.models import OrganisationMember
 from app.privacy.rules import NOT_INCLUDED
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.voting.models import VoteMark, VoterRollEntry, VotingRound
+from app.wechat.models import WechatIdentity
 
 
 async def account_of(session: AsyncSession, principal: Principal) -> User:
@@ -50,6 +53,33 @@ async def _roll_entries(session: AsyncSession, digest: str | None) -> list[dict[
                     "ratings": [{"campaign_id": r.campaign_id, "proposal_id": r.proposal_id, "rating": r.rating,
                                  "comment": r.comment, "rated_at": r.rated_at} for r in ratings]})
     return out
+
+
+async def _reaching(session: AsyncSession, user_id) -> dict[str, Any]:
+    """How the service reaches the person: messages sent or waiting on each channel, channel choices, whether a
+    phone is kept for SMS, WeChat identities and one-time grants, organisation memberships."""
+    messages = await session.scalars(select(Notification).where(Notification.user_id == user_id)
+                                     .order_by(Notification.created_at))
+    choices = await session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
+    wechat = await session.scalars(select(WechatIdentity).where(WechatIdentity.user_id == user_id))
+    grants = await session.scalars(select(WechatSubscription).where(WechatSubscription.user_id == user_id))
+    members = (await session.execute(
+        select(OrganisationMember, Organisation.name).join(Organisation,
+                                                           Organisation.id == OrganisationMember.organisation_id)
+        .where(OrganisationMember.user_id == user_id).order_by(OrganisationMember.joined_at))).all()
+    return {
+        "messages": [{"notification_id": n.id, "channel": n.channel.value, "kind": n.kind.value, "title": n.title,
+                      "body": n.body, "status": n.status.value, "created_at": n.created_at, "sent_at": n.sent_at,
+                      "read_at": n.read_at} for n in messages],
+        "notification_preferences": {p.kind.value: list(p.channels) for p in choices},
+        "sms_phone_kept": await session.scalar(select(NotificationContact.user_id)
+                                               .where(NotificationContact.user_id == user_id)) is not None,
+        "wechat_identities": [{"app_id": w.app_id, "openid": w.openid, "unionid": w.unionid,
+                               "created_at": w.created_at, "last_login_at": w.last_login_at} for w in wechat],
+        "wechat_subscriptions": [{"template_id": g.template_id, "remaining": g.remaining} for g in grants],
+        "organisations": [{"organisation_id": m.organisation_id, "name": name, "role": m.role.value,
+                           "joined_at": m.joined_at, "left_at": m.left_at} for m, name in members],
+    }
 
 
 async def my_data(session: AsyncSession, principal: Principal) -> dict[str, Any]:
@@ -89,5 +119,6 @@ async def my_data(session: AsyncSession, principal: Principal) -> dict[str, Any]
         "representative_seats": [{"representative_id": r.id, "community_id": r.community_id, "name": r.name,
                                   "active": r.active} for r in seats],
         "sessions": [{"session_id": s.id, "created_at": s.created_at, "revoked_at": s.revoked_at} for s in logins],
+        **await _reaching(session, user.id),
         "not_included": NOT_INCLUDED,
     }

@@ -121,6 +121,47 @@ class LoginSessionOut(BaseModel):
     revoked_at: datetime | None
 
 
+class MessageOut(BaseModel):
+    """A message to the person on one channel (inbox, WeChat, SMS), sent or waiting."""
+
+    notification_id: uuid.UUID
+    channel: str
+    kind: str
+    title: str
+    body: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    read_at: datetime | None
+
+
+class WechatIdentityOut(BaseModel):
+    """A mini-program's openid bound to the account (the session key is never kept)."""
+
+    app_id: str
+    openid: str
+    unionid: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class WechatGrantOut(BaseModel):
+    """One-time subscribe-message grants the person gave for a template, and how many are unspent."""
+
+    template_id: str
+    remaining: int
+
+
+class MembershipOut(BaseModel):
+    """A social organisation the person belongs or belonged to."""
+
+    organisation_id: uuid.UUID
+    name: str
+    role: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
 class MyDataOut(BaseModel):
     """Everything the service holds about the caller (个人信息查阅、复制), and nothing about anyone else."""
 
@@ -133,6 +174,12 @@ class MyDataOut(BaseModel):
     councils: list[CouncilEntryOut]
     representative_seats: list[RepresentativeOut]
     sessions: list[LoginSessionOut]
+    messages: list[MessageOut] = Field(description="notifications on every channel, sent or waiting")
+    notification_preferences: dict[str, list[str]] = Field(description="channels chosen per kind (none: defaults)")
+    sms_phone_kept: bool = Field(description="whether the phone is kept (encrypted) to send SMS notifications")
+    wechat_identities: list[WechatIdentityOut]
+    wechat_subscriptions: list[WechatGrantOut]
+    organisations: list[MembershipOut]
     not_included: list[str] = Field(description="what the service holds but cannot or does not link to the person")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from app.main import create_app
 from tests.privacy.conftest import pw, tree  # noqa: F401 - the voting world, as fixtures
@@ -105,3 +106,27 @@ async def test_several_workers_are_summed(app, tmp_path, monkeypatch):
                   status="200") == 2
     assert _value(samples, "weishi_http_request_duration_seconds_count", method="GET",
                   route="/api/v1/public/regions") == 2
+
+
+async def test_the_outbox_waiting_and_failing_is_counted(app, session, pw):  # noqa: F811
+    """Events not yet expanded, and deliveries waiting or given up, by status: what an operator alerts on."""
+    from app.notifications import outbox
+    from app.notifications.fanout import expand_due
+    from app.notifications.models import DeliveryStatus, Notification, NotificationKind
+
+    resident_id = str(pw.users["resident"].id)
+    outbox.emit(session, NotificationKind.proposal_moved, "proposal", pw.tree.community_a1.id,
+                {"user_ids": [resident_id], "title": "楼道照明", "state": "screened", "reason": None})
+    await session.commit()
+    async with _client(app, "127.0.0.1") as local:
+        samples = _samples((await local.get("/metrics")).text)
+        assert _value(samples, "weishi_outbox_events_waiting") == 1
+        assert _value(samples, "weishi_outbox_deliveries", status="failed") == 0
+        assert await expand_due(session, app.state.settings) == 1
+        await session.commit()
+        failed = await session.scalar(select(Notification).where(Notification.user_id == pw.users["resident"].id))
+        failed.status = DeliveryStatus.failed
+        await session.commit()
+        samples = _samples((await local.get("/metrics")).text)
+    assert _value(samples, "weishi_outbox_events_waiting") == 0
+    assert _value(samples, "weishi_outbox_deliveries", status="failed") == 1
