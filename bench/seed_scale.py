@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench's helpers
 
 from bench_close_rounds import GIVEN, PHONE_PREFIXES, SURNAMES, TOPICS, copy_rows
-from bench_finance_report import _dsn
+from bench_finance_report import BENCH_PREFIX, _dsn, refuse_unless_named_for_benchmarks  # noqa: F401 - BENCH_PREFIX for the guards' tests
 
 from app.auth.jwt import issue_access_token
 from app.auth.secrets import keyed_digest
@@ -49,7 +49,6 @@ STREET_NAMES = ("莲塘", "东门", "翠竹", "笋岗", "清水河", "南湖", "
                 "西丽", "桃源", "南头", "南山", "新安", "西乡")
 COMMUNITY_WORDS = ("仙湖", "畔山", "鹏兴", "长岭", "坳下", "新村", "翠湖", "桂花", "锦绣", "丽晶", "华林", "松园",
                    "荔景", "怡景", "碧波", "文锦", "渔民", "滨河", "彩田", "景田", "上沙", "下沙", "石厦", "皇岗")
-BENCH_PREFIX = "weishi_bench"
 
 
 def _phone(serial: int) -> str:
@@ -136,9 +135,7 @@ class City:
 
 async def refuse_unless_bench(dsn: str, name: str) -> None:
     """Only an empty benchmark database: never real data."""
-    if not name.startswith(BENCH_PREFIX):
-        sys.exit(f"refusing: the database {name!r} is not a benchmark database (its name must start with "
-                 f"{BENCH_PREFIX!r})")
+    refuse_unless_named_for_benchmarks(name)
     conn = await asyncpg.connect(dsn)
     try:
         exists = await conn.fetchval("SELECT to_regclass('region') IS NOT NULL")
