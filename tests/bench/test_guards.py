@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.conftest import PG_URL, _pg_dsn, _pg_exec
+from tests.conftest import PG_URL, _pg_dsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import load_run
@@ -19,17 +19,6 @@ async def test_the_seeder_refuses_a_database_not_named_for_benchmarks():
     # The name is checked before anything connects: the DSN points nowhere.
     with pytest.raises(SystemExit, match="'weishi' is not a benchmark database"):
         await seed_scale.refuse_unless_bench("postgresql://nobody@127.0.0.1:1/weishi", "weishi")
-
-
-@pytest.fixture
-async def bench_database(pg_template) -> str:
-    """A migrated database named as a benchmark database, dropped afterwards."""
-    name = f"{seed_scale.BENCH_PREFIX}_t_{uuid.uuid4().hex[:10]}"
-    await _pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    try:
-        yield name
-    finally:
-        await _pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_the_seeder_refuses_a_benchmark_database_that_holds_data_and_leaves_it_as_it_was(bench_database):
