@@ -103,6 +103,8 @@ def markdown(runs: list[Run], commit: str) -> str:
            f"Commit {commit}; {_machine()}.", "",
            "| bench | date (UTC) | seconds | load average (mean / max) | target | result |",
            "|---|---|---|---|---|---|"]
+    ran = {run.name for run in runs}
+    out += [f"| {name} | - | - | - | - | not run in this pass (`--only`) |" for name in BENCHES if name not in ran]
     for run in runs:
         load = f"{sum(run.loads) / len(run.loads):.2f} / {max(run.loads):.2f}"
         target = run.result["target"] if run.result else "-"
