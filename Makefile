@@ -50,7 +50,8 @@ fuzz: install
 		TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest \
 		tests/reliability/test_fuzz.py tests/reliability/test_fuzz_stateful.py -n $(PYTEST_WORKERS) -q
 
-# Every bench at full size, one after another (about 15 minutes on 2 idle cores), writing docs/benchmarks.md;
+# Every bench at full size, one after another (tens of minutes: pabutools' side of bench_allocation alone ran
+# 219 s on 2 idle cores), writing docs/benchmarks.md;
 # the benches create and drop their own weishi_bench_* databases through BENCH_ADMIN_DSN. CI runs them --quick.
 BENCH_ADMIN_DSN ?= postgresql://postgres@127.0.0.1:5432/test
 bench: install
