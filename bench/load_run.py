@@ -38,6 +38,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,15 @@ def out_of_voters(result: Result, tokens: int, start: float, end: float) -> str 
         return None
     return (f"{result.name} ran out of first ballots ({result.requests:,} casts for {first_ballots:,} voters): "
             "raise --voters or shorten --duration")
+
+
+def refuse_busy_ports(ports) -> None:
+    """The servers listen with SO_REUSEPORT, so one started on a port another run already serves shares it: half
+    the requests would reach the other run's server (401 for our tokens, 404 for our pages). Refuse instead."""
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                sys.exit(f"refusing: something already listens on 127.0.0.1:{port} (another load run?)")
 
 
 def ensure_wrk() -> str:
@@ -360,6 +370,7 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
 
 async def run(args: argparse.Namespace) -> int:
     binary = ensure_wrk()
+    refuse_busy_ports((SERVICE_PORT, BASELINE_PORT, *REPLICA_PORTS))
     name = f"weishi_bench_load_{os.getpid()}"
     admin = await asyncpg.connect(_dsn(args.admin_dsn))
     await admin.execute(f'CREATE DATABASE "{name}"')

@@ -1,6 +1,7 @@
 """The benchmarks' own guards: the city seeder never touches a database that is not an empty benchmark
 database, and the load run fails when its casts stopped being first ballots."""
 
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -56,3 +57,14 @@ def test_the_voter_an_odd_slice_leaves_over_is_not_counted():
     # 10,001 voters in the slice: each of two threads takes 5,000, the last voter is never cast for.
     assert load_run.out_of_voters(_casts(10_000), 100_010, 0, 0.1) is None
     assert load_run.out_of_voters(_casts(10_001), 100_010, 0, 0.1) is not None
+
+
+def test_the_load_run_refuses_a_port_another_server_listens_on():
+    # Its servers share ports (SO_REUSEPORT): started beside another run's, they would split its requests.
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"already listens on 127.0.0.1:{port}"):
+            load_run.refuse_busy_ports([port])
+    load_run.refuse_busy_ports([port])  # closed again: nothing answers, nothing refused
