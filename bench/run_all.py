@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -65,7 +66,7 @@ def run_one(name: str, env: dict[str, str]) -> Run:
     sampler.join()
     output = "".join(lines)
     run.result = parse(output)
-    run.tail = "".join(lines[-15:])
+    run.tail = without_paths("".join(lines[-15:]))
     return run
 
 
@@ -82,6 +83,12 @@ def _machine() -> str:
     memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), 0)
     return f"{os.cpu_count()} cores ({model}), {memory / 1024:.1f} GB RAM, Python {platform.python_version()}"
+
+
+def without_paths(text: str) -> str:
+    """A crash's output as the file may keep it: no checkout, interpreter or temporary paths of this machine."""
+    text = text.replace(str(ROOT) + "/", "").replace(sys.base_prefix, "<python>").replace(sys.prefix, "<venv>")
+    return re.sub(r"/tmp/\S+?(?=['\s,])", "<tmp>", text)
 
 
 def verdict(run: Run) -> str:
