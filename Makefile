@@ -8,7 +8,7 @@ PORT ?= 8000
 # Tests wait on PostgreSQL (a database per test) more than on the CPU: 4 workers on 2 cores.
 PYTEST_WORKERS ?= 4
 
-.PHONY: install run test lint openapi openapi-check pytest fuzz clean
+.PHONY: install run test lint openapi openapi-check pytest fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) \
 		TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest \
 		tests/reliability/test_fuzz.py tests/reliability/test_fuzz_stateful.py -n $(PYTEST_WORKERS) -q
+
+# Every bench at full size, one after another (tens of minutes: pabutools' side of bench_allocation alone ran
+# 219 s on 2 idle cores), writing docs/benchmarks.md;
+# the benches create and drop their own weishi_bench_* databases through BENCH_ADMIN_DSN. CI runs them --quick.
+BENCH_ADMIN_DSN ?= postgresql://postgres@127.0.0.1:5432/test
+bench: install
+	BENCH_ADMIN_DSN=$(BENCH_ADMIN_DSN) $(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,13 +1,15 @@
 """Benchmark: every rule on every pabulib file given, ours against pabutools on the same machine.
 
-Run: .venv/bin/python bench/bench_pabulib.py [FILE.pb ...] [--repeat N] [--skip-pabutools]
+Run: .venv/bin/python bench/bench_pabulib.py [FILE.pb ...] [--repeat N] [--skip-pabutools] [--quick]
 Default files: ../shared/pabulib/*.pb beside the checkout. Prints one line per (file, rule): our
 seconds, pabutools' seconds for the same rule, the ratio, and whether the winners are the same.
 pabutools counterparts: greedy = greedy_utilitarian_welfare, mes = method_of_equal_shares,
 mes-add1 = MES(voter_budget_increment=1) + greedy completion, all with Cost_Sat and lexico ties;
 equalshares(none, tie=...) = method_of_equal_shares (winners compared as sets, the tie rules
 differ). The other equalshares.net variants and `official` have no pabutools counterpart and
-print their own time only.
+print their own time only. --quick (CI): the smallest given file only, every verification (same winners
+as pabutools, no unsettled tie), no timing verdict. A full run's target: every equal-shares variant with a
+pabutools counterpart at least 10× faster.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from result import emit
 
 from app.analytics.allocation import allocate
 from app.analytics.ballot_scores import UnreadableBallots, approvals
@@ -94,21 +98,35 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float
     return out
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs of ours")
     parser.add_argument("--skip-pabutools", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="CI: the smallest file, every check, no timing verdict")
     args = parser.parse_args()
     files = args.files or sorted(SHARED.glob("*.pb"))
+    if args.quick:
+        files = [min(files, key=lambda p: p.stat().st_size)]
     print(f"{'file':<42} {'voters':>7} {'rule':<44} {'ours s':>8} {'pabutools s':>11} {'ratio':>7}  winners")
+    figures: dict[str, str] = {}
+    problems: list[str] = []
+    slow: list[str] = []
     for path in files:
         pb = parse(decode(path.read_bytes()))
         for name, ours, theirs, note in rows(path, args.repeat, not args.skip_pabutools):
             ratio = f"{theirs / ours:7.1f}" if theirs is not None and ours > 0 else "      -"
             their_text = f"{theirs:11.3f}" if theirs is not None else "          -"
             print(f"{path.stem[:42]:<42} {len(pb.votes):>7} {name:<44} {ours:8.3f} {their_text} {ratio}  {note}")
+            figures[f"{path.stem} {name}"] = f"{ours:.3f} s" + (f", {theirs / ours:.1f}× pabutools"
+                                                                 if theirs is not None and ours > 0 else "")
+            if note.startswith(("DIFFERENT", "tie")):
+                problems.append(f"{path.stem} {name}: {note}")
+            elif theirs is not None and name != "greedy" and ours > 0 and theirs / ours < 10:
+                slow.append(f"{path.stem} {name}")
+    return emit("bench_pabulib", figures, "equal-shares variants ≥ 10× faster than pabutools, same winners",
+                None if args.quick or args.skip_pabutools else not slow, problems)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """Load run: the real service on PostgreSQL with production settings against a bare baseline, under wrk.
 
 Run: .venv/bin/python bench/load_run.py [--residents N] [--voters N] [--duration S] [--connections C]
-     [--workers W] [--admin-dsn DSN] [--keep]
+     [--workers W] [--admin-dsn DSN] [--keep] [--quick]
 
 It creates a benchmark database (weishi_bench_load_<pid>), loads the city of bench/seed_scale.py into it,
 and starts on 127.0.0.1:
@@ -27,6 +27,9 @@ database is dropped at the end unless --keep.
 (bench/pgbouncer.py, WEISHI_DB_POOLER=pgbouncer); the baseline stays direct. --replicas N: instead of the
 scenarios above, casting through HAProxy in front of 1..N replicas, and the cross-replica checks through it
 (bench/balanced.py).
+--quick (CI): the same wiring (baseline, supervisor, wrk, replicas) on a tiny city, 2 s a scenario at 8
+connections and 1 s warm-ups; it fails on errors, on casts that ran out of first ballots and on the
+replicas' checks, and judges no throughput, latency or memory target.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +64,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 from bench_finance_report import _dsn  # noqa: E402
+from result import emit  # noqa: E402
 from seed_scale import City, seed, voter_tokens  # noqa: E402
 
 from app.auth.jwt import issue_access_token  # noqa: E402
@@ -104,6 +109,8 @@ end
 """ + ERRORS_LUA
 WRK_THREADS = 2
 WARM_UP_SECONDS = 3
+# 10 residents a community: 5,000 voters, as many first ballots as 8 connections cast in 2 s on an idle machine.
+QUICK = {"residents": 6_000, "voters": 5_000, "duration": 2, "connections": 8, "workers": 2}
 # Slices of the tokens file: the measured first ballots, their warm-up; the last half is the replicas'.
 CAST_SLICE, WARM_UP_SLICE = (0, 0.4), (0.4, 0.5)
 
@@ -155,6 +162,15 @@ def out_of_voters(result: Result, tokens: int, start: float, end: float) -> str 
         return None
     return (f"{result.name} ran out of first ballots ({result.requests:,} casts for {first_ballots:,} voters): "
             "raise --voters or shorten --duration")
+
+
+def refuse_busy_ports(ports) -> None:
+    """The servers listen with SO_REUSEPORT, so one started on a port another run already serves shares it: half
+    the requests would reach the other run's server (401 for our tokens, 404 for our pages). Refuse instead."""
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                sys.exit(f"refusing: something already listens on 127.0.0.1:{port} (another load run?)")
 
 
 def ensure_wrk() -> str:
@@ -362,6 +378,7 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
 
 async def run(args: argparse.Namespace) -> int:
     binary = ensure_wrk()
+    refuse_busy_ports((SERVICE_PORT, BASELINE_PORT, *REPLICA_PORTS))
     name = f"weishi_bench_load_{os.getpid()}"
     admin = await asyncpg.connect(_dsn(args.admin_dsn))
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -372,6 +389,8 @@ async def run(args: argparse.Namespace) -> int:
     processes: list[subprocess.Popen] = []
     failures: list[str] = []
     bouncer, service_url = None, url
+    measured: list[Result] = []
+    missed: list[str] = []  # targets: judged at full size only (a tiny city on a shared CI machine measures nothing)
     try:
         if args.via_pgbouncer:  # the service (not the baseline, nor the seeding) reaches the database through it
             from pgbouncer import PgBouncer
@@ -382,7 +401,7 @@ async def run(args: argparse.Namespace) -> int:
             print(f"service through PgBouncer {bouncer.port} (transaction mode, {args.pgbouncer_pool} server "
                   "connections)")
         started = time.perf_counter()
-        city, spent = await seed(url, secret, args.residents, args.voters)
+        city, spent = await seed(url, secret, args.residents, args.voters, checkpoint=not args.quick)
         print(f"seeded {args.residents:,} residents, {len(city.voters):,} voter accounts in "
               f"{time.perf_counter() - started:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in spent.items())})")
         settings = Settings(secret_key=secret, environment="production", database_url=url)
@@ -418,7 +437,7 @@ async def run(args: argparse.Namespace) -> int:
                 (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
                 (svc, CAST_LUA, voters(str(work / "tokens.txt"), *WARM_UP_SLICE)),
                 (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")])):
-            wrk(binary, "warm-up", server, script, script_args, WARM_UP_SECONDS, c)
+            wrk(binary, "warm-up", server, script, script_args, 1 if args.quick else WARM_UP_SECONDS, c)
         results = [
             wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
             wrk(binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")],
@@ -436,6 +455,7 @@ async def run(args: argparse.Namespace) -> int:
         ]
         rss = [max(a, b) for a, b in zip(cast_rss, worker_rss_mb(service.pid), strict=False)] or cast_rss
         table(results)
+        measured += results
         by = {r.name: r for r in results}
         cast, page = by["cast ballot"], by["proposal page"]
         insert_ratio = cast.rps / by["baseline insert"].rps
@@ -446,12 +466,12 @@ async def run(args: argparse.Namespace) -> int:
         print(f"service workers' RSS: {', '.join(f'{m:.0f} MB' for m in rss)} (target < 250 MB each)")
         if short := out_of_voters(cast, len(tokens), *CAST_SLICE):
             failures.append(short)
-        if insert_ratio < 0.5 or cast.p99_ms >= 100 or cast.errors:
-            failures.append("ballot casting misses its target")
+        if insert_ratio < 0.5 or cast.p99_ms >= 100:
+            missed.append("ballot casting misses its target")
         if read_ratio < 0.5:
-            failures.append("reads miss their target")
+            missed.append("reads miss their target")
         if any(m >= 250 for m in rss):
-            failures.append("a worker uses 250 MB or more")
+            missed.append("a worker uses 250 MB or more")
         if any(r.errors for r in results):
             failures.append("errors under load")
         for process in processes:
@@ -464,14 +484,22 @@ async def run(args: argparse.Namespace) -> int:
             stop(process)
         if bouncer is not None:
             bouncer.close()
-        print("PASS" if not failures else "FAIL: " + "; ".join(failures))
         if args.keep:
             print(f"kept database {name}")
         else:
             admin = await asyncpg.connect(_dsn(args.admin_dsn))
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.close()
-    return 0 if not failures else 1
+    if args.quick:
+        missed.clear()
+    wrong = failures + missed
+    print(("PASS" if not args.quick else "VERIFIED") if not wrong else "FAIL: " + "; ".join(wrong))
+    figures = {r.name: f"{r.rps:.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, {r.errors} errors"
+               for r in measured}
+    return emit("load_run", figures, f"{args.residents:,} residents, {args.connections} connections, {args.workers} "
+                "workers: casting ≥ 50% of the baseline's inserts with p99 < 100 ms, the page read ≥ 50% of the "
+                "baseline's read, workers < 250 MB, no errors, replicas consistent",
+                None if args.quick else not missed, failures)
 
 
 def main() -> int:
@@ -488,7 +516,12 @@ def main() -> int:
     parser.add_argument("--pgbouncer-pool", type=int, default=8, help="PgBouncer's server connections")
     parser.add_argument("--replicas", type=int, default=0,
                         help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)")
-    return asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--quick", action="store_true", help="CI: a tiny city, 2 s a scenario, no targets judged")
+    args = parser.parse_args()
+    if args.quick:
+        for name, value in QUICK.items():
+            setattr(args, name, value)
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

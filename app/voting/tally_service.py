@@ -11,8 +11,7 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
-from app.proposals.models import Proposal
+from app.proposals.lifecycle import MoveById, Process, transition_from
 from app.regions.models import Region
 from app.voting import ballots_service, pb_export, rounds_service, rules
 from app.voting.fairness import round_fairness
@@ -71,13 +70,13 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
 
 async def _move_proposals(session: AsyncSession, principal: Principal, rnd: VotingRound, projects: list[RoundProject],
                           selected: set[int], votes: dict[int, int], closed: Event) -> None:
-    """入选 or 未入选 for each proposal, with its votes; the close's own event joins the same audit batch."""
-    number_of = {p.proposal_id: p.number for p in projects}
-    proposals = await session.scalars(select(Proposal).where(Proposal.id.in_(list(number_of))))
-    moves = [Move(p, ProposalState.selected if number_of[p.id] in selected else ProposalState.not_selected,
-                  "居民投票结果", {"round_id": str(rnd.id), "number": number_of[p.id], "votes": votes[number_of[p.id]]})
-             for p in proposals]
-    await transition_many(session, moves, Process("voting", principal.actor), also=[closed])
+    """入选 or 未入选 for each proposal (in_vote while its round was open), with its votes; the close's own event
+    joins the same audit batch."""
+    moves = [MoveById(p.proposal_id, ProposalState.selected if p.number in selected else ProposalState.not_selected,
+                      {"round_id": str(rnd.id), "number": p.number, "votes": votes[p.number]})
+             for p in sorted(projects, key=lambda p: p.number)]
+    await transition_from(session, ProposalState.in_vote, moves, Process("voting", principal.actor), "居民投票结果",
+                          also=[closed])
 
 
 def result_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The benchmarks' own guards: the city seeder never touches a database that is not an empty benchmark
 database, and the load run fails when its casts stopped being first ballots."""
 
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.conftest import PG_URL, _pg_dsn, _pg_exec
+from tests.conftest import PG_URL, _pg_dsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import load_run
@@ -19,17 +20,6 @@ async def test_the_seeder_refuses_a_database_not_named_for_benchmarks():
     # The name is checked before anything connects: the DSN points nowhere.
     with pytest.raises(SystemExit, match="'weishi' is not a benchmark database"):
         await seed_scale.refuse_unless_bench("postgresql://nobody@127.0.0.1:1/weishi", "weishi")
-
-
-@pytest.fixture
-async def bench_database(pg_template) -> str:
-    """A migrated database named as a benchmark database, dropped afterwards."""
-    name = f"{seed_scale.BENCH_PREFIX}_t_{uuid.uuid4().hex[:10]}"
-    await _pg_exec(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    try:
-        yield name
-    finally:
-        await _pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_the_seeder_refuses_a_benchmark_database_that_holds_data_and_leaves_it_as_it_was(bench_database):
@@ -67,3 +57,14 @@ def test_the_voter_an_odd_slice_leaves_over_is_not_counted():
     # 10,001 voters in the slice: each of two threads takes 5,000, the last voter is never cast for.
     assert load_run.out_of_voters(_casts(10_000), 100_010, 0, 0.1) is None
     assert load_run.out_of_voters(_casts(10_001), 100_010, 0, 0.1) is not None
+
+
+def test_the_load_run_refuses_a_port_another_server_listens_on():
+    # Its servers share ports (SO_REUSEPORT): started beside another run's, they would split its requests.
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"already listens on 127.0.0.1:{port}"):
+            load_run.refuse_busy_ports([port])
+    load_run.refuse_busy_ports([port])  # closed again: nothing answers, nothing refused
