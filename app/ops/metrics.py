@@ -6,6 +6,7 @@ database knows (audit events pending, the sealer's lag, ballots cast per open ro
 and never cached, so no worker reports a round that has closed since."""
 
 import os
+import time
 from ipaddress import ip_address, ip_network
 
 from prometheus_client import (
@@ -41,6 +42,9 @@ DB_UNAVAILABLE = Counter("weishi_db_unavailable_total",
                          "Requests answered 503 because the database (or a pooled connection) did not come in time")
 POOL_IN_USE = Gauge("weishi_db_pool_in_use", "Database connections checked out of the pool now",
                     multiprocess_mode="livesum")
+POOL_WAIT = Histogram("weishi_db_pool_wait_seconds",
+                      "Time a request waited to get a database connection from the pool (opening one included)",
+                      buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30))
 
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:
@@ -56,6 +60,18 @@ def instrument_pool(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
     event.listen(pool, "checkout", lambda *_: POOL_IN_USE.inc())
     event.listen(pool, "checkin", lambda *_: POOL_IN_USE.dec())
+    # SQLAlchemy has no event before a checkout, so the wait is timed around the pool's own getter: the queue
+    # wait when every connection is out (up to the pool timeout), or opening a new one.
+    take = pool._do_get
+
+    def timed_take():
+        started = time.perf_counter()
+        try:
+            return take()
+        finally:
+            POOL_WAIT.observe(time.perf_counter() - started)
+
+    pool._do_get = timed_take
 
 
 def allowed(address: str, networks: list[str]) -> bool:

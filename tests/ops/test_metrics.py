@@ -67,6 +67,8 @@ async def test_requests_refusals_audit_and_ballots_are_counted(settings, session
     # No raw path (one series per object) ever becomes a label.
     assert not any(str(tree.district.id) in str(key) for key in after)
     assert ("weishi_db_pool_in_use", ()) in after
+    # Every request that reached the database took a connection from the pool, and how long that took is timed.
+    assert grew("weishi_db_pool_wait_seconds_count") >= 2
 
 
 async def test_pending_audit_events_and_ballots_per_open_round(app, client, session, pw):  # noqa: F811
