@@ -10,7 +10,7 @@ import typer
 from app.analytics.pabulib import PabulibError, decode, parse, to_election
 from app.whatif.audit import audit_file
 from app.whatif.compute import RULES, TIE_BREAKS, file_units, increment_units, instance_meta, job, run_job
-from app.whatif.rules import FILE_RULES, AllocationRefused, overrides, run
+from app.whatif.rules import APPROVAL_VOTE_TYPES, FILE_RULES, AllocationRefused, overrides, run
 
 pb = typer.Typer(help="pabulib (.pb) files: allocate a budget the way a vote would.", no_args_is_help=True)
 
@@ -70,10 +70,10 @@ def allocate_file(
             increment = increment_units(voter_budget_increment, election.money_scale)
         except ValueError as exc:
             _fail(str(exc))
-        if parsed.vote_type not in ("approval", "choose-1"):
-            # pabutools' variants read any ballot as the approval of what it names: say so, never silently.
-            typer.echo(f"note: rule {name} counts these {parsed.vote_type} ballots as approvals of the projects they "
-                       "name (as pabutools does); --rule official counts them the file's way", err=True)
+        if parsed.vote_type not in APPROVAL_VOTE_TYPES:
+            # pabutools' variants would read any ballot as the approval of what it names: a different count.
+            _fail(f"{file}: rule {name} reads approval ballots only; this file's vote_type is {parsed.vote_type!r} "
+                  "and is never counted as approval: --rule official counts it the file's way")
         result = run_job(job(election, name, TieBreakName(tie_break).value, increment))
     out = {"rule": result["rule"], "selected": result["selected"],
            "cost": file_units(result["cost"], election.money_scale)}

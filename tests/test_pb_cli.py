@@ -132,7 +132,8 @@ def test_official_rule_and_its_refusals():
                 if line.startswith("BO.") and line.endswith(";1")}
     assert set(json.loads(result.stdout)["selected"]) == selected
     as_approvals = runner.invoke(cli, ["pb", "allocate", "--rule", "greedy", str(krakow)])
-    assert as_approvals.exit_code == 0 and "counts these ordinal ballots as approvals" in as_approvals.stderr
+    assert as_approvals.exit_code == 1 and "vote_type is 'ordinal'" in as_approvals.stderr
+    assert "never counted as approval" in as_approvals.stderr
     refused = runner.invoke(cli, ["pb", "allocate", "--rule", "equalshares", str(krakow)])
     assert refused.exit_code == 1 and "vote_type is 'ordinal'" in refused.stderr
     extra = runner.invoke(cli, ["pb", "allocate", "--rule", "official", "--completion", "add1", str(krakow)])

@@ -29,6 +29,9 @@ from app.analytics.official import (
 from app.analytics.pabulib import PabulibElection, PabulibFile
 
 FILE_RULES = ("equalshares", "official")
+# The ballots pabutools' variants (greedy, mes, mes-add1) and the audit read; any other is refused, never
+# counted as approvals.
+APPROVAL_VOTE_TYPES = ("approval", "choose-1")
 OPTION_NAMES = ("completion", "integral", "comparison", "tie_breaking", "voter_budget_increment")
 
 

@@ -139,7 +139,11 @@ async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment
     _check_parameters(rule, tie_break, options)
     # Parsing megabytes is CPU work: a thread keeps the event loop answering other requests meanwhile.
     pb, election = await asyncio.to_thread(load, data)
-    if audit and pb.vote_type not in ("approval", "choose-1"):
+    if rule not in rules.FILE_RULES and pb.vote_type not in rules.APPROVAL_VOTE_TYPES:
+        raise refused(rules.AllocationRefused(
+            "pb_ballots_unreadable", f"rule {rule} reads approval ballots only; this file's vote_type is "
+            f"{pb.vote_type!r} (rule official counts it the file's way)", vote_type=pb.vote_type))
+    if audit and pb.vote_type not in rules.APPROVAL_VOTE_TYPES:
         raise refused(rules.AllocationRefused(
             "pb_ballots_unreadable", f"the fairness audit reads approval ballots; this file's vote_type is "
             f"{pb.vote_type!r}", vote_type=pb.vote_type))

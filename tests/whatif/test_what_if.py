@@ -215,6 +215,9 @@ async def test_equalshares_variants_take_their_parameters(client, staff):
         (TOY.replace("vote_type;approval", "vote_type;ordinal\nmax_length;2\nrule;equalshares/add1"),
          {"rule": "official"}, "pb_ballots_unreadable"),
         (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "equalshares"}, "pb_ballots_unreadable"),
+        # pabutools' variants read approvals only: ranked or points ballots are refused, never counted as approvals.
+        (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "greedy"}, "pb_ballots_unreadable"),
+        (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "mes-add1"}, "pb_ballots_unreadable"),
         (TOY, {"rule": "greedy", "completion": "add1"}, "rule_parameter_invalid"),
         (TOY, {"rule": "mes", "voter_budget_increment": "2"}, "rule_parameter_invalid"),
         (TOY, {"rule": "equalshares", "completion": "add7"}, "rule_parameter_invalid"),
