@@ -122,9 +122,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_review_score_user_id_app_user")),
         sa.PrimaryKeyConstraint("panel_id", "proposal_id", "user_id", name=op.f("pk_review_score")),
     )
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("review_panel_id", sa.Uuid(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f("uq_notice_review_panel_id"), ["review_panel_id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_notice_review_panel_id_review_panel"), "review_panel", ["review_panel_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_notice_review_panel_id_review_panel"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("uq_notice_review_panel_id"), type_="unique")
+        batch_op.drop_column("review_panel_id")
     op.drop_table("review_score")
     op.drop_table("review_expert")
     op.drop_table("review_conflict")

@@ -9,12 +9,15 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.db import SessionDep
 from app.errors import problems
-from app.review import policy, service
+from app.notices.schemas import NoticeRead
+from app.notices.views import notice_view
+from app.review import notice, policy, service
 from app.review.schemas import (
     ConflictWrite,
     PanelCreate,
     PanelRead,
     PitchWrite,
+    ReviewNoticeCreate,
     ReviewScoreRead,
     ReviewScoreWrite,
 )
@@ -76,3 +79,15 @@ async def close_panel(panel_id: uuid.UUID, session: SessionDep, principal: Manag
     with the vote share when the programme selects by both; the ranking is funded greedily within the panel's
     budget and each application moves to 入选 (selected) or 未入选 (not_selected). 409 no_scores, panel_closed."""
     return await service.view(session, await service.close(session, principal, panel_id))
+
+
+@router.post("/{panel_id}/notice", status_code=status.HTTP_201_CREATED, response_model=NoticeRead,
+             summary="Publish the applications the review selected (公示)", responses=problems(401, 403, 404, 409, 422))
+async def publish_notice(panel_id: uuid.UUID, body: ReviewNoticeCreate, session: SessionDep,
+                         principal: Manager) -> dict:
+    """The same notice a voting round's selection gets: the programme's window (422 notice_too_short), each
+    application with its amount, funding sources and organisation; objections and confirmation as usual.
+    409 panel_not_closed, notice_exists."""
+    published = await notice.publish(session, principal, panel_id, starts_on=body.starts_on, days=body.days,
+                                     how_to_object=body.how_to_object)
+    return await notice_view(session, published)

@@ -49,6 +49,14 @@ class ReviewScoreWrite(WriteModel):
     items: list[ScoreItemIn] = Field(min_length=1, max_length=20)
 
 
+class ReviewNoticeCreate(WriteModel):
+    """Publish what a closed review selected."""
+
+    starts_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+    days: int | None = Field(default=None, ge=1, le=60, description="default and minimum: the programme's")
+    how_to_object: str | None = Field(default=None, max_length=500, description="office phone and address")
+
+
 class ApplicationRead(BaseModel):
     proposal_id: uuid.UUID
     number: int

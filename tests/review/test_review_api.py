@@ -117,6 +117,17 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
     assert states == ["selected", "not_selected", "selected"]
     assert_problem(await client.post(f"{url}/close", headers=pw.h["street_a"]), 409, "panel_closed")
+
+    # 公示 as for a vote's result: the selected applications go under notice, under their organisation's name.
+    notice = ok(await client.post(f"{url}/notice", headers=pw.h["street_a"], json={}), 201)
+    assert notice["kind"] == "selection" and notice["review_panel_id"] == panel["id"]
+    assert "公益微创投评审入选项目公示" in notice["title"]
+    assert [(i["proposal_id"], i["amount_fen"], i["votes"]) for i in notice["items"]] == [
+        (ids[0], 10_000, None), (ids[2], 5_000, None)]
+    assert notice["items"][0]["implementer"].startswith("彩虹社工")
+    states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
+    assert states == ["in_notice", "not_selected", "in_notice"]
+    assert_problem(await client.post(f"{url}/notice", headers=pw.h["street_a"], json={}), 409, "notice_exists")
     assert_problem(await client.put(f"{url}/applications/{ids[1]}/score", headers=experts["e2"][1],
                                     json=items(90)), 409, "panel_closed")
 
@@ -140,6 +151,8 @@ async def test_a_panel_refuses_what_is_not_a_screened_venture(client, session, a
     resident = {"x": (pw.users["resident"], None)}
     r = await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, resident))
     assert_problem(r, 422, "not_an_evaluator")
+    assert_problem(await client.post(f"{PANELS}/{uuid.uuid4()}/notice", headers=pw.h["street_a"], json={}), 404,
+                   "panel_not_found")
     # Street b's admin does not see community a1's pilot.
     r = await client.post(PANELS, headers=pw.h["street_b"], json=panel_body(pw, rubric, ids, experts))
     assert r.status_code == 404, r.text
