@@ -10,7 +10,8 @@ from app.auth.models import Organisation, Role
 from app.review.models import ReviewPanel, ReviewScore
 from tests.auth.helpers import assert_problem
 from tests.evaluation.helpers import CRITERIA, EV, criteria, person
-from tests.programmes.helpers import API, ok
+from tests.notices.helpers import shift
+from tests.programmes.helpers import API, funds_in, ok
 from tests.proposals.helpers import body, make_pworld
 from tests.proposals.test_venture import venture
 
@@ -128,6 +129,16 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
     assert states == ["in_notice", "not_selected", "in_notice"]
     assert_problem(await client.post(f"{url}/notice", headers=pw.h["street_a"], json={}), 409, "notice_exists")
+
+    # The window passes, the notice concludes, and confirmation commits the budget from the panel's pilot.
+    await shift(session, notice["id"], 30)
+    ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=pw.h["staff_a1"]))
+    ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], 3_000_000), 201)
+    ok(await client.post(f"{API}/notice-items/{notice['items'][0]['id']}/confirmation", headers=pw.h["staff_a1"],
+                         json={"entry_date": "2025-06-01"}), 201)
+    assert ok(await client.get(f"{API}/proposals/{ids[0]}", headers=pw.h["staff_a1"]))["state"] == "confirmed"
+    balance = ok(await client.get(f"{API}/pilots/{pw.world.pilot_a1['id']}/balance", headers=pw.h["district"]))
+    assert balance["committed_fen"] == 10_000
     assert_problem(await client.put(f"{url}/applications/{ids[1]}/score", headers=experts["e2"][1],
                                     json=items(90)), 409, "panel_closed")
 
