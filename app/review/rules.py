@@ -45,13 +45,13 @@ class Standing:
 
 
 def standings(applications: Sequence[Application], scores: Sequence[ExpertScore], *, budget_fen: int,
-              review_share: Decimal, trim_min_scores: int = 5) -> list[Standing]:
+              review_share: Decimal, trim_extremes: bool = True, trim_min_scores: int = 5) -> list[Standing]:
     """Each application's standing out of 100 (review weighed by review_share against its vote share) and
     whether the greedy fill within budget_fen funds it; best first. Unscored applications stand at their
     vote part alone."""
     frame = pd.DataFrame([{"project_id": s.number, "source": "expert", "evaluator": s.expert, "total": s.total}
                           for s in scores], columns=["project_id", "source", "evaluator", "total"])
-    rules = ScoringRules(weights={"expert": Decimal(1)}, trim_min_scores=trim_min_scores)
+    rules = ScoringRules(weights={"expert": Decimal(1)}, trim_extremes=trim_extremes, trim_min_scores=trim_min_scores)
     means = {int(r.project_id): (float(r.mean), int(r.n)) for r in source_means(frame, rules).itertuples()}
     weight = float(review_share)
     standing: dict[int, float] = {}

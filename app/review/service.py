@@ -29,6 +29,8 @@ from app.voting.models import RoundProject, RoundStatus, VotingRound
 
 # Applications a panel may take: screened (初审通过) or shortlisted by a meeting, not yet selected or refused.
 REVIEWABLE = (ProposalState.screened, ProposalState.shortlisted)
+# As the award runs' default: from five scores of an application on, its highest and lowest are dropped.
+TRIM_MIN_SCORES = 5
 
 
 async def get_panel(session: AsyncSession, principal: Principal, panel_id: uuid.UUID, *, manage: bool = False,
@@ -225,18 +227,22 @@ async def close(session: AsyncSession, principal: Principal, panel_id: uuid.UUID
     _check_open(panel)
     ctx = await pilot_context(session, panel.pilot_id)
     selection = ctx.rules.selection
-    applications = await applications_of(session, panel.id)
+    proposals = {p.id: p for p in await session.scalars(select(Proposal).join(
+        ReviewApplication, ReviewApplication.proposal_id == Proposal.id).where(ReviewApplication.panel_id == panel.id))}
+    # An application withdrawn since the panel formed takes no part: it is neither ranked nor moved.
+    applications = [a for a in await applications_of(session, panel.id) if proposals[a.proposal_id].state in REVIEWABLE]
     by_id = {a.proposal_id: a for a in applications}
     shares = await _vote_shares(session, list(by_id)) if selection.method == "both" else {}
     scores = (await session.execute(select(ReviewScore.proposal_id, ReviewScore.user_id, ReviewScore.total)
-                                    .where(ReviewScore.panel_id == panel.id))).all()
+                                    .where(ReviewScore.panel_id == panel.id,
+                                           ReviewScore.proposal_id.in_(list(by_id))))).all()
     if not scores:
         raise Conflict("尚无专家评分，不能结束评审。", code="no_scores")
     outcome = rules.standings([rules.Application(a.number, a.cost_fen, shares.get(a.proposal_id, 0.0))
                                for a in applications],
                               [rules.ExpertScore(by_id[pid].number, str(uid), total) for pid, uid, total in scores],
                               budget_fen=panel.budget_fen, review_share=selection.review_share,
-                              trim_min_scores=5)
+                              trim_extremes=ctx.rules.evaluation.trim_extremes, trim_min_scores=TRIM_MIN_SCORES)
     by_number = {a.number: a for a in applications}
     for s in outcome:
         a = by_number[s.number]
@@ -244,7 +250,8 @@ async def close(session: AsyncSession, principal: Principal, panel_id: uuid.UUID
     now = utcnow()
     panel.status, panel.closed_at, panel.closed_by = PanelStatus.closed, now, principal.actor.id
     panel.result = {"method": selection.method, "review_weight_pct": int(selection.review_share * 100),
-                    "budget_fen": panel.budget_fen, "trim_min_scores": 5,
+                    "budget_fen": panel.budget_fen,
+                    "trim_extremes": ctx.rules.evaluation.trim_extremes, "trim_min_scores": TRIM_MIN_SCORES,
                     "cost_fen": sum(by_number[s.number].cost_fen for s in outcome if s.selected),
                     "ranking": [{"number": s.number, "review_mean": s.review_mean, "scores": s.scores,
                                  "standing": s.standing, "selected": s.selected} for s in outcome]}
@@ -252,17 +259,16 @@ async def close(session: AsyncSession, principal: Principal, panel_id: uuid.UUID
     closed = Event("review_panel.close", "review_panel", panel.id, region_path=panel.region_path,
                    after={"selected": sorted(s.number for s in outcome if s.selected), "method": selection.method,
                           "cost_fen": panel.result["cost_fen"]})
-    await _move_proposals(session, principal, panel, applications, closed)
+    await _move_proposals(session, principal, panel, applications, list(proposals.values()), closed)
     return panel
 
 
 async def _move_proposals(session: AsyncSession, principal: Principal, panel: ReviewPanel,
-                          applications: list[ReviewApplication], closed: Event) -> None:
+                          applications: list[ReviewApplication], proposals: list[Proposal], closed: Event) -> None:
     by_id = {a.proposal_id: a for a in applications}
-    proposals = await session.scalars(select(Proposal).where(Proposal.id.in_(list(by_id))))
     moves = [Move(p, ProposalState.selected if by_id[p.id].selected else ProposalState.not_selected, "专家评审结果",
                   {"panel_id": str(panel.id), "number": by_id[p.id].number, "standing": by_id[p.id].standing})
-             for p in proposals]
+             for p in proposals if p.id in by_id]
     await transition_many(session, moves, Process("review", principal.actor), also=[closed])
 
 

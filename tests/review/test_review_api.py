@@ -12,7 +12,7 @@ from tests.auth.helpers import assert_problem
 from tests.evaluation.helpers import CRITERIA, EV, criteria, person
 from tests.notices.helpers import shift
 from tests.programmes.helpers import API, funds_in, ok
-from tests.proposals.helpers import body, make_pworld
+from tests.proposals.helpers import body, make_pworld, move
 from tests.proposals.test_venture import venture
 
 PANELS = f"{API}/review-panels"
@@ -168,7 +168,17 @@ async def test_a_panel_refuses_what_is_not_a_screened_venture(client, session, a
     r = await client.post(PANELS, headers=pw.h["street_b"], json=panel_body(pw, rubric, ids, experts))
     assert r.status_code == 404, r.text
     assert await panels(session) == before
-    ok(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)), 201)
+    panel = ok(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)), 201)
     # An application already before an open panel is not taken twice.
     assert_problem(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)),
                    422, "application_not_reviewable")
+    url = f"{PANELS}/{panel['id']}"
+    assert_problem(await client.post(f"{url}/close", headers=pw.h["street_a"]), 409, "no_scores")
+    # An application withdrawn while before the panel is neither ranked nor moved, and does not block the close.
+    ok(await move(client, pw.h["org_member"], ids[1], "withdrawn"))
+    ok(await client.put(f"{url}/applications/{ids[0]}/score", headers=experts["e0"][1], json=items(70)))
+    closed = ok(await client.post(f"{url}/close", headers=pw.h["street_a"]))
+    outcome = {a["proposal_id"]: a["selected"] for a in closed["applications"]}
+    assert outcome == {ids[0]: True, ids[1]: None, ids[2]: False}
+    states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
+    assert states == ["selected", "withdrawn", "not_selected"]
