@@ -18,6 +18,7 @@ from app.programmes import models as programme_models  # noqa: F401
 from app.proposals import models as proposal_models  # noqa: F401
 from app.ratelimit import models as ratelimit_models  # noqa: F401
 from app.regions import models as region_models  # noqa: F401
+from app.review import models as expert_review_models  # noqa: F401
 from app.sms import models as sms_models  # noqa: F401
 from app.voting import models as voting_models  # noqa: F401
 from app.wechat import models as wechat_models  # noqa: F401

@@ -22,6 +22,7 @@ from app.privacy.router import router as privacy_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
+from app.review.router import router as review_router
 from app.signs.router import router as signs_router
 from app.sms.router import router as sms_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
@@ -30,7 +31,8 @@ from app.whatif.router import router as whatif_router
 ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, public_organisations_router,
            regions_router, programmes_router, funds_router,
            *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS, *EVALUATION_ROUTERS,
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, review_router, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
+           *EVALUATION_ROUTERS,
            signs_router, dashboards_router, opendata_router, awards_router, audit_router, whatif_router,
            notifications_router, sms_router,
            dashboard_board_router, board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document

@@ -360,6 +360,15 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/evaluation/campaigns"): PUBLIC,
     ("GET", f"{API}/public/evaluation/campaigns/{{campaign_id}}/satisfaction"): PUBLIC,
 
+    # --- expert review (评审) of 公益微创投: street and district staff run panels, their experts score -------
+    ("POST", f"{API}/review-panels"): allow(SA, DA, AD),
+    ("GET", f"{API}/review-panels/{{panel_id}}"): allow(SA, DA, SU, EV, AD),
+    ("PUT", f"{API}/review-panels/{{panel_id}}/pitch"): allow(SA, DA, AD),
+    ("POST", f"{API}/review-panels/{{panel_id}}/close"): allow(SA, DA, AD),
+    ("POST", f"{API}/review-panels/{{panel_id}}/notice"): allow(SA, DA, AD),
+    ("PUT", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/score"): allow(EV, AD),
+    ("POST", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/conflict-declaration"): allow(EV, AD),
+
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),

@@ -403,6 +403,16 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "not_resident_of_community": ("不是本社区居民", "只能在您居住或已列入选民名册的社区提出项目建议。"),
     "proposal_already_claimed": ("建议已被认领", "这条代录的建议已被认领。"),
     "conflict_declared": ("已申报回避", "您已就该项目申报回避，不能为其评分。"),
+    # Expert review (评审) of 公益微创投 applications (issue 27).
+    "panel_not_found": ("未找到评审委员会", "没有该评审委员会。"),
+    "not_review_manager": ("无权组织评审", "只有街道或区的工作人员可以组织评审。"),
+    "selection_by_vote": ("本计划按居民投票选取", "本年度计划按居民投票选取项目，不组织专家评审。"),
+    "application_not_reviewable": ("申请不能参加评审", "评审只受理本试点社区已通过初审、尚未选定的公益微创投申请。"),
+    "not_on_panel": ("不是本次评审专家", "您不是本评审委员会的专家。"),
+    "application_not_on_panel": ("申请不在本次评审中", "本次评审没有该申请。"),
+    "panel_closed": ("评审已结束", "评审已结束，不能再更改。"),
+    "no_scores": ("尚无评分", "尚无专家评分，不能结束评审。"),
+    "panel_not_closed": ("评审尚未结束", "评审结束后才能公示入选项目。"),
     # Awards under notice and 以奖代补 through the ledger (issue 25).
     "award_fund_exceeded": ("超出奖励资金", "以奖代补金额超出了奖励资金余额。"),
     "award_withdrawn": ("奖项已撤销", "该奖项已因异议成立而撤销，不能再拨付。"),

@@ -1,5 +1,6 @@
 """Confirmation (确定) after notice: the final content, plan, budget and benefits, and the ledger commitment."""
 
+import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from app.notices.models import Confirmation, ItemStatus, Notice, NoticeItem, Not
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal
+from app.review.models import ReviewPanel
 from app.voting.models import VotingRound
 
 
@@ -42,14 +44,12 @@ async def confirm(session: AsyncSession, principal: Principal, notice: Notice, i
                                                           "implementer": implementer,
                                                           "restart": f"PATCH /api/v1/notice-items/{item.id}"})
     proposal = await session.get(Proposal, item.proposal_id)
-    rnd = await session.get(VotingRound, notice.round_id) if notice.round_id else None
-    if rnd is None:
-        raise NotFound("The notice has no round, so no pilot to commit from.", code="round_not_found")
-    entry = await funds.commit_project(session, principal.actor, rnd.pilot_id, proposal.id, item.title,
+    pilot_id = await _pilot_of(session, notice)
+    entry = await funds.commit_project(session, principal.actor, pilot_id, proposal.id, item.title,
                                        item.category, budget, project_type=item.project_type,
                                        entry_date=entry_date or clock.today(),
                                        document_ref=f"公示 {notice.id}"[:100], note="公示期满确定")
-    confirmation = Confirmation(proposal_id=proposal.id, notice_item_id=item.id, pilot_id=rnd.pilot_id,
+    confirmation = Confirmation(proposal_id=proposal.id, notice_item_id=item.id, pilot_id=pilot_id,
                                 title=item.title, content=content or item.summary, plan=plan or proposal.plan,
                                 benefits=benefits or proposal.benefits, budget_fen=budget,
                                 implementer=implementer or item.implementer, ledger_entry_id=entry.id,
@@ -64,3 +64,14 @@ async def confirm(session: AsyncSession, principal: Principal, notice: Notice, i
                  after={"budget_fen": budget, "implementer": confirmation.implementer,
                         "ledger_entry_id": str(entry.id)}, region_path=notice.region_path)
     return confirmation
+
+
+async def _pilot_of(session: AsyncSession, notice: Notice) -> uuid.UUID:
+    """The pilot whose money the project commits: the round's, or the review panel's (公益微创投)."""
+    rnd = await session.get(VotingRound, notice.round_id) if notice.round_id else None
+    if rnd is not None:
+        return rnd.pilot_id
+    panel = await session.get(ReviewPanel, notice.review_panel_id) if notice.review_panel_id else None
+    if panel is None:
+        raise NotFound("The notice has no round, so no pilot to commit from.", code="round_not_found")
+    return panel.pilot_id

@@ -82,6 +82,8 @@ class Notice(SQLModel, table=True):
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
     round_id: uuid.UUID | None = Field(default=None, foreign_key="voting_round.id", unique=True)
+    # Or the expert review panel (公益微创投) whose selection is under notice.
+    review_panel_id: uuid.UUID | None = Field(default=None, foreign_key="review_panel.id", unique=True)
     meeting_id: uuid.UUID | None = Field(default=None, foreign_key="meeting.id", index=True)
     title: str = Field(max_length=200)
     body: str | None = Field(default=None, max_length=4000)

@@ -187,6 +187,7 @@ class NoticeRead(WriteModel):
     kind: NoticeKind
     community_id: uuid.UUID
     round_id: uuid.UUID | None
+    review_panel_id: uuid.UUID | None = Field(default=None, description="the expert review (公益微创投) it publishes")
     meeting_id: uuid.UUID | None
     title: str
     body: str | None

@@ -28,6 +28,7 @@ async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
     last = max([notice.ends_on, *(i.ends_on for i in items)])
     return {
         "id": notice.id, "kind": notice.kind, "community_id": notice.community_id, "round_id": notice.round_id,
+        "review_panel_id": notice.review_panel_id,
         "meeting_id": notice.meeting_id, "title": notice.title, "body": notice.body,
         "how_to_object": notice.how_to_object, "starts_on": notice.starts_on, "ends_on": notice.ends_on,
         "window_unit": notice.window_unit, "window_days": notice.window_days,

@@ -216,6 +216,31 @@ class VentureRule(_Rules):
     personnel_max_pct: int = Field(default=30, ge=0, le=100)
 
 
+class SelectionRule(_Rules):
+    """How projects are selected (选取方式): by resident vote (民生微实事), by expert review (评审, 公益微创投),
+    or by both, the review's score weighing review_weight_pct against the vote share. Frozen with the rules
+    when the programme opens, so nobody changes the method once selection has started."""
+
+    method: Literal["vote", "review", "both"] = "vote"
+    # Only with "both" (1–99); vote alone is 0 and review alone 100, which may be given or left out.
+    review_weight_pct: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _weight_fits_method(self) -> "SelectionRule":
+        allowed = {"vote": (0, 0), "review": (100, 100), "both": (1, 99)}[self.method]
+        if self.method == "both" and self.review_weight_pct is None:
+            raise ValueError("with method both, review_weight_pct (1–99) says how much the review weighs")
+        if self.review_weight_pct is not None and not allowed[0] <= self.review_weight_pct <= allowed[1]:
+            raise ValueError(f"with method {self.method} review_weight_pct must lie in {allowed[0]}–{allowed[1]}")
+        return self
+
+    @property
+    def review_share(self) -> Decimal:
+        """The review's weight as a fraction: 0 for vote, 1 for review, the given share for both."""
+        pct = {"vote": 0, "review": 100}.get(self.method, self.review_weight_pct)
+        return Decimal(pct) / 100
+
+
 class ProgrammeRules(_Rules):
     """Everything later steps read from the programme; defaults follow the seeds and DOMAIN.md."""
 
@@ -227,6 +252,7 @@ class ProgrammeRules(_Rules):
     evaluation: EvaluationRule = Field(default_factory=EvaluationRule)
     implementation: ImplementationRule = Field(default_factory=ImplementationRule)
     venture: VentureRule = Field(default_factory=VentureRule)
+    selection: SelectionRule = Field(default_factory=SelectionRule)
     # Money not committed by the closing date: carried to next year's pilot, or swept back (Chengdu).
     year_end: Literal["carry_over", "sweep"] = "sweep"
 

@@ -53,6 +53,11 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.in_vote, S.shortlisted): frozenset({Y}),      # the round was called off before anyone voted
     (S.in_vote, S.selected): frozenset({Y}),
     (S.in_vote, S.not_selected): frozenset({Y}),
+    # 公益微创投 selected by an expert review panel's close (no resident vote in between).
+    (S.screened, S.selected): frozenset({Y}),
+    (S.screened, S.not_selected): frozenset({Y}),
+    (S.shortlisted, S.selected): frozenset({Y}),
+    (S.shortlisted, S.not_selected): frozenset({Y}),
     (S.selected, S.in_notice): frozenset({Y}),
     (S.not_selected, S.selected): frozenset({Y}),    # money freed by an upheld objection reached it
     (S.in_notice, S.confirmed): frozenset({Y}),
