@@ -360,3 +360,12 @@ async def profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[int, in
     rows = await session.execute(select(Ballot.choice_mask, func.count()).where(Ballot.round_id == round_id)
                                  .group_by(Ballot.choice_mask))
     return {int(mask): int(count) for mask, count in rows}
+
+
+async def points_profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[tuple[int, ...], int]:
+    """A cumulative round's current ballots grouped by their choices (a project once per point) -> ballots."""
+    out: dict[tuple[int, ...], int] = {}
+    for choices in await session.scalars(select(Ballot.choices).where(Ballot.round_id == round_id)):
+        key = tuple(sorted(choices))
+        out[key] = out.get(key, 0) + 1
+    return out

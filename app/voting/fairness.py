@@ -23,6 +23,12 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     ballots = [Ballot(b, w) for b, w in merged]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
     others = []
+    if tally.rule.ballot_type == "cumulative":
+        # The other rules read approval ballots: not run on points. The outcome's own audit counts a voter as
+        # served by a funded project they gave points to.
+        return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
+                "ballots_read_as": "projects given points", "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
+                "others": others}
     for rule in RULES:
         if rule == result.rule:
             continue

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from app.analytics.pabulib import PabulibFile, dump
 from app.programmes.ruleset import BallotRule
-from app.voting.rules import equal_shares_params
+from app.voting.rules import equal_shares_params, points_of
 
 # pabulib's names for the allocation rules.
 RULE_NAMES = {"greedy": "greedy", "mes": "equalshares", "mes-add1": "equalshares/add1"}
@@ -32,7 +32,8 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
                budget_fen: int, rule: BallotRule, incompatible_groups: Sequence[Sequence[int]],
                projects: Sequence[tuple[int, str, int, int | None, bool | None]],
                ballots: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (ballot id, choices)."""
+    """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (ballot id, choices); a
+    cumulative round's ballots name a project once per point and are written as pabulib cumulative votes."""
     meta = {
         "description": f"{community} {title}", "country": "China", "unit": community, "instance": round_id,
         "num_projects": str(len(projects)), "num_votes": str(len(ballots)), "budget": _yuan(budget_fen),
@@ -40,8 +41,13 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
         "date_begin": opens_at.date().isoformat(), "date_end": closes_at.date().isoformat(),
         "language": "zh", "currency": "CNY", "tie_break": rule.tie_break,
     }
+    cumulative = rule.ballot_type == "cumulative"
     if rule.ballot_type == "approval":
         meta |= {"min_length": str(rule.min_choices), "max_length": str(rule.max_choices)}
+    elif cumulative:
+        meta |= {"vote_type": "cumulative", "max_sum_points": str(rule.points_total)}
+        if rule.max_points_per_project is not None:
+            meta["max_points"] = str(rule.max_points_per_project)
     else:
         meta |= {"ballot_type": "knapsack", "max_sum_cost": _yuan(budget_fen)}
     if rule.allocation_rule == "mes-add1":
@@ -51,6 +57,14 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
     project_rows = tuple({"project_id": str(n), "cost": _yuan(cost), "votes": "" if votes is None else str(votes),
                           "name": name.replace(";", "；"), "selected": "" if selected is None else str(int(selected))}
                          for n, name, cost, votes, selected in projects)
+    if cumulative:
+        # A cumulative round's stored votes are its points: pabulib's score column (checked by the recount).
+        project_rows = tuple({("score" if k == "votes" else k): v for k, v in row.items()} for row in project_rows)
+        vote_rows = tuple({"voter_id": digest, "vote": ",".join(str(n) for n in given),
+                           "points": ",".join(str(p) for p in given.values())}
+                          for digest, given in ((d, points_of(choices)) for d, choices in ballots))
+        return dump(PabulibFile(meta=meta, project_columns=("project_id", "cost", "score", "name", "selected"),
+                                projects=project_rows, vote_columns=("voter_id", "vote", "points"), votes=vote_rows))
     vote_rows = tuple({"voter_id": digest, "vote": ",".join(str(n) for n in choices)} for digest, choices in ballots)
     return dump(PabulibFile(meta=meta, project_columns=("project_id", "cost", "votes", "name", "selected"),
                             projects=project_rows, vote_columns=("voter_id", "vote"), votes=vote_rows))

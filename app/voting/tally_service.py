@@ -20,11 +20,13 @@ from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
 from app.voting.rules import Phase, TallyInput
 
 
-def tally_input(rnd: VotingRound, projects: list[RoundProject], profile: dict[int, int]) -> TallyInput:
+def tally_input(rnd: VotingRound, projects: list[RoundProject], profile: dict[int, int],
+                points_profile: dict[tuple[int, ...], int] | None = None) -> TallyInput:
     """The plain data the allocation of this round depends on."""
     return TallyInput(budget_fen=rnd.budget_fen, costs={p.number: p.cost_fen for p in projects}, profile=profile,
                       rule=rounds_service.ballot_rule(rnd),
-                      incompatible_groups=tuple(tuple(g) for g in rnd.incompatible_groups))
+                      incompatible_groups=tuple(tuple(g) for g in rnd.incompatible_groups),
+                      points_profile=points_profile or {})
 
 
 def _check_closable(rnd: VotingRound) -> None:
@@ -44,9 +46,13 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     _check_closable(rnd)
     projects = await rounds_service.projects_of(session, rnd.id)
     profile = await ballots_service.profile_of(session, rnd.id)
-    tally = tally_input(rnd, projects, profile)
+    cumulative = rounds_service.ballot_rule(rnd).ballot_type == "cumulative"
+    points = await ballots_service.points_profile_of(session, rnd.id) if cumulative else None
+    tally = tally_input(rnd, projects, profile, points)
     result = rules.run_allocation(tally)
-    votes = rules.vote_counts(tally.costs, profile)
+    # A cumulative round's "votes" are its points, which is what ranked the projects.
+    votes = rules.point_totals(tally.costs, tally.points_profile) if cumulative else rules.vote_counts(tally.costs,
+                                                                                                         profile)
     selected = {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
