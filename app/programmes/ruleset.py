@@ -83,11 +83,17 @@ class EqualSharesRule(_Rules):
         return self
 
 
+# Ballots that give points (a project's total decides), not approvals.
+POINT_BALLOTS = ("cumulative", "ranked")
+
+
 class BallotRule(_Rules):
     """Screening vote: what a ballot may hold, who casts one, and the allocation rule that picks the winners."""
 
-    ballot_type: Literal["approval", "knapsack", "cumulative"] = "approval"
-    # Approval ballots choose between these many projects; knapsack and cumulative ballots ignore them.
+    ballot_type: Literal["approval", "knapsack", "cumulative", "ranked"] = "approval"
+    # Approval ballots choose between these many projects, ranked ballots rank between min_choices and
+    # max_choices of them (points by rank as Krakow counts: max_choices for the first, one less for each next);
+    # knapsack and cumulative ballots ignore them.
     min_choices: int = Field(default=1, ge=1, le=50)
     max_choices: int = Field(default=3, ge=1, le=50)
     # Knapsack ballots must spend at least this share of the round's budget (Decidim offers e.g. 70%).
@@ -114,10 +120,10 @@ class BallotRule(_Rules):
             raise ValueError("equal_shares parameters apply only to allocation_rule equalshares")
         if self.allocation_rule == "equalshares" and self.mes_increment_fen % 100:
             raise ValueError("equalshares raises budgets by whole yuan: mes_increment_fen must be a multiple of 100")
-        if self.ballot_type == "cumulative" and self.allocation_rule != "greedy":
+        if self.ballot_type in POINT_BALLOTS and self.allocation_rule != "greedy":
             # Equal shares here reads approval ballots; points are never silently counted as approvals.
-            raise ValueError(f"allocation_rule {self.allocation_rule} cannot read cumulative ballots; "
-                             "cumulative ballots are allocated by greedy (by points)")
+            raise ValueError(f"allocation_rule {self.allocation_rule} cannot read {self.ballot_type} ballots; "
+                             f"{self.ballot_type} ballots are allocated by greedy (by points)")
         if self.max_points_per_project is not None and self.max_points_per_project > self.points_total:
             raise ValueError("max_points_per_project cannot exceed points_total")
         return self

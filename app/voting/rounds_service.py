@@ -17,7 +17,7 @@ from app.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus
-from app.programmes.ruleset import BallotRule
+from app.programmes.ruleset import POINT_BALLOTS, BallotRule
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
@@ -102,10 +102,10 @@ async def _shortlist(session: AsyncSession, ids: Sequence[uuid.UUID], pilot) -> 
 
 
 def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule: BallotRule) -> list[list[int]]:
-    if groups and rule.ballot_type == "cumulative":
+    if groups and rule.ballot_type in POINT_BALLOTS:
         # Greedy by points has no notion of incompatible projects: refused rather than ignored.
-        raise Unprocessable("按积分投票的轮次不支持互斥项目组。Incompatible groups are not supported with cumulative "
-                            "ballots.", code="groups_invalid")
+        raise Unprocessable("积分或排序投票的轮次不支持互斥项目组。Incompatible groups are not supported with "
+                            f"{rule.ballot_type} ballots.", code="groups_invalid")
     unknown = sorted({str(i) for g in groups for i in g if i not in number_of})
     if unknown:
         raise Unprocessable("Incompatible groups name proposals that are not in the round.", code="groups_invalid",

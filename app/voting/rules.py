@@ -12,7 +12,7 @@ from app.analytics.allocation import AllocationResult, Ballot, Instance, Project
 from app.analytics.equalshares_net import equalshares
 from app.analytics.equalshares_params import EqualSharesParams
 from app.analytics.score_greedy import score_greedy
-from app.programmes.ruleset import BallotRule, EqualSharesRule
+from app.programmes.ruleset import POINT_BALLOTS, BallotRule, EqualSharesRule
 from app.voting.models import MAX_ROUND_PROJECTS, RoundStatus
 
 
@@ -52,11 +52,13 @@ def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int,
     if rule.ballot_type == "cumulative":
         return _points_problem(rule, choices, costs)
     if len(set(choices)) != len(choices):
+        if rule.ballot_type == "ranked":
+            return BallotProblem("duplicate_rank", "同一项目不能排在两个名次。A project is ranked more than once.")
         return BallotProblem("duplicate_choice", "同一项目不能重复选择。A project is chosen more than once.")
     unknown = _unknown(choices, costs)
     if unknown:
         return unknown
-    if rule.ballot_type == "approval":
+    if rule.ballot_type in ("approval", "ranked"):
         if len(choices) < rule.min_choices:
             return BallotProblem("too_few_choices", f"请至少选择 {rule.min_choices} 个项目。"
                                                       f"Choose at least {rule.min_choices} project(s).")
@@ -104,12 +106,20 @@ def _points_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int
     return None
 
 
-def points_of(choices: Iterable[int]) -> dict[int, int]:
-    """Points per project number of a cumulative ballot (a project is named once per point)."""
+def points_of(choices: Iterable[int], rule: BallotRule | None = None) -> dict[int, int]:
+    """Points per project number: a cumulative ballot names a project once per point; a ranked ballot gives
+    max_choices points to its first project and one less to each next (Krakow's count, pabulib ordinal)."""
+    if rule is not None and rule.ballot_type == "ranked":
+        return {n: rule.max_choices - k for k, n in enumerate(choices)}
     out: dict[int, int] = {}
     for n in choices:
         out[n] = out.get(n, 0) + 1
     return out
+
+
+def stored_choices(rule: BallotRule, choices: Sequence[int]) -> list[int]:
+    """How a valid ballot's choices are stored: a ranking in its order, any other ballot sorted."""
+    return list(choices) if rule.ballot_type == "ranked" else sorted(choices)
 
 
 def min_spend_fen(rule: BallotRule, budget_fen: int) -> int:
@@ -159,13 +169,13 @@ class TallyInput:
     profile: dict[int, int]         # choice mask -> number of ballots with exactly those choices
     rule: BallotRule
     incompatible_groups: tuple[tuple[int, ...], ...]
-    # Cumulative rounds only: each distinct ballot (its choices, a project once per point) -> number of ballots.
+    # Cumulative and ranked rounds only: each distinct ballot (its stored choices) -> number of ballots.
     points_profile: dict[tuple[int, ...], int] = field(default_factory=dict)
 
     def digest(self) -> str:
         """SHA-256 of a canonical JSON of the inputs: the same inputs always give the same digest."""
-        cumulative = self.rule.ballot_type == "cumulative"
-        # The point fields only enter cumulative rounds' digests, so approval and knapsack digests stay as they were.
+        cumulative = self.rule.ballot_type in POINT_BALLOTS
+        # The point fields only enter point rounds' digests, so approval and knapsack digests stay as they were.
         rule = self.rule.model_dump(mode="json", exclude=None if cumulative else {"points_total",
                                                                                    "max_points_per_project"})
         doc = {"budget_fen": self.budget_fen, "costs": sorted(self.costs.items()),
@@ -182,7 +192,7 @@ def run_allocation(tally: TallyInput) -> AllocationResult:
     ballots = [Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
                for mask, weight in sorted(tally.profile.items()) if weight > 0]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
-    if tally.rule.ballot_type == "cumulative":
+    if tally.rule.ballot_type in POINT_BALLOTS:
         return _greedy_by_points(tally, Instance(tally.budget_fen, projects))
     if tally.rule.allocation_rule == "equalshares":
         return _equalshares(tally, Instance(tally.budget_fen, projects), ballots, groups)
@@ -203,20 +213,21 @@ def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], g
     return equalshares(instance, ballots, params, money_scale=100, incompatible_groups=groups)
 
 
-def point_totals(costs: Mapping[int, int], points_profile: Mapping[tuple[int, ...], int]) -> dict[int, int]:
-    """Points per project number over a cumulative round's ballots."""
+def point_totals(costs: Mapping[int, int], points_profile: Mapping[tuple[int, ...], int],
+                 rule: BallotRule) -> dict[int, int]:
+    """Points per project number over a cumulative or ranked round's ballots."""
     totals = dict.fromkeys(costs, 0)
     for choices, weight in points_profile.items():
-        for n in choices:
+        for n, points in points_of(choices, rule).items():
             if n in totals:
-                totals[n] += weight
+                totals[n] += points * weight
     return totals
 
 
 def _greedy_by_points(tally: TallyInput, instance: Instance) -> AllocationResult:
     """Greedy by points (pabulib's greedy on cumulative ballots): most points first, skipping what no longer fits;
     equal points by more supporters, then lower cost, then ballot number."""
-    totals = point_totals(tally.costs, tally.points_profile)
+    totals = point_totals(tally.costs, tally.points_profile, tally.rule)
     supporters = dict.fromkeys(tally.costs, 0)
     for choices, weight in tally.points_profile.items():
         for n in set(choices):

@@ -10,6 +10,7 @@ from app.audit.service import Event
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict
+from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
 from app.proposals.models import Proposal
@@ -46,13 +47,13 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     _check_closable(rnd)
     projects = await rounds_service.projects_of(session, rnd.id)
     profile = await ballots_service.profile_of(session, rnd.id)
-    cumulative = rounds_service.ballot_rule(rnd).ballot_type == "cumulative"
-    points = await ballots_service.points_profile_of(session, rnd.id) if cumulative else None
+    by_points = rounds_service.ballot_rule(rnd).ballot_type in POINT_BALLOTS
+    points = await ballots_service.points_profile_of(session, rnd.id) if by_points else None
     tally = tally_input(rnd, projects, profile, points)
     result = rules.run_allocation(tally)
-    # A cumulative round's "votes" are its points, which is what ranked the projects.
-    votes = rules.point_totals(tally.costs, tally.points_profile) if cumulative else rules.vote_counts(tally.costs,
-                                                                                                         profile)
+    # A cumulative or ranked round's "votes" are its points, which is what ranked the projects.
+    votes = (rules.point_totals(tally.costs, tally.points_profile, tally.rule) if by_points
+             else rules.vote_counts(tally.costs, profile))
     selected = {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
