@@ -21,6 +21,7 @@ from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, Notic
 from app.notices.models import Reallocation as ReallocationRow
 from app.notifications import outbox
 from app.programmes.models import Programme
+from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal
@@ -165,7 +166,9 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
     taken_out = {i.number for i in await service.items_of(session, notice.id)
                  if i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
     selected = [p.number for p in projects if p.selected and p.number not in taken_out]
-    tally = tally_service.tally_input(rnd, projects, await ballots_service.profile_of(session, rnd.id))
+    points = (await ballots_service.points_profile_of(session, rnd.id)
+              if rounds_service.ballot_rule(rnd).ballot_type in POINT_BALLOTS else None)
+    tally = tally_service.tally_input(rnd, projects, await ballots_service.profile_of(session, rnd.id), points)
     # Only the money the round held for this project is offered: what the round left unallocated at its close
     # was released then (app.voting.reservations), and another round may hold it now.
     freed = next(p.cost_fen for p in projects if p.proposal_id == item.proposal_id)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from app.analytics.allocation_text import money
 from app.notices.workdays import WindowEnd, YearCalendar, add_calendar_days, add_working_days
-from app.programmes.ruleset import NoticeRule
-from app.voting.rules import TallyInput, choice_mask, run_allocation, vote_counts
+from app.programmes.ruleset import POINT_BALLOTS, NoticeRule
+from app.voting.rules import TallyInput, choice_mask, point_totals, run_allocation, vote_counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read aloud over the phone
@@ -105,8 +105,13 @@ def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
         profile[mask & cleared] = profile.get(mask & cleared, 0) + count
     groups = tuple(kept_group for g in tally.incompatible_groups if len(kept_group := tuple(
         n for n in g if n not in removed)) >= 2)
-    rerun = run_allocation(TallyInput(tally.budget_fen, remaining, profile, tally.rule, groups))
-    votes = vote_counts(tally.costs, tally.profile)
+    points: dict[tuple[int, ...], int] = {}
+    for choices, count in tally.points_profile.items():  # point ballots keep their other projects, in order
+        key = tuple(n for n in choices if n not in removed)
+        points[key] = points.get(key, 0) + count
+    rerun = run_allocation(TallyInput(tally.budget_fen, remaining, profile, tally.rule, groups, points))
+    votes = (point_totals(tally.costs, tally.points_profile, tally.rule) if tally.rule.ballot_type in POINT_BALLOTS
+             else vote_counts(tally.costs, tally.profile))
     by_rule = [int(p) for p in rerun.selected]
     rest = sorted((n for n in remaining if n not in by_rule), key=lambda n: (-votes[n], remaining[n], n))
     group_of = {n: i for i, g in enumerate(tally.incompatible_groups) for n in g}

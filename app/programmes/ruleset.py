@@ -83,15 +83,25 @@ class EqualSharesRule(_Rules):
         return self
 
 
+# Ballots that give points (a project's total decides), not approvals.
+POINT_BALLOTS = ("cumulative", "ranked")
+
+
 class BallotRule(_Rules):
     """Screening vote: what a ballot may hold, who casts one, and the allocation rule that picks the winners."""
 
-    ballot_type: Literal["approval", "knapsack"] = "approval"
-    # Approval ballots choose between these many projects; knapsack ballots ignore them.
+    ballot_type: Literal["approval", "knapsack", "cumulative", "ranked"] = "approval"
+    # Approval ballots choose between these many projects, ranked ballots rank between min_choices and
+    # max_choices of them (points by rank as Krakow counts: max_choices for the first, one less for each next);
+    # knapsack and cumulative ballots ignore them.
     min_choices: int = Field(default=1, ge=1, le=50)
     max_choices: int = Field(default=3, ge=1, le=50)
     # Knapsack ballots must spend at least this share of the round's budget (Decidim offers e.g. 70%).
     knapsack_min_spend_pct: int = Field(default=0, ge=0, le=100)
+    # Cumulative ballots (Go Vocal, Katowice): each resident gives up to points_total points, at most
+    # max_points_per_project to one project (None: no cap below points_total).
+    points_total: int = Field(default=10, ge=1, le=50)
+    max_points_per_project: int | None = Field(default=None, ge=1, le=50)
     # One ballot per resident on the roll, or one per household (一户一票).
     ballot_unit: Literal["resident", "household"] = "resident"
     allocation_rule: Literal["greedy", "mes", "mes-add1", "equalshares"] = "greedy"
@@ -110,6 +120,12 @@ class BallotRule(_Rules):
             raise ValueError("equal_shares parameters apply only to allocation_rule equalshares")
         if self.allocation_rule == "equalshares" and self.mes_increment_fen % 100:
             raise ValueError("equalshares raises budgets by whole yuan: mes_increment_fen must be a multiple of 100")
+        if self.ballot_type in POINT_BALLOTS and self.allocation_rule != "greedy":
+            # Equal shares here reads approval ballots; points are never silently counted as approvals.
+            raise ValueError(f"allocation_rule {self.allocation_rule} cannot read {self.ballot_type} ballots; "
+                             f"{self.ballot_type} ballots are allocated by greedy (by points)")
+        if self.max_points_per_project is not None and self.max_points_per_project > self.points_total:
+            raise ValueError("max_points_per_project cannot exceed points_total")
         return self
 
 

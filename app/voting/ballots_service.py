@@ -167,7 +167,7 @@ def _choices(costs: dict[int, int], rnd: Any, rule: BallotRule, choices: list[in
     problem = rules.ballot_problem(rule, choices, costs, rnd.budget_fen)
     if problem:
         raise Unprocessable(problem.message, code=problem.code)
-    return sorted(choices)
+    return rules.stored_choices(rule, choices)
 
 
 def _refuse_existing(existing: Any, entry_id: uuid.UUID, channel: BallotChannel) -> None:
@@ -360,3 +360,13 @@ async def profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[int, in
     rows = await session.execute(select(Ballot.choice_mask, func.count()).where(Ballot.round_id == round_id)
                                  .group_by(Ballot.choice_mask))
     return {int(mask): int(count) for mask, count in rows}
+
+
+async def points_profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[tuple[int, ...], int]:
+    """A cumulative or ranked round's current ballots grouped by their stored choices (a cumulative ballot's
+    sorted, a project once per point; a ranking in its order) -> number of ballots."""
+    out: dict[tuple[int, ...], int] = {}
+    for choices in await session.scalars(select(Ballot.choices).where(Ballot.round_id == round_id)):
+        key = tuple(choices)
+        out[key] = out.get(key, 0) + 1
+    return out

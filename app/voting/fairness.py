@@ -6,6 +6,7 @@ from typing import Any
 
 from app.analytics.allocation import RULES, AllocationResult, Ballot, Instance, Project, allocate
 from app.analytics.fairness import Profile, audit
+from app.programmes.ruleset import POINT_BALLOTS
 from app.voting.rules import TallyInput, choices_of
 
 # The close runs inside a request: the EJR search gets a smaller budget of project sets than offline
@@ -23,6 +24,12 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     ballots = [Ballot(b, w) for b, w in merged]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
     others = []
+    if tally.rule.ballot_type in POINT_BALLOTS:
+        # The other rules read approval ballots: not run on points. The outcome's own audit counts a voter as
+        # served by a funded project they gave points to.
+        return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
+                "ballots_read_as": "projects given points", "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
+                "others": others}
     for rule in RULES:
         if rule == result.rule:
             continue

@@ -17,7 +17,7 @@ from app.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus
-from app.programmes.ruleset import BallotRule
+from app.programmes.ruleset import POINT_BALLOTS, BallotRule
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Move, Process, transition_many
@@ -101,7 +101,11 @@ async def _shortlist(session: AsyncSession, ids: Sequence[uuid.UUID], pilot) -> 
     return sorted(found.values(), key=lambda p: (p.submitted_at or p.created_at, str(p.id)))
 
 
-def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int]) -> list[list[int]]:
+def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule: BallotRule) -> list[list[int]]:
+    if groups and rule.ballot_type in POINT_BALLOTS:
+        # Greedy by points has no notion of incompatible projects: refused rather than ignored.
+        raise Unprocessable("积分或排序投票的轮次不支持互斥项目组。Incompatible groups are not supported with "
+                            f"{rule.ballot_type} ballots.", code="groups_invalid")
     unknown = sorted({str(i) for g in groups for i in g if i not in number_of})
     if unknown:
         raise Unprocessable("Incompatible groups name proposals that are not in the round.", code="groups_invalid",
@@ -158,7 +162,7 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     await accounts.lock_balance(session, ctx.pilot.id)
     proposals = await _shortlist(session, body.proposal_ids, ctx.pilot)
     number_of = {p.id: n for n, p in enumerate(proposals, start=1)}
-    groups = _groups(body.incompatible_groups, number_of)
+    groups = _groups(body.incompatible_groups, number_of, ctx.rules.ballot)
     budget = await _budget(session, ctx.pilot.id, body.budget_fen)
     rnd = VotingRound(pilot_id=ctx.pilot.id, programme_id=ctx.programme.id, community_id=ctx.pilot.community_id,
                       region_path=ctx.pilot.region_path, title=body.title, opens_at=body.opens_at,
@@ -204,7 +208,7 @@ async def update_round(session: AsyncSession, principal: Principal, rnd: VotingR
         rnd.budget_fen = body.budget_fen
     if body.incompatible_groups is not None:
         number_of = {p.proposal_id: p.number for p in await projects_of(session, rnd.id)}
-        rnd.incompatible_groups = _groups(body.incompatible_groups, number_of)
+        rnd.incompatible_groups = _groups(body.incompatible_groups, number_of, ballot_rule(rnd))
     rnd.updated_at = utcnow()
     await session.flush()
     await record(session, principal.actor, "voting_round.update", "voting_round", rnd.id, before=before,

@@ -4,13 +4,15 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 
 from app.analytics.allocation import AllocationResult, Ballot, Instance, Project, allocate
 from app.analytics.equalshares_net import equalshares
 from app.analytics.equalshares_params import EqualSharesParams
-from app.programmes.ruleset import BallotRule, EqualSharesRule
+from app.analytics.score_greedy import score_greedy
+from app.programmes.ruleset import POINT_BALLOTS, BallotRule, EqualSharesRule
 from app.voting.models import MAX_ROUND_PROJECTS, RoundStatus
 
 
@@ -45,14 +47,18 @@ class BallotProblem:
 
 def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int, int],
                    budget_fen: int) -> BallotProblem | None:
-    """What is wrong with a ballot choosing project numbers `choices`, or None when it is valid."""
+    """What is wrong with a ballot choosing project numbers `choices`, or None when it is valid.
+    A cumulative ballot names a project once per point it gives it."""
+    if rule.ballot_type == "cumulative":
+        return _points_problem(rule, choices, costs)
     if len(set(choices)) != len(choices):
+        if rule.ballot_type == "ranked":
+            return BallotProblem("duplicate_rank", "同一项目不能排在两个名次。A project is ranked more than once.")
         return BallotProblem("duplicate_choice", "同一项目不能重复选择。A project is chosen more than once.")
-    unknown = sorted(n for n in choices if n not in costs)
+    unknown = _unknown(choices, costs)
     if unknown:
-        return BallotProblem("unknown_project", f"{'、'.join(map(str, unknown))}号项目不在本轮选票上。"
-                                                  f"Project number(s) {unknown} are not on this round's ballot.")
-    if rule.ballot_type == "approval":
+        return unknown
+    if rule.ballot_type in ("approval", "ranked"):
         if len(choices) < rule.min_choices:
             return BallotProblem("too_few_choices", f"请至少选择 {rule.min_choices} 个项目。"
                                                       f"Choose at least {rule.min_choices} project(s).")
@@ -72,6 +78,48 @@ def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int,
                                                 f"{rule.knapsack_min_spend_pct}%（{yuan(floor)}）。The chosen projects "
                                                 f"must cost at least {rule.knapsack_min_spend_pct}% of the budget.")
     return None
+
+
+def _unknown(choices: Sequence[int], costs: Mapping[int, int]) -> BallotProblem | None:
+    unknown = sorted({n for n in choices if n not in costs})
+    if unknown:
+        return BallotProblem("unknown_project", f"{'、'.join(map(str, unknown))}号项目不在本轮选票上。"
+                                                  f"Project number(s) {unknown} are not on this round's ballot.")
+    return None
+
+
+def _points_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int, int]) -> BallotProblem | None:
+    if not choices:
+        return BallotProblem("too_few_choices", "请至少给一个项目投一分。Give at least one point.")
+    unknown = _unknown(choices, costs)
+    if unknown:
+        return unknown
+    if len(choices) > rule.points_total:
+        return BallotProblem("too_many_points", f"每人最多分配 {rule.points_total} 分，本票用了 {len(choices)} 分。"
+                                                f"At most {rule.points_total} points may be given.")
+    cap = rule.max_points_per_project
+    over = sorted(n for n, p in points_of(choices).items() if cap is not None and p > cap)
+    if over:
+        return BallotProblem("too_many_points_per_project",
+                             f"{'、'.join(map(str, over))}号项目超过每个项目最多 {cap} 分的上限。"
+                             f"At most {cap} points may go to one project.")
+    return None
+
+
+def points_of(choices: Iterable[int], rule: BallotRule | None = None) -> dict[int, int]:
+    """Points per project number: a cumulative ballot names a project once per point; a ranked ballot gives
+    max_choices points to its first project and one less to each next (Krakow's count, pabulib ordinal)."""
+    if rule is not None and rule.ballot_type == "ranked":
+        return {n: rule.max_choices - k for k, n in enumerate(choices)}
+    out: dict[int, int] = {}
+    for n in choices:
+        out[n] = out.get(n, 0) + 1
+    return out
+
+
+def stored_choices(rule: BallotRule, choices: Sequence[int]) -> list[int]:
+    """How a valid ballot's choices are stored: a ranking in its order, any other ballot sorted."""
+    return list(choices) if rule.ballot_type == "ranked" else sorted(choices)
 
 
 def min_spend_fen(rule: BallotRule, budget_fen: int) -> int:
@@ -121,12 +169,20 @@ class TallyInput:
     profile: dict[int, int]         # choice mask -> number of ballots with exactly those choices
     rule: BallotRule
     incompatible_groups: tuple[tuple[int, ...], ...]
+    # Cumulative and ranked rounds only: each distinct ballot (its stored choices) -> number of ballots.
+    points_profile: dict[tuple[int, ...], int] = field(default_factory=dict)
 
     def digest(self) -> str:
         """SHA-256 of a canonical JSON of the inputs: the same inputs always give the same digest."""
+        cumulative = self.rule.ballot_type in POINT_BALLOTS
+        # The point fields only enter point rounds' digests, so approval and knapsack digests stay as they were.
+        rule = self.rule.model_dump(mode="json", exclude=None if cumulative else {"points_total",
+                                                                                   "max_points_per_project"})
         doc = {"budget_fen": self.budget_fen, "costs": sorted(self.costs.items()),
-               "profile": sorted(self.profile.items()), "rule": self.rule.model_dump(mode="json"),
+               "profile": sorted(self.profile.items()), "rule": rule,
                "incompatible_groups": sorted(sorted(g) for g in self.incompatible_groups)}
+        if cumulative:
+            doc["points_profile"] = sorted([list(k), v] for k, v in self.points_profile.items())
         return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
 
 
@@ -136,6 +192,8 @@ def run_allocation(tally: TallyInput) -> AllocationResult:
     ballots = [Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
                for mask, weight in sorted(tally.profile.items()) if weight > 0]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
+    if tally.rule.ballot_type in POINT_BALLOTS:
+        return _greedy_by_points(tally, Instance(tally.budget_fen, projects))
     if tally.rule.allocation_rule == "equalshares":
         return _equalshares(tally, Instance(tally.budget_fen, projects), ballots, groups)
     return allocate(Instance(tally.budget_fen, projects), ballots, tally.rule.allocation_rule,
@@ -153,6 +211,30 @@ def equal_shares_params(rule: BallotRule, numbers: Iterable[int]) -> EqualShares
 def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], groups: list[list[str]]):
     params = equal_shares_params(tally.rule, tally.costs)
     return equalshares(instance, ballots, params, money_scale=100, incompatible_groups=groups)
+
+
+def point_totals(costs: Mapping[int, int], points_profile: Mapping[tuple[int, ...], int],
+                 rule: BallotRule) -> dict[int, int]:
+    """Points per project number over a cumulative or ranked round's ballots."""
+    totals = dict.fromkeys(costs, 0)
+    for choices, weight in points_profile.items():
+        for n, points in points_of(choices, rule).items():
+            if n in totals:
+                totals[n] += points * weight
+    return totals
+
+
+def _greedy_by_points(tally: TallyInput, instance: Instance) -> AllocationResult:
+    """Greedy by points (pabulib's greedy on cumulative ballots): most points first, skipping what no longer fits;
+    equal points by more supporters, then lower cost, then ballot number."""
+    totals = point_totals(tally.costs, tally.points_profile, tally.rule)
+    supporters = dict.fromkeys(tally.costs, 0)
+    for choices, weight in tally.points_profile.items():
+        for n in set(choices):
+            supporters[n] += weight
+    return score_greedy(instance, {str(n): Fraction(p) for n, p in totals.items()},
+                        {str(n): s for n, s in supporters.items()}, "greedy",
+                        n_voters=sum(tally.points_profile.values()))
 
 
 def vote_counts(costs: Mapping[int, int], profile: Mapping[int, int]) -> dict[int, int]:

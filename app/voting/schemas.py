@@ -121,7 +121,8 @@ class RoundRead(ReadModel):
 
 
 class BallotCast(WriteModel):
-    """The resident's choices, by project number on the ballot."""
+    """The resident's choices, by project number on the ballot; on a cumulative ballot a project's number appears
+    once per point given to it ([2, 2, 2, 5]: three points to 2, one to 5)."""
 
     choices: list[ProjectNumber] = Field(max_length=MAX_ROUND_PROJECTS, json_schema_extra={
         "items": {"type": "integer", "minimum": 1, "maximum": MAX_ROUND_PROJECTS}})

@@ -10,6 +10,7 @@ from app.audit.service import Event
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict
+from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import MoveById, Process, transition_from
 from app.regions.models import Region
@@ -19,11 +20,13 @@ from app.voting.models import Ballot, RoundProject, RoundStatus, VotingRound
 from app.voting.rules import Phase, TallyInput
 
 
-def tally_input(rnd: VotingRound, projects: list[RoundProject], profile: dict[int, int]) -> TallyInput:
+def tally_input(rnd: VotingRound, projects: list[RoundProject], profile: dict[int, int],
+                points_profile: dict[tuple[int, ...], int] | None = None) -> TallyInput:
     """The plain data the allocation of this round depends on."""
     return TallyInput(budget_fen=rnd.budget_fen, costs={p.number: p.cost_fen for p in projects}, profile=profile,
                       rule=rounds_service.ballot_rule(rnd),
-                      incompatible_groups=tuple(tuple(g) for g in rnd.incompatible_groups))
+                      incompatible_groups=tuple(tuple(g) for g in rnd.incompatible_groups),
+                      points_profile=points_profile or {})
 
 
 def _check_closable(rnd: VotingRound) -> None:
@@ -43,9 +46,13 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     _check_closable(rnd)
     projects = await rounds_service.projects_of(session, rnd.id)
     profile = await ballots_service.profile_of(session, rnd.id)
-    tally = tally_input(rnd, projects, profile)
+    by_points = rounds_service.ballot_rule(rnd).ballot_type in POINT_BALLOTS
+    points = await ballots_service.points_profile_of(session, rnd.id) if by_points else None
+    tally = tally_input(rnd, projects, profile, points)
     result = rules.run_allocation(tally)
-    votes = rules.vote_counts(tally.costs, profile)
+    # A cumulative or ranked round's "votes" are its points, which is what ranked the projects.
+    votes = (rules.point_totals(tally.costs, tally.points_profile, tally.rule) if by_points
+             else rules.vote_counts(tally.costs, profile))
     selected = {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now

@@ -109,3 +109,20 @@ def test_equalshares_rule_for_live_rounds():
                 {"allocation_rule": "equalshares", "equal_shares": {"tie_breaking": ["minCost", "minCost"]}}):
         with pytest.raises(ValueError):
             BallotRule.model_validate(bad)
+
+
+def test_points_of_cumulative_and_ranked_ballots():
+    assert rules.points_of([2, 2, 5, 2]) == {2: 3, 5: 1}
+    ranked = BallotRule(ballot_type="ranked", max_choices=3)
+    assert rules.points_of([3, 1], ranked) == {3: 3, 1: 2}
+    assert rules.stored_choices(ranked, [3, 1]) == [3, 1]
+    assert rules.stored_choices(BallotRule(ballot_type="cumulative"), [3, 1, 3]) == [1, 3, 3]
+
+
+def test_the_digest_of_approval_rounds_ignores_the_point_fields():
+    base = rules.TallyInput(2_000_000, COSTS, {0b110: 2}, BallotRule(), ())
+    assert base.digest() == rules.TallyInput(2_000_000, COSTS, {0b110: 2}, BallotRule(points_total=7), ()).digest()
+    cumulative = BallotRule(ballot_type="cumulative")
+    a = rules.TallyInput(2_000_000, COSTS, {0b110: 1}, cumulative, (), {(1, 2): 1})
+    b = rules.TallyInput(2_000_000, COSTS, {0b110: 1}, cumulative, (), {(1, 1, 2): 1})
+    assert a.digest() != b.digest()
