@@ -409,6 +409,7 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     # Expert review (评审) of 公益微创投 applications (issue 27).
     "panel_not_found": ("未找到评审委员会", "没有该评审委员会。"),
     "not_review_manager": ("无权组织评审", "只有街道或区的工作人员可以组织评审。"),
+    "selection_by_review": ("本计划由专家评审选取", "本年度计划由专家评审选取项目，不组织居民投票。"),
     "selection_by_vote": ("本计划按居民投票选取", "本年度计划按居民投票选取项目，不组织专家评审。"),
     "application_not_reviewable": ("申请不能参加评审", "评审只受理本试点社区已通过初审、尚未选定的公益微创投申请。"),
     "not_on_panel": ("不是本次评审专家", "您不是本评审委员会的专家。"),

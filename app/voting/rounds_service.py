@@ -156,6 +156,9 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     policy.check_organise(principal, ctx.pilot.region_path, "pilot")
     if ctx.programme.status != ProgrammeStatus.open:
         raise Conflict("The programme is not open.", code="programme_not_open")
+    if ctx.rules.selection.method == "review":
+        # The programme's rules say the experts select: a resident vote would decide nothing it may count.
+        raise Conflict("本年度计划由专家评审选取项目，不组织居民投票。", code="selection_by_review")
     _check_window(body.opens_at, body.closes_at)
     # Locked before the shortlist is read: a round set up at the same time on this pilot waits, then sees both
     # the money and the proposals this one took.

@@ -182,3 +182,15 @@ async def test_a_panel_refuses_what_is_not_a_screened_venture(client, session, a
     assert outcome == {ids[0]: True, ids[1]: None, ids[2]: False}
     states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
     assert states == ["selected", "withdrawn", "not_selected"]
+
+
+async def test_a_programme_that_selects_by_review_holds_no_resident_vote(client, session, app, tree):
+    """The seam between the two paths: experts select, so a voting round would decide nothing (409), and the
+    applications stay where they were."""
+    from tests.voting.helpers import create_round
+
+    pw, _rubric, ids, _experts = await setup(client, session, app, tree)
+    r = await create_round(client, pw.h["staff_a1"], pw.world.pilot_a1["id"], [{"id": pid} for pid in ids])
+    assert "专家评审" in assert_problem(r, 409, "selection_by_review")["detail"]
+    states = {ok(await client.get(f"{API}/proposals/{pid}", headers=pw.h["staff_a1"]))["state"] for pid in ids}
+    assert states == {"screened"}
