@@ -25,8 +25,11 @@ run: install
 	$(BIN)/weishi seed-demo
 	WEISHI_NOTIFY_INLINE_WORKER=true $(BIN)/weishi serve --host $(HOST) --port $(PORT)
 
+# mypy: strict on app/analytics, every rules.py and app/common; elsewhere no module may gain errors over
+# scripts/mypy_baseline.json (cache in .mypy_cache: about 4 s warm, 40 s cold on 2 shared cores).
 lint: install
-	$(BIN)/ruff check app tests bench alembic
+	$(BIN)/ruff check app tests bench alembic scripts
+	$(BIN)/python scripts/mypy_gate.py
 
 openapi: install
 	$(BIN)/python -m app.openapi_export write
@@ -58,4 +61,4 @@ bench: install
 	BENCH_ADMIN_DSN=$(BENCH_ADMIN_DSN) $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

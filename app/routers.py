@@ -10,7 +10,7 @@ from app.dashboards.router import board_router as dashboard_board_router
 from app.dashboards.router import router as dashboards_router
 from app.deliberation.routers import ROUTERS as DELIBERATION_ROUTERS
 from app.evaluation.routers import ROUTERS as EVALUATION_ROUTERS
-from app.funds.router import router as funds_router
+from app.funds.routers import ROUTERS as FUNDS_ROUTERS
 from app.health.router import router as health_router
 from app.implementation.routers import ROUTERS as IMPLEMENTATION_ROUTERS
 from app.notices.routers import ROUTERS as NOTICE_ROUTERS
@@ -29,7 +29,7 @@ from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
 ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, public_organisations_router,
-           regions_router, programmes_router, funds_router,
+           regions_router, programmes_router, *FUNDS_ROUTERS,
            *PROPOSAL_ROUTERS,
            *DELIBERATION_ROUTERS, *VOTING_ROUTERS, review_router, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
            *EVALUATION_ROUTERS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from app.analytics import allocation_text as text
 from app.analytics.allocation_model import (
@@ -186,7 +187,7 @@ def _greedy(prep: _Prepared) -> AllocationResult:
     for p in range(len(prep.instance.projects)):
         if p in fill.left_before:
             reason = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "greedy")
-            extra = {"money_left": Fraction(fill.left_before[p])}
+            extra: dict[str, Any] = {"money_left": Fraction(fill.left_before[p])}
             out.append(_explain(prep, p, fill.funded, "funded_greedy", reason, **extra))
         else:
             code, reason, extra = _skip_reason(prep, p, fill)
@@ -194,7 +195,7 @@ def _greedy(prep: _Prepared) -> AllocationResult:
     return _result(prep, "greedy", fill.funded, out, None)
 
 
-def _mes_reason(prep: _Prepared, run: MesRun, p: int, share: Fraction) -> tuple[str, tuple[str, str], dict]:
+def _mes_reason(prep: _Prepared, run: MesRun, p: int, share: Fraction) -> tuple[str, tuple[str, str], dict[str, Any]]:
     """Why equal shares did (not) fund p: (code, reason, extra explanation fields)."""
     if p in run.payments:
         price, full, partial, partial_total = run.payments[p]

@@ -7,6 +7,7 @@ SHA-256 a run records, so anyone can check that the same inputs give the same li
 import hashlib
 import json
 import math
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pandas as pd
@@ -44,7 +45,7 @@ def in_rectification(ratings: pd.DataFrame, rules: AwardRules) -> dict[str, floa
     return {pid: float(pct) for pid, pct in share.items() if pct < rules.satisfaction_floor_pct}
 
 
-def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: set[str] = frozenset()) -> list[str]:
+def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: AbstractSet[str] = frozenset()) -> list[str]:
     """Project ids of 优秀项目: top N (or X%, rounded up) of those with at least the minimum grade and not in
     rectification (when rectification bars awards)."""
     eligible = ranked[[_at_least(g, rules.excellent_min_grade) and pid not in barred
@@ -58,7 +59,7 @@ def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: set[str]
 
 
 def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardRules,
-                      barred: set[str] = frozenset()) -> list[dict[str, Any]]:
+                      barred: AbstractSet[str] = frozenset()) -> list[dict[str, Any]]:
     """示范社区: communities ranked by their projects' mean composite and residents' satisfaction.
 
     A community with a project graded 不合格, or with a project in rectification (when that bars awards), is not

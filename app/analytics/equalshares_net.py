@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 from app.analytics import allocation_text as text
 from app.analytics.allocation import (
@@ -26,7 +27,7 @@ from app.analytics.allocation import (
     _result,
     _skip_reason,
 )
-from app.analytics.allocation_model import AllocationResult, Instance, ProjectExplanation, TieBreak
+from app.analytics.allocation_model import AllocationResult, Instance, Project, ProjectExplanation, TieBreak
 from app.analytics.equal_shares import MesRun, UnresolvedTie, equal_shares
 from app.analytics.equalshares_params import EqualSharesParams, ParameterError
 
@@ -49,7 +50,7 @@ def _tie_key(params: EqualSharesParams, ids: Sequence[str]) -> TieBreak:
             if unknown:
                 raise ParameterError("tie_breaking", f"priority list names unknown project {unknown[0]!r}")
 
-    def key(project, votes: int) -> tuple:
+    def key(project: Project, votes: int) -> tuple[Any, ...]:
         out: list[object] = []
         for item in params.tie_breaking:
             if item == "maxVotes":
@@ -154,7 +155,8 @@ def _compare(prep: _Prepared, mes: list[int], greedy: list[int], how: str) -> tu
     return pro_mes, pro_greedy
 
 
-def _describe(params: EqualSharesParams, share: Fraction, raises: int, comparison: dict | None) -> dict:
+def _describe(params: EqualSharesParams, share: Fraction, raises: int, comparison: dict[str, Any] | None,
+              ) -> dict[str, Any]:
     en = f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, exact arithmetic"
     zh = f"均等份额法（equalshares.net 的算法），变体 {params.name()}，精确计算"
     if params.add1:

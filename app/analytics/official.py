@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from app.analytics.allocation_model import AllocationResult
 from app.analytics.ballot_scores import UnreadableBallots, approvals, scores, supporters
 from app.analytics.equalshares_net import equalshares
 from app.analytics.equalshares_params import EqualSharesParams, ParameterError
@@ -84,7 +85,8 @@ def _describe_greedy(rule: str, pb: PabulibFile) -> dict[str, Any]:
             "description_en": en, "description_zh": zh}
 
 
-def official(pb: PabulibFile, election: PabulibElection, overrides: dict[str, Any] | None = None):
+def official(pb: PabulibFile, election: PabulibElection, overrides: dict[str, Any] | None = None,
+             ) -> AllocationResult:
     """Recompute the file's official outcome; `overrides` replaces equal-shares parameters (refused for greedy)."""
     rule = file_rule(pb)
     overrides = dict(overrides or {})

@@ -32,7 +32,8 @@ def score_greedy(
     projects = instance.projects
     order = sorted(range(len(projects)), key=lambda i: (-scores[projects[i].id], -supporters[projects[i].id],
                                                         projects[i].cost, i))
-    left, funded, stopped_by = instance.budget, [], None
+    funded: list[int] = []
+    left, stopped_by = instance.budget, None
     reasons: dict[int, tuple[str, tuple[str, str], Fraction | None]] = {}
     for i in order:
         p = projects[i]

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response, status
-from sqlalchemy import select
 
 from app.auth.deps import require_roles, require_scope
 from app.auth.models import Role
@@ -19,7 +18,7 @@ from app.errors import Conflict, problems
 from app.evaluation import policy
 from app.evaluation.campaign_service import get_campaign
 from app.funds import export
-from app.funds.report_router import FILE_RESPONSES
+from app.funds.export import FILE_RESPONSES
 from app.funds.schemas import LedgerEntryRead
 from app.notices import objections
 from app.notices import service as notices
@@ -50,7 +49,7 @@ async def list_runs(campaign_id: uuid.UUID, session: SessionDep, principal: Over
     """Every run, first first."""
     campaign = await get_campaign(session, campaign_id)
     policy.check_oversee(principal, campaign.region_path)
-    runs = await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign.id).order_by(AwardRun.number))
+    runs = await service.runs_of(session, campaign.id)
     return [await _with_withdrawals(session, run) for run in runs]
 
 

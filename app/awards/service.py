@@ -222,3 +222,9 @@ async def withdrawn_of(session: AsyncSession, run: AwardRun) -> rules.Withdrawn:
     for kind, key in rows.all():
         out[kind.value].add(key)
     return out
+
+
+async def runs_of(session: AsyncSession, campaign_id: uuid.UUID) -> list[AwardRun]:
+    """A campaign's award runs, first first."""
+    return list(await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign_id)
+                                      .order_by(AwardRun.number)))

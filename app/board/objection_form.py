@@ -8,7 +8,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from app.errors import ProblemError, TooManyRequests
-from app.notices.public_router import limit_objections
+from app.notices.limits import limit_objections
 from app.notices.schemas import ObjectionCreate
 
 FIELD_MESSAGES = {"item_id": "请选择要提出异议的项目。", "reason": "请填写异议理由（5 至 1000 字）。",

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from app import clock
@@ -24,20 +25,20 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored as UTC; SQLite drops the zone, so it is put back on load."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -47,12 +48,14 @@ class UTCDateTime(TypeDecorator):
 
 def uuid_pk() -> uuid.UUID:
     """A primary key column default."""
-    return Field(default_factory=uuid.uuid4, primary_key=True)
+    column: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    return column
 
 
 def created_at_field() -> datetime:
     """A created_at column filled at insert."""
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    column: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    return column
 
 
 def str_enum(enum_cls: type, length: int = 32) -> SAEnum:

@@ -17,14 +17,14 @@ def page_params(
     return PageParams(limit=limit, offset=offset)
 
 
-async def paginate(session: AsyncSession, stmt: Select, params: PageParams) -> dict[str, Any]:
+async def paginate(session: AsyncSession, stmt: Select[Any], params: PageParams) -> dict[str, Any]:
     """Items of one page and the total, as a dict ready for a Page[...] response."""
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = (await session.scalars(stmt.limit(params.limit).offset(params.offset))).all()
     return {"items": rows, "total": total or 0, "limit": params.limit, "offset": params.offset}
 
 
-async def paginate_rows(session: AsyncSession, stmt: Select, params: PageParams, shape: Any) -> dict[str, Any]:
+async def paginate_rows(session: AsyncSession, stmt: Select[Any], params: PageParams, shape: Any) -> dict[str, Any]:
     """Like paginate, for a select of several columns: each row is turned into an item by shape(row)."""
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = (await session.execute(stmt.limit(params.limit).offset(params.offset))).all()

@@ -46,8 +46,8 @@ class Shortcut:
         """The path template of the route this shortcut answers for (found once), for the metrics."""
         for route in scope["app"].router.routes:
             if self.method in getattr(route, "methods", ()) and route.path_regex.fullmatch(scope["path"]):
-                self.template = route.path
-                return route.path
+                template = self.template = str(route.path)
+                return template
         return "unmatched"
 
 
@@ -55,13 +55,13 @@ def header(scope: Scope, name: bytes) -> str | None:
     """A request header (name in lower case), or None."""
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return None
 
 
 def on_postgresql(scope: Scope) -> bool:
     """Whether the app serves from PostgreSQL (the handlers' SQL is PostgreSQL's)."""
-    return scope["app"].state.engine.dialect.name == "postgresql"
+    return bool(scope["app"].state.engine.dialect.name == "postgresql")
 
 
 @asynccontextmanager

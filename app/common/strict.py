@@ -23,6 +23,7 @@ bidirectional controls (U+202E turns "gpj.exe" into what reads as "exe.jpg", and
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -99,7 +100,7 @@ ParamText = Annotated[str, AfterValidator(no_nul)]
 # Every name and title a client sends (proposals, regions, organisations, representatives, rounds, ...).
 DisplayText = Annotated[str, AfterValidator(displayable)]
 
-def _as_sent(max_length: int | None, pattern: str | None):
+def _as_sent(max_length: int | None, pattern: str | None) -> Callable[[Any], Any]:
     """A check of text as sent, before trimming, against the limits the schema publishes."""
     regex = re.compile(pattern) if pattern else None
 
@@ -153,4 +154,5 @@ class StrictInput(BaseModel):
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[BaseModel], handler: GetCoreSchemaHandler,
                                      ) -> core_schema.CoreSchema:
-        return _tighten(handler(source), cls)
+        tightened: core_schema.CoreSchema = _tighten(handler(source), cls)
+        return tightened

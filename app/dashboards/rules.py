@@ -1,7 +1,7 @@
 """Pure parts of a dashboard: the shape of one unit's figures, shares, the CSV rows and the SVG bar chart."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pygal
@@ -76,7 +76,9 @@ def table_columns() -> list[str]:
 
 def labels(kind: str, key: str) -> str:
     """The Chinese label of a category, kind or fund source key."""
-    table = {"category": CATEGORY_LABELS, "kind": KIND_LABELS, "source": SOURCE_LABELS}[kind]
+    tables: dict[str, Mapping[Any, str]] = {"category": CATEGORY_LABELS, "kind": KIND_LABELS,
+                                            "source": SOURCE_LABELS}
+    table = tables[kind]
     return str({str(getattr(k, "value", k)): v for k, v in table.items()}.get(key, key))
 
 

@@ -11,6 +11,10 @@ from app.funds.reports import GroupBy, Report, Row
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The 200 answer of a report that comes as JSON, CSV or XLSX, for the OpenAPI document.
+FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                     XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                         "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
 
 GROUP_HEADERS = {GroupBy.district: "区", GroupBy.street: "街道", GroupBy.community: "社区", GroupBy.pilot: "试点",
                  GroupBy.fund_source: "资金来源", GroupBy.category: "项目类别", GroupBy.year: "年度"}

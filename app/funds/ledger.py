@@ -9,7 +9,7 @@ always locked pilot first, then project, so two writers never wait on each other
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.errors import Conflict
 from app.funds import rules
-from app.funds.models import FundSource, PilotBalance, ProjectBalance
+from app.funds.models import FundSource, LedgerEntry, PilotBalance, ProjectBalance
 from app.funds.rules import Delta
 
 _REFUSALS = {
@@ -147,3 +147,14 @@ async def move_source(session: AsyncSession, source_id: uuid.UUID, *, received_f
     raise refusal("source_funds_committed", _SOURCE_REFUSALS["source_funds_committed"],
                   fund_source_id=str(source_id), received_fen=current["received_fen"],
                   committed_fen=current["committed_fen"], swept_fen=current["swept_fen"])
+
+
+def entries_statement(pilot_id: uuid.UUID) -> Select[tuple[LedgerEntry]]:
+    """The pilot's ledger entries in the order they were recorded."""
+    return select(LedgerEntry).where(LedgerEntry.pilot_id == pilot_id).order_by(LedgerEntry.recorded_at,
+                                                                                 LedgerEntry.id)
+
+
+async def pilot_balance(session: AsyncSession, pilot_id: uuid.UUID) -> PilotBalance:
+    """The pilot's balance row, read afresh (the session may hold an older copy)."""
+    return await session.get_one(PilotBalance, pilot_id, populate_existing=True)

@@ -7,40 +7,23 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app import clock
 from app.auth.deps import require_roles
-from app.auth.models import Role
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryDate
-from app.db import SessionDep
 from app.db_replica import ReplicaSessionDep
-from app.errors import NotFound, problems
+from app.errors import problems
 from app.funds import export, policy, public, reports
+from app.funds.export import FILE_RESPONSES
 from app.funds.report_schemas import FinanceReport, PublicFinanceSummary, ReportRow
-from app.regions.service import get_region
+from app.funds.report_scope import report_scope
 
-router = APIRouter()
+router = APIRouter(prefix="/api/v1", tags=["funds"])
 
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
-FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
-                                     export.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-                         "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
 
 
 def _row(row: reports.Row) -> ReportRow:
     return ReportRow(key=row.key, label=row.label, **row.figures, remaining_fen=row.remaining_fen)
-
-
-async def report_scope(session: SessionDep, principal: Principal, region_id: uuid.UUID | None) -> str | None:
-    """The path prefix the report covers: the named region if the caller sees it, else the caller's own."""
-    if region_id is None:
-        return None if principal.role == Role.admin else principal.region_path or "\0"
-    try:
-        region = await get_region(session, region_id)
-    except NotFound:
-        region = None
-    if region is None or not principal.sees_region(region.path):
-        raise NotFound("No region with that id.", code="region_not_found")
-    return region.path
 
 
 @router.get("/funds/reports", response_model=FinanceReport, summary="Finance report as of a date",

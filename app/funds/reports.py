@@ -54,10 +54,12 @@ class Row:
     @property
     def remaining_fen(self) -> int | None:
         """Uncommitted money: funds in less open commitments and year-end transfers."""
-        f = self.figures
-        if any(f.get(k) is None for k in FIGURES if k != "disbursed_fen"):
+        needed = [k for k in FIGURES if k != "disbursed_fen"]
+        known = {k: v for k in needed if (v := self.figures.get(k)) is not None}
+        if len(known) < len(needed):
             return None
-        return rules.available_fen(f["funds_in_fen"], f["committed_fen"], f["returned_fen"], f["transferred_out_fen"])
+        return rules.available_fen(known["funds_in_fen"], known["committed_fen"], known["returned_fen"],
+                                   known["transferred_out_fen"])
 
 
 @dataclass

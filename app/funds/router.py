@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import require_roles
@@ -14,9 +13,8 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
-from app.funds import accounts, direct, draws, policy, service, sources
-from app.funds.models import FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
-from app.funds.report_router import router as report_router
+from app.funds import accounts, direct, draws, ledger, policy, service, sources
+from app.funds.models import FundSource, LedgerEntry, LedgerKind, ProjectBalance
 from app.funds.schemas import (
     CommitmentCreate,
     FundsInCreate,
@@ -70,7 +68,7 @@ async def list_fund_sources(pilot_id: uuid.UUID, session: SessionDep, principal:
     """Every source of the pilot, oldest first (a pilot has a handful)."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    return list((await session.scalars(sources.list_statement(pilot_id))).all())
+    return await sources.list_sources(session, pilot_id)
 
 
 @router.post("/fund-sources/{source_id}/funds-in", status_code=status.HTTP_201_CREATED,
@@ -152,9 +150,7 @@ async def list_ledger(pilot_id: uuid.UUID, session: SessionDep, principal: Reade
     """Entries in the order they were recorded."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    stmt = select(LedgerEntry).where(LedgerEntry.pilot_id == pilot_id).order_by(LedgerEntry.recorded_at,
-                                                                                 LedgerEntry.id)
-    return await paginate(session, stmt, page)
+    return await paginate(session, ledger.entries_statement(pilot_id), page)
 
 
 @router.get("/pilots/{pilot_id}/balance", response_model=PilotBalanceWithRoundsRead, summary="A pilot's balance",
@@ -165,7 +161,7 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
     yet committed, round by round."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    row = await session.get_one(PilotBalance, pilot_id, populate_existing=True)
+    row = await ledger.pilot_balance(session, pilot_id)
     parts = [SourceBalanceRead(fund_source_id=s.id, kind=s.kind, payer=s.payer, returns_to=s.returns_to,
                                planned_fen=s.planned_fen, received_fen=s.received_fen, committed_fen=s.committed_fen,
                                uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen)
@@ -188,6 +184,3 @@ async def project_balance(project_id: uuid.UUID, session: SessionDep, principal:
     ctx = await pilot_context(session, project.pilot_id)
     policy.check_read(principal, ctx.pilot.region_path, "project")
     return project
-
-
-router.include_router(report_router)

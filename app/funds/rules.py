@@ -1,5 +1,6 @@
 """Pure money rules: what each entry does to the balances, which dates and states allow it."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -200,7 +201,8 @@ PILOT_COLUMNS = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen
 PROJECT_COLUMNS = ("committed_fen", "returned_fen", "disbursed_fen")
 
 
-def violation(invariants, values: dict[str, int], delta: Delta) -> str | None:
+def violation(invariants: Iterable[tuple[str, Callable[[dict[str, int]], bool]]], values: dict[str, int],
+              delta: Delta) -> str | None:
     """The first invariant the balance would break after delta, or None."""
     after = {k: v + getattr(delta, k, 0) for k, v in values.items()}
     for code, holds in invariants:

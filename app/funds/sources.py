@@ -37,3 +37,8 @@ async def create_source(session: AsyncSession, actor: Actor, ctx: PilotContext, 
 def list_statement(pilot_id: uuid.UUID) -> Select:
     """The pilot's sources, oldest first."""
     return select(FundSource).where(FundSource.pilot_id == pilot_id).order_by(FundSource.created_at, FundSource.id)
+
+
+async def list_sources(session: AsyncSession, pilot_id: uuid.UUID) -> list[FundSource]:
+    """The pilot's sources, oldest first (a pilot has a handful)."""
+    return list((await session.scalars(list_statement(pilot_id))).all())

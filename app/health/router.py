@@ -1,9 +1,9 @@
 """/healthz: the process answers. /readyz: the database answers and is at the code's migration."""
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 
 from app.errors import ServiceUnavailable, problems
+from app.health.probe import ping
 from app.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -20,8 +20,7 @@ async def readyz(request: Request) -> dict[str, str]:
     """503 unless the database answers and its schema is at the newest migration."""
     engine = request.app.state.engine
     try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(engine)
         current = await current_revision(engine)
     except Exception as exc:
         raise ServiceUnavailable("The database is not reachable.", code="database_unavailable") from exc

@@ -14,7 +14,8 @@ from app.common.strict import QueryBool, QueryDate
 from app.db_replica import ReplicaSessionDep
 from app.errors import problems
 from app.funds import export, policy
-from app.funds.report_router import FILE_RESPONSES, report_scope
+from app.funds.export import FILE_RESPONSES
+from app.funds.report_scope import report_scope
 from app.implementation import project_report
 from app.implementation.report_schemas import ProjectMoneyReport, ProjectMoneyRow
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.common.money import yuan
 from app.implementation.models import ImplementationStatus
@@ -58,7 +59,8 @@ def progress_cap(amount_fen: int, facts: Facts) -> int:
     return amount_fen * facts.milestones_done // facts.milestones_total
 
 
-def instalments(plan: list[dict], budget_fen: int, paid: dict[int, int], facts: Facts) -> list[InstalmentState]:
+def instalments(plan: list[dict[str, Any]], budget_fen: int, paid: dict[int, int],
+                facts: Facts) -> list[InstalmentState]:
     """The plan applied to the current budget, in order; each says what may be paid now or why not.
 
     After a budget cut an instalment may have been paid above its new amount (overpaid_fen); what is
@@ -111,12 +113,12 @@ def line_exceeded(line_amount_fen: int, spent_fen: int, asked_fen: int, toleranc
     return spent_fen + asked_fen > line_allowance(line_amount_fen, tolerance_pct)
 
 
-def lines_raised_fen(changes: list[dict]) -> int:
+def lines_raised_fen(changes: list[dict[str, Any]]) -> int:
     """Money added to budget lines by a change (cuts of other lines not netted: a move is a rise somewhere)."""
     return sum(max(0, c["new_fen"] - c["old_fen"]) for c in changes)
 
 
-def line_problem(changes: list[dict], spent_by_line: dict[int, int]) -> str | None:
+def line_problem(changes: list[dict[str, Any]], spent_by_line: dict[int, int]) -> str | None:
     """Why the new line amounts cannot stand, or None: no line below what was already spent on it."""
     below = [c for c in changes if c["new_fen"] < spent_by_line.get(c["budget_line"], 0)]
     if below:

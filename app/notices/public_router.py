@@ -13,20 +13,13 @@ from app.common.strict import ParamText, QueryBool
 from app.db import SessionDep
 from app.errors import problems
 from app.notices import objections, service
+from app.notices.limits import limit_objections
 from app.notices.schemas import NoticeRead, ObjectionCreate, ObjectionFiled, ObjectionTrack
 from app.notices.views import notice_view
 from app.ratelimit.client import client_ip, ip_key
-from app.ratelimit.service import hit, limit_for
 
 router = APIRouter(prefix="/api/v1/public", tags=["notices"])
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-async def limit_objections(request: Request) -> None:
-    """Objections from one client address are counted against the public-write budget (floods get 429)."""
-    state = request.app.state
-    await hit(state.sessionmaker, limit_for(state.settings, "rate_public_write_per_ip", "objection:ip",
-                                            ip_key(client_ip(request))))
 
 
 @router.get("/notices", response_model=Page[NoticeRead], summary="Public notice board", responses=problems(422))

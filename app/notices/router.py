@@ -12,9 +12,9 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
 from app.db import SessionDep
-from app.errors import Conflict, NotFound, problems
+from app.errors import Conflict, problems
 from app.notices import calendars, confirmation, objections, service
-from app.notices.models import Confirmation, NoticeItem, NoticeKind, ObjectionStatus, WorkCalendarYear
+from app.notices.models import Confirmation, NoticeKind, ObjectionStatus, WorkCalendarYear
 from app.notices.schemas import (
     CalendarPut,
     CalendarRead,
@@ -84,9 +84,7 @@ async def conclude(notice_id: uuid.UUID, session: SessionDep, principal: Organis
 
 
 async def _item(session: SessionDep, principal: Principal, item_id: uuid.UUID):
-    item = await session.get(NoticeItem, item_id)
-    if item is None:
-        raise NotFound("No project under notice with that id.", code="item_not_found")
+    item = await service.get_item(session, item_id)
     notice = await service.notice_for(session, principal, item.notice_id, organise=True, lock="update")
     if notice.kind == NoticeKind.award:
         # An award is neither restarted nor confirmed here: its run publishes, answers objections and finalises.
@@ -145,7 +143,4 @@ async def put_calendar(year: Annotated[int, Path(ge=2000, le=2100)], body: Calen
 async def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)], session: SessionDep,
                        principal: Reader) -> WorkCalendarYear:
     """The administrator calendar of a year (404 when there is none)."""
-    row = await session.get(WorkCalendarYear, year)
-    if row is None:
-        raise NotFound("No administrator calendar for that year.", code="calendar_not_found")
-    return row
+    return await calendars.get_calendar(session, year)

@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.analytics.allocation_text import money
@@ -82,7 +83,7 @@ class Reallocation:
     kept: tuple[int, ...]
     newly_selected: tuple[int, ...]
     money_left_fen: int
-    steps: tuple[dict, ...]
+    steps: tuple[dict[str, Any], ...]
 
 
 def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
@@ -137,7 +138,7 @@ def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
     return Reallocation(kept, tuple(newly), left, tuple(steps))
 
 
-def _step(number: int, votes: int, cost: int, left: int, code: str, zh: str, en: str) -> dict:
+def _step(number: int, votes: int, cost: int, left: int, code: str, zh: str, en: str) -> dict[str, Any]:
     c, rest = money(cost), money(left)
     return {"number": number, "votes": votes, "cost_fen": cost, "money_left_fen": left, "code": code,
             "reason_zh": f"{number}号项目（{votes} 票，成本 {c[1]}，剩余 {rest[1]}）：{zh}",

@@ -47,6 +47,14 @@ async def get_notice(session: AsyncSession, notice_id: uuid.UUID, *, lock: str |
                             lock=lock)
 
 
+async def get_item(session: AsyncSession, item_id: uuid.UUID) -> NoticeItem:
+    """A project under notice, or 404."""
+    item = await session.get(NoticeItem, item_id)
+    if item is None:
+        raise NotFound("No project under notice with that id.", code="item_not_found")
+    return item
+
+
 async def notice_for(session: AsyncSession, principal: Principal, notice_id: uuid.UUID, *, organise: bool,
                      lock: str | None = None) -> Notice:
     """The notice as the caller may read (404 outside their region) or run it."""

@@ -1,6 +1,7 @@
 """Pure rules of notification delivery: default channels, backoff, quiet hours, and the messages' wording."""
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from app.clock import SHANGHAI
 from app.notifications.models import Channel, NotificationKind
@@ -51,7 +52,7 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元"
 
 
-def message(kind: NotificationKind, payload: dict) -> tuple[str, str]:
+def message(kind: NotificationKind, payload: dict[str, Any]) -> tuple[str, str]:
     """Title and text of a notification, in Chinese, from the event's payload."""
     if kind == NotificationKind.round_opened:
         return "居民投票已开始", f"“{payload['title']}”已开始投票，截止时间 {payload['closes_local']}。"

@@ -13,8 +13,8 @@ from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
 from app.proposals import assisted, policy
-from app.proposals.router import detail
 from app.proposals.schemas import AssistedProposalCreate, ProposalDetail, ProposalRead
+from app.proposals.views import detail
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 

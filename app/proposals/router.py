@@ -21,7 +21,6 @@ from app.proposals.enums import ProposalState
 from app.proposals.models import Proposal, ProposalScreening, SurveyNote
 from app.proposals.schemas import (
     AllowedTransition,
-    BudgetLineRead,
     NegativeItemRead,
     ProposalCreate,
     ProposalDetail,
@@ -33,6 +32,7 @@ from app.proposals.schemas import (
     SurveyNoteRead,
     TransitionRequest,
 )
+from app.proposals.views import detail
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 
@@ -48,13 +48,6 @@ async def valid_proposal(proposal_id: uuid.UUID, session: SessionDep) -> Proposa
 
 
 ProposalDep = Annotated[Proposal, Depends(valid_proposal)]
-
-
-async def detail(session, proposal: Proposal) -> ProposalDetail:
-    """The proposal with its budget lines."""
-    lines = await service.budget_lines(session, proposal.id)
-    return ProposalDetail(**ProposalRead.model_validate(proposal).model_dump(),
-                          budget_lines=[BudgetLineRead.model_validate(ln) for ln in lines])
 
 
 @router.post("/proposals", status_code=status.HTTP_201_CREATED, response_model=ProposalDetail,

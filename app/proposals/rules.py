@@ -122,4 +122,4 @@ def personnel_problem(kind: ProposalKind, personnel_fen: int, total_fen: int, ma
 
 def lives_in(home_path: str | None, community_path: str) -> bool:
     """Whether a resident's home (their region, or a sub-unit of it) is in the community."""
-    return bool(home_path) and home_path.startswith(community_path)
+    return bool(home_path and home_path.startswith(community_path))

@@ -48,7 +48,8 @@ def svg(url: str, title: str, code: str) -> str:
     size = 150  # mm the code takes on the page
     unit = size / width
     runs = []
-    for y, row in enumerate(qr.matrix_iter(border=0)):
+    for y, cells in enumerate(qr.matrix_iter(border=0)):
+        row = tuple(cells)
         x = 0
         while x < width:
             if row[x]:

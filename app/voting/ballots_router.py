@@ -13,9 +13,9 @@ from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, SecretIdempotency
 from app.voting import ballots_service, rounds_service
-from app.voting.router import BallotKey, receipt
+from app.voting.deps import BallotKey
 from app.voting.schemas import BallotCast, BallotReceipt, MyBallotRead, RoundRead
-from app.voting.views import round_view
+from app.voting.views import receipt, round_view
 
 router = APIRouter(prefix="/api/v1/voting", tags=["voting"])
 Resident = Annotated[Principal, Depends(require_roles(Role.resident))]

@@ -47,9 +47,9 @@ from app.idempotency import service as idempotency_service
 from app.idempotency.models import IdempotencyStatus
 from app.voting import ballots_service
 from app.voting.models import Ballot, RoundStatus, VoteMark
-from app.voting.router import receipt
 from app.voting.schemas import BallotCast
 from app.voting.secrecy import ballot_key
+from app.voting.views import receipt
 
 # For each (user, session, round) asked: the caller's user and login session (judged by the route's own rule,
 # auth.service.session_admits), the round, its "number:cost" list and the caller's roll entry; `n` is the

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import require_roles
@@ -13,7 +13,8 @@ from app.common.schemas import Page, PageParams
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, SecretIdempotency
-from app.voting import ballots_service, policy, rounds_service, secrecy, tally_service
+from app.voting import ballots_service, policy, rounds_service, tally_service
+from app.voting.deps import BallotKey
 from app.voting.schemas import (
     BallotReceipt,
     PaperBallotCreate,
@@ -23,7 +24,7 @@ from app.voting.schemas import (
     RoundResultRead,
     RoundUpdate,
 )
-from app.voting.views import round_view
+from app.voting.views import receipt, round_view
 
 router = APIRouter(prefix="/api/v1", tags=["voting"])
 
@@ -32,12 +33,6 @@ Organiser = Annotated[Principal, Depends(require_roles(*policy.ORGANISER_ROLES))
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _ballot_key(request: Request) -> bytes:
-    return secrecy.ballot_key(request.app.state.settings.secret_key)
-
-
-# The key voters' ballots are found by until the close (app/voting/secrecy.py); never stored.
-BallotKey = Annotated[bytes, Depends(_ballot_key)]
 WRITE = problems(401, 403, 404, 409, 422)
 READ = problems(401, 403, 404, 422)
 
@@ -114,10 +109,3 @@ async def enter_paper_ballot(round_id: uuid.UUID, body: PaperBallotCreate, sessi
     cast = await ballots_service.cast_paper(session, principal, rnd, body.roll_entry_id, body.choices, body.sheet_ref,
                                             key)
     return await idem.respond(session, status.HTTP_201_CREATED, receipt(cast))
-
-
-def receipt(cast: ballots_service.CastResult) -> BallotReceipt:
-    """The answer to a cast: the stored ballot and its one-time receipt code."""
-    b, m = cast.ballot, cast.mark
-    return BallotReceipt(round_id=b.round_id, ballot_id=b.id, channel=m.channel, version=m.casts, choices=b.choices,
-                         cast_at=m.last_cast_at, receipt_code=cast.receipt_code)

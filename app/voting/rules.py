@@ -208,7 +208,8 @@ def equal_shares_params(rule: BallotRule, numbers: Iterable[int]) -> EqualShares
                              increment=rule.mes_increment_fen // 100)
 
 
-def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], groups: list[list[str]]):
+def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], groups: list[list[str]],
+                 ) -> AllocationResult:
     params = equal_shares_params(tally.rule, tally.costs)
     return equalshares(instance, ballots, params, money_scale=100, incompatible_groups=groups)
 
@@ -249,7 +250,7 @@ def vote_counts(costs: Mapping[int, int], profile: Mapping[int, int]) -> dict[in
 
 def groups_problem(groups: Sequence[Sequence[int]], numbers: Iterable[int]) -> str | None:
     """What is wrong with incompatible groups over the round's project numbers, or None."""
-    known, seen = set(numbers), set()
+    known, seen = set(numbers), set[int]()
     for group in groups:
         if len(group) < 2:
             return "an incompatible group needs at least two projects"

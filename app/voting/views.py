@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from app.voting.ballots_service import CastResult
 from app.voting.models import RoundProject, RoundStatus, VotingRound
 from app.voting.rounds_service import phase_of
+from app.voting.schemas import BallotReceipt
 
 
 def round_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any]:
@@ -20,3 +22,10 @@ def round_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any]
         "ballots_counted": rnd.ballots_counted if closed else None,
         "inputs_digest": rnd.inputs_digest if closed else None, "closed_at": rnd.closed_at,
     }
+
+
+def receipt(cast: CastResult) -> BallotReceipt:
+    """The answer to a cast: the stored ballot and its one-time receipt code."""
+    b, m = cast.ballot, cast.mark
+    return BallotReceipt(round_id=b.round_id, ballot_id=b.id, channel=m.channel, version=m.casts, choices=b.choices,
+                         cast_at=m.last_cast_at, receipt_code=cast.receipt_code)
