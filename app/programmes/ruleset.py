@@ -254,7 +254,7 @@ class SelectionRule(_Rules):
     def review_share(self) -> Decimal:
         """The review's weight as a fraction: 0 for vote, 1 for review, the given share for both."""
         pct = {"vote": 0, "review": 100}.get(self.method, self.review_weight_pct)
-        return Decimal(pct) / 100
+        return Decimal(pct or 0) / 100
 
 
 class ProgrammeRules(_Rules):

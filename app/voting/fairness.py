@@ -23,7 +23,7 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     instance = Instance(tally.budget_fen, tuple(Project(str(n), c, order=n) for n, c in sorted(tally.costs.items())))
     ballots = [Ballot(b, w) for b, w in merged]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
-    others = []
+    others: list[dict] = []
     if tally.rule.ballot_type in POINT_BALLOTS:
         # The other rules read approval ballots: not run on points. The outcome's own audit counts a voter as
         # served by a funded project they gave points to.
