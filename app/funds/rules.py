@@ -92,9 +92,16 @@ _STATES = {
 }
 
 
-def state_problem(kind: LedgerKind, status: ProgrammeStatus) -> str | None:
-    """Why the programme's state refuses an entry of kind, or None."""
+# 以奖代补 rewards a year's projects once they are evaluated, which is at or after the year's end: its money is
+# received and committed after the programme closes too, dated up to today (never beforehand).
+AWARD_KINDS = (LedgerKind.funds_in, LedgerKind.commitment)
+
+
+def state_problem(kind: LedgerKind, status: ProgrammeStatus, *, award: bool = False) -> str | None:
+    """Why the programme's state refuses an entry of kind (for award money when award), or None."""
     allowed = _STATES.get(kind, tuple(ProgrammeStatus))
+    if award and kind in AWARD_KINDS:
+        allowed = (ProgrammeStatus.open, ProgrammeStatus.closed)
     if status in allowed:
         return None
     return f"A {kind.value} entry is not accepted while the programme is {status.value}."
@@ -106,16 +113,17 @@ AFTER_YEAR_KINDS = (LedgerKind.disbursement, LedgerKind.return_)
 
 
 def date_problem(kind: LedgerKind, entry_date: date, starts_on: date, ends_on: date,
-                 closing_date: date, today: date | None = None) -> str | None:
+                 closing_date: date, today: date | None = None, *, award: bool = False) -> str | None:
     """Why entry_date is refused, or None: inside the programme period; commitments by the closing date;
-    a project's payments and returns (and their reversals) also after the year, up to today."""
-    if kind in AFTER_YEAR_KINDS and today is not None and ends_on < entry_date:
+    a project's payments and returns (and their reversals), and award money, also after the year, up to today."""
+    after_year = kind in AFTER_YEAR_KINDS or (award and kind in AWARD_KINDS)
+    if after_year and today is not None and ends_on < entry_date:
         if entry_date > today:
             return f"日期 {entry_date} 晚于今天（{today}），不能预先记账。The date {entry_date} is in the future."
         return None
     if not starts_on <= entry_date <= ends_on:
         return f"The date {entry_date} is outside the programme period {starts_on} to {ends_on}."
-    if kind == LedgerKind.commitment and entry_date > closing_date:
+    if kind == LedgerKind.commitment and entry_date > closing_date and not award:
         return f"Commitments close on {closing_date}; {entry_date} is too late."
     return None
 

@@ -27,12 +27,12 @@ def entry_snapshot(entry: LedgerEntry) -> dict[str, Any]:
     return {c.name: getattr(entry, c.name) for c in LedgerEntry.__table__.columns}
 
 
-def _check_when(ctx: PilotContext, kind: LedgerKind, entry_date: date) -> None:
-    problem = rules.state_problem(kind, ctx.programme.status)
+def _check_when(ctx: PilotContext, kind: LedgerKind, entry_date: date, *, award: bool = False) -> None:
+    problem = rules.state_problem(kind, ctx.programme.status, award=award)
     if problem:
         raise Conflict(problem, code="programme_state")
     problem = rules.date_problem(kind, entry_date, ctx.programme.starts_on, ctx.programme.ends_on,
-                                 ctx.programme.closing_date, today=clock.today())
+                                 ctx.programme.closing_date, today=clock.today(), award=award)
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
 
@@ -83,7 +83,7 @@ async def record_funds_in(session: AsyncSession, actor: Actor, source: FundSourc
         raise Unprocessable("追加资金须注明文件号（document_ref）。A supplement needs its own document reference.",
                             code="supplement_needs_document")
     ctx = await pilot_context(session, source.pilot_id)
-    _check_when(ctx, LedgerKind.funds_in, entry_date)
+    _check_when(ctx, LedgerKind.funds_in, entry_date, award=source.kind == FundSourceKind.award_subsidy)
     pilot = await ledger.move_pilot(session, ctx.pilot.id, rules.pilot_delta(LedgerKind.funds_in, amount_fen))
     # Pilot row first, then its source: the order every writer takes.
     moved = await ledger.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
@@ -102,7 +102,9 @@ async def commit_project(session: AsyncSession, actor: Actor, pilot_id: uuid.UUI
     in order (or on the one earmarked source named). A project's first commitment fixes its basis: the process
     (notice) or a direct decision."""
     ctx = await pilot_context(session, pilot_id)
-    _check_when(ctx, LedgerKind.commitment, entry_date)
+    earmarked = await session.get(FundSource, source_id) if source_id else None
+    _check_when(ctx, LedgerKind.commitment, entry_date,
+                award=earmarked is not None and earmarked.kind == FundSourceKind.award_subsidy)
     cap = ctx.rules.project_caps.cap_for(project_type)
     if amount_fen > cap:
         raise Unprocessable(f"该类项目承诺金额至多 {yuan(cap)}。A {project_type.value} project may commit at most "

@@ -1,6 +1,7 @@
 """以奖代补 through the ledger: a final list's subsidies are received and committed against an earmarked award
 source of the awarded community's pilot, paid by finance, and shown in the finance reports and the public page."""
 
+import uuid
 from datetime import date
 
 from app import clock
@@ -11,8 +12,9 @@ from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count
 
 # The programme of the test world is 2025's: its notice is moved back into that year, and the list made final in
-# its December, when the programme still takes commitments.
+# its December, or (as evaluation usually runs) after the programme has closed.
 YEAR_END = date(2025, 12, 20)
+NEXT_SPRING = date(2026, 3, 10)
 KEEP = {"outcome": "dismissed", "reply": "经核查，项目台账齐全，维持评审结果。"}
 
 
@@ -69,3 +71,16 @@ async def test_ordinary_commitments_never_draw_on_award_money(client, session, a
         # What the pilot still has is its own money: the award source is committed to its award alone.
         others = sum(s["uncommitted_fen"] for s in balance["sources"] if s["kind"] != "award_subsidy")
         assert balance["available_fen"] == others
+
+
+async def test_a_list_made_final_after_the_programme_closed_still_commits_its_subsidies(client, session, app, pw):
+    ew, url, notice, _ = await published_run(client, session, app, pw)
+    h, finance, p2 = ew.h["district"], ew.h["finance"], ew.projects["p2"]
+    await shift(session, notice["id"], (clock.today() - date(2025, 12, 1)).days)
+    with clock.travelling(NEXT_SPRING):
+        ok(await client.post(f"{API}/programmes/{ew.pw.world.programme['id']}/close", headers=h))
+        [subsidy] = ok(await client.post(f"{url}/finalisation", headers=h))["subsidies"]
+        entry = await session.get(LedgerEntry, uuid.UUID(subsidy["ledger_entry_id"]))
+        assert (entry.kind.value, entry.entry_date, entry.amount_fen) == ("commitment", NEXT_SPRING, 1_000_000)
+        paid = ok(await client.post(f"{url}/subsidies/{p2}/payments", headers=finance, json={}), 201)
+        assert (paid["amount_fen"], paid["entry_date"]) == (1_000_000, NEXT_SPRING.isoformat())
