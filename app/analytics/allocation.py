@@ -27,7 +27,16 @@ from app.analytics.allocation_model import (
     TieBreak,
     fraction_text,
 )
-from app.analytics.equal_shares import GroupedProfile, MesRun, equal_shares, group_profile, is_exhaustive
+from app.analytics.equal_shares import (
+    GroupedProfile,
+    MesRun,
+    Step,
+    equal_shares,
+    group_profile,
+    is_exhaustive,
+    leap,
+    same_between,
+)
 
 __all__ = [
     "LEXICO",
@@ -232,15 +241,29 @@ def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
     budget = prep.instance.budget
     share = _share(prep)
     previous: tuple[MesRun, Fraction] | None = None
+    trace: list[Step] = []
+    stride = 1
+    run = equal_shares(prep.profile, share, prep.rank, prep.conflicts, trace)
     while True:
-        run = equal_shares(prep.profile, share, prep.rank, prep.conflicts)
         if run.cost > budget and previous is not None:
             run, share = previous  # keep the last outcome that fitted the real budget
             break
         if is_exhaustive(run, prep.profile, budget, prep.conflicts):
             break
         previous = (run, share)
-        share += increment
+        # Raises that certainly select the same projects pass the same tests: take them in one leap
+        # (stride doubling while leaps succeed, halving when one fails; see equalshares_net._add1).
+        while run.cost <= budget and stride > 1:
+            jump = leap(prep.profile, share, trace, stride * increment, prep.rank, prep.conflicts)
+            if jump is None:
+                stride //= 2
+                continue
+            (run, trace), share, stride = jump, share + stride * increment, stride * 2
+            previous = (run, share)
+        after: list[Step] = []
+        run = equal_shares(prep.profile, share + increment, prep.rank, prep.conflicts, after)
+        stride = 2 if same_between(trace, after, prep.profile.costs, prep.rank) else 1
+        share, trace = share + increment, after
     fill = _greedy_fill(prep, run.selected)
     out = []
     for p in range(len(prep.instance.projects)):

@@ -200,6 +200,21 @@ class _State:
         np.add.at(flat, items[alive] + new_rep[alive], w[alive])
 
 
+@dataclass(frozen=True)
+class Step:
+    """One funded project of a traced run: its price is need / rest_den; `second` is the best other
+    project evaluated in that round as (project, R, N) with price R / (N * den); `unseen` a float lower
+    bound of the price per unit of cost of every project not evaluated in that round."""
+
+    project: int
+    need: int
+    rest_den: int
+    price_f: float
+    second: tuple[int, int, int] | None
+    den: int
+    unseen: float
+
+
 class UnresolvedTie(ValueError):
     """Two projects are equally good for equal shares and the tie-breaking ranks them equal too."""
 
@@ -226,12 +241,16 @@ def equal_shares(
     voter_budget: Fraction,
     rank: Sequence[int],
     conflicts: Sequence[frozenset[int]],
+    trace: list[Step] | None = None,
 ) -> MesRun:
     """Run MES with cost utilities, each voter starting with `voter_budget`; ties go to lower rank.
 
     Equal ranks are allowed: a tie between equally ranked best projects raises UnresolvedTie.
+    `trace`, if given, receives one Step per funded project (see `same_between`).
     """
     run = MesRun()
+    if trace is not None:
+        trace.clear()
     if prof.n_voters == 0:
         return run  # pabutools returns the empty allocation when nobody voted
     costs = prof.costs
@@ -254,8 +273,11 @@ def equal_shares(
         best: tuple[int, int, int] | None = None
         best_f = 0.0
         tie: tuple[int, int] | None = None  # an unbroken tie with the current best, raised only if it stays best
+        second: tuple[int, int, int] | None = None  # the best evaluated other than `best`
+        unseen = float("inf")  # a lower bound of every price per cost not evaluated this round
         for p in sorted(active, key=lambda q: (bound[q], rank[q])):
             if best is not None and bound[p] > best_f * (1 + _SLACK):
+                unseen = bound[p]
                 break
             need, rest, left = state.rho(p)
             if rest == 0:
@@ -265,14 +287,21 @@ def equal_shares(
             bound[p] = need / (rest * state.den * costs[p])
             order = -1 if best is None else _compare((p, need, rest), best, costs, rank)
             if order < 0:
+                if best is not None and (second is None or _compare(best, second, costs, rank) < 0):
+                    second = best
                 best, best_f, tie = (p, need, rest), bound[p], None
-            elif order == 0 and best is not None:
-                tie = (best[0], p)
+            else:
+                if order == 0 and best is not None:
+                    tie = (best[0], p)
+                if second is None or _compare((p, need, rest), second, costs, rank) < 0:
+                    second = (p, need, rest)
         if best is None:
             break
         if tie is not None:
             raise UnresolvedTie(tie)
         p, need, rest = best
+        if trace is not None:
+            trace.append(Step(p, need, rest * state.den, best_f, second, state.den, unseen))
         run.payments[p] = state.pay(p, need, rest)
         active.discard(p)
         fund(p)
@@ -289,3 +318,52 @@ def is_exhaustive(run: MesRun, prof: GroupedProfile, budget: int, conflicts: Seq
         c > 0 and prof.support[p] > 0 and p not in chosen and p not in blocked and c <= left
         for p, c in enumerate(prof.costs)
     )
+
+
+
+def same_between(low: list[Step], high: list[Step], costs: Sequence[int], rank: Sequence[int]) -> bool:
+    """True when equal shares certainly selects the same projects, in the same order, at every voter
+    budget between the two traced runs' (`low` at the smaller budget, `high` at the larger).
+
+    Why: while the same projects are funded in the same order, every voter's remaining budget after
+    each round is a non-decreasing function of the starting budget (prices fall as budgets grow, and
+    what is left is max(0, budget - price)). So at any budget in between, a round's chosen project
+    costs its supporters at most its price in `low`, and every other affordable project at least its
+    price in `high`. If in every round the chosen project of `low` beats every other project of
+    `high` (ties settled by rank as equal_shares does), it is chosen in between too; a project that
+    `high` cannot afford is unaffordable in between as well, and so is the end of the run.
+    """
+    if len(low) != len(high):
+        return False
+    for lo, hi in zip(low, high, strict=True):
+        p = lo.project
+        if hi.project != p:
+            return False
+        cp = costs[p]
+        if hi.unseen != float("inf") and not hi.unseen > lo.price_f * (1 + _SLACK):
+            return False
+        if hi.second is not None:
+            q, need, rest = hi.second
+            # price_q / cost_q (in high) against price_p / cost_p (in low): exact cross-multiplication
+            lhs, rhs = need * lo.rest_den * cp, lo.need * rest * hi.den * costs[q]
+            if lhs < rhs or (lhs == rhs and rank[q] <= rank[p]):
+                return False
+    return True
+
+
+def leap(
+    prof: GroupedProfile,
+    voter_budget: Fraction,
+    trace: list[Step],
+    raise_by: Fraction | int,
+    rank: Sequence[int],
+    conflicts: Sequence[frozenset[int]],
+) -> tuple[MesRun, list[Step]] | None:
+    """The run (and its trace) at `voter_budget + raise_by` when every budget in between certainly
+    selects what the traced run at `voter_budget` selects (`same_between`), else None."""
+    high: list[Step] = []
+    try:
+        run = equal_shares(prof, voter_budget + raise_by, rank, conflicts, high)
+    except UnresolvedTie:
+        return None  # the selection changes on the way; raising one step at a time meets the tie
+    return (run, high) if same_between(trace, high, prof.costs, rank) else None

@@ -28,7 +28,7 @@ from app.analytics.allocation import (
     _skip_reason,
 )
 from app.analytics.allocation_model import AllocationResult, Instance, Project, ProjectExplanation, TieBreak
-from app.analytics.equal_shares import MesRun, UnresolvedTie, equal_shares
+from app.analytics.equal_shares import MesRun, Step, UnresolvedTie, equal_shares, leap, same_between
 from app.analytics.equalshares_params import EqualSharesParams, ParameterError
 
 
@@ -89,9 +89,9 @@ def _prepared(instance: Instance, ballots: Sequence[BallotLike], params: EqualSh
     return replace(prep, rank=tuple(dense[k] for k in keys), greedy_order=tuple(order))
 
 
-def _run(prep: _Prepared, share: Fraction) -> MesRun:
+def _run(prep: _Prepared, share: Fraction, trace: list[Step] | None = None) -> MesRun:
     try:
-        return equal_shares(prep.profile, share, prep.rank, prep.conflicts)
+        return equal_shares(prep.profile, share, prep.rank, prep.conflicts, trace)
     except UnresolvedTie as exc:
         raise TieError(prep.ids(sorted(exc.projects))) from None
 
@@ -116,20 +116,35 @@ def _saturated(run: MesRun, prep: _Prepared) -> bool:
 
 
 def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple[MesRun, Fraction, int]:
-    """(outcome, final share per voter, number of raises) of the add1 loop."""
+    """(outcome, final share per voter, number of raises) of the add1 loop.
+
+    A run of raises that certainly selects the same projects passes the loop's tests exactly as its
+    first run does, so it is taken in one leap (`equal_shares.leap`): the stride doubles while leaps
+    succeed and halves when one fails, down to single raises where the selection changes.
+    """
     n, budget = prep.profile.n_voters, prep.instance.budget
     share = Fraction(budget, n)
     if params.integral:
         share = Fraction((budget // (n * money_scale)) * money_scale)
     step = params.increment * money_scale
-    run, raises = _run(prep, share), 0
+    trace: list[Step] = []
+    run, raises, stride = _run(prep, share, trace), 0, 1
     while not _saturated(run, prep):
         if params.exhaustive and _exhaustive(run, prep, budget):
             break
-        nxt = _run(prep, share + step)
+        if stride > 1:
+            jump = leap(prep.profile, share, trace, stride * step, prep.rank, prep.conflicts)
+            if jump is None:
+                stride //= 2
+                continue
+            (run, trace), share, raises, stride = jump, share + stride * step, raises + stride, stride * 2
+            continue
+        after: list[Step] = []
+        nxt = _run(prep, share + step, after)
         if nxt.cost > budget:
             break
-        run, share, raises = nxt, share + step, raises + 1
+        stride = 2 if same_between(trace, after, prep.profile.costs, prep.rank) else 1
+        run, share, raises, trace = nxt, share + step, raises + 1, after
     return run, share, raises
 
 
