@@ -29,12 +29,12 @@ from app.analytics.allocation_model import (
 )
 from app.analytics.equal_shares import (
     GroupedProfile,
+    Leaper,
     MesRun,
     Step,
     equal_shares,
     group_profile,
     is_exhaustive,
-    leap,
     same_between,
 )
 
@@ -242,7 +242,7 @@ def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
     share = _share(prep)
     previous: tuple[MesRun, Fraction] | None = None
     trace: list[Step] = []
-    stride = 1
+    leaper = Leaper(prep.profile, prep.rank, prep.conflicts, increment)
     run = equal_shares(prep.profile, share, prep.rank, prep.conflicts, trace)
     while True:
         if run.cost > budget and previous is not None:
@@ -250,19 +250,15 @@ def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
             break
         if is_exhaustive(run, prep.profile, budget, prep.conflicts):
             break
+        if run.cost <= budget:
+            # Raises that certainly select the same projects pass the same tests: one leap takes them.
+            leapt, there, trace = leaper.farthest(share, trace)
+            if there is not None:
+                run, share = there, share + leapt * increment
         previous = (run, share)
-        # Raises that certainly select the same projects pass the same tests: take them in one leap
-        # (stride doubling while leaps succeed, halving when one fails; see equalshares_net._add1).
-        while run.cost <= budget and stride > 1:
-            jump = leap(prep.profile, share, trace, stride * increment, prep.rank, prep.conflicts)
-            if jump is None:
-                stride //= 2
-                continue
-            (run, trace), share, stride = jump, share + stride * increment, stride * 2
-            previous = (run, share)
         after: list[Step] = []
         run = equal_shares(prep.profile, share + increment, prep.rank, prep.conflicts, after)
-        stride = 2 if same_between(trace, after, prep.profile.costs, prep.rank) else 1
+        leaper.stepped(same_between(trace, after, prep.profile.costs, prep.rank))
         share, trace = share + increment, after
     fill = _greedy_fill(prep, run.selected)
     out = []

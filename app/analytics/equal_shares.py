@@ -242,11 +242,13 @@ def equal_shares(
     rank: Sequence[int],
     conflicts: Sequence[frozenset[int]],
     trace: list[Step] | None = None,
+    reach: Sequence[float] = (),
 ) -> MesRun:
     """Run MES with cost utilities, each voter starting with `voter_budget`; ties go to lower rank.
 
     Equal ranks are allowed: a tie between equally ranked best projects raises UnresolvedTie.
-    `trace`, if given, receives one Step per funded project (see `same_between`).
+    `trace`, if given, receives one Step per funded project (see `same_between`); `reach[i]` makes round i
+    evaluate exactly every project whose price per cost may be below it (the outcome is the same).
     """
     run = MesRun()
     if trace is not None:
@@ -275,8 +277,9 @@ def equal_shares(
         tie: tuple[int, int] | None = None  # an unbroken tie with the current best, raised only if it stays best
         second: tuple[int, int, int] | None = None  # the best evaluated other than `best`
         unseen = float("inf")  # a lower bound of every price per cost not evaluated this round
+        floor = reach[len(run.selected)] if len(run.selected) < len(reach) else 0.0
         for p in sorted(active, key=lambda q: (bound[q], rank[q])):
-            if best is not None and bound[p] > best_f * (1 + _SLACK):
+            if best is not None and bound[p] > max(best_f, floor) * (1 + _SLACK):
                 unseen = bound[p]
                 break
             need, rest, left = state.rho(p)
@@ -351,19 +354,47 @@ def same_between(low: list[Step], high: list[Step], costs: Sequence[int], rank: 
     return True
 
 
-def leap(
-    prof: GroupedProfile,
-    voter_budget: Fraction,
-    trace: list[Step],
-    raise_by: Fraction | int,
-    rank: Sequence[int],
-    conflicts: Sequence[frozenset[int]],
-) -> tuple[MesRun, list[Step]] | None:
-    """The run (and its trace) at `voter_budget + raise_by` when every budget in between certainly
-    selects what the traced run at `voter_budget` selects (`same_between`), else None."""
-    high: list[Step] = []
-    try:
-        run = equal_shares(prof, voter_budget + raise_by, rank, conflicts, high)
-    except UnresolvedTie:
-        return None  # the selection changes on the way; raising one step at a time meets the tie
-    return (run, high) if same_between(trace, high, prof.costs, rank) else None
+
+@dataclass
+class Leaper:
+    """Raises every voter's budget by `step` many at a time where the selection certainly stays.
+
+    From a traced run, `farthest` leaps `stride` raises at once when `same_between` certifies it,
+    doubling the stride after a success and halving it after a failure; a failed distance is not
+    tried again from farther back (`limit`), so a change of selection is found by bisection.
+    """
+
+    prof: GroupedProfile
+    rank: Sequence[int]
+    conflicts: Sequence[frozenset[int]]
+    step: int
+    stride: int = 1
+    limit: int | None = None  # raises from the current budget at which a leap failed
+
+    def farthest(self, budget: Fraction, trace: list[Step]) -> tuple[int, MesRun | None, list[Step]]:
+        """(raises leapt, run there, its trace); (0, None, trace) when no leap was certified."""
+        taken, run = 0, None
+        while True:
+            stride = self.stride if self.limit is None else min(self.stride, self.limit - 1)
+            if stride <= 1:
+                return taken, run, trace
+            high: list[Step] = []
+            reach = [s.price_f for s in trace]
+            try:
+                out = equal_shares(self.prof, budget + stride * self.step, self.rank, self.conflicts, high, reach)
+                ok = same_between(trace, high, self.prof.costs, self.rank)
+            except UnresolvedTie:
+                ok = False  # the selection changes on the way; single raises meet the tie where it is
+            if not ok:
+                self.limit, self.stride = stride, stride // 2
+                continue
+            run, trace, budget, taken = out, high, budget + stride * self.step, taken + stride
+            self.stride = 2 * stride
+            if self.limit is not None:
+                self.limit -= stride
+
+    def stepped(self, certified: bool) -> None:
+        """After one single raise: whether `same_between` certified it."""
+        self.stride = 2 if certified else 1
+        if self.limit is not None:
+            self.limit = self.limit - 1 if self.limit > 2 else None

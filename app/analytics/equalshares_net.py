@@ -28,7 +28,7 @@ from app.analytics.allocation import (
     _skip_reason,
 )
 from app.analytics.allocation_model import AllocationResult, Instance, Project, ProjectExplanation, TieBreak
-from app.analytics.equal_shares import MesRun, Step, UnresolvedTie, equal_shares, leap, same_between
+from app.analytics.equal_shares import Leaper, MesRun, Step, UnresolvedTie, equal_shares, same_between
 from app.analytics.equalshares_params import EqualSharesParams, ParameterError
 
 
@@ -119,8 +119,8 @@ def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple
     """(outcome, final share per voter, number of raises) of the add1 loop.
 
     A run of raises that certainly selects the same projects passes the loop's tests exactly as its
-    first run does, so it is taken in one leap (`equal_shares.leap`): the stride doubles while leaps
-    succeed and halves when one fails, down to single raises where the selection changes.
+    first run does, so it is taken in one leap (`equal_shares.Leaper`); single raises remain where the
+    selection changes or cannot be certified.
     """
     n, budget = prep.profile.n_voters, prep.instance.budget
     share = Fraction(budget, n)
@@ -128,22 +128,19 @@ def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple
         share = Fraction((budget // (n * money_scale)) * money_scale)
     step = params.increment * money_scale
     trace: list[Step] = []
-    run, raises, stride = _run(prep, share, trace), 0, 1
+    run, raises = _run(prep, share, trace), 0
+    leaper = Leaper(prep.profile, prep.rank, prep.conflicts, step)
     while not _saturated(run, prep):
         if params.exhaustive and _exhaustive(run, prep, budget):
             break
-        if stride > 1:
-            jump = leap(prep.profile, share, trace, stride * step, prep.rank, prep.conflicts)
-            if jump is None:
-                stride //= 2
-                continue
-            (run, trace), share, raises, stride = jump, share + stride * step, raises + stride, stride * 2
-            continue
+        leapt, there, trace = leaper.farthest(share, trace)
+        if there is not None:
+            run, share, raises = there, share + leapt * step, raises + leapt
         after: list[Step] = []
         nxt = _run(prep, share + step, after)
         if nxt.cost > budget:
             break
-        stride = 2 if same_between(trace, after, prep.profile.costs, prep.rank) else 1
+        leaper.stepped(same_between(trace, after, prep.profile.costs, prep.rank))
         run, share, raises, trace = nxt, share + step, raises + 1, after
     return run, share, raises
 
