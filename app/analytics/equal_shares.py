@@ -36,6 +36,9 @@ class GroupedProfile:
     indptr: np.ndarray
     items: np.ndarray
     supporters: tuple[np.ndarray, ...]
+    # The same as Python lists, for the small-profile state (no numpy call per step).
+    ballot_lists: tuple[tuple[int, ...], ...] = ()
+    supporter_lists: tuple[tuple[int, ...], ...] = ()
 
 
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
@@ -60,6 +63,8 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
+        ballot_lists=tuple(tuple(b) for b in ballots),
+        supporter_lists=tuple(tuple(s.tolist()) for s in supporters),
     )
 
 
@@ -215,6 +220,87 @@ class Step:
     unseen: float
 
 
+class _SmallState:
+    """What _State does, in plain Python for small profiles, where numpy's per-call cost dominates.
+
+    Budget classes hold exact integer numerators over the shared denominator `den` (all rescaled when
+    it grows: there are few); `counts[p]` maps a class to how many supporters of p it holds.
+    """
+
+    def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
+        self.prof = prof
+        self.den = voter_budget.denominator
+        self.weights = prof.weights.tolist()
+        m, n_groups = len(prof.costs), len(self.weights)
+        if voter_budget > 0 and n_groups:
+            self.vals = [voter_budget.numerator]
+            self.counts: list[dict[int, int]] = [{0: s} if s else {} for s in prof.support]
+            self.cls = [0] * n_groups
+        else:
+            self.vals = []
+            self.counts = [{} for _ in range(m)]
+            self.cls = [-1] * n_groups
+
+    def rho(self, p: int) -> tuple[int, int, int]:
+        """As _State.rho."""
+        row, vals = self.counts[p], self.vals
+        need = self.prof.costs[p] * self.den
+        rest = sum(row.values())
+        for k in sorted(row, key=vals.__getitem__):
+            b, c = vals[k], row[k]
+            if need <= b * rest:
+                return need, rest, 0
+            need -= b * c
+            rest -= c
+        return need, 0, self.prof.costs[p] * self.den - need
+
+    def pay(self, p: int, price_num: int, price_rest: int) -> tuple[Fraction, int, int, Fraction]:
+        """As _State.pay."""
+        g = gcd(price_num, price_rest)
+        scale, price = price_rest // g, price_num // g
+        if scale != 1:
+            self.den *= scale
+            self.vals = [v * scale for v in self.vals]
+        vals, counts = self.vals, self.counts
+        target: dict[int, int] = {}
+        full = partial = partial_total = 0
+        for k, c in counts[p].items():
+            b = vals[k]
+            if b >= price:
+                full += c
+            else:
+                partial += c
+                partial_total += b * c
+            if b > price:
+                target[k] = len(vals)
+                vals.append(b - price)
+            else:
+                target[k] = -1
+        record = (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
+        cls, weights, ballots = self.cls, self.weights, self.prof.ballot_lists
+        for gi in self.prof.supporter_lists[p]:
+            old = cls[gi]
+            if old < 0:
+                continue
+            new = target[old]
+            cls[gi] = new
+            w = weights[gi]
+            for q in ballots[gi]:
+                d = counts[q]
+                left = d[old] - w
+                if left:
+                    d[old] = left
+                else:
+                    del d[old]
+                if new >= 0:
+                    d[new] = d.get(new, 0) + w
+        return record
+
+
+# Up to this many distinct ballots the plain-Python state is faster than the numpy one.
+_SMALL = 200
+
+
 class UnresolvedTie(ValueError):
     """Two projects are equally good for equal shares and the tie-breaking ranks them equal too."""
 
@@ -269,7 +355,7 @@ def equal_shares(
     # A free project brings no utility under cost utilities, so equal shares never buys it
     # (pabutools' Cost_Sat gives it no supporters); a greedy completion may still fund it.
     active = {p for p in range(len(costs)) if costs[p] > 0 and prof.support[p] > 0}
-    state = _State(prof, voter_budget)
+    state: _State | _SmallState = (_SmallState if len(prof.weights) <= _SMALL else _State)(prof, voter_budget)
     bound = dict.fromkeys(active, 0.0)
     while active:
         best: tuple[int, int, int] | None = None
