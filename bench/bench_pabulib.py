@@ -102,7 +102,7 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float
         pass  # equal shares reads approval ballots only
     if pb.meta.get("rule") in OFFICIAL_RULES:
         ours[f"official:{pb.meta['rule']}"] = lambda: list(official(pb, election).selected)
-    theirs = _pabutools(path, election.money_scale) if with_pabutools else {}
+    theirs = _pabutools(path, 1) if with_pabutools else {}  # pabutools counts in the file's currency
     timed: dict[str, tuple[float, object]] = {}  # each pabutools counterpart runs once per file
     out = []
     for name, fn in ours.items():
