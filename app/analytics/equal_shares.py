@@ -23,6 +23,8 @@ import numpy as np
 # Floats only decide which projects to evaluate; a lower bound above best * (1 + _SLACK) is
 # certainly worse than best, whatever the rounding (relative float error here is ~1e-16).
 _SLACK = 1e-9
+# Up to this many distinct ballots the plain-Python state (_SmallState) is faster than the numpy one.
+_SMALL = 200
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,8 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
-        ballot_lists=tuple(tuple(b) for b in ballots),
-        supporter_lists=tuple(tuple(s.tolist()) for s in supporters),
+        ballot_lists=tuple(tuple(b) for b in ballots) if len(ballots) <= _SMALL else (),
+        supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if len(ballots) <= _SMALL else (),
     )
 
 
@@ -295,10 +297,6 @@ class _SmallState:
                 if new >= 0:
                     d[new] = d.get(new, 0) + w
         return record
-
-
-# Up to this many distinct ballots the plain-Python state is faster than the numpy one.
-_SMALL = 200
 
 
 class UnresolvedTie(ValueError):
