@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain, pairwise
 from math import gcd
 
 import numpy as np
@@ -46,17 +47,19 @@ class GroupedProfile:
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
     """Build the grouped profile; `groups` maps a non-empty approval set to its total weight."""
     m = len(costs)
-    ballots = [sorted(b) for b in groups if b]
-    weights = np.array([groups[frozenset(b)] for b in ballots], dtype=np.int64)
-    lens = np.array([len(b) for b in ballots], dtype=np.int64)
-    indptr = np.zeros(len(ballots) + 1, dtype=np.int64)
+    keys = [b for b in groups if b]
+    weights = np.fromiter((groups[b] for b in keys), dtype=np.int64, count=len(keys))
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(lens, out=indptr[1:])
-    items = np.fromiter((p for b in ballots for p in b), dtype=np.int64, count=int(indptr[-1]))
-    owner = np.repeat(np.arange(len(ballots), dtype=np.int64), lens)
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
+    flat = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(indptr[-1]))
+    items = flat[np.lexsort((flat, owner))]  # each ballot's projects in ascending order
     by_project = np.argsort(items, kind="stable")
     bounds = np.searchsorted(items[by_project], np.arange(m + 1))
     supporters = tuple(owner[by_project[bounds[p] : bounds[p + 1]]] for p in range(m))
     support = np.bincount(items, weights=np.repeat(weights, lens), minlength=m)
+    small = len(keys) <= _SMALL
     return GroupedProfile(
         costs=tuple(costs),
         support=tuple(int(s) for s in support),
@@ -65,8 +68,8 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
-        ballot_lists=tuple(tuple(b) for b in ballots) if len(ballots) <= _SMALL else (),
-        supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if len(ballots) <= _SMALL else (),
+        ballot_lists=tuple(tuple(items[s:e].tolist()) for s, e in pairwise(indptr.tolist())) if small else (),
+        supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if small else (),
     )
 
 
