@@ -87,13 +87,13 @@ def _prepare(
     index = {p.id: i for i, p in enumerate(instance.projects)}
     groups: dict[frozenset[int], int] = {}
     n_voters = 0
-    position = index.__getitem__
+    to_index = index.__getitem__
     for number, ballot in enumerate(ballots):
         approved, weight = (ballot.approved, ballot.weight) if isinstance(ballot, Ballot) else (ballot, 1)
         if isinstance(approved, str):
             raise ValueError(f"ballot {number}: expected a collection of project ids, got a string")
         try:
-            key = frozenset(map(position, approved))
+            key = frozenset(map(to_index, approved))
         except KeyError as exc:
             raise ValueError(f"ballot {number} approves unknown project {exc.args[0]!r}") from None
         groups[key] = groups.get(key, 0) + weight
