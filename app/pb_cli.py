@@ -40,6 +40,8 @@ def allocate_file(
         help="equalshares: none, satisfaction or exclusionRatio")] = None,
     tie_breaking: Annotated[str | None, typer.Option(
         help="equalshares: e.g. maxVotes,minCost or maxVotes,[id;id;...]")] = None,
+    accuracy: Annotated[str | None, typer.Option(
+        help="equalshares: exact (default) or float arithmetic")] = None,
     explain: Annotated[bool, typer.Option(help="add the file's meta and why each project was (not) funded")] = False,
     audit: Annotated[bool, typer.Option(help="add the fairness audit of this and the other rules' outcomes")] = False,
 ) -> None:
@@ -51,7 +53,7 @@ def allocate_file(
     election = to_election(parsed)
     name = Rule(rule).value
     options = {"completion": completion, "integral": None if integral is None else str(integral),
-               "comparison": comparison, "tie_breaking": tie_breaking}
+               "comparison": comparison, "tie_breaking": tie_breaking, "accuracy": accuracy}
     if name in FILE_RULES:
         if TieBreakName(tie_break).value != "default":
             _fail(f"rule {name} takes no --tie-break; use --tie-breaking")

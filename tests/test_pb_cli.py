@@ -147,6 +147,11 @@ def test_parameters_a_rule_does_not_take(tmp_path):
     assert unknown.exit_code == 1 and "no rule" in unknown.stderr
     ok = run(tmp_path, TOY, "--rule", "equalshares", "--completion", "add1u", "--tie-breaking", "maxVotes,[C;B;A]")
     assert ok.exit_code == 0 and json.loads(ok.stdout)["selected"] == ["A", "B"]
+    floats = run(tmp_path, TOY, "--rule", "equalshares", "--completion", "add1u", "--accuracy", "float", "--explain")
+    assert floats.exit_code == 0 and json.loads(floats.stdout)["selected"] == ["A", "B"]
+    assert "floating-point" in json.loads(floats.stdout)["allocation"]["variant"]["description_en"]
+    bad_accuracy = run(tmp_path, TOY, "--rule", "equalshares", "--accuracy", "floats")
+    assert bad_accuracy.exit_code == 1 and "unknown accuracy 'floats'" in bad_accuracy.stderr
 
 
 def test_audit_flag_adds_the_fairness_audit(tmp_path):

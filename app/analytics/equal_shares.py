@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain, pairwise
 from math import gcd
 
 import numpy as np
@@ -23,6 +24,8 @@ import numpy as np
 # Floats only decide which projects to evaluate; a lower bound above best * (1 + _SLACK) is
 # certainly worse than best, whatever the rounding (relative float error here is ~1e-16).
 _SLACK = 1e-9
+# Up to this many distinct ballots the plain-Python state (_SmallState) is faster than the numpy one.
+_SMALL = 200
 
 
 @dataclass(frozen=True)
@@ -36,22 +39,27 @@ class GroupedProfile:
     indptr: np.ndarray
     items: np.ndarray
     supporters: tuple[np.ndarray, ...]
+    # The same as Python lists, for the small-profile state (no numpy call per step).
+    ballot_lists: tuple[tuple[int, ...], ...] = ()
+    supporter_lists: tuple[tuple[int, ...], ...] = ()
 
 
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
     """Build the grouped profile; `groups` maps a non-empty approval set to its total weight."""
     m = len(costs)
-    ballots = [sorted(b) for b in groups if b]
-    weights = np.array([groups[frozenset(b)] for b in ballots], dtype=np.int64)
-    lens = np.array([len(b) for b in ballots], dtype=np.int64)
-    indptr = np.zeros(len(ballots) + 1, dtype=np.int64)
+    keys = [b for b in groups if b]
+    weights = np.fromiter((groups[b] for b in keys), dtype=np.int64, count=len(keys))
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(lens, out=indptr[1:])
-    items = np.fromiter((p for b in ballots for p in b), dtype=np.int64, count=int(indptr[-1]))
-    owner = np.repeat(np.arange(len(ballots), dtype=np.int64), lens)
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
+    flat = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(indptr[-1]))
+    items = flat[np.lexsort((flat, owner))]  # each ballot's projects in ascending order
     by_project = np.argsort(items, kind="stable")
     bounds = np.searchsorted(items[by_project], np.arange(m + 1))
     supporters = tuple(owner[by_project[bounds[p] : bounds[p + 1]]] for p in range(m))
     support = np.bincount(items, weights=np.repeat(weights, lens), minlength=m)
+    small = len(keys) <= _SMALL
     return GroupedProfile(
         costs=tuple(costs),
         support=tuple(int(s) for s in support),
@@ -60,6 +68,8 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
+        ballot_lists=tuple(tuple(items[s:e].tolist()) for s, e in pairwise(indptr.tolist())) if small else (),
+        supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if small else (),
     )
 
 
@@ -200,6 +210,98 @@ class _State:
         np.add.at(flat, items[alive] + new_rep[alive], w[alive])
 
 
+@dataclass(frozen=True)
+class Step:
+    """One funded project of a traced run: its price is need / rest_den; `second` is the best other
+    project evaluated in that round as (project, R, N) with price R / (N * den); `unseen` a float lower
+    bound of the price per unit of cost of every project not evaluated in that round."""
+
+    project: int
+    need: int
+    rest_den: int
+    price_f: float
+    second: tuple[int, int, int] | None
+    den: int
+    unseen: float
+
+
+class _SmallState:
+    """What _State does, in plain Python for small profiles, where numpy's per-call cost dominates.
+
+    Budget classes hold exact integer numerators over the shared denominator `den` (all rescaled when
+    it grows: there are few); `counts[p]` maps a class to how many supporters of p it holds.
+    """
+
+    def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
+        self.prof = prof
+        self.den = voter_budget.denominator
+        self.weights = prof.weights.tolist()
+        m, n_groups = len(prof.costs), len(self.weights)
+        if voter_budget > 0 and n_groups:
+            self.vals = [voter_budget.numerator]
+            self.counts: list[dict[int, int]] = [{0: s} if s else {} for s in prof.support]
+            self.cls = [0] * n_groups
+        else:
+            self.vals = []
+            self.counts = [{} for _ in range(m)]
+            self.cls = [-1] * n_groups
+
+    def rho(self, p: int) -> tuple[int, int, int]:
+        """As _State.rho."""
+        row, vals = self.counts[p], self.vals
+        need = self.prof.costs[p] * self.den
+        rest = sum(row.values())
+        for k in sorted(row, key=vals.__getitem__):
+            b, c = vals[k], row[k]
+            if need <= b * rest:
+                return need, rest, 0
+            need -= b * c
+            rest -= c
+        return need, 0, self.prof.costs[p] * self.den - need
+
+    def pay(self, p: int, price_num: int, price_rest: int) -> tuple[Fraction, int, int, Fraction]:
+        """As _State.pay."""
+        g = gcd(price_num, price_rest)
+        scale, price = price_rest // g, price_num // g
+        if scale != 1:
+            self.den *= scale
+            self.vals = [v * scale for v in self.vals]
+        vals, counts = self.vals, self.counts
+        target: dict[int, int] = {}
+        full = partial = partial_total = 0
+        for k, c in counts[p].items():
+            b = vals[k]
+            if b >= price:
+                full += c
+            else:
+                partial += c
+                partial_total += b * c
+            if b > price:
+                target[k] = len(vals)
+                vals.append(b - price)
+            else:
+                target[k] = -1
+        record = (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
+        cls, weights, ballots = self.cls, self.weights, self.prof.ballot_lists
+        for gi in self.prof.supporter_lists[p]:
+            old = cls[gi]
+            if old < 0:
+                continue
+            new = target[old]
+            cls[gi] = new
+            w = weights[gi]
+            for q in ballots[gi]:
+                d = counts[q]
+                left = d[old] - w
+                if left:
+                    d[old] = left
+                else:
+                    del d[old]
+                if new >= 0:
+                    d[new] = d.get(new, 0) + w
+        return record
+
+
 class UnresolvedTie(ValueError):
     """Two projects are equally good for equal shares and the tie-breaking ranks them equal too."""
 
@@ -226,12 +328,18 @@ def equal_shares(
     voter_budget: Fraction,
     rank: Sequence[int],
     conflicts: Sequence[frozenset[int]],
+    trace: list[Step] | None = None,
+    reach: Sequence[float] = (),
 ) -> MesRun:
     """Run MES with cost utilities, each voter starting with `voter_budget`; ties go to lower rank.
 
     Equal ranks are allowed: a tie between equally ranked best projects raises UnresolvedTie.
+    `trace`, if given, receives one Step per funded project (see `same_between`); `reach[i]` makes round i
+    evaluate exactly every project whose price per cost may be below it (the outcome is the same).
     """
     run = MesRun()
+    if trace is not None:
+        trace.clear()
     if prof.n_voters == 0:
         return run  # pabutools returns the empty allocation when nobody voted
     costs = prof.costs
@@ -248,14 +356,18 @@ def equal_shares(
     # A free project brings no utility under cost utilities, so equal shares never buys it
     # (pabutools' Cost_Sat gives it no supporters); a greedy completion may still fund it.
     active = {p for p in range(len(costs)) if costs[p] > 0 and prof.support[p] > 0}
-    state = _State(prof, voter_budget)
+    state: _State | _SmallState = (_SmallState if len(prof.weights) <= _SMALL else _State)(prof, voter_budget)
     bound = dict.fromkeys(active, 0.0)
     while active:
         best: tuple[int, int, int] | None = None
         best_f = 0.0
         tie: tuple[int, int] | None = None  # an unbroken tie with the current best, raised only if it stays best
+        second: tuple[int, int, int] | None = None  # the best evaluated other than `best`
+        unseen = float("inf")  # a lower bound of every price per cost not evaluated this round
+        floor = reach[len(run.selected)] if len(run.selected) < len(reach) else 0.0
         for p in sorted(active, key=lambda q: (bound[q], rank[q])):
-            if best is not None and bound[p] > best_f * (1 + _SLACK):
+            if best is not None and bound[p] > max(best_f, floor) * (1 + _SLACK):
+                unseen = bound[p]
                 break
             need, rest, left = state.rho(p)
             if rest == 0:
@@ -265,14 +377,21 @@ def equal_shares(
             bound[p] = need / (rest * state.den * costs[p])
             order = -1 if best is None else _compare((p, need, rest), best, costs, rank)
             if order < 0:
+                if best is not None and (second is None or _compare(best, second, costs, rank) < 0):
+                    second = best
                 best, best_f, tie = (p, need, rest), bound[p], None
-            elif order == 0 and best is not None:
-                tie = (best[0], p)
+            else:
+                if order == 0 and best is not None:
+                    tie = (best[0], p)
+                if second is None or _compare((p, need, rest), second, costs, rank) < 0:
+                    second = (p, need, rest)
         if best is None:
             break
         if tie is not None:
             raise UnresolvedTie(tie)
         p, need, rest = best
+        if trace is not None:
+            trace.append(Step(p, need, rest * state.den, best_f, second, state.den, unseen))
         run.payments[p] = state.pay(p, need, rest)
         active.discard(p)
         fund(p)
@@ -289,3 +408,80 @@ def is_exhaustive(run: MesRun, prof: GroupedProfile, budget: int, conflicts: Seq
         c > 0 and prof.support[p] > 0 and p not in chosen and p not in blocked and c <= left
         for p, c in enumerate(prof.costs)
     )
+
+
+
+def same_between(low: list[Step], high: list[Step], costs: Sequence[int], rank: Sequence[int]) -> bool:
+    """True when equal shares certainly selects the same projects, in the same order, at every voter
+    budget between the two traced runs' (`low` at the smaller budget, `high` at the larger).
+
+    Why: while the same projects are funded in the same order, every voter's remaining budget after
+    each round is a non-decreasing function of the starting budget (prices fall as budgets grow, and
+    what is left is max(0, budget - price)). So at any budget in between, a round's chosen project
+    costs its supporters at most its price in `low`, and every other affordable project at least its
+    price in `high`. If in every round the chosen project of `low` beats every other project of
+    `high` (ties settled by rank as equal_shares does), it is chosen in between too; a project that
+    `high` cannot afford is unaffordable in between as well, and so is the end of the run.
+    """
+    if len(low) != len(high):
+        return False
+    for lo, hi in zip(low, high, strict=True):
+        p = lo.project
+        if hi.project != p:
+            return False
+        cp = costs[p]
+        if hi.unseen != float("inf") and not hi.unseen > lo.price_f * (1 + _SLACK):
+            return False
+        if hi.second is not None:
+            q, need, rest = hi.second
+            # price_q / cost_q (in high) against price_p / cost_p (in low): exact cross-multiplication
+            lhs, rhs = need * lo.rest_den * cp, lo.need * rest * hi.den * costs[q]
+            if lhs < rhs or (lhs == rhs and rank[q] <= rank[p]):
+                return False
+    return True
+
+
+
+@dataclass
+class Leaper:
+    """Raises every voter's budget by `step` many at a time where the selection certainly stays.
+
+    From a traced run, `farthest` leaps `stride` raises at once when `same_between` certifies it,
+    doubling the stride after a success and halving it after a failure; a failed distance is not
+    tried again from farther back (`limit`), so a change of selection is found by bisection.
+    """
+
+    prof: GroupedProfile
+    rank: Sequence[int]
+    conflicts: Sequence[frozenset[int]]
+    step: int
+    stride: int = 1
+    limit: int | None = None  # raises from the current budget at which a leap failed
+
+    def farthest(self, budget: Fraction, trace: list[Step]) -> tuple[int, MesRun | None, list[Step]]:
+        """(raises leapt, run there, its trace); (0, None, trace) when no leap was certified."""
+        taken, run = 0, None
+        while True:
+            stride = self.stride if self.limit is None else min(self.stride, self.limit - 1)
+            if stride <= 1:
+                return taken, run, trace
+            high: list[Step] = []
+            reach = [s.price_f for s in trace]
+            try:
+                out = equal_shares(self.prof, budget + stride * self.step, self.rank, self.conflicts, high, reach)
+                ok = same_between(trace, high, self.prof.costs, self.rank)
+            except UnresolvedTie:
+                ok = False  # the selection changes on the way; single raises meet the tie where it is
+            if not ok:
+                self.limit, self.stride = stride, stride // 2
+                continue
+            run, trace, budget, taken = out, high, budget + stride * self.step, taken + stride
+            self.stride = 2 * stride
+            if self.limit is not None:
+                self.limit -= stride
+
+    def stepped(self, certified: bool) -> None:
+        """After one single raise: whether `same_between` certified it."""
+        self.stride = 2 if certified else 1
+        if self.limit is not None:
+            self.limit = self.limit - 1 if self.limit > 2 else None

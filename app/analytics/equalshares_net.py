@@ -28,7 +28,8 @@ from app.analytics.allocation import (
     _skip_reason,
 )
 from app.analytics.allocation_model import AllocationResult, Instance, Project, ProjectExplanation, TieBreak
-from app.analytics.equal_shares import MesRun, UnresolvedTie, equal_shares
+from app.analytics.equal_shares import Leaper, MesRun, Step, UnresolvedTie, equal_shares, same_between
+from app.analytics.equal_shares_float import TOLERANCE, equal_shares_float
 from app.analytics.equalshares_params import EqualSharesParams, ParameterError
 
 
@@ -89,9 +90,11 @@ def _prepared(instance: Instance, ballots: Sequence[BallotLike], params: EqualSh
     return replace(prep, rank=tuple(dense[k] for k in keys), greedy_order=tuple(order))
 
 
-def _run(prep: _Prepared, share: Fraction) -> MesRun:
+def _run(prep: _Prepared, share: Fraction, trace: list[Step] | None = None, accuracy: str = "exact") -> MesRun:
     try:
-        return equal_shares(prep.profile, share, prep.rank, prep.conflicts)
+        if accuracy == "float":
+            return equal_shares_float(prep.profile, float(share), prep.rank, prep.conflicts)
+        return equal_shares(prep.profile, share, prep.rank, prep.conflicts, trace)
     except UnresolvedTie as exc:
         raise TieError(prep.ids(sorted(exc.projects))) from None
 
@@ -116,17 +119,46 @@ def _saturated(run: MesRun, prep: _Prepared) -> bool:
 
 
 def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple[MesRun, Fraction, int]:
-    """(outcome, final share per voter, number of raises) of the add1 loop."""
+    """(outcome, final share per voter, number of raises) of the add1 loop.
+
+    A run of raises that certainly selects the same projects passes the loop's tests exactly as its
+    first run does, so it is taken in one leap (`equal_shares.Leaper`); single raises remain where the
+    selection changes or cannot be certified.
+    """
     n, budget = prep.profile.n_voters, prep.instance.budget
     share = Fraction(budget, n)
     if params.integral:
         share = Fraction((budget // (n * money_scale)) * money_scale)
     step = params.increment * money_scale
-    run, raises = _run(prep, share), 0
+    if params.accuracy == "float":
+        return _add1_float(prep, params, share, step)
+    trace: list[Step] = []
+    run, raises = _run(prep, share, trace), 0
+    leaper = Leaper(prep.profile, prep.rank, prep.conflicts, step)
     while not _saturated(run, prep):
         if params.exhaustive and _exhaustive(run, prep, budget):
             break
-        nxt = _run(prep, share + step)
+        leapt, there, trace = leaper.farthest(share, trace)
+        if there is not None:
+            run, share, raises = there, share + leapt * step, raises + leapt
+        after: list[Step] = []
+        nxt = _run(prep, share + step, after)
+        if nxt.cost > budget:
+            break
+        leaper.stepped(same_between(trace, after, prep.profile.costs, prep.rank))
+        run, share, raises, trace = nxt, share + step, raises + 1, after
+    return run, share, raises
+
+
+def _add1_float(prep: _Prepared, params: EqualSharesParams, share: Fraction, step: int,
+                ) -> tuple[MesRun, Fraction, int]:
+    """The add1 loop in floats, one raise at a time (leaps need the exact arithmetic's certificate)."""
+    budget = prep.instance.budget
+    run, raises = _run(prep, share, accuracy="float"), 0
+    while not _saturated(run, prep):
+        if params.exhaustive and _exhaustive(run, prep, budget):
+            break
+        nxt = _run(prep, share + step, accuracy="float")
         if nxt.cost > budget:
             break
         run, share, raises = nxt, share + step, raises + 1
@@ -157,8 +189,14 @@ def _compare(prep: _Prepared, mes: list[int], greedy: list[int], how: str) -> tu
 
 def _describe(params: EqualSharesParams, share: Fraction, raises: int, comparison: dict[str, Any] | None,
               ) -> dict[str, Any]:
-    en = f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, exact arithmetic"
-    zh = f"均等份额法（equalshares.net 的算法），变体 {params.name()}，精确计算"
+    if params.accuracy == "float":
+        en = (f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, floating-point "
+              f"arithmetic (prices within a relative {TOLERANCE:g} count as equal)")
+        zh = (f"均等份额法（equalshares.net 的算法），变体 {params.name()}，浮点计算"
+              f"（相对差小于 {TOLERANCE:g} 的价格视为相等）")
+    else:
+        en = f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, exact arithmetic"
+        zh = f"均等份额法（equalshares.net 的算法），变体 {params.name()}，精确计算"
     if params.add1:
         en += f"; each voter's budget was raised {raises} times by {params.increment} currency unit(s)"
         zh += f"；每位投票人的预算提高了 {raises} 次，每次 {params.increment} 个货币单位"
@@ -222,7 +260,7 @@ def equalshares(
     else:
         # The tool skips add1 when everything is affordable: plain equal shares then funds all it can.
         share = Fraction(budget, n)
-        run = _run(prep, share)
+        run = _run(prep, share, accuracy=params.accuracy)
     funded = list(run.selected)
     if params.utilitarian:
         funded = _greedy_fill(prep, funded).funded

@@ -8,7 +8,7 @@ from typing import Any
 COMPLETIONS = ("none", "utilitarian", "add1", "add1e", "add1u", "add1eu")
 COMPARISONS = ("none", "satisfaction", "exclusionRatio")
 TIE_CRITERIA = ("maxVotes", "minCost", "maxCost")
-ACCURACIES = ("exact",)
+ACCURACIES = ("exact", "float")
 
 
 class ParameterError(ValueError):
@@ -27,7 +27,8 @@ class EqualSharesParams:
     outcome stays within the real budget; "e" stops at the first exhaustive outcome; "u" then
     completes greedily by votes. `integral` starts from the budget per voter rounded down to a whole
     unit. `comparison` replaces the outcome by the greedy one when more voters prefer that.
-    `tie_breaking` is applied in order; a list item is a priority list of project ids.
+    `tie_breaking` is applied in order; a list item is a priority list of project ids. `accuracy`:
+    "exact" (integers and fractions, the default) or "float" (the tool's floating-point option).
     """
 
     completion: str = "add1"
@@ -45,8 +46,8 @@ class EqualSharesParams:
             raise ParameterError("comparison", f"unknown comparison {self.comparison!r}; expected one of "
                                                f"{', '.join(COMPARISONS)}")
         if self.accuracy not in ACCURACIES:
-            raise ParameterError("accuracy", f"accuracy {self.accuracy!r} is not offered; results are computed "
-                                             "with exact arithmetic")
+            raise ParameterError("accuracy", f"unknown accuracy {self.accuracy!r}; expected one of "
+                                             f"{', '.join(ACCURACIES)}")
         for item in self.tie_breaking:
             if isinstance(item, str) and item not in TIE_CRITERIA:
                 raise ParameterError("tie_breaking", f"unknown tie-breaking {item!r}; expected "
@@ -77,6 +78,8 @@ class EqualSharesParams:
             parts.append(f"increment={self.increment}")
         if self.comparison != "none":
             parts.append(f"comparison={self.comparison}")
+        if self.accuracy != "exact":
+            parts.append(self.accuracy)
         ties = ">".join(x if isinstance(x, str) else "[" + ",".join(x) + "]" for x in self.tie_breaking)
         parts.append(f"tie={ties or 'none'}")
         return f"equalshares({','.join(parts)})"

@@ -13,7 +13,7 @@ from app.errors import Unprocessable, problems
 from app.voting import rounds_service, tally_service
 from app.whatif import service
 from app.whatif.compute import TIE_BREAKS
-from app.whatif.rules import COMPARISONS, COMPLETIONS
+from app.whatif.rules import ACCURACIES, COMPARISONS, COMPLETIONS
 from app.whatif.schemas import WhatIfResult
 
 router = APIRouter(prefix="/api/v1", tags=["allocation"])
@@ -50,6 +50,9 @@ async def what_if(
     tie_breaking: Annotated[str | None, Form(max_length=2000,
         description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
         examples=["maxVotes,minCost"])] = None,
+    accuracy: Annotated[str | None, Form(max_length=10, json_schema_extra={"enum": list(ACCURACIES)},
+                                         description="equalshares / official: exact (default) or float "
+                                                     "arithmetic")] = None,
     audit: Annotated[bool, Form(description="add the fairness audit of this outcome and of the other rules' "
                                             "outcomes on the same approval ballots")] = False,
 ) -> dict:
@@ -69,5 +72,5 @@ async def what_if(
         # One byte over the limit is enough to refuse; the rest is never read into memory.
         data = await file.read(service.MAX_FILE_BYTES + 1)
     options = {"completion": completion, "integral": integral, "comparison": comparison,
-               "tie_breaking": tie_breaking}
+               "tie_breaking": tie_breaking, "accuracy": accuracy}
     return await service.what_if(data, rule, tie_break, voter_budget_increment, options, audit)

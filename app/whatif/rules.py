@@ -12,6 +12,7 @@ from app.analytics.allocation_model import AllocationResult
 from app.analytics.ballot_scores import UnreadableBallots, approvals
 from app.analytics.equalshares_net import TieError, equalshares
 from app.analytics.equalshares_params import (
+    ACCURACIES,
     COMPARISONS,
     COMPLETIONS,
     EqualSharesParams,
@@ -32,7 +33,7 @@ FILE_RULES = ("equalshares", "official")
 # The ballots pabutools' variants (greedy, mes, mes-add1) and the audit read; any other is refused, never
 # counted as approvals.
 APPROVAL_VOTE_TYPES = ("approval", "choose-1")
-OPTION_NAMES = ("completion", "integral", "comparison", "tie_breaking", "voter_budget_increment")
+OPTION_NAMES = ("completion", "integral", "comparison", "tie_breaking", "accuracy", "voter_budget_increment")
 
 
 class AllocationRefused(ValueError):
@@ -89,6 +90,8 @@ def overrides(rule: str, options: dict[str, str | None]) -> dict[str, Any]:
                 out["completion"] = value
             elif name == "comparison":
                 out["comparison"] = value
+            elif name == "accuracy":
+                out["accuracy"] = value
             elif name == "integral":
                 out["integral"] = _flag(str(value))
             elif name == "tie_breaking":
@@ -136,4 +139,4 @@ def run(pb: PabulibFile, election: PabulibElection, rule: str, params: dict[str,
         raise AllocationRefused("pb_ballots_unreadable", str(exc), vote_type=pb.vote_type) from None
 
 
-__all__ = ["COMPARISONS", "COMPLETIONS", "FILE_RULES", "AllocationRefused", "check", "overrides", "run"]
+__all__ = ["ACCURACIES", "COMPARISONS", "COMPLETIONS", "FILE_RULES", "AllocationRefused", "check", "overrides", "run"]

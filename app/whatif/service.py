@@ -130,7 +130,7 @@ async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment
                   options: dict[str, str | None] | None = None, audit: bool = False) -> dict[str, Any]:
     """The allocation `rule` makes on the uploaded file, with the file's meta; nothing is stored.
 
-    `options` are equal-shares parameters (completion, integral, comparison, tie_breaking), taken only
+    `options` are equal-shares parameters (completion, integral, comparison, tie_breaking, accuracy), taken only
     by the rules that read the whole file (equalshares, official). `audit` adds the fairness audit of
     the outcome and, side by side, of the other rules' outcomes on the same ballots.
     """

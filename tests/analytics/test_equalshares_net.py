@@ -124,3 +124,83 @@ def test_matches_the_tools_computation(seed):
 def test_tool_order_puts_index_like_ids_first_in_numeric_order():
     assert [["b", "10", "2", "02", "a", "0"][i] for i in tool_order(["b", "10", "2", "02", "a", "0"])] == [
         "0", "2", "10", "b", "02", "a"]
+
+
+def _one_raise_at_a_time(prep, params, step):
+    """The add1 loop without leaps: equal shares rerun for every raise."""
+    from app.analytics.equal_shares import equal_shares
+    from app.analytics.equalshares_net import _exhaustive, _saturated
+
+    n, budget = prep.profile.n_voters, prep.instance.budget
+    share = Fraction(budget, n) if not params.integral else Fraction(budget // n)
+    run, raises = equal_shares(prep.profile, share, prep.rank, prep.conflicts), 0
+    while not _saturated(run, prep):
+        if params.exhaustive and _exhaustive(run, prep, budget):
+            break
+        nxt = equal_shares(prep.profile, share + step, prep.rank, prep.conflicts)
+        if nxt.cost > budget:
+            break
+        run, share, raises = nxt, share + step, raises + 1
+    return run.selected, share, raises
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_leaps_over_raises_give_what_single_raises_give(seed):
+    """Many raises (costs in the hundreds, few voters): the leaps must land where single raises do."""
+    from app.analytics.allocation import mes_add1
+    from app.analytics.allocation_model import LEXICO, Ballot
+    from app.analytics.equalshares_net import _add1, _prepared
+
+    rng = random.Random(1000 + seed)
+    m = rng.randint(4, 9)
+    projects = tuple(Project(str(k), rng.randint(1, 60) * 10, k) for k in range(m))
+    ballots = [Ballot(frozenset(str(k) for k in rng.sample(range(m), rng.randint(1, m))), rng.randint(1, 4))
+               for _ in range(rng.randint(3, 12))]
+    instance = Instance(rng.randint(100, sum(p.cost for p in projects)), projects)
+    priority = tuple(rng.sample([p.id for p in projects], m))
+    for completion in ("add1", "add1e"):
+        params = EqualSharesParams(completion=completion, integral=seed % 2 == 0,
+                                   tie_breaking=("maxVotes", "minCost", priority))
+        prep = _prepared(instance, ballots, params)
+        run, share, raises = _add1(prep, params, 1)
+        assert (run.selected, share, raises) == _one_raise_at_a_time(prep, params, 1)
+    # pabutools' variant: the same leaps inside its own loop, against its loop rerun for every raise.
+    from app.analytics.allocation import _prepare
+    from app.analytics.equal_shares import equal_shares, is_exhaustive
+
+    prep = _prepare(instance, ballots, LEXICO, ())
+    share, previous = Fraction(instance.budget, prep.profile.n_voters), None
+    while True:
+        run = equal_shares(prep.profile, share, prep.rank, prep.conflicts)
+        if run.cost > instance.budget and previous is not None:
+            run, share = previous
+            break
+        if is_exhaustive(run, prep.profile, instance.budget, prep.conflicts):
+            break
+        previous, share = (run, share), share + 1
+    got = mes_add1(instance, ballots, LEXICO)
+    assert got.voter_budget == share and got.selected[: len(run.selected)] == tuple(prep.ids(run.selected))
+
+
+def test_float_arithmetic_is_named_and_agrees_with_exact_on_a_real_file():
+    from pathlib import Path
+
+    from app.analytics.ballot_scores import approvals
+    from app.analytics.pabulib import decode, parse, to_election
+
+    shared = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+    for name, completion, increment in (("Poland_Warszawa_2019_Sluzewiec", "utilitarian", 1),
+                                        ("Netherlands_Assen_2024", "add1e", 25)):
+        pb = parse(decode((shared / f"{name}.pb").read_bytes()))
+        election = to_election(pb)
+        ballots = approvals(pb, "equalshares")
+        exact = equalshares(election.instance, ballots, EqualSharesParams(completion=completion, increment=increment),
+                            election.money_scale)
+        floats = equalshares(election.instance, ballots, EqualSharesParams(
+            completion=completion, increment=increment, accuracy="float"), election.money_scale)
+        assert floats.selected == exact.selected and floats.variant["voter_budget"] == exact.variant["voter_budget"]
+        assert "floating-point" in floats.variant["description_en"] and "浮点计算" in floats.variant["description_zh"]
+        assert floats.variant["name"].endswith(",float,tie=maxVotes>minCost)")
+        assert "exact arithmetic" in exact.variant["description_en"]
+    with pytest.raises(ValueError, match="unknown accuracy 'double'"):
+        EqualSharesParams(accuracy="double")

@@ -204,6 +204,9 @@ async def test_equalshares_variants_take_their_parameters(client, staff):
     assert body["selected"] == ["A", "B"] and body["variant"]["name"] == "equalshares(utilitarian,tie=maxVotes>minCost)"
     greedy = (await post(client, staff, TOY, rule="equalshares", completion="none", comparison="satisfaction")).json()
     assert greedy["variant"]["comparison"]["by"] == "satisfaction"
+    floats = (await post(client, staff, TOY, rule="equalshares", completion="add1u", accuracy="float")).json()
+    assert floats["selected"] == ["A", "B"] and floats["variant"]["params"]["accuracy"] == "float"
+    assert "浮点计算" in floats["variant"]["description_zh"]
 
 
 @pytest.mark.parametrize(
@@ -222,6 +225,8 @@ async def test_equalshares_variants_take_their_parameters(client, staff):
         (TOY, {"rule": "mes", "voter_budget_increment": "2"}, "rule_parameter_invalid"),
         (TOY, {"rule": "equalshares", "completion": "add7"}, "rule_parameter_invalid"),
         (TOY, {"rule": "equalshares", "tie_breaking": "coin"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "equalshares", "accuracy": "floats"}, "rule_parameter_invalid"),
+        (TOY, {"rule": "mes", "accuracy": "float"}, "rule_parameter_invalid"),
         (TOY, {"rule": "equalshares", "tie_break": "lexico"}, "rule_parameter_invalid"),
         (TOY.replace("vote_type;approval", "vote_type;approval\nrule;greedy"), {"rule": "official",
                                                                                 "comparison": "satisfaction"},
