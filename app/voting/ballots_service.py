@@ -73,19 +73,25 @@ _REPLACE = update(_BALLOT).where(_BALLOT.c.id == bindparam("ballot_id"))
 _MARK_AGAIN = (update(_MARK).where(_MARK.c.id == bindparam("mark_id"))
                .values(casts=_MARK.c.casts + 1, last_cast_at=bindparam("at"), cast_by=bindparam("by")))
 _FIRST_MARK: dict[str, Any] = {}
-# The close on PostgreSQL: the round's rows deleted and written again in one statement, under fresh random ids
-# and in the order of those ids, so neither an id nor the rows' order on disk (a dump lists them in it) nor a
-# transaction id still follows the order or the transactions of the casts.
+# The close on PostgreSQL: the round's rows deleted and written again in one statement, under fresh ids and in
+# the order of those ids, so neither an id nor the rows' order on disk (a dump lists them in it) nor a
+# transaction id still follows the order or the transactions of the casts. A fresh id is a UUIDv7 of the close:
+# the closing transaction's start (now(), one value for every row, never a clock read per row, which would
+# follow the order the rows are read in) and 74 random bits, so the round's new ids are neighbours in the primary
+# key (a few pages written, not one random page per ballot) and their order among themselves is random.
+# secrecy.counted_ballot_id makes the same ids in Python (SQLite).
+_COUNTED_ID_PG = ("(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0') || '7'"
+                  " || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid")
 _REKEY_PG = {
-    "ballot": text("WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"
+    "ballot": text("WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
                    " RETURNING round_id, choices, choice_mask, receipt_digest)"
                    " INSERT INTO ballot (id, round_id, voter_tag, choices, choice_mask, receipt_digest)"
-                   " SELECT gen_random_uuid(), round_id, NULL, choices, choice_mask, receipt_digest FROM old"
+                   f" SELECT {_COUNTED_ID_PG}, round_id, NULL, choices, choice_mask, receipt_digest FROM old"
                    " ORDER BY 1"),
-    "ballot_history": text("WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"
+    "ballot_history": text("WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"  # noqa: S608
                            " RETURNING round_id, choices, receipt_digest)"
                            " INSERT INTO ballot_history (id, round_id, choices, receipt_digest)"
-                           " SELECT gen_random_uuid(), round_id, choices, receipt_digest FROM old ORDER BY 1"),
+                           f" SELECT {_COUNTED_ID_PG}, round_id, choices, receipt_digest FROM old ORDER BY 1"),
 }
 # The requests whose stored answers (Idempotency-Key) tell a voter's choices; forgotten at the close.
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
@@ -336,18 +342,21 @@ async def check_receipt(session: AsyncSession, code: str) -> dict[str, Any]:
 
 
 async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
-    """At the close, for good: the round's ballots and replaced versions written again under fresh random ids,
-    in random order and without voter tags, and the stored answers of its casts (Idempotency-Key) deleted.
-    The vote marks stay: the roll keeps that each voter voted, and how."""
+    """At the close, for good: the round's ballots and replaced versions written again under fresh ids (the
+    close's time and random bits, secrecy.counted_ballot_id), in random order and without voter tags, and the
+    stored answers of its casts (Idempotency-Key) deleted. The vote marks stay: the roll keeps that each voter
+    voted, and how."""
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
         for statement in _REKEY_PG.values():
             await conn.execute(statement, {"round_id": round_id})
     else:
+        closed_at = utcnow()
         for table, columns in ((_BALLOT, ("round_id", "choices", "choice_mask", "receipt_digest")),
                                (_HISTORY, ("round_id", "choices", "receipt_digest"))):
             rows = (await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.round_id == round_id)))
-            fresh = sorted(({"id": uuid.uuid4(), **row._mapping} for row in rows.all()), key=lambda r: r["id"])
+            fresh = sorted(({"id": secrecy.counted_ballot_id(closed_at), **row._mapping} for row in rows.all()),
+                           key=lambda r: r["id"])
             await conn.execute(delete(table).where(table.c.round_id == round_id))
             if fresh:
                 await conn.execute(insert(table), fresh)

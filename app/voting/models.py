@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, str_enum, utcnow
@@ -152,7 +152,10 @@ class Ballot(SQLModel, table=True):
 
     __tablename__ = "ballot"
     __table_args__ = (
-        UniqueConstraint("round_id", "voter_tag"),
+        # Only tagged ballots (open rounds) are in it: the close writes its ballots untagged and adds nothing here,
+        # and the index stays the size of the rounds still open (a unique index never compared NULLs anyway).
+        Index("uq_ballot_round_id_voter_tag", "round_id", "voter_tag", unique=True,
+              postgresql_where=text("voter_tag IS NOT NULL"), sqlite_where=text("voter_tag IS NOT NULL")),
         # Closing counts a round with one index-only GROUP BY over this.
         Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),
     )

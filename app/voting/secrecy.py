@@ -8,7 +8,9 @@ close erases the tags (ballots_service.cut_voter_links), after which not even th
 
 import hashlib
 import hmac
+import secrets
 import uuid
+from datetime import datetime
 from functools import lru_cache
 
 _TAG_PURPOSE = b"weishi/ballot-voter-tag/v1"
@@ -23,3 +25,13 @@ def ballot_key(secret_key: str) -> bytes:
 def voter_tag(key: bytes, round_id: uuid.UUID | str, voter_key: str) -> str:
     """The keyed tag of a voter's ballot in one round (64 hex characters)."""
     return hmac.new(key, f"{round_id}:{voter_key}".encode(), hashlib.sha256).hexdigest()
+
+
+def counted_ballot_id(closed_at: datetime) -> uuid.UUID:
+    """A fresh id the close gives a ballot: a UUIDv7 of the close's time (one value for the whole round, so the
+    ids tell nothing of the casts) and 74 random bits, which alone order the round's ballots among themselves.
+    The same layout as the close's SQL on PostgreSQL (ballots_service._COUNTED_ID_PG)."""
+    millis = int(closed_at.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = secrets.randbits(74)
+    # 48 bits of time, version 7, 12 random bits, variant 0b10, 62 random bits.
+    return uuid.UUID(int=(millis << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1)))

@@ -182,6 +182,10 @@ async def test_after_the_close_no_one_can_link_a_voter_to_a_choice(client, sessi
     # The link is cut for good: no tag left, every ballot and replaced version under an id it never had before.
     assert len(ballots) == 5 and all(b["voter_tag"] is None for b in ballots)
     assert not ({i for b in ballots for i in _ids(b["id"])} & {i for a in ids_at_cast for i in _ids(a)})
+    # Each fresh id is the close's time (one value for the round, not a clock read per row in the order the rows
+    # were read) and random bits, so nothing of a cast's order or time survives in the ids.
+    fresh = [uuid.UUID(str(row["id"])) for row in [*ballots, *dump["ballot_history"]]]
+    assert {u.version for u in fresh} == {7} and len({u.int >> 80 for u in fresh}) == 1
     earlier = {str(h["id"]) for h in before["ballot_history"]}
     assert len(dump["ballot_history"]) == 1 and str(dump["ballot_history"][0]["id"]) not in earlier
     assert not any(i in _text(dump) + "".join(answers.values()) for a in ids_at_cast for i in _ids(a))
