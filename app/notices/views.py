@@ -23,8 +23,14 @@ async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
     items = await service.items_of(session, notice.id)
     objections = await session.scalars(select(Objection).where(Objection.notice_id == notice.id)
                                        .order_by(Objection.submitted_at, Objection.id))
-    moves = await session.scalars(select(Reallocation).where(Reallocation.round_id == notice.round_id)
-                                  .order_by(Reallocation.created_at)) if notice.round_id else []
+    if notice.round_id:
+        moves = await session.scalars(select(Reallocation).where(Reallocation.round_id == notice.round_id)
+                                      .order_by(Reallocation.created_at))
+    elif notice.review_panel_id:
+        moves = await session.scalars(select(Reallocation).where(Reallocation.review_panel_id == notice.review_panel_id)
+                                      .order_by(Reallocation.created_at))
+    else:
+        moves = []
     last = max([notice.ends_on, *(i.ends_on for i in items)])
     return {
         "id": notice.id, "kind": notice.kind, "community_id": notice.community_id, "round_id": notice.round_id,

@@ -49,6 +49,12 @@ class ReviewScoreWrite(WriteModel):
     items: list[ScoreItemIn] = Field(min_length=1, max_length=20)
 
 
+class PanelDissolve(WriteModel):
+    """Why an open panel is called off."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ReviewNoticeCreate(WriteModel):
     """Publish what a closed review selected."""
 
@@ -77,6 +83,7 @@ class PanelRead(BaseModel):
     rubric_version_id: uuid.UUID
     budget_fen: int
     status: PanelStatus
+    status_reason: str | None = Field(default=None, description="why the panel was dissolved")
     pitch_on: date | None
     pitch_place: str | None
     pitch_presenters: list[dict[str, Any]] | None
