@@ -419,6 +419,7 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "panel_closed": ("评审已结束", "评审已结束，不能再更改。"),
     "no_scores": ("尚无评分", "尚无专家评分，不能结束评审。"),
     "panel_not_closed": ("评审尚未结束", "评审结束后才能公示入选项目。"),
+    "vote_not_held": ("尚未居民投票", "按投票与评审加权选取时，申请须先经居民投票计票，才能提交评审。"),
     "panel_dissolved": ("评审委员会已解散", "评审委员会已解散，不能再更改。"),
     "round_advisory": ("投票结果计入评审", "本轮居民投票的结果计入专家评审，入选项目由评审委员会公示。"),
     # Awards under notice and 以奖代补 through the ledger (issue 25).

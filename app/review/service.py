@@ -76,6 +76,19 @@ async def _applications(session: AsyncSession, body: PanelCreate, community_id: 
     return sorted(found.values(), key=lambda p: (p.submitted_at or p.created_at, str(p.id)))
 
 
+async def _check_voted(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Under selection method "both" each application's standing weighs the residents' vote: 409 for an
+    application no counted round has held."""
+    voted = set(await session.scalars(select(RoundProject.proposal_id)
+                                      .join(VotingRound, VotingRound.id == RoundProject.round_id)
+                                      .where(RoundProject.proposal_id.in_(ids),
+                                             VotingRound.status == RoundStatus.closed)))
+    unvoted = [str(i) for i in ids if i not in voted]
+    if unvoted:
+        raise Conflict("本年度计划按居民投票与专家评审加权选取：这些申请尚未经居民投票计票，不能提交评审。",
+                       code="vote_not_held", extra={"proposal_ids": unvoted})
+
+
 async def _experts(session: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
     users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
     bad = [str(i) for i in ids if i not in users or users[i].role != Role.evaluator or not users[i].is_active]
@@ -103,6 +116,8 @@ async def create_panel(session: AsyncSession, principal: Principal, body: PanelC
     # Under the pilot's balance row lock: a round or panel formed at the same moment waits and sees this one.
     await reservations.check_budget(session, ctx.pilot.id, body.budget_fen)
     proposals = await _applications(session, body, ctx.pilot.community_id)
+    if ctx.rules.selection.method == "both":
+        await _check_voted(session, [p.id for p in proposals])
     experts = await _experts(session, body.expert_ids)
     panel = ReviewPanel(programme_id=ctx.programme.id, pilot_id=ctx.pilot.id, community_id=ctx.pilot.community_id,
                         region_path=ctx.pilot.region_path, title=body.title, rubric_version_id=version.id,
