@@ -83,6 +83,18 @@ async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves
     assert [a["selected"] for a in reread["applications"]] == [False, True, True]
     assert await held(client, pw) == (0, 13_000, PLANNED - 13_000)
 
+    # The public reads the changed result beside the notice: the panel's size, each application's score after
+    # trimming and whether it is funded now; no expert is named.
+    public = ok(await client.get(f"{API}/public/review-panels/{panel['id']}"))
+    assert public["experts"] == 6 and public["selected_cost_fen"] == 13_000 and public["notice_id"] == notice["id"]
+    assert [(a["number"], a["review_mean"], a["selected"], a["objection_upheld"]) for a in public["applications"]] == [
+        (1, 90.0, False, True), (2, 80.0, True, False), (3, 60.0, True, False)]
+    page = (await client.get(f"/board/reviews/{panel['id']}")).text
+    assert "评审专家</dt><dd>6 名" in page and "90.00 分" in page and "异议成立，已撤销" in page
+    assert "可用资金</dt><dd>150.00 元" in page and "入选项目合计 130.00 元" in page
+    assert not any(str(u.id) in page or u.username in page for u, _ in experts.values())
+    assert f"/board/reviews/{panel['id']}" in (await client.get(f"/board/notices/{notice['id']}")).text
+
     # After the window the two are confirmed: the hold becomes commitments, nothing stays reserved.
     await shift(session, notice["id"], 30)
     ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=pw.h["staff_a1"]))
