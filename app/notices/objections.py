@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import clock
 from app.audit.service import Actor, record
@@ -207,9 +208,14 @@ async def _republish(session: AsyncSession, notice: Notice, objection: Objection
     if not projects:
         return
     sources, today = await service.funding_sources(session, pilot_id), clock.today()
-    end, _ = await service.window_for(session, await session.get(Programme, programme_id), today, notice.window_days)
+    programme = await session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound("No programme with that id.", code="programme_not_found")
+    end, _ = await service.window_for(session, programme, today, notice.window_days)
     for project in projects:
         proposal = await session.get(Proposal, project.proposal_id)
+        if proposal is None:
+            raise NotFound("No proposal with that id.", code="proposal_not_found")
         await transition(session, proposal, ProposalState.selected, by, reason="异议成立后递补入选",
                          details={"objection_id": str(objection.id)})
         await service.new_item(session, notice, proposal, project, sources, None, today, end.end, by)
@@ -221,13 +227,16 @@ async def _reallocate_panel(session: AsyncSession, principal: Principal, objecti
     """The review panel's result without the application taken out: its money goes down the panel's ranking
     (notices.rules.reallocate_ranking) to applications still 未入选, which go under notice in turn."""
     panel = await session.get(ReviewPanel, notice.review_panel_id, with_for_update=True)
+    if panel is None:
+        raise NotFound("没有该评审委员会。", code="panel_not_found")
     applications = await review_service.applications_of(session, panel.id)
     removed = next(a for a in applications if a.proposal_id == item.proposal_id)
     removed.selected = False
     taken_out = {i.number for i in await service.items_of(session, notice.id)
-                 if i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
-    states = dict((await session.execute(select(Proposal.id, Proposal.state).where(
-        Proposal.id.in_([a.proposal_id for a in applications])))).all())
+                 if i.number is not None and i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
+    states: dict[uuid.UUID, ProposalState] = {pid: state for pid, state in (await session.execute(
+        select(col(Proposal.id), col(Proposal.state)).where(
+            col(Proposal.id).in_([a.proposal_id for a in applications]))))}
     selected = [a.number for a in applications if a.selected and a.number not in taken_out]
     # Only an application ranked at the close and still 未入选 may gain the money (not one withdrawn since).
     ranking = [rules.Ranked(a.number, a.standing, a.cost_fen) for a in applications
@@ -238,7 +247,7 @@ async def _reallocate_panel(session: AsyncSession, principal: Principal, objecti
         by_number[number].selected = True
     await _republish(session, notice, objection, panel.programme_id, panel.pilot_id,
                      [review_notice.NoticedApplication(by_number[n]) for n in plan.newly_selected], by)
-    row = ReallocationRow(review_panel_id=panel.id, objection_id=objection.id, removed_number=item.number,
+    row = ReallocationRow(review_panel_id=panel.id, objection_id=objection.id, removed_number=removed.number,
                           newly_selected=list(plan.newly_selected),
                           explanation={"kept": list(plan.kept), "money_left_fen": plan.money_left_fen,
                                        "steps": list(plan.steps)})

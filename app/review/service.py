@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Event, record
 from app.auth.models import Role, User
@@ -79,10 +80,10 @@ async def _applications(session: AsyncSession, body: PanelCreate, community_id: 
 async def _check_voted(session: AsyncSession, ids: list[uuid.UUID]) -> None:
     """Under selection method "both" each application's standing weighs the residents' vote: 409 for an
     application no counted round has held."""
-    voted = set(await session.scalars(select(RoundProject.proposal_id)
-                                      .join(VotingRound, VotingRound.id == RoundProject.round_id)
-                                      .where(RoundProject.proposal_id.in_(ids),
-                                             VotingRound.status == RoundStatus.closed)))
+    voted = set(await session.scalars(select(col(RoundProject.proposal_id))
+                                      .join(VotingRound, col(VotingRound.id) == col(RoundProject.round_id))
+                                      .where(col(RoundProject.proposal_id).in_(ids),
+                                             col(VotingRound.status) == RoundStatus.closed)))
     unvoted = [str(i) for i in ids if i not in voted]
     if unvoted:
         raise Conflict("本年度计划按居民投票与专家评审加权选取：这些申请尚未经居民投票计票，不能提交评审。",

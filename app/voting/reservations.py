@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.common.money import yuan
 from app.errors import Conflict
@@ -41,18 +42,18 @@ class RoundHold:
 async def holds(session: AsyncSession, pilot_id: uuid.UUID, *,
                 except_round: uuid.UUID | None = None) -> list[RoundHold]:
     """The rounds of the pilot that hold money (all but `except_round`), oldest first."""
-    open_rounds = (select(VotingRound.id, VotingRound.title, VotingRound.status, VotingRound.budget_fen,
-                          VotingRound.created_at)
-                   .where(VotingRound.pilot_id == pilot_id, VotingRound.status == RoundStatus.scheduled))
-    winners = (select(VotingRound.id, VotingRound.title, VotingRound.status, func.sum(RoundProject.cost_fen),
-                      VotingRound.created_at)
-               .join(RoundProject, RoundProject.round_id == VotingRound.id)
-               .where(VotingRound.pilot_id == pilot_id, VotingRound.status == RoundStatus.closed,
-                      RoundProject.selected.is_(True), ~accounts.has_commitment(RoundProject.proposal_id))
-               .group_by(VotingRound.id, VotingRound.title, VotingRound.status, VotingRound.created_at))
+    rid, title, status, created = (col(VotingRound.id), col(VotingRound.title), col(VotingRound.status),
+                                   col(VotingRound.created_at))
+    open_rounds = (select(rid, title, status, col(VotingRound.budget_fen), created)
+                   .where(col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.scheduled))
+    winners = (select(rid, title, status, func.sum(col(RoundProject.cost_fen)), created)
+               .join(RoundProject, col(RoundProject.round_id) == rid)
+               .where(col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.closed,
+                      col(RoundProject.selected).is_(True), ~accounts.has_commitment(col(RoundProject.proposal_id)))
+               .group_by(rid, title, status, created))
     if except_round is not None:
-        open_rounds = open_rounds.where(VotingRound.id != except_round)
-        winners = winners.where(VotingRound.id != except_round)
+        open_rounds = open_rounds.where(rid != except_round)
+        winners = winners.where(rid != except_round)
     rows = [*(await session.execute(open_rounds)).all(), *(await session.execute(winners)).all()]
     return [RoundHold(round_id, title, RoundStatus(status), int(held))
             for round_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0]))) if held]
@@ -72,18 +73,19 @@ async def panel_holds(session: AsyncSession, pilot_id: uuid.UUID, *,
                       except_panel: uuid.UUID | None = None) -> list[PanelHold]:
     """The review panels of the pilot that hold money (all but `except_panel`), oldest first: an open panel its
     budget, a closed one its selected applications not yet committed."""
-    open_panels = (select(ReviewPanel.id, ReviewPanel.title, ReviewPanel.status, ReviewPanel.budget_fen,
-                          ReviewPanel.created_at)
-                   .where(ReviewPanel.pilot_id == pilot_id, ReviewPanel.status == PanelStatus.open))
-    winners = (select(ReviewPanel.id, ReviewPanel.title, ReviewPanel.status, func.sum(ReviewApplication.cost_fen),
-                      ReviewPanel.created_at)
-               .join(ReviewApplication, ReviewApplication.panel_id == ReviewPanel.id)
-               .where(ReviewPanel.pilot_id == pilot_id, ReviewPanel.status == PanelStatus.closed,
-                      ReviewApplication.selected.is_(True), ~accounts.has_commitment(ReviewApplication.proposal_id))
-               .group_by(ReviewPanel.id, ReviewPanel.title, ReviewPanel.status, ReviewPanel.created_at))
+    pid, title, status, created = (col(ReviewPanel.id), col(ReviewPanel.title), col(ReviewPanel.status),
+                                   col(ReviewPanel.created_at))
+    open_panels = (select(pid, title, status, col(ReviewPanel.budget_fen), created)
+                   .where(col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.open))
+    winners = (select(pid, title, status, func.sum(col(ReviewApplication.cost_fen)), created)
+               .join(ReviewApplication, col(ReviewApplication.panel_id) == pid)
+               .where(col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.closed,
+                      col(ReviewApplication.selected).is_(True),
+                      ~accounts.has_commitment(col(ReviewApplication.proposal_id)))
+               .group_by(pid, title, status, created))
     if except_panel is not None:
-        open_panels = open_panels.where(ReviewPanel.id != except_panel)
-        winners = winners.where(ReviewPanel.id != except_panel)
+        open_panels = open_panels.where(pid != except_panel)
+        winners = winners.where(pid != except_panel)
     rows = [*(await session.execute(open_panels)).all(), *(await session.execute(winners)).all()]
     return [PanelHold(panel_id, title, PanelStatus(status), int(held))
             for panel_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0]))) if held]

@@ -57,7 +57,8 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
              else rules.vote_counts(tally.costs, profile))
     # Under selection method "both" the vote is one part of the experts' standing (app.review): the round
     # funds nothing itself, holds no money once closed, and its projects go back to 入围 for the review panel.
-    advisory = programme_rules(await session.get(Programme, rnd.programme_id)).selection.method == "both"
+    programme = await session.get(Programme, rnd.programme_id)
+    advisory = programme is not None and programme_rules(programme).selection.method == "both"
     selected = set() if advisory else {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
