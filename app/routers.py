@@ -22,7 +22,7 @@ from app.privacy.router import router as privacy_router
 from app.programmes.router import router as programmes_router
 from app.proposals.routers import ROUTERS as PROPOSAL_ROUTERS
 from app.regions.router import router as regions_router
-from app.review.router import router as review_router
+from app.review.routers import ROUTERS as REVIEW_ROUTERS
 from app.signs.router import router as signs_router
 from app.sms.router import router as sms_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
@@ -31,7 +31,7 @@ from app.whatif.router import router as whatif_router
 ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, public_organisations_router,
            regions_router, programmes_router, *FUNDS_ROUTERS,
            *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, review_router, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
+           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *REVIEW_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
            *EVALUATION_ROUTERS,
            signs_router, dashboards_router, opendata_router, awards_router, audit_router, whatif_router,
            notifications_router, sms_router,

@@ -272,6 +272,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", "/board/notices/{notice_id}/objections"): PUBLIC,
     ("GET", "/board/objections/{tracking_code}"): PUBLIC,
     ("GET", "/board/rounds/{round_id}"): PUBLIC,
+    ("GET", "/board/reviews/{panel_id}"): PUBLIC,
     ("GET", "/board/communities/{community_id}/finances"): PUBLIC,
     ("GET", "/board/projects/{proposal_id}"): PUBLIC,
     ("GET", "/board/text-size"): PUBLIC,  # 大字版: a cookie, then back to a board page
@@ -366,6 +367,8 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("PUT", f"{API}/review-panels/{{panel_id}}/pitch"): allow(SA, DA, AD),
     ("POST", f"{API}/review-panels/{{panel_id}}/close"): allow(SA, DA, AD),
     ("POST", f"{API}/review-panels/{{panel_id}}/notice"): allow(SA, DA, AD),
+    ("POST", f"{API}/review-panels/{{panel_id}}/dissolve"): allow(SA, DA, AD),
+    ("GET", f"{API}/public/review-panels/{{panel_id}}"): PUBLIC,
     ("PUT", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/score"): allow(EV, AD),
     ("POST", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/conflict-declaration"): allow(EV, AD),
 

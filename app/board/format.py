@@ -15,6 +15,8 @@ ROUND_PHASE = {"upcoming": "未开始", "open": "投票中", "ended": "投票已
                "cancelled": "已取消"}
 ALLOCATION_RULE = {"greedy": "按得票多少依次资助", "mes": "均等份额法（MES）",
                    "mes-add1": "均等份额法（MES，逐元追加）", "equalshares": "均等份额法（equalshares.net 算法）"}
+PANEL_STATUS = {"open": "评审中", "closed": "评审已结束", "dissolved": "已取消"}
+SELECTION_METHOD = {"review": "专家评审", "both": "居民投票与专家评审加权", "vote": "居民投票"}
 WINDOW_UNIT = {"working_days": "个工作日", "calendar_days": "个自然日", "until_meeting": "天（至会议召开日）"}
 
 
@@ -31,6 +33,7 @@ def label(kind: str, value: object) -> str:
     """The Chinese label of an enum value (project type, category, statuses, ...); the raw value when unknown."""
     table = {"type": PROJECT_TYPE_LABELS, "category": CATEGORY_LABELS, "source": SOURCE_LABELS,
              "item": ITEM_STATUS, "objection": OBJECTION_STATUS, "phase": NOTICE_PHASE, "round": ROUND_PHASE,
-             "rule": ALLOCATION_RULE, "unit": WINDOW_UNIT}[kind]
+             "rule": ALLOCATION_RULE, "unit": WINDOW_UNIT, "panel": PANEL_STATUS,
+             "method": SELECTION_METHOD}[kind]
     key = getattr(value, "value", value)
     return str(table.get(key, key))  # StrEnum keys hash like their str values

@@ -17,6 +17,7 @@ from app.notices import objections, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
 from app.organisations import public as public_organisations
+from app.review import public as public_review
 from app.signs import service as signs
 from app.voting import rounds_service, tally_service
 from app.voting.models import RoundStatus
@@ -103,6 +104,11 @@ async def voting_round(session: AsyncSession, round_id: uuid.UUID) -> dict[str, 
                           "selected": p.selected, "why": why.get(str(p.number), "")} for p in result["projects"]],
             "fairness": fairness_rows(allocation.get("fairness"))}
     return context
+
+
+async def review_panel(session: AsyncSession, panel_id: uuid.UUID) -> dict[str, Any]:
+    """An expert review's public result (app.review.public): scores only once the panel has closed."""
+    return {"panel": await public_review.public_panel(session, panel_id)}
 
 
 def fairness_rows(fairness: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -129,6 +129,13 @@ async def voting_round(round_id: str, request: Request, session: SessionDep) -> 
     return await _page(request, "round.html", lambda: pages.voting_round(session, pages.parse_id(round_id)))
 
 
+@router.get("/reviews/{panel_id}", response_class=HTMLResponse)
+async def review_panel(panel_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """An expert review (公益微创投): the panel's size and method, and once closed each application's trimmed score,
+    standing and whether it is funded; no expert is named."""
+    return await _page(request, "review.html", lambda: pages.review_panel(session, pages.parse_id(panel_id)))
+
+
 @router.get("/communities/{community_id}/finances", response_class=HTMLResponse)
 async def finances(community_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """The community's public finance summary: sources, commitments and payments by year."""

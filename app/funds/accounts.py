@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 
 from app.audit.service import Actor
 from app.funds import draws, ledger, rules
@@ -56,7 +57,7 @@ async def lock_balance(session: AsyncSession, pilot_id: uuid.UUID) -> None:
                           .execution_options(populate_existing=True))
 
 
-def has_commitment(project_id: ColumnElement) -> ColumnElement[bool]:
+def has_commitment(project_id: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[bool]:
     """SQL: whether the ledger holds a commitment for the project (its balance row exists from the first one)."""
     return exists().where(ProjectBalance.project_id == project_id)
 

@@ -22,6 +22,7 @@ from app.funds.schemas import (
     FundSourceRead,
     LedgerEntryRead,
     MovementCreate,
+    PanelHoldRead,
     PilotBalanceRead,
     PilotBalanceWithRoundsRead,
     ProjectBalanceRead,
@@ -168,12 +169,14 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
              for s in await draws.sources_in_order(session, pilot_id)]
     uncommitted = await accounts.uncommitted_fen(session, pilot_id)
     holds = await reservations.holds(session, pilot_id)
-    held = sum(h.held_fen for h in holds)
+    panels = await reservations.panel_holds(session, pilot_id)
+    held, by_panels = sum(h.held_fen for h in holds), sum(h.held_fen for h in panels)
     return PilotBalanceWithRoundsRead(
         **PilotBalanceRead.model_validate(row).model_dump(exclude={"available_fen", "sources"}), sources=parts,
-        uncommitted_fen=uncommitted, reserved_by_rounds_fen=held,
-        unreserved_fen=voting_rules.unreserved_fen(uncommitted, held),
-        reserved_by_rounds=[RoundHoldRead.model_validate(h) for h in holds])
+        uncommitted_fen=uncommitted, reserved_by_rounds_fen=held, reserved_by_panels_fen=by_panels,
+        unreserved_fen=voting_rules.unreserved_fen(uncommitted, held + by_panels),
+        reserved_by_rounds=[RoundHoldRead.model_validate(h) for h in holds],
+        reserved_by_panels=[PanelHoldRead.model_validate(h) for h in panels])
 
 
 @router.get("/funds/projects/{project_id}", response_model=ProjectBalanceRead, summary="A project's balance",

@@ -158,6 +158,15 @@ class RoundHoldRead(ReadModel):
     held_fen: int
 
 
+class PanelHoldRead(ReadModel):
+    """An expert review panel's claim on its pilot's uncommitted money (公益微创投)."""
+
+    panel_id: uuid.UUID
+    title: str
+    status: str = Field(description="open (holds its budget) | closed (holds its selected, uncommitted applications)")
+    held_fen: int
+
+
 class PilotBalanceWithRoundsRead(PilotBalanceRead):
     """A pilot's running totals, and what its voting rounds hold of the money not yet committed."""
 
@@ -165,8 +174,12 @@ class PilotBalanceWithRoundsRead(PilotBalanceRead):
                                              "transfers: what voting rounds draw on")
     reserved_by_rounds_fen: int = Field(description="held by rounds not closed or cancelled (their budget) and by "
                                                     "closed rounds (their selected projects not yet committed)")
-    unreserved_fen: int = Field(description="uncommitted less reserved by rounds: what a new round may hold")
+    reserved_by_panels_fen: int = Field(default=0, description="held by review panels: open ones their budget, closed "
+                                                               "ones their selected applications not yet committed")
+    unreserved_fen: int = Field(description="uncommitted less reserved by rounds and review panels: what a new round "
+                                            "or panel may hold")
     reserved_by_rounds: list[RoundHoldRead]
+    reserved_by_panels: list[PanelHoldRead] = Field(default_factory=list)
 
 
 class ProjectBalanceRead(ReadModel):

@@ -151,8 +151,10 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
                                        "定流程中，资金只能经公示确定后承诺。"),
     "no_funds": ("没有可分配的资金", "试点社区已没有可分配的资金。"),
     "budget_exceeds_funds": ("预算超出可用资金", "预算超出试点社区的可用资金。"),
-    "budget_reserved_by_rounds": ("资金已被投票轮次占用", "试点社区的部分未承诺资金已由居民投票轮次占用。"),
-    "budget_reserved_by_other_rounds": ("资金已被其他轮次占用", "预算超出扣除其他投票轮次占用后的可用资金。"),
+    "budget_reserved_by_rounds": ("资金已被投票轮次或评审占用",
+                                  "试点社区的部分未承诺资金已由居民投票轮次或专家评审占用。"),
+    "budget_reserved_by_other_rounds": ("资金已被其他轮次或评审占用",
+                                        "预算超出扣除其他投票轮次和评审委员会占用后的可用资金。"),
     # Proposals.
     "proposal_not_found": ("未找到提案", "没有这个提案。"),
     "unknown_proposal": ("未知提案", "没有这个提案。"),
@@ -417,6 +419,9 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "panel_closed": ("评审已结束", "评审已结束，不能再更改。"),
     "no_scores": ("尚无评分", "尚无专家评分，不能结束评审。"),
     "panel_not_closed": ("评审尚未结束", "评审结束后才能公示入选项目。"),
+    "vote_not_held": ("尚未居民投票", "按投票与评审加权选取时，申请须先经居民投票计票，才能提交评审。"),
+    "panel_dissolved": ("评审委员会已解散", "评审委员会已解散，不能再更改。"),
+    "round_advisory": ("投票结果计入评审", "本轮居民投票的结果计入专家评审，入选项目由评审委员会公示。"),
     # Awards under notice and 以奖代补 through the ledger (issue 25).
     "award_fund_exceeded": ("超出奖励资金", "以奖代补金额超出了奖励资金余额。"),
     "award_withdrawn": ("奖项已撤销", "该奖项已因异议成立而撤销，不能再拨付。"),

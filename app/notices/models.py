@@ -163,12 +163,14 @@ class Objection(SQLModel, table=True):
 
 
 class Reallocation(SQLModel, table=True):
-    """A recomputation of a round's result after an upheld objection removed a project: who gained the money."""
+    """A recomputation of a round's (or a review panel's) result after an upheld objection removed a project:
+    who gained the money. Exactly one of round_id and review_panel_id is set."""
 
     __tablename__ = "reallocation"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    round_id: uuid.UUID = Field(foreign_key="voting_round.id", index=True)
+    round_id: uuid.UUID | None = Field(default=None, foreign_key="voting_round.id", index=True)
+    review_panel_id: uuid.UUID | None = Field(default=None, foreign_key="review_panel.id", index=True)
     objection_id: uuid.UUID = Field(foreign_key="objection.id")
     removed_number: int
     newly_selected: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -1,7 +1,10 @@
 """Objections: anyone files one while a project is under notice; staff dismiss or uphold it with a public reply.
 
 Upholding removes the project from the round's result (or sends it back to deliberation); the freed money
-is offered to the next projects in line under the round's rule, which go under notice in turn.
+is offered to the next projects in line under the round's rule, which go under notice in turn. A review
+panel's result (公益微创投) is changed the same way: the application is withdrawn from the panel's selection and
+the freed money goes down the panel's ranking to the next applications that fit, each published under the
+same notice with a window of its own.
 """
 
 import uuid
@@ -9,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import clock
 from app.audit.service import Actor, record
@@ -25,6 +29,9 @@ from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal
+from app.review import notice as review_notice
+from app.review import service as review_service
+from app.review.models import ReviewPanel
 from app.voting import ballots_service, rounds_service, tally_service
 from app.voting.models import RoundProject
 
@@ -151,6 +158,8 @@ async def _take_out(session: AsyncSession, principal: Principal, objection: Obje
     proposal = await session.get(Proposal, item.proposal_id)
     await transition(session, proposal, proposal_state, by, reason="公示期间异议成立",
                      details={"objection_id": str(objection.id), "action": action})
+    if notice.review_panel_id is not None:
+        return await _reallocate_panel(session, principal, objection, notice, item, by)
     if notice.round_id is None:
         return None
     return await _reallocate(session, principal, objection, notice, item, by)
@@ -173,20 +182,13 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
     # was released then (app.voting.reservations), and another round may hold it now.
     freed = next(p.cost_fen for p in projects if p.proposal_id == item.proposal_id)
     plan = rules.reallocate(tally, selected, taken_out, freed)
-    sources, today = await service.funding_sources(session, rnd.pilot_id), clock.today()
-    end, _ = await service.window_for(session, await session.get(Programme, rnd.programme_id), today,
-                                      notice.window_days)
     by_number = {p.number: p for p in projects}
     for number in plan.newly_selected:
-        project = by_number[number]
         await session.execute(update(RoundProject).where(RoundProject.round_id == rnd.id,
-                                                         RoundProject.proposal_id == project.proposal_id)
+                                                         RoundProject.proposal_id == by_number[number].proposal_id)
                               .values(selected=True))
-        proposal = await session.get(Proposal, project.proposal_id)
-        await transition(session, proposal, ProposalState.selected, by, reason="异议成立后递补入选",
-                         details={"objection_id": str(objection.id)})
-        await service.new_item(session, notice, proposal, project, sources, None, today, end.end, by)
-        notice.ends_on = max(notice.ends_on, end.end)
+    await _republish(session, notice, objection, rnd.programme_id, rnd.pilot_id,
+                     [by_number[n] for n in plan.newly_selected], by)
     row = ReallocationRow(round_id=rnd.id, objection_id=objection.id, removed_number=item.number,
                           newly_selected=list(plan.newly_selected),
                           explanation={"kept": list(plan.kept), "money_left_fen": plan.money_left_fen,
@@ -196,6 +198,64 @@ async def _reallocate(session: AsyncSession, principal: Principal, objection: Ob
     await record(session, principal.actor, "round.reallocate", "voting_round", rnd.id,
                  after={"removed": item.number, "newly_selected": list(plan.newly_selected),
                         "money_left_fen": plan.money_left_fen}, region_path=rnd.region_path)
+    return row
+
+
+async def _republish(session: AsyncSession, notice: Notice, objection: Objection, programme_id: uuid.UUID,
+                     pilot_id: uuid.UUID, projects: list[Any], by: Process) -> None:
+    """Each project the freed money reached moves 未入选 → 入选 and goes under the same notice with a full window
+    of its own from today (the changed result is published again); the notice runs until its last item ends."""
+    if not projects:
+        return
+    sources, today = await service.funding_sources(session, pilot_id), clock.today()
+    programme = await session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound("No programme with that id.", code="programme_not_found")
+    end, _ = await service.window_for(session, programme, today, notice.window_days)
+    for project in projects:
+        proposal = await session.get(Proposal, project.proposal_id)
+        if proposal is None:
+            raise NotFound("No proposal with that id.", code="proposal_not_found")
+        await transition(session, proposal, ProposalState.selected, by, reason="异议成立后递补入选",
+                         details={"objection_id": str(objection.id)})
+        await service.new_item(session, notice, proposal, project, sources, None, today, end.end, by)
+    notice.ends_on = max(notice.ends_on, end.end)
+
+
+async def _reallocate_panel(session: AsyncSession, principal: Principal, objection: Objection, notice: Notice,
+                            item: NoticeItem, by: Process) -> ReallocationRow:
+    """The review panel's result without the application taken out: its money goes down the panel's ranking
+    (notices.rules.reallocate_ranking) to applications still 未入选, which go under notice in turn."""
+    panel = await session.get(ReviewPanel, notice.review_panel_id, with_for_update=True)
+    if panel is None:
+        raise NotFound("没有该评审委员会。", code="panel_not_found")
+    applications = await review_service.applications_of(session, panel.id)
+    removed = next(a for a in applications if a.proposal_id == item.proposal_id)
+    removed.selected = False
+    taken_out = {i.number for i in await service.items_of(session, notice.id)
+                 if i.number is not None and i.status in (ItemStatus.removed, ItemStatus.back_to_deliberation)}
+    states: dict[uuid.UUID, ProposalState] = {pid: state for pid, state in (await session.execute(
+        select(col(Proposal.id), col(Proposal.state)).where(
+            col(Proposal.id).in_([a.proposal_id for a in applications]))))}
+    selected = [a.number for a in applications if a.selected and a.number not in taken_out]
+    # Only an application ranked at the close and still 未入选 may gain the money (not one withdrawn since).
+    ranking = [rules.Ranked(a.number, a.standing, a.cost_fen) for a in applications
+               if a.standing is not None and (a.selected or states[a.proposal_id] == ProposalState.not_selected)]
+    plan = rules.reallocate_ranking(ranking, panel.budget_fen, selected, taken_out, removed.cost_fen)
+    by_number = {a.number: a for a in applications}
+    for number in plan.newly_selected:
+        by_number[number].selected = True
+    await _republish(session, notice, objection, panel.programme_id, panel.pilot_id,
+                     [review_notice.NoticedApplication(by_number[n]) for n in plan.newly_selected], by)
+    row = ReallocationRow(review_panel_id=panel.id, objection_id=objection.id, removed_number=removed.number,
+                          newly_selected=list(plan.newly_selected),
+                          explanation={"kept": list(plan.kept), "money_left_fen": plan.money_left_fen,
+                                       "steps": list(plan.steps)})
+    session.add(row)
+    await session.flush()
+    await record(session, principal.actor, "review_panel.reallocate", "review_panel", panel.id,
+                 after={"removed": item.number, "newly_selected": list(plan.newly_selected),
+                        "money_left_fen": plan.money_left_fen}, region_path=panel.region_path)
     return row
 
 

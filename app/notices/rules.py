@@ -138,6 +138,50 @@ def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
     return Reallocation(kept, tuple(newly), left, tuple(steps))
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """An application as a closed review panel ranked it: its standing (out of 100) and cost."""
+
+    number: int
+    standing: float
+    cost_fen: int
+
+
+def reallocate_ranking(ranking: Sequence[Ranked], budget_fen: int, selected: Sequence[int], removed: set[int],
+                       freed_fen: int) -> Reallocation:
+    """A review panel's counterpart of `reallocate`: keep every selected application not removed and offer the
+    freed money down the panel's ranking (best standing first; a tie to the lower cost, then the lower number,
+    as the close's greedy fill broke it), skipping what no longer fits; an application that stands at zero
+    (nobody scored it) is never funded, as at the close. `ranking` holds only the applications that may still
+    gain money besides the kept ones; the money offered is at most `freed_fen`."""
+    kept = tuple(n for n in selected if n not in removed)
+    costs = {r.number: r.cost_fen for r in ranking}
+    left = min(budget_fen - sum(costs.get(n, 0) for n in kept), freed_fen)
+    newly: list[int] = []
+    steps: list[dict[str, Any]] = []
+    for r in sorted(ranking, key=lambda r: (-r.standing, r.cost_fen, r.number)):
+        if r.number in kept or r.number in removed:
+            continue
+        if r.standing <= 0:
+            steps.append(_ranked_step(r, left, "unscored", "无评分，不予资助", "nobody scored it"))
+        elif r.cost_fen > left:
+            steps.append(_ranked_step(r, left, "not_enough_money", "释放资金不足，未入选",
+                                      "the freed money does not cover it"))
+        else:
+            steps.append(_ranked_step(r, left, "funded_from_freed_money", "由释放资金递补入选",
+                                      "funded from the freed money"))
+            newly.append(r.number)
+            left -= r.cost_fen
+    return Reallocation(kept, tuple(newly), left, tuple(steps))
+
+
+def _ranked_step(r: Ranked, left: int, code: str, zh: str, en: str) -> dict[str, Any]:
+    c, rest = money(r.cost_fen), money(left)
+    return {"number": r.number, "standing": r.standing, "cost_fen": r.cost_fen, "money_left_fen": left, "code": code,
+            "reason_zh": f"{r.number}号申请（评审得分 {r.standing:.2f}，成本 {c[1]}，剩余 {rest[1]}）：{zh}",
+            "reason_en": f"application {r.number} (standing {r.standing:.2f}, cost {c[0]}, {rest[0]} left): {en}"}
+
+
 def _step(number: int, votes: int, cost: int, left: int, code: str, zh: str, en: str) -> dict[str, Any]:
     c, rest = money(cost), money(left)
     return {"number": number, "votes": votes, "cost_fen": cost, "money_left_fen": left, "code": code,

@@ -131,6 +131,11 @@ async def publish_selection(session: AsyncSession, principal: Principal, round_i
     policy.check_organise(principal, rnd.region_path, "round")
     if rnd.status != RoundStatus.closed:
         raise Conflict("Only a closed, counted round's selection can be published.", code="round_not_closed")
+    if (rnd.result or {}).get("advisory"):
+        raise Conflict("本轮居民投票的结果计入专家评审，入选项目由评审委员会公示"
+                       "（POST /api/v1/review-panels/{id}/notice）。"
+                       " This round's votes feed the expert review; its panel publishes the selection.",
+                       code="round_advisory")
     if await session.scalar(select(exists().where(Notice.round_id == rnd.id))):
         raise Conflict("This round's selection is already under notice.", code="notice_exists")
     programme = await session.get(Programme, rnd.programme_id)

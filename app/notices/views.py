@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import clock
 from app.notices import rules, service
@@ -23,8 +24,12 @@ async def notice_view(session: AsyncSession, notice: Notice) -> dict[str, Any]:
     items = await service.items_of(session, notice.id)
     objections = await session.scalars(select(Objection).where(Objection.notice_id == notice.id)
                                        .order_by(Objection.submitted_at, Objection.id))
-    moves = await session.scalars(select(Reallocation).where(Reallocation.round_id == notice.round_id)
-                                  .order_by(Reallocation.created_at)) if notice.round_id else []
+    moves: list[Reallocation] = []
+    if notice.round_id or notice.review_panel_id:
+        whose = (col(Reallocation.round_id) == notice.round_id if notice.round_id
+                 else col(Reallocation.review_panel_id) == notice.review_panel_id)
+        moves = list(await session.scalars(select(Reallocation).where(whose)
+                                           .order_by(col(Reallocation.created_at))))
     last = max([notice.ends_on, *(i.ends_on for i in items)])
     return {
         "id": notice.id, "kind": notice.kind, "community_id": notice.community_id, "round_id": notice.round_id,

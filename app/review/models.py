@@ -13,10 +13,12 @@ from app.common.models import UTCDateTime, str_enum, utcnow
 
 
 class PanelStatus(StrEnum):
-    """open (experts score) → closed (ranked, funded, proposals moved)."""
+    """open (experts score) → closed (ranked, funded, proposals moved); open → dissolved (called off, holds
+    no money, its applications free for another panel)."""
 
     open = "open"
     closed = "closed"
+    dissolved = "dissolved"
 
 
 class ReviewPanel(SQLModel, table=True):
@@ -34,6 +36,7 @@ class ReviewPanel(SQLModel, table=True):
     rubric_version_id: uuid.UUID = Field(foreign_key="rubric_version.id")
     budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     status: PanelStatus = Field(default=PanelStatus.open, sa_type=str_enum(PanelStatus, 16))
+    status_reason: str | None = Field(default=None, max_length=500)
     # 路演: when and where the applicants presented, and who presented for each application.
     pitch_on: date | None = None
     pitch_place: str | None = Field(default=None, max_length=200)

@@ -51,8 +51,8 @@ async def publish(session: AsyncSession, principal: Principal, panel_id: uuid.UU
     await session.flush()
     sources, by = await notices.funding_sources(session, panel.pilot_id), Process("notice", principal.actor)
     for application, proposal in rows:
-        await notices.new_item(session, notice, proposal, _Project(application), sources, None, starts_on, end.end,
-                               by)
+        await notices.new_item(session, notice, proposal, NoticedApplication(application), sources, None, starts_on,
+                               end.end, by)
     await session.flush()
     await record(session, principal.actor, "notice.publish", "notice", notice.id,
                  after={**notices.snapshot(notice), "review_panel_id": str(panel.id),
@@ -61,9 +61,9 @@ async def publish(session: AsyncSession, principal: Principal, panel_id: uuid.UU
     return notice
 
 
-class _Project:
+class NoticedApplication:
     """An application as a notice item reads a round's project: number, title, cost; no votes."""
 
     def __init__(self, application: ReviewApplication) -> None:
         self.number, self.title, self.cost_fen = application.number, application.title, application.cost_fen
-        self.votes = None
+        self.proposal_id, self.votes = application.proposal_id, None

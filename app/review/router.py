@@ -15,6 +15,7 @@ from app.review import notice, policy, service
 from app.review.schemas import (
     ConflictWrite,
     PanelCreate,
+    PanelDissolve,
     PanelRead,
     PitchWrite,
     ReviewNoticeCreate,
@@ -33,7 +34,9 @@ APPLICATION = "/{panel_id}/applications/{proposal_id}"
              responses=problems(401, 403, 404, 409, 422))
 async def create_panel(body: PanelCreate, session: SessionDep, principal: Manager) -> dict:
     """A panel for a pilot's 公益微创投 applications (screened or shortlisted), with its experts (evaluator
-    accounts) and the rubric's latest version. 409 selection_by_vote when the programme selects by vote alone;
+    accounts) and the rubric's latest version. The panel holds its budget of the pilot's uncommitted money as a
+    voting round does: 409 budget_reserved_by_other_rounds (naming the rounds and panels that hold it),
+    budget_exceeds_funds or no_funds. 409 selection_by_vote when the programme selects by vote alone;
     422 application_not_reviewable naming each proposal that is not such an application."""
     return await service.view(session, await service.create_panel(session, principal, body))
 
@@ -79,6 +82,15 @@ async def close_panel(panel_id: uuid.UUID, session: SessionDep, principal: Manag
     with the vote share when the programme selects by both; the ranking is funded greedily within the panel's
     budget and each application moves to 入选 (selected) or 未入选 (not_selected). 409 no_scores, panel_closed."""
     return await service.view(session, await service.close(session, principal, panel_id))
+
+
+@router.post("/{panel_id}/dissolve", response_model=PanelRead, summary="Dissolve an open review panel",
+             responses=problems(401, 403, 404, 409, 422))
+async def dissolve_panel(panel_id: uuid.UUID, body: PanelDissolve, session: SessionDep, principal: Manager) -> dict:
+    """Call the panel off before its close: the budget it held returns to the pilot's unreserved money and its
+    applications may go before another panel. 409 panel_closed (a closed review's result stands),
+    panel_dissolved."""
+    return await service.view(session, await service.dissolve(session, principal, panel_id, body.reason))
 
 
 @router.post("/{panel_id}/notice", status_code=status.HTTP_201_CREATED, response_model=NoticeRead,

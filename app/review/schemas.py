@@ -49,6 +49,12 @@ class ReviewScoreWrite(WriteModel):
     items: list[ScoreItemIn] = Field(min_length=1, max_length=20)
 
 
+class PanelDissolve(WriteModel):
+    """Why an open panel is called off."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ReviewNoticeCreate(WriteModel):
     """Publish what a closed review selected."""
 
@@ -77,6 +83,7 @@ class PanelRead(BaseModel):
     rubric_version_id: uuid.UUID
     budget_fen: int
     status: PanelStatus
+    status_reason: str | None = Field(default=None, description="why the panel was dissolved")
     pitch_on: date | None
     pitch_place: str | None
     pitch_presenters: list[dict[str, Any]] | None
@@ -92,3 +99,38 @@ class ReviewScoreRead(BaseModel):
     items: list[dict[str, Any]]
     total: int
     scored_at: datetime
+
+
+class PublicApplicationRead(BaseModel):
+    number: int
+    title: str
+    cost_fen: int
+    organisation: str | None = Field(description="the applicant social organisation's name")
+    scores: int | None = Field(description="how many experts scored it (conflicted experts never do), once closed")
+    review_mean: float | None = Field(description="the experts' mean after trimming the highest and lowest")
+    standing: float | None = Field(description="review and vote weighed by the programme's selection rule")
+    selected: bool | None = Field(description="funded now, after any upheld objection; null before the close")
+    objection_upheld: bool = Field(description="withdrawn from the selection by an upheld objection under 公示")
+
+
+class PublicPanelRead(BaseModel):
+    """A review panel as the public reads it: no expert is named, no single expert's score is shown."""
+
+    id: uuid.UUID
+    title: str
+    community_id: uuid.UUID
+    community: str
+    status: PanelStatus
+    status_reason: str | None
+    budget_fen: int
+    experts: int = Field(description="the panel's size")
+    method: str | None = Field(description="review or both, once closed")
+    review_weight_pct: int | None
+    trim_extremes: bool | None
+    trim_min_scores: int | None
+    pitch_on: date | None
+    pitch_place: str | None
+    closed_at: datetime | None
+    selected_cost_fen: int | None
+    notice_id: uuid.UUID | None
+    applications: list[PublicApplicationRead]

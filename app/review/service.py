@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Event, record
 from app.auth.models import Role, User
@@ -25,6 +26,7 @@ from app.regions.models import Region
 from app.review import policy, rules
 from app.review.models import PanelStatus, ReviewApplication, ReviewConflict, ReviewExpert, ReviewPanel, ReviewScore
 from app.review.schemas import ConflictWrite, PanelCreate, PitchWrite, ReviewScoreWrite
+from app.voting import reservations
 from app.voting.models import RoundProject, RoundStatus, VotingRound
 
 # Applications a panel may take: screened (初审通过) or shortlisted by a meeting, not yet selected or refused.
@@ -75,6 +77,19 @@ async def _applications(session: AsyncSession, body: PanelCreate, community_id: 
     return sorted(found.values(), key=lambda p: (p.submitted_at or p.created_at, str(p.id)))
 
 
+async def _check_voted(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Under selection method "both" each application's standing weighs the residents' vote: 409 for an
+    application no counted round has held."""
+    voted = set(await session.scalars(select(col(RoundProject.proposal_id))
+                                      .join(VotingRound, col(VotingRound.id) == col(RoundProject.round_id))
+                                      .where(col(RoundProject.proposal_id).in_(ids),
+                                             col(VotingRound.status) == RoundStatus.closed)))
+    unvoted = [str(i) for i in ids if i not in voted]
+    if unvoted:
+        raise Conflict("本年度计划按居民投票与专家评审加权选取：这些申请尚未经居民投票计票，不能提交评审。",
+                       code="vote_not_held", extra={"proposal_ids": unvoted})
+
+
 async def _experts(session: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
     users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
     bad = [str(i) for i in ids if i not in users or users[i].role != Role.evaluator or not users[i].is_active]
@@ -85,7 +100,9 @@ async def _experts(session: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
 
 
 async def create_panel(session: AsyncSession, principal: Principal, body: PanelCreate) -> ReviewPanel:
-    """Form a panel; 409 when the programme selects by vote alone or is not open."""
+    """Form a panel; 409 when the programme selects by vote alone or is not open. The panel holds its budget of
+    the pilot's uncommitted money from now on, like a voting round (app.voting.reservations): 409 when its
+    rounds and other panels already hold that money."""
     ctx = await pilot_context(session, body.pilot_id)
     policy.check_manage(principal, ctx.pilot.region_path)
     if ctx.rules.selection.method == "vote":
@@ -97,7 +114,11 @@ async def create_panel(session: AsyncSession, principal: Principal, body: PanelC
         raise Unprocessable("评分细则不存在或不属于本区。", code="rubric_not_found")
     version = await session.scalar(select(RubricVersion).where(RubricVersion.rubric_id == rubric.id,
                                                                RubricVersion.version == rubric.latest_version))
+    # Under the pilot's balance row lock: a round or panel formed at the same moment waits and sees this one.
+    await reservations.check_budget(session, ctx.pilot.id, body.budget_fen)
     proposals = await _applications(session, body, ctx.pilot.community_id)
+    if ctx.rules.selection.method == "both":
+        await _check_voted(session, [p.id for p in proposals])
     experts = await _experts(session, body.expert_ids)
     panel = ReviewPanel(programme_id=ctx.programme.id, pilot_id=ctx.pilot.id, community_id=ctx.pilot.community_id,
                         region_path=ctx.pilot.region_path, title=body.title, rubric_version_id=version.id,
@@ -117,8 +138,23 @@ async def create_panel(session: AsyncSession, principal: Principal, body: PanelC
 
 
 def _check_open(panel: ReviewPanel) -> None:
+    if panel.status == PanelStatus.dissolved:
+        raise Conflict("评审委员会已解散。", code="panel_dissolved")
     if panel.status != PanelStatus.open:
         raise Conflict("评审已结束。", code="panel_closed")
+
+
+async def dissolve(session: AsyncSession, principal: Principal, panel_id: uuid.UUID, reason: str) -> ReviewPanel:
+    """Call an open panel off: it holds no money from now on, its scores stay on record and its applications
+    (still screened or shortlisted) may go before another panel. A closed panel's result stands: 409."""
+    panel = await get_panel(session, principal, panel_id, manage=True, lock="update")
+    _check_open(panel)
+    panel.status, panel.status_reason = PanelStatus.dissolved, reason
+    panel.closed_at, panel.closed_by = utcnow(), principal.actor.id
+    await session.flush()
+    await record(session, principal.actor, "review_panel.dissolve", "review_panel", panel.id,
+                 after={"reason": reason, "released_fen": panel.budget_fen}, region_path=panel.region_path)
+    return panel
 
 
 async def record_pitch(session: AsyncSession, principal: Principal, panel_id: uuid.UUID,

@@ -119,34 +119,9 @@ def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule
 
 async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None,
                   rnd: VotingRound | None = None) -> int:
-    """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds hold.
-
-    The pilot's balance row is locked first, so two rounds set up at once (or a round and a commitment) are
-    decided one after the other and the second sees what the first took."""
-    await accounts.lock_balance(session, pilot_id)
-    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
-    others = await reservations.holds(session, pilot_id, except_round=rnd.id if rnd else None)
-    held = sum(h.held_fen for h in others)
-    available = rules.unreserved_fen(uncommitted, held)
-    budget = available if asked is None else asked
-    extra = {"available_fen": available, "uncommitted_fen": uncommitted, "reserved_by_other_rounds_fen": held,
-             "other_rounds": [{"round_id": str(h.round_id), "title": h.title, "status": h.status.value,
-                               "held_fen": h.held_fen} for h in others]}
-    held_text = f"其他投票轮次占用 {rules.yuan(held)}" + (
-        "（" + "、".join(f"“{h.title}” {rules.yuan(h.held_fen)}" for h in others) + "）" if others else "")
-    if budget <= 0:
-        raise Conflict(f"试点已没有可分配的资金：未承诺资金 {rules.yuan(uncommitted)}，{held_text}。"
-                       " The pilot has no funds left to allocate.", code="no_funds", extra=extra)
-    if budget > available:
-        if held:
-            raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}：未承诺资金 "
-                           f"{rules.yuan(uncommitted)}，{held_text}。 The budget exceeds what the pilot has left "
-                           "once its other open or unconfirmed rounds are set aside.",
-                           code="budget_reserved_by_other_rounds", extra=extra)
-        raise Conflict(f"预算 {rules.yuan(budget)} 超出试点可用资金 {rules.yuan(available)}。"
-                       " The budget exceeds the pilot's available funds.",
-                       code="budget_exceeds_funds", extra=extra)
-    return budget
+    """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds and its
+    review panels hold (app.voting.reservations.check_budget, under the pilot's balance row lock)."""
+    return await reservations.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
 
 
 async def create_round(session: AsyncSession, principal: Principal, pilot_id: uuid.UUID,

@@ -10,7 +10,9 @@ from app.audit.service import Event
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.errors import Conflict
+from app.programmes.models import Programme
 from app.programmes.ruleset import POINT_BALLOTS
+from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import MoveById, Process, transition_from
 from app.regions.models import Region
@@ -53,11 +55,17 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
     # A cumulative or ranked round's "votes" are its points, which is what ranked the projects.
     votes = (rules.point_totals(tally.costs, tally.points_profile, tally.rule) if by_points
              else rules.vote_counts(tally.costs, profile))
-    selected = {int(n) for n in result.selected}
+    # Under selection method "both" the vote is one part of the experts' standing (app.review): the round
+    # funds nothing itself, holds no money once closed, and its projects go back to 入围 for the review panel.
+    programme = await session.get(Programme, rnd.programme_id)
+    advisory = programme is not None and programme_rules(programme).selection.method == "both"
+    selected = set() if advisory else {int(n) for n in result.selected}
     now = utcnow()
     rnd.status, rnd.closed_at, rnd.closed_by, rnd.updated_at = RoundStatus.closed, now, principal.actor.id, now
     # The fairness audit is stored with the result, so staff see it at the close and the public with the result.
     stored = {**result.to_dict(), "fairness": round_fairness(tally, result)}
+    if advisory:
+        stored["advisory"] = True
     rnd.ballots_counted, rnd.result, rnd.inputs_digest = sum(profile.values()), stored, tally.digest()
     table = RoundProject.__table__
     await session.execute(  # one executemany, not a statement per project
@@ -71,19 +79,24 @@ async def close_round(session: AsyncSession, principal: Principal, round_id: uui
                    after={"ballots_counted": rnd.ballots_counted, "inputs_digest": rnd.inputs_digest,
                           "rule": result.rule, "tie_break": result.tie_break, "selected": sorted(selected),
                           "cost_fen": result.cost})
-    await _move_proposals(session, principal, rnd, projects, selected, votes, closed)
+    await _move_proposals(session, principal, rnd, projects, selected, votes, closed, advisory)
     return rnd
 
 
 async def _move_proposals(session: AsyncSession, principal: Principal, rnd: VotingRound, projects: list[RoundProject],
-                          selected: set[int], votes: dict[int, int], closed: Event) -> None:
-    """入选 or 未入选 for each proposal (in_vote while its round was open), with its votes; the close's own event
-    joins the same audit batch."""
-    moves = [MoveById(p.proposal_id, ProposalState.selected if p.number in selected else ProposalState.not_selected,
-                      {"round_id": str(rnd.id), "number": p.number, "votes": votes[p.number]})
+                          selected: set[int], votes: dict[int, int], closed: Event, advisory: bool = False) -> None:
+    """入选 or 未入选 for each proposal (in_vote while its round was open), with its votes; back to 入围 when the
+    vote only feeds the expert review (advisory). The close's own event joins the same audit batch."""
+    def target(number: int) -> ProposalState:
+        if advisory:
+            return ProposalState.shortlisted
+        return ProposalState.selected if number in selected else ProposalState.not_selected
+
+    moves = [MoveById(p.proposal_id, target(p.number), {"round_id": str(rnd.id), "number": p.number,
+                                                        "votes": votes[p.number]})
              for p in sorted(projects, key=lambda p: p.number)]
-    await transition_from(session, ProposalState.in_vote, moves, Process("voting", principal.actor), "居民投票结果",
-                          also=[closed])
+    await transition_from(session, ProposalState.in_vote, moves, Process("voting", principal.actor),
+                          "居民投票结果计入专家评审" if advisory else "居民投票结果", also=[closed])
 
 
 def result_view(rnd: VotingRound, projects: list[RoundProject]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from tests.notices.helpers import item_numbered, published
 from tests.programmes.helpers import API, ok
@@ -154,6 +155,33 @@ async def _axe_violations(page) -> list[str]:
             for v in results.response["violations"] if v["impact"] in SERIOUS]
 
 
+async def _closed_review(client, session, pw, proposal_id: str) -> str:
+    """A closed review panel's result beside the vote's (stored as a close stores it: this programme selects by
+    vote, so the API would refuse a panel); its id."""
+    import uuid
+
+    from app.evaluation.models import RubricVersion
+    from app.programmes.models import Pilot
+    from app.review.models import PanelStatus, ReviewApplication, ReviewPanel
+    from tests.evaluation.helpers import EV, criteria
+
+    rubric = ok(await client.post(f"{EV}/rubrics", headers=pw.h["district"], json={
+        "district_id": str(pw.tree.district.id), "name": "公益微创投评审细则", "criteria": criteria()}), 201)
+    version = await session.scalar(select(RubricVersion.id).where(RubricVersion.rubric_id == uuid.UUID(rubric["id"])))
+    pilot = await session.get(Pilot, uuid.UUID(pw.world.pilot_a1["id"]))
+    panel = ReviewPanel(programme_id=pilot.programme_id, pilot_id=pilot.id, community_id=pilot.community_id,
+                        region_path=pilot.region_path, title="公益微创投评审", rubric_version_id=version,
+                        budget_fen=1_000_000, status=PanelStatus.closed, pitch_place="街道党群服务中心",
+                        result={"method": "review", "review_weight_pct": 100, "trim_extremes": True,
+                                "trim_min_scores": 5, "ranking": [{"number": 1, "scores": 5}]})
+    session.add(panel)
+    await session.flush()
+    session.add(ReviewApplication(panel_id=panel.id, proposal_id=uuid.UUID(proposal_id), number=1, title="长者饭堂",
+                                  cost_fen=1_000_000, review_mean=85.0, standing=85.0, selected=True))
+    await session.commit()
+    return str(panel.id)
+
+
 async def test_the_board_passes_axe_in_standard_and_large_text(server, chromium, client, session, app, pw):
     from playwright.async_api import async_playwright, expect
 
@@ -161,7 +189,9 @@ async def test_the_board_passes_axe_in_standard_and_large_text(server, chromium,
 
     project = await started_project(client, session, app, pw)
     notice = ok(await client.get(f"{API}/public/notices"))["items"][0]
+    review = await _closed_review(client, session, pw, project["proposal_id"])
     pages = ["/board", f"/board/notices/{notice['id']}", f"/board/rounds/{notice['round_id']}",
+             f"/board/reviews/{review}",
              f"/board/communities/{pw.tree.community_a1.id}/finances", f"/board/projects/{project['proposal_id']}",
              f"/board/dashboards/{pw.tree.district.id}"]
     async with async_playwright() as p:

@@ -61,7 +61,8 @@ async def test_money_flows_and_sums(client, world, session):
     assert bal == {"pilot_id": pilot, "funds_in_fen": 4_050_000, "committed_fen": 2_500_000,
                    "returned_fen": 700_000, "disbursed_fen": 1_800_000, "transferred_out_fen": 0,
                    "available_fen": 4_050_000 - 1_800_000, "uncommitted_fen": 4_050_000 - 1_800_000,
-                   "reserved_by_rounds_fen": 0, "unreserved_fen": 4_050_000 - 1_800_000, "reserved_by_rounds": []}
+                   "reserved_by_rounds_fen": 0, "unreserved_fen": 4_050_000 - 1_800_000, "reserved_by_rounds": [],
+                   "reserved_by_panels_fen": 0, "reserved_by_panels": []}
     # Drawn subsidy first, then matching funds; the return gave back to the matching funds first.
     assert [(s["kind"], s["received_fen"], s["committed_fen"], s["uncommitted_fen"]) for s in sources] == [
         ("district_subsidy", 3_000_000, 1_800_000, 1_200_000), ("street_matching", 1_000_000, 0, 1_000_000),

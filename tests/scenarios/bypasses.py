@@ -13,6 +13,8 @@ async def books(y: Year) -> dict:
     """What any movement of money would change: every pilot's balance and the caitian ledger's length."""
     pilots = {**y.ids["pilots"], **y.ids.get("next_pilots", {})}
     balances = {c: await y.get("finance", f"/pilots/{p}/balance") for c, p in pilots.items()}
+    if "pilot" in y.ids.get("venture", {}):
+        balances["莲塘社区"] = await y.get("lh_finance", f"/pilots/{y.ids['venture']['pilot']}/balance")
     ledger = await y.get("finance", f"/pilots/{y.ids['pilots'][CAITIAN]}/ledger", limit=1)
     return {"balances": balances, "ledger_entries": ledger["total"]}
 
@@ -148,3 +150,19 @@ async def proposing_outside_ones_community(y: Year) -> None:
                "proposer": {"name": " "}}
     await refused(y, "staff", "POST", "/assisted-proposals", entered, 422, "validation_error")
     assert (await y.get("staff", "/proposals"))["total"] == 0
+
+
+async def review_shortcuts(y: Year) -> None:
+    """While the panel scores: the expert who declared his link to the children's project scores it anyway, and
+    the street forms a second panel on money the first one holds. Both are refused."""
+    v = y.ids["venture"]
+    children = v["applications"][1]
+    problem = await refused(y, "expert2", "PUT", f"/review-panels/{v['panel']}/applications/{children}/score",
+                            {"items": [{"criterion": k, "points": 20} for k in ("need", "feasibility", "team",
+                                                                              "budget", "outcomes")]},
+                            409, "conflict_of_interest")
+    assert problem["reason"] == "declared", problem
+    problem = await refused(y, "lh_street", "POST", "/review-panels", {
+        "pilot_id": v["pilot"], "title": "追加评审", "rubric_id": v["rubric"], "budget_fen": 100_000,
+        "proposal_ids": v["applications"][:1], "expert_ids": v["experts"]}, 409, "budget_reserved_by_other_rounds")
+    assert [p["panel_id"] for p in problem["review_panels"]] == [v["panel"]], problem

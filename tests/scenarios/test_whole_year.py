@@ -22,6 +22,7 @@ from app.demo.year import (
     notice,
     organisation,
     setup,
+    venture,
     vote,
     year_end,
 )
@@ -33,6 +34,27 @@ from tests.scenarios.money import check_money
 from tests.scenarios.open_data import check_open_data
 
 YEAR = 2025
+
+
+async def check_review_track(y: Year) -> None:
+    """The review's outcome as staff, the ledger and the public read it: the objection moved 16,000元 down the
+    ranking; the two confirmed projects are committed and half paid; the panel holds nothing any more; the board
+    shows the result with the panel's size and no expert."""
+    v = y.ids["venture"]
+    assert [a["selected"] for a in v["result"]["applications"]] == [True, True, False], v["result"]
+    assert [a["review_mean"] for a in v["result"]["applications"]] == [87.0, 82.0, 76.5], v["result"]
+    [moved] = v["decision"]["reallocations"]
+    assert (moved["removed_number"], moved["newly_selected"]) == (1, [3]), moved
+    assert sorted(v["projects"]) == sorted(v["applications"][1:]), v
+    b = await y.get("lh_finance", f"/pilots/{v['pilot']}/balance")
+    assert (b["committed_fen"], b["disbursed_fen"], b["reserved_by_panels_fen"]) == (2_200_000, 1_100_000, 0), b
+    public = await y.get("", f"/public/review-panels/{v['panel']}")
+    assert public["experts"] == 2 and public["selected_cost_fen"] == 2_200_000, public
+    assert [(a["number"], a["scores"], a["selected"]) for a in public["applications"]] == [
+        (1, 2, False), (2, 1, True), (3, 2, True)], public
+    page = (await y.client.get(f"/board/reviews/{v['panel']}")).text
+    assert "评审专家</dt><dd>2 名" in page and "异议成立，已撤销" in page and "300,000.00 元" not in page, page
+    assert "高教授" not in page and "罗老师" not in page and "30,000.00 元" in page, page
 
 
 @pytest.fixture
@@ -56,6 +78,8 @@ async def test_a_whole_year(year: Year):
     await check_money(y)
     await organisation.register_and_verify(y)
     await bypasses.organisation_shortcuts(y)
+    # 罗湖区 runs 公益微创投 the same year, selected by expert review: its programme, pilot, money, organisation.
+    await venture.programme(y)
     await setup.funds_in(y)
     await bypasses.funds_beyond_the_plan(y)
     await check_money(y)
@@ -65,6 +89,7 @@ async def test_a_whole_year(year: Year):
     # representative meeting.
     await bypasses.proposing_outside_ones_community(y)
     await intake.proposals(y)
+    await venture.applications(y)
     await bypasses.money_without_a_vote(y)
     await intake.screening_and_survey(y)
     await intake.representative_meeting(y)
@@ -95,6 +120,15 @@ async def test_a_whole_year(year: Year):
     # May to October: implementation.
     await implementation.start(y)
     await check_money(y)
+
+    # May, in 罗湖区: the expert review, its 公示 with an upheld objection, confirmation and the first payments.
+    await venture.review(y)
+    await bypasses.review_shortcuts(y)
+    await venture.close(y)
+    await venture.notice_and_objection(y)
+    await venture.under_way(y)
+    await check_money(y)
+    await check_review_track(y)
     await implementation.budget_changes(y)
     await check_money(y)
     await implementation.progress_and_spending(y)
