@@ -14,6 +14,8 @@ from app.awards.models import AwardRun, RunState
 from app.dashboards import rules
 from app.evaluation.models import EvaluationCampaign, SatisfactionRating
 from app.funds import reports
+from app.funds.models import FundSourceKind
+from app.funds.rules import draw_rank
 from app.notices.models import Notice, Objection
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
@@ -112,7 +114,8 @@ async def _money(session, units, out, year: int, as_of: date) -> None:
         for key in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "transferred_out_fen"):
             m[key] = int(totals[key] or 0)
         # Per source, the finance report's own rows: received, committed, paid, returned and moved out at year end.
-        m["by_source"] = [rules.source_figures(r.key, r.label, r.figures) for r in by_source.rows]
+        m["by_source"] = [rules.source_figures(r.key, r.label, r.figures)
+                          for r in sorted(by_source.rows, key=lambda r: draw_rank(FundSourceKind(r.key)))]
 
 
 async def _satisfaction_and_grades(session, units, out, scope: str, year: int) -> None:
