@@ -57,7 +57,8 @@ SOURCE_FIGURES = ("planned_fen", "funds_in_fen", "committed_fen", "returned_fen"
                   "transferred_out_fen")
 SOURCE_COMPARED = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "spent_pct")
 SOURCE_HEADERS = {"planned_fen": "计划（元）", "funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）",
-                  "returned_fen": "已退回（元）", "disbursed_fen": "已拨付（元）", "transferred_out_fen": "年终转出（元）"}
+                  "returned_fen": "已退回（元）", "disbursed_fen": "已拨付（元）",
+                  "transferred_out_fen": "年终转出（元）"}
 
 
 def source_figures(kind: str | None, label: str, figures: Mapping[str, int | None]) -> dict[str, Any]:

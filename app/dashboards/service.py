@@ -177,7 +177,8 @@ def _compared(per_year: list[dict[str, Any]]) -> list[dict[str, Any]]:
                        "disbursed_fen": u["money"]["disbursed_fen"], "spent_pct": u["money"]["spent_pct"],
                        "satisfaction": u["satisfaction"]["average"], "objections": u["objections"]["total"],
                        "upheld": u["objections"]["upheld"],
-                       "by_source": {s["kind"]: {k: s[k] for k in rules.SOURCE_COMPARED} for s in u["money"]["by_source"]}})
+                       "by_source": {s["kind"]: {k: s[k] for k in rules.SOURCE_COMPARED}
+                                     for s in u["money"]["by_source"]}})
     return series
 
 

@@ -7,9 +7,9 @@ before that day. Reversals count against the kind they undo.
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.funds import rules
@@ -107,11 +107,16 @@ def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int
     return stmt
 
 
+def _table(model: Any) -> Table:
+    """A model's table (SQLModel's classes do not declare __table__ to the type checker)."""
+    return cast(Table, model.__table__)
+
+
 def _shares_statement(model: type[FundDraw] | type[FundPayment], scope_path: str | None, as_of: date,
                       year: int | None):
     """Per source kind, the shares of project entries dated up to as_of, by the kind the entry counts as."""
-    le, p, fs, pb = LedgerEntry.__table__, Pilot.__table__, FundSource.__table__, ProjectBalance.__table__
-    shares = model.__table__
+    le, p, fs, pb = _table(LedgerEntry), _table(Pilot), _table(FundSource), _table(ProjectBalance)
+    shares = _table(model)
     effect = func.coalesce(le.c.reverses_kind, le.c.kind)
     joined = (shares.join(le, le.c.id == shares.c.entry_id).join(fs, fs.c.id == shares.c.fund_source_id)
               .join(p, p.c.id == shares.c.pilot_id).outerjoin(pb, pb.c.project_id == shares.c.project_id))
@@ -151,6 +156,10 @@ async def _labels(session: AsyncSession, group_by: GroupBy, keys: list[Any]) -> 
     return {k: f"{k}年度" for k in keys}
 
 
+def _bump(row: Row, column: str, amount: int) -> None:
+    row.figures[column] = (row.figures[column] or 0) + amount
+
+
 async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path: str | None, as_of: date,
                          year: int | None = None) -> Report:
     """Funds in, committed, disbursed, returned, transferred out and remaining, by group, as of a date."""
@@ -181,12 +190,12 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
             column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
             if column == "returned_fen":
                 amount = -amount
-            row_of(key).figures[column] += amount
+            _bump(row_of(key), column, amount)
             if column == "committed_fen" and basis == CommitmentBasis.direct.value:
-                row_of(key).figures["direct_committed_fen"] += amount
+                _bump(row_of(key), "direct_committed_fen", amount)
         for key, _effect, _basis, amount in (await session.execute(
                 _shares_statement(FundPayment, scope_path, as_of, year))).all():
-            row_of(key).figures["disbursed_fen"] += int(amount or 0)
+            _bump(row_of(key), "disbursed_fen", int(amount or 0))
     # Plans belong to sources, not projects: by category they count in the totals only.
     planned_by = GroupBy.pilot if group_by == GroupBy.category else group_by
     for key, planned in (await session.execute(_planned_statement(planned_by, scope_path, as_of, year))).all():

@@ -145,7 +145,8 @@ async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKin
     pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
     # Which sources the money comes from (a payment) or goes back to (a return).
-    shares, paid = [], []
+    shares: draws.Shares = []
+    paid: draws.Shares = []
     if kind == LedgerKind.return_:
         shares = await draws.give_back(session, project.pilot_id, project_id, amount_fen)
     else:
@@ -188,12 +189,13 @@ async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry
                                  ctx.programme.closing_date, today=clock.today())
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
-    balances = {"pilot": await ledger.move_pilot(session, entry.pilot_id,
+    balances: dict[str, Any] = {"pilot": await ledger.move_pilot(session, entry.pilot_id,
                                                  rules.pilot_delta(entry.kind, entry.amount_fen).scaled(-1))}
     project_change = rules.project_delta(entry.kind, entry.amount_fen)
     if project_change is not None:
         balances["project"] = await ledger.move_project(session, entry.project_id, project_change.scaled(-1))
-    shares, paid = [], []
+    shares: draws.Shares = []
+    paid: draws.Shares = []
     if entry.kind == LedgerKind.funds_in:
         balances["source"] = await ledger.move_source(session, entry.fund_source_id, received_fen=-entry.amount_fen)
     else:

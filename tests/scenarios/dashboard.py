@@ -61,7 +61,8 @@ async def check_dashboard(y: Year) -> None:
     lines = list(csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig"))))
     subsidy = next(s for s in top["money"]["by_source"] if s["kind"] == "district_subsidy")
     row = next(r for r in lines if r["区域"] == "福田区" and r["资金来源"] == "区财政补助")
-    assert row["已拨付（元）"] == f"{subsidy['disbursed_fen'] // 100}.{subsidy['disbursed_fen'] % 100:02d}", (row, subsidy)
+    fen = subsidy["disbursed_fen"]
+    assert row["已拨付（元）"] == f"{fen // 100}.{fen % 100:02d}", (row, subsidy)
 
 
 async def _money_per_source(y: Year, played: dict, as_of: str) -> None:
@@ -76,7 +77,7 @@ async def _money_per_source(y: Year, played: dict, as_of: str) -> None:
             kind: {k: s[k] for k in figures} for kind, s in mine.items()}, (unit["name"], report, mine)
         for k in ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "transferred_out_fen"):
             assert sum(s[k] for s in mine.values()) == unit["money"][k], (unit["name"], k, mine)
-        for kind, s in mine.items():
+        for s in mine.values():
             net = s["committed_fen"] - s["returned_fen"]
             assert 0 <= s["disbursed_fen"] <= net <= s["funds_in_fen"] - s["transferred_out_fen"], (unit["name"], s)
             assert s["spent_pct"] == (round(s["disbursed_fen"] * 100 / net, 1) if net > 0 else None), s
