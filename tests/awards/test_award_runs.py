@@ -5,6 +5,7 @@ import io
 import openpyxl
 from sqlalchemy import select
 
+from app.awards.reports import plain_yuan
 from app.awards.models import AwardRun
 from app.notices.models import Objection
 from tests.evaluation.helpers import EV, assign, end_campaign, full_score, make_eworld, score_url
@@ -218,8 +219,6 @@ async def test_the_award_notice_links_each_award_to_its_community_finance_page(c
 
 
 def test_award_money_in_exports_is_exact():
-    from app.awards.reports import plain_yuan
-
     # A float prints 90071992547409.94 for this amount; integer fen print exactly.
     assert plain_yuan(9_007_199_254_740_993) == "90071992547409.93"
     assert (plain_yuan(5), plain_yuan(-1_050)) == ("0.05", "-10.50")

@@ -41,6 +41,10 @@ async def check_dashboard(y: Year) -> None:
     assert o["upheld"] >= 1 and o["dismissed"] >= 1 and o["open"] == 0 and o["total"] == o["upheld"] + o["dismissed"]
     assert sum(top["grades"].values()) >= 1 and top["satisfaction"]["ratings"] >= 1, top
     assert d["compared"][1]["disbursed_fen"] == top["money"]["disbursed_fen"]
+    assert d["compared"][1]["by_source"] == {s["kind"]: {k: s[k] for k in ("funds_in_fen", "committed_fen",
+                                                                            "returned_fen", "disbursed_fen",
+                                                                            "spent_pct")}
+                                             for s in top["money"]["by_source"]}, d["compared"][1]
 
     # The CSV says the same in 元; the board page and its charts are there without logging in.
     export = await y.send("", "GET", f"/public/dashboards/{district}", params={"from_year": y.year,
