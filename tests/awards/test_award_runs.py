@@ -5,8 +5,8 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from app.awards.reports import plain_yuan
 from app.awards.models import AwardRun
+from app.awards.reports import plain_yuan
 from app.notices.models import Objection
 from tests.evaluation.helpers import EV, assign, end_campaign, full_score, make_eworld, score_url
 from tests.evaluation.test_satisfaction import on_roll, rate_url
