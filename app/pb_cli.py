@@ -7,6 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from app.analytics.allocation_text import file_unit, money_unit
 from app.analytics.pabulib import PabulibError, decode, parse, to_election
 from app.whatif.audit import audit_file
 from app.whatif.compute import RULES, TIE_BREAKS, file_units, increment_units, instance_meta, job, run_job
@@ -59,7 +60,8 @@ def allocate_file(
             _fail(f"rule {name} takes no --tie-break; use --tie-breaking")
         try:
             params = overrides(name, {**options, "voter_budget_increment": voter_budget_increment})
-            result = run(parsed, election, name, params).to_dict()
+            with money_unit(file_unit(election.money_scale, parsed.meta.get("currency"))):
+                result = run(parsed, election, name, params).to_dict()
         except AllocationRefused as exc:
             _fail(f"{file}: {exc.message} ({exc.detail_zh})")
     else:
@@ -76,7 +78,7 @@ def allocate_file(
             # pabutools' variants would read any ballot as the approval of what it names: a different count.
             _fail(f"{file}: rule {name} reads approval ballots only; this file's vote_type is {parsed.vote_type!r} "
                   "and is never counted as approval: --rule official counts it the file's way")
-        result = run_job(job(election, name, TieBreakName(tie_break).value, increment))
+        result = run_job(job(election, name, TieBreakName(tie_break).value, increment, parsed.meta.get("currency")))
     out = {"rule": result["rule"], "selected": result["selected"],
            "cost": file_units(result["cost"], election.money_scale)}
     if explain:

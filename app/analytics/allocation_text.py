@@ -1,9 +1,16 @@
 """Bilingual (English, Chinese) reasons for allocation outcomes. Amounts come in integer fen and are written
-for people in 元 (yuan) with two decimals; the exact values stay in the explanation's numeric fields."""
+for people in 元 (yuan) with two decimals; the exact values stay in the explanation's numeric fields.
+
+An allocation of an uploaded pabulib file counts in the file's own money (scaled to whole units): inside
+`money_unit(file_unit(...))` amounts are written in the file's META currency (PLN, EUR, ...), or with no unit
+when the file names none, never as 元 unless the file is in CNY."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from fractions import Fraction
 from math import floor
 
@@ -17,18 +24,60 @@ def rounded(value: Fraction | int) -> int:
     return floor(Fraction(value) + Fraction(1, 2))
 
 
-def _yuan(fen: int) -> str:
-    # Analytics imports nothing from app: this is app.common.money.yuan's figure without its unit.
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+@dataclass(frozen=True)
+class MoneyUnit:
+    """How amounts are written: `scale` allocation units make one displayed unit, shown with `decimals` decimals
+    and labelled `en` / `zh` (empty: no label)."""
+
+    scale: int = 100
+    decimals: int = 2
+    en: str = "yuan"
+    zh: str = "元"
+
+
+YUAN = MoneyUnit()
+_UNIT: ContextVar[MoneyUnit] = ContextVar("allocation_money_unit", default=YUAN)
+_YUAN_CODES = frozenset({"CNY", "RMB"})
+
+
+def file_unit(money_scale: int, currency: str | None) -> MoneyUnit:
+    """The unit of a pabulib file's amounts: scaled by money_scale (a power of ten), in its META currency."""
+    digits = str(money_scale)
+    decimals = len(digits) - 1 if digits.rstrip("0") == "1" else 2
+    code = (currency or "").strip()[:12]
+    if code.upper() in _YUAN_CODES:
+        return MoneyUnit(money_scale, max(decimals, 2), "yuan", "元")
+    return MoneyUnit(money_scale, decimals, code, code)
+
+
+@contextmanager
+def money_unit(unit: MoneyUnit) -> Iterator[None]:
+    """Write amounts in `unit` inside the block (the default: integer fen as 元)."""
+    token = _UNIT.set(unit)
+    try:
+        yield
+    finally:
+        _UNIT.reset(token)
+
+
+def _figure(minor: int, decimals: int) -> str:
+    # Analytics imports nothing from app: with the default unit this is app.common.money.yuan's figure.
+    sign, minor = ("-", -minor) if minor < 0 else ("", minor)
+    whole, part = divmod(minor, 10**decimals)
+    return f"{sign}{whole:,}" + (f".{part:0{decimals}d}" if decimals else "")
 
 
 def money(value: Fraction | int) -> Text:
-    """An amount in fen as 元 with two decimals; "about" when a share is not a whole fen."""
-    value = Fraction(value)
-    if value.denominator == 1:
-        return f"{_yuan(value.numerator)} yuan", f"{_yuan(value.numerator)} 元"
-    return f"about {_yuan(rounded(value))} yuan", f"约 {_yuan(rounded(value))} 元"
+    """An amount in fen as 元 with two decimals (or in the unit set by money_unit); "about" when a share is not a
+    whole fen (a whole smallest displayed unit)."""
+    unit = _UNIT.get()
+    shown = Fraction(value) * 10**unit.decimals / unit.scale
+    en, zh = (f" {unit.en}" if unit.en else ""), (f" {unit.zh}" if unit.zh else "")
+    if shown.denominator == 1:
+        figure = _figure(shown.numerator, unit.decimals)
+        return f"{figure}{en}", f"{figure}{zh}"
+    figure = _figure(rounded(shown), unit.decimals)
+    return f"about {figure}{en}", f"约 {figure}{zh}"
 
 
 def _people(count: int) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from app.analytics.award_model import GRADES
+from app.common.money import yuan
 
 PROJECT_HEADERS = {"rank": "排名", "title": "项目", "street": "街道", "community": "社区",
                    "expert_score": "专家评议", "third_party_score": "第三方评估",
@@ -22,6 +23,12 @@ STREET_HEADERS = {"street": "街道", "projects": "项目数", "mean_composite":
 GRADE_COLOURS = {"优秀": "#2e7d32", "良好": "#1565c0", "合格": "#f9a825", "不合格": "#c62828"}
 
 
+def plain_yuan(fen: int) -> str:
+    """Fen as 元 with two decimals for a spreadsheet column, exact (integer arithmetic, never a float)."""
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
 def project_rows(outputs: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     """One row per project, ranked first, with street and community names; `outputs` as rules.effective gives
     them, so a withdrawn award keeps its mark and counts nowhere."""
@@ -31,10 +38,10 @@ def project_rows(outputs: dict[str, Any], names: dict[str, str]) -> list[dict[st
              "expert_score": p["expert_score"], "third_party_score": p["third_party_score"],
              "resident_score": p["resident_score"], "composite": p["composite"], "grade": p["grade"],
              "awards": "、".join(p["awards"]), "subsidy_fen": p["subsidy_fen"],
-             "subsidy_yuan": f"{p['subsidy_fen'] / 100:.2f}", "rectification": p.get("rectification", False),
+             "subsidy_yuan": plain_yuan(p["subsidy_fen"]), "rectification": p.get("rectification", False),
              "why": p.get("why", ""), "withdrawn": p["withdrawn"],
              "withdrawn_awards": "、".join(p["withdrawn_awards"]
-                                          + ([f"以奖代补 {p['withdrawn_subsidy_fen'] / 100:.2f} 元"]
+                                          + ([f"以奖代补 {yuan(p['withdrawn_subsidy_fen'])}"]
                                              if p["withdrawn_subsidy_fen"] else []))}
             for p in outputs["projects"]]
 
@@ -52,7 +59,7 @@ def street_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     **{g: int((group["grade"] == g).sum()) for g in GRADES},
                     "excellent": int(group["awards"].str.contains("优秀项目").sum()),
                     "subsidy_fen": int(group["subsidy_fen"].sum()),
-                    "subsidy_yuan": f"{int(group['subsidy_fen'].sum()) / 100:.2f}"})
+                    "subsidy_yuan": plain_yuan(int(group["subsidy_fen"].sum()))})
     return out
 
 

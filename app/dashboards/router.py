@@ -57,21 +57,32 @@ async def load(session, region_id: uuid.UUID, from_year: int | None, to_year: in
 @router.get("/public/dashboards/{region_id}", summary="Dashboard of a district or street across years",
             responses={200: {"content": {"text/csv": {}, export.XLSX_MEDIA_TYPE: {}}}, **problems(404, 422)})
 async def dashboard(region_id: uuid.UUID, session: SessionDep, from_year: Year = None, to_year: Year = None,
-                    format: Literal["json", "csv", "xlsx"] = "json") -> Any:
-    """Turnout, proposals by category and kind, money by source (as the finance report counts it), share paid
-    out, satisfaction and grades, objections and their outcomes: the region and (a district) each street, per
-    year and side by side. A year without a programme is all zeros; default years: the district's programmes."""
+                    format: Literal["json", "csv", "xlsx"] = "json",
+                    table: Annotated[Literal["units", "sources"], Query(
+                        description="CSV only: one row per year and region (units) or per year, region and fund "
+                                    "source (sources); XLSX has both sheets")] = "units") -> Any:
+    """Turnout, proposals by category and kind, money received, committed, paid and returned per fund source (the
+    finance report by fund source's own figures) with the share paid out, satisfaction and grades, objections and
+    their outcomes: the region and (a district) each street, per year and side by side. A year without a programme
+    is all zeros; default years: the district's programmes."""
     data = await load(session, region_id, from_year, to_year)
     if format == "json":
         return data
     frame = pd.DataFrame.from_records(rules.table_records(data), columns=rules.table_columns())
+    sources = pd.DataFrame.from_records(rules.source_records(data), columns=rules.SOURCE_COLUMNS)
     years = [str(y["year"]) for y in data["years"]]
     name = f"dashboard-{data['name']}-{'-'.join(years[:1] + years[-1:])}"
     if format == "csv":
-        body, media = export.csv_bytes(frame, rules.MONEY_HEADERS), export.CSV_MEDIA_TYPE
+        if table == "sources":
+            body = export.csv_bytes(sources, rules.SOURCE_HEADERS.values())
+            name = f"{name}-sources"
+        else:
+            body = export.csv_bytes(frame, rules.MONEY_HEADERS)
+        media = export.CSV_MEDIA_TYPE
     else:
         about = {"区域": data["name"], "截至日期": data["as_of"], "年度": "、".join(years) or "无"}
-        body = export.xlsx_bytes({"年度看板": frame}, rules.MONEY_HEADERS, about, totals_row=False)
+        body = export.xlsx_bytes({"年度看板": frame, "资金来源": sources},
+                                 [*rules.MONEY_HEADERS, *rules.SOURCE_HEADERS.values()], about, totals_row=False)
         media = export.XLSX_MEDIA_TYPE
     return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(f"{name}.{format}")})
 
@@ -88,7 +99,7 @@ async def dashboard_page(region_id: str, request: Request, session: SessionDep, 
     except Unprocessable:
         return error(request, 422, f"年度范围须由早到晚，且至多 {MAX_YEARS} 年。")
     query = f"?from_year={first or ''}&to_year={last or ''}" if first or last else ""
-    return render(request, "dashboard.html", {"d": data, "query": query, "charts": charts.CHARTS,
+    return render(request, "dashboard.html", {"d": data, "query": query, "charts": charts.figures(data),
                                               "labels": rules.labels, "grades": rules.GRADES})
 
 
@@ -96,7 +107,7 @@ async def dashboard_page(region_id: str, request: Request, session: SessionDep, 
 async def dashboard_chart(region_id: str, chart: str, session: SessionDep, from_year: str = "",
                           to_year: str = "") -> Response:
     """One chart of the page as an SVG image (made by pygal on the server; no script)."""
-    if chart not in charts.CHARTS:
+    if chart not in charts.NAMES:
         raise NotFound("没有这个图表。", code="not_found")
     first, last = (int(v) if v.isdigit() else None for v in (from_year, to_year))
     data = await load(session, parse_id(region_id), first, last)

@@ -1,5 +1,6 @@
 """Pure parts of a dashboard: the shape of one unit's figures, shares, the CSV rows and the SVG bar chart."""
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -13,6 +14,9 @@ from app.programmes.enums import CATEGORY_LABELS
 from app.proposals.enums import KIND_LABELS
 
 _SCRIPT = re.compile(r"<script[^>]*>.*?</script>", re.S)
+# pygal stamps each chart with the wall-clock date and a random id: both go, so one set of figures is one SVG.
+_GENERATED = re.compile(r"<!--Generated with pygal.*?-->")
+_CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 OBJECTION_OUTCOMES = ("open", "dismissed", "upheld")
 GRADES = ("优秀", "良好", "合格", "不合格")
 # Dark enough on white for WCAG AA text contrast, and large type for the large-text board.
@@ -48,6 +52,30 @@ def finish(unit: dict[str, Any]) -> dict[str, Any]:
 
 
 MONEY_HEADERS = ("资金到位（元）", "已承诺（元）", "已拨付（元）", "已退回（元）")
+# One source's figures, as the finance report by fund source has them (committed is gross, as there).
+SOURCE_FIGURES = ("planned_fen", "funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen",
+                  "transferred_out_fen")
+SOURCE_COMPARED = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "spent_pct")
+SOURCE_HEADERS = {"planned_fen": "计划（元）", "funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）",
+                  "returned_fen": "已退回（元）", "disbursed_fen": "已拨付（元）",
+                  "transferred_out_fen": "年终转出（元）"}
+
+
+def source_figures(kind: str | None, label: str, figures: Mapping[str, int | None]) -> dict[str, Any]:
+    """One source's money for the dashboard: the report's figures and the share of its net commitment paid out."""
+    out: dict[str, Any] = {"kind": kind, "label": label, **{k: int(figures.get(k) or 0) for k in SOURCE_FIGURES}}
+    out["spent_pct"] = pct(out["disbursed_fen"], out["committed_fen"] - out["returned_fen"])
+    return out
+
+
+def source_records(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per year, unit and fund source for CSV and XLSX, money as exact 元 (Decimal)."""
+    return [{"年度": year["year"], "区域": u["name"], "资金来源": s["label"],
+             **{h: fen_to_yuan(s[k]) for k, h in SOURCE_HEADERS.items()}, "拨付率（%）": s["spent_pct"]}
+            for year in dashboard["years"] for u in year["units"] for s in u["money"]["by_source"]]
+
+
+SOURCE_COLUMNS = ["年度", "区域", "资金来源", *SOURCE_HEADERS.values(), "拨付率（%）"]
 
 
 def table_records(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,4 +119,6 @@ def chart(title: str, years: Sequence[int], series: Sequence[tuple[str, Sequence
     for name, values in series:
         bars.add(name, list(values))
     # The inline config script is for pygal's tooltips, which are left out: the board runs no JavaScript.
-    return _SCRIPT.sub("", bars.render(is_unicode=True))
+    svg = _GENERATED.sub("", _SCRIPT.sub("", bars.render(is_unicode=True)))
+    stable = hashlib.sha256(repr((title, list(years), [(n, list(v)) for n, v in series])).encode()).hexdigest()
+    return _CHART_ID.sub(f"chart-{stable[:16]}", svg)

@@ -14,9 +14,10 @@ from app.awards.models import AwardRun, RunState
 from app.dashboards import rules
 from app.evaluation.models import EvaluationCampaign, SatisfactionRating
 from app.funds import reports
-from app.funds.models import FundSource
+from app.funds.models import FundSourceKind
+from app.funds.rules import draw_rank
 from app.notices.models import Notice, Objection
-from app.programmes.models import Pilot, Programme
+from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
 from app.proposals.models import Proposal
 from app.regions.models import Region, RegionLevel
@@ -112,15 +113,9 @@ async def _money(session, units, out, year: int, as_of: date) -> None:
         m = out[i]["money"]
         for key in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "transferred_out_fen"):
             m[key] = int(totals[key] or 0)
-        # What each source bears of the commitments now (its share of the pooled money, drawn in order).
-        borne = dict((await session.execute(
-            select(FundSource.kind, func.sum(FundSource.committed_fen)).join(Pilot, Pilot.id == FundSource.pilot_id)
-            .where(Pilot.year == year, Pilot.region_path.startswith(unit.path, autoescape=True))
-            .group_by(FundSource.kind))).all())
-        borne = {str(getattr(k, "value", k)): int(v or 0) for k, v in borne.items()}
-        m["by_source"] = [{"kind": r.key, "label": r.label, "planned_fen": r.figures["planned_fen"],
-                           "funds_in_fen": r.figures["funds_in_fen"], "committed_now_fen": borne.get(r.key, 0),
-                           "transferred_out_fen": r.figures["transferred_out_fen"]} for r in by_source.rows]
+        # Per source, the finance report's own rows: received, committed, paid, returned and moved out at year end.
+        m["by_source"] = [rules.source_figures(r.key, r.label, r.figures)
+                          for r in sorted(by_source.rows, key=lambda r: draw_rank(FundSourceKind(r.key)))]
 
 
 async def _satisfaction_and_grades(session, units, out, scope: str, year: int) -> None:
@@ -181,7 +176,9 @@ def _compared(per_year: list[dict[str, Any]]) -> list[dict[str, Any]]:
                        "funds_in_fen": u["money"]["funds_in_fen"], "committed_fen": u["money"]["committed_fen"],
                        "disbursed_fen": u["money"]["disbursed_fen"], "spent_pct": u["money"]["spent_pct"],
                        "satisfaction": u["satisfaction"]["average"], "objections": u["objections"]["total"],
-                       "upheld": u["objections"]["upheld"]})
+                       "upheld": u["objections"]["upheld"],
+                       "by_source": {s["kind"]: {k: s[k] for k in rules.SOURCE_COMPARED}
+                                     for s in u["money"]["by_source"]}})
     return series
 
 

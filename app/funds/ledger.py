@@ -28,7 +28,7 @@ _REFUSALS = {
 
 
 # CHECK constraint names (models.py) and the refusal each stands for.
-_CHECK_CODES = (("commitments_within_funds", "insufficient_funds"),
+_CHECK_CODES = (("commitments_within_funds", "insufficient_funds"), ("source_paid_within_committed", "over_commitment"),
                 ("source_within_received", "source_funds_committed"), ("non_negative", "negative_balance"))
 
 
@@ -113,7 +113,7 @@ async def open_pilot_balance(session: AsyncSession, pilot_id: uuid.UUID) -> None
     await session.flush()
 
 
-SOURCE_COLUMNS = ("received_fen", "committed_fen", "swept_fen")
+SOURCE_COLUMNS = ("received_fen", "committed_fen", "swept_fen", "paid_fen")
 _SOURCE_REFUSALS = {
     "funds_in_over_plan": "到账金额将超过该资金来源的计划金额；如确属追加，请按追加资金登记并注明文件号。",
     "source_funds_committed": "该资金来源的款项已被项目承诺或年终转出，不能减少。",
@@ -121,15 +121,17 @@ _SOURCE_REFUSALS = {
 
 
 async def move_source(session: AsyncSession, source_id: uuid.UUID, *, received_fen: int = 0, committed_fen: int = 0,
-                      swept_fen: int = 0, within_plan: bool = False) -> dict[str, Any]:
+                      swept_fen: int = 0, paid_fen: int = 0, within_plan: bool = False) -> dict[str, Any]:
     """Move one fund source's totals in one guarded UPDATE (within_plan: received stays within planned); 409 if
     refused. Callers hold the pilot's balance row first, so a pilot's sources are never raced."""
     table = FundSource.__table__
     c = table.c
-    delta = {"received_fen": received_fen, "committed_fen": committed_fen, "swept_fen": swept_fen}
+    delta = {"received_fen": received_fen, "committed_fen": committed_fen, "swept_fen": swept_fen,
+             "paid_fen": paid_fen}
     new = {k: c[k] + v for k, v in delta.items()}
     guards = [new["received_fen"] >= 0, new["committed_fen"] >= 0, new["swept_fen"] >= 0,
-              new["committed_fen"] + new["swept_fen"] <= new["received_fen"]]
+              new["committed_fen"] + new["swept_fen"] <= new["received_fen"],
+              new["paid_fen"] >= 0, new["paid_fen"] <= new["committed_fen"]]
     if within_plan:
         guards.append(or_(c.planned_fen.is_(None), new["received_fen"] <= c.planned_fen))
     stmt = (update(table).where(c.id == source_id, and_(*guards))
@@ -144,6 +146,10 @@ async def move_source(session: AsyncSession, source_id: uuid.UUID, *, received_f
                   f"{rules.yuan_text(received_fen)}，将超出计划；如确属追加，请以 supplement 登记并注明文件号。"
                   f" Funds in beyond the planned amount need supplement: true and a document reference.")
         raise refusal("funds_in_over_plan", detail, planned_fen=planned, received_fen=received, asked_fen=received_fen)
+    if current["paid_fen"] + paid_fen > current["committed_fen"] + committed_fen or current["paid_fen"] + paid_fen < 0:
+        raise refusal("over_commitment", "资金来源的已拨付金额将超过其承担的承诺。A source would pay out more than it "
+                      "bears of commitments.", fund_source_id=str(source_id), committed_fen=current["committed_fen"],
+                      paid_fen=current["paid_fen"])
     raise refusal("source_funds_committed", _SOURCE_REFUSALS["source_funds_committed"],
                   fund_source_id=str(source_id), received_fen=current["received_fen"],
                   committed_fen=current["committed_fen"], swept_fen=current["swept_fen"])

@@ -71,6 +71,8 @@ class FundSource(SQLModel, table=True):
         CheckConstraint("received_fen >= 0 AND committed_fen >= 0 AND swept_fen >= 0", name="source_non_negative"),
         # Per source, as per pilot: what is committed or moved out at year end was received.
         CheckConstraint("committed_fen + swept_fen <= received_fen", name="source_within_received"),
+        # Per source, as per pilot: nothing is paid out beyond what the source bears of commitments.
+        CheckConstraint("paid_fen >= 0 AND paid_fen <= committed_fen", name="source_paid_within_committed"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -85,10 +87,12 @@ class FundSource(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     returns_to: ReturnTarget = Field(sa_type=str_enum(ReturnTarget, 16))
     # Running totals of this source, kept in step with the pilot's by guarded UPDATEs in the same transaction:
-    # received = committed (net of returns) + uncommitted + swept (or carried over) at year end.
+    # received = committed (net of returns) + uncommitted + swept (or carried over) at year end; paid <= committed.
     received_fen: int = Field(default=0, sa_column=_fen())
     committed_fen: int = Field(default=0, sa_column=_fen())
     swept_fen: int = Field(default=0, sa_column=_fen())
+    # Of committed: paid out to implementers (fund_payment says which payment drew on which source).
+    paid_fen: int = Field(default=0, sa_column=_fen())
     created_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -139,6 +143,26 @@ class FundDraw(SQLModel, table=True):
     back); a project's draws per source say where its returned money goes."""
 
     __tablename__ = "fund_draw"
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", index=True)
+    fund_source_id: uuid.UUID = Field(foreign_key="fund_source.id", index=True)
+    pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
+    project_id: uuid.UUID = Field(index=True)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class FundPayment(SQLModel, table=True):
+    """The share of one payment (or of its reversal) that a fund source bears, positive paid, negative unpaid.
+
+    A payment draws on the project's committed, unpaid money per source in the draw order (rules.DRAW_ORDER:
+    carried-over money, the district subsidy, then the street's matching funds, ...). When a reversal of a
+    commitment takes a source's share below what was paid from it, the excess is moved to the project's other
+    sources by a pair of rows on that reversal (summing to zero). Per project and source, paid <= committed.
+    """
+
+    __tablename__ = "fund_payment"
     __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -53,7 +53,7 @@ def _source(source: FundSource, received: int) -> dict[str, Any]:
     return {"kind": source.kind, "kind_label": rules.SOURCE_LABELS[source.kind],
             "payer": payer, "document_ref": source.document_ref if payer is not None else None,
             "dated": source.dated, "planned_fen": source.planned_fen, "received_fen": received,
-            "committed_fen": source.committed_fen, "swept_fen": source.swept_fen,
+            "committed_fen": source.committed_fen, "paid_fen": source.paid_fen, "swept_fen": source.swept_fen,
             "uncommitted_fen": source.received_fen - source.committed_fen - source.swept_fen,
             "returns_to": source.returns_to, "returns_to_label": rules.RETURN_TARGET_LABELS[source.returns_to]}
 

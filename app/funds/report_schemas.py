@@ -48,6 +48,7 @@ class PublicSource(BaseModel):
     planned_fen: int | None
     received_fen: int
     committed_fen: int = Field(description="drawn by commitments, net of returns")
+    paid_fen: int = Field(description="of committed: paid out to implementers from this source")
     uncommitted_fen: int
     swept_fen: int = Field(description="returned to its funder or carried over at year end")
     returns_to: ReturnTarget

@@ -7,13 +7,22 @@ before that day. Reversals count against the kind they undo.
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.funds import rules
-from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
+from app.funds.models import (
+    CommitmentBasis,
+    FundDraw,
+    FundPayment,
+    FundSource,
+    FundSourceKind,
+    LedgerEntry,
+    LedgerKind,
+    ProjectBalance,
+)
 from app.programmes.enums import CATEGORY_LABELS, ProjectCategory
 from app.programmes.models import Pilot
 from app.regions.models import Region
@@ -35,10 +44,10 @@ FIGURES = ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "tr
 _EFFECT = {LedgerKind.funds_in: "funds_in_fen", LedgerKind.commitment: "committed_fen",
            LedgerKind.disbursement: "disbursed_fen", LedgerKind.return_: "returned_fen",
            LedgerKind.sweep: "transferred_out_fen", LedgerKind.carry_over: "transferred_out_fen"}
-# Money in a pilot is pooled: funds in and year-end sweeps have a source but no project, commitments a project
-# (their split over sources is in fund_draw, shown per pilot by the balance read).
-_ATTRIBUTABLE = {GroupBy.fund_source: {"funds_in_fen", "transferred_out_fen", "planned_fen"},
-                 GroupBy.category: {"committed_fen", "disbursed_fen", "returned_fen", "direct_committed_fen"}}
+# Funds in and year-end sweeps name their source but no project; commitments, payments and returns name a
+# project, and which sources they drew on is in fund_draw (commitments, returns) and fund_payment (payments), so a
+# report by source attributes every figure. By category, money not yet committed has no category.
+_ATTRIBUTABLE = {GroupBy.category: {"committed_fen", "disbursed_fen", "returned_fen", "direct_committed_fen"}}
 # Beside the ledger's figures: what the sources planned, and the part of committed that skipped vote and notice.
 EXTRA = ("planned_fen", "direct_committed_fen")
 
@@ -98,6 +107,28 @@ def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int
     return stmt
 
 
+def _table(model: Any) -> Table:
+    """A model's table (SQLModel's classes do not declare __table__ to the type checker)."""
+    return cast(Table, model.__table__)
+
+
+def _shares_statement(model: type[FundDraw] | type[FundPayment], scope_path: str | None, as_of: date,
+                      year: int | None):
+    """Per source kind, the shares of project entries dated up to as_of, by the kind the entry counts as."""
+    le, p, fs, pb = _table(LedgerEntry), _table(Pilot), _table(FundSource), _table(ProjectBalance)
+    shares = _table(model)
+    effect = func.coalesce(le.c.reverses_kind, le.c.kind)
+    joined = (shares.join(le, le.c.id == shares.c.entry_id).join(fs, fs.c.id == shares.c.fund_source_id)
+              .join(p, p.c.id == shares.c.pilot_id).outerjoin(pb, pb.c.project_id == shares.c.project_id))
+    stmt = (select(fs.c.kind, effect, pb.c.basis, func.sum(shares.c.amount_fen)).select_from(joined)
+            .where(le.c.entry_date <= as_of).group_by(fs.c.kind, effect, pb.c.basis))
+    if scope_path:
+        stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
+    if year is not None:
+        stmt = stmt.where(p.c.year == year)
+    return stmt
+
+
 def _planned_statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int | None):
     fs, p = FundSource.__table__, Pilot.__table__
     key = _key_column(group_by).label("k")
@@ -125,6 +156,10 @@ async def _labels(session: AsyncSession, group_by: GroupBy, keys: list[Any]) -> 
     return {k: f"{k}年度" for k in keys}
 
 
+def _bump(row: Row, column: str, amount: int) -> None:
+    row.figures[column] = (row.figures[column] or 0) + amount
+
+
 async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path: str | None, as_of: date,
                          year: int | None = None) -> Report:
     """Funds in, committed, disbursed, returned, transferred out and remaining, by group, as of a date."""
@@ -147,6 +182,20 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
         add(key, column, amount)
         if column == "committed_fen" and basis == CommitmentBasis.direct.value:
             add(key, "direct_committed_fen", amount)
+    if group_by == GroupBy.fund_source:
+        # A commitment's shares are drawn (+) and its reversal's given back (-); a return's shares are given back
+        # (-) and its reversal's drawn again (+); payments are paid (+) and unpaid (-), moves between sources net 0.
+        for key, effect, basis, amount in (await session.execute(
+                _shares_statement(FundDraw, scope_path, as_of, year))).all():
+            column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
+            if column == "returned_fen":
+                amount = -amount
+            _bump(row_of(key), column, amount)
+            if column == "committed_fen" and basis == CommitmentBasis.direct.value:
+                _bump(row_of(key), "direct_committed_fen", amount)
+        for key, _effect, _basis, amount in (await session.execute(
+                _shares_statement(FundPayment, scope_path, as_of, year))).all():
+            _bump(row_of(key), "disbursed_fen", int(amount or 0))
     # Plans belong to sources, not projects: by category they count in the totals only.
     planned_by = GroupBy.pilot if group_by == GroupBy.category else group_by
     for key, planned in (await session.execute(_planned_statement(planned_by, scope_path, as_of, year))).all():

@@ -165,7 +165,8 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
     row = await ledger.pilot_balance(session, pilot_id)
     parts = [SourceBalanceRead(fund_source_id=s.id, kind=s.kind, payer=s.payer, returns_to=s.returns_to,
                                planned_fen=s.planned_fen, received_fen=s.received_fen, committed_fen=s.committed_fen,
-                               uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen)
+                               uncommitted_fen=draws.uncommitted(s), swept_fen=s.swept_fen,
+                               paid_fen=s.paid_fen)
              for s in await draws.sources_in_order(session, pilot_id)]
     uncommitted = await accounts.uncommitted_fen(session, pilot_id)
     holds = await reservations.holds(session, pilot_id)

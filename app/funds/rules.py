@@ -1,12 +1,15 @@
 """Pure money rules: what each entry does to the balances, which dates and states allow it."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import TypeVar
 
 from app.common.money import yuan
 from app.funds.models import FundSourceKind, LedgerKind, ReturnTarget
 from app.programmes.models import ProgrammeStatus
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,8 @@ DRAW_ORDER = (FundSourceKind.carry_over, FundSourceKind.district_subsidy, FundSo
               FundSourceKind.government_purchase, FundSourceKind.community_welfare_fund,
               FundSourceKind.community_foundation, FundSourceKind.donation, FundSourceKind.resident_contribution,
               FundSourceKind.award_subsidy)
+# A payment spends a project's commitment per source in the same order (the district's money before the street's);
+# a return gives back its unpaid rest last first, so what is paid and what comes back meet only when all is used.
 # Award money (以奖代补) is drawn only by the award it was received for, never by another commitment.
 EARMARKED_KINDS = (FundSourceKind.award_subsidy,)
 
@@ -257,9 +262,10 @@ def draw_rank(kind: FundSourceKind) -> int:
     return DRAW_ORDER.index(kind)
 
 
-def split_draw(available: list[tuple[object, int]], amount_fen: int) -> list[tuple[object, int]]:
+def split_draw(available: Sequence[tuple[K, int]], amount_fen: int) -> list[tuple[K, int]]:
     """Take amount_fen from (key, uncommitted) pairs in the order given; the shares, or ValueError if short."""
-    shares, left = [], amount_fen
+    shares: list[tuple[K, int]] = []
+    left = amount_fen
     for key, free in available:
         if left == 0:
             break
@@ -270,6 +276,38 @@ def split_draw(available: list[tuple[object, int]], amount_fen: int) -> list[tup
     if left:
         raise ValueError(f"{left} fen more than the sources hold")
     return shares
+
+
+def unpay_split(own: Sequence[tuple[K, int]], paid: Sequence[tuple[K, int]], amount_fen: int) -> list[tuple[K, int]]:
+    """Undo a payment of amount_fen: first from the sources it was paid from (own, its shares), as far as each is
+    still paid, then from the project's other paid money, last in the draw order first (paid: (key, paid) in
+    draw order). The (negative) shares, or ValueError if less than amount_fen is paid."""
+    held = dict(paid)
+    shares: dict[K, int] = {}
+    left = amount_fen
+    for key, share in own:
+        take = min(max(share, 0), max(held.get(key, 0), 0), left)
+        if take:
+            shares[key] = shares.get(key, 0) + take
+            held[key] -= take
+            left -= take
+    if left:
+        for key, take in split_draw([(k, held[k]) for k, _ in reversed(paid)], left):
+            shares[key] = shares.get(key, 0) + take
+    return [(key, -take) for key, take in shares.items()]
+
+
+def reattribute_paid(net_after: Sequence[tuple[K, int]], paid: Mapping[K, int]) -> list[tuple[K, int]]:
+    """When a project's commitment from some sources falls below what was paid from them (a commitment reversed),
+    move the excess payment to its other sources with committed, unpaid money, in the draw order (net_after:
+    (key, committed) in draw order after the change). The moves (negative off, positive on; they sum to zero),
+    or ValueError if the project's money cannot cover its payments."""
+    off = [(key, paid.get(key, 0) - net) for key, net in net_after if paid.get(key, 0) > net]
+    excess = sum(amount for _, amount in off)
+    if not excess:
+        return []
+    room = [(key, net - paid.get(key, 0)) for key, net in net_after]
+    return [(key, -amount) for key, amount in off] + split_draw(room, excess)
 
 
 def over_plan(planned_fen: int | None, received_fen: int, amount_fen: int) -> bool:

@@ -129,6 +129,8 @@ class SourceBalanceRead(ReadModel):
     committed_fen: int
     uncommitted_fen: int
     swept_fen: int
+    paid_fen: int = Field(description="of committed: paid out to implementers from this source (payments spend a "
+                                      "project's commitment per source in the draw order)")
 
 
 class PilotBalanceRead(ReadModel):

@@ -146,12 +146,18 @@ async def _project_movement(session: AsyncSession, actor: Actor, kind: LedgerKin
     # Pilot row first, then project: the same order as commitments, so writers never deadlock.
     pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
     proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
-    shares = (await draws.give_back(session, project.pilot_id, project_id, amount_fen)
-              if kind == LedgerKind.return_ else [])
+    # Which sources the money comes from (a payment) or goes back to (a return).
+    shares: draws.Shares = []
+    paid: draws.Shares = []
+    if kind == LedgerKind.return_:
+        shares = await draws.give_back(session, project.pilot_id, project_id, amount_fen)
+    else:
+        paid = await draws.pay(session, project.pilot_id, project_id, amount_fen)
     entry = LedgerEntry(pilot_id=project.pilot_id, kind=kind, amount_fen=amount_fen, entry_date=entry_date,
                         project_id=project_id, document_ref=document_ref, note=note)
-    await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares)})
-    await draws.record(session, entry, shares)
+    await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares),
+                                               "paid_from": draws.audited(paid)})
+    await draws.record(session, entry, shares, paid)
     return entry
 
 
@@ -185,17 +191,19 @@ async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry
                                  ctx.programme.closing_date, today=clock.today())
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
-    balances = {"pilot": await ledger.move_pilot(session, entry.pilot_id,
+    balances: dict[str, Any] = {"pilot": await ledger.move_pilot(session, entry.pilot_id,
                                                  rules.pilot_delta(entry.kind, entry.amount_fen).scaled(-1))}
     project_change = rules.project_delta(entry.kind, entry.amount_fen)
     if project_change is not None:
         balances["project"] = await ledger.move_project(session, entry.project_id, project_change.scaled(-1))
-    shares = []
+    shares: draws.Shares = []
+    paid: draws.Shares = []
     if entry.kind == LedgerKind.funds_in:
         balances["source"] = await ledger.move_source(session, entry.fund_source_id, received_fen=-entry.amount_fen)
     else:
-        shares = await draws.undo(session, entry)
+        shares, paid = await draws.undo(session, entry)
         balances["sources"] = draws.audited(shares)
+        balances["paid_from"] = draws.audited(paid)
     reversal = LedgerEntry(pilot_id=entry.pilot_id, kind=LedgerKind.reversal, amount_fen=entry.amount_fen,
                            entry_date=entry_date, fund_source_id=entry.fund_source_id, project_id=entry.project_id,
                            reverses_id=entry.id, reverses_kind=entry.kind, note=reason)
@@ -204,5 +212,5 @@ async def reverse(session: AsyncSession, actor: Actor, entry: LedgerEntry, entry
     except IntegrityError as exc:
         # Two reversals of one entry raced; the unique reverses_id let only one through.
         raise Conflict("This entry has already been reversed.", code="not_reversible") from exc
-    await draws.record(session, reversal, shares)
+    await draws.record(session, reversal, shares, paid)
     return reversal

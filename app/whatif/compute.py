@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from app.analytics import allocation_text as text
 from app.analytics.allocation import RULES, TIE_BREAKS, Ballot, Instance, Project, allocate
 from app.analytics.pabulib import PabulibElection, PabulibFile, number, parse, to_election
 from app.whatif import rules
@@ -55,10 +56,14 @@ def instance_meta(pb: PabulibFile, election: PabulibElection) -> dict[str, Any]:
     }
 
 
-def job(election: PabulibElection, rule: str, tie_break: str, increment: int) -> dict[str, Any]:
-    """A JSON-ready allocation job; identical ballots are merged, which keeps the child's input small."""
+def job(election: PabulibElection, rule: str, tie_break: str, increment: int,
+        currency: str | None = None) -> dict[str, Any]:
+    """A JSON-ready allocation job; identical ballots are merged, which keeps the child's input small. Its
+    explanations write amounts in the file's currency (META `currency`; no unit without one)."""
     counts = Counter(election.ballots)
     return {
+        "money_scale": election.money_scale,
+        "currency": currency,
         "budget": election.instance.budget,
         "projects": [[p.id, p.cost, p.order] for p in election.instance.projects],
         "ballots": [[sorted(approved), weight] for approved, weight in counts.items()],
@@ -72,7 +77,10 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     """Run a job made by `job` and return AllocationResult.to_dict()."""
     instance = Instance(spec["budget"], tuple(Project(pid, cost, order) for pid, cost, order in spec["projects"]))
     ballots = [Ballot(frozenset(approved), weight) for approved, weight in spec["ballots"]]
-    result = allocate(instance, ballots, spec["rule"], spec["tie_break"], voter_budget_increment=spec["increment"])
+    unit = text.file_unit(spec["money_scale"], spec.get("currency")) if "money_scale" in spec else text.YUAN
+    with text.money_unit(unit):
+        result = allocate(instance, ballots, spec["rule"], spec["tie_break"],
+                          voter_budget_increment=spec["increment"])
     return result.to_dict()
 
 
@@ -89,12 +97,14 @@ def run_file_job(spec: dict[str, Any]) -> dict[str, Any]:
 
     pb = parse(spec["text"])
     election = to_election(pb)
+    currency = pb.meta.get("currency")
     try:
         if spec["rule"] in rules.FILE_RULES:
             params = rules.overrides(spec["rule"], spec["options"])
-            result = rules.run(pb, election, spec["rule"], params).to_dict()
+            with text.money_unit(text.file_unit(election.money_scale, currency)):
+                result = rules.run(pb, election, spec["rule"], params).to_dict()
         else:
-            result = run_job(job(election, spec["rule"], spec["tie_break"], spec["increment"]))
+            result = run_job(job(election, spec["rule"], spec["tie_break"], spec["increment"], currency))
         if spec.get("audit"):
             result["audit"] = audit_file(pb, election, result["rule"], result["selected"])
         return result

@@ -162,6 +162,7 @@ async def what_if(data: bytes, rule: str, tie_break: str, voter_budget_increment
         result = await _file_in_child(compute.file_job(decode(data), rule, {}, tie_break=tie_break,
                                                        increment=increment, audit=True))
     else:
-        result = await _allocate_in_child(compute.job(election, rule, tie_break, increment))
+        result = await _allocate_in_child(compute.job(election, rule, tie_break, increment,
+                                                      pb.meta.get("currency")))
     return {**result, "voter_budget_increment": increment if rule == "mes-add1" else None,
             "meta": compute.instance_meta(pb, election)}

@@ -6,6 +6,7 @@ import openpyxl
 from sqlalchemy import select
 
 from app.awards.models import AwardRun
+from app.awards.reports import plain_yuan
 from app.notices.models import Objection
 from tests.evaluation.helpers import EV, assign, end_campaign, full_score, make_eworld, score_url
 from tests.evaluation.test_satisfaction import on_roll, rate_url
@@ -133,7 +134,7 @@ async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_
     rows = ok(await client.get(f"{url}/report", headers=h))["rows"]
     p2 = next(r for r in rows if r["project_id"] == ew.projects["p2"])
     assert (p2["withdrawn"], p2["awards"], p2["subsidy_fen"], p2["grade"]) == (True, "", 0, "优秀")
-    assert p2["withdrawn_awards"] == "优秀项目、以奖代补 10000.00 元"
+    assert p2["withdrawn_awards"] == "优秀项目、以奖代补 10,000.00 元"
     for project in ("p1", "p2"):
         state = ok(await client.get(f"{API}/proposals/{ew.projects[project]}", headers=ew.h["staff_a1"]))["state"]
         assert state == "evaluated"
@@ -215,3 +216,9 @@ async def test_the_award_notice_links_each_award_to_its_community_finance_page(c
     assert (await client.get(f"/board/communities/{community}/finances")).status_code == 200
     # Anyone may object to any award on the board, the model community's included.
     assert f'value="{items["community"]["id"]}"' in page.text
+
+
+def test_award_money_in_exports_is_exact():
+    # A float prints 90071992547409.94 for this amount; integer fen print exactly.
+    assert plain_yuan(9_007_199_254_740_993) == "90071992547409.93"
+    assert (plain_yuan(5), plain_yuan(-1_050)) == ("0.05", "-10.50")

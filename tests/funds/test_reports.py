@@ -67,14 +67,14 @@ async def test_by_street_and_community(client, books):
     assert [(r["label"], _figures(r)) for r in year["rows"]] == [(f"{YEAR}年度", TOTAL)]
 
 
-async def test_by_fund_source_and_category_attribute_only_what_they_can(client, books):
+async def test_by_fund_source_and_category(client, books):
     h = books.h["finance"]
     sources = await _report(client, h, group_by="fund_source")
-    # Year-end sweeps name their source, so transferred out is attributed (none yet); commitments are pooled.
+    # Commitments, payments and returns name the sources they drew on: the district subsidy first, so it bears all.
     assert {r["label"]: _figures(r) for r in sources["rows"]} == {
-        "区财政补助": [6_000_000, None, None, None, 0, None],
-        "街道配套资金": [1_000_000, None, None, None, 0, None],
-        "慈善捐赠": [50_000, None, None, None, 0, None],
+        "区财政补助": [6_000_000, 2_000_000, 1_300_000, 100_000, 0, 4_100_000],
+        "街道配套资金": [1_000_000, 0, 0, 0, 0, 1_000_000],
+        "慈善捐赠": [50_000, 0, 0, 0, 0, 50_000],
     }
     assert {r["label"]: r["planned_fen"] for r in sources["rows"]} == {"区财政补助": 6_000_000, "街道配套资金": 0,
                                                                       "慈善捐赠": 0}

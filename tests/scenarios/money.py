@@ -38,6 +38,9 @@ async def _pilots_add_up(y: Year) -> None:
             assert s["received_fen"] <= s["planned_fen"] or s["kind"] == "carry_over", (community, s)
         assert sum(s["received_fen"] for s in b["sources"]) == b["funds_in_fen"], (community, b)
         assert sum(s["committed_fen"] for s in b["sources"]) == committed, (community, b)
+        # Payments too are per source: nothing paid from a source beyond what it bears of commitments.
+        assert all(0 <= s["paid_fen"] <= s["committed_fen"] for s in b["sources"]), (community, b)
+        assert sum(s["paid_fen"] for s in b["sources"]) == b["disbursed_fen"], (community, b)
 
 
 async def _projects_within_their_money(y: Year) -> None:

@@ -103,6 +103,19 @@ async def test_decimal_money_is_scaled_and_reported(client, staff):
     # The increment is given in the file's currency and applied in its scaled units (0.5 x 100).
     add1 = (await post(client, staff, text, rule="mes-add1", voter_budget_increment="0.5")).json()
     assert add1["voter_budget_increment"] == 50
+    # No currency in META: amounts carry no unit, in the file's own figures (8.50, not 元 of fen).
+    skipped = next(e for e in body["explanations"] if e["project_id"] == "B")
+    assert "0.25" in skipped["reason_zh"] and "元" not in skipped["reason_zh"], skipped
+
+
+async def test_explanations_speak_the_files_currency(client, staff):
+    text = TOY.replace("vote_type;approval", "vote_type;approval\ncurrency;PLN")
+    for rule in ("greedy", "equalshares"):
+        body = (await post(client, staff, text, rule=rule)).json()
+        reasons = " ".join(e["reason_zh"] + e["reason_en"] for e in body["explanations"])
+        assert "PLN" in reasons and "元" not in reasons and "yuan" not in reasons, (rule, reasons)
+    funded = next(e for e in body["explanations"] if e["project_id"] == "A")
+    assert "paid 2 PLN each" in funded["reason_en"], funded
 
 
 async def test_malformed_file_names_its_line(client, staff):
