@@ -71,6 +71,14 @@ async def get_campaign(session: AsyncSession, campaign_id: uuid.UUID, *, lock: s
                             detail="No evaluation campaign with that id.", lock=lock)
 
 
+async def campaign_region(session: AsyncSession, campaign_id: uuid.UUID) -> str | None:
+    """The campaign's region path, or None when there is no such campaign (auth scopes API tokens with it,
+    through app/auth/hooks.py)."""
+    path: str | None = await session.scalar(select(EvaluationCampaign.region_path)
+                                            .where(EvaluationCampaign.id == campaign_id))
+    return path
+
+
 async def has_assignment(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> bool:
     """Whether the caller (or their organisation) is assigned anything in the campaign."""
     keys = policy.assignee_keys(principal)

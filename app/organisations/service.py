@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.models import Organisation, OrganisationKind, User
+from app.auth.organisations_service import check_credit_code
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.auth.secrets import normalise_phone
@@ -17,13 +18,6 @@ from app.organisations.models import OrganisationDocument, OrganisationMember
 from app.organisations.rules import MemberRole, OrganisationStatus
 from app.organisations.schemas import OrganisationRegister, StatusChange
 from app.regions.models import Region, RegionLevel
-
-
-def check_credit_code(code: str) -> None:
-    """422 invalid_credit_code, with the reason in Chinese, unless the code is valid."""
-    problem = rules.credit_code_problem(code)
-    if problem:
-        raise Unprocessable(problem, code="invalid_credit_code", extra={"credit_code": code})
 
 
 def phone_or_422(raw: str) -> str:
