@@ -83,7 +83,8 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
 
 
 async def run_once(p: Providers, owner: str, limit: int = 20, *, sweep: bool = True) -> int:
-    """One pass: run the sweeps (overdue milestones, instalments due), expand due events, deliver what is due; returns the work done."""
+    """One pass: run the sweeps (overdue milestones, instalments due), expand due events, deliver what is
+    due; returns the work done."""
     async with p.sessionmaker() as session:
         if sweep:
             for sweep_once in hooks.sweeps():

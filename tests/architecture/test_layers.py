@@ -11,8 +11,9 @@ infrastructure modules (`app.config`, `app.db`, `app.errors`, `app.clock`, ...):
   `wechat` (WeChat sign-in makes accounts), and `notifications` (the outbox, contacts and inbox: sign-in
   records the phone a message goes to). What the foundation needs of a feature (a campaign's region for an
   API token, a community's roll, a round's reminders, the worker's sweeps) the feature registers with it through
-  `auth/hooks.py` and `notifications/hooks.py`, in `app/wiring.py` at startup. `organisations`' pure `rules` module may be used here too (an
-  account's organisation has a status); the rest of `organisations` is a feature.
+  `auth/hooks.py` and `notifications/hooks.py`, in `app/wiring.py` at startup. `organisations`' pure `rules`
+  module may be used here too (an account's organisation has a status; the credit code's check); the rest of
+  `organisations` is a feature.
 - **features**: every other domain (programmes, funds, proposals, deliberation, voting, notices,
   implementation, evaluation, awards, whatif, board, dashboards, opendata, signs, organisations, privacy, ops,
   demo, health). `privacy` (export and erasure of one person's data) and `ops` (metrics, backup) read across
