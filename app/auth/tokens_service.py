@@ -19,6 +19,7 @@ from app.auth.service import API_TOKEN_PREFIX, api_token_hmac
 from app.auth.tokens_schemas import ApiTokenCreate
 from app.common.models import utcnow
 from app.common.pagination import paginate
+from app.common.rows import get_or_404
 from app.common.schemas import PageParams
 from app.config import Settings
 from app.errors import NotFound, Unprocessable
@@ -61,9 +62,8 @@ async def issue_api_token(session: AsyncSession, settings: Settings, organisatio
 
 async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID, actor: audit.Actor) -> ApiToken:
     """Revoke a token at once (it answers 401 from now on); revoking twice changes nothing."""
-    token = await session.get(ApiToken, token_id, with_for_update=True)
-    if token is None:
-        raise NotFound("No API token with that id.", code="api_token_not_found")
+    token = await get_or_404(session, ApiToken, token_id, code="api_token_not_found",
+                             detail="No API token with that id.", lock="update")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await session.flush()

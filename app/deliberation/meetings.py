@@ -10,11 +10,12 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.deliberation import policy, roster, rules
 from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
 from app.deliberation.models import Meeting, MeetingMinutes, MeetingSignIn, MinutesItem, Motion
 from app.deliberation.schemas import MeetingCancel, MeetingClose, MeetingCreate
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme
@@ -38,10 +39,7 @@ def snapshot(meeting: Meeting) -> dict[str, Any]:
 
 async def get_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> Meeting:
     """The meeting, or 404."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("No meeting with that id.", code="meeting_not_found")
-    return meeting
+    return await get_or_404(session, Meeting, meeting_id, code="meeting_not_found", detail="No meeting with that id.")
 
 
 async def lock(session: AsyncSession, meeting: Meeting) -> Meeting:

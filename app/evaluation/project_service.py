@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, SatisfactionRating
 from app.implementation.models import Implementation
@@ -69,10 +70,8 @@ async def add_projects(session: AsyncSession, principal: Principal, campaign: Ev
 
 async def get_project(session: AsyncSession, campaign_id: uuid.UUID, proposal_id: uuid.UUID) -> CampaignProject:
     """A project of the campaign, or 404."""
-    row = await session.get(CampaignProject, (campaign_id, proposal_id))
-    if row is None:
-        raise NotFound("That project is not in this campaign.", code="project_not_in_campaign")
-    return row
+    return await get_or_404(session, CampaignProject, (campaign_id, proposal_id), code="project_not_in_campaign",
+                            detail="That project is not in this campaign.")
 
 
 async def remove_project(session: AsyncSession, principal: Principal, campaign: EvaluationCampaign,

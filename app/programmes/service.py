@@ -15,7 +15,8 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, restrict_to_overlapping
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.programmes import policy, rules
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
@@ -38,18 +39,13 @@ def programme_rules(programme: Programme) -> ProgrammeRules:
 
 async def get_programme(session: AsyncSession, programme_id: uuid.UUID) -> Programme:
     """The programme, or 404."""
-    programme = await session.get(Programme, programme_id)
-    if programme is None:
-        raise NotFound("No programme with that id.", code="programme_not_found")
-    return programme
+    return await get_or_404(session, Programme, programme_id, code="programme_not_found",
+                            detail="No programme with that id.")
 
 
 async def get_pilot(session: AsyncSession, pilot_id: uuid.UUID) -> Pilot:
     """The pilot, or 404."""
-    pilot = await session.get(Pilot, pilot_id)
-    if pilot is None:
-        raise NotFound("No pilot with that id.", code="pilot_not_found")
-    return pilot
+    return await get_or_404(session, Pilot, pilot_id, code="pilot_not_found", detail="No pilot with that id.")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.common.models import utcnow
 from app.common.money import yuan
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.organisations.rules import may_apply
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme, ProgrammeStatus
@@ -44,10 +45,8 @@ def snapshot(proposal: Proposal, lines: list[BudgetLine] | None = None) -> dict[
 
 async def get_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> Proposal:
     """The proposal, or 404."""
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound("No proposal with that id.", code="proposal_not_found")
-    return proposal
+    return await get_or_404(session, Proposal, proposal_id, code="proposal_not_found",
+                            detail="No proposal with that id.")
 
 
 async def budget_lines(session: AsyncSession, proposal_id: uuid.UUID) -> list[BudgetLine]:
