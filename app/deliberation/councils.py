@@ -25,6 +25,7 @@ from app.deliberation.council_schemas import (
 from app.deliberation.enums import CouncilState, GroupBasis, ParticipantSource
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.regions.models import Region
+from app.regions.rules import is_within
 from app.voting import roll_service
 from app.voting.models import VoterRollEntry
 
@@ -85,7 +86,7 @@ async def _unit_names(session: AsyncSession, council: Council, entry: VoterRollE
     for row in rows:
         names = {row.name.casefold(), *([row.code.casefold()] if row.code else [])}
         every |= names
-        if unit is not None and unit.path.startswith(row.path):  # the entry's unit and the units above it
+        if unit is not None and is_within(unit.path, row.path):  # the entry's unit and the units above it
             own |= names
     return every, own
 

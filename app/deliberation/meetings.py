@@ -23,6 +23,7 @@ from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.service import get_proposal
 from app.regions.models import Region
+from app.regions.rules import is_within
 
 # What a closed meeting's outcome does to the proposal behind the item.
 PROPOSAL_STATE_AFTER = {MotionOutcome.passed: ProposalState.shortlisted, MotionOutcome.failed: ProposalState.rejected,
@@ -72,7 +73,7 @@ async def announce(session: AsyncSession, principal: Principal, community: Regio
         raise Unprocessable("A meeting is announced ahead: its time must be in the future.", code="meeting_in_past")
     if data.programme_id is not None:
         programme = await session.get(Programme, data.programme_id)
-        if programme is None or not community.path.startswith(programme.region_path):
+        if programme is None or not is_within(community.path, programme.region_path):
             raise Unprocessable("No such programme in the community's district.", code="unknown_programme")
     else:
         programme = await open_programme_for(session, community.path)

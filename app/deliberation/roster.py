@@ -23,7 +23,7 @@ from app.deliberation.models import Meeting, Representative
 from app.deliberation.schemas import RepresentativeCreate, RepresentativeRetire
 from app.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
-from app.regions.rules import SUB_UNITS
+from app.regions.rules import SUB_UNITS, is_within
 
 
 def snapshot(rep: Representative) -> dict:
@@ -108,7 +108,7 @@ async def add_representative(session: AsyncSession, settings: Settings, principa
     policy.check_organise(principal, community.path, "community")
     await _check_not_in_session(session, community.id)
     unit = await region_or_422(session, data.unit_id)
-    if unit is not None and (unit.level not in SUB_UNITS or not unit.path.startswith(community.path)):
+    if unit is not None and (unit.level not in SUB_UNITS or not is_within(unit.path, community.path)):
         raise Unprocessable("The unit must be a grid, compound, group or building of the community.",
                             code="unit_outside_community")
     if data.user_id is not None and await session.get(User, data.user_id) is None:

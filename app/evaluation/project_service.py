@@ -17,6 +17,7 @@ from app.implementation.models import Implementation
 from app.proposals.enums import ProposalState
 from app.proposals.models import Proposal
 from app.regions.models import Region
+from app.regions.rules import is_within
 
 EVALUABLE = (ProposalState.completed, ProposalState.evaluated)
 
@@ -30,7 +31,7 @@ async def _proposals(session: AsyncSession, campaign: EvaluationCampaign, ids: S
     if missing:
         raise Unprocessable("Some projects do not exist.", code="proposal_not_found", extra={"proposal_ids": missing})
     elsewhere = [str(p.id) for p in found.values()
-                 if p.programme_id != campaign.programme_id or not p.region_path.startswith(campaign.region_path)]
+                 if p.programme_id != campaign.programme_id or not is_within(p.region_path, campaign.region_path)]
     if elsewhere:
         raise Unprocessable("Some projects are not of this campaign's programme and district.",
                             code="proposal_not_in_programme", extra={"proposal_ids": elsewhere})

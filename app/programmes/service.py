@@ -23,6 +23,7 @@ from app.programmes.models import Pilot, Programme, ProgrammeStatus
 from app.programmes.ruleset import ProgrammeRules, merge_rules
 from app.programmes.schemas import PilotCreate, ProgrammeCreate, ProgrammeUpdate
 from app.regions.models import Region, RegionLevel
+from app.regions.rules import is_within
 
 
 def snapshot(programme: Programme) -> dict[str, Any]:
@@ -204,7 +205,7 @@ async def designate_pilot(session: AsyncSession, principal: Principal, programme
     community = await region_or_422(session, data.community_id)
     if community.level != RegionLevel.community:
         raise Unprocessable("Only a community (社区/村) can be a pilot.", code="not_a_community")
-    if not community.path.startswith(programme.region_path):
+    if not is_within(community.path, programme.region_path):
         raise Unprocessable("The community is not in the programme's district.", code="community_outside_district")
     policy.check_designate(principal, community.path)
     if not rules.accepts_pilots(programme.status):
@@ -244,6 +245,6 @@ def list_pilots_statement(principal: Principal, programme: Programme) -> Select:
     """The programme's pilots the caller may see: all from district level up, else their own region's."""
     stmt = select(Pilot).where(Pilot.programme_id == programme.id).order_by(Pilot.designated_at, Pilot.id)
     own = principal.region_path
-    if principal.role != Role.admin and own and not programme.region_path.startswith(own):
+    if principal.role != Role.admin and own and not is_within(programme.region_path, own):
         stmt = restrict_to_overlapping(stmt, principal, Pilot.region_path)
     return stmt

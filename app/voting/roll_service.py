@@ -18,6 +18,7 @@ from app.common.rows import get_or_404
 from app.config import Settings
 from app.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
+from app.regions.rules import is_within
 from app.voting import policy, roll_csv
 from app.voting.models import VoterRollEntry
 
@@ -56,7 +57,7 @@ async def _check_unit(session: AsyncSession, community: Region, unit_id: uuid.UU
     if unit_id is None:
         return
     unit = await session.get(Region, unit_id)
-    if unit is None or unit.id == community.id or not unit.path.startswith(community.path):
+    if unit is None or unit.id == community.id or not is_within(unit.path, community.path):
         raise Unprocessable("unit_id is not a sub-unit of this community.", code="unit_not_in_community")
 
 
