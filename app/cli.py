@@ -23,6 +23,9 @@ def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:
     """Run fn(session, settings) in one committed transaction."""
 
     async def runner():
+        from app.wiring import wire
+
+        wire()
         settings = get_settings()
         engine = make_engine(settings)
         try:
@@ -238,7 +241,9 @@ def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = Fal
     from app.notifications.worker import run
     from app.sms.senders import make_sms_sender
     from app.wechat.client import WechatClient
+    from app.wiring import wire
 
+    wire()
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry WeChat's access token

@@ -29,6 +29,7 @@ from app.ops.metrics_env import MULTIPROC_ENV
 from app.proposals import public_shortcut
 from app.routers import ROUTE_TABLE, warm_route_table
 from app.voting import first_ballot
+from app.wiring import wire
 
 log = logging.getLogger("weishi")
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; tests pass their own settings."""
     settings = settings or get_settings()
     logs.configure(settings.log_level)
+    wire()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

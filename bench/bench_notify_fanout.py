@@ -37,6 +37,7 @@ from app.sms.senders import LogSmsSender
 from app.voting.models import VoterRollEntry
 from app.wechat.client import WechatClient
 from app.wechat.models import WechatIdentity
+from app.wiring import wire
 from tests.providers.wechat_server import WechatServer, WechatState
 
 APP_ID = "wxbench0000000000"
@@ -83,6 +84,7 @@ async def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    wire()
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
     with WechatServer(WechatState(apps={APP_ID: "secret"})) as server:

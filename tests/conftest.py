@@ -30,6 +30,7 @@ from app.config import Settings
 from app.main import create_app
 from app.migrations import upgrade
 from app.ops.logs import json_handler
+from app.wiring import wire
 from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -39,6 +40,8 @@ MEMORY_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S10
 # included (they kill the service, not PostgreSQL), so what they commit is there for the next statement.
 NO_SYNC = 'ALTER DATABASE "{name}" SET synchronous_commit = off'
 RUN_TAG = f"{os.getpid()}"
+# The features' hooks into the foundation, as create_app registers them: some tests call services directly.
+wire()
 
 
 # Every log line the suite produces goes, as the service writes it (JSON, masked), to a file per process in one

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 from app.organisations.rules import OrganisationStatus
 
 
@@ -40,12 +40,12 @@ class Organisation(SQLModel, table=True):
 
     __tablename__ = "organisation"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=200, unique=True)
     kind: OrganisationKind = Field(sa_type=str_enum(OrganisationKind))
     region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     credit_code: str | None = Field(default=None, max_length=18)  # 统一社会信用代码
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     # Registered by staff: verified at once. Registered by a resident for their organisation: pending until
     # street or district staff have checked its documents (app/organisations).
     status: OrganisationStatus = Field(default=OrganisationStatus.verified, sa_type=str_enum(OrganisationStatus, 16),
@@ -65,7 +65,7 @@ class User(SQLModel, table=True):
 
     __tablename__ = "app_user"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     role: Role = Field(sa_type=str_enum(Role), index=True)
     username: str | None = Field(default=None, max_length=64, unique=True)
     password_hash: str | None = Field(default=None, max_length=255)
@@ -76,7 +76,7 @@ class User(SQLModel, table=True):
     region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
     is_active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the person deleted their account: the row stays (proposals and the audit trail name its id, a
     # pseudonym from then on) with every personal field emptied (app/privacy/erasure.py).
@@ -88,9 +88,9 @@ class AuthSession(SQLModel, table=True):
 
     __tablename__ = "auth_session"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_reason: str | None = Field(default=None, max_length=64)
 
@@ -100,12 +100,12 @@ class RefreshToken(SQLModel, table=True):
 
     __tablename__ = "refresh_token"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     session_id: uuid.UUID = Field(foreign_key="auth_session.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class OtpCode(SQLModel, table=True):
@@ -113,13 +113,13 @@ class OtpCode(SQLModel, table=True):
 
     __tablename__ = "otp_code"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     phone_digest: str = Field(max_length=64, index=True)
     code_hash: str = Field(max_length=64)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     attempts: int = Field(default=0)
     consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class ApiToken(SQLModel, table=True):
@@ -127,7 +127,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16, index=True)
@@ -139,7 +139,7 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class UserNotice(SQLModel, table=True):
@@ -148,10 +148,10 @@ class UserNotice(SQLModel, table=True):
 
     __tablename__ = "user_notice"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
     message: str = Field(max_length=500)
     # field -> {"before": ..., "after": ...}; a password reset is {"password": {"reset": true}}
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     changed_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()

@@ -12,8 +12,15 @@ from app.auth.scoping import region_or_422, require_within
 from app.auth.users_schemas import OrganisationCreate
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
-from app.errors import Conflict
-from app.organisations.service import check_credit_code
+from app.errors import Conflict, Unprocessable
+from app.organisations import rules as organisation_rules
+
+
+def check_credit_code(code: str) -> None:
+    """422 invalid_credit_code, with the reason in Chinese, unless the code is valid."""
+    problem = organisation_rules.credit_code_problem(code)
+    if problem:
+        raise Unprocessable(problem, code="invalid_credit_code", extra={"credit_code": code})
 
 
 async def create_organisation(session: AsyncSession, principal: Principal, data: OrganisationCreate) -> Organisation:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from app.audit.service import Actor
 from app.auth.models import Role
+from app.auth.rules import within_scope
 
 STAFF_ROLES = frozenset({Role.community_staff, Role.street_admin, Role.district_admin, Role.finance,
                          Role.evaluator, Role.supervisor, Role.admin})
@@ -47,9 +48,7 @@ class Principal:
 
     def sees_region(self, path: str | None) -> bool:
         """Whether a node at path is inside this principal's region (admins see everything)."""
-        if self.role == Role.admin:
-            return True
-        return bool(path and self.region_path and path.startswith(self.region_path))
+        return within_scope(self.role, self.region_path, path)
 
 
 ANONYMOUS = Principal(kind="anonymous")

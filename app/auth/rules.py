@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zxcvbn import zxcvbn
 
 from app.auth.models import Role
+from app.regions.rules import is_within
 
 PASSWORD_MIN = 12
 # zxcvbn 0-4: 3 is "safely unguessable" for an online attack (about 10^8 guesses and more).
@@ -22,9 +23,7 @@ ADMIN_ONLY_ROLES = frozenset({Role.admin, Role.finance, Role.supervisor})
 
 def within_scope(actor_role: Role | None, actor_path: str | None, target_path: str | None) -> bool:
     """Whether a node at target_path lies in the actor's region (admins: everywhere)."""
-    if actor_role == Role.admin:
-        return True
-    return bool(actor_path and target_path and target_path.startswith(actor_path))
+    return actor_role == Role.admin or is_within(target_path, actor_path)
 
 
 def may_assign_role(actor_role: Role | None, role: Role) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.auth import rules, users_service
+from app.auth import hooks, rules, users_service
 from app.auth.models import ApiToken, Organisation, User
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
@@ -19,10 +19,10 @@ from app.auth.service import API_TOKEN_PREFIX, api_token_hmac
 from app.auth.tokens_schemas import ApiTokenCreate
 from app.common.models import utcnow
 from app.common.pagination import paginate
+from app.common.rows import get_or_404
 from app.common.schemas import PageParams
 from app.config import Settings
 from app.errors import NotFound, Unprocessable
-from app.evaluation.models import EvaluationCampaign
 from app.regions.models import Region
 
 PREFIX_LENGTH = 12  # "wst_" and 8 random characters: enough to tell tokens apart in a list
@@ -45,7 +45,7 @@ async def issue_api_token(session: AsyncSession, settings: Settings, organisatio
     problem = rules.token_expiry_problem(utcnow(), expires_at)
     if problem:
         raise Unprocessable(problem, code="bad_expiry")
-    if campaign_id is not None and await session.get(EvaluationCampaign, campaign_id) is None:
+    if campaign_id is not None and await hooks.campaign_region(session, campaign_id) is None:
         raise Unprocessable("No evaluation campaign with that id.", code="unknown_campaign")
     secret = API_TOKEN_PREFIX + random_token(32)
     token = ApiToken(organisation_id=org.id, name=name, prefix=secret[:PREFIX_LENGTH],
@@ -62,9 +62,8 @@ async def issue_api_token(session: AsyncSession, settings: Settings, organisatio
 
 async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID, actor: audit.Actor) -> ApiToken:
     """Revoke a token at once (it answers 401 from now on); revoking twice changes nothing."""
-    token = await session.get(ApiToken, token_id, with_for_update=True)
-    if token is None:
-        raise NotFound("No API token with that id.", code="api_token_not_found")
+    token = await get_or_404(session, ApiToken, token_id, code="api_token_not_found",
+                             detail="No API token with that id.", lock="update")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await session.flush()
@@ -79,8 +78,7 @@ async def issue_for(session: AsyncSession, settings: Settings, principal: Princi
     # The same rule as binding a user: an organisation seated in the caller's region (no region: admins only).
     await users_service.check_organisation(session, principal, data.organisation_id)
     if data.campaign_id is not None:
-        campaign_path = await session.scalar(select(EvaluationCampaign.region_path)
-                                             .where(EvaluationCampaign.id == data.campaign_id))
+        campaign_path = await hooks.campaign_region(session, data.campaign_id)
         if campaign_path is not None:  # unknown campaigns get their 422 from issue_api_token
             require_within(principal, campaign_path, "That campaign")
     expires_at = utcnow() + timedelta(days=data.expires_in_days)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 
 
 class RunState(StrEnum):
@@ -33,7 +33,7 @@ class AwardRun(SQLModel, table=True):
               postgresql_where=text("state IN ('approved', 'published', 'final')")),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id", index=True)
     number: int
     state: RunState = Field(default=RunState.computed, sa_type=str_enum(RunState, 16))
@@ -45,7 +45,7 @@ class AwardRun(SQLModel, table=True):
     outputs_digest: str = Field(max_length=64)
     notice_id: uuid.UUID | None = Field(default=None, foreign_key="notice.id")
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     approved_by: str | None = Field(default=None, max_length=64)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -75,7 +75,7 @@ async def run_for(session: AsyncSession, principal: Principal, run_id: uuid.UUID
                   lock: str | None = None) -> tuple[AwardRun, EvaluationCampaign]:
     """The run and its campaign, as the caller may read (overseers of the district) or run them."""
     run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.",
-                           lock=lock)
+                           lock=lock, fresh=True)
     campaign = await get_campaign(session, run.campaign_id)
     policy.check_oversee(principal, campaign.region_path, "award_run")
     if manage:
@@ -90,7 +90,8 @@ async def report_run_for(session: AsyncSession, principal: Principal,
     assigned in. Everything else is 404, so a token learns nothing about other campaigns' runs."""
     if principal.role != Role.assessor:
         return await run_for(session, principal, run_id, manage=False)
-    run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.")
+    run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.",
+                           fresh=True)
     announced = run.state in (RunState.published, RunState.final)
     if principal.campaign_id is not None:
         reachable = principal.campaign_id == run.campaign_id

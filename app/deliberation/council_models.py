@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 from app.deliberation.enums import CouncilForm, CouncilState, GroupBasis, ParticipantSource, SelectionMethod
 
 
@@ -19,7 +19,7 @@ class Council(SQLModel, table=True):
         Index("ix_council_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
     topic: str = Field(max_length=200)
@@ -34,7 +34,7 @@ class Council(SQLModel, table=True):
     quotas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     selected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class CouncilParticipant(SQLModel, table=True):
@@ -43,7 +43,7 @@ class CouncilParticipant(SQLModel, table=True):
     __tablename__ = "council_participant"
     __table_args__ = (UniqueConstraint("council_id", "user_id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     council_id: uuid.UUID = Field(foreign_key="council.id", index=True)
     name: str = Field(max_length=100)
     user_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
@@ -56,4 +56,4 @@ class CouncilParticipant(SQLModel, table=True):
     source: ParticipantSource = Field(sa_type=str_enum(ParticipantSource, 16))
     selected: bool = Field(default=False)
     selected_by: SelectionMethod | None = Field(default=None, sa_type=str_enum(SelectionMethod, 16))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()

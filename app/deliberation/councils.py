@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.deliberation import policy, selection
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.council_schemas import (
@@ -22,18 +23,16 @@ from app.deliberation.council_schemas import (
     SelectionCreate,
 )
 from app.deliberation.enums import CouncilState, GroupBasis, ParticipantSource
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.regions.models import Region
+from app.regions.rules import is_within
 from app.voting import roll_service
 from app.voting.models import VoterRollEntry
 
 
 async def get_council(session: AsyncSession, council_id: uuid.UUID) -> Council:
     """The council, or 404."""
-    council = await session.get(Council, council_id)
-    if council is None:
-        raise NotFound("No council with that id.", code="council_not_found")
-    return council
+    return await get_or_404(session, Council, council_id, code="council_not_found", detail="No council with that id.")
 
 
 async def _lock(session: AsyncSession, council: Council) -> Council:
@@ -87,7 +86,7 @@ async def _unit_names(session: AsyncSession, council: Council, entry: VoterRollE
     for row in rows:
         names = {row.name.casefold(), *([row.code.casefold()] if row.code else [])}
         every |= names
-        if unit is not None and unit.path.startswith(row.path):  # the entry's unit and the units above it
+        if unit is not None and is_within(unit.path, row.path):  # the entry's unit and the units above it
             own |= names
     return every, own
 
@@ -126,10 +125,9 @@ async def register(session: AsyncSession, principal: Principal, council: Council
 
 async def get_participant(session: AsyncSession, council: Council, participant_id: uuid.UUID) -> CouncilParticipant:
     """A candidate of this council, or 404."""
-    person = await session.get(CouncilParticipant, participant_id)
-    if person is None or person.council_id != council.id:
-        raise NotFound("No candidate with that id in this council.", code="participant_not_found")
-    return person
+    return await get_or_404(session, CouncilParticipant, participant_id, code="participant_not_found",
+                            detail="No candidate with that id in this council.",
+                            accept=lambda p: p.council_id == council.id)
 
 
 async def decide_group(session: AsyncSession, principal: Principal, council: Council, participant_id: uuid.UUID,

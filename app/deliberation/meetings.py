@@ -10,11 +10,12 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.deliberation import policy, roster, rules
 from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
 from app.deliberation.models import Meeting, MeetingMinutes, MeetingSignIn, MinutesItem, Motion
 from app.deliberation.schemas import MeetingCancel, MeetingClose, MeetingCreate
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme
@@ -22,6 +23,7 @@ from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.service import get_proposal
 from app.regions.models import Region
+from app.regions.rules import is_within
 
 # What a closed meeting's outcome does to the proposal behind the item.
 PROPOSAL_STATE_AFTER = {MotionOutcome.passed: ProposalState.shortlisted, MotionOutcome.failed: ProposalState.rejected,
@@ -38,10 +40,7 @@ def snapshot(meeting: Meeting) -> dict[str, Any]:
 
 async def get_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> Meeting:
     """The meeting, or 404."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("No meeting with that id.", code="meeting_not_found")
-    return meeting
+    return await get_or_404(session, Meeting, meeting_id, code="meeting_not_found", detail="No meeting with that id.")
 
 
 async def lock(session: AsyncSession, meeting: Meeting) -> Meeting:
@@ -74,7 +73,7 @@ async def announce(session: AsyncSession, principal: Principal, community: Regio
         raise Unprocessable("A meeting is announced ahead: its time must be in the future.", code="meeting_in_past")
     if data.programme_id is not None:
         programme = await session.get(Programme, data.programme_id)
-        if programme is None or not community.path.startswith(programme.region_path):
+        if programme is None or not is_within(community.path, programme.region_path):
             raise Unprocessable("No such programme in the community's district.", code="unknown_programme")
     else:
         programme = await open_programme_for(session, community.path)

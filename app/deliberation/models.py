@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.deliberation.enums import MeetingForm, MeetingState, MotionOutcome, VoteChoice
 
 LONG_TEXT = 4000
@@ -40,7 +40,7 @@ class Representative(SQLModel, table=True):
               postgresql_where=text("active AND user_id IS NOT NULL")),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
     name: str = Field(max_length=50)
@@ -53,7 +53,7 @@ class Representative(SQLModel, table=True):
     active: bool = Field(default=True)
     joined_on: date | None = None
     left_on: date | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Meeting(SQLModel, table=True):
@@ -73,7 +73,7 @@ class Meeting(SQLModel, table=True):
         Index("ix_meeting_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
     programme_id: uuid.UUID | None = Field(default=None, foreign_key="programme.id")
@@ -110,7 +110,7 @@ class MeetingSignIn(SQLModel, table=True):
         UniqueConstraint("id", "meeting_id", "representative_id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     meeting_id: uuid.UUID = Field(foreign_key="meeting.id", index=True)
     representative_id: uuid.UUID = Field(foreign_key="representative.id", index=True)
     signed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -154,7 +154,7 @@ class Motion(SQLModel, table=True):
                         name="incomplete_has_reason"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     meeting_id: uuid.UUID = Field(foreign_key="meeting.id", index=True)
     position: int
     title: str = Field(max_length=200)
@@ -172,7 +172,7 @@ class Motion(SQLModel, table=True):
     votes_missing: int | None = None
     incomplete_reason: str | None = Field(default=None, max_length=INCOMPLETE_REASON)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class MotionVote(SQLModel, table=True):
@@ -188,7 +188,7 @@ class MotionVote(SQLModel, table=True):
         CheckConstraint("choice IN ('for', 'against', 'abstain')", name="choice_known"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     motion_id: uuid.UUID = Field(index=True)
     meeting_id: uuid.UUID
     sign_in_id: uuid.UUID
@@ -205,7 +205,7 @@ class MeetingMinutes(SQLModel, table=True):
 
     __tablename__ = "meeting_minutes"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     meeting_id: uuid.UUID = Field(foreign_key="meeting.id", unique=True)
     topic: str = Field(max_length=200)
     attendance: int
@@ -221,7 +221,7 @@ class MinutesItem(SQLModel, table=True):
 
     __tablename__ = "minutes_item"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     meeting_id: uuid.UUID = Field(foreign_key="meeting.id", index=True)
     motion_id: uuid.UUID = Field(foreign_key="motion.id", unique=True)
     discussion: str = Field(max_length=LONG_TEXT)

@@ -15,14 +15,15 @@ from app.auth.otp_service import phone_digest
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.auth.secrets import mask_phone, normalise_phone
+from app.common.rows import get_or_404
 from app.config import Settings
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState
 from app.deliberation.models import Meeting, Representative
 from app.deliberation.schemas import RepresentativeCreate, RepresentativeRetire
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
-from app.regions.rules import SUB_UNITS
+from app.regions.rules import SUB_UNITS, is_within
 
 
 def snapshot(rep: Representative) -> dict:
@@ -75,18 +76,14 @@ async def _check_not_duplicate(session: AsyncSession, community_id: uuid.UUID, n
 
 async def get_community(session: AsyncSession, community_id: uuid.UUID) -> Region:
     """The community named in a path, or 404."""
-    region = await session.get(Region, community_id)
-    if region is None or region.level != RegionLevel.community:
-        raise NotFound("No community with that id.", code="community_not_found")
-    return region
+    return await get_or_404(session, Region, community_id, code="community_not_found",
+                            detail="No community with that id.", accept=lambda r: r.level == RegionLevel.community)
 
 
 async def get_representative(session: AsyncSession, representative_id: uuid.UUID) -> Representative:
     """The roster entry, or 404."""
-    rep = await session.get(Representative, representative_id)
-    if rep is None:
-        raise NotFound("No representative with that id.", code="representative_not_found")
-    return rep
+    return await get_or_404(session, Representative, representative_id, code="representative_not_found",
+                            detail="No representative with that id.")
 
 
 async def active_count(session: AsyncSession, community_id: uuid.UUID) -> int:
@@ -111,7 +108,7 @@ async def add_representative(session: AsyncSession, settings: Settings, principa
     policy.check_organise(principal, community.path, "community")
     await _check_not_in_session(session, community.id)
     unit = await region_or_422(session, data.unit_id)
-    if unit is not None and (unit.level not in SUB_UNITS or not unit.path.startswith(community.path)):
+    if unit is not None and (unit.level not in SUB_UNITS or not is_within(unit.path, community.path)):
         raise Unprocessable("The unit must be a grid, compound, group or building of the community.",
                             code="unit_outside_community")
     if data.user_id is not None and await session.get(User, data.user_id) is None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState, VoteChoice
 from app.deliberation.meetings import attendance_of, get_meeting, lock, quorum_status, require_state
@@ -23,7 +24,7 @@ from app.deliberation.models import (
     Representative,
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.implementation.budget_changes import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
@@ -33,10 +34,7 @@ from app.proposals.models import Proposal
 
 async def get_motion(session: AsyncSession, motion_id: uuid.UUID) -> Motion:
     """The agenda item, or 404."""
-    motion = await session.get(Motion, motion_id)
-    if motion is None:
-        raise NotFound("No agenda item with that id.", code="motion_not_found")
-    return motion
+    return await get_or_404(session, Motion, motion_id, code="motion_not_found", detail="No agenda item with that id.")
 
 
 def _member(rep: Representative, meeting: Meeting) -> None:

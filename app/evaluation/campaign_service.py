@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import clock
 from app.audit.service import record
@@ -68,7 +69,14 @@ def snapshot(campaign: EvaluationCampaign) -> dict[str, Any]:
 async def get_campaign(session: AsyncSession, campaign_id: uuid.UUID, *, lock: str | None = None) -> EvaluationCampaign:
     """The campaign, or 404."""
     return await get_or_404(session, EvaluationCampaign, campaign_id, code="campaign_not_found",
-                            detail="No evaluation campaign with that id.", lock=lock)
+                            detail="No evaluation campaign with that id.", lock=lock, fresh=True)
+
+
+async def campaign_region(session: AsyncSession, campaign_id: uuid.UUID) -> str | None:
+    """The campaign's region path, or None when there is no such campaign (auth scopes API tokens with it,
+    through app/auth/hooks.py)."""
+    return await session.scalar(select(col(EvaluationCampaign.region_path))
+                                .where(col(EvaluationCampaign.id) == campaign_id))
 
 
 async def has_assignment(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 
 TEXT_MAX = 4000
 
@@ -34,13 +34,13 @@ class Rubric(SQLModel, table=True):
 
     __tablename__ = "rubric"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     district_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
     name: str = Field(max_length=100)
     latest_version: int = 1
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class RubricVersion(SQLModel, table=True):
@@ -53,7 +53,7 @@ class RubricVersion(SQLModel, table=True):
         CheckConstraint("total_points = 100", name="total_is_100"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     rubric_id: uuid.UUID = Field(foreign_key="rubric.id", index=True)
     version: int
     # [{"key", "name", "max_points", "description"}] in the order evaluators see them.
@@ -61,7 +61,7 @@ class RubricVersion(SQLModel, table=True):
     total_points: int
     note: str | None = Field(default=None, max_length=500)
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class EvaluationCampaign(SQLModel, table=True):
@@ -74,7 +74,7 @@ class EvaluationCampaign(SQLModel, table=True):
         CheckConstraint("closes_on >= opens_on", name="window_forward"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     programme_id: uuid.UUID = Field(foreign_key="programme.id")
     district_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
@@ -88,7 +88,7 @@ class EvaluationCampaign(SQLModel, table=True):
     opens_on: date
     closes_on: date
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -119,7 +119,7 @@ class Assignment(SQLModel, table=True):
                              ["campaign_project.campaign_id", "campaign_project.proposal_id"]),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id", index=True)
     proposal_id: uuid.UUID = Field(index=True)
     source: Source = Field(sa_type=str_enum(Source, 16))
@@ -128,7 +128,7 @@ class Assignment(SQLModel, table=True):
     # "u:<user id>" or "o:<organisation id>": one assignment per assignee and project.
     assignee_key: str = Field(max_length=40)
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     # A conflict of interest the assignee declared (回避申报): from then on they score it no more, and any score
     # they gave it counts for nothing.
     conflict_declared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -144,7 +144,7 @@ class Score(SQLModel, table=True):
         CheckConstraint("version >= 0", name="version_non_negative"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     assignment_id: uuid.UUID = Field(foreign_key="evaluation_assignment.id", unique=True)
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id", index=True)
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
@@ -167,7 +167,7 @@ class ScoreHistory(SQLModel, table=True):
     __tablename__ = "score_history"
     __table_args__ = (UniqueConstraint("score_id", "version"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     score_id: uuid.UUID = Field(foreign_key="evaluation_score.id", index=True)
     version: int
     items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
@@ -190,7 +190,7 @@ class SatisfactionRating(SQLModel, table=True):
                              ["campaign_project.campaign_id", "campaign_project.proposal_id"]),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id")
     proposal_id: uuid.UUID = Field(index=True)
     # Who rated stays inside the service: only the resident sees their own rating.
@@ -206,7 +206,7 @@ class SelfInspectionReport(SQLModel, table=True):
     __tablename__ = "self_inspection_report"
     __table_args__ = (UniqueConstraint("campaign_id", "street_id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id")
     street_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
@@ -225,7 +225,7 @@ class SelfInspectionHistory(SQLModel, table=True):
     __tablename__ = "self_inspection_history"
     __table_args__ = (UniqueConstraint("report_id", "version"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     report_id: uuid.UUID = Field(foreign_key="self_inspection_report.id", index=True)
     version: int
     work_done: str = Field(max_length=TEXT_MAX)

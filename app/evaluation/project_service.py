@@ -9,13 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, SatisfactionRating
 from app.implementation.models import Implementation
 from app.proposals.enums import ProposalState
 from app.proposals.models import Proposal
 from app.regions.models import Region
+from app.regions.rules import is_within
 
 EVALUABLE = (ProposalState.completed, ProposalState.evaluated)
 
@@ -29,7 +31,7 @@ async def _proposals(session: AsyncSession, campaign: EvaluationCampaign, ids: S
     if missing:
         raise Unprocessable("Some projects do not exist.", code="proposal_not_found", extra={"proposal_ids": missing})
     elsewhere = [str(p.id) for p in found.values()
-                 if p.programme_id != campaign.programme_id or not p.region_path.startswith(campaign.region_path)]
+                 if p.programme_id != campaign.programme_id or not is_within(p.region_path, campaign.region_path)]
     if elsewhere:
         raise Unprocessable("Some projects are not of this campaign's programme and district.",
                             code="proposal_not_in_programme", extra={"proposal_ids": elsewhere})
@@ -69,10 +71,8 @@ async def add_projects(session: AsyncSession, principal: Principal, campaign: Ev
 
 async def get_project(session: AsyncSession, campaign_id: uuid.UUID, proposal_id: uuid.UUID) -> CampaignProject:
     """A project of the campaign, or 404."""
-    row = await session.get(CampaignProject, (campaign_id, proposal_id))
-    if row is None:
-        raise NotFound("That project is not in this campaign.", code="project_not_in_campaign")
-    return row
+    return await get_or_404(session, CampaignProject, (campaign_id, proposal_id), code="project_not_in_campaign",
+                            detail="That project is not in this campaign.")
 
 
 async def remove_project(session: AsyncSession, principal: Principal, campaign: EvaluationCampaign,

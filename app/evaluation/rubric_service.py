@@ -57,7 +57,7 @@ async def create_rubric(session: AsyncSession, principal: Principal, body: Rubri
 async def get_rubric(session: AsyncSession, rubric_id: uuid.UUID, *, lock: str | None = None) -> Rubric:
     """The rubric, or 404."""
     return await get_or_404(session, Rubric, rubric_id, code="rubric_not_found", detail="No rubric with that id.",
-                            lock=lock)
+                            lock=lock, fresh=True)
 
 
 async def rubric_for(session: AsyncSession, principal: Principal, rubric_id: uuid.UUID) -> Rubric:

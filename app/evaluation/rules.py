@@ -8,6 +8,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from app.regions.rules import is_within
+
 RUBRIC_TOTAL = 100
 # Ratings of 4 (满意) and 5 (非常满意) count as satisfied.
 SATISFIED_FROM = 4
@@ -157,7 +159,7 @@ def conflict_of_interest(party: Party, project: ProjectFacts) -> str | None:
         return "own_organisation"
     if party.organisation_id is not None and party.organisation_id == project.applicant_organisation_id:
         return "applicant_organisation"
-    if party.region_path and party.region_path.startswith(project.community_path):
+    if is_within(party.region_path, project.community_path):
         return "own_community"
     return None
 

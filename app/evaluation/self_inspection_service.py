@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.pagination import paginate
+from app.common.rows import get_or_404
 from app.common.schemas import PageParams
 from app.common.upsert import insert_for
 from app.errors import Conflict, NotFound
@@ -25,10 +26,9 @@ FIELDS = ("work_done", "problems", "lessons", "rectification")
 
 
 async def _street(session: AsyncSession, campaign: EvaluationCampaign, street_id: uuid.UUID) -> Region:
-    street = await session.get(Region, street_id)
-    if street is None or street.level != RegionLevel.street or street.parent_id != campaign.district_id:
-        raise NotFound("No street of this campaign's district with that id.", code="street_not_found")
-    return street
+    return await get_or_404(session, Region, street_id, code="street_not_found",
+                            detail="No street of this campaign's district with that id.",
+                            accept=lambda s: s.level == RegionLevel.street and s.parent_id == campaign.district_id)
 
 
 def _snapshot(report: SelfInspectionReport) -> dict[str, Any]:

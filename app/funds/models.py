@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Uuid, false
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.programmes.enums import ProjectCategory, ProjectType
 
 
@@ -75,7 +75,7 @@ class FundSource(SQLModel, table=True):
         CheckConstraint("paid_fen >= 0 AND paid_fen <= committed_fen", name="source_paid_within_committed"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id", index=True)
     kind: FundSourceKind = Field(sa_type=str_enum(FundSourceKind))
     payer: str = Field(max_length=200)
@@ -94,7 +94,7 @@ class FundSource(SQLModel, table=True):
     # Of committed: paid out to implementers (fund_payment says which payment drew on which source).
     paid_fen: int = Field(default=0, sa_column=_fen())
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 _KINDS = "'funds_in', 'commitment', 'disbursement', 'return', 'sweep', 'carry_over', 'reversal'"
@@ -145,7 +145,7 @@ class FundDraw(SQLModel, table=True):
     __tablename__ = "fund_draw"
     __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", index=True)
     fund_source_id: uuid.UUID = Field(foreign_key="fund_source.id", index=True)
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
@@ -218,5 +218,5 @@ class ProjectBalance(SQLModel, table=True):
     committed_fen: int = Field(default=0, sa_column=_fen())
     returned_fen: int = Field(default=0, sa_column=_fen())
     disbursed_fen: int = Field(default=0, sa_column=_fen())
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

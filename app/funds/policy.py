@@ -7,6 +7,7 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.errors import Forbidden, NotFound
 from app.funds.models import FundSourceKind, LedgerKind
+from app.regions.rules import overlaps
 
 WRITER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance)
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.supervisor)
@@ -62,6 +63,5 @@ def check_read(principal: Principal, path: str, what: str = "pilot") -> None:
     """404 unless the pilot at path is in, or contains, the caller's region."""
     if principal.role == Role.admin:
         return
-    own = principal.region_path
-    if not own or not (path.startswith(own) or own.startswith(path)):
+    if not overlaps(path, principal.region_path):
         raise NotFound(f"No {what} with that id.", code=f"{what}_not_found")

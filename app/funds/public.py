@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound
+from app.common.rows import get_or_404
 from app.funds import rules
 from app.funds.models import CommitmentBasis, FundSource, LedgerEntry, LedgerKind, PilotBalance, ProjectBalance
 from app.programmes.enums import CATEGORY_LABELS
@@ -19,10 +19,8 @@ from app.regions.models import Region, RegionLevel
 
 
 async def _community(session: AsyncSession, community_id: uuid.UUID) -> Region:
-    region = await session.get(Region, community_id)
-    if region is None or region.level != RegionLevel.community:
-        raise NotFound("No community with that id.", code="community_not_found")
-    return region
+    return await get_or_404(session, Region, community_id, code="community_not_found",
+                            detail="No community with that id.", accept=lambda r: r.level == RegionLevel.community)
 
 
 async def _received_by_source(session: AsyncSession, pilot_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:

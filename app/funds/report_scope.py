@@ -6,18 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import NotFound
-from app.regions.service import get_region
+from app.common.rows import get_or_404
+from app.regions.models import Region
 
 
 async def report_scope(session: AsyncSession, principal: Principal, region_id: uuid.UUID | None) -> str | None:
     """The path prefix the report covers: the named region if the caller sees it, else the caller's own."""
     if region_id is None:
         return None if principal.role == Role.admin else principal.region_path or "\0"
-    try:
-        region = await get_region(session, region_id)
-    except NotFound:
-        region = None
-    if region is None or not principal.sees_region(region.path):
-        raise NotFound("No region with that id.", code="region_not_found")
+    region = await get_or_404(session, Region, region_id, code="region_not_found", detail="No region with that id.",
+                              accept=lambda r: principal.sees_region(r.path))
     return region.path

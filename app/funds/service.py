@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clock
 from app.audit.service import Actor, record
 from app.common.money import yuan
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.funds import draws, ledger, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
@@ -49,26 +50,20 @@ async def _append(session: AsyncSession, actor: Actor, ctx: PilotContext, entry:
 
 async def get_source(session: AsyncSession, source_id: uuid.UUID) -> FundSource:
     """The fund source, or 404."""
-    source = await session.get(FundSource, source_id)
-    if source is None:
-        raise NotFound("No fund source with that id.", code="fund_source_not_found")
-    return source
+    return await get_or_404(session, FundSource, source_id, code="fund_source_not_found",
+                            detail="No fund source with that id.")
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> ProjectBalance:
     """The project's balance row (it exists once the project has a commitment), or 404."""
-    project = await session.get(ProjectBalance, project_id, populate_existing=True)
-    if project is None:
-        raise NotFound("No committed project with that id.", code="project_not_found")
-    return project
+    return await get_or_404(session, ProjectBalance, project_id, code="project_not_found",
+                            detail="No committed project with that id.", fresh=True)
 
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
     """The ledger entry, or 404."""
-    entry = await session.get(LedgerEntry, entry_id)
-    if entry is None:
-        raise NotFound("No ledger entry with that id.", code="ledger_entry_not_found")
-    return entry
+    return await get_or_404(session, LedgerEntry, entry_id, code="ledger_entry_not_found",
+                            detail="No ledger entry with that id.")
 
 
 async def record_funds_in(session: AsyncSession, actor: Actor, source: FundSource, amount_fen: int,

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 
 
 class IdempotencyStatus(StrEnum):
@@ -27,7 +27,7 @@ class IdempotencyRecord(SQLModel, table=True):
         Index("ix_idempotency_record_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     principal_key: str = Field(max_length=100)
     key: str = Field(max_length=255)
     method: str = Field(max_length=10)
@@ -38,5 +38,5 @@ class IdempotencyRecord(SQLModel, table=True):
     response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The claim's lease: past it, the request that claimed the key is presumed dead.
     locked_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

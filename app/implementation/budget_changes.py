@@ -120,7 +120,7 @@ async def decide(session: AsyncSession, principal: Principal, change_id: uuid.UU
                  body: BudgetChangeDecision) -> BudgetChange:
     """Apply or reject a large change by the meeting's decided agenda item on this project."""
     change = await get_or_404(session, BudgetChange, change_id, code="budget_change_not_found",
-                              detail="No budget change with that id.")
+                              detail="No budget change with that id.", fresh=True)
     impl = await session.get(Implementation, change.proposal_id)
     policy.check_organise(principal, impl.region_path, "implementation")
     await standing.lock(session, impl)

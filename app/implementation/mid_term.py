@@ -74,7 +74,7 @@ async def decide(session: AsyncSession, principal: Principal, review_id: uuid.UU
                  body: ReviewDecision) -> MidTermReview:
     """Pass (payments go on) or fail (payments stop; a resubmission date may be allowed)."""
     review = await get_or_404(session, MidTermReview, review_id, code="review_not_found",
-                              detail="No mid-term review with that id.")
+                              detail="No mid-term review with that id.", fresh=True)
     impl = await session.get(Implementation, review.proposal_id)
     review_policy.check_review(principal, impl.region_path)
     await standing.lock(session, impl)

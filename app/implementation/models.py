@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import created_at_field, str_enum, uuid_pk
 from app.programmes.enums import ProjectCategory, ProjectType
 
 
@@ -48,7 +48,7 @@ class Implementation(SQLModel, table=True):
     organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
     started_on: date
     started_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     # Current figures: the confirmed ones until an approved budget change replaces them.
     project_type: ProjectType = Field(sa_type=str_enum(ProjectType, 16))
     category: ProjectCategory = Field(sa_type=str_enum(ProjectCategory))
@@ -68,7 +68,7 @@ class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
     __table_args__ = (UniqueConstraint("proposal_id", "position"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     position: int
     title: str = Field(max_length=200)
@@ -85,14 +85,14 @@ class ProgressUpdate(SQLModel, table=True):
 
     __tablename__ = "progress_update"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     milestone_id: uuid.UUID | None = Field(default=None, foreign_key="milestone.id")
     text: str = Field(max_length=4000)
     photo_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reported_on: date
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Expenditure(SQLModel, table=True):
@@ -104,7 +104,7 @@ class Expenditure(SQLModel, table=True):
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     budget_line_id: uuid.UUID = Field(foreign_key="budget_line.id")
     budget_line: int  # its position in the proposal's budget, as staff and the public refer to it
@@ -114,4 +114,4 @@ class Expenditure(SQLModel, table=True):
     spent_on: date
     note: str | None = Field(default=None, max_length=500)
     recorded_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()

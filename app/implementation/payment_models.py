@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.programmes.enums import ProjectCategory
 
 
@@ -17,14 +17,14 @@ class Disbursement(SQLModel, table=True):
     __tablename__ = "disbursement"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     instalment: int  # position in the project's instalment plan, from 1
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     paid_on: date
     ledger_entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", unique=True)
     recorded_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class BudgetChangeState(StrEnum):
@@ -47,7 +47,7 @@ class BudgetChange(SQLModel, table=True):
         CheckConstraint("new_budget_fen > 0", name="budget_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     state: BudgetChangeState = Field(sa_type=str_enum(BudgetChangeState, 16))
     old_budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 
 
 class ReviewOutcome(StrEnum):
@@ -23,7 +23,7 @@ class MidTermReview(SQLModel, table=True):
     __tablename__ = "mid_term_review"
     __table_args__ = (UniqueConstraint("proposal_id", "attempt"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     attempt: int
     due_on: date
@@ -55,7 +55,7 @@ class Acceptance(SQLModel, table=True):
         CheckConstraint("survey_satisfied >= 0 AND survey_satisfied <= survey_respondents", name="survey_counts"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     attempt: int
     held_on: date
@@ -72,7 +72,7 @@ class Acceptance(SQLModel, table=True):
     outcome: AcceptanceOutcome = Field(sa_type=str_enum(AcceptanceOutcome, 16))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     recorded_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Closure(SQLModel, table=True):
@@ -90,4 +90,4 @@ class Closure(SQLModel, table=True):
     returned_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     return_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entry.id")
     closed_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()

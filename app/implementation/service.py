@@ -12,6 +12,7 @@ from app.audit.service import record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
+from app.common.rows import get_or_404
 from app.common.schemas import PageParams
 from app.errors import Conflict, NotFound, Unprocessable
 from app.implementation import rules as impl_rules
@@ -31,10 +32,8 @@ RUNNING = (ImplementationStatus.in_progress, ImplementationStatus.payment_stoppe
 
 async def get_implementation(session: AsyncSession, proposal_id: uuid.UUID) -> Implementation:
     """The project's implementation, or 404."""
-    impl = await session.get(Implementation, proposal_id)
-    if impl is None:
-        raise NotFound("No project under way with that id.", code="implementation_not_found")
-    return impl
+    return await get_or_404(session, Implementation, proposal_id, code="implementation_not_found",
+                            detail="No project under way with that id.")
 
 
 async def implementation_for(session: AsyncSession, principal: Principal, proposal_id: uuid.UUID, *,
@@ -48,9 +47,8 @@ async def implementation_for(session: AsyncSession, principal: Principal, propos
 async def start(session: AsyncSession, principal: Principal, proposal_id: uuid.UUID,
                 body: ImplementationStart) -> Implementation:
     """A confirmed project starts (确定 → 实施中) with its implementer and milestone plan."""
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound("No proposal with that id.", code="proposal_not_found")
+    proposal = await get_or_404(session, Proposal, proposal_id, code="proposal_not_found",
+                                detail="No proposal with that id.")
     policy.check_organise(principal, proposal.region_path, "proposal")
     confirmation = await session.get(Confirmation, proposal.id)
     if proposal.state != ProposalState.confirmed or confirmation is None:
@@ -100,9 +98,8 @@ async def start(session: AsyncSession, principal: Principal, proposal_id: uuid.U
 async def milestone_done(session: AsyncSession, principal: Principal, milestone_id: uuid.UUID,
                          done_on: date | None) -> Implementation:
     """Mark a milestone reached (once); never on a future date."""
-    milestone = await session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("No milestone with that id.", code="milestone_not_found")
+    milestone = await get_or_404(session, Milestone, milestone_id, code="milestone_not_found",
+                                 detail="No milestone with that id.")
     impl = await implementation_for(session, principal, milestone.proposal_id, organise=True)
     standing.require_status(impl, *RUNNING)
     if milestone.done_on is not None:
@@ -123,9 +120,8 @@ async def milestone_done(session: AsyncSession, principal: Principal, milestone_
 async def waive_milestone(session: AsyncSession, principal: Principal, milestone_id: uuid.UUID,
                           reason: str) -> Implementation:
     """Drop an open milestone with a reason: it no longer holds back completion or closure."""
-    milestone = await session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("No milestone with that id.", code="milestone_not_found")
+    milestone = await get_or_404(session, Milestone, milestone_id, code="milestone_not_found",
+                                 detail="No milestone with that id.")
     impl = await implementation_for(session, principal, milestone.proposal_id, organise=True)
     await standing.lock(session, impl)
     standing.require_status(impl, *RUNNING)
@@ -204,9 +200,9 @@ def overdue_statement(principal: Principal, as_of: date) -> Select:
 
 async def public_photo(session: AsyncSession, attachment_id: uuid.UUID) -> ProposalAttachment:
     """A photo the public may see: an attachment some progress report shows; 404 otherwise."""
-    attachment = await session.get(ProposalAttachment, attachment_id)
-    if attachment is None or not attachment.content_type.startswith("image/"):
-        raise NotFound("No published photo with that id.", code="photo_not_found")
+    attachment = await get_or_404(session, ProposalAttachment, attachment_id, code="photo_not_found",
+                                  detail="No published photo with that id.",
+                                  accept=lambda a: a.content_type.startswith("image/"))
     updates = await session.scalars(select(ProgressUpdate.photo_ids).where(
         ProgressUpdate.proposal_id == attachment.proposal_id))
     if not any(str(attachment_id) in ids for ids in updates):

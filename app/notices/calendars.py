@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.notices import rules
 from app.notices.models import WorkCalendarYear
 from app.notices.workdays import YearCalendar, official_years
@@ -14,10 +15,8 @@ from app.notices.workdays import YearCalendar, official_years
 
 async def get_calendar(session: AsyncSession, year: int) -> WorkCalendarYear:
     """The administrator calendar of a year, or 404 when there is none."""
-    row = await session.get(WorkCalendarYear, year)
-    if row is None:
-        raise NotFound("No administrator calendar for that year.", code="calendar_not_found")
-    return row
+    return await get_or_404(session, WorkCalendarYear, year, code="calendar_not_found",
+                            detail="No administrator calendar for that year.")
 
 
 async def put_calendar(session: AsyncSession, principal: Principal, year: int, holidays: list[str],

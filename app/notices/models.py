@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.programmes.enums import ProjectCategory, ProjectType
 
 TEXT_MAX = 1000
@@ -76,7 +76,7 @@ class Notice(SQLModel, table=True):
         Index("ix_notice_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     kind: NoticeKind = Field(sa_type=str_enum(NoticeKind, 16))
     programme_id: uuid.UUID | None = Field(default=None, foreign_key="programme.id", index=True)
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
@@ -112,7 +112,7 @@ class NoticeItem(SQLModel, table=True):
         CheckConstraint("ends_on >= starts_on", name="window_forward"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
     # An award to a community or a work method names no project.
     proposal_id: uuid.UUID | None = Field(default=None, foreign_key="proposal.id", index=True)
@@ -144,7 +144,7 @@ class Objection(SQLModel, table=True):
 
     __tablename__ = "objection"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     notice_id: uuid.UUID = Field(foreign_key="notice.id", index=True)
     item_id: uuid.UUID = Field(foreign_key="notice_item.id", index=True)
     tracking_code: str = Field(max_length=20, unique=True)
@@ -168,14 +168,14 @@ class Reallocation(SQLModel, table=True):
 
     __tablename__ = "reallocation"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     round_id: uuid.UUID | None = Field(default=None, foreign_key="voting_round.id", index=True)
     review_panel_id: uuid.UUID | None = Field(default=None, foreign_key="review_panel.id", index=True)
     objection_id: uuid.UUID = Field(foreign_key="objection.id")
     removed_number: int
     newly_selected: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     explanation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Confirmation(SQLModel, table=True):

@@ -19,6 +19,7 @@ from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.notices import rules, service
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
@@ -48,9 +49,9 @@ async def file_objection(session: AsyncSession, actor: Actor, user_id: uuid.UUID
                          notice_id: uuid.UUID, item_id: uuid.UUID, reason: str, contact: str | None) -> Objection:
     """Record an objection to a project while its notice window is open (both end days included)."""
     notice = await service.get_notice(session, notice_id, lock="share")
-    item = await session.get(NoticeItem, item_id)
-    if item is None or item.notice_id != notice.id or notice.kind not in OBJECTABLE:
-        raise NotFound("No such project under this notice.", code="item_not_found")
+    item = await get_or_404(session, NoticeItem, item_id, code="item_not_found",
+                            detail="No such project under this notice.",
+                            accept=lambda i: i.notice_id == notice.id and notice.kind in OBJECTABLE)
     if item.status != ItemStatus.under_notice or notice.status != NoticeStatus.published:
         raise Conflict("This project is no longer under notice.", code="item_not_under_notice")
     phase = rules.phase(item.starts_on, item.ends_on, clock.today())
@@ -89,10 +90,8 @@ async def track(session: AsyncSession, code: str) -> dict[str, Any]:
 
 async def by_id(session: AsyncSession, objection_id: uuid.UUID) -> Objection:
     """The objection, or 404."""
-    objection = await session.get(Objection, objection_id)
-    if objection is None:
-        raise NotFound("No objection with that id.", code="objection_not_found")
-    return objection
+    return await get_or_404(session, Objection, objection_id, code="objection_not_found",
+                            detail="No objection with that id.")
 
 
 async def get_for(session: AsyncSession, principal: Principal, objection_id: uuid.UUID) -> tuple[Objection, Notice]:

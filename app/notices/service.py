@@ -15,7 +15,7 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.deliberation.models import Meeting
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.funds import rules as fund_rules
 from app.funds.models import FundSource, FundSourceKind
 from app.notices import calendars, rules
@@ -44,15 +44,13 @@ def snapshot(notice: Notice) -> dict[str, Any]:
 async def get_notice(session: AsyncSession, notice_id: uuid.UUID, *, lock: str | None = None) -> Notice:
     """The notice or 404; `lock` takes its row lock on PostgreSQL (orders objections and conclusion)."""
     return await get_or_404(session, Notice, notice_id, code="notice_not_found", detail="No notice with that id.",
-                            lock=lock)
+                            lock=lock, fresh=True)
 
 
 async def get_item(session: AsyncSession, item_id: uuid.UUID) -> NoticeItem:
     """A project under notice, or 404."""
-    item = await session.get(NoticeItem, item_id)
-    if item is None:
-        raise NotFound("No project under notice with that id.", code="item_not_found")
-    return item
+    return await get_or_404(session, NoticeItem, item_id, code="item_not_found",
+                            detail="No project under notice with that id.")
 
 
 async def notice_for(session: AsyncSession, principal: Principal, notice_id: uuid.UUID, *, organise: bool,
@@ -125,9 +123,8 @@ async def publish_selection(session: AsyncSession, principal: Principal, round_i
                             starts_on: date | None, days: int | None, how_to_object: str | None,
                             implementers: dict[uuid.UUID, str]) -> Notice:
     """Publish the projects a closed round selected; each moves to 公示中 (in_notice)."""
-    rnd = await session.get(VotingRound, round_id)
-    if rnd is None:
-        raise NotFound("No voting round with that id.", code="round_not_found")
+    rnd = await get_or_404(session, VotingRound, round_id, code="round_not_found",
+                           detail="No voting round with that id.")
     policy.check_organise(principal, rnd.region_path, "round")
     if rnd.status != RoundStatus.closed:
         raise Conflict("Only a closed, counted round's selection can be published.", code="round_not_closed")
@@ -174,9 +171,8 @@ async def publish_selection(session: AsyncSession, principal: Principal, round_i
 async def publish_meeting(session: AsyncSession, principal: Principal, meeting_id: uuid.UUID,
                           starts_on: date | None) -> Notice:
     """Announce an upcoming meeting (time, place, host, participants, form) until the day it is held."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("No meeting with that id.", code="meeting_not_found")
+    meeting = await get_or_404(session, Meeting, meeting_id, code="meeting_not_found",
+                               detail="No meeting with that id.")
     policy.check_organise(principal, meeting.region_path, "meeting")
     held_on = rules.today(meeting.scheduled_at)
     starts_on = starts_on or clock.today()

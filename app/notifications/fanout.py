@@ -3,7 +3,6 @@ the event is claimed by a guarded UPDATE and its deliveries inserted with it, so
 and the (event, person, channel) key forbids a second copy. The inbox copy is delivered right here."""
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.common.models import utcnow
 from app.config import Settings
-from app.notifications import contacts, rules
+from app.notifications import contacts, hooks, rules
 from app.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -21,47 +20,19 @@ from app.notifications.models import (
     NotificationEvent,
     NotificationKind,
 )
-from app.notifications.outbox import CLOSING_REMINDER, local_text
 from app.regions.models import Region
-from app.voting.models import RoundStatus, VoteMark, VoterRollEntry, VotingRound
 from app.wechat.models import WechatIdentity
 
+# A round's reminders are checked against the round when they fall due (app/voting/reminders.py).
 ROUND_KINDS = (NotificationKind.round_opened, NotificationKind.round_closing)
-
-
-async def _roll_users(session: AsyncSession, community_id: uuid.UUID, skip_voted_in: uuid.UUID | None = None
-                      ) -> list[uuid.UUID]:
-    """Active resident accounts whose login phone is on the community's roll now."""
-    entries = select(VoterRollEntry.phone_digest).where(VoterRollEntry.community_id == community_id,
-                                                        VoterRollEntry.removed_at.is_(None))
-    if skip_voted_in is not None:
-        voted = select(VoteMark.roll_entry_id).where(VoteMark.round_id == skip_voted_in)
-        entries = entries.where(VoterRollEntry.id.not_in(voted))
-    return list(await session.scalars(select(User.id).where(User.phone_digest.in_(entries), User.is_active.is_(True))
-                                      .order_by(User.id)))
-
-
-async def _round_check(session: AsyncSession, event: NotificationEvent) -> tuple[str | None, datetime | None]:
-    """(why to drop, when to put off) for a round's event, read from the round as it stands now."""
-    rnd = await session.get(VotingRound, event.subject_id)
-    if rnd is None or rnd.status != RoundStatus.scheduled:
-        return f"投票轮次已{'取消' if rnd and rnd.status == RoundStatus.cancelled else '结束'}", None
-    due = rnd.opens_at if event.kind == NotificationKind.round_opened else rnd.closes_at - CLOSING_REMINDER
-    if due > utcnow():
-        return None, due
-    if rnd.closes_at <= utcnow():
-        return "投票已截止", None
-    event.payload = {**event.payload, "title": rnd.title, "closes_local": local_text(rnd.closes_at)}
-    return None, None
+# Events a community's roll hears of: voting says who is on it.
+ROLL_KINDS = (*ROUND_KINDS, NotificationKind.notice_published)
 
 
 async def recipients(session: AsyncSession, event: NotificationEvent) -> list[uuid.UUID]:
     """Who hears of the event."""
-    if event.kind in ROUND_KINDS:
-        skip = event.subject_id if event.kind == NotificationKind.round_closing else None
-        return await _roll_users(session, uuid.UUID(event.payload["community_id"]), skip)
-    if event.kind == NotificationKind.notice_published:
-        return await _roll_users(session, uuid.UUID(event.payload["community_id"]))
+    if event.kind in ROLL_KINDS:
+        return await hooks.audience(event.kind)(session, event)
     if "finance_for" in event.payload:
         return list(await session.scalars(select(User.id).join(Region, Region.id == User.region_id).where(
             User.role == Role.finance, User.is_active.is_(True),
@@ -104,7 +75,7 @@ async def expand(session: AsyncSession, settings: Settings, event: NotificationE
     if claimed.rowcount != 1:
         return -1
     if event.kind in ROUND_KINDS:
-        drop, later = await _round_check(session, event)
+        drop, later = await hooks.check(event.kind)(session, event)
         if drop or later:
             values = ({"status": EventStatus.dropped, "drop_reason": drop} if drop
                       else {"status": EventStatus.pending, "available_at": later, "expanded_at": None})

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 
 
 class NotificationKind(StrEnum):
@@ -58,7 +58,7 @@ class NotificationEvent(SQLModel, table=True):
     __tablename__ = "notification_event"
     __table_args__ = (Index("ix_notification_event_due", "status", "available_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     kind: NotificationKind = Field(sa_type=str_enum(NotificationKind))
     subject_type: str = Field(max_length=40)
     subject_id: uuid.UUID
@@ -71,7 +71,7 @@ class NotificationEvent(SQLModel, table=True):
     drop_reason: str | None = Field(default=None, max_length=200)
     # Events found by a sweep (an overdue milestone) carry a key, so a second sweep cannot raise them again.
     dedupe_key: str | None = Field(default=None, max_length=100, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Notification(SQLModel, table=True):
@@ -84,7 +84,7 @@ class Notification(SQLModel, table=True):
         Index("ix_notification_inbox", "user_id", "channel", "created_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     event_id: uuid.UUID = Field(foreign_key="notification_event.id")
     user_id: uuid.UUID = Field(foreign_key="app_user.id")
     channel: Channel = Field(sa_type=str_enum(Channel, 16))
@@ -105,7 +105,7 @@ class Notification(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class NotificationPreference(SQLModel, table=True):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import SHANGHAI
 from app.common.models import utcnow
+from app.common.upsert import insert_for
 from app.notifications.models import EventStatus, NotificationEvent, NotificationKind
 from app.notifications.rules import TOLD_STATES
 
@@ -28,6 +29,18 @@ def emit(session: AsyncSession, kind: NotificationKind, subject_type: str, subje
                               available_at=available_at or utcnow())
     session.add(event)
     return event
+
+
+async def emit_once(session: AsyncSession, kind: NotificationKind, subject_type: str, subject_id: uuid.UUID,
+                    key: str, payload: dict) -> int:
+    """Insert an event due now under a dedupe key, unless one with that key exists; returns 1 if it was added.
+    For sweeps, which find their events by looking and may run in several workers at once."""
+    now = utcnow()
+    stmt = insert_for(session, NotificationEvent.__table__).values(
+        id=uuid.uuid4(), kind=kind, subject_type=subject_type, subject_id=subject_id, payload=payload,
+        available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return result.rowcount or 0
 
 
 def round_scheduled(session: AsyncSession, rnd) -> None:

@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.common.upsert import insert_for
 from app.config import Settings
-from app.errors import BadRequest, NotFound, Unprocessable
+from app.errors import BadRequest, Unprocessable
 from app.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -38,9 +39,9 @@ def inbox_statement(principal: Principal, unread: bool) -> Select:
 
 async def mark_read(session: AsyncSession, principal: Principal, notification_id: uuid.UUID) -> Notification:
     """Mark one of the caller's messages read (again: no change); someone else's is 404."""
-    row = await session.get(Notification, notification_id)
-    if row is None or row.user_id != _user(principal) or row.channel != Channel.inbox:
-        raise NotFound("没有这条通知。", code="notification_not_found")
+    row = await get_or_404(session, Notification, notification_id, code="notification_not_found",
+                           detail="没有这条通知。",
+                           accept=lambda n: n.user_id == _user(principal) and n.channel == Channel.inbox)
     if row.read_at is None:
         row.read_at = utcnow()
         await session.flush()

@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.common.models import utcnow
-from app.notifications import fanout, rules
-from app.notifications import sweep as sweeps
+from app.notifications import fanout, hooks, rules
 from app.notifications.delivery import Outcome, Providers, deliver
 from app.notifications.models import Channel, DeliveryStatus, Notification
 
@@ -84,11 +83,12 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
 
 
 async def run_once(p: Providers, owner: str, limit: int = 20, *, sweep: bool = True) -> int:
-    """One pass: sweep for overdue milestones, expand due events, deliver what is due; returns the work done."""
+    """One pass: run the sweeps (overdue milestones, instalments due), expand due events, deliver what is
+    due; returns the work done."""
     async with p.sessionmaker() as session:
         if sweep:
-            await sweeps.overdue_milestones(session)
-            await sweeps.instalments_due(session)
+            for sweep_once in hooks.sweeps():
+                await sweep_once(session)
             await session.commit()
         work = await fanout.expand_due(session, p.settings, limit)
         for n in await claim(session, p, owner, limit):

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.models import Organisation, Role
 from app.auth.principal import Principal
+from app.common.rows import get_or_404
 from app.config import Settings
-from app.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from app.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from app.organisations import policy
 from app.organisations.members import membership
 from app.organisations.models import OrganisationDocument
@@ -77,7 +78,5 @@ def list_statement(organisation_id: uuid.UUID) -> Select:
 
 async def get_document(session: AsyncSession, document_id: uuid.UUID) -> OrganisationDocument:
     """The document, or 404."""
-    doc = await session.get(OrganisationDocument, document_id)
-    if doc is None:
-        raise NotFound("没有这份材料。", code="document_not_found")
-    return doc
+    return await get_or_404(session, OrganisationDocument, document_id, code="document_not_found",
+                            detail="没有这份材料。")

@@ -11,6 +11,7 @@ from app.auth.otp_service import phone_digest
 from app.auth.principal import Principal
 from app.auth.secrets import mask_phone
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.config import Settings
 from app.errors import Conflict, Forbidden, NotFound
 from app.organisations import rules
@@ -61,9 +62,10 @@ def my_invitations(principal: Principal) -> Select:
 
 async def accept(session: AsyncSession, principal: Principal, invitation_id: uuid.UUID) -> OrganisationMember:
     """The invited resident joins; invitations to other phones do not exist for them (404)."""
-    invitation = await session.get(OrganisationInvitation, invitation_id)
-    if invitation is None or principal.phone_digest is None or invitation.phone_digest != principal.phone_digest:
-        raise NotFound("没有这个邀请。", code="invitation_not_found")
+    digest = principal.phone_digest
+    invitation = await get_or_404(session, OrganisationInvitation, invitation_id, code="invitation_not_found",
+                                  detail="没有这个邀请。",
+                                  accept=lambda i: digest is not None and i.phone_digest == digest)
     if invitation.accepted_at is not None:
         raise Conflict("这个邀请已经接受过了。", code="invitation_used")
     if principal.organisation_id is not None:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.organisations.rules import MemberRole
 
 
@@ -15,7 +15,7 @@ class OrganisationMember(SQLModel, table=True):
 
     __tablename__ = "organisation_member"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
     role: MemberRole = Field(sa_type=str_enum(MemberRole, 16))
@@ -28,13 +28,13 @@ class OrganisationInvitation(SQLModel, table=True):
 
     __tablename__ = "organisation_invitation"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     phone_digest: str = Field(max_length=64, index=True)
     phone_masked: str = Field(max_length=20)
     role: MemberRole = Field(sa_type=str_enum(MemberRole, 16))
     invited_by: uuid.UUID = Field(foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -43,7 +43,7 @@ class OrganisationDocument(SQLModel, table=True):
 
     __tablename__ = "organisation_document"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     content_type: str = Field(max_length=50)
     original_name: str = Field(max_length=255)
@@ -51,4 +51,4 @@ class OrganisationDocument(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     storage_name: str = Field(max_length=64, unique=True)
     uploaded_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()

@@ -7,23 +7,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.models import Organisation, OrganisationKind, User
+from app.auth.organisations_service import check_credit_code
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.auth.secrets import normalise_phone
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.organisations import policy, rules
 from app.organisations.models import OrganisationDocument, OrganisationMember
 from app.organisations.rules import MemberRole, OrganisationStatus
 from app.organisations.schemas import OrganisationRegister, StatusChange
 from app.regions.models import Region, RegionLevel
-
-
-def check_credit_code(code: str) -> None:
-    """422 invalid_credit_code, with the reason in Chinese, unless the code is valid."""
-    problem = rules.credit_code_problem(code)
-    if problem:
-        raise Unprocessable(problem, code="invalid_credit_code", extra={"credit_code": code})
 
 
 def phone_or_422(raw: str) -> str:
@@ -36,10 +31,8 @@ def phone_or_422(raw: str) -> str:
 
 async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation:
     """The organisation, or 404."""
-    org = await session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound("没有这个机构。", code="organisation_not_found")
-    return org
+    return await get_or_404(session, Organisation, organisation_id, code="organisation_not_found",
+                            detail="没有这个机构。")
 
 
 async def seat_path(session: AsyncSession, org: Organisation) -> str | None:

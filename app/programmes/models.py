@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 
 
 class ProgrammeStatus(StrEnum):
@@ -30,7 +30,7 @@ class Programme(SQLModel, table=True):
         CheckConstraint("status IN ('draft', 'open', 'closed')", name="status_known"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     district_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     # The district's path, copied so scope checks need no join.
     region_path: str = Field(max_length=400, index=True)
@@ -42,7 +42,7 @@ class Programme(SQLModel, table=True):
     # Money not committed by this date is carried over or swept back at year end.
     closing_date: date
     rules: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -57,7 +57,7 @@ class Pilot(SQLModel, table=True):
         Index("ix_pilot_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     programme_id: uuid.UUID = Field(foreign_key="programme.id", index=True)
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     # Street, district and year are copied from the tree and programme so reports group without joins.

@@ -6,6 +6,7 @@ Writes outside the caller's region answer 403; reads of a specific programme or 
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.errors import Forbidden, NotFound
+from app.regions import rules as region_rules
 
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,
                 Role.supervisor)
@@ -15,10 +16,7 @@ DESIGNATOR_ROLES = (Role.street_admin,)
 
 def overlaps(principal: Principal, path: str) -> bool:
     """Whether path is above, at or below the principal's node (admins: always)."""
-    if principal.role == Role.admin:
-        return True
-    own = principal.region_path
-    return bool(own) and (path.startswith(own) or own.startswith(path))
+    return principal.role == Role.admin or region_rules.overlaps(path, principal.region_path)
 
 
 def check_manage(principal: Principal, district_path: str) -> None:

@@ -15,13 +15,15 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, restrict_to_overlapping
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.programmes import policy, rules
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 from app.programmes.ruleset import ProgrammeRules, merge_rules
 from app.programmes.schemas import PilotCreate, ProgrammeCreate, ProgrammeUpdate
 from app.regions.models import Region, RegionLevel
+from app.regions.rules import is_within
 
 
 def snapshot(programme: Programme) -> dict[str, Any]:
@@ -38,18 +40,13 @@ def programme_rules(programme: Programme) -> ProgrammeRules:
 
 async def get_programme(session: AsyncSession, programme_id: uuid.UUID) -> Programme:
     """The programme, or 404."""
-    programme = await session.get(Programme, programme_id)
-    if programme is None:
-        raise NotFound("No programme with that id.", code="programme_not_found")
-    return programme
+    return await get_or_404(session, Programme, programme_id, code="programme_not_found",
+                            detail="No programme with that id.")
 
 
 async def get_pilot(session: AsyncSession, pilot_id: uuid.UUID) -> Pilot:
     """The pilot, or 404."""
-    pilot = await session.get(Pilot, pilot_id)
-    if pilot is None:
-        raise NotFound("No pilot with that id.", code="pilot_not_found")
-    return pilot
+    return await get_or_404(session, Pilot, pilot_id, code="pilot_not_found", detail="No pilot with that id.")
 
 
 @dataclass(frozen=True)
@@ -208,7 +205,7 @@ async def designate_pilot(session: AsyncSession, principal: Principal, programme
     community = await region_or_422(session, data.community_id)
     if community.level != RegionLevel.community:
         raise Unprocessable("Only a community (社区/村) can be a pilot.", code="not_a_community")
-    if not community.path.startswith(programme.region_path):
+    if not is_within(community.path, programme.region_path):
         raise Unprocessable("The community is not in the programme's district.", code="community_outside_district")
     policy.check_designate(principal, community.path)
     if not rules.accepts_pilots(programme.status):
@@ -248,6 +245,6 @@ def list_pilots_statement(principal: Principal, programme: Programme) -> Select:
     """The programme's pilots the caller may see: all from district level up, else their own region's."""
     stmt = select(Pilot).where(Pilot.programme_id == programme.id).order_by(Pilot.designated_at, Pilot.id)
     own = principal.region_path
-    if principal.role != Role.admin and own and not programme.region_path.startswith(own):
+    if principal.role != Role.admin and own and not is_within(programme.region_path, own):
         stmt = restrict_to_overlapping(stmt, principal, Pilot.region_path)
     return stmt

@@ -11,8 +11,9 @@ from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, require_within
 from app.auth.secrets import mask_phone
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.config import Settings
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.organisations.service import phone_or_422
 from app.programmes.lookup import rules_of
 from app.proposals import rules
@@ -65,9 +66,10 @@ def claimable_statement(principal: Principal) -> Select:
 
 async def claim(session: AsyncSession, principal: Principal, proposal_id: uuid.UUID) -> Proposal:
     """The resident whose phone the proposal names becomes its proposer; for anyone else it does not exist."""
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None or principal.phone_digest is None or proposal.proposer_phone_digest != principal.phone_digest:
-        raise NotFound("No proposal with that id.", code="proposal_not_found")
+    digest = principal.phone_digest
+    proposal = await get_or_404(session, Proposal, proposal_id, code="proposal_not_found",
+                                detail="No proposal with that id.",
+                                accept=lambda p: digest is not None and p.proposer_phone_digest == digest)
     if proposal.claimed_at is not None:
         raise Conflict("这个提案已经认领过了。", code="proposal_already_claimed")
     before = {"proposer_user_id": proposal.proposer_user_id}

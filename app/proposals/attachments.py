@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.common.rows import get_or_404
 from app.config import Settings
-from app.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from app.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from app.proposals import filetypes, policy, rules
 from app.proposals.models import Proposal, ProposalAttachment
 
@@ -79,10 +80,8 @@ async def add_attachment(session: AsyncSession, settings: Settings, principal: P
 
 async def get_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> ProposalAttachment:
     """The attachment, or 404."""
-    attachment = await session.get(ProposalAttachment, attachment_id)
-    if attachment is None:
-        raise NotFound("No attachment with that id.", code="attachment_not_found")
-    return attachment
+    return await get_or_404(session, ProposalAttachment, attachment_id, code="attachment_not_found",
+                            detail="No attachment with that id.")
 
 
 async def delete_attachment(session: AsyncSession, principal: Principal, proposal: Proposal,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.proposals.enums import IntakeChannel, ProposalKind, ProposalState, ProposerKind, SurveyMethod
 
@@ -25,7 +25,7 @@ class Proposal(SQLModel, table=True):
         Index("ix_proposal_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     programme_id: uuid.UUID = Field(foreign_key="programme.id", index=True)
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     unit_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")
@@ -46,7 +46,7 @@ class Proposal(SQLModel, table=True):
     state_reason: str | None = Field(default=None, max_length=500)
     state_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     # Assisted intake: staff entered it for a named resident or group, who may claim it with their phone;
     # until then the staff member who entered it holds it as its proposer.
@@ -71,7 +71,7 @@ class BudgetLine(SQLModel, table=True):
         CheckConstraint("amount_fen = quantity * unit_price_fen", name="amount_is_product"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
     position: int
     item: str = Field(max_length=200)
@@ -89,7 +89,7 @@ class ProposalAttachment(SQLModel, table=True):
     __tablename__ = "proposal_attachment"
     __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
     content_type: str = Field(max_length=50)
     original_name: str = Field(max_length=255)
@@ -97,7 +97,7 @@ class ProposalAttachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     storage_name: str = Field(max_length=64, unique=True)
     uploaded_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class ProposalScreening(SQLModel, table=True):
@@ -105,7 +105,7 @@ class ProposalScreening(SQLModel, table=True):
 
     __tablename__ = "proposal_screening"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
     passed: bool
     # [{code, label}] as the list read when screened, so later edits of the list do not rewrite history.
@@ -124,7 +124,7 @@ class SurveyNote(SQLModel, table=True):
     __tablename__ = "survey_note"
     __table_args__ = (CheckConstraint("respondents IS NULL OR respondents >= 0", name="respondents_non_negative"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", index=True)
     method: SurveyMethod = Field(sa_type=str_enum(SurveyMethod, 16))
     surveyed_on: date | None = None

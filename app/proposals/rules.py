@@ -12,6 +12,7 @@ from enum import StrEnum
 from app.common.money import yuan
 from app.proposals.enums import ProposalKind
 from app.proposals.enums import ProposalState as S
+from app.regions.rules import is_within
 
 
 class Mover(StrEnum):
@@ -122,4 +123,4 @@ def personnel_problem(kind: ProposalKind, personnel_fen: int, total_fen: int, ma
 
 def lives_in(home_path: str | None, community_path: str) -> bool:
     """Whether a resident's home (their region, or a sub-unit of it) is in the community."""
-    return bool(home_path and home_path.startswith(community_path))
+    return is_within(home_path, community_path)

@@ -12,7 +12,8 @@ from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.common.models import utcnow
 from app.common.money import yuan
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.organisations.rules import may_apply
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme, ProgrammeStatus
@@ -22,7 +23,7 @@ from app.proposals.enums import ProposalKind, ProposalState, ProposerKind
 from app.proposals.models import BudgetLine, Proposal
 from app.proposals.schemas import BudgetLineIn, ProposalCreate, ProposalUpdate
 from app.regions.models import Region, RegionLevel
-from app.regions.rules import SUB_UNITS
+from app.regions.rules import SUB_UNITS, is_within
 from app.voting.roll_service import entry_of_voter
 
 CONTENT_FIELDS = ("title", "kind", "project_type", "category", "need", "plan", "benefits")
@@ -44,10 +45,8 @@ def snapshot(proposal: Proposal, lines: list[BudgetLine] | None = None) -> dict[
 
 async def get_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> Proposal:
     """The proposal, or 404."""
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound("No proposal with that id.", code="proposal_not_found")
-    return proposal
+    return await get_or_404(session, Proposal, proposal_id, code="proposal_not_found",
+                            detail="No proposal with that id.")
 
 
 async def budget_lines(session: AsyncSession, proposal_id: uuid.UUID) -> list[BudgetLine]:
@@ -70,7 +69,7 @@ async def programme_for(session: AsyncSession, community: Region, programme_id: 
                                 code="no_open_programme")
         return programme
     programme = await session.get(Programme, programme_id)
-    if programme is None or not community.path.startswith(programme.region_path):
+    if programme is None or not is_within(community.path, programme.region_path):
         raise Unprocessable("No such programme in the community's district.", code="unknown_programme")
     if programme.status == ProgrammeStatus.closed:
         raise Unprocessable("The programme is closed.", code="programme_closed")
@@ -79,7 +78,7 @@ async def programme_for(session: AsyncSession, community: Region, programme_id: 
 
 async def unit_of(session: AsyncSession, community: Region, unit_id: uuid.UUID | None) -> Region | None:
     unit = await region_or_422(session, unit_id)
-    if unit is not None and (unit.level not in SUB_UNITS or not unit.path.startswith(community.path)):
+    if unit is not None and (unit.level not in SUB_UNITS or not is_within(unit.path, community.path)):
         raise Unprocessable("The unit must be a grid, compound, group or building of the community.",
                             code="unit_outside_community")
     return unit

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 
 
 class RegionLevel(StrEnum):
@@ -43,12 +43,12 @@ class Region(SQLModel, table=True):
         Index("ix_region_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     level: RegionLevel = Field(sa_type=str_enum(RegionLevel, 16), index=True)
     name: str = Field(max_length=100)
     code: str | None = Field(default=None, max_length=32, index=True)
     path: str = Field(max_length=400)
     residential_type: ResidentialType | None = Field(default=None, sa_type=str_enum(ResidentialType, 16))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -8,6 +8,7 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.errors import Forbidden, NotFound
 from app.regions.models import Region, RegionLevel
+from app.regions.rules import is_within
 
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,
                 Role.supervisor)
@@ -27,7 +28,7 @@ def read_scope(principal: Principal) -> str | None:
 def check_read(principal: Principal, region: Region) -> None:
     """404 unless the node lies inside the principal's subtree."""
     scope = read_scope(principal)
-    if scope is not None and not region.path.startswith(scope):
+    if scope is not None and not is_within(region.path, scope):
         raise NotFound(f"No region {region.id}.", code="region_not_found")
 
 
@@ -37,7 +38,7 @@ def check_create(principal: Principal, parent: Region | None) -> None:
         return
     if parent is None:
         raise Forbidden("Only an administrator creates districts.", code="region_forbidden")
-    if not principal.region_path or not parent.path.startswith(principal.region_path):
+    if not is_within(parent.path, principal.region_path):
         raise Forbidden("The parent region is outside your region.", code="region_forbidden")
 
 
@@ -46,8 +47,7 @@ def check_edit(principal: Principal, region: Region) -> None:
     if principal.role == Role.admin:
         return
     # Your own node (your street, your community) belongs to the level above you, as its creation did.
-    if (not principal.region_path or region.path == principal.region_path
-            or not region.path.startswith(principal.region_path)):
+    if region.path == principal.region_path or not is_within(region.path, principal.region_path):
         raise Forbidden("This region is outside what you may change.", code="region_forbidden")
 
 

@@ -28,9 +28,16 @@ def child_path(parent_path: str | None, child_id: uuid.UUID) -> str:
     return (parent_path or "/") + child_id.hex + "/"
 
 
-def is_within(path: str, scope_path: str) -> bool:
-    """True when the node at path lies in the subtree rooted at scope_path (itself included)."""
-    return path.startswith(scope_path)
+def is_within(path: str | None, scope_path: str | None) -> bool:
+    """True when the node at path lies in the subtree rooted at scope_path (itself included); no path, or no
+    scope, is within nothing. The one region-scope check on paths in Python; in SQL the same test is
+    `auth.scoping.restrict_to_region`."""
+    return bool(path and scope_path and path.startswith(scope_path))
+
+
+def overlaps(path: str | None, scope_path: str | None) -> bool:
+    """True when the node at path is at, above or below scope_path (a district's row its streets may read)."""
+    return is_within(path, scope_path) or is_within(scope_path, path)
 
 
 LEVEL_LABELS: dict[RegionLevel, str] = {

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.common.rows import get_or_404
+from app.errors import Conflict, Unprocessable
 from app.regions import policy, rules
 from app.regions.models import Region, RegionLevel
 from app.regions.schemas import RegionCreate, RegionTreeNode, RegionUpdate
@@ -26,10 +27,7 @@ def snapshot(region: Region) -> dict[str, Any]:
 
 async def get_region(session: AsyncSession, region_id: uuid.UUID) -> Region:
     """The node, or 404."""
-    region = await session.get(Region, region_id)
-    if region is None:
-        raise NotFound(f"No region {region_id}.", code="region_not_found")
-    return region
+    return await get_or_404(session, Region, region_id, code="region_not_found", detail=f"No region {region_id}.")
 
 
 async def _name_taken(session: AsyncSession, parent_id: uuid.UUID | None, name: str,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound
+from app.common.rows import get_or_404
 from app.programmes.models import Programme
 from app.proposals.models import Proposal
 from app.signs import rules
@@ -20,8 +20,8 @@ class Sign:
 
 async def sign_for(session: AsyncSession, proposal_id: uuid.UUID) -> Sign:
     """The sign of a confirmed project (or one past confirmation); 404 for anything else, as for no project."""
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state not in rules.SIGNED_STATES:
-        raise NotFound("No confirmed project with that id.", code="project_not_found")
+    proposal = await get_or_404(session, Proposal, proposal_id, code="project_not_found",
+                                detail="No confirmed project with that id.",
+                                accept=lambda p: p.state in rules.SIGNED_STATES)
     programme = await session.get(Programme, proposal.programme_id)
     return Sign(proposal.id, proposal.title, rules.project_code(programme.year, proposal.id))

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 
 
 class SmsStatus(StrEnum):
@@ -27,7 +27,7 @@ class SmsMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_sms_message_phone_day", "phone_digest", "created_at"),
                       Index("ix_sms_message_purpose_day", "purpose", "created_at"))
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     provider: str = Field(max_length=16)
     purpose: str = Field(max_length=40)  # "otp" or a notification kind
     phone_digest: str = Field(max_length=64)
@@ -35,5 +35,5 @@ class SmsMessage(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=100, index=True)
     status: SmsStatus = Field(sa_type=str_enum(SmsStatus, 16))
     error_code: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, str_enum, utcnow
+from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
 
 # Choices are kept as a bitmask of project numbers in a signed BIGINT: numbers 1..62.
 MAX_ROUND_PROJECTS = 60
@@ -38,7 +38,7 @@ class VoterRollEntry(SQLModel, table=True):
         Index("ix_voter_roll_entry_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     community_id: uuid.UUID = Field(foreign_key="region.id")  # indexed by the unique constraint
     region_path: str = Field(max_length=400)
     # Same keyed digest as a resident's login phone, so the two match without storing the number.
@@ -70,7 +70,7 @@ class VotingRound(SQLModel, table=True):
         Index("ix_voting_round_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id", index=True)
     programme_id: uuid.UUID = Field(foreign_key="programme.id", index=True)
     community_id: uuid.UUID = Field(foreign_key="region.id", index=True)
@@ -86,7 +86,7 @@ class VotingRound(SQLModel, table=True):
     status: RoundStatus = Field(default=RoundStatus.scheduled, sa_type=str_enum(RoundStatus, 16), index=True)
     status_reason: str | None = Field(default=None, max_length=500)
     created_by: str | None = Field(default=None, max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: str | None = Field(default=None, max_length=64)
@@ -128,7 +128,7 @@ class VoteMark(SQLModel, table=True):
         CheckConstraint("casts >= 1", name="casts_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     round_id: uuid.UUID = Field(foreign_key="voting_round.id")
     # "r:<roll entry id>" per resident, "h:<household>" per household.
     voter_key: str = Field(max_length=140)

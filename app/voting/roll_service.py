@@ -14,9 +14,11 @@ from app.auth.principal import Principal
 from app.auth.secrets import mask_phone, normalise_phone
 from app.common.csv_table import LineError, invalid_file
 from app.common.models import utcnow
+from app.common.rows import get_or_404
 from app.config import Settings
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
+from app.regions.rules import is_within
 from app.voting import policy, roll_csv
 from app.voting.models import VoterRollEntry
 
@@ -32,9 +34,8 @@ def snapshot(entry: VoterRollEntry) -> dict[str, Any]:
 async def community_for(session: AsyncSession, principal: Principal, community_id: uuid.UUID,
                         organise: bool) -> Region:
     """The community (404 when unknown or outside the caller's region; 403 for readers asked to organise)."""
-    community = await session.get(Region, community_id)
-    if community is None or community.level not in COMMUNITY_LEVELS:
-        raise NotFound("No community with that id.", code="community_not_found")
+    community = await get_or_404(session, Region, community_id, code="community_not_found",
+                                 detail="No community with that id.", accept=lambda r: r.level in COMMUNITY_LEVELS)
     policy.check(principal, community.path, "community", organise=organise)
     return community
 
@@ -56,7 +57,7 @@ async def _check_unit(session: AsyncSession, community: Region, unit_id: uuid.UU
     if unit_id is None:
         return
     unit = await session.get(Region, unit_id)
-    if unit is None or unit.id == community.id or not unit.path.startswith(community.path):
+    if unit is None or unit.id == community.id or not is_within(unit.path, community.path):
         raise Unprocessable("unit_id is not a sub-unit of this community.", code="unit_not_in_community")
 
 
@@ -152,9 +153,8 @@ async def add_entry(session: AsyncSession, settings: Settings, principal: Princi
 async def get_entry(session: AsyncSession, principal: Principal, entry_id: uuid.UUID,
                     organise: bool) -> VoterRollEntry:
     """A roll entry in the caller's region, or 404."""
-    entry = await session.get(VoterRollEntry, entry_id)
-    if entry is None:
-        raise NotFound("No roll entry with that id.", code="roll_entry_not_found")
+    entry = await get_or_404(session, VoterRollEntry, entry_id, code="roll_entry_not_found",
+                             detail="No roll entry with that id.")
     policy.check(principal, entry.region_path, "roll_entry", organise=organise)
     return entry
 

@@ -46,7 +46,7 @@ def snapshot(rnd: VotingRound) -> dict[str, Any]:
 async def get_round(session: AsyncSession, round_id: uuid.UUID, *, lock: str | None = None) -> VotingRound:
     """The round, or 404; `lock` "share" or "update" takes its row lock on PostgreSQL (orders casts and close)."""
     return await get_or_404(session, VotingRound, round_id, code="round_not_found",
-                            detail="No voting round with that id.", lock=lock)
+                            detail="No voting round with that id.", lock=lock, fresh=True)
 
 
 async def round_for(session: AsyncSession, principal: Principal, round_id: uuid.UUID, *, organise: bool,

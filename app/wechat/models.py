@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common.models import UTCDateTime, utcnow
+from app.common.models import UTCDateTime, created_at_field, utcnow, uuid_pk
 
 
 class WechatIdentity(SQLModel, table=True):
@@ -15,12 +15,12 @@ class WechatIdentity(SQLModel, table=True):
     __tablename__ = "wechat_identity"
     __table_args__ = (UniqueConstraint("app_id", "openid"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_pk()
     app_id: str = Field(max_length=32)
     openid: str = Field(max_length=64)
     unionid: str | None = Field(default=None, max_length=64, index=True)
     user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = created_at_field()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -1,28 +1,16 @@
-"""Events no request causes, found by looking: milestones past their due date, instalments whose condition is
-met. Each carries a dedupe key, so
-every worker may sweep and each milestone is still raised once."""
-
-import uuid
+"""Events no request causes, found by looking (sweeps the notification worker runs, registered in
+app/wiring.py): milestones past their due date, instalments whose condition is met. Each carries a dedupe key,
+so every worker may sweep and each milestone is still raised once."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.common.upsert import insert_for
 from app.implementation.disbursements import instalment_states
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
-from app.notifications.models import EventStatus, NotificationEvent, NotificationKind
+from app.notifications.models import NotificationEvent, NotificationKind
+from app.notifications.outbox import emit_once
 from app.proposals.models import Proposal
-
-
-async def _raise(session: AsyncSession, kind: NotificationKind, subject_type: str, subject_id: uuid.UUID,
-                 key: str, payload: dict) -> int:
-    now = clock.now()
-    stmt = insert_for(session, NotificationEvent.__table__).values(
-        id=uuid.uuid4(), kind=kind, subject_type=subject_type, subject_id=subject_id, payload=payload,
-        available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
-    result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return result.rowcount or 0
 
 
 async def instalments_due(session: AsyncSession, limit: int = 500) -> int:
@@ -37,9 +25,9 @@ async def instalments_due(session: AsyncSession, limit: int = 500) -> int:
             if state.payable_fen <= 0 or state.refusal is not None:
                 continue
             key = f"instalment_due:{impl.proposal_id}:{state.position}"
-            raised += await _raise(session, NotificationKind.instalment_due, "implementation", impl.proposal_id, key,
-                                   {"finance_for": impl.region_path, "project_title": impl.title,
-                                    "position": state.position, "payable_fen": state.payable_fen})
+            raised += await emit_once(session, NotificationKind.instalment_due, "implementation", impl.proposal_id,
+                                      key, {"finance_for": impl.region_path, "project_title": impl.title,
+                                            "position": state.position, "payable_fen": state.payable_fen})
     return raised
 
 
@@ -55,15 +43,11 @@ async def overdue_milestones(session: AsyncSession, limit: int = 500) -> int:
         return 0
     known = set(await session.scalars(select(NotificationEvent.dedupe_key)
                                       .where(NotificationEvent.dedupe_key.in_(list(keys)))))
-    now, raised = clock.now(), 0
+    raised = 0
     for key, (mid, title, due_on, project, community) in keys.items():
         if key in known:
             continue
-        stmt = insert_for(session, NotificationEvent.__table__).values(
-            id=uuid.uuid4(), kind=NotificationKind.milestone_overdue, subject_type="milestone", subject_id=mid,
-            payload={"staff_of": str(community), "project_title": project, "milestone": title,
-                     "due_on": due_on.isoformat()},
-            available_at=now, status=EventStatus.pending, dedupe_key=key, created_at=now)
-        result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-        raised += result.rowcount or 0
+        raised += await emit_once(session, NotificationKind.milestone_overdue, "milestone", mid, key,
+                                  {"staff_of": str(community), "project_title": project, "milestone": title,
+                                   "due_on": due_on.isoformat()})
     return raised
