@@ -195,7 +195,8 @@ def _rows(key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID
     of the programme of `year`."""
     voter = rules.voter_key(rule, str(entry_id), household)
     ballot = {"programme_year": year, "round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter),
-              "choices": choices, "choice_mask": rules.choice_mask(choices), "receipt_digest": rules.receipt_digest(code)}
+              "choices": choices, "choice_mask": rules.choice_mask(choices),
+              "receipt_digest": rules.receipt_digest(code)}
     mark = {"round_id": rnd.id, "voter_key": voter, "roll_entry_id": entry_id, "channel": channel,
             "last_cast_at": utcnow(), "cast_by": cast_by, "sheet_ref": sheet_ref}
     return ballot, mark
