@@ -76,10 +76,10 @@ def _partition_pg(table: str, years: list[int]) -> None:
 def _unpartition_pg(table: str) -> None:
     columns = ", ".join(COLUMNS[table])
     op.execute(f"CREATE TABLE {table}_plain (LIKE {table} INCLUDING DEFAULTS)")
+    op.execute(f"ALTER TABLE {table}_plain DROP COLUMN programme_year")
     op.execute(f"INSERT INTO {table}_plain ({columns}) SELECT {columns} FROM {table}")  # noqa: S608
     op.execute(f"DROP TABLE {table}")  # and its partitions; detached years (weishi_archive) stay where they are
     op.execute(f"ALTER TABLE {table}_plain RENAME TO {table}")
-    op.execute(f"ALTER TABLE {table} DROP COLUMN programme_year")
     _keys(table, OLD_UNIQUE[table], ("id",))
 
 
