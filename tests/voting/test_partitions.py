@@ -4,7 +4,9 @@ second ballot per voter; the service casts and changes ballots in it; next years
 year is detached into the archive schema and a current or open one is refused; the migration goes back down
 with the rows."""
 
+import hashlib
 import time
+import uuid
 from datetime import date
 
 import pytest
@@ -41,6 +43,11 @@ async def _copy_year(conn, programme_id: str, round_id: str, year: int) -> None:
                  "'receipt_digest', encode(sha256(convert_to(receipt_digest || :ys, 'UTF8')), 'hex'))")), names)
 
 
+def _copied(round_id: str, year: int) -> uuid.UUID:
+    """The id _copy_year gave the round's copy."""
+    return uuid.UUID(hashlib.md5(f"{round_id}{year}".encode()).hexdigest())  # noqa: S324 - as the SQL makes it
+
+
 async def _rows_by_year(conn, table: str) -> dict[int, int]:
     rows = await conn.execute(text(f"SELECT p.year, count(*) FROM {table} t JOIN voting_round r ON r.id = t.round_id "  # noqa: S608
                                    "JOIN programme p ON p.id = r.programme_id GROUP BY p.year"))
@@ -67,6 +74,8 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
         for past in (year - 2, year - 1):
             await _copy_year(conn, programme_id, rnd["id"], past)
         await conn.execute(text("UPDATE programme SET status = 'closed' WHERE year = :y"), {"y": year - 2})
+        await conn.execute(text("UPDATE voting_round SET status = 'closed', ballots_counted = 2 WHERE id = :r"),
+                           {"r": _copied(rnd["id"], year - 2)})
         before = {t: await _rows_by_year(conn, t) for t in TABLES}
     assert before == {"ballot": {year - 2: 2, year - 1: 2, year: 2}, "ballot_history": {y: 1 for y in before["ballot"]}}
     started = time.perf_counter()
@@ -91,7 +100,7 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
                 assert await conn.scalar(text(f"SELECT count(*) FROM {partitions.partition_name(table, y)}")) == \
                     before[table][y]  # noqa: S608
     # One ballot per voter per round still holds in the database, across the partitioned table.
-    with pytest.raises(IntegrityError, match="duplicate key.*round_id_voter_tag_programme_year"):
+    with pytest.raises(IntegrityError, match=r"duplicate key.*round_id_voter_tag_programme_year"):
         async with app.state.engine.begin() as conn:
             await conn.execute(text(
                 "INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest) "
@@ -120,6 +129,9 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
                 await partitions.detach(conn, refused, today())
     async with app.state.engine.begin() as conn:
         assert await partitions.detach(conn, year - 2, date(this, 1, 1)) == {"ballot": 2, "ballot_history": 1}
+    # The archived round's public ballot file is refused rather than served without its ballots.
+    archived_pb = await client.get(f"{API}/public/voting/rounds/{_copied(rnd['id'], year - 2)}/ballots.pb")
+    assert archived_pb.status_code == 409 and archived_pb.json()["code"] == "ballots_archived"
     async with app.state.engine.begin() as conn:
         archived = await partitions.archived_years(conn)
         assert archived == {"ballot": [year - 2], "ballot_history": [year - 2]}
