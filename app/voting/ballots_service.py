@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Event, pending_rows, record_many
 from app.auth.principal import Principal
@@ -47,8 +48,7 @@ from app.voting.rules import Phase
 _MARK, _BALLOT, _HISTORY = VoteMark.__table__, Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
 # The year of a round's programme: its ballots' partition (app/common/partitions.py).
-_PROGRAMME_YEAR = (select(Programme.__table__.c.year).where(Programme.__table__.c.id == _ROUND.c.programme_id)
-                   .scalar_subquery())
+_PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.c.programme_id).scalar_subquery()
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
 # keys) and run on the session's connection, without the ORM, in as few round trips as the rules allow.
 
@@ -247,14 +247,16 @@ async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, cas
     await record_many(session, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
-def _admit_online(rnd: Any) -> None:
-    """Refuse unless the round (a row of _ROUND_WITH_ENTRY) exists, is open, and has the caller on its roll."""
+def _admit_online(rnd: Any) -> Any:
+    """Refuse unless the round (a row of _ROUND_WITH_ENTRY) exists, is open, and has the caller on its roll; the
+    round."""
     if rnd is None:
         raise NotFound("No voting round with that id.", code="round_not_found")
     _check_open_for(rnd, BallotChannel.online)
     if rnd.entry_id is None:
         raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
                         "office to add you.", code="not_on_roll")
+    return rnd
 
 
 def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
@@ -277,8 +279,8 @@ async def cast_online(session: AsyncSession, principal: Principal, round_id: uui
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
     conn = await session.connection()
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
-    rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
-    _admit_online(rnd)
+    rnd = _admit_online((await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id,
+                                                               "digest": principal.phone_digest})).first())
     rule = rounds_service.ballot_rule(rnd)
     cast, changed = await _store(session, key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household,
                                  BallotChannel.online, _choices(_costs(rnd.costs), rnd, rule, choices),
@@ -299,7 +301,8 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     rule = rounds_service.ballot_rule(rnd)
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
-    year = await session.scalar(select(Programme.year).where(Programme.id == rnd.programme_id))
+    year = (await session.execute(select(col(Programme.year))
+                                  .where(col(Programme.id) == rnd.programme_id))).scalar_one()
     cast, changed = await _store(session, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices,
                                  principal.actor.id, sheet_ref)
     await _audit_cast(session, principal, rnd, cast, changed)
