@@ -20,6 +20,7 @@ cli.add_typer(pb, name="pb")
 partitions_cli = typer.Typer(help="Year partitions of the ballot tables on PostgreSQL (docs/scaling.md).",
                              no_args_is_help=True)
 cli.add_typer(partitions_cli, name="partitions")
+PLAIN_TABLES = "this database keeps plain tables (SQLite, or PostgreSQL before migration 0029)"
 
 
 def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:
@@ -64,15 +65,16 @@ def migrate(revision: str = "head") -> None:
         typer.echo(f"made partitions {', '.join(made)}")
 
 
-def _ensure_partitions() -> list[str]:
-    """Every year that needs them has its partitions: this one, the next and every programme's (PostgreSQL)."""
+def _ensure_partitions() -> list[str] | None:
+    """Every year that needs them has its partitions: this one, the next and every programme's (PostgreSQL); the
+    partitions made, or None for plain tables."""
     from app.clock import today
     from app.common import partitions
 
     async def run(session, settings):
         conn = await session.connection()
         if not await partitions.partitioned(conn):
-            return []
+            return None
         return await partitions.ensure(conn, await partitions.years_ahead(conn, today()))
 
     return _with_session(run)
@@ -83,7 +85,10 @@ def partitions_ensure() -> None:
     """Make the partitions of this year, the next and every programme's year where missing (run by `weishi
     migrate` too, and on creating a programme for its year)."""
     made = _ensure_partitions()
-    typer.echo(f"made partitions {', '.join(made)}" if made else "every year that needs partitions has them")
+    if made is None:
+        typer.echo(PLAIN_TABLES)
+    else:
+        typer.echo(f"made partitions {', '.join(made)}" if made else "every year that needs partitions has them")
 
 
 @partitions_cli.command("list")
@@ -99,7 +104,7 @@ def partitions_list() -> None:
 
     found = _with_session(run)
     if found is None:
-        typer.echo("this database keeps plain tables (SQLite, or PostgreSQL before migration 0029)")
+        typer.echo(PLAIN_TABLES)
         return
     attached, archived = found
     for table in partitions.PARTITIONED:
