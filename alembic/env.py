@@ -9,6 +9,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import app.models  # noqa: F401  (registers every table)
 from alembic import context
 from app.common.models import UTCDateTime
+from app.common.partitions import include_object
 from app.config import get_settings
 from app.db import ensure_sqlite_folder, pooler_connect_args
 
@@ -36,6 +37,7 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,  # a year's partition is its table's (app/common/partitions.py)
     )
 
 

@@ -1,5 +1,5 @@
 """`weishi` command line: migrate, seed-demo, serve, worker, create-user, issue-token, revoke-token,
-purge-expired, backup, restore."""
+purge-expired, backup, restore, partitions."""
 
 import asyncio
 import uuid
@@ -17,6 +17,10 @@ from app.pb_cli import pb
 
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
 cli.add_typer(pb, name="pb")
+partitions_cli = typer.Typer(help="Year partitions of the ballot tables on PostgreSQL (docs/scaling.md).",
+                             no_args_is_help=True)
+cli.add_typer(partitions_cli, name="partitions")
+PLAIN_TABLES = "this database keeps plain tables (SQLite, or PostgreSQL before migration 0029)"
 
 
 def _with_session(fn: Callable[..., Awaitable[Any]]) -> Any:
@@ -59,6 +63,76 @@ def migrate(revision: str = "head") -> None:
 
     upgrade(get_settings().database_url, revision)
     typer.echo(f"database migrated to {revision}")
+    made = _ensure_partitions()
+    if made:
+        typer.echo(f"made partitions {', '.join(made)}")
+
+
+def _ensure_partitions() -> list[str] | None:
+    """Every year that needs them has its partitions: this one, the next and every programme's (PostgreSQL); the
+    partitions made, or None for plain tables."""
+    from app.clock import today
+    from app.common import partitions
+
+    async def run(session, settings):
+        conn = await session.connection()
+        if not await partitions.partitioned(conn):
+            return None
+        return await partitions.ensure(conn, await partitions.years_ahead(conn, today()))
+
+    return _with_session(run)
+
+
+@partitions_cli.command("ensure")
+def partitions_ensure() -> None:
+    """Make the partitions of this year, the next and every programme's year where missing (run by `weishi
+    migrate` too, and on creating a programme for its year)."""
+    made = _ensure_partitions()
+    if made is None:
+        typer.echo(PLAIN_TABLES)
+    else:
+        typer.echo(f"made partitions {', '.join(made)}" if made else "every year that needs partitions has them")
+
+
+@partitions_cli.command("list")
+def partitions_list() -> None:
+    """The years each partitioned table holds, and those detached into the archive schema."""
+    from app.common import partitions
+
+    async def run(session, settings):
+        conn = await session.connection()
+        if not await partitions.partitioned(conn):
+            return None
+        return await partitions.attached_years(conn), await partitions.archived_years(conn)
+
+    found = _with_session(run)
+    if found is None:
+        typer.echo(PLAIN_TABLES)
+        return
+    attached, archived = found
+    for table in partitions.PARTITIONED:
+        typer.echo(f"{table}: {', '.join(map(str, attached[table])) or '-'}; archived "
+                   f"({partitions.ARCHIVE_SCHEMA}): {', '.join(map(str, archived[table])) or '-'}")
+
+
+@partitions_cli.command("detach")
+def partitions_detach(
+        year: Annotated[int, typer.Argument(help="a past programme year, all its programmes closed")]) -> None:
+    """Detach a past year's partitions and archive them in the schema weishi_archive (then, for example,
+    `pg_dump --schema=weishi_archive`); refused for this year, later years and a year with an open programme."""
+    from app.clock import today
+    from app.common import partitions
+
+    async def run(session, settings):
+        return await partitions.detach(await session.connection(), year, today())
+
+    try:
+        moved = _with_session(run)
+    except partitions.PartitionRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"detached {year} into {partitions.ARCHIVE_SCHEMA}: "
+               + ", ".join(f"{table} {rows:,} rows" for table, rows in moved.items()))
 
 
 @cli.command("seed-demo")

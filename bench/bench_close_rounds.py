@@ -219,8 +219,8 @@ class Loader:
             masks = _ballot_masks(self.rng, len(ids), PROJECTS_PER_ROUND).tolist()
             for entry, mask in zip(ids, masks, strict=True):
                 serial += 1
-                yield (uuid.uuid4(), rid, secrecy.voter_tag(key, rid, f"r:{entry}"), self.choices_json[mask], mask,
-                       hashlib.sha256(b"receipt:%d" % serial).hexdigest())
+                yield (uuid.uuid4(), YEAR, rid, secrecy.voter_tag(key, rid, f"r:{entry}"), self.choices_json[mask],
+                       mask, hashlib.sha256(b"receipt:%d" % serial).hexdigest())
 
 
 async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, float]:
@@ -240,6 +240,9 @@ async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, f
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
             loader.programme, loader.district, child_path(None, loader.district), YEAR, "基准年度计划",
             date(YEAR, 1, 1), date(YEAR, 12, 31), json.dumps(loader.ballot_rule), loader.now)
+        for table in ("ballot", "ballot_history"):  # the year's partitions, as creating the programme makes them
+            await conn.execute(f"CREATE TABLE IF NOT EXISTS {table}_y{YEAR} PARTITION OF {table} "
+                               f"FOR VALUES IN ({YEAR})")
         await copy_rows(conn, "pilot", small["pilots"])
         await copy_rows(conn, "proposal", small["proposals"])
         await copy_rows(conn, "voting_round", small["rounds"])
@@ -257,7 +260,7 @@ async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, f
 
         started = time.perf_counter()
         await conn.copy_records_to_table("ballot", records=loader.ballots(), columns=[
-            "id", "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"])
+            "id", "programme_year", "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"])
         spent["ballot"] = time.perf_counter() - started
         # A server process holds none of this: close with a server-sized heap, not a million live UUIDs.
         loader.roll_ids.clear()

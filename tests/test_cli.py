@@ -40,6 +40,12 @@ def test_cli_round_trip(tmp_path, monkeypatch):
         purged = runner.invoke(cli, ["purge-expired"])
         assert purged.exit_code == 0 and "purged 0 expired idempotency records" in purged.output, purged.output
         assert "rate-limit counters" in purged.output and "one-time codes" in purged.output
+        # SQLite keeps plain tables: nothing to make, list or detach.
+        for args in (["partitions", "ensure"], ["partitions", "list"]):
+            plain = runner.invoke(cli, args)
+            assert plain.exit_code == 0 and "plain tables" in plain.output, plain.output
+        refused = runner.invoke(cli, ["partitions", "detach", "2025"])
+        assert refused.exit_code == 2 and "PostgreSQL only" in refused.output, refused.output
         bad = runner.invoke(cli, ["issue-token", str(org), "--scope", "root:everything"])
         assert bad.exit_code == 2 and "scope" in bad.output.lower(), bad.output
     finally:

@@ -8,7 +8,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
+from app.common.partitions import include_object
 from app.migrations import downgrade, head_revision, upgrade
+
+# On PostgreSQL a year's partition of a table is compared as its partitioned table, not as a table of its own.
+COMPARE = {"compare_type": True, "include_object": include_object}
 
 
 async def _tables(url: str) -> set[str]:
@@ -25,8 +29,7 @@ async def _diff(url: str) -> list:
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}),
-                                           SQLModel.metadata))
+                lambda c: compare_metadata(MigrationContext.configure(c, opts=COMPARE), SQLModel.metadata))
     finally:
         await engine.dispose()
 

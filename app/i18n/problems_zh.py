@@ -227,6 +227,7 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "round_not_open": ("投票未开始", "本轮投票尚未开始。"),
     "round_still_open": ("投票尚未结束", "本轮投票尚未结束，到期后才能关闭。"),
     "round_not_closed": ("投票未计票", "本轮投票关闭并计票后才能公布结果。"),
+    "ballots_archived": ("选票已归档", "这一年度的选票已从在线数据库归档，公开选票文件请向区里索取归档副本。"),
     "round_has_ballots": ("已有居民投票", "本轮已有居民投票，设置不能再修改。"),
     "household_already_voted": ("本户已投票", "本户已有人投票（一户一票）。"),
     "voted_on_paper": ("已投纸质选票", "该居民已投纸质选票，不能再投票。"),

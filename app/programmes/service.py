@@ -14,6 +14,7 @@ from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, restrict_to_overlapping
+from app.common import partitions
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.errors import Conflict, Unprocessable
@@ -90,6 +91,8 @@ async def create_programme(session: AsyncSession, principal: Principal, data: Pr
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"The district already has a programme for {data.year}.", code="programme_exists") from exc
+    # Its rounds' ballots need their year's partition on PostgreSQL: made now if the year has none.
+    await partitions.ensure(await session.connection(), [data.year])
     await record(session, principal.actor, "programme.create", "programme", programme.id,
                  after=snapshot(programme), region_path=programme.region_path)
     return programme

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Event, pending_rows, record_many
 from app.auth.principal import Principal
@@ -29,6 +30,7 @@ from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.idempotency import service as idempotency_service
+from app.programmes.models import Programme
 from app.programmes.ruleset import BallotRule
 from app.voting import roll_service, rounds_service, rules, secrecy
 from app.voting.models import (
@@ -45,6 +47,8 @@ from app.voting.rules import Phase
 
 _MARK, _BALLOT, _HISTORY = VoteMark.__table__, Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
+# The year of a round's programme: its ballots' partition (app/common/partitions.py).
+_PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.c.programme_id).scalar_subquery()
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
 # keys) and run on the session's connection, without the ORM, in as few round trips as the rules allow.
 
@@ -55,6 +59,7 @@ _COSTS_TEXT = (select(func.aggregate_strings(cast(_ON_BALLOT.c.number, String) +
 _ROUND_WITH_ENTRY = (
     select(_ROUND.c.id, _ROUND.c.community_id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at,
            _ROUND.c.budget_fen, _ROUND.c.ballot_rule, _ROUND.c.region_path, _COSTS_TEXT.label("costs"),
+           _PROGRAMME_YEAR.label("programme_year"),
            _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
     .select_from(_ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
                                               _ROLL.c.phone_digest == bindparam("digest"),
@@ -64,12 +69,13 @@ _ROUND_WITH_ENTRY = (
 _MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
             .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
             .with_for_update())
-_CURRENT = (select(_BALLOT.c.id, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
+_CURRENT = (select(_BALLOT.c.id, _BALLOT.c.programme_year, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
             .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag"))
             .with_for_update())
 _ADD_BALLOT = insert(_BALLOT)
 _KEEP_VERSION = insert(_HISTORY)
-_REPLACE = update(_BALLOT).where(_BALLOT.c.id == bindparam("ballot_id"))
+_REPLACE = update(_BALLOT).where(_BALLOT.c.id == bindparam("ballot_id"),
+                                 _BALLOT.c.programme_year == bindparam("ballot_year"))
 _MARK_AGAIN = (update(_MARK).where(_MARK.c.id == bindparam("mark_id"))
                .values(casts=_MARK.c.casts + 1, last_cast_at=bindparam("at"), cast_by=bindparam("by")))
 _FIRST_MARK: dict[str, Any] = {}
@@ -84,14 +90,15 @@ _COUNTED_ID_PG = ("(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12,
                   " || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid")
 _REKEY_PG = {
     "ballot": text("WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
-                   " RETURNING round_id, choices, choice_mask, receipt_digest)"
-                   " INSERT INTO ballot (id, round_id, voter_tag, choices, choice_mask, receipt_digest)"
-                   f" SELECT {_COUNTED_ID_PG}, round_id, NULL, choices, choice_mask, receipt_digest FROM old"
-                   " ORDER BY 1"),
+                   " RETURNING programme_year, round_id, choices, choice_mask, receipt_digest)"
+                   " INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest)"
+                   f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, NULL, choices, choice_mask, receipt_digest"
+                   " FROM old ORDER BY 1"),
     "ballot_history": text("WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"  # noqa: S608
-                           " RETURNING round_id, choices, receipt_digest)"
-                           " INSERT INTO ballot_history (id, round_id, choices, receipt_digest)"
-                           f" SELECT {_COUNTED_ID_PG}, round_id, choices, receipt_digest FROM old ORDER BY 1"),
+                           " RETURNING programme_year, round_id, choices, receipt_digest)"
+                           " INSERT INTO ballot_history (id, programme_year, round_id, choices, receipt_digest)"
+                           f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, choices, receipt_digest FROM old"
+                           " ORDER BY 1"),
 }
 # The requests whose stored answers (Idempotency-Key) tell a voter's choices; forgotten at the close.
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
@@ -111,6 +118,7 @@ class CastBallot:
     """A ballot's row as a cast stored it: a plain value (an ORM instance cost a tenth of a cast to build)."""
 
     id: uuid.UUID
+    programme_year: int
     round_id: uuid.UUID
     voter_tag: str | None
     choices: list[int]
@@ -186,25 +194,27 @@ def _refuse_existing(existing: Any, entry_id: uuid.UUID, channel: BallotChannel)
         raise Conflict("This resident already voted online; a paper ballot cannot be added.", code="voted_online")
 
 
-def _rows(key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
+def _rows(key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
           channel: BallotChannel, choices: list[int], cast_by: str | None, sheet_ref: str | None,
           code: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The columns of a ballot and of its voter's mark (but their ids and the count of casts), cast now."""
+    """The columns of a ballot and of its voter's mark (but their ids and the count of casts), cast now in a round
+    of the programme of `year`."""
     voter = rules.voter_key(rule, str(entry_id), household)
-    ballot = {"round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter), "choices": choices,
-              "choice_mask": rules.choice_mask(choices), "receipt_digest": rules.receipt_digest(code)}
+    ballot = {"programme_year": year, "round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter),
+              "choices": choices, "choice_mask": rules.choice_mask(choices),
+              "receipt_digest": rules.receipt_digest(code)}
     mark = {"round_id": rnd.id, "voter_key": voter, "roll_entry_id": entry_id, "channel": channel,
             "last_cast_at": utcnow(), "cast_by": cast_by, "sheet_ref": sheet_ref}
     return ballot, mark
 
 
-async def _store(session: AsyncSession, key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID,
+async def _store(session: AsyncSession, key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID,
                  household: str | None, channel: BallotChannel, choices: list[int], cast_by: str | None,
                  sheet_ref: str | None) -> tuple[CastResult, bool]:
     """Store the voter's first ballot or replace their current one; returns it and whether it was a change."""
     conn = await session.connection()
     code = new_receipt_code()
-    ballot, mark = _rows(key, rnd, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
+    ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
     mark_id = uuid.uuid4()
     if (await conn.execute(_first_mark(session), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
         ballot_id = uuid.uuid4()
@@ -220,9 +230,11 @@ async def _store(session: AsyncSession, key: bytes, rnd: Any, rule: BallotRule, 
                        "Your earlier ballot can no longer be found (the service's secret key changed, or the "
                        "account that cast it was deleted); it cannot be changed in this round.",
                        code="ballot_unreachable")
-    await conn.execute(_KEEP_VERSION, {"id": uuid.uuid4(), "round_id": rnd.id, "choices": current.choices,
+    await conn.execute(_KEEP_VERSION, {"id": uuid.uuid4(), "programme_year": current.programme_year,
+                                       "round_id": rnd.id, "choices": current.choices,
                                        "receipt_digest": current.receipt_digest})
-    await conn.execute(_REPLACE, {"ballot_id": current.id, **ballot})
+    await conn.execute(_REPLACE, {"ballot_id": current.id, "ballot_year": current.programme_year,
+                                  **{k: v for k, v in ballot.items() if k != "programme_year"}})
     await conn.execute(_MARK_AGAIN, {"mark_id": existing.id, "at": mark["last_cast_at"], "by": cast_by})
     return CastResult(CastBallot(id=current.id, **ballot),
                       CastMark(id=existing.id, casts=existing.casts + 1, **mark), code), True
@@ -241,14 +253,16 @@ async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, cas
     await record_many(session, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
-def _admit_online(rnd: Any) -> None:
-    """Refuse unless the round (a row of _ROUND_WITH_ENTRY) exists, is open, and has the caller on its roll."""
+def _admit_online(rnd: Any) -> Any:
+    """Refuse unless the round (a row of _ROUND_WITH_ENTRY) exists, is open, and has the caller on its roll; the
+    round."""
     if rnd is None:
         raise NotFound("No voting round with that id.", code="round_not_found")
     _check_open_for(rnd, BallotChannel.online)
     if rnd.entry_id is None:
         raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
                         "office to add you.", code="not_on_roll")
+    return rnd
 
 
 def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
@@ -259,7 +273,7 @@ def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     code = new_receipt_code()
-    ballot, mark = _rows(key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+    ballot, mark = _rows(key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
                          _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
@@ -271,11 +285,12 @@ async def cast_online(session: AsyncSession, principal: Principal, round_id: uui
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
     conn = await session.connection()
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
-    rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
-    _admit_online(rnd)
+    rnd = _admit_online((await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id,
+                                                               "digest": principal.phone_digest})).first())
     rule = rounds_service.ballot_rule(rnd)
-    cast, changed = await _store(session, key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
-                                 _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None)
+    cast, changed = await _store(session, key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household,
+                                 BallotChannel.online, _choices(_costs(rnd.costs), rnd, rule, choices),
+                                 principal.actor.id, None)
     await _audit_cast(session, principal, rnd, cast, changed)
     return cast
 
@@ -292,7 +307,9 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     rule = rounds_service.ballot_rule(rnd)
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
-    cast, changed = await _store(session, key, rnd, rule, entry.id, entry.household, BallotChannel.paper, choices,
+    year = (await session.execute(select(col(Programme.year))
+                                  .where(col(Programme.id) == rnd.programme_id))).scalar_one()
+    cast, changed = await _store(session, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices,
                                  principal.actor.id, sheet_ref)
     await _audit_cast(session, principal, rnd, cast, changed)
     return cast
@@ -352,8 +369,8 @@ async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
             await conn.execute(statement, {"round_id": round_id})
     else:
         closed_at = utcnow()
-        for table, columns in ((_BALLOT, ("round_id", "choices", "choice_mask", "receipt_digest")),
-                               (_HISTORY, ("round_id", "choices", "receipt_digest"))):
+        for table, columns in ((_BALLOT, ("programme_year", "round_id", "choices", "choice_mask", "receipt_digest")),
+                               (_HISTORY, ("programme_year", "round_id", "choices", "receipt_digest"))):
             rows = (await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.round_id == round_id)))
             fresh = sorted(({"id": secrecy.counted_ballot_id(closed_at), **row._mapping} for row in rows.all()),
                            key=lambda r: r["id"])

@@ -58,6 +58,7 @@ _READ = """
 SELECT q.n, u.role, u.display_name, u.phone_digest, u.is_active, s.revoked_at,
        r.id, r.community_id, r.status, r.opens_at, r.closes_at, r.budget_fen, r.ballot_rule, r.region_path,
        (SELECT string_agg(p.number || ':' || p.cost_fen, ',') FROM round_project p WHERE p.round_id = r.id) AS costs,
+       (SELECT g.year FROM programme g WHERE g.id = r.programme_id) AS programme_year,
        e.id AS entry_id, e.household AS entry_household
 FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(user_id, session_id, round_id, n)
 JOIN app_user u ON u.id = q.user_id

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, SmallInteger, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
@@ -152,29 +152,37 @@ class Ballot(SQLModel, table=True):
 
     __tablename__ = "ballot"
     __table_args__ = (
-        # Only tagged ballots (open rounds) are in it: the close writes its ballots untagged and adds nothing here,
-        # and the index stays the size of the rounds still open (a unique index never compared NULLs anyway).
-        Index("uq_ballot_round_id_voter_tag", "round_id", "voter_tag", unique=True,
+        # One ballot per voter per round. A round belongs to one programme year, so with the year (the partition
+        # key on PostgreSQL, which every unique key of a partitioned table must hold) this is the same rule. Only
+        # tagged ballots (open rounds) are in it: the close writes its ballots untagged and adds nothing here, and
+        # the index stays the size of the rounds still open (a unique index never compared NULLs anyway).
+        Index("uq_ballot_round_id_voter_tag_programme_year", "round_id", "voter_tag", "programme_year", unique=True,
               postgresql_where=text("voter_tag IS NOT NULL"), sqlite_where=text("voter_tag IS NOT NULL")),
+        UniqueConstraint("receipt_digest", "programme_year"),
         # Closing counts a round with one index-only GROUP BY over this.
         Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # The year of the round's programme: on PostgreSQL the table is partitioned by it (app/common/partitions.py).
+    programme_year: int = Field(sa_column=Column(SmallInteger, primary_key=True, nullable=False, autoincrement=False))
     round_id: uuid.UUID = Field(foreign_key="voting_round.id")
     voter_tag: str | None = Field(default=None, max_length=64)
     choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
     choice_mask: int = Field(sa_column=Column(BigInteger, nullable=False))
     # sha256 of the receipt code handed to the voter; the code itself is never stored.
-    receipt_digest: str = Field(max_length=64, unique=True)
+    receipt_digest: str = Field(max_length=64)
 
 
 class BallotHistory(SQLModel, table=True):
     """A ballot version its voter later replaced: its choices and receipt, tied to no voter and no ballot."""
 
     __tablename__ = "ballot_history"
+    __table_args__ = (UniqueConstraint("receipt_digest", "programme_year"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # As the ballot's: partitioned by it on PostgreSQL.
+    programme_year: int = Field(sa_column=Column(SmallInteger, primary_key=True, nullable=False, autoincrement=False))
     round_id: uuid.UUID = Field(foreign_key="voting_round.id", index=True)
     choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
-    receipt_digest: str = Field(max_length=64, unique=True)
+    receipt_digest: str = Field(max_length=64)

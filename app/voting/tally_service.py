@@ -116,6 +116,10 @@ async def recount_file(session: AsyncSession, rnd: VotingRound) -> str:
     community = await session.get(Region, rnd.community_id)
     ballots = (await session.execute(select(Ballot.id, Ballot.choices).where(Ballot.round_id == rnd.id)
                                      .order_by(Ballot.id))).all()
+    if not ballots and rnd.ballots_counted:
+        # Its year was detached (app/common/partitions.py): a file without the counted ballots would mislead.
+        raise Conflict("这一年度的选票已归档，不在在线数据库中。The ballots of this round's year have been archived "
+                       "out of the live database; ask the district for the archived copy.", code="ballots_archived")
     return pb_export.round_file(
         round_id=str(rnd.id), title=rnd.title, community=community.name if community else "", opens_at=rnd.opens_at,
         closes_at=rnd.closes_at, budget_fen=rnd.budget_fen, rule=rounds_service.ballot_rule(rnd),

@@ -63,7 +63,7 @@ async def test_a_plain_first_ballot_is_stored_as_the_route_stores_it(client, ses
     assert set(receipt) == set(by_route) and receipt["receipt_code"] != by_route["receipt_code"]
     assert (receipt["round_id"], receipt["channel"], receipt["version"], receipt["choices"]) == (
         rnd["id"], "online", 1, [1, 2])
-    ballot = await session.get(Ballot, uuid.UUID(receipt["ballot_id"]))
+    ballot = (await session.scalars(select(Ballot).where(Ballot.id == uuid.UUID(receipt["ballot_id"])))).one()
     assert (ballot.choices, ballot.choice_mask) == ([1, 2], 0b110) and len(ballot.voter_tag) == 64
     assert ballot.receipt_digest == rules.receipt_digest(receipt["receipt_code"])
     marks = {m.voter_key: m for m in (await session.scalars(select(VoteMark))).all()}
@@ -191,7 +191,7 @@ async def test_casts_arriving_together_are_stored_by_one_write(client, session, 
     assert taken == [True] * 3 and sum(sizes) == 3 and max(sizes) > 1
     for n, answer in enumerate(answers, 1):
         receipt = ok(answer, 201)
-        ballot = await session.get(Ballot, uuid.UUID(receipt["ballot_id"]))
+        ballot = (await session.scalars(select(Ballot).where(Ballot.id == uuid.UUID(receipt["ballot_id"])))).one()
         assert ballot.choices == [n] and receipt["version"] == 1
         assert ballot.receipt_digest == rules.receipt_digest(receipt["receipt_code"])
         event = await _event_of(session, answer)  # each cast with its own event, and only its own

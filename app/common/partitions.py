@@ -1,0 +1,146 @@
+"""Tables partitioned by programme year on PostgreSQL: each year's partition made ahead of time, and a past
+year detached and archived.
+
+Ballots and replaced ballot versions carry their round's programme year (`programme_year`), and on PostgreSQL
+both tables are LIST-partitioned by it (migration 0029), one partition per year named `<table>_y<year>`. A row
+of a year without its partition is refused by PostgreSQL, so partitions are made before they are needed: for
+this year and the next by `weishi migrate` and `weishi partitions ensure`, and for a programme's year when the
+programme is created (app.programmes.service). On SQLite the tables stay plain and none of this applies.
+
+A past year whose programmes are all closed can be detached: its partitions leave the tables (queries, indexes
+and vacuum no longer touch them) and move, rows, keys and all, to the schema `weishi_archive` of the same
+database, where `pg_dump --schema=weishi_archive` can take them away. A year of which any programme is still
+open, this year and later years are refused.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+PARTITIONED = ("ballot", "ballot_history")
+ARCHIVE_SCHEMA = "weishi_archive"
+_PARTITION = re.compile(r"^(ballot|ballot_history)_y(\d{4})$")
+# Two processes making the same partition at once: the second waits, then finds it made.
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('weishi.partitions'))")
+_IS_PARTITIONED = text("SELECT count(*) FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
+                       "WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(:tables)")
+_ATTACHED = text("SELECT p.relname AS parent, c.relname AS name FROM pg_inherits i "
+                 "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+                 "WHERE p.relnamespace = 'public'::regnamespace AND p.relname = ANY(:tables)")
+_ARCHIVED = text("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "WHERE n.nspname = :schema AND c.relkind = 'r'")
+_EXISTS = text("SELECT to_regclass(:name) IS NOT NULL")
+_PROGRAMME_YEARS = text("SELECT DISTINCT year FROM programme")
+_OPEN_PROGRAMMES = text("SELECT count(*) FROM programme WHERE year = :year AND status <> 'closed'")
+
+
+class PartitionRefused(Exception):
+    """A detach that must not happen (this or a later year, a programme still open, nothing to detach)."""
+
+
+def partition_name(table: str, year: int) -> str:
+    """`ballot_y2026`: the partition of a table for a programme year."""
+    return f"{table}_y{int(year)}"
+
+
+def is_partition(name: str) -> bool:
+    """Whether a table name is a year's partition (or an archived one) of a partitioned table."""
+    return _PARTITION.match(name) is not None
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter when comparing models and database: a year's partition is part of its table (compared as
+    the partitioned table), not a table of its own the models lack."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return not (reflected and table is not None and is_partition(str(table.name)))
+
+
+async def partitioned(conn: AsyncConnection) -> bool:
+    """Whether this database partitions the tables (PostgreSQL at migration 0029 or later)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(await conn.scalar(_IS_PARTITIONED, {"tables": list(PARTITIONED)}))
+
+
+async def attached_years(conn: AsyncConnection) -> dict[str, list[int]]:
+    """Table -> the years it has a partition for."""
+    out: dict[str, list[int]] = {table: [] for table in PARTITIONED}
+    for row in await conn.execute(_ATTACHED, {"tables": list(PARTITIONED)}):
+        if (match := _PARTITION.match(row.name)) and match.group(1) == row.parent:
+            out[row.parent].append(int(match.group(2)))
+    return {table: sorted(years) for table, years in out.items()}
+
+
+async def archived_years(conn: AsyncConnection) -> dict[str, list[int]]:
+    """Table -> the years detached into the archive schema."""
+    out: dict[str, list[int]] = {table: [] for table in PARTITIONED}
+    for row in await conn.execute(_ARCHIVED, {"schema": ARCHIVE_SCHEMA}):
+        if match := _PARTITION.match(row.name):
+            out[match.group(1)].append(int(match.group(2)))
+    return {table: sorted(years) for table, years in out.items()}
+
+
+async def _missing(conn: AsyncConnection, years: Iterable[int]) -> list[tuple[str, int]]:
+    """The (table, year) partitions neither attached nor archived."""
+    out = []
+    for table in PARTITIONED:
+        for year in sorted(set(years)):
+            name = partition_name(table, year)
+            if not (await conn.scalar(_EXISTS, {"name": f"public.{name}"})
+                    or await conn.scalar(_EXISTS, {"name": f"{ARCHIVE_SCHEMA}.{name}"})):
+                out.append((table, year))
+    return out
+
+
+async def ensure(conn: AsyncConnection, years: Iterable[int]) -> list[str]:
+    """Make every table's partition of each year that has none (an archived year is not made again), in the
+    connection's transaction; the names made. Nothing on SQLite."""
+    years = list(years)
+    if not await partitioned(conn) or not await _missing(conn, years):
+        return []
+    await conn.execute(_LOCK)
+    made = []
+    for table, year in await _missing(conn, years):
+        name = partition_name(table, year)
+        await conn.execute(text(f"CREATE TABLE public.{name} PARTITION OF public.{table} FOR VALUES IN ({int(year)})"))
+        made.append(name)
+    return made
+
+
+async def years_ahead(conn: AsyncConnection, today: date) -> list[int]:
+    """The years that must have partitions now: this one, the next, and every programme's."""
+    years = {today.year, today.year + 1}
+    years.update(int(y) for y in await conn.scalars(_PROGRAMME_YEARS))
+    return sorted(years)
+
+
+async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int]:
+    """Detach a past, closed year's partitions into the archive schema, in the connection's transaction; the
+    number of rows each took along. Raises PartitionRefused, having changed nothing."""
+    if not await partitioned(conn):
+        raise PartitionRefused("这个数据库的表没有按年份分区（仅 PostgreSQL）。"
+                               "This database does not partition its tables by year (PostgreSQL only).")
+    if year >= today.year:
+        raise PartitionRefused(f"{year} 年不是过去的年份，不能归档。"
+                               f"{year} is this year or a later one: only a past year can be detached.")
+    if open_count := await conn.scalar(_OPEN_PROGRAMMES, {"year": year}):
+        raise PartitionRefused(f"{year} 年还有 {open_count} 个未结束的项目年度，不能归档。"
+                               f"{year} still has {open_count} programme(s) not closed: close its year end first.")
+    attached = await attached_years(conn)
+    if not any(year in years for years in attached.values()):
+        raise PartitionRefused(f"{year} 年没有可归档的分区。There is no attached partition of {year} to detach.")
+    await conn.execute(_LOCK)
+    await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}"))
+    moved = {}
+    for table in PARTITIONED:
+        if year not in attached[table]:
+            continue
+        name = partition_name(table, year)
+        moved[table] = int(await conn.scalar(text(f"SELECT count(*) FROM public.{name}")))  # noqa: S608
+        await conn.execute(text(f"ALTER TABLE public.{table} DETACH PARTITION public.{name}"))
+        await conn.execute(text(f"ALTER TABLE public.{name} SET SCHEMA {ARCHIVE_SCHEMA}"))
+    return moved
