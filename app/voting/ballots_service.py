@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Event, pending_rows, record_many
+from app.audit.service import Event, record_on
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.common.upsert import insert_for
+from app.common.upsert import insert_on
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.idempotency import service as idempotency_service
 from app.programmes.ruleset import BallotRule
@@ -91,11 +91,11 @@ _REKEY_PG = {
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
 
 
-def _first_mark(session: AsyncSession) -> Any:
+def _first_mark(conn: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id of a vote mark, built once per dialect."""
-    dialect = session.get_bind().dialect.name
+    dialect = conn.dialect.name
     if dialect not in _FIRST_MARK:
-        _FIRST_MARK[dialect] = (insert_for(session, _MARK).on_conflict_do_nothing(
+        _FIRST_MARK[dialect] = (insert_on(dialect, _MARK).on_conflict_do_nothing(
             index_elements=["round_id", "voter_key"]).returning(_MARK.c.id))
     return _FIRST_MARK[dialect]
 
@@ -192,15 +192,15 @@ def _rows(key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID, household
     return ballot, mark
 
 
-async def _store(session: AsyncSession, key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID,
+async def _store(conn: Any, key: bytes, rnd: Any, rule: BallotRule, entry_id: uuid.UUID,
                  household: str | None, channel: BallotChannel, choices: list[int], cast_by: str | None,
                  sheet_ref: str | None) -> tuple[CastResult, bool]:
-    """Store the voter's first ballot or replace their current one; returns it and whether it was a change."""
-    conn = await session.connection()
+    """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
+    `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled)."""
     code = new_receipt_code()
     ballot, mark = _rows(key, rnd, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
     mark_id = uuid.uuid4()
-    if (await conn.execute(_first_mark(session), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
+    if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
         ballot_id = uuid.uuid4()
         await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
         return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
@@ -230,9 +230,8 @@ def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
                  region_path=rnd.region_path)
 
 
-async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, cast: CastResult,
-                      changed: bool) -> None:
-    await record_many(session, principal.actor, [_cast_event(rnd, cast.mark, changed)])
+async def _audit_cast(conn: Any, principal: Principal, rnd: Any, cast: CastResult, changed: bool) -> None:
+    await record_on(conn, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
 def _admit_online(rnd: Any) -> None:
@@ -245,32 +244,23 @@ def _admit_online(rnd: Any) -> None:
                         "office to add you.", code="not_on_roll")
 
 
-def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
-                        key: bytes) -> tuple[CastResult, dict[str, Any]]:
-    """A resident's ballot as their first (version 1), checked as cast_online checks it (raising the same
-    problems), with its pending audit event row; for app.voting.first_ballot, which stores them at once.
-    `rnd` has the columns of _ROUND_WITH_ENTRY."""
-    _admit_online(rnd)
-    rule = rounds_service.ballot_rule(rnd)
-    code = new_receipt_code()
-    ballot, mark = _rows(key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
-                         _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
-    cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
-    [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
-    return cast, event
-
-
 async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int],
                       key: bytes) -> CastResult:
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
-    conn = await session.connection()
+    return await cast_online_on(await session.connection(), principal, round_id, choices, key)
+
+
+async def cast_online_on(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
+                         key: bytes) -> CastResult:
+    """cast_online on a connection that runs Core statements: the route's session's, or the fast lane's
+    executor (app/voting/fast.py, app.common.compiled). The statements and the decisions are the same."""
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
     rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
-    cast, changed = await _store(session, key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+    cast, changed = await _store(conn, key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
                                  _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None)
-    await _audit_cast(session, principal, rnd, cast, changed)
+    await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
 
@@ -286,9 +276,10 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     rule = rounds_service.ballot_rule(rnd)
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
-    cast, changed = await _store(session, key, rnd, rule, entry.id, entry.household, BallotChannel.paper, choices,
+    conn = await session.connection()
+    cast, changed = await _store(conn, key, rnd, rule, entry.id, entry.household, BallotChannel.paper, choices,
                                  principal.actor.id, sheet_ref)
-    await _audit_cast(session, principal, rnd, cast, changed)
+    await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
 

@@ -1,0 +1,58 @@
+"""The voting routes' fast lane (app/fastlane): casting and changing a ballot, the evening's busiest write.
+
+`POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
+with a JSON body the route's model accepts: the handler runs the route's own service
+(ballots_service.cast_online_on: the same Core statements and rules, the round share-locked, the audit event
+pending for the sealer) in one transaction on a pooled connection, and answers with the route's receipt model.
+Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
+service raises leave nothing written and go to the route, which answers with its own problem.
+"""
+
+import json
+import uuid
+
+from asyncpg import PostgresError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.types import Scope
+
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.common.compiled import transaction
+from app.errors import ProblemError
+from app.fastlane.lane import FastRoute, bearer, header, json_body, state
+from app.voting import ballots_service
+from app.voting.schemas import BallotCast
+from app.voting.secrecy import ballot_key
+from app.voting.views import receipt
+
+
+class _ToTheRoute(Exception):
+    """Not the fast lane's to answer: roll back, the route answers."""
+
+
+async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSONResponse | None:
+    """The route's 201 for a cast or a change of ballot, or None (nothing written) for the route to answer."""
+    token = bearer(scope)
+    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or not json_body(scope) \
+            or header(scope, b"idempotency-key") is not None:
+        return None
+    try:
+        round_id = uuid.UUID(params["round_id"])
+        choices = BallotCast.model_validate(json.loads(body)).choices
+    except (ValueError, ValidationError):
+        return None
+    settings = state(scope).settings
+    try:
+        async with transaction(state(scope).engine) as conn:
+            principal = await auth_service.principal_of_access_token(conn, settings, token)
+            if principal.role != Role.resident:
+                raise _ToTheRoute
+            cast = await ballots_service.cast_online_on(conn, principal, round_id, choices,
+                                                        ballot_key(settings.secret_key))
+    except (ProblemError, _ToTheRoute, PostgresError):
+        return None  # rolled back: the route answers (or refuses with its problem)
+    return JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
+
+
+ROUTES = (FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),)
