@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 
-_DIALECT = asyncpg_dialect()
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 Processor = Callable[[Any], Any] | None
 
 
@@ -154,7 +154,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Any]:
     """An executor in one transaction, committed on a normal exit and rolled back on an exception."""
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
+            raw: Any = (await conn.get_raw_connection()).driver_connection
             async with raw.transaction():
                 yield Driver(raw)
     else:
