@@ -30,7 +30,7 @@ from app.common.upsert import insert_on
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.idempotency import service as idempotency_service
 from app.programmes.ruleset import BallotRule
-from app.voting import roll_service, rounds_service, rules, secrecy
+from app.voting import rounds_service, rules, secrecy
 from app.voting.models import (
     Ballot,
     BallotChannel,
@@ -52,15 +52,25 @@ _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, Rou
 _COSTS_TEXT = (select(func.aggregate_strings(cast(_ON_BALLOT.c.number, String) + literal(":")
                                              + cast(_ON_BALLOT.c.cost_fen, String), ","))
                .where(_ON_BALLOT.c.round_id == _ROUND.c.id).scalar_subquery())
+_WITH_ENTRY = _ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
+                                           _ROLL.c.phone_digest == bindparam("digest"), _ROLL.c.removed_at.is_(None)))
 _ROUND_WITH_ENTRY = (
     select(_ROUND.c.id, _ROUND.c.community_id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at,
            _ROUND.c.budget_fen, _ROUND.c.ballot_rule, _ROUND.c.region_path, _COSTS_TEXT.label("costs"),
            _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
-    .select_from(_ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
-                                              _ROLL.c.phone_digest == bindparam("digest"),
-                                              _ROLL.c.removed_at.is_(None))))
-    .where(_ROUND.c.id == bindparam("round_id"))
+    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id"))
     .with_for_update(read=True, of=_ROUND))
+# The voter's own view and receipt checks: reads, no locks.
+_ROUND_FOR_VOTER = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at, _ROUND.c.ballot_rule,
+                           _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
+                    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id")))
+_MARK_SEEN = (select(_MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts, _MARK.c.last_cast_at)
+              .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key")))
+_CHOICES_OF = select(_BALLOT.c.choices).where(_BALLOT.c.round_id == bindparam("round_id"),
+                                              _BALLOT.c.voter_tag == bindparam("voter_tag"))
+_BY_RECEIPT = select(_BALLOT.c.round_id, _BALLOT.c.id).where(_BALLOT.c.receipt_digest == bindparam("digest"))
+_SUPERSEDED_BY_RECEIPT = select(_HISTORY.c.round_id).where(_HISTORY.c.receipt_digest == bindparam("digest"))
+_ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
             .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
             .with_for_update())
@@ -286,21 +296,27 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
 async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:
     """Whether the caller may vote in the round, and their current ballot (choices only ever shown to them, and
     only until the close: from then on their ballot is no longer theirs to find)."""
-    rnd = await rounds_service.get_round(session, round_id)
-    entry = await roll_service.entry_of_voter(session, rnd.community_id, principal.phone_digest)
-    out: dict[str, Any] = {"round_id": rnd.id, "on_roll": entry is not None, "phase": rounds_service.phase_of(rnd),
-                           "ballot": None, "earlier_versions": 0}
-    if entry is None:
+    return await my_ballot_on(await session.connection(), principal, round_id, key)
+
+
+async def my_ballot_on(conn: Any, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:
+    """my_ballot on a connection that runs Core statements (the route's session's, or the fast lane's)."""
+    rnd = (await conn.execute(_ROUND_FOR_VOTER, {"round_id": round_id, "digest": principal.phone_digest})).first()
+    if rnd is None:
+        raise NotFound("No voting round with that id.", code="round_not_found")
+    out: dict[str, Any] = {"round_id": rnd.id, "on_roll": rnd.entry_id is not None,
+                           "phase": rounds_service.phase_of(rnd), "ballot": None, "earlier_versions": 0}
+    if rnd.entry_id is None:
         return out
-    voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(entry.id), entry.household)
-    mark = await session.scalar(select(VoteMark).where(VoteMark.round_id == rnd.id, VoteMark.voter_key == voter))
+    voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(rnd.entry_id), rnd.entry_household)
+    mark = (await conn.execute(_MARK_SEEN, {"round_id": rnd.id, "voter_key": voter})).first()
     if mark is None:
         return out
-    if mark.roll_entry_id != entry.id:
+    if mark.roll_entry_id != rnd.entry_id:
         out["ballot"] = {"cast_by_household_member": True, "channel": mark.channel, "cast_at": mark.last_cast_at}
         return out
-    choices = await session.scalar(select(Ballot.choices).where(
-        Ballot.round_id == rnd.id, Ballot.voter_tag == secrecy.voter_tag(key, rnd.id, voter)))
+    choices = (await conn.execute(_CHOICES_OF, {"round_id": rnd.id,
+                                                "voter_tag": secrecy.voter_tag(key, rnd.id, voter)})).scalar()
     out["ballot"] = {"cast_by_household_member": False, "channel": mark.channel, "version": mark.casts,
                      "choices": choices, "cast_at": mark.last_cast_at}
     out["earlier_versions"] = mark.casts - 1
@@ -310,14 +326,21 @@ async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.
 async def check_receipt(session: AsyncSession, code: str) -> dict[str, Any]:
     """Where the ballot of a receipt stands: recorded, counted, superseded or not counted; never its choices.
     A counted ballot's line in the public .pb is named to the holder of the code, and to nobody else."""
+    return await check_receipt_on(await session.connection(), code)
+
+
+async def check_receipt_on(conn: Any, code: str) -> dict[str, Any]:
+    """check_receipt on a connection that runs Core statements (the route's session's, or the fast lane's)."""
     digest = rules.receipt_digest(code)
-    current = (await session.execute(select(Ballot.round_id, Ballot.id).where(Ballot.receipt_digest == digest))).first()
+    current = (await conn.execute(_BY_RECEIPT, {"digest": digest})).first()
     round_id, status, line = (current.round_id, "counted", current.id) if current else (None, "superseded", None)
     if current is None:
-        round_id = await session.scalar(select(BallotHistory.round_id).where(BallotHistory.receipt_digest == digest))
+        round_id = (await conn.execute(_SUPERSEDED_BY_RECEIPT, {"digest": digest})).scalar()
     if round_id is None:
         raise NotFound("没有这个回执码的选票。No ballot has that receipt code.", code="receipt_not_found")
-    rnd = await rounds_service.get_round(session, round_id)
+    rnd = (await conn.execute(_ROUND_STANDING, {"round_id": round_id})).first()
+    if rnd is None:
+        raise NotFound("No voting round with that id.", code="round_not_found")
     if rnd.status == RoundStatus.cancelled:
         status = "not_counted"
     elif rnd.status != RoundStatus.closed and status == "counted":

@@ -1,4 +1,5 @@
-"""The voting routes' fast lane (app/fastlane): casting and changing a ballot, the evening's busiest write.
+"""The voting routes' fast lane (app/fastlane): casting and changing a ballot, the evening's busiest write, a
+resident's own ballot and the public receipt check.
 
 `POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
 with a JSON body the route's model accepts: the handler runs the route's own service
@@ -6,9 +7,14 @@ with a JSON body the route's model accepts: the handler runs the route's own ser
 pending for the sealer) in one transaction on a pooled connection, and answers with the route's receipt model.
 Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
 service raises leave nothing written and go to the route, which answers with its own problem.
+
+`GET .../rounds/{round_id}/my-ballot` (a resident's access token) and `GET /api/v1/public/voting/receipts/{code}`
+(a code of the route's form) read in autocommit through ballots_service.my_ballot_on and check_receipt_on, and
+answer with the route's models; a refusal is the route's.
 """
 
 import json
+import re
 import uuid
 
 from asyncpg import PostgresError
@@ -18,11 +24,11 @@ from starlette.types import Scope
 
 from app.auth import service as auth_service
 from app.auth.models import Role
-from app.common.compiled import transaction
+from app.common.compiled import autocommit, transaction
 from app.errors import ProblemError
 from app.fastlane.lane import FastRoute, bearer, header, json_body, state
 from app.voting import ballots_service
-from app.voting.schemas import BallotCast
+from app.voting.schemas import BallotCast, MyBallotRead, ReceiptCheck
 from app.voting.secrecy import ballot_key
 from app.voting.views import receipt
 
@@ -55,4 +61,40 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
     return JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
 
 
-ROUTES = (FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),)
+async def my_ballot(scope: Scope, params: dict[str, str], _body: bytes) -> JSONResponse | None:
+    """The route's 200 for a resident's own ballot, or None for the route to answer."""
+    token = bearer(scope)
+    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or scope.get("query_string"):
+        return None
+    settings = state(scope).settings
+    try:
+        round_id = uuid.UUID(params["round_id"])
+        async with autocommit(state(scope).engine) as conn:
+            principal = await auth_service.principal_of_access_token(conn, settings, token)
+            if principal.role != Role.resident:
+                return None
+            found = await ballots_service.my_ballot_on(conn, principal, round_id, ballot_key(settings.secret_key))
+    except (ValueError, ProblemError, PostgresError):
+        return None
+    return JSONResponse(MyBallotRead.model_validate(found).model_dump(mode="json", by_alias=True))
+
+
+_RECEIPT_CODE = re.compile(r"[A-Za-z2-7-]{16,24}")  # the route's Path(min_length, max_length, pattern)
+
+
+async def check_receipt(scope: Scope, params: dict[str, str], _body: bytes) -> JSONResponse | None:
+    """The route's 200 for a receipt code, or None for the route to answer."""
+    code = params["code"]
+    if scope.get("query_string") or not _RECEIPT_CODE.fullmatch(code):
+        return None
+    try:
+        async with autocommit(state(scope).engine) as conn:
+            found = await ballots_service.check_receipt_on(conn, code)
+    except (ProblemError, PostgresError):
+        return None
+    return JSONResponse(ReceiptCheck.model_validate(found).model_dump(mode="json", by_alias=True))
+
+
+ROUTES = (FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),
+          FastRoute("GET", "/api/v1/voting/rounds/{round_id}/my-ballot", my_ballot),
+          FastRoute("GET", "/api/v1/public/voting/receipts/{code}", check_receipt))

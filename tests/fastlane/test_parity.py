@@ -75,6 +75,25 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
     assert not any(r.fast for r, _ in refusals)
     keyed = await post(c, {"choices": [2]}, **{"Idempotency-Key": "k-1"})  # keys are the route's
     assert keyed.answer.status_code == 201 and not keyed.fast
+    mine = f"{API}/voting/rounds/{rnd['id']}/my-ballot"
+    for voter, fast, status in ((a, True, 200), (b, True, 200), (stranger, True, 200)):
+        r = await both_paths("GET", mine, headers=voter.h)
+        assert (r.fast, r.answer.status_code) == (fast, status)
+    assert (await both_paths("GET", mine, headers=a.h)).answer.json()["ballot"]["choices"] == [3]
+    for path, headers, status in ((mine, h, 403), (mine, {}, 401),
+                                  (mine.replace(rnd["id"], str(uuid.uuid4())), a.h, 404),
+                                  (mine.replace(rnd["id"], "x"), a.h, 422)):
+        r = await both_paths("GET", path, headers=headers)
+        assert r.answer.status_code == status and not r.fast, path
+    receipts = f"{API}/public/voting/receipts"
+    for code, status in ((first.answer.json()["receipt_code"], "superseded"),
+                         (change.answer.json()["receipt_code"], "recorded")):
+        r = await both_paths("GET", f"{receipts}/{code}")
+        assert r.fast and r.answer.json()["status"] == status
+    for path, answer in ((f"{receipts}/AAAA-BBBB-CCCC-DDDD", 404), (f"{receipts}/short", 422),
+                         (f"{receipts}/AAAA-BBBB-CCCC-DDD1", 422)):
+        r = await both_paths("GET", path)
+        assert r.answer.status_code == answer and not r.fast, path
     this = VotingRound.id == uuid.UUID(rnd["id"])
     await session.execute(update(VotingRound).where(this).values(opens_at=utcnow() + timedelta(hours=1)))
     await session.commit()
