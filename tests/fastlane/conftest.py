@@ -2,11 +2,11 @@
 
 `both_paths(method, url, **httpx_kwargs)` sends the request with the fast lane on, notes every row it wrote
 (inserted, updated or deleted, in every table), puts the database back as it was, sends the same request with
-the fast lane off (the route answers) and notes its rows. It asserts the same status, content type and body
-and the same rows written, after naming the values that differ between any two runs: fresh UUIDs (the same
-fresh id gets the same name wherever it appears, so a receipt's ballot_id still matches its ballot's row),
-times, request ids, and a receipt's random code with its digest. The route's rows stay; the answer
-(the route's, with whether the fast lane had answered) is returned.
+the fast lane off (the route answers) and notes its rows. It asserts the same status, content type, nosniff
+header and body and the same rows written, after naming the values that differ between any two runs: fresh
+UUIDs (the same fresh id gets the same name wherever it appears, so a receipt's ballot_id still matches its
+ballot's row), times, request ids, a receipt's random code with its digest, and a stored answer's seal (it is
+opened and compared). The route's rows stay; its answer is returned, with whether the fast lane had answered.
 """
 
 import difflib
@@ -131,7 +131,8 @@ def _named(answer: httpx.Response, diff: dict, known: set[uuid.UUID], settings: 
     # Fresh ids are named in an order both runs share: the body's first, then the rows' sorted without them.
     rows = {table: [name(change) for change in sorted(diff[table], key=lambda change: repr(blank(change)))]
             for table in sorted(diff)}
-    return answer.status_code, answer.headers.get("content-type"), body, rows
+    return (answer.status_code, answer.headers.get("content-type"), answer.headers.get("x-content-type-options"),
+            body, rows)
 
 
 @dataclass
