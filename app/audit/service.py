@@ -74,9 +74,13 @@ async def record_on(conn: Any, actor: Actor, events: Sequence[Event]) -> list[uu
     if not events:
         return []
     rows = pending_rows(actor, events)
-    # A Core insert: the ORM's bulk path costs more than the write itself.
-    await conn.execute(_INSERT, rows)
+    await store_pending(conn, rows)
     return [row["id"] for row in rows]
+
+
+async def store_pending(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows of pending_rows (a Core insert: the ORM's bulk path costs more than the write itself)."""
+    await conn.execute(_INSERT, list(rows))
 
 
 async def record(

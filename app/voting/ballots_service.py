@@ -16,14 +16,14 @@ voter leave one current ballot and a consistent history.
 import base64
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Event, record_on
+from app.audit.service import Event, pending_rows, record_on, store_pending
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_on
@@ -70,6 +70,9 @@ _CHOICES_OF = select(_BALLOT.c.choices).where(_BALLOT.c.round_id == bindparam("r
                                               _BALLOT.c.voter_tag == bindparam("voter_tag"))
 _BY_RECEIPT = select(_BALLOT.c.round_id, _BALLOT.c.id).where(_BALLOT.c.receipt_digest == bindparam("digest"))
 _SUPERSEDED_BY_RECEIPT = select(_HISTORY.c.round_id).where(_HISTORY.c.receipt_digest == bindparam("digest"))
+# A batch of first ballots (store_first_ballots): each round share-locked and its window checked again.
+_ROUND_STILL_OPEN = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
+                     .where(_ROUND.c.id == bindparam("round_id")).with_for_update(read=True))
 _ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
             .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
@@ -252,6 +255,52 @@ def _admit_online(rnd: Any) -> None:
     if rnd.entry_id is None:
         raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
                         "office to add you.", code="not_on_roll")
+
+
+@dataclass(frozen=True)
+class PlannedFirst:
+    """A first online ballot decided but not stored: the cast and its pending audit event row."""
+
+    cast: CastResult
+    event: dict[str, Any]
+
+
+async def plan_first_online(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
+                            key: bytes) -> PlannedFirst:
+    """A resident's ballot as their first (version 1), checked as cast_online checks it (the same statement,
+    the same rules, the same problems) but without holding the round's lock: for the fast lane, which stores
+    the first ballots arriving together in one transaction (store_first_ballots)."""
+    rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
+    _admit_online(rnd)
+    rule = rounds_service.ballot_rule(rnd)
+    code = new_receipt_code()
+    ballot, mark = _rows(key, rnd, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
+                         _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
+    cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
+    [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
+    return PlannedFirst(cast, event)
+
+
+async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bool]:
+    """Store planned first ballots in conn's transaction, as _store stores a first cast: each round
+    share-locked (a close waits for the commit) and still open at the cast's time, the voter's mark inserted
+    unless they (or their household) have one, then the ballots and audit events of the marks that went in.
+    Marks go in in (round, voter) order, so two batches never wait on each other crosswise. Returns, for each,
+    whether it went in (one that did not is a change, a household's second ballot or a closed round's)."""
+    rounds = {round_id: (await conn.execute(_ROUND_STILL_OPEN, {"round_id": round_id})).first()
+              for round_id in sorted({p.cast.mark.round_id for p in planned})}
+    went_in = [False] * len(planned)
+    for n in sorted(range(len(planned)), key=lambda n: (planned[n].cast.mark.round_id, planned[n].cast.mark.voter_key)):
+        mark = planned[n].cast.mark
+        rnd = rounds[mark.round_id]
+        if rnd is None or rounds_service.phase_of(rnd, mark.last_cast_at) != Phase.open:
+            continue
+        went_in[n] = (await conn.execute(_first_mark(conn), asdict(mark))).scalar() is not None
+    stored = [p for p, ok in zip(planned, went_in, strict=True) if ok]
+    if stored:
+        await conn.execute(_ADD_BALLOT, [asdict(p.cast.ballot) for p in stored])
+        await store_pending(conn, [p.event for p in stored])
+    return went_in
 
 
 async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int],

@@ -2,9 +2,13 @@
 resident's own ballot and the public receipt check.
 
 `POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
-with a JSON body the route's model accepts: the handler runs the route's own service
-(ballots_service.cast_online_on: the same Core statements and rules, the round share-locked, the audit event
-pending for the sealer) in one transaction on a pooled connection, and answers with the route's receipt model.
+with a JSON body the route's model accepts. On PostgreSQL the handler first plans the cast as a first ballot
+(ballots_service.plan_first_online: the route's statement and checks, read without a lock) and hands it to the
+worker's group commit (app.common.coalescer): the first ballots arriving together are stored in one
+transaction by ballots_service.store_first_ballots (the route's statements; each round share-locked and checked
+open again, so a close counts exactly the acknowledged ballots). A cast that did not go in as a first ballot (a
+change, a household's second, a round closed meanwhile), and every cast on SQLite, runs the route's own service
+(ballots_service.cast_online_on) in one transaction. The answer is the route's receipt model.
 Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
 service raises leave nothing written and go to the route, which answers with its own problem.
 
@@ -16,6 +20,8 @@ answer with the route's models; a refusal is the route's.
 import json
 import re
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from asyncpg import PostgresError
 from fastapi.responses import JSONResponse
@@ -24,6 +30,7 @@ from starlette.types import Scope
 
 from app.auth import service as auth_service
 from app.auth.models import Role
+from app.common.coalescer import Coalescer
 from app.common.compiled import autocommit, transaction
 from app.errors import ProblemError
 from app.fastlane.lane import FastRoute, bearer, header, json_body, state
@@ -48,9 +55,23 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
         choices = BallotCast.model_validate(json.loads(body)).choices
     except (ValueError, ValidationError):
         return None
-    settings = state(scope).settings
+    settings, engine = state(scope).settings, state(scope).engine
+    if engine.dialect.name == "postgresql":
+        try:
+            async with autocommit(engine) as conn:
+                principal = await auth_service.principal_of_access_token(conn, settings, token)
+                if principal.role != Role.resident:
+                    return None
+                planned = await ballots_service.plan_first_online(conn, principal, round_id, choices,
+                                                                  ballot_key(settings.secret_key))
+            if await _first_ballots(state(scope)).submit(planned):
+                return _receipt(planned.cast)
+        except (ProblemError, PostgresError):
+            return None  # nothing written: the route answers (or refuses with its problem)
+        # Not stored as a first ballot (the voter has one: a change; or their household; or the round closed
+        # meanwhile): the service's own transaction decides.
     try:
-        async with transaction(state(scope).engine) as conn:
+        async with transaction(engine) as conn:
             principal = await auth_service.principal_of_access_token(conn, settings, token)
             if principal.role != Role.resident:
                 raise _ToTheRoute
@@ -58,7 +79,26 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
                                                         ballot_key(settings.secret_key))
     except (ProblemError, _ToTheRoute, PostgresError):
         return None  # rolled back: the route answers (or refuses with its problem)
+    return _receipt(cast)
+
+
+def _receipt(cast: ballots_service.CastResult) -> JSONResponse:
     return JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
+
+
+def _first_ballots(app_state: Any) -> Coalescer[ballots_service.PlannedFirst, bool]:
+    """The worker's group commit of first ballots (app.common.coalescer): the first ballots arriving together
+    are stored in one transaction (ballots_service.store_first_ballots), so they share its round trips, its
+    commit and its WAL flush."""
+    if (batches := getattr(app_state, "first_ballots", None)) is None:
+        engine = app_state.engine
+
+        async def store(planned: Sequence[ballots_service.PlannedFirst]) -> list[bool]:
+            async with transaction(engine) as conn:
+                return await ballots_service.store_first_ballots(conn, list(planned))
+
+        batches = app_state.first_ballots = Coalescer(store)
+    return batches
 
 
 async def my_ballot(scope: Scope, params: dict[str, str], _body: bytes) -> JSONResponse | None:

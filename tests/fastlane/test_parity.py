@@ -1,6 +1,7 @@
 """Every fast route against its route (tests/fastlane/conftest.py's both_paths): the plain cases the fast lane
 answers and the refusals it leaves to the route, on every backend (and through PgBouncer)."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -145,3 +146,40 @@ async def test_public_proposals_down_both_paths(client, pw, both_paths):
     for query, status in route_queries:
         r = await both_paths("GET", f"{API}/public/proposals", params=query)
         assert r.answer.status_code == status and not r.fast, query
+
+
+@pytest.mark.postgres_only
+async def test_first_ballots_arriving_together_share_one_transaction(client, session, app, pw, monkeypatch):
+    """On PostgreSQL first ballots arriving together are stored by one write (app.voting.fast's group commit);
+    a household's second ballot in the same batch does not go in and is refused by the route's rules."""
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEvent
+    from app.voting import ballots_service
+    from app.voting.models import Ballot, VoteMark
+
+    h = pw.h["staff_a1"]
+    proposals = await shortlist(client, pw, [1_000_000, 800_000, 700_000])
+    assert (await import_roll(client, h, pw.tree.community_a1.id, roll_csv(ROWS))).status_code == 200
+    rnd = (await create_round(client, h, pw.world.pilot_a1["id"], proposals)).json()
+    voters = [await resident(session, app, pw.tree.community_a1, phone) for phone in
+              ("13800000003", "13800000001", "13800000002")]
+    sizes: list[int] = []
+    store = ballots_service.store_first_ballots
+
+    async def spy(conn, planned):
+        sizes.append(len(planned))
+        if len(sizes) == 1:
+            await asyncio.sleep(0.3)  # the others arrive while the first batch is stored: they share the next
+        return await store(conn, planned)
+
+    monkeypatch.setattr(ballots_service, "store_first_ballots", spy)
+    answers = await asyncio.gather(*(client.post(f"{API}/voting/rounds/{rnd['id']}/ballots", headers=v.h,
+                                                 json={"choices": [1]}) for v in voters))
+    assert sum(sizes) == 3 and max(sizes) > 1
+    assert answers[0].status_code == 201 and sorted(a.status_code for a in answers[1:]) == [201, 409]
+    assert next(a for a in answers if a.status_code == 409).json()["code"] == "household_already_voted"
+    counts = [await session.scalar(select(func.count()).select_from(t)) for t in (Ballot, VoteMark)]
+    events = await session.scalar(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.action == "ballot.cast"))
+    assert counts == [2, 2] and events == 2
