@@ -16,7 +16,7 @@ Only the links are stored differently: one UPDATE ... FROM unnest on PostgreSQL,
 import asyncio
 import logging
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, String, Uuid, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -38,14 +38,15 @@ _ANY_PENDING = select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
 # predecessor just linked as pending (a statement's snapshot is taken when it starts).
 _LOCK_HEAD = (update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
               .returning(AuditChainHead.seq, AuditChainHead.hash))
-_LINK = (update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == bindparam("event_id"))
+_EVENTS: Any = cast(Any, AuditEvent).__table__
+_LINK = (update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
          .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
 # On PostgreSQL a batch's links in one statement (UPDATE ... FROM unnest): one UPDATE per event (executemany, as
 # on SQLite) cost about 0.4 ms of PostgreSQL each under load, more than the cast that recorded the event.
 _LINKS = func.unnest(*(bindparam(name, type_=ARRAY(type_)) for name, type_ in (
     ("ids", Uuid()), ("seqs", BigInteger()), ("prevs", String()), ("hashes", String())))).table_valued(
     "id", "seq", "prev_hash", "hash").render_derived(name="link")
-_LINK_ALL = (update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == _LINKS.c.id)
+_LINK_ALL = (update(_EVENTS).where(_EVENTS.c.id == _LINKS.c.id)
              .values(seq=_LINKS.c.seq, prev_hash=_LINKS.c.prev_hash, hash=_LINKS.c.hash))
 _MOVE_HEAD = (update(AuditChainHead).where(AuditChainHead.id == 1)
               .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
