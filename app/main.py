@@ -13,11 +13,12 @@ from prometheus_client import multiprocess
 from starlette.routing import Route
 
 from app.audit.sealer import run_sealer
-from app.common.shortcut import Shortcut
 from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.db_replica import Replica
 from app.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.fastlane.lane import FastLane
+from app.fastlane.routes import ROUTES as FAST_ROUTES
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
 from app.migrations import current_revision, head_revision
@@ -26,9 +27,7 @@ from app.openapi_links import add_links
 from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
 from app.ops import logs, metrics
 from app.ops.metrics_env import MULTIPROC_ENV
-from app.proposals import public_shortcut
 from app.routers import ROUTE_TABLE, warm_route_table
-from app.voting import first_ballot
 from app.wiring import wire
 
 log = logging.getLogger("weishi")
@@ -106,11 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the API and its documentation: for the operator's scraper, from allowed addresses only.
     app.router.routes.append(Route("/metrics", metrics.metrics, methods=["GET"]))
     metrics.instrument_pool(app.state.engine)
-    # Hot paths on PostgreSQL, inside RequestContextMiddleware (the last one added is the outermost).
-    app.add_middleware(Shortcut, method="GET", path=public_shortcut.LIST_PATH, handler=public_shortcut.community_list)
-    app.add_middleware(Shortcut, method="GET", path=public_shortcut.PAGE_PATH,
-                       handler=public_shortcut.public_proposal)
-    app.add_middleware(Shortcut, method="POST", path=first_ballot.PATH, handler=first_ballot.first_ballot)
+    # The fast lane (app/fastlane), inside RequestContextMiddleware (the last one added is the outermost).
+    app.state.fast_lane = True
+    app.add_middleware(FastLane, routes=FAST_ROUTES)
     app.add_middleware(RequestContextMiddleware, settings=settings)
     generate = app.openapi
 

@@ -111,7 +111,7 @@ class RequestContextMiddleware:
                 started, status = True, message["status"]
                 message.setdefault("headers", [])
                 extra = [(b"x-request-id", request_id.encode())]
-                # nosniff on every answer (errors and the shortcuts' too): no browser reads JSON or a file as HTML.
+                # nosniff on every answer (errors and the fast lane's too): no browser reads JSON or a file as HTML.
                 if not any(k.lower() == b"x-content-type-options" for k, _ in message["headers"]):
                     extra.append((b"x-content-type-options", b"nosniff"))
                 message["headers"] = [*message["headers"], *extra]

@@ -107,27 +107,22 @@ async def user_for(session: AsyncSession, app, tree: Tree, role: Role, **kw) -> 
     return user, await bearer(session, app, user)
 
 
-def replace_shortcut(app, path: str, handler) -> None:
-    """Put handler in the place of the app.common.shortcut.Shortcut for path (the middleware stack is rebuilt
-    on the next request): to spy on a shortcut, or to send its requests to the route."""
-    [shortcut] = [m for m in app.user_middleware if m.kwargs.get("path") == path]
-    shortcut.kwargs["handler"] = handler
+def spy_on_fast_lane(app) -> list[tuple[str, bool]]:
+    """Wrap every fast route's handler (app/fastlane; the middleware stack is rebuilt on the next request): the
+    list says, for each request the fast lane was asked, the route's template and whether it answered."""
+    from app.fastlane.lane import FastLane, FastRoute
+
+    answered: list[tuple[str, bool]] = []
+
+    def spied(route: FastRoute) -> FastRoute:
+        async def spy(*args):
+            response = await route.handler(*args)
+            answered.append((route.template, response is not None))
+            return response
+
+        return FastRoute(route.method, route.template, spy)
+
+    [lane] = [m for m in app.user_middleware if m.cls is FastLane]
+    lane.kwargs["routes"] = tuple(spied(route) for route in lane.kwargs["routes"])
     app.middleware_stack = None
-
-
-def spy_on_shortcut(app, path: str, handler) -> list[bool]:
-    """Wrap the shortcut for path: the list says, for each request it was asked, whether it answered."""
-    answered: list[bool] = []
-
-    async def spy(*args):
-        response = await handler(*args)
-        answered.append(response is not None)
-        return response
-
-    replace_shortcut(app, path, spy)
     return answered
-
-
-async def declining_shortcut(*_args):
-    """A shortcut handler that takes nothing: with replace_shortcut, the route answers every request."""
-    return None

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from pgbouncer import PgBouncer
 
 TESTS = Path(__file__).resolve().parent
-# The API tests of voting, funds and notices, and every concurrency test.
-THROUGH_FOLDERS = {TESTS / "voting", TESTS / "funds", TESTS / "notices"}
+# The API tests of voting, funds and notices, the fast lane's, and every concurrency test.
+THROUGH_FOLDERS = {TESTS / "voting", TESTS / "funds", TESTS / "notices", TESTS / "fastlane"}
 THROUGH_FILES = {"test_concurrency.py", "test_race.py"}
 
 

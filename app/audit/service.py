@@ -66,10 +66,21 @@ async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Even
     Returns their ids."""
     if not events:
         return []
+    return await record_on(await session.connection(), actor, events)
+
+
+async def record_on(conn: Any, actor: Actor, events: Sequence[Event]) -> list[uuid.UUID]:
+    """record_many on a connection that runs Core statements (a session's, or app.common.compiled's executor)."""
+    if not events:
+        return []
     rows = pending_rows(actor, events)
-    # A Core insert on the session's connection: the ORM's bulk path costs more than the write itself.
-    await (await session.connection()).execute(_INSERT, rows)
+    await store_pending(conn, rows)
     return [row["id"] for row in rows]
+
+
+async def store_pending(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows of pending_rows (a Core insert: the ORM's bulk path costs more than the write itself)."""
+    await conn.execute(_INSERT, list(rows))
 
 
 async def record(

@@ -39,7 +39,7 @@ _USER_OF_SESSION = (
 
 def session_admits(row: Any) -> bool:
     """Whether a row of the caller's user and login session (revoked_at, is_active) lets the caller in: the
-    one rule for every access token, the first-ballot shortcut's included."""
+    one rule for every access token."""
     return row is not None and row["revoked_at"] is None and row["is_active"]
 
 
@@ -48,12 +48,18 @@ async def principal_from_bearer(state: Any, session: AsyncSession, token: str) -
     settings: Settings = state.settings
     if token.startswith(API_TOKEN_PREFIX):
         return await _principal_from_api_token(state, session, token)
+    return await principal_of_access_token(await session.connection(), settings, token)
+
+
+async def principal_of_access_token(conn: Any, settings: Settings, token: str) -> Principal:
+    """The Principal of an access token (a JWT), or 401; `conn` runs Core statements (a session's connection,
+    or app.common.compiled's executor in the fast lane)."""
     try:
         claims = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token") from exc
-    row = (await (await session.connection()).execute(_USER_OF_SESSION, {"user_id": uuid.UUID(claims["sub"]),
-                                                    "session_id": uuid.UUID(claims["sid"])})).first()
+    row = (await conn.execute(_USER_OF_SESSION, {"user_id": uuid.UUID(claims["sub"]),
+                                                 "session_id": uuid.UUID(claims["sid"])})).first()
     if not session_admits(None if row is None else row._mapping):
         raise Unauthorized("The session has ended; log in again.", code="session_revoked")
     return Principal(kind="user", role=row.role, user_id=row.id, session_id=uuid.UUID(claims["sid"]),

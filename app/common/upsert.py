@@ -9,5 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT on table that offers on_conflict_do_nothing / on_conflict_do_update on either backend."""
-    dialect = session.get_bind().dialect.name
+    return insert_on(session.get_bind().dialect.name, table)
+
+
+def insert_on(dialect: str, table: Any) -> Any:
+    """insert_for by the dialect's name."""
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

@@ -5,6 +5,7 @@ only public columns, not ORM objects.
 """
 
 import uuid
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -26,35 +27,54 @@ LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _
           .where(_L.proposal_id == bindparam("proposal_id")).order_by(_L.position))
 
 
-def page_statements(limit: Any, offset: Any, community_id: Any = None, programme_id: Any = None,
-                    state: ProposalState | None = None) -> tuple[Select, Select]:
-    """The count and one page of submitted proposals, newest first, public columns only. Values or bound
-    parameters (public_shortcut builds its statement once with bindparams)."""
+@cache
+def page_statements(community: bool, programme: bool, state: bool) -> tuple[Select[Any], Select[Any]]:
+    """The count and one page of submitted proposals, newest first, public columns only, filtered by the
+    parameters named community_id, programme_id and state when asked, with limit and offset as parameters.
+    Built once for each set of filters; the route and the fast lane (app/proposals/fast.py) run these objects."""
     where = [_P.submitted_at.is_not(None)]
-    if community_id is not None:
-        where.append(_P.community_id == community_id)
-    if programme_id is not None:
-        where.append(_P.programme_id == programme_id)
+    if community:
+        where.append(_P.community_id == bindparam("community_id"))
+    if programme:
+        where.append(_P.programme_id == bindparam("programme_id"))
     if state:
-        where.append(_P.state == state.value)
+        where.append(_P.state == bindparam("state"))
     total = select(func.count()).select_from(Proposal.__table__).where(*where)
     rows = (select(*SUMMARY_COLUMNS).where(*where).order_by(_P.submitted_at.desc(), _P.id)
-            .limit(limit).offset(offset))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
     return total, rows
+
+
+def page_filters(community_id: uuid.UUID | None, programme_id: uuid.UUID | None,
+                 state: ProposalState | None) -> dict[str, Any]:
+    """The filters asked for, by the names page_statements binds them under."""
+    found = {"community_id": community_id, "programme_id": programme_id, "state": state and state.value}
+    return {name: value for name, value in found.items() if value is not None}
+
+
+async def page_on(conn: Any, params: PageParams, filters: dict[str, Any]) -> dict[str, Any]:
+    """One page of submitted proposals on a connection that runs Core statements (a session's, or the fast
+    lane's executor): the response's fields."""
+    count, page = page_statements("community_id" in filters, "programme_id" in filters, "state" in filters)
+    values = {**filters, "limit": params.limit, "offset": params.offset}
+    total = (await conn.execute(count, values)).scalar()
+    rows = (await conn.execute(page, values)).mappings().all()
+    return {"items": [dict(r) for r in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}
 
 
 async def public_page(session: AsyncSession, params: PageParams, community_id: uuid.UUID | None,
                       programme_id: uuid.UUID | None, state: ProposalState | None) -> dict[str, Any]:
     """One page of submitted proposals, newest first, with public columns only."""
-    count, page = page_statements(params.limit, params.offset, community_id, programme_id, state)
-    total = await session.scalar(count)
-    rows = (await session.execute(page)).mappings().all()
-    return {"items": [dict(r) for r in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}
+    return await page_on(await session.connection(), params, page_filters(community_id, programme_id, state))
 
 
 async def public_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, Any]:
     """One submitted proposal with its lines; 404 for drafts and unknown ids alike."""
-    conn = await session.connection()
+    return await proposal_on(await session.connection(), proposal_id)
+
+
+async def proposal_on(conn: Any, proposal_id: uuid.UUID) -> dict[str, Any]:
+    """public_proposal on a connection that runs Core statements (a session's, or the fast lane's executor)."""
     row = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().first()
     if row is None:
         raise NotFound("No proposal with that id.", code="proposal_not_found")

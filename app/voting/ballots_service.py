@@ -16,7 +16,7 @@ voter leave one current ballot and a consistent history.
 import base64
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,15 +24,15 @@ from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, lite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.audit.service import Event, pending_rows, record_many
+from app.audit.service import Event, pending_rows, record_on, store_pending
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.common.upsert import insert_for
+from app.common.upsert import insert_on
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.idempotency import service as idempotency_service
 from app.programmes.models import Programme
 from app.programmes.ruleset import BallotRule
-from app.voting import roll_service, rounds_service, rules, secrecy
+from app.voting import rounds_service, rules, secrecy
 from app.voting.models import (
     Ballot,
     BallotChannel,
@@ -56,16 +56,29 @@ _PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.
 _COSTS_TEXT = (select(func.aggregate_strings(cast(_ON_BALLOT.c.number, String) + literal(":")
                                              + cast(_ON_BALLOT.c.cost_fen, String), ","))
                .where(_ON_BALLOT.c.round_id == _ROUND.c.id).scalar_subquery())
+_WITH_ENTRY = _ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
+                                           _ROLL.c.phone_digest == bindparam("digest"), _ROLL.c.removed_at.is_(None)))
 _ROUND_WITH_ENTRY = (
     select(_ROUND.c.id, _ROUND.c.community_id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at,
            _ROUND.c.budget_fen, _ROUND.c.ballot_rule, _ROUND.c.region_path, _COSTS_TEXT.label("costs"),
            _PROGRAMME_YEAR.label("programme_year"),
            _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
-    .select_from(_ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
-                                              _ROLL.c.phone_digest == bindparam("digest"),
-                                              _ROLL.c.removed_at.is_(None))))
-    .where(_ROUND.c.id == bindparam("round_id"))
+    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id"))
     .with_for_update(read=True, of=_ROUND))
+# The voter's own view and receipt checks: reads, no locks.
+_ROUND_FOR_VOTER = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at, _ROUND.c.ballot_rule,
+                           _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
+                    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id")))
+_MARK_SEEN = (select(_MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts, _MARK.c.last_cast_at)
+              .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key")))
+_CHOICES_OF = select(_BALLOT.c.choices).where(_BALLOT.c.round_id == bindparam("round_id"),
+                                              _BALLOT.c.voter_tag == bindparam("voter_tag"))
+_BY_RECEIPT = select(_BALLOT.c.round_id, _BALLOT.c.id).where(_BALLOT.c.receipt_digest == bindparam("digest"))
+_SUPERSEDED_BY_RECEIPT = select(_HISTORY.c.round_id).where(_HISTORY.c.receipt_digest == bindparam("digest"))
+# A batch of first ballots (store_first_ballots): each round share-locked and its window checked again.
+_ROUND_STILL_OPEN = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
+                     .where(_ROUND.c.id == bindparam("round_id")).with_for_update(read=True))
+_ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
             .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
             .with_for_update())
@@ -104,11 +117,11 @@ _REKEY_PG = {
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
 
 
-def _first_mark(session: AsyncSession) -> Any:
+def _first_mark(conn: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id of a vote mark, built once per dialect."""
-    dialect = session.get_bind().dialect.name
+    dialect = conn.dialect.name
     if dialect not in _FIRST_MARK:
-        _FIRST_MARK[dialect] = (insert_for(session, _MARK).on_conflict_do_nothing(
+        _FIRST_MARK[dialect] = (insert_on(dialect, _MARK).on_conflict_do_nothing(
             index_elements=["round_id", "voter_key"]).returning(_MARK.c.id))
     return _FIRST_MARK[dialect]
 
@@ -208,15 +221,15 @@ def _rows(key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID
     return ballot, mark
 
 
-async def _store(session: AsyncSession, key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID,
+async def _store(conn: Any, key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID,
                  household: str | None, channel: BallotChannel, choices: list[int], cast_by: str | None,
                  sheet_ref: str | None) -> tuple[CastResult, bool]:
-    """Store the voter's first ballot or replace their current one; returns it and whether it was a change."""
-    conn = await session.connection()
+    """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
+    `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled)."""
     code = new_receipt_code()
     ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
     mark_id = uuid.uuid4()
-    if (await conn.execute(_first_mark(session), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
+    if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
         ballot_id = uuid.uuid4()
         await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
         return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
@@ -248,9 +261,8 @@ def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
                  region_path=rnd.region_path)
 
 
-async def _audit_cast(session: AsyncSession, principal: Principal, rnd: Any, cast: CastResult,
-                      changed: bool) -> None:
-    await record_many(session, principal.actor, [_cast_event(rnd, cast.mark, changed)])
+async def _audit_cast(conn: Any, principal: Principal, rnd: Any, cast: CastResult, changed: bool) -> None:
+    await record_on(conn, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
 def _admit_online(rnd: Any) -> Any:
@@ -265,11 +277,20 @@ def _admit_online(rnd: Any) -> Any:
     return rnd
 
 
-def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
-                        key: bytes) -> tuple[CastResult, dict[str, Any]]:
-    """A resident's ballot as their first (version 1), checked as cast_online checks it (raising the same
-    problems), with its pending audit event row; for app.voting.first_ballot, which stores them at once.
-    `rnd` has the columns of _ROUND_WITH_ENTRY."""
+@dataclass(frozen=True)
+class PlannedFirst:
+    """A first online ballot decided but not stored: the cast and its pending audit event row."""
+
+    cast: CastResult
+    event: dict[str, Any]
+
+
+async def plan_first_online(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
+                            key: bytes) -> PlannedFirst:
+    """A resident's ballot as their first (version 1), checked as cast_online checks it (the same statement,
+    the same rules, the same problems) but without holding the round's lock: for the fast lane, which stores
+    the first ballots arriving together in one transaction (store_first_ballots)."""
+    rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     code = new_receipt_code()
@@ -277,21 +298,49 @@ def first_online_ballot(principal: Principal, rnd: Any, choices: list[int],
                          _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
-    return cast, event
+    return PlannedFirst(cast, event)
+
+
+async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bool]:
+    """Store planned first ballots in conn's transaction, as _store stores a first cast: each round
+    share-locked (a close waits for the commit) and still open at the cast's time, the voter's mark inserted
+    unless they (or their household) have one, then the ballots and audit events of the marks that went in.
+    Marks go in in (round, voter) order, so two batches never wait on each other crosswise. Returns, for each,
+    whether it went in (one that did not is a change, a household's second ballot or a closed round's)."""
+    rounds = {round_id: (await conn.execute(_ROUND_STILL_OPEN, {"round_id": round_id})).first()
+              for round_id in sorted({p.cast.mark.round_id for p in planned})}
+    went_in = [False] * len(planned)
+    for n in sorted(range(len(planned)), key=lambda n: (planned[n].cast.mark.round_id, planned[n].cast.mark.voter_key)):
+        mark = planned[n].cast.mark
+        rnd = rounds[mark.round_id]
+        if rnd is None or rounds_service.phase_of(rnd, mark.last_cast_at) != Phase.open:
+            continue
+        went_in[n] = (await conn.execute(_first_mark(conn), asdict(mark))).scalar() is not None
+    stored = [p for p, ok in zip(planned, went_in, strict=True) if ok]
+    if stored:
+        await conn.execute(_ADD_BALLOT, [asdict(p.cast.ballot) for p in stored])
+        await store_pending(conn, [p.event for p in stored])
+    return went_in
 
 
 async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int],
                       key: bytes) -> CastResult:
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
-    conn = await session.connection()
+    return await cast_online_on(await session.connection(), principal, round_id, choices, key)
+
+
+async def cast_online_on(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
+                         key: bytes) -> CastResult:
+    """cast_online on a connection that runs Core statements: the route's session's, or the fast lane's
+    executor (app/voting/fast.py, app.common.compiled). The statements and the decisions are the same."""
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
     rnd = _admit_online((await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id,
                                                                "digest": principal.phone_digest})).first())
     rule = rounds_service.ballot_rule(rnd)
-    cast, changed = await _store(session, key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household,
+    cast, changed = await _store(conn, key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household,
                                  BallotChannel.online, _choices(_costs(rnd.costs), rnd, rule, choices),
                                  principal.actor.id, None)
-    await _audit_cast(session, principal, rnd, cast, changed)
+    await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
 
@@ -309,30 +358,37 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     choices = _choices(costs, rnd, rule, choices)
     year = (await session.execute(select(col(Programme.year))
                                   .where(col(Programme.id) == rnd.programme_id))).scalar_one()
-    cast, changed = await _store(session, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices,
+    conn = await session.connection()
+    cast, changed = await _store(conn, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices,
                                  principal.actor.id, sheet_ref)
-    await _audit_cast(session, principal, rnd, cast, changed)
+    await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
 
 async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:
     """Whether the caller may vote in the round, and their current ballot (choices only ever shown to them, and
     only until the close: from then on their ballot is no longer theirs to find)."""
-    rnd = await rounds_service.get_round(session, round_id)
-    entry = await roll_service.entry_of_voter(session, rnd.community_id, principal.phone_digest)
-    out: dict[str, Any] = {"round_id": rnd.id, "on_roll": entry is not None, "phase": rounds_service.phase_of(rnd),
-                           "ballot": None, "earlier_versions": 0}
-    if entry is None:
+    return await my_ballot_on(await session.connection(), principal, round_id, key)
+
+
+async def my_ballot_on(conn: Any, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:
+    """my_ballot on a connection that runs Core statements (the route's session's, or the fast lane's)."""
+    rnd = (await conn.execute(_ROUND_FOR_VOTER, {"round_id": round_id, "digest": principal.phone_digest})).first()
+    if rnd is None:
+        raise NotFound("No voting round with that id.", code="round_not_found")
+    out: dict[str, Any] = {"round_id": rnd.id, "on_roll": rnd.entry_id is not None,
+                           "phase": rounds_service.phase_of(rnd), "ballot": None, "earlier_versions": 0}
+    if rnd.entry_id is None:
         return out
-    voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(entry.id), entry.household)
-    mark = await session.scalar(select(VoteMark).where(VoteMark.round_id == rnd.id, VoteMark.voter_key == voter))
+    voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(rnd.entry_id), rnd.entry_household)
+    mark = (await conn.execute(_MARK_SEEN, {"round_id": rnd.id, "voter_key": voter})).first()
     if mark is None:
         return out
-    if mark.roll_entry_id != entry.id:
+    if mark.roll_entry_id != rnd.entry_id:
         out["ballot"] = {"cast_by_household_member": True, "channel": mark.channel, "cast_at": mark.last_cast_at}
         return out
-    choices = await session.scalar(select(Ballot.choices).where(
-        Ballot.round_id == rnd.id, Ballot.voter_tag == secrecy.voter_tag(key, rnd.id, voter)))
+    choices = (await conn.execute(_CHOICES_OF, {"round_id": rnd.id,
+                                                "voter_tag": secrecy.voter_tag(key, rnd.id, voter)})).scalar()
     out["ballot"] = {"cast_by_household_member": False, "channel": mark.channel, "version": mark.casts,
                      "choices": choices, "cast_at": mark.last_cast_at}
     out["earlier_versions"] = mark.casts - 1
@@ -342,14 +398,21 @@ async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.
 async def check_receipt(session: AsyncSession, code: str) -> dict[str, Any]:
     """Where the ballot of a receipt stands: recorded, counted, superseded or not counted; never its choices.
     A counted ballot's line in the public .pb is named to the holder of the code, and to nobody else."""
+    return await check_receipt_on(await session.connection(), code)
+
+
+async def check_receipt_on(conn: Any, code: str) -> dict[str, Any]:
+    """check_receipt on a connection that runs Core statements (the route's session's, or the fast lane's)."""
     digest = rules.receipt_digest(code)
-    current = (await session.execute(select(Ballot.round_id, Ballot.id).where(Ballot.receipt_digest == digest))).first()
+    current = (await conn.execute(_BY_RECEIPT, {"digest": digest})).first()
     round_id, status, line = (current.round_id, "counted", current.id) if current else (None, "superseded", None)
     if current is None:
-        round_id = await session.scalar(select(BallotHistory.round_id).where(BallotHistory.receipt_digest == digest))
+        round_id = (await conn.execute(_SUPERSEDED_BY_RECEIPT, {"digest": digest})).scalar()
     if round_id is None:
         raise NotFound("没有这个回执码的选票。No ballot has that receipt code.", code="receipt_not_found")
-    rnd = await rounds_service.get_round(session, round_id)
+    rnd = (await conn.execute(_ROUND_STANDING, {"round_id": round_id})).first()
+    if rnd is None:
+        raise NotFound("No voting round with that id.", code="round_not_found")
     if rnd.status == RoundStatus.cancelled:
         status = "not_counted"
     elif rnd.status != RoundStatus.closed and status == "counted":

@@ -1,0 +1,140 @@
+"""The voting routes' fast lane (app/fastlane): casting and changing a ballot, the evening's busiest write, a
+resident's own ballot and the public receipt check.
+
+`POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
+with a JSON body the route's model accepts. On PostgreSQL the handler first plans the cast as a first ballot
+(ballots_service.plan_first_online: the route's statement and checks, read without a lock) and hands it to the
+worker's group commit (app.common.coalescer): the first ballots arriving together are stored in one
+transaction by ballots_service.store_first_ballots (the route's statements; each round share-locked and checked
+open again, so a close counts exactly the acknowledged ballots). A cast that did not go in as a first ballot (a
+change, a household's second, a round closed meanwhile), and every cast on SQLite, runs the route's own service
+(ballots_service.cast_online_on) in one transaction. The answer is the route's receipt model.
+Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
+service raises leave nothing written and go to the route, which answers with its own problem.
+
+`GET .../rounds/{round_id}/my-ballot` (a resident's access token) and `GET /api/v1/public/voting/receipts/{code}`
+(a code of the route's form) read in autocommit through ballots_service.my_ballot_on and check_receipt_on, and
+answer with the route's models; a refusal is the route's.
+"""
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from asyncpg import PostgresError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.types import Scope
+
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.common.coalescer import Coalescer
+from app.common.compiled import autocommit, transaction
+from app.errors import ProblemError
+from app.fastlane.lane import FastRoute, bearer, header, json_body, state
+from app.voting import ballots_service
+from app.voting.schemas import BallotCast, MyBallotRead, ReceiptCheck
+from app.voting.secrecy import ballot_key
+from app.voting.views import receipt
+
+
+class _ToTheRoute(Exception):
+    """Not the fast lane's to answer: roll back, the route answers."""
+
+
+async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSONResponse | None:
+    """The route's 201 for a cast or a change of ballot, or None (nothing written) for the route to answer."""
+    token = bearer(scope)
+    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or not json_body(scope) \
+            or header(scope, b"idempotency-key") is not None:
+        return None
+    try:
+        round_id = uuid.UUID(params["round_id"])
+        choices = BallotCast.model_validate(json.loads(body)).choices
+    except (ValueError, ValidationError):
+        return None
+    settings, engine = state(scope).settings, state(scope).engine
+    if engine.dialect.name == "postgresql":
+        try:
+            async with autocommit(engine) as conn:
+                principal = await auth_service.principal_of_access_token(conn, settings, token)
+                if principal.role != Role.resident:
+                    return None
+                planned = await ballots_service.plan_first_online(conn, principal, round_id, choices,
+                                                                  ballot_key(settings.secret_key))
+            if await _first_ballots(state(scope)).submit(planned):
+                return _receipt(planned.cast)
+        except (ProblemError, PostgresError):
+            return None  # nothing written: the route answers (or refuses with its problem)
+        # Not stored as a first ballot (the voter has one: a change; or their household; or the round closed
+        # meanwhile): the service's own transaction decides.
+    try:
+        async with transaction(engine) as conn:
+            principal = await auth_service.principal_of_access_token(conn, settings, token)
+            if principal.role != Role.resident:
+                raise _ToTheRoute
+            cast = await ballots_service.cast_online_on(conn, principal, round_id, choices,
+                                                        ballot_key(settings.secret_key))
+    except (ProblemError, _ToTheRoute, PostgresError):
+        return None  # rolled back: the route answers (or refuses with its problem)
+    return _receipt(cast)
+
+
+def _receipt(cast: ballots_service.CastResult) -> JSONResponse:
+    return JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
+
+
+def _first_ballots(app_state: Any) -> Coalescer[ballots_service.PlannedFirst, bool]:
+    """The worker's group commit of first ballots (app.common.coalescer): the first ballots arriving together
+    are stored in one transaction (ballots_service.store_first_ballots), so they share its round trips, its
+    commit and its WAL flush."""
+    if (batches := getattr(app_state, "first_ballots", None)) is None:
+        engine = app_state.engine
+
+        async def store(planned: Sequence[ballots_service.PlannedFirst]) -> list[bool]:
+            async with transaction(engine) as conn:
+                return await ballots_service.store_first_ballots(conn, list(planned))
+
+        batches = app_state.first_ballots = Coalescer(store)
+    return batches
+
+
+async def my_ballot(scope: Scope, params: dict[str, str], _body: bytes) -> JSONResponse | None:
+    """The route's 200 for a resident's own ballot, or None for the route to answer."""
+    token = bearer(scope)
+    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or scope.get("query_string"):
+        return None
+    settings = state(scope).settings
+    try:
+        round_id = uuid.UUID(params["round_id"])
+        async with autocommit(state(scope).engine) as conn:
+            principal = await auth_service.principal_of_access_token(conn, settings, token)
+            if principal.role != Role.resident:
+                return None
+            found = await ballots_service.my_ballot_on(conn, principal, round_id, ballot_key(settings.secret_key))
+    except (ValueError, ProblemError, PostgresError):
+        return None
+    return JSONResponse(MyBallotRead.model_validate(found).model_dump(mode="json", by_alias=True))
+
+
+_RECEIPT_CODE = re.compile(r"[A-Za-z2-7-]{16,24}")  # the route's Path(min_length, max_length, pattern)
+
+
+async def check_receipt(scope: Scope, params: dict[str, str], _body: bytes) -> JSONResponse | None:
+    """The route's 200 for a receipt code, or None for the route to answer."""
+    code = params["code"]
+    if scope.get("query_string") or not _RECEIPT_CODE.fullmatch(code):
+        return None
+    try:
+        async with autocommit(state(scope).engine) as conn:
+            found = await ballots_service.check_receipt_on(conn, code)
+    except (ProblemError, PostgresError):
+        return None
+    return JSONResponse(ReceiptCheck.model_validate(found).model_dump(mode="json", by_alias=True))
+
+
+ROUTES = (FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),
+          FastRoute("GET", "/api/v1/voting/rounds/{round_id}/my-ballot", my_ballot),
+          FastRoute("GET", "/api/v1/public/voting/receipts/{code}", check_receipt))
