@@ -32,10 +32,10 @@ lint: install
 	$(BIN)/python scripts/mypy_gate.py
 
 openapi: install
-	$(BIN)/python -m app.openapi_export write
+	$(BIN)/python -m app.openapi.export write
 
 openapi-check: install
-	$(BIN)/python -m app.openapi_export check
+	$(BIN)/python -m app.openapi.export check
 
 pytest: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal

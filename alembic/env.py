@@ -10,8 +10,8 @@ import app.models  # noqa: F401  (registers every table)
 from alembic import context
 from app.common.models import UTCDateTime
 from app.common.partitions import include_object
-from app.config import get_settings
-from app.db import ensure_sqlite_folder, pooler_connect_args
+from app.core.config import get_settings
+from app.core.db import ensure_sqlite_folder, pooler_connect_args
 
 config = context.config
 target_metadata = SQLModel.metadata

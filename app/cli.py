@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from app.config import get_settings
-from app.db import make_engine, make_sessionmaker
-from app.errors import ProblemError
+from app.core.config import get_settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.errors import ProblemError
 from app.pb_cli import pb
 
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
@@ -59,7 +59,7 @@ def _problem_to_exit(fn: Callable[..., Any], *args: Any) -> Any:
 @cli.command()
 def migrate(revision: str = "head") -> None:
     """Bring the database schema up to the code's newest migration."""
-    from app.migrations import upgrade
+    from app.core.migrations import upgrade
 
     upgrade(get_settings().database_url, revision)
     typer.echo(f"database migrated to {revision}")
@@ -71,8 +71,8 @@ def migrate(revision: str = "head") -> None:
 def _ensure_partitions() -> list[str] | None:
     """Every year that needs them has its partitions: this one, the next and every programme's (PostgreSQL); the
     partitions made, or None for plain tables."""
-    from app.clock import today
     from app.common import partitions
+    from app.core.clock import today
 
     async def run(session, settings):
         conn = await session.connection()
@@ -120,8 +120,8 @@ def partitions_detach(
         year: Annotated[int, typer.Argument(help="a past programme year, all its programmes closed")]) -> None:
     """Detach a past year's partitions and archive them in the schema weishi_archive (then, for example,
     `pg_dump --schema=weishi_archive`); refused for this year, later years and a year with an open programme."""
-    from app.clock import today
     from app.common import partitions
+    from app.core.clock import today
 
     async def run(session, settings):
         return await partitions.detach(await session.connection(), year, today())
@@ -157,10 +157,10 @@ def seed_demo() -> None:
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           workers: Annotated[int | None, typer.Option(help="default: WEISHI_WORKERS")] = None) -> None:
-    """Run the API with uvicorn; several workers each accept on a socket of their own (app/serving.py)."""
+    """Run the API with uvicorn; several workers each accept on a socket of their own (app/core/serving.py)."""
     import uvicorn
 
-    from app.serving import UVICORN_OPTIONS, Serving, reuseport_supported, serve_workers
+    from app.core.serving import UVICORN_OPTIONS, Serving, reuseport_supported, serve_workers
 
     settings = get_settings()
     workers = workers or settings.workers
@@ -296,7 +296,7 @@ def backup(archive: Annotated[Path, typer.Argument(help="the .tar file to write"
 @cli.command()
 def restore(archive: Annotated[Path, typer.Argument(help="a .tar file written by `weishi backup`")]) -> None:
     """Restore an archive into an EMPTY database and upload folder (it never merges or overwrites)."""
-    from app.migrations import head_revision
+    from app.core.migrations import head_revision
     from app.ops.backup import restore as run
 
     info = _problem_to_exit(run, get_settings(), archive)

@@ -13,18 +13,18 @@ from prometheus_client import multiprocess
 from starlette.routing import Route
 
 from app.audit.sealer import run_sealer
-from app.config import Settings, get_settings
-from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
-from app.db_replica import Replica
-from app.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.core.db_replica import Replica
+from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.migrations import current_revision, head_revision
 from app.fastlane.lane import FastLane
 from app.fastlane.routes import ROUTES as FAST_ROUTES
 from app.idempotency.deps import install_idempotency
 from app.middleware import RequestContextMiddleware
-from app.migrations import current_revision, head_revision
 from app.notifications.inline import start_inline_worker
-from app.openapi_links import add_links
-from app.openapi_meta import DESCRIPTION, TAGS, add_common_problems
+from app.openapi.links import add_links
+from app.openapi.meta import DESCRIPTION, TAGS, add_common_problems
 from app.ops import logs, metrics
 from app.ops.metrics_env import MULTIPROC_ENV
 from app.routers import ROUTE_TABLE, warm_route_table

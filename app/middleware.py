@@ -11,12 +11,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.jwt import InvalidToken, decode_access_token
 from app.auth.models import Role
-from app.config import Settings
-from app.db import database_unavailable
-from app.errors import PROBLEM_JSON, language_headers, problem_body
+from app.core.config import Settings
+from app.core.db import database_unavailable
+from app.core.errors import PROBLEM_JSON, language_headers, problem_body
+from app.core.request_context import reset_request_id, set_request_id
 from app.i18n import language
 from app.ops import metrics
-from app.request_context import reset_request_id, set_request_id
 
 log = logging.getLogger("weishi.http")
 access = logging.getLogger("weishi.access")  # one line per request: id, route template, status, duration

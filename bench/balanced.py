@@ -23,7 +23,7 @@ import httpx
 import load_run as lr
 
 from app.auth.jwt import issue_access_token
-from app.config import Settings
+from app.core.config import Settings
 
 BALANCER_PORT, FIRST_REPLICA_PORT = 8120, 8121
 

@@ -2,7 +2,7 @@
 
 `POST /ballots` inserts one ballot row under a unique constraint (a second ballot of a voter replaces the
 first, as the service's change of ballot does); `GET /projects/{id}` reads one project row. Run by
-bench/load_run.py with N workers under the service's own supervisor (app/serving.py, a listening socket
+bench/load_run.py with N workers under the service's own supervisor (app/core/serving.py, a listening socket
 per worker) with BASELINE_DSN set; it creates its two tables and 10,000 project rows on start if they are
 missing.
 """

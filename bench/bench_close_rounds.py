@@ -58,9 +58,9 @@ from app.audit import service as audit_service
 from app.audit.sealer import seal_pending
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.config import Settings
-from app.db import make_engine, make_sessionmaker
-from app.migrations import upgrade
+from app.core.config import Settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrations import upgrade
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import BallotRule, ProgrammeRules
 from app.regions.rules import child_path

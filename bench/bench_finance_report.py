@@ -38,9 +38,9 @@ from result import emit
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.config import Settings
+from app.core.config import Settings
+from app.core.migrations import upgrade
 from app.main import create_app
-from app.migrations import upgrade
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import ProgrammeRules
 

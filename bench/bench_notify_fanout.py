@@ -25,9 +25,9 @@ from sqlalchemy import func, insert, select
 from app.auth.models import Role, User
 from app.auth.secrets import keyed_digest
 from app.common.models import utcnow
-from app.config import Settings
-from app.db import make_engine, make_sessionmaker
-from app.migrations import upgrade
+from app.core.config import Settings
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrations import upgrade
 from app.notifications import contacts, fanout, outbox
 from app.notifications.delivery import Providers
 from app.notifications.models import Notification, NotificationPreference, WechatSubscription

@@ -6,7 +6,7 @@ Run: .venv/bin/python bench/load_run.py [--residents N] [--voters N] [--duration
 It creates a benchmark database (weishi_bench_load_<pid>), loads the city of bench/seed_scale.py into it,
 and starts on 127.0.0.1:
 - the baseline (bench/baseline_app.py: uvicorn, FastAPI, raw asyncpg; one insert under a unique constraint,
-  one read by primary key), with W workers under the service's own supervisor (app/serving.py);
+  one read by primary key), with W workers under the service's own supervisor (app/core/serving.py);
 - the service as production starts it (`weishi serve`, WEISHI_ENVIRONMENT=production, W workers, default the
   number of cores).
 After 3 s of unmeasured warm-up for each (pools open, statements prepared), each of these runs for --duration
@@ -70,7 +70,7 @@ from result import emit  # noqa: E402
 from seed_scale import City, seed, voter_tokens  # noqa: E402
 
 from app.auth.jwt import issue_access_token  # noqa: E402
-from app.config import Settings  # noqa: E402
+from app.core.config import Settings  # noqa: E402
 
 PYTHON = sys.executable
 SERVICE_PORT, BASELINE_PORT, REPLICA_PORTS = 8100, 8101, (8102, 8103)
@@ -364,7 +364,7 @@ def serve(port: int, url: str, secret: str, workers: int) -> subprocess.Popen:
 
 def serve_baseline(port: int, dsn: str, workers: int) -> subprocess.Popen:
     """The baseline under the same supervisor as the service, so both accept connections alike."""
-    code = ("import sys; from app.serving import Serving, serve_workers; "
+    code = ("import sys; from app.core.serving import Serving, serve_workers; "
             f"sys.exit(serve_workers(Serving('baseline_app:app', '127.0.0.1', {port}, log_level='warning', "
             f"uvicorn_options={{'access_log': False}}), {workers}))")
     return start([PYTHON, "-c", code], {"BASELINE_DSN": dsn, "PYTHONPATH": str(ROOT)}, BENCH)

@@ -35,8 +35,8 @@ from bench_finance_report import _dsn, refuse_unless_named_for_benchmarks
 
 from app.auth.jwt import issue_access_token
 from app.auth.secrets import keyed_digest
-from app.config import Settings
-from app.migrations import upgrade
+from app.core.config import Settings
+from app.core.migrations import upgrade
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import ProgrammeRules
 from app.regions.rules import child_path

@@ -26,9 +26,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.config import Settings
+from app.core.config import Settings
+from app.core.migrations import upgrade
 from app.main import create_app
-from app.migrations import upgrade
 from app.ops.logs import json_handler
 from app.wiring import wire
 from tests.pgbouncer import pgbouncer, pgbouncer_test  # noqa: F401 - a session fixture, and which tests use it
@@ -300,7 +300,7 @@ async def session(app):
 
 @pytest.fixture(autouse=True)
 def _real_time_after_each_test():
-    """A test that moves the service's clock (app/clock.py) leaves it at real time for the next."""
+    """A test that moves the service's clock (app/core/clock.py) leaves it at real time for the next."""
     yield
-    from app import clock
+    from app.core import clock
     clock.reset()

@@ -24,7 +24,7 @@ from app.auth.models import OrganisationKind, Role
 from app.auth.scopes import Scope
 from app.auth.tokens_service import issue_api_token
 from app.common.models import utcnow
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.proposals.enums import ProposalKind, ProposerKind

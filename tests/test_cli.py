@@ -7,7 +7,7 @@ import uuid
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import get_settings
+from app.core.config import get_settings
 
 
 def test_cli_round_trip(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""The service reads time from app/clock.py alone, and moving that clock moves the whole service."""
+"""The service reads time from app/core/clock.py alone, and moving that clock moves the whole service."""
 
 import ast
 from datetime import UTC, date, datetime, timedelta
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app import clock
 from app.common.models import utcnow
+from app.core import clock
 
 APP = Path(__file__).resolve().parents[1] / "app"
 # Calls that read the system's wall clock; monotonic timers (durations, not dates) are allowed.
@@ -27,7 +27,7 @@ def _wall_clock_calls(path: Path, root: Path = APP.parent) -> list[str]:
 def test_nothing_but_the_clock_reads_the_time():
     offenders = [hit for path in sorted(APP.rglob("*.py")) if path.name != "clock.py"
                  for hit in _wall_clock_calls(path)]
-    assert offenders == [], "read the time through app.clock: " + ", ".join(offenders)
+    assert offenders == [], "read the time through app.core.clock: " + ", ".join(offenders)
 
 
 def test_the_scan_finds_a_stray_call(tmp_path):

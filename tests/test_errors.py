@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.common.schemas import WriteModel
-from app.errors import Conflict
+from app.core.errors import Conflict
 
 PROBLEM = "application/problem+json"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from app.core.migrations import downgrade
 from app.main import SchemaNotAtHead, create_app
-from app.migrations import downgrade
 
 
 async def test_healthz_and_readyz(client):

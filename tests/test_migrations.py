@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.common.partitions import include_object
-from app.migrations import downgrade, head_revision, upgrade
+from app.core.migrations import downgrade, head_revision, upgrade
 
 # On PostgreSQL a year's partition of a table is compared as its partitioned table, not as a table of its own.
 COMPARE = {"compare_type": True, "include_object": include_object}

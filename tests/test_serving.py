@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import get_settings
-from app.serving import reuseport_supported
+from app.core.config import get_settings
+from app.core.serving import reuseport_supported
 
 pytestmark = pytest.mark.skipif(not reuseport_supported() or not Path("/proc/net/tcp").exists(),
                                 reason="needs SO_REUSEPORT and /proc (Linux)")
@@ -127,7 +127,7 @@ def assert_no_banner(port: int) -> None:
 
 
 def test_one_worker_serves_without_a_server_banner(tmp_path, monkeypatch):
-    """`--workers 1` runs uvicorn directly (not app/serving.py): the same options."""
+    """`--workers 1` runs uvicorn directly (not app/core/serving.py): the same options."""
     db, port = tmp_path / "serve.db", free_port()
     migrate(db, monkeypatch)
     log = tmp_path / "serve.log"

@@ -1,9 +1,9 @@
-"""The supervisor's rules for one worker's place (app/serving.py), on stand-ins for processes."""
+"""The supervisor's rules for one worker's place (app/core/serving.py), on stand-ins for processes."""
 
 import time
 from types import SimpleNamespace
 
-from app.serving import HUNG_SECONDS, RETRY_SECONDS, STARTUP_FAILURE, _look_after
+from app.core.serving import HUNG_SECONDS, RETRY_SECONDS, STARTUP_FAILURE, _look_after
 
 
 class FakeProcess:

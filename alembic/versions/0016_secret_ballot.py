@@ -51,7 +51,7 @@ PATH_INDEX = {"postgresql_ops": {"path": "varchar_pattern_ops"}}
 
 
 def _tagger():
-    from app.config import get_settings  # the key of the service this database belongs to
+    from app.core.config import get_settings  # the key of the service this database belongs to
 
     key = hmac.new(get_settings().secret_key.encode(), b"weishi/ballot-voter-tag/v1", hashlib.sha256).digest()
     return lambda round_id, voter_key: hmac.new(key, f"{round_id}:{voter_key}".encode(), hashlib.sha256).hexdigest()

@@ -18,8 +18,8 @@ from app.auth.scoping import restrict_to_region
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText, QueryInstant
-from app.db import SessionDep
-from app.errors import Unprocessable, problems
+from app.core.db import SessionDep
+from app.core.errors import Unprocessable, problems
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.audit.rules import Break, canonical, first_break
 from app.common.models import utcnow
-from app.request_context import current_request_id
+from app.core.request_context import current_request_id
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from fastapi.security import OAuth2PasswordBearer
 from app.auth import service as auth_service
 from app.auth.models import Role
 from app.auth.principal import ANONYMOUS, Principal
-from app.db import SessionDep
-from app.errors import Forbidden, Unauthorized
+from app.core.db import SessionDep
+from app.core.errors import Forbidden, Unauthorized
 
 # OAuth2 password flow so /docs offers a username/password login; API tokens use the same header.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False,

@@ -11,8 +11,8 @@ from typing import Any
 
 from jose import jwt
 
-from app import clock
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "sid", "role")

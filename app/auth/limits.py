@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
-from app.errors import Unauthorized
+from app.core.errors import Unauthorized
 from app.ratelimit import backoff
 from app.ratelimit.client import client_ip, ip_key
 from app.ratelimit.service import hit, limit_for

@@ -13,8 +13,8 @@ from app.auth.users_schemas import OrganisationCreate, OrganisationOut
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 
 router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])

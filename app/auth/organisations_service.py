@@ -12,7 +12,7 @@ from app.auth.scoping import region_or_422, require_within
 from app.auth.users_schemas import OrganisationCreate
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.organisations import rules as organisation_rules
 
 

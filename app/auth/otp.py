@@ -8,7 +8,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.secrets import mask_phone
-from app.config import Settings
+from app.core.config import Settings
 
 log = logging.getLogger("weishi.otp")
 CODE_DIGITS = 6

@@ -13,8 +13,8 @@ from app.auth.otp import OtpSender, new_code
 from app.auth.secrets import constant_time_equal, keyed_digest, mask_phone
 from app.auth.service import start_session
 from app.common.models import utcnow
-from app.config import Settings
-from app.errors import Forbidden, Unauthorized
+from app.core.config import Settings
+from app.core.errors import Forbidden, Unauthorized
 from app.notifications import contacts
 
 log = logging.getLogger("weishi.otp")

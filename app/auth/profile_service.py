@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import ApiToken, Organisation, User, UserNotice
 from app.auth.principal import Principal
 from app.auth.schemas import MeOut, OrganisationRef, RegionRef
-from app.errors import Unauthorized
+from app.core.errors import Unauthorized
 from app.regions.models import Region
 
 

@@ -15,8 +15,8 @@ from app.auth.users_schemas import UserNoticeOut
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText
-from app.db import SessionDep
-from app.errors import BadRequest, Unprocessable, problems
+from app.core.db import SessionDep
+from app.core.errors import BadRequest, Unprocessable, problems
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.rules import within_scope
-from app.errors import Forbidden, Unprocessable
+from app.core.errors import Forbidden, Unprocessable
 from app.regions.models import Region
 
 

@@ -13,8 +13,8 @@ from app.auth.models import ApiToken, AuthSession, RefreshToken, Role, User
 from app.auth.principal import Principal
 from app.auth.secrets import keyed_digest, random_token, sha256_hex, verify_password
 from app.common.models import utcnow
-from app.config import Settings
-from app.errors import Unauthorized
+from app.core.config import Settings
+from app.core.errors import Unauthorized
 from app.regions.models import Region
 
 API_TOKEN_PREFIX = "wst_"  # noqa: S105 (a prefix, not a secret)

@@ -12,8 +12,8 @@ from app.auth.principal import Principal
 from app.auth.tokens_schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenOut
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 
 router = APIRouter(prefix="/api/v1/api-tokens", tags=["api-tokens"])
 

@@ -21,8 +21,8 @@ from app.common.models import utcnow
 from app.common.pagination import paginate
 from app.common.rows import get_or_404
 from app.common.schemas import PageParams
-from app.config import Settings
-from app.errors import NotFound, Unprocessable
+from app.core.config import Settings
+from app.core.errors import NotFound, Unprocessable
 from app.regions.models import Region
 
 PREFIX_LENGTH = 12  # "wst_" and 8 random characters: enough to tell tokens apart in a list

@@ -14,8 +14,8 @@ from app.auth.users_schemas import UserCreate, UserOut, UserUpdate
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])

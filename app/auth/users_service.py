@@ -16,7 +16,7 @@ from app.auth.users_schemas import UserCreate, UserUpdate
 from app.common.models import utcnow
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.regions.models import Region
 
 

@@ -13,8 +13,8 @@ from app.awards import reports, rules, run_rules, service, subsidies
 from app.awards.models import AwardRun
 from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead, SubsidyPayment
 from app.common.downloads import content_disposition
-from app.db import SessionDep
-from app.errors import Conflict, problems
+from app.core.db import SessionDep
+from app.core.errors import Conflict, problems
 from app.evaluation import policy
 from app.evaluation.campaign_service import get_campaign
 from app.funds import export

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.analytics.award_model import RULE_VERSION, AwardRuleError
 from app.analytics.awards import digest
 from app.audit.service import record
@@ -19,7 +18,8 @@ from app.awards.models import AwardRun, RunState
 from app.awards.schemas import AwardPublish, AwardRunCreate
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, NotFound, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.evaluation import policy
 from app.evaluation.campaign_service import get_campaign, has_assignment, phase_of
 from app.evaluation.models import CampaignProject, EvaluationCampaign

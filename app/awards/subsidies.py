@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.auth.principal import Principal
 from app.awards import rules
 from app.awards.models import AwardRun, RunState
-from app.errors import Conflict, NotFound
+from app.core import clock
+from app.core.errors import Conflict, NotFound
 from app.evaluation.models import EvaluationCampaign
 from app.funds import policy as funds_policy
 from app.funds import rules as funds_rules

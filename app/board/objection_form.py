@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from pydantic import ValidationError
 
-from app.errors import ProblemError, TooManyRequests
+from app.core.errors import ProblemError, TooManyRequests
 from app.notices.limits import limit_objections
 from app.notices.schemas import ObjectionCreate
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.board import reads
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.funds.public import community_summary
 from app.implementation import budget_changes, closure, disbursements, spending
 from app.implementation import service as implementation

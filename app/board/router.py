@@ -21,8 +21,8 @@ from app.board.objection_form import (
     validate,
 )
 from app.board.templating import CSS, error, render
-from app.db import SessionDep
-from app.errors import NotFound, ProblemError, TooManyRequests
+from app.core.db import SessionDep
+from app.core.errors import NotFound, ProblemError, TooManyRequests
 from app.notices import objections, service
 from app.ratelimit.client import client_ip, ip_key
 

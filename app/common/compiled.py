@@ -12,7 +12,7 @@ prepared-statement bookkeeping) a statement costs a little more than the driver'
 `scalar`, `all` and `mappings` on the answer) on both backends.
 
 Behind PgBouncer in transaction mode (WEISHI_DB_POOLER=pgbouncer) the pooled connections were opened with
-asyncpg's statement cache off (app.db.pooler_connect_args), so `fetch` and `executemany` prepare unnamed
+asyncpg's statement cache off (app.core.db.pooler_connect_args), so `fetch` and `executemany` prepare unnamed
 statements that do not outlive their transaction; nothing here prepares a named one.
 """
 

@@ -10,7 +10,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 
 MAX_ERRORS_SHOWN = 200
 

@@ -8,7 +8,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-from app import clock
+from app.core import clock
 
 # Stable constraint names so Alembic migrations match on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {

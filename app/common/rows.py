@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound
+from app.core.errors import NotFound
 
 Row = TypeVar("Row")
 

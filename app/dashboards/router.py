@@ -8,13 +8,13 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app import clock
 from app.board.pages import parse_id
 from app.board.templating import error, render
 from app.common.downloads import content_disposition
+from app.core import clock
+from app.core.db import SessionDep
+from app.core.errors import NotFound, Unprocessable, problems
 from app.dashboards import charts, rules, service
-from app.db import SessionDep
-from app.errors import NotFound, Unprocessable, problems
 from app.funds import export
 from app.regions.models import Region, RegionLevel
 from app.regions.service import get_region

@@ -11,7 +11,8 @@ from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
-from app.db import SessionDep
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.deliberation import councils, policy, roster
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.council_schemas import (
@@ -24,7 +25,6 @@ from app.deliberation.council_schemas import (
     SelectionCreate,
     SelectionRead,
 )
-from app.errors import problems
 
 router = APIRouter(prefix="/api/v1", tags=["deliberation"])
 

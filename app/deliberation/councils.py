@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.deliberation import policy, selection
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.council_schemas import (
@@ -23,7 +24,6 @@ from app.deliberation.council_schemas import (
     SelectionCreate,
 )
 from app.deliberation.enums import CouncilState, GroupBasis, ParticipantSource
-from app.errors import Conflict, Forbidden, Unprocessable
 from app.regions.models import Region
 from app.regions.rules import is_within
 from app.voting import roll_service

@@ -11,11 +11,11 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
+from app.core.errors import Conflict, Unprocessable
 from app.deliberation import policy, roster, rules
 from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
 from app.deliberation.models import Meeting, MeetingMinutes, MeetingSignIn, MinutesItem, Motion
 from app.deliberation.schemas import MeetingCancel, MeetingClose, MeetingCreate
-from app.errors import Conflict, Unprocessable
 from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends
 
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.deliberation import councils, public
 from app.deliberation.council_schemas import PublicCouncil
 from app.deliberation.schemas import PublicMeeting
-from app.errors import problems
 
 router = APIRouter(prefix="/api/v1/public", tags=["deliberation"])
 Paging = Annotated[PageParams, Depends(page_params)]

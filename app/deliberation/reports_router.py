@@ -4,15 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params
 from app.common.schemas import PageParams
-from app.db import SessionDep
+from app.core import clock
+from app.core.db import SessionDep
+from app.core.errors import Unprocessable, problems
 from app.deliberation import policy, reports
 from app.deliberation.schemas import MeetingGapReport
-from app.errors import Unprocessable, problems
 
 router = APIRouter(prefix="/api/v1", tags=["deliberation"])
 Reader = Annotated[Principal, Depends(require_roles(*policy.READER_ROLES))]

@@ -8,7 +8,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.models import User
 from app.auth.otp_service import phone_digest
@@ -16,12 +15,13 @@ from app.auth.principal import Principal
 from app.auth.scoping import region_or_422
 from app.auth.secrets import mask_phone, normalise_phone
 from app.common.rows import get_or_404
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
+from app.core.errors import Conflict, Unprocessable
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState
 from app.deliberation.models import Meeting, Representative
 from app.deliberation.schemas import RepresentativeCreate, RepresentativeRetire
-from app.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import SUB_UNITS, is_within
 

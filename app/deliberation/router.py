@@ -10,7 +10,8 @@ from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
-from app.db import SessionDep
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.deliberation import meetings, policy, roster, sittings
 from app.deliberation.enums import MeetingState
 from app.deliberation.models import Meeting, Motion
@@ -32,7 +33,6 @@ from app.deliberation.schemas import (
     VoteCreate,
     VoteRead,
 )
-from app.errors import problems
 
 router = APIRouter(prefix="/api/v1", tags=["deliberation"])
 

@@ -11,6 +11,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState, VoteChoice
 from app.deliberation.meetings import attendance_of, get_meeting, lock, quorum_status, require_state
@@ -24,7 +25,6 @@ from app.deliberation.models import (
     Representative,
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
-from app.errors import Conflict, Forbidden, Unprocessable
 from app.implementation.budget_changes import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState

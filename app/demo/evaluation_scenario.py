@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from app import clock
+from app.core import clock
 
 API = "/api/v1"
 CRITERIA = [("need", "需求迫切性", 15), ("feasibility", "方案可行性", 15), ("innovation", "创新性", 10),

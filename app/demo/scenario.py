@@ -9,10 +9,10 @@ what the API allows, and it breaks loudly when an endpoint changes.
 import httpx
 from sqlalchemy import select
 
-from app import clock
 from app.auth import service as auth_service
 from app.auth.models import Role, User
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
 from app.demo.evaluation_scenario import set_up_evaluation
 from app.demo.seed import DEMO_PASSWORD
 from app.demo.vote_scenario import shortlist_and_open_vote

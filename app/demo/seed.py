@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.auth.models import Organisation, OrganisationKind, Role, User
 from app.auth.secrets import hash_password, keyed_digest, mask_phone
-from app.config import Settings
+from app.core.config import Settings
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import child_path
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from app import clock
+from app.core import clock
 from app.demo.seed import DEMO_RESIDENT_PHONE
 
 API = "/api/v1"

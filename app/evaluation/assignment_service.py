@@ -12,7 +12,7 @@ from app.audit.service import Event, record, record_many
 from app.auth.models import Organisation, OrganisationKind, Role, User
 from app.auth.principal import Principal
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, Score, Source
 from app.evaluation.schemas import AssignmentsCreate

@@ -11,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app import clock
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_overlapping
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, NotFound, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.evaluation import policy, rubric_service, rules
 from app.evaluation.models import (
     Assignment,

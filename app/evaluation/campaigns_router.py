@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.evaluation import assignment_service, campaign_service, progress_service, project_service
 from app.evaluation.deps import CampaignManager, CampaignOverseer, CampaignReader, CampaignViewer, Manager
 from app.evaluation.models import Source

@@ -12,7 +12,7 @@ import uuid
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.programmes.policy import overlaps
 
 MANAGER_ROLES = (Role.district_admin,)

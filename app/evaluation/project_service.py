@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.evaluation import campaign_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, SatisfactionRating
 from app.implementation.models import Implementation

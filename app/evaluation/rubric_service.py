@@ -10,7 +10,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, restrict_to_overlapping
 from app.common.rows import get_or_404
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.evaluation import policy, rules
 from app.evaluation.models import Rubric, RubricVersion
 from app.evaluation.schemas import CriterionIn, RubricCreate, RubricVersionCreate

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, status
 
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.evaluation import rubric_service
 from app.evaluation.deps import Manager, Overseer
 from app.evaluation.schemas import RubricCreate, RubricRead, RubricVersionCreate

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.evaluation import campaign_service, project_service, satisfaction_service
 from app.evaluation.deps import Rater
 from app.evaluation.schemas import (

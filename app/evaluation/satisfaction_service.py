@@ -13,7 +13,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_for
-from app.errors import Conflict, Forbidden
+from app.core.errors import Conflict, Forbidden
 from app.evaluation import campaign_service, project_service, rules
 from app.evaluation.models import CampaignProject, EvaluationCampaign, SatisfactionRating
 from app.evaluation.schemas import SatisfactionCreate

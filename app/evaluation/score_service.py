@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict, Forbidden, Unprocessable
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.evaluation import campaign_service, policy, project_service, rules
 from app.evaluation.models import Assignment, CampaignProject, EvaluationCampaign, Score, ScoreHistory, ScoreStatus
 from app.evaluation.schemas import ScoreWrite

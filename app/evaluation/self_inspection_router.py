@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Response, status
 
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.evaluation import self_inspection_service as service
 from app.evaluation.deps import InspectionReader, StreetAdmin
 from app.evaluation.schemas import SelfInspectionRead, SelfInspectionWrite

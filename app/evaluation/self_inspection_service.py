@@ -16,7 +16,7 @@ from app.common.pagination import paginate
 from app.common.rows import get_or_404
 from app.common.schemas import PageParams
 from app.common.upsert import insert_for
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from app.evaluation import campaign_service, policy, rules
 from app.evaluation.models import EvaluationCampaign, SelfInspectionHistory, SelfInspectionReport
 from app.evaluation.schemas import SelfInspectionWrite

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
+from app.core.errors import Conflict, Unprocessable
 from app.deliberation.enums import MotionOutcome
 from app.deliberation.models import Meeting, Motion
-from app.errors import Conflict, Unprocessable
 from app.funds import rules, service
 from app.funds.models import CommitmentBasis, LedgerEntry, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.models import utcnow
 from app.common.upsert import insert_for
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.funds import rules
 from app.funds.models import FundSource, LedgerEntry, PilotBalance, ProjectBalance
 from app.funds.rules import Delta

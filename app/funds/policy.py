@@ -5,7 +5,7 @@ Writes outside the caller's region answer 403; reads of a specific pilot, projec
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.funds.models import FundSourceKind, LedgerKind
 from app.regions.rules import overlaps
 

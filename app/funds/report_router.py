@@ -5,13 +5,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryDate
-from app.db_replica import ReplicaSessionDep
-from app.errors import problems
+from app.core import clock
+from app.core.db_replica import ReplicaSessionDep
+from app.core.errors import problems
 from app.funds import export, policy, public, reports
 from app.funds.export import FILE_RESPONSES
 from app.funds.report_schemas import FinanceReport, PublicFinanceSummary, ReportRow

@@ -11,8 +11,8 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.funds import accounts, direct, draws, ledger, policy, service, sources
 from app.funds.models import FundSource, LedgerEntry, LedgerKind, ProjectBalance
 from app.funds.schemas import (

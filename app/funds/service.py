@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import Actor, record
 from app.common.money import yuan
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.funds import draws, ledger, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType

@@ -7,7 +7,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.funds import rules
 from app.funds.models import FundSource, FundSourceKind, ReturnTarget
 from app.programmes.models import ProgrammeStatus

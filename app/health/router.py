@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Request
 
-from app.errors import ServiceUnavailable, problems
+from app.core.errors import ServiceUnavailable, problems
+from app.core.migrations import current_revision, head_revision
 from app.health.probe import ping
-from app.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
 

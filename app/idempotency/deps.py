@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import OptionalPrincipal
 from app.auth.principal import Principal
-from app.errors import BadRequest, Conflict
+from app.core.errors import BadRequest, Conflict
 from app.idempotency import rules, service
 from app.idempotency.service import Claim, IdempotentReplay
 from app.ratelimit.client import client_ip

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.common.models import utcnow
 from app.common.upsert import insert_for
-from app.config import Settings
-from app.errors import Conflict, Unprocessable
+from app.core.config import Settings
+from app.core.errors import Conflict, Unprocessable
 from app.idempotency import rules
 from app.idempotency.models import IdempotencyRecord, IdempotencyStatus
 from app.idempotency.rules import Decision

@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.errors import Unprocessable
+from app.core import clock
+from app.core.errors import Unprocessable
 from app.implementation import budget_changes, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import Acceptance, AcceptanceOutcome

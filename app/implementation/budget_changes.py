@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.deliberation.enums import MotionOutcome
 from app.deliberation.models import Meeting, Motion
-from app.errors import Conflict, Unprocessable
 from app.funds import service as funds
 from app.funds.models import ProjectBalance
 from app.implementation import budget_lines, rules, standing

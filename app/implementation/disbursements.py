@@ -5,11 +5,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.money import yuan
-from app.errors import Conflict, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.funds import policy as funds_policy
 from app.funds import rules as fund_rules
 from app.funds import service as funds

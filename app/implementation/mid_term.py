@@ -6,12 +6,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import SYSTEM, record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.implementation import policy as review_policy
 from app.implementation import standing
 from app.implementation.models import Implementation, ImplementationStatus

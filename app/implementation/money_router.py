@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.funds import policy as funds_policy
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.implementation import budget_changes, disbursements, service

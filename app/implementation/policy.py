@@ -6,7 +6,7 @@ review and the termination of a project come from a level above, so nobody appro
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 from app.voting import policy
 
 REVIEWER_ROLES = (Role.street_admin, Role.district_admin, Role.admin)

@@ -5,7 +5,7 @@ so every worker may sweep and each milestone is still raised once."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
+from app.core import clock
 from app.implementation.disbursements import instalment_states
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.notifications.models import NotificationEvent, NotificationKind

@@ -6,15 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import FileResponse
 
-from app import clock
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryDate
-from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.core import clock
+from app.core.db import SessionDep
+from app.core.errors import NotFound, problems
 from app.implementation import service, spending
 from app.implementation.schemas import (
     ExpenditureCreate,

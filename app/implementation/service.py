@@ -7,14 +7,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.rows import get_or_404
 from app.common.schemas import PageParams
-from app.errors import Conflict, NotFound, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.implementation import rules as impl_rules
 from app.implementation import standing, waivers
 from app.implementation.models import Implementation, ImplementationStatus, Milestone, ProgressUpdate

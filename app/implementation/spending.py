@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.money import yuan
-from app.errors import Conflict, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.implementation import budget_lines, rules, standing
 from app.implementation.models import Expenditure, Implementation, ImplementationStatus
 from app.implementation.schemas import ExpenditureCreate

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
-from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.core.db import SessionDep
+from app.core.errors import NotFound, problems
 from app.implementation import acceptance, closure, mid_term, service
 from app.implementation.policy import REVIEWER_ROLES
 from app.implementation.schemas import ImplementationRead, MilestoneWaive

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
-from app.errors import Conflict
+from app.core import clock
+from app.core.errors import Conflict
 from app.funds.models import LedgerEntry
 from app.implementation import rules
 from app.implementation.models import Implementation, ImplementationStatus, Milestone

@@ -7,7 +7,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.notices import rules
 from app.notices.models import WorkCalendarYear
 from app.notices.workdays import YearCalendar, official_years

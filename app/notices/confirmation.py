@@ -5,11 +5,11 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict, NotFound
+from app.core import clock
+from app.core.errors import Conflict, NotFound
 from app.funds import service as funds
 from app.notices import rules
 from app.notices.models import Confirmation, ItemStatus, Notice, NoticeItem, NoticeStatus

@@ -14,13 +14,13 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app import clock
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.notices import rules, service
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.models import Reallocation as ReallocationRow

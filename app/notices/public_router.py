@@ -10,8 +10,8 @@ from app.auth.secrets import keyed_digest
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText, QueryBool
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.notices import objections, service
 from app.notices.limits import limit_objections
 from app.notices.schemas import NoticeRead, ObjectionCreate, ObjectionFiled, ObjectionTrack

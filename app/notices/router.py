@@ -11,8 +11,8 @@ from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
-from app.db import SessionDep
-from app.errors import Conflict, problems
+from app.core.db import SessionDep
+from app.core.errors import Conflict, problems
 from app.notices import calendars, confirmation, objections, service
 from app.notices.models import Confirmation, NoticeKind, ObjectionStatus, WorkCalendarYear
 from app.notices.schemas import (

@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import Actor, record
 from app.auth.models import Organisation
 from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.deliberation.models import Meeting
-from app.errors import Conflict, Unprocessable
 from app.funds import rules as fund_rules
 from app.funds.models import FundSource, FundSourceKind
 from app.notices import calendars, rules

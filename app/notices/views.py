@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app import clock
+from app.core import clock
 from app.notices import rules, service
 from app.notices.models import Notice, Objection, Reallocation
 from app.notices.schemas import NoticeItemRead, PublicObjection, ReallocationRead

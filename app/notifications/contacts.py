@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.models import utcnow
 from app.common.upsert import insert_for
-from app.config import Settings
+from app.core.config import Settings
 from app.notifications.models import Channel, NotificationContact, NotificationKind, NotificationPreference
 from app.notifications.rules import DEFAULT_CHANNELS
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.core.config import Settings
 from app.notifications import contacts, rules
 from app.notifications.models import Channel, Notification, WechatSubscription
 from app.sms import service as sms

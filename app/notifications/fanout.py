@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.common.models import utcnow
-from app.config import Settings
+from app.core.config import Settings
 from app.notifications import contacts, hooks, rules
 from app.notifications.models import (
     Channel,

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import SHANGHAI
 from app.common.models import utcnow
 from app.common.upsert import insert_for
+from app.core.clock import SHANGHAI
 from app.notifications.models import EventStatus, NotificationEvent, NotificationKind
 from app.notifications.rules import TOLD_STATES
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from app.auth.deps import CurrentPrincipal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.notifications import service
 from app.notifications.models import NotificationKind
 from app.notifications.schemas import (

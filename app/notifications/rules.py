@@ -3,7 +3,7 @@
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from app.clock import SHANGHAI
+from app.core.clock import SHANGHAI
 from app.notifications.models import Channel, NotificationKind
 
 # Without a choice of their own a person gets the inbox and WeChat (free); SMS costs money, so it is chosen.

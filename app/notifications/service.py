@@ -9,8 +9,8 @@ from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.common.upsert import insert_for
-from app.config import Settings
-from app.errors import BadRequest, Unprocessable
+from app.core.config import Settings
+from app.core.errors import BadRequest, Unprocessable
 from app.notifications.models import (
     Channel,
     DeliveryStatus,

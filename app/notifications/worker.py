@@ -17,8 +17,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.common.models import utcnow
+from app.core import clock
 from app.notifications import fanout, hooks, rules
 from app.notifications.delivery import Outcome, Providers, deliver
 from app.notifications.models import Channel, DeliveryStatus, Notification

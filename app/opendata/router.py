@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from app import clock
 from app.common.downloads import content_disposition
-from app.db import SessionDep
-from app.errors import problems
+from app.core import clock
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.opendata import service
 
 router = APIRouter(prefix="/api/v1", tags=["open data"])

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.awards.models import AwardRun, RunState
+from app.core import clock
+from app.core.errors import NotFound
 from app.deliberation.models import Meeting
-from app.errors import NotFound
 from app.evaluation.models import EvaluationCampaign, SatisfactionRating
 from app.funds import reports
 from app.notices.models import Notice

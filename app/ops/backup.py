@@ -18,11 +18,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from app import clock
-from app.config import Settings
-from app.db import make_engine
-from app.errors import ServiceUnavailable, Unprocessable
-from app.migrations import alembic_config, current_revision
+from app.core import clock
+from app.core.config import Settings
+from app.core.db import make_engine
+from app.core.errors import ServiceUnavailable, Unprocessable
+from app.core.migrations import alembic_config, current_revision
 from app.ops import rules
 
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
-from app.request_context import current_request_id
+from app.core.request_context import current_request_id
 
 # Mainland mobile numbers not inside a longer run of digits; bearer JWTs; API tokens; refresh tokens as sent.
 # Not inside a longer ASCII word: request ids and UUIDs are hex and hold runs of digits.

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import clock
 from app.audit.models import AuditEvent
-from app.errors import Forbidden
+from app.core import clock
+from app.core.errors import Forbidden
 from app.notifications.models import DeliveryStatus, EventStatus, Notification, NotificationEvent
 from app.ops.metrics_env import MULTIPROC_ENV
 from app.ratelimit.client import client_ip

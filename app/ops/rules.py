@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 
 FORMAT = 1
 MANIFEST = "manifest.json"

@@ -12,8 +12,8 @@ from app.audit.service import record
 from app.auth.models import Organisation, Role
 from app.auth.principal import Principal
 from app.common.rows import get_or_404
-from app.config import Settings
-from app.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from app.core.config import Settings
+from app.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from app.organisations import policy
 from app.organisations.members import membership
 from app.organisations.models import OrganisationDocument

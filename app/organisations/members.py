@@ -12,8 +12,8 @@ from app.auth.principal import Principal
 from app.auth.secrets import mask_phone
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.config import Settings
-from app.errors import Conflict, Forbidden, NotFound
+from app.core.config import Settings
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.organisations import rules
 from app.organisations.models import OrganisationInvitation, OrganisationMember
 from app.organisations.rules import MemberRole

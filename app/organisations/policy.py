@@ -2,7 +2,7 @@
 
 from app.auth.models import Role
 from app.auth.principal import STAFF_ROLES, Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 
 # Street and district staff verify and suspend the organisations seated in their region.
 VERIFIER_ROLES = (Role.street_admin, Role.district_admin)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Organisation, OrganisationKind
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.organisations import record
 from app.organisations.rules import OrganisationStatus
 

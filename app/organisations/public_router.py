@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends
 
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
-from app.db import ReadSessionDep
-from app.errors import problems
+from app.core.db import ReadSessionDep
+from app.core.errors import problems
 from app.organisations import public
 from app.organisations.schemas import PublicOrganisation
 

@@ -12,8 +12,8 @@ from app.auth.principal import STAFF_ROLES, Principal
 from app.common.downloads import content_disposition
 from app.common.pagination import page_params, paginate, paginate_rows
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.core.db import SessionDep
+from app.core.errors import NotFound, problems
 from app.organisations import documents, members, policy, record, service
 from app.organisations.models import OrganisationDocument, OrganisationInvitation, OrganisationMember
 from app.organisations.schemas import (

@@ -13,7 +13,7 @@ from app.auth.scoping import region_or_422
 from app.auth.secrets import normalise_phone
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.organisations import policy, rules
 from app.organisations.models import OrganisationDocument, OrganisationMember
 from app.organisations.rules import MemberRole, OrganisationStatus

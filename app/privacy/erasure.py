@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit import service as audit
 from app.auth.models import AuthSession, OtpCode, RefreshToken, User, UserNotice
 from app.auth.principal import Principal
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
+from app.core.errors import Forbidden
 from app.deliberation.council_models import CouncilParticipant
 from app.deliberation.models import Representative
-from app.errors import Forbidden
 from app.idempotency.models import IdempotencyRecord
 from app.notices.models import Objection
 from app.notifications.models import Notification, NotificationContact, NotificationPreference, WechatSubscription

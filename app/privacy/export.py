@@ -5,12 +5,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.auth.models import AuthSession, Organisation, User, UserNotice
 from app.auth.principal import Principal
+from app.core import clock
+from app.core.errors import Forbidden, Unauthorized
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.models import Representative
-from app.errors import Forbidden, Unauthorized
 from app.evaluation.models import SatisfactionRating
 from app.notices.models import NoticeItem, Objection
 from app.notifications.models import Notification, NotificationContact, NotificationPreference, WechatSubscription

@@ -5,11 +5,11 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit import service as audit
 from app.auth.models import UserNotice
 from app.auth.otp_service import purge_spent_codes
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
 from app.notices.models import Objection
 from app.privacy.rules import cutoff
 from app.ratelimit.service import purge_ended

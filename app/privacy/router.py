@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 
 from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal
-from app.db import SessionDep
-from app.errors import Forbidden, problems
+from app.core.db import SessionDep
+from app.core.errors import Forbidden, problems
 from app.privacy import erasure, export, rules
 from app.privacy.schemas import DeletionIn, DeletionOut, MyDataOut
 

@@ -5,7 +5,7 @@ Writes outside the caller's region answer 403; reads of a specific programme or 
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.regions import rules as region_rules
 
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,

@@ -9,8 +9,8 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.programmes import policy, service
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 from app.programmes.schemas import (

@@ -17,7 +17,7 @@ from app.auth.scoping import region_or_422, restrict_to_overlapping
 from app.common import partitions
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.programmes import policy, rules
 from app.programmes.models import Pilot, Programme, ProgrammeStatus

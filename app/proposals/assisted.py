@@ -12,8 +12,8 @@ from app.auth.scoping import region_or_422, require_within
 from app.auth.secrets import mask_phone
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.config import Settings
-from app.errors import Conflict, Unprocessable
+from app.core.config import Settings
+from app.core.errors import Conflict, Unprocessable
 from app.organisations.service import phone_or_422
 from app.programmes.lookup import rules_of
 from app.proposals import rules

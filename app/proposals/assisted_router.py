@@ -10,8 +10,8 @@ from app.auth.models import Role
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.proposals import assisted, policy
 from app.proposals.schemas import AssistedProposalCreate, ProposalDetail, ProposalRead
 from app.proposals.views import detail

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.rows import get_or_404
-from app.config import Settings
-from app.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from app.core.config import Settings
+from app.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from app.proposals import filetypes, policy, rules
 from app.proposals.models import Proposal, ProposalAttachment
 

@@ -10,8 +10,8 @@ from app.auth.deps import CurrentPrincipal
 from app.common.downloads import content_disposition
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.core.db import SessionDep
+from app.core.errors import NotFound, problems
 from app.proposals import attachments, filetypes, policy, service
 from app.proposals.models import ProposalAttachment
 from app.proposals.schemas import AttachmentRead

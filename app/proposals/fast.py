@@ -19,7 +19,7 @@ from starlette.types import Scope
 
 from app.common.compiled import autocommit
 from app.common.schemas import Page, PageParams
-from app.errors import ProblemError
+from app.core.errors import ProblemError
 from app.fastlane.lane import FastRoute, state
 from app.proposals.enums import ProposalState
 from app.proposals.public import page_filters, page_on, proposal_on

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.audit.service import SYSTEM, Actor, Event, record_many
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.notifications import outbox
 from app.programmes.models import Programme, ProgrammeStatus
 from app.proposals import policy, rules

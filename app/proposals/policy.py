@@ -7,7 +7,7 @@ change it gets 403.
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.proposals.models import Proposal
 from app.proposals.rules import Mover
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.schemas import PageParams
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.proposals.enums import ProposalState
 from app.proposals.models import BudgetLine, Proposal
 

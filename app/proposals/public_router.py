@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends
 
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
-from app.db import ReadSessionDep
-from app.errors import problems
+from app.core.db import ReadSessionDep
+from app.core.errors import problems
 from app.proposals import public
 from app.proposals.enums import ProposalState
 from app.proposals.schemas import PublicProposal, PublicProposalSummary

@@ -10,8 +10,8 @@ from app.auth.deps import CurrentPrincipal, require_roles
 from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.programmes.lookup import rules_of
 from app.programmes.ruleset import ProjectCaps

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.programmes.service import get_programme
 from app.proposals import negative_list, policy, rules
 from app.proposals.enums import ProposalState

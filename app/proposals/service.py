@@ -13,7 +13,7 @@ from app.auth.scoping import region_or_422
 from app.common.models import utcnow
 from app.common.money import yuan
 from app.common.rows import get_or_404
-from app.errors import Conflict, Forbidden, Unprocessable
+from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.organisations.rules import may_apply
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme, ProgrammeStatus

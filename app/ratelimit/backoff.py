@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.secrets import keyed_digest
 from app.common.models import utcnow
 from app.common.upsert import insert_for
-from app.config import Settings
-from app.errors import TooManyRequests
+from app.core.config import Settings
+from app.core.errors import TooManyRequests
 from app.ratelimit.models import RateLimitCounter
 
 _TABLE = RateLimitCounter.__table__

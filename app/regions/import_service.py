@@ -13,7 +13,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.csv_table import invalid_file
 from app.common.models import utcnow
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.regions import policy, rules
 from app.regions.csv_import import ParsedFile, parse
 from app.regions.import_plan import ExistingNode, ImportPlan, plan_import

@@ -6,7 +6,7 @@ Reads outside a principal's subtree answer 404 so that existence is not revealed
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import is_within
 

@@ -11,8 +11,8 @@ from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText, QueryBool
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.regions import import_service, policy, service
 from app.regions.models import Region, RegionLevel

@@ -11,7 +11,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.regions import policy, rules
 from app.regions.models import Region, RegionLevel
 from app.regions.schemas import RegionCreate, RegionTreeNode, RegionUpdate

@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.errors import Conflict, Unprocessable
+from app.core import clock
+from app.core.errors import Conflict, Unprocessable
 from app.notices import service as notices
 from app.notices.models import Notice, NoticeKind
 from app.notifications import outbox

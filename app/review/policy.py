@@ -5,7 +5,7 @@ supervisors read it; experts read and score the panels they sit on. Outside the 
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 
 MANAGER_ROLES = (Role.street_admin, Role.district_admin, Role.admin)
 READER_ROLES = (*MANAGER_ROLES, Role.supervisor, Role.evaluator)

@@ -4,8 +4,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.review import public
 from app.review.schemas import PublicPanelRead
 

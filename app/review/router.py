@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, status
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.notices.schemas import NoticeRead
 from app.notices.views import notice_view
 from app.review import notice, policy, service

@@ -13,7 +13,7 @@ from app.auth.models import Role, User
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.evaluation import rules as evaluation_rules
 from app.evaluation.models import Rubric, RubricVersion
 from app.evaluation.rubric_service import criteria_of

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.db import SessionDep
-from app.errors import ServiceUnavailable, problems
+from app.core.db import SessionDep
+from app.core.errors import ServiceUnavailable, problems
 from app.signs import rules, service
 
 router = APIRouter(prefix="/api/v1", tags=["signs"])

@@ -7,7 +7,7 @@ from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sms.senders import Sent, SmsError
 
 # Codes Alibaba documents as "try again later": flow control per number, throttling, its own faults.

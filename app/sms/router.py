@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.secrets import constant_time_equal
-from app.db import SessionDep
-from app.errors import NotFound, problems
+from app.core.db import SessionDep
+from app.core.errors import NotFound, problems
 from app.sms import service
 
 

@@ -1,12 +1,12 @@
 """SMS senders: one interface, a provider each (app/sms/aliyun.py, app/sms/tencent.py), and the log sender that
-development uses. Chosen by settings.otp_sender; production refuses the log sender (app/config.py)."""
+development uses. Chosen by settings.otp_sender; production refuses the log sender (app/core/config.py)."""
 
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.auth.secrets import mask_phone
-from app.config import Settings
+from app.core.config import Settings
 
 log = logging.getLogger("weishi.sms")
 

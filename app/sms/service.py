@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import clock
 from app.auth.secrets import keyed_digest
-from app.config import Settings
+from app.core import clock
+from app.core.config import Settings
 from app.sms.models import SmsMessage, SmsStatus
 from app.sms.senders import Sent, SmsError, SmsSender
 

@@ -8,7 +8,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sms.senders import Sent, SmsError
 
 # Codes Tencent documents as "try again later": frequency limits, its own faults and timeouts.

@@ -28,7 +28,7 @@ from app.audit.service import Event, pending_rows, record_on, store_pending
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_on
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.idempotency import service as idempotency_service
 from app.programmes.models import Programme
 from app.programmes.ruleset import BallotRule

@@ -32,7 +32,7 @@ from app.auth import service as auth_service
 from app.auth.models import Role
 from app.common.coalescer import Coalescer
 from app.common.compiled import autocommit, transaction
-from app.errors import ProblemError
+from app.core.errors import ProblemError
 from app.fastlane.lane import FastRoute, bearer, header, json_body, state
 from app.voting import ballots_service
 from app.voting.schemas import BallotCast, MyBallotRead, ReceiptCheck

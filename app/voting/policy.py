@@ -7,7 +7,7 @@ something gets 403.
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 
 READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.supervisor, Role.admin)
 ORGANISER_ROLES = (Role.community_staff, Role.street_admin, Role.admin)

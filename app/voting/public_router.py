@@ -9,8 +9,8 @@ from fastapi.responses import PlainTextResponse
 from app.common.downloads import content_disposition
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.voting import ballots_service, rounds_service, tally_service
 from app.voting.schemas import ReceiptCheck, RoundRead, RoundResultRead
 from app.voting.views import round_view

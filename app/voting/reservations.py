@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.common.money import yuan
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.funds import accounts
 from app.review.models import PanelStatus, ReviewApplication, ReviewPanel
 from app.voting import rules

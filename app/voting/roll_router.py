@@ -10,8 +10,8 @@ from app.auth.principal import Principal
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText, QueryBool
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.voting import policy, roll_service
 from app.voting.models import VoterRollEntry
 from app.voting.schemas import RollEntryCreate, RollEntryRead, RollEntryRemove, RollImportResult

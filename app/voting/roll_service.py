@@ -15,8 +15,8 @@ from app.auth.secrets import mask_phone, normalise_phone
 from app.common.csv_table import LineError, invalid_file
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.config import Settings
-from app.errors import Conflict, Unprocessable
+from app.core.config import Settings
+from app.core.errors import Conflict, Unprocessable
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import is_within
 from app.voting import policy, roll_csv

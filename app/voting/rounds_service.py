@@ -13,7 +13,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
-from app.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, Unprocessable
 from app.funds import accounts
 from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus

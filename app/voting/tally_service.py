@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import Event
 from app.auth.principal import Principal
 from app.common.models import utcnow
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.programmes.models import Programme
 from app.programmes.ruleset import POINT_BALLOTS
 from app.programmes.service import programme_rules

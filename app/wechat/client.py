@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.config import Settings
+from app.core.config import Settings
 
 # errcodes WeChat documents for these calls, and what they mean for us.
 CODE_INVALID = 40029      # invalid code (forged, expired, or issued to another app)

@@ -8,8 +8,8 @@ from pydantic import Field
 from app.auth.limits import limit_otp_verify
 from app.auth.schemas import TokenOut
 from app.common.schemas import WriteModel
-from app.db import SessionDep
-from app.errors import problems
+from app.core.db import SessionDep
+from app.core.errors import problems
 from app.wechat.client import WechatClient
 from app.wechat.signin import sign_in
 

@@ -12,8 +12,8 @@ from app.auth.otp_service import phone_digest
 from app.auth.secrets import mask_phone, normalise_phone
 from app.auth.service import start_session
 from app.common.models import utcnow
-from app.config import Settings
-from app.errors import (
+from app.core.config import Settings
+from app.core.errors import (
     Conflict,
     Forbidden,
     ProblemError,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from app.auth.deps import require_roles
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.db import SessionDep
-from app.errors import Unprocessable, problems
+from app.core.db import SessionDep
+from app.core.errors import Unprocessable, problems
 from app.voting import rounds_service, tally_service
 from app.whatif import service
 from app.whatif.compute import TIE_BREAKS

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.analytics.pabulib import PabulibElection, PabulibError, PabulibFile, decode, parse, to_election
-from app.errors import PayloadTooLarge, ServiceUnavailable, Unprocessable
+from app.core.errors import PayloadTooLarge, ServiceUnavailable, Unprocessable
 from app.whatif import compute, rules
 
 log = logging.getLogger("weishi.whatif")

@@ -1,10 +1,11 @@
 """The architecture as import contracts, read from the source with `ast` (no app import, no database).
 
-Tiers, lowest first; a module may import its own domain, anything in a lower tier, and the top-level
-infrastructure modules (`app.config`, `app.db`, `app.errors`, `app.clock`, ...):
+Tiers, lowest first; a module may import its own domain and anything in a lower tier (the modules left at the top
+of `app/` assemble the app: `main`, `routers`, `models`, `middleware`, `wiring`, `cli`, `pb_cli`):
 
 - **analytics** (`app/analytics`): pure counting and allocation; imports nothing of the app.
-- **infrastructure** (`common`, `i18n`): plumbing any domain may use; it imports no domain.
+- **infrastructure** (`core`: settings, clock, database sessions, errors, serving; `common`, `i18n`): plumbing
+  any domain may use; it imports no domain.
 - **foundation** (`auth`, `regions`, `audit`): who acts, where, and the record of it. They import no feature
   domain. The cross-cutting services they lean on sit in this tier with them and obey the same rule:
   `idempotency` and `ratelimit` (keyed by the caller, so they read `auth`), the outside channels `sms` and
@@ -33,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-INFRASTRUCTURE = {"common", "i18n"}
+INFRASTRUCTURE = {"core", "common", "i18n"}
 FOUNDATION = {"auth", "regions", "audit", "idempotency", "ratelimit", "sms", "wechat", "notifications"}
 # Modules of a feature domain the foundation may use: pure rules with no imports of their own domain.
 FOUNDATION_MAY_USE = {"app.organisations.rules"}

@@ -10,7 +10,7 @@ from app.audit.service import SYSTEM
 from app.auth.models import ApiToken, Role
 from app.auth.tokens_service import issue_api_token
 from app.common.models import utcnow
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from tests.auth.helpers import assert_problem, auth
 from tests.factories import add_organisation, add_user, bearer, user_for
 

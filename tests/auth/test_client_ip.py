@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from starlette.requests import Request
 
-from app.config import Settings
+from app.core.config import Settings
 from app.ratelimit.client import client_ip, ip_key
 
 

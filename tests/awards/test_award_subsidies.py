@@ -4,7 +4,7 @@ source of the awarded community's pilot, paid by finance, and shown in the finan
 import uuid
 from datetime import date
 
-from app import clock
+from app.core import clock
 from app.funds.models import LedgerEntry
 from tests.awards.test_award_runs import object_to, published_run
 from tests.notices.helpers import shift

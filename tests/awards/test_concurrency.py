@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app import clock
+from app.core import clock
 from app.funds.models import FundSource, FundSourceKind, LedgerEntry, LedgerKind
 from tests.awards.test_award_runs import published_run
 from tests.notices.helpers import shift

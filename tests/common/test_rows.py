@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from app.common.rows import get_or_404
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import is_within, overlaps
 from tests.factories import make_tree

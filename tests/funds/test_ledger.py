@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import clock
+from app.core import clock
 from app.funds.models import PilotBalance
 from tests.programmes.helpers import (
     API,

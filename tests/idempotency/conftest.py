@@ -15,8 +15,8 @@ from app.audit.models import AuditEvent
 from app.auth.deps import OptionalPrincipal
 from app.auth.models import Organisation, OrganisationKind
 from app.common.models import utcnow
-from app.db import SessionDep
-from app.errors import Conflict
+from app.core.db import SessionDep
+from app.core.errors import Conflict
 from app.idempotency.deps import Idempotency, install_idempotency
 from app.idempotency.models import IdempotencyRecord, IdempotencyStatus
 from app.idempotency.service import IdempotentReplay

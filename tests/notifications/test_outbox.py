@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
+from app.core import clock
 from app.notifications.models import DeliveryStatus, EventStatus, Notification, NotificationEvent
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count, move, submitted

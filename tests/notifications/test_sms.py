@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.config import Settings
+from app.core.config import Settings
 from app.notifications import contacts
 from app.notifications.models import DeliveryStatus
 from app.sms import service as sms
@@ -98,8 +98,8 @@ async def test_the_daily_cap_per_phone_stops_sending(app, session, provider):
 async def test_an_outage_keeps_the_notification_and_sends_it_once_later(app, session, tree, provider, work):
     from datetime import timedelta
 
-    from app import clock
     from app.auth.models import Role
+    from app.core import clock
     from app.notifications.models import NotificationPreference
     from tests.factories import add_user
 

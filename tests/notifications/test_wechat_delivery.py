@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
+from app.core import clock
 from app.notifications.models import DeliveryStatus, WechatSubscription
 from app.sms.models import SmsMessage, SmsStatus
 from tests.notifications.helpers import deliveries, openid_of, tell, wechat_resident

@@ -16,12 +16,12 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.auth.secrets import hash_password
 from app.cli import cli
-from app.config import get_settings
+from app.core.config import get_settings
+from app.core.migrations import upgrade
 from app.demo.year import Cast, Inbox, Year, setup
 from app.demo.year.cast import PASSWORD
 from app.demo.year.play import play
 from app.main import create_app
-from app.migrations import upgrade
 from tests.conftest import PG_URL, RUN_TAG, _pg_exec
 from tests.factories import add_user
 from tests.scenarios.money import check_money

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app import clock
 from app.audit.models import AuditEvent
 from app.auth.models import OtpCode, UserNotice
+from app.core import clock
 from app.notices.models import Objection, ObjectionStatus
 from app.privacy.retention import purge_personal_data
 from app.ratelimit.models import RateLimitCounter

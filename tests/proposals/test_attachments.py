@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from app.auth.service import principal_from_bearer
-from app.errors import PayloadTooLarge
+from app.core.errors import PayloadTooLarge
 from app.proposals import attachments
 from app.proposals.models import Proposal, ProposalAttachment
 from app.proposals.schemas import ProposalCreate

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from app.audit.service import SYSTEM
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
 from app.proposals.models import Proposal

@@ -6,7 +6,7 @@ import pytest
 
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.regions import policy
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import child_path, level_error, max_path_length, residential_type_error

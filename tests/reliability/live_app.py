@@ -20,7 +20,7 @@ from schemathesis.core.parameters import ParameterLocation
 from sqlalchemy.engine import make_url
 
 from app.auth.models import Role, User
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import PG_URL, _pg_exec
 from tests.factories import bearer, make_tree

@@ -2,7 +2,7 @@
 
 The app reaches the test's database through a TCP proxy the test controls (tests/reliability/proxy.py),
 so the shared PostgreSQL server is never stopped. The database timeout is set to 1 s: connecting waits
-at most that, a statement at most twice that (app/db.py).
+at most that, a statement at most twice that (app/core/db.py).
 """
 
 import asyncio
@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.db import database_unavailable
+from app.core.db import database_unavailable
 from app.main import create_app
 from tests.conftest import _pg_dsn
 from tests.reliability.proxy import DatabaseProxy

@@ -1,4 +1,4 @@
-"""Stateful API fuzzing: schemathesis follows the OpenAPI document's links (app/openapi_links.py) to chain
+"""Stateful API fuzzing: schemathesis follows the OpenAPI document's links (app/openapi/links.py) to chain
 calls, e.g. create a proposal, then read, edit and submit it; file an objection to a project under notice,
 then follow it by its tracking code; create a round, cast a ballot, read it back and check its receipt.
 

@@ -3,7 +3,7 @@ with a problem response naming the rule, and change nothing a finance officer or
 
 import uuid
 
-from app import clock
+from app.core import clock
 from app.demo.year import Year
 
 CAITIAN = "彩田社区"

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from app import clock
+from app.core import clock
 from app.demo.year import Year
 
 

@@ -1,7 +1,7 @@
 """The money identities a whole year must keep, read through the API after every phase, as finance staff, a
 supervisor and the public read them."""
 
-from app import clock
+from app.core import clock
 from app.demo.year import Year
 
 

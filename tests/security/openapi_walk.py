@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 
 

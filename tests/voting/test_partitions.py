@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import today
 from app.common import partitions
-from app.migrations import downgrade, upgrade
+from app.core.clock import today
+from app.core.migrations import downgrade, upgrade
 from tests.programmes.helpers import API, ok
 from tests.voting.helpers import cast, create_round, import_roll, resident, roll_csv, shortlist
 

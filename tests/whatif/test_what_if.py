@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.auth.models import Role
-from app.errors import PROBLEM_JSON
+from app.core.errors import PROBLEM_JSON
 from app.whatif import service
 from tests.factories import make_tree, user_for
 

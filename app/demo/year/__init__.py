@@ -10,7 +10,7 @@ from datetime import date
 
 import httpx
 
-from app import clock
+from app.core import clock
 from app.demo.year.cast import API, Cast, Inbox, YearError, ok
 
 __all__ = ["API", "Cast", "Inbox", "Year", "YearError", "ok"]

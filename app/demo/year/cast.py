@@ -9,7 +9,7 @@ from datetime import date
 
 import httpx
 
-from app import clock
+from app.core import clock
 
 API = "/api/v1"
 PASSWORD = "weishi-demo-2026"  # noqa: S105 - the demo's documented password

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from app import clock
+from app.core import clock
 from app.demo.year import Year
 from app.demo.year.setup import RESIDENTS
 

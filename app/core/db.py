@@ -12,8 +12,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.config import Settings
-from app.errors import ProblemError
+from app.core.config import Settings
+from app.core.errors import ProblemError
 
 
 def ensure_sqlite_folder(database_url: str) -> None:

@@ -4,10 +4,10 @@ import json
 import sys
 from pathlib import Path
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 
-TARGET = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+TARGET = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 
 def render() -> str:

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import database_unavailable, make_read_sessionmaker
+from app.core.db import database_unavailable, make_read_sessionmaker
 
 log = logging.getLogger("weishi.db")
 RECHECK_SECONDS = 1.0

@@ -8,9 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.request_context import current_request_id
 from app.i18n import language
 from app.i18n.problems import localise
-from app.request_context import current_request_id
 
 log = logging.getLogger("weishi.errors")
 PROBLEM_JSON = "application/problem+json"

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # prepared statement may outlive its transaction: asyncpg's and SQLAlchemy's statement caches are off.
     db_pooler: Literal["none", "pgbouncer"] = "none"
     # A streaming read replica (PostgreSQL hot standby) of database_url for finance reports, their exports and
-    # the public finance summary (app/db_replica.py); unset, they read the primary. Past the lag, or down,
+    # the public finance summary (app/core/db_replica.py); unset, they read the primary. Past the lag, or down,
     # the replica is passed over for the primary.
     database_read_url: str | None = None
     db_replica_max_lag_seconds: float = Field(default=5.0, ge=0)

@@ -1,0 +1,1 @@
+"""Infrastructure every domain may use: settings, clock, database sessions, errors, serving."""

@@ -1,0 +1,1 @@
+"""The OpenAPI document: its metadata, links and the exported file CI compares."""
