@@ -17,8 +17,9 @@ from app.pb_cli import pb
 
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
 cli.add_typer(pb, name="pb")
-partitions_cli = typer.Typer(help="Year partitions of the ballot tables on PostgreSQL (docs/scaling.md).",
-                             no_args_is_help=True)
+partitions_cli = typer.Typer(
+    help="Year partitions of the ballot tables on PostgreSQL (docs/scaling.md).", no_args_is_help=True
+)
 cli.add_typer(partitions_cli, name="partitions")
 PLAIN_TABLES = "this database keeps plain tables (SQLite, or PostgreSQL before migration 0029)"
 
@@ -111,13 +112,16 @@ def partitions_list() -> None:
         return
     attached, archived = found
     for table in partitions.PARTITIONED:
-        typer.echo(f"{table}: {', '.join(map(str, attached[table])) or '-'}; archived "
-                   f"({partitions.ARCHIVE_SCHEMA}): {', '.join(map(str, archived[table])) or '-'}")
+        typer.echo(
+            f"{table}: {', '.join(map(str, attached[table])) or '-'}; archived "
+            f"({partitions.ARCHIVE_SCHEMA}): {', '.join(map(str, archived[table])) or '-'}"
+        )
 
 
 @partitions_cli.command("detach")
 def partitions_detach(
-        year: Annotated[int, typer.Argument(help="a past programme year, all its programmes closed")]) -> None:
+    year: Annotated[int, typer.Argument(help="a past programme year, all its programmes closed")],
+) -> None:
     """Detach a past year's partitions and archive them in the schema weishi_archive (then, for example,
     `pg_dump --schema=weishi_archive`); refused for this year, later years and a year with an open programme."""
     from app.common import partitions
@@ -131,8 +135,10 @@ def partitions_detach(
     except partitions.PartitionRefused as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"detached {year} into {partitions.ARCHIVE_SCHEMA}: "
-               + ", ".join(f"{table} {rows:,} rows" for table, rows in moved.items()))
+    typer.echo(
+        f"detached {year} into {partitions.ARCHIVE_SCHEMA}: "
+        + ", ".join(f"{table} {rows:,} rows" for table, rows in moved.items())
+    )
 
 
 @cli.command("seed-demo")
@@ -150,13 +156,17 @@ def seed_demo() -> None:
         typer.echo(f"  {username:<11} {role:<16} {region}")
     typer.echo("  street-b    street_admin     香蜜湖街道 (made by last year's play, like expert2: a second expert)")
     typer.echo(f"  password for all: {DEMO_PASSWORD}")
-    typer.echo(f"  resident: phone {DEMO_RESIDENT_PHONE}, code printed in the server log "
-               "after POST /api/v1/auth/otp/request")
+    typer.echo(
+        f"  resident: phone {DEMO_RESIDENT_PHONE}, code printed in the server log after POST /api/v1/auth/otp/request"
+    )
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int | None, typer.Option(help="default: WEISHI_WORKERS")] = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int | None, typer.Option(help="default: WEISHI_WORKERS")] = None,
+) -> None:
     """Run the API with uvicorn; several workers each accept on a socket of their own (app/core/serving.py)."""
     import uvicorn
 
@@ -168,11 +178,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if workers > 1:
         _shared_metrics_folder()
     if workers > 1 and reuseport_supported():
-        serving = Serving("app.main:create_app", host, port, factory=True, log_level=log_level,
-                          uvicorn_options=UVICORN_OPTIONS)
+        serving = Serving(
+            "app.main:create_app", host, port, factory=True, log_level=log_level, uvicorn_options=UVICORN_OPTIONS
+        )
         raise typer.Exit(serve_workers(serving, workers))
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                **UVICORN_OPTIONS)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        **UVICORN_OPTIONS,
+    )
 
 
 def _shared_metrics_folder() -> None:
@@ -213,12 +231,23 @@ def create_user(
     async def create(session, settings):
         if await session.scalar(select(User).where(User.username == username)):
             raise typer.BadParameter(f"user {username} exists")
-        user = User(username=username, role=role_value, display_name=display_name or username,
-                    password_hash=hash_password(password), region_id=uuid.UUID(region_id) if region_id else None)
+        user = User(
+            username=username,
+            role=role_value,
+            display_name=display_name or username,
+            password_hash=hash_password(password),
+            region_id=uuid.UUID(region_id) if region_id else None,
+        )
         session.add(user)
         await session.flush()
-        await audit.record(session, audit.Actor("cli", None, "weishi create-user"), "user.create", "user",
-                           user.id, after={"username": username, "role": role_value.value})
+        await audit.record(
+            session,
+            audit.Actor("cli", None, "weishi create-user"),
+            "user.create",
+            "user",
+            user.id,
+            after={"username": username, "role": role_value.value},
+        )
         return user.id
 
     typer.echo(f"created user {username} ({_with_session(create)})")
@@ -244,9 +273,15 @@ def issue_token(
 
     async def issue(session, settings):
         return await issue_api_token(
-            session, settings, uuid.UUID(organisation_id), name, scope or ["assessments:read"],
-            utcnow() + timedelta(days=days), uuid.UUID(campaign_id) if campaign_id else None,
-            Actor("cli", None, CLI_ACTOR_LABEL))
+            session,
+            settings,
+            uuid.UUID(organisation_id),
+            name,
+            scope or ["assessments:read"],
+            utcnow() + timedelta(days=days),
+            uuid.UUID(campaign_id) if campaign_id else None,
+            Actor("cli", None, CLI_ACTOR_LABEL),
+        )
 
     token, secret = _with_session(issue)
     typer.echo(f"token id {token.id}, expires {token.expires_at:%Y-%m-%d}, scopes {', '.join(token.scopes)}")
@@ -278,9 +313,11 @@ def purge_expired() -> None:
         return await purge_records(session), await purge_personal_data(session, settings)
 
     records, counts = _with_session(run)
-    typer.echo(f"purged {records} expired idempotency records, {counts['rate_limit_counters']} ended rate-limit "
-               f"counters, {counts['otp_codes']} spent one-time codes, {counts['objection_contacts']} objectors' "
-               f"contacts, {counts['notifications']} account notices")
+    typer.echo(
+        f"purged {records} expired idempotency records, {counts['rate_limit_counters']} ended rate-limit "
+        f"counters, {counts['otp_codes']} spent one-time codes, {counts['objection_contacts']} objectors' "
+        f"contacts, {counts['notifications']} account notices"
+    )
 
 
 @cli.command()
@@ -289,8 +326,10 @@ def backup(archive: Annotated[Path, typer.Argument(help="the .tar file to write"
     from app.ops.backup import backup as run
 
     info = _problem_to_exit(run, get_settings(), archive)
-    typer.echo(f"backed up the {info['backend']} database at migration {info['revision']} and "
-               f"{info['uploads']} uploaded files to {archive} ({info['bytes']:,} bytes)")
+    typer.echo(
+        f"backed up the {info['backend']} database at migration {info['revision']} and "
+        f"{info['uploads']} uploaded files to {archive} ({info['bytes']:,} bytes)"
+    )
 
 
 @cli.command()
@@ -300,8 +339,9 @@ def restore(archive: Annotated[Path, typer.Argument(help="a .tar file written by
     from app.ops.backup import restore as run
 
     info = _problem_to_exit(run, get_settings(), archive)
-    typer.echo(f"restored the backup of {info['created_at']} (migration {info['revision']}, "
-               f"{info['uploads']} uploaded files)")
+    typer.echo(
+        f"restored the backup of {info['created_at']} (migration {info['revision']}, {info['uploads']} uploaded files)"
+    )
     if info["revision"] != head_revision():
         typer.echo(f"the code is at migration {head_revision()}: run `weishi migrate` before serving")
 

@@ -88,8 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships them), not from a
     # public CDN: they work on an offline government network and no third party can change the page's script.
-    app = FastAPIOffline(title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION,
-                         openapi_tags=TAGS, lifespan=lifespan)
+    app = FastAPIOffline(
+        title="Weishi 微实 API", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
@@ -97,8 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica = None
     if settings.database_read_url:
         replica_engine = make_engine(settings.model_copy(update={"database_url": settings.database_read_url}))
-        app.state.replica = Replica(replica_engine, settings.db_replica_max_lag_seconds,
-                                    min(1.0, settings.db_timeout_seconds))
+        app.state.replica = Replica(
+            replica_engine, settings.db_replica_max_lag_seconds, min(1.0, settings.db_timeout_seconds)
+        )
     install_error_handlers(app)
     install_idempotency(app)
     app.router.routes.extend(ROUTE_TABLE.routes)

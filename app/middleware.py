@@ -101,8 +101,11 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = set_request_id(request_id)
-        language_token = language.begin(scope.get("path", ""), headers.get("accept-language"),
-                                        resident=self._resident(headers.get("authorization", "")))
+        language_token = language.begin(
+            scope.get("path", ""),
+            headers.get("accept-language"),
+            resident=self._resident(headers.get("authorization", "")),
+        )
         started, status, begun = False, 500, time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -117,64 +120,116 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], *extra]
             await send(message)
 
-        async def problem(status: int, code: str, title: str, detail: str,
-                          headers: list[tuple[bytes, bytes]] | None = None, **extra) -> None:
-            body = json.dumps(problem_body(status, code, title, detail, scope.get("path"), **extra),
-                              ensure_ascii=False).encode()
+        async def problem(
+            status: int, code: str, title: str, detail: str, headers: list[tuple[bytes, bytes]] | None = None, **extra
+        ) -> None:
+            body = json.dumps(
+                problem_body(status, code, title, detail, scope.get("path"), **extra), ensure_ascii=False
+            ).encode()
             said = [(k.lower().encode(), v.encode()) for k, v in language_headers().items()]
-            await send_with_id({"type": "http.response.start", "status": status,
-                                "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                            (b"content-length", str(len(body)).encode()), *said, *(headers or [])]})
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [
+                        (b"content-type", PROBLEM_JSON.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                        *said,
+                        *(headers or []),
+                    ],
+                }
+            )
             await send_with_id({"type": "http.response.body", "body": body})
 
         try:
             if not host_allowed(headers.get("host", ""), self.settings.allowed_hosts):
-                await problem(400, "host_not_allowed", "Host not allowed",
-                              "请求的主机名不在本服务允许的范围内。The Host header names a host this service does not "
-                              "answer to.")
+                await problem(
+                    400,
+                    "host_not_allowed",
+                    "Host not allowed",
+                    "请求的主机名不在本服务允许的范围内。The Host header names a host this service does not answer to.",
+                )
                 return
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            limit = (self.settings.max_upload_bytes if content_type in _UPLOAD_TYPES
-                     else self.settings.max_json_body_bytes)
+            limit = (
+                self.settings.max_upload_bytes if content_type in _UPLOAD_TYPES else self.settings.max_json_body_bytes
+            )
             declared = headers.get("content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > limit):
-                await problem(413, "payload_too_large", "Request body too large",
-                              f"The body may be at most {limit} bytes.", limit=limit)
+                await problem(
+                    413,
+                    "payload_too_large",
+                    "Request body too large",
+                    f"The body may be at most {limit} bytes.",
+                    limit=limit,
+                )
                 return
             if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
                 # Read (at most limit bytes) before the app: the parsers never see an oversized
                 # or over-deep body, and a chunked body without Content-Length is bounded too.
                 body = await _read_limited(receive, limit)
                 if content_type.endswith("json") and json_too_deep(body, self.settings.max_json_depth):
-                    await problem(400, "json_too_deep", "JSON nested too deeply",
-                                  f"Arrays and objects may nest at most {self.settings.max_json_depth} deep.")
+                    await problem(
+                        400,
+                        "json_too_deep",
+                        "JSON nested too deeply",
+                        f"Arrays and objects may nest at most {self.settings.max_json_depth} deep.",
+                    )
                     return
                 receive = replay(body, receive)
             await self.app(scope, receive, send_with_id)
         except _BodyTooLarge:
             if not started:
-                await problem(413, "payload_too_large", "Request body too large",
-                              f"The body may be at most {limit} bytes.", limit=limit)
+                await problem(
+                    413,
+                    "payload_too_large",
+                    "Request body too large",
+                    f"The body may be at most {limit} bytes.",
+                    limit=limit,
+                )
         except Exception as exc:
             if database_unavailable(exc):
                 metrics.DB_UNAVAILABLE.inc()
-                log.warning("database unavailable on %s %s: %s: %s", scope.get("method"), scope.get("path"),
-                            type(exc).__name__, exc)
+                log.warning(
+                    "database unavailable on %s %s: %s: %s",
+                    scope.get("method"),
+                    scope.get("path"),
+                    type(exc).__name__,
+                    exc,
+                )
                 if not started:
-                    await problem(503, "database_unavailable", "Service temporarily unavailable",
-                                  "The database is not reachable or did not answer in time; retry shortly.",
-                                  headers=[(b"retry-after", b"5")])
+                    await problem(
+                        503,
+                        "database_unavailable",
+                        "Service temporarily unavailable",
+                        "The database is not reachable or did not answer in time; retry shortly.",
+                        headers=[(b"retry-after", b"5")],
+                    )
                 return
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await problem(500, "internal_error", "Internal server error",
-                              "The server failed to handle this request; quote the request id.")
+                await problem(
+                    500,
+                    "internal_error",
+                    "Internal server error",
+                    "The server failed to handle this request; quote the request id.",
+                )
         finally:
             seconds, route = time.perf_counter() - begun, route_template(scope)
             metrics.observe(scope["method"], route, status, seconds)
-            access.info("%s %s %s", scope["method"], route, status, extra={
-                "request_id": request_id, "method": scope["method"], "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 2)})
+            access.info(
+                "%s %s %s",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
             language.end(language_token)
             reset_request_id(token)
 

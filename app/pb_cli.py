@@ -28,21 +28,30 @@ def _fail(message: str) -> NoReturn:
 @pb.command("allocate")
 def allocate_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the .pb file")],
-    rule: Annotated[Rule, typer.Option(help="greedy, mes, mes-add1 (pabutools' variants); equalshares "
-                                            "(equalshares.net's, see --completion); official (the file's own rule)")],
+    rule: Annotated[
+        Rule,
+        typer.Option(
+            help="greedy, mes, mes-add1 (pabutools' variants); equalshares "
+            "(equalshares.net's, see --completion); official (the file's own rule)"
+        ),
+    ],
     tie_break: Annotated[TieBreakName, typer.Option(help="lexico gives pabutools' winners")] = TieBreakName["default"],
-    voter_budget_increment: Annotated[str | None, typer.Option(
-        help="mes-add1, equalshares: raise each share by this much, in the file's currency [1]")] = None,
-    completion: Annotated[str | None, typer.Option(
-        help="equalshares: none, utilitarian, add1, add1e, add1u or add1eu")] = None,
-    integral: Annotated[bool | None, typer.Option(
-        "--integral/--no-integral", help="equalshares add1*: start from a whole unit per voter")] = None,
-    comparison: Annotated[str | None, typer.Option(
-        help="equalshares: none, satisfaction or exclusionRatio")] = None,
-    tie_breaking: Annotated[str | None, typer.Option(
-        help="equalshares: e.g. maxVotes,minCost or maxVotes,[id;id;...]")] = None,
-    accuracy: Annotated[str | None, typer.Option(
-        help="equalshares: exact (default) or float arithmetic")] = None,
+    voter_budget_increment: Annotated[
+        str | None,
+        typer.Option(help="mes-add1, equalshares: raise each share by this much, in the file's currency [1]"),
+    ] = None,
+    completion: Annotated[
+        str | None, typer.Option(help="equalshares: none, utilitarian, add1, add1e, add1u or add1eu")
+    ] = None,
+    integral: Annotated[
+        bool | None,
+        typer.Option("--integral/--no-integral", help="equalshares add1*: start from a whole unit per voter"),
+    ] = None,
+    comparison: Annotated[str | None, typer.Option(help="equalshares: none, satisfaction or exclusionRatio")] = None,
+    tie_breaking: Annotated[
+        str | None, typer.Option(help="equalshares: e.g. maxVotes,minCost or maxVotes,[id;id;...]")
+    ] = None,
+    accuracy: Annotated[str | None, typer.Option(help="equalshares: exact (default) or float arithmetic")] = None,
     explain: Annotated[bool, typer.Option(help="add the file's meta and why each project was (not) funded")] = False,
     audit: Annotated[bool, typer.Option(help="add the fairness audit of this and the other rules' outcomes")] = False,
 ) -> None:
@@ -53,8 +62,13 @@ def allocate_file(
         _fail(f"{file}: {exc}")
     election = to_election(parsed)
     name = Rule(rule).value
-    options = {"completion": completion, "integral": None if integral is None else str(integral),
-               "comparison": comparison, "tie_breaking": tie_breaking, "accuracy": accuracy}
+    options = {
+        "completion": completion,
+        "integral": None if integral is None else str(integral),
+        "comparison": comparison,
+        "tie_breaking": tie_breaking,
+        "accuracy": accuracy,
+    }
     if name in FILE_RULES:
         if TieBreakName(tie_break).value != "default":
             _fail(f"rule {name} takes no --tie-break; use --tie-breaking")
@@ -76,11 +90,16 @@ def allocate_file(
             _fail(str(exc))
         if parsed.vote_type not in APPROVAL_VOTE_TYPES:
             # pabutools' variants would read any ballot as the approval of what it names: a different count.
-            _fail(f"{file}: rule {name} reads approval ballots only; this file's vote_type is {parsed.vote_type!r} "
-                  "and is never counted as approval: --rule official counts it the file's way")
+            _fail(
+                f"{file}: rule {name} reads approval ballots only; this file's vote_type is {parsed.vote_type!r} "
+                "and is never counted as approval: --rule official counts it the file's way"
+            )
         result = run_job(job(election, name, TieBreakName(tie_break).value, increment, parsed.meta.get("currency")))
-    out = {"rule": result["rule"], "selected": result["selected"],
-           "cost": file_units(result["cost"], election.money_scale)}
+    out = {
+        "rule": result["rule"],
+        "selected": result["selected"],
+        "cost": file_units(result["cost"], election.money_scale),
+    }
     if explain:
         # The allocation's own amounts stay in the scaled whole units it computed with (see money_scale).
         out |= {"meta": instance_meta(parsed, election), "allocation": result}

@@ -28,14 +28,33 @@ from app.sms.router import router as sms_router
 from app.voting.routers import ROUTERS as VOTING_ROUTERS
 from app.whatif.router import router as whatif_router
 
-ROUTERS = [health_router, *AUTH_ROUTERS, privacy_router, organisations_router, public_organisations_router,
-           regions_router, programmes_router, *FUNDS_ROUTERS,
-           *PROPOSAL_ROUTERS,
-           *DELIBERATION_ROUTERS, *VOTING_ROUTERS, *REVIEW_ROUTERS, *NOTICE_ROUTERS, *IMPLEMENTATION_ROUTERS,
-           *EVALUATION_ROUTERS,
-           signs_router, dashboards_router, opendata_router, awards_router, audit_router, whatif_router,
-           notifications_router, sms_router,
-           dashboard_board_router, board_router]  # HTML pages for the public (/board), kept out of the OpenAPI document
+ROUTERS = [
+    health_router,
+    *AUTH_ROUTERS,
+    privacy_router,
+    organisations_router,
+    public_organisations_router,
+    regions_router,
+    programmes_router,
+    *FUNDS_ROUTERS,
+    *PROPOSAL_ROUTERS,
+    *DELIBERATION_ROUTERS,
+    *VOTING_ROUTERS,
+    *REVIEW_ROUTERS,
+    *NOTICE_ROUTERS,
+    *IMPLEMENTATION_ROUTERS,
+    *EVALUATION_ROUTERS,
+    signs_router,
+    dashboards_router,
+    opendata_router,
+    awards_router,
+    audit_router,
+    whatif_router,
+    notifications_router,
+    sms_router,
+    dashboard_board_router,
+    board_router,
+]  # HTML pages for the public (/board), kept out of the OpenAPI document
 
 # Built once per process and shared by every app create_app() makes: FastAPI works out a route's dependencies
 # and models when a request first reaches it through a given inclusion, so including the routers afresh in

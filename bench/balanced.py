@@ -34,8 +34,11 @@ def ensure_haproxy() -> str:
     if found:
         return found
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "haproxy"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "haproxy"],
+        check=True,
+        capture_output=True,
+    )
     return shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 
@@ -67,8 +70,12 @@ class Balancer:
     def __init__(self, ports: list[int]):
         self.folder = Path(tempfile.mkdtemp(prefix="weishi-haproxy-"))
         (self.folder / "haproxy.cfg").write_text(haproxy_config(ports))
-        self.process = subprocess.Popen([ensure_haproxy(), "-db", "-f", str(self.folder / "haproxy.cfg")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        self.process = subprocess.Popen(
+            [ensure_haproxy(), "-db", "-f", str(self.folder / "haproxy.cfg")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -81,9 +88,13 @@ async def supervisor_token(dsn: str, settings: Settings, district: uuid.UUID) ->
     user, sid = uuid.uuid4(), uuid.uuid4()
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("INSERT INTO app_user (id, role, username, display_name, region_id, is_active, created_at)"
-                           " VALUES ($1, 'supervisor', $3, '监督员', $2, true, now())", user, district,
-                           f"bench-supervisor-{sid.hex[:8]}")
+        await conn.execute(
+            "INSERT INTO app_user (id, role, username, display_name, region_id, is_active, created_at)"
+            " VALUES ($1, 'supervisor', $3, '监督员', $2, true, now())",
+            user,
+            district,
+            f"bench-supervisor-{sid.hex[:8]}",
+        )
         await conn.execute("INSERT INTO auth_session (id, user_id, created_at) VALUES ($1, $2, now())", sid, user)
     finally:
         await conn.close()
@@ -100,8 +111,10 @@ async def checks(tokens: list[tuple[str, str]], verifier: str) -> list[str]:
         first = await client.post(path, headers=headers, json={"choices": [3]})
         second = await client.post(path, headers=headers, json={"choices": [3]})
         replayed = second.headers.get("idempotent-replayed") == "true" and second.json() == first.json()
-        print(f"idempotency: {first.status_code} from {first.headers.get('x-replica')}, then {second.status_code} "
-              f"from {second.headers.get('x-replica')}, replayed={replayed}")
+        print(
+            f"idempotency: {first.status_code} from {first.headers.get('x-replica')}, then {second.status_code} "
+            f"from {second.headers.get('x-replica')}, replayed={replayed}"
+        )
         if not (first.status_code == 201 and replayed):
             failures.append("an Idempotency-Key was not honoured across replicas")
         phone, answers = f"139{uuid.uuid4().int % 10**8:08d}", []
@@ -110,10 +123,13 @@ async def checks(tokens: list[tuple[str, str]], verifier: str) -> list[str]:
             answers.append((r.status_code, r.headers.get("x-replica")))
         statuses = [s for s, _ in answers]
         allowed = statuses.index(429) if 429 in statuses else len(statuses)
-        limit = min(int(getattr(Settings(), name).split("/")[0])
-                    for name in ("rate_otp_per_phone_ip", "rate_otp_per_phone"))
-        print(f"one-time-code requests for one phone: {allowed} accepted before 429 (limit {limit}), answered by "
-              f"{sorted({rep for _, rep in answers})}")
+        limit = min(
+            int(getattr(Settings(), name).split("/")[0]) for name in ("rate_otp_per_phone_ip", "rate_otp_per_phone")
+        )
+        print(
+            f"one-time-code requests for one phone: {allowed} accepted before 429 (limit {limit}), answered by "
+            f"{sorted({rep for _, rep in answers})}"
+        )
         if allowed != limit:
             failures.append("the one-time-code rate limit did not hold across replicas")
         # Wrong codes for the code just sent, alternating between replicas: the attempts are counted together,
@@ -134,8 +150,16 @@ async def checks(tokens: list[tuple[str, str]], verifier: str) -> list[str]:
     return failures
 
 
-async def balanced_runs(binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]],
-                        district: uuid.UUID, admin_url: str, args) -> list[str]:
+async def balanced_runs(
+    binary: str,
+    url: str,
+    secret: str,
+    tokens_file: str,
+    tokens: list[tuple[str, str]],
+    district: uuid.UUID,
+    admin_url: str,
+    args,
+) -> list[str]:
     """n = 1 .. args.replicas replicas behind HAProxy: casting through the balancer, then the checks."""
     failures, results = [], []
     settings = Settings(secret_key=secret, environment="production", database_url=url)
@@ -153,10 +177,24 @@ async def balanced_runs(binary: str, url: str, secret: str, tokens_file: str, to
             start = (n - 1) * block
             warm, measured = (start, start + block * 0.2), (start + block * 0.2, start + block)
             front = f"http://127.0.0.1:{BALANCER_PORT}"
-            lr.wrk(binary, "warm-up", front, lr.CAST_LUA, lr.voters(tokens_file, *warm), lr.WARM_UP_SECONDS,
-                   args.connections)
-            run = lr.wrk(binary, f"cast, {n} replica(s) via HAProxy", front, lr.CAST_LUA,
-                         lr.voters(tokens_file, *measured), args.duration, args.connections)
+            lr.wrk(
+                binary,
+                "warm-up",
+                front,
+                lr.CAST_LUA,
+                lr.voters(tokens_file, *warm),
+                lr.WARM_UP_SECONDS,
+                args.connections,
+            )
+            run = lr.wrk(
+                binary,
+                f"cast, {n} replica(s) via HAProxy",
+                front,
+                lr.CAST_LUA,
+                lr.voters(tokens_file, *measured),
+                args.duration,
+                args.connections,
+            )
             results.append(run)
             if short := lr.out_of_voters(run, len(tokens), *measured):
                 failures.append(short)

@@ -31,8 +31,10 @@ async def lifespan(app: FastAPI):
         await conn.execute("SELECT pg_advisory_xact_lock(20261123)")  # workers start together
         await conn.execute(SCHEMA)
         if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM baseline_project)"):
-            await conn.executemany("INSERT INTO baseline_project VALUES ($1, $2, $3)",
-                                   [(uuid.UUID(int=i + 1), f"项目{i}", 100_000 + i) for i in range(10_000)])
+            await conn.executemany(
+                "INSERT INTO baseline_project VALUES ($1, $2, $3)",
+                [(uuid.UUID(int=i + 1), f"项目{i}", 100_000 + i) for i in range(10_000)],
+            )
     yield
     await app.state.pool.close()
 
@@ -52,7 +54,11 @@ async def cast(ballot: Ballot, request: Request) -> dict:
         row = await conn.fetchrow(
             "INSERT INTO baseline_ballot (id, round_id, voter_key, choices) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (voter_key) DO UPDATE SET choices = EXCLUDED.choices, cast_at = now() RETURNING id",
-            uuid.uuid4(), ballot.round_id, ballot.voter, json.dumps(ballot.choices))
+            uuid.uuid4(),
+            ballot.round_id,
+            ballot.voter,
+            json.dumps(ballot.choices),
+        )
     return {"id": str(row["id"])}
 
 

@@ -117,8 +117,9 @@ def main() -> int:
     problems: list[str] = []
     figures = {}
     if not args.skip_plain_mes:
-        mes_ratio = compare("mes (one run of equal shares)", lambda: allocate(instance, ballots, "mes", "lexico"),
-                            pabu_mes, problems)
+        mes_ratio = compare(
+            "mes (one run of equal shares)", lambda: allocate(instance, ballots, "mes", "lexico"), pabu_mes, problems
+        )
         figures["mes speed-up"] = f"{mes_ratio:.1f}x"
     ratio = compare("mes-add1", lambda: allocate(instance, ballots, "mes-add1", "lexico"), pabu_add1, problems)
     figures["mes-add1 speed-up"] = f"{ratio:.1f}x"
@@ -127,8 +128,14 @@ def main() -> int:
     print(f"mes-add1 speed-up {ratio:.1f}x {verdict} the {TARGET:.0f}x target")
     for problem in problems:
         print(f"VERIFY FAILED: {problem}")
-    return emit("bench_allocation", figures, f"{args.voters:,} voters, {args.projects} projects: mes-add1 at least "
-                f"{TARGET:.0f}x faster than pabutools, identical winners", met, problems)
+    return emit(
+        "bench_allocation",
+        figures,
+        f"{args.voters:,} voters, {args.projects} projects: mes-add1 at least "
+        f"{TARGET:.0f}x faster than pabutools, identical winners",
+        met,
+        problems,
+    )
 
 
 if __name__ == "__main__":

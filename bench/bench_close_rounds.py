@@ -76,28 +76,83 @@ BUDGET_FEN = 3_000_000
 COST_MIN_FEN, COST_MAX_FEN = 200_000, 1_500_000
 YEAR = 2026
 CHOICE_SIZES, CHOICE_SIZE_P = (1, 2, 3, 4), (0.25, 0.30, 0.25, 0.20)
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
-            "肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+    "肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华玉萍红玲芬燕彬鹏辉建国志梅丹婷宇浩然涵欣怡轩桐琪远博"
 PHONE_PREFIXES = ("138", "139", "136", "137", "150", "151", "158", "159", "186", "187", "188", "135")
-TOPICS = ("楼道灯更换", "健身路径维修", "长者饭堂", "儿童阅读角", "垃圾分类宣传", "雨棚加装", "消防器材更新",
-          "小区绿化补种", "四点半课堂", "邻里文化节", "无障碍坡道", "电动车充电桩", "社区义诊", "防滑改造")
+TOPICS = (
+    "楼道灯更换",
+    "健身路径维修",
+    "长者饭堂",
+    "儿童阅读角",
+    "垃圾分类宣传",
+    "雨棚加装",
+    "消防器材更新",
+    "小区绿化补种",
+    "四点半课堂",
+    "邻里文化节",
+    "无障碍坡道",
+    "电动车充电桩",
+    "社区义诊",
+    "防滑改造",
+)
 
 
 # Columns the COPY loads write, shared by the benches that build a district (bench/seed_scale.py too).
 COPY_COLUMNS = {
     "region": ["id", "parent_id", "level", "name", "path", "created_at", "updated_at"],
-    "pilot": ["id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path",
-              "designated_at"],
-    "proposal": ["id", "programme_id", "community_id", "region_path", "proposer_user_id", "proposer_kind", "title",
-                 "kind", "project_type", "category", "need", "plan", "benefits", "total_fen", "state",
-                 "state_changed_at", "submitted_at", "created_at", "updated_at"],
-    "voting_round": ["id", "pilot_id", "programme_id", "community_id", "region_path", "title", "opens_at",
-                     "closes_at", "budget_fen", "ballot_rule", "incompatible_groups", "status", "created_by",
-                     "created_at", "updated_at"],
+    "pilot": ["id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path", "designated_at"],
+    "proposal": [
+        "id",
+        "programme_id",
+        "community_id",
+        "region_path",
+        "proposer_user_id",
+        "proposer_kind",
+        "title",
+        "kind",
+        "project_type",
+        "category",
+        "need",
+        "plan",
+        "benefits",
+        "total_fen",
+        "state",
+        "state_changed_at",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+    ],
+    "voting_round": [
+        "id",
+        "pilot_id",
+        "programme_id",
+        "community_id",
+        "region_path",
+        "title",
+        "opens_at",
+        "closes_at",
+        "budget_fen",
+        "ballot_rule",
+        "incompatible_groups",
+        "status",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ],
     "round_project": ["round_id", "proposal_id", "number", "title", "cost_fen"],
-    "voter_roll_entry": ["id", "community_id", "region_path", "phone_digest", "phone_masked", "name", "added_at",
-                         "added_by"],
+    "voter_roll_entry": [
+        "id",
+        "community_id",
+        "region_path",
+        "phone_digest",
+        "phone_masked",
+        "name",
+        "added_at",
+        "added_by",
+    ],
 }
 
 
@@ -144,8 +199,9 @@ class Loader:
         self.roll_ids: list[list[uuid.UUID]] = []
         self.communities: list[tuple[uuid.UUID, str]] = []
         self.ballot_rule = _ballot_rule()
-        self.choices_json = {m: json.dumps(rules.choices_of(m)) for m in range(1 << (PROJECTS_PER_ROUND + 1))
-                             if not m & 1}
+        self.choices_json = {
+            m: json.dumps(rules.choices_of(m)) for m in range(1 << (PROJECTS_PER_ROUND + 1)) if not m & 1
+        }
 
     def structure(self) -> dict[str, list[tuple]]:
         """Regions, users, pilots, proposals, rounds and their projects (the small tables)."""
@@ -158,9 +214,20 @@ class Loader:
             path = child_path(district_path, sid)
             regions.append((sid, self.district, "street", f"街道{s:02d}", path, now, now))
             streets.append((sid, path))
-        users = [(self.proposer, "resident", None, "居民提案人", hashlib.sha256(b"proposer").hexdigest(),
-                  "138****0000", None, True, now),
-                 (self.admin, "admin", "bench-admin", "基准管理员", None, None, None, True, now)]
+        users = [
+            (
+                self.proposer,
+                "resident",
+                None,
+                "居民提案人",
+                hashlib.sha256(b"proposer").hexdigest(),
+                "138****0000",
+                None,
+                True,
+                now,
+            ),
+            (self.admin, "admin", "bench-admin", "基准管理员", None, None, None, True, now),
+        ]
         pilots, proposals, rounds, projects = [], [], [], []
         categories, types = [c.value for c in ProjectCategory], [t.value for t in ProjectType]
         opens_at, closes_at = now - timedelta(days=3), now - timedelta(seconds=1)
@@ -171,21 +238,63 @@ class Loader:
             path = child_path(street_path, cid)
             regions.append((cid, street, "community", f"街道{c % STREETS:02d}社区{c // STREETS:02d}", path, now, now))
             pilots.append((pilot, self.programme, cid, street, self.district, YEAR, path, now))
-            rounds.append((rid, pilot, self.programme, cid, path, f"{YEAR}年民生微实事居民投票", opens_at, closes_at,
-                           BUDGET_FEN, ballot, "[]", "scheduled", "bench", now, now))
+            rounds.append(
+                (
+                    rid,
+                    pilot,
+                    self.programme,
+                    cid,
+                    path,
+                    f"{YEAR}年民生微实事居民投票",
+                    opens_at,
+                    closes_at,
+                    BUDGET_FEN,
+                    ballot,
+                    "[]",
+                    "scheduled",
+                    "bench",
+                    now,
+                    now,
+                )
+            )
             self.communities.append((cid, path))
             self.rounds.append(rid)
             submitted = now - timedelta(days=40)
             for number, cost in enumerate(_costs(rng, PROJECTS_PER_ROUND), start=1):
                 pid = uuid.uuid4()
                 title = f"{TOPICS[int(rng.integers(len(TOPICS)))]}{number}号"
-                proposals.append((pid, self.programme, cid, path, self.proposer, "resident", title, "livelihood",
-                                  types[int(rng.integers(len(types)))], categories[int(rng.integers(len(categories)))],
-                                  "居民反映的需求", "实施方案", "受益居民", cost, "in_vote", now,
-                                  submitted + timedelta(minutes=number), now, now))
+                proposals.append(
+                    (
+                        pid,
+                        self.programme,
+                        cid,
+                        path,
+                        self.proposer,
+                        "resident",
+                        title,
+                        "livelihood",
+                        types[int(rng.integers(len(types)))],
+                        categories[int(rng.integers(len(categories)))],
+                        "居民反映的需求",
+                        "实施方案",
+                        "受益居民",
+                        cost,
+                        "in_vote",
+                        now,
+                        submitted + timedelta(minutes=number),
+                        now,
+                        now,
+                    )
+                )
                 projects.append((rid, pid, number, title, cost))
-        return {"regions": regions, "users": users, "pilots": pilots, "proposals": proposals, "rounds": rounds,
-                "projects": projects}
+        return {
+            "regions": regions,
+            "users": users,
+            "pilots": pilots,
+            "proposals": proposals,
+            "rounds": rounds,
+            "projects": projects,
+        }
 
     def roll(self):
         """Voter roll rows, community by community; keeps each community's entry ids for its ballots."""
@@ -201,8 +310,16 @@ class Loader:
                 serial += 1
                 name = SURNAMES[surnames[k]] + GIVEN[given[k, 0]] + (GIVEN[given[k, 1]] if two[k] else "")
                 masked = f"{PHONE_PREFIXES[serial % len(PHONE_PREFIXES)]}****{serial % 10_000:04d}"
-                yield (entry, cid, path, hashlib.sha256(b"phone:%d" % serial).hexdigest(), masked, name, added_at,
-                       "bench")
+                yield (
+                    entry,
+                    cid,
+                    path,
+                    hashlib.sha256(b"phone:%d" % serial).hexdigest(),
+                    masked,
+                    name,
+                    added_at,
+                    "bench",
+                )
 
     def marks(self):
         """Each roll entry's mark: voted online, once (the roll's side of a ballot)."""
@@ -219,8 +336,15 @@ class Loader:
             masks = _ballot_masks(self.rng, len(ids), PROJECTS_PER_ROUND).tolist()
             for entry, mask in zip(ids, masks, strict=True):
                 serial += 1
-                yield (uuid.uuid4(), YEAR, rid, secrecy.voter_tag(key, rid, f"r:{entry}"), self.choices_json[mask],
-                       mask, hashlib.sha256(b"receipt:%d" % serial).hexdigest())
+                yield (
+                    uuid.uuid4(),
+                    YEAR,
+                    rid,
+                    secrecy.voter_tag(key, rid, f"r:{entry}"),
+                    self.choices_json[mask],
+                    mask,
+                    hashlib.sha256(b"receipt:%d" % serial).hexdigest(),
+                )
 
 
 async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, float]:
@@ -231,18 +355,39 @@ async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, f
         started = time.perf_counter()
         small = loader.structure()
         await copy_rows(conn, "region", small["regions"])
-        await conn.copy_records_to_table("app_user", records=small["users"], columns=[
-            "id", "role", "username", "display_name", "phone_digest", "phone_masked", "region_id", "is_active",
-            "created_at"])
+        await conn.copy_records_to_table(
+            "app_user",
+            records=small["users"],
+            columns=[
+                "id",
+                "role",
+                "username",
+                "display_name",
+                "phone_digest",
+                "phone_masked",
+                "region_id",
+                "is_active",
+                "created_at",
+            ],
+        )
         await conn.execute(
             "INSERT INTO programme (id, district_id, region_path, year, name, status, starts_on, ends_on,"
             " closing_date, rules, created_at, updated_at, opened_at)"
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
-            loader.programme, loader.district, child_path(None, loader.district), YEAR, "基准年度计划",
-            date(YEAR, 1, 1), date(YEAR, 12, 31), json.dumps(loader.ballot_rule), loader.now)
+            loader.programme,
+            loader.district,
+            child_path(None, loader.district),
+            YEAR,
+            "基准年度计划",
+            date(YEAR, 1, 1),
+            date(YEAR, 12, 31),
+            json.dumps(loader.ballot_rule),
+            loader.now,
+        )
         for table in ("ballot", "ballot_history"):  # the year's partitions, as creating the programme makes them
-            await conn.execute(f"CREATE TABLE IF NOT EXISTS {table}_y{YEAR} PARTITION OF {table} "
-                               f"FOR VALUES IN ({YEAR})")
+            await conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {table}_y{YEAR} PARTITION OF {table} FOR VALUES IN ({YEAR})"
+            )
         await copy_rows(conn, "pilot", small["pilots"])
         await copy_rows(conn, "proposal", small["proposals"])
         await copy_rows(conn, "voting_round", small["rounds"])
@@ -254,13 +399,19 @@ async def load(dsn: str, loader: Loader, checkpoint: bool = True) -> dict[str, f
         spent["voter_roll_entry"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        await conn.copy_records_to_table("vote_mark", records=loader.marks(), columns=[
-            "id", "round_id", "voter_key", "roll_entry_id", "channel", "casts", "last_cast_at"])
+        await conn.copy_records_to_table(
+            "vote_mark",
+            records=loader.marks(),
+            columns=["id", "round_id", "voter_key", "roll_entry_id", "channel", "casts", "last_cast_at"],
+        )
         spent["vote_mark"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        await conn.copy_records_to_table("ballot", records=loader.ballots(), columns=[
-            "id", "programme_year", "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"])
+        await conn.copy_records_to_table(
+            "ballot",
+            records=loader.ballots(),
+            columns=["id", "programme_year", "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"],
+        )
         spent["ballot"] = time.perf_counter() - started
         # A server process holds none of this: close with a server-sized heap, not a million live UUIDs.
         loader.roll_ids.clear()
@@ -286,18 +437,30 @@ class StepTimer:
     """
 
     STEPS = (
-        ("app.voting.tally_service", "close_round",
-         "close_round itself: round_project UPDATE x10, round flush, counts, digest"),
-        ("app.voting.rounds_service", "round_for",
-         "round_for: pool checkout + pre-ping, BEGIN, SELECT round FOR UPDATE"),
+        (
+            "app.voting.tally_service",
+            "close_round",
+            "close_round itself: round_project UPDATE x10, round flush, counts, digest",
+        ),
+        (
+            "app.voting.rounds_service",
+            "round_for",
+            "round_for: pool checkout + pre-ping, BEGIN, SELECT round FOR UPDATE",
+        ),
         ("app.voting.rounds_service", "projects_of", "projects_of: SELECT round_project"),
         ("app.voting.ballots_service", "profile_of", "profile_of: GROUP BY choice_mask"),
-        ("app.voting.ballots_service", "cut_voter_links",
-         "cut_voter_links: ballots rewritten untagged, answers forgotten"),
+        (
+            "app.voting.ballots_service",
+            "cut_voter_links",
+            "cut_voter_links: ballots rewritten untagged, answers forgotten",
+        ),
         ("app.voting.rules", "run_allocation", "run_allocation (mes-add1)"),
         ("app.voting.tally_service", "_move_proposals", "_move_proposals: the moves built"),
-        ("app.voting.tally_service", "transition_from",
-         "transition_from: guarded UPDATE proposal ... RETURNING per target state"),
+        (
+            "app.voting.tally_service",
+            "transition_from",
+            "transition_from: guarded UPDATE proposal ... RETURNING per target state",
+        ),
         ("app.proposals.lifecycle", "record_many", "record_many: INSERT the pending audit events"),
     )
 
@@ -333,6 +496,7 @@ class StepTimer:
 
     def _wrap(self, fn, label: str):
         if inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def timed_async(*args, **kwargs):
                 self._stack.append(0.0)
@@ -341,6 +505,7 @@ class StepTimer:
                     return await fn(*args, **kwargs)
                 finally:
                     self._done(label, time.perf_counter() - started)
+
             return timed_async
 
         @functools.wraps(fn)
@@ -351,6 +516,7 @@ class StepTimer:
                 return fn(*args, **kwargs)
             finally:
                 self._done(label, time.perf_counter() - started)
+
         return timed
 
 
@@ -383,8 +549,9 @@ class StatementCounter:
         self.count += 1
 
 
-async def close_all(sessionmaker, principal: Principal, round_ids: list[uuid.UUID], steps: StepTimer,
-                    profiler: cProfile.Profile | None) -> tuple[list[float], float]:
+async def close_all(
+    sessionmaker, principal: Principal, round_ids: list[uuid.UUID], steps: StepTimer, profiler: cProfile.Profile | None
+) -> tuple[list[float], float]:
     """Close each round in its own session and transaction, as the close endpoint does.
 
     Returns seconds per round and the CPU seconds this process spent (the rest is waiting on PostgreSQL).
@@ -408,8 +575,9 @@ async def close_all(sessionmaker, principal: Principal, round_ids: list[uuid.UUI
 
 async def split(sessionmaker, round_ids: list[uuid.UUID]) -> dict[str, float]:
     """The close's parts alone, over every round: the counting query, the allocation, the rest of the pure work."""
-    spent = dict.fromkeys(("profile_of (GROUP BY choice_mask)", "run_allocation (mes-add1)",
-                           "vote_counts + digest + result JSON"), 0.0)
+    spent = dict.fromkeys(
+        ("profile_of (GROUP BY choice_mask)", "run_allocation (mes-add1)", "vote_counts + digest + result JSON"), 0.0
+    )
     mismatches = 0
     async with sessionmaker() as session:
         for rid in round_ids:
@@ -441,18 +609,22 @@ async def verify(dsn: str, sessionmaker, n_rounds: int, n_ballots: int) -> list[
     try:
         row = await conn.fetchrow(
             "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'closed') AS closed,"
-            " coalesce(sum(ballots_counted), 0) AS counted FROM voting_round")
+            " coalesce(sum(ballots_counted), 0) AS counted FROM voting_round"
+        )
         over = await conn.fetchval(
             "SELECT count(*) FROM (SELECT r.id FROM voting_round r JOIN round_project p ON p.round_id = r.id"
-            " WHERE p.selected GROUP BY r.id, r.budget_fen HAVING sum(p.cost_fen) > r.budget_fen) o")
+            " WHERE p.selected GROUP BY r.id, r.budget_fen HAVING sum(p.cost_fen) > r.budget_fen) o"
+        )
         votes = await conn.fetchval("SELECT coalesce(sum(votes), 0) FROM round_project")
         approvals = await conn.fetchval("SELECT sum(json_array_length(choices)) FROM ballot")
         states = dict(await conn.fetch("SELECT state, count(*) FROM proposal GROUP BY state"))
         funded = await conn.fetchrow(
-            "SELECT count(*) AS projects, coalesce(sum(cost_fen), 0) AS cost FROM round_project WHERE selected")
+            "SELECT count(*) AS projects, coalesce(sum(cost_fen), 0) AS cost FROM round_project WHERE selected"
+        )
         empty = await conn.fetchval(
             "SELECT count(*) FROM voting_round r WHERE NOT EXISTS"
-            " (SELECT 1 FROM round_project p WHERE p.round_id = r.id AND p.selected)")
+            " (SELECT 1 FROM round_project p WHERE p.round_id = r.id AND p.selected)"
+        )
     finally:
         await conn.close()
     if row["closed"] != n_rounds or row["n"] != n_rounds:
@@ -470,12 +642,16 @@ async def verify(dsn: str, sessionmaker, n_rounds: int, n_ballots: int) -> list[
         checked, broken = await audit_service.verify(session)
     expected_events = n_rounds * (PROJECTS_PER_ROUND + 1)
     if broken or checked != expected_events or pending:
-        problems.append(f"audit chain: {checked} events verified (expected {expected_events}), {pending} left "
-                        f"pending, break: {broken}")
-    print(f"verified: {row['closed']}/{row['n']} rounds closed, {row['counted']:,} ballots counted, "
-          f"{votes:,} approvals; {funded['projects']:,} projects selected for {funded['cost'] / 100:,.0f} yuan "
-          f"({empty} rounds with none), over budget: {over}; proposals {dict(sorted(states.items()))}; "
-          f"audit chain {checked:,} events {'intact' if not broken else 'BROKEN'}")
+        problems.append(
+            f"audit chain: {checked} events verified (expected {expected_events}), {pending} left "
+            f"pending, break: {broken}"
+        )
+    print(
+        f"verified: {row['closed']}/{row['n']} rounds closed, {row['counted']:,} ballots counted, "
+        f"{votes:,} approvals; {funded['projects']:,} projects selected for {funded['cost'] / 100:,.0f} yuan "
+        f"({empty} rounds with none), over budget: {over}; proposals {dict(sorted(states.items()))}; "
+        f"audit chain {checked:,} events {'intact' if not broken else 'BROKEN'}"
+    )
     return problems
 
 
@@ -485,7 +661,7 @@ def _print_profile(profiler: cProfile.Profile) -> None:
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(limit)
         text = out.getvalue()
         print(f"--- cProfile of the closes, by {key} ---")
-        print(text[text.find("   ncalls"):].rstrip())
+        print(text[text.find("   ncalls") :].rstrip())
 
 
 async def run(url: str, args: argparse.Namespace) -> int:
@@ -496,12 +672,18 @@ async def run(url: str, args: argparse.Namespace) -> int:
     loader = Loader(args.seed, args.communities, args.voters)
     spent = await load(_dsn(url), loader, checkpoint=not args.quick)
     n_rounds, n_ballots = args.communities, args.communities * args.voters
-    print(f"migrated in {migrated:.1f} s; loaded {args.communities} communities, {n_rounds} rounds, "
-          f"{n_rounds * PROJECTS_PER_ROUND:,} proposals, {n_ballots:,} roll entries and {n_ballots:,} ballots in "
-          f"{sum(spent.values()):.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()) + ")")
+    print(
+        f"migrated in {migrated:.1f} s; loaded {args.communities} communities, {n_rounds} rounds, "
+        f"{n_rounds * PROJECTS_PER_ROUND:,} proposals, {n_ballots:,} roll entries and {n_ballots:,} ballots in "
+        f"{sum(spent.values()):.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()) + ")"
+    )
 
-    settings = Settings(environment="test", database_url=_async_url(url), _env_file=None,
-                        secret_key="bench-secret-key-0123456789-abcdefghijklmnop")
+    settings = Settings(
+        environment="test",
+        database_url=_async_url(url),
+        _env_file=None,
+        secret_key="bench-secret-key-0123456789-abcdefghijklmnop",
+    )
     engine = make_engine(settings)
     sessionmaker = make_sessionmaker(engine)
     try:
@@ -523,40 +705,52 @@ async def run(url: str, args: argparse.Namespace) -> int:
 
     total = sum(samples)
     both = total + sealing
-    print(f"close + sealing: {both:.2f} s = the closes {total:.2f} s + sealing their {sealed:,} audit events "
-          f"{sealing:.2f} s ({sealed / sealing if sealing else 0:,.0f} events/s)")
-    print(f"closed {n_rounds} rounds one transaction each (close_round + commit, app engine) in {total:.2f} s: "
-          f"per round p50 {statistics.median(samples) * 1000:.1f} ms, p95 {_p95(samples) * 1000:.1f} ms, "
-          f"max {max(samples) * 1000:.1f} ms; {statements / n_rounds:.1f} SQL statements per round; "
-          f"Python CPU {cpu:.2f} s ({cpu / total:.0%} of the wall time), {collector.collections} GC passes "
-          f"{collector.seconds:.2f} s"
-          + (" (under cProfile)" if profiler else ""))
-    print(f"  {'where the time goes (exclusive wall time per step, timed run)':74} {'total':>8} {'share':>6} "
-          f"{'calls':>6} {'ms/round':>8}")
+    print(
+        f"close + sealing: {both:.2f} s = the closes {total:.2f} s + sealing their {sealed:,} audit events "
+        f"{sealing:.2f} s ({sealed / sealing if sealing else 0:,.0f} events/s)"
+    )
+    print(
+        f"closed {n_rounds} rounds one transaction each (close_round + commit, app engine) in {total:.2f} s: "
+        f"per round p50 {statistics.median(samples) * 1000:.1f} ms, p95 {_p95(samples) * 1000:.1f} ms, "
+        f"max {max(samples) * 1000:.1f} ms; {statements / n_rounds:.1f} SQL statements per round; "
+        f"Python CPU {cpu:.2f} s ({cpu / total:.0%} of the wall time), {collector.collections} GC passes "
+        f"{collector.seconds:.2f} s" + (" (under cProfile)" if profiler else "")
+    )
+    print(
+        f"  {'where the time goes (exclusive wall time per step, timed run)':74} {'total':>8} {'share':>6} "
+        f"{'calls':>6} {'ms/round':>8}"
+    )
     rows = [*steps.spent.items(), ("session open and close, loop", total - sum(steps.spent.values()))]
     for label, seconds in sorted(rows, key=lambda r: -r[1]):
         calls = steps.calls[label] / n_rounds if label in steps.calls else 1.0
         print(f"  {label:74} {seconds:6.2f} s {seconds / total:6.1%} {calls:6.1f} {seconds / n_rounds * 1000:8.2f}")
-    print("the same parts alone, recomputed for every round after the closes (results identical): "
-          + ", ".join(f"{name} {seconds:.2f} s ({seconds / n_rounds * 1000:.1f} ms/round)"
-                      for name, seconds in parts.items()))
+    print(
+        "the same parts alone, recomputed for every round after the closes (results identical): "
+        + ", ".join(
+            f"{name} {seconds:.2f} s ({seconds / n_rounds * 1000:.1f} ms/round)" for name, seconds in parts.items()
+        )
+    )
     if profiler:
         _print_profile(profiler)
     # Other processes on a 2-core machine (test suites on the same PostgreSQL) inflate the figures: say so.
     print(f"load average during the run (1/5/15 min): {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     met = None if args.quick else both < TARGET_SECONDS
     verdict = {None: "not timed (--quick)", True: "PASS", False: "FAIL"}[met]
-    target = (f"{n_rounds} rounds, {n_ballots:,} ballots closed and their audit events sealed "
-              f"in < {TARGET_SECONDS:.0f} s")
+    target = (
+        f"{n_rounds} rounds, {n_ballots:,} ballots closed and their audit events sealed in < {TARGET_SECONDS:.0f} s"
+    )
     print(f"target: {target} -> {verdict} ({both:.2f} s)")
     for problem in problems:
         print(f"VERIFY FAILED: {problem}")
     steps_ms = sorted(rows, key=lambda r: -r[1])[:4]
-    figures = {"close + sealing": f"{both:.2f} s", "close": f"{total:.2f} s", "sealing": f"{sealing:.2f} s",
-               "per round p50 / p95": f"{statistics.median(samples) * 1000:.1f} / {_p95(samples) * 1000:.1f} ms",
-               "SQL statements per round": f"{statements / n_rounds:.1f}",
-               **{f"step: {label.split(':')[0]}": f"{seconds / n_rounds * 1000:.2f} ms/round"
-                  for label, seconds in steps_ms}}
+    figures = {
+        "close + sealing": f"{both:.2f} s",
+        "close": f"{total:.2f} s",
+        "sealing": f"{sealing:.2f} s",
+        "per round p50 / p95": f"{statistics.median(samples) * 1000:.1f} / {_p95(samples) * 1000:.1f} ms",
+        "SQL statements per round": f"{statements / n_rounds:.1f}",
+        **{f"step: {label.split(':')[0]}": f"{seconds / n_rounds * 1000:.2f} ms/round" for label, seconds in steps_ms},
+    }
     return emit("bench_close_rounds", figures, target, met, problems)
 
 
@@ -567,8 +761,11 @@ async def main() -> int:
     parser.add_argument("--voters", type=int, default=VOTERS_PER_COMMUNITY, help="roll entries and ballots each")
     parser.add_argument("--seed", type=int, default=20260105)
     parser.add_argument("--profile", action="store_true", help="run the closes under cProfile and print hot spots")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"CI: {QUICK_COMMUNITIES} rounds of {QUICK_VOTERS} ballots, every check, no time verdict")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"CI: {QUICK_COMMUNITIES} rounds of {QUICK_VOTERS} ballots, every check, no time verdict",
+    )
     args = parser.parse_args()
     if args.quick:
         args.communities, args.voters = QUICK_COMMUNITIES, QUICK_VOTERS

@@ -45,7 +45,7 @@ from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.ruleset import ProgrammeRules
 
 TARGET_SECONDS = 1.0
-STREETS, COMMUNITIES_PER_STREET = 30, 20          # 600 communities
+STREETS, COMMUNITIES_PER_STREET = 30, 20  # 600 communities
 PROJECTS, ENTRIES = 10_000, 200_000
 QUICK = {"streets": 3, "per_street": 10, "projects_n": 300, "entries_n": 6_000}
 YEAR = 2025
@@ -66,8 +66,9 @@ BENCH_PREFIX = "weishi_bench"
 def refuse_unless_named_for_benchmarks(name: str) -> None:
     """Checked before anything connects: a bench writes and drops, so never into a database holding real data."""
     if not name.startswith(BENCH_PREFIX):
-        sys.exit(f"refusing: the database {name!r} is not a benchmark database (its name must start with "
-                 f"{BENCH_PREFIX!r})")
+        sys.exit(
+            f"refusing: the database {name!r} is not a benchmark database (its name must start with {BENCH_PREFIX!r})"
+        )
 
 
 async def _refuse_unless_empty(dsn: str) -> None:
@@ -89,8 +90,14 @@ def _day(rng: random.Random, start: int, end: int) -> date:
     return date(YEAR, 1, 1) + timedelta(days=rng.randint(start, end))
 
 
-async def seed(dsn: str, rng: random.Random, streets: int = STREETS, per_street: int = COMMUNITIES_PER_STREET,
-               projects_n: int = PROJECTS, entries_n: int = ENTRIES) -> dict:
+async def seed(
+    dsn: str,
+    rng: random.Random,
+    streets: int = STREETS,
+    per_street: int = COMMUNITIES_PER_STREET,
+    projects_n: int = PROJECTS,
+    entries_n: int = ENTRIES,
+) -> dict:
     """Regions, an open programme, 600 pilots with balances, 10,000 projects and 200,000 entries, by COPY."""
     now = datetime.now(UTC)
     district = uuid.uuid4()
@@ -106,62 +113,165 @@ async def seed(dsn: str, rng: random.Random, streets: int = STREETS, per_street:
             communities.append((cid, street, path))
     programme = uuid.uuid4()
     pilots, balances, sources, projects, entries = [], [], [], [], []
-    per_pilot = [projects_n // len(communities) + (1 if i < projects_n % len(communities) else 0)
-                 for i in range(len(communities))]
+    per_pilot = [
+        projects_n // len(communities) + (1 if i < projects_n % len(communities) else 0)
+        for i in range(len(communities))
+    ]
     project_entries = projects_n * (2 + INSTALMENTS)  # commitment, instalments, one return
     top_ups = entries_n - project_entries - len(communities)
     categories, types = list(ProjectCategory), list(ProjectType)
     for i, ((cid, street, path), n_projects) in enumerate(zip(communities, per_pilot, strict=True)):
         pilot, subsidy, donation = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         pilots.append((pilot, programme, cid, street, district, YEAR, path, now))
-        sources.append((subsidy, pilot, "district_subsidy", "区财政", "基准〔2025〕1号", date(YEAR, 1, 2), SUBSIDY,
-                        "district", now))
+        sources.append(
+            (
+                subsidy,
+                pilot,
+                "district_subsidy",
+                "区财政",
+                "基准〔2025〕1号",
+                date(YEAR, 1, 2),
+                SUBSIDY,
+                "district",
+                now,
+            )
+        )
         sources.append((donation, pilot, "donation", "捐赠人", "收据", date(YEAR, 2, 1), None, "payer", now))
         entries.append((uuid.uuid4(), pilot, "funds_in", SUBSIDY, date(YEAR, 1, 10), subsidy, None, now))
         n_top = top_ups // len(communities) + (1 if i < top_ups % len(communities) else 0)
-        entries += [(uuid.uuid4(), pilot, "funds_in", TOP_UP, _day(rng, 10, 200), donation, None, now)
-                    for _ in range(n_top)]
+        entries += [
+            (uuid.uuid4(), pilot, "funds_in", TOP_UP, _day(rng, 10, 200), donation, None, now) for _ in range(n_top)
+        ]
         for _ in range(n_projects):
             project = uuid.uuid4()
-            projects.append((project, pilot, f"项目{len(projects)}", rng.choice(categories).value,
-                             rng.choice(types).value, COMMITMENT, RETURN, INSTALMENT * INSTALMENTS, now, now))
+            projects.append(
+                (
+                    project,
+                    pilot,
+                    f"项目{len(projects)}",
+                    rng.choice(categories).value,
+                    rng.choice(types).value,
+                    COMMITMENT,
+                    RETURN,
+                    INSTALMENT * INSTALMENTS,
+                    now,
+                    now,
+                )
+            )
             entries.append((uuid.uuid4(), pilot, "commitment", COMMITMENT, _day(rng, 30, 120), None, project, now))
-            entries += [(uuid.uuid4(), pilot, "disbursement", INSTALMENT, _day(rng, 121, 300), None, project, now)
-                        for _ in range(INSTALMENTS)]
+            entries += [
+                (uuid.uuid4(), pilot, "disbursement", INSTALMENT, _day(rng, 121, 300), None, project, now)
+                for _ in range(INSTALMENTS)
+            ]
             entries.append((uuid.uuid4(), pilot, "return", RETURN, _day(rng, 301, 340), None, project, now))
         funds = SUBSIDY + n_top * TOP_UP
-        balances.append((pilot, funds, n_projects * COMMITMENT, n_projects * RETURN,
-                         n_projects * INSTALMENT * INSTALMENTS, 0, now))
+        balances.append(
+            (pilot, funds, n_projects * COMMITMENT, n_projects * RETURN, n_projects * INSTALMENT * INSTALMENTS, 0, now)
+        )
     assert len(entries) == entries_n and len(projects) == projects_n, (len(entries), len(projects))
 
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.copy_records_to_table("region", records=regions, columns=[
-            "id", "parent_id", "level", "name", "path", "created_at", "updated_at"])
+        await conn.copy_records_to_table(
+            "region", records=regions, columns=["id", "parent_id", "level", "name", "path", "created_at", "updated_at"]
+        )
         rules = json.dumps(ProgrammeRules().model_dump(mode="json"))
         await conn.execute(
             "INSERT INTO programme (id, district_id, region_path, year, name, status, starts_on, ends_on,"
             " closing_date, rules, created_at, updated_at, opened_at)"
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
-            programme, district, _path(district), YEAR, "基准年度计划", date(YEAR, 1, 1), date(YEAR, 12, 31),
-            rules, now)
-        await conn.copy_records_to_table("pilot", records=pilots, columns=[
-            "id", "programme_id", "community_id", "street_id", "district_id", "year", "region_path", "designated_at"])
-        await conn.copy_records_to_table("pilot_balance", records=balances, columns=[
-            "pilot_id", "funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "transferred_out_fen",
-            "updated_at"])
-        await conn.copy_records_to_table("fund_source", records=sources, columns=[
-            "id", "pilot_id", "kind", "payer", "document_ref", "dated", "planned_fen", "returns_to", "created_at"])
-        await conn.copy_records_to_table("project_balance", records=projects, columns=[
-            "project_id", "pilot_id", "title", "category", "project_type", "committed_fen", "returned_fen",
-            "disbursed_fen", "created_at", "updated_at"])
-        await conn.copy_records_to_table("ledger_entry", records=entries, columns=[
-            "id", "pilot_id", "kind", "amount_fen", "entry_date", "fund_source_id", "project_id", "recorded_at"])
+            programme,
+            district,
+            _path(district),
+            YEAR,
+            "基准年度计划",
+            date(YEAR, 1, 1),
+            date(YEAR, 12, 31),
+            rules,
+            now,
+        )
+        await conn.copy_records_to_table(
+            "pilot",
+            records=pilots,
+            columns=[
+                "id",
+                "programme_id",
+                "community_id",
+                "street_id",
+                "district_id",
+                "year",
+                "region_path",
+                "designated_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "pilot_balance",
+            records=balances,
+            columns=[
+                "pilot_id",
+                "funds_in_fen",
+                "committed_fen",
+                "returned_fen",
+                "disbursed_fen",
+                "transferred_out_fen",
+                "updated_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "fund_source",
+            records=sources,
+            columns=[
+                "id",
+                "pilot_id",
+                "kind",
+                "payer",
+                "document_ref",
+                "dated",
+                "planned_fen",
+                "returns_to",
+                "created_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "project_balance",
+            records=projects,
+            columns=[
+                "project_id",
+                "pilot_id",
+                "title",
+                "category",
+                "project_type",
+                "committed_fen",
+                "returned_fen",
+                "disbursed_fen",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "ledger_entry",
+            records=entries,
+            columns=[
+                "id",
+                "pilot_id",
+                "kind",
+                "amount_fen",
+                "entry_date",
+                "fund_source_id",
+                "project_id",
+                "recorded_at",
+            ],
+        )
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    return {"district": district, "funds_in": sum(b[1] for b in balances), "communities": len(communities),
-            "projects": len(projects), "entries": len(entries)}
+    return {
+        "district": district,
+        "funds_in": sum(b[1] for b in balances),
+        "communities": len(communities),
+        "projects": len(projects),
+        "entries": len(entries),
+    }
 
 
 async def _finance_headers(app, district: uuid.UUID) -> dict[str, str]:
@@ -182,11 +292,18 @@ def check(name: str, params: dict, response: httpx.Response, seeded: dict) -> li
     if params.get("format") is not None:
         return [] if response.content else [f"{name}: an empty export"]
     body, n = response.json(), seeded["projects"]
-    expected = {"funds_in_fen": seeded["funds_in"], "committed_fen": n * COMMITMENT,
-                "disbursed_fen": n * INSTALMENT * INSTALMENTS, "returned_fen": n * RETURN}
+    expected = {
+        "funds_in_fen": seeded["funds_in"],
+        "committed_fen": n * COMMITMENT,
+        "disbursed_fen": n * INSTALMENT * INSTALMENTS,
+        "returned_fen": n * RETURN,
+    }
     totals = {key: body["totals"][key] for key in expected if body["totals"][key] is not None}
-    problems = [f"{name}: totals {key} {value:,}, loaded {expected[key]:,}" for key, value in totals.items()
-                if value != expected[key]]
+    problems = [
+        f"{name}: totals {key} {value:,}, loaded {expected[key]:,}"
+        for key, value in totals.items()
+        if value != expected[key]
+    ]
     if params["group_by"] == "community" and len(body["rows"]) != seeded["communities"]:
         problems.append(f"{name}: {len(body['rows'])} rows for {seeded['communities']} communities")
     return problems
@@ -194,8 +311,12 @@ def check(name: str, params: dict, response: httpx.Response, seeded: dict) -> li
 
 async def measure(url: str, seeded: dict, runs: int) -> tuple[dict[str, list[float]], list[str]]:
     """Time each report variant runs times through the app, after one checked warm-up call each."""
-    settings = Settings(environment="test", database_url=_async_url(url), _env_file=None,
-                        secret_key="bench-secret-key-0123456789-abcdefghijklmnop")
+    settings = Settings(
+        environment="test",
+        database_url=_async_url(url),
+        _env_file=None,
+        secret_key="bench-secret-key-0123456789-abcdefghijklmnop",
+    )
     app = create_app(settings)
     timings: dict[str, list[float]] = {}
     problems: list[str] = []
@@ -233,10 +354,15 @@ def _p95(samples: list[float]) -> float:
 def scratch_parser(description: str) -> argparse.ArgumentParser:
     """The options every PostgreSQL bench shares: where to create its throwaway database, or which empty one to use."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
-                        help="a database to connect to while creating the throwaway one")
-    parser.add_argument("--database-url", help="an existing EMPTY database whose name starts with weishi_bench, "
-                        "instead of a throwaway one")
+    parser.add_argument(
+        "--admin-dsn",
+        default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="a database to connect to while creating the throwaway one",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="an existing EMPTY database whose name starts with weishi_bench, instead of a throwaway one",
+    )
     parser.add_argument("--keep", action="store_true", help="do not drop the throwaway database")
     return parser
 
@@ -278,8 +404,10 @@ async def main() -> int:
         started = time.perf_counter()
         upgrade(_async_url(url))
         seeded = await seed(_dsn(url), random.Random(args.seed), **size)
-        print(f"seeded {seeded['communities']} communities, {seeded['projects']:,} projects, {seeded['entries']:,} "
-              f"ledger entries in {time.perf_counter() - started:.1f} s (migrate + COPY)")
+        print(
+            f"seeded {seeded['communities']} communities, {seeded['projects']:,} projects, {seeded['entries']:,} "
+            f"ledger entries in {time.perf_counter() - started:.1f} s (migrate + COPY)"
+        )
         timings, problems = await measure(url, seeded, runs)
 
     print(f"{'report (district-wide, HTTP in process)':42} {'median':>9} {'p95':>9} {'min':>9}  runs={runs}")
@@ -290,13 +418,16 @@ async def main() -> int:
         print(f"{name:42} {median * 1000:7.1f}ms {_p95(samples) * 1000:7.1f}ms {min(samples) * 1000:7.1f}ms")
     met = None if args.quick else worst < TARGET_SECONDS
     verdict = {None: "not timed (--quick)", True: "PASS", False: "FAIL"}[met]
-    target = (f"{seeded['communities']} communities, {seeded['projects']:,} projects, {seeded['entries']:,} entries: "
-              f"median < {TARGET_SECONDS:.0f} s for every variant")
+    target = (
+        f"{seeded['communities']} communities, {seeded['projects']:,} projects, {seeded['entries']:,} entries: "
+        f"median < {TARGET_SECONDS:.0f} s for every variant"
+    )
     print(f"target: {target} -> {verdict} (worst median {worst * 1000:.0f} ms)")
     for problem in problems:
         print(f"VERIFY FAILED: {problem}")
-    figures = {name: f"median {statistics.median(v) * 1000:.1f} ms, p95 {_p95(v) * 1000:.1f} ms"
-               for name, v in timings.items()}
+    figures = {
+        name: f"median {statistics.median(v) * 1000:.1f} ms, p95 {_p95(v) * 1000:.1f} ms" for name, v in timings.items()
+    }
     return emit("bench_finance_report", figures, target, met, problems)
 
 

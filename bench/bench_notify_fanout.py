@@ -52,19 +52,39 @@ async def load(settings: Settings, sessionmaker, n: int):
         for i in range(n):
             phone = f"139{i:08d}"
             uid, digest = uuid.uuid4(), keyed_digest(settings.secret_key, "phone", phone)
-            users.append({"id": uid, "role": Role.resident, "display_name": f"居民{i}", "phone_digest": digest,
-                          "phone_masked": phone[:3] + "****" + phone[-4:], "is_active": True, "created_at": utcnow()})
-            roll.append({"id": uuid.uuid4(), "community_id": community.id, "region_path": "/bench/",
-                         "phone_digest": digest, "phone_masked": "139****0000", "name": f"居民{i}",
-                         "added_at": utcnow()})
+            users.append(
+                {
+                    "id": uid,
+                    "role": Role.resident,
+                    "display_name": f"居民{i}",
+                    "phone_digest": digest,
+                    "phone_masked": phone[:3] + "****" + phone[-4:],
+                    "is_active": True,
+                    "created_at": utcnow(),
+                }
+            )
+            roll.append(
+                {
+                    "id": uuid.uuid4(),
+                    "community_id": community.id,
+                    "region_path": "/bench/",
+                    "phone_digest": digest,
+                    "phone_masked": "139****0000",
+                    "name": f"居民{i}",
+                    "added_at": utcnow(),
+                }
+            )
             if i % 3 == 0:
-                wx.append({"id": uuid.uuid4(), "app_id": APP_ID, "openid": f"o{i}", "user_id": uid,
-                           "created_at": utcnow()})
-                grants.append({"user_id": uid, "template_id": "TPL", "remaining": 1, "granted_total": 1,
-                               "updated_at": utcnow()})
+                wx.append(
+                    {"id": uuid.uuid4(), "app_id": APP_ID, "openid": f"o{i}", "user_id": uid, "created_at": utcnow()}
+                )
+                grants.append(
+                    {"user_id": uid, "template_id": "TPL", "remaining": 1, "granted_total": 1, "updated_at": utcnow()}
+                )
             if i % 3 == 1:
-                prefs.append({"user_id": uid, "kind": "notice_published", "channels": ["inbox", "sms"],
-                              "updated_at": utcnow()})
+                prefs.append(
+                    {"user_id": uid, "kind": "notice_published", "channels": ["inbox", "sms"], "updated_at": utcnow()}
+                )
         await s.execute(insert(User), users)
         await s.execute(insert(VoterRollEntry), roll)
         await s.execute(insert(WechatIdentity), wx)
@@ -72,8 +92,17 @@ async def load(settings: Settings, sessionmaker, n: int):
         await s.execute(insert(NotificationPreference), prefs)
         for i in range(1, n, 3):
             await contacts.remember_phone(s, settings, users[i]["id"], f"139{i:08d}")
-        notice = type("N", (), {"id": uuid.uuid4(), "title": "基准公示", "community_id": community.id,
-                                "starts_on": "2026-12-07", "ends_on": "2026-12-14"})()
+        notice = type(
+            "N",
+            (),
+            {
+                "id": uuid.uuid4(),
+                "title": "基准公示",
+                "community_id": community.id,
+                "starts_on": "2026-12-07",
+                "ends_on": "2026-12-14",
+            },
+        )()
         outbox.notice_published(s, notice)
         await s.commit()
 
@@ -88,9 +117,17 @@ async def main() -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
     with WechatServer(WechatState(apps={APP_ID: "secret"})) as server:
-        settings = Settings(_env_file=None, database_url=url, wechat_app_id=APP_ID, wechat_app_secret="secret",
-                            wechat_api_base=server.base_url, wechat_templates={"notice_published": "TPL"},
-                            notify_quiet_hours="", sms_daily_cap_default=10**9, sms_daily_cap_per_phone=10**9)
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            wechat_app_id=APP_ID,
+            wechat_app_secret="secret",
+            wechat_api_base=server.base_url,
+            wechat_templates={"notice_published": "TPL"},
+            notify_quiet_hours="",
+            sms_daily_cap_default=10**9,
+            sms_daily_cap_per_phone=10**9,
+        )
         engine = make_engine(settings)
         sessionmaker = make_sessionmaker(engine)
         await load(settings, sessionmaker, args.residents)
@@ -105,16 +142,16 @@ async def main() -> None:
             passes += 1
         delivered = time.perf_counter() - start
         async with sessionmaker() as s:
-            counts = dict((await s.execute(select(Notification.channel, func.count()).group_by(Notification.channel)))
-                          .all())
+            counts = dict(
+                (await s.execute(select(Notification.channel, func.count()).group_by(Notification.channel))).all()
+            )
             sent = await s.scalar(select(func.count()).select_from(Notification).where(Notification.status == "sent"))
         await client.aclose()
         await engine.dispose()
     backend = url.split(":")[0]
     print(f"{backend}: {args.residents} residents on the roll; deliveries by channel {counts}, sent {sent}")
     print(f"expanding the event: {expanded:.2f} s ({args.residents / expanded:,.0f} residents/s)")
-    print(f"delivering WeChat ({len(server.state.sent)}) and SMS copies: {delivered:.2f} s in {passes} passes "
-          f"of 200")
+    print(f"delivering WeChat ({len(server.state.sent)}) and SMS copies: {delivered:.2f} s in {passes} passes of 200")
     assert counts.get("inbox") == args.residents
     print(f"load average: {os.getloadavg()}")
 

@@ -61,11 +61,17 @@ def _pabutools(path: Path, increment: int) -> dict[str, Callable[[], list[str]]]
 
     def add1(complete: bool) -> list[str]:
         if not complete:
-            return names(method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
-                                                voter_budget_increment=increment))
-        return names(completion_by_rule_combination(
-            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": Cost_Sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}]))
+            return names(
+                method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=increment)
+            )
+        return names(
+            completion_by_rule_combination(
+                instance,
+                profile,
+                [method_of_equal_shares, greedy_utilitarian_welfare],
+                [{"sat_class": Cost_Sat, "voter_budget_increment": increment}, {"sat_class": Cost_Sat}],
+            )
+        )
 
     return {
         "greedy": lambda: names(greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)),
@@ -92,16 +98,22 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float
     pb = parse(decode(path.read_bytes()))
     election = to_election(pb)
     ours: dict[str, Callable[[], list[str]]] = {
-        rule: (lambda rule=rule: list(allocate(election.instance, election.ballots, rule, "lexico",
-                                               voter_budget_increment=election.money_scale).selected))
+        rule: (
+            lambda rule=rule: list(
+                allocate(
+                    election.instance, election.ballots, rule, "lexico", voter_budget_increment=election.money_scale
+                ).selected
+            )
+        )
         for rule in ("greedy", "mes", "mes-add1")
     }
     try:
         ballots = approvals(pb, "equalshares")
         for completion in VARIANTS:
             params = EqualSharesParams(completion=completion)
-            ours[params.name()] = (lambda params=params: list(
-                equalshares(election.instance, ballots, params, election.money_scale).selected))
+            ours[params.name()] = lambda params=params: list(
+                equalshares(election.instance, ballots, params, election.money_scale).selected
+            )
     except UnreadableBallots:
         pass  # equal shares reads approval ballots only
     if pb.meta.get("rule") in OFFICIAL_RULES:
@@ -154,17 +166,22 @@ def main() -> int:
             under = theirs is not None and name != "greedy" and ours > 0 and theirs / ours < 10
             flag = "  < 10×" if under else ""
             print(f"{path.stem[:42]:<42} {len(pb.votes):>7} {name:<44} {ours:8.4f} {their_text} {ratio}  {note}{flag}")
-            figures[f"{path.stem} {name}"] = f"{ours:.4f} s" + (f", pabutools {theirs:.4f} s, {theirs / ours:.1f}×"
-                                                                  if theirs is not None and ours > 0 else "")
+            figures[f"{path.stem} {name}"] = f"{ours:.4f} s" + (
+                f", pabutools {theirs:.4f} s, {theirs / ours:.1f}×" if theirs is not None and ours > 0 else ""
+            )
             if note.startswith(("DIFFERENT", "tie")):
                 problems.append(f"{path.stem} {name}: {note}")
             elif under:
                 slow.append(f"{path.stem} {name}")
     if slow:
         print("under 10× pabutools: " + ", ".join(slow))
-    return emit("bench_pabulib", figures, "every equal-shares variant ≥ 10× faster than pabutools' counterpart, "
-                "same winners where the rule is the same",
-                None if args.quick or args.skip_pabutools else not slow, problems)
+    return emit(
+        "bench_pabulib",
+        figures,
+        "every equal-shares variant ≥ 10× faster than pabutools' counterpart, same winners where the rule is the same",
+        None if args.quick or args.skip_pabutools else not slow,
+        problems,
+    )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ end
 # Each wrk thread casts for its own voters: the slice [from, to) of the tokens file (fractions of its lines),
 # split between the threads. So every cast of a run is that voter's first ballot, unless a thread runs out of
 # voters and starts its share again (then its casts are changes of ballot, and the run fails saying so).
-CAST_LUA = """
+CAST_LUA = (
+    """
 local entries, n, first, share = {}, 0, 0, 0
 local body = '{"choices":[1,2]}'
 local threads = 0
@@ -108,7 +109,9 @@ function request()
   n = n + 1
   return wrk.format("POST", e[2], {["Authorization"] = e[1], ["Content-Type"] = "application/json"}, body)
 end
-""" + ERRORS_LUA
+"""
+    + ERRORS_LUA
+)
 WRK_THREADS = 2
 WARM_UP_SECONDS = 3
 # 10 residents a community: 5,000 voters, as many first ballots as 8 connections cast in 2 s on an idle machine.
@@ -135,7 +138,8 @@ end
 """
 # GET a path of each voter's (the tokens file's lines, "{round}" in args[2] replaced by their round), with their
 # token: "my rounds" and "my ballot".
-VOTER_GET_LUA = """
+VOTER_GET_LUA = (
+    """
 local entries, n = {}, 0
 function setup(thread) thread:set("offset", math.random(1, 1000000)) end
 function init(args)
@@ -150,11 +154,14 @@ function request()
   local e = entries[(n % #entries) + 1]
   return wrk.format("GET", e[2], {["Authorization"] = e[1]})
 end
-""" + ERRORS_LUA
+"""
+    + ERRORS_LUA
+)
 # The evening mix: out of every 20 requests, 7 proposal pages, 3 proposal lists, 2 "my rounds", 2 "my ballot",
 # 1 receipt check, 1 board page, 3 first ballots (voters of their own slice of the tokens file) and 1 change of
 # ballot (a voter of the cast runs, who has voted).
-MIX_LUA = """
+MIX_LUA = (
+    """
 local voters, pages, lists, receipts, board = {}, {}, {}, {}, {}
 local n, first, share, changes, threads = 0, 0, 0, 0, 0
 local body = '{"choices":[1,2]}'
@@ -197,8 +204,11 @@ function request()
   end
   return wrk.format("GET", board[(m % #board) + 1])
 end
-""" + ERRORS_LUA
-PATHS_LUA = """
+"""
+    + ERRORS_LUA
+)
+PATHS_LUA = (
+    """
 local paths, n = {}, 0
 function setup(thread) thread:set("offset", math.random(1, 1000000)) end
 function init(args) for line in io.lines(args[1]) do paths[#paths + 1] = line end n = offset or 0 end
@@ -206,7 +216,9 @@ function request()
   n = n + 1
   return wrk.format("GET", paths[(n % #paths) + 1], {["Authorization"] = AUTH})
 end
-""" + ERRORS_LUA
+"""
+    + ERRORS_LUA
+)
 
 
 @dataclass
@@ -229,8 +241,10 @@ def out_of_voters(result: Result, tokens: int, start: float, end: float) -> str 
     first_ballots = (math.floor(tokens * end) - math.floor(tokens * start)) // WRK_THREADS * WRK_THREADS
     if result.requests <= first_ballots:
         return None
-    return (f"{result.name} ran out of first ballots ({result.requests:,} casts for {first_ballots:,} voters): "
-            "raise --voters or shorten --duration")
+    return (
+        f"{result.name} ran out of first ballots ({result.requests:,} casts for {first_ballots:,} voters): "
+        "raise --voters or shorten --duration"
+    )
 
 
 def refuse_busy_ports(ports) -> None:
@@ -271,8 +285,16 @@ def parse(name: str, out: str) -> Result:
     return Result(name, rps, p50, p99, errors, requests, timeouts)
 
 
-def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration: int, connections: int,
-        extra_env: dict | None = None) -> Result:
+def wrk(
+    binary: str,
+    name: str,
+    url: str,
+    script: str,
+    args: list[str],
+    duration: int,
+    connections: int,
+    extra_env: dict | None = None,
+) -> Result:
     """One wrk run with a Lua script (written to a temporary file)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
@@ -280,9 +302,24 @@ def wrk(binary: str, name: str, url: str, script: str, args: list[str], duration
     halfway = threading.Timer(duration / 2, lambda: split.extend(connections_per_worker(urlsplit(url).port)))
     halfway.start()
     try:
-        out = subprocess.run([binary, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
-                              lua.name, url, "--", *args],
-                             capture_output=True, text=True, check=True, env=extra_env).stdout
+        out = subprocess.run(
+            [
+                binary,
+                f"-t{WRK_THREADS}",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "--latency",
+                "-s",
+                lua.name,
+                url,
+                "--",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=extra_env,
+        ).stdout
     finally:
         halfway.cancel()
         halfway.join()  # an ss already running finishes before split is read
@@ -297,15 +334,22 @@ def connections_per_worker(port: int) -> list[int]:
     at 64 keep-alive connections the busier worker's share sets the p99."""
     if not shutil.which("ss"):
         return []
-    out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True
+    ).stdout
     return sorted(Counter(re.findall(r"pid=(\d+)", out)).values(), reverse=True)
 
 
 def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
     """A server in its own process group, so stopping it stops its workers."""
-    return subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        args,
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -352,21 +396,32 @@ SERVICE_EXTRA_ENV: dict[str, str] = {}
 
 def service_env(url: str, secret: str, workers: int) -> dict[str, str]:
     """Production settings: the database, a real secret, as many workers as asked."""
-    return {"WEISHI_DATABASE_URL": url, "WEISHI_ENVIRONMENT": "production", "WEISHI_SECRET_KEY": secret,
-            "WEISHI_WORKERS": str(workers), "WEISHI_LOG_LEVEL": "WARNING", **SERVICE_EXTRA_ENV}
+    return {
+        "WEISHI_DATABASE_URL": url,
+        "WEISHI_ENVIRONMENT": "production",
+        "WEISHI_SECRET_KEY": secret,
+        "WEISHI_WORKERS": str(workers),
+        "WEISHI_LOG_LEVEL": "WARNING",
+        **SERVICE_EXTRA_ENV,
+    }
 
 
 def serve(port: int, url: str, secret: str, workers: int) -> subprocess.Popen:
     """The service as production starts it: `weishi serve` (a listening socket per worker)."""
-    return start([PYTHON, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                  str(workers)], service_env(url, secret, workers), ROOT)
+    return start(
+        [PYTHON, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        service_env(url, secret, workers),
+        ROOT,
+    )
 
 
 def serve_baseline(port: int, dsn: str, workers: int) -> subprocess.Popen:
     """The baseline under the same supervisor as the service, so both accept connections alike."""
-    code = ("import sys; from app.core.serving import Serving, serve_workers; "
-            f"sys.exit(serve_workers(Serving('baseline_app:app', '127.0.0.1', {port}, log_level='warning', "
-            f"uvicorn_options={{'access_log': False}}), {workers}))")
+    code = (
+        "import sys; from app.core.serving import Serving, serve_workers; "
+        f"sys.exit(serve_workers(Serving('baseline_app:app', '127.0.0.1', {port}, log_level='warning', "
+        f"uvicorn_options={{'access_log': False}}), {workers}))"
+    )
     return start([PYTHON, "-c", code], {"BASELINE_DSN": dsn, "PYTHONPATH": str(ROOT)}, BENCH)
 
 
@@ -375,8 +430,12 @@ async def finance_token(dsn: str, settings: Settings, city: City) -> str:
     user, sid = uuid.uuid4(), uuid.uuid4()
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("INSERT INTO app_user (id, role, username, display_name, region_id, is_active, created_at)"
-                           " VALUES ($1, 'finance', 'bench-finance', '财务', $2, true, now())", user, city.district)
+        await conn.execute(
+            "INSERT INTO app_user (id, role, username, display_name, region_id, is_active, created_at)"
+            " VALUES ($1, 'finance', 'bench-finance', '财务', $2, true, now())",
+            user,
+            city.district,
+        )
         await conn.execute("INSERT INTO auth_session (id, user_id, created_at) VALUES ($1, $2, now())", sid, user)
     finally:
         await conn.close()
@@ -384,15 +443,20 @@ async def finance_token(dsn: str, settings: Settings, city: City) -> str:
 
 
 def table(results: list[Result]) -> None:
-    print(f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'timeouts':>9} {'requests':>9}"
-          f" {'conns/worker':>13}")
+    print(
+        f"{'scenario':>26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'timeouts':>9} {'requests':>9}"
+        f" {'conns/worker':>13}"
+    )
     for r in results:
-        print(f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.timeouts:9d} "
-              f"{r.requests:9d} {'/'.join(map(str, r.split)) or '-':>13}")
+        print(
+            f"{r.name:>26} {r.rps:9.0f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} {r.errors:7d} {r.timeouts:9d} "
+            f"{r.requests:9d} {'/'.join(map(str, r.split)) or '-':>13}"
+        )
 
 
-async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]],
-                   args: argparse.Namespace) -> list[str]:
+async def replicas(
+    binary: str, url: str, secret: str, tokens_file: str, tokens: list[tuple[str, str]], args: argparse.Namespace
+) -> list[str]:
     """Two server processes on two ports, one database: load on both, idempotency and rate limits across both."""
     servers = [serve(port, url, secret, 1) for port in REPLICA_PORTS]
     failures = []
@@ -402,14 +466,26 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
         loop = asyncio.get_running_loop()
         # Voters of their own (the last half of the file: the main run and its warm-up cast for the first).
         slices = [(0.5 + k / 4, 0.75 + k / 4) for k in range(len(REPLICA_PORTS))]
-        runs = await asyncio.gather(*(loop.run_in_executor(None, wrk, binary, f"cast on :{port}",
-                                                           f"http://127.0.0.1:{port}", CAST_LUA,
-                                                           voters(tokens_file, *part), args.duration,
-                                                           args.connections // 2)
-                                      for port, part in zip(REPLICA_PORTS, slices, strict=True)))
+        runs = await asyncio.gather(
+            *(
+                loop.run_in_executor(
+                    None,
+                    wrk,
+                    binary,
+                    f"cast on :{port}",
+                    f"http://127.0.0.1:{port}",
+                    CAST_LUA,
+                    voters(tokens_file, *part),
+                    args.duration,
+                    args.connections // 2,
+                )
+                for port, part in zip(REPLICA_PORTS, slices, strict=True)
+            )
+        )
         table(runs)
-        failures += [short for run, part in zip(runs, slices, strict=True)
-                     if (short := out_of_voters(run, len(tokens), *part))]
+        failures += [
+            short for run, part in zip(runs, slices, strict=True) if (short := out_of_voters(run, len(tokens), *part))
+        ]
         total = sum(r.rps for r in runs)
         print(f"two replicas together: {total:.0f} req/s, errors {sum(r.errors for r in runs)}")
         if any(r.errors for r in runs):
@@ -417,13 +493,21 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
         token, round_id = tokens[-1]
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-{uuid.uuid4()}"}
         async with httpx.AsyncClient() as client:
-            first = await client.post(f"http://127.0.0.1:{REPLICA_PORTS[0]}/api/v1/voting/rounds/{round_id}/ballots",
-                                      headers=headers, json={"choices": [3]})
-            second = await client.post(f"http://127.0.0.1:{REPLICA_PORTS[1]}/api/v1/voting/rounds/{round_id}/ballots",
-                                       headers=headers, json={"choices": [3]})
+            first = await client.post(
+                f"http://127.0.0.1:{REPLICA_PORTS[0]}/api/v1/voting/rounds/{round_id}/ballots",
+                headers=headers,
+                json={"choices": [3]},
+            )
+            second = await client.post(
+                f"http://127.0.0.1:{REPLICA_PORTS[1]}/api/v1/voting/rounds/{round_id}/ballots",
+                headers=headers,
+                json={"choices": [3]},
+            )
             replayed = second.headers.get("idempotent-replayed") == "true" and second.json() == first.json()
-            print(f"idempotency across replicas: first {first.status_code} on :{REPLICA_PORTS[0]}, then "
-                  f"{second.status_code} on :{REPLICA_PORTS[1]} replayed={replayed}")
+            print(
+                f"idempotency across replicas: first {first.status_code} on :{REPLICA_PORTS[0]}, then "
+                f"{second.status_code} on :{REPLICA_PORTS[1]} replayed={replayed}"
+            )
             if not (first.status_code == 201 and replayed):
                 failures.append("an Idempotency-Key was not honoured across replicas")
             phone, statuses = "13912345678", []
@@ -433,10 +517,13 @@ async def replicas(binary: str, url: str, secret: str, tokens_file: str, tokens:
                 statuses.append(r.status_code)
             allowed = statuses.index(429) if 429 in statuses else len(statuses)
             # One client: its own budget for the phone (counted first) is the one it meets.
-            limit = min(int(getattr(Settings(), name).split("/")[0])
-                        for name in ("rate_otp_per_phone_ip", "rate_otp_per_phone"))
-            print(f"one-time-code requests for one phone, alternating between the ports: {statuses}; {allowed} "
-                  f"accepted before 429 (limit {limit} per phone and address, shared through the database)")
+            limit = min(
+                int(getattr(Settings(), name).split("/")[0]) for name in ("rate_otp_per_phone_ip", "rate_otp_per_phone")
+            )
+            print(
+                f"one-time-code requests for one phone, alternating between the ports: {statuses}; {allowed} "
+                f"accepted before 429 (limit {limit} per phone and address, shared through the database)"
+            )
             if allowed != limit:
                 failures.append("the one-time-code rate limit did not hold across replicas")
     finally:
@@ -453,10 +540,17 @@ def sms_stand_in():
 
     key_id, key_secret = "LTAI5tBenchStandIn", secrets.token_urlsafe(24)
     server = SmsServer("aliyun", SmsState(key_id, key_secret)).__enter__()
-    os.environ.update({"WEISHI_OTP_SENDER": "aliyun", "WEISHI_ALIYUN_ACCESS_KEY_ID": key_id,
-                       "WEISHI_ALIYUN_ACCESS_KEY_SECRET": key_secret, "WEISHI_ALIYUN_SMS_ENDPOINT": server.endpoint,
-                       "WEISHI_SMS_INSECURE_HTTP": "true", "WEISHI_SMS_SIGN_NAME": "微实社区",
-                       "WEISHI_SMS_TEMPLATES": '{"otp": "SMS_100001"}'})
+    os.environ.update(
+        {
+            "WEISHI_OTP_SENDER": "aliyun",
+            "WEISHI_ALIYUN_ACCESS_KEY_ID": key_id,
+            "WEISHI_ALIYUN_ACCESS_KEY_SECRET": key_secret,
+            "WEISHI_ALIYUN_SMS_ENDPOINT": server.endpoint,
+            "WEISHI_SMS_INSECURE_HTTP": "true",
+            "WEISHI_SMS_SIGN_NAME": "微实社区",
+            "WEISHI_SMS_TEMPLATES": '{"otp": "SMS_100001"}',
+        }
+    )
     return server
 
 
@@ -468,8 +562,11 @@ async def run(args: argparse.Namespace) -> int:
     admin = await asyncpg.connect(_dsn(args.admin_dsn))
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    url = make_url(args.admin_dsn).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-        hide_password=False)
+    url = (
+        make_url(args.admin_dsn)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )
     secret = secrets.token_urlsafe(48)
     processes: list[subprocess.Popen] = []
     failures: list[str] = []
@@ -483,36 +580,49 @@ async def run(args: argparse.Namespace) -> int:
             bouncer = PgBouncer(url, pool_size=args.pgbouncer_pool).start()
             service_url = make_url(bouncer.url).set(database=name).render_as_string(hide_password=False)
             SERVICE_EXTRA_ENV["WEISHI_DB_POOLER"] = "pgbouncer"
-            print(f"service through PgBouncer {bouncer.port} (transaction mode, {args.pgbouncer_pool} server "
-                  "connections)")
+            print(
+                f"service through PgBouncer {bouncer.port} (transaction mode, {args.pgbouncer_pool} server connections)"
+            )
         started = time.perf_counter()
         city, spent = await seed(url, secret, args.residents, args.voters, checkpoint=not args.quick)
-        print(f"seeded {args.residents:,} residents, {len(city.voters):,} voter accounts in "
-              f"{time.perf_counter() - started:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in spent.items())})")
+        print(
+            f"seeded {args.residents:,} residents, {len(city.voters):,} voter accounts in "
+            f"{time.perf_counter() - started:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in spent.items())})"
+        )
         settings = Settings(secret_key=secret, environment="production", database_url=url)
         work = Path(tempfile.mkdtemp(prefix="weishi-load-"))
         tokens = voter_tokens(settings, city)
         (work / "tokens.txt").write_text("".join(f"{t} {r}\n" for t, r in tokens))
         # The phone's list: a community's page, its proposals on the ballot, the programme's page (filters).
-        (work / "lists.txt").write_text("".join(
-            f"/api/v1/public/proposals?community_id={cid}&limit=20\n"
-            f"/api/v1/public/proposals?community_id={cid}&state=in_vote\n"
-            f"/api/v1/public/proposals?programme_id={city.programme}&limit=20&offset={20 * (k % 50)}\n"
-            for k, (cid, _) in enumerate(city.communities[:500])))
-        (work / "board.txt").write_text("/board\n" + "".join(
-            f"/board/rounds/{city.rounds[cid]}\n/board/communities/{cid}/finances\n"
-            for cid, _ in city.communities[:200] if cid in city.rounds))
+        (work / "lists.txt").write_text(
+            "".join(
+                f"/api/v1/public/proposals?community_id={cid}&limit=20\n"
+                f"/api/v1/public/proposals?community_id={cid}&state=in_vote\n"
+                f"/api/v1/public/proposals?programme_id={city.programme}&limit=20&offset={20 * (k % 50)}\n"
+                for k, (cid, _) in enumerate(city.communities[:500])
+            )
+        )
+        (work / "board.txt").write_text(
+            "/board\n"
+            + "".join(
+                f"/board/rounds/{city.rounds[cid]}\n/board/communities/{cid}/finances\n"
+                for cid, _ in city.communities[:200]
+                if cid in city.rounds
+            )
+        )
         (work / "pages.txt").write_text("".join(f"/api/v1/public/proposals/{p}\n" for p in city.projects))
         (work / "baseline_pages.txt").write_text("".join(f"/projects/{uuid.UUID(int=i + 1)}\n" for i in range(10_000)))
-        (work / "finance.txt").write_text("/api/v1/funds/reports?group_by=street\n"
-                                          "/api/v1/funds/reports?group_by=community\n")
+        (work / "finance.txt").write_text(
+            "/api/v1/funds/reports?group_by=street\n/api/v1/funds/reports?group_by=community\n"
+        )
         finance = await finance_token(_dsn(url), settings, city)
         if args.replicas:
             sys.modules.setdefault("load_run", sys.modules[__name__])  # balanced.py uses this module, not a copy
             from balanced import balanced_runs
 
-            failures += await balanced_runs(binary, service_url, secret, str(work / "tokens.txt"), tokens,
-                                            city.district, url, args)
+            failures += await balanced_runs(
+                binary, service_url, secret, str(work / "tokens.txt"), tokens, city.district, url, args
+            )
             shutil.rmtree(work, ignore_errors=True)
             return 1 if failures else 0
 
@@ -525,20 +635,28 @@ async def run(args: argparse.Namespace) -> int:
         d, c = args.duration, args.connections
         # Unmeasured warm-up: pools open their connections and prepare their statements (both servers alike).
         for server, script, script_args in (
-                (base, BASELINE_INSERT_LUA, []),
-                (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
-                (svc, CAST_LUA, voters(str(work / "tokens.txt"), *WARM_UP_SLICE)),
-                (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")])):
+            (base, BASELINE_INSERT_LUA, []),
+            (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
+            (svc, CAST_LUA, voters(str(work / "tokens.txt"), *WARM_UP_SLICE)),
+            (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")]),
+        ):
             wrk(binary, "warm-up", server, script, script_args, 1 if args.quick else WARM_UP_SECONDS, c)
-        (work / "receipts.txt").write_text("".join(f"/api/v1/public/voting/receipts/{code}\n"
-                                                   for code in await receipts(svc, tokens, WARM_UP_SLICE)))
+        (work / "receipts.txt").write_text(
+            "".join(f"/api/v1/public/voting/receipts/{code}\n" for code in await receipts(svc, tokens, WARM_UP_SLICE))
+        )
         voter_file = str(work / "tokens.txt")
-        mix = [voter_file, *map(str, MIX_SLICE), str(WRK_THREADS), str(CAST_SLICE[1]),
-               *(str(work / f) for f in ("pages.txt", "lists.txt", "receipts.txt", "board.txt"))]
+        mix = [
+            voter_file,
+            *map(str, MIX_SLICE),
+            str(WRK_THREADS),
+            str(CAST_SLICE[1]),
+            *(str(work / f) for f in ("pages.txt", "lists.txt", "receipts.txt", "board.txt")),
+        ]
         results = [
             wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
-            wrk(binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")],
-                d, c),
+            wrk(
+                binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")], d, c
+            ),
             wrk(binary, "cast ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
             # The same voters again: every request a change of ballot.
             wrk(binary, "change of ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
@@ -548,13 +666,19 @@ async def run(args: argparse.Namespace) -> int:
             wrk(binary, "proposal list (phone)", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "lists.txt")], d, c),
             wrk(binary, "proposal page", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")], d, c),
             wrk(binary, "my rounds", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/my-rounds"], d, c),
-            wrk(binary, "my ballot", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/rounds/{round}/my-ballot"],
-                d, c),
+            wrk(binary, "my ballot", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/rounds/{round}/my-ballot"], d, c),
             wrk(binary, "receipt check", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "receipts.txt")], d, c),
             wrk(binary, "board pages", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "board.txt")], d, c),
             wrk(binary, "evening mix", svc, MIX_LUA, mix, d, c),
-            wrk(binary, "finance report", svc, PATHS_LUA.replace("AUTH", f'"Bearer {finance}"'),
-                [str(work / "finance.txt")], d, c),
+            wrk(
+                binary,
+                "finance report",
+                svc,
+                PATHS_LUA.replace("AUTH", f'"Bearer {finance}"'),
+                [str(work / "finance.txt")],
+                d,
+                c,
+            ),
         ]
         rss = [max(a, b) for a, b in zip(cast_rss, worker_rss_mb(service.pid), strict=False)] or cast_rss
         table(results)
@@ -566,8 +690,10 @@ async def run(args: argparse.Namespace) -> int:
             for scenario in names:
                 r = by[scenario]
                 ratio = r.rps / baseline.rps
-                print(f"{scenario} / {baseline.name}: {ratio:.0%} (target ≥ 70%); p99 {r.p99_ms:.1f} ms "
-                      f"(target < 100 ms at {c} connections); errors {r.errors}")
+                print(
+                    f"{scenario} / {baseline.name}: {ratio:.0%} (target ≥ 70%); p99 {r.p99_ms:.1f} ms "
+                    f"(target < 100 ms at {c} connections); errors {r.errors}"
+                )
                 if ratio < 0.7 or r.p99_ms >= 100:
                     missed.append(f"{scenario} misses its target")
         mix_run = by["evening mix"]
@@ -600,22 +726,33 @@ async def run(args: argparse.Namespace) -> int:
         missed.clear()
     wrong = failures + missed
     print(("PASS" if not args.quick else "VERIFIED") if not wrong else "FAIL: " + "; ".join(wrong))
-    figures = {r.name: f"{r.rps:.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, {r.errors} errors"
-               for r in measured}
-    return emit("load_run", figures, f"{args.residents:,} residents, {args.connections} connections, {args.workers} "
-                "workers: first ballot and change ≥ 70% of the baseline's inserts, the resident's reads ≥ 70% of the "
-                "baseline's read, each with p99 < 100 ms; workers < 250 MB, no errors, replicas consistent",
-                None if args.quick else not missed, failures)
+    figures = {
+        r.name: f"{r.rps:.0f} req/s, p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, {r.errors} errors" for r in measured
+    }
+    return emit(
+        "load_run",
+        figures,
+        f"{args.residents:,} residents, {args.connections} connections, {args.workers} "
+        "workers: first ballot and change ≥ 70% of the baseline's inserts, the resident's reads ≥ 70% of the "
+        "baseline's read, each with p99 < 100 ms; workers < 250 MB, no errors, replicas consistent",
+        None if args.quick else not missed,
+        failures,
+    )
 
 
-async def receipts(service: str, tokens: list[tuple[str, str]], part: tuple[float, float],
-                   count: int = 200) -> list[str]:
+async def receipts(
+    service: str, tokens: list[tuple[str, str]], part: tuple[float, float], count: int = 200
+) -> list[str]:
     """Receipt codes to check: ballots cast again (changes) by voters of the slice part (the warm-up's)."""
     start = math.floor(len(tokens) * part[0])
-    chosen = tokens[start:min(start + count, math.floor(len(tokens) * part[1]))]
+    chosen = tokens[start : min(start + count, math.floor(len(tokens) * part[1]))]
     async with httpx.AsyncClient(base_url=service, timeout=30) as client:
-        answers = [await client.post(f"/api/v1/voting/rounds/{r}/ballots", json={"choices": [1]},
-                                     headers={"Authorization": f"Bearer {t}"}) for t, r in chosen]
+        answers = [
+            await client.post(
+                f"/api/v1/voting/rounds/{r}/ballots", json={"choices": [1]}, headers={"Authorization": f"Bearer {t}"}
+            )
+            for t, r in chosen
+        ]
     return [a.json()["receipt_code"] for a in answers if a.status_code == 201]
 
 
@@ -626,18 +763,27 @@ READS = ("proposal list (phone)", "proposal page", "my rounds", "my ballot", "re
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--admin-dsn", default=os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--voters", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--via-pgbouncer", action="store_true",
-                        help="the service reaches PostgreSQL through Debian's PgBouncer in transaction mode")
+    parser.add_argument(
+        "--via-pgbouncer",
+        action="store_true",
+        help="the service reaches PostgreSQL through Debian's PgBouncer in transaction mode",
+    )
     parser.add_argument("--pgbouncer-pool", type=int, default=8, help="PgBouncer's server connections")
-    parser.add_argument("--replicas", type=int, default=0,
-                        help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)",
+    )
     parser.add_argument("--quick", action="store_true", help="CI: a tiny city, 2 s a scenario, no targets judged")
     args = parser.parse_args()
     if args.quick:

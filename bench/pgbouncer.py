@@ -33,8 +33,15 @@ def _listening(port: int) -> bool:
 class PgBouncer:
     """One pgbouncer process on 127.0.0.1:`port` in front of `upstream` (a SQLAlchemy URL of the server)."""
 
-    def __init__(self, upstream: str, pool_size: int = 10, max_clients: int = 2000, port: int | None = None,
-                 round_robin: bool = False, query_wait_timeout: int = 120):
+    def __init__(
+        self,
+        upstream: str,
+        pool_size: int = 10,
+        max_clients: int = 2000,
+        port: int | None = None,
+        round_robin: bool = False,
+        query_wait_timeout: int = 120,
+    ):
         self.upstream = make_url(upstream)
         self.port = port or free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="weishi-pgbouncer-"))
@@ -52,7 +59,7 @@ listen_addr = 127.0.0.1
 listen_port = {self.port}
 unix_socket_dir =
 auth_type = trust
-auth_file = {self.folder / 'users.txt'}
+auth_file = {self.folder / "users.txt"}
 admin_users = {user}
 pool_mode = transaction
 default_pool_size = {pool_size}
@@ -60,7 +67,7 @@ max_client_conn = {max_clients}
 query_wait_timeout = {query_wait_timeout}
 server_round_robin = {int(round_robin)}
 min_pool_size = {min(3, pool_size) if round_robin else 0}
-logfile = {self.folder / 'pgbouncer.log'}
+logfile = {self.folder / "pgbouncer.log"}
 """)
         os.chmod(self.folder, 0o755)  # PgBouncer runs as postgres when we are root, and must read it
         if os.geteuid() == 0:  # it refuses to run as root

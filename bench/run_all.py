@@ -28,8 +28,14 @@ from result import parse
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 # Cheapest first, so a broken checkout fails in seconds; load_run last, it holds both cores longest.
-BENCHES = ("bench_awards", "bench_allocation", "bench_pabulib", "bench_finance_report", "bench_close_rounds",
-           "load_run")
+BENCHES = (
+    "bench_awards",
+    "bench_allocation",
+    "bench_pabulib",
+    "bench_finance_report",
+    "bench_close_rounds",
+    "load_run",
+)
 
 
 @dataclass
@@ -57,8 +63,14 @@ def run_one(name: str, env: dict[str, str]) -> Run:
     sampler.start()
     started = time.perf_counter()
     lines = []
-    with subprocess.Popen([sys.executable, str(BENCH / f"{name}.py")], cwd=ROOT, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(
+        [sys.executable, str(BENCH / f"{name}.py")],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
         for line in process.stdout:
             sys.stdout.write(line)
             lines.append(line)
@@ -74,15 +86,28 @@ def run_one(name: str, env: dict[str, str]) -> Run:
 def _commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
     sha = git("rev-parse", "--short=12", "HEAD") or "unknown"
     return f"{sha} (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else sha
 
 
 def _machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     return f"{os.cpu_count()} cores ({model}), {memory / 1024:.1f} GB RAM, Python {platform.python_version()}"
 
 
@@ -102,22 +127,28 @@ def verdict(run: Run) -> str:
 
 def markdown(runs: list[Run], commit: str) -> str:
     """docs/benchmarks.md: a summary table, then each bench's figures."""
-    out = ["# Benchmarks", "",
-           "Written by `make bench` (bench/run_all.py): every bench at full size, one after another, on the machine "
-           "named below. Do not edit by hand; run it again. The load average is the machine's 1-minute figure, "
-           "sampled every 2 s during the bench: above the number of cores, other processes shared the machine and "
-           "the figures are slower than it can do. CI runs each bench in `--quick` mode for its checks only "
-           "(tests/bench/test_quick.py).", "",
-           f"Commit {commit}; {_machine()}.", "",
-           "| bench | date (UTC) | seconds | load average (mean / max) | target | result |",
-           "|---|---|---|---|---|---|"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/run_all.py): every bench at full size, one after another, on the machine "
+        "named below. Do not edit by hand; run it again. The load average is the machine's 1-minute figure, "
+        "sampled every 2 s during the bench: above the number of cores, other processes shared the machine and "
+        "the figures are slower than it can do. CI runs each bench in `--quick` mode for its checks only "
+        "(tests/bench/test_quick.py).",
+        "",
+        f"Commit {commit}; {_machine()}.",
+        "",
+        "| bench | date (UTC) | seconds | load average (mean / max) | target | result |",
+        "|---|---|---|---|---|---|",
+    ]
     ran = {run.name for run in runs}
     out += [f"| {name} | - | - | - | - | not run in this pass (`--only`) |" for name in BENCHES if name not in ran]
     for run in runs:
         load = f"{sum(run.loads) / len(run.loads):.2f} / {max(run.loads):.2f}"
         target = run.result["target"] if run.result else "-"
-        out.append(f"| {run.name} | {run.started:%Y-%m-%d %H:%M} | {run.seconds:.0f} | {load} | {target} | "
-                   f"{verdict(run)} |")
+        out.append(
+            f"| {run.name} | {run.started:%Y-%m-%d %H:%M} | {run.seconds:.0f} | {load} | {target} | {verdict(run)} |"
+        )
     for run in runs:
         out += ["", f"## {run.name}", ""]
         if run.result is None:

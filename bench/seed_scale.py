@@ -44,11 +44,64 @@ from app.regions.rules import child_path
 STREETS, COMMUNITIES, PILOTS, PROPOSALS_PER_PILOT, ON_BALLOT = 30, 600, 500, 20, 10
 RESIDENTS, VOTERS = 1_000_000, 20_000
 YEAR = 2026
-STREET_NAMES = ("莲塘", "东门", "翠竹", "笋岗", "清水河", "南湖", "桂园", "黄贝", "东晓", "东湖", "园岭", "沙头",
-                "梅林", "华富", "香蜜湖", "莲花", "福田", "南园", "华强北", "福保", "蛇口", "招商", "粤海", "沙河",
-                "西丽", "桃源", "南头", "南山", "新安", "西乡")
-COMMUNITY_WORDS = ("仙湖", "畔山", "鹏兴", "长岭", "坳下", "新村", "翠湖", "桂花", "锦绣", "丽晶", "华林", "松园",
-                   "荔景", "怡景", "碧波", "文锦", "渔民", "滨河", "彩田", "景田", "上沙", "下沙", "石厦", "皇岗")
+STREET_NAMES = (
+    "莲塘",
+    "东门",
+    "翠竹",
+    "笋岗",
+    "清水河",
+    "南湖",
+    "桂园",
+    "黄贝",
+    "东晓",
+    "东湖",
+    "园岭",
+    "沙头",
+    "梅林",
+    "华富",
+    "香蜜湖",
+    "莲花",
+    "福田",
+    "南园",
+    "华强北",
+    "福保",
+    "蛇口",
+    "招商",
+    "粤海",
+    "沙河",
+    "西丽",
+    "桃源",
+    "南头",
+    "南山",
+    "新安",
+    "西乡",
+)
+COMMUNITY_WORDS = (
+    "仙湖",
+    "畔山",
+    "鹏兴",
+    "长岭",
+    "坳下",
+    "新村",
+    "翠湖",
+    "桂花",
+    "锦绣",
+    "丽晶",
+    "华林",
+    "松园",
+    "荔景",
+    "怡景",
+    "碧波",
+    "文锦",
+    "渔民",
+    "滨河",
+    "彩田",
+    "景田",
+    "上沙",
+    "下沙",
+    "石厦",
+    "皇岗",
+)
 
 
 def _phone(serial: int) -> str:
@@ -76,8 +129,9 @@ class City:
         streets = []
         for s in range(STREETS):
             sid = uuid.uuid4()
-            regions.append((sid, self.district, "street", f"{STREET_NAMES[s]}街道", child_path(district_path, sid),
-                            now, now))
+            regions.append(
+                (sid, self.district, "street", f"{STREET_NAMES[s]}街道", child_path(district_path, sid), now, now)
+            )
             streets.append((sid, child_path(district_path, sid)))
         pilots, proposals, rounds, on_ballot = [], [], [], []
         kinds, types = [c.value for c in ProjectCategory], [t.value for t in ProjectType]
@@ -94,24 +148,58 @@ class City:
                 continue
             pilot, rid = uuid.uuid4(), uuid.uuid4()
             pilots.append((pilot, self.programme, cid, street, self.district, YEAR, path, now))
-            rounds.append((rid, pilot, self.programme, cid, path, f"{YEAR}年民生微实事居民投票",
-                           now - timedelta(hours=1), now + timedelta(days=7), 3_000_000, ballot, "[]", "scheduled",
-                           "bench", now, now))
+            rounds.append(
+                (
+                    rid,
+                    pilot,
+                    self.programme,
+                    cid,
+                    path,
+                    f"{YEAR}年民生微实事居民投票",
+                    now - timedelta(hours=1),
+                    now + timedelta(days=7),
+                    3_000_000,
+                    ballot,
+                    "[]",
+                    "scheduled",
+                    "bench",
+                    now,
+                    now,
+                )
+            )
             self.rounds[cid] = rid
             for number in range(1, PROPOSALS_PER_PILOT + 1):
                 pid = uuid.uuid4()
                 title = f"{TOPICS[int(rng.integers(len(TOPICS)))]}（{name}{number}号）"
                 cost = int(rng.integers(2_000, 15_000)) * 100
                 state = "in_vote" if number <= ON_BALLOT else "in_deliberation"
-                proposals.append((pid, self.programme, cid, path, self.proposer, "resident", title, "livelihood",
-                                  types[int(rng.integers(len(types)))], kinds[int(rng.integers(len(kinds)))],
-                                  "居民反映的需求：" + title, "由社区统一组织实施", "惠及本社区居民", cost, state, now,
-                                  now - timedelta(days=40, minutes=-number), now, now))
+                proposals.append(
+                    (
+                        pid,
+                        self.programme,
+                        cid,
+                        path,
+                        self.proposer,
+                        "resident",
+                        title,
+                        "livelihood",
+                        types[int(rng.integers(len(types)))],
+                        kinds[int(rng.integers(len(kinds)))],
+                        "居民反映的需求：" + title,
+                        "由社区统一组织实施",
+                        "惠及本社区居民",
+                        cost,
+                        state,
+                        now,
+                        now - timedelta(days=40, minutes=-number),
+                        now,
+                        now,
+                    )
+                )
                 self.projects.append(pid)
                 if number <= ON_BALLOT:
                     on_ballot.append((rid, pid, number, title[:100], cost))
-        return {"regions": regions, "pilots": pilots, "proposals": proposals, "rounds": rounds,
-                "on_ballot": on_ballot}
+        return {"regions": regions, "pilots": pilots, "proposals": proposals, "rounds": rounds, "on_ballot": on_ballot}
 
     def roll(self) -> Iterator[tuple]:
         """Residents on their community's roll; the first `voters` of the pilot communities get accounts."""
@@ -153,15 +241,27 @@ async def load(dsn: str, city: City, checkpoint: bool = True) -> dict[str, float
         started = time.perf_counter()
         small = city.structure()
         await copy_rows(conn, "region", small["regions"])
-        await conn.execute("INSERT INTO app_user (id, role, display_name, phone_digest, is_active, created_at)"
-                           " VALUES ($1, 'resident', '居民提案人', $2, true, $3)", city.proposer,
-                           hashlib.sha256(city.proposer.bytes).hexdigest(), city.now)
+        await conn.execute(
+            "INSERT INTO app_user (id, role, display_name, phone_digest, is_active, created_at)"
+            " VALUES ($1, 'resident', '居民提案人', $2, true, $3)",
+            city.proposer,
+            hashlib.sha256(city.proposer.bytes).hexdigest(),
+            city.now,
+        )
         await conn.execute(
             "INSERT INTO programme (id, district_id, region_path, year, name, status, starts_on, ends_on,"
             " closing_date, rules, created_at, updated_at, opened_at)"
             " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7, $8, $9, $9, $9)",
-            city.programme, city.district, child_path(None, city.district), YEAR, f"{YEAR}年度民生微实事",
-            date(YEAR, 1, 1), date(YEAR, 12, 31), json.dumps(ProgrammeRules().model_dump(mode="json")), city.now)
+            city.programme,
+            city.district,
+            child_path(None, city.district),
+            YEAR,
+            f"{YEAR}年度民生微实事",
+            date(YEAR, 1, 1),
+            date(YEAR, 12, 31),
+            json.dumps(ProgrammeRules().model_dump(mode="json")),
+            city.now,
+        )
         await copy_rows(conn, "pilot", small["pilots"])
         await copy_rows(conn, "proposal", small["proposals"])
         await copy_rows(conn, "voting_round", small["rounds"])
@@ -171,11 +271,18 @@ async def load(dsn: str, city: City, checkpoint: bool = True) -> dict[str, float
         await copy_rows(conn, "voter_roll_entry", city.roll())
         spent["voter_roll_entry"] = time.perf_counter() - started
         started = time.perf_counter()
-        await conn.copy_records_to_table("app_user", records=[
-            (user, "resident", name, digest, True, city.now, cid) for user, _, _, digest, name, cid in city.voters],
-            columns=["id", "role", "display_name", "phone_digest", "is_active", "created_at", "region_id"])
-        await conn.copy_records_to_table("auth_session", records=[
-            (sid, user, city.now) for user, sid, *_ in city.voters], columns=["id", "user_id", "created_at"])
+        await conn.copy_records_to_table(
+            "app_user",
+            records=[
+                (user, "resident", name, digest, True, city.now, cid) for user, _, _, digest, name, cid in city.voters
+            ],
+            columns=["id", "role", "display_name", "phone_digest", "is_active", "created_at", "region_id"],
+        )
+        await conn.copy_records_to_table(
+            "auth_session",
+            records=[(sid, user, city.now) for user, sid, *_ in city.voters],
+            columns=["id", "user_id", "created_at"],
+        )
         spent["resident accounts and sessions"] = time.perf_counter() - started
         started = time.perf_counter()
         await conn.execute("VACUUM (ANALYZE)")
@@ -191,12 +298,20 @@ async def load(dsn: str, city: City, checkpoint: bool = True) -> dict[str, float
 
 def voter_tokens(settings: Settings, city: City) -> list[tuple[str, str]]:
     """(access token, round id) per voter; tokens live 15 minutes, so mint them just before a run."""
-    return [(issue_access_token(settings, user_id=user, session_id=sid, role="resident")[0], str(rid))
-            for user, sid, rid, *_ in city.voters]
+    return [
+        (issue_access_token(settings, user_id=user, session_id=sid, role="resident")[0], str(rid))
+        for user, sid, rid, *_ in city.voters
+    ]
 
 
-async def seed(url: str, secret_key: str, residents: int = RESIDENTS, voters: int = VOTERS,
-               seed_value: int = 20261123, checkpoint: bool = True) -> tuple[City, dict[str, float]]:
+async def seed(
+    url: str,
+    secret_key: str,
+    residents: int = RESIDENTS,
+    voters: int = VOTERS,
+    seed_value: int = 20261123,
+    checkpoint: bool = True,
+) -> tuple[City, dict[str, float]]:
     """Migrate and load an empty benchmark database; the city and the seconds per step."""
     from sqlalchemy.engine import make_url
 
@@ -221,9 +336,11 @@ async def main() -> int:
     for step, seconds in spent.items():
         print(f"{step:>48}: {seconds:7.1f} s")
     total = time.perf_counter() - started
-    print(f"city: 1 district, {STREETS} streets, {COMMUNITIES} communities, {PILOTS} pilots with open rounds, "
-          f"{len(city.projects):,} proposals, {args.residents:,} residents on rolls, {len(city.voters):,} voter "
-          f"accounts; {total:.1f} s in all ({'PASS' if total < 300 else 'FAIL'}: target 300 s)")
+    print(
+        f"city: 1 district, {STREETS} streets, {COMMUNITIES} communities, {PILOTS} pilots with open rounds, "
+        f"{len(city.projects):,} proposals, {args.residents:,} residents on rolls, {len(city.voters):,} voter "
+        f"accounts; {total:.1f} s in all ({'PASS' if total < 300 else 'FAIL'}: target 300 s)"
+    )
     return 0 if total < 300 else 1
 
 

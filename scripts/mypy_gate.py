@@ -56,8 +56,10 @@ def main() -> int:
     # The first baseline is taken as found; after that a count may only fall.
     worse = grown(counts, baseline) if BASELINE.exists() or not args.update else {}
     if worse:
-        print("".join(line + "\n" for line in output.splitlines()
-                      if (m := ERROR.match(line)) and m["path"] in worse), end="")
+        print(
+            "".join(line + "\n" for line in output.splitlines() if (m := ERROR.match(line)) and m["path"] in worse),
+            end="",
+        )
         print("\nmypy: more errors than scripts/mypy_baseline.json allows:")
         for path, (allowed, found) in worse.items():
             print(f"  {path}: {found} (baseline {allowed})")

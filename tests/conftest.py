@@ -48,8 +48,10 @@ wire()
 # folder; at the end the controller reads them all for full phone numbers and credentials (issue 33).
 LOG_DIR_ENV = "WEISHI_TEST_LOG_DIR"
 # A phone is not part of a longer ASCII word (request ids and UUIDs are hex and hold digit runs).
-LEAKS = re.compile(r"(?<![0-9A-Za-z_*-])1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9A-Za-z_])"
-                   r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+|wst_[\w-]{8,}")
+LEAKS = re.compile(
+    r"(?<![0-9A-Za-z_*-])1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9A-Za-z_])"
+    r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+|wst_[\w-]{8,}"
+)
 
 
 def pytest_configure(config) -> None:
@@ -75,8 +77,10 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if leaks:
         if reporter:
-            reporter.write_line(f"log scan: {len(leaks)} of {lines} log lines hold a phone number or a token "
-                                f"(all in {folder}):", red=True)
+            reporter.write_line(
+                f"log scan: {len(leaks)} of {lines} log lines hold a phone number or a token (all in {folder}):",
+                red=True,
+            )
             for line in leaks[:10]:
                 reporter.write_line(f"  {line}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -162,10 +166,17 @@ async def _template_state(url: str) -> tuple[str, dict[str, tuple[list[str], lis
     conn = await asyncpg.connect(_pg_dsn(url), timeout=5)
     try:
         # Names from the catalog, quoted by PostgreSQL itself.
-        tables = [r[0] for r in await conn.fetch("SELECT quote_ident(tablename) FROM pg_tables "
-                                                 "WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
-        sequences = [r[0] for r in await conn.fetch("SELECT quote_ident(sequencename) FROM pg_sequences "
-                                                    "WHERE schemaname = 'public'")]
+        tables = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ]
+        sequences = [
+            r[0]
+            for r in await conn.fetch("SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'")
+        ]
         rows = {}
         for table in tables:
             records = await conn.fetch(f"SELECT * FROM {table}")  # noqa: S608 - a catalog name
@@ -173,8 +184,10 @@ async def _template_state(url: str) -> tuple[str, dict[str, tuple[list[str], lis
                 rows[table] = (list(records[0].keys()), [tuple(r.values()) for r in records])
     finally:
         await conn.close()
-    script = "; ".join([f"DELETE FROM {t}" for t in tables]  # noqa: S608 - catalog names
-                       + [f"ALTER SEQUENCE {q} RESTART" for q in sequences])
+    script = "; ".join(
+        [f"DELETE FROM {t}" for t in tables]  # noqa: S608 - catalog names
+        + [f"ALTER SEQUENCE {q} RESTART" for q in sequences]
+    )
     return script, rows
 
 
@@ -182,8 +195,14 @@ async def _template_state(url: str) -> tuple[str, dict[str, tuple[list[str], lis
 def pg_reused_database(pg_template) -> ReusedDatabase:
     """This test process's PostgreSQL database, copied from the template once."""
     name = f"weishi_w_{RUN_TAG}"
-    _run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                  f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"', NO_SYNC.format(name=name)))
+    _run(
+        _pg_exec(
+            PG_URL,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"',
+            NO_SYNC.format(name=name),
+        )
+    )
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     yield ReusedDatabase(url, *_run(_template_state(url)))
     _run(_pg_exec(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -194,16 +213,20 @@ async def _empty(db: ReusedDatabase) -> None:
     conn = await asyncpg.connect(_pg_dsn(db.url), timeout=5)
     try:
         # A server or pool an earlier test left running would hold locks (or rows mid-transaction).
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         async with conn.transaction():
             # As a replica: no triggers (the append-only guards) and no foreign-key checks, so any order works.
             await conn.execute("SET LOCAL session_replication_role = replica")
             await conn.execute(db.emptying)
             for table, (columns, records) in db.rows.items():
                 await conn.copy_records_to_table(table, records=records, columns=columns)
-        for table, trigger in await conn.fetch("SELECT tgrelid::regclass::text, quote_ident(tgname) FROM pg_trigger "
-                                               "WHERE NOT tgisinternal AND tgenabled = 'D'"):
+        for table, trigger in await conn.fetch(
+            "SELECT tgrelid::regclass::text, quote_ident(tgname) FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgenabled = 'D'"
+        ):
             await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
     finally:
         await conn.close()
@@ -270,9 +293,15 @@ async def db_url(request, backend, tmp_path) -> AsyncIterator[str]:
 def settings(request, db_url, tmp_path) -> Settings:
     """Settings of the app under test: its own database and upload folder. Audit events are sealed when the
     trail is read, not by the background sealer, so tests see the chain exactly as they left it."""
-    return Settings(environment="test", database_url=db_url, upload_dir=str(tmp_path / "uploads"),
-                    secret_key="test-secret-key-0123456789-abcdefghijklmnop", audit_seal_interval_seconds=0,
-                    db_pooler="pgbouncer" if _route(request) == "pgbouncer" else "none", _env_file=None)
+    return Settings(
+        environment="test",
+        database_url=db_url,
+        upload_dir=str(tmp_path / "uploads"),
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+        audit_seal_interval_seconds=0,
+        db_pooler="pgbouncer" if _route(request) == "pgbouncer" else "none",
+        _env_file=None,
+    )
 
 
 @pytest.fixture
@@ -303,4 +332,5 @@ def _real_time_after_each_test():
     """A test that moves the service's clock (app/core/clock.py) leaves it at real time for the next."""
     yield
     from app.core import clock
+
     clock.reset()

@@ -12,12 +12,19 @@ from app.regions.models import Region, RegionLevel
 from app.regions.rules import child_path
 
 
-async def add_region(session: AsyncSession, name: str, level: RegionLevel, parent: Region | None = None,
-                     code: str | None = None) -> Region:
+async def add_region(
+    session: AsyncSession, name: str, level: RegionLevel, parent: Region | None = None, code: str | None = None
+) -> Region:
     """One region node under parent (committed)."""
     rid = uuid.uuid4()
-    region = Region(id=rid, name=name, level=level, parent_id=parent.id if parent else None, code=code,
-                    path=child_path(parent.path if parent else None, rid))
+    region = Region(
+        id=rid,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        code=code,
+        path=child_path(parent.path if parent else None, rid),
+    )
     session.add(region)
     await session.commit()
     return region
@@ -53,13 +60,26 @@ async def make_tree(session: AsyncSession, prefix: str = "") -> Tree:
     return Tree(d, sa, sb, a1, a2, b1, b2, c, other)
 
 
-async def add_user(session: AsyncSession, role: Role, region: Region | None = None, *,
-                   username: str | None = None, phone: str | None = None, password_hash: str | None = None,
-                   organisation: Organisation | None = None, secret_key: str | None = None) -> User:
+async def add_user(
+    session: AsyncSession,
+    role: Role,
+    region: Region | None = None,
+    *,
+    username: str | None = None,
+    phone: str | None = None,
+    password_hash: str | None = None,
+    organisation: Organisation | None = None,
+    secret_key: str | None = None,
+) -> User:
     """A user row (committed). Residents get a phone digest when phone and secret_key are given."""
-    user = User(role=role, username=username, display_name=username or f"{role.value}-user",
-                region_id=region.id if region else None, password_hash=password_hash,
-                organisation_id=organisation.id if organisation else None)
+    user = User(
+        role=role,
+        username=username,
+        display_name=username or f"{role.value}-user",
+        region_id=region.id if region else None,
+        password_hash=password_hash,
+        organisation_id=organisation.id if organisation else None,
+    )
     if phone and secret_key:
         user.phone_digest = keyed_digest(secret_key, "phone", phone)
         user.phone_masked = mask_phone(phone)
@@ -68,8 +88,9 @@ async def add_user(session: AsyncSession, role: Role, region: Region | None = No
     return user
 
 
-async def add_organisation(session: AsyncSession, name: str, kind: OrganisationKind = OrganisationKind.assessor,
-                           region: Region | None = None) -> Organisation:
+async def add_organisation(
+    session: AsyncSession, name: str, kind: OrganisationKind = OrganisationKind.assessor, region: Region | None = None
+) -> Organisation:
     """An organisation row (committed)."""
     org = Organisation(name=name, kind=kind, region_id=region.id if region else None)
     session.add(org)
@@ -102,8 +123,14 @@ async def user_for(session: AsyncSession, app, tree: Tree, role: Role, **kw) -> 
     """A user of role bound to its standard region, and their auth headers."""
     attr = ROLE_REGION[role]
     region = getattr(tree, attr) if attr else None
-    user = await add_user(session, role, region, username=kw.pop("username", f"{role.value}-{uuid.uuid4().hex[:6]}"),
-                          secret_key=app.state.settings.secret_key, **kw)
+    user = await add_user(
+        session,
+        role,
+        region,
+        username=kw.pop("username", f"{role.value}-{uuid.uuid4().hex[:6]}"),
+        secret_key=app.state.settings.secret_key,
+        **kw,
+    )
     return user, await bearer(session, app, user)
 
 

@@ -42,23 +42,74 @@ class ReplicaCluster:
     def _start(self, data: Path, port: int) -> None:
         # fsync off: a test cluster, thrown away; the socket directory is ours, not /var/run/postgresql.
         options = f"-p {port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        _as_owner(str(BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(data.parent / f"{data.name}.log"),
-                  "-w", "-t", "60", "start")
+        _as_owner(
+            str(BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(data.parent / f"{data.name}.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def start(self, template_url: str) -> "ReplicaCluster":
-        _as_owner(str(BIN / "initdb"), "-D", str(self.primary), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync")
+        _as_owner(
+            str(BIN / "initdb"), "-D", str(self.primary), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
         self._start(self.primary, self.primary_port)
         source = make_url(template_url)
-        _as_owner(str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
-                  "template_copy")
-        dump = subprocess.run([str(BIN / "pg_dump"), "--no-owner", "-h", source.host or "127.0.0.1",  # noqa: S603
-                               "-p", str(source.port or 5432), "-U", source.username or "postgres", source.database],
-                              check=True, capture_output=True, text=True).stdout
-        _as_owner(str(BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.primary_port),
-                  "-U", "postgres", "template_copy", input=dump)
-        _as_owner(str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
-                  "-D", str(self.standby), "-R", "-X", "stream", "--no-sync")
+        _as_owner(
+            str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "template_copy"
+        )
+        dump = subprocess.run(  # noqa: S603
+            [
+                str(BIN / "pg_dump"),
+                "--no-owner",
+                "-h",
+                source.host or "127.0.0.1",
+                "-p",
+                str(source.port or 5432),
+                "-U",
+                source.username or "postgres",
+                source.database,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        _as_owner(
+            str(BIN / "psql"),
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary_port),
+            "-U",
+            "postgres",
+            "template_copy",
+            input=dump,
+        )
+        _as_owner(
+            str(BIN / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary_port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.standby),
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+        )
         self.start_standby()
         return self
 
@@ -77,4 +128,3 @@ class ReplicaCluster:
                 with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
                     _as_owner(str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
-

@@ -32,8 +32,17 @@ from app.proposals.models import Proposal
 from tests.factories import Tree, add_organisation, add_user, bearer, make_tree, user_for
 
 API = "/api/v1"
-R, CS, SA, DA, FI, EV, AS, SU, AD = (Role.resident, Role.community_staff, Role.street_admin, Role.district_admin,
-                                      Role.finance, Role.evaluator, Role.assessor, Role.supervisor, Role.admin)
+R, CS, SA, DA, FI, EV, AS, SU, AD = (
+    Role.resident,
+    Role.community_staff,
+    Role.street_admin,
+    Role.district_admin,
+    Role.finance,
+    Role.evaluator,
+    Role.assessor,
+    Role.supervisor,
+    Role.admin,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
-
     # --- auth: logging in is public; logout and who-am-I need a credential ---------------------------
     ("POST", f"{API}/auth/token"): PUBLIC,
     ("POST", f"{API}/auth/login"): PUBLIC,
@@ -83,13 +91,11 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/auth/otp/request"): PUBLIC,
     ("POST", f"{API}/auth/otp/verify"): PUBLIC,
     ("POST", f"{API}/auth/wechat/mini-program"): PUBLIC,  # 503 wechat_not_configured when no app id is set
-
     # --- users: district admins manage staff of their district, street admins read theirs ------------
     ("POST", f"{API}/users"): DISTRICT,
     ("GET", f"{API}/users"): allow(SA, DA, AD),
     ("GET", f"{API}/users/{{user_id}}"): allow(SA, DA, AD),
     ("PATCH", f"{API}/users/{{user_id}}"): DISTRICT,
-
     # --- organisations: district admins register, any staff member looks up ------------------------
     ("POST", f"{API}/organisations"): DISTRICT,
     ("GET", f"{API}/organisations"): STAFF,
@@ -111,12 +117,10 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/organisations/{{organisation_id}}/leave"): allow(R, AD),
     ("GET", f"{API}/public/organisations"): PUBLIC,
     ("GET", f"{API}/public/organisations/{{organisation_id}}"): PUBLIC,
-
     # --- API tokens for third-party assessors: district admins issue, list and revoke ---------------
     ("POST", f"{API}/api-tokens"): DISTRICT,
     ("GET", f"{API}/api-tokens"): DISTRICT,
     ("POST", f"{API}/api-tokens/{{token_id}}/revoke"): DISTRICT,
-
     # --- regions: staff read their subtree (404 outside), community staff and up edit below their node
     ("POST", f"{API}/regions"): allow(CS, SA, DA, AD),
     ("GET", f"{API}/regions"): STAFF,
@@ -125,7 +129,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("PATCH", f"{API}/regions/{{region_id}}"): allow(CS, SA, DA, AD),
     ("POST", f"{API}/regions/import"): DISTRICT,  # the service further limits a district admin to their own
     ("GET", f"{API}/public/regions"): PUBLIC,  # community picker for residents
-
     # --- programmes and pilots: the district admin runs the programme, street admins designate pilots
     ("POST", f"{API}/programmes"): DISTRICT,
     ("GET", f"{API}/programmes"): STAFF,
@@ -138,7 +141,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/programmes/{{programme_id}}/pilots"): allow(SA, AD),
     ("GET", f"{API}/programmes/{{programme_id}}/pilots"): STAFF,
     ("GET", f"{API}/pilots/{{pilot_id}}"): STAFF,
-
     # --- funds: money-handling staff write (app/funds/policy.py then decides by entry kind), evaluators
     # --- do not see the ledger; supervisors read it. The community summary is public (居务公开). ------
     ("POST", f"{API}/pilots/{{pilot_id}}/fund-sources"): allow(CS, SA, DA, FI, AD),
@@ -156,7 +158,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/funds/reports/projects"): allow(SA, DA, FI, SU, AD),
     ("GET", f"{API}/public/communities/{{community_id}}/finances"): PUBLIC,
     ("POST", f"{API}/allocation/what-if"): allow(CS, SA, DA, FI, SU, AD),  # staff who plan money; stores nothing
-
     # --- proposals: residents propose; staff of the region read; community and street staff screen --
     ("POST", f"{API}/proposals"): allow(R, AD),
     ("GET", f"{API}/proposals"): allow(R, CS, SA, DA, FI, EV, SU, AD),  # residents: their own
@@ -183,7 +184,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/proposals/{{proposal_id}}/claim"): allow(R, AD),
     ("GET", f"{API}/public/proposals"): PUBLIC,
     ("GET", f"{API}/public/proposals/{{proposal_id}}"): PUBLIC,
-
     # --- representative meetings: community and street staff organise; district admins and the
     # --- supervisory committee read (finance, evaluators and residents do not) --------------------
     ("POST", f"{API}/communities/{{community_id}}/representatives"): allow(CS, SA, AD),
@@ -206,7 +206,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/motions/{{motion_id}}/votes"): allow(CS, SA, DA, SU, AD),
     ("POST", f"{API}/motions/{{motion_id}}/decision"): allow(CS, SA, AD),
     ("GET", f"{API}/meetings/{{meeting_id}}/minutes"): allow(CS, SA, DA, SU, AD),
-
     # --- deliberation councils: staff organise, residents register themselves ----------------------
     ("POST", f"{API}/communities/{{community_id}}/councils"): allow(CS, SA, AD),
     ("GET", f"{API}/councils"): allow(CS, SA, DA, SU, AD),
@@ -222,7 +221,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/meetings"): PUBLIC,
     ("GET", f"{API}/public/meetings/{{meeting_id}}"): PUBLIC,
     ("GET", f"{API}/public/councils"): PUBLIC,
-
     # --- voter roll and voting rounds: community and street staff run them, district admins and the
     # --- supervisory committee read; residents vote (their roll entry decides where) -----------------
     ("POST", f"{API}/communities/{{community_id}}/voter-roll/import"): allow(CS, SA, AD),
@@ -245,7 +243,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/voting/rounds/{{round_id}}/result"): PUBLIC,
     ("GET", f"{API}/public/voting/rounds/{{round_id}}/ballots.pb"): PUBLIC,
     ("GET", f"{API}/public/voting/receipts/{{code}}"): PUBLIC,
-
     # --- notices and objections: vote organisers publish, answer and confirm; anyone objects ---------
     ("POST", f"{API}/voting/rounds/{{round_id}}/notice"): allow(CS, SA, AD),
     ("POST", f"{API}/meetings/{{meeting_id}}/notice"): allow(CS, SA, AD),
@@ -262,7 +259,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/notices/{{notice_id}}"): PUBLIC,
     ("POST", f"{API}/public/notices/{{notice_id}}/objections"): PUBLIC,
     ("GET", f"{API}/public/objections/{{tracking_code}}"): PUBLIC,
-
     # --- public notice board: HTML pages outside the API document (居务公开), no login ----------------
     ("GET", "/board"): PUBLIC,
     ("GET", "/board/static/board.css"): PUBLIC,
@@ -283,7 +279,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/open-data/{{district_id}}/{{year}}.zip"): PUBLIC,
     ("GET", f"{API}/public/projects/{{proposal_id}}/sign.svg"): PUBLIC,
     ("GET", f"{API}/public/projects/{{proposal_id}}/sign.png"): PUBLIC,
-
     # --- implementation: vote organisers run it; readers follow it; the public sees progress ---------
     ("POST", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, AD),
     ("GET", f"{API}/projects/{{proposal_id}}/implementation"): allow(CS, SA, DA, SU, AD),
@@ -327,7 +322,6 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/award-runs/{{run_id}}/objections/{{objection_id}}/decision"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/finalisation"): DISTRICT,
     ("POST", f"{API}/award-runs/{{run_id}}/subsidies/{{proposal_id}}/payments"): allow(FI, AD),  # finance pays
-
     # --- evaluation: the district admin runs rubrics, campaigns and assignments; supervisors follow; street
     # --- admins read campaigns and file their street's self-inspection report; evaluators and assessors
     # --- (users, or API tokens held to their campaign) score what they are assigned; residents rate ----------
@@ -350,17 +344,16 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score"): allow(EV, AS, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/score/submit"): allow(EV, AS, AD),
-    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/conflict-declaration"):
-        allow(EV, AS, AD),
+    ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/conflict-declaration"): allow(
+        EV, AS, AD
+    ),
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/my-satisfaction"): allow(R, AD),
     ("POST", f"{API}/evaluation/campaigns/{{campaign_id}}/projects/{{proposal_id}}/satisfaction"): allow(R, AD),
     ("PUT", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(SA, AD),
-    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(DA, SA, SU,
-                                                                                                        AD),
+    ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/streets/{{street_id}}/self-inspection"): allow(DA, SA, SU, AD),
     ("GET", f"{API}/evaluation/campaigns/{{campaign_id}}/self-inspections"): allow(DA, SA, SU, AD),
     ("GET", f"{API}/public/evaluation/campaigns"): PUBLIC,
     ("GET", f"{API}/public/evaluation/campaigns/{{campaign_id}}/satisfaction"): PUBLIC,
-
     # --- expert review (评审) of 公益微创投: street and district staff run panels, their experts score -------
     ("POST", f"{API}/review-panels"): allow(SA, DA, AD),
     ("GET", f"{API}/review-panels/{{panel_id}}"): allow(SA, DA, SU, EV, AD),
@@ -371,11 +364,9 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("GET", f"{API}/public/review-panels/{{panel_id}}"): PUBLIC,
     ("PUT", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/score"): allow(EV, AD),
     ("POST", f"{API}/review-panels/{{panel_id}}/applications/{{proposal_id}}/conflict-declaration"): allow(EV, AD),
-
     # --- audit trail: the supervisory committee audits, district admins read their district -------
     ("GET", f"{API}/audit/events"): allow(SU, DA, AD),
     ("GET", f"{API}/audit/verify"): allow(SU, AD),
-
     # --- notifications: one's own inbox, channels and WeChat grants; an API token gets 400 not_a_person -----
     ("GET", f"{API}/me/notifications"): SIGNED_IN,
     ("POST", f"{API}/me/notifications/read-all"): SIGNED_IN,
@@ -402,8 +393,12 @@ def app_routes(app) -> set[tuple[str, str]]:
         pairs = [(route, route.path) for route in app.routes]
     else:
         pairs = [(ctx.original_route, ctx.path) for ctx in iter_route_contexts(app.routes)]
-    return {(method, path) for route, path in pairs if isinstance(route, APIRoute)
-            for method in route.methods - {"HEAD", "OPTIONS"}}
+    return {
+        (method, path)
+        for route, path in pairs
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def describe(decision: Decision) -> str:
@@ -414,8 +409,12 @@ def describe(decision: Decision) -> str:
 
 def test_every_route_has_a_decision(tmp_path):
     """A route without an entry in EXPECTED (or an entry without a route) fails here, naming it."""
-    settings = Settings(environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
-                        secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None)
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+        _env_file=None,
+    )
     routes = app_routes(create_app(settings))
     undecided = sorted(routes - EXPECTED.keys())
     stale = sorted(EXPECTED.keys() - routes)
@@ -448,13 +447,22 @@ async def _callers(session, app, tree: Tree) -> list[Caller]:
     for role in Role:
         if role == Role.assessor:
             org = await add_organisation(session, f"评估机构-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor)
-            _, secret = await issue_api_token(session, app.state.settings, org.id, "access matrix",
-                                              [s.value for s in Scope], utcnow() + timedelta(days=30), None, SYSTEM)
+            _, secret = await issue_api_token(
+                session,
+                app.state.settings,
+                org.id,
+                "access matrix",
+                [s.value for s in Scope],
+                utcnow() + timedelta(days=30),
+                None,
+                SYSTEM,
+            )
             await session.commit()
             callers.append(Caller("assessor (API token)", role, {"Authorization": f"Bearer {secret}"}))
         else:
-            user, headers = await user_for(session, app, tree, role,
-                                           **({"phone": RESIDENT_PHONE} if role == Role.resident else {}))
+            user, headers = await user_for(
+                session, app, tree, role, **({"phone": RESIDENT_PHONE} if role == Role.resident else {})
+            )
             callers.append(Caller(role.value, role, headers, user))
     return callers
 
@@ -475,23 +483,43 @@ async def _resources(client: httpx.AsyncClient, session, app, tree: Tree, admin:
         assert r.status_code == 201, (url, r.text)
         return r.json()["id"]
 
-    programme = await created(f"{API}/programmes", {"district_id": str(tree.district.id), "year": 2025,
-                                                    "name": "访问控制矩阵"})
-    meeting = await created(f"{API}/communities/{a1}/meetings", {
-        "topic": "议题", "scheduled_at": when, "place": "活动室", "host": "李华", "participants": "全体居民代表"})
+    programme = await created(
+        f"{API}/programmes", {"district_id": str(tree.district.id), "year": 2025, "name": "访问控制矩阵"}
+    )
+    meeting = await created(
+        f"{API}/communities/{a1}/meetings",
+        {"topic": "议题", "scheduled_at": when, "place": "活动室", "host": "李华", "participants": "全体居民代表"},
+    )
     motion = await created(f"{API}/meetings/{meeting}/motions", {"title": "议题一"})
-    council = await created(f"{API}/communities/{a1}/councils", {
-        "topic": "议事会", "scheduled_at": when, "place": "活动室", "host": "李华", "seats": 3})
+    council = await created(
+        f"{API}/communities/{a1}/councils",
+        {"topic": "议事会", "scheduled_at": when, "place": "活动室", "host": "李华", "seats": 3},
+    )
     await created(f"{API}/communities/{a1}/voter-roll", {"phone": RESIDENT_PHONE, "name": "居民"})
     proposer = await add_user(session, Role.resident, tree.community_a1, username=f"proposer-{uuid.uuid4().hex[:6]}")
-    proposal = Proposal(programme_id=uuid.UUID(programme), community_id=a1, region_path=tree.community_a1.path,
-                        proposer_user_id=proposer.id, proposer_kind=ProposerKind.resident, title="草稿",
-                        kind=ProposalKind.livelihood, project_type=ProjectType.services,
-                        category=ProjectCategory.inclusive_services, need="需求", plan="方案", benefits="受益")
+    proposal = Proposal(
+        programme_id=uuid.UUID(programme),
+        community_id=a1,
+        region_path=tree.community_a1.path,
+        proposer_user_id=proposer.id,
+        proposer_kind=ProposerKind.resident,
+        title="草稿",
+        kind=ProposalKind.livelihood,
+        project_type=ProjectType.services,
+        category=ProjectCategory.inclusive_services,
+        need="需求",
+        plan="方案",
+        benefits="受益",
+    )
     session.add(proposal)
     await session.commit()
-    return {"programme_id": programme, "meeting_id": meeting, "motion_id": motion, "council_id": council,
-            "proposal_id": str(proposal.id)}
+    return {
+        "programme_id": programme,
+        "meeting_id": meeting,
+        "motion_id": motion,
+        "council_id": council,
+        "proposal_id": str(proposal.id),
+    }
 
 
 def _url(path: str, resources: dict[str, str]) -> str:

@@ -31,12 +31,14 @@ def test_cli_round_trip(tmp_path, monkeypatch):
         token_id = re.search(r"token id ([0-9a-f-]{36})", issued.output).group(1)
         # The demo's year issued an assessor token of its own: look at the one just issued.
         token_key = (token_id.replace("-", ""),)
-        stored = conn.execute("select token_hmac from api_token where replace(id, '-', '') = ?",
-                              token_key).fetchone()[0]
+        stored = conn.execute("select token_hmac from api_token where replace(id, '-', '') = ?", token_key).fetchone()[
+            0
+        ]
         assert secret not in stored
         assert runner.invoke(cli, ["revoke-token", token_id]).exit_code == 0
-        assert conn.execute("select revoked_at is not null from api_token where replace(id, '-', '') = ?",
-                            token_key).fetchone() == (1,)
+        assert conn.execute(
+            "select revoked_at is not null from api_token where replace(id, '-', '') = ?", token_key
+        ).fetchone() == (1,)
         purged = runner.invoke(cli, ["purge-expired"])
         assert purged.exit_code == 0 and "purged 0 expired idempotency records" in purged.output, purged.output
         assert "rate-limit counters" in purged.output and "one-time codes" in purged.output

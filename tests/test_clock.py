@@ -11,22 +11,35 @@ from app.core import clock
 
 APP = Path(__file__).resolve().parents[1] / "app"
 # Calls that read the system's wall clock; monotonic timers (durations, not dates) are allowed.
-WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-              ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
+WALL_CLOCK = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+}
 
 
 def _wall_clock_calls(path: Path, root: Path = APP.parent) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in WALL_CLOCK:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and (node.func.value.id, node.func.attr) in WALL_CLOCK
+        ):
             found.append(f"{path.relative_to(root)}:{node.lineno} {node.func.value.id}.{node.func.attr}()")
     return found
 
 
 def test_nothing_but_the_clock_reads_the_time():
-    offenders = [hit for path in sorted(APP.rglob("*.py")) if path.name != "clock.py"
-                 for hit in _wall_clock_calls(path)]
+    offenders = [
+        hit for path in sorted(APP.rglob("*.py")) if path.name != "clock.py" for hit in _wall_clock_calls(path)
+    ]
     assert offenders == [], "read the time through app.core.clock: " + ", ".join(offenders)
 
 

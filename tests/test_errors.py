@@ -57,46 +57,73 @@ async def test_wrong_method_is_405_problem(client):
 
 
 async def test_validation_error_lists_fields(probe_client):
-    body = _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x", "count": 99}),
-                       422, "validation_error")
+    body = _is_problem(
+        await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x", "count": 99}),
+        422,
+        "validation_error",
+    )
     assert any(e["loc"][-1] == "count" for e in body["errors"])
 
 
 async def test_unknown_field_refused(probe_client):
-    body = _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}",
-                                               json={"name": "x", "count": 1, "is_admin": True}),
-                       422, "validation_error")
+    body = _is_problem(
+        await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x", "count": 1, "is_admin": True}),
+        422,
+        "validation_error",
+    )
     assert any(e["type"] == "extra_forbidden" for e in body["errors"])
 
 
 async def test_overlong_string_and_wrong_type(probe_client):
-    _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x" * 21, "count": 1}),
-                422, "validation_error")
-    _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x", "count": "many"}),
-                422, "validation_error")
+    _is_problem(
+        await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x" * 21, "count": 1}),
+        422,
+        "validation_error",
+    )
+    _is_problem(
+        await probe_client.post(f"/_probe/things/{uuid.uuid4()}", json={"name": "x", "count": "many"}),
+        422,
+        "validation_error",
+    )
 
 
 async def test_bad_uuid_in_path(probe_client):
-    _is_problem(await probe_client.post("/_probe/things/not-a-uuid", json={"name": "x", "count": 1}),
-                422, "validation_error")
+    _is_problem(
+        await probe_client.post("/_probe/things/not-a-uuid", json={"name": "x", "count": 1}), 422, "validation_error"
+    )
 
 
 async def test_malformed_json_is_400(probe_client):
-    _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", content=b'{"name": "x",',
-                                        headers={"content-type": "application/json"}), 400, "malformed_json")
+    _is_problem(
+        await probe_client.post(
+            f"/_probe/things/{uuid.uuid4()}", content=b'{"name": "x",', headers={"content-type": "application/json"}
+        ),
+        400,
+        "malformed_json",
+    )
 
 
 async def test_deeply_nested_json_refused_before_parsing(probe_client):
     deep = b"[" * 5000 + b"]" * 5000
-    _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", content=deep,
-                                        headers={"content-type": "application/json"}), 400, "json_too_deep")
+    _is_problem(
+        await probe_client.post(
+            f"/_probe/things/{uuid.uuid4()}", content=deep, headers={"content-type": "application/json"}
+        ),
+        400,
+        "json_too_deep",
+    )
 
 
 async def test_oversized_body_is_413(probe_client, app):
     limit = app.state.settings.max_json_body_bytes
     big = b'{"name": "' + b"x" * (limit + 10) + b'", "count": 1}'
-    _is_problem(await probe_client.post(f"/_probe/things/{uuid.uuid4()}", content=big,
-                                        headers={"content-type": "application/json"}), 413, "payload_too_large")
+    _is_problem(
+        await probe_client.post(
+            f"/_probe/things/{uuid.uuid4()}", content=big, headers={"content-type": "application/json"}
+        ),
+        413,
+        "payload_too_large",
+    )
 
 
 async def test_oversized_streamed_body_without_length_is_413(probe_client, app):
@@ -106,8 +133,9 @@ async def test_oversized_streamed_body_without_length_is_413(probe_client, app):
         for _ in range(limit // 65536 + 2):
             yield b"x" * 65536
 
-    r = await probe_client.post(f"/_probe/things/{uuid.uuid4()}", content=chunks(),
-                                headers={"content-type": "text/plain"})
+    r = await probe_client.post(
+        f"/_probe/things/{uuid.uuid4()}", content=chunks(), headers={"content-type": "text/plain"}
+    )
     _is_problem(r, 413, "payload_too_large")
 
 

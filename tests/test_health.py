@@ -24,7 +24,6 @@ async def test_refuses_to_start_on_schema_behind_head(settings):
             pass
 
 
-
 async def test_a_serving_worker_freezes_its_startup_heap(settings):
     """Outside tests, startup takes the app's long-lived objects out of the collector's full passes."""
     import gc

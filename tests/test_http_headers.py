@@ -12,12 +12,19 @@ PROBLEM = "application/problem+json"
 
 
 async def test_nosniff_on_answers_errors_and_files(client):
-    answers = [await client.get("/healthz"), await client.get("/api/v1/auth/me"),  # 200, 401
-               await client.get("/api/v1/no-such-route"),  # 404 from the framework
-               await client.get("/api/v1/public/proposals/not-a-uuid"),  # 422
-               await client.post("/api/v1/auth/token", content=b"x" * 2_000_000,  # 413 from the middleware
-                                 headers={"content-type": "application/json"}),
-               await client.get("/board"), await client.get("/docs")]
+    answers = [
+        await client.get("/healthz"),
+        await client.get("/api/v1/auth/me"),  # 200, 401
+        await client.get("/api/v1/no-such-route"),  # 404 from the framework
+        await client.get("/api/v1/public/proposals/not-a-uuid"),  # 422
+        await client.post(
+            "/api/v1/auth/token",
+            content=b"x" * 2_000_000,  # 413 from the middleware
+            headers={"content-type": "application/json"},
+        ),
+        await client.get("/board"),
+        await client.get("/docs"),
+    ]
     assert [r.status_code for r in answers] == [200, 401, 404, 422, 413, 200, 200]
     for r in answers:
         assert r.headers.get_list("x-content-type-options") == ["nosniff"], (r.request.url, r.headers)
@@ -47,9 +54,20 @@ async def test_the_allowed_hosts_are_a_setting(settings):
             assert (await c.get("/healthz", headers={"host": "testserver"})).status_code == 400
 
 
-@pytest.mark.parametrize(("host", "allowed"), [
-    ("127.0.0.1:8000", True), ("localhost", True), ("app.localhost", True), ("[::1]:8000", True),
-    ("LOCALHOST", True), ("demo", True), ("evil.localhost.example", False), ("[::2]", False), ("", False)])
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8000", True),
+        ("localhost", True),
+        ("app.localhost", True),
+        ("[::1]:8000", True),
+        ("LOCALHOST", True),
+        ("demo", True),
+        ("evil.localhost.example", False),
+        ("[::2]", False),
+        ("", False),
+    ],
+)
 def test_default_hosts(host, allowed, settings):
     assert host_allowed(host, settings.allowed_hosts) is allowed
 

@@ -32,23 +32,33 @@ def _codes_raised_in_app() -> dict[str, str]:
                     if kw.arg == "code" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                         found.setdefault(kw.value.value, where)
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                if name in ("problem", "problem_response") and len(node.args) > 1 \
-                        and isinstance(node.args[1], ast.Constant):
+                if (
+                    name in ("problem", "problem_response")
+                    and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant)
+                ):
                     found.setdefault(node.args[1].value, where)
                 # Rules' problem values (BallotProblem, Problem, AwardRuleError, refusal) carry the code first.
-                if (name.endswith(("Problem", "RuleError", "Refused")) or name == "refusal") and node.args \
-                        and isinstance(node.args[0], ast.Constant) and SNAKE.fullmatch(str(node.args[0].value)):
+                if (
+                    (name.endswith(("Problem", "RuleError", "Refused")) or name == "refusal")
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and SNAKE.fullmatch(str(node.args[0].value))
+                ):
                     found.setdefault(node.args[0].value, where)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                args = node.args.args[len(node.args.args) - len(node.args.defaults):] + node.args.kwonlyargs
+                args = node.args.args[len(node.args.args) - len(node.args.defaults) :] + node.args.kwonlyargs
                 defaults = node.args.defaults + [d for d in node.args.kw_defaults]
                 for arg, default in zip(args, defaults, strict=False):
                     if arg.arg == "code" and isinstance(default, ast.Constant) and default.value:
                         found.setdefault(default.value, where)
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
-                    names = [getattr(e, "id", None) for e in target.elts] if isinstance(target, ast.Tuple) \
+                    names = (
+                        [getattr(e, "id", None) for e in target.elts]
+                        if isinstance(target, ast.Tuple)
                         else [getattr(target, "id", None)]
+                    )
                     values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
                     if "code" in names and len(values) == len(names):
                         value = values[names.index("code")]
@@ -69,10 +79,23 @@ def test_every_code_raised_in_app_has_chinese_text():
         assert has_chinese(title) and has_chinese(detail), code
 
 
-@pytest.mark.parametrize(("header", "language"), [
-    (None, None), ("", None), ("zh-CN", ZH), ("zh", ZH), ("zh-Hant-TW", ZH), ("en-US,en;q=0.9", EN),
-    ("fr-FR", ZH), ("de, en;q=0.5", EN), ("en;q=0, fr", ZH), ("en;q=0.4, zh;q=0.8", ZH), ("*", ZH), ("en;q=x", ZH),
-])
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, None),
+        ("", None),
+        ("zh-CN", ZH),
+        ("zh", ZH),
+        ("zh-Hant-TW", ZH),
+        ("en-US,en;q=0.9", EN),
+        ("fr-FR", ZH),
+        ("de, en;q=0.5", EN),
+        ("en;q=0, fr", ZH),
+        ("en;q=0.4, zh;q=0.8", ZH),
+        ("*", ZH),
+        ("en;q=x", ZH),
+    ],
+)
 def test_accept_language_negotiation(header, language):
     assert negotiate(header) == language
 
@@ -82,8 +105,9 @@ async def test_public_endpoints_answer_in_chinese_by_default(client):
     body = r.json()
     assert r.status_code == 404 and r.headers["content-language"] == ZH and "Accept-Language" in r.headers["vary"]
     assert has_chinese(body["title"]) and has_chinese(body["detail"]) and body["code"] == "objection_not_found"
-    english = (await client.get(f"/api/v1/public/objections/{uuid.uuid4().hex[:12]}",
-                                headers={"Accept-Language": "en"})).json()
+    english = (
+        await client.get(f"/api/v1/public/objections/{uuid.uuid4().hex[:12]}", headers={"Accept-Language": "en"})
+    ).json()
     assert english["code"] == "objection_not_found" and not has_chinese(english["title"])
     page = await client.get("/board/nowhere")
     assert page.status_code == 404 and page.headers["content-language"] == ZH
@@ -111,8 +135,9 @@ async def test_residents_get_chinese_by_default(client, session, app):
 
 
 async def test_problems_before_the_app_speak_chinese_too(client):
-    r = await client.post("/api/v1/public/notices", content=b"[" * 40 + b"]" * 40,
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/public/notices", content=b"[" * 40 + b"]" * 40, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 400 and r.json()["code"] == "json_too_deep"
     assert r.json()["title"] == "JSON 嵌套过深" and r.headers["content-language"] == ZH
     malformed = await client.post("/api/v1/public/notices", content=b"{", headers={"Content-Type": "application/json"})
@@ -124,8 +149,12 @@ def _amounts_written_in_fen() -> list[str]:
     found = []
     for path in APP.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for_developers = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
-                          and getattr(node.func, "id", "") == "ValueError" for arg in node.args}
+        for_developers = {
+            id(arg)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ValueError"
+            for arg in node.args
+        }
         for node in ast.walk(tree):
             if not isinstance(node, ast.JoinedStr) or id(node) in for_developers:
                 continue

@@ -29,7 +29,8 @@ async def _diff(url: str) -> list:
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts=COMPARE), SQLModel.metadata))
+                lambda c: compare_metadata(MigrationContext.configure(c, opts=COMPARE), SQLModel.metadata)
+            )
     finally:
         await engine.dispose()
 

@@ -43,9 +43,7 @@ def run(tmp_path: Path, text: str, *args: str):
     return runner.invoke(cli, ["pb", "allocate", *args, str(path)])
 
 
-@pytest.mark.parametrize(
-    ("rule", "selected"), [("greedy", ["A", "C"]), ("mes", ["A", "B"]), ("mes-add1", ["A", "B"])]
-)
+@pytest.mark.parametrize(("rule", "selected"), [("greedy", ["A", "C"]), ("mes", ["A", "B"]), ("mes-add1", ["A", "B"])])
 def test_prints_rule_winners_and_cost_as_json(tmp_path, rule, selected):
     result = run(tmp_path, TOY, "--rule", rule)
     assert result.exit_code == 0, result.output
@@ -117,8 +115,11 @@ def test_real_file_winners_equal_pabutools(rule):
         outcome = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
     else:
         outcome = completion_by_rule_combination(
-            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}])
+            instance,
+            profile,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": Cost_Sat, "voter_budget_increment": 1}, {"sat_class": Cost_Sat}],
+        )
     assert ours["selected"] == [p.name for p in outcome]
     assert ours["cost"] == sum(int(p.cost) for p in outcome) <= int(instance.budget_limit)
 
@@ -128,8 +129,11 @@ def test_official_rule_and_its_refusals():
     krakow = SHARED / "Poland_Krakow_2024_Podgorze.pb"
     result = runner.invoke(cli, ["pb", "allocate", "--rule", "official", str(krakow)])
     assert result.exit_code == 0, result.output
-    selected = {line.split(";")[0] for line in krakow.read_text(encoding="utf-8").splitlines()
-                if line.startswith("BO.") and line.endswith(";1")}
+    selected = {
+        line.split(";")[0]
+        for line in krakow.read_text(encoding="utf-8").splitlines()
+        if line.startswith("BO.") and line.endswith(";1")
+    }
     assert set(json.loads(result.stdout)["selected"]) == selected
     as_approvals = runner.invoke(cli, ["pb", "allocate", "--rule", "greedy", str(krakow)])
     assert as_approvals.exit_code == 1 and "vote_type is 'ordinal'" in as_approvals.stderr
@@ -159,5 +163,8 @@ def test_audit_flag_adds_the_fairness_audit(tmp_path):
     assert result.exit_code == 0, result.output
     audit = json.loads(result.stdout)["audit"]
     assert audit["audit"]["excluded_voters"] == 1 and audit["audit"]["funded_approved_distribution"] == {
-        "0": 1, "1": 1, "2": 2}
+        "0": 1,
+        "1": 1,
+        "2": 2,
+    }
     assert [o["rule"] for o in audit["others"]][:2] == ["mes", "mes-add1"]

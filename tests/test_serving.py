@@ -17,8 +17,9 @@ from app.cli import cli
 from app.core.config import get_settings
 from app.core.serving import reuseport_supported
 
-pytestmark = pytest.mark.skipif(not reuseport_supported() or not Path("/proc/net/tcp").exists(),
-                                reason="needs SO_REUSEPORT and /proc (Linux)")
+pytestmark = pytest.mark.skipif(
+    not reuseport_supported() or not Path("/proc/net/tcp").exists(), reason="needs SO_REUSEPORT and /proc (Linux)"
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -78,7 +79,12 @@ def serve(db: Path, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def kill_all(parent: subprocess.Popen) -> None:
@@ -121,8 +127,7 @@ def assert_no_banner(port: int) -> None:
     for path in ("/healthz", "/api/v1/no-such-route"):
         r = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5, trust_env=False)
         assert "server" not in r.headers and r.headers["x-content-type-options"] == "nosniff", r.headers
-    foreign = httpx.get(f"http://127.0.0.1:{port}/board/", headers={"host": "evil.example"}, timeout=5,
-                        trust_env=False)
+    foreign = httpx.get(f"http://127.0.0.1:{port}/board/", headers={"host": "evil.example"}, timeout=5, trust_env=False)
     assert foreign.status_code == 400 and "location" not in foreign.headers
 
 

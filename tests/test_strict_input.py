@@ -35,11 +35,26 @@ class _Body(WriteModel, _Lax):
     pass
 
 
-@pytest.mark.parametrize("bad", [
-    {"count": "3"}, {"count": True}, {"share": "0.5"}, {"flag": 1}, {"flag": "true"}, {"flag": "yes"},
-    {"day": 0}, {"day": 1_767_225_600}, {"day": "1767225600"}, {"at": 0}, {"at": 1_767_225_600.5},
-    {"naive": 1_700_000_000}, {"naive": "2026-01-01"}, {"numbers": [1, "2"]}, {"name": "a\x00b"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"count": "3"},
+        {"count": True},
+        {"share": "0.5"},
+        {"flag": 1},
+        {"flag": "true"},
+        {"flag": "yes"},
+        {"day": 0},
+        {"day": 1_767_225_600},
+        {"day": "1767225600"},
+        {"at": 0},
+        {"at": 1_767_225_600.5},
+        {"naive": 1_700_000_000},
+        {"naive": "2026-01-01"},
+        {"numbers": [1, "2"]},
+        {"name": "a\x00b"},
+    ],
+)
 def test_a_request_model_refuses_what_lax_mode_would_coerce(bad):
     _Lax.model_validate({"count": 1, **bad})  # what pydantic alone accepts ...
     with pytest.raises(ValidationError):  # ... and request models do not
@@ -47,8 +62,17 @@ def test_a_request_model_refuses_what_lax_mode_would_coerce(bad):
 
 
 def test_a_request_model_takes_json_as_the_schema_says_and_python_values():
-    body = _Body.model_validate({"count": 3, "share": 1, "flag": True, "day": "2026-03-01",
-                                 "at": "2026-03-01T08:00:00+08:00", "naive": "2026-03-01T08:00:00", "numbers": [1]})
+    body = _Body.model_validate(
+        {
+            "count": 3,
+            "share": 1,
+            "flag": True,
+            "day": "2026-03-01",
+            "at": "2026-03-01T08:00:00+08:00",
+            "naive": "2026-03-01T08:00:00",
+            "numbers": [1],
+        }
+    )
     assert body.day == date(2026, 3, 1) and body.at.utcoffset().total_seconds() == 8 * 3600
     assert _Body(count=1, day=date(2026, 3, 1)).day == date(2026, 3, 1)  # services build them from Python values
 
@@ -89,8 +113,11 @@ async def test_a_number_for_a_date_in_a_body_is_422_and_changes_nothing(client, 
     note = {"findings": "居民普遍支持", "method": "other", "respondents": 12}
     before = await audit_count(session)
     problem(await client.post(url, headers=h, json={**note, "surveyed_on": 0}), 422, "validation_error")
-    problem(await client.post(url, headers=h, json={**note, "surveyed_on": "2025-05-01", "respondents": "12"}),
-            422, "validation_error")
+    problem(
+        await client.post(url, headers=h, json={**note, "surveyed_on": "2025-05-01", "respondents": "12"}),
+        422,
+        "validation_error",
+    )
     assert await audit_count(session) == before
     assert ok(await client.post(url, headers=h, json={**note, "surveyed_on": "2025-05-01"}), 201)
 
@@ -101,21 +128,35 @@ async def test_nul_in_text_is_422_not_a_database_error(client, session, pw):
     h = pw.h["staff_a1"]
     ok(await client.post(f"{API}/proposals/{proposal['id']}/screenings", headers=h, json={}), 201)
     before = await audit_count(session)
-    problem(await client.post(f"{API}/proposals/{proposal['id']}/survey-notes", headers=h, json=note), 422,
-            "validation_error")
+    problem(
+        await client.post(f"{API}/proposals/{proposal['id']}/survey-notes", headers=h, json=note),
+        422,
+        "validation_error",
+    )
     assert await audit_count(session) == before
     problem(await client.get(f"{API}/regions?q=a%00b", headers=h), 422, "validation_error")
     problem(await client.get(f"{API}/public/objections/YY-%00"), 422, "validation_error")
-    problem(await client.post(f"{API}/auth/token", data={"username": "wang\x00li", "password": "x"}), 422,
-            "validation_error")
+    problem(
+        await client.post(f"{API}/auth/token", data={"username": "wang\x00li", "password": "x"}),
+        422,
+        "validation_error",
+    )
 
 
 async def test_text_padded_past_its_limit_is_422(client, pw):
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
     padded = " " * 20 + "社区党群服务中心" + " " * 200  # 228 characters as sent, 8 once trimmed
-    r = await client.post(f"{API}/communities/{a1}/meetings", headers=h, json={
-        "topic": "协商审议", "scheduled_at": "2099-01-01T09:00:00+08:00", "place": padded, "host": "李华",
-        "participants": "全体居民代表"})
+    r = await client.post(
+        f"{API}/communities/{a1}/meetings",
+        headers=h,
+        json={
+            "topic": "协商审议",
+            "scheduled_at": "2099-01-01T09:00:00+08:00",
+            "place": padded,
+            "host": "李华",
+            "participants": "全体居民代表",
+        },
+    )
     problem(r, 422, "validation_error")
     assert (await announce(client, h, a1, place="  社区党群服务中心  "))["place"] == "社区党群服务中心"
 
@@ -150,15 +191,24 @@ async def test_names_and_titles_need_visible_text_without_direction_controls(cli
         ("/organisations", district, {"name": bad, "kind": "assessor"}),
         (f"/communities/{a1}/representatives", h, {"name": bad}),
         (f"/communities/{a1}/voter-roll", h, {"phone": "13900000001", "name": bad}),
-        (f"/communities/{a1}/meetings", h, {"topic": bad, "scheduled_at": "2099-01-01T09:00:00+08:00",
-                                            "place": "社区党群服务中心", "host": "李华",
-                                            "participants": "全体居民代表"}),
+        (
+            f"/communities/{a1}/meetings",
+            h,
+            {
+                "topic": bad,
+                "scheduled_at": "2099-01-01T09:00:00+08:00",
+                "place": "社区党群服务中心",
+                "host": "李华",
+                "participants": "全体居民代表",
+            },
+        ),
     ]
     for path, headers, data in requests:
         r = await client.post(f"{API}{path}", headers=headers, json=data)
         body_ = problem(r, 422, "validation_error")
-        assert any(e["type"] == "display_text" and ("可见字符" in e["msg"] or "文字方向" in e["msg"])
-                   for e in body_["errors"]), (path, body_)
+        assert any(
+            e["type"] == "display_text" and ("可见字符" in e["msg"] or "文字方向" in e["msg"]) for e in body_["errors"]
+        ), (path, body_)
     # The voter roll's CSV import holds names to the same rule.
     csv = problem(await import_roll(client, h, a1, roll_csv([("13900000002", bad, "", "")])), 422, "csv_invalid")
     assert "名称和标题" in csv["errors"][0]["message"]
@@ -169,5 +219,10 @@ async def test_names_with_visible_text_in_any_script_are_taken(client, pw):
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
     for name in ("张伟", "Zhāng Wěi", "أحمد", "王🌟"):
         ok(await client.post(f"{API}/communities/{a1}/representatives", headers=h, json={"name": name}), 201)
-    assert ok(await client.post(f"{API}/proposals", headers=pw.h["resident"],
-                                json=body(a1, title="\u200b楼道照明改造")), 201)["title"] == "\u200b楼道照明改造"
+    assert (
+        ok(
+            await client.post(f"{API}/proposals", headers=pw.h["resident"], json=body(a1, title="\u200b楼道照明改造")),
+            201,
+        )["title"]
+        == "\u200b楼道照明改造"
+    )

@@ -176,18 +176,24 @@ def _points(score: Fraction) -> str:
 def funded_by_score(score: Fraction, cost: int, left_before: int) -> Text:
     """A project funded in score order because it still fitted."""
     c, left, s = money(cost), money(left_before), _points(score)
-    return (f"funded in score order: {s} points, cost {c[0]} fits the {left[0]} left",
-            f"按得分顺序入选：{s} 分值，成本 {c[1]}，不超过余额 {left[1]}")
+    return (
+        f"funded in score order: {s} points, cost {c[0]} fits the {left[0]} left",
+        f"按得分顺序入选：{s} 分值，成本 {c[1]}，不超过余额 {left[1]}",
+    )
 
 
 def below_threshold(score: Fraction, threshold: Fraction) -> Text:
     """A project whose support did not reach the rule's minimum."""
     s, t = _points(score), _points(threshold)
-    return (f"not funded: its score {s} is below the threshold {t} the rule requires",
-            f"未入选：得分 {s} 低于规则要求的门槛 {t}")
+    return (
+        f"not funded: its score {s} is below the threshold {t} the rule requires",
+        f"未入选：得分 {s} 低于规则要求的门槛 {t}",
+    )
 
 
 def stopped_at(first: str) -> Text:
     """A project after the first one that did not fit, under a rule that stops there."""
-    return (f"not funded: the rule stops at the first project that does not fit ({first})",
-            f"未入选：规则在第一个超出余额的项目（{first}）处停止")
+    return (
+        f"not funded: the rule stops at the first project that does not fit ({first})",
+        f"未入选：规则在第一个超出余额的项目（{first}）处停止",
+    )

@@ -78,7 +78,9 @@ class AwardRules:
         if unknown or any(v <= 0 for v in self.subsidy_by_grade.values()):
             raise AwardRuleError("subsidy_table_invalid", "Subsidies are positive fen for known grades.")
         if self.subsidy_by_grade and self.subsidy_fund_fen < min(self.subsidy_by_grade.values()):
-            raise AwardRuleError("award_fund_too_small",
-                                 f"以奖代补资金 {money(self.subsidy_fund_fen)[1]}少于一个奖项的金额"
-                                 f"（{money(min(self.subsidy_by_grade.values()))[1]}）。The award fund is smaller "
-                                 "than one prize.")
+            raise AwardRuleError(
+                "award_fund_too_small",
+                f"以奖代补资金 {money(self.subsidy_fund_fen)[1]}少于一个奖项的金额"
+                f"（{money(min(self.subsidy_by_grade.values()))[1]}）。The award fund is smaller "
+                "than one prize.",
+            )

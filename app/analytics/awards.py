@@ -40,16 +40,21 @@ def in_rectification(ratings: pd.DataFrame, rules: AwardRules) -> dict[str, floa
     """Projects whose satisfied share is under the floor: project id → that share (%, one decimal)."""
     if rules.satisfaction_floor_pct is None or ratings.empty:
         return {}
-    share = (ratings.assign(ok=ratings["rating"] >= SATISFIED_FROM).groupby("project_id", sort=True)["ok"].mean()
-             * 100).round(1)
+    share = (
+        ratings.assign(ok=ratings["rating"] >= SATISFIED_FROM).groupby("project_id", sort=True)["ok"].mean() * 100
+    ).round(1)
     return {pid: float(pct) for pid, pct in share.items() if pct < rules.satisfaction_floor_pct}
 
 
 def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: AbstractSet[str] = frozenset()) -> list[str]:
     """Project ids of 优秀项目: top N (or X%, rounded up) of those with at least the minimum grade and not in
     rectification (when rectification bars awards)."""
-    eligible = ranked[[_at_least(g, rules.excellent_min_grade) and pid not in barred
-                       for pid, g in zip(ranked["project_id"], ranked["grade"], strict=True)]]
+    eligible = ranked[
+        [
+            _at_least(g, rules.excellent_min_grade) and pid not in barred
+            for pid, g in zip(ranked["project_id"], ranked["grade"], strict=True)
+        ]
+    ]
     if rules.excellent_top_pct is not None:
         n = math.ceil(len(eligible) * rules.excellent_top_pct / 100)
     else:
@@ -58,8 +63,9 @@ def excellent_projects(ranked: pd.DataFrame, rules: AwardRules, barred: Abstract
     return list(eligible["project_id"].head(n))
 
 
-def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardRules,
-                      barred: AbstractSet[str] = frozenset()) -> list[dict[str, Any]]:
+def model_communities(
+    scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardRules, barred: AbstractSet[str] = frozenset()
+) -> list[dict[str, Any]]:
     """示范社区: communities ranked by their projects' mean composite and residents' satisfaction.
 
     A community with a project graded 不合格, or with a project in rectification (when that bars awards), is not
@@ -69,23 +75,37 @@ def model_communities(scored: pd.DataFrame, ratings: pd.DataFrame, rules: AwardR
     if graded.empty:
         return []
     by_community = graded.groupby("community_id", sort=True).agg(
-        projects=("project_id", "size"), mean_composite=("composite", "mean"),
-        failing=("grade", lambda g: int((g == GRADES[3]).sum())))
+        projects=("project_id", "size"),
+        mean_composite=("composite", "mean"),
+        failing=("grade", lambda g: int((g == GRADES[3]).sum())),
+    )
     rectifying = set(scored.loc[scored["project_id"].isin(barred), "community_id"])
     by_community.loc[by_community.index.isin(rectifying), "failing"] += 1
     rated = ratings.merge(scored[["project_id", "community_id"]], on="project_id")
     stars = rated.groupby("community_id", sort=True)["rating"].mean() * 20
     by_community["satisfaction"] = stars.reindex(by_community.index)
     sat = by_community["satisfaction"].fillna(by_community["mean_composite"])  # no ratings: projects alone count
-    by_community["score"] = (by_community["mean_composite"] * float(rules.community_project_weight)
-                             + sat * float(rules.community_satisfaction_weight)).round(2)
-    eligible = by_community[by_community["failing"] == 0].reset_index().sort_values(
-        ["score", "projects", "community_id"], ascending=[False, False, True], kind="mergesort")
+    by_community["score"] = (
+        by_community["mean_composite"] * float(rules.community_project_weight)
+        + sat * float(rules.community_satisfaction_weight)
+    ).round(2)
+    eligible = (
+        by_community[by_community["failing"] == 0]
+        .reset_index()
+        .sort_values(["score", "projects", "community_id"], ascending=[False, False, True], kind="mergesort")
+    )
     top = eligible.head(rules.model_communities)
-    return [{"community_id": row.community_id, "projects": int(row.projects),
-             "mean_composite": round(float(row.mean_composite), 2),
-             "satisfaction": None if pd.isna(row.satisfaction) else round(float(row.satisfaction), 2),
-             "score": float(row.score), "rank": i} for i, row in enumerate(top.itertuples(), start=1)]
+    return [
+        {
+            "community_id": row.community_id,
+            "projects": int(row.projects),
+            "mean_composite": round(float(row.mean_composite), 2),
+            "satisfaction": None if pd.isna(row.satisfaction) else round(float(row.satisfaction), 2),
+            "score": float(row.score),
+            "rank": i,
+        }
+        for i, row in enumerate(top.itertuples(), start=1)
+    ]
 
 
 def work_methods(nominations: pd.DataFrame, scoring: ScoringRules, rules: AwardRules) -> list[dict[str, Any]]:
@@ -95,18 +115,30 @@ def work_methods(nominations: pd.DataFrame, scoring: ScoringRules, rules: AwardR
     as_scores = nominations.rename(columns={"nomination_id": "project_id"}).assign(source="expert")
     means = source_means(as_scores[["project_id", "source", "evaluator", "total"]], scoring)
     about = nominations.drop_duplicates("nomination_id").set_index("nomination_id")
-    means = means.assign(score=means["mean"].round(2)).sort_values(["score", "project_id"], ascending=[False, True],
-                                                                   kind="mergesort")
-    return [{"nomination_id": row.project_id, "community_id": about.loc[row.project_id, "community_id"],
-             "title": about.loc[row.project_id, "title"], "score": float(row.score), "panel": int(row.n),
-             "rank": i} for i, row in enumerate(means.head(rules.work_methods).itertuples(), start=1)]
+    means = means.assign(score=means["mean"].round(2)).sort_values(
+        ["score", "project_id"], ascending=[False, True], kind="mergesort"
+    )
+    return [
+        {
+            "nomination_id": row.project_id,
+            "community_id": about.loc[row.project_id, "community_id"],
+            "title": about.loc[row.project_id, "title"],
+            "score": float(row.score),
+            "panel": int(row.n),
+            "rank": i,
+        }
+        for i, row in enumerate(means.head(rules.work_methods).itertuples(), start=1)
+    ]
 
 
 def subsidies(ranked: pd.DataFrame, rules: AwardRules) -> dict[str, Any]:
     """以奖代补 by grade; over the fund, every amount shrinks in proportion, floored to the fen, and the fen
     left over go one each by largest remainder, then rank: the sum never exceeds the fund."""
-    wanted = [(pid, rules.subsidy_by_grade[g]) for pid, g in zip(ranked["project_id"], ranked["grade"], strict=True)
-              if g in rules.subsidy_by_grade]
+    wanted = [
+        (pid, rules.subsidy_by_grade[g])
+        for pid, g in zip(ranked["project_id"], ranked["grade"], strict=True)
+        if g in rules.subsidy_by_grade
+    ]
     total = sum(a for _, a in wanted)
     fund = rules.subsidy_fund_fen
     if total <= fund:
@@ -117,12 +149,23 @@ def subsidies(ranked: pd.DataFrame, rules: AwardRules) -> dict[str, Any]:
         order = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))  # i is the rank order
         bonus = set(order[:left])
         amounts = {pid: s + (1 if i in bonus else 0) for i, (pid, s, _) in enumerate(shares)}
-    return {"fund_fen": fund, "requested_fen": total, "awarded_fen": sum(amounts.values()),
-            "scaled": total > fund, "amounts": amounts}
+    return {
+        "fund_fen": fund,
+        "requested_fen": total,
+        "awarded_fen": sum(amounts.values()),
+        "scaled": total > fund,
+        "amounts": amounts,
+    }
 
 
-def compute(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame, nominations: pd.DataFrame,
-            scoring: ScoringRules, awards: AwardRules) -> dict[str, Any]:
+def compute(
+    scores: pd.DataFrame,
+    ratings: pd.DataFrame,
+    projects: pd.DataFrame,
+    nominations: pd.DataFrame,
+    scoring: ScoringRules,
+    awards: AwardRules,
+) -> dict[str, Any]:
     """Every project's scores, grade and rank, and the award lists; JSON-ready and deterministic."""
     scored = project_scores(scores, ratings, projects, scoring)
     ranked = scored[scored["rank"].notna()].sort_values("rank", kind="mergesort")
@@ -139,13 +182,16 @@ def compute(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame,
         clean["rectification"] = row["project_id"] in rectifying
         clean["why"] = why(clean, rectifying, barred, awards)
         rows.append(clean)
-    return {"rule_version": RULE_VERSION, "projects": rows,
-            "excellent_projects": [r["project_id"] for r in rows if r["awards"]],
-            "model_communities": model_communities(scored, ratings, awards, barred),
-            "communities_barred": sorted(set(scored.loc[scored["project_id"].isin(barred), "community_id"])),
-            "work_methods": work_methods(nominations, scoring, awards),
-            "subsidies": {k: v for k, v in money.items() if k != "amounts"},
-            "grade_counts": {g: int((scored["grade"] == g).sum()) for g in GRADES}}
+    return {
+        "rule_version": RULE_VERSION,
+        "projects": rows,
+        "excellent_projects": [r["project_id"] for r in rows if r["awards"]],
+        "model_communities": model_communities(scored, ratings, awards, barred),
+        "communities_barred": sorted(set(scored.loc[scored["project_id"].isin(barred), "community_id"])),
+        "work_methods": work_methods(nominations, scoring, awards),
+        "subsidies": {k: v for k, v in money.items() if k != "amounts"},
+        "grade_counts": {g: int((scored["grade"] == g).sum()) for g in GRADES},
+    }
 
 
 def why(row: dict[str, Any], rectifying: dict[str, float], barred: set[str], rules: AwardRules) -> str:

@@ -67,7 +67,8 @@ def scores(pb: PabulibFile) -> dict[str, Fraction]:
             if stated != total[row["project_id"]]:
                 raise UnreadableBallots(
                     f"project {row['project_id']}: the ballots count {total[row['project_id']]} but the file's "
-                    f"{column} column says {row[column]}; the file counts its {pb.vote_type} ballots some other way")
+                    f"{column} column says {row[column]}; the file counts its {pb.vote_type} ballots some other way"
+                )
     return total
 
 

@@ -410,7 +410,6 @@ def is_exhaustive(run: MesRun, prof: GroupedProfile, budget: int, conflicts: Seq
     )
 
 
-
 def same_between(low: list[Step], high: list[Step], costs: Sequence[int], rank: Sequence[int]) -> bool:
     """True when equal shares certainly selects the same projects, in the same order, at every voter
     budget between the two traced runs' (`low` at the smaller budget, `high` at the larger).
@@ -439,7 +438,6 @@ def same_between(low: list[Step], high: list[Step], costs: Sequence[int], rank: 
             if lhs < rhs or (lhs == rhs and rank[q] <= rank[p]):
                 return False
     return True
-
 
 
 @dataclass

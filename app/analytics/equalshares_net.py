@@ -38,8 +38,9 @@ class TieError(ValueError):
 
     def __init__(self, projects: Sequence[str]) -> None:
         ids = ", ".join(projects)
-        super().__init__(f"tie between projects {ids} that the tie-breaking does not settle; add a criterion "
-                         "or a priority list")
+        super().__init__(
+            f"tie between projects {ids} that the tie-breaking does not settle; add a criterion or a priority list"
+        )
         self.projects = tuple(projects)
 
 
@@ -77,8 +78,9 @@ def tool_order(ids: Sequence[str]) -> list[int]:
     return numeric + [i for i, s in enumerate(ids) if not is_index(s)]
 
 
-def _prepared(instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams,
-              groups: Iterable[Iterable[str]] = ()) -> _Prepared:
+def _prepared(
+    instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams, groups: Iterable[Iterable[str]] = ()
+) -> _Prepared:
     ids = [p.id for p in instance.projects]
     tie = _tie_key(params, ids)
     prep = _prepare(instance, ballots, tie, groups)
@@ -150,8 +152,12 @@ def _add1(prep: _Prepared, params: EqualSharesParams, money_scale: int) -> tuple
     return run, share, raises
 
 
-def _add1_float(prep: _Prepared, params: EqualSharesParams, share: Fraction, step: int,
-                ) -> tuple[MesRun, Fraction, int]:
+def _add1_float(
+    prep: _Prepared,
+    params: EqualSharesParams,
+    share: Fraction,
+    step: int,
+) -> tuple[MesRun, Fraction, int]:
     """The add1 loop in floats, one raise at a time (leaps need the exact arithmetic's certificate)."""
     budget = prep.instance.budget
     run, raises = _run(prep, share, accuracy="float"), 0
@@ -171,7 +177,7 @@ def _satisfaction(prep: _Prepared, funded: Iterable[int], exclusion: bool) -> li
     prof = prep.profile
     out = []
     for g in range(len(prof.weights)):
-        hits = sum(1 for p in prof.items[prof.indptr[g]:prof.indptr[g + 1]].tolist() if p in chosen)
+        hits = sum(1 for p in prof.items[prof.indptr[g] : prof.indptr[g + 1]].tolist() if p in chosen)
         out.append((min(hits, 1) if exclusion else hits, int(prof.weights[g])))
     return out
 
@@ -187,13 +193,21 @@ def _compare(prep: _Prepared, mes: list[int], greedy: list[int], how: str) -> tu
     return pro_mes, pro_greedy
 
 
-def _describe(params: EqualSharesParams, share: Fraction, raises: int, comparison: dict[str, Any] | None,
-              ) -> dict[str, Any]:
+def _describe(
+    params: EqualSharesParams,
+    share: Fraction,
+    raises: int,
+    comparison: dict[str, Any] | None,
+) -> dict[str, Any]:
     if params.accuracy == "float":
-        en = (f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, floating-point "
-              f"arithmetic (prices within a relative {TOLERANCE:g} count as equal)")
-        zh = (f"均等份额法（equalshares.net 的算法），变体 {params.name()}，浮点计算"
-              f"（相对差小于 {TOLERANCE:g} 的价格视为相等）")
+        en = (
+            f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, floating-point "
+            f"arithmetic (prices within a relative {TOLERANCE:g} count as equal)"
+        )
+        zh = (
+            f"均等份额法（equalshares.net 的算法），变体 {params.name()}，浮点计算"
+            f"（相对差小于 {TOLERANCE:g} 的价格视为相等）"
+        )
     else:
         en = f"Method of Equal Shares as computed by equalshares.net, variant {params.name()}, exact arithmetic"
         zh = f"均等份额法（equalshares.net 的算法），变体 {params.name()}，精确计算"
@@ -201,13 +215,23 @@ def _describe(params: EqualSharesParams, share: Fraction, raises: int, compariso
         en += f"; each voter's budget was raised {raises} times by {params.increment} currency unit(s)"
         zh += f"；每位投票人的预算提高了 {raises} 次，每次 {params.increment} 个货币单位"
     if comparison is not None:
-        en += (f"; compared with greedy: {comparison['prefer_equal_shares']} voters prefer equal shares, "
-               f"{comparison['prefer_greedy']} prefer greedy, so the {comparison['chosen']} outcome stands")
+        en += (
+            f"; compared with greedy: {comparison['prefer_equal_shares']} voters prefer equal shares, "
+            f"{comparison['prefer_greedy']} prefer greedy, so the {comparison['chosen']} outcome stands"
+        )
         chosen_zh = "均等份额法" if comparison["chosen"] == "equal shares" else "按票数贪心"
-        zh += (f"；与按票数贪心结果比较：{comparison['prefer_equal_shares']} 人更喜欢均等份额法结果，"
-               f"{comparison['prefer_greedy']} 人更喜欢贪心结果，采用{chosen_zh}结果")
-    return {"name": params.name(), "params": params.to_dict(), "voter_budget": f"{share.numerator}/"
-            f"{share.denominator}", "comparison": comparison, "description_en": en, "description_zh": zh}
+        zh += (
+            f"；与按票数贪心结果比较：{comparison['prefer_equal_shares']} 人更喜欢均等份额法结果，"
+            f"{comparison['prefer_greedy']} 人更喜欢贪心结果，采用{chosen_zh}结果"
+        )
+    return {
+        "name": params.name(),
+        "params": params.to_dict(),
+        "voter_budget": f"{share.numerator}/{share.denominator}",
+        "comparison": comparison,
+        "description_en": en,
+        "description_zh": zh,
+    }
 
 
 def _explanations(
@@ -234,8 +258,7 @@ def _greedy_explanations(prep: _Prepared, funded: list[int]) -> list[ProjectExpl
     for p in range(len(prep.instance.projects)):
         if p in fill.left_before:
             reason = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "greedy")
-            out.append(_explain(prep, p, funded, "funded_greedy", reason,
-                                money_left=Fraction(fill.left_before[p])))
+            out.append(_explain(prep, p, funded, "funded_greedy", reason, money_left=Fraction(fill.left_before[p])))
         else:
             code, reason, extra = _skip_reason(prep, p, fill)
             out.append(_explain(prep, p, funded, code, reason, **extra))
@@ -243,7 +266,10 @@ def _greedy_explanations(prep: _Prepared, funded: list[int]) -> list[ProjectExpl
 
 
 def equalshares(
-    instance: Instance, ballots: Sequence[BallotLike], params: EqualSharesParams, money_scale: int = 1,
+    instance: Instance,
+    ballots: Sequence[BallotLike],
+    params: EqualSharesParams,
+    money_scale: int = 1,
     incompatible_groups: Iterable[Iterable[str]] = (),
 ) -> AllocationResult:
     """Run one equalshares.net variant; money is whole units, `money_scale` units to the currency unit.
@@ -269,8 +295,12 @@ def equalshares(
         greedy = _greedy_fill(prep, []).funded
         pro_mes, pro_greedy = _compare(prep, funded, greedy, params.comparison)
         chosen = "greedy" if pro_greedy > pro_mes else "equal shares"
-        comparison = {"by": params.comparison, "prefer_equal_shares": pro_mes, "prefer_greedy": pro_greedy,
-                      "chosen": chosen}
+        comparison = {
+            "by": params.comparison,
+            "prefer_equal_shares": pro_mes,
+            "prefer_greedy": pro_greedy,
+            "chosen": chosen,
+        }
         if chosen == "greedy":
             result = _result(prep, params.name(), greedy, _greedy_explanations(prep, greedy), share)
             return replace(result, variant=_describe(params, share, raises, comparison))

@@ -40,18 +40,24 @@ class EqualSharesParams:
 
     def __post_init__(self) -> None:
         if self.completion not in COMPLETIONS:
-            raise ParameterError("completion", f"unknown completion {self.completion!r}; expected one of "
-                                               f"{', '.join(COMPLETIONS)}")
+            raise ParameterError(
+                "completion", f"unknown completion {self.completion!r}; expected one of {', '.join(COMPLETIONS)}"
+            )
         if self.comparison not in COMPARISONS:
-            raise ParameterError("comparison", f"unknown comparison {self.comparison!r}; expected one of "
-                                               f"{', '.join(COMPARISONS)}")
+            raise ParameterError(
+                "comparison", f"unknown comparison {self.comparison!r}; expected one of {', '.join(COMPARISONS)}"
+            )
         if self.accuracy not in ACCURACIES:
-            raise ParameterError("accuracy", f"unknown accuracy {self.accuracy!r}; expected one of "
-                                             f"{', '.join(ACCURACIES)}")
+            raise ParameterError(
+                "accuracy", f"unknown accuracy {self.accuracy!r}; expected one of {', '.join(ACCURACIES)}"
+            )
         for item in self.tie_breaking:
             if isinstance(item, str) and item not in TIE_CRITERIA:
-                raise ParameterError("tie_breaking", f"unknown tie-breaking {item!r}; expected "
-                                                     f"{', '.join(TIE_CRITERIA)} or a priority list of project ids")
+                raise ParameterError(
+                    "tie_breaking",
+                    f"unknown tie-breaking {item!r}; expected "
+                    f"{', '.join(TIE_CRITERIA)} or a priority list of project ids",
+                )
         if isinstance(self.increment, bool) or not isinstance(self.increment, int) or self.increment < 1:
             raise ParameterError("increment", "increment must be a positive whole number of currency units")
         if self.integral and not self.add1:
@@ -97,7 +103,7 @@ class EqualSharesParams:
 
 
 def parse_tie_breaking(text: str) -> tuple[str | tuple[str, ...], ...]:
-    """"maxVotes,minCost" or "maxVotes,[3;1;2]" (a priority list in brackets, ids separated by ';')."""
+    """ "maxVotes,minCost" or "maxVotes,[3;1;2]" (a priority list in brackets, ids separated by ';')."""
     items: list[str | tuple[str, ...]] = []
     for raw in filter(None, (x.strip() for x in _split_outside_brackets(text))):
         if raw.startswith("[") and raw.endswith("]"):
@@ -108,8 +114,9 @@ def parse_tie_breaking(text: str) -> tuple[str | tuple[str, ...], ...]:
         elif raw in TIE_CRITERIA:
             items.append(raw)
         else:
-            raise ParameterError("tie_breaking", f"unknown tie-breaking {raw!r}; expected "
-                                                 f"{', '.join(TIE_CRITERIA)} or [id;id;...]")
+            raise ParameterError(
+                "tie_breaking", f"unknown tie-breaking {raw!r}; expected {', '.join(TIE_CRITERIA)} or [id;id;...]"
+            )
     return tuple(items)
 
 

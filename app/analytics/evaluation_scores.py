@@ -42,8 +42,9 @@ def source_means(scores: pd.DataFrame, rules: ScoringRules) -> pd.DataFrame:
     trim = rules.trim_extremes & (stats["size"] >= rules.trim_min_scores)
     total = stats["sum"] - np.where(trim, stats["max"] + stats["min"], 0.0)
     count = stats["size"] - np.where(trim, 2, 0)
-    return pd.DataFrame({"project_id": stats["project_id"], "source": stats["source"],
-                         "mean": total / count, "n": stats["size"]})
+    return pd.DataFrame(
+        {"project_id": stats["project_id"], "source": stats["source"], "mean": total / count, "n": stats["size"]}
+    )
 
 
 def satisfaction(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +52,14 @@ def satisfaction(ratings: pd.DataFrame) -> pd.DataFrame:
     if ratings.empty:
         return pd.DataFrame(columns=["project_id", "source", "mean", "n"])
     stats = ratings.groupby("project_id", sort=True)["rating"].agg(["sum", "size"]).reset_index()
-    return pd.DataFrame({"project_id": stats["project_id"], "source": "resident",
-                         "mean": stats["sum"] * POINTS_PER_STAR / stats["size"], "n": stats["size"]})
+    return pd.DataFrame(
+        {
+            "project_id": stats["project_id"],
+            "source": "resident",
+            "mean": stats["sum"] * POINTS_PER_STAR / stats["size"],
+            "n": stats["size"],
+        }
+    )
 
 
 def grade_of(composite: pd.Series, cutoffs: tuple[int, int, int]) -> pd.Series:
@@ -62,8 +69,9 @@ def grade_of(composite: pd.Series, cutoffs: tuple[int, int, int]) -> pd.Series:
     return pd.Series(labels, index=composite.index).where(composite.notna())
 
 
-def project_scores(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame,
-                   rules: ScoringRules) -> pd.DataFrame:
+def project_scores(
+    scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.DataFrame, rules: ScoringRules
+) -> pd.DataFrame:
     """One row per project: each source's mean and count, composite, grade and rank.
 
     The composite weighs the sources present (weights renormalised over them); it is rounded to two
@@ -85,8 +93,15 @@ def project_scores(scores: pd.DataFrame, ratings: pd.DataFrame, projects: pd.Dat
         weight_present += np.where(present, weight, 0.0)
     out["composite"] = (weighted / weight_present.where(weight_present > 0)).round(2)
     out["grade"] = grade_of(out["composite"], rules.cutoffs)
-    ranked = out[out["composite"].notna()].reset_index().sort_values(
-        ["composite", "expert_score", "resident_score", "project_id"], ascending=[False, False, False, True],
-        na_position="last", kind="mergesort")
+    ranked = (
+        out[out["composite"].notna()]
+        .reset_index()
+        .sort_values(
+            ["composite", "expert_score", "resident_score", "project_id"],
+            ascending=[False, False, False, True],
+            na_position="last",
+            kind="mergesort",
+        )
+    )
     out["rank"] = pd.Series(range(1, len(ranked) + 1), index=ranked["project_id"]).reindex(out.index)
     return out.reset_index()

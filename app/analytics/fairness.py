@@ -38,8 +38,12 @@ class Profile:
         return sum(w for _, w in self.ballots)
 
 
-def make_profile(costs: Mapping[str, int], budget: int, ballots: Sequence[frozenset[str]],
-                 categories: Mapping[str, tuple[str, ...]] | None = None) -> Profile:
+def make_profile(
+    costs: Mapping[str, int],
+    budget: int,
+    ballots: Sequence[frozenset[str]],
+    categories: Mapping[str, tuple[str, ...]] | None = None,
+) -> Profile:
     """Merge identical ballots."""
     merged: dict[frozenset[str], int] = {}
     for ballot in ballots:
@@ -109,8 +113,16 @@ def _categories(profile: Profile, funded: frozenset[str]) -> dict[str, Any] | No
             for c in profile.categories.get(p, ()):
                 votes[c] += w
     spent = sum(profile.costs[p] for p in funded)
-    rows = [{"category": c, "money": money[c], "money_share": _share(money[c], spent),
-             "votes": votes[c], "vote_share": _share(votes[c], total_votes)} for c in names]
+    rows = [
+        {
+            "category": c,
+            "money": money[c],
+            "money_share": _share(money[c], spent),
+            "votes": votes[c],
+            "vote_share": _share(votes[c], total_votes),
+        }
+        for c in names
+    ]
     return {"rows": rows, "proportionality": _proportionality(profile, funded, names)}
 
 
@@ -123,8 +135,7 @@ def _proportionality(profile: Profile, funded: frozenset[str], names: list[str])
     spent = sum(profile.costs[p] for p in funded)
     if not funded or spent == 0:
         return 0.0
-    allocated = {c: sum(profile.costs[p] for p in funded if c in profile.categories.get(p, ())) / spent
-                 for c in names}
+    allocated = {c: sum(profile.costs[p] for p in funded if c in profile.categories.get(p, ())) / spent for c in names}
     wanted = dict.fromkeys(names, 0.0)
     for ballot, w in profile.ballots:
         cost = sum(profile.costs[p] for p in ballot)

@@ -63,8 +63,10 @@ def _threshold(pb: PabulibFile) -> Any:
 _COUNTED = {
     "approval": ("approvals", "赞成票数"),
     "choose-1": ("votes", "票数"),
-    "ordinal": ("points by rank (max_length for a first choice, one less for each next)",
-                "名次得分（第一名得 max_length 分，依次减一）"),
+    "ordinal": (
+        "points by rank (max_length for a first choice, one less for each next)",
+        "名次得分（第一名得 max_length 分，依次减一）",
+    ),
     "cumulative": ("points given", "所投点数"),
     "scoring": ("scores given", "所给分数"),
 }
@@ -81,12 +83,19 @@ def _describe_greedy(rule: str, pb: PabulibFile) -> dict[str, Any]:
         en, zh = en + f", only those scoring at least {t}", zh + f"，只考虑得分不低于 {t} 的项目"
     else:
         en, zh = en + ", skipping what no longer fits", zh + "，跳过放不下的项目"
-    return {"name": f"official:{rule}", "params": {"rule": rule, "vote_type": pb.vote_type},
-            "description_en": en, "description_zh": zh}
+    return {
+        "name": f"official:{rule}",
+        "params": {"rule": rule, "vote_type": pb.vote_type},
+        "description_en": en,
+        "description_zh": zh,
+    }
 
 
-def official(pb: PabulibFile, election: PabulibElection, overrides: dict[str, Any] | None = None,
-             ) -> AllocationResult:
+def official(
+    pb: PabulibFile,
+    election: PabulibElection,
+    overrides: dict[str, Any] | None = None,
+) -> AllocationResult:
     """Recompute the file's official outcome; `overrides` replaces equal-shares parameters (refused for greedy)."""
     rule = file_rule(pb)
     overrides = dict(overrides or {})

@@ -182,8 +182,7 @@ class _Parser:
         if key in self.meta:
             raise PabulibError(f"duplicate META key {key!r}", line)
         if key == "vote_type" and values["value"] not in VOTE_TYPES:
-            raise PabulibError(f"unknown vote_type {values['value']!r} (expected one of {', '.join(VOTE_TYPES)})",
-                               line)
+            raise PabulibError(f"unknown vote_type {values['value']!r} (expected one of {', '.join(VOTE_TYPES)})", line)
         self.meta[key] = values["value"]
         self.meta_lines[key] = line
 

@@ -30,8 +30,9 @@ def score_greedy(
     if (mode == "greedy-threshold") != (threshold is not None):
         raise ValueError("greedy-threshold takes a threshold and only it does")
     projects = instance.projects
-    order = sorted(range(len(projects)), key=lambda i: (-scores[projects[i].id], -supporters[projects[i].id],
-                                                        projects[i].cost, i))
+    order = sorted(
+        range(len(projects)), key=lambda i: (-scores[projects[i].id], -supporters[projects[i].id], projects[i].cost, i)
+    )
     funded: list[int] = []
     left, stopped_by = instance.budget, None
     reasons: dict[int, tuple[str, tuple[str, str], Fraction | None]] = {}
@@ -42,8 +43,11 @@ def score_greedy(
         elif stopped_by is not None:
             reasons[i] = ("stopped", text.stopped_at(stopped_by), Fraction(left))
         elif p.cost > left:
-            reasons[i] = ("not_enough_money", text.not_enough_money(p.cost, left, [projects[j].id for j in funded]),
-                          Fraction(left))
+            reasons[i] = (
+                "not_enough_money",
+                text.not_enough_money(p.cost, left, [projects[j].id for j in funded]),
+                Fraction(left),
+            )
             if mode == "greedy-no-skip":
                 stopped_by = p.id
         else:
@@ -53,11 +57,25 @@ def score_greedy(
     explanations = []
     for i, p in enumerate(projects):
         code, (en, zh), money_left = reasons[i]
-        explanations.append(ProjectExplanation(
-            project_id=p.id, votes=supporters[p.id], cost=p.cost, selected=i in funded, code=code,
-            reason_en=en, reason_zh=zh, position=funded.index(i) + 1 if i in funded else None,
-            money_left=money_left))
+        explanations.append(
+            ProjectExplanation(
+                project_id=p.id,
+                votes=supporters[p.id],
+                cost=p.cost,
+                selected=i in funded,
+                code=code,
+                reason_en=en,
+                reason_zh=zh,
+                position=funded.index(i) + 1 if i in funded else None,
+                money_left=money_left,
+            )
+        )
     return AllocationResult(
-        rule=mode, tie_break="score_supporters_cost_order", budget=instance.budget, n_voters=n_voters,
-        selected=tuple(projects[i].id for i in funded), cost=instance.budget - left,
-        explanations=tuple(explanations))
+        rule=mode,
+        tie_break="score_supporters_cost_order",
+        budget=instance.budget,
+        n_voters=n_voters,
+        selected=tuple(projects[i].id for i in funded),
+        cost=instance.budget - left,
+        explanations=tuple(explanations),
+    )

@@ -43,8 +43,14 @@ class AuditEvent(SQLModel, table=True):
 
     __table_args__ = (
         # The sealer's queue: only pending rows are in it, so it stays tiny however long the trail grows.
-        Index("ix_audit_event_pending", "occurred_at", "ordinal", "id",
-              postgresql_where=text("seq IS NULL"), sqlite_where=text("seq IS NULL")),
+        Index(
+            "ix_audit_event_pending",
+            "occurred_at",
+            "ordinal",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
     )
 
 

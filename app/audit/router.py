@@ -33,17 +33,26 @@ def event_filters(
     entity_id: Annotated[ParamText | None, Query(max_length=64)] = None,
     actor_id: Annotated[ParamText | None, Query(max_length=64)] = None,
     action: Annotated[ParamText | None, Query(max_length=100)] = None,
-    occurred_from: Annotated[QueryInstant | None, Query(
-        alias="from", description="events at or after this instant (ISO 8601 with offset)")] = None,
-    occurred_to: Annotated[QueryInstant | None, Query(
-        alias="to", description="events before this instant (ISO 8601 with offset)")] = None,
+    occurred_from: Annotated[
+        QueryInstant | None, Query(alias="from", description="events at or after this instant (ISO 8601 with offset)")
+    ] = None,
+    occurred_to: Annotated[
+        QueryInstant | None, Query(alias="to", description="events before this instant (ISO 8601 with offset)")
+    ] = None,
     region_id: Annotated[uuid.UUID | None, Query(description="events in this region or below it")] = None,
 ) -> Select:
     """The filters of the event list as a select."""
     if occurred_from and occurred_to and occurred_from > occurred_to:
         raise Unprocessable("`from` must not be later than `to`.", code="invalid_date_range")
-    return service.events_query(entity_type=entity_type, entity_id=entity_id, actor_id=actor_id, action=action,
-                                occurred_from=occurred_from, occurred_to=occurred_to, region_id=region_id)
+    return service.events_query(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_id=actor_id,
+        action=action,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+        region_id=region_id,
+    )
 
 
 async def _sealed(request: Request, session: AsyncSession) -> None:
@@ -52,25 +61,36 @@ async def _sealed(request: Request, session: AsyncSession) -> None:
     await session.commit()
 
 
-@router.get("/events", response_model=Page[AuditEventRead], summary="Read and filter the audit trail",
-            responses=problems(401, 403, 422))
-async def list_events(request: Request, session: SessionDep, principal: Reader,
-                      query: Annotated[Select, Depends(event_filters)],
-                      params: Annotated[PageParams, Depends(page_params)]) -> dict:
+@router.get(
+    "/events",
+    response_model=Page[AuditEventRead],
+    summary="Read and filter the audit trail",
+    responses=problems(401, 403, 422),
+)
+async def list_events(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    query: Annotated[Select, Depends(event_filters)],
+    params: Annotated[PageParams, Depends(page_params)],
+) -> dict:
     """Events newest first; outside admin, only those whose region lies within the caller's region. Events
     recorded a moment ago are sealed into the chain first, so every change made before the call is listed."""
     await _sealed(request, session)
     return await paginate(session, restrict_to_region(query, principal, AuditEvent.region_path), params)
 
 
-@router.get("/verify", response_model=ChainVerification, summary="Verify the whole hash chain",
-            responses=problems(401, 403))
+@router.get(
+    "/verify", response_model=ChainVerification, summary="Verify the whole hash chain", responses=problems(401, 403)
+)
 async def verify_chain(request: Request, session: SessionDep, principal: Verifier) -> ChainVerification:
     """Seal pending events, then walk every event in order; name the first whose link or content does not
     verify. `pending` counts events recorded during the walk, which the next verification covers."""
     await _sealed(request, session)
     checked, broken = await service.verify(session)
-    first = None if broken is None else ChainBreak(seq=broken.seq, event_id=broken.event_id or None,
-                                                   reason=broken.reason)
-    return ChainVerification(ok=broken is None, checked=checked, first_break=first,
-                             pending=await service.pending_count(session))
+    first = (
+        None if broken is None else ChainBreak(seq=broken.seq, event_id=broken.event_id or None, reason=broken.reason)
+    )
+    return ChainVerification(
+        ok=broken is None, checked=checked, first_break=first, pending=await service.pending_count(session)
+    )

@@ -19,8 +19,21 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "|" + canonical(fields)).encode()).hexdigest()
 
 
-HASHED_FIELDS = ("id", "seq", "occurred_at", "actor_type", "actor_id", "actor_label", "action",
-                 "entity_type", "entity_id", "region_path", "before", "after", "request_id")
+HASHED_FIELDS = (
+    "id",
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "region_path",
+    "before",
+    "after",
+    "request_id",
+)
 
 
 def hashed_content(row: Any) -> dict[str, Any]:

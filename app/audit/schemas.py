@@ -43,5 +43,9 @@ class ChainVerification(BaseModel):
     ok: bool
     checked: int = Field(ge=0, description="events verified before the first break (all of them when ok)")
     first_break: ChainBreak | None
-    pending: int = Field(default=0, ge=0, description="events recorded but not yet sealed into the chain "
-                         "(recorded while the walk ran); the next verification includes them")
+    pending: int = Field(
+        default=0,
+        ge=0,
+        description="events recorded but not yet sealed into the chain "
+        "(recorded while the walk ran); the next verification includes them",
+    )

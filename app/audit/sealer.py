@@ -29,27 +29,49 @@ from app.common.compiled import autocommit, transaction
 log = logging.getLogger("weishi.audit")
 BATCH = 2000
 # Plain rows, not ORM objects: linking must not leave dirty instances for the commit to flush again.
-_PENDING = (select(*(getattr(AuditEvent, name) for name in HASHED_FIELDS)).where(AuditEvent.seq.is_(None))
-            .order_by(AuditEvent.occurred_at, AuditEvent.ordinal, AuditEvent.id).limit(bindparam("batch")))
+_PENDING = (
+    select(*(getattr(AuditEvent, name) for name in HASHED_FIELDS))
+    .where(AuditEvent.seq.is_(None))
+    .order_by(AuditEvent.occurred_at, AuditEvent.ordinal, AuditEvent.id)
+    .limit(bindparam("batch"))
+)
 _ANY_PENDING = select(AuditEvent.id).where(AuditEvent.seq.is_(None)).limit(1)
 # A no-op update as the first statement: it takes the head's row lock on PostgreSQL and the write lock on
 # SQLite, so two sealers never link the same events. The pending events are read by a statement of their own,
 # after the lock is held: one that waited for the lock inside a statement would still see the events its
 # predecessor just linked as pending (a statement's snapshot is taken when it starts).
-_LOCK_HEAD = (update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
-              .returning(AuditChainHead.seq, AuditChainHead.hash))
+_LOCK_HEAD = (
+    update(AuditChainHead)
+    .where(AuditChainHead.id == 1)
+    .values(seq=AuditChainHead.seq)
+    .returning(AuditChainHead.seq, AuditChainHead.hash)
+)
 _EVENTS: Any = cast(Any, AuditEvent).__table__
-_LINK = (update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
-         .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")))
+_LINK = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash"))
+)
 # On PostgreSQL a batch's links in one statement (UPDATE ... FROM unnest): one UPDATE per event (executemany, as
 # on SQLite) cost about 0.4 ms of PostgreSQL each under load, more than the cast that recorded the event.
-_LINKS = func.unnest(*(bindparam(name, type_=ARRAY(type_)) for name, type_ in (
-    ("ids", Uuid()), ("seqs", BigInteger()), ("prevs", String()), ("hashes", String())))).table_valued(
-    "id", "seq", "prev_hash", "hash").render_derived(name="link")
-_LINK_ALL = (update(_EVENTS).where(_EVENTS.c.id == _LINKS.c.id)
-             .values(seq=_LINKS.c.seq, prev_hash=_LINKS.c.prev_hash, hash=_LINKS.c.hash))
-_MOVE_HEAD = (update(AuditChainHead).where(AuditChainHead.id == 1)
-              .values(seq=bindparam("head_seq"), hash=bindparam("head_hash")))
+_LINKS = (
+    func.unnest(
+        *(
+            bindparam(name, type_=ARRAY(type_))
+            for name, type_ in (("ids", Uuid()), ("seqs", BigInteger()), ("prevs", String()), ("hashes", String()))
+        )
+    )
+    .table_valued("id", "seq", "prev_hash", "hash")
+    .render_derived(name="link")
+)
+_LINK_ALL = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == _LINKS.c.id)
+    .values(seq=_LINKS.c.seq, prev_hash=_LINKS.c.prev_hash, hash=_LINKS.c.hash)
+)
+_MOVE_HEAD = (
+    update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
 
 
 def links_after(head_seq: int, head_hash: str, pending) -> list[dict]:
@@ -74,9 +96,15 @@ async def seal_on(conn: Any, limit: int = BATCH) -> int:
         return 0
     links = links_after(head.seq, head.hash, pending)
     if conn.dialect.name == "postgresql":
-        await conn.execute(_LINK_ALL, {"ids": [x["event_id"] for x in links], "seqs": [x["new_seq"] for x in links],
-                                       "prevs": [x["new_prev"] for x in links],
-                                       "hashes": [x["new_hash"] for x in links]})
+        await conn.execute(
+            _LINK_ALL,
+            {
+                "ids": [x["event_id"] for x in links],
+                "seqs": [x["new_seq"] for x in links],
+                "prevs": [x["new_prev"] for x in links],
+                "hashes": [x["new_hash"] for x in links],
+            },
+        )
     else:
         await conn.execute(_LINK, links)
     await conn.execute(_MOVE_HEAD, {"head_seq": links[-1]["new_seq"], "head_hash": links[-1]["new_hash"]})

@@ -52,11 +52,24 @@ def pending_rows(actor: Actor, events: Sequence[Event], now: datetime | None = N
     """The audit_event rows of events, pending (no seq, no hashes), in order, stamped now."""
     now, request_id = now or utcnow(), current_request_id()
     return [
-        {"id": uuid.uuid4(), "seq": None, "occurred_at": now, "ordinal": ordinal, "actor_type": actor.type,
-         "actor_id": actor.id, "actor_label": actor.label, "action": spec.action, "entity_type": spec.entity_type,
-         "entity_id": None if spec.entity_id is None else str(spec.entity_id), "region_path": spec.region_path,
-         "before": _plain(spec.before), "after": _plain(spec.after), "request_id": request_id,
-         "prev_hash": None, "hash": None}
+        {
+            "id": uuid.uuid4(),
+            "seq": None,
+            "occurred_at": now,
+            "ordinal": ordinal,
+            "actor_type": actor.type,
+            "actor_id": actor.id,
+            "actor_label": actor.label,
+            "action": spec.action,
+            "entity_type": spec.entity_type,
+            "entity_id": None if spec.entity_id is None else str(spec.entity_id),
+            "region_path": spec.region_path,
+            "before": _plain(spec.before),
+            "after": _plain(spec.after),
+            "request_id": request_id,
+            "prev_hash": None,
+            "hash": None,
+        }
         for ordinal, spec in enumerate(events)
     ]
 
@@ -130,14 +143,23 @@ async def pending_count(session: AsyncSession) -> int:
 
 
 def events_query(
-    *, entity_type: str | None = None, entity_id: str | None = None, actor_id: str | None = None,
-    action: str | None = None, occurred_from: datetime | None = None, occurred_to: datetime | None = None,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor_id: str | None = None,
+    action: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
     region_id: uuid.UUID | None = None,
 ) -> Select:
     """Events matching every given filter, newest first (the caller narrows it to a region and pages it)."""
     stmt = select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq.desc())
-    for column, value in ((AuditEvent.entity_type, entity_type), (AuditEvent.entity_id, entity_id),
-                          (AuditEvent.actor_id, actor_id), (AuditEvent.action, action)):
+    for column, value in (
+        (AuditEvent.entity_type, entity_type),
+        (AuditEvent.entity_id, entity_id),
+        (AuditEvent.actor_id, actor_id),
+        (AuditEvent.action, action),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if occurred_from is not None:

@@ -12,12 +12,14 @@ from app.core.db import SessionDep
 from app.core.errors import Forbidden, Unauthorized
 
 # OAuth2 password flow so /docs offers a username/password login; API tokens use the same header.
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False,
-                                     description="Staff: log in here. Assessors: paste an API token.")
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token", auto_error=False, description="Staff: log in here. Assessors: paste an API token."
+)
 
 
-async def optional_principal(request: Request, session: SessionDep,
-                             token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+async def optional_principal(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
     """The caller, or ANONYMOUS when no credentials were sent; bad credentials are a 401."""
     if not token:
         return ANONYMOUS
@@ -45,8 +47,10 @@ def require_roles(*roles: Role):
 
     async def _gate(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
-            raise Forbidden(f"This operation needs one of the roles: {', '.join(sorted(r.value for r in allowed))}.",
-                            code="role_forbidden")
+            raise Forbidden(
+                f"This operation needs one of the roles: {', '.join(sorted(r.value for r in allowed))}.",
+                code="role_forbidden",
+            )
         return principal
 
     _gate.allowed_roles = allowed  # read by the access-control walk test

@@ -24,15 +24,20 @@ class InvalidToken(Exception):
     """The token is malformed, forged, expired, or for someone else."""
 
 
-def issue_access_token(settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, role: str,
-                       now: datetime | None = None) -> tuple[str, int]:
+def issue_access_token(
+    settings: Settings, *, user_id: uuid.UUID, session_id: uuid.UUID, role: str, now: datetime | None = None
+) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
     now = now or clock.now()
     ttl = settings.access_token_ttl_seconds
     claims = {
-        "sub": str(user_id), "sid": str(session_id), "role": role,
-        "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), ttl

@@ -35,15 +35,18 @@ async def limit_otp_request(request: Request, phone: str) -> None:
     address cannot spend the whole of a phone's budget and keep its owner from getting a code."""
     state = request.app.state
     address = ip_key(client_ip(request))
-    await hit(state.sessionmaker,
-              limit_for(state.settings, "rate_otp_per_ip", "otp:ip", address),
-              limit_for(state.settings, "rate_otp_per_phone_ip", "otp:phone-ip", f"{phone}|{address}"),
-              limit_for(state.settings, "rate_otp_per_phone", "otp:phone", phone))
+    await hit(
+        state.sessionmaker,
+        limit_for(state.settings, "rate_otp_per_ip", "otp:ip", address),
+        limit_for(state.settings, "rate_otp_per_phone_ip", "otp:phone-ip", f"{phone}|{address}"),
+        limit_for(state.settings, "rate_otp_per_phone", "otp:phone", phone),
+    )
 
 
 async def limit_otp_verify(request: Request) -> None:
     """One code guess against the client address's budget (each code also has its own attempt limit); never
     the phone's request budget, so requests made by others cannot stop the owner typing the code received."""
     state = request.app.state
-    await hit(state.sessionmaker,
-              limit_for(state.settings, "rate_otp_per_ip", "otp-verify:ip", ip_key(client_ip(request))))
+    await hit(
+        state.sessionmaker, limit_for(state.settings, "rate_otp_per_ip", "otp-verify:ip", ip_key(client_ip(request)))
+    )

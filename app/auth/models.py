@@ -30,7 +30,7 @@ class OrganisationKind(StrEnum):
     """Kinds of organisation the service deals with."""
 
     social_organisation = "social_organisation"  # 社会组织
-    assessor = "assessor"                        # 第三方评估机构
+    assessor = "assessor"  # 第三方评估机构
     community_foundation = "community_foundation"  # 社区基金会
     other = "other"
 
@@ -48,10 +48,11 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = created_at_field()
     # Registered by staff: verified at once. Registered by a resident for their organisation: pending until
     # street or district staff have checked its documents (app/organisations).
-    status: OrganisationStatus = Field(default=OrganisationStatus.verified, sa_type=str_enum(OrganisationStatus, 16),
-                                       index=True)
+    status: OrganisationStatus = Field(
+        default=OrganisationStatus.verified, sa_type=str_enum(OrganisationStatus, 16), index=True
+    )
     registration_authority: str | None = Field(default=None, max_length=100)  # 登记管理机关
-    legal_representative: str | None = Field(default=None, max_length=50)     # 法定代表人
+    legal_representative: str | None = Field(default=None, max_length=50)  # 法定代表人
     contact_name: str | None = Field(default=None, max_length=50)
     contact_phone: str | None = Field(default=None, max_length=20)
     service_area_id: uuid.UUID | None = Field(default=None, foreign_key="region.id")  # 服务区域

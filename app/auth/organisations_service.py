@@ -35,15 +35,21 @@ async def create_organisation(session: AsyncSession, principal: Principal, data:
     org = Organisation(name=data.name, kind=data.kind, region_id=data.region_id, credit_code=data.credit_code)
     session.add(org)
     await session.flush()
-    await audit.record(session, principal.actor, "organisation.create", "organisation", org.id,
-                       after={"name": org.name, "kind": org.kind.value,
-                              "region_id": str(org.region_id) if org.region_id else None},
-                       region_path=region.path if region else None)
+    await audit.record(
+        session,
+        principal.actor,
+        "organisation.create",
+        "organisation",
+        org.id,
+        after={"name": org.name, "kind": org.kind.value, "region_id": str(org.region_id) if org.region_id else None},
+        region_path=region.path if region else None,
+    )
     return org
 
 
-async def list_organisations(session: AsyncSession, params: PageParams, kind: OrganisationKind | None = None,
-                             name: str | None = None) -> dict[str, Any]:
+async def list_organisations(
+    session: AsyncSession, params: PageParams, kind: OrganisationKind | None = None, name: str | None = None
+) -> dict[str, Any]:
     """One page of organisations, by name."""
     stmt = select(Organisation)
     if kind is not None:

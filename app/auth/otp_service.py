@@ -38,12 +38,21 @@ async def request_code(session: AsyncSession, settings: Settings, phone: str) ->
     request limits and the code lifetime)."""
     digest = phone_digest(settings, phone)
     code = new_code()
-    row = OtpCode(phone_digest=digest, code_hash=_code_hash(settings, digest, code),
-                  expires_at=utcnow() + timedelta(seconds=settings.otp_ttl_seconds))
+    row = OtpCode(
+        phone_digest=digest,
+        code_hash=_code_hash(settings, digest, code),
+        expires_at=utcnow() + timedelta(seconds=settings.otp_ttl_seconds),
+    )
     session.add(row)
     await session.flush()
-    await audit.record(session, audit.Actor("public", None, mask_phone(phone)), "auth.otp_request", "otp_code",
-                       row.id, after={"phone": mask_phone(phone)})
+    await audit.record(
+        session,
+        audit.Actor("public", None, mask_phone(phone)),
+        "auth.otp_request",
+        "otp_code",
+        row.id,
+        after={"phone": mask_phone(phone)},
+    )
     return code
 
 
@@ -51,19 +60,32 @@ async def _claim_attempt(session: AsyncSession, settings: Settings, digest: str)
     # Counting the attempt and checking the budget in one UPDATE: concurrent guesses cannot
     # all slip in under the limit.
     now = utcnow()
-    return list((await session.execute(
-        update(OtpCode)
-        .where(OtpCode.phone_digest == digest, OtpCode.consumed_at.is_(None), OtpCode.expires_at > now,
-               OtpCode.attempts < settings.otp_max_attempts)
-        .values(attempts=OtpCode.attempts + 1)
-        .returning(OtpCode.id, OtpCode.code_hash, OtpCode.attempts)
-    )).all())
+    return list(
+        (
+            await session.execute(
+                update(OtpCode)
+                .where(
+                    OtpCode.phone_digest == digest,
+                    OtpCode.consumed_at.is_(None),
+                    OtpCode.expires_at > now,
+                    OtpCode.attempts < settings.otp_max_attempts,
+                )
+                .values(attempts=OtpCode.attempts + 1)
+                .returning(OtpCode.id, OtpCode.code_hash, OtpCode.attempts)
+            )
+        ).all()
+    )
 
 
 async def _why_no_attempt(session: AsyncSession, settings: Settings, digest: str) -> Unauthorized:
-    exhausted = await session.scalar(select(OtpCode.id).where(
-        OtpCode.phone_digest == digest, OtpCode.consumed_at.is_(None), OtpCode.expires_at > utcnow(),
-        OtpCode.attempts >= settings.otp_max_attempts))
+    exhausted = await session.scalar(
+        select(OtpCode.id).where(
+            OtpCode.phone_digest == digest,
+            OtpCode.consumed_at.is_(None),
+            OtpCode.expires_at > utcnow(),
+            OtpCode.attempts >= settings.otp_max_attempts,
+        )
+    )
     if exhausted:
         return Unauthorized("Too many wrong attempts; request a new code.", code="otp_attempts_exhausted")
     return Unauthorized(WRONG_CODE, code="otp_invalid")
@@ -80,17 +102,31 @@ async def verify_code(session: AsyncSession, settings: Settings, phone: str, cod
     masked = mask_phone(phone)
     if match is None:
         attempts = max(row.attempts for row in claimed)
-        await audit.record(session, audit.Actor("public", None, masked), "auth.otp_failed", "otp_code",
-                           claimed[0].id, after={"attempts": attempts})
-        raise Unauthorized(WRONG_CODE, code="otp_invalid", commit=True,
-                           extra={"attempts_left": max(0, settings.otp_max_attempts - attempts)})
-    spent = await session.execute(update(OtpCode).where(OtpCode.id == match.id, OtpCode.consumed_at.is_(None))
-                                  .values(consumed_at=utcnow()))
+        await audit.record(
+            session,
+            audit.Actor("public", None, masked),
+            "auth.otp_failed",
+            "otp_code",
+            claimed[0].id,
+            after={"attempts": attempts},
+        )
+        raise Unauthorized(
+            WRONG_CODE,
+            code="otp_invalid",
+            commit=True,
+            extra={"attempts_left": max(0, settings.otp_max_attempts - attempts)},
+        )
+    spent = await session.execute(
+        update(OtpCode).where(OtpCode.id == match.id, OtpCode.consumed_at.is_(None)).values(consumed_at=utcnow())
+    )
     if spent.rowcount != 1:  # a concurrent request used it first
         raise Unauthorized(WRONG_CODE, code="otp_invalid")
     # The login spends the phone's other live codes too: they were for this login and must not outlive it.
-    await session.execute(update(OtpCode).where(OtpCode.phone_digest == digest, OtpCode.consumed_at.is_(None))
-                          .values(consumed_at=utcnow()))
+    await session.execute(
+        update(OtpCode)
+        .where(OtpCode.phone_digest == digest, OtpCode.consumed_at.is_(None))
+        .values(consumed_at=utcnow())
+    )
     user = await session.scalar(select(User).where(User.phone_digest == digest))
     created = user is None
     if user is None:
@@ -103,8 +139,14 @@ async def verify_code(session: AsyncSession, settings: Settings, phone: str, cod
         raise Unauthorized("The account is disabled.", code="account_disabled")
     await contacts.remember_phone(session, settings, user.id, phone)
     tokens = await start_session(session, settings, user)
-    await audit.record(session, audit.Actor("user", str(user.id), user.display_name), "auth.otp_login", "user",
-                       user.id, after={"role": user.role.value, "created": created})
+    await audit.record(
+        session,
+        audit.Actor("user", str(user.id), user.display_name),
+        "auth.otp_login",
+        "user",
+        user.id,
+        after={"role": user.role.value, "created": created},
+    )
     return tokens
 
 
@@ -121,5 +163,6 @@ async def purge_spent_codes(session: AsyncSession, keep_days: int = 0) -> int:
     commits); returns how many. Numbers that never come back would keep their codes for ever."""
     cutoff = utcnow() - timedelta(days=keep_days)
     result = await session.execute(
-        delete(OtpCode).where((OtpCode.expires_at <= cutoff) | (OtpCode.consumed_at <= cutoff)))
+        delete(OtpCode).where((OtpCode.expires_at <= cutoff) | (OtpCode.consumed_at <= cutoff))
+    )
     return result.rowcount or 0

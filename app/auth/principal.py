@@ -7,8 +7,17 @@ from app.audit.service import Actor
 from app.auth.models import Role
 from app.auth.rules import within_scope
 
-STAFF_ROLES = frozenset({Role.community_staff, Role.street_admin, Role.district_admin, Role.finance,
-                         Role.evaluator, Role.supervisor, Role.admin})
+STAFF_ROLES = frozenset(
+    {
+        Role.community_staff,
+        Role.street_admin,
+        Role.district_admin,
+        Role.finance,
+        Role.evaluator,
+        Role.supervisor,
+        Role.admin,
+    }
+)
 
 
 @dataclass(frozen=True)

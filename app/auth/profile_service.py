@@ -21,18 +21,32 @@ async def whoami(session: AsyncSession, principal: Principal) -> MeOut:
         token = await session.get(ApiToken, principal.token_id)
         if token is None:
             raise Unauthorized("Unknown API token.", code="invalid_token")
-        return MeOut(kind="token", role=principal.role, token_id=token.id, token_prefix=token.prefix,
-                     scopes=sorted(token.scopes), campaign_id=token.campaign_id, expires_at=token.expires_at,
-                     organisation=await _organisation(session, token.organisation_id))
+        return MeOut(
+            kind="token",
+            role=principal.role,
+            token_id=token.id,
+            token_prefix=token.prefix,
+            scopes=sorted(token.scopes),
+            campaign_id=token.campaign_id,
+            expires_at=token.expires_at,
+            organisation=await _organisation(session, token.organisation_id),
+        )
     user = await session.get(User, principal.user_id)
     if user is None:
         raise Unauthorized("The session has ended; log in again.", code="session_revoked")
     region = await session.get(Region, user.region_id) if user.region_id else None
-    return MeOut(kind="user", role=user.role, user_id=user.id, username=user.username,
-                 display_name=user.display_name, phone_masked=user.phone_masked,
-                 region=RegionRef(id=region.id, name=region.name, level=region.level.value, path=region.path)
-                 if region else None,
-                 organisation=await _organisation(session, user.organisation_id))
+    return MeOut(
+        kind="user",
+        role=user.role,
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        phone_masked=user.phone_masked,
+        region=RegionRef(id=region.id, name=region.name, level=region.level.value, path=region.path)
+        if region
+        else None,
+        organisation=await _organisation(session, user.organisation_id),
+    )
 
 
 def notices_statement(principal: Principal) -> Select:

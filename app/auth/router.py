@@ -37,29 +37,36 @@ def _phone(raw: str) -> str:
     return phone
 
 
-@router.post("/token", response_model=TokenOut, summary="Log in (OAuth2 password form, for /docs)",
-             responses=problems(401, 422, 429))
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in (OAuth2 password form, for /docs)",
+    responses=problems(401, 422, 429),
+)
 async def token(request: Request, session: SessionDep, form: Annotated[LoginIn, Depends(_password_form)]) -> dict:
     """Staff login through the OAuth2 password form."""
     return await login_with_backoff(request, session, form.username, form.password)
 
 
-@router.post("/login", response_model=TokenOut, summary="Log in with username and password",
-             responses=problems(401, 422, 429))
+@router.post(
+    "/login", response_model=TokenOut, summary="Log in with username and password", responses=problems(401, 422, 429)
+)
 async def login(request: Request, session: SessionDep, body: LoginIn) -> dict:
     """Staff login with a JSON body."""
     return await login_with_backoff(request, session, body.username, body.password)
 
 
-@router.post("/refresh", response_model=TokenOut, summary="Exchange a refresh token for new tokens",
-             responses=problems(401, 422))
+@router.post(
+    "/refresh", response_model=TokenOut, summary="Exchange a refresh token for new tokens", responses=problems(401, 422)
+)
 async def refresh(request: Request, session: SessionDep, body: RefreshIn) -> dict:
     """Rotate: the refresh token is spent; presenting a spent one again ends the whole session."""
     return await auth_service.refresh(session, request.app.state.settings, body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this login session",
-             responses=problems(400, 401))
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this login session", responses=problems(400, 401)
+)
 async def logout(session: SessionDep, principal: CurrentPrincipal) -> None:
     """Revoke the caller's session: its access and refresh tokens stop working at once."""
     if principal.kind != "user":
@@ -73,18 +80,33 @@ async def me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
     return await profile_service.whoami(session, principal)
 
 
-@router.get("/me/notices", response_model=Page[UserNoticeOut], summary="Changes others made to my account",
-            responses=problems(401, 422))
-async def my_notices(session: SessionDep, principal: CurrentPrincipal,
-                     page: Annotated[PageParams, Depends(page_params)]) -> dict:
+@router.get(
+    "/me/notices",
+    response_model=Page[UserNoticeOut],
+    summary="Changes others made to my account",
+    responses=problems(401, 422),
+)
+async def my_notices(
+    session: SessionDep, principal: CurrentPrincipal, page: Annotated[PageParams, Depends(page_params)]
+) -> dict:
     """Every change of the caller's role, region, organisation or password through user management, newest first."""
     return await paginate(session, profile_service.notices_statement(principal), page)
 
 
-@router.post("/otp/request", response_model=OtpRequestedOut, status_code=status.HTTP_202_ACCEPTED,
-             summary="Send a one-time login code to a phone", responses=problems(422, 429))
-async def otp_request(request: Request, session: SessionDep, body: OtpRequestIn, background: BackgroundTasks,
-                      sender: Annotated[OtpSender, Depends(get_otp_sender)]) -> OtpRequestedOut:
+@router.post(
+    "/otp/request",
+    response_model=OtpRequestedOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a one-time login code to a phone",
+    responses=problems(422, 429),
+)
+async def otp_request(
+    request: Request,
+    session: SessionDep,
+    body: OtpRequestIn,
+    background: BackgroundTasks,
+    sender: Annotated[OtpSender, Depends(get_otp_sender)],
+) -> OtpRequestedOut:
     """Same answer for every valid number, known or not; the SMS goes out after the code is stored."""
     phone = _phone(body.phone)
     await limit_otp_request(request, phone)
@@ -93,12 +115,17 @@ async def otp_request(request: Request, session: SessionDep, body: OtpRequestIn,
     # A background task runs after the commit: no code is sent that was not stored, and a slow
     # SMS gateway never holds the database transaction open.
     background.add_task(otp_service.deliver, sender, phone, code)
-    return OtpRequestedOut(detail="If this number can receive SMS, a code is on its way.",
-                           expires_in=settings.otp_ttl_seconds)
+    return OtpRequestedOut(
+        detail="If this number can receive SMS, a code is on its way.", expires_in=settings.otp_ttl_seconds
+    )
 
 
-@router.post("/otp/verify", response_model=TokenOut, summary="Log in with a one-time code",
-             responses=problems(401, 403, 422, 429))
+@router.post(
+    "/otp/verify",
+    response_model=TokenOut,
+    summary="Log in with a one-time code",
+    responses=problems(401, 403, 422, 429),
+)
 async def otp_verify(request: Request, session: SessionDep, body: OtpVerifyIn) -> dict:
     """Residents: a correct code logs in, creating the account on first use."""
     phone = _phone(body.phone)

@@ -67,8 +67,10 @@ def password_problem(password: str, username: str | None = None, display_name: s
     estimate = zxcvbn(password[:_ESTIMATE_CHARS], user_inputs=user_inputs)
     if estimate["score"] < PASSWORD_MIN_SCORE:
         hint = estimate["feedback"].get("warning") or "It is too easy to guess."
-        return ("密码太容易被猜到（常见密码、键盘序列、日期、重复，或含用户名、姓名）；请换一个更长、不常见的密码。"
-                f"The password is too easy to guess: {hint}")
+        return (
+            "密码太容易被猜到（常见密码、键盘序列、日期、重复，或含用户名、姓名）；请换一个更长、不常见的密码。"
+            f"The password is too easy to guess: {hint}"
+        )
     return None
 
 
@@ -81,18 +83,28 @@ def token_expiry_problem(now: datetime, expires_at: datetime) -> str | None:
     return None
 
 
-
-ROLE_LABELS = {Role.resident: "居民", Role.community_staff: "社区工作者", Role.street_admin: "街道管理员",
-               Role.district_admin: "区管理员", Role.finance: "财务", Role.evaluator: "评审专家",
-               Role.assessor: "第三方评估机构人员", Role.supervisor: "居务监督委员会成员", Role.admin: "系统管理员"}
+ROLE_LABELS = {
+    Role.resident: "居民",
+    Role.community_staff: "社区工作者",
+    Role.street_admin: "街道管理员",
+    Role.district_admin: "区管理员",
+    Role.finance: "财务",
+    Role.evaluator: "评审专家",
+    Role.assessor: "第三方评估机构人员",
+    Role.supervisor: "居务监督委员会成员",
+    Role.admin: "系统管理员",
+}
 CHANGE_LABELS = {"role": "角色", "region": "所属区域", "organisation": "所属机构"}
 
 
-def account_change_message(changes: dict[str, tuple[str | None, str | None]], password_reset: bool,
-                           changed_by: str) -> str | None:
+def account_change_message(
+    changes: dict[str, tuple[str | None, str | None]], password_reset: bool, changed_by: str
+) -> str | None:
     """What the user is told of changes someone made to their account (labels already readable), or None."""
-    parts = [f"{CHANGE_LABELS[field]}由「{before or '无'}」改为「{after or '无'}」"
-             for field, (before, after) in changes.items()]
+    parts = [
+        f"{CHANGE_LABELS[field]}由「{before or '无'}」改为「{after or '无'}」"
+        for field, (before, after) in changes.items()
+    ]
     if password_reset:
         parts.append("密码已被重置")
     if not parts:

@@ -24,8 +24,13 @@ Manager = Annotated[Principal, Depends(require_roles(Role.district_admin))]
 Reader = Annotated[Principal, Depends(require_roles(Role.street_admin, Role.district_admin))]
 
 
-@router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a staff user",
-             responses=problems(401, 403, 409, 422, *IDEMPOTENCY_PROBLEMS))
+@router.post(
+    "",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a staff user",
+    responses=problems(401, 403, 409, 422, *IDEMPOTENCY_PROBLEMS),
+)
 async def create_user(session: SessionDep, principal: Manager, idem: Idempotency, body: UserCreate) -> JSONResponse:
     """District admins create staff in their district (never admins); admins anywhere."""
     user = await users_service.create_user(session, principal, body)
@@ -33,9 +38,13 @@ async def create_user(session: SessionDep, principal: Manager, idem: Idempotency
 
 
 @router.get("", response_model=Page[UserOut], summary="List users in my region", responses=problems(401, 403, 422))
-async def list_users(session: SessionDep, principal: Reader, params: Annotated[PageParams, Depends(page_params)],
-                     role: Annotated[Role | None, Query()] = None,
-                     is_active: Annotated[QueryBool | None, Query()] = None) -> dict:
+async def list_users(
+    session: SessionDep,
+    principal: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    role: Annotated[Role | None, Query()] = None,
+    is_active: Annotated[QueryBool | None, Query()] = None,
+) -> dict:
     """Users bound to the caller's region or below, oldest first."""
     return await users_service.list_users(session, principal, params, role=role, is_active=is_active)
 
@@ -47,8 +56,9 @@ async def get_user(session: SessionDep, principal: Reader, user_id: uuid.UUID) -
     return UserOut.model_validate(user)
 
 
-@router.patch("/{user_id}", response_model=UserOut, summary="Update a user",
-              responses=problems(401, 403, 404, 409, 422))
+@router.patch(
+    "/{user_id}", response_model=UserOut, summary="Update a user", responses=problems(401, 403, 404, 409, 422)
+)
 async def update_user(session: SessionDep, principal: Manager, user_id: uuid.UUID, body: UserUpdate) -> UserOut:
     """Rename, (de)activate, move within the caller's region or reset the password (ends their sessions)."""
     return UserOut.model_validate(await users_service.update_user(session, principal, user_id, body))

@@ -13,16 +13,25 @@ from app.organisations.rules import OrganisationStatus
 
 # The length and strength rules (at least 12 characters, zxcvbn score >= 3) are checked by the service, so a
 # short password gets the same clear 422 weak_password, in Chinese, as a guessable one.
-NewPassword = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128),
-                        Field(description="at least 12 characters and not guessable (zxcvbn score >= 3, the "
-                                          "username and display name counted as known)")]
+NewPassword = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=128),
+    Field(
+        description="at least 12 characters and not guessable (zxcvbn score >= 3, the "
+        "username and display name counted as known)"
+    ),
+]
 
 
 class UserCreate(WriteModel):
     """A staff account; residents create theirs by phone code."""
 
-    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$", min_length=3, max_length=64,
-                          description="lower-case letters, digits, . _ -")
+    username: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$",
+        min_length=3,
+        max_length=64,
+        description="lower-case letters, digits, . _ -",
+    )
     password: NewPassword
     display_name: DisplayText = Field(min_length=1, max_length=100)
     role: Role
@@ -37,8 +46,10 @@ class UserUpdate(WriteModel):
     is_active: bool | None = None
     role: Role | None = Field(default=None, description="finance, supervisor and admin: administrators only")
     region_id: uuid.UUID | None = None
-    organisation_id: uuid.UUID | None = Field(default=None, description="null unbinds; only organisations seated "
-                                              "in the caller's region (no region: administrators only)")
+    organisation_id: uuid.UUID | None = Field(
+        default=None,
+        description="null unbinds; only organisations seated in the caller's region (no region: administrators only)",
+    )
     password: NewPassword | None = Field(default=None, description="reset: ends the user's sessions")
 
 
@@ -73,8 +84,12 @@ class OrganisationCreate(WriteModel):
     name: DisplayText = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     region_id: uuid.UUID | None = Field(default=None, description="empty: works across regions")
-    credit_code: str | None = Field(default=None, min_length=18, max_length=18,
-                                    description="统一社会信用代码 (GB 32100-2015, check character included)")
+    credit_code: str | None = Field(
+        default=None,
+        min_length=18,
+        max_length=18,
+        description="统一社会信用代码 (GB 32100-2015, check character included)",
+    )
 
 
 class OrganisationOut(ReadModel):

@@ -21,10 +21,14 @@ from app.regions.models import Region
 
 
 def _snapshot(user: User) -> dict[str, Any]:
-    return {"username": user.username, "display_name": user.display_name, "role": user.role.value,
-            "region_id": str(user.region_id) if user.region_id else None,
-            "organisation_id": str(user.organisation_id) if user.organisation_id else None,
-            "is_active": user.is_active}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "region_id": str(user.region_id) if user.region_id else None,
+        "organisation_id": str(user.organisation_id) if user.organisation_id else None,
+        "is_active": user.is_active,
+    }
 
 
 def _check_password(password: str, username: str | None, display_name: str | None) -> None:
@@ -34,31 +38,45 @@ def _check_password(password: str, username: str | None, display_name: str | Non
 
 
 async def _end_sessions(session: AsyncSession, user_id: uuid.UUID, reason: str) -> None:
-    await session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-                          .values(revoked_at=utcnow(), revoked_reason=reason))
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
 
 
 def _role_not_assignable(role: Role) -> Forbidden:
     who = "系统管理员" if role in rules.ADMIN_ONLY_ROLES else "任何人"
-    return Forbidden(f"「{rules.ROLE_LABELS[role]}」账号只能由{who}创建、修改或重置密码。"
-                     f" (You may not give or manage the role {role.value}.)", code="role_not_assignable")
+    return Forbidden(
+        f"「{rules.ROLE_LABELS[role]}」账号只能由{who}创建、修改或重置密码。"
+        f" (You may not give or manage the role {role.value}.)",
+        code="role_not_assignable",
+    )
 
 
 async def check_organisation(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID) -> Organisation:
     """The organisation, if the caller may bind users or tokens to it: 422 unknown, 403 outside their region
     (an organisation with no region works across districts: only an admin binds it)."""
-    row = (await session.execute(select(Organisation, Region.path)
-                                 .outerjoin(Region, Region.id == Organisation.region_id)
-                                 .where(Organisation.id == organisation_id))).first()
+    row = (
+        await session.execute(
+            select(Organisation, Region.path)
+            .outerjoin(Region, Region.id == Organisation.region_id)
+            .where(Organisation.id == organisation_id)
+        )
+    ).first()
     if row is None:
         raise Unprocessable("No organisation with that id.", code="unknown_organisation")
     if not rules.may_bind_organisation(principal.role, principal.region_path, row[1]):
         if row[1] is None:
-            raise Forbidden("该机构不属于任何辖区（跨区工作），只有系统管理员可以为其开设账号或令牌。"
-                            " (Only an admin binds an organisation with no region.)",
-                            code="organisation_without_region")
-        raise Forbidden("该机构不在您的辖区内，不能为其开设账号或令牌。 (That organisation is outside your region.)",
-                        code="out_of_region")
+            raise Forbidden(
+                "该机构不属于任何辖区（跨区工作），只有系统管理员可以为其开设账号或令牌。"
+                " (Only an admin binds an organisation with no region.)",
+                code="organisation_without_region",
+            )
+        raise Forbidden(
+            "该机构不在您的辖区内，不能为其开设账号或令牌。 (That organisation is outside your region.)",
+            code="out_of_region",
+        )
     return row[0]
 
 
@@ -76,18 +94,35 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         await check_organisation(session, principal, data.organisation_id)
     if await session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict("That username is taken.", code="username_taken")
-    user = User(username=data.username, display_name=data.display_name, role=data.role,
-                region_id=data.region_id, organisation_id=data.organisation_id,
-                password_hash=hash_password(data.password))
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        region_id=data.region_id,
+        organisation_id=data.organisation_id,
+        password_hash=hash_password(data.password),
+    )
     session.add(user)
     await session.flush()
-    await audit.record(session, principal.actor, "user.create", "user", user.id, after=_snapshot(user),
-                       region_path=region.path if region else None)
+    await audit.record(
+        session,
+        principal.actor,
+        "user.create",
+        "user",
+        user.id,
+        after=_snapshot(user),
+        region_path=region.path if region else None,
+    )
     return user
 
 
-async def list_users(session: AsyncSession, principal: Principal, params: PageParams, role: Role | None = None,
-                     is_active: bool | None = None) -> dict[str, Any]:
+async def list_users(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> dict[str, Any]:
     """One page of the users bound to the caller's region."""
     stmt = select(User).outerjoin(Region, Region.id == User.region_id)
     stmt = restrict_to_region(stmt, principal, Region.path)
@@ -100,16 +135,20 @@ async def list_users(session: AsyncSession, principal: Principal, params: PagePa
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> tuple[User, str | None]:
     """A user and its region path; 404 when unknown, 403 when outside the caller's region."""
-    row = (await session.execute(select(User, Region.path).outerjoin(Region, Region.id == User.region_id)
-                                 .where(User.id == user_id))).first()
+    row = (
+        await session.execute(
+            select(User, Region.path).outerjoin(Region, Region.id == User.region_id).where(User.id == user_id)
+        )
+    ).first()
     if row is None:
         raise NotFound("No user with that id.", code="user_not_found")
     require_within(principal, row[1], "That user")
     return row[0], row[1]
 
 
-async def _labels(session: AsyncSession, before: dict[str, Any], after: dict[str, Any]
-                  ) -> dict[str, tuple[str | None, str | None]]:
+async def _labels(
+    session: AsyncSession, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, tuple[str | None, str | None]]:
     """The role, region and organisation that changed, as the user reads them."""
     out: dict[str, tuple[str | None, str | None]] = {}
     if before["role"] != after["role"]:
@@ -122,16 +161,24 @@ async def _labels(session: AsyncSession, before: dict[str, Any], after: dict[str
     return out
 
 
-async def _notify(session: AsyncSession, principal: Principal, user: User, before: dict[str, Any],
-                  after: dict[str, Any], password_reset: bool) -> UserNotice | None:
+async def _notify(
+    session: AsyncSession,
+    principal: Principal,
+    user: User,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    password_reset: bool,
+) -> UserNotice | None:
     """Tell the user what someone changed of their role, region, organisation or password."""
     labels = await _labels(session, before, after)
     changed_by = f"{principal.label}（{rules.ROLE_LABELS[principal.role]}）" if principal.role else principal.label
     message = rules.account_change_message(labels, password_reset, changed_by)
     if message is None:
         return None
-    changes: dict[str, Any] = {f: {"before": before[f"{f}_id" if f != "role" else f],
-                                   "after": after[f"{f}_id" if f != "role" else f]} for f in labels}
+    changes: dict[str, Any] = {
+        f: {"before": before[f"{f}_id" if f != "role" else f], "after": after[f"{f}_id" if f != "role" else f]}
+        for f in labels
+    }
     if password_reset:
         changes["password"] = {"reset": True}
     notice = UserNotice(user_id=user.id, message=message, changes=changes, changed_by=changed_by)
@@ -165,8 +212,9 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
         if not rules.may_assign_role(principal.role, data.role):
             raise _role_not_assignable(data.role)
         if user.role == Role.resident:
-            raise Unprocessable("居民账号通过手机验证码登录，不能改为工作人员账号。 (Residents stay residents.)",
-                                code="resident_role")
+            raise Unprocessable(
+                "居民账号通过手机验证码登录，不能改为工作人员账号。 (Residents stay residents.)", code="resident_role"
+            )
         role = data.role
     region_id = changes.get("region_id", user.region_id)
     problem = rules.region_problem(role, region_id is not None)
@@ -194,7 +242,18 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     if after != before or data.password is not None:
         await session.flush()
         notice = await _notify(session, principal, user, before, after, data.password is not None)
-        await audit.record(session, principal.actor, "user.update", "user", user.id, before=before,
-                           after={**after, "password_reset": data.password is not None,
-                                  "notice_id": str(notice.id) if notice else None}, region_path=path)
+        await audit.record(
+            session,
+            principal.actor,
+            "user.update",
+            "user",
+            user.id,
+            before=before,
+            after={
+                **after,
+                "password_reset": data.password is not None,
+                "notice_id": str(notice.id) if notice else None,
+            },
+            region_path=path,
+        )
     return user

@@ -28,9 +28,13 @@ class AwardRun(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "number"),
         # At most one run of a campaign goes forward (approved, published or final) at a time.
-        Index("uq_award_run_forward", "campaign_id", unique=True,
-              sqlite_where=text("state IN ('approved', 'published', 'final')"),
-              postgresql_where=text("state IN ('approved', 'published', 'final')")),
+        Index(
+            "uq_award_run_forward",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text("state IN ('approved', 'published', 'final')"),
+            postgresql_where=text("state IN ('approved', 'published', 'final')"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

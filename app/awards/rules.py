@@ -45,19 +45,45 @@ def project_summary(project: dict[str, Any]) -> str:
 
 def awards_of(outputs: dict[str, Any], names: dict[str, str]) -> list[Award]:
     """Every award a run grants: each awarded project (优秀项目 and/or 以奖代补), each 示范社区, each 社区工作法."""
-    out = [Award(PROJECT, p["project_id"], p["title"][:100], project_summary(p), p["subsidy_fen"], p["community_id"],
-                 p["rank"])
-           for p in outputs["projects"] if p["awards"] or p["subsidy_fen"]]
+    out = [
+        Award(
+            PROJECT,
+            p["project_id"],
+            p["title"][:100],
+            project_summary(p),
+            p["subsidy_fen"],
+            p["community_id"],
+            p["rank"],
+        )
+        for p in outputs["projects"]
+        if p["awards"] or p["subsidy_fen"]
+    ]
     for c in outputs["model_communities"]:
         name = names.get(c["community_id"], c["community_id"])
-        out.append(Award(COMMUNITY, c["community_id"], f"示范社区：{name}"[:100],
-                         f"示范社区第{c['rank']}名：{name}（{c['score']:.2f} 分，项目 {c['projects']} 个）", 0,
-                         c["community_id"], None))
+        out.append(
+            Award(
+                COMMUNITY,
+                c["community_id"],
+                f"示范社区：{name}"[:100],
+                f"示范社区第{c['rank']}名：{name}（{c['score']:.2f} 分，项目 {c['projects']} 个）",
+                0,
+                c["community_id"],
+                None,
+            )
+        )
     for w in outputs["work_methods"]:
         name = names.get(w["community_id"], w["community_id"])
-        out.append(Award(WORK_METHOD, w["nomination_id"], f"社区工作法：{w['title']}"[:100],
-                         f"社区工作法第{w['rank']}名：{w['title']}（{name}，{w['score']:.2f} 分）", 0,
-                         w["community_id"], None))
+        out.append(
+            Award(
+                WORK_METHOD,
+                w["nomination_id"],
+                f"社区工作法：{w['title']}"[:100],
+                f"社区工作法第{w['rank']}名：{w['title']}（{name}，{w['score']:.2f} 分）",
+                0,
+                w["community_id"],
+                None,
+            )
+        )
     return out
 
 
@@ -68,20 +94,31 @@ def effective(outputs: dict[str, Any], withdrawn: Withdrawn) -> dict[str, Any]:
     projects = []
     for p in outputs["projects"]:
         if p["project_id"] in gone:
-            p = {**p, "awards": [], "subsidy_fen": 0, "withdrawn": True,
-                 "withdrawn_awards": p["awards"], "withdrawn_subsidy_fen": p["subsidy_fen"]}
+            p = {
+                **p,
+                "awards": [],
+                "subsidy_fen": 0,
+                "withdrawn": True,
+                "withdrawn_awards": p["awards"],
+                "withdrawn_subsidy_fen": p["subsidy_fen"],
+            }
         else:
             p = {**p, "withdrawn": False, "withdrawn_awards": [], "withdrawn_subsidy_fen": 0}
         projects.append(p)
     awarded = sum(p["subsidy_fen"] for p in projects)
-    return {**outputs, "projects": projects,
-            "excellent_projects": [p for p in outputs["excellent_projects"] if p not in gone],
-            "model_communities": [c for c in outputs["model_communities"]
-                                  if c["community_id"] not in withdrawn[COMMUNITY]],
-            "work_methods": [w for w in outputs["work_methods"] if w["nomination_id"] not in withdrawn[WORK_METHOD]],
-            "subsidies": {**outputs["subsidies"], "awarded_fen": awarded,
-                          "withdrawn_fen": outputs["subsidies"]["awarded_fen"] - awarded},
-            "withdrawn": {k: sorted(v) for k, v in withdrawn.items()}}
+    return {
+        **outputs,
+        "projects": projects,
+        "excellent_projects": [p for p in outputs["excellent_projects"] if p not in gone],
+        "model_communities": [c for c in outputs["model_communities"] if c["community_id"] not in withdrawn[COMMUNITY]],
+        "work_methods": [w for w in outputs["work_methods"] if w["nomination_id"] not in withdrawn[WORK_METHOD]],
+        "subsidies": {
+            **outputs["subsidies"],
+            "awarded_fen": awarded,
+            "withdrawn_fen": outputs["subsidies"]["awarded_fen"] - awarded,
+        },
+        "withdrawn": {k: sorted(v) for k, v in withdrawn.items()},
+    }
 
 
 def final_note(outputs: dict[str, Any], withdrawn_titles: list[str]) -> str:
@@ -90,6 +127,8 @@ def final_note(outputs: dict[str, Any], withdrawn_titles: list[str]) -> str:
     if withdrawn_titles:
         lines.append("经异议核查，撤销以下奖项：" + "、".join(withdrawn_titles) + "。")
     money, communities = yuan(outputs["subsidies"]["awarded_fen"]), len(outputs["model_communities"])
-    lines.append(f"最终优秀项目 {len(outputs['excellent_projects'])} 个，示范社区 {communities} 个，"
-                 f"社区工作法 {len(outputs['work_methods'])} 项，以奖代补合计 {money} 元。")
+    lines.append(
+        f"最终优秀项目 {len(outputs['excellent_projects'])} 个，示范社区 {communities} 个，"
+        f"社区工作法 {len(outputs['work_methods'])} 项，以奖代补合计 {money} 元。"
+    )
     return "\n".join(lines)

@@ -47,7 +47,8 @@ class AwardRunCreate(WriteModel):
     work_methods: int = Field(default=3, ge=0, le=100)
     nominations: list[Nomination] = Field(default_factory=list, max_length=500)
     subsidy_by_grade: dict[Grade, Annotated[int, Field(ge=1, le=MAX_AMOUNT_FEN)]] = Field(
-        default_factory=dict, description="以奖代补 fen per project by grade")
+        default_factory=dict, description="以奖代补 fen per project by grade"
+    )
     subsidy_fund_fen: int = Field(default=0, ge=0, le=MAX_AMOUNT_FEN)
 
 
@@ -69,8 +70,10 @@ class AwardRunRead(ReadModel):
     published_at: datetime | None
     finalised_at: datetime | None
     withdrawn: dict[str, list[str]] | None = Field(
-        default=None, description="read and list: awards an upheld objection withdrew, by kind (project, community, "
-                                  "work_method); `outputs` stay as computed, the reports leave these out")
+        default=None,
+        description="read and list: awards an upheld objection withdrew, by kind (project, community, "
+        "work_method); `outputs` stay as computed, the reports leave these out",
+    )
 
 
 class AwardPublish(WriteModel):

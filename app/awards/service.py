@@ -35,47 +35,85 @@ from app.proposals.models import Proposal
 from app.regions.models import Region
 
 
-async def create_run(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID,
-                     body: AwardRunCreate) -> AwardRun:
+async def create_run(
+    session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, body: AwardRunCreate
+) -> AwardRun:
     """Compute the awards of a campaign whose window has closed; 409 while scores may still change."""
     campaign = await get_campaign(session, campaign_id, lock="update")  # runs of a campaign are numbered in turn
     policy.check_manage(principal, campaign.region_path)
     if phase_of(campaign) != Phase.ended:
-        raise Conflict(f"The campaign's window runs until {campaign.closes_on.isoformat()}; awards are computed "
-                       "once scores are locked.", code="campaign_window_open",
-                       extra={"closes_on": campaign.closes_on.isoformat()})
+        raise Conflict(
+            f"The campaign's window runs until {campaign.closes_on.isoformat()}; awards are computed "
+            "once scores are locked.",
+            code="campaign_window_open",
+            extra={"closes_on": campaign.closes_on.isoformat()},
+        )
     try:
         scoring, awards = run_rules.scoring_rules(campaign, body), run_rules.award_rules(campaign, body)
     except AwardRuleError as exc:
         raise Unprocessable(str(exc), code=exc.code) from exc
     nominated = {n.community_id for n in body.nominations}
-    known = set(await session.scalars(select(Region.id).where(
-        Region.path.startswith(campaign.region_path, autoescape=True), Region.id.in_(nominated))))
+    known = set(
+        await session.scalars(
+            select(Region.id).where(
+                Region.path.startswith(campaign.region_path, autoescape=True), Region.id.in_(nominated)
+            )
+        )
+    )
     if nominated - known:
-        raise Unprocessable("A nomination names a community outside the campaign's district.",
-                            code="nomination_community_unknown")
+        raise Unprocessable(
+            "A nomination names a community outside the campaign's district.", code="nomination_community_unknown"
+        )
     inputs = {**await campaign_inputs(session, campaign.id), "nominations": run_rules.nominations(body)}
     config = run_rules.config_of(scoring, awards)
     outputs = run_rules.run_outputs(inputs, scoring, awards)
-    number = (await session.scalar(select(func.max(AwardRun.number)).where(AwardRun.campaign_id == campaign.id))
-              or 0) + 1
-    run = AwardRun(campaign_id=campaign.id, number=number, rule_version=RULE_VERSION, config=config, inputs=inputs,
-                   inputs_digest=digest({"inputs": inputs, "config": config}), outputs=outputs,
-                   outputs_digest=digest(outputs), created_by=principal.actor.id)
+    number = (
+        await session.scalar(select(func.max(AwardRun.number)).where(AwardRun.campaign_id == campaign.id)) or 0
+    ) + 1
+    run = AwardRun(
+        campaign_id=campaign.id,
+        number=number,
+        rule_version=RULE_VERSION,
+        config=config,
+        inputs=inputs,
+        inputs_digest=digest({"inputs": inputs, "config": config}),
+        outputs=outputs,
+        outputs_digest=digest(outputs),
+        created_by=principal.actor.id,
+    )
     session.add(run)
     await session.flush()
-    await record(session, principal.actor, "award_run.compute", "award_run", run.id,
-                 after={"campaign_id": str(campaign.id), "number": number, "inputs_digest": run.inputs_digest,
-                        "outputs_digest": run.outputs_digest, "rule_version": RULE_VERSION},
-                 region_path=campaign.region_path)
+    await record(
+        session,
+        principal.actor,
+        "award_run.compute",
+        "award_run",
+        run.id,
+        after={
+            "campaign_id": str(campaign.id),
+            "number": number,
+            "inputs_digest": run.inputs_digest,
+            "outputs_digest": run.outputs_digest,
+            "rule_version": RULE_VERSION,
+        },
+        region_path=campaign.region_path,
+    )
     return run
 
 
-async def run_for(session: AsyncSession, principal: Principal, run_id: uuid.UUID, *, manage: bool,
-                  lock: str | None = None) -> tuple[AwardRun, EvaluationCampaign]:
+async def run_for(
+    session: AsyncSession, principal: Principal, run_id: uuid.UUID, *, manage: bool, lock: str | None = None
+) -> tuple[AwardRun, EvaluationCampaign]:
     """The run and its campaign, as the caller may read (overseers of the district) or run them."""
-    run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.",
-                           lock=lock, fresh=True)
+    run = await get_or_404(
+        session,
+        AwardRun,
+        run_id,
+        code="award_run_not_found",
+        detail="No award run with that id.",
+        lock=lock,
+        fresh=True,
+    )
     campaign = await get_campaign(session, run.campaign_id)
     policy.check_oversee(principal, campaign.region_path, "award_run")
     if manage:
@@ -83,15 +121,17 @@ async def run_for(session: AsyncSession, principal: Principal, run_id: uuid.UUID
     return run, campaign
 
 
-async def report_run_for(session: AsyncSession, principal: Principal,
-                         run_id: uuid.UUID) -> tuple[AwardRun, EvaluationCampaign]:
+async def report_run_for(
+    session: AsyncSession, principal: Principal, run_id: uuid.UUID
+) -> tuple[AwardRun, EvaluationCampaign]:
     """The run whose report the caller may read: overseers as run_for; an assessor's API token (with reports:read)
     only a published or final run of the campaign it is bound to, or, unbound, of one its organisation is
     assigned in. Everything else is 404, so a token learns nothing about other campaigns' runs."""
     if principal.role != Role.assessor:
         return await run_for(session, principal, run_id, manage=False)
-    run = await get_or_404(session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.",
-                           fresh=True)
+    run = await get_or_404(
+        session, AwardRun, run_id, code="award_run_not_found", detail="No award run with that id.", fresh=True
+    )
     announced = run.state in (RunState.published, RunState.final)
     if principal.campaign_id is not None:
         reachable = principal.campaign_id == run.campaign_id
@@ -104,8 +144,11 @@ async def report_run_for(session: AsyncSession, principal: Principal,
 
 def _require(run: AwardRun, *states: RunState) -> None:
     if run.state not in states:
-        raise Conflict(f"The run is {run.state.value}.", code="award_run_state",
-                       extra={"run_state": run.state.value, "allowed": [s.value for s in states]})
+        raise Conflict(
+            f"The run is {run.state.value}.",
+            code="award_run_state",
+            extra={"run_state": run.state.value, "allowed": [s.value for s in states]},
+        )
 
 
 async def approve(session: AsyncSession, principal: Principal, run_id: uuid.UUID) -> AwardRun:
@@ -119,8 +162,15 @@ async def approve(session: AsyncSession, principal: Principal, run_id: uuid.UUID
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("Another run of this campaign is already approved.", code="award_run_exists") from exc
-    await record(session, principal.actor, "award_run.approve", "award_run", run.id,
-                 after={"outputs_digest": run.outputs_digest}, region_path=campaign.region_path)
+    await record(
+        session,
+        principal.actor,
+        "award_run.approve",
+        "award_run",
+        run.id,
+        after={"outputs_digest": run.outputs_digest},
+        region_path=campaign.region_path,
+    )
     return run
 
 
@@ -130,8 +180,9 @@ async def discard(session: AsyncSession, principal: Principal, run_id: uuid.UUID
     _require(run, RunState.computed, RunState.approved)
     run.state = RunState.discarded
     await session.flush()
-    await record(session, principal.actor, "award_run.discard", "award_run", run.id, after={},
-                 region_path=campaign.region_path)
+    await record(
+        session, principal.actor, "award_run.discard", "award_run", run.id, after={}, region_path=campaign.region_path
+    )
     return run
 
 
@@ -152,18 +203,33 @@ async def publish(session: AsyncSession, principal: Principal, run_id: uuid.UUID
     starts_on = clock.today()
     end, days = await notices.window_for(session, programme, starts_on, body.days)
     outputs = run.outputs
-    names = await region_names(session, sorted({c["community_id"] for c in outputs["model_communities"]}
-                                               | {w["community_id"] for w in outputs["work_methods"]}))
+    names = await region_names(
+        session,
+        sorted(
+            {c["community_id"] for c in outputs["model_communities"]}
+            | {w["community_id"] for w in outputs["work_methods"]}
+        ),
+    )
     awards = rules.awards_of(outputs, names)
     lines = [f"优秀项目 {len(outputs['excellent_projects'])} 个"]
     lines += [a.summary for a in awards if a.kind != rules.PROJECT]
     lines.append(f"以奖代补合计 {rules.yuan(outputs['subsidies']['awarded_fen'])} 元")
-    notice = Notice(kind=NoticeKind.award, programme_id=campaign.programme_id, community_id=campaign.district_id,
-                    region_path=campaign.region_path, title=f"{campaign.year}年度民生微实事项目评估结果及表彰名单公示",
-                    body="\n".join(lines)[:4000], how_to_object=body.how_to_object or notices.DEFAULT_HOW_TO_OBJECT,
-                    starts_on=starts_on, ends_on=end.end, window_unit=programme_rules(programme).notice.unit,
-                    window_days=days, calendar_sources=list(end.sources), assumed_weekdays=end.assumed_weekdays,
-                    published_by=principal.actor.id)
+    notice = Notice(
+        kind=NoticeKind.award,
+        programme_id=campaign.programme_id,
+        community_id=campaign.district_id,
+        region_path=campaign.region_path,
+        title=f"{campaign.year}年度民生微实事项目评估结果及表彰名单公示",
+        body="\n".join(lines)[:4000],
+        how_to_object=body.how_to_object or notices.DEFAULT_HOW_TO_OBJECT,
+        starts_on=starts_on,
+        ends_on=end.end,
+        window_unit=programme_rules(programme).notice.unit,
+        window_days=days,
+        calendar_sources=list(end.sources),
+        assumed_weekdays=end.assumed_weekdays,
+        published_by=principal.actor.id,
+    )
     session.add(notice)
     await session.flush()
     for award in awards:
@@ -171,17 +237,35 @@ async def publish(session: AsyncSession, principal: Principal, run_id: uuid.UUID
         if award.kind == rules.PROJECT:
             proposal = await session.get(Proposal, uuid.UUID(award.key))
             impl = await session.get(Implementation, proposal.id)
-        session.add(NoticeItem(notice_id=notice.id, proposal_id=proposal.id if proposal else None, number=award.number,
-                               title=award.title, project_type=proposal.project_type if proposal else None,
-                               category=proposal.category if proposal else None, summary=award.summary,
-                               amount_fen=award.amount_fen, implementer=impl.implementer_name if impl else "",
-                               starts_on=starts_on, ends_on=end.end, award_kind=AwardKind(award.kind),
-                               award_key=award.key, award_community_id=uuid.UUID(award.community_id)))
+        session.add(
+            NoticeItem(
+                notice_id=notice.id,
+                proposal_id=proposal.id if proposal else None,
+                number=award.number,
+                title=award.title,
+                project_type=proposal.project_type if proposal else None,
+                category=proposal.category if proposal else None,
+                summary=award.summary,
+                amount_fen=award.amount_fen,
+                implementer=impl.implementer_name if impl else "",
+                starts_on=starts_on,
+                ends_on=end.end,
+                award_kind=AwardKind(award.kind),
+                award_key=award.key,
+                award_community_id=uuid.UUID(award.community_id),
+            )
+        )
     run.state, run.notice_id, run.published_at = RunState.published, notice.id, utcnow()
     await session.flush()
-    await record(session, principal.actor, "award_run.publish", "award_run", run.id,
-                 after={"notice_id": str(notice.id), "ends_on": end.end, "items": len(awards)},
-                 region_path=campaign.region_path)
+    await record(
+        session,
+        principal.actor,
+        "award_run.publish",
+        "award_run",
+        run.id,
+        after={"notice_id": str(notice.id), "ends_on": end.end, "items": len(awards)},
+        region_path=campaign.region_path,
+    )
     return run
 
 
@@ -200,17 +284,36 @@ async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUI
     await session.flush()
     commitments = await subsidies.commit_all(session, principal, run, campaign, outputs)
     # The year's evaluation is settled: its completed projects become 已评估.
-    evaluated = list(await session.scalars(
-        select(Proposal).join(CampaignProject, CampaignProject.proposal_id == Proposal.id)
-        .where(CampaignProject.campaign_id == campaign.id, Proposal.state == ProposalState.completed)))
-    await transition_many(session, [Move(p, ProposalState.evaluated, reason="年度评估结果确定",
-                                         details={"award_run_id": str(run.id)}) for p in evaluated],
-                          Process("evaluation", principal.actor))
-    await record(session, principal.actor, "award_run.finalise", "award_run", run.id,
-                 after={"withdrawn": outputs["withdrawn"], "subsidy_fen": outputs["subsidies"]["awarded_fen"]},
-                 region_path=campaign.region_path)
-    return {"run": run, "withdrawn": outputs["withdrawn"][rules.PROJECT], "withdrawn_awards": outputs["withdrawn"],
-            "subsidies": commitments}
+    evaluated = list(
+        await session.scalars(
+            select(Proposal)
+            .join(CampaignProject, CampaignProject.proposal_id == Proposal.id)
+            .where(CampaignProject.campaign_id == campaign.id, Proposal.state == ProposalState.completed)
+        )
+    )
+    await transition_many(
+        session,
+        [
+            Move(p, ProposalState.evaluated, reason="年度评估结果确定", details={"award_run_id": str(run.id)})
+            for p in evaluated
+        ],
+        Process("evaluation", principal.actor),
+    )
+    await record(
+        session,
+        principal.actor,
+        "award_run.finalise",
+        "award_run",
+        run.id,
+        after={"withdrawn": outputs["withdrawn"], "subsidy_fen": outputs["subsidies"]["awarded_fen"]},
+        region_path=campaign.region_path,
+    )
+    return {
+        "run": run,
+        "withdrawn": outputs["withdrawn"][rules.PROJECT],
+        "withdrawn_awards": outputs["withdrawn"],
+        "subsidies": commitments,
+    }
 
 
 async def withdrawn_of(session: AsyncSession, run: AwardRun) -> rules.Withdrawn:
@@ -218,8 +321,11 @@ async def withdrawn_of(session: AsyncSession, run: AwardRun) -> rules.Withdrawn:
     out = rules.no_withdrawals()
     if run.notice_id is None:
         return out
-    rows = await session.execute(select(NoticeItem.award_kind, NoticeItem.award_key).where(
-        NoticeItem.notice_id == run.notice_id, NoticeItem.status == ItemStatus.removed))
+    rows = await session.execute(
+        select(NoticeItem.award_kind, NoticeItem.award_key).where(
+            NoticeItem.notice_id == run.notice_id, NoticeItem.status == ItemStatus.removed
+        )
+    )
     for kind, key in rows.all():
         out[kind.value].add(key)
     return out
@@ -227,5 +333,6 @@ async def withdrawn_of(session: AsyncSession, run: AwardRun) -> rules.Withdrawn:
 
 async def runs_of(session: AsyncSession, campaign_id: uuid.UUID) -> list[AwardRun]:
     """A campaign's award runs, first first."""
-    return list(await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign_id)
-                                      .order_by(AwardRun.number)))
+    return list(
+        await session.scalars(select(AwardRun).where(AwardRun.campaign_id == campaign_id).order_by(AwardRun.number))
+    )

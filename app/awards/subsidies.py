@@ -36,32 +36,51 @@ def ledger_project_id(run_id: uuid.UUID, proposal_id: uuid.UUID | str) -> uuid.U
     return uuid.uuid5(_NAMESPACE, f"award-subsidy:{run_id}:{proposal_id}")
 
 
-async def commit_all(session: AsyncSession, principal: Principal, run: AwardRun, campaign: EvaluationCampaign,
-                     outputs: dict[str, Any]) -> list[dict[str, Any]]:
+async def commit_all(
+    session: AsyncSession, principal: Principal, run: AwardRun, campaign: EvaluationCampaign, outputs: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Receive and commit every subsidy of the final list (outputs without withdrawn awards), never beyond the
     run's fund; the caller holds the run's row lock, so a run's subsidies are committed once."""
     paid = [p for p in outputs["projects"] if p["subsidy_fen"]]
     fund = run.config["awards"]["subsidy_fund_fen"]
     total = sum(p["subsidy_fen"] for p in paid)
     if total > fund:
-        raise Conflict(f"以奖代补合计 {rules.yuan(total)} 元，超过奖励资金 {rules.yuan(fund)} 元。",
-                       code="award_fund_exceeded", extra={"fund_fen": fund, "asked_fen": total})
+        raise Conflict(
+            f"以奖代补合计 {rules.yuan(total)} 元，超过奖励资金 {rules.yuan(fund)} 元。",
+            code="award_fund_exceeded",
+            extra={"fund_fen": fund, "asked_fen": total},
+        )
     today = clock.today()
     district = await session.get(Region, campaign.district_id)
     document = f"{campaign.year}年度项目评估第{run.number}次评奖以奖代补"[:100]
     out = []
-    for community_id, group in groupby(sorted(paid, key=lambda p: (p["community_id"], p["rank"])),
-                                       key=lambda p: p["community_id"]):
+    for community_id, group in groupby(
+        sorted(paid, key=lambda p: (p["community_id"], p["rank"])), key=lambda p: p["community_id"]
+    ):
         projects = list(group)
-        pilot = await session.scalar(select(Pilot).where(Pilot.programme_id == campaign.programme_id,
-                                                         Pilot.community_id == uuid.UUID(community_id)))
+        pilot = await session.scalar(
+            select(Pilot).where(
+                Pilot.programme_id == campaign.programme_id, Pilot.community_id == uuid.UUID(community_id)
+            )
+        )
         if pilot is None:
-            raise Conflict("获奖项目所在社区不是本年度试点，无法登记以奖代补资金。", code="award_pilot_missing",
-                           extra={"community_id": community_id})
+            raise Conflict(
+                "获奖项目所在社区不是本年度试点，无法登记以奖代补资金。",
+                code="award_pilot_missing",
+                extra={"community_id": community_id},
+            )
         amount = sum(p["subsidy_fen"] for p in projects)
-        source = FundSource(pilot_id=pilot.id, kind=FundSourceKind.award_subsidy, payer=f"{district.name}以奖代补资金",
-                            document_ref=document, dated=today, planned_fen=amount, returns_to=ReturnTarget.district,
-                            note=f"评奖运行 {run.id}", created_by=principal.actor.id)
+        source = FundSource(
+            pilot_id=pilot.id,
+            kind=FundSourceKind.award_subsidy,
+            payer=f"{district.name}以奖代补资金",
+            document_ref=document,
+            dated=today,
+            planned_fen=amount,
+            returns_to=ReturnTarget.district,
+            note=f"评奖运行 {run.id}",
+            created_by=principal.actor.id,
+        )
         session.add(source)
         await session.flush()
         await funds.record_funds_in(session, principal.actor, source, amount, today, document_ref=document)
@@ -69,22 +88,49 @@ async def commit_all(session: AsyncSession, principal: Principal, run: AwardRun,
             proposal = await session.get(Proposal, uuid.UUID(p["project_id"]))
             ledger_id = ledger_project_id(run.id, proposal.id)
             entry = await funds.commit_project(
-                session, principal.actor, pilot.id, ledger_id, f"以奖代补：{p['title']}"[:200], proposal.category,
-                p["subsidy_fen"], project_type=proposal.project_type, entry_date=today, document_ref=document,
-                note=f"{p['grade']}等级以奖代补", source_id=source.id)
-            out.append({"project_id": p["project_id"], "ledger_project_id": str(ledger_id), "pilot_id": str(pilot.id),
-                        "fund_source_id": str(source.id), "amount_fen": p["subsidy_fen"],
-                        "ledger_entry_id": str(entry.id)})
+                session,
+                principal.actor,
+                pilot.id,
+                ledger_id,
+                f"以奖代补：{p['title']}"[:200],
+                proposal.category,
+                p["subsidy_fen"],
+                project_type=proposal.project_type,
+                entry_date=today,
+                document_ref=document,
+                note=f"{p['grade']}等级以奖代补",
+                source_id=source.id,
+            )
+            out.append(
+                {
+                    "project_id": p["project_id"],
+                    "ledger_project_id": str(ledger_id),
+                    "pilot_id": str(pilot.id),
+                    "fund_source_id": str(source.id),
+                    "amount_fen": p["subsidy_fen"],
+                    "ledger_entry_id": str(entry.id),
+                }
+            )
     return out
 
 
-async def pay(session: AsyncSession, principal: Principal, run: AwardRun, withdrawn: rules.Withdrawn,
-              proposal_id: uuid.UUID, amount_fen: int | None, entry_date: date | None,
-              document_ref: str | None) -> LedgerEntry:
+async def pay(
+    session: AsyncSession,
+    principal: Principal,
+    run: AwardRun,
+    withdrawn: rules.Withdrawn,
+    proposal_id: uuid.UUID,
+    amount_fen: int | None,
+    entry_date: date | None,
+    document_ref: str | None,
+) -> LedgerEntry:
     """Finance pays (part of) one final, not withdrawn subsidy; never beyond what was committed and is unpaid."""
     if run.state != RunState.final:
-        raise Conflict("评奖结果尚未确定：公示期满、结果确定后才能拨付以奖代补。", code="award_run_state",
-                       extra={"run_state": run.state.value, "allowed": [RunState.final.value]})
+        raise Conflict(
+            "评奖结果尚未确定：公示期满、结果确定后才能拨付以奖代补。",
+            code="award_run_state",
+            extra={"run_state": run.state.value, "allowed": [RunState.final.value]},
+        )
     if str(proposal_id) in withdrawn[rules.PROJECT]:
         raise Conflict("该项目的奖项已因异议成立被撤销，不能拨付以奖代补。", code="award_withdrawn")
     if not any(p["project_id"] == str(proposal_id) and p["subsidy_fen"] for p in run.outputs["projects"]):
@@ -96,5 +142,12 @@ async def pay(session: AsyncSession, principal: Principal, run: AwardRun, withdr
     unpaid = funds_rules.unspent_fen(balance.committed_fen, balance.returned_fen, balance.disbursed_fen)
     if amount_fen is None and unpaid == 0:
         raise Conflict("该项目的以奖代补已全部拨付。", code="subsidy_paid")
-    return await funds.disburse(session, principal.actor, ledger_id, amount_fen or unpaid,
-                                entry_date or clock.today(), document_ref=document_ref, note="以奖代补拨付")
+    return await funds.disburse(
+        session,
+        principal.actor,
+        ledger_id,
+        amount_fen or unpaid,
+        entry_date or clock.today(),
+        document_ref=document_ref,
+        note="以奖代补拨付",
+    )

@@ -11,8 +11,11 @@ from app.core.errors import ProblemError, TooManyRequests
 from app.notices.limits import limit_objections
 from app.notices.schemas import ObjectionCreate
 
-FIELD_MESSAGES = {"item_id": "请选择要提出异议的项目。", "reason": "请填写异议理由（5 至 1000 字）。",
-                  "contact": "联系方式最多 100 个字。"}
+FIELD_MESSAGES = {
+    "item_id": "请选择要提出异议的项目。",
+    "reason": "请填写异议理由（5 至 1000 字）。",
+    "contact": "联系方式最多 100 个字。",
+}
 CROSS_SITE = "请在本站的公示页面上填写并提交异议。"
 
 
@@ -68,8 +71,10 @@ def validate(data: FormInput) -> ObjectionCreate | str:
 def problem_message(exc: ProblemError) -> str:
     """A refusal of the objection service or the rate limit, in words a resident understands."""
     if exc.code == "notice_not_open":
-        return (f"该项目的异议受理期为 {exc.extra.get('starts_on', '')} 至 {exc.extra.get('ends_on', '')}，"
-                "现在不在受理期内，本次异议未登记。")
+        return (
+            f"该项目的异议受理期为 {exc.extra.get('starts_on', '')} 至 {exc.extra.get('ends_on', '')}，"
+            "现在不在受理期内，本次异议未登记。"
+        )
     if exc.code == "item_not_under_notice":
         return "该项目已不在公示中，不再受理异议。"
     if exc.code == "item_not_found":

@@ -44,16 +44,35 @@ async def board(session: AsyncSession, community: str | None, current: str | Non
     except ValueError:  # a hand-edited filter shows everything rather than an error
         community_id = None
     page = max(1, min(page, 10_000))
-    result = await paginate(session, service.list_statement(None, community_id, _current(current)),
-                            PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+    result = await paginate(
+        session,
+        service.list_statement(None, community_id, _current(current)),
+        PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+    )
     views = [await notice_view(session, n) for n in result["items"]]
     names = await reads.region_names(session, {v["community_id"] for v in views})
-    notices = [{"id": v["id"], "title": v["title"], "community": names.get(v["community_id"], ""),
-                "starts_on": v["starts_on"], "ends_on": v["ends_on"], "phase": v["phase"],
-                "projects": len(v["items"]), "objections": len(v["objections"])} for v in views]
-    return {"communities": await reads.communities(session), "community_id": str(community_id or ""),
-            "current": current if _current(current) is not None else "", "notices": notices,
-            "total": result["total"], "page": page, "pages": max(1, -(-result["total"] // PAGE_SIZE))}
+    notices = [
+        {
+            "id": v["id"],
+            "title": v["title"],
+            "community": names.get(v["community_id"], ""),
+            "starts_on": v["starts_on"],
+            "ends_on": v["ends_on"],
+            "phase": v["phase"],
+            "projects": len(v["items"]),
+            "objections": len(v["objections"]),
+        }
+        for v in views
+    ]
+    return {
+        "communities": await reads.communities(session),
+        "community_id": str(community_id or ""),
+        "current": current if _current(current) is not None else "",
+        "notices": notices,
+        "total": result["total"],
+        "page": page,
+        "pages": max(1, -(-result["total"] // PAGE_SIZE)),
+    }
 
 
 async def notice(session: AsyncSession, notice_id: uuid.UUID) -> dict[str, Any]:
@@ -62,23 +81,47 @@ async def notice(session: AsyncSession, notice_id: uuid.UUID) -> dict[str, Any]:
     items = view["items"]
     titles = {i.id: f"{i.number}号 {i.title}" if i.number else i.title for i in items}
     names = await reads.region_names(session, {view["community_id"]})
-    return {"notice": view, "community": names.get(view["community_id"], ""), "projects": items,
-            "objections": [{"project": titles.get(o.item_id, ""), "reason": o.reason, "status": o.status,
-                            "reply": o.reply, "submitted_at": o.submitted_at, "handled_at": o.handled_at}
-                           for o in view["objections"]],
-            "reallocations": [{"removed_number": m.removed_number, "newly_selected": m.newly_selected,
-                               "steps": [s.get("reason_zh", "") for s in m.explanation.get("steps", [])],
-                               "created_at": m.created_at} for m in view["reallocations"]],
-            "open_items": [i for i in items if i.status == ItemStatus.under_notice and i.phase == "open"]}
+    return {
+        "notice": view,
+        "community": names.get(view["community_id"], ""),
+        "projects": items,
+        "objections": [
+            {
+                "project": titles.get(o.item_id, ""),
+                "reason": o.reason,
+                "status": o.status,
+                "reply": o.reply,
+                "submitted_at": o.submitted_at,
+                "handled_at": o.handled_at,
+            }
+            for o in view["objections"]
+        ],
+        "reallocations": [
+            {
+                "removed_number": m.removed_number,
+                "newly_selected": m.newly_selected,
+                "steps": [s.get("reason_zh", "") for s in m.explanation.get("steps", [])],
+                "created_at": m.created_at,
+            }
+            for m in view["reallocations"]
+        ],
+        "open_items": [i for i in items if i.status == ItemStatus.under_notice and i.phase == "open"],
+    }
 
 
 async def tracking(session: AsyncSession, code: str) -> dict[str, Any]:
     """An objection found by its tracking code: status and reply (what the JSON API's tracking shows)."""
     objection = await objections.by_code(session, code[:20])
     item = await session.get(NoticeItem, objection.item_id)
-    return {"tracking_code": objection.tracking_code, "notice_id": objection.notice_id,
-            "project": item.title if item else "", "status": objection.status, "submitted_at": objection.submitted_at,
-            "reply": objection.reply, "handled_at": objection.handled_at}
+    return {
+        "tracking_code": objection.tracking_code,
+        "notice_id": objection.notice_id,
+        "project": item.title if item else "",
+        "status": objection.status,
+        "submitted_at": objection.submitted_at,
+        "reply": objection.reply,
+        "handled_at": objection.handled_at,
+    }
 
 
 async def voting_round(session: AsyncSession, round_id: uuid.UUID) -> dict[str, Any]:
@@ -88,21 +131,40 @@ async def voting_round(session: AsyncSession, round_id: uuid.UUID) -> dict[str, 
     projects = await rounds_service.projects_of(session, rnd.id)
     names = await reads.region_names(session, {rnd.community_id})
     context: dict[str, Any] = {
-        "title": rnd.title, "community": names.get(rnd.community_id, ""), "phase": rounds_service.phase_of(rnd),
-        "opens_at": rnd.opens_at, "closes_at": rnd.closes_at, "budget_fen": rnd.budget_fen,
-        "status_reason": rnd.status_reason, "rule": rounds_service.ballot_rule(rnd), "result": None,
+        "title": rnd.title,
+        "community": names.get(rnd.community_id, ""),
+        "phase": rounds_service.phase_of(rnd),
+        "opens_at": rnd.opens_at,
+        "closes_at": rnd.closes_at,
+        "budget_fen": rnd.budget_fen,
+        "status_reason": rnd.status_reason,
+        "rule": rounds_service.ballot_rule(rnd),
+        "result": None,
         "ballot": [{"number": p.number, "title": p.title, "cost_fen": p.cost_fen} for p in projects],
-        "notice_id": await reads.notice_of_round(session, rnd.id)}
+        "notice_id": await reads.notice_of_round(session, rnd.id),
+    }
     if rnd.status == RoundStatus.closed:
         result = tally_service.result_view(rnd, projects)
         allocation = result["allocation"] or {}
         why = {e["project_id"]: e.get("reason_zh", "") for e in allocation.get("explanations", [])}
         context["result"] = {
-            "ballots_counted": result["ballots_counted"], "cost_fen": allocation.get("cost"),
-            "rule": allocation.get("rule"), "closed_at": rnd.closed_at,
-            "projects": [{"number": p.number, "title": p.title, "cost_fen": p.cost_fen, "votes": p.votes,
-                          "selected": p.selected, "why": why.get(str(p.number), "")} for p in result["projects"]],
-            "fairness": fairness_rows(allocation.get("fairness"))}
+            "ballots_counted": result["ballots_counted"],
+            "cost_fen": allocation.get("cost"),
+            "rule": allocation.get("rule"),
+            "closed_at": rnd.closed_at,
+            "projects": [
+                {
+                    "number": p.number,
+                    "title": p.title,
+                    "cost_fen": p.cost_fen,
+                    "votes": p.votes,
+                    "selected": p.selected,
+                    "why": why.get(str(p.number), ""),
+                }
+                for p in result["projects"]
+            ],
+            "fairness": fairness_rows(allocation.get("fairness")),
+        }
     return context
 
 
@@ -118,10 +180,17 @@ def fairness_rows(fairness: dict[str, Any] | None) -> list[dict[str, Any]]:
     rows = []
     for chosen, entry in [(True, fairness), *((False, o) for o in fairness["others"])]:
         a = entry["audit"]
-        rows.append({"rule": entry["rule"], "chosen": chosen, "excluded": a["excluded_voters"],
-                     "voters": a["n_voters"], "average_fen": round(Fraction(a["average_satisfaction"])),
-                     "gini": f"{float(Fraction(a['gini_satisfaction'])):.3f}",
-                     "ejr": {True: "满足", False: "不满足", None: "未判定"}[a["ejr_up_to_one"]]})
+        rows.append(
+            {
+                "rule": entry["rule"],
+                "chosen": chosen,
+                "excluded": a["excluded_voters"],
+                "voters": a["n_voters"],
+                "average_fen": round(Fraction(a["average_satisfaction"])),
+                "gini": f"{float(Fraction(a['gini_satisfaction'])):.3f}",
+                "ejr": {True: "满足", False: "不满足", None: "未判定"}[a["ejr_up_to_one"]],
+            }
+        )
     return rows
 
 
@@ -133,17 +202,19 @@ async def finances(session: AsyncSession, community_id: uuid.UUID) -> dict[str, 
 async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, Any]:
     """A project under way: implementer, milestones, progress with photos, and spending (落实情况公开)."""
     impl = await implementation.get_implementation(session, proposal_id)
-    return {"project": await implementation.view(session, impl), "spending": await spending.spending(session, impl),
-            "schedule": await disbursements.schedule(session, impl),
-            "changes": await budget_changes.changes(session, impl),
-            "closure": await closure.closure_of(session, proposal_id),
-            "sign": await signs.sign_for(session, proposal_id)}
+    return {
+        "project": await implementation.view(session, impl),
+        "spending": await spending.spending(session, impl),
+        "schedule": await disbursements.schedule(session, impl),
+        "changes": await budget_changes.changes(session, impl),
+        "closure": await closure.closure_of(session, proposal_id),
+        "sign": await signs.sign_for(session, proposal_id),
+    }
 
 
 async def organisations(session: AsyncSession, page: int) -> dict[str, Any]:
     """Social organisations by name: credit code, verified or not, and their projects with grades."""
-    listed = await public_organisations.public_page(session, PageParams(limit=PAGE_SIZE,
-                                                                        offset=(page - 1) * PAGE_SIZE))
+    listed = await public_organisations.public_page(session, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
     return {"page": listed, "number": page}
 
 

@@ -14,8 +14,11 @@ async def communities(session: AsyncSession) -> list[dict]:
     """Every community with its street's name, for the filter (grouped by street, then by name)."""
     street = aliased(Region)
     rows = await session.execute(
-        select(Region.id, Region.name, street.name).outerjoin(street, street.id == Region.parent_id)
-        .where(Region.level == RegionLevel.community).order_by(street.name, Region.name))
+        select(Region.id, Region.name, street.name)
+        .outerjoin(street, street.id == Region.parent_id)
+        .where(Region.level == RegionLevel.community)
+        .order_by(street.name, Region.name)
+    )
     return [{"id": rid, "name": name, "street": street_name or ""} for rid, name, street_name in rows.all()]
 
 

@@ -34,8 +34,9 @@ Budget = Annotated[TooManyRequests | None, Depends(objection_budget)]
 NOT_TRACKED = "没有找到这个查询码对应的异议，请核对后重试。"
 
 
-async def _page(request: Request, template: str, load: Callable[[], Awaitable[dict]],
-                missing: str = NOT_FOUND) -> HTMLResponse:
+async def _page(
+    request: Request, template: str, load: Callable[[], Awaitable[dict]], missing: str = NOT_FOUND
+) -> HTMLResponse:
     """Render a page from what pages.* read, or the HTML 404 when its link names nothing that exists."""
     try:
         return render(request, template, await load())
@@ -55,16 +56,18 @@ async def text_size(size: str = "large", back: str = "/board") -> RedirectRespon
     target = back if back.startswith("/board") and "//" not in back and "\\" not in back else "/board"
     response = RedirectResponse(target, status_code=303)
     if size == "large":
-        response.set_cookie("board_text", "large", max_age=365 * 24 * 3600, path="/board", samesite="lax",
-                            httponly=True)
+        response.set_cookie(
+            "board_text", "large", max_age=365 * 24 * 3600, path="/board", samesite="lax", httponly=True
+        )
     else:
         response.delete_cookie("board_text", path="/board")
     return response
 
 
 @router.get("", response_class=HTMLResponse)
-async def board(request: Request, session: SessionDep, community_id: str | None = None, current: str | None = None,
-                page: str = "1") -> HTMLResponse:
+async def board(
+    request: Request, session: SessionDep, community_id: str | None = None, current: str | None = None, page: str = "1"
+) -> HTMLResponse:
     """Current and past notices of every community, or of the one chosen in the filter."""
     # Query values are taken as text: a hand-edited link shows the first page rather than a JSON error.
     number = int(page) if page.isdigit() else 1
@@ -81,17 +84,30 @@ async def notice(notice_id: str, request: Request, session: SessionDep) -> HTMLR
     return render(request, "notice.html", {**context, "form": FormInput(), "error": None})
 
 
-async def _refused(request: Request, session: AsyncSession, notice_id: uuid.UUID, data: FormInput, status: int,
-                   message: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+async def _refused(
+    request: Request,
+    session: AsyncSession,
+    notice_id: uuid.UUID,
+    data: FormInput,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """The notice page again, with the message above the form and what was typed still in it."""
     context = await pages.notice(session, notice_id)
-    return render(request, "notice.html", {**context, "form": data, "error": message}, status,
-                {"Cache-Control": "no-store", **(headers or {})})
+    return render(
+        request,
+        "notice.html",
+        {**context, "form": data, "error": message},
+        status,
+        {"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 @router.post("/notices/{notice_id}/objections", response_class=HTMLResponse)
-async def file_objection(notice_id: str, request: Request, session: SessionDep, principal: OptionalPrincipal,
-                         limited: Budget) -> Response:
+async def file_objection(
+    notice_id: str, request: Request, session: SessionDep, principal: OptionalPrincipal, limited: Budget
+) -> Response:
     """File an objection from the form, as POST /api/v1/public/notices/{id}/objections does; 303 to its tracking."""
     try:
         nid = pages.parse_id(notice_id)
@@ -109,8 +125,9 @@ async def file_objection(notice_id: str, request: Request, session: SessionDep, 
     client = keyed_digest(request.app.state.settings.secret_key, "objection-client", ip_key(client_ip(request)))
     user_id = principal.user_id if principal.kind == "user" else None
     try:
-        filed = await objections.file_objection(session, principal.actor, user_id, client, nid, body.item_id,
-                                                body.reason, body.contact)
+        filed = await objections.file_objection(
+            session, principal.actor, user_id, client, nid, body.item_id, body.reason, body.contact
+        )
     except ProblemError as exc:
         await session.rollback()  # a refused objection leaves nothing behind (and releases the notice's lock)
         return await _refused(request, session, nid, data, exc.status, problem_message(exc))
@@ -158,5 +175,6 @@ async def organisations(request: Request, session: SessionDep, page: str = "1") 
 @router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
 async def organisation(organisation_id: str, request: Request, session: SessionDep) -> HTMLResponse:
     """One social organisation's public record."""
-    return await _page(request, "organisation.html",
-                       lambda: pages.organisation(session, pages.parse_id(organisation_id)))
+    return await _page(
+        request, "organisation.html", lambda: pages.organisation(session, pages.parse_id(organisation_id))
+    )

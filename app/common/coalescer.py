@@ -37,7 +37,7 @@ class Coalescer(Generic[Item, Result]):
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[:self._max_batch], self._waiting[self._max_batch:]
+                batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
                 try:
                     results = await self._flush([item for item, _ in batch])
                 except BaseException as exc:  # every submitter gets what the flush raised

@@ -51,9 +51,15 @@ class Compiled:
     def rows(self, records: Sequence[Any]) -> list[Any]:
         if not any(self.results):
             return [self.row._make(record) for record in records]
-        return [self.row._make([value if process is None or value is None else process(value)
-                                for value, process in zip(record, self.results, strict=True)])
-                for record in records]
+        return [
+            self.row._make(
+                [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(record, self.results, strict=True)
+                ]
+            )
+            for record in records
+        ]
 
 
 class _Row:
@@ -81,12 +87,15 @@ def compiled(statement: ClauseElement, keys: frozenset[str] = frozenset()) -> Co
         sql, names = expanded.statement, tuple(expanded.positiontup or ())
     processors = c._bind_processors
     result_columns = c._result_columns or []
-    results = tuple(entry.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
-                    for entry in result_columns)
-    row = type("Row", (_Row, namedtuple("Row", [entry.keyname for entry in result_columns] or ["_"],
-                                        rename=True)), {"__slots__": ()})
-    found = _CACHE[(statement, keys)] = Compiled(sql, names, defaults,
-                                                 tuple(processors.get(name) for name in names), results, row)
+    results = tuple(entry.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None) for entry in result_columns)
+    row = type(
+        "Row",
+        (_Row, namedtuple("Row", [entry.keyname for entry in result_columns] or ["_"], rename=True)),
+        {"__slots__": ()},
+    )
+    found = _CACHE[(statement, keys)] = Compiled(
+        sql, names, defaults, tuple(processors.get(name) for name in names), results, row
+    )
     return found
 
 
@@ -125,8 +134,9 @@ class Driver:
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
-    async def execute(self, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
-                      ) -> Rows:
+    async def execute(
+        self, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
+    ) -> Rows:
         if isinstance(params, Sequence):  # many rows: one statement, asyncpg's pipelined executemany
             if not params:
                 return Rows([])

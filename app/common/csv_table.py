@@ -48,8 +48,9 @@ def decode(data: bytes) -> tuple[str, str]:
         raise ValueError("The file is neither UTF-8 nor GB18030/GBK text.") from exc
 
 
-def _header(cells: list[str], line: int, aliases: Mapping[str, tuple[str, ...]],
-            required: tuple[str, ...]) -> tuple[dict[int, str], list[LineError]]:
+def _header(
+    cells: list[str], line: int, aliases: Mapping[str, tuple[str, ...]], required: tuple[str, ...]
+) -> tuple[dict[int, str], list[LineError]]:
     """Column index -> column key, and what is wrong with the header."""
     lookup = {alias.casefold(): col for col, names in aliases.items() for alias in names}
     columns: dict[int, str] = {}
@@ -71,8 +72,7 @@ def _header(cells: list[str], line: int, aliases: Mapping[str, tuple[str, ...]],
     return columns, errors
 
 
-def read_table(data: bytes, aliases: Mapping[str, tuple[str, ...]], required: tuple[str, ...],
-               max_rows: int) -> Table:
+def read_table(data: bytes, aliases: Mapping[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int) -> Table:
     """Decode and split the file into numbered {column: value} lines; header or format problems end the read."""
     table = Table()
     try:
@@ -117,5 +117,8 @@ def invalid_file(errors: list[LineError]) -> Unprocessable:
     """The 422 for a file with bad lines: each by number (the first 200), and that nothing was imported."""
     shown = [{"line": e.line, "message": e.message} for e in errors[:MAX_ERRORS_SHOWN]]
     lines = len({e.line for e in errors})
-    return Unprocessable(f"{lines} line(s) of the file cannot be imported; nothing was imported.",
-                         code="csv_invalid", extra={"errors": shown, "error_count": len(errors)})
+    return Unprocessable(
+        f"{lines} line(s) of the file cannot be imported; nothing was imported.",
+        code="csv_invalid",
+        extra={"errors": shown, "error_count": len(errors)},
+    )

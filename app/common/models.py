@@ -60,5 +60,10 @@ def created_at_field() -> datetime:
 
 def str_enum(enum_cls: type, length: int = 32) -> SAEnum:
     """An enum stored as VARCHAR (no native PostgreSQL type to migrate when values are added)."""
-    return SAEnum(enum_cls, native_enum=False, length=length, create_constraint=False,
-                  values_callable=lambda e: [m.value for m in e])
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        create_constraint=False,
+        values_callable=lambda e: [m.value for m in e],
+    )

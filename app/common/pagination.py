@@ -28,5 +28,4 @@ async def paginate_rows(session: AsyncSession, stmt: Select[Any], params: PagePa
     """Like paginate, for a select of several columns: each row is turned into an item by shape(row)."""
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = (await session.execute(stmt.limit(params.limit).offset(params.offset))).all()
-    return {"items": [shape(row) for row in rows], "total": total or 0, "limit": params.limit,
-            "offset": params.offset}
+    return {"items": [shape(row) for row in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}

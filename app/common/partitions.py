@@ -26,13 +26,19 @@ ARCHIVE_SCHEMA = "weishi_archive"
 _PARTITION = re.compile(r"^(ballot|ballot_history)_y(\d{4})$")
 # Two processes making the same partition at once: the second waits, then finds it made.
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext('weishi.partitions'))")
-_IS_PARTITIONED = text("SELECT count(*) FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
-                       "WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(:tables)")
-_ATTACHED = text("SELECT p.relname AS parent, c.relname AS name FROM pg_inherits i "
-                 "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-                 "WHERE p.relnamespace = 'public'::regnamespace AND p.relname = ANY(:tables)")
-_ARCHIVED = text("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                 "WHERE n.nspname = :schema AND c.relkind = 'r'")
+_IS_PARTITIONED = text(
+    "SELECT count(*) FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
+    "WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(:tables)"
+)
+_ATTACHED = text(
+    "SELECT p.relname AS parent, c.relname AS name FROM pg_inherits i "
+    "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+    "WHERE p.relnamespace = 'public'::regnamespace AND p.relname = ANY(:tables)"
+)
+_ARCHIVED = text(
+    "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = :schema AND c.relkind = 'r'"
+)
 _EXISTS = text("SELECT to_regclass(:name) IS NOT NULL")
 _PROGRAMME_YEARS = text("SELECT DISTINCT year FROM programme")
 _OPEN_PROGRAMMES = text("SELECT count(*) FROM programme WHERE year = :year AND status <> 'closed'")
@@ -90,8 +96,10 @@ async def _missing(conn: AsyncConnection, years: Iterable[int]) -> list[tuple[st
     for table in PARTITIONED:
         for year in sorted(set(years)):
             name = partition_name(table, year)
-            if not (await conn.scalar(_EXISTS, {"name": f"public.{name}"})
-                    or await conn.scalar(_EXISTS, {"name": f"{ARCHIVE_SCHEMA}.{name}"})):
+            if not (
+                await conn.scalar(_EXISTS, {"name": f"public.{name}"})
+                or await conn.scalar(_EXISTS, {"name": f"{ARCHIVE_SCHEMA}.{name}"})
+            ):
                 out.append((table, year))
     return out
 
@@ -122,14 +130,19 @@ async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int
     """Detach a past, closed year's partitions into the archive schema, in the connection's transaction; the
     number of rows each took along. Raises PartitionRefused, having changed nothing."""
     if not await partitioned(conn):
-        raise PartitionRefused("这个数据库的表没有按年份分区（仅 PostgreSQL）。"
-                               "This database does not partition its tables by year (PostgreSQL only).")
+        raise PartitionRefused(
+            "这个数据库的表没有按年份分区（仅 PostgreSQL）。"
+            "This database does not partition its tables by year (PostgreSQL only)."
+        )
     if year >= today.year:
-        raise PartitionRefused(f"{year} 年不是过去的年份，不能归档。"
-                               f"{year} is this year or a later one: only a past year can be detached.")
+        raise PartitionRefused(
+            f"{year} 年不是过去的年份，不能归档。{year} is this year or a later one: only a past year can be detached."
+        )
     if open_count := await conn.scalar(_OPEN_PROGRAMMES, {"year": year}):
-        raise PartitionRefused(f"{year} 年还有 {open_count} 个未结束的项目年度，不能归档。"
-                               f"{year} still has {open_count} programme(s) not closed: close its year end first.")
+        raise PartitionRefused(
+            f"{year} 年还有 {open_count} 个未结束的项目年度，不能归档。"
+            f"{year} still has {open_count} programme(s) not closed: close its year end first."
+        )
     attached = await attached_years(conn)
     if not any(year in years for years in attached.values()):
         raise PartitionRefused(f"{year} 年没有可归档的分区。There is no attached partition of {year} to detach.")

@@ -76,8 +76,10 @@ def _visible(ch: str) -> bool:
 def display_problem(value: str) -> str | None:
     """Why a name or title cannot be shown as it reads, or None (for text that arrives outside a schema, as CSV)."""
     if any(ch in BIDI_CONTROLS for ch in value):
-        return ("名称和标题不能含有改变文字方向的控制字符。"
-                "Names and titles may not contain bidirectional control characters.")
+        return (
+            "名称和标题不能含有改变文字方向的控制字符。"
+            "Names and titles may not contain bidirectional control characters."
+        )
     if not any(_visible(ch) for ch in value):
         return "名称和标题须含有可见字符。Names and titles need at least one visible character."
     return None
@@ -99,6 +101,7 @@ QueryBool = Annotated[bool, BeforeValidator(query_bool)]
 ParamText = Annotated[str, AfterValidator(no_nul)]
 # Every name and title a client sends (proposals, regions, organisations, representatives, rounds, ...).
 DisplayText = Annotated[str, AfterValidator(displayable)]
+
 
 def _as_sent(max_length: int | None, pattern: str | None) -> Callable[[Any], Any]:
     """A check of text as sent, before trimming, against the limits the schema publishes."""
@@ -152,7 +155,10 @@ class StrictInput(BaseModel):
     """Base of every model a client sends (see the module docstring)."""
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: type[BaseModel], handler: GetCoreSchemaHandler,
-                                     ) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls,
+        source: type[BaseModel],
+        handler: GetCoreSchemaHandler,
+    ) -> core_schema.CoreSchema:
         tightened: core_schema.CoreSchema = _tighten(handler(source), cls)
         return tightened

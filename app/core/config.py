@@ -108,8 +108,9 @@ class Settings(BaseSettings):
     # Host names the service answers to (a leading "*." allows subdomains, "*" anything); any other Host header
     # gets 400, so no redirect or link is ever built on a name an attacker chose. testserver and demo are the
     # in-process clients' (tests, seed-demo). Production sets its own: WEISHI_ALLOWED_HOSTS='["wsh.example.cn"]'.
-    allowed_hosts: list[str] = Field(default_factory=lambda: [
-        "127.0.0.1", "localhost", "*.localhost", "[::1]", "testserver", "demo"])
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "*.localhost", "[::1]", "testserver", "demo"]
+    )
 
     max_json_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -32,8 +32,7 @@ def pooler_connect_args(pooler: str) -> dict:
     and asyncpg ends the parse with Flush rather than Sync, so PgBouncer keeps the parse and its execution on
     one server connection even outside a transaction (PgBouncer 1.18 has no max_prepared_statements)."""
     if pooler == "pgbouncer":
-        return {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
-                "prepared_statement_name_func": _unnamed}
+        return {"statement_cache_size": 0, "prepared_statement_cache_size": 0, "prepared_statement_name_func": _unnamed}
     return {}
 
 
@@ -64,8 +63,12 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": timeout * 2,
-                      "server_settings": {"application_name": "weishi"}, **pooler_connect_args(settings.db_pooler)},
+        connect_args={
+            "timeout": timeout,
+            "command_timeout": timeout * 2,
+            "server_settings": {"application_name": "weishi"},
+            **pooler_connect_args(settings.db_pooler),
+        },
     )
 
     @event.listens_for(engine.sync_engine, "checkout")
@@ -81,13 +84,28 @@ def make_engine(settings: Settings) -> AsyncEngine:
 # Errors that mean "the database cannot be reached or did not answer in time", not "the request is bad"
 # or "the code is wrong": asyncpg's connection errors and timeouts, the pool's checkout timeout, OSError
 # from connect, and SQLite's busy timeout.
-_UNAVAILABLE_NAMES = {"ConnectionDoesNotExistError", "ConnectionFailureError", "CannotConnectNowError",
-                      "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
-                      "QueryCanceledError", "InternalClientError"}
+_UNAVAILABLE_NAMES = {
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "QueryCanceledError",
+    "InternalClientError",
+}
 
 
-_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT,
-                   errno.ECONNABORTED, errno.EPIPE, errno.EADDRNOTAVAIL}
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.EADDRNOTAVAIL,
+}
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -23,9 +23,11 @@ log = logging.getLogger("weishi.db")
 RECHECK_SECONDS = 1.0
 # Streaming from the primary, and how far replay is behind what was received (0 when it has replayed all).
 # A standby cut off from its primary receives nothing, so its own lag looks like 0: hence the receiver's state.
-FITNESS = text("SELECT coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false), "
-               "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-               "ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END")
+FITNESS = text(
+    "SELECT coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false), "
+    "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
 
 
 class Replica:
@@ -55,16 +57,20 @@ class Replica:
             return False
         fit = bool(streaming) and float(lag) <= self.max_lag
         if self._fit and not fit:
-            log.warning("read replica %s (lag %.1f s), reading from the primary",
-                        "streaming" if streaming else "not streaming", float(lag))
+            log.warning(
+                "read replica %s (lag %.1f s), reading from the primary",
+                "streaming" if streaming else "not streaming",
+                float(lag),
+            )
         return fit
 
 
 async def _replica_session(request: Request) -> AsyncIterator[AsyncSession]:
     state = request.app.state
     replica: Replica | None = state.replica
-    maker: async_sessionmaker[AsyncSession] = (replica.sessionmaker if replica is not None and await replica.fit()
-                                               else state.read_sessionmaker)
+    maker: async_sessionmaker[AsyncSession] = (
+        replica.sessionmaker if replica is not None and await replica.fit() else state.read_sessionmaker
+    )
     async with maker() as session:
         yield session
 

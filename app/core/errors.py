@@ -95,14 +95,26 @@ class ServiceUnavailable(ProblemError):
     status, code, title = 503, "service_unavailable", "Service temporarily unavailable"
 
 
-STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-                413: "payload_too_large", 415: "unsupported_media_type", 422: "unprocessable",
-                429: "rate_limited", 500: "internal_error", 503: "service_unavailable"}
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
 
 
-def problem_body(status: int, code: str, title: str, detail: str, instance: str | None = None,
-                 **extra: Any) -> dict[str, Any]:
+def problem_body(
+    status: int, code: str, title: str, detail: str, instance: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """The JSON of one problem (RFC 9457 members plus code and request_id), in the request's language."""
     _, title, detail = localise(status, code, title, detail)
     body: dict[str, Any] = {
@@ -119,11 +131,23 @@ def problem_body(status: int, code: str, title: str, detail: str, instance: str 
     return body
 
 
-def problem_response(status: int, code: str, title: str, detail: str, *, instance: str | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     """A problem+json response."""
-    return JSONResponse(problem_body(status, code, title, detail, instance, **extra), status_code=status,
-                        media_type=PROBLEM_JSON, headers={**language_headers(), **(headers or {})})
+    return JSONResponse(
+        problem_body(status, code, title, detail, instance, **extra),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**language_headers(), **(headers or {})},
+    )
 
 
 def language_headers() -> dict[str, str]:
@@ -134,8 +158,9 @@ def language_headers() -> dict[str, str]:
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
-                    "type": err.get("type", "")})
+        out.append(
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        )
     return out
 
 
@@ -144,19 +169,30 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.title, exc.detail, instance=request.url.path,
-                                headers=exc.headers, **exc.extra)
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, instance=request.url.path, headers=exc.headers, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem_response(400, "malformed_json", "Malformed JSON",
-                                    "The request body is not valid JSON.", instance=request.url.path,
-                                    errors=errors)
-        return problem_response(422, "validation_error", "Invalid request",
-                                "The request does not match the schema; see errors.",
-                                instance=request.url.path, errors=errors)
+            return problem_response(
+                400,
+                "malformed_json",
+                "Malformed JSON",
+                "The request body is not valid JSON.",
+                instance=request.url.path,
+                errors=errors,
+            )
+        return problem_response(
+            422,
+            "validation_error",
+            "Invalid request",
+            "The request does not match the schema; see errors.",
+            instance=request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -165,8 +201,9 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}."
-        return problem_response(exc.status_code, code, title, detail, instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
 
 
 PROBLEM_SCHEMA = {
@@ -186,5 +223,7 @@ PROBLEM_SCHEMA = {
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: declares its problem responses in the OpenAPI document."""
-    return {s: {"description": STATUS_CODES.get(s, "error"),
-                "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}} for s in statuses}
+    return {
+        s: {"description": STATUS_CODES.get(s, "error"), "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+        for s in statuses
+    }

@@ -96,9 +96,11 @@ def _stop_with_parent() -> None:
     """A worker whose supervisor was killed stops too, instead of serving on as an orphan."""
     parent = multiprocessing.parent_process()
     if parent is not None:
+
         def watch() -> None:
             multiprocessing.connection.wait([parent.sentinel])
             os.kill(os.getpid(), signal.SIGTERM)
+
         threading.Thread(target=watch, daemon=True).start()
 
 
@@ -116,9 +118,17 @@ def run_worker(serving: Serving, beat: ctypes.c_double) -> None:
     async def notify() -> None:
         beat.value = time.monotonic()
 
-    config = uvicorn.Config(serving.app, factory=serving.factory, host=serving.host, port=serving.port,
-                            log_level=serving.log_level, callback_notify=notify, timeout_notify=0,
-                            timeout_graceful_shutdown=STOP_SECONDS - 5, **serving.uvicorn_options)
+    config = uvicorn.Config(
+        serving.app,
+        factory=serving.factory,
+        host=serving.host,
+        port=serving.port,
+        log_level=serving.log_level,
+        callback_notify=notify,
+        timeout_notify=0,
+        timeout_graceful_shutdown=STOP_SECONDS - 5,
+        **serving.uvicorn_options,
+    )
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C reaches every worker; uvicorn re-raises it
         uvicorn.Server(config).run(sockets=[sock])
 
@@ -168,8 +178,13 @@ def serve_workers(serving: Serving, workers: int) -> int:
             if not all_served_once and all(slot.served for slot in slots):
                 all_served_once = True
                 host = f"[{serving.host}]" if _is_ipv6(serving.host) else serving.host
-                log.info("Serving on http://%s:%s with %s workers, a listening socket each (parent %s)", host,
-                         serving.port, workers, os.getpid())
+                log.info(
+                    "Serving on http://%s:%s with %s workers, a listening socket each (parent %s)",
+                    host,
+                    serving.port,
+                    workers,
+                    os.getpid(),
+                )
             for slot in slots:
                 status = _look_after(slot, all_served_once)
                 if status:

@@ -9,8 +9,11 @@ from app.funds.rules import DRAW_ORDER, SOURCE_LABELS
 CHARTS: dict[str, tuple[str, list[tuple[str, str]], int]] = {
     "turnout": ("投票人数", [("投票人数", "ballots")], 1),
     "proposals": ("提案数", [("提案数", "proposals")], 1),
-    "money": ("资金（元）", [("资金到位", "funds_in_fen"), ("已承诺", "committed_fen"), ("已拨付", "disbursed_fen")],
-              100),
+    "money": (
+        "资金（元）",
+        [("资金到位", "funds_in_fen"), ("已承诺", "committed_fen"), ("已拨付", "disbursed_fen")],
+        100,
+    ),
     "objections": ("异议", [("异议数", "objections"), ("异议成立", "upheld")], 1),
 }
 # name: (title, figure of each source): one series per fund source the years shown have, in the draw order.
@@ -29,8 +32,10 @@ def _series(name: str, data: dict[str, Any]) -> tuple[str, list[tuple[str, list[
         return title, [(label, [None if r[key] is None else r[key] / divisor for r in rows]) for label, key in series]
     title, figure = SOURCE_CHARTS[name]
     kinds = [k for k in DRAW_ORDER if any(k.value in r["by_source"] for r in rows)]
-    return title, [(SOURCE_LABELS[k], [r["by_source"][k.value][figure] / 100 if k.value in r["by_source"] else 0
-                                       for r in rows]) for k in kinds]
+    return title, [
+        (SOURCE_LABELS[k], [r["by_source"][k.value][figure] / 100 if k.value in r["by_source"] else 0 for r in rows])
+        for k in kinds
+    ]
 
 
 def render(name: str, data: dict[str, Any]) -> str:
@@ -47,7 +52,9 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
         if not series:
             continue
         years = [r["year"] for r in data["compared"]]
-        alt = "；".join(f"{year}年 " + "，".join(f"{label} {'—' if values[i] is None else values[i]}"
-                                               for label, values in series) for i, year in enumerate(years))
+        alt = "；".join(
+            f"{year}年 " + "，".join(f"{label} {'—' if values[i] is None else values[i]}" for label, values in series)
+            for i, year in enumerate(years)
+        )
         out.append({"name": name, "title": title, "alt": f"{data['name']}历年{title}：{alt}"})
     return out

@@ -41,26 +41,42 @@ async def _years(session, region: Region, from_year: int | None, to_year: int | 
         return (await service.programme_years(session, service.district_of(region)))[-MAX_YEARS:]
     first, last = from_year or to_year, to_year or from_year
     if first > last or last - first >= MAX_YEARS:
-        raise Unprocessable(f"年度范围须由早到晚，且至多 {MAX_YEARS} 年。from_year must not pass to_year, and at most "
-                            f"{MAX_YEARS} years are compared.", code="year_range_invalid")
+        raise Unprocessable(
+            f"年度范围须由早到晚，且至多 {MAX_YEARS} 年。from_year must not pass to_year, and at most "
+            f"{MAX_YEARS} years are compared.",
+            code="year_range_invalid",
+        )
     return list(range(first, last + 1))
 
 
-async def load(session, region_id: uuid.UUID, from_year: int | None, to_year: int | None,
-               as_of: date | None = None) -> dict[str, Any]:
+async def load(
+    session, region_id: uuid.UUID, from_year: int | None, to_year: int | None, as_of: date | None = None
+) -> dict[str, Any]:
     """The dashboard of a district or street for the years asked."""
     region = await _region(session, region_id)
     years = await _years(session, region, from_year, to_year)
     return await service.dashboard(session, region, years, as_of or clock.today())
 
 
-@router.get("/public/dashboards/{region_id}", summary="Dashboard of a district or street across years",
-            responses={200: {"content": {"text/csv": {}, export.XLSX_MEDIA_TYPE: {}}}, **problems(404, 422)})
-async def dashboard(region_id: uuid.UUID, session: SessionDep, from_year: Year = None, to_year: Year = None,
-                    format: Literal["json", "csv", "xlsx"] = "json",
-                    table: Annotated[Literal["units", "sources"], Query(
-                        description="CSV only: one row per year and region (units) or per year, region and fund "
-                                    "source (sources); XLSX has both sheets")] = "units") -> Any:
+@router.get(
+    "/public/dashboards/{region_id}",
+    summary="Dashboard of a district or street across years",
+    responses={200: {"content": {"text/csv": {}, export.XLSX_MEDIA_TYPE: {}}}, **problems(404, 422)},
+)
+async def dashboard(
+    region_id: uuid.UUID,
+    session: SessionDep,
+    from_year: Year = None,
+    to_year: Year = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    table: Annotated[
+        Literal["units", "sources"],
+        Query(
+            description="CSV only: one row per year and region (units) or per year, region and fund "
+            "source (sources); XLSX has both sheets"
+        ),
+    ] = "units",
+) -> Any:
     """Turnout, proposals by category and kind, money received, committed, paid and returned per fund source (the
     finance report by fund source's own figures) with the share paid out, satisfaction and grades, objections and
     their outcomes: the region and (a district) each street, per year and side by side. A year without a programme
@@ -81,15 +97,20 @@ async def dashboard(region_id: uuid.UUID, session: SessionDep, from_year: Year =
         media = export.CSV_MEDIA_TYPE
     else:
         about = {"区域": data["name"], "截至日期": data["as_of"], "年度": "、".join(years) or "无"}
-        body = export.xlsx_bytes({"年度看板": frame, "资金来源": sources},
-                                 [*rules.MONEY_HEADERS, *rules.SOURCE_HEADERS.values()], about, totals_row=False)
+        body = export.xlsx_bytes(
+            {"年度看板": frame, "资金来源": sources},
+            [*rules.MONEY_HEADERS, *rules.SOURCE_HEADERS.values()],
+            about,
+            totals_row=False,
+        )
         media = export.XLSX_MEDIA_TYPE
     return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(f"{name}.{format}")})
 
 
 @board_router.get("/dashboards/{region_id}", response_class=HTMLResponse)
-async def dashboard_page(region_id: str, request: Request, session: SessionDep, from_year: str = "",
-                         to_year: str = "") -> HTMLResponse:
+async def dashboard_page(
+    region_id: str, request: Request, session: SessionDep, from_year: str = "", to_year: str = ""
+) -> HTMLResponse:
     """The dashboard as a page: year-on-year table, charts (SVG images with text alternatives), a table per year."""
     first, last = (int(v) if v.isdigit() else None for v in (from_year, to_year))
     try:
@@ -99,17 +120,22 @@ async def dashboard_page(region_id: str, request: Request, session: SessionDep, 
     except Unprocessable:
         return error(request, 422, f"年度范围须由早到晚，且至多 {MAX_YEARS} 年。")
     query = f"?from_year={first or ''}&to_year={last or ''}" if first or last else ""
-    return render(request, "dashboard.html", {"d": data, "query": query, "charts": charts.figures(data),
-                                              "labels": rules.labels, "grades": rules.GRADES})
+    return render(
+        request,
+        "dashboard.html",
+        {"d": data, "query": query, "charts": charts.figures(data), "labels": rules.labels, "grades": rules.GRADES},
+    )
 
 
 @board_router.get("/dashboards/{region_id}/{chart}.svg")
-async def dashboard_chart(region_id: str, chart: str, session: SessionDep, from_year: str = "",
-                          to_year: str = "") -> Response:
+async def dashboard_chart(
+    region_id: str, chart: str, session: SessionDep, from_year: str = "", to_year: str = ""
+) -> Response:
     """One chart of the page as an SVG image (made by pygal on the server; no script)."""
     if chart not in charts.NAMES:
         raise NotFound("没有这个图表。", code="not_found")
     first, last = (int(v) if v.isdigit() else None for v in (from_year, to_year))
     data = await load(session, parse_id(region_id), first, last)
-    return Response(charts.render(chart, data), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        charts.render(chart, data), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"}
+    )

@@ -20,22 +20,42 @@ _CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 OBJECTION_OUTCOMES = ("open", "dismissed", "upheld")
 GRADES = ("优秀", "良好", "合格", "不合格")
 # Dark enough on white for WCAG AA text contrast, and large type for the large-text board.
-_STYLE = Style(background="white", plot_background="white", foreground="#222", foreground_strong="#000",
-               foreground_subtle="#555", colors=("#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a"),
-               font_family="sans-serif", title_font_size=18, label_font_size=14, legend_font_size=14,
-               value_font_size=12)
+_STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#222",
+    foreground_strong="#000",
+    foreground_subtle="#555",
+    colors=("#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a"),
+    font_family="sans-serif",
+    title_font_size=18,
+    label_font_size=14,
+    legend_font_size=14,
+    value_font_size=12,
+)
 
 
 def empty_unit(region_id: str, name: str, level: str) -> dict[str, Any]:
     """A unit with nothing yet: every count zero, every average and share null."""
-    return {"region_id": region_id, "name": name, "level": level,
-            "turnout": {"rounds": 0, "voters_on_roll": 0, "ballots": 0, "online": 0, "paper": 0, "turnout_pct": None},
-            "proposals": {"total": 0, "by_category": {}, "by_kind": {}},
-            "money": {"funds_in_fen": 0, "committed_fen": 0, "disbursed_fen": 0, "returned_fen": 0,
-                      "transferred_out_fen": 0, "spent_pct": None, "by_source": []},
-            "satisfaction": {"ratings": 0, "average": None},
-            "grades": dict.fromkeys(GRADES, 0),
-            "objections": {"total": 0, **dict.fromkeys(OBJECTION_OUTCOMES, 0)}}
+    return {
+        "region_id": region_id,
+        "name": name,
+        "level": level,
+        "turnout": {"rounds": 0, "voters_on_roll": 0, "ballots": 0, "online": 0, "paper": 0, "turnout_pct": None},
+        "proposals": {"total": 0, "by_category": {}, "by_kind": {}},
+        "money": {
+            "funds_in_fen": 0,
+            "committed_fen": 0,
+            "disbursed_fen": 0,
+            "returned_fen": 0,
+            "transferred_out_fen": 0,
+            "spent_pct": None,
+            "by_source": [],
+        },
+        "satisfaction": {"ratings": 0, "average": None},
+        "grades": dict.fromkeys(GRADES, 0),
+        "objections": {"total": 0, **dict.fromkeys(OBJECTION_OUTCOMES, 0)},
+    }
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -53,12 +73,23 @@ def finish(unit: dict[str, Any]) -> dict[str, Any]:
 
 MONEY_HEADERS = ("资金到位（元）", "已承诺（元）", "已拨付（元）", "已退回（元）")
 # One source's figures, as the finance report by fund source has them (committed is gross, as there).
-SOURCE_FIGURES = ("planned_fen", "funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen",
-                  "transferred_out_fen")
+SOURCE_FIGURES = (
+    "planned_fen",
+    "funds_in_fen",
+    "committed_fen",
+    "returned_fen",
+    "disbursed_fen",
+    "transferred_out_fen",
+)
 SOURCE_COMPARED = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen", "spent_pct")
-SOURCE_HEADERS = {"planned_fen": "计划（元）", "funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）",
-                  "returned_fen": "已退回（元）", "disbursed_fen": "已拨付（元）",
-                  "transferred_out_fen": "年终转出（元）"}
+SOURCE_HEADERS = {
+    "planned_fen": "计划（元）",
+    "funds_in_fen": "资金到位（元）",
+    "committed_fen": "已承诺（元）",
+    "returned_fen": "已退回（元）",
+    "disbursed_fen": "已拨付（元）",
+    "transferred_out_fen": "年终转出（元）",
+}
 
 
 def source_figures(kind: str | None, label: str, figures: Mapping[str, int | None]) -> dict[str, Any]:
@@ -70,9 +101,18 @@ def source_figures(kind: str | None, label: str, figures: Mapping[str, int | Non
 
 def source_records(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
     """One record per year, unit and fund source for CSV and XLSX, money as exact 元 (Decimal)."""
-    return [{"年度": year["year"], "区域": u["name"], "资金来源": s["label"],
-             **{h: fen_to_yuan(s[k]) for k, h in SOURCE_HEADERS.items()}, "拨付率（%）": s["spent_pct"]}
-            for year in dashboard["years"] for u in year["units"] for s in u["money"]["by_source"]]
+    return [
+        {
+            "年度": year["year"],
+            "区域": u["name"],
+            "资金来源": s["label"],
+            **{h: fen_to_yuan(s[k]) for k, h in SOURCE_HEADERS.items()},
+            "拨付率（%）": s["spent_pct"],
+        }
+        for year in dashboard["years"]
+        for u in year["units"]
+        for s in u["money"]["by_source"]
+    ]
 
 
 SOURCE_COLUMNS = ["年度", "区域", "资金来源", *SOURCE_HEADERS.values(), "拨付率（%）"]
@@ -84,16 +124,36 @@ def table_records(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
     for year in dashboard["years"]:
         for u in year["units"]:
             t, m, s, o = u["turnout"], u["money"], u["satisfaction"], u["objections"]
-            records.append({
-                "年度": year["year"], "区域": u["name"], "名册人数": t["voters_on_roll"], "投票人数": t["ballots"],
-                "线上投票": t["online"], "纸质投票": t["paper"], "投票率（%）": t["turnout_pct"],
-                "提案数": u["proposals"]["total"],
-                **dict(zip(MONEY_HEADERS, (fen_to_yuan(m[k]) for k in ("funds_in_fen", "committed_fen",
-                                                                        "disbursed_fen", "returned_fen")),
-                           strict=True)),
-                "拨付率（%）": m["spent_pct"], "满意度评价数": s["ratings"], "平均满意度": s["average"],
-                **{f"评估{g}": u["grades"][g] for g in GRADES},
-                "异议数": o["total"], "异议成立": o["upheld"], "异议不成立": o["dismissed"], "异议处理中": o["open"]})
+            records.append(
+                {
+                    "年度": year["year"],
+                    "区域": u["name"],
+                    "名册人数": t["voters_on_roll"],
+                    "投票人数": t["ballots"],
+                    "线上投票": t["online"],
+                    "纸质投票": t["paper"],
+                    "投票率（%）": t["turnout_pct"],
+                    "提案数": u["proposals"]["total"],
+                    **dict(
+                        zip(
+                            MONEY_HEADERS,
+                            (
+                                fen_to_yuan(m[k])
+                                for k in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen")
+                            ),
+                            strict=True,
+                        )
+                    ),
+                    "拨付率（%）": m["spent_pct"],
+                    "满意度评价数": s["ratings"],
+                    "平均满意度": s["average"],
+                    **{f"评估{g}": u["grades"][g] for g in GRADES},
+                    "异议数": o["total"],
+                    "异议成立": o["upheld"],
+                    "异议不成立": o["dismissed"],
+                    "异议处理中": o["open"],
+                }
+            )
     return records
 
 
@@ -104,8 +164,7 @@ def table_columns() -> list[str]:
 
 def labels(kind: str, key: str) -> str:
     """The Chinese label of a category, kind or fund source key."""
-    tables: dict[str, Mapping[Any, str]] = {"category": CATEGORY_LABELS, "kind": KIND_LABELS,
-                                            "source": SOURCE_LABELS}
+    tables: dict[str, Mapping[Any, str]] = {"category": CATEGORY_LABELS, "kind": KIND_LABELS, "source": SOURCE_LABELS}
     table = tables[kind]
     return str({str(getattr(k, "value", k)): v for k, v in table.items()}.get(key, key))
 
@@ -113,9 +172,20 @@ def labels(kind: str, key: str) -> str:
 def chart(title: str, years: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]]) -> str:
     """Grouped bars, one group per year and one bar per series, as SVG drawn on the server by pygal: no script
     (pygal's tooltips would load JavaScript from a CDN), titled for screen readers."""
-    bars = pygal.Bar(js=[], title=title, x_labels=[f"{y}年" for y in years], width=720, height=360,
-                     legend_at_bottom=True, show_y_guides=True, print_values=True, print_zeroes=True,
-                     style=_STYLE, disable_xml_declaration=True, explicit_size=False)
+    bars = pygal.Bar(
+        js=[],
+        title=title,
+        x_labels=[f"{y}年" for y in years],
+        width=720,
+        height=360,
+        legend_at_bottom=True,
+        show_y_guides=True,
+        print_values=True,
+        print_zeroes=True,
+        style=_STYLE,
+        disable_xml_declaration=True,
+        explicit_size=False,
+    )
     for name, values in series:
         bars.add(name, list(values))
     # The inline config script is for pygal's tooltips, which are left out: the board runs no JavaScript.

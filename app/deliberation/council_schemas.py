@@ -56,9 +56,13 @@ class PublicCouncil(ReadModel):
 class RegistrationCreate(WriteModel):
     """A resident on the community's roll registers themself (公开报名)."""
 
-    group: str | None = Field(default=None, min_length=1, max_length=50,
-                              description="e.g. 老年人, 租户, 楼道长; the resident's own sub-unit on the roll counts "
-                                          "at once, any other group once staff confirm it")
+    group: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="e.g. 老年人, 租户, 楼道长; the resident's own sub-unit on the roll counts "
+        "at once, any other group once staff confirm it",
+    )
 
 
 class GroupDecision(WriteModel):

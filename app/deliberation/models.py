@@ -29,15 +29,33 @@ class Representative(SQLModel, table=True):
     __table_args__ = (
         # Common names (two 张伟) are fine; a true duplicate is the same name with nothing to tell them apart:
         # the same unit (or none) and the same phone (or none), or the same name with the same phone.
-        Index("uq_representative_active_identity", "community_id", "name", text(f"coalesce(unit_id, '{NO_UNIT}')"),
-              text("coalesce(phone_digest, '')"), unique=True, sqlite_where=text("active"),
-              postgresql_where=text("active")),
-        Index("uq_representative_active_phone", "community_id", "name", "phone_digest", unique=True,
-              sqlite_where=text("active AND phone_digest IS NOT NULL"),
-              postgresql_where=text("active AND phone_digest IS NOT NULL")),
-        Index("uq_representative_active_user", "community_id", "user_id", unique=True,
-              sqlite_where=text("active AND user_id IS NOT NULL"),
-              postgresql_where=text("active AND user_id IS NOT NULL")),
+        Index(
+            "uq_representative_active_identity",
+            "community_id",
+            "name",
+            text(f"coalesce(unit_id, '{NO_UNIT}')"),
+            text("coalesce(phone_digest, '')"),
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        Index(
+            "uq_representative_active_phone",
+            "community_id",
+            "name",
+            "phone_digest",
+            unique=True,
+            sqlite_where=text("active AND phone_digest IS NOT NULL"),
+            postgresql_where=text("active AND phone_digest IS NOT NULL"),
+        ),
+        Index(
+            "uq_representative_active_user",
+            "community_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("active AND user_id IS NOT NULL"),
+            postgresql_where=text("active AND user_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -62,14 +80,21 @@ class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
     __table_args__ = (
         CheckConstraint("state IN ('announced', 'in_session', 'closed', 'cancelled')", name="state_known"),
-        CheckConstraint("state NOT IN ('in_session', 'closed') OR (total_representatives > 0 AND "
-                        "quorum_numerator IS NOT NULL AND quorum_denominator IS NOT NULL AND "
-                        "majority_base IS NOT NULL)", name="frozen_when_held"),
-        CheckConstraint("state <> 'closed' OR (quorate IS NOT NULL AND attendance IS NOT NULL)",
-                        name="closed_has_result"),
+        CheckConstraint(
+            "state NOT IN ('in_session', 'closed') OR (total_representatives > 0 AND "
+            "quorum_numerator IS NOT NULL AND quorum_denominator IS NOT NULL AND "
+            "majority_base IS NOT NULL)",
+            name="frozen_when_held",
+        ),
+        CheckConstraint(
+            "state <> 'closed' OR (quorate IS NOT NULL AND attendance IS NOT NULL)", name="closed_has_result"
+        ),
         # A meeting is recorded quorate exactly when its attendance reaches the quorum of ALL representatives.
-        CheckConstraint("quorate IS NULL OR quorate = (attendance * quorum_denominator >= "
-                        "quorum_numerator * total_representatives)", name="quorate_matches_attendance"),
+        CheckConstraint(
+            "quorate IS NULL OR quorate = (attendance * quorum_denominator >= "
+            "quorum_numerator * total_representatives)",
+            name="quorate_matches_attendance",
+        ),
         Index("ix_meeting_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
     )
 
@@ -128,30 +153,47 @@ class Motion(SQLModel, table=True):
         UniqueConstraint("meeting_id", "position"),
         UniqueConstraint("meeting_id", "proposal_id"),
         UniqueConstraint("id", "meeting_id"),
-        CheckConstraint("outcome IS NULL OR outcome IN ('passed', 'failed', 'deferred', 'referred')",
-                        name="outcome_known"),
-        CheckConstraint(f"{_DECIDED} OR (votes_for IS NOT NULL AND votes_against IS NOT NULL AND "
-                        "votes_abstain IS NOT NULL AND attendance_at_decision IS NOT NULL AND "
-                        "total_at_decision IS NOT NULL AND quorum_numerator IS NOT NULL AND "
-                        "quorum_denominator IS NOT NULL AND majority_base_count IS NOT NULL)",
-                        name="decision_complete"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('passed', 'failed', 'deferred', 'referred')", name="outcome_known"
+        ),
+        CheckConstraint(
+            f"{_DECIDED} OR (votes_for IS NOT NULL AND votes_against IS NOT NULL AND "
+            "votes_abstain IS NOT NULL AND attendance_at_decision IS NOT NULL AND "
+            "total_at_decision IS NOT NULL AND quorum_numerator IS NOT NULL AND "
+            "quorum_denominator IS NOT NULL AND majority_base_count IS NOT NULL)",
+            name="decision_complete",
+        ),
         # No decision at an inquorate meeting: attendance × den ≥ num × ALL representatives.
-        CheckConstraint(f"{_DECIDED} OR (total_at_decision > 0 AND attendance_at_decision * quorum_denominator "
-                        ">= quorum_numerator * total_at_decision)", name="decision_quorate"),
-        CheckConstraint("outcome IS NULL OR outcome <> 'passed' OR 2 * votes_for > majority_base_count",
-                        name="passed_has_majority"),
-        CheckConstraint("outcome IS NULL OR outcome <> 'failed' OR 2 * votes_for <= majority_base_count",
-                        name="failed_lacks_majority"),
-        CheckConstraint("majority_base_count IS NULL OR majority_base_count IN "
-                        "(total_at_decision, attendance_at_decision)", name="majority_base_known"),
-        CheckConstraint("votes_for IS NULL OR votes_for + votes_against + votes_abstain <= attendance_at_decision",
-                        name="votes_within_attendance"),
+        CheckConstraint(
+            f"{_DECIDED} OR (total_at_decision > 0 AND attendance_at_decision * quorum_denominator "
+            ">= quorum_numerator * total_at_decision)",
+            name="decision_quorate",
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome <> 'passed' OR 2 * votes_for > majority_base_count", name="passed_has_majority"
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome <> 'failed' OR 2 * votes_for <= majority_base_count",
+            name="failed_lacks_majority",
+        ),
+        CheckConstraint(
+            "majority_base_count IS NULL OR majority_base_count IN (total_at_decision, attendance_at_decision)",
+            name="majority_base_known",
+        ),
+        CheckConstraint(
+            "votes_for IS NULL OR votes_for + votes_against + votes_abstain <= attendance_at_decision",
+            name="votes_within_attendance",
+        ),
         # Every present representative either voted (for, against, abstain) or is counted as not having voted;
         # deciding with anyone not having voted needs the host's confirmation and a reason, kept for the minutes.
-        CheckConstraint("votes_missing IS NULL OR votes_for + votes_against + votes_abstain + votes_missing = "
-                        "attendance_at_decision", name="votes_missing_counted"),
-        CheckConstraint("votes_missing IS NULL OR votes_missing = 0 OR incomplete_reason IS NOT NULL",
-                        name="incomplete_has_reason"),
+        CheckConstraint(
+            "votes_missing IS NULL OR votes_for + votes_against + votes_abstain + votes_missing = "
+            "attendance_at_decision",
+            name="votes_missing_counted",
+        ),
+        CheckConstraint(
+            "votes_missing IS NULL OR votes_missing = 0 OR incomplete_reason IS NOT NULL", name="incomplete_has_reason"
+        ),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -183,8 +225,10 @@ class MotionVote(SQLModel, table=True):
         UniqueConstraint("motion_id", "representative_id"),
         ForeignKeyConstraint(["motion_id", "meeting_id"], ["motion.id", "motion.meeting_id"]),
         # Only a representative signed in at this very meeting can vote: the row must name that sign-in.
-        ForeignKeyConstraint(["sign_in_id", "meeting_id", "representative_id"],
-                             ["meeting_sign_in.id", "meeting_sign_in.meeting_id", "meeting_sign_in.representative_id"]),
+        ForeignKeyConstraint(
+            ["sign_in_id", "meeting_id", "representative_id"],
+            ["meeting_sign_in.id", "meeting_sign_in.meeting_id", "meeting_sign_in.representative_id"],
+        ),
         CheckConstraint("choice IN ('for', 'against', 'abstain')", name="choice_known"),
     )
 

@@ -29,5 +29,4 @@ def check_organise(principal: Principal, path: str, what: str) -> None:
     """404 outside the caller's region, 403 for a reader who does not organise."""
     check_read(principal, path, what)
     if not may_organise(principal, path):
-        raise Forbidden("Only community or street staff of the community run its meetings.",
-                        code="not_organiser")
+        raise Forbidden("Only community or street staff of the community run its meetings.", code="not_organiser")

@@ -21,8 +21,26 @@ def meetings_statement(community_id: uuid.UUID | None) -> Select:
 async def public_meeting(session: AsyncSession, meeting_id: uuid.UUID) -> dict[str, Any]:
     """One meeting with its agenda; tallies appear as items are decided, individual votes never."""
     meeting = await get_meeting(session, meeting_id)
-    motions = (await session.scalars(select(Motion).where(Motion.meeting_id == meeting.id)
-                                     .order_by(Motion.position))).all()
-    return {**{k: getattr(meeting, k) for k in (
-        "id", "community_id", "topic", "scheduled_at", "place", "host", "participants", "form", "state",
-        "total_representatives", "attendance", "quorate")}, "motions": motions}
+    motions = (
+        await session.scalars(select(Motion).where(Motion.meeting_id == meeting.id).order_by(Motion.position))
+    ).all()
+    return {
+        **{
+            k: getattr(meeting, k)
+            for k in (
+                "id",
+                "community_id",
+                "topic",
+                "scheduled_at",
+                "place",
+                "host",
+                "participants",
+                "form",
+                "state",
+                "total_representatives",
+                "attendance",
+                "quorate",
+            )
+        },
+        "motions": motions,
+    }

@@ -55,8 +55,17 @@ class Decision:
     base_count: int
 
 
-def decide(votes_for: int, votes_against: int, votes_abstain: int, *, base: MajorityBase, total: int,
-           attendance: int, defer: bool = False, refer: bool = False) -> Decision:
+def decide(
+    votes_for: int,
+    votes_against: int,
+    votes_abstain: int,
+    *,
+    base: MajorityBase,
+    total: int,
+    attendance: int,
+    defer: bool = False,
+    refer: bool = False,
+) -> Decision:
     """Passed when the majority is reached; otherwise failed, or deferred/referred when the meeting so chooses."""
     base_count = majority_base_count(base, total, attendance)
     if passes(votes_for, base_count):
@@ -72,8 +81,10 @@ def decide(votes_for: int, votes_against: int, votes_abstain: int, *, base: Majo
 
 def result_text(decision: Decision) -> str:
     """The result line of the minutes, e.g. '赞成16票，反对10票，弃权2票（基数30），通过'."""
-    return (f"赞成{decision.votes_for}票，反对{decision.votes_against}票，弃权{decision.votes_abstain}票"
-            f"（基数{decision.base_count}），{OUTCOME_LABELS[decision.outcome]}")
+    return (
+        f"赞成{decision.votes_for}票，反对{decision.votes_against}票，弃权{decision.votes_abstain}票"
+        f"（基数{decision.base_count}），{OUTCOME_LABELS[decision.outcome]}"
+    )
 
 
 def votes_missing(attendance: int, votes_cast: int) -> int:

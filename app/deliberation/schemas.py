@@ -18,9 +18,13 @@ class RepresentativeCreate(WriteModel):
     name: DisplayText = Field(min_length=1, max_length=50)
     user_id: uuid.UUID | None = Field(default=None, description="their account, if they vote in the app")
     unit_id: uuid.UUID | None = Field(default=None, description="the grid, compound or building they represent")
-    phone: str | None = Field(default=None, min_length=11, max_length=20,
-                              description="mainland mobile number, stored only as a digest and shown masked; tells "
-                                          "apart two representatives of the same name")
+    phone: str | None = Field(
+        default=None,
+        min_length=11,
+        max_length=20,
+        description="mainland mobile number, stored only as a digest and shown masked; tells "
+        "apart two representatives of the same name",
+    )
     joined_on: date | None = None
 
 
@@ -53,11 +57,13 @@ class MeetingCreate(WriteModel):
     scheduled_at: AwareDatetime
     place: str = Field(min_length=1, max_length=200)
     host: str = Field(min_length=1, max_length=100)
-    participants: str = Field(min_length=1, max_length=1000,
-                              description="who takes part: the representatives, attending observers, ...")
+    participants: str = Field(
+        min_length=1, max_length=1000, description="who takes part: the representatives, attending observers, ..."
+    )
     form: MeetingForm = MeetingForm.in_person
-    programme_id: uuid.UUID | None = Field(default=None, description="whose meeting rule applies; default: the "
-                                                                     "district's open programme")
+    programme_id: uuid.UUID | None = Field(
+        default=None, description="whose meeting rule applies; default: the district's open programme"
+    )
 
 
 class MeetingCancel(WriteModel):
@@ -128,8 +134,9 @@ class SignInRead(ReadModel):
 class MotionCreate(WriteModel):
     """An agenda item; naming a proposal puts it before the meeting."""
 
-    title: DisplayText | None = Field(default=None, min_length=1, max_length=200,
-                                      description="default: the proposal's title")
+    title: DisplayText | None = Field(
+        default=None, min_length=1, max_length=200, description="default: the proposal's title"
+    )
     proposal_id: uuid.UUID | None = None
 
 
@@ -158,8 +165,9 @@ class VoteCreate(WriteModel):
 
     representative_id: uuid.UUID
     choice: VoteChoice
-    signature_ref: str | None = Field(default=None, max_length=200,
-                                      description="where the signature is kept: sheet page, e-signature id")
+    signature_ref: str | None = Field(
+        default=None, max_length=200, description="where the signature is kept: sheet page, e-signature id"
+    )
 
 
 class VoteRead(ReadModel):
@@ -181,12 +189,19 @@ class DecisionCreate(WriteModel):
 
     discussion: str = Field(min_length=1, max_length=LONG_TEXT)
     defer: bool = Field(default=False, description="if it does not pass: 再议 at the next meeting instead of failing")
-    refer_to_residents_meeting: bool = Field(default=False, description="if it does not pass: refer to the "
-                                                                        "residents' meeting (居民会议)")
-    confirm_incomplete: bool = Field(default=False, description="decide although some representatives present have "
-                                                                "not voted (otherwise 409 votes_missing)")
-    incomplete_reason: str | None = Field(default=None, min_length=1, max_length=INCOMPLETE_REASON,
-                                          description="why the host went ahead; recorded in the minutes")
+    refer_to_residents_meeting: bool = Field(
+        default=False, description="if it does not pass: refer to the residents' meeting (居民会议)"
+    )
+    confirm_incomplete: bool = Field(
+        default=False,
+        description="decide although some representatives present have not voted (otherwise 409 votes_missing)",
+    )
+    incomplete_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=INCOMPLETE_REASON,
+        description="why the host went ahead; recorded in the minutes",
+    )
 
 
 class MinutesItemRead(ReadModel):

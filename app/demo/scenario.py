@@ -5,7 +5,6 @@ Going through HTTP (in process) instead of writing rows keeps the demo honest: i
 what the API allows, and it breaks loudly when an endpoint changes.
 """
 
-
 import httpx
 from sqlalchemy import select
 
@@ -77,10 +76,11 @@ async def run_scenario(settings: Settings) -> list[str]:
             if existing.get("total"):
                 return ["the demo programme exists already"]
             last_year = await _play_previous_year(client, app, regions, year - 1)
-            done.append(f"{year - 1}: a whole year played (vote, notice with an upheld objection, implementation, "
-                        f"rectification, evaluation, awards, year end) ({last_year.ids['programme']})")
-            programme = _ok(await client.get(f"{API}/programmes/{last_year.ids['next_programme']}",
-                                             headers=district_h))
+            done.append(
+                f"{year - 1}: a whole year played (vote, notice with an upheld objection, implementation, "
+                f"rectification, evaluation, awards, year end) ({last_year.ids['programme']})"
+            )
+            programme = _ok(await client.get(f"{API}/programmes/{last_year.ids['next_programme']}", headers=district_h))
             done.append(f"programme {programme['name']} ({programme['id']})")
             pilots = [{"id": pilot} for pilot in last_year.ids["next_pilots"].values()]
             _ok(await client.post(f"{API}/programmes/{programme['id']}/open", headers=district_h))
@@ -88,25 +88,45 @@ async def run_scenario(settings: Settings) -> list[str]:
             for pilot in pilots:
                 sources = _ok(await client.get(f"{API}/pilots/{pilot['id']}/fund-sources", headers=district_h))
                 subsidy = next(s for s in sources if s["kind"] == "district_subsidy")
-                _ok(await client.post(f"{API}/fund-sources/{subsidy['id']}/funds-in", headers=district_h, json={
-                    "amount_fen": programme["rules"]["subsidy_per_pilot_fen"], "entry_date": clock.today().isoformat(),
-                    "document_ref": f"福民〔{year}〕1号"}))
+                _ok(
+                    await client.post(
+                        f"{API}/fund-sources/{subsidy['id']}/funds-in",
+                        headers=district_h,
+                        json={
+                            "amount_fen": programme["rules"]["subsidy_per_pilot_fen"],
+                            "entry_date": clock.today().isoformat(),
+                            "document_ref": f"福民〔{year}〕1号",
+                        },
+                    )
+                )
             done.append("district subsidy of 3万元 received by each pilot")
             proposal_ids = []
             for title, category, lines in (
                 ("彩田村小区楼道照明改造", "safety", [("LED感应灯", 40, 8_500), ("安装人工", 1, 120_000)]),
                 ("长者饭堂助餐服务", "life_care", [("助餐补贴（人次）", 600, 1_500)]),
             ):
-                proposal = _ok(await client.post(f"{API}/proposals", headers=resident_h, json={
-                    "community_id": str(regions["彩田社区"].id), "title": title, "kind": "livelihood",
-                    "project_type": "services" if category == "life_care" else "works", "category": category,
-                    "need": "居民议事会上多次反映的需求。", "plan": "由社区工作站组织实施，分两期完成。",
-                    "benefits": "惠及小区居民约300户。",
-                    "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}))
+                proposal = _ok(
+                    await client.post(
+                        f"{API}/proposals",
+                        headers=resident_h,
+                        json={
+                            "community_id": str(regions["彩田社区"].id),
+                            "title": title,
+                            "kind": "livelihood",
+                            "project_type": "services" if category == "life_care" else "works",
+                            "category": category,
+                            "need": "居民议事会上多次反映的需求。",
+                            "plan": "由社区工作站组织实施，分两期完成。",
+                            "benefits": "惠及小区居民约300户。",
+                            "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines],
+                        },
+                    )
+                )
                 _ok(await client.post(f"{API}/proposals/{proposal['id']}/submit", headers=resident_h))
                 proposal_ids.append(proposal["id"])
                 done.append(f"proposal submitted: {title}")
-            done += await shortlist_and_open_vote(client, _ok, await _login(client, "staff"),
-                                                  str(regions["彩田社区"].id), pilots[0]["id"], proposal_ids)
+            done += await shortlist_and_open_vote(
+                client, _ok, await _login(client, "staff"), str(regions["彩田社区"].id), pilots[0]["id"], proposal_ids
+            )
             done += await set_up_evaluation(client, _ok, district_h, str(regions["福田区"].id), programme)
     return done

@@ -33,19 +33,30 @@ DEMO_USERS = [
 ]
 
 
-async def _region(session: AsyncSession, name: str, level: RegionLevel, parent: Region | None,
-                  code: str | None = None) -> Region:
-    found = await session.scalar(select(Region).where(Region.name == name, Region.level == level,
-                                                      Region.parent_id == (parent.id if parent else None)))
+async def _region(
+    session: AsyncSession, name: str, level: RegionLevel, parent: Region | None, code: str | None = None
+) -> Region:
+    found = await session.scalar(
+        select(Region).where(
+            Region.name == name, Region.level == level, Region.parent_id == (parent.id if parent else None)
+        )
+    )
     if found:
         return found
     rid = uuid.uuid4()
-    region = Region(id=rid, name=name, level=level, parent_id=parent.id if parent else None, code=code,
-                    path=child_path(parent.path if parent else None, rid))
+    region = Region(
+        id=rid,
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+        code=code,
+        path=child_path(parent.path if parent else None, rid),
+    )
     session.add(region)
     await session.flush()
-    await audit.record(session, audit.SYSTEM, "region.create", "region", rid, after={"name": name},
-                       region_path=region.path)
+    await audit.record(
+        session, audit.SYSTEM, "region.create", "region", rid, after={"name": name}, region_path=region.path
+    )
     return region
 
 
@@ -68,20 +79,32 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> list[tuple[str
         if existing is None:
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
             region = regions.get(region_name) if region_name else None
-            user = User(username=username, role=role, display_name=f"演示{username}", password_hash=password_hash,
-                        region_id=region.id if region else None)
+            user = User(
+                username=username,
+                role=role,
+                display_name=f"演示{username}",
+                password_hash=password_hash,
+                region_id=region.id if region else None,
+            )
             session.add(user)
             await session.flush()
-            await audit.record(session, audit.SYSTEM, "user.create", "user", user.id,
-                               after={"username": username, "role": role.value})
+            await audit.record(
+                session, audit.SYSTEM, "user.create", "user", user.id, after={"username": username, "role": role.value}
+            )
         rows.append((username, role.value, region_name or "(all)"))
     assessor = await session.scalar(select(Organisation).where(Organisation.name == "深圳市社会组织评估中心"))
     if assessor is None:
-        session.add(Organisation(name="深圳市社会组织评估中心", kind=OrganisationKind.assessor,
-                                 region_id=district.id))
+        session.add(Organisation(name="深圳市社会组织评估中心", kind=OrganisationKind.assessor, region_id=district.id))
     digest = keyed_digest(settings.secret_key, "phone", DEMO_RESIDENT_PHONE)
     if await session.scalar(select(User).where(User.phone_digest == digest)) is None:
-        session.add(User(role=Role.resident, display_name="演示居民", phone_digest=digest,
-                         phone_masked=mask_phone(DEMO_RESIDENT_PHONE), region_id=regions["彩田社区"].id))
+        session.add(
+            User(
+                role=Role.resident,
+                display_name="演示居民",
+                phone_digest=digest,
+                phone_masked=mask_phone(DEMO_RESIDENT_PHONE),
+                region_id=regions["彩田社区"].id,
+            )
+        )
     await session.flush()
     return rows

@@ -17,8 +17,8 @@ TEXT_MAX = 4000
 class Source(StrEnum):
     """Who evaluates (DOMAIN §7): residents rate, experts and third-party assessors score against the rubric."""
 
-    resident = "resident"        # 居民评议 (satisfaction ratings)
-    expert = "expert"            # 专家评议
+    resident = "resident"  # 居民评议 (satisfaction ratings)
+    expert = "expert"  # 专家评议
     third_party = "third_party"  # 第三方评估
 
 
@@ -115,8 +115,9 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "proposal_id", "assignee_key"),
         CheckConstraint("(evaluator_id IS NULL) <> (organisation_id IS NULL)", name="one_assignee"),
-        ForeignKeyConstraint(["campaign_id", "proposal_id"],
-                             ["campaign_project.campaign_id", "campaign_project.proposal_id"]),
+        ForeignKeyConstraint(
+            ["campaign_id", "proposal_id"], ["campaign_project.campaign_id", "campaign_project.proposal_id"]
+        ),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -186,8 +187,9 @@ class SatisfactionRating(SQLModel, table=True):
         # Once per resident and project: the database decides between concurrent first ratings.
         UniqueConstraint("campaign_id", "proposal_id", "roll_entry_id"),
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_in_range"),
-        ForeignKeyConstraint(["campaign_id", "proposal_id"],
-                             ["campaign_project.campaign_id", "campaign_project.proposal_id"]),
+        ForeignKeyConstraint(
+            ["campaign_id", "proposal_id"], ["campaign_project.campaign_id", "campaign_project.proposal_id"]
+        ),
     )
 
     id: uuid.UUID = uuid_pk()
@@ -210,9 +212,9 @@ class SelfInspectionReport(SQLModel, table=True):
     campaign_id: uuid.UUID = Field(foreign_key="evaluation_campaign.id")
     street_id: uuid.UUID = Field(foreign_key="region.id", index=True)
     region_path: str = Field(max_length=400)
-    work_done: str = Field(max_length=TEXT_MAX)       # 工作开展情况
-    problems: str = Field(max_length=TEXT_MAX)        # 存在问题
-    lessons: str = Field(max_length=TEXT_MAX)         # 经验做法
+    work_done: str = Field(max_length=TEXT_MAX)  # 工作开展情况
+    problems: str = Field(max_length=TEXT_MAX)  # 存在问题
+    lessons: str = Field(max_length=TEXT_MAX)  # 经验做法
     rectification: str | None = Field(default=None, max_length=TEXT_MAX)  # 整改措施
     version: int = 1
     filed_by: str | None = Field(default=None, max_length=64)

@@ -47,8 +47,11 @@ def check_token(principal: Principal, campaign_id: uuid.UUID | None, *, write: b
     if scope.value not in principal.scopes:
         raise Forbidden(f"This token lacks the scope {scope.value}.", code="scope_forbidden")
     if principal.campaign_id is not None and principal.campaign_id != campaign_id:
-        raise Forbidden("This API token is bound to another evaluation campaign.", code="token_out_of_scope",
-                        extra={"token_campaign_id": str(principal.campaign_id)})
+        raise Forbidden(
+            "This API token is bound to another evaluation campaign.",
+            code="token_out_of_scope",
+            extra={"token_campaign_id": str(principal.campaign_id)},
+        )
 
 
 def assignee_keys(principal: Principal) -> list[str]:
@@ -65,8 +68,9 @@ def check_file_inspection(principal: Principal, street_path: str) -> None:
     if principal.role == Role.admin:
         return
     if principal.role != Role.street_admin or principal.region_path != street_path:
-        raise Forbidden("Only the street's own administrator files its self-inspection report.",
-                        code="not_street_admin")
+        raise Forbidden(
+            "Only the street's own administrator files its self-inspection report.", code="not_street_admin"
+        )
 
 
 def check_read_inspection(principal: Principal, street_path: str) -> None:

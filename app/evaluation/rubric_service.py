@@ -30,8 +30,12 @@ def _checked(criteria: list[CriterionIn]) -> list[dict[str, Any]]:
 
 
 def _version_snapshot(version: RubricVersion) -> dict[str, Any]:
-    return {"rubric_id": version.rubric_id, "version": version.version, "criteria": version.criteria,
-            "note": version.note}
+    return {
+        "rubric_id": version.rubric_id,
+        "version": version.version,
+        "criteria": version.criteria,
+        "note": version.note,
+    }
 
 
 async def create_rubric(session: AsyncSession, principal: Principal, body: RubricCreate) -> Rubric:
@@ -41,23 +45,42 @@ async def create_rubric(session: AsyncSession, principal: Principal, body: Rubri
         raise Unprocessable("A rubric belongs to a district (区).", code="not_a_district")
     policy.check_manage(principal, district.path)
     criteria = _checked(body.criteria)
-    rubric = Rubric(district_id=district.id, region_path=district.path, name=body.name, latest_version=1,
-                    created_by=principal.actor.id)
+    rubric = Rubric(
+        district_id=district.id,
+        region_path=district.path,
+        name=body.name,
+        latest_version=1,
+        created_by=principal.actor.id,
+    )
     session.add(rubric)
     await session.flush()
-    version = RubricVersion(rubric_id=rubric.id, version=1, criteria=criteria, total_points=rules.RUBRIC_TOTAL,
-                            note=body.note, created_by=principal.actor.id)
+    version = RubricVersion(
+        rubric_id=rubric.id,
+        version=1,
+        criteria=criteria,
+        total_points=rules.RUBRIC_TOTAL,
+        note=body.note,
+        created_by=principal.actor.id,
+    )
     session.add(version)
     await session.flush()
-    await record(session, principal.actor, "rubric.create", "rubric", rubric.id,
-                 after={"name": rubric.name, **_version_snapshot(version)}, region_path=rubric.region_path)
+    await record(
+        session,
+        principal.actor,
+        "rubric.create",
+        "rubric",
+        rubric.id,
+        after={"name": rubric.name, **_version_snapshot(version)},
+        region_path=rubric.region_path,
+    )
     return rubric
 
 
 async def get_rubric(session: AsyncSession, rubric_id: uuid.UUID, *, lock: str | None = None) -> Rubric:
     """The rubric, or 404."""
-    return await get_or_404(session, Rubric, rubric_id, code="rubric_not_found", detail="No rubric with that id.",
-                            lock=lock, fresh=True)
+    return await get_or_404(
+        session, Rubric, rubric_id, code="rubric_not_found", detail="No rubric with that id.", lock=lock, fresh=True
+    )
 
 
 async def rubric_for(session: AsyncSession, principal: Principal, rubric_id: uuid.UUID) -> Rubric:
@@ -67,33 +90,53 @@ async def rubric_for(session: AsyncSession, principal: Principal, rubric_id: uui
     return rubric
 
 
-async def add_version(session: AsyncSession, principal: Principal, rubric_id: uuid.UUID,
-                      body: RubricVersionCreate) -> Rubric:
+async def add_version(
+    session: AsyncSession, principal: Principal, rubric_id: uuid.UUID, body: RubricVersionCreate
+) -> Rubric:
     """Append the next version (rubric row locked, so concurrent versions get distinct numbers)."""
     rubric = await get_rubric(session, rubric_id, lock="update")
     policy.check_oversee(principal, rubric.region_path, "rubric")
     policy.check_manage(principal, rubric.region_path)
     criteria = _checked(body.criteria)
     rubric.latest_version += 1
-    version = RubricVersion(rubric_id=rubric.id, version=rubric.latest_version, criteria=criteria,
-                            total_points=rules.RUBRIC_TOTAL, note=body.note, created_by=principal.actor.id)
+    version = RubricVersion(
+        rubric_id=rubric.id,
+        version=rubric.latest_version,
+        criteria=criteria,
+        total_points=rules.RUBRIC_TOTAL,
+        note=body.note,
+        created_by=principal.actor.id,
+    )
     session.add(version)
     await session.flush()
-    await record(session, principal.actor, "rubric.version", "rubric", rubric.id, after=_version_snapshot(version),
-                 region_path=rubric.region_path)
+    await record(
+        session,
+        principal.actor,
+        "rubric.version",
+        "rubric",
+        rubric.id,
+        after=_version_snapshot(version),
+        region_path=rubric.region_path,
+    )
     return rubric
 
 
 async def versions_of(session: AsyncSession, rubric_id: uuid.UUID) -> list[RubricVersion]:
     """Every version of a rubric, newest first."""
-    return list(await session.scalars(select(RubricVersion).where(RubricVersion.rubric_id == rubric_id)
-                                      .order_by(RubricVersion.version.desc())))
+    return list(
+        await session.scalars(
+            select(RubricVersion).where(RubricVersion.rubric_id == rubric_id).order_by(RubricVersion.version.desc())
+        )
+    )
 
 
 async def version_of(session: AsyncSession, rubric: Rubric, number: int | None) -> RubricVersion:
     """A version of the rubric (default: the latest); 422 when it has no such version."""
-    version = await session.scalar(select(RubricVersion).where(
-        RubricVersion.rubric_id == rubric.id, RubricVersion.version == (number or rubric.latest_version)))
+    version = await session.scalar(
+        select(RubricVersion).where(
+            RubricVersion.rubric_id == rubric.id, RubricVersion.version == (number or rubric.latest_version)
+        )
+    )
     if version is None:
         raise Unprocessable(f"The rubric has no version {number}.", code="unknown_rubric_version")
     return version

@@ -38,13 +38,16 @@ def rubric_problem(criteria: Sequence[Criterion]) -> Problem | None:
     keys = [c.key for c in criteria]
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        return Problem("criterion_duplicate", f"Criterion keys must be unique; repeated: {', '.join(twice)}.",
-                       {"criteria": twice})
+        return Problem(
+            "criterion_duplicate", f"Criterion keys must be unique; repeated: {', '.join(twice)}.", {"criteria": twice}
+        )
     total = sum(c.max_points for c in criteria)
     if total != RUBRIC_TOTAL:
-        return Problem("rubric_total_not_100",
-                       f"The criteria's maximum points add up to {total}; a rubric adds up to {RUBRIC_TOTAL}.",
-                       {"total_points": total})
+        return Problem(
+            "rubric_total_not_100",
+            f"The criteria's maximum points add up to {total}; a rubric adds up to {RUBRIC_TOTAL}.",
+            {"total_points": total},
+        )
     return None
 
 
@@ -66,21 +69,31 @@ def score_problem(criteria: Sequence[Criterion], items: Sequence[ScoreItem], *, 
         return Problem("criterion_duplicate", f"A criterion is scored twice: {', '.join(twice)}.", {"criteria": twice})
     unknown = sorted(set(keys) - by_key.keys())
     if unknown:
-        return Problem("unknown_criterion", f"The campaign's rubric has no criterion {', '.join(unknown)}.",
-                       {"criteria": unknown})
+        return Problem(
+            "unknown_criterion", f"The campaign's rubric has no criterion {', '.join(unknown)}.", {"criteria": unknown}
+        )
     negative = [i.criterion for i in items if i.points < 0]
     if negative:
         return Problem("points_negative", "Points cannot be negative.", {"criteria": negative})
-    above = [{"criterion": i.criterion, "points": i.points, "max_points": by_key[i.criterion].max_points}
-             for i in items if i.points > by_key[i.criterion].max_points]
+    above = [
+        {"criterion": i.criterion, "points": i.points, "max_points": by_key[i.criterion].max_points}
+        for i in items
+        if i.points > by_key[i.criterion].max_points
+    ]
     if above:
         first = above[0]
-        return Problem("points_above_max", f"{first['points']} points on {first['criterion']} exceed its maximum "
-                                           f"of {first['max_points']}.", {"criteria": above})
+        return Problem(
+            "points_above_max",
+            f"{first['points']} points on {first['criterion']} exceed its maximum of {first['max_points']}.",
+            {"criteria": above},
+        )
     missing = [c.key for c in criteria if c.key not in set(keys)]
     if complete and missing:
-        return Problem("criteria_missing", f"A submitted score covers every criterion; missing: {', '.join(missing)}.",
-                       {"criteria": missing})
+        return Problem(
+            "criteria_missing",
+            f"A submitted score covers every criterion; missing: {', '.join(missing)}.",
+            {"criteria": missing},
+        )
     return None
 
 
@@ -132,7 +145,7 @@ def writing_problem(current: str, what: str = "Scores and ratings") -> Problem |
 class Party:
     """An evaluator or assessor organisation, as far as conflicts of interest go."""
 
-    region_path: str | None        # the user's region, or the organisation's seat
+    region_path: str | None  # the user's region, or the organisation's seat
     organisation_id: uuid.UUID | None
 
 
@@ -167,10 +180,10 @@ def conflict_of_interest(party: Party, project: ProjectFacts) -> str | None:
 class Progress:
     """Where an assignment stands in the district's progress view."""
 
-    missing = "missing"      # nothing saved
-    draft = "draft"          # saved, not submitted, window still open
+    missing = "missing"  # nothing saved
+    draft = "draft"  # saved, not submitted, window still open
     submitted = "submitted"
-    late = "late"            # not submitted and the window has ended
+    late = "late"  # not submitted and the window has ended
 
     ALL = ("missing", "draft", "submitted", "late")
 

@@ -15,8 +15,7 @@ from app.evaluation.rules import RUBRIC_TOTAL
 from app.programmes.ruleset import EvaluationWeights, GradeCutoffs, Percent
 
 Points = Annotated[int, Field(ge=0, le=RUBRIC_TOTAL)]
-CriterionKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
-                                    examples=["need"])]
+CriterionKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$", examples=["need"])]
 # Aggregates are exact decimals, shown as plain JSON numbers.
 Stat = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 ProgressState = Literal["missing", "draft", "submitted", "late"]
@@ -34,8 +33,9 @@ class CriterionIn(WriteModel):
 class RubricVersionCreate(WriteModel):
     """A new version of a rubric; campaigns already under way keep the version they started with."""
 
-    criteria: list[CriterionIn] = Field(min_length=1, max_length=20,
-                                        description=f"maximum points add up to {RUBRIC_TOTAL}")
+    criteria: list[CriterionIn] = Field(
+        min_length=1, max_length=20, description=f"maximum points add up to {RUBRIC_TOTAL}"
+    )
     note: str | None = Field(default=None, max_length=500, description="what changed and why")
 
 
@@ -82,12 +82,15 @@ class CampaignRules(WriteModel):
     """Overrides of the programme's evaluation rule for this campaign."""
 
     weights: EvaluationWeights | None = Field(
-        default=None, description="resident review 居民评议 / expert review 专家评议 / third-party assessment "
-                                  "第三方评估; sum to 1 (default: the programme's)")
+        default=None,
+        description="resident review 居民评议 / expert review 专家评议 / third-party assessment "
+        "第三方评估; sum to 1 (default: the programme's)",
+    )
     grade_cutoffs: GradeCutoffs | None = Field(default=None, description="default: the programme's (90 / 80 / 60)")
     trim_extremes: bool | None = Field(default=None, description="drop the highest and lowest expert score")
-    satisfaction_floor_pct: Percent | None = Field(default=None, description="satisfied share below which a "
-                                                                             "project goes to rectification")
+    satisfaction_floor_pct: Percent | None = Field(
+        default=None, description="satisfied share below which a project goes to rectification"
+    )
 
 
 class CampaignCreate(CampaignRules):
@@ -99,8 +102,9 @@ class CampaignCreate(CampaignRules):
     rubric_version: int | None = Field(default=None, ge=1, le=10_000, description="default: the latest")
     opens_on: date = Field(description="first day scores and ratings are accepted (Asia/Shanghai)")
     closes_on: date = Field(description="deadline, included; submitted scores lock after it")
-    proposal_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500,
-                                          description="completed projects of the programme to evaluate")
+    proposal_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=500, description="completed projects of the programme to evaluate"
+    )
 
 
 class CampaignUpdate(CampaignRules):
@@ -244,8 +248,10 @@ class ScoreRead(WriteModel):
     saved_at: datetime | None
     submitted_at: datetime | None
     history: list[ScoreVersionRead]
-    conflict_declared_at: datetime | None = Field(default=None, description="set once the assignee declared a "
-                                                  "conflict of interest (回避): the score counts for nothing")
+    conflict_declared_at: datetime | None = Field(
+        default=None,
+        description="set once the assignee declared a conflict of interest (回避): the score counts for nothing",
+    )
     conflict_reason: str | None = None
 
 

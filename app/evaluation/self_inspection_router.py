@@ -18,11 +18,20 @@ Paging = Annotated[PageParams, Depends(page_params)]
 REPORT_PATH = "/streets/{street_id}/self-inspection"
 
 
-@router.put(REPORT_PATH, response_model=SelfInspectionRead, summary="File or amend my street's report",
-            responses={201: {"description": "filed", "model": SelfInspectionRead},
-                       **problems(401, 403, 404, 409, 422)})
-async def file_report(campaign_id: uuid.UUID, street_id: uuid.UUID, body: SelfInspectionWrite, session: SessionDep,
-                      principal: StreetAdmin, response: Response) -> dict:
+@router.put(
+    REPORT_PATH,
+    response_model=SelfInspectionRead,
+    summary="File or amend my street's report",
+    responses={201: {"description": "filed", "model": SelfInspectionRead}, **problems(401, 403, 404, 409, 422)},
+)
+async def file_report(
+    campaign_id: uuid.UUID,
+    street_id: uuid.UUID,
+    body: SelfInspectionWrite,
+    session: SessionDep,
+    principal: StreetAdmin,
+    response: Response,
+) -> dict:
     """201 when filed, 200 when amended (the earlier version is kept); until the campaign's deadline
     (409 campaign_ended). Only the street's own admin (403 not_street_admin)."""
     report, created = await service.file(session, principal, campaign_id, street_id, body)
@@ -30,18 +39,26 @@ async def file_report(campaign_id: uuid.UUID, street_id: uuid.UUID, body: SelfIn
     return (await service.views(session, [report]))[0]
 
 
-@router.get(REPORT_PATH, response_model=SelfInspectionRead, summary="A street's self-inspection report",
-            responses=problems(401, 403, 404, 422))
-async def read_report(campaign_id: uuid.UUID, street_id: uuid.UUID, session: SessionDep,
-                      principal: InspectionReader) -> dict:
+@router.get(
+    REPORT_PATH,
+    response_model=SelfInspectionRead,
+    summary="A street's self-inspection report",
+    responses=problems(401, 403, 404, 422),
+)
+async def read_report(
+    campaign_id: uuid.UUID, street_id: uuid.UUID, session: SessionDep, principal: InspectionReader
+) -> dict:
     """The district reads every street's; a street admin only their own (404 otherwise)."""
     report = await service.read(session, principal, campaign_id, street_id)
     return (await service.views(session, [report]))[0]
 
 
-@router.get("/self-inspections", response_model=Page[SelfInspectionRead], summary="Self-inspection reports filed",
-            responses=problems(401, 403, 404, 422))
-async def list_reports(campaign_id: uuid.UUID, session: SessionDep, principal: InspectionReader,
-                       page: Paging) -> dict:
+@router.get(
+    "/self-inspections",
+    response_model=Page[SelfInspectionRead],
+    summary="Self-inspection reports filed",
+    responses=problems(401, 403, 404, 422),
+)
+async def list_reports(campaign_id: uuid.UUID, session: SessionDep, principal: InspectionReader, page: Paging) -> dict:
     """Every street's for the district; a street admin sees their own."""
     return await service.page(session, principal, campaign_id, page)

@@ -21,8 +21,11 @@ Shares = list[tuple[uuid.UUID, int]]
 
 async def sources_in_order(session: AsyncSession, pilot_id: uuid.UUID) -> list[FundSource]:
     """The pilot's sources in draw order, read fresh."""
-    rows = (await session.scalars(select(FundSource).where(FundSource.pilot_id == pilot_id)
-                                  .execution_options(populate_existing=True))).all()
+    rows = (
+        await session.scalars(
+            select(FundSource).where(FundSource.pilot_id == pilot_id).execution_options(populate_existing=True)
+        )
+    ).all()
     return sorted(rows, key=lambda s: (rules.draw_rank(s.kind), s.dated, s.created_at, s.id))
 
 
@@ -39,8 +42,9 @@ async def _apply(session: AsyncSession, shares: Shares) -> list[dict[str, Any]]:
     return moved
 
 
-async def draw(session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int,
-               only_source_id: uuid.UUID | None = None) -> Shares:
+async def draw(
+    session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int, only_source_id: uuid.UUID | None = None
+) -> Shares:
     """Draw a commitment on the pilot's sources in order (earmarked ones only when named); the shares taken."""
     sources = await sources_in_order(session, pilot_id)
     usable = [s for s in sources if (s.id == only_source_id if only_source_id else s.kind not in rules.EARMARKED_KINDS)]
@@ -53,15 +57,20 @@ async def draw(session: AsyncSession, pilot_id: uuid.UUID, amount_fen: int,
     return shares
 
 
-async def _per_source(session: AsyncSession, model: type[FundDraw] | type[FundPayment],
-                      project_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    rows = await session.execute(select(model.fund_source_id, func.sum(model.amount_fen))
-                                 .where(model.project_id == project_id).group_by(model.fund_source_id))
+async def _per_source(
+    session: AsyncSession, model: type[FundDraw] | type[FundPayment], project_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    rows = await session.execute(
+        select(model.fund_source_id, func.sum(model.amount_fen))
+        .where(model.project_id == project_id)
+        .group_by(model.fund_source_id)
+    )
     return {source_id: int(amount or 0) for source_id, amount in rows.all()}
 
 
-async def project_sources(session: AsyncSession, pilot_id: uuid.UUID,
-                          project_id: uuid.UUID) -> list[tuple[uuid.UUID, int, int]]:
+async def project_sources(
+    session: AsyncSession, pilot_id: uuid.UUID, project_id: uuid.UUID
+) -> list[tuple[uuid.UUID, int, int]]:
     """The project's (source, committed net of returns, paid) in draw order."""
     net = await _per_source(session, FundDraw, project_id)
     paid = await _per_source(session, FundPayment, project_id)
@@ -103,28 +112,42 @@ async def undo(session: AsyncSession, entry: LedgerEntry) -> tuple[Shares, Share
     Undoing a payment takes its shares back as far as each source is still paid from (else from the project's
     other paid money, last in the draw order first). Undoing a commitment that leaves a source paid beyond its
     share moves the excess payment to the project's other sources first (rules.reattribute_paid)."""
-    rows = (await session.execute(select(FundDraw.fund_source_id, FundDraw.amount_fen)
-                                  .where(FundDraw.entry_id == entry.id).order_by(FundDraw.id))).all()
+    rows = (
+        await session.execute(
+            select(FundDraw.fund_source_id, FundDraw.amount_fen)
+            .where(FundDraw.entry_id == entry.id)
+            .order_by(FundDraw.id)
+        )
+    ).all()
     shares = [(source_id, -amount) for source_id, amount in rows]
     paid_shares: Shares = []
     if entry.kind == LedgerKind.disbursement:
-        own = (await session.execute(select(FundPayment.fund_source_id, FundPayment.amount_fen)
-                                     .where(FundPayment.entry_id == entry.id).order_by(FundPayment.id))).all()
+        own = (
+            await session.execute(
+                select(FundPayment.fund_source_id, FundPayment.amount_fen)
+                .where(FundPayment.entry_id == entry.id)
+                .order_by(FundPayment.id)
+            )
+        ).all()
         held = await project_sources(session, entry.pilot_id, entry.project_id)
         try:
-            paid_shares = rules.unpay_split([(key, amount) for key, amount in own],
-                                            [(key, paid) for key, _net, paid in held], entry.amount_fen)
+            paid_shares = rules.unpay_split(
+                [(key, amount) for key, amount in own], [(key, paid) for key, _net, paid in held], entry.amount_fen
+            )
         except ValueError as exc:
             raise ledger.refusal("over_commitment", "该项目按资金来源记录的已拨付金额不足以冲销。") from exc
     elif shares and entry.project_id is not None:
         change = dict(shares)
         held = await project_sources(session, entry.pilot_id, entry.project_id)
         try:
-            paid_shares = rules.reattribute_paid([(key, net + change.get(key, 0)) for key, net, _ in held],
-                                                 {key: paid for key, _net, paid in held})
+            paid_shares = rules.reattribute_paid(
+                [(key, net + change.get(key, 0)) for key, net, _ in held], {key: paid for key, _net, paid in held}
+            )
         except ValueError as exc:
-            raise ledger.refusal("over_commitment", "冲销后项目的承诺将少于已拨付金额。The project would have paid "
-                                 "out more than it would have committed.") from exc
+            raise ledger.refusal(
+                "over_commitment",
+                "冲销后项目的承诺将少于已拨付金额。The project would have paid out more than it would have committed.",
+            ) from exc
     await _apply_paid(session, paid_shares)
     await _apply(session, shares)
     return shares, paid_shares
@@ -133,11 +156,25 @@ async def undo(session: AsyncSession, entry: LedgerEntry) -> tuple[Shares, Share
 async def record(session: AsyncSession, entry: LedgerEntry, shares: Shares, paid: Shares | None = None) -> None:
     """Keep the shares (of commitments) and the paid shares with their (flushed) entry."""
     for source_id, amount in shares:
-        session.add(FundDraw(entry_id=entry.id, fund_source_id=source_id, pilot_id=entry.pilot_id,
-                             project_id=entry.project_id, amount_fen=amount))
+        session.add(
+            FundDraw(
+                entry_id=entry.id,
+                fund_source_id=source_id,
+                pilot_id=entry.pilot_id,
+                project_id=entry.project_id,
+                amount_fen=amount,
+            )
+        )
     for source_id, amount in paid or []:
-        session.add(FundPayment(entry_id=entry.id, fund_source_id=source_id, pilot_id=entry.pilot_id,
-                                project_id=entry.project_id, amount_fen=amount))
+        session.add(
+            FundPayment(
+                entry_id=entry.id,
+                fund_source_id=source_id,
+                pilot_id=entry.pilot_id,
+                project_id=entry.project_id,
+                amount_fen=amount,
+            )
+        )
     await session.flush()
 
 

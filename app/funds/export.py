@@ -12,16 +12,35 @@ from app.funds.reports import GroupBy, Report, Row
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The 200 answer of a report that comes as JSON, CSV or XLSX, for the OpenAPI document.
-FILE_RESPONSES = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
-                                     XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-                         "description": "JSON, or CSV / XLSX with format=csv|xlsx"}}
+FILE_RESPONSES = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "JSON, or CSV / XLSX with format=csv|xlsx",
+    }
+}
 
-GROUP_HEADERS = {GroupBy.district: "区", GroupBy.street: "街道", GroupBy.community: "社区", GroupBy.pilot: "试点",
-                 GroupBy.fund_source: "资金来源", GroupBy.category: "项目类别", GroupBy.year: "年度"}
-AMOUNT_HEADERS = {"planned_fen": "计划资金（元）", "funds_in_fen": "资金到位（元）", "committed_fen": "已承诺（元）",
-                  "direct_committed_fen": "其中直接安排（未经投票公示）（元）", "disbursed_fen": "已拨付（元）",
-                  "returned_fen": "已退回（元）", "transferred_out_fen": "年终结转/收回（元）",
-                  "remaining_fen": "可用余额（元）"}
+GROUP_HEADERS = {
+    GroupBy.district: "区",
+    GroupBy.street: "街道",
+    GroupBy.community: "社区",
+    GroupBy.pilot: "试点",
+    GroupBy.fund_source: "资金来源",
+    GroupBy.category: "项目类别",
+    GroupBy.year: "年度",
+}
+AMOUNT_HEADERS = {
+    "planned_fen": "计划资金（元）",
+    "funds_in_fen": "资金到位（元）",
+    "committed_fen": "已承诺（元）",
+    "direct_committed_fen": "其中直接安排（未经投票公示）（元）",
+    "disbursed_fen": "已拨付（元）",
+    "returned_fen": "已退回（元）",
+    "transferred_out_fen": "年终结转/收回（元）",
+    "remaining_fen": "可用余额（元）",
+}
 _CENT = Decimal("0.01")
 
 
@@ -50,8 +69,7 @@ def csv_bytes(frame: pd.DataFrame, amount_columns) -> bytes:
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame], amount_columns, about: dict[str, str], *,
-               totals_row: bool) -> bytes:
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], amount_columns, about: dict[str, str], *, totals_row: bool) -> bytes:
     """Sheets of figures (yuan formatted #,##0.00) and one sheet (说明) saying what they cover. Text is
     neutralised as in CSV and every text cell is written as a string, never as a formula."""
     buffer = io.BytesIO()
@@ -92,6 +110,9 @@ def to_csv(report: Report) -> bytes:
 
 def to_xlsx(report: Report) -> bytes:
     """One sheet of figures with the totals row in bold, and one sheet saying what it covers."""
-    about = {"截至日期": report.as_of.isoformat(), "分组": GROUP_HEADERS[report.group_by],
-             "年度": str(report.year) if report.year else "全部"}
+    about = {
+        "截至日期": report.as_of.isoformat(),
+        "分组": GROUP_HEADERS[report.group_by],
+        "年度": str(report.year) if report.year else "全部",
+    }
     return xlsx_bytes({"财务报表": to_frame(report)}, AMOUNT_HEADERS.values(), about, totals_row=True)

@@ -19,23 +19,23 @@ from app.programmes.enums import ProjectCategory, ProjectType
 class FundSourceKind(StrEnum):
     """Where a pilot's money comes from (seed 000 三(二)3(3), 四(二); 001 三(四))."""
 
-    district_subsidy = "district_subsidy"              # 区财政补助
-    street_matching = "street_matching"                # 镇街配套资金
-    government_purchase = "government_purchase"        # 政府购买服务
-    donation = "donation"                              # 慈善捐赠
-    community_foundation = "community_foundation"      # 社区基金会
+    district_subsidy = "district_subsidy"  # 区财政补助
+    street_matching = "street_matching"  # 镇街配套资金
+    government_purchase = "government_purchase"  # 政府购买服务
+    donation = "donation"  # 慈善捐赠
+    community_foundation = "community_foundation"  # 社区基金会
     community_welfare_fund = "community_welfare_fund"  # 社区公益金
-    resident_contribution = "resident_contribution"    # 居民自筹
-    carry_over = "carry_over"                          # 上年结转 (written by year end only)
-    award_subsidy = "award_subsidy"                    # 以奖代补奖励资金 (opened when an award list is final)
+    resident_contribution = "resident_contribution"  # 居民自筹
+    carry_over = "carry_over"  # 上年结转 (written by year end only)
+    award_subsidy = "award_subsidy"  # 以奖代补奖励资金 (opened when an award list is final)
 
 
 class ReturnTarget(StrEnum):
     """Who gets a source's unspent money back at year end (its funder, or as its agreement says)."""
 
-    district = "district"    # 区财政
-    street = "street"        # 街道
-    payer = "payer"          # 出资方 (a donation or purchase returned under its agreement)
+    district = "district"  # 区财政
+    street = "street"  # 街道
+    payer = "payer"  # 出资方 (a donation or purchase returned under its agreement)
     community = "community"  # 社区公益金 (kept by the community under its agreement)
 
 
@@ -107,13 +107,17 @@ class LedgerEntry(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint(f"kind IN ({_KINDS})", name="kind_known"),
-        CheckConstraint("(kind = 'reversal' AND reverses_id IS NOT NULL AND reverses_kind IN "
-                        "('funds_in', 'commitment', 'disbursement', 'return')) OR "
-                        "(kind <> 'reversal' AND reverses_id IS NULL AND reverses_kind IS NULL)",
-                        name="reversal_link"),
+        CheckConstraint(
+            "(kind = 'reversal' AND reverses_id IS NOT NULL AND reverses_kind IN "
+            "('funds_in', 'commitment', 'disbursement', 'return')) OR "
+            "(kind <> 'reversal' AND reverses_id IS NULL AND reverses_kind IS NULL)",
+            name="reversal_link",
+        ),
         CheckConstraint("kind <> 'funds_in' OR fund_source_id IS NOT NULL", name="funds_in_has_source"),
-        CheckConstraint("kind NOT IN ('commitment', 'disbursement', 'return') OR project_id IS NOT NULL",
-                        name="project_entry_has_project"),
+        CheckConstraint(
+            "kind NOT IN ('commitment', 'disbursement', 'return') OR project_id IS NOT NULL",
+            name="project_entry_has_project",
+        ),
         Index("ix_ledger_entry_pilot_date", "pilot_id", "entry_date"),
     )
 
@@ -126,7 +130,8 @@ class LedgerEntry(SQLModel, table=True):
     project_id: uuid.UUID | None = Field(default=None, index=True)
     # An entry is reversed at most once: the unique constraint refuses a second reversal.
     reverses_id: uuid.UUID | None = Field(
-        default=None, sa_column=Column(Uuid, ForeignKey("ledger_entry.id"), nullable=True, unique=True))
+        default=None, sa_column=Column(Uuid, ForeignKey("ledger_entry.id"), nullable=True, unique=True)
+    )
     reverses_kind: LedgerKind | None = Field(default=None, sa_type=str_enum(LedgerKind, 16))
     # The other pilot of a year-end carry-over (next year's pilot).
     counterpart_pilot_id: uuid.UUID | None = Field(default=None, foreign_key="pilot.id")
@@ -178,11 +183,15 @@ class PilotBalance(SQLModel, table=True):
 
     __tablename__ = "pilot_balance"
     __table_args__ = (
-        CheckConstraint("funds_in_fen >= 0 AND committed_fen >= 0 AND returned_fen >= 0 AND disbursed_fen >= 0 "
-                        "AND transferred_out_fen >= 0", name="non_negative"),
+        CheckConstraint(
+            "funds_in_fen >= 0 AND committed_fen >= 0 AND returned_fen >= 0 AND disbursed_fen >= 0 "
+            "AND transferred_out_fen >= 0",
+            name="non_negative",
+        ),
         CheckConstraint("returned_fen <= committed_fen", name="returned_within_committed"),
-        CheckConstraint("committed_fen - returned_fen + transferred_out_fen <= funds_in_fen",
-                        name="commitments_within_funds"),
+        CheckConstraint(
+            "committed_fen - returned_fen + transferred_out_fen <= funds_in_fen", name="commitments_within_funds"
+        ),
         CheckConstraint("disbursed_fen <= committed_fen - returned_fen", name="disbursed_within_committed"),
     )
 

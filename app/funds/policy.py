@@ -39,8 +39,9 @@ def writers(kind: LedgerKind, source_kind: FundSourceKind | None = None) -> tupl
     return _KIND_WRITERS.get(kind, ())
 
 
-def check_write(principal: Principal, kind: LedgerKind, pilot_path: str,
-                source_kind: FundSourceKind | None = None) -> None:
+def check_write(
+    principal: Principal, kind: LedgerKind, pilot_path: str, source_kind: FundSourceKind | None = None
+) -> None:
     """403 unless the caller's role may write this kind and the pilot lies in their region."""
     if principal.role == Role.admin:
         return
@@ -51,8 +52,9 @@ def check_write(principal: Principal, kind: LedgerKind, pilot_path: str,
         raise Forbidden("This pilot is outside your region.", code="out_of_region")
 
 
-def check_reverse(principal: Principal, kind: LedgerKind, pilot_path: str,
-                  source_kind: FundSourceKind | None = None) -> None:
+def check_reverse(
+    principal: Principal, kind: LedgerKind, pilot_path: str, source_kind: FundSourceKind | None = None
+) -> None:
     """Whoever may write an entry may reverse it; the district administrator may reverse any in the district."""
     if principal.role == Role.district_admin and principal.sees_region(pilot_path):
         return

@@ -26,15 +26,21 @@ def _row(row: reports.Row) -> ReportRow:
     return ReportRow(key=row.key, label=row.label, **row.figures, remaining_fen=row.remaining_fen)
 
 
-@router.get("/funds/reports", response_model=FinanceReport, summary="Finance report as of a date",
-            responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)})
+@router.get(
+    "/funds/reports",
+    response_model=FinanceReport,
+    summary="Finance report as of a date",
+    responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)},
+)
 async def finance_report(
-    session: ReplicaSessionDep, principal: Reporter,
+    session: ReplicaSessionDep,
+    principal: Reporter,
     group_by: reports.GroupBy = reports.GroupBy.street,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    as_of: Annotated[QueryDate | None, Query(description="entries dated up to this day; default today (Asia/Shanghai)")]
-    = None,
+    as_of: Annotated[
+        QueryDate | None, Query(description="entries dated up to this day; default today (Asia/Shanghai)")
+    ] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ):
     """Funds in, committed, disbursed, returned, transferred out and remaining; a street's user sees their street."""
@@ -42,16 +48,29 @@ async def finance_report(
     as_of = as_of or clock.today()
     report = await reports.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
     if format == "json":
-        return FinanceReport(group_by=group_by, as_of=as_of, region_id=region_id, year=year,
-                             rows=[_row(r) for r in report.rows], totals=_row(report.totals))
+        return FinanceReport(
+            group_by=group_by,
+            as_of=as_of,
+            region_id=region_id,
+            year=year,
+            rows=[_row(r) for r in report.rows],
+            totals=_row(report.totals),
+        )
     name = f"finance-{group_by.value}-{as_of.isoformat()}.{format}"
-    body, media = ((export.to_csv(report), export.CSV_MEDIA_TYPE) if format == "csv"
-                   else (export.to_xlsx(report), export.XLSX_MEDIA_TYPE))
+    body, media = (
+        (export.to_csv(report), export.CSV_MEDIA_TYPE)
+        if format == "csv"
+        else (export.to_xlsx(report), export.XLSX_MEDIA_TYPE)
+    )
     return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})
 
 
-@router.get("/public/communities/{community_id}/finances", response_model=PublicFinanceSummary,
-            summary="Public finance summary of a community (居务公开)", responses=problems(404))
+@router.get(
+    "/public/communities/{community_id}/finances",
+    response_model=PublicFinanceSummary,
+    summary="Public finance summary of a community (居务公开)",
+    responses=problems(404),
+)
 async def public_finances(community_id: uuid.UUID, session: ReplicaSessionDep) -> dict:
     """No login: where the money came from, what it was committed to, what was paid. Private payers unnamed."""
     return await public.community_summary(session, community_id)

@@ -21,8 +21,10 @@ class ReportRow(BaseModel):
     returned_fen: int | None
     transferred_out_fen: int | None = Field(description="year end: swept back or carried over")
     planned_fen: int | None = Field(None, description="planned amounts of the group's fund sources")
-    direct_committed_fen: int | None = Field(None, description="of committed: to projects committed directly "
-                                             "(直接安排, on a decision, outside vote and notice)")
+    direct_committed_fen: int | None = Field(
+        None,
+        description="of committed: to projects committed directly (直接安排, on a decision, outside vote and notice)",
+    )
     remaining_fen: int | None = Field(description="uncommitted: funds in − (committed − returned) − transferred out")
 
 

@@ -14,6 +14,12 @@ async def report_scope(session: AsyncSession, principal: Principal, region_id: u
     """The path prefix the report covers: the named region if the caller sees it, else the caller's own."""
     if region_id is None:
         return None if principal.role == Role.admin else principal.region_path or "\0"
-    region = await get_or_404(session, Region, region_id, code="region_not_found", detail="No region with that id.",
-                              accept=lambda r: principal.sees_region(r.path))
+    region = await get_or_404(
+        session,
+        Region,
+        region_id,
+        code="region_not_found",
+        detail="No region with that id.",
+        accept=lambda r: principal.sees_region(r.path),
+    )
     return region.path

@@ -41,9 +41,14 @@ class GroupBy(StrEnum):
 
 
 FIGURES = ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "transferred_out_fen")
-_EFFECT = {LedgerKind.funds_in: "funds_in_fen", LedgerKind.commitment: "committed_fen",
-           LedgerKind.disbursement: "disbursed_fen", LedgerKind.return_: "returned_fen",
-           LedgerKind.sweep: "transferred_out_fen", LedgerKind.carry_over: "transferred_out_fen"}
+_EFFECT = {
+    LedgerKind.funds_in: "funds_in_fen",
+    LedgerKind.commitment: "committed_fen",
+    LedgerKind.disbursement: "disbursed_fen",
+    LedgerKind.return_: "returned_fen",
+    LedgerKind.sweep: "transferred_out_fen",
+    LedgerKind.carry_over: "transferred_out_fen",
+}
 # Funds in and year-end sweeps name their source but no project; commitments, payments and returns name a
 # project, and which sources they drew on is in fund_draw (commitments, returns) and fund_payment (payments), so a
 # report by source attributes every figure. By category, money not yet committed has no category.
@@ -67,8 +72,9 @@ class Row:
         known = {k: v for k in needed if (v := self.figures.get(k)) is not None}
         if len(known) < len(needed):
             return None
-        return rules.available_fen(known["funds_in_fen"], known["committed_fen"], known["returned_fen"],
-                                   known["transferred_out_fen"])
+        return rules.available_fen(
+            known["funds_in_fen"], known["committed_fen"], known["returned_fen"], known["transferred_out_fen"]
+        )
 
 
 @dataclass
@@ -84,9 +90,15 @@ class Report:
 
 def _key_column(group_by: GroupBy):
     p, fs, pb = Pilot.__table__.c, FundSource.__table__.c, ProjectBalance.__table__.c
-    return {GroupBy.district: p.district_id, GroupBy.street: p.street_id, GroupBy.community: p.community_id,
-            GroupBy.pilot: p.id, GroupBy.year: p.year, GroupBy.fund_source: fs.kind,
-            GroupBy.category: pb.category}[group_by]
+    return {
+        GroupBy.district: p.district_id,
+        GroupBy.street: p.street_id,
+        GroupBy.community: p.community_id,
+        GroupBy.pilot: p.id,
+        GroupBy.year: p.year,
+        GroupBy.fund_source: fs.kind,
+        GroupBy.category: pb.category,
+    }[group_by]
 
 
 def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int | None):
@@ -98,8 +110,12 @@ def _statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int
     if group_by == GroupBy.fund_source:
         source = source.outerjoin(FundSource.__table__, FundSource.__table__.c.id == le.c.fund_source_id)
     key = _key_column(group_by).label("k")
-    stmt = (select(key, effect.label("e"), pb.c.basis.label("b"), func.sum(signed).label("s")).select_from(source)
-            .where(le.c.entry_date <= as_of).group_by(key, effect, pb.c.basis))
+    stmt = (
+        select(key, effect.label("e"), pb.c.basis.label("b"), func.sum(signed).label("s"))
+        .select_from(source)
+        .where(le.c.entry_date <= as_of)
+        .group_by(key, effect, pb.c.basis)
+    )
     if scope_path:
         stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
     if year is not None:
@@ -112,16 +128,23 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
-def _shares_statement(model: type[FundDraw] | type[FundPayment], scope_path: str | None, as_of: date,
-                      year: int | None):
+def _shares_statement(model: type[FundDraw] | type[FundPayment], scope_path: str | None, as_of: date, year: int | None):
     """Per source kind, the shares of project entries dated up to as_of, by the kind the entry counts as."""
     le, p, fs, pb = _table(LedgerEntry), _table(Pilot), _table(FundSource), _table(ProjectBalance)
     shares = _table(model)
     effect = func.coalesce(le.c.reverses_kind, le.c.kind)
-    joined = (shares.join(le, le.c.id == shares.c.entry_id).join(fs, fs.c.id == shares.c.fund_source_id)
-              .join(p, p.c.id == shares.c.pilot_id).outerjoin(pb, pb.c.project_id == shares.c.project_id))
-    stmt = (select(fs.c.kind, effect, pb.c.basis, func.sum(shares.c.amount_fen)).select_from(joined)
-            .where(le.c.entry_date <= as_of).group_by(fs.c.kind, effect, pb.c.basis))
+    joined = (
+        shares.join(le, le.c.id == shares.c.entry_id)
+        .join(fs, fs.c.id == shares.c.fund_source_id)
+        .join(p, p.c.id == shares.c.pilot_id)
+        .outerjoin(pb, pb.c.project_id == shares.c.project_id)
+    )
+    stmt = (
+        select(fs.c.kind, effect, pb.c.basis, func.sum(shares.c.amount_fen))
+        .select_from(joined)
+        .where(le.c.entry_date <= as_of)
+        .group_by(fs.c.kind, effect, pb.c.basis)
+    )
     if scope_path:
         stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
     if year is not None:
@@ -132,8 +155,12 @@ def _shares_statement(model: type[FundDraw] | type[FundPayment], scope_path: str
 def _planned_statement(group_by: GroupBy, scope_path: str | None, as_of: date, year: int | None):
     fs, p = FundSource.__table__, Pilot.__table__
     key = _key_column(group_by).label("k")
-    stmt = (select(key, func.sum(fs.c.planned_fen)).select_from(fs.join(p, p.c.id == fs.c.pilot_id))
-            .where(fs.c.dated <= as_of).group_by(key))
+    stmt = (
+        select(key, func.sum(fs.c.planned_fen))
+        .select_from(fs.join(p, p.c.id == fs.c.pilot_id))
+        .where(fs.c.dated <= as_of)
+        .group_by(key)
+    )
     if scope_path:
         stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
     if year is not None:
@@ -146,8 +173,11 @@ async def _labels(session: AsyncSession, group_by: GroupBy, keys: list[Any]) -> 
         rows = await session.execute(select(Region.id, Region.name).where(Region.id.in_(keys)))
         return dict(rows.all())
     if group_by == GroupBy.pilot:
-        rows = await session.execute(select(Pilot.id, Region.name, Pilot.year)
-                                     .join(Region, Region.id == Pilot.community_id).where(Pilot.id.in_(keys)))
+        rows = await session.execute(
+            select(Pilot.id, Region.name, Pilot.year)
+            .join(Region, Region.id == Pilot.community_id)
+            .where(Pilot.id.in_(keys))
+        )
         return {k: f"{name} {year}" for k, name, year in rows.all()}
     if group_by == GroupBy.fund_source:
         return {k: rules.SOURCE_LABELS[FundSourceKind(k)] for k in keys}
@@ -160,8 +190,9 @@ def _bump(row: Row, column: str, amount: int) -> None:
     row.figures[column] = (row.figures[column] or 0) + amount
 
 
-async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path: str | None, as_of: date,
-                         year: int | None = None) -> Report:
+async def finance_report(
+    session: AsyncSession, group_by: GroupBy, *, scope_path: str | None, as_of: date, year: int | None = None
+) -> Report:
     """Funds in, committed, disbursed, returned, transferred out and remaining, by group, as of a date."""
     result = (await session.execute(_statement(group_by, scope_path, as_of, year))).all()
     attributable = _ATTRIBUTABLE.get(group_by, {*FIGURES, *EXTRA})
@@ -169,8 +200,9 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
     by_key: dict[Any, Row] = {}
 
     def row_of(key) -> Row:
-        return by_key.setdefault(key, Row(str(key), str(key), {f: (0 if f in attributable else None)
-                                                              for f in (*FIGURES, *EXTRA)}))
+        return by_key.setdefault(
+            key, Row(str(key), str(key), {f: (0 if f in attributable else None) for f in (*FIGURES, *EXTRA)})
+        )
 
     def add(key, column: str, amount: int) -> None:
         totals.figures[column] += amount
@@ -185,16 +217,18 @@ async def finance_report(session: AsyncSession, group_by: GroupBy, *, scope_path
     if group_by == GroupBy.fund_source:
         # A commitment's shares are drawn (+) and its reversal's given back (-); a return's shares are given back
         # (-) and its reversal's drawn again (+); payments are paid (+) and unpaid (-), moves between sources net 0.
-        for key, effect, basis, amount in (await session.execute(
-                _shares_statement(FundDraw, scope_path, as_of, year))).all():
+        for key, effect, basis, amount in (
+            await session.execute(_shares_statement(FundDraw, scope_path, as_of, year))
+        ).all():
             column, amount = _EFFECT[LedgerKind(effect)], int(amount or 0)
             if column == "returned_fen":
                 amount = -amount
             _bump(row_of(key), column, amount)
             if column == "committed_fen" and basis == CommitmentBasis.direct.value:
                 _bump(row_of(key), "direct_committed_fen", amount)
-        for key, _effect, _basis, amount in (await session.execute(
-                _shares_statement(FundPayment, scope_path, as_of, year))).all():
+        for key, _effect, _basis, amount in (
+            await session.execute(_shares_statement(FundPayment, scope_path, as_of, year))
+        ).all():
             _bump(row_of(key), "disbursed_fen", int(amount or 0))
     # Plans belong to sources, not projects: by category they count in the totals only.
     planned_by = GroupBy.pilot if group_by == GroupBy.category else group_by

@@ -67,8 +67,11 @@ def net_committed_fen(committed: int, returned: int) -> int:
 
 def commitment_figures(committed: int, returned: int) -> dict[str, int]:
     """The committed amount with its breakdown, as reports, balances and public pages show it."""
-    return {"committed_fen": net_committed_fen(committed, returned), "committed_gross_fen": committed,
-            "returned_fen": returned}
+    return {
+        "committed_fen": net_committed_fen(committed, returned),
+        "committed_gross_fen": committed,
+        "returned_fen": returned,
+    }
 
 
 def unspent_fen(committed: int, returned: int, disbursed: int) -> int:
@@ -80,9 +83,11 @@ def over_commitment_detail(kind: LedgerKind, amount_fen: int, committed: int, re
     """Why a payment or return of this size is refused, in the project's own figures (元)."""
     action, verb = ("拨付", "pay out") if kind == LedgerKind.disbursement else ("退回", "give back")
     net, unspent = net_committed_fen(committed, returned), unspent_fen(committed, returned, disbursed)
-    return (f"本项目已承诺 {yuan(net)}，已拨付 {yuan(disbursed)}，尚余 {yuan(unspent)}；"
-            f"本次{action} {yuan(amount_fen)} 超出了项目的余额。This would {verb} {yuan(amount_fen)}; "
-            f"the project has {yuan(unspent)} committed and unpaid.")
+    return (
+        f"本项目已承诺 {yuan(net)}，已拨付 {yuan(disbursed)}，尚余 {yuan(unspent)}；"
+        f"本次{action} {yuan(amount_fen)} 超出了项目的余额。This would {verb} {yuan(amount_fen)}; "
+        f"the project has {yuan(unspent)} committed and unpaid."
+    )
 
 
 # Which programme states accept each kind: money may arrive before opening; commitments only while
@@ -115,8 +120,16 @@ def state_problem(kind: LedgerKind, status: ProgrammeStatus, *, award: bool = Fa
 AFTER_YEAR_KINDS = (LedgerKind.disbursement, LedgerKind.return_)
 
 
-def date_problem(kind: LedgerKind, entry_date: date, starts_on: date, ends_on: date,
-                 closing_date: date, today: date | None = None, *, award: bool = False) -> str | None:
+def date_problem(
+    kind: LedgerKind,
+    entry_date: date,
+    starts_on: date,
+    ends_on: date,
+    closing_date: date,
+    today: date | None = None,
+    *,
+    award: bool = False,
+) -> str | None:
     """Why entry_date is refused, or None: inside the programme period; commitments by the closing date;
     a project's payments and returns (and their reversals), and award money, also after the year, up to today."""
     after_year = kind in AFTER_YEAR_KINDS or (award and kind in AWARD_KINDS)
@@ -131,8 +144,13 @@ def date_problem(kind: LedgerKind, entry_date: date, starts_on: date, ends_on: d
     return None
 
 
-def reversal_problem(kind: LedgerKind, already_reversed: bool, entry_date: date, reversal_date: date,
-                     source_kind: FundSourceKind | None = None) -> str | None:
+def reversal_problem(
+    kind: LedgerKind,
+    already_reversed: bool,
+    entry_date: date,
+    reversal_date: date,
+    source_kind: FundSourceKind | None = None,
+) -> str | None:
     """Why an entry cannot be reversed, or None."""
     if kind not in REVERSIBLE_KINDS:
         return f"A {kind.value} entry cannot be reversed."
@@ -150,10 +168,16 @@ def reversal_problem(kind: LedgerKind, already_reversed: bool, entry_date: date,
 RESERVED_SOURCE_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.carry_over, FundSourceKind.award_subsidy)
 
 # Institutions are named in public; a donor or a resident who contributed is a person and is not.
-PUBLIC_PAYER_KINDS = (FundSourceKind.district_subsidy, FundSourceKind.street_matching,
-                      FundSourceKind.government_purchase, FundSourceKind.community_foundation,
-                      FundSourceKind.community_welfare_fund, FundSourceKind.carry_over,
-                      FundSourceKind.award_subsidy)
+PUBLIC_PAYER_KINDS = (
+    FundSourceKind.district_subsidy,
+    FundSourceKind.street_matching,
+    FundSourceKind.government_purchase,
+    FundSourceKind.community_foundation,
+    FundSourceKind.community_welfare_fund,
+    FundSourceKind.carry_over,
+    FundSourceKind.award_subsidy,
+)
+
 
 def disclosed_payer(kind: FundSourceKind, payer: str | None) -> str | None:
     """The payer as the public may see it (居务公开): institutions by name, private payers not at all.
@@ -197,12 +221,26 @@ def year_end_step(available: int, policy: str, has_next_pilot: bool) -> YearEndS
 # explain a refusal; given SQL expressions they become the WHERE guard of the UPDATE. The CHECK
 # constraints in models.py say the same and are the backstop.
 PILOT_INVARIANTS = (
-    ("negative_balance", lambda v: (v["funds_in_fen"] >= 0) & (v["committed_fen"] >= 0) & (v["returned_fen"] >= 0)
-     & (v["disbursed_fen"] >= 0) & (v["transferred_out_fen"] >= 0)),
-    ("insufficient_funds",
-     lambda v: v["committed_fen"] - v["returned_fen"] + v["transferred_out_fen"] <= v["funds_in_fen"]),
-    ("over_commitment", lambda v: (v["returned_fen"] <= v["committed_fen"])
-     & (v["disbursed_fen"] <= v["committed_fen"] - v["returned_fen"])),
+    (
+        "negative_balance",
+        lambda v: (
+            (v["funds_in_fen"] >= 0)
+            & (v["committed_fen"] >= 0)
+            & (v["returned_fen"] >= 0)
+            & (v["disbursed_fen"] >= 0)
+            & (v["transferred_out_fen"] >= 0)
+        ),
+    ),
+    (
+        "insufficient_funds",
+        lambda v: v["committed_fen"] - v["returned_fen"] + v["transferred_out_fen"] <= v["funds_in_fen"],
+    ),
+    (
+        "over_commitment",
+        lambda v: (
+            (v["returned_fen"] <= v["committed_fen"]) & (v["disbursed_fen"] <= v["committed_fen"] - v["returned_fen"])
+        ),
+    ),
 )
 PROJECT_INVARIANTS = (
     ("negative_balance", lambda v: (v["committed_fen"] >= 0) & (v["returned_fen"] >= 0) & (v["disbursed_fen"] >= 0)),
@@ -212,8 +250,9 @@ PILOT_COLUMNS = ("funds_in_fen", "committed_fen", "returned_fen", "disbursed_fen
 PROJECT_COLUMNS = ("committed_fen", "returned_fen", "disbursed_fen")
 
 
-def violation(invariants: Iterable[tuple[str, Callable[[dict[str, int]], bool]]], values: dict[str, int],
-              delta: Delta) -> str | None:
+def violation(
+    invariants: Iterable[tuple[str, Callable[[dict[str, int]], bool]]], values: dict[str, int], delta: Delta
+) -> str | None:
     """The first invariant the balance would break after delta, or None."""
     after = {k: v + getattr(delta, k, 0) for k, v in values.items()}
     for code, holds in invariants:
@@ -225,7 +264,8 @@ def violation(invariants: Iterable[tuple[str, Callable[[dict[str, int]], bool]]]
 def over_cap(committed: int, returned: int, delta: Delta, cap_fen: int) -> bool:
     """Whether a project's open commitment would exceed its type's cap after delta."""
     return delta.committed_fen - delta.returned_fen > 0 and (
-        committed + delta.committed_fen - returned - delta.returned_fen > cap_fen)
+        committed + delta.committed_fen - returned - delta.returned_fen > cap_fen
+    )
 
 
 # Who a source's unspent money goes back to when its pilot is swept, unless its agreement says otherwise.
@@ -235,8 +275,12 @@ DEFAULT_RETURN_TARGETS = {
     FundSourceKind.carry_over: ReturnTarget.district,
     FundSourceKind.award_subsidy: ReturnTarget.district,
 }
-RETURN_TARGET_LABELS = {ReturnTarget.district: "退回区财政", ReturnTarget.street: "退回街道",
-                        ReturnTarget.payer: "按协议退回出资方", ReturnTarget.community: "按协议转入社区公益金"}
+RETURN_TARGET_LABELS = {
+    ReturnTarget.district: "退回区财政",
+    ReturnTarget.street: "退回街道",
+    ReturnTarget.payer: "按协议退回出资方",
+    ReturnTarget.community: "按协议转入社区公益金",
+}
 
 
 def default_return_target(kind: FundSourceKind) -> ReturnTarget:
@@ -247,10 +291,17 @@ def default_return_target(kind: FundSourceKind) -> ReturnTarget:
 # A commitment draws on a pilot's sources in this order: last year's carried-over money first (it is the
 # oldest), then the district subsidy, the street's matching funds, other public money, and private money
 # last; sources of one kind oldest first. A return gives back in the opposite order.
-DRAW_ORDER = (FundSourceKind.carry_over, FundSourceKind.district_subsidy, FundSourceKind.street_matching,
-              FundSourceKind.government_purchase, FundSourceKind.community_welfare_fund,
-              FundSourceKind.community_foundation, FundSourceKind.donation, FundSourceKind.resident_contribution,
-              FundSourceKind.award_subsidy)
+DRAW_ORDER = (
+    FundSourceKind.carry_over,
+    FundSourceKind.district_subsidy,
+    FundSourceKind.street_matching,
+    FundSourceKind.government_purchase,
+    FundSourceKind.community_welfare_fund,
+    FundSourceKind.community_foundation,
+    FundSourceKind.donation,
+    FundSourceKind.resident_contribution,
+    FundSourceKind.award_subsidy,
+)
 # A payment spends a project's commitment per source in the same order (the district's money before the street's);
 # a return gives back its unpaid rest last first, so what is paid and what comes back meet only when all is used.
 # Award money (以奖代补) is drawn only by the award it was received for, never by another commitment.
@@ -325,15 +376,32 @@ def yuan_text(fen: int) -> str:
 # A proposal in any of these states is on its way through the process (or went through it): its money can only
 # come by confirmation after the notice, never by a direct commitment. Outside them (a draft, or one returned,
 # rejected, not selected or withdrawn) a named decision may still fund it, labelled as direct.
-IN_PROCESS_STATES = frozenset({"submitted", "screened", "under_survey", "in_deliberation", "deferred", "shortlisted",
-                               "in_vote", "selected", "in_notice", "confirmed", "in_implementation", "completed",
-                               "terminated", "evaluated"})
+IN_PROCESS_STATES = frozenset(
+    {
+        "submitted",
+        "screened",
+        "under_survey",
+        "in_deliberation",
+        "deferred",
+        "shortlisted",
+        "in_vote",
+        "selected",
+        "in_notice",
+        "confirmed",
+        "in_implementation",
+        "completed",
+        "terminated",
+        "evaluated",
+    }
+)
 
 
 def decision_problem(motion_given: bool, document_given: bool) -> str | None:
     """Why a direct commitment's decision is missing or ambiguous, or None: exactly one of the two is named."""
     if motion_given == document_given:
-        return ("直接安排资金须且只须注明一项决定依据：居民代表会议已通过的议题（decision_motion_id）或区级文件号"
-                "（decision_document_ref）。A direct commitment names exactly one decision: a passed motion of the "
-                "community's representative meeting or a document reference.")
+        return (
+            "直接安排资金须且只须注明一项决定依据：居民代表会议已通过的议题（decision_motion_id）或区级文件号"
+            "（decision_document_ref）。A direct commitment names exactly one decision: a passed motion of the "
+            "community's representative meeting or a document reference."
+        )
     return None

@@ -28,9 +28,12 @@ class FundSourceCreate(WriteModel):
     dated: date
     planned_fen: int | None = Field(default=None, ge=0, le=MAX_AMOUNT_FEN, strict=True)
     note: Note | None = None
-    returns_to: ReturnTarget | None = Field(default=None, description="who gets its unspent money back at year end "
-                                            "(default: district for the subsidy, street for matching funds, else "
-                                            "the payer); set it as the agreement says")
+    returns_to: ReturnTarget | None = Field(
+        default=None,
+        description="who gets its unspent money back at year end "
+        "(default: district for the subsidy, street for matching funds, else "
+        "the payer); set it as the agreement says",
+    )
 
 
 class FundSourceRead(ReadModel):
@@ -76,8 +79,9 @@ class CommitmentCreate(WriteModel):
     project_type: ProjectType
     amount_fen: AmountFen
     entry_date: date
-    decision_motion_id: uuid.UUID | None = Field(default=None, description="a passed agenda item of the pilot "
-                                                 "community's representative meeting")
+    decision_motion_id: uuid.UUID | None = Field(
+        default=None, description="a passed agenda item of the pilot community's representative meeting"
+    )
     decision_document_ref: DocumentRef | None = Field(default=None, description="the deciding document (文件号)")
     note: Note | None = None
 
@@ -129,8 +133,10 @@ class SourceBalanceRead(ReadModel):
     committed_fen: int
     uncommitted_fen: int
     swept_fen: int
-    paid_fen: int = Field(description="of committed: paid out to implementers from this source (payments spend a "
-                                      "project's commitment per source in the draw order)")
+    paid_fen: int = Field(
+        description="of committed: paid out to implementers from this source (payments spend a "
+        "project's commitment per source in the draw order)"
+    )
 
 
 class PilotBalanceRead(ReadModel):
@@ -172,14 +178,22 @@ class PanelHoldRead(ReadModel):
 class PilotBalanceWithRoundsRead(PilotBalanceRead):
     """A pilot's running totals, and what its voting rounds hold of the money not yet committed."""
 
-    uncommitted_fen: int = Field(description="received, or planned if more, less open commitments and year-end "
-                                             "transfers: what voting rounds draw on")
-    reserved_by_rounds_fen: int = Field(description="held by rounds not closed or cancelled (their budget) and by "
-                                                    "closed rounds (their selected projects not yet committed)")
-    reserved_by_panels_fen: int = Field(default=0, description="held by review panels: open ones their budget, closed "
-                                                               "ones their selected applications not yet committed")
-    unreserved_fen: int = Field(description="uncommitted less reserved by rounds and review panels: what a new round "
-                                            "or panel may hold")
+    uncommitted_fen: int = Field(
+        description="received, or planned if more, less open commitments and year-end "
+        "transfers: what voting rounds draw on"
+    )
+    reserved_by_rounds_fen: int = Field(
+        description="held by rounds not closed or cancelled (their budget) and by "
+        "closed rounds (their selected projects not yet committed)"
+    )
+    reserved_by_panels_fen: int = Field(
+        default=0,
+        description="held by review panels: open ones their budget, closed "
+        "ones their selected applications not yet committed",
+    )
+    unreserved_fen: int = Field(
+        description="uncommitted less reserved by rounds and review panels: what a new round or panel may hold"
+    )
     reserved_by_rounds: list[RoundHoldRead]
     reserved_by_panels: list[PanelHoldRead] = Field(default_factory=list)
 
@@ -196,8 +210,10 @@ class ProjectBalanceRead(ReadModel):
     decision_motion_id: uuid.UUID | None
     decision_ref: str | None
     # The balance row's committed column is the gross figure; the API's committed_fen is the net one.
-    committed_gross_fen: int = Field(validation_alias="committed_fen",
-                                     description="every commitment, budget rises included, before anything came back")
+    committed_gross_fen: int = Field(
+        validation_alias="committed_fen",
+        description="every commitment, budget rises included, before anything came back",
+    )
     returned_fen: int = Field(description="given back: budget cuts and the unspent rest at closure")
     disbursed_fen: int
 

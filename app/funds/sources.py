@@ -14,23 +14,48 @@ from app.programmes.models import ProgrammeStatus
 from app.programmes.service import PilotContext
 
 
-async def create_source(session: AsyncSession, actor: Actor, ctx: PilotContext, kind: FundSourceKind, payer: str,
-                        document_ref: str, dated: date, *, planned_fen: int | None = None,
-                        note: str | None = None, returns_to: ReturnTarget | None = None) -> FundSource:
+async def create_source(
+    session: AsyncSession,
+    actor: Actor,
+    ctx: PilotContext,
+    kind: FundSourceKind,
+    payer: str,
+    document_ref: str,
+    dated: date,
+    *,
+    planned_fen: int | None = None,
+    note: str | None = None,
+    returns_to: ReturnTarget | None = None,
+) -> FundSource:
     """A new source of money for the pilot (street matching, donation, ...), with its payer and document."""
     if kind in rules.RESERVED_SOURCE_KINDS:
-        raise Unprocessable(f"A {kind.value} source is opened by the service, not by hand.",
-                            code="reserved_fund_source_kind")
+        raise Unprocessable(
+            f"A {kind.value} source is opened by the service, not by hand.", code="reserved_fund_source_kind"
+        )
     if ctx.programme.status == ProgrammeStatus.closed:
         raise Conflict("The programme is closed; no new fund sources.", code="programme_state")
-    source = FundSource(pilot_id=ctx.pilot.id, kind=kind, payer=payer, document_ref=document_ref, dated=dated,
-                        planned_fen=planned_fen, note=note, created_by=actor.id,
-                        returns_to=returns_to or rules.default_return_target(kind))
+    source = FundSource(
+        pilot_id=ctx.pilot.id,
+        kind=kind,
+        payer=payer,
+        document_ref=document_ref,
+        dated=dated,
+        planned_fen=planned_fen,
+        note=note,
+        created_by=actor.id,
+        returns_to=returns_to or rules.default_return_target(kind),
+    )
     session.add(source)
     await session.flush()
-    await record(session, actor, "fund_source.create", "fund_source", source.id,
-                 after={c.name: getattr(source, c.name) for c in FundSource.__table__.columns},
-                 region_path=ctx.pilot.region_path)
+    await record(
+        session,
+        actor,
+        "fund_source.create",
+        "fund_source",
+        source.id,
+        after={c.name: getattr(source, c.name) for c in FundSource.__table__.columns},
+        region_path=ctx.pilot.region_path,
+    )
     return source
 
 

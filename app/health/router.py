@@ -26,6 +26,7 @@ async def readyz(request: Request) -> dict[str, str]:
         raise ServiceUnavailable("The database is not reachable.", code="database_unavailable") from exc
     head = head_revision()
     if current != head:
-        raise ServiceUnavailable(f"Database schema is at {current}, code expects {head}: run `weishi migrate`.",
-                                 code="schema_not_at_head")
+        raise ServiceUnavailable(
+            f"Database schema is at {current}, code expects {head}: run `weishi migrate`.", code="schema_not_at_head"
+        )
     return {"status": "ready", "database": engine.dialect.name, "revision": head or ""}

@@ -40,8 +40,9 @@ def negotiate(accept_language: str | None) -> str | None:
 
 def begin(path: str, accept_language: str | None, *, resident: bool = False):
     """Bind this request's language holder; returns the token for end()."""
-    return _request_language.set({"asked": negotiate(accept_language), "public": path.startswith(_PUBLIC_PREFIXES),
-                                  "resident": resident})
+    return _request_language.set(
+        {"asked": negotiate(accept_language), "public": path.startswith(_PUBLIC_PREFIXES), "resident": resident}
+    )
 
 
 def end(token) -> None:

@@ -69,8 +69,10 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "region_forbidden": ("无权管理该区域", "该区域超出您可管理的范围。"),
     "organisation_exists": ("机构已存在", "已有同名机构。"),
     "organisation_not_found": ("未找到机构", "没有这个机构。"),
-    "organisation_without_region": ("机构不属于任何辖区", "该机构不属于任何辖区，只有系统"
-                                                 "管理员可以为其开设账号或令牌。"),
+    "organisation_without_region": (
+        "机构不属于任何辖区",
+        "该机构不属于任何辖区，只有系统管理员可以为其开设账号或令牌。",
+    ),
     "unknown_organisation": ("未知机构", "没有这个机构。"),
     # Requests, idempotency, uploads.
     "invalid_idempotency_key": ("幂等键无效", "Idempotency-Key 须为1至255个可打印 ASCII 字符。"),
@@ -128,8 +130,10 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "fund_source_not_found": ("未找到资金来源", "没有这个资金来源。"),
     "reserved_fund_source_kind": ("该类资金来源由系统开设", "结转资金等来源由系统在年终开设，不能手工登记。"),
     "supplement_needs_document": ("追加资金须注明文件号", "追加资金须注明文件号（document_ref）。"),
-    "funds_in_over_plan": ("到账超过计划", "到账金额将超过该资金来源的计划金额；如"
-                                     "确属追加，请按追加资金登记并注明文件号。"),
+    "funds_in_over_plan": (
+        "到账超过计划",
+        "到账金额将超过该资金来源的计划金额；如确属追加，请按追加资金登记并注明文件号。",
+    ),
     "source_funds_committed": ("资金已被承诺", "该资金来源的款项已被项目承诺或年终转出，不能减少。"),
     "insufficient_funds": ("资金不足", "试点社区未承诺的资金不足。"),
     "over_commitment": ("超过承诺金额", "拨付或退回的金额将超过项目的承诺金额。"),
@@ -147,14 +151,20 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "motion_unknown": ("未找到议题", "没有找到本试点社区居民代表会议的这一议题。"),
     "motion_not_passed": ("议题未获通过", "该议题未获居民代表会议通过，不能作为直接安排资金的依据。"),
     "motion_other_proposal": ("议题审议的是另一项目", "该议题审议的是另一个项目。"),
-    "proposal_in_process": ("提案正在流程中", "该提案正在征集、审议、投票、公示或确"
-                                       "定流程中，资金只能经公示确定后承诺。"),
+    "proposal_in_process": (
+        "提案正在流程中",
+        "该提案正在征集、审议、投票、公示或确定流程中，资金只能经公示确定后承诺。",
+    ),
     "no_funds": ("没有可分配的资金", "试点社区已没有可分配的资金。"),
     "budget_exceeds_funds": ("预算超出可用资金", "预算超出试点社区的可用资金。"),
-    "budget_reserved_by_rounds": ("资金已被投票轮次或评审占用",
-                                  "试点社区的部分未承诺资金已由居民投票轮次或专家评审占用。"),
-    "budget_reserved_by_other_rounds": ("资金已被其他轮次或评审占用",
-                                        "预算超出扣除其他投票轮次和评审委员会占用后的可用资金。"),
+    "budget_reserved_by_rounds": (
+        "资金已被投票轮次或评审占用",
+        "试点社区的部分未承诺资金已由居民投票轮次或专家评审占用。",
+    ),
+    "budget_reserved_by_other_rounds": (
+        "资金已被其他轮次或评审占用",
+        "预算超出扣除其他投票轮次和评审委员会占用后的可用资金。",
+    ),
     # Proposals.
     "proposal_not_found": ("未找到提案", "没有这个提案。"),
     "unknown_proposal": ("未知提案", "没有这个提案。"),

@@ -55,16 +55,23 @@ class IdempotencyContext:
     async def respond(self, session: AsyncSession, status_code: int, payload: Any) -> JSONResponse:
         """The JSON response; with a key, also stored in session's transaction for later replays."""
         # A pydantic model serialises itself (in Rust) several times faster than the generic encoder walks it.
-        content = (payload.model_dump(mode="json", by_alias=True) if isinstance(payload, BaseModel)
-                   else jsonable_encoder(payload))
+        content = (
+            payload.model_dump(mode="json", by_alias=True)
+            if isinstance(payload, BaseModel)
+            else jsonable_encoder(payload)
+        )
         response = JSONResponse(content, status_code=status_code)
         if self.held is not None:
             body = response.body.decode()
-            if not await service.complete(session, self.held, status_code,
-                                          service.seal(self.settings, body) if self.secret else body):
+            if not await service.complete(
+                session, self.held, status_code, service.seal(self.settings, body) if self.secret else body
+            ):
                 # Our lease ran out and another request took the key over: it alone may take effect.
-                raise Conflict("This request outlived its Idempotency-Key lease and was taken over; "
-                               "retry to get the other request's result.", code="idempotency_lease_lost")
+                raise Conflict(
+                    "This request outlived its Idempotency-Key lease and was taken over; "
+                    "retry to get the other request's result.",
+                    code="idempotency_lease_lost",
+                )
             self.completed = True
         return response
 
@@ -80,9 +87,14 @@ def _claiming(secret: bool) -> Any:
     async def _idempotency(
         request: Request,
         principal: OptionalPrincipal,
-        idempotency_key: Annotated[str | None, Header(
-            alias="Idempotency-Key", description="Any 1-255 printable characters, unique per intended write "
-            "(a UUID is best). Repeating a request with the same key and body returns the first result.")] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                description="Any 1-255 printable characters, unique per intended write "
+                "(a UUID is best). Repeating a request with the same key and body returns the first result.",
+            ),
+        ] = None,
     ) -> AsyncIterator[IdempotencyContext]:
         """Claim the request's Idempotency-Key (if any), replay a completed one, release it if the request fails."""
         if idempotency_key is None:
@@ -90,8 +102,9 @@ def _claiming(secret: bool) -> Any:
             return
         key = rules.parse_key(idempotency_key)
         if key is None:
-            raise BadRequest("The Idempotency-Key header must be 1-255 printable ASCII characters.",
-                             code="invalid_idempotency_key")
+            raise BadRequest(
+                "The Idempotency-Key header must be 1-255 printable ASCII characters.", code="invalid_idempotency_key"
+            )
         if IdempotentReplay not in request.app.exception_handlers:
             raise RuntimeError("Idempotency used but install_idempotency(app) was not called in create_app")
         # The claim takes its own pooled connection: give back the request's (it has only read the caller so
@@ -102,10 +115,18 @@ def _claiming(secret: bool) -> Any:
             await session.commit()
         state = request.app.state
         target = rules.request_target(request.url.path, request.url.query)
-        fingerprint = rules.fingerprint(request.method, target, await request.body(),
-                                        service.fingerprint_key(state.settings) if secret else None)
-        held = await service.claim(state.sessionmaker, state.settings, _principal_key(request, principal), key,
-                                   request.method, target, fingerprint)
+        fingerprint = rules.fingerprint(
+            request.method, target, await request.body(), service.fingerprint_key(state.settings) if secret else None
+        )
+        held = await service.claim(
+            state.sessionmaker,
+            state.settings,
+            _principal_key(request, principal),
+            key,
+            request.method,
+            target,
+            fingerprint,
+        )
         ctx = IdempotencyContext(held, state.settings, secret)
         try:
             yield ctx
@@ -113,8 +134,12 @@ def _claiming(secret: bool) -> Any:
             await service.release(state.sessionmaker, held)
             raise
         if not ctx.completed:
-            log.error("%s %s declares Idempotency but answered without idem.respond(); its key stays claimed "
-                      "until the lease ends", request.method, request.url.path)
+            log.error(
+                "%s %s declares Idempotency but answered without idem.respond(); its key stays claimed "
+                "until the lease ends",
+                request.method,
+                request.url.path,
+            )
 
     return _idempotency
 
@@ -128,8 +153,7 @@ SecretIdempotency = Annotated[IdempotencyContext, Depends(_claiming(secret=True)
 
 async def _render_replay(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, IdempotentReplay)
-    return Response(exc.body, status_code=exc.status, media_type="application/json",
-                    headers={REPLAYED_HEADER: "true"})
+    return Response(exc.body, status_code=exc.status, media_type="application/json", headers={REPLAYED_HEADER: "true"})
 
 
 def install_idempotency(app: FastAPI) -> None:

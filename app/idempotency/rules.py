@@ -47,8 +47,8 @@ class Decision(StrEnum):
     """What to do with a key someone already holds."""
 
     take_over = "take_over"  # expired record or dead claim: claim it afresh
-    reused = "reused"        # same key, different request: 422
-    replay = "replay"        # completed: answer with the stored response
+    reused = "reused"  # same key, different request: 422
+    replay = "replay"  # completed: answer with the stored response
     in_flight = "in_flight"  # another request is working on it: 409
 
 

@@ -26,9 +26,15 @@ from app.idempotency.rules import Decision
 log = logging.getLogger("weishi.idempotency")
 _CLAIM_ATTEMPTS = 3
 _NO_SYNC = {"synchronize_session": False}
-_STATE = (IdempotencyRecord.id, IdempotencyRecord.status, IdempotencyRecord.request_fingerprint,
-          IdempotencyRecord.locked_until, IdempotencyRecord.expires_at, IdempotencyRecord.response_status,
-          IdempotencyRecord.response_body)
+_STATE = (
+    IdempotencyRecord.id,
+    IdempotencyRecord.status,
+    IdempotencyRecord.request_fingerprint,
+    IdempotencyRecord.locked_until,
+    IdempotencyRecord.expires_at,
+    IdempotencyRecord.response_status,
+    IdempotencyRecord.response_body,
+)
 
 
 _SEALED = "sealed:v1:"
@@ -56,9 +62,10 @@ def unseal(settings: Settings, stored: str) -> str:
     """The answer as sent, from what seal stored (an answer stored unsealed is returned as it is)."""
     if not stored.startswith(_SEALED):
         return stored
-    raw = base64.b64decode(stored[len(_SEALED):])
-    return AESGCM(_derived(settings.secret_key, b"weishi/idempotency-seal/v1")).decrypt(raw[:12], raw[12:],
-                                                                                         None).decode()
+    raw = base64.b64decode(stored[len(_SEALED) :])
+    return (
+        AESGCM(_derived(settings.secret_key, b"weishi/idempotency-seal/v1")).decrypt(raw[:12], raw[12:], None).decode()
+    )
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,15 @@ class IdempotentReplay(Exception):
         self.body = body
 
 
-async def claim(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, principal_key: str,
-                key: str, method: str, target: str, request_fingerprint: str) -> Claim:
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    principal_key: str,
+    key: str,
+    method: str,
+    target: str,
+    request_fingerprint: str,
+) -> Claim:
     """Claim key for this request (committed at once), or raise replay / 422 reused / 409 in flight."""
     for _ in range(_CLAIM_ATTEMPTS):
         async with sessionmaker() as session:
@@ -87,36 +101,66 @@ async def claim(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
         if taken is not None:
             return taken
     # Lost every race for the key: others are claiming it right now.
-    raise Conflict("Another request with this Idempotency-Key is being processed.", code="idempotency_in_flight",
-                   headers={"Retry-After": "1"}, extra={"retry_after": 1})
+    raise Conflict(
+        "Another request with this Idempotency-Key is being processed.",
+        code="idempotency_in_flight",
+        headers={"Retry-After": "1"},
+        extra={"retry_after": 1},
+    )
 
 
-def record_values(settings: Settings, method: str, target: str, request_fingerprint: str, now: datetime,
-                  status: IdempotencyStatus = IdempotencyStatus.in_flight, response_status: int | None = None,
-                  response_body: str | None = None) -> dict[str, Any]:
+def record_values(
+    settings: Settings,
+    method: str,
+    target: str,
+    request_fingerprint: str,
+    now: datetime,
+    status: IdempotencyStatus = IdempotencyStatus.in_flight,
+    response_status: int | None = None,
+    response_body: str | None = None,
+) -> dict[str, Any]:
     """A key's record as claimed at `now` (in flight, leased), or as completed with its response."""
-    return {"method": method, "path": target, "request_fingerprint": request_fingerprint, "status": status,
-            "response_status": response_status, "response_body": response_body,
-            "locked_until": now + timedelta(seconds=settings.idempotency_lease_seconds), "created_at": now,
-            "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds)}
+    return {
+        "method": method,
+        "path": target,
+        "request_fingerprint": request_fingerprint,
+        "status": status,
+        "response_status": response_status,
+        "response_body": response_body,
+        "locked_until": now + timedelta(seconds=settings.idempotency_lease_seconds),
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=settings.idempotency_ttl_seconds),
+    }
 
 
-async def _attempt(session: AsyncSession, settings: Settings, principal_key: str, key: str, method: str,
-                   target: str, request_fingerprint: str) -> Claim | None:
+async def _attempt(
+    session: AsyncSession,
+    settings: Settings,
+    principal_key: str,
+    key: str,
+    method: str,
+    target: str,
+    request_fingerprint: str,
+) -> Claim | None:
     now = utcnow()
     fresh = record_values(settings, method, target, request_fingerprint, now)
     lease = fresh["locked_until"]
     # The insert comes first so that on SQLite this transaction holds the write lock for the whole check.
     new_id = await session.scalar(
-        insert_for(session, IdempotencyRecord).values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)
-        .on_conflict_do_nothing(index_elements=["principal_key", "key"]).returning(IdempotencyRecord.id)
+        insert_for(session, IdempotencyRecord)
+        .values(id=uuid.uuid4(), principal_key=principal_key, key=key, **fresh)
+        .on_conflict_do_nothing(index_elements=["principal_key", "key"])
+        .returning(IdempotencyRecord.id)
     )
     if new_id is not None:
         await session.commit()
         return Claim(new_id, lease)
     # Plain columns, not an ORM object: they stay readable after the rollback below.
-    record = (await session.execute(select(*_STATE).where(
-        IdempotencyRecord.principal_key == principal_key, IdempotencyRecord.key == key))).first()
+    record = (
+        await session.execute(
+            select(*_STATE).where(IdempotencyRecord.principal_key == principal_key, IdempotencyRecord.key == key)
+        )
+    ).first()
     if record is None:  # released between our insert and select: try again
         await session.rollback()
         return None
@@ -124,10 +168,15 @@ async def _attempt(session: AsyncSession, settings: Settings, principal_key: str
     if decision == Decision.take_over:
         # Compare-and-set on the lease we saw: of several requests taking over, exactly one matches.
         result = await session.execute(
-            update(IdempotencyRecord).where(IdempotencyRecord.id == record.id,
-                                            IdempotencyRecord.status == record.status,
-                                            IdempotencyRecord.locked_until == record.locked_until)
-            .values(**fresh).execution_options(**_NO_SYNC))
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == record.id,
+                IdempotencyRecord.status == record.status,
+                IdempotencyRecord.locked_until == record.locked_until,
+            )
+            .values(**fresh)
+            .execution_options(**_NO_SYNC)
+        )
         if result.rowcount != 1:
             await session.rollback()
             return None
@@ -137,21 +186,30 @@ async def _attempt(session: AsyncSession, settings: Settings, principal_key: str
     if decision == Decision.replay:
         raise IdempotentReplay(record.response_status or 200, unseal(settings, record.response_body or ""))
     if decision == Decision.reused:
-        raise Unprocessable("This Idempotency-Key was already used for a different request.",
-                            code="idempotency_key_reused")
+        raise Unprocessable(
+            "This Idempotency-Key was already used for a different request.", code="idempotency_key_reused"
+        )
     wait = rules.retry_after(record.locked_until, now)
-    raise Conflict("A request with this Idempotency-Key is still being processed; retry later.",
-                   code="idempotency_in_flight", headers={"Retry-After": str(wait)}, extra={"retry_after": wait})
+    raise Conflict(
+        "A request with this Idempotency-Key is still being processed; retry later.",
+        code="idempotency_in_flight",
+        headers={"Retry-After": str(wait)},
+        extra={"retry_after": wait},
+    )
 
 
 async def complete(session: AsyncSession, held: Claim, status: int, body: str) -> bool:
     """Store the response in the request's own transaction; False when the claim was lost to a takeover."""
     result = await session.execute(
-        update(IdempotencyRecord).where(IdempotencyRecord.id == held.record_id,
-                                        IdempotencyRecord.status == IdempotencyStatus.in_flight,
-                                        IdempotencyRecord.locked_until == held.locked_until)
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.id == held.record_id,
+            IdempotencyRecord.status == IdempotencyStatus.in_flight,
+            IdempotencyRecord.locked_until == held.locked_until,
+        )
         .values(status=IdempotencyStatus.completed, response_status=status, response_body=body)
-        .execution_options(**_NO_SYNC))
+        .execution_options(**_NO_SYNC)
+    )
     return result.rowcount == 1
 
 
@@ -160,10 +218,14 @@ async def release(sessionmaker: async_sessionmaker[AsyncSession], held: Claim) -
     try:
         async with sessionmaker() as session:
             await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.id == held.record_id,
-                                                IdempotencyRecord.status == IdempotencyStatus.in_flight,
-                                                IdempotencyRecord.locked_until == held.locked_until)
-                .execution_options(**_NO_SYNC))
+                delete(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == held.record_id,
+                    IdempotencyRecord.status == IdempotencyStatus.in_flight,
+                    IdempotencyRecord.locked_until == held.locked_until,
+                )
+                .execution_options(**_NO_SYNC)
+            )
             await session.commit()
     except Exception:
         # Never mask the request's own error; the lease frees the key when it ends.
@@ -173,14 +235,16 @@ async def release(sessionmaker: async_sessionmaker[AsyncSession], held: Claim) -
 async def forget_target(session: AsyncSession, target: str) -> int:
     """Delete every key recorded for one request target (with or without a query); returns how many."""
     result = await session.execute(
-        delete(IdempotencyRecord).where((IdempotencyRecord.path == target)
-                                        | IdempotencyRecord.path.startswith(f"{target}?", autoescape=True))
-        .execution_options(**_NO_SYNC))
+        delete(IdempotencyRecord)
+        .where((IdempotencyRecord.path == target) | IdempotencyRecord.path.startswith(f"{target}?", autoescape=True))
+        .execution_options(**_NO_SYNC)
+    )
     return result.rowcount or 0
 
 
 async def purge_expired(session: AsyncSession) -> int:
     """Delete records past their expiry (periodic cleanup, caller commits); returns how many."""
     result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()).execution_options(**_NO_SYNC))
+        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()).execution_options(**_NO_SYNC)
+    )
     return result.rowcount or 0

@@ -26,12 +26,21 @@ class Line:
 
 async def current(session: AsyncSession, impl: Implementation) -> dict[int, Line]:
     """The project's lines by position, with the amounts the applied budget changes gave them."""
-    rows = (await session.scalars(select(BudgetLine).where(BudgetLine.proposal_id == impl.proposal_id)
-                                  .order_by(BudgetLine.position))).all()
+    rows = (
+        await session.scalars(
+            select(BudgetLine).where(BudgetLine.proposal_id == impl.proposal_id).order_by(BudgetLine.position)
+        )
+    ).all()
     amounts = {r.position: r.amount_fen for r in rows}
-    changes = await session.scalars(select(BudgetChange.line_changes).where(
-        BudgetChange.proposal_id == impl.proposal_id, BudgetChange.state == BudgetChangeState.applied,
-        BudgetChange.line_changes.is_not(None)).order_by(BudgetChange.decided_at, BudgetChange.id))
+    changes = await session.scalars(
+        select(BudgetChange.line_changes)
+        .where(
+            BudgetChange.proposal_id == impl.proposal_id,
+            BudgetChange.state == BudgetChangeState.applied,
+            BudgetChange.line_changes.is_not(None),
+        )
+        .order_by(BudgetChange.decided_at, BudgetChange.id)
+    )
     for moved in changes.all():
         for change in moved or []:
             amounts[change["budget_line"]] = change["new_fen"]
@@ -40,7 +49,9 @@ async def current(session: AsyncSession, impl: Implementation) -> dict[int, Line
 
 async def spent_by_line(session: AsyncSession, impl: Implementation) -> dict[int, int]:
     """What the project has spent on each line, by position."""
-    rows = await session.execute(select(Expenditure.budget_line, func.sum(Expenditure.amount_fen))
-                                 .where(Expenditure.proposal_id == impl.proposal_id)
-                                 .group_by(Expenditure.budget_line))
+    rows = await session.execute(
+        select(Expenditure.budget_line, func.sum(Expenditure.amount_fen))
+        .where(Expenditure.proposal_id == impl.proposal_id)
+        .group_by(Expenditure.budget_line)
+    )
     return {position: int(total) for position, total in rows.all()}

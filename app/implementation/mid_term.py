@@ -23,10 +23,16 @@ _OPEN = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped)
 
 
 def _snapshot(review: MidTermReview) -> dict:
-    return {"review_id": str(review.id), "attempt": review.attempt, "due_on": review.due_on,
-            "submitted_on": review.submitted_on, "late": review.late,
-            "outcome": review.outcome.value if review.outcome else None, "note": review.review_note,
-            "resubmit_by": review.resubmit_by}
+    return {
+        "review_id": str(review.id),
+        "attempt": review.attempt,
+        "due_on": review.due_on,
+        "submitted_on": review.submitted_on,
+        "late": review.late,
+        "outcome": review.outcome.value if review.outcome else None,
+        "note": review.review_note,
+        "resubmit_by": review.resubmit_by,
+    }
 
 
 def _due(impl: Implementation, latest: MidTermReview | None) -> date:
@@ -44,8 +50,9 @@ def _due(impl: Implementation, latest: MidTermReview | None) -> date:
     return latest.resubmit_by
 
 
-async def submit(session: AsyncSession, principal: Principal, impl: Implementation,
-                 body: SelfEvaluationCreate) -> MidTermReview:
+async def submit(
+    session: AsyncSession, principal: Principal, impl: Implementation, body: SelfEvaluationCreate
+) -> MidTermReview:
     """File the self-evaluation; one filed after its due date fails at once and stops payment."""
     policy.check_organise(principal, impl.region_path, "implementation")
     await standing.lock(session, impl)
@@ -54,27 +61,48 @@ async def submit(session: AsyncSession, principal: Principal, impl: Implementati
     due = _due(impl, latest)
     submitted_on = body.submitted_on or clock.today()
     if submitted_on > clock.today() or submitted_on < impl.started_on:
-        raise Unprocessable("submitted_on must fall between the start of the project and today.",
-                            code="submitted_on_invalid")
-    review = MidTermReview(proposal_id=impl.proposal_id, attempt=(latest.attempt if latest else 0) + 1, due_on=due,
-                           self_evaluation=body.self_evaluation, submitted_on=submitted_on,
-                           late=submitted_on > due, submitted_by=principal.actor.id)
+        raise Unprocessable(
+            "submitted_on must fall between the start of the project and today.", code="submitted_on_invalid"
+        )
+    review = MidTermReview(
+        proposal_id=impl.proposal_id,
+        attempt=(latest.attempt if latest else 0) + 1,
+        due_on=due,
+        self_evaluation=body.self_evaluation,
+        submitted_on=submitted_on,
+        late=submitted_on > due,
+        submitted_by=principal.actor.id,
+    )
     if review.late:
         review.outcome, review.review_note = ReviewOutcome.failed, f"逾期提交（应于 {due.isoformat()} 前提交）"
         review.reviewed_by, review.reviewed_at = SYSTEM.label, utcnow()
         impl.status = ImplementationStatus.payment_stopped
     session.add(review)
     await session.flush()
-    await record(session, principal.actor, "mid_term.submit", "proposal", impl.proposal_id, after=_snapshot(review),
-                 region_path=impl.region_path)
+    await record(
+        session,
+        principal.actor,
+        "mid_term.submit",
+        "proposal",
+        impl.proposal_id,
+        after=_snapshot(review),
+        region_path=impl.region_path,
+    )
     return review
 
 
-async def decide(session: AsyncSession, principal: Principal, review_id: uuid.UUID,
-                 body: ReviewDecision) -> MidTermReview:
+async def decide(
+    session: AsyncSession, principal: Principal, review_id: uuid.UUID, body: ReviewDecision
+) -> MidTermReview:
     """Pass (payments go on) or fail (payments stop; a resubmission date may be allowed)."""
-    review = await get_or_404(session, MidTermReview, review_id, code="review_not_found",
-                              detail="No mid-term review with that id.", fresh=True)
+    review = await get_or_404(
+        session,
+        MidTermReview,
+        review_id,
+        code="review_not_found",
+        detail="No mid-term review with that id.",
+        fresh=True,
+    )
     impl = await session.get(Implementation, review.proposal_id)
     review_policy.check_review(principal, impl.region_path)
     await standing.lock(session, impl)
@@ -85,15 +113,28 @@ async def decide(session: AsyncSession, principal: Principal, review_id: uuid.UU
         raise Unprocessable("resubmit_by must be a future date.", code="resubmit_by_invalid")
     review.outcome, review.review_note, review.resubmit_by = body.outcome, body.note, body.resubmit_by
     review.reviewed_by, review.reviewed_at = principal.actor.id, utcnow()
-    impl.status = (ImplementationStatus.in_progress if body.outcome == ReviewOutcome.passed
-                   else ImplementationStatus.payment_stopped)
+    impl.status = (
+        ImplementationStatus.in_progress
+        if body.outcome == ReviewOutcome.passed
+        else ImplementationStatus.payment_stopped
+    )
     await session.flush()
-    await record(session, principal.actor, "mid_term.decide", "proposal", impl.proposal_id, after=_snapshot(review),
-                 region_path=impl.region_path)
+    await record(
+        session,
+        principal.actor,
+        "mid_term.decide",
+        "proposal",
+        impl.proposal_id,
+        after=_snapshot(review),
+        region_path=impl.region_path,
+    )
     return review
 
 
 async def reviews(session: AsyncSession, impl: Implementation) -> list[MidTermReview]:
     """Every attempt, first first."""
-    return list(await session.scalars(select(MidTermReview).where(MidTermReview.proposal_id == impl.proposal_id)
-                                      .order_by(MidTermReview.attempt)))
+    return list(
+        await session.scalars(
+            select(MidTermReview).where(MidTermReview.proposal_id == impl.proposal_id).order_by(MidTermReview.attempt)
+        )
+    )

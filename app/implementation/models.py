@@ -14,20 +14,20 @@ from app.programmes.enums import ProjectCategory, ProjectType
 class ImplementerKind(StrEnum):
     """Who implements a project (seed 000: the community, a social organisation, or a residents' team)."""
 
-    community = "community"              # 社区（居委会）
-    organisation = "organisation"        # 社会组织
-    resident_team = "resident_team"      # 居民自组织 / 志愿队
+    community = "community"  # 社区（居委会）
+    organisation = "organisation"  # 社会组织
+    resident_team = "resident_team"  # 居民自组织 / 志愿队
 
 
 class ImplementationStatus(StrEnum):
     """Where a project under way stands."""
 
-    in_progress = "in_progress"        # 实施中
+    in_progress = "in_progress"  # 实施中
     payment_stopped = "payment_stopped"  # 中期评估未通过或逾期：停止拨付
-    rectification = "rectification"    # 整改中 (acceptance did not pass)
-    accepted = "accepted"              # 已验收
-    closed = "closed"                  # 已结项
-    terminated = "terminated"          # 已终止
+    rectification = "rectification"  # 整改中 (acceptance did not pass)
+    accepted = "accepted"  # 已验收
+    closed = "closed"  # 已结项
+    terminated = "terminated"  # 已终止
 
 
 class Implementation(SQLModel, table=True):
@@ -57,8 +57,9 @@ class Implementation(SQLModel, table=True):
     # The programme's instalments for this project type, copied at the start so later plans never apply.
     instalment_plan: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     mid_term_due_on: date | None = None
-    status: ImplementationStatus = Field(default=ImplementationStatus.in_progress,
-                                         sa_type=str_enum(ImplementationStatus, 16), index=True)
+    status: ImplementationStatus = Field(
+        default=ImplementationStatus.in_progress, sa_type=str_enum(ImplementationStatus, 16), index=True
+    )
     ended_on: date | None = None
 
 

@@ -15,8 +15,9 @@ class DisbursementCreate(WriteModel):
     """Pay (part of) one instalment to the implementer."""
 
     instalment: int = Field(ge=1, le=6, description="position in the project's instalment plan")
-    amount_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN,
-                                   description="default: all that the instalment may pay now")
+    amount_fen: int | None = Field(
+        default=None, ge=1, le=MAX_AMOUNT_FEN, description="default: all that the instalment may pay now"
+    )
     paid_on: date
     document_ref: str | None = Field(default=None, max_length=100, description="voucher (凭证) number")
     note: str | None = Field(default=None, max_length=500)
@@ -43,8 +44,9 @@ class InstalmentRead(WriteModel):
     amount_fen: int
     paid_fen: int
     payable_fen: int = Field(description="what may be paid now: never more than the project's commitment leaves")
-    overpaid_fen: int = Field(description="paid above amount_fen (a budget cut after payment); later instalments "
-                              "pay that much less")
+    overpaid_fen: int = Field(
+        description="paid above amount_fen (a budget cut after payment); later instalments pay that much less"
+    )
     refusal: str | None = Field(description="why nothing may be paid now (a problem code); null when payable or paid")
 
 
@@ -76,15 +78,20 @@ class BudgetChangeCreate(WriteModel):
 
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
     budget_lines: list[LineAmount] | None = Field(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="new amounts of some budget lines (spending on a line may pass its amount only by the "
-                    "programme's line_tolerance_pct); lines left out keep theirs")
+        "programme's line_tolerance_pct); lines left out keep theirs",
+    )
     category: ProjectCategory | None = None
-    purpose: str | None = Field(default=None, min_length=1, max_length=8000,
-                                description="the project's content and purpose (用途) as changed")
+    purpose: str | None = Field(
+        default=None, min_length=1, max_length=8000, description="the project's content and purpose (用途) as changed"
+    )
     reason: str = Field(min_length=2, max_length=2000)
-    entry_date: date | None = Field(default=None, description="date of the ledger entry that moves the commitment; "
-                                    "default today (Asia/Shanghai)")
+    entry_date: date | None = Field(
+        default=None, description="date of the ledger entry that moves the commitment; default today (Asia/Shanghai)"
+    )
 
     @model_validator(mode="after")
     def _lines_once(self) -> "BudgetChangeCreate":

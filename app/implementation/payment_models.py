@@ -42,8 +42,13 @@ class BudgetChange(SQLModel, table=True):
     __tablename__ = "budget_change"
     __table_args__ = (
         # One change at a time per project waits for a meeting.
-        Index("uq_budget_change_open", "proposal_id", unique=True,
-              sqlite_where=text("state = 'awaiting_meeting'"), postgresql_where=text("state = 'awaiting_meeting'")),
+        Index(
+            "uq_budget_change_open",
+            "proposal_id",
+            unique=True,
+            sqlite_where=text("state = 'awaiting_meeting'"),
+            postgresql_where=text("state = 'awaiting_meeting'"),
+        ),
         CheckConstraint("new_budget_fen > 0", name="budget_positive"),
     )
 

@@ -19,8 +19,11 @@ from app.implementation.rules import ENDED
 from app.programmes.models import Pilot
 from app.regions.models import Region
 
-_FIGURE = {LedgerKind.commitment.value: "committed", LedgerKind.disbursement.value: "disbursed",
-           LedgerKind.return_.value: "returned"}
+_FIGURE = {
+    LedgerKind.commitment.value: "committed",
+    LedgerKind.disbursement.value: "disbursed",
+    LedgerKind.return_.value: "returned",
+}
 
 
 @dataclass
@@ -49,15 +52,19 @@ class ProjectRow:
         return self.status in {s.value for s in ENDED}
 
 
-async def project_rows(session: AsyncSession, *, scope_path: str | None, as_of: date,
-                       year: int | None) -> list[ProjectRow]:
+async def project_rows(
+    session: AsyncSession, *, scope_path: str | None, as_of: date, year: int | None
+) -> list[ProjectRow]:
     """Every committed project in scope, by community then title."""
     le, p = LedgerEntry.__table__, Pilot.__table__
     effect = func.coalesce(le.c.reverses_kind, le.c.kind)
     signed = case((le.c.kind == LedgerKind.reversal.value, -le.c.amount_fen), else_=le.c.amount_fen)
-    stmt = (select(le.c.project_id, effect, func.sum(signed)).select_from(le.join(p, p.c.id == le.c.pilot_id))
-            .where(le.c.project_id.is_not(None), le.c.entry_date <= as_of, effect.in_(list(_FIGURE)))
-            .group_by(le.c.project_id, effect))
+    stmt = (
+        select(le.c.project_id, effect, func.sum(signed))
+        .select_from(le.join(p, p.c.id == le.c.pilot_id))
+        .where(le.c.project_id.is_not(None), le.c.entry_date <= as_of, effect.in_(list(_FIGURE)))
+        .group_by(le.c.project_id, effect)
+    )
     if scope_path:
         stmt = stmt.where(p.c.region_path.startswith(scope_path, autoescape=True))
     if year is not None:
@@ -70,19 +77,35 @@ async def project_rows(session: AsyncSession, *, scope_path: str | None, as_of: 
     ids = list(figures)
     about = await session.execute(
         select(ProjectBalance.project_id, ProjectBalance.title, Region.name, Pilot.year, Implementation.status)
-        .join(Pilot, Pilot.id == ProjectBalance.pilot_id).join(Region, Region.id == Pilot.community_id)
+        .join(Pilot, Pilot.id == ProjectBalance.pilot_id)
+        .join(Region, Region.id == Pilot.community_id)
         .outerjoin(Implementation, Implementation.proposal_id == ProjectBalance.project_id)
-        .where(ProjectBalance.project_id.in_(ids)))
-    spent = dict((await session.execute(
-        select(Expenditure.proposal_id, func.sum(Expenditure.amount_fen))
-        .where(Expenditure.proposal_id.in_(ids), Expenditure.spent_on <= as_of)
-        .group_by(Expenditure.proposal_id))).all())
+        .where(ProjectBalance.project_id.in_(ids))
+    )
+    spent = dict(
+        (
+            await session.execute(
+                select(Expenditure.proposal_id, func.sum(Expenditure.amount_fen))
+                .where(Expenditure.proposal_id.in_(ids), Expenditure.spent_on <= as_of)
+                .group_by(Expenditure.proposal_id)
+            )
+        ).all()
+    )
     rows = []
     for project_id, title, community, pilot_year, status in about.all():
         f = figures[project_id]
-        rows.append(ProjectRow(project_id, title, community, pilot_year, status.value if status else "not_started",
-                               **commitment_figures(f.get("committed", 0), f.get("returned", 0)),
-                               disbursed_fen=f.get("disbursed", 0), spent_fen=int(spent.get(project_id) or 0)))
+        rows.append(
+            ProjectRow(
+                project_id,
+                title,
+                community,
+                pilot_year,
+                status.value if status else "not_started",
+                **commitment_figures(f.get("committed", 0), f.get("returned", 0)),
+                disbursed_fen=f.get("disbursed", 0),
+                spent_fen=int(spent.get(project_id) or 0),
+            )
+        )
     return sorted(rows, key=lambda r: (r.community, r.title, str(r.project_id)))
 
 

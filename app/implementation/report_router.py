@@ -22,11 +22,22 @@ from app.implementation.report_schemas import ProjectMoneyReport, ProjectMoneyRo
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
 
-HEADERS = {"title": "项目", "community": "社区", "year": "年度", "status": "状态", "committed_fen": "已承诺（元）",
-           "disbursed_fen": "已拨付（元）", "spent_fen": "已支出（元）", "difference_fen": "拨付减支出（元）",
-           "committed_gross_fen": "承诺合计（含调增，元）", "returned_fen": "已退回（元）"}
-AMOUNTS = [HEADERS[k] for k in ("committed_fen", "disbursed_fen", "spent_fen", "difference_fen",
-                                "committed_gross_fen", "returned_fen")]
+HEADERS = {
+    "title": "项目",
+    "community": "社区",
+    "year": "年度",
+    "status": "状态",
+    "committed_fen": "已承诺（元）",
+    "disbursed_fen": "已拨付（元）",
+    "spent_fen": "已支出（元）",
+    "difference_fen": "拨付减支出（元）",
+    "committed_gross_fen": "承诺合计（含调增，元）",
+    "returned_fen": "已退回（元）",
+}
+AMOUNTS = [
+    HEADERS[k]
+    for k in ("committed_fen", "disbursed_fen", "spent_fen", "difference_fen", "committed_gross_fen", "returned_fen")
+]
 
 
 def _row(row: project_report.ProjectRow) -> ProjectMoneyRow:
@@ -34,21 +45,27 @@ def _row(row: project_report.ProjectRow) -> ProjectMoneyRow:
 
 
 def _frame(rows: list[project_report.ProjectRow]) -> pd.DataFrame:
-    records = [{h: (export.yuan(getattr(r, k)) if h in AMOUNTS else getattr(r, k)) for k, h in HEADERS.items()}
-               for r in rows]
+    records = [
+        {h: (export.yuan(getattr(r, k)) if h in AMOUNTS else getattr(r, k)) for k, h in HEADERS.items()} for r in rows
+    ]
     return pd.DataFrame.from_records(records, columns=list(HEADERS.values()))
 
 
-@router.get("/funds/reports/projects", response_model=ProjectMoneyReport,
-            summary="Finance report per project: disbursed and spent, and mismatches",
-            responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)})
+@router.get(
+    "/funds/reports/projects",
+    response_model=ProjectMoneyReport,
+    summary="Finance report per project: disbursed and spent, and mismatches",
+    responses={**FILE_RESPONSES, **problems(401, 403, 404, 422)},
+)
 async def project_money(
-    session: ReplicaSessionDep, principal: Reporter,
+    session: ReplicaSessionDep,
+    principal: Reporter,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     as_of: Annotated[QueryDate | None, Query(description="default today (Asia/Shanghai)")] = None,
-    ended_only: Annotated[QueryBool, Query(description="list as mismatches only closed or terminated projects")]
-    = False,
+    ended_only: Annotated[
+        QueryBool, Query(description="list as mismatches only closed or terminated projects")
+    ] = False,
     format: Literal["json", "csv", "xlsx"] = "json",
 ):
     """Every committed project in scope; mismatches are those whose invoiced spending differs from what was paid."""
@@ -57,15 +74,25 @@ async def project_money(
     rows = await project_report.project_rows(session, scope_path=scope, as_of=as_of, year=year)
     odd = project_report.mismatches(rows, ended_only=ended_only)
     if format == "json":
-        return ProjectMoneyReport(as_of=as_of, region_id=region_id, year=year, ended_only=ended_only,
-                                  rows=[_row(r) for r in rows], mismatches=[_row(r) for r in odd])
+        return ProjectMoneyReport(
+            as_of=as_of,
+            region_id=region_id,
+            year=year,
+            ended_only=ended_only,
+            rows=[_row(r) for r in rows],
+            mismatches=[_row(r) for r in odd],
+        )
     name = f"finance-projects-{as_of.isoformat()}.{format}"
     if format == "csv":
         body, media = export.csv_bytes(_frame(rows), AMOUNTS), export.CSV_MEDIA_TYPE
     else:
-        about = {"截至日期": as_of.isoformat(), "年度": str(year) if year else "全部",
-                 "不一致": "已结项或终止的项目" if ended_only else "全部项目"}
-        body = export.xlsx_bytes({"项目资金": _frame(rows), "拨付与支出不一致": _frame(odd)}, AMOUNTS, about,
-                                 totals_row=False)
+        about = {
+            "截至日期": as_of.isoformat(),
+            "年度": str(year) if year else "全部",
+            "不一致": "已结项或终止的项目" if ended_only else "全部项目",
+        }
+        body = export.xlsx_bytes(
+            {"项目资金": _frame(rows), "拨付与支出不一致": _frame(odd)}, AMOUNTS, about, totals_row=False
+        )
         media = export.XLSX_MEDIA_TYPE
     return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})

@@ -19,8 +19,9 @@ class ProjectMoneyRow(BaseModel):
     returned_fen: int = Field(description="given back: budget cuts and the unspent rest at closure")
     disbursed_fen: int
     spent_fen: int = Field(description="expenditures with invoices dated up to the report date")
-    difference_fen: int = Field(description="disbursed − spent: positive is paid but not yet accounted for, "
-                                "negative is spent but not yet paid")
+    difference_fen: int = Field(
+        description="disbursed − spent: positive is paid but not yet accounted for, negative is spent but not yet paid"
+    )
     ended: bool
 
 

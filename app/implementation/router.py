@@ -38,56 +38,89 @@ Paging = Annotated[PageParams, Depends(page_params)]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
-@router.post("/projects/{proposal_id}/implementation", status_code=status.HTTP_201_CREATED,
-             response_model=ImplementationRead, summary="Start a confirmed project (实施)", responses=WRITE)
+@router.post(
+    "/projects/{proposal_id}/implementation",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImplementationRead,
+    summary="Start a confirmed project (实施)",
+    responses=WRITE,
+)
 async def start(proposal_id: uuid.UUID, body: ImplementationStart, session: SessionDep, principal: Organiser) -> dict:
     """The implementer (community, social organisation or residents' team) and the milestone plan."""
     return await service.view(session, await service.start(session, principal, proposal_id, body))
 
 
-@router.get("/projects/{proposal_id}/implementation", response_model=ImplementationRead,
-            summary="A project under way", responses=problems(401, 403, 404, 422))
+@router.get(
+    "/projects/{proposal_id}/implementation",
+    response_model=ImplementationRead,
+    summary="A project under way",
+    responses=problems(401, 403, 404, 422),
+)
 async def read(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
     """Implementer, milestones (overdue flagged) and progress."""
-    return await service.view(session, await service.implementation_for(session, principal, proposal_id,
-                                                                        organise=False))
+    return await service.view(
+        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    )
 
 
-@router.post("/milestones/{milestone_id}/done", response_model=ImplementationRead, summary="A milestone reached",
-             responses=WRITE)
-async def milestone_done(milestone_id: uuid.UUID, body: MilestoneDone, session: SessionDep,
-                         principal: Organiser) -> dict:
+@router.post(
+    "/milestones/{milestone_id}/done", response_model=ImplementationRead, summary="A milestone reached", responses=WRITE
+)
+async def milestone_done(
+    milestone_id: uuid.UUID, body: MilestoneDone, session: SessionDep, principal: Organiser
+) -> dict:
     """Once per milestone; the date lies between the start and today."""
     return await service.view(session, await service.milestone_done(session, principal, milestone_id, body.done_on))
 
 
-@router.post("/projects/{proposal_id}/progress", status_code=status.HTTP_201_CREATED, response_model=ProgressRead,
-             summary="Report progress", responses=WRITE)
-async def add_progress(proposal_id: uuid.UUID, body: ProgressCreate, session: SessionDep,
-                       principal: Organiser) -> object:
+@router.post(
+    "/projects/{proposal_id}/progress",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProgressRead,
+    summary="Report progress",
+    responses=WRITE,
+)
+async def add_progress(
+    proposal_id: uuid.UUID, body: ProgressCreate, session: SessionDep, principal: Organiser
+) -> object:
     """Text and photos (image attachments of the project); published on the notice board at once."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=True)
     return await service.add_progress(session, principal, impl, body)
 
 
-@router.get("/implementation/overdue-milestones", response_model=Page[OverdueRead],
-            summary="Overdue milestones in my region", responses=problems(401, 403, 422))
-async def overdue(session: SessionDep, principal: Reader, page: Paging,
-                  as_of: Annotated[QueryDate | None, Query(description="default: today (Asia/Shanghai)")] = None,
-                  ) -> dict:
+@router.get(
+    "/implementation/overdue-milestones",
+    response_model=Page[OverdueRead],
+    summary="Overdue milestones in my region",
+    responses=problems(401, 403, 422),
+)
+async def overdue(
+    session: SessionDep,
+    principal: Reader,
+    page: Paging,
+    as_of: Annotated[QueryDate | None, Query(description="default: today (Asia/Shanghai)")] = None,
+) -> dict:
     """Open milestones past their due date, most overdue first."""
     return await service.overdue_page(session, principal, as_of or clock.today(), page)
 
 
-@router.get("/public/projects/{proposal_id}/progress", response_model=ImplementationRead,
-            summary="Public progress of a project", responses=problems(404, 422))
+@router.get(
+    "/public/projects/{proposal_id}/progress",
+    response_model=ImplementationRead,
+    summary="Public progress of a project",
+    responses=problems(404, 422),
+)
 async def public_progress(proposal_id: uuid.UUID, session: SessionDep) -> dict:
     """Implementer, milestones and progress reports (落实情况公开); no login."""
     return await service.view(session, await service.get_implementation(session, proposal_id))
 
 
-@router.get("/public/progress-photos/{attachment_id}", response_class=FileResponse,
-            summary="A photo shown in a progress report", responses=problems(404, 422))
+@router.get(
+    "/public/progress-photos/{attachment_id}",
+    response_class=FileResponse,
+    summary="A photo shown in a progress report",
+    responses=problems(404, 422),
+)
 async def public_photo(attachment_id: uuid.UUID, request: Request, session: SessionDep) -> FileResponse:
     """Only photos some progress report shows; everything else attached to a proposal stays private."""
     attachment = await service.public_photo(session, attachment_id)
@@ -96,30 +129,47 @@ async def public_photo(attachment_id: uuid.UUID, request: Request, session: Sess
         raise NotFound("The photo's file is missing from storage.", code="photo_file_missing")
     # Shown in pages, so inline; named by its id (the uploader's file name stays private) and its checked type.
     name = filetypes.download_name(f"progress-photo-{attachment.id}", attachment.content_type)
-    return FileResponse(path, media_type=attachment.content_type,
-                        headers={"Content-Disposition": content_disposition(name, inline=True)})
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={"Content-Disposition": content_disposition(name, inline=True)},
+    )
 
 
-@router.post("/projects/{proposal_id}/expenditures", status_code=status.HTTP_201_CREATED,
-             response_model=ExpenditureRead, summary="Record a payment by the implementer", responses=WRITE)
-async def record_expenditure(proposal_id: uuid.UUID, body: ExpenditureCreate, session: SessionDep,
-                             principal: Organiser) -> object:
+@router.post(
+    "/projects/{proposal_id}/expenditures",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExpenditureRead,
+    summary="Record a payment by the implementer",
+    responses=WRITE,
+)
+async def record_expenditure(
+    proposal_id: uuid.UUID, body: ExpenditureCreate, session: SessionDep, principal: Organiser
+) -> object:
     """Payee, amount, invoice number (required, once per project), date and budget line; 409 over_budget when
     spending would pass the confirmed budget."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=True)
     return await spending.record_expenditure(session, principal, impl, body)
 
 
-@router.get("/projects/{proposal_id}/expenditures", response_model=SpendingRead, summary="A project's spending",
-            responses=problems(401, 403, 404, 422))
+@router.get(
+    "/projects/{proposal_id}/expenditures",
+    response_model=SpendingRead,
+    summary="A project's spending",
+    responses=problems(401, 403, 404, 422),
+)
 async def project_spending(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
     """Budget, spent, remaining and every payment."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=False)
     return await spending.spending(session, impl)
 
 
-@router.get("/public/projects/{proposal_id}/expenditures", response_model=SpendingRead,
-            summary="Public spending of a project", responses=problems(404, 422))
+@router.get(
+    "/public/projects/{proposal_id}/expenditures",
+    response_model=SpendingRead,
+    summary="Public spending of a project",
+    responses=problems(404, 422),
+)
 async def public_spending(proposal_id: uuid.UUID, session: SessionDep) -> dict:
     """How the money was used (资金使用情况公开); payees are the businesses paid."""
     return await spending.spending(session, await service.get_implementation(session, proposal_id))

@@ -9,8 +9,13 @@ from app.implementation.models import ImplementationStatus
 
 ENDED = (ImplementationStatus.closed, ImplementationStatus.terminated)
 
-GATE_LABELS = {"agreement": "项目启动（签订协议）", "mid_term_review": "中期评估通过", "completion": "全部节点完成",
-               "acceptance": "验收通过", "progress": "按工程进度"}
+GATE_LABELS = {
+    "agreement": "项目启动（签订协议）",
+    "mid_term_review": "中期评估通过",
+    "completion": "全部节点完成",
+    "acceptance": "验收通过",
+    "progress": "按工程进度",
+}
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,13 @@ def amounts(budget_fen: int, shares: list[int]) -> list[int]:
 
 def gate_met(gate: str, facts: Facts) -> bool:
     """Whether the condition that releases an instalment holds."""
-    return {"agreement": True, "progress": True, "mid_term_review": facts.review_passed,
-            "completion": facts.milestones_done >= facts.milestones_total, "acceptance": facts.accepted}[gate]
+    return {
+        "agreement": True,
+        "progress": True,
+        "mid_term_review": facts.review_passed,
+        "completion": facts.milestones_done >= facts.milestones_total,
+        "acceptance": facts.accepted,
+    }[gate]
 
 
 def progress_cap(amount_fen: int, facts: Facts) -> int:
@@ -59,8 +69,9 @@ def progress_cap(amount_fen: int, facts: Facts) -> int:
     return amount_fen * facts.milestones_done // facts.milestones_total
 
 
-def instalments(plan: list[dict[str, Any]], budget_fen: int, paid: dict[int, int],
-                facts: Facts) -> list[InstalmentState]:
+def instalments(
+    plan: list[dict[str, Any]], budget_fen: int, paid: dict[int, int], facts: Facts
+) -> list[InstalmentState]:
     """The plan applied to the current budget, in order; each says what may be paid now or why not.
 
     After a budget cut an instalment may have been paid above its new amount (overpaid_fen); what is
@@ -88,19 +99,38 @@ def instalments(plan: list[dict[str, Any]], budget_fen: int, paid: dict[int, int
             refusal = "progress_not_reached"
         if payable == 0 and refusal == "progress_not_reached" and left == 0:
             refusal = "project_fully_paid"
-        states.append(InstalmentState(position, step["share_pct"], step["gate"], amount, paid_fen, payable,
-                                      refusal if paid_fen < amount else None, max(0, paid_fen - amount)))
+        states.append(
+            InstalmentState(
+                position,
+                step["share_pct"],
+                step["gate"],
+                amount,
+                paid_fen,
+                payable,
+                refusal if paid_fen < amount else None,
+                max(0, paid_fen - amount),
+            )
+        )
         earlier_open = earlier_open or paid_fen < amount
     return states
 
 
-def needs_meeting(old_budget_fen: int, new_budget_fen: int, category_changed: bool, purpose_changed: bool,
-                  threshold_pct: int, lines_raised_fen: int = 0) -> bool:
+def needs_meeting(
+    old_budget_fen: int,
+    new_budget_fen: int,
+    category_changed: bool,
+    purpose_changed: bool,
+    threshold_pct: int,
+    lines_raised_fen: int = 0,
+) -> bool:
     """A change of category or purpose, of the budget by more than the threshold, or raising budget lines by
     more than the threshold of the budget in all (money moved between lines), goes to a meeting."""
-    return (category_changed or purpose_changed
-            or abs(new_budget_fen - old_budget_fen) * 100 > threshold_pct * old_budget_fen
-            or lines_raised_fen * 100 > threshold_pct * old_budget_fen)
+    return (
+        category_changed
+        or purpose_changed
+        or abs(new_budget_fen - old_budget_fen) * 100 > threshold_pct * old_budget_fen
+        or lines_raised_fen * 100 > threshold_pct * old_budget_fen
+    )
 
 
 def line_allowance(line_amount_fen: int, tolerance_pct: int) -> int:
@@ -124,8 +154,10 @@ def line_problem(changes: list[dict[str, Any]], spent_by_line: dict[int, int]) -
     if below:
         c = below[0]
         spent = spent_by_line[c["budget_line"]]
-        return (f"第{c['budget_line']}项预算（{c['item']}）已支出 {yuan(spent)}，不能调减到 {yuan(c['new_fen'])}。"
-                f" Line {c['budget_line']} cannot fall below the {yuan(spent)} spent on it.")
+        return (
+            f"第{c['budget_line']}项预算（{c['item']}）已支出 {yuan(spent)}，不能调减到 {yuan(c['new_fen'])}。"
+            f" Line {c['budget_line']} cannot fall below the {yuan(spent)} spent on it."
+        )
     return None
 
 
@@ -145,8 +177,14 @@ def mid_term_due(started_on: date, milestone_dues: list[date]) -> date:
     return started_on + (last - started_on) / 2
 
 
-def acceptance_verdict(representatives_passed: bool, expert_required: bool, expert_passed: bool | None,
-                       respondents: int, satisfied: int, floor_pct: int) -> list[str]:
+def acceptance_verdict(
+    representatives_passed: bool,
+    expert_required: bool,
+    expert_passed: bool | None,
+    respondents: int,
+    satisfied: int,
+    floor_pct: int,
+) -> list[str]:
     """The reasons acceptance sends the project to rectification (整改); empty means accepted."""
     reasons = []
     if not representatives_passed:

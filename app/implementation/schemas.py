@@ -23,13 +23,16 @@ class ImplementationStart(WriteModel):
     """Who implements the confirmed project, and the plan of milestones."""
 
     implementer_kind: ImplementerKind
-    implementer_name: DisplayText | None = Field(default=None, min_length=1, max_length=200,
-                                         description="default: the name confirmed after the notice")
+    implementer_name: DisplayText | None = Field(
+        default=None, min_length=1, max_length=200, description="default: the name confirmed after the notice"
+    )
     organisation_id: uuid.UUID | None = Field(default=None, description="required for an organisation")
     started_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
     milestones: list[MilestoneCreate] = Field(min_length=1, max_length=30)
-    mid_term_due_on: date | None = Field(default=None, description="when the programme asks for a mid-term review "
-                                         "(中期评估); default: halfway to the last milestone")
+    mid_term_due_on: date | None = Field(
+        default=None,
+        description="when the programme asks for a mid-term review (中期评估); default: halfway to the last milestone",
+    )
 
     @model_validator(mode="after")
     def _organisation(self) -> "ImplementationStart":
@@ -119,8 +122,9 @@ class ExpenditureCreate(WriteModel):
     budget_line: int = Field(ge=1, le=200, description="position of the line in the proposal's budget (1, 2, ...)")
     payee: str = Field(min_length=1, max_length=200)
     amount_fen: int = Field(ge=1, le=MAX_AMOUNT_FEN)
-    invoice_no: str = Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z-]+$",
-                            description="the invoice (发票) number; required")
+    invoice_no: str = Field(
+        min_length=1, max_length=50, pattern=r"^[0-9A-Za-z-]+$", description="the invoice (发票) number; required"
+    )
     spent_on: date
     note: str | None = Field(default=None, max_length=500)
 

@@ -23,8 +23,9 @@ class ReviewDecision(WriteModel):
 
     outcome: ReviewOutcome
     note: str = Field(min_length=2, max_length=4000)
-    resubmit_by: date | None = Field(default=None, description="after a fail: a new self-evaluation is due by then; "
-                                     "leave out to allow none")
+    resubmit_by: date | None = Field(
+        default=None, description="after a fail: a new self-evaluation is due by then; leave out to allow none"
+    )
 
     @model_validator(mode="after")
     def _resubmission(self) -> "ReviewDecision":
@@ -76,13 +77,15 @@ class AcceptanceCreate(WriteModel):
 
     held_on: date
     representatives: list[Annotated[DisplayText, Field(min_length=1, max_length=50)]] = Field(
-        min_length=1, max_length=50, description="representatives who inspected")
+        min_length=1, max_length=50, description="representatives who inspected"
+    )
     representatives_passed: bool
     representatives_opinion: str = Field(min_length=2, max_length=4000)
     expert: ExpertOpinion | None = Field(default=None, description="required when the programme asks for an expert")
     survey: SatisfactionSurvey
-    rectification_report: str | None = Field(default=None, min_length=10, max_length=8000,
-                                             description="required after a rectification (整改报告)")
+    rectification_report: str | None = Field(
+        default=None, min_length=10, max_length=8000, description="required after a rectification (整改报告)"
+    )
 
 
 class AcceptanceRead(ReadModel):

@@ -32,61 +32,91 @@ WRITE = problems(401, 403, 404, 409, 422)
 READ = problems(401, 403, 404, 422)
 
 
-@router.post("/milestones/{milestone_id}/waive", response_model=ImplementationRead, summary="Waive a milestone",
-             responses=WRITE)
-async def waive_milestone(milestone_id: uuid.UUID, body: MilestoneWaive, session: SessionDep,
-                          principal: Organiser) -> dict:
+@router.post(
+    "/milestones/{milestone_id}/waive", response_model=ImplementationRead, summary="Waive a milestone", responses=WRITE
+)
+async def waive_milestone(
+    milestone_id: uuid.UUID, body: MilestoneWaive, session: SessionDep, principal: Organiser
+) -> dict:
     """An open milestone dropped with a reason no longer holds back completion or closure."""
     impl = await service.waive_milestone(session, principal, milestone_id, body.reason)
     return await service.view(session, impl)
 
 
-@router.post("/projects/{proposal_id}/mid-term-reviews", status_code=status.HTTP_201_CREATED,
-             response_model=MidTermReviewRead, summary="File the self-evaluation (中期自评)", responses=WRITE)
-async def submit_review(proposal_id: uuid.UUID, body: SelfEvaluationCreate, session: SessionDep,
-                        principal: Organiser) -> object:
+@router.post(
+    "/projects/{proposal_id}/mid-term-reviews",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MidTermReviewRead,
+    summary="File the self-evaluation (中期自评)",
+    responses=WRITE,
+)
+async def submit_review(
+    proposal_id: uuid.UUID, body: SelfEvaluationCreate, session: SessionDep, principal: Organiser
+) -> object:
     """Due by the project's mid-term date (or the resubmission date after a fail); filed late, it fails at once
     and payments stop."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=True)
     return await mid_term.submit(session, principal, impl, body)
 
 
-@router.post("/mid-term-reviews/{review_id}/decision", response_model=MidTermReviewRead,
-             summary="Review a self-evaluation (中期评估)", responses=WRITE)
-async def decide_review(review_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
-                        principal: Reviewer) -> object:
+@router.post(
+    "/mid-term-reviews/{review_id}/decision",
+    response_model=MidTermReviewRead,
+    summary="Review a self-evaluation (中期评估)",
+    responses=WRITE,
+)
+async def decide_review(review_id: uuid.UUID, body: ReviewDecision, session: SessionDep, principal: Reviewer) -> object:
     """Street or district staff: a pass releases the next instalment; a fail stops payments."""
     return await mid_term.decide(session, principal, review_id, body)
 
 
-@router.get("/projects/{proposal_id}/mid-term-reviews", response_model=list[MidTermReviewRead],
-            summary="A project's mid-term reviews", responses=READ)
+@router.get(
+    "/projects/{proposal_id}/mid-term-reviews",
+    response_model=list[MidTermReviewRead],
+    summary="A project's mid-term reviews",
+    responses=READ,
+)
 async def list_reviews(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> list:
     """Every attempt, first first."""
-    return await mid_term.reviews(session, await service.implementation_for(session, principal, proposal_id,
-                                                                            organise=False))
+    return await mid_term.reviews(
+        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    )
 
 
-@router.post("/projects/{proposal_id}/acceptances", status_code=status.HTTP_201_CREATED,
-             response_model=AcceptanceRead, summary="Record an acceptance inspection (验收)", responses=WRITE)
-async def inspect(proposal_id: uuid.UUID, body: AcceptanceCreate, session: SessionDep,
-                  principal: Organiser) -> dict:
+@router.post(
+    "/projects/{proposal_id}/acceptances",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AcceptanceRead,
+    summary="Record an acceptance inspection (验收)",
+    responses=WRITE,
+)
+async def inspect(proposal_id: uuid.UUID, body: AcceptanceCreate, session: SessionDep, principal: Organiser) -> dict:
     """Representatives (and an expert where the programme asks) and a resident survey; satisfaction under the
     programme's floor (default 70%) or a verdict against sends the project to rectification (整改)."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=True)
     return acceptance.read(await acceptance.inspect(session, principal, impl, body))
 
 
-@router.get("/projects/{proposal_id}/acceptances", response_model=list[AcceptanceRead],
-            summary="A project's acceptance inspections", responses=READ)
+@router.get(
+    "/projects/{proposal_id}/acceptances",
+    response_model=list[AcceptanceRead],
+    summary="A project's acceptance inspections",
+    responses=READ,
+)
 async def list_inspections(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> list:
     """Every inspection, first first."""
-    return await acceptance.inspections(session, await service.implementation_for(session, principal, proposal_id,
-                                                                                  organise=False))
+    return await acceptance.inspections(
+        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    )
 
 
-@router.post("/projects/{proposal_id}/closure", status_code=status.HTTP_201_CREATED, response_model=ClosureRead,
-             summary="Close an accepted project (结项)", responses=WRITE)
+@router.post(
+    "/projects/{proposal_id}/closure",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClosureRead,
+    summary="Close an accepted project (结项)",
+    responses=WRITE,
+)
 async def close(proposal_id: uuid.UUID, body: ClosureCreate, session: SessionDep, principal: Organiser) -> object:
     """The completion report; open milestones must be waived with a reason; the unpaid commitment goes back to
     the pilot in the ledger; the proposal becomes completed, ready for evaluation."""
@@ -94,17 +124,27 @@ async def close(proposal_id: uuid.UUID, body: ClosureCreate, session: SessionDep
     return await closure.close(session, principal, impl, body)
 
 
-@router.post("/projects/{proposal_id}/termination", status_code=status.HTTP_201_CREATED, response_model=ClosureRead,
-             summary="Terminate a project (终止)", responses=WRITE)
-async def terminate(proposal_id: uuid.UUID, body: TerminationCreate, session: SessionDep,
-                    principal: Reviewer) -> object:
+@router.post(
+    "/projects/{proposal_id}/termination",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClosureRead,
+    summary="Terminate a project (终止)",
+    responses=WRITE,
+)
+async def terminate(
+    proposal_id: uuid.UUID, body: TerminationCreate, session: SessionDep, principal: Reviewer
+) -> object:
     """Street or district staff, after a failed, late or overdue mid-term review; the unpaid rest goes back."""
     impl = await service.implementation_for(session, principal, proposal_id, organise=False)
     return await closure.terminate(session, principal, impl, body)
 
 
-@router.get("/public/projects/{proposal_id}/closure", response_model=ClosureRead,
-            summary="How a project ended (public)", responses=problems(404, 422))
+@router.get(
+    "/public/projects/{proposal_id}/closure",
+    response_model=ClosureRead,
+    summary="How a project ended (public)",
+    responses=problems(404, 422),
+)
 async def public_closure(proposal_id: uuid.UUID, session: SessionDep) -> object:
     """The completion report and the money given back; 404 while the project is under way."""
     ended = await closure.closure_of(session, proposal_id)

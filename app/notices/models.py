@@ -18,8 +18,8 @@ class NoticeKind(StrEnum):
     """What a notice announces."""
 
     selection = "selection"  # the projects a resident vote selected (项目公示)
-    meeting = "meeting"      # an upcoming representative meeting (会议公告)
-    award = "award"          # a district's evaluation results and awards (评估结果及表彰公示)
+    meeting = "meeting"  # an upcoming representative meeting (会议公告)
+    award = "award"  # a district's evaluation results and awards (评估结果及表彰公示)
 
 
 class NoticeStatus(StrEnum):
@@ -33,16 +33,16 @@ class ItemStatus(StrEnum):
     """Where a project under notice stands."""
 
     under_notice = "under_notice"
-    removed = "removed"                  # an objection was upheld: the grant is cancelled
+    removed = "removed"  # an objection was upheld: the grant is cancelled
     back_to_deliberation = "back_to_deliberation"
-    confirmed = "confirmed"              # 确定
+    confirmed = "confirmed"  # 确定
 
 
 class AwardKind(StrEnum):
     """What an award notice item grants (DOMAIN §5.9): each is objected to and withdrawn on its own."""
 
-    project = "project"          # 优秀项目 and/or 以奖代补 of one project
-    community = "community"      # 示范社区
+    project = "project"  # 优秀项目 and/or 以奖代补 of one project
+    community = "community"  # 示范社区
     work_method = "work_method"  # 社区工作法
 
 

@@ -86,8 +86,9 @@ class Reallocation:
     steps: tuple[dict[str, Any], ...]
 
 
-def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
-               freed_fen: int | None = None) -> Reallocation:
+def reallocate(
+    tally: TallyInput, selected: Sequence[int], removed: set[int], freed_fen: int | None = None
+) -> Reallocation:
     """Keep every selected project not removed; offer the freed money to the others, in the order the round's
     rule ranks them without the removed projects (its winners first, then by votes), skipping what no longer
     fits or conflicts with a funded project of its incompatible group.
@@ -104,15 +105,19 @@ def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
     profile: dict[int, int] = {}
     for mask, count in tally.profile.items():  # ballots keep their other choices
         profile[mask & cleared] = profile.get(mask & cleared, 0) + count
-    groups = tuple(kept_group for g in tally.incompatible_groups if len(kept_group := tuple(
-        n for n in g if n not in removed)) >= 2)
+    groups = tuple(
+        kept_group for g in tally.incompatible_groups if len(kept_group := tuple(n for n in g if n not in removed)) >= 2
+    )
     points: dict[tuple[int, ...], int] = {}
     for choices, count in tally.points_profile.items():  # point ballots keep their other projects, in order
         key = tuple(n for n in choices if n not in removed)
         points[key] = points.get(key, 0) + count
     rerun = run_allocation(TallyInput(tally.budget_fen, remaining, profile, tally.rule, groups, points))
-    votes = (point_totals(tally.costs, tally.points_profile, tally.rule) if tally.rule.ballot_type in POINT_BALLOTS
-             else vote_counts(tally.costs, tally.profile))
+    votes = (
+        point_totals(tally.costs, tally.points_profile, tally.rule)
+        if tally.rule.ballot_type in POINT_BALLOTS
+        else vote_counts(tally.costs, tally.profile)
+    )
     by_rule = [int(p) for p in rerun.selected]
     rest = sorted((n for n in remaining if n not in by_rule), key=lambda n: (-votes[n], remaining[n], n))
     group_of = {n: i for i, g in enumerate(tally.incompatible_groups) for n in g}
@@ -123,14 +128,41 @@ def reallocate(tally: TallyInput, selected: Sequence[int], removed: set[int],
             continue
         cost = remaining[n]
         if n in group_of and group_of[n] in taken_groups:
-            steps.append(_step(n, votes[n], cost, left, "incompatible", "与已入选项目互斥，不予资助",
-                               "incompatible with a funded project of its group"))
+            steps.append(
+                _step(
+                    n,
+                    votes[n],
+                    cost,
+                    left,
+                    "incompatible",
+                    "与已入选项目互斥，不予资助",
+                    "incompatible with a funded project of its group",
+                )
+            )
         elif cost > left:
-            steps.append(_step(n, votes[n], cost, left, "not_enough_money", "释放资金不足，未入选",
-                               "the freed money does not cover it"))
+            steps.append(
+                _step(
+                    n,
+                    votes[n],
+                    cost,
+                    left,
+                    "not_enough_money",
+                    "释放资金不足，未入选",
+                    "the freed money does not cover it",
+                )
+            )
         else:
-            steps.append(_step(n, votes[n], cost, left, "funded_from_freed_money", "由释放资金递补入选",
-                               "funded from the freed money"))
+            steps.append(
+                _step(
+                    n,
+                    votes[n],
+                    cost,
+                    left,
+                    "funded_from_freed_money",
+                    "由释放资金递补入选",
+                    "funded from the freed money",
+                )
+            )
             newly.append(n)
             left -= cost
             if n in group_of:
@@ -147,8 +179,9 @@ class Ranked:
     cost_fen: int
 
 
-def reallocate_ranking(ranking: Sequence[Ranked], budget_fen: int, selected: Sequence[int], removed: set[int],
-                       freed_fen: int) -> Reallocation:
+def reallocate_ranking(
+    ranking: Sequence[Ranked], budget_fen: int, selected: Sequence[int], removed: set[int], freed_fen: int
+) -> Reallocation:
     """A review panel's counterpart of `reallocate`: keep every selected application not removed and offer the
     freed money down the panel's ranking (best standing first; a tie to the lower cost, then the lower number,
     as the close's greedy fill broke it), skipping what no longer fits; an application that stands at zero
@@ -165,11 +198,13 @@ def reallocate_ranking(ranking: Sequence[Ranked], budget_fen: int, selected: Seq
         if r.standing <= 0:
             steps.append(_ranked_step(r, left, "unscored", "无评分，不予资助", "nobody scored it"))
         elif r.cost_fen > left:
-            steps.append(_ranked_step(r, left, "not_enough_money", "释放资金不足，未入选",
-                                      "the freed money does not cover it"))
+            steps.append(
+                _ranked_step(r, left, "not_enough_money", "释放资金不足，未入选", "the freed money does not cover it")
+            )
         else:
-            steps.append(_ranked_step(r, left, "funded_from_freed_money", "由释放资金递补入选",
-                                      "funded from the freed money"))
+            steps.append(
+                _ranked_step(r, left, "funded_from_freed_money", "由释放资金递补入选", "funded from the freed money")
+            )
             newly.append(r.number)
             left -= r.cost_fen
     return Reallocation(kept, tuple(newly), left, tuple(steps))
@@ -177,13 +212,25 @@ def reallocate_ranking(ranking: Sequence[Ranked], budget_fen: int, selected: Seq
 
 def _ranked_step(r: Ranked, left: int, code: str, zh: str, en: str) -> dict[str, Any]:
     c, rest = money(r.cost_fen), money(left)
-    return {"number": r.number, "standing": r.standing, "cost_fen": r.cost_fen, "money_left_fen": left, "code": code,
-            "reason_zh": f"{r.number}号申请（评审得分 {r.standing:.2f}，成本 {c[1]}，剩余 {rest[1]}）：{zh}",
-            "reason_en": f"application {r.number} (standing {r.standing:.2f}, cost {c[0]}, {rest[0]} left): {en}"}
+    return {
+        "number": r.number,
+        "standing": r.standing,
+        "cost_fen": r.cost_fen,
+        "money_left_fen": left,
+        "code": code,
+        "reason_zh": f"{r.number}号申请（评审得分 {r.standing:.2f}，成本 {c[1]}，剩余 {rest[1]}）：{zh}",
+        "reason_en": f"application {r.number} (standing {r.standing:.2f}, cost {c[0]}, {rest[0]} left): {en}",
+    }
 
 
 def _step(number: int, votes: int, cost: int, left: int, code: str, zh: str, en: str) -> dict[str, Any]:
     c, rest = money(cost), money(left)
-    return {"number": number, "votes": votes, "cost_fen": cost, "money_left_fen": left, "code": code,
-            "reason_zh": f"{number}号项目（{votes} 票，成本 {c[1]}，剩余 {rest[1]}）：{zh}",
-            "reason_en": f"project {number} ({votes} votes, cost {c[0]}, {rest[0]} left): {en}"}
+    return {
+        "number": number,
+        "votes": votes,
+        "cost_fen": cost,
+        "money_left_fen": left,
+        "code": code,
+        "reason_zh": f"{number}号项目（{votes} 票，成本 {c[1]}，剩余 {rest[1]}）：{zh}",
+        "reason_en": f"project {number} ({votes} votes, cost {c[0]}, {rest[0]} left): {en}",
+    }

@@ -20,9 +20,11 @@ class SelectionNoticeCreate(WriteModel):
     days: int | None = Field(default=None, ge=1, le=60, description="default and minimum: the programme's")
     how_to_object: str | None = Field(default=None, max_length=500, description="office phone and address")
     implementers: dict[uuid.UUID, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=dict, max_length=60,
+        default_factory=dict,
+        max_length=60,
         description="proposal id → implementer (at most 200 characters); default: the proposing organisation, "
-                    "else the residents' committee")
+        "else the residents' committee",
+    )
 
 
 class MeetingNoticeCreate(WriteModel):
@@ -54,8 +56,10 @@ class ConfirmationCreate(WriteModel):
     benefits: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX * 4)
     budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN)
     implementer: DisplayText | None = Field(default=None, min_length=1, max_length=200)
-    entry_date: date | None = Field(default=None, description="date of the ledger commitment; default today "
-                                                              "(Asia/Shanghai); must fall in the programme period")
+    entry_date: date | None = Field(
+        default=None,
+        description="date of the ledger commitment; default today (Asia/Shanghai); must fall in the programme period",
+    )
 
 
 class ConfirmationRead(ReadModel):
@@ -88,10 +92,13 @@ class ObjectionDecision(WriteModel):
     outcome: Literal["dismissed", "upheld"]
     reply: str = Field(min_length=1, max_length=TEXT_MAX * 2, description="published; no personal data")
     ground: Literal["finding", "non_cooperation"] | None = Field(
-        default=None, description="upheld: the investigation's finding, or the proposer would not cooperate")
+        default=None, description="upheld: the investigation's finding, or the proposer would not cooperate"
+    )
     action: Literal["remove", "back_to_deliberation", "withdraw"] | None = Field(
-        default=None, description="a project under a selection notice: remove or back_to_deliberation; an award "
-                                  "(评估结果及表彰公示): withdraw")
+        default=None,
+        description="a project under a selection notice: remove or back_to_deliberation; an award "
+        "(评估结果及表彰公示): withdraw",
+    )
 
     @model_validator(mode="after")
     def _upheld_needs_action(self) -> "ObjectionDecision":
@@ -211,9 +218,11 @@ class CalendarPut(WriteModel):
     """A year's days off and adjusted workdays (调休), as the State Council publishes them."""
 
     holidays: list[Annotated[str, Field(max_length=10)]] = Field(
-        max_length=120, description="YYYY-MM-DD days off that would be workdays")
+        max_length=120, description="YYYY-MM-DD days off that would be workdays"
+    )
     workdays: list[Annotated[str, Field(max_length=10)]] = Field(
-        max_length=60, description="YYYY-MM-DD weekend days that are workdays")
+        max_length=60, description="YYYY-MM-DD weekend days that are workdays"
+    )
     source: str | None = Field(default=None, max_length=200, description="e.g. 国办发明电〔2026〕x号")
 
 

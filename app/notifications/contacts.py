@@ -42,15 +42,22 @@ async def remember_phone(session: AsyncSession, settings: Settings, user_id: uui
 
 async def phone_of(session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> str | None:
     """The resident's phone for SMS, or None."""
-    sealed = await session.scalar(select(NotificationContact.phone_sealed)
-                                  .where(NotificationContact.user_id == user_id))
+    sealed = await session.scalar(
+        select(NotificationContact.phone_sealed).where(NotificationContact.user_id == user_id)
+    )
     return unseal(settings, sealed) if sealed else None
 
 
-async def channels_of(session: AsyncSession, user_ids: list[uuid.UUID],
-                      kind: NotificationKind) -> dict[uuid.UUID, set[Channel]]:
+async def channels_of(
+    session: AsyncSession, user_ids: list[uuid.UUID], kind: NotificationKind
+) -> dict[uuid.UUID, set[Channel]]:
     """Each person's channels for this kind: their choice, or the defaults."""
-    chosen = {row.user_id: {Channel(c) for c in row.channels} for row in await session.scalars(
-        select(NotificationPreference).where(NotificationPreference.kind == kind,
-                                             NotificationPreference.user_id.in_(user_ids)))}
+    chosen = {
+        row.user_id: {Channel(c) for c in row.channels}
+        for row in await session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.kind == kind, NotificationPreference.user_id.in_(user_ids)
+            )
+        )
+    }
     return {uid: chosen.get(uid, set(DEFAULT_CHANNELS)) for uid in user_ids}

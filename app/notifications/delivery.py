@@ -40,9 +40,15 @@ async def _take_grant(session: AsyncSession, n: Notification, template: str) -> 
     """The grant moves from the resident's count to the delivery in one transaction."""
     if n.grant_held:
         return True
-    taken = await session.execute(update(WechatSubscription).where(
-        WechatSubscription.user_id == n.user_id, WechatSubscription.template_id == template,
-        WechatSubscription.remaining > 0).values(remaining=WechatSubscription.remaining - 1))
+    taken = await session.execute(
+        update(WechatSubscription)
+        .where(
+            WechatSubscription.user_id == n.user_id,
+            WechatSubscription.template_id == template,
+            WechatSubscription.remaining > 0,
+        )
+        .values(remaining=WechatSubscription.remaining - 1)
+    )
     if taken.rowcount == 1:
         await session.execute(update(Notification).where(Notification.id == n.id).values(grant_held=True))
     await session.commit()
@@ -51,9 +57,11 @@ async def _take_grant(session: AsyncSession, n: Notification, template: str) -> 
 
 async def _give_back(session: AsyncSession, n: Notification, template: str) -> None:
     # WeChat spends a grant only on a message it accepted.
-    await session.execute(update(WechatSubscription).where(
-        WechatSubscription.user_id == n.user_id, WechatSubscription.template_id == template)
-        .values(remaining=WechatSubscription.remaining + 1))
+    await session.execute(
+        update(WechatSubscription)
+        .where(WechatSubscription.user_id == n.user_id, WechatSubscription.template_id == template)
+        .values(remaining=WechatSubscription.remaining + 1)
+    )
     await session.execute(update(Notification).where(Notification.id == n.id).values(grant_held=False))
     await session.commit()
 
@@ -62,8 +70,11 @@ async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outco
     template = p.settings.wechat_templates.get(n.kind.value)
     if p.wechat is None or not template:
         return Outcome("skipped", "no_template")
-    openid = await session.scalar(select(WechatIdentity.openid).where(
-        WechatIdentity.user_id == n.user_id, WechatIdentity.app_id == p.settings.wechat_app_id))
+    openid = await session.scalar(
+        select(WechatIdentity.openid).where(
+            WechatIdentity.user_id == n.user_id, WechatIdentity.app_id == p.settings.wechat_app_id
+        )
+    )
     if openid is None:
         return Outcome("skipped", "no_wechat")
     if not await _take_grant(session, n, template):
@@ -90,8 +101,14 @@ async def _sms(p: Providers, session: AsyncSession, n: Notification) -> Outcome:
     if phone is None:
         return Outcome("skipped", "no_phone")
     try:
-        sent = await sms.send(p.sessionmaker, p.settings, p.sms, n.kind.value, phone,
-                              {"title": rules.clip(n.title, 20), "body": rules.clip(n.body, 60)})
+        sent = await sms.send(
+            p.sessionmaker,
+            p.settings,
+            p.sms,
+            n.kind.value,
+            phone,
+            {"title": rules.clip(n.title, 20), "body": rules.clip(n.body, 60)},
+        )
     except sms.SmsCapped as exc:
         return Outcome("skipped", f"sms_cap_{exc.which}")
     except SmsError as exc:

@@ -34,51 +34,98 @@ async def recipients(session: AsyncSession, event: NotificationEvent) -> list[uu
     if event.kind in ROLL_KINDS:
         return await hooks.audience(event.kind)(session, event)
     if "finance_for" in event.payload:
-        return list(await session.scalars(select(User.id).join(Region, Region.id == User.region_id).where(
-            User.role == Role.finance, User.is_active.is_(True),
-            literal(event.payload["finance_for"]).startswith(Region.path)).order_by(User.id)))
+        return list(
+            await session.scalars(
+                select(User.id)
+                .join(Region, Region.id == User.region_id)
+                .where(
+                    User.role == Role.finance,
+                    User.is_active.is_(True),
+                    literal(event.payload["finance_for"]).startswith(Region.path),
+                )
+                .order_by(User.id)
+            )
+        )
     if "staff_of" in event.payload:
-        return list(await session.scalars(select(User.id).where(
-            User.role == Role.community_staff, User.region_id == uuid.UUID(event.payload["staff_of"]),
-            User.is_active.is_(True)).order_by(User.id)))
+        return list(
+            await session.scalars(
+                select(User.id)
+                .where(
+                    User.role == Role.community_staff,
+                    User.region_id == uuid.UUID(event.payload["staff_of"]),
+                    User.is_active.is_(True),
+                )
+                .order_by(User.id)
+            )
+        )
     named = [uuid.UUID(u) for u in event.payload.get("user_ids", [])]
     if not named:
         return []
     # A deactivated or deleted account hears nothing: a proposal outlives its erased proposer.
-    return list(await session.scalars(select(User.id).where(User.id.in_(named), User.is_active.is_(True))
-                                      .order_by(User.id)))
+    return list(
+        await session.scalars(select(User.id).where(User.id.in_(named), User.is_active.is_(True)).order_by(User.id))
+    )
 
 
-async def _reachable(session: AsyncSession, settings: Settings, user_ids: list[uuid.UUID]
-                     ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+async def _reachable(
+    session: AsyncSession, settings: Settings, user_ids: list[uuid.UUID]
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """(people with a WeChat identity of this app, people with a phone for SMS)."""
-    wechat = set(await session.scalars(select(WechatIdentity.user_id).where(
-        WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.user_id.in_(user_ids))))
-    phones = set(await session.scalars(select(NotificationContact.user_id)
-                                       .where(NotificationContact.user_id.in_(user_ids))))
+    wechat = set(
+        await session.scalars(
+            select(WechatIdentity.user_id).where(
+                WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.user_id.in_(user_ids)
+            )
+        )
+    )
+    phones = set(
+        await session.scalars(select(NotificationContact.user_id).where(NotificationContact.user_id.in_(user_ids)))
+    )
     return wechat, phones
 
 
 def _row(event, user_id, channel, title, body, now, status=DeliveryStatus.pending, reason=None) -> dict:
-    return {"id": uuid.uuid4(), "event_id": event.id, "user_id": user_id, "channel": channel, "kind": event.kind,
-            "title": title, "body": body, "link": event.payload.get("link"), "status": status, "skip_reason": reason,
-            "attempts": 0, "grant_held": False, "next_attempt_at": now, "created_at": now,
-            "sent_at": now if status == DeliveryStatus.sent else None}
+    return {
+        "id": uuid.uuid4(),
+        "event_id": event.id,
+        "user_id": user_id,
+        "channel": channel,
+        "kind": event.kind,
+        "title": title,
+        "body": body,
+        "link": event.payload.get("link"),
+        "status": status,
+        "skip_reason": reason,
+        "attempts": 0,
+        "grant_held": False,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": now if status == DeliveryStatus.sent else None,
+    }
 
 
 async def expand(session: AsyncSession, settings: Settings, event: NotificationEvent) -> int:
     """Claim and expand one due event (the caller commits); returns how many deliveries it made, -1 if another
     worker had it or it was put off."""
-    claimed = await session.execute(update(NotificationEvent).where(
-        NotificationEvent.id == event.id, NotificationEvent.status == EventStatus.pending,
-        NotificationEvent.available_at <= utcnow()).values(status=EventStatus.expanded, expanded_at=utcnow()))
+    claimed = await session.execute(
+        update(NotificationEvent)
+        .where(
+            NotificationEvent.id == event.id,
+            NotificationEvent.status == EventStatus.pending,
+            NotificationEvent.available_at <= utcnow(),
+        )
+        .values(status=EventStatus.expanded, expanded_at=utcnow())
+    )
     if claimed.rowcount != 1:
         return -1
     if event.kind in ROUND_KINDS:
         drop, later = await hooks.check(event.kind)(session, event)
         if drop or later:
-            values = ({"status": EventStatus.dropped, "drop_reason": drop} if drop
-                      else {"status": EventStatus.pending, "available_at": later, "expanded_at": None})
+            values = (
+                {"status": EventStatus.dropped, "drop_reason": drop}
+                if drop
+                else {"status": EventStatus.pending, "available_at": later, "expanded_at": None}
+            )
             await session.execute(update(NotificationEvent).where(NotificationEvent.id == event.id).values(**values))
             return -1 if later else 0
     users = await recipients(session, event)
@@ -101,8 +148,18 @@ async def expand(session: AsyncSession, settings: Settings, event: NotificationE
             if channel == Channel.inbox:
                 rows.append(_row(event, uid, channel, title, body, now, DeliveryStatus.sent))
             elif channel == Channel.wechat and (uid not in wechat or not template):
-                rows.append(_row(event, uid, channel, title, body, now, DeliveryStatus.skipped,
-                                 "no_wechat" if uid not in wechat else "no_template"))
+                rows.append(
+                    _row(
+                        event,
+                        uid,
+                        channel,
+                        title,
+                        body,
+                        now,
+                        DeliveryStatus.skipped,
+                        "no_wechat" if uid not in wechat else "no_template",
+                    )
+                )
             elif channel == Channel.sms and uid not in phones:
                 rows.append(_row(event, uid, channel, title, body, now, DeliveryStatus.skipped, "no_phone"))
             else:
@@ -113,9 +170,14 @@ async def expand(session: AsyncSession, settings: Settings, event: NotificationE
 
 async def expand_due(session: AsyncSession, settings: Settings, limit: int = 20) -> int:
     """Expand up to `limit` due events, each in its own transaction; returns how many were expanded."""
-    due = list(await session.scalars(select(NotificationEvent).where(
-        NotificationEvent.status == EventStatus.pending, NotificationEvent.available_at <= utcnow())
-        .order_by(NotificationEvent.available_at).limit(limit)))
+    due = list(
+        await session.scalars(
+            select(NotificationEvent)
+            .where(NotificationEvent.status == EventStatus.pending, NotificationEvent.available_at <= utcnow())
+            .order_by(NotificationEvent.available_at)
+            .limit(limit)
+        )
+    )
     await session.commit()
     done = 0
     for event in due:

@@ -15,21 +15,21 @@ from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, u
 class NotificationKind(StrEnum):
     """What happened, as a resident or official can switch it off."""
 
-    round_opened = "round_opened"              # 投票开始
-    round_closing = "round_closing"            # 投票即将截止
-    notice_published = "notice_published"      # 社区公示
+    round_opened = "round_opened"  # 投票开始
+    round_closing = "round_closing"  # 投票即将截止
+    notice_published = "notice_published"  # 社区公示
     objection_answered = "objection_answered"  # 异议答复
-    proposal_moved = "proposal_moved"          # 提案进展
+    proposal_moved = "proposal_moved"  # 提案进展
     evaluator_assigned = "evaluator_assigned"  # 评审任务 (evaluators)
-    objection_waiting = "objection_waiting"    # 待处理异议 (community staff)
-    milestone_overdue = "milestone_overdue"    # 节点逾期 (community staff)
-    instalment_due = "instalment_due"          # 可拨付 (finance staff over the project)
+    objection_waiting = "objection_waiting"  # 待处理异议 (community staff)
+    milestone_overdue = "milestone_overdue"  # 节点逾期 (community staff)
+    instalment_due = "instalment_due"  # 可拨付 (finance staff over the project)
 
 
 class Channel(StrEnum):
     """How a notification reaches a person."""
 
-    inbox = "inbox"    # the in-app list, GET /api/v1/me/notifications
+    inbox = "inbox"  # the in-app list, GET /api/v1/me/notifications
     wechat = "wechat"  # a WeChat subscribe message (needs a one-time grant per template)
     sms = "sms"
 
@@ -48,7 +48,7 @@ class DeliveryStatus(StrEnum):
     pending = "pending"
     sending = "sending"
     sent = "sent"
-    failed = "failed"    # the provider refused for good, or every attempt failed
+    failed = "failed"  # the provider refused for good, or every attempt failed
     skipped = "skipped"  # opted out, no grant, no phone: said so in skip_reason
 
 

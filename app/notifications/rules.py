@@ -8,14 +8,30 @@ from app.notifications.models import Channel, NotificationKind
 
 # Without a choice of their own a person gets the inbox and WeChat (free); SMS costs money, so it is chosen.
 DEFAULT_CHANNELS = (Channel.inbox, Channel.wechat)
-KIND_LABELS = {NotificationKind.round_opened: "投票开始", NotificationKind.round_closing: "投票即将截止",
-               NotificationKind.notice_published: "社区公示", NotificationKind.objection_answered: "异议答复",
-               NotificationKind.proposal_moved: "提案进展", NotificationKind.evaluator_assigned: "评审任务",
-               NotificationKind.objection_waiting: "待处理异议", NotificationKind.milestone_overdue: "节点逾期",
-               NotificationKind.instalment_due: "可拨付"}
-STATE_LABELS = {"screened": "初审通过", "returned": "初审退回", "shortlisted": "入围", "rejected": "未通过",
-                "selected": "入选", "not_selected": "未入选", "deferred": "再议", "confirmed": "确定",
-                "in_implementation": "实施中", "completed": "完成", "terminated": "终止"}
+KIND_LABELS = {
+    NotificationKind.round_opened: "投票开始",
+    NotificationKind.round_closing: "投票即将截止",
+    NotificationKind.notice_published: "社区公示",
+    NotificationKind.objection_answered: "异议答复",
+    NotificationKind.proposal_moved: "提案进展",
+    NotificationKind.evaluator_assigned: "评审任务",
+    NotificationKind.objection_waiting: "待处理异议",
+    NotificationKind.milestone_overdue: "节点逾期",
+    NotificationKind.instalment_due: "可拨付",
+}
+STATE_LABELS = {
+    "screened": "初审通过",
+    "returned": "初审退回",
+    "shortlisted": "入围",
+    "rejected": "未通过",
+    "selected": "入选",
+    "not_selected": "未入选",
+    "deferred": "再议",
+    "confirmed": "确定",
+    "in_implementation": "实施中",
+    "completed": "完成",
+    "terminated": "终止",
+}
 # Proposal moves a proposer is told about.
 TOLD_STATES = frozenset(STATE_LABELS)
 
@@ -66,14 +82,18 @@ def message(kind: NotificationKind, payload: dict[str, Any]) -> tuple[str, str]:
     if kind == NotificationKind.evaluator_assigned:
         return "新的评审任务", f"“{payload['campaign']}”分配给您 {payload['count']} 个项目，请按时评分。"
     if kind == NotificationKind.objection_waiting:
-        return "有新的异议待处理", (f"公示项目“{payload['project_title']}”收到异议（{payload['tracking_code']}），"
-                                    "请及时核查答复。")
+        return "有新的异议待处理", (
+            f"公示项目“{payload['project_title']}”收到异议（{payload['tracking_code']}），请及时核查答复。"
+        )
     if kind == NotificationKind.milestone_overdue:
-        return "实施节点逾期", (f"项目“{payload['project_title']}”的节点“{payload['milestone']}”应于 "
-                                f"{payload['due_on']} 完成，尚未完成。")
+        return "实施节点逾期", (
+            f"项目“{payload['project_title']}”的节点“{payload['milestone']}”应于 {payload['due_on']} 完成，尚未完成。"
+        )
     if kind == NotificationKind.instalment_due:
-        return "拨款可以拨付", (f"项目“{payload['project_title']}”第{payload['position']}期拨款的条件已满足，"
-                                f"可拨付 {yuan(payload['payable_fen'])}。")
+        return "拨款可以拨付", (
+            f"项目“{payload['project_title']}”第{payload['position']}期拨款的条件已满足，"
+            f"可拨付 {yuan(payload['payable_fen'])}。"
+        )
     state = STATE_LABELS.get(payload["state"], payload["state"])
     reason = f"，原因：{payload['reason']}" if payload.get("reason") else ""
     return "提案进展", f"您的提案“{payload['title']}”状态变为：{state}{reason}。"

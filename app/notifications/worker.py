@@ -34,27 +34,36 @@ def worker_id() -> str:
 
 def _due():
     now = utcnow()
-    return or_((Notification.status == DeliveryStatus.pending) & (Notification.next_attempt_at <= now),
-               (Notification.status == DeliveryStatus.sending) & (Notification.lease_until < now))
+    return or_(
+        (Notification.status == DeliveryStatus.pending) & (Notification.next_attempt_at <= now),
+        (Notification.status == DeliveryStatus.sending) & (Notification.lease_until < now),
+    )
 
 
 async def claim(session: AsyncSession, p: Providers, owner: str, limit: int) -> list[Notification]:
     """Take up to `limit` due deliveries under a lease (committed); SMS in quiet hours is put off instead."""
-    ids = list(await session.scalars(select(Notification.id).where(_due()).order_by(Notification.next_attempt_at)
-                                     .limit(limit)))
+    ids = list(
+        await session.scalars(select(Notification.id).where(_due()).order_by(Notification.next_attempt_at).limit(limit))
+    )
     held = []
     quiet = rules.quiet_until(utcnow(), rules.parse_quiet_hours(p.settings.notify_quiet_hours))
     for nid in ids:
         if quiet is not None:
-            put_off = await session.execute(update(Notification).where(
-                Notification.id == nid, Notification.channel == Channel.sms, _due())
-                .values(status=DeliveryStatus.pending, next_attempt_at=quiet, lease_until=None, lease_owner=None))
+            put_off = await session.execute(
+                update(Notification)
+                .where(Notification.id == nid, Notification.channel == Channel.sms, _due())
+                .values(status=DeliveryStatus.pending, next_attempt_at=quiet, lease_until=None, lease_owner=None)
+            )
             if put_off.rowcount:
                 continue
         lease = utcnow() + timedelta(seconds=p.settings.notify_lease_seconds)
-        taken = await session.execute(update(Notification).where(Notification.id == nid, _due()).values(
-            status=DeliveryStatus.sending, lease_until=lease, lease_owner=owner,
-            attempts=Notification.attempts + 1))
+        taken = await session.execute(
+            update(Notification)
+            .where(Notification.id == nid, _due())
+            .values(
+                status=DeliveryStatus.sending, lease_until=lease, lease_owner=owner, attempts=Notification.attempts + 1
+            )
+        )
         if taken.rowcount == 1:
             held.append(nid)
     await session.commit()
@@ -66,8 +75,13 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
     s, now = p.settings, utcnow()
     values: dict = {"lease_until": None, "lease_owner": None}
     if outcome.result == "sent":
-        values |= {"status": DeliveryStatus.sent, "sent_at": now, "provider_message_id": outcome.detail,
-                   "last_error": None, "grant_held": False}
+        values |= {
+            "status": DeliveryStatus.sent,
+            "sent_at": now,
+            "provider_message_id": outcome.detail,
+            "last_error": None,
+            "grant_held": False,
+        }
     elif outcome.result == "skipped":
         values |= {"status": DeliveryStatus.skipped, "skip_reason": outcome.detail, "grant_held": False}
     elif outcome.result == "retry" and n.attempts < s.notify_max_attempts:
@@ -75,9 +89,13 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
         values |= {"status": DeliveryStatus.pending, "next_attempt_at": now + wait, "last_error": outcome.detail}
     else:
         values |= {"status": DeliveryStatus.failed, "last_error": outcome.detail, "grant_held": False}
-    done = await session.execute(update(Notification).where(
-        Notification.id == n.id, Notification.lease_owner == owner, Notification.status == DeliveryStatus.sending)
-        .values(**values))
+    done = await session.execute(
+        update(Notification)
+        .where(
+            Notification.id == n.id, Notification.lease_owner == owner, Notification.status == DeliveryStatus.sending
+        )
+        .values(**values)
+    )
     await session.commit()
     return done.rowcount == 1
 

@@ -27,8 +27,7 @@ def main(argv: list[str]) -> int:
         return 0
     current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
     if current != text:
-        print("openapi/openapi.json is out of date with the app: run `make openapi` and commit it.",
-              file=sys.stderr)
+        print("openapi/openapi.json is out of date with the app: run `make openapi` and commit it.", file=sys.stderr)
         return 1
     print("openapi/openapi.json is up to date")
     return 0

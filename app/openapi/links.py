@@ -25,19 +25,39 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, str], dict
         ("ListScreenings", "GET", f"{API}/proposals/{{proposal_id}}/screenings", {"proposal_id": ID}, None),
     ],
     ("POST", f"{API}/proposals/{{proposal_id}}/screenings", "201"): [
-        ("AddSurveyNote", "POST", f"{API}/proposals/{{proposal_id}}/survey-notes",
-         {"proposal_id": "$response.body#/proposal_id"}, None),
+        (
+            "AddSurveyNote",
+            "POST",
+            f"{API}/proposals/{{proposal_id}}/survey-notes",
+            {"proposal_id": "$response.body#/proposal_id"},
+            None,
+        ),
     ],
     # The public notice board: a current notice, an objection to its first project, the objection followed.
     ("GET", f"{API}/public/notices", "200"): [
-        ("ReadPublicNotice", "GET", f"{API}/public/notices/{{notice_id}}",
-         {"notice_id": "$response.body#/items/0/id"}, None),
-        ("ObjectToFirstProject", "POST", f"{API}/public/notices/{{notice_id}}/objections",
-         {"notice_id": "$response.body#/items/0/id"}, {"item_id": "$response.body#/items/0/items/0/id"}),
+        (
+            "ReadPublicNotice",
+            "GET",
+            f"{API}/public/notices/{{notice_id}}",
+            {"notice_id": "$response.body#/items/0/id"},
+            None,
+        ),
+        (
+            "ObjectToFirstProject",
+            "POST",
+            f"{API}/public/notices/{{notice_id}}/objections",
+            {"notice_id": "$response.body#/items/0/id"},
+            {"item_id": "$response.body#/items/0/items/0/id"},
+        ),
     ],
     ("POST", f"{API}/public/notices/{{notice_id}}/objections", "201"): [
-        ("TrackObjection", "GET", f"{API}/public/objections/{{tracking_code}}",
-         {"tracking_code": "$response.body#/tracking_code"}, None),
+        (
+            "TrackObjection",
+            "GET",
+            f"{API}/public/objections/{{tracking_code}}",
+            {"tracking_code": "$response.body#/tracking_code"},
+            None,
+        ),
     ],
     ("POST", f"{API}/pilots/{{pilot_id}}/voting-rounds", "201"): [
         ("ReadRound", "GET", f"{API}/voting/rounds/{{round_id}}", {"round_id": ID}, None),
@@ -46,14 +66,29 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, str], dict
         ("CastBallot", "POST", f"{API}/voting/rounds/{{round_id}}/ballots", {"round_id": ID}, None),
     ],
     ("GET", f"{API}/voting/my-rounds", "200"): [
-        ("CastBallotInMyRound", "POST", f"{API}/voting/rounds/{{round_id}}/ballots",
-         {"round_id": "$response.body#/0/id"}, None),
+        (
+            "CastBallotInMyRound",
+            "POST",
+            f"{API}/voting/rounds/{{round_id}}/ballots",
+            {"round_id": "$response.body#/0/id"},
+            None,
+        ),
     ],
     ("POST", f"{API}/voting/rounds/{{round_id}}/ballots", "201"): [
-        ("ReadMyBallot", "GET", f"{API}/voting/rounds/{{round_id}}/my-ballot",
-         {"round_id": "$response.body#/round_id"}, None),
-        ("CheckReceipt", "GET", f"{API}/public/voting/receipts/{{code}}",
-         {"code": "$response.body#/receipt_code"}, None),
+        (
+            "ReadMyBallot",
+            "GET",
+            f"{API}/voting/rounds/{{round_id}}/my-ballot",
+            {"round_id": "$response.body#/round_id"},
+            None,
+        ),
+        (
+            "CheckReceipt",
+            "GET",
+            f"{API}/public/voting/receipts/{{code}}",
+            {"code": "$response.body#/receipt_code"},
+            None,
+        ),
     ],
     ("POST", f"{API}/communities/{{community_id}}/meetings", "201"): [
         ("ReadMeeting", "GET", f"{API}/meetings/{{meeting_id}}", {"meeting_id": ID}, None),
@@ -63,8 +98,13 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, str], dict
         ("SignIn", "POST", f"{API}/meetings/{{meeting_id}}/sign-ins", {"meeting_id": ID}, None),
     ],
     ("POST", f"{API}/communities/{{community_id}}/representatives", "201"): [
-        ("RetireRepresentative", "POST", f"{API}/representatives/{{representative_id}}/retire",
-         {"representative_id": ID}, None),
+        (
+            "RetireRepresentative",
+            "POST",
+            f"{API}/representatives/{{representative_id}}/retire",
+            {"representative_id": ID},
+            None,
+        ),
     ],
     ("POST", f"{API}/communities/{{community_id}}/councils", "201"): [
         ("ReadCouncil", "GET", f"{API}/councils/{{council_id}}", {"council_id": ID}, None),
@@ -101,8 +141,10 @@ def add_links(document: dict[str, Any]) -> dict[str, Any]:
         response = paths[path][method.lower()]["responses"][status]
         declared = response.setdefault("links", {})
         for name, target_method, target_path, parameters, body in links:
-            link: dict[str, Any] = {"operationId": paths[target_path][target_method.lower()]["operationId"],
-                                    "parameters": parameters}
+            link: dict[str, Any] = {
+                "operationId": paths[target_path][target_method.lower()]["operationId"],
+                "parameters": parameters,
+            }
             if body:
                 link["requestBody"] = body
             declared[name] = link

@@ -131,8 +131,19 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
             _sqlite_copy(dump, _sqlite_path(settings))
         else:
             url, env = _libpq(settings)
-            _tool(["pg_restore", "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error",
-                   "--dbname", url, str(dump)], env)
+            _tool(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-acl",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "--dbname",
+                    url,
+                    str(dump),
+                ],
+                env,
+            )
         if (Path(tmp) / rules.UPLOADS).is_dir():
             shutil.copytree(Path(tmp) / rules.UPLOADS, uploads, dirs_exist_ok=True)
     return info

@@ -13,8 +13,11 @@ from app.core.request_context import current_request_id
 # Mainland mobile numbers not inside a longer run of digits; bearer JWTs; API tokens; refresh tokens as sent.
 # Not inside a longer ASCII word: request ids and UUIDs are hex and hold runs of digits.
 _PHONE = re.compile(r"(?<![0-9A-Za-z_-])(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?![0-9A-Za-z_])")
-_SECRETS = [re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), re.compile(r"wst_[\w-]+"),
-            re.compile(r"(?i)(bearer|refresh_token[\"']?\s*[:=]\s*[\"']?)\s*[\w.-]{16,}")]
+_SECRETS = [
+    re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"),
+    re.compile(r"wst_[\w-]+"),
+    re.compile(r"(?i)(bearer|refresh_token[\"']?\s*[:=]\s*[\"']?)\s*[\w.-]{16,}"),
+]
 
 
 def redact(text: str) -> str:
@@ -44,9 +47,14 @@ class RequestContext(logging.Filter):
 def json_handler(stream: TextIO) -> logging.Handler:
     """A handler writing one JSON object per line to stream."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}{request_id}", style="{",
-                                       rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                                       json_ensure_ascii=False))
+    handler.setFormatter(
+        JsonFormatter(
+            "{asctime}{levelname}{name}{message}{request_id}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        )
+    )
     handler.addFilter(RequestContext())
     handler.weishi = True  # ours: configure() installs it once per process
     return handler

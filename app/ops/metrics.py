@@ -33,18 +33,30 @@ from app.ops.metrics_env import MULTIPROC_ENV
 from app.ratelimit.client import client_ip
 from app.voting.models import RoundStatus, VoteMark, VotingRound
 
-REQUESTS = Counter("weishi_http_requests_total", "HTTP requests answered, by method, route template and status",
-                   ["method", "route", "status"])
-DURATION = Histogram("weishi_http_request_duration_seconds", "Time to answer a request, by method and route template",
-                     ["method", "route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+REQUESTS = Counter(
+    "weishi_http_requests_total",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+DURATION = Histogram(
+    "weishi_http_request_duration_seconds",
+    "Time to answer a request, by method and route template",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 RATE_LIMITED = Counter("weishi_rate_limit_refusals_total", "Requests refused with 429, by route template", ["route"])
-DB_UNAVAILABLE = Counter("weishi_db_unavailable_total",
-                         "Requests answered 503 because the database (or a pooled connection) did not come in time")
-POOL_IN_USE = Gauge("weishi_db_pool_in_use", "Database connections checked out of the pool now",
-                    multiprocess_mode="livesum")
-POOL_WAIT = Histogram("weishi_db_pool_wait_seconds",
-                      "Time a request waited to get a database connection from the pool (opening one included)",
-                      buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30))
+DB_UNAVAILABLE = Counter(
+    "weishi_db_unavailable_total",
+    "Requests answered 503 because the database (or a pooled connection) did not come in time",
+)
+POOL_IN_USE = Gauge(
+    "weishi_db_pool_in_use", "Database connections checked out of the pool now", multiprocess_mode="livesum"
+)
+POOL_WAIT = Histogram(
+    "weishi_db_pool_wait_seconds",
+    "Time a request waited to get a database connection from the pool (opening one included)",
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30),
+)
 
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:
@@ -86,40 +98,64 @@ def allowed(address: str, networks: list[str]) -> bool:
 async def _database_families(request: Request) -> list[GaugeMetricFamily]:
     now = clock.now()
     async with request.app.state.sessionmaker() as session:
-        pending, oldest = (await session.execute(select(func.count(), func.min(AuditEvent.occurred_at))
-                                                 .where(AuditEvent.seq.is_(None)))).one()
-        events_waiting = await session.scalar(select(func.count()).select_from(NotificationEvent)
-                                              .where(NotificationEvent.status == EventStatus.pending))
-        deliveries = dict((await session.execute(
-            select(Notification.status, func.count()).where(Notification.status.in_(
-                [DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed]))
-            .group_by(Notification.status))).all())
+        pending, oldest = (
+            await session.execute(
+                select(func.count(), func.min(AuditEvent.occurred_at)).where(AuditEvent.seq.is_(None))
+            )
+        ).one()
+        events_waiting = await session.scalar(
+            select(func.count()).select_from(NotificationEvent).where(NotificationEvent.status == EventStatus.pending)
+        )
+        deliveries = dict(
+            (
+                await session.execute(
+                    select(Notification.status, func.count())
+                    .where(
+                        Notification.status.in_([DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed])
+                    )
+                    .group_by(Notification.status)
+                )
+            ).all()
+        )
         # Counts of voters per open round: the vote marks say who voted, never how.
-        ballots = (await session.execute(
-            select(VotingRound.id, func.count(VoteMark.id))
-            .join(VoteMark, VoteMark.round_id == VotingRound.id, isouter=True)
-            .where(VotingRound.status == RoundStatus.scheduled, VotingRound.opens_at <= now,
-                   VotingRound.closes_at > now)
-            .group_by(VotingRound.id))).all()
+        ballots = (
+            await session.execute(
+                select(VotingRound.id, func.count(VoteMark.id))
+                .join(VoteMark, VoteMark.round_id == VotingRound.id, isouter=True)
+                .where(
+                    VotingRound.status == RoundStatus.scheduled,
+                    VotingRound.opens_at <= now,
+                    VotingRound.closes_at > now,
+                )
+                .group_by(VotingRound.id)
+            )
+        ).all()
     lag = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
-    cast = GaugeMetricFamily("weishi_ballots_cast", "Voters (or households) who cast a ballot, per open round",
-                             labels=["round_id"])
+    cast = GaugeMetricFamily(
+        "weishi_ballots_cast", "Voters (or households) who cast a ballot, per open round", labels=["round_id"]
+    )
     for round_id, count in ballots:
         cast.add_metric([str(round_id)], count)
-    return [GaugeMetricFamily("weishi_audit_events_pending", "Audit events written but not yet sealed into the chain",
-                              value=pending),
-            GaugeMetricFamily("weishi_audit_sealer_lag_seconds", "Age of the oldest audit event not yet sealed",
-                              value=lag),
-            GaugeMetricFamily("weishi_outbox_events_waiting", "Notification events not yet expanded into deliveries",
-                              value=events_waiting or 0),
-            _by_status(deliveries),
-            cast]
+    return [
+        GaugeMetricFamily(
+            "weishi_audit_events_pending", "Audit events written but not yet sealed into the chain", value=pending
+        ),
+        GaugeMetricFamily("weishi_audit_sealer_lag_seconds", "Age of the oldest audit event not yet sealed", value=lag),
+        GaugeMetricFamily(
+            "weishi_outbox_events_waiting",
+            "Notification events not yet expanded into deliveries",
+            value=events_waiting or 0,
+        ),
+        _by_status(deliveries),
+        cast,
+    ]
 
 
 def _by_status(counts: dict) -> GaugeMetricFamily:
     """Deliveries waiting (pending), in a worker's hands (sending) and given up (failed), by status."""
-    family = GaugeMetricFamily("weishi_outbox_deliveries", "Notification deliveries waiting, sending or failed",
-                               labels=["status"])
+    family = GaugeMetricFamily(
+        "weishi_outbox_deliveries", "Notification deliveries waiting, sending or failed", labels=["status"]
+    )
     for status in (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed):
         family.add_metric([status.value], counts.get(status, 0))
     return family

@@ -40,31 +40,55 @@ async def _check_upload(session: AsyncSession, principal: Principal, org: Organi
         raise Forbidden("只有机构负责人或辖区工作人员可以上传证明材料。", code="not_owner")
 
 
-async def add_document(session: AsyncSession, settings: Settings, principal: Principal, org: Organisation,
-                       filename: str | None, data: bytes) -> OrganisationDocument:
+async def add_document(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    org: Organisation,
+    filename: str | None,
+    data: bytes,
+) -> OrganisationDocument:
     """Store one PDF or image after checking its size and bytes."""
     path = await seat_path(session, org)
     await _check_upload(session, principal, org, path)
     if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(f"文件不能超过{settings.max_upload_bytes}字节。", code="attachment_too_large",
-                              extra={"limit": settings.max_upload_bytes})
+        raise PayloadTooLarge(
+            f"文件不能超过{settings.max_upload_bytes}字节。",
+            code="attachment_too_large",
+            extra={"limit": settings.max_upload_bytes},
+        )
     content_type = filetypes.sniff(data[:16])
     if content_type is None:
-        raise UnsupportedMediaType("证明材料须为JPEG、PNG、WebP图片或PDF文件。", code="attachment_type_refused",
-                                   extra={"accepted": list(filetypes.ACCEPTED)})
-    count = await session.scalar(select(func.count()).select_from(OrganisationDocument)
-                                 .where(OrganisationDocument.organisation_id == org.id))
+        raise UnsupportedMediaType(
+            "证明材料须为JPEG、PNG、WebP图片或PDF文件。",
+            code="attachment_type_refused",
+            extra={"accepted": list(filetypes.ACCEPTED)},
+        )
+    count = await session.scalar(
+        select(func.count()).select_from(OrganisationDocument).where(OrganisationDocument.organisation_id == org.id)
+    )
     if count >= MAX_DOCUMENTS:
         raise Conflict(f"每个机构最多上传{MAX_DOCUMENTS}份材料。", code="too_many_attachments")
-    doc = OrganisationDocument(organisation_id=org.id, content_type=content_type,
-                               original_name=filetypes.safe_name(filename, content_type), size_bytes=len(data),
-                               sha256=hashlib.sha256(data).hexdigest(), storage_name=uuid.uuid4().hex,
-                               uploaded_by=principal.user_id)
+    doc = OrganisationDocument(
+        organisation_id=org.id,
+        content_type=content_type,
+        original_name=filetypes.safe_name(filename, content_type),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=uuid.uuid4().hex,
+        uploaded_by=principal.user_id,
+    )
     session.add(doc)
     await session.flush()
-    await record(session, principal.actor, "organisation.document_add", "organisation", org.id,
-                 after={"document_id": doc.id, "sha256": doc.sha256, "original_name": doc.original_name},
-                 region_path=path)
+    await record(
+        session,
+        principal.actor,
+        "organisation.document_add",
+        "organisation",
+        org.id,
+        after={"document_id": doc.id, "sha256": doc.sha256, "original_name": doc.original_name},
+        region_path=path,
+    )
     # Written last, as for proposal attachments: a failed commit leaves an orphan file, never a dangling row.
     await asyncio.to_thread(_write, storage_path(settings, doc.storage_name), data)
     return doc
@@ -72,11 +96,15 @@ async def add_document(session: AsyncSession, settings: Settings, principal: Pri
 
 def list_statement(organisation_id: uuid.UUID) -> Select:
     """The organisation's documents, oldest first."""
-    return (select(OrganisationDocument).where(OrganisationDocument.organisation_id == organisation_id)
-            .order_by(OrganisationDocument.created_at, OrganisationDocument.id))
+    return (
+        select(OrganisationDocument)
+        .where(OrganisationDocument.organisation_id == organisation_id)
+        .order_by(OrganisationDocument.created_at, OrganisationDocument.id)
+    )
 
 
 async def get_document(session: AsyncSession, document_id: uuid.UUID) -> OrganisationDocument:
     """The document, or 404."""
-    return await get_or_404(session, OrganisationDocument, document_id, code="document_not_found",
-                            detail="没有这份材料。")
+    return await get_or_404(
+        session, OrganisationDocument, document_id, code="document_not_found", detail="没有这份材料。"
+    )

@@ -21,51 +21,80 @@ from app.organisations.schemas import InvitationCreate
 from app.organisations.service import get_organisation, join, phone_or_422, seat_path
 
 
-async def membership(session: AsyncSession, organisation_id: uuid.UUID, user_id: uuid.UUID | None
-                     ) -> OrganisationMember | None:
+async def membership(
+    session: AsyncSession, organisation_id: uuid.UUID, user_id: uuid.UUID | None
+) -> OrganisationMember | None:
     """The user's open membership of the organisation, if any."""
-    return await session.scalar(select(OrganisationMember).where(
-        OrganisationMember.organisation_id == organisation_id, OrganisationMember.user_id == user_id,
-        OrganisationMember.left_at.is_(None)))
+    return await session.scalar(
+        select(OrganisationMember).where(
+            OrganisationMember.organisation_id == organisation_id,
+            OrganisationMember.user_id == user_id,
+            OrganisationMember.left_at.is_(None),
+        )
+    )
 
 
-async def invite(session: AsyncSession, settings: Settings, principal: Principal, org: Organisation,
-                 data: InvitationCreate) -> OrganisationInvitation:
+async def invite(
+    session: AsyncSession, settings: Settings, principal: Principal, org: Organisation, data: InvitationCreate
+) -> OrganisationInvitation:
     """An owner invites a phone number; one open invitation per number."""
     member = await membership(session, org.id, principal.user_id)
     if member is None or member.role != MemberRole.owner:
         raise Forbidden("只有机构负责人可以邀请成员。", code="not_owner")
     phone = phone_or_422(data.phone)
     digest = phone_digest(settings, phone)
-    if await session.scalar(select(OrganisationInvitation.id).where(
-            OrganisationInvitation.organisation_id == org.id, OrganisationInvitation.phone_digest == digest,
-            OrganisationInvitation.accepted_at.is_(None))):
+    if await session.scalar(
+        select(OrganisationInvitation.id).where(
+            OrganisationInvitation.organisation_id == org.id,
+            OrganisationInvitation.phone_digest == digest,
+            OrganisationInvitation.accepted_at.is_(None),
+        )
+    ):
         raise Conflict("已向这个号码发出邀请，等待对方接受。", code="invitation_exists")
-    invitation = OrganisationInvitation(organisation_id=org.id, phone_digest=digest, phone_masked=mask_phone(phone),
-                                        role=data.role, invited_by=principal.user_id)
+    invitation = OrganisationInvitation(
+        organisation_id=org.id,
+        phone_digest=digest,
+        phone_masked=mask_phone(phone),
+        role=data.role,
+        invited_by=principal.user_id,
+    )
     session.add(invitation)
     await session.flush()
-    await record(session, principal.actor, "organisation.invite", "organisation", org.id,
-                 after={"invitation_id": invitation.id, "phone": invitation.phone_masked, "role": data.role.value},
-                 region_path=await seat_path(session, org))
+    await record(
+        session,
+        principal.actor,
+        "organisation.invite",
+        "organisation",
+        org.id,
+        after={"invitation_id": invitation.id, "phone": invitation.phone_masked, "role": data.role.value},
+        region_path=await seat_path(session, org),
+    )
     return invitation
 
 
 def my_invitations(principal: Principal) -> Select:
     """Open invitations to the caller's phone, with the organisation's name."""
-    return (select(OrganisationInvitation, Organisation.name.label("organisation_name"))
-            .join(Organisation, Organisation.id == OrganisationInvitation.organisation_id)
-            .where(OrganisationInvitation.phone_digest == principal.phone_digest,
-                   OrganisationInvitation.accepted_at.is_(None))
-            .order_by(OrganisationInvitation.created_at, OrganisationInvitation.id))
+    return (
+        select(OrganisationInvitation, Organisation.name.label("organisation_name"))
+        .join(Organisation, Organisation.id == OrganisationInvitation.organisation_id)
+        .where(
+            OrganisationInvitation.phone_digest == principal.phone_digest, OrganisationInvitation.accepted_at.is_(None)
+        )
+        .order_by(OrganisationInvitation.created_at, OrganisationInvitation.id)
+    )
 
 
 async def accept(session: AsyncSession, principal: Principal, invitation_id: uuid.UUID) -> OrganisationMember:
     """The invited resident joins; invitations to other phones do not exist for them (404)."""
     digest = principal.phone_digest
-    invitation = await get_or_404(session, OrganisationInvitation, invitation_id, code="invitation_not_found",
-                                  detail="没有这个邀请。",
-                                  accept=lambda i: digest is not None and i.phone_digest == digest)
+    invitation = await get_or_404(
+        session,
+        OrganisationInvitation,
+        invitation_id,
+        code="invitation_not_found",
+        detail="没有这个邀请。",
+        accept=lambda i: digest is not None and i.phone_digest == digest,
+    )
     if invitation.accepted_at is not None:
         raise Conflict("这个邀请已经接受过了。", code="invitation_used")
     if principal.organisation_id is not None:
@@ -73,9 +102,15 @@ async def accept(session: AsyncSession, principal: Principal, invitation_id: uui
     org = await get_organisation(session, invitation.organisation_id)
     invitation.accepted_at = utcnow()
     member = await join(session, org, principal.user_id, invitation.role)
-    await record(session, principal.actor, "organisation.join", "organisation", org.id,
-                 after={"invitation_id": invitation.id, "user_id": principal.user_id, "role": invitation.role.value},
-                 region_path=await seat_path(session, org))
+    await record(
+        session,
+        principal.actor,
+        "organisation.join",
+        "organisation",
+        org.id,
+        after={"invitation_id": invitation.id, "user_id": principal.user_id, "role": invitation.role.value},
+        region_path=await seat_path(session, org),
+    )
     return member
 
 
@@ -84,9 +119,16 @@ async def leave(session: AsyncSession, principal: Principal, org: Organisation) 
     member = await membership(session, org.id, principal.user_id)
     if member is None:
         raise NotFound("您不是这个机构的成员。", code="not_a_member")
-    owners = await session.scalar(select(func.count()).select_from(OrganisationMember).where(
-        OrganisationMember.organisation_id == org.id, OrganisationMember.role == MemberRole.owner,
-        OrganisationMember.left_at.is_(None), OrganisationMember.id != member.id))
+    owners = await session.scalar(
+        select(func.count())
+        .select_from(OrganisationMember)
+        .where(
+            OrganisationMember.organisation_id == org.id,
+            OrganisationMember.role == MemberRole.owner,
+            OrganisationMember.left_at.is_(None),
+            OrganisationMember.id != member.id,
+        )
+    )
     problem = rules.leaving_problem(member.role, owners)
     if problem:
         raise Conflict(problem, code="last_owner")
@@ -94,14 +136,22 @@ async def leave(session: AsyncSession, principal: Principal, org: Organisation) 
     user = await session.get(User, principal.user_id)
     user.organisation_id = None
     await session.flush()
-    await record(session, principal.actor, "organisation.leave", "organisation", org.id,
-                 before={"user_id": principal.user_id, "role": member.role.value},
-                 region_path=await seat_path(session, org))
+    await record(
+        session,
+        principal.actor,
+        "organisation.leave",
+        "organisation",
+        org.id,
+        before={"user_id": principal.user_id, "role": member.role.value},
+        region_path=await seat_path(session, org),
+    )
 
 
 def members_statement(organisation_id: uuid.UUID) -> Select:
     """Members past and present, by when they joined, with their display names."""
-    return (select(OrganisationMember, User.display_name)
-            .join(User, User.id == OrganisationMember.user_id)
-            .where(OrganisationMember.organisation_id == organisation_id)
-            .order_by(OrganisationMember.joined_at, OrganisationMember.id))
+    return (
+        select(OrganisationMember, User.display_name)
+        .join(User, User.id == OrganisationMember.user_id)
+        .where(OrganisationMember.organisation_id == organisation_id)
+        .order_by(OrganisationMember.joined_at, OrganisationMember.id)
+    )

@@ -18,16 +18,21 @@ PUBLIC_KINDS = (OrganisationKind.social_organisation, OrganisationKind.community
 
 
 def _statement() -> Select:
-    return (select(Organisation).where(Organisation.kind.in_(PUBLIC_KINDS))
-            .order_by(Organisation.name, Organisation.id))
+    return select(Organisation).where(Organisation.kind.in_(PUBLIC_KINDS)).order_by(Organisation.name, Organisation.id)
 
 
 def shape(org: Organisation, projects: list[dict[str, Any]]) -> dict[str, Any]:
     """The public fields of an organisation and of its projects."""
-    return {"id": org.id, "name": org.name, "credit_code": org.credit_code, "status": org.status,
-            "verified": org.status == OrganisationStatus.verified,
-            "projects": [{k: p[k] for k in ("proposal_id", "title", "year", "role", "state", "total_fen", "grade")}
-                         for p in projects]}
+    return {
+        "id": org.id,
+        "name": org.name,
+        "credit_code": org.credit_code,
+        "status": org.status,
+        "verified": org.status == OrganisationStatus.verified,
+        "projects": [
+            {k: p[k] for k in ("proposal_id", "title", "year", "role", "state", "total_fen", "grade")} for p in projects
+        ],
+    }
 
 
 async def public_page(session: AsyncSession, params: PageParams) -> dict[str, Any]:

@@ -15,15 +15,23 @@ from app.organisations.schemas import PublicOrganisation
 router = APIRouter(prefix="/api/v1/public", tags=["organisations"])
 
 
-@router.get("/organisations", response_model=Page[PublicOrganisation], summary="Public list of social organisations",
-            responses=problems(422))
+@router.get(
+    "/organisations",
+    response_model=Page[PublicOrganisation],
+    summary="Public list of social organisations",
+    responses=problems(422),
+)
 async def public_organisations(session: ReadSessionDep, page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """By name: credit code, verified or not, and the projects each proposed or implemented, with grades."""
     return await public.public_page(session, page)
 
 
-@router.get("/organisations/{organisation_id}", response_model=PublicOrganisation,
-            summary="Public view of a social organisation", responses=problems(404, 422))
+@router.get(
+    "/organisations/{organisation_id}",
+    response_model=PublicOrganisation,
+    summary="Public view of a social organisation",
+    responses=problems(404, 422),
+)
 async def public_organisation(organisation_id: uuid.UUID, session: ReadSessionDep) -> dict:
     """One organisation and its projects (submitted ones only)."""
     return await public.public_organisation(session, organisation_id)

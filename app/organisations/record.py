@@ -19,8 +19,11 @@ async def grades(session: AsyncSession, proposal_ids: list[uuid.UUID]) -> dict[u
         return {}
     wanted = {str(p) for p in proposal_ids}
     # Final runs are a handful per district and year; their outputs are read whole.
-    runs = (await session.scalars(select(AwardRun).where(AwardRun.state == RunState.final)
-                                  .order_by(AwardRun.finalised_at, AwardRun.id))).all()
+    runs = (
+        await session.scalars(
+            select(AwardRun).where(AwardRun.state == RunState.final).order_by(AwardRun.finalised_at, AwardRun.id)
+        )
+    ).all()
     out: dict[uuid.UUID, str] = {}
     for run in runs:  # later runs overwrite earlier ones
         for project in run.outputs.get("projects", []):
@@ -32,24 +35,44 @@ async def grades(session: AsyncSession, proposal_ids: list[uuid.UUID]) -> dict[u
 async def projects(session: AsyncSession, organisation_id: uuid.UUID, *, public: bool) -> list[dict[str, Any]]:
     """Every project the organisation proposed (申报) or implemented (承接), newest year first; the public sees
     submitted proposals only."""
-    rectified = (select(Acceptance.proposal_id, func.count().label("n"))
-                 .where(Acceptance.outcome == AcceptanceOutcome.rectification)
-                 .group_by(Acceptance.proposal_id).subquery())
-    stmt = (select(Proposal, Programme.year, Implementation.organisation_id.label("implementer"),
-                   Implementation.status.label("implementation_status"), rectified.c.n)
-            .join(Programme, Programme.id == Proposal.programme_id)
-            .outerjoin(Implementation, Implementation.proposal_id == Proposal.id)
-            .outerjoin(rectified, rectified.c.proposal_id == Proposal.id)
-            .where(or_(Proposal.proposer_organisation_id == organisation_id,
-                       Implementation.organisation_id == organisation_id))
-            .order_by(Programme.year.desc(), Proposal.created_at, Proposal.id))
+    rectified = (
+        select(Acceptance.proposal_id, func.count().label("n"))
+        .where(Acceptance.outcome == AcceptanceOutcome.rectification)
+        .group_by(Acceptance.proposal_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Proposal,
+            Programme.year,
+            Implementation.organisation_id.label("implementer"),
+            Implementation.status.label("implementation_status"),
+            rectified.c.n,
+        )
+        .join(Programme, Programme.id == Proposal.programme_id)
+        .outerjoin(Implementation, Implementation.proposal_id == Proposal.id)
+        .outerjoin(rectified, rectified.c.proposal_id == Proposal.id)
+        .where(
+            or_(Proposal.proposer_organisation_id == organisation_id, Implementation.organisation_id == organisation_id)
+        )
+        .order_by(Programme.year.desc(), Proposal.created_at, Proposal.id)
+    )
     if public:
         stmt = stmt.where(Proposal.submitted_at.is_not(None))
     rows = (await session.execute(stmt)).all()
     graded = await grades(session, [row.Proposal.id for row in rows])
-    return [{"proposal_id": row.Proposal.id, "title": row.Proposal.title, "year": row.year,
-             "community_id": row.Proposal.community_id,
-             "role": "proposer" if row.Proposal.proposer_organisation_id == organisation_id else "implementer",
-             "state": row.Proposal.state.value, "total_fen": row.Proposal.total_fen,
-             "implementation_status": row.implementation_status.value if row.implementation_status else None,
-             "grade": graded.get(row.Proposal.id), "rectifications": row.n or 0} for row in rows]
+    return [
+        {
+            "proposal_id": row.Proposal.id,
+            "title": row.Proposal.title,
+            "year": row.year,
+            "community_id": row.Proposal.community_id,
+            "role": "proposer" if row.Proposal.proposer_organisation_id == organisation_id else "implementer",
+            "state": row.Proposal.state.value,
+            "total_fen": row.Proposal.total_fen,
+            "implementation_status": row.implementation_status.value if row.implementation_status else None,
+            "grade": graded.get(row.Proposal.id),
+            "rectifications": row.n or 0,
+        }
+        for row in rows
+    ]

@@ -14,8 +14,8 @@ AUTHORITIES = {"1": "机构编制", "5": "民政", "9": "工商", "Y": "其他"}
 class OrganisationStatus(StrEnum):
     """pending (registered, not yet checked) → verified ⇄ suspended."""
 
-    pending = "pending"      # 待核验
-    verified = "verified"    # 已核验
+    pending = "pending"  # 待核验
+    verified = "verified"  # 已核验
     suspended = "suspended"  # 已暂停
 
 
@@ -48,9 +48,11 @@ def credit_code_problem(code: str) -> str | None:
 
 
 # Which status change each staff action makes, from which states.
-TRANSITIONS = {"verify": ({OrganisationStatus.pending}, OrganisationStatus.verified),
-               "suspend": ({OrganisationStatus.pending, OrganisationStatus.verified}, OrganisationStatus.suspended),
-               "reinstate": ({OrganisationStatus.suspended}, OrganisationStatus.verified)}
+TRANSITIONS = {
+    "verify": ({OrganisationStatus.pending}, OrganisationStatus.verified),
+    "suspend": ({OrganisationStatus.pending, OrganisationStatus.verified}, OrganisationStatus.suspended),
+    "reinstate": ({OrganisationStatus.suspended}, OrganisationStatus.verified),
+}
 
 
 def next_status(action: str, current: OrganisationStatus) -> OrganisationStatus | None:

@@ -10,8 +10,9 @@ from app.common.schemas import ReadModel, WriteModel
 from app.common.strict import DisplayText
 from app.organisations.rules import MemberRole, OrganisationStatus
 
-CreditCode = Field(min_length=18, max_length=18,
-                   description="统一社会信用代码 (GB 32100-2015, check character included)")
+CreditCode = Field(
+    min_length=18, max_length=18, description="统一社会信用代码 (GB 32100-2015, check character included)"
+)
 
 
 class OrganisationRegister(WriteModel):
@@ -19,8 +20,9 @@ class OrganisationRegister(WriteModel):
 
     name: DisplayText = Field(min_length=1, max_length=200)
     credit_code: str = CreditCode
-    registration_authority: DisplayText = Field(min_length=1, max_length=100,
-                                                description="登记管理机关, e.g. 福田区民政局")
+    registration_authority: DisplayText = Field(
+        min_length=1, max_length=100, description="登记管理机关, e.g. 福田区民政局"
+    )
     legal_representative: DisplayText = Field(min_length=1, max_length=50, description="法定代表人")
     contact_name: DisplayText = Field(min_length=1, max_length=50)
     contact_phone: str = Field(min_length=11, max_length=20)

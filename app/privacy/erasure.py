@@ -42,16 +42,22 @@ async def _unlink_open_ballots(session: AsyncSession, settings: Settings, entry_
     if not entry_ids:
         return 0
     key = secrecy.ballot_key(settings.secret_key)
-    marks = (await session.execute(
-        select(VoteMark.round_id, VoteMark.voter_key).join(VotingRound, VotingRound.id == VoteMark.round_id)
-        .where(VoteMark.roll_entry_id.in_(entry_ids), VotingRound.status == RoundStatus.scheduled))).all()
+    marks = (
+        await session.execute(
+            select(VoteMark.round_id, VoteMark.voter_key)
+            .join(VotingRound, VotingRound.id == VoteMark.round_id)
+            .where(VoteMark.roll_entry_id.in_(entry_ids), VotingRound.status == RoundStatus.scheduled)
+        )
+    ).all()
     unlinked = 0
     for round_id, voter_key in marks:
         if not voter_key.startswith("r:"):
             continue
-        result = await session.execute(update(Ballot).where(
-            Ballot.round_id == round_id, Ballot.voter_tag == secrecy.voter_tag(key, round_id, voter_key))
-            .values(voter_tag=None))
+        result = await session.execute(
+            update(Ballot)
+            .where(Ballot.round_id == round_id, Ballot.voter_tag == secrecy.voter_tag(key, round_id, voter_key))
+            .values(voter_tag=None)
+        )
         unlinked += result.rowcount or 0
     return unlinked
 
@@ -67,9 +73,11 @@ async def _forget_how_to_reach(session: AsyncSession, user_id: uuid.UUID) -> int
 async def _leave_organisations(session: AsyncSession, user_id: uuid.UUID, digest: str | None, now) -> None:
     """Memberships end (the organisation keeps its history of projects, not the person) and invitations to the
     person's phone go."""
-    await session.execute(update(OrganisationMember).where(OrganisationMember.user_id == user_id,
-                                                           OrganisationMember.left_at.is_(None))
-                          .values(left_at=now))
+    await session.execute(
+        update(OrganisationMember)
+        .where(OrganisationMember.user_id == user_id, OrganisationMember.left_at.is_(None))
+        .values(left_at=now)
+    )
     if digest:
         await session.execute(delete(OrganisationInvitation).where(OrganisationInvitation.phone_digest == digest))
 
@@ -81,35 +89,75 @@ async def delete_account(session: AsyncSession, settings: Settings, principal: P
     if refusal:
         raise Forbidden(refusal, code="account_not_self_deletable")
     now, name = clock.now(), rules.pseudonym(user.id)
-    entry_ids = list(await session.scalars(select(VoterRollEntry.id).where(
-        VoterRollEntry.phone_digest == user.phone_digest))) if user.phone_digest else []
+    entry_ids = (
+        list(await session.scalars(select(VoterRollEntry.id).where(VoterRollEntry.phone_digest == user.phone_digest)))
+        if user.phone_digest
+        else []
+    )
     ballots = await _unlink_open_ballots(session, settings, entry_ids)
-    proposals = await session.scalar(select(func.count()).select_from(Proposal)
-                                     .where(Proposal.proposer_user_id == user.id))
-    objections = (await session.execute(update(Objection).where(Objection.submitted_by_user_id == user.id)
-                                        .values(submitted_by_user_id=None, contact=None))).rowcount or 0
+    proposals = await session.scalar(
+        select(func.count()).select_from(Proposal).where(Proposal.proposer_user_id == user.id)
+    )
+    objections = (
+        await session.execute(
+            update(Objection)
+            .where(Objection.submitted_by_user_id == user.id)
+            .values(submitted_by_user_id=None, contact=None)
+        )
+    ).rowcount or 0
     notices = (await session.execute(delete(UserNotice).where(UserNotice.user_id == user.id))).rowcount or 0
     notices += await _forget_how_to_reach(session, user.id)
     await _leave_organisations(session, user.id, user.phone_digest, now)
     login_ids = select(AuthSession.id).where(AuthSession.user_id == user.id)
     await session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(login_ids)))
-    sessions = (await session.execute(update(AuthSession).where(AuthSession.user_id == user.id,
-                                                                AuthSession.revoked_at.is_(None))
-                                      .values(revoked_at=now, revoked_reason="account_deleted"))).rowcount or 0
+    sessions = (
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason="account_deleted")
+        )
+    ).rowcount or 0
     if user.phone_digest:
         await session.execute(delete(OtpCode).where(OtpCode.phone_digest == user.phone_digest))
     await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.principal_key == f"user:{user.id}"))
     # A registrant's name on a council was the account's display name: it goes with the account.
-    await session.execute(update(CouncilParticipant).where(CouncilParticipant.user_id == user.id)
-                          .values(user_id=None, name=name))
+    await session.execute(
+        update(CouncilParticipant).where(CouncilParticipant.user_id == user.id).values(user_id=None, name=name)
+    )
     await session.execute(update(Representative).where(Representative.user_id == user.id).values(user_id=None))
-    await session.execute(update(User).where(User.id == user.id).values(
-        display_name=name, username=None, password_hash=None, phone_digest=None, phone_masked=None,
-        region_id=None, organisation_id=None, is_active=False, last_login_at=None, deleted_at=now))
-    summary = {"deleted_at": now, "pseudonym": name, "proposals_kept": proposals, "objections_unlinked": objections,
-               "ballots_unlinked": ballots, "notifications_deleted": notices, "sessions_ended": sessions,
-               "roll_entries_kept": len(entry_ids)}
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            display_name=name,
+            username=None,
+            password_hash=None,
+            phone_digest=None,
+            phone_masked=None,
+            region_id=None,
+            organisation_id=None,
+            is_active=False,
+            last_login_at=None,
+            deleted_at=now,
+        )
+    )
+    summary = {
+        "deleted_at": now,
+        "pseudonym": name,
+        "proposals_kept": proposals,
+        "objections_unlinked": objections,
+        "ballots_unlinked": ballots,
+        "notifications_deleted": notices,
+        "sessions_ended": sessions,
+        "roll_entries_kept": len(entry_ids),
+    }
     # The trail names the account by its id and pseudonym only; nothing personal goes into it.
-    await audit.record(session, audit.Actor("user", str(user.id), name), "user.erase", "user", user.id,
-                       after={k: v for k, v in summary.items() if k != "deleted_at"})
+    await audit.record(
+        session,
+        audit.Actor("user", str(user.id), name),
+        "user.erase",
+        "user",
+        user.id,
+        after={k: v for k, v in summary.items() if k != "deleted_at"},
+    )
     return {**summary, "message": rules.deletion_message(ballots, len(entry_ids))}

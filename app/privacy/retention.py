@@ -17,9 +17,15 @@ from app.ratelimit.service import purge_ended
 
 async def erase_objection_contacts(session: AsyncSession, days: int) -> int:
     """Empty the contact of objections decided more than `days` ago (open ones keep it: staff may call back)."""
-    result = await session.execute(update(Objection).where(
-        Objection.contact.is_not(None), Objection.handled_at.is_not(None),
-        Objection.handled_at <= cutoff(clock.now(), days)).values(contact=None))
+    result = await session.execute(
+        update(Objection)
+        .where(
+            Objection.contact.is_not(None),
+            Objection.handled_at.is_not(None),
+            Objection.handled_at <= cutoff(clock.now(), days),
+        )
+        .values(contact=None)
+    )
     return result.rowcount or 0
 
 
@@ -35,7 +41,8 @@ async def purge_personal_data(session: AsyncSession, settings: Settings) -> dict
     counts = {
         "otp_codes": await purge_spent_codes(session, settings.retention_otp_code_days),
         "rate_limit_counters": await purge_ended(
-            session, settings, clock.now() - timedelta(days=settings.retention_rate_limit_days)),
+            session, settings, clock.now() - timedelta(days=settings.retention_rate_limit_days)
+        ),
         "objection_contacts": await erase_objection_contacts(session, settings.retention_objection_contact_days),
         "notifications": await purge_notifications(session, settings.retention_notification_days),
     }

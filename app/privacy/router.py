@@ -22,18 +22,24 @@ async def _self_deletable(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
-@router.get("/data", response_model=MyDataOut, summary="Download everything the service holds about me",
-            responses=problems(401, 403))
+@router.get(
+    "/data",
+    response_model=MyDataOut,
+    summary="Download everything the service holds about me",
+    responses=problems(401, 403),
+)
 async def my_data(session: SessionDep, principal: CurrentPrincipal) -> dict:
     """Profile, voter-roll entries by community (with where one voted, never how), proposals, objections filed
     while logged in (with tracking codes), notifications, councils, representative seats and logins."""
     return await export.my_data(session, principal)
 
 
-@router.post("/deletion", response_model=DeletionOut, summary="Delete my account (residents)",
-             responses=problems(401, 403, 422))
-async def delete_me(request: Request, session: SessionDep,
-                    principal: Annotated[Principal, Depends(_self_deletable)], body: DeletionIn) -> dict:
+@router.post(
+    "/deletion", response_model=DeletionOut, summary="Delete my account (residents)", responses=problems(401, 403, 422)
+)
+async def delete_me(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(_self_deletable)], body: DeletionIn
+) -> dict:
     """Removes the account's personal data at once and ends every login; proposals stay under a pseudonym,
     ballots in open rounds stay counted but unlinked, the audit trail keeps the account's id."""
     return await erasure.delete_account(session, request.app.state.settings, principal)

@@ -18,9 +18,11 @@ def district_id_of(region_path: str) -> uuid.UUID:
 async def open_programme_for(session: AsyncSession, region_path: str) -> Programme | None:
     """The newest open programme of the node's district, or None when the district has none open."""
     return await session.scalar(
-        select(Programme).where(Programme.district_id == district_id_of(region_path),
-                                Programme.status == ProgrammeStatus.open)
-        .order_by(Programme.year.desc()).limit(1))
+        select(Programme)
+        .where(Programme.district_id == district_id_of(region_path), Programme.status == ProgrammeStatus.open)
+        .order_by(Programme.year.desc())
+        .limit(1)
+    )
 
 
 def rules_of(programme: Programme | None) -> ProgrammeRules:

@@ -8,8 +8,14 @@ from app.auth.principal import Principal
 from app.core.errors import Forbidden, NotFound
 from app.regions import rules as region_rules
 
-READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,
-                Role.supervisor)
+READER_ROLES = (
+    Role.community_staff,
+    Role.street_admin,
+    Role.district_admin,
+    Role.finance,
+    Role.evaluator,
+    Role.supervisor,
+)
 MANAGER_ROLES = (Role.district_admin,)
 DESIGNATOR_ROLES = (Role.street_admin,)
 
@@ -32,8 +38,9 @@ def check_designate(principal: Principal, community_path: str) -> None:
     if principal.role == Role.admin:
         return
     if principal.role != Role.street_admin or not principal.sees_region(community_path):
-        raise Forbidden("A street administrator designates only communities of their own street.",
-                        code="pilot_forbidden")
+        raise Forbidden(
+            "A street administrator designates only communities of their own street.", code="pilot_forbidden"
+        )
 
 
 def check_read(principal: Principal, path: str, what: str) -> None:

@@ -41,8 +41,7 @@ class Shortfall:
 
 def shortfalls(streets: list[StreetCount]) -> list[Shortfall]:
     """Every street that falls short of the pilot rule, in name order."""
-    out = [Shortfall(s.street_id, s.name, s.communities, s.pilots, required_pilots(s.communities))
-           for s in streets]
+    out = [Shortfall(s.street_id, s.name, s.communities, s.pilots, required_pilots(s.communities)) for s in streets]
     return sorted((s for s in out if s.pilots < s.required), key=lambda s: s.name)
 
 

@@ -13,8 +13,11 @@ MAX_AMOUNT_FEN = 100_000_000_000
 
 Fen = Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN, strict=True)]
 # Weights are exact decimals so "sum to 1" is exact; they are shown as plain JSON numbers.
-Weight = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4),
-                   PlainSerializer(float, return_type=float, when_used="json")]
+Weight = Annotated[
+    Decimal,
+    Field(ge=0, le=1, max_digits=5, decimal_places=4),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 
@@ -55,8 +58,11 @@ class ProjectCaps(_Rules):
 
     def cap_for(self, project_type: ProjectType) -> int:
         """The cap in fen for one project type."""
-        return {ProjectType.services: self.services_fen, ProjectType.goods: self.goods_fen,
-                ProjectType.works: self.works_fen}[project_type]
+        return {
+            ProjectType.services: self.services_fen,
+            ProjectType.goods: self.goods_fen,
+            ProjectType.works: self.works_fen,
+        }[project_type]
 
 
 class EqualSharesRule(_Rules):
@@ -71,8 +77,7 @@ class EqualSharesRule(_Rules):
     completion: Literal["none", "utilitarian", "add1", "add1e", "add1u", "add1eu"] = "add1"
     integral: bool = False
     comparison: Literal["none", "satisfaction", "exclusionRatio"] = "none"
-    tie_breaking: list[Literal["maxVotes", "minCost", "maxCost"]] = Field(default=["maxVotes", "minCost"],
-                                                                         max_length=3)
+    tie_breaking: list[Literal["maxVotes", "minCost", "maxCost"]] = Field(default=["maxVotes", "minCost"], max_length=3)
 
     @model_validator(mode="after")
     def _consistent(self) -> "EqualSharesRule":
@@ -122,8 +127,10 @@ class BallotRule(_Rules):
             raise ValueError("equalshares raises budgets by whole yuan: mes_increment_fen must be a multiple of 100")
         if self.ballot_type in POINT_BALLOTS and self.allocation_rule != "greedy":
             # Equal shares here reads approval ballots; points are never silently counted as approvals.
-            raise ValueError(f"allocation_rule {self.allocation_rule} cannot read {self.ballot_type} ballots; "
-                             f"{self.ballot_type} ballots are allocated by greedy (by points)")
+            raise ValueError(
+                f"allocation_rule {self.allocation_rule} cannot read {self.ballot_type} ballots; "
+                f"{self.ballot_type} ballots are allocated by greedy (by points)"
+            )
         if self.max_points_per_project is not None and self.max_points_per_project > self.points_total:
             raise ValueError("max_points_per_project cannot exceed points_total")
         return self
@@ -148,8 +155,8 @@ class GradeCutoffs(_Rules):
     """Lowest score of each grade (Ministry of Finance bands 90 / 80 / 60); below pass is 不合格."""
 
     excellent: Percent = 90  # 优秀
-    good: Percent = 80       # 良好
-    passing: Percent = 60    # 合格
+    good: Percent = 80  # 良好
+    passing: Percent = 60  # 合格
 
     @model_validator(mode="after")
     def _descending(self) -> "GradeCutoffs":
@@ -187,11 +194,13 @@ class DisbursementPlan(_Rules):
     """Instalments by project type (DOMAIN §8): services half on agreement, half after completion; goods all
     after acceptance; works by progress with a 5% retention released after acceptance."""
 
-    services: list[Instalment] = Field(default_factory=lambda: _plan((50, "agreement"), (50, "completion")),
-                                       min_length=1, max_length=6)
+    services: list[Instalment] = Field(
+        default_factory=lambda: _plan((50, "agreement"), (50, "completion")), min_length=1, max_length=6
+    )
     goods: list[Instalment] = Field(default_factory=lambda: _plan((100, "acceptance")), min_length=1, max_length=6)
-    works: list[Instalment] = Field(default_factory=lambda: _plan((95, "progress"), (5, "acceptance")),
-                                    min_length=1, max_length=6)
+    works: list[Instalment] = Field(
+        default_factory=lambda: _plan((95, "progress"), (5, "acceptance")), min_length=1, max_length=6
+    )
 
     @model_validator(mode="after")
     def _whole(self) -> "DisbursementPlan":
@@ -205,8 +214,9 @@ class DisbursementPlan(_Rules):
 
     def for_type(self, project_type: ProjectType) -> list[Instalment]:
         """The instalments of one project type."""
-        return {ProjectType.services: self.services, ProjectType.goods: self.goods,
-                ProjectType.works: self.works}[project_type]
+        return {ProjectType.services: self.services, ProjectType.goods: self.goods, ProjectType.works: self.works}[
+            project_type
+        ]
 
 
 class ImplementationRule(_Rules):

@@ -34,8 +34,9 @@ class ProgrammeUpdate(WriteModel):
     starts_on: date | None = None
     ends_on: date | None = None
     closing_date: date | None = None
-    rules: dict[str, Any] | None = Field(default=None, max_length=16,
-                                         description="partial ProgrammeRules, merged key by key")
+    rules: dict[str, Any] | None = Field(
+        default=None, max_length=16, description="partial ProgrammeRules, merged key by key"
+    )
 
 
 class ProgrammeRead(ReadModel):
@@ -102,8 +103,9 @@ class YearEndLine(ReadModel):
     target_pilot_id: uuid.UUID | None = None
     fund_source_id: uuid.UUID | None = None
     source_kind: str | None = None
-    returns_to: str | None = Field(default=None, description="district | street | payer | community: who a sweep "
-                                   "returned it to")
+    returns_to: str | None = Field(
+        default=None, description="district | street | payer | community: who a sweep returned it to"
+    )
 
 
 class CloseResult(ReadModel):

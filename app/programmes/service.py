@@ -29,9 +29,17 @@ from app.regions.rules import is_within
 
 def snapshot(programme: Programme) -> dict[str, Any]:
     """The audited state of a programme."""
-    return {"id": programme.id, "district_id": programme.district_id, "year": programme.year,
-            "name": programme.name, "status": programme.status, "starts_on": programme.starts_on,
-            "ends_on": programme.ends_on, "closing_date": programme.closing_date, "rules": programme.rules}
+    return {
+        "id": programme.id,
+        "district_id": programme.district_id,
+        "year": programme.year,
+        "name": programme.name,
+        "status": programme.status,
+        "starts_on": programme.starts_on,
+        "ends_on": programme.ends_on,
+        "closing_date": programme.closing_date,
+        "rules": programme.rules,
+    }
 
 
 def programme_rules(programme: Programme) -> ProgrammeRules:
@@ -41,8 +49,9 @@ def programme_rules(programme: Programme) -> ProgrammeRules:
 
 async def get_programme(session: AsyncSession, programme_id: uuid.UUID) -> Programme:
     """The programme, or 404."""
-    return await get_or_404(session, Programme, programme_id, code="programme_not_found",
-                            detail="No programme with that id.")
+    return await get_or_404(
+        session, Programme, programme_id, code="programme_not_found", detail="No programme with that id."
+    )
 
 
 async def get_pilot(session: AsyncSession, pilot_id: uuid.UUID) -> Pilot:
@@ -83,9 +92,16 @@ async def create_programme(session: AsyncSession, principal: Principal, data: Pr
         raise Unprocessable("A programme belongs to a district (区).", code="not_a_district")
     policy.check_manage(principal, district.path)
     starts_on, ends_on, closing_date = _period(data.year, data.starts_on, data.ends_on, data.closing_date)
-    programme = Programme(district_id=district.id, region_path=district.path, year=data.year, name=data.name,
-                          starts_on=starts_on, ends_on=ends_on, closing_date=closing_date,
-                          rules=data.rules.model_dump(mode="json"))
+    programme = Programme(
+        district_id=district.id,
+        region_path=district.path,
+        year=data.year,
+        name=data.name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        closing_date=closing_date,
+        rules=data.rules.model_dump(mode="json"),
+    )
     session.add(programme)
     try:
         await session.flush()
@@ -93,18 +109,27 @@ async def create_programme(session: AsyncSession, principal: Principal, data: Pr
         raise Conflict(f"The district already has a programme for {data.year}.", code="programme_exists") from exc
     # Its rounds' ballots need their year's partition on PostgreSQL: made now if the year has none.
     await partitions.ensure(await session.connection(), [data.year])
-    await record(session, principal.actor, "programme.create", "programme", programme.id,
-                 after=snapshot(programme), region_path=programme.region_path)
+    await record(
+        session,
+        principal.actor,
+        "programme.create",
+        "programme",
+        programme.id,
+        after=snapshot(programme),
+        region_path=programme.region_path,
+    )
     return programme
 
 
 def _frozen(programme: Programme) -> Conflict:
-    return Conflict(f"The programme is {programme.status.value}: its rules were frozen when it opened.",
-                    code="programme_frozen")
+    return Conflict(
+        f"The programme is {programme.status.value}: its rules were frozen when it opened.", code="programme_frozen"
+    )
 
 
-async def update_programme(session: AsyncSession, principal: Principal, programme: Programme,
-                           data: ProgrammeUpdate) -> Programme:
+async def update_programme(
+    session: AsyncSession, principal: Principal, programme: Programme, data: ProgrammeUpdate
+) -> Programme:
     """Change a draft's name, period or rules; 409 once it has opened."""
     policy.check_manage(principal, programme.region_path)
     if not rules.editable(programme.status):
@@ -115,18 +140,29 @@ async def update_programme(session: AsyncSession, principal: Principal, programm
         try:
             programme.rules = merge_rules(programme.rules, changes["rules"]).model_dump(mode="json")
         except ValidationError as exc:
-            errors = [{"loc": ["body", "rules", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
-                      for e in exc.errors()]
-            raise Unprocessable("The rules are not valid; see errors.", code="invalid_rules",
-                                extra={"errors": errors}) from exc
+            errors = [
+                {"loc": ["body", "rules", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ]
+            raise Unprocessable(
+                "The rules are not valid; see errors.", code="invalid_rules", extra={"errors": errors}
+            ) from exc
     if changes.get("name"):
         programme.name = changes["name"]
     dates = {k: changes.get(k) or getattr(programme, k) for k in ("starts_on", "ends_on", "closing_date")}
     programme.starts_on, programme.ends_on, programme.closing_date = _period(programme.year, **dates)
     programme.updated_at = utcnow()
     await session.flush()
-    await record(session, principal.actor, "programme.update", "programme", programme.id,
-                 before=before, after=snapshot(programme), region_path=programme.region_path)
+    await record(
+        session,
+        principal.actor,
+        "programme.update",
+        "programme",
+        programme.id,
+        before=before,
+        after=snapshot(programme),
+        region_path=programme.region_path,
+    )
     return programme
 
 
@@ -139,11 +175,19 @@ async def street_counts(session: AsyncSession, programme: Programme) -> list[rul
         .where(Region.parent_id == programme.district_id, Region.level == RegionLevel.street)
         .group_by(Region.id, Region.name)
     )
-    pilots = dict((await session.execute(
-        select(Pilot.street_id, func.count()).where(Pilot.programme_id == programme.id).group_by(Pilot.street_id)
-    )).all())
-    return [rules.StreetCount(sid, name, n, pilots.get(sid, 0))
-            for sid, name, n in (await session.execute(communities)).all()]
+    pilots = dict(
+        (
+            await session.execute(
+                select(Pilot.street_id, func.count())
+                .where(Pilot.programme_id == programme.id)
+                .group_by(Pilot.street_id)
+            )
+        ).all()
+    )
+    return [
+        rules.StreetCount(sid, name, n, pilots.get(sid, 0))
+        for sid, name, n in (await session.execute(communities)).all()
+    ]
 
 
 async def opening_check(session: AsyncSession, programme: Programme) -> list[rules.Shortfall]:
@@ -153,8 +197,18 @@ async def opening_check(session: AsyncSession, programme: Programme) -> list[rul
 
 def shortfall_extra(shortfalls: list[rules.Shortfall]) -> dict[str, Any]:
     """The problem members naming every street that falls short."""
-    return {"streets": [{"street_id": str(s.street_id), "name": s.name, "communities": s.communities,
-                         "pilots": s.pilots, "required": s.required} for s in shortfalls]}
+    return {
+        "streets": [
+            {
+                "street_id": str(s.street_id),
+                "name": s.name,
+                "communities": s.communities,
+                "pilots": s.pilots,
+                "required": s.required,
+            }
+            for s in shortfalls
+        ]
+    }
 
 
 async def open_programme(session: AsyncSession, principal: Principal, programme: Programme) -> Programme:
@@ -165,13 +219,22 @@ async def open_programme(session: AsyncSession, principal: Principal, programme:
     short = await opening_check(session, programme)
     if short:
         names = "、".join(f"{s.name} ({s.pilots}/{s.required})" for s in short)
-        raise Conflict(f"These streets have too few pilots: {names}.", code="pilot_rule_unmet",
-                       extra=shortfall_extra(short))
+        raise Conflict(
+            f"These streets have too few pilots: {names}.", code="pilot_rule_unmet", extra=shortfall_extra(short)
+        )
     before = snapshot(programme)
     programme.status, programme.opened_at, programme.updated_at = ProgrammeStatus.open, utcnow(), utcnow()
     await session.flush()
-    await record(session, principal.actor, "programme.open", "programme", programme.id,
-                 before=before, after=snapshot(programme), region_path=programme.region_path)
+    await record(
+        session,
+        principal.actor,
+        "programme.open",
+        "programme",
+        programme.id,
+        before=before,
+        after=snapshot(programme),
+        region_path=programme.region_path,
+    )
     return programme
 
 
@@ -179,14 +242,23 @@ async def close_programme(session: AsyncSession, principal: Principal, programme
     """Open → closed, and year end: uncommitted money carried over or swept back, by ledger entries."""
     policy.check_manage(principal, programme.region_path)
     if programme.status != ProgrammeStatus.open:
-        raise Conflict(f"Only an open programme can be closed; this one is {programme.status.value}.",
-                       code="programme_not_open")
+        raise Conflict(
+            f"Only an open programme can be closed; this one is {programme.status.value}.", code="programme_not_open"
+        )
     before = snapshot(programme)
     lines = await accounts.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
     programme.status, programme.closed_at, programme.updated_at = ProgrammeStatus.closed, utcnow(), utcnow()
     await session.flush()
-    await record(session, principal.actor, "programme.close", "programme", programme.id, before=before,
-                 after={**snapshot(programme), "year_end": lines}, region_path=programme.region_path)
+    await record(
+        session,
+        principal.actor,
+        "programme.close",
+        "programme",
+        programme.id,
+        before=before,
+        after={**snapshot(programme), "year_end": lines},
+        region_path=programme.region_path,
+    )
     return lines
 
 
@@ -197,13 +269,21 @@ async def rerun_year_end(session: AsyncSession, principal: Principal, programme:
         raise Conflict("Year end runs on a closed programme; close it first.", code="programme_not_closed")
     lines = await accounts.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
     if lines:
-        await record(session, principal.actor, "programme.year_end", "programme", programme.id,
-                     after={"year_end": lines}, region_path=programme.region_path)
+        await record(
+            session,
+            principal.actor,
+            "programme.year_end",
+            "programme",
+            programme.id,
+            after={"year_end": lines},
+            region_path=programme.region_path,
+        )
     return lines
 
 
-async def designate_pilot(session: AsyncSession, principal: Principal, programme: Programme,
-                          data: PilotCreate) -> Pilot:
+async def designate_pilot(
+    session: AsyncSession, principal: Principal, programme: Programme, data: PilotCreate
+) -> Pilot:
     """A community of the caller's street becomes a pilot; its balance and district subsidy source open."""
     community = await region_or_422(session, data.community_id)
     if community.level != RegionLevel.community:
@@ -213,25 +293,46 @@ async def designate_pilot(session: AsyncSession, principal: Principal, programme
     policy.check_designate(principal, community.path)
     if not rules.accepts_pilots(programme.status):
         raise Conflict("The programme is closed; no more pilots.", code="programme_closed")
-    pilot = Pilot(programme_id=programme.id, community_id=community.id, street_id=community.parent_id,
-                  district_id=programme.district_id, year=programme.year, region_path=community.path,
-                  note=data.note, designated_by=principal.actor.id)
+    pilot = Pilot(
+        programme_id=programme.id,
+        community_id=community.id,
+        street_id=community.parent_id,
+        district_id=programme.district_id,
+        year=programme.year,
+        region_path=community.path,
+        note=data.note,
+        designated_by=principal.actor.id,
+    )
     session.add(pilot)
     try:
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("The community is already a pilot this year.", code="pilot_exists") from exc
-    source = await accounts.open_pilot_account(session, principal.actor, pilot, programme,
-                                               programme_rules(programme).subsidy_per_pilot_fen)
-    await record(session, principal.actor, "pilot.designate", "pilot", pilot.id,
-                 after={"programme_id": programme.id, "community_id": community.id, "year": pilot.year,
-                        "note": pilot.note, "subsidy_source_id": source.id, "subsidy_planned_fen": source.planned_fen},
-                 region_path=pilot.region_path)
+    source = await accounts.open_pilot_account(
+        session, principal.actor, pilot, programme, programme_rules(programme).subsidy_per_pilot_fen
+    )
+    await record(
+        session,
+        principal.actor,
+        "pilot.designate",
+        "pilot",
+        pilot.id,
+        after={
+            "programme_id": programme.id,
+            "community_id": community.id,
+            "year": pilot.year,
+            "note": pilot.note,
+            "subsidy_source_id": source.id,
+            "subsidy_planned_fen": source.planned_fen,
+        },
+        region_path=pilot.region_path,
+    )
     return pilot
 
 
-def list_programmes_statement(principal: Principal, district_id: uuid.UUID | None, year: int | None,
-                              status: ProgrammeStatus | None) -> Select:
+def list_programmes_statement(
+    principal: Principal, district_id: uuid.UUID | None, year: int | None, status: ProgrammeStatus | None
+) -> Select:
     """Programmes of the district the caller belongs to (admins: all), newest year first."""
     stmt = select(Programme).order_by(Programme.year.desc(), Programme.id)
     stmt = restrict_to_overlapping(stmt, principal, Programme.region_path)

@@ -32,8 +32,9 @@ from app.proposals.service import (
 from app.regions.models import RegionLevel
 
 
-async def enter(session: AsyncSession, settings: Settings, principal: Principal,
-                data: AssistedProposalCreate) -> Proposal:
+async def enter(
+    session: AsyncSession, settings: Settings, principal: Principal, data: AssistedProposalCreate
+) -> Proposal:
     """A draft held by the staff member who entered it, naming its proposer and the channel the need came by."""
     community = await region_or_422(session, data.community_id)
     if community.level != RegionLevel.community:
@@ -48,34 +49,60 @@ async def enter(session: AsyncSession, settings: Settings, principal: Principal,
     check_personnel(data.kind, build_lines(uuid.uuid4(), data.budget_lines), total, programme)
     phone = phone_or_422(data.proposer.phone) if data.proposer.phone else None
     proposal = Proposal(
-        programme_id=programme.id, community_id=community.id, unit_id=unit.id if unit else None,
-        region_path=community.path, proposer_user_id=principal.user_id,
-        proposer_kind=ProposerKind(data.proposer.kind), intake_channel=data.channel, entered_by_id=principal.user_id,
-        proposer_name=data.proposer.name, proposer_phone_digest=phone_digest(settings, phone) if phone else None,
+        programme_id=programme.id,
+        community_id=community.id,
+        unit_id=unit.id if unit else None,
+        region_path=community.path,
+        proposer_user_id=principal.user_id,
+        proposer_kind=ProposerKind(data.proposer.kind),
+        intake_channel=data.channel,
+        entered_by_id=principal.user_id,
+        proposer_name=data.proposer.name,
+        proposer_phone_digest=phone_digest(settings, phone) if phone else None,
         proposer_phone_masked=mask_phone(phone) if phone else None,
-        total_fen=total, **{f: getattr(data, f) for f in CONTENT_FIELDS})
+        total_fen=total,
+        **{f: getattr(data, f) for f in CONTENT_FIELDS},
+    )
     return await add_proposal(session, principal, proposal, data.budget_lines)
 
 
 def claimable_statement(principal: Principal) -> Select:
     """Proposals staff entered naming the caller's phone, not yet claimed."""
-    return (select(Proposal).where(Proposal.proposer_phone_digest == principal.phone_digest,
-                                   Proposal.proposer_phone_digest.is_not(None), Proposal.claimed_at.is_(None))
-            .order_by(Proposal.created_at, Proposal.id))
+    return (
+        select(Proposal)
+        .where(
+            Proposal.proposer_phone_digest == principal.phone_digest,
+            Proposal.proposer_phone_digest.is_not(None),
+            Proposal.claimed_at.is_(None),
+        )
+        .order_by(Proposal.created_at, Proposal.id)
+    )
 
 
 async def claim(session: AsyncSession, principal: Principal, proposal_id: uuid.UUID) -> Proposal:
     """The resident whose phone the proposal names becomes its proposer; for anyone else it does not exist."""
     digest = principal.phone_digest
-    proposal = await get_or_404(session, Proposal, proposal_id, code="proposal_not_found",
-                                detail="No proposal with that id.",
-                                accept=lambda p: digest is not None and p.proposer_phone_digest == digest)
+    proposal = await get_or_404(
+        session,
+        Proposal,
+        proposal_id,
+        code="proposal_not_found",
+        detail="No proposal with that id.",
+        accept=lambda p: digest is not None and p.proposer_phone_digest == digest,
+    )
     if proposal.claimed_at is not None:
         raise Conflict("这个提案已经认领过了。", code="proposal_already_claimed")
     before = {"proposer_user_id": proposal.proposer_user_id}
     proposal.proposer_user_id, proposal.claimed_at, proposal.updated_at = principal.user_id, utcnow(), utcnow()
     await session.flush()
-    await record(session, principal.actor, "proposal.claim", "proposal", proposal.id, before=before,
-                 after={"proposer_user_id": principal.user_id, "entered_by_id": proposal.entered_by_id},
-                 region_path=proposal.region_path)
+    await record(
+        session,
+        principal.actor,
+        "proposal.claim",
+        "proposal",
+        proposal.id,
+        before=before,
+        after={"proposer_user_id": principal.user_id, "entered_by_id": proposal.entered_by_id},
+        region_path=proposal.region_path,
+    )
     return proposal

@@ -48,31 +48,60 @@ def check_upload(principal: Principal, proposal: Proposal) -> None:
     raise Forbidden("You may not attach files to this proposal in its current state.", code="attachment_forbidden")
 
 
-async def add_attachment(session: AsyncSession, settings: Settings, principal: Principal, proposal: Proposal,
-                         filename: str | None, data: bytes) -> ProposalAttachment:
+async def add_attachment(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    proposal: Proposal,
+    filename: str | None,
+    data: bytes,
+) -> ProposalAttachment:
     """Store one file after checking its size and magic bytes; 413 too large, 415 not JPEG/PNG/WebP/PDF."""
     check_upload(principal, proposal)
     if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(f"An attachment may be at most {settings.max_upload_bytes} bytes.",
-                              code="attachment_too_large", extra={"limit": settings.max_upload_bytes})
+        raise PayloadTooLarge(
+            f"An attachment may be at most {settings.max_upload_bytes} bytes.",
+            code="attachment_too_large",
+            extra={"limit": settings.max_upload_bytes},
+        )
     content_type = filetypes.sniff(data[:16])
     if content_type is None:
-        raise UnsupportedMediaType("Attachments must be JPEG, PNG, WebP or PDF files (checked by content).",
-                                   code="attachment_type_refused", extra={"accepted": list(filetypes.ACCEPTED)})
-    count = await session.scalar(select(func.count()).select_from(ProposalAttachment)
-                                 .where(ProposalAttachment.proposal_id == proposal.id))
+        raise UnsupportedMediaType(
+            "Attachments must be JPEG, PNG, WebP or PDF files (checked by content).",
+            code="attachment_type_refused",
+            extra={"accepted": list(filetypes.ACCEPTED)},
+        )
+    count = await session.scalar(
+        select(func.count()).select_from(ProposalAttachment).where(ProposalAttachment.proposal_id == proposal.id)
+    )
     if count >= MAX_ATTACHMENTS:
         raise Conflict(f"A proposal may have at most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments")
     attachment = ProposalAttachment(
-        proposal_id=proposal.id, content_type=content_type, original_name=filetypes.safe_name(filename, content_type),
-        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_name=uuid.uuid4().hex,
-        uploaded_by=principal.user_id)
+        proposal_id=proposal.id,
+        content_type=content_type,
+        original_name=filetypes.safe_name(filename, content_type),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=uuid.uuid4().hex,
+        uploaded_by=principal.user_id,
+    )
     session.add(attachment)
     await session.flush()
-    await record(session, principal.actor, "proposal.attachment_add", "proposal", proposal.id,
-                 after={"attachment_id": attachment.id, "content_type": content_type, "size_bytes": len(data),
-                        "sha256": attachment.sha256, "original_name": attachment.original_name},
-                 region_path=proposal.region_path)
+    await record(
+        session,
+        principal.actor,
+        "proposal.attachment_add",
+        "proposal",
+        proposal.id,
+        after={
+            "attachment_id": attachment.id,
+            "content_type": content_type,
+            "size_bytes": len(data),
+            "sha256": attachment.sha256,
+            "original_name": attachment.original_name,
+        },
+        region_path=proposal.region_path,
+    )
     # Written last: a failure above leaves no file; a failed commit leaves an orphan file, never a dangling row.
     await asyncio.to_thread(_write, storage_path(settings, attachment.storage_name), data)
     return attachment
@@ -80,22 +109,33 @@ async def add_attachment(session: AsyncSession, settings: Settings, principal: P
 
 async def get_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> ProposalAttachment:
     """The attachment, or 404."""
-    return await get_or_404(session, ProposalAttachment, attachment_id, code="attachment_not_found",
-                            detail="No attachment with that id.")
+    return await get_or_404(
+        session, ProposalAttachment, attachment_id, code="attachment_not_found", detail="No attachment with that id."
+    )
 
 
-async def delete_attachment(session: AsyncSession, principal: Principal, proposal: Proposal,
-                            attachment: ProposalAttachment) -> None:
+async def delete_attachment(
+    session: AsyncSession, principal: Principal, proposal: Proposal, attachment: ProposalAttachment
+) -> None:
     """Remove the row; the caller deletes the file once the transaction has committed."""
     check_upload(principal, proposal)
     await session.delete(attachment)
     await session.flush()
-    await record(session, principal.actor, "proposal.attachment_delete", "proposal", proposal.id,
-                 before={"attachment_id": attachment.id, "sha256": attachment.sha256,
-                         "original_name": attachment.original_name}, region_path=proposal.region_path)
+    await record(
+        session,
+        principal.actor,
+        "proposal.attachment_delete",
+        "proposal",
+        proposal.id,
+        before={"attachment_id": attachment.id, "sha256": attachment.sha256, "original_name": attachment.original_name},
+        region_path=proposal.region_path,
+    )
 
 
 def list_statement(proposal: Proposal) -> Select:
     """The proposal's attachments, oldest first."""
-    return (select(ProposalAttachment).where(ProposalAttachment.proposal_id == proposal.id)
-            .order_by(ProposalAttachment.created_at, ProposalAttachment.id))
+    return (
+        select(ProposalAttachment)
+        .where(ProposalAttachment.proposal_id == proposal.id)
+        .order_by(ProposalAttachment.created_at, ProposalAttachment.id)
+    )

@@ -19,12 +19,20 @@ from app.proposals.schemas import AttachmentRead
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 
 
-@router.post("/proposals/{proposal_id}/attachments", status_code=status.HTTP_201_CREATED,
-             response_model=AttachmentRead, summary="Attach a photo or PDF",
-             responses=problems(401, 403, 404, 409, 413, 415, 422))
-async def upload_attachment(proposal_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                            file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or PDF")],
-                            ) -> ProposalAttachment:
+@router.post(
+    "/proposals/{proposal_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentRead,
+    summary="Attach a photo or PDF",
+    responses=problems(401, 403, 404, 409, 413, 415, 422),
+)
+async def upload_attachment(
+    proposal_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or PDF")],
+) -> ProposalAttachment:
     """The type is read from the file's bytes, not its name; the size limit is the upload limit."""
     proposal = await service.get_proposal(session, proposal_id)
     settings = request.app.state.settings
@@ -33,23 +41,39 @@ async def upload_attachment(proposal_id: uuid.UUID, request: Request, session: S
     return await attachments.add_attachment(session, settings, principal, proposal, file.filename, data)
 
 
-@router.get("/proposals/{proposal_id}/attachments", response_model=Page[AttachmentRead],
-            summary="List a proposal's attachments", responses=problems(401, 404))
-async def list_attachments(proposal_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                           page: Annotated[PageParams, Depends(page_params)]) -> dict:
+@router.get(
+    "/proposals/{proposal_id}/attachments",
+    response_model=Page[AttachmentRead],
+    summary="List a proposal's attachments",
+    responses=problems(401, 404),
+)
+async def list_attachments(
+    proposal_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> dict:
     """Metadata of the proposal's files (proposer and staff of its region)."""
     proposal = await service.get_proposal(session, proposal_id)
     policy.check_read(principal, proposal)
     return await paginate(session, attachments.list_statement(proposal), page)
 
 
-@router.get("/proposal-attachments/{attachment_id}/content", response_class=FileResponse,
-            summary="Download an attachment", responses={
-                200: {"description": "the file", "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {},
-                                                             "application/pdf": {}}},
-                **problems(401, 404)})
-async def download_attachment(attachment_id: uuid.UUID, request: Request, session: SessionDep,
-                              principal: CurrentPrincipal) -> FileResponse:
+@router.get(
+    "/proposal-attachments/{attachment_id}/content",
+    response_class=FileResponse,
+    summary="Download an attachment",
+    responses={
+        200: {
+            "description": "the file",
+            "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "application/pdf": {}},
+        },
+        **problems(401, 404),
+    },
+)
+async def download_attachment(
+    attachment_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> FileResponse:
     """The stored bytes, for whoever may read the proposal; never rendered inline."""
     attachment = await attachments.get_attachment(session, attachment_id)
     proposal = await service.get_proposal(session, attachment.proposal_id)
@@ -61,14 +85,26 @@ async def download_attachment(attachment_id: uuid.UUID, request: Request, sessio
     if not path.is_file():
         raise NotFound("The attachment's file is missing from storage.", code="attachment_file_missing")
     name = filetypes.download_name(attachment.original_name, attachment.content_type)
-    return FileResponse(path, media_type=attachment.content_type, headers={
-        "Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"},
+    )
 
 
-@router.delete("/proposal-attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Remove an attachment", responses=problems(401, 403, 404))
-async def delete_attachment(attachment_id: uuid.UUID, request: Request, session: SessionDep,
-                            principal: CurrentPrincipal, background: BackgroundTasks) -> None:
+@router.delete(
+    "/proposal-attachments/{attachment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an attachment",
+    responses=problems(401, 403, 404),
+)
+async def delete_attachment(
+    attachment_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+) -> None:
     """The row goes now; the file after the transaction has committed (background tasks run after the response)."""
     attachment = await attachments.get_attachment(session, attachment_id)
     proposal = await service.get_proposal(session, attachment.proposal_id)
@@ -77,5 +113,6 @@ async def delete_attachment(attachment_id: uuid.UUID, request: Request, session:
     except NotFound as exc:
         raise NotFound("No attachment with that id.", code="attachment_not_found") from exc
     await attachments.delete_attachment(session, principal, proposal, attachment)
-    background.add_task(attachments.remove_file,
-                        attachments.storage_path(request.app.state.settings, attachment.storage_name))
+    background.add_task(
+        attachments.remove_file, attachments.storage_path(request.app.state.settings, attachment.storage_name)
+    )

@@ -54,8 +54,11 @@ def _uuid(text: str) -> uuid.UUID:
 def _list_query(scope: Scope) -> tuple[PageParams, dict[str, Any]] | None:
     """The page and the filters, if the query is written plainly (each parameter once); else None."""
     try:
-        pairs = parse_qsl(scope.get("query_string", b"").decode("ascii"), keep_blank_values=True,
-                          strict_parsing=bool(scope.get("query_string")))
+        pairs = parse_qsl(
+            scope.get("query_string", b"").decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=bool(scope.get("query_string")),
+        )
         query = dict(pairs)
         if len(query) != len(pairs) or set(query) - _FILTERS - {"limit", "offset"}:
             return None
@@ -65,9 +68,11 @@ def _list_query(scope: Scope) -> tuple[PageParams, dict[str, Any]] | None:
         page = PageParams(**{name: int(value) for name, value in numbers.items()})
         if "state" in query and query["state"] not in _STATES:
             return None
-        filters = page_filters(_uuid(query["community_id"]) if "community_id" in query else None,
-                               _uuid(query["programme_id"]) if "programme_id" in query else None,
-                               _STATES[query["state"]] if "state" in query else None)
+        filters = page_filters(
+            _uuid(query["community_id"]) if "community_id" in query else None,
+            _uuid(query["programme_id"]) if "programme_id" in query else None,
+            _STATES[query["state"]] if "state" in query else None,
+        )
     except (UnicodeDecodeError, ValueError, ValidationError):
         return None
     return page, filters
@@ -82,5 +87,7 @@ async def public_proposals(scope: Scope, _params: dict[str, str], _body: bytes) 
     return JSONResponse(_LIST_MODEL.model_validate(page).model_dump(mode="json", by_alias=True))
 
 
-ROUTES = (FastRoute("GET", "/api/v1/public/proposals", public_proposals),
-          FastRoute("GET", "/api/v1/public/proposals/{proposal_id}", public_proposal))
+ROUTES = (
+    FastRoute("GET", "/api/v1/public/proposals", public_proposals),
+    FastRoute("GET", "/api/v1/public/proposals/{proposal_id}", public_proposal),
+)

@@ -40,9 +40,11 @@ def not_allowed(proposal: Proposal, target: ProposalState, movers: frozenset[Mov
     """The 409 naming the transitions the caller may make from the current state."""
     allowed = rules.allowed_from(proposal.state, movers)
     names = ", ".join(a["to"] for a in allowed) or "none"
-    return Conflict(f"A {proposal.state.value} proposal cannot move to {target.value} by you; allowed: {names}.",
-                    code="transition_not_allowed",
-                    extra={"from": proposal.state.value, "to": target.value, "allowed": allowed})
+    return Conflict(
+        f"A {proposal.state.value} proposal cannot move to {target.value} by you; allowed: {names}.",
+        code="transition_not_allowed",
+        extra={"from": proposal.state.value, "to": target.value, "allowed": allowed},
+    )
 
 
 async def _check_submittable(session: AsyncSession, proposal: Proposal) -> None:
@@ -65,8 +67,9 @@ class Move:
     details: dict | None = None
 
 
-async def transition_many(session: AsyncSession, moves: Sequence[Move], by: Principal | Process,
-                          also: Sequence[Event] = ()) -> None:
+async def transition_many(
+    session: AsyncSession, moves: Sequence[Move], by: Principal | Process, also: Sequence[Event] = ()
+) -> None:
     """Move several proposals at once (a round's close, a notice): each step checked, one guarded UPDATE per
     (from, to, reason) group, one batch of audit events (the caller's own `also` events appended to it).
     409 if any proposal changed meanwhile."""
@@ -87,8 +90,11 @@ async def transition_many(session: AsyncSession, moves: Sequence[Move], by: Prin
         stamp = {"submitted_at": func.coalesce(Proposal.submitted_at, now)} if target == ProposalState.submitted else {}
         # Guarded on the state read: of two concurrent movers, the second finds nothing to update.
         result = await session.execute(
-            update(Proposal).where(Proposal.id.in_(ids), Proposal.state == source).values(**values, **stamp)
-            .execution_options(synchronize_session=False))
+            update(Proposal)
+            .where(Proposal.id.in_(ids), Proposal.state == source)
+            .values(**values, **stamp)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != len(ids):
             raise Conflict("A proposal changed meanwhile; reload it.", code="proposal_changed")
         for move in members:
@@ -98,10 +104,21 @@ async def transition_many(session: AsyncSession, moves: Sequence[Move], by: Prin
             if target == ProposalState.submitted and proposal.submitted_at is None:
                 set_committed_value(proposal, "submitted_at", now)
             outbox.proposal_moved(session, proposal, target, reason)
-            events.append(Event("proposal.transition", "proposal", proposal.id, before={"state": source},
-                                after={"state": target, "reason": reason, **(move.details or {}),
-                                       **({"process": by.name} if isinstance(by, Process) else {})},
-                                region_path=proposal.region_path))
+            events.append(
+                Event(
+                    "proposal.transition",
+                    "proposal",
+                    proposal.id,
+                    before={"state": source},
+                    after={
+                        "state": target,
+                        "reason": reason,
+                        **(move.details or {}),
+                        **({"process": by.name} if isinstance(by, Process) else {}),
+                    },
+                    region_path=proposal.region_path,
+                )
+            )
     await record_many(session, by.actor, [*events, *also])
 
 
@@ -114,8 +131,14 @@ class MoveById:
     details: dict | None = None
 
 
-async def transition_from(session: AsyncSession, source: ProposalState, moves: Sequence[MoveById], by: Process,
-                          reason: str | None, also: Sequence[Event] = ()) -> None:
+async def transition_from(
+    session: AsyncSession,
+    source: ProposalState,
+    moves: Sequence[MoveById],
+    by: Process,
+    reason: str | None,
+    also: Sequence[Event] = (),
+) -> None:
     """transition_many for proposals expected in `source`, without loading them first: one guarded
     UPDATE ... RETURNING per target state. A round's close moves its ten proposals this way, 500 closes in a
     district, where loading each round's proposals cost more than moving them. A proposal found in another state
@@ -133,28 +156,47 @@ async def transition_from(session: AsyncSession, source: ProposalState, moves: S
         if not rules.may(source, target, movers):
             continue  # none of these can move from source; transition_many below says why
         rows = await session.execute(
-            update(Proposal).where(Proposal.id.in_([m.proposal_id for m in members]), Proposal.state == source)
-            .values(**values).returning(Proposal.id, Proposal.region_path).execution_options(synchronize_session=False))
+            update(Proposal)
+            .where(Proposal.id.in_([m.proposal_id for m in members]), Proposal.state == source)
+            .values(**values)
+            .returning(Proposal.id, Proposal.region_path)
+            .execution_options(synchronize_session=False)
+        )
         paths = dict(rows.all())
         for move in members:
             if move.proposal_id in paths:
                 moved.add(move.proposal_id)
-                events.append(Event("proposal.transition", "proposal", move.proposal_id, before={"state": source},
-                                    after={"state": target, "reason": reason, **(move.details or {}),
-                                           "process": by.name}, region_path=paths[move.proposal_id]))
+                events.append(
+                    Event(
+                        "proposal.transition",
+                        "proposal",
+                        move.proposal_id,
+                        before={"state": source},
+                        after={"state": target, "reason": reason, **(move.details or {}), "process": by.name},
+                        region_path=paths[move.proposal_id],
+                    )
+                )
     rest = [m for m in moves if m.proposal_id not in moved]
     if rest:
-        found = {p.id: p for p in await session.scalars(
-            select(Proposal).where(Proposal.id.in_([m.proposal_id for m in rest])))}
+        found = {
+            p.id: p
+            for p in await session.scalars(select(Proposal).where(Proposal.id.in_([m.proposal_id for m in rest])))
+        }
         if len(found) != len(rest):
             raise Conflict("A proposal changed meanwhile; reload it.", code="proposal_changed")
         await transition_many(session, [Move(found[m.proposal_id], m.to_state, reason, m.details) for m in rest], by)
     await record_many(session, by.actor, [*events, *also])
 
 
-async def transition(session: AsyncSession, proposal: Proposal, to_state: ProposalState,
-                     by: Principal | Process, reason: str | None = None, *,
-                     details: dict | None = None) -> Proposal:
+async def transition(
+    session: AsyncSession,
+    proposal: Proposal,
+    to_state: ProposalState,
+    by: Principal | Process,
+    reason: str | None = None,
+    *,
+    details: dict | None = None,
+) -> Proposal:
     """Move the proposal if the lifecycle lets `by` make this step; 409 listing the allowed ones otherwise.
 
     One audit event records the step; `details` (what the calling service decided) go into it.

@@ -16,12 +16,17 @@ class NegativeItem:
 
 
 DEFAULT_NEGATIVE_LIST: tuple[NegativeItem, ...] = (
-    NegativeItem("responsible_party_duty", "属于物业服务企业或其他责任主体职责",
-                 "The duty of a property-management company or another responsible party."),
-    NegativeItem("duplicates_government_project", "与政府已有项目重复",
-                 "Duplicates a project the government already runs or funds."),
-    NegativeItem("staff_pay", "人员工资、津贴补贴（办事不养人）",
-                 "Pays staff wages, allowances or subsidies."),
+    NegativeItem(
+        "responsible_party_duty",
+        "属于物业服务企业或其他责任主体职责",
+        "The duty of a property-management company or another responsible party.",
+    ),
+    NegativeItem(
+        "duplicates_government_project",
+        "与政府已有项目重复",
+        "Duplicates a project the government already runs or funds.",
+    ),
+    NegativeItem("staff_pay", "人员工资、津贴补贴（办事不养人）", "Pays staff wages, allowances or subsidies."),
     NegativeItem("gifts", "发放礼品、纪念品", "Buys gifts or souvenirs."),
     NegativeItem("banquets", "宴请、聚餐", "Pays for banquets or meals."),
     NegativeItem("travel", "旅游、考察", "Pays for travel or study tours."),

@@ -12,8 +12,14 @@ from app.proposals.models import Proposal
 from app.proposals.rules import Mover
 
 PROPOSER_ROLES = (Role.resident,)
-READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,
-                Role.supervisor)
+READER_ROLES = (
+    Role.community_staff,
+    Role.street_admin,
+    Role.district_admin,
+    Role.finance,
+    Role.evaluator,
+    Role.supervisor,
+)
 SCREENER_ROLES = (Role.community_staff, Role.street_admin)
 # Staff roles that move proposals along the lifecycle and record survey notes.
 STAFF_MOVER_ROLES = {Role.community_staff: Mover.community_staff, Role.street_admin: Mover.street_admin}

@@ -17,14 +17,29 @@ from app.proposals.enums import ProposalState
 from app.proposals.models import BudgetLine, Proposal
 
 _P = Proposal.__table__.c
-SUMMARY_COLUMNS = (_P.id, _P.programme_id, _P.community_id, _P.unit_id, _P.proposer_kind, _P.title, _P.kind,
-                   _P.project_type, _P.category, _P.total_fen, _P.state, _P.submitted_at)
+SUMMARY_COLUMNS = (
+    _P.id,
+    _P.programme_id,
+    _P.community_id,
+    _P.unit_id,
+    _P.proposer_kind,
+    _P.title,
+    _P.kind,
+    _P.project_type,
+    _P.category,
+    _P.total_fen,
+    _P.state,
+    _P.submitted_at,
+)
 DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
 _L = BudgetLine.__table__.c
 # A proposal's public page is the most opened page of a vote's last evening: statements built once.
 DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
-LINES = (select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
-          .where(_L.proposal_id == bindparam("proposal_id")).order_by(_L.position))
+LINES = (
+    select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
+    .where(_L.proposal_id == bindparam("proposal_id"))
+    .order_by(_L.position)
+)
 
 
 @cache
@@ -40,13 +55,19 @@ def page_statements(community: bool, programme: bool, state: bool) -> tuple[Sele
     if state:
         where.append(_P.state == bindparam("state"))
     total = select(func.count()).select_from(Proposal.__table__).where(*where)
-    rows = (select(*SUMMARY_COLUMNS).where(*where).order_by(_P.submitted_at.desc(), _P.id)
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+    rows = (
+        select(*SUMMARY_COLUMNS)
+        .where(*where)
+        .order_by(_P.submitted_at.desc(), _P.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
     return total, rows
 
 
-def page_filters(community_id: uuid.UUID | None, programme_id: uuid.UUID | None,
-                 state: ProposalState | None) -> dict[str, Any]:
+def page_filters(
+    community_id: uuid.UUID | None, programme_id: uuid.UUID | None, state: ProposalState | None
+) -> dict[str, Any]:
     """The filters asked for, by the names page_statements binds them under."""
     found = {"community_id": community_id, "programme_id": programme_id, "state": state and state.value}
     return {name: value for name, value in found.items() if value is not None}
@@ -62,8 +83,13 @@ async def page_on(conn: Any, params: PageParams, filters: dict[str, Any]) -> dic
     return {"items": [dict(r) for r in rows], "total": total or 0, "limit": params.limit, "offset": params.offset}
 
 
-async def public_page(session: AsyncSession, params: PageParams, community_id: uuid.UUID | None,
-                      programme_id: uuid.UUID | None, state: ProposalState | None) -> dict[str, Any]:
+async def public_page(
+    session: AsyncSession,
+    params: PageParams,
+    community_id: uuid.UUID | None,
+    programme_id: uuid.UUID | None,
+    state: ProposalState | None,
+) -> dict[str, Any]:
     """One page of submitted proposals, newest first, with public columns only."""
     return await page_on(await session.connection(), params, page_filters(community_id, programme_id, state))
 

@@ -28,8 +28,9 @@ P, C, T, Y = Mover.proposer, Mover.community_staff, Mover.street_admin, Mover.sy
 STAFF = frozenset({C, T})
 
 # States from which the proposer may still withdraw: nothing binding has been decided on it yet.
-OPEN_STATES = frozenset({S.draft, S.submitted, S.returned, S.screened, S.under_survey, S.in_deliberation,
-                         S.deferred, S.shortlisted})
+OPEN_STATES = frozenset(
+    {S.draft, S.submitted, S.returned, S.screened, S.under_survey, S.in_deliberation, S.deferred, S.shortlisted}
+)
 # The proposer may change content only while the proposal is with them.
 EDITABLE_STATES = frozenset({S.draft, S.returned})
 # Not selected is not final: money freed by an upheld objection during the notice may still reach it.
@@ -41,17 +42,17 @@ SURVEY_STATES = frozenset({S.screened, S.under_survey, S.in_deliberation, S.defe
 TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.draft, S.submitted): frozenset({P}),
     (S.returned, S.submitted): frozenset({P}),
-    (S.submitted, S.screened): frozenset({Y}),       # screening passed
-    (S.submitted, S.returned): frozenset({Y}),       # screening failed, reasons recorded
+    (S.submitted, S.screened): frozenset({Y}),  # screening passed
+    (S.submitted, S.returned): frozenset({Y}),  # screening failed, reasons recorded
     (S.screened, S.under_survey): STAFF,
     (S.under_survey, S.in_deliberation): STAFF,
     (S.in_deliberation, S.shortlisted): frozenset({Y}),  # meeting close: the motion passed
-    (S.in_deliberation, S.rejected): frozenset({Y}),     # meeting close: the motion failed
-    (S.in_deliberation, S.deferred): frozenset({Y}),     # meeting close: tie, referral, inquorate (再议)
-    (S.deferred, S.in_deliberation): STAFF | {Y},        # back on the next meeting's agenda
-    (S.rejected, S.in_deliberation): frozenset({Y}),     # tabled again at a later meeting
+    (S.in_deliberation, S.rejected): frozenset({Y}),  # meeting close: the motion failed
+    (S.in_deliberation, S.deferred): frozenset({Y}),  # meeting close: tie, referral, inquorate (再议)
+    (S.deferred, S.in_deliberation): STAFF | {Y},  # back on the next meeting's agenda
+    (S.rejected, S.in_deliberation): frozenset({Y}),  # tabled again at a later meeting
     (S.shortlisted, S.in_vote): frozenset({Y}),
-    (S.in_vote, S.shortlisted): frozenset({Y}),      # the round was called off before anyone voted
+    (S.in_vote, S.shortlisted): frozenset({Y}),  # the round was called off before anyone voted
     (S.in_vote, S.selected): frozenset({Y}),
     (S.in_vote, S.not_selected): frozenset({Y}),
     # 公益微创投 selected by an expert review panel's close (no resident vote in between).
@@ -60,9 +61,9 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Mover]] = {
     (S.shortlisted, S.selected): frozenset({Y}),
     (S.shortlisted, S.not_selected): frozenset({Y}),
     (S.selected, S.in_notice): frozenset({Y}),
-    (S.not_selected, S.selected): frozenset({Y}),    # money freed by an upheld objection reached it
+    (S.not_selected, S.selected): frozenset({Y}),  # money freed by an upheld objection reached it
     (S.in_notice, S.confirmed): frozenset({Y}),
-    (S.in_notice, S.not_selected): frozenset({Y}),   # an objection was upheld: the grant is cancelled
+    (S.in_notice, S.not_selected): frozenset({Y}),  # an objection was upheld: the grant is cancelled
     (S.in_notice, S.in_deliberation): frozenset({Y}),  # an objection was upheld: deliberate it again
     (S.confirmed, S.in_implementation): frozenset({Y}),
     (S.in_implementation, S.completed): frozenset({Y}),
@@ -80,8 +81,11 @@ def may(current: S, target: S, movers: Iterable[Mover]) -> bool:
 def allowed_from(current: S, movers: Iterable[Mover]) -> list[dict[str, object]]:
     """The transitions out of current that one of movers may make, with who may make each."""
     movers = frozenset(movers)
-    return [{"to": target.value, "by": sorted(m.value for m in who)}
-            for (source, target), who in TRANSITIONS.items() if source == current and who & movers]
+    return [
+        {"to": target.value, "by": sorted(m.value for m in who)}
+        for (source, target), who in TRANSITIONS.items()
+        if source == current and who & movers
+    ]
 
 
 # Seed 000: a compound charter (小区公约) is an agreement, not a purchase; every other kind spends money.
@@ -103,8 +107,10 @@ def budget_problem(kind: ProposalKind, line_count: int, total_fen: int, cap_fen:
     if line_count == 0 and kind not in BUDGETLESS_KINDS:
         return "A proposal needs at least one budget line."
     if total_fen > cap_fen:
-        return (f"预算 {yuan(total_fen)} 超过本年度该类项目的上限 {yuan(cap_fen)}。"
-                "The budget exceeds the programme's cap for this project type.")
+        return (
+            f"预算 {yuan(total_fen)} 超过本年度该类项目的上限 {yuan(cap_fen)}。"
+            "The budget exceeds the programme's cap for this project type."
+        )
     return None
 
 
@@ -116,8 +122,10 @@ def personnel_problem(kind: ProposalKind, personnel_fen: int, total_fen: int, ma
     if kind != ProposalKind.venture:
         return "民生微实事等项目不得列支人员工资、补贴等人员费用（办事不养人）。"
     if personnel_fen * 100 > total_fen * max_pct:
-        return (f"人员费用{yuan(personnel_fen)}超过项目预算{yuan(total_fen)}的{max_pct}%"
-                f"（上限{yuan(total_fen * max_pct // 100)}）。")
+        return (
+            f"人员费用{yuan(personnel_fen)}超过项目预算{yuan(total_fen)}的{max_pct}%"
+            f"（上限{yuan(total_fen * max_pct // 100)}）。"
+        )
     return None
 
 

@@ -63,8 +63,12 @@ class ProposerIn(WriteModel):
 
     name: DisplayText = Field(min_length=1, max_length=100, description="姓名, or the group's name")
     kind: Literal["resident", "group"] = "resident"
-    phone: str | None = Field(default=None, min_length=11, max_length=20,
-                              description="lets the proposer claim the proposal by logging in with it")
+    phone: str | None = Field(
+        default=None,
+        min_length=11,
+        max_length=20,
+        description="lets the proposer claim the proposal by logging in with it",
+    )
 
 
 class AssistedProposalCreate(WriteModel):
@@ -99,8 +103,9 @@ class ProposalUpdate(WriteModel):
     budget_lines: list[BudgetLineIn] | None = Field(default=None, max_length=MAX_LINES)
     venture_plan: VenturePlan | None = None
 
-    @field_validator("title", "kind", "project_type", "category", "need", "plan", "benefits", "budget_lines",
-                     "venture_plan")
+    @field_validator(
+        "title", "kind", "project_type", "category", "need", "plan", "benefits", "budget_lines", "venture_plan"
+    )
     @classmethod
     def _not_null(cls, value):
         if value is None:
@@ -118,8 +123,7 @@ class TransitionRequest(WriteModel):
 class ScreeningCreate(WriteModel):
     """The screener's verdict: the negative-list items the proposal fails (empty: none) and a note."""
 
-    failed_items: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list,
-                                                                                   max_length=20)
+    failed_items: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list, max_length=20)
     note: str | None = Field(default=None, max_length=1000)
 
 

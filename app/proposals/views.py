@@ -10,5 +10,7 @@ from app.proposals.schemas import BudgetLineRead, ProposalDetail, ProposalRead
 async def detail(session: AsyncSession, proposal: Proposal) -> ProposalDetail:
     """The proposal with its budget lines."""
     lines = await service.budget_lines(session, proposal.id)
-    return ProposalDetail(**ProposalRead.model_validate(proposal).model_dump(),
-                          budget_lines=[BudgetLineRead.model_validate(ln) for ln in lines])
+    return ProposalDetail(
+        **ProposalRead.model_validate(proposal).model_dump(),
+        budget_lines=[BudgetLineRead.model_validate(ln) for ln in lines],
+    )

@@ -21,8 +21,9 @@ from app.core.errors import TooManyRequests
 from app.ratelimit.models import RateLimitCounter
 
 _TABLE = RateLimitCounter.__table__
-WAIT = ("请稍后再试：此账号在您的网络地址上的密码错误次数过多。"
-        "Too many wrong passwords from this address; wait and retry.")
+WAIT = (
+    "请稍后再试：此账号在您的网络地址上的密码错误次数过多。Too many wrong passwords from this address; wait and retry."
+)
 
 
 def backoff_key(settings: Settings, bucket: str, *identifiers: str) -> str:
@@ -42,8 +43,9 @@ def _refuse(seconds: float) -> TooManyRequests:
     return TooManyRequests(WAIT, code="login_backoff", retry_after=max(1, math.ceil(seconds)))
 
 
-async def claim_attempt(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, key: str,
-                        now: datetime | None = None) -> None:
+async def claim_attempt(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, key: str, now: datetime | None = None
+) -> None:
     """Start an attempt, or raise 429 with Retry-After while the key must wait. The attempt sets the wait
     that applies if it fails before it is checked (compare-and-set on the row), so a burst of parallel
     guesses gets one attempt through, not all of them."""
@@ -52,8 +54,9 @@ async def claim_attempt(sessionmaker: async_sessionmaker[AsyncSession], settings
     async with sessionmaker() as session:
         row = (await session.execute(select(_TABLE.c.count, _TABLE.c.window_start).where(_TABLE.c.key == key))).first()
         if row is None:
-            stmt = insert_for(session, _TABLE).values(key=key, count=0,
-                                                      window_start=now + timedelta(seconds=delay_after(settings, 1)))
+            stmt = insert_for(session, _TABLE).values(
+                key=key, count=0, window_start=now + timedelta(seconds=delay_after(settings, 1))
+            )
             won = (await session.execute(stmt.on_conflict_do_nothing(index_elements=[_TABLE.c.key]))).rowcount == 1
         else:
             failures, not_before = row
@@ -62,8 +65,13 @@ async def claim_attempt(sessionmaker: async_sessionmaker[AsyncSession], settings
             if not_before <= now - reset:  # quiet long enough: earlier failures are forgiven
                 failures = 0
             pending = now + timedelta(seconds=delay_after(settings, failures + 1))
-            won = (await session.execute(update(_TABLE).where(_TABLE.c.key == key, _TABLE.c.window_start == not_before)
-                                         .values(count=failures, window_start=pending))).rowcount == 1
+            won = (
+                await session.execute(
+                    update(_TABLE)
+                    .where(_TABLE.c.key == key, _TABLE.c.window_start == not_before)
+                    .values(count=failures, window_start=pending)
+                )
+            ).rowcount == 1
         await session.commit()
     if not won:  # another attempt of this key started in between
         raise _refuse(1)

@@ -39,8 +39,10 @@ async def _count(session: AsyncSession, limit: Limit, now: datetime) -> tuple[in
     ended = _TABLE.c.window_start <= now - timedelta(seconds=limit.window)
     stmt = stmt.on_conflict_do_update(
         index_elements=[_TABLE.c.key],
-        set_={"count": case((ended, 1), else_=_TABLE.c.count + 1),
-              "window_start": case((ended, stmt.excluded.window_start), else_=_TABLE.c.window_start)},
+        set_={
+            "count": case((ended, 1), else_=_TABLE.c.count + 1),
+            "window_start": case((ended, stmt.excluded.window_start), else_=_TABLE.c.window_start),
+        },
     ).returning(_TABLE.c.count, _TABLE.c.window_start)
     row = (await session.execute(stmt)).one()
     return row[0], row[1]

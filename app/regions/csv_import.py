@@ -22,10 +22,15 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 SUBUNIT_LEVELS: dict[str, RegionLevel] = {
-    "grid": RegionLevel.grid, "网格": RegionLevel.grid,
-    "compound": RegionLevel.compound, "小区": RegionLevel.compound,
-    "group": RegionLevel.group, "小组": RegionLevel.group,
-    "building": RegionLevel.building, "楼栋": RegionLevel.building, "楼道": RegionLevel.building,
+    "grid": RegionLevel.grid,
+    "网格": RegionLevel.grid,
+    "compound": RegionLevel.compound,
+    "小区": RegionLevel.compound,
+    "group": RegionLevel.group,
+    "小组": RegionLevel.group,
+    "building": RegionLevel.building,
+    "楼栋": RegionLevel.building,
+    "楼道": RegionLevel.building,
 }
 
 _CODE_RE = re.compile(CODE_PATTERN)
@@ -70,8 +75,13 @@ def _name_problem(label: str, value: str) -> str | None:
 def _row(values: dict[str, str], line: int) -> tuple[Row | None, list[str]]:
     """Check one data line on its own; the row when it is good, else the reasons."""
     reasons = []
-    for key, label in (("district", "district"), ("street", "street"), ("community", "community"),
-                       ("subunit", "subunit"), ("parent_subunit", "parent_subunit")):
+    for key, label in (
+        ("district", "district"),
+        ("street", "street"),
+        ("community", "community"),
+        ("subunit", "subunit"),
+        ("parent_subunit", "parent_subunit"),
+    ):
         if values.get(key) and (problem := _name_problem(label, values[key])):
             reasons.append(problem)
     district, street, community = values.get("district"), values.get("street"), values.get("community")
@@ -95,14 +105,16 @@ def _row(values: dict[str, str], line: int) -> tuple[Row | None, list[str]]:
     if level_text:
         level = SUBUNIT_LEVELS.get(level_text.casefold())
         if level is None:
-            reasons.append(f"unknown subunit_level {level_text!r}; use grid|compound|group|building "
-                           "or 网格|小区|小组|楼栋")
+            reasons.append(
+                f"unknown subunit_level {level_text!r}; use grid|compound|group|building or 网格|小区|小组|楼栋"
+            )
     if code and (len(code) > CODE_MAX or not _CODE_RE.match(code)):
         reasons.append(f"code {code!r} must be up to {CODE_MAX} letters, digits, '-' or '_'")
     if reasons:
         return None, reasons
-    return Row(line, district, street or None, community or None, level, subunit or None,
-               parent_subunit or None, code or None), []
+    return Row(
+        line, district, street or None, community or None, level, subunit or None, parent_subunit or None, code or None
+    ), []
 
 
 def parse(data: bytes) -> ParsedFile:
@@ -125,7 +137,11 @@ def _one_district(result: ParsedFile) -> None:
     name = result.district_name
     for row in result.rows:
         if row.district != name:
-            result.errors.append(LineError(
-                row.line, f"the file is for district {name!r} (line {result.rows[0].line}) but this line "
-                          f"names {row.district!r}; import one district per file"))
+            result.errors.append(
+                LineError(
+                    row.line,
+                    f"the file is for district {name!r} (line {result.rows[0].line}) but this line "
+                    f"names {row.district!r}; import one district per file",
+                )
+            )
     result.errors.sort(key=lambda e: e.line)

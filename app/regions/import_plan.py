@@ -81,8 +81,7 @@ class _Planner:
         by_id: dict[uuid.UUID, int] = {}
         for node in sorted(existing, key=lambda n: len(n.path)):
             parent_ref = by_id.get(node.parent_id) if node.parent_id else None
-            ref = self._add(parent_ref, node.level, node.name, code=node.code, new=False, id=node.id,
-                            path=node.path)
+            ref = self._add(parent_ref, node.level, node.name, code=node.code, new=False, id=node.id, path=node.path)
             by_id[node.id] = ref
             community_ref = self.plan.nodes[ref].community_ref
             if community_ref is not None:
@@ -107,8 +106,7 @@ class _Planner:
         if ref is not None:
             node = self.plan.nodes[ref]
             if node.level != level:
-                self.error(line, f"{name} already exists as a {LEVEL_LABELS[node.level]}, "
-                                 f"not a {LEVEL_LABELS[level]}")
+                self.error(line, f"{name} already exists as a {LEVEL_LABELS[node.level]}, not a {LEVEL_LABELS[level]}")
                 return None
             self.plan.touched.add(ref)
             return ref
@@ -134,13 +132,18 @@ class _Planner:
         parents = sorted({d.parent_subunit or "" for d in decls})
         ref: int | None = None
         if len(parents) > 1:
-            where = ", ".join(f"{p or community} (line {next(d.line for d in decls if (d.parent_subunit or '') == p)})"
-                              for p in parents)
+            where = ", ".join(
+                f"{p or community} (line {next(d.line for d in decls if (d.parent_subunit or '') == p)})"
+                for p in parents
+            )
             self.error(line, f"parent_subunit {name} is ambiguous: the file puts it under {where}")
         elif decls:
             first = decls[0]
-            parent = (community_ref if first.parent_subunit is None
-                      else self.container(community_ref, first.parent_subunit, first.line, visiting | {name}))
+            parent = (
+                community_ref
+                if first.parent_subunit is None
+                else self.container(community_ref, first.parent_subunit, first.line, visiting | {name})
+            )
             if parent is not None:
                 ref = self.step(parent, first.subunit_level, name, first.line)
         else:
@@ -151,8 +154,11 @@ class _Planner:
             elif not found:
                 self.error(line, f"parent_subunit {name} is not in {community}; add a line for it")
             else:
-                self.error(line, f"parent_subunit {name} is ambiguous: {community} has {len(found)} units of "
-                                 "that name; add a line that places it")
+                self.error(
+                    line,
+                    f"parent_subunit {name} is ambiguous: {community} has {len(found)} units of "
+                    "that name; add a line that places it",
+                )
         self.memo[key] = ref
         return ref
 
@@ -162,11 +168,13 @@ class _Planner:
             node.code, node.code_line = code, line
         elif node.code != code:
             if node.code_line is not None:
-                self.error(line, f"{node.name} was given code {node.code} on line {node.code_line}, "
-                                 f"here {code}")
+                self.error(line, f"{node.name} was given code {node.code} on line {node.code_line}, here {code}")
             else:
-                self.error(line, f"{node.name} already has code {node.code}, the file says {code}; "
-                                 "change codes one by one (PATCH), not by import")
+                self.error(
+                    line,
+                    f"{node.name} already has code {node.code}, the file says {code}; "
+                    "change codes one by one (PATCH), not by import",
+                )
 
 
 def plan_import(rows: list[Row], existing: list[ExistingNode]) -> ImportPlan:
@@ -186,8 +194,11 @@ def plan_import(rows: list[Row], existing: list[ExistingNode]) -> ImportPlan:
         sub_rows.append((row, ref))
         p.decls.setdefault(ref, {}).setdefault(row.subunit, []).append(row)
     for row, community_ref in sub_rows:
-        parent = (community_ref if row.parent_subunit is None
-                  else p.container(community_ref, row.parent_subunit, row.line, frozenset({row.subunit})))
+        parent = (
+            community_ref
+            if row.parent_subunit is None
+            else p.container(community_ref, row.parent_subunit, row.line, frozenset({row.subunit}))
+        )
         if parent is None and not any(line == row.line for line, _ in p.errors):
             # Each bad line must say why, even when the cause was found while reading another line.
             p.error(row.line, f"parent_subunit {row.parent_subunit} cannot be placed; see the other errors")

@@ -13,20 +13,20 @@ from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, u
 class RegionLevel(StrEnum):
     """Administrative level of a region node."""
 
-    district = "district"      # 区
-    street = "street"          # 街道/镇
-    community = "community"    # 社区/村
-    grid = "grid"              # 网格
-    compound = "compound"      # 小区
-    group = "group"            # 小组
-    building = "building"      # 楼栋/楼道
+    district = "district"  # 区
+    street = "street"  # 街道/镇
+    community = "community"  # 社区/村
+    grid = "grid"  # 网格
+    compound = "compound"  # 小区
+    group = "group"  # 小组
+    building = "building"  # 楼栋/楼道
 
 
 class ResidentialType(StrEnum):
     """Residential area typing used in reports and guidance (seed 004), not a rule."""
 
-    modern = "modern"              # 现代型
-    current = "current"            # 现实型
+    modern = "modern"  # 现代型
+    current = "current"  # 现实型
     transitional = "transitional"  # 过渡型
 
 
@@ -37,8 +37,13 @@ class Region(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("parent_id", "name"),
         # NULLs are distinct in a unique constraint, so districts (no parent) need their own index.
-        Index("uq_region_root_name", "name", unique=True,
-              sqlite_where=text("parent_id IS NULL"), postgresql_where=text("parent_id IS NULL")),
+        Index(
+            "uq_region_root_name",
+            "name",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
         # Pattern ops let PostgreSQL answer "path LIKE 'prefix%'" from the index under any collation.
         Index("ix_region_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )

@@ -10,8 +10,14 @@ from app.core.errors import Forbidden, NotFound
 from app.regions.models import Region, RegionLevel
 from app.regions.rules import is_within
 
-READER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, Role.finance, Role.evaluator,
-                Role.supervisor)
+READER_ROLES = (
+    Role.community_staff,
+    Role.street_admin,
+    Role.district_admin,
+    Role.finance,
+    Role.evaluator,
+    Role.supervisor,
+)
 WRITER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin)
 IMPORTER_ROLES = (Role.district_admin,)
 
@@ -55,8 +61,8 @@ def check_import(principal: Principal, district: Region | None, district_name: s
     """403 unless the principal may import this district's tree (admin: any; district admin: their own)."""
     if principal.role == Role.admin:
         return
-    own = (district is not None and district.level == RegionLevel.district
-           and district.id == principal.region_id)
+    own = district is not None and district.level == RegionLevel.district and district.id == principal.region_id
     if not own:
-        raise Forbidden(f"You may import only your own district's tree; the file names {district_name}.",
-                        code="region_forbidden")
+        raise Forbidden(
+            f"You may import only your own district's tree; the file names {district_name}.", code="region_forbidden"
+        )

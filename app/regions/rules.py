@@ -67,8 +67,9 @@ def level_error(parent_level: RegionLevel | None, child_level: RegionLevel) -> s
     if not allowed:
         return f"Nothing may be placed under a {LEVEL_LABELS[parent_level]}."
     names = ", ".join(LEVEL_LABELS[level] for level in allowed)
-    return (f"A {LEVEL_LABELS[child_level]} cannot be placed under a {LEVEL_LABELS[parent_level]}; "
-            f"allowed there: {names}.")
+    return (
+        f"A {LEVEL_LABELS[child_level]} cannot be placed under a {LEVEL_LABELS[parent_level]}; allowed there: {names}."
+    )
 
 
 def residential_type_error(level: RegionLevel) -> str | None:

@@ -23,8 +23,9 @@ def printable_name(value: str) -> str:
     return value
 
 
-RegionName = Annotated[DisplayText, StringConstraints(min_length=1, max_length=NAME_MAX),
-                       AfterValidator(printable_name)]
+RegionName = Annotated[
+    DisplayText, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(printable_name)
+]
 # 行政区划代码 are digits; local codes for grids and compounds may add letters.
 RegionCode = Annotated[str, StringConstraints(min_length=1, max_length=CODE_MAX, pattern=CODE_PATTERN)]
 
@@ -50,8 +51,9 @@ class RegionUpdate(WriteModel):
     @classmethod
     def _no_moves(cls, data: Any) -> Any:
         if isinstance(data, dict) and ({"level", "parent_id"} & data.keys()):
-            raise ValueError("level and parent_id cannot be changed in this version; "
-                             "create the node under its new parent instead")
+            raise ValueError(
+                "level and parent_id cannot be changed in this version; create the node under its new parent instead"
+            )
         return data
 
     @field_validator("name")

@@ -19,10 +19,15 @@ from app.regions.schemas import RegionCreate, RegionTreeNode, RegionUpdate
 
 def snapshot(region: Region) -> dict[str, Any]:
     """The audited state of a node."""
-    return {"id": str(region.id), "parent_id": str(region.parent_id) if region.parent_id else None,
-            "level": region.level.value, "name": region.name, "code": region.code,
-            "residential_type": region.residential_type.value if region.residential_type else None,
-            "path": region.path}
+    return {
+        "id": str(region.id),
+        "parent_id": str(region.parent_id) if region.parent_id else None,
+        "level": region.level.value,
+        "name": region.name,
+        "code": region.code,
+        "residential_type": region.residential_type.value if region.residential_type else None,
+        "path": region.path,
+    }
 
 
 async def get_region(session: AsyncSession, region_id: uuid.UUID) -> Region:
@@ -30,8 +35,9 @@ async def get_region(session: AsyncSession, region_id: uuid.UUID) -> Region:
     return await get_or_404(session, Region, region_id, code="region_not_found", detail=f"No region {region_id}.")
 
 
-async def _name_taken(session: AsyncSession, parent_id: uuid.UUID | None, name: str,
-                      exclude: uuid.UUID | None = None) -> bool:
+async def _name_taken(
+    session: AsyncSession, parent_id: uuid.UUID | None, name: str, exclude: uuid.UUID | None = None
+) -> bool:
     parent_clause = Region.parent_id.is_(None) if parent_id is None else Region.parent_id == parent_id
     stmt = select(Region.id).where(parent_clause, Region.name == name)
     if exclude is not None:
@@ -63,18 +69,24 @@ async def create_region(session: AsyncSession, principal: Principal, data: Regio
     if await _name_taken(session, data.parent_id, data.name):
         raise _duplicate(data.name)
     rid = uuid.uuid4()
-    region = Region(id=rid, parent_id=data.parent_id, level=data.level, name=data.name, code=data.code,
-                    residential_type=data.residential_type,
-                    path=rules.child_path(parent.path if parent else None, rid))
+    region = Region(
+        id=rid,
+        parent_id=data.parent_id,
+        level=data.level,
+        name=data.name,
+        code=data.code,
+        residential_type=data.residential_type,
+        path=rules.child_path(parent.path if parent else None, rid),
+    )
     session.add(region)
     await _flush_unique(session, data.name)
-    await record(session, principal.actor, "region.create", "region", region.id, after=snapshot(region),
-                 region_path=region.path)
+    await record(
+        session, principal.actor, "region.create", "region", region.id, after=snapshot(region), region_path=region.path
+    )
     return region
 
 
-async def update_region(session: AsyncSession, principal: Principal, region: Region,
-                        data: RegionUpdate) -> Region:
+async def update_region(session: AsyncSession, principal: Principal, region: Region, data: RegionUpdate) -> Region:
     """Rename a node or change its code or residential type; a request that changes nothing records nothing."""
     policy.check_edit(principal, region)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if getattr(region, k) != v}
@@ -90,13 +102,22 @@ async def update_region(session: AsyncSession, principal: Principal, region: Reg
     region.updated_at = utcnow()
     session.add(region)
     await _flush_unique(session, region.name)
-    await record(session, principal.actor, "region.update", "region", region.id, before=before,
-                 after=snapshot(region), region_path=region.path)
+    await record(
+        session,
+        principal.actor,
+        "region.update",
+        "region",
+        region.id,
+        before=before,
+        after=snapshot(region),
+        region_path=region.path,
+    )
     return region
 
 
-def list_statement(principal: Principal, level: RegionLevel | None, parent_id: uuid.UUID | None,
-                   q: str | None) -> Select:
+def list_statement(
+    principal: Principal, level: RegionLevel | None, parent_id: uuid.UUID | None, q: str | None
+) -> Select:
     """The staff list query: the principal's subtree, filtered, in a stable order."""
     stmt = select(Region)
     scope = policy.read_scope(principal)
@@ -125,13 +146,23 @@ async def subtree(session: AsyncSession, root: Region, max_depth: int | None) ->
     if max_depth is not None:
         stmt = stmt.where(func.length(Region.path) <= rules.max_path_length(root.path, max_depth))
     nodes = (await session.scalars(stmt.order_by(Region.name, Region.id))).all()
-    counts = dict((await session.execute(
-        select(Region.parent_id, func.count()).where(Region.path.startswith(root.path),
-                                                     Region.level == RegionLevel.community)
-        .group_by(Region.parent_id)
-    )).all()) if root.level in (RegionLevel.district, RegionLevel.street) else {}
-    built = {n.id: RegionTreeNode(id=n.id, name=n.name, level=n.level, code=n.code,
-                                  residential_type=n.residential_type) for n in nodes}
+    counts = (
+        dict(
+            (
+                await session.execute(
+                    select(Region.parent_id, func.count())
+                    .where(Region.path.startswith(root.path), Region.level == RegionLevel.community)
+                    .group_by(Region.parent_id)
+                )
+            ).all()
+        )
+        if root.level in (RegionLevel.district, RegionLevel.street)
+        else {}
+    )
+    built = {
+        n.id: RegionTreeNode(id=n.id, name=n.name, level=n.level, code=n.code, residential_type=n.residential_type)
+        for n in nodes
+    }
     for n in nodes:
         if n.level == RegionLevel.street:
             built[n.id].community_count = counts.get(n.id, 0)
@@ -140,4 +171,3 @@ async def subtree(session: AsyncSession, root: Region, max_depth: int | None) ->
     if root.level == RegionLevel.district:
         built[root.id].community_count = sum(counts.values())
     return built[root.id]
-

@@ -44,13 +44,22 @@ class Standing:
     selected: bool
 
 
-def standings(applications: Sequence[Application], scores: Sequence[ExpertScore], *, budget_fen: int,
-              review_share: Decimal, trim_extremes: bool = True, trim_min_scores: int = 5) -> list[Standing]:
+def standings(
+    applications: Sequence[Application],
+    scores: Sequence[ExpertScore],
+    *,
+    budget_fen: int,
+    review_share: Decimal,
+    trim_extremes: bool = True,
+    trim_min_scores: int = 5,
+) -> list[Standing]:
     """Each application's standing out of 100 (review weighed by review_share against its vote share) and
     whether the greedy fill within budget_fen funds it; best first. Unscored applications stand at their
     vote part alone."""
-    frame = pd.DataFrame([{"project_id": s.number, "source": "expert", "evaluator": s.expert, "total": s.total}
-                          for s in scores], columns=["project_id", "source", "evaluator", "total"])
+    frame = pd.DataFrame(
+        [{"project_id": s.number, "source": "expert", "evaluator": s.expert, "total": s.total} for s in scores],
+        columns=["project_id", "source", "evaluator", "total"],
+    )
     rules = ScoringRules(weights={"expert": Decimal(1)}, trim_extremes=trim_extremes, trim_min_scores=trim_min_scores)
     means = {int(r.project_id): (float(r.mean), int(r.n)) for r in source_means(frame, rules).itertuples()}
     weight = float(review_share)
@@ -59,8 +68,16 @@ def standings(applications: Sequence[Application], scores: Sequence[ExpertScore]
         mean = means.get(a.number, (None, 0))[0]
         standing[a.number] = round(weight * (mean or 0.0) + (1 - weight) * a.vote_share * 100, 2)
     funded = _fund(applications, standing, budget_fen)
-    out = [Standing(a.number, None if a.number not in means else round(means[a.number][0], 2),
-                    means.get(a.number, (None, 0))[1], standing[a.number], a.number in funded) for a in applications]
+    out = [
+        Standing(
+            a.number,
+            None if a.number not in means else round(means[a.number][0], 2),
+            means.get(a.number, (None, 0))[1],
+            standing[a.number],
+            a.number in funded,
+        )
+        for a in applications
+    ]
     return sorted(out, key=lambda s: (-s.standing, s.number))
 
 

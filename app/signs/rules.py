@@ -11,8 +11,15 @@ from PIL import Image, ImageDraw, ImageFont
 from app.proposals.enums import ProposalState
 
 # Confirmed after notice and every state after it: these projects carry a sign.
-SIGNED_STATES = frozenset({ProposalState.confirmed, ProposalState.in_implementation, ProposalState.completed,
-                           ProposalState.terminated, ProposalState.evaluated})
+SIGNED_STATES = frozenset(
+    {
+        ProposalState.confirmed,
+        ProposalState.in_implementation,
+        ProposalState.completed,
+        ProposalState.terminated,
+        ProposalState.evaluated,
+    }
+)
 HEADING = "民生微实事 · 一码一工程"
 INVITATION = "扫码查看项目进展、现场照片、资金使用和居民满意度"
 A4_MM = (210, 297)
@@ -37,8 +44,8 @@ def _qr(url: str) -> segno.QRCode:
 
 def title_lines(title: str) -> list[str]:
     """The title broken into lines that fit under the code (at most three; the rest elided)."""
-    lines = [title[i:i + LINE_CHARS] for i in range(0, len(title), LINE_CHARS)] or [""]
-    return [*lines[:2], lines[2][:LINE_CHARS - 1] + "…"] if len(lines) > 3 else lines
+    lines = [title[i : i + LINE_CHARS] for i in range(0, len(title), LINE_CHARS)] or [""]
+    return [*lines[:2], lines[2][: LINE_CHARS - 1] + "…"] if len(lines) > 3 else lines
 
 
 def svg(url: str, title: str, code: str) -> str:
@@ -63,20 +70,24 @@ def svg(url: str, title: str, code: str) -> str:
     text = [f'<text x="105" y="25" font-size="11" text-anchor="middle">{escape(HEADING)}</text>']
     y = top + size + 20
     for line in title_lines(title):
-        text.append(f'<text x="105" y="{y}" font-size="13" font-weight="bold" text-anchor="middle">'
-                    f'{escape(line)}</text>')
+        text.append(
+            f'<text x="105" y="{y}" font-size="13" font-weight="bold" text-anchor="middle">{escape(line)}</text>'
+        )
         y += 16
     text.append(f'<text x="105" y="{y + 2}" font-size="9" text-anchor="middle">项目编号 {escape(code)}</text>')
     text.append(f'<text x="105" y="{y + 16}" font-size="7" text-anchor="middle">{escape(INVITATION)}</text>')
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{A4_MM[0]}mm" height="{A4_MM[1]}mm" '
-            f'viewBox="0 0 {A4_MM[0]} {A4_MM[1]}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">\n'
-            f'<title>{escape(title)}（{escape(code)}）</title>\n'
-            f'<rect width="{A4_MM[0]}" height="{A4_MM[1]}" fill="#fff"/>\n'
-            f'<g font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif" fill="#000">\n'
-            + "\n".join(text) + "\n</g>\n"
-            f'<path transform="translate({left:.3f} {top}) scale({unit:.5f})" fill="#000" d="{"".join(runs)}"/>\n'
-            "</svg>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{A4_MM[0]}mm" height="{A4_MM[1]}mm" '
+        f'viewBox="0 0 {A4_MM[0]} {A4_MM[1]}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">\n'
+        f"<title>{escape(title)}（{escape(code)}）</title>\n"
+        f'<rect width="{A4_MM[0]}" height="{A4_MM[1]}" fill="#fff"/>\n'
+        f'<g font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif" fill="#000">\n'
+        + "\n".join(text)
+        + "\n</g>\n"
+        f'<path transform="translate({left:.3f} {top}) scale({unit:.5f})" fill="#000" d="{"".join(runs)}"/>\n'
+        "</svg>\n"
+    )
 
 
 def png(url: str, title: str, code: str, font_path: Path) -> bytes:

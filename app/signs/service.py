@@ -20,8 +20,13 @@ class Sign:
 
 async def sign_for(session: AsyncSession, proposal_id: uuid.UUID) -> Sign:
     """The sign of a confirmed project (or one past confirmation); 404 for anything else, as for no project."""
-    proposal = await get_or_404(session, Proposal, proposal_id, code="project_not_found",
-                                detail="No confirmed project with that id.",
-                                accept=lambda p: p.state in rules.SIGNED_STATES)
+    proposal = await get_or_404(
+        session,
+        Proposal,
+        proposal_id,
+        code="project_not_found",
+        detail="No confirmed project with that id.",
+        accept=lambda p: p.state in rules.SIGNED_STATES,
+    )
     programme = await session.get(Programme, proposal.programme_id)
     return Sign(proposal.id, proposal.title, rules.project_code(programme.year, proposal.id))

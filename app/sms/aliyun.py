@@ -21,15 +21,23 @@ class AliyunSender:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = Client(Config(access_key_id=settings.aliyun_access_key_id,
-                                    access_key_secret=settings.aliyun_access_key_secret,
-                                    endpoint=settings.aliyun_sms_endpoint,
-                                    protocol="HTTP" if settings.sms_insecure_http else "HTTPS"))
+        self.client = Client(
+            Config(
+                access_key_id=settings.aliyun_access_key_id,
+                access_key_secret=settings.aliyun_access_key_secret,
+                endpoint=settings.aliyun_sms_endpoint,
+                protocol="HTTP" if settings.sms_insecure_http else "HTTPS",
+            )
+        )
 
     async def send(self, phone: str, template_id: str, params: dict[str, str]) -> Sent:
         """One message; SmsError with Alibaba's code when it is refused."""
-        request = SendSmsRequest(phone_numbers=phone, sign_name=self.settings.sms_sign_name,
-                                 template_code=template_id, template_param=json.dumps(params, ensure_ascii=False))
+        request = SendSmsRequest(
+            phone_numbers=phone,
+            sign_name=self.settings.sms_sign_name,
+            template_code=template_id,
+            template_param=json.dumps(params, ensure_ascii=False),
+        )
         # Our own retries decide (app/sms/service.py): the SDK's would retry what Alibaba may have accepted.
         runtime = RuntimeOptions(autoretry=False, connect_timeout=5000, read_timeout=10000)
         try:

@@ -13,19 +13,21 @@ from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
 class SmsStatus(StrEnum):
     """Where a message stands with its provider."""
 
-    accepted = "accepted"        # the provider took it
-    delivered = "delivered"      # a delivery receipt said it reached the phone
+    accepted = "accepted"  # the provider took it
+    delivered = "delivered"  # a delivery receipt said it reached the phone
     undelivered = "undelivered"  # a receipt said it did not
-    failed = "failed"            # the provider refused it
-    capped = "capped"            # not sent: a daily spending cap was reached
+    failed = "failed"  # the provider refused it
+    capped = "capped"  # not sent: a daily spending cap was reached
 
 
 class SmsMessage(SQLModel, table=True):
     """One send (or refusal to send) of one SMS; counted per day for the spending caps."""
 
     __tablename__ = "sms_message"
-    __table_args__ = (Index("ix_sms_message_phone_day", "phone_digest", "created_at"),
-                      Index("ix_sms_message_purpose_day", "purpose", "created_at"))
+    __table_args__ = (
+        Index("ix_sms_message_phone_day", "phone_digest", "created_at"),
+        Index("ix_sms_message_purpose_day", "purpose", "created_at"),
+    )
 
     id: uuid.UUID = uuid_pk()
     provider: str = Field(max_length=16)

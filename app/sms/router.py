@@ -43,8 +43,9 @@ def _check(request: Request, token: str) -> None:
 
 
 @router.post("/aliyun", summary="Alibaba Cloud delivery receipts (SmsReport)", responses=problems(404, 422))
-async def aliyun_receipts(request: Request, session: SessionDep, token: Token,
-                          reports: Annotated[list[AliyunReceipt], Field(max_length=1000)]) -> dict:
+async def aliyun_receipts(
+    request: Request, session: SessionDep, token: Token, reports: Annotated[list[AliyunReceipt], Field(max_length=1000)]
+) -> dict:
     """Each report updates the record of its message (by BizId); answers as Alibaba expects."""
     _check(request, token)
     for r in reports:
@@ -53,8 +54,12 @@ async def aliyun_receipts(request: Request, session: SessionDep, token: Token,
 
 
 @router.post("/tencent", summary="Tencent Cloud delivery receipts (status callback)", responses=problems(404, 422))
-async def tencent_receipts(request: Request, session: SessionDep, token: Token,
-                           reports: Annotated[list[TencentReceipt], Field(max_length=1000)]) -> dict:
+async def tencent_receipts(
+    request: Request,
+    session: SessionDep,
+    token: Token,
+    reports: Annotated[list[TencentReceipt], Field(max_length=1000)],
+) -> dict:
     """Each report updates the record of its message (by sid, the SerialNo); answers as Tencent expects."""
     _check(request, token)
     for r in reports:

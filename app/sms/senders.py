@@ -42,8 +42,7 @@ class LogSmsSender:
 
     async def send(self, phone: str, template_id: str, params: dict[str, str]) -> Sent:
         """Log the message."""
-        log.warning("SMS to %s, template %s, %s (log sender: no SMS was sent)", mask_phone(phone), template_id,
-                    params)
+        log.warning("SMS to %s, template %s, %s (log sender: no SMS was sent)", mask_phone(phone), template_id, params)
         return Sent(message_id="log")
 
 
@@ -51,8 +50,10 @@ def make_sms_sender(settings: Settings) -> SmsSender:
     """The sender named by settings.otp_sender."""
     if settings.otp_sender == "aliyun":
         from app.sms.aliyun import AliyunSender
+
         return AliyunSender(settings)
     if settings.otp_sender == "tencent":
         from app.sms.tencent import TencentSender
+
         return TencentSender(settings)
     return LogSmsSender()

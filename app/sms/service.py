@@ -35,17 +35,29 @@ def _day_start() -> datetime:
 
 async def _over_cap(session: AsyncSession, settings: Settings, purpose: str, digest: str) -> str | None:
     since = _day_start()
-    by_purpose = await session.scalar(select(func.count()).select_from(SmsMessage).where(
-        SmsMessage.purpose == purpose, SmsMessage.created_at >= since, SmsMessage.status.in_(COUNTED)))
+    by_purpose = await session.scalar(
+        select(func.count())
+        .select_from(SmsMessage)
+        .where(SmsMessage.purpose == purpose, SmsMessage.created_at >= since, SmsMessage.status.in_(COUNTED))
+    )
     if by_purpose >= settings.sms_daily_cap_per_purpose.get(purpose, settings.sms_daily_cap_default):
         return "purpose"
-    by_phone = await session.scalar(select(func.count()).select_from(SmsMessage).where(
-        SmsMessage.phone_digest == digest, SmsMessage.created_at >= since, SmsMessage.status.in_(COUNTED)))
+    by_phone = await session.scalar(
+        select(func.count())
+        .select_from(SmsMessage)
+        .where(SmsMessage.phone_digest == digest, SmsMessage.created_at >= since, SmsMessage.status.in_(COUNTED))
+    )
     return "phone" if by_phone >= settings.sms_daily_cap_per_phone else None
 
 
-async def send(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, sender: SmsSender, purpose: str,
-               phone: str, params: dict[str, str]) -> Sent:
+async def send(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sender: SmsSender,
+    purpose: str,
+    phone: str,
+    params: dict[str, str],
+) -> Sent:
     """Send one SMS for `purpose`; SmsCapped when a cap stops it, SmsError when the provider refused for good
     or kept failing. The record is written in a transaction of its own (a send is a fact whatever the caller's
     transaction does)."""
@@ -54,8 +66,16 @@ async def send(sessionmaker: async_sessionmaker[AsyncSession], settings: Setting
     async with sessionmaker() as session:
         which = await _over_cap(session, settings, purpose, digest)
         if which:
-            session.add(SmsMessage(provider=sender.name, purpose=purpose, phone_digest=digest, template_id=template,
-                                   status=SmsStatus.capped, error_code=f"cap_{which}"))
+            session.add(
+                SmsMessage(
+                    provider=sender.name,
+                    purpose=purpose,
+                    phone_digest=digest,
+                    template_id=template,
+                    status=SmsStatus.capped,
+                    error_code=f"cap_{which}",
+                )
+            )
             await session.commit()
             raise SmsCapped(which)
     error: SmsError | None = None
@@ -68,23 +88,36 @@ async def send(sessionmaker: async_sessionmaker[AsyncSession], settings: Setting
             error = exc
             if not exc.retryable or attempt == settings.sms_retries:
                 break
-            await asyncio.sleep(0.2 * 2 ** attempt)  # the providers ask callers to back off when throttled
+            await asyncio.sleep(0.2 * 2**attempt)  # the providers ask callers to back off when throttled
     async with sessionmaker() as session:
-        session.add(SmsMessage(provider=sender.name, purpose=purpose, phone_digest=digest, template_id=template,
-                               provider_message_id=None if error else sent.message_id,
-                               status=SmsStatus.failed if error else SmsStatus.accepted,
-                               error_code=error.code[:100] if error else None))
+        session.add(
+            SmsMessage(
+                provider=sender.name,
+                purpose=purpose,
+                phone_digest=digest,
+                template_id=template,
+                provider_message_id=None if error else sent.message_id,
+                status=SmsStatus.failed if error else SmsStatus.accepted,
+                error_code=error.code[:100] if error else None,
+            )
+        )
         await session.commit()
     if error:
         raise error
     return sent
 
 
-async def record_receipt(session: AsyncSession, provider: str, message_id: str, delivered: bool,
-                         error_code: str | None) -> int:
+async def record_receipt(
+    session: AsyncSession, provider: str, message_id: str, delivered: bool, error_code: str | None
+) -> int:
     """A delivery receipt: the record of that message says whether it reached the phone (the caller commits)."""
-    result = await session.execute(update(SmsMessage).where(
-        SmsMessage.provider == provider, SmsMessage.provider_message_id == message_id).values(
-        status=SmsStatus.delivered if delivered else SmsStatus.undelivered, error_code=error_code,
-        reported_at=clock.now()))
+    result = await session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.provider == provider, SmsMessage.provider_message_id == message_id)
+        .values(
+            status=SmsStatus.delivered if delivered else SmsStatus.undelivered,
+            error_code=error_code,
+            reported_at=clock.now(),
+        )
+    )
     return result.rowcount or 0

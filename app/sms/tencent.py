@@ -12,8 +12,14 @@ from app.core.config import Settings
 from app.sms.senders import Sent, SmsError
 
 # Codes Tencent documents as "try again later": frequency limits, its own faults and timeouts.
-RETRYABLE = ("RequestLimitExceeded", "LimitExceeded.PhoneNumberThirtySecondLimit",
-             "LimitExceeded.PhoneNumberOneHourLimit", "InternalError", "ClientNetworkError", "ServerNetworkError")
+RETRYABLE = (
+    "RequestLimitExceeded",
+    "LimitExceeded.PhoneNumberThirtySecondLimit",
+    "LimitExceeded.PhoneNumberOneHourLimit",
+    "InternalError",
+    "ClientNetworkError",
+    "ServerNetworkError",
+)
 # Template parameters go in this order ({1}, {2} in the template text).
 PARAM_ORDER = ("code", "title", "body")
 
@@ -25,11 +31,16 @@ class TencentSender:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        http = HttpProfile(endpoint=settings.tencent_sms_endpoint, reqTimeout=10,
-                           protocol="http" if settings.sms_insecure_http else "https")
-        self.client = sms_client.SmsClient(credential.Credential(settings.tencent_secret_id,
-                                                                 settings.tencent_secret_key),
-                                           settings.tencent_sms_region, ClientProfile(httpProfile=http))
+        http = HttpProfile(
+            endpoint=settings.tencent_sms_endpoint,
+            reqTimeout=10,
+            protocol="http" if settings.sms_insecure_http else "https",
+        )
+        self.client = sms_client.SmsClient(
+            credential.Credential(settings.tencent_secret_id, settings.tencent_secret_key),
+            settings.tencent_sms_region,
+            ClientProfile(httpProfile=http),
+        )
 
     def _send(self, phone: str, template_id: str, params: dict[str, str]) -> Sent:
         request = models.SendSmsRequest()

@@ -21,18 +21,28 @@ router = APIRouter(prefix="/api/v1/voting", tags=["voting"])
 Resident = Annotated[Principal, Depends(require_roles(Role.resident))]
 
 
-@router.get("/my-rounds", response_model=list[RoundRead], summary="Rounds I may vote in",
-            responses=problems(401, 403))
+@router.get("/my-rounds", response_model=list[RoundRead], summary="Rounds I may vote in", responses=problems(401, 403))
 async def my_rounds(session: SessionDep, principal: Resident) -> list[dict]:
     """Rounds (not cancelled) of every community whose roll holds my phone, latest closing first, 50 at most."""
     rounds = await rounds_service.rounds_for_voter(session, principal.phone_digest)
     return [round_view(rnd, await rounds_service.projects_of(session, rnd.id)) for rnd in rounds]
 
 
-@router.post("/rounds/{round_id}/ballots", status_code=status.HTTP_201_CREATED, response_model=BallotReceipt,
-             summary="Cast or change my ballot", responses=problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS))
-async def cast_ballot(round_id: uuid.UUID, body: BallotCast, session: SessionDep, principal: Resident,
-                      idem: SecretIdempotency, key: BallotKey) -> JSONResponse:
+@router.post(
+    "/rounds/{round_id}/ballots",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BallotReceipt,
+    summary="Cast or change my ballot",
+    responses=problems(401, 403, 404, 409, 422, *IDEMPOTENCY_PROBLEMS),
+)
+async def cast_ballot(
+    round_id: uuid.UUID,
+    body: BallotCast,
+    session: SessionDep,
+    principal: Resident,
+    idem: SecretIdempotency,
+    key: BallotKey,
+) -> JSONResponse:
     """Choices are project numbers. Casting again before the round closes replaces the ballot (the earlier one
     is kept in history); send an Idempotency-Key so a retry after a lost answer changes nothing. The receipt
     code in the answer is shown once: with it the resident can later check that their ballot was counted and find
@@ -41,8 +51,12 @@ async def cast_ballot(round_id: uuid.UUID, body: BallotCast, session: SessionDep
     return await idem.respond(session, status.HTTP_201_CREATED, receipt(cast))
 
 
-@router.get("/rounds/{round_id}/my-ballot", response_model=MyBallotRead, summary="My ballot in a round",
-            responses=problems(401, 403, 404, 422))
+@router.get(
+    "/rounds/{round_id}/my-ballot",
+    response_model=MyBallotRead,
+    summary="My ballot in a round",
+    responses=problems(401, 403, 404, 422),
+)
 async def my_ballot(round_id: uuid.UUID, session: SessionDep, principal: Resident, key: BallotKey) -> dict:
     """Whether I am on the roll, whether and how I voted, and my current choices until the round closes (never
     anyone else's; after the close no one can find them, me included)."""

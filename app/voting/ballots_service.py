@@ -53,44 +53,91 @@ _PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.
 # keys) and run on the session's connection, without the ORM, in as few round trips as the rules allow.
 
 # The ballot's "number:cost" pairs as one text column, so validating choices costs no round trip of its own.
-_COSTS_TEXT = (select(func.aggregate_strings(cast(_ON_BALLOT.c.number, String) + literal(":")
-                                             + cast(_ON_BALLOT.c.cost_fen, String), ","))
-               .where(_ON_BALLOT.c.round_id == _ROUND.c.id).scalar_subquery())
-_WITH_ENTRY = _ROUND.outerjoin(_ROLL, and_(_ROLL.c.community_id == _ROUND.c.community_id,
-                                           _ROLL.c.phone_digest == bindparam("digest"), _ROLL.c.removed_at.is_(None)))
+_COSTS_TEXT = (
+    select(
+        func.aggregate_strings(
+            cast(_ON_BALLOT.c.number, String) + literal(":") + cast(_ON_BALLOT.c.cost_fen, String), ","
+        )
+    )
+    .where(_ON_BALLOT.c.round_id == _ROUND.c.id)
+    .scalar_subquery()
+)
+_WITH_ENTRY = _ROUND.outerjoin(
+    _ROLL,
+    and_(
+        _ROLL.c.community_id == _ROUND.c.community_id,
+        _ROLL.c.phone_digest == bindparam("digest"),
+        _ROLL.c.removed_at.is_(None),
+    ),
+)
 _ROUND_WITH_ENTRY = (
-    select(_ROUND.c.id, _ROUND.c.community_id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at,
-           _ROUND.c.budget_fen, _ROUND.c.ballot_rule, _ROUND.c.region_path, _COSTS_TEXT.label("costs"),
-           _PROGRAMME_YEAR.label("programme_year"),
-           _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
-    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id"))
-    .with_for_update(read=True, of=_ROUND))
+    select(
+        _ROUND.c.id,
+        _ROUND.c.community_id,
+        _ROUND.c.status,
+        _ROUND.c.opens_at,
+        _ROUND.c.closes_at,
+        _ROUND.c.budget_fen,
+        _ROUND.c.ballot_rule,
+        _ROUND.c.region_path,
+        _COSTS_TEXT.label("costs"),
+        _PROGRAMME_YEAR.label("programme_year"),
+        _ROLL.c.id.label("entry_id"),
+        _ROLL.c.household.label("entry_household"),
+    )
+    .select_from(_WITH_ENTRY)
+    .where(_ROUND.c.id == bindparam("round_id"))
+    .with_for_update(read=True, of=_ROUND)
+)
 # The voter's own view and receipt checks: reads, no locks.
-_ROUND_FOR_VOTER = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at, _ROUND.c.ballot_rule,
-                           _ROLL.c.id.label("entry_id"), _ROLL.c.household.label("entry_household"))
-                    .select_from(_WITH_ENTRY).where(_ROUND.c.id == bindparam("round_id")))
-_MARK_SEEN = (select(_MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts, _MARK.c.last_cast_at)
-              .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key")))
-_CHOICES_OF = select(_BALLOT.c.choices).where(_BALLOT.c.round_id == bindparam("round_id"),
-                                              _BALLOT.c.voter_tag == bindparam("voter_tag"))
+_ROUND_FOR_VOTER = (
+    select(
+        _ROUND.c.id,
+        _ROUND.c.status,
+        _ROUND.c.opens_at,
+        _ROUND.c.closes_at,
+        _ROUND.c.ballot_rule,
+        _ROLL.c.id.label("entry_id"),
+        _ROLL.c.household.label("entry_household"),
+    )
+    .select_from(_WITH_ENTRY)
+    .where(_ROUND.c.id == bindparam("round_id"))
+)
+_MARK_SEEN = select(_MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts, _MARK.c.last_cast_at).where(
+    _MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key")
+)
+_CHOICES_OF = select(_BALLOT.c.choices).where(
+    _BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag")
+)
 _BY_RECEIPT = select(_BALLOT.c.round_id, _BALLOT.c.id).where(_BALLOT.c.receipt_digest == bindparam("digest"))
 _SUPERSEDED_BY_RECEIPT = select(_HISTORY.c.round_id).where(_HISTORY.c.receipt_digest == bindparam("digest"))
 # A batch of first ballots (store_first_ballots): each round share-locked and its window checked again.
-_ROUND_STILL_OPEN = (select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
-                     .where(_ROUND.c.id == bindparam("round_id")).with_for_update(read=True))
+_ROUND_STILL_OPEN = (
+    select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
+    .where(_ROUND.c.id == bindparam("round_id"))
+    .with_for_update(read=True)
+)
 _ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
-_MARK_OF = (select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
-            .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
-            .with_for_update())
-_CURRENT = (select(_BALLOT.c.id, _BALLOT.c.programme_year, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
-            .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag"))
-            .with_for_update())
+_MARK_OF = (
+    select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
+    .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
+    .with_for_update()
+)
+_CURRENT = (
+    select(_BALLOT.c.id, _BALLOT.c.programme_year, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
+    .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag"))
+    .with_for_update()
+)
 _ADD_BALLOT = insert(_BALLOT)
 _KEEP_VERSION = insert(_HISTORY)
-_REPLACE = update(_BALLOT).where(_BALLOT.c.id == bindparam("ballot_id"),
-                                 _BALLOT.c.programme_year == bindparam("ballot_year"))
-_MARK_AGAIN = (update(_MARK).where(_MARK.c.id == bindparam("mark_id"))
-               .values(casts=_MARK.c.casts + 1, last_cast_at=bindparam("at"), cast_by=bindparam("by")))
+_REPLACE = update(_BALLOT).where(
+    _BALLOT.c.id == bindparam("ballot_id"), _BALLOT.c.programme_year == bindparam("ballot_year")
+)
+_MARK_AGAIN = (
+    update(_MARK)
+    .where(_MARK.c.id == bindparam("mark_id"))
+    .values(casts=_MARK.c.casts + 1, last_cast_at=bindparam("at"), cast_by=bindparam("by"))
+)
 _FIRST_MARK: dict[str, Any] = {}
 # The close on PostgreSQL: the round's rows deleted and written again in one statement, under fresh ids and in
 # the order of those ids, so neither an id nor the rows' order on disk (a dump lists them in it) nor a
@@ -99,19 +146,25 @@ _FIRST_MARK: dict[str, Any] = {}
 # follow the order the rows are read in) and 74 random bits, so the round's new ids are neighbours in the primary
 # key (a few pages written, not one random page per ballot) and their order among themselves is random.
 # secrecy.counted_ballot_id makes the same ids in Python (SQLite).
-_COUNTED_ID_PG = ("(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0') || '7'"
-                  " || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid")
+_COUNTED_ID_PG = (
+    "(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0') || '7'"
+    " || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid"
+)
 _REKEY_PG = {
-    "ballot": text("WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
-                   " RETURNING programme_year, round_id, choices, choice_mask, receipt_digest)"
-                   " INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest)"
-                   f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, NULL, choices, choice_mask, receipt_digest"
-                   " FROM old ORDER BY 1"),
-    "ballot_history": text("WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"  # noqa: S608
-                           " RETURNING programme_year, round_id, choices, receipt_digest)"
-                           " INSERT INTO ballot_history (id, programme_year, round_id, choices, receipt_digest)"
-                           f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, choices, receipt_digest FROM old"
-                           " ORDER BY 1"),
+    "ballot": text(
+        "WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
+        " RETURNING programme_year, round_id, choices, choice_mask, receipt_digest)"
+        " INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest)"
+        f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, NULL, choices, choice_mask, receipt_digest"
+        " FROM old ORDER BY 1"
+    ),
+    "ballot_history": text(
+        "WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"  # noqa: S608
+        " RETURNING programme_year, round_id, choices, receipt_digest)"
+        " INSERT INTO ballot_history (id, programme_year, round_id, choices, receipt_digest)"
+        f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, choices, receipt_digest FROM old"
+        " ORDER BY 1"
+    ),
 }
 # The requests whose stored answers (Idempotency-Key) tell a voter's choices; forgotten at the close.
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
@@ -121,8 +174,11 @@ def _first_mark(conn: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id of a vote mark, built once per dialect."""
     dialect = conn.dialect.name
     if dialect not in _FIRST_MARK:
-        _FIRST_MARK[dialect] = (insert_on(dialect, _MARK).on_conflict_do_nothing(
-            index_elements=["round_id", "voter_key"]).returning(_MARK.c.id))
+        _FIRST_MARK[dialect] = (
+            insert_on(dialect, _MARK)
+            .on_conflict_do_nothing(index_elements=["round_id", "voter_key"])
+            .returning(_MARK.c.id)
+        )
     return _FIRST_MARK[dialect]
 
 
@@ -166,7 +222,7 @@ class CastResult:
 def new_receipt_code() -> str:
     """80 random bits as 16 base32 characters in groups of four (readable aloud, no 0/1 confusion)."""
     raw = base64.b32encode(secrets.token_bytes(10)).decode()
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def _check_open_for(rnd: Any, channel: BallotChannel) -> None:
@@ -176,12 +232,16 @@ def _check_open_for(rnd: Any, channel: BallotChannel) -> None:
     if phase in allowed:
         return
     if phase == Phase.upcoming:
-        raise Conflict(f"Voting opens at {rnd.opens_at.isoformat()}.", code="round_not_open",
-                       extra={"opens_at": rnd.opens_at.isoformat()})
+        raise Conflict(
+            f"Voting opens at {rnd.opens_at.isoformat()}.",
+            code="round_not_open",
+            extra={"opens_at": rnd.opens_at.isoformat()},
+        )
     if phase == Phase.cancelled:
         raise Conflict("This round was cancelled.", code="round_cancelled")
-    raise Conflict("Voting in this round has closed.", code="round_closed",
-                   extra={"closes_at": rnd.closes_at.isoformat()})
+    raise Conflict(
+        "Voting in this round has closed.", code="round_closed", extra={"closes_at": rnd.closes_at.isoformat()}
+    )
 
 
 def _costs(text: str | None) -> dict[int, int]:
@@ -207,23 +267,55 @@ def _refuse_existing(existing: Any, entry_id: uuid.UUID, channel: BallotChannel)
         raise Conflict("This resident already voted online; a paper ballot cannot be added.", code="voted_online")
 
 
-def _rows(key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID, household: str | None,
-          channel: BallotChannel, choices: list[int], cast_by: str | None, sheet_ref: str | None,
-          code: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _rows(
+    key: bytes,
+    rnd: Any,
+    year: int,
+    rule: BallotRule,
+    entry_id: uuid.UUID,
+    household: str | None,
+    channel: BallotChannel,
+    choices: list[int],
+    cast_by: str | None,
+    sheet_ref: str | None,
+    code: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The columns of a ballot and of its voter's mark (but their ids and the count of casts), cast now in a round
     of the programme of `year`."""
     voter = rules.voter_key(rule, str(entry_id), household)
-    ballot = {"programme_year": year, "round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter),
-              "choices": choices, "choice_mask": rules.choice_mask(choices),
-              "receipt_digest": rules.receipt_digest(code)}
-    mark = {"round_id": rnd.id, "voter_key": voter, "roll_entry_id": entry_id, "channel": channel,
-            "last_cast_at": utcnow(), "cast_by": cast_by, "sheet_ref": sheet_ref}
+    ballot = {
+        "programme_year": year,
+        "round_id": rnd.id,
+        "voter_tag": secrecy.voter_tag(key, rnd.id, voter),
+        "choices": choices,
+        "choice_mask": rules.choice_mask(choices),
+        "receipt_digest": rules.receipt_digest(code),
+    }
+    mark = {
+        "round_id": rnd.id,
+        "voter_key": voter,
+        "roll_entry_id": entry_id,
+        "channel": channel,
+        "last_cast_at": utcnow(),
+        "cast_by": cast_by,
+        "sheet_ref": sheet_ref,
+    }
     return ballot, mark
 
 
-async def _store(conn: Any, key: bytes, rnd: Any, year: int, rule: BallotRule, entry_id: uuid.UUID,
-                 household: str | None, channel: BallotChannel, choices: list[int], cast_by: str | None,
-                 sheet_ref: str | None) -> tuple[CastResult, bool]:
+async def _store(
+    conn: Any,
+    key: bytes,
+    rnd: Any,
+    year: int,
+    rule: BallotRule,
+    entry_id: uuid.UUID,
+    household: str | None,
+    channel: BallotChannel,
+    choices: list[int],
+    cast_by: str | None,
+    sheet_ref: str | None,
+) -> tuple[CastResult, bool]:
     """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
     `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled)."""
     code = new_receipt_code()
@@ -239,26 +331,46 @@ async def _store(conn: Any, key: bytes, rnd: Any, year: int, rule: BallotRule, e
     # Only when the secret key changed since the first cast (its tag is another) or the voter's earlier
     # account was deleted (app/privacy/erasure.py erased the tag): the ballot counts, nobody can reach it.
     if current is None:
-        raise Conflict("找不到你此前的选票（服务密钥已更换，或原账号已注销），本轮无法再修改。"
-                       "Your earlier ballot can no longer be found (the service's secret key changed, or the "
-                       "account that cast it was deleted); it cannot be changed in this round.",
-                       code="ballot_unreachable")
-    await conn.execute(_KEEP_VERSION, {"id": uuid.uuid4(), "programme_year": current.programme_year,
-                                       "round_id": rnd.id, "choices": current.choices,
-                                       "receipt_digest": current.receipt_digest})
-    await conn.execute(_REPLACE, {"ballot_id": current.id, "ballot_year": current.programme_year,
-                                  **{k: v for k, v in ballot.items() if k != "programme_year"}})
+        raise Conflict(
+            "找不到你此前的选票（服务密钥已更换，或原账号已注销），本轮无法再修改。"
+            "Your earlier ballot can no longer be found (the service's secret key changed, or the "
+            "account that cast it was deleted); it cannot be changed in this round.",
+            code="ballot_unreachable",
+        )
+    await conn.execute(
+        _KEEP_VERSION,
+        {
+            "id": uuid.uuid4(),
+            "programme_year": current.programme_year,
+            "round_id": rnd.id,
+            "choices": current.choices,
+            "receipt_digest": current.receipt_digest,
+        },
+    )
+    await conn.execute(
+        _REPLACE,
+        {
+            "ballot_id": current.id,
+            "ballot_year": current.programme_year,
+            **{k: v for k, v in ballot.items() if k != "programme_year"},
+        },
+    )
     await conn.execute(_MARK_AGAIN, {"mark_id": existing.id, "at": mark["last_cast_at"], "by": cast_by})
-    return CastResult(CastBallot(id=current.id, **ballot),
-                      CastMark(id=existing.id, casts=existing.casts + 1, **mark), code), True
+    return CastResult(
+        CastBallot(id=current.id, **ballot), CastMark(id=existing.id, casts=existing.casts + 1, **mark), code
+    ), True
 
 
 def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
     # That this voter cast or changed a ballot in this round, and how: never the ballot's id, receipt, version or
     # choices, which would let a reader of the trail find the voter's line in the published .pb.
-    return Event("ballot.change" if changed else "ballot.cast", "voting_round", rnd.id,
-                 after={"roll_entry_id": str(mark.roll_entry_id), "channel": mark.channel},
-                 region_path=rnd.region_path)
+    return Event(
+        "ballot.change" if changed else "ballot.cast",
+        "voting_round",
+        rnd.id,
+        after={"roll_entry_id": str(mark.roll_entry_id), "channel": mark.channel},
+        region_path=rnd.region_path,
+    )
 
 
 async def _audit_cast(conn: Any, principal: Principal, rnd: Any, cast: CastResult, changed: bool) -> None:
@@ -272,8 +384,10 @@ def _admit_online(rnd: Any) -> Any:
         raise NotFound("No voting round with that id.", code="round_not_found")
     _check_open_for(rnd, BallotChannel.online)
     if rnd.entry_id is None:
-        raise Forbidden("Your phone number is not on this community's voter roll (居民名册); ask the community "
-                        "office to add you.", code="not_on_roll")
+        raise Forbidden(
+            "Your phone number is not on this community's voter roll (居民名册); ask the community office to add you.",
+            code="not_on_roll",
+        )
     return rnd
 
 
@@ -285,8 +399,9 @@ class PlannedFirst:
     event: dict[str, Any]
 
 
-async def plan_first_online(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
-                            key: bytes) -> PlannedFirst:
+async def plan_first_online(
+    conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int], key: bytes
+) -> PlannedFirst:
     """A resident's ballot as their first (version 1), checked as cast_online checks it (the same statement,
     the same rules, the same problems) but without holding the round's lock: for the fast lane, which stores
     the first ballots arriving together in one transaction (store_first_ballots)."""
@@ -294,8 +409,19 @@ async def plan_first_online(conn: Any, principal: Principal, round_id: uuid.UUID
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     code = new_receipt_code()
-    ballot, mark = _rows(key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household, BallotChannel.online,
-                         _choices(_costs(rnd.costs), rnd, rule, choices), principal.actor.id, None, code)
+    ballot, mark = _rows(
+        key,
+        rnd,
+        rnd.programme_year,
+        rule,
+        rnd.entry_id,
+        rnd.entry_household,
+        BallotChannel.online,
+        _choices(_costs(rnd.costs), rnd, rule, choices),
+        principal.actor.id,
+        None,
+        code,
+    )
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
     return PlannedFirst(cast, event)
@@ -307,8 +433,10 @@ async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bo
     unless they (or their household) have one, then the ballots and audit events of the marks that went in.
     Marks go in in (round, voter) order, so two batches never wait on each other crosswise. Returns, for each,
     whether it went in (one that did not is a change, a household's second ballot or a closed round's)."""
-    rounds = {round_id: (await conn.execute(_ROUND_STILL_OPEN, {"round_id": round_id})).first()
-              for round_id in sorted({p.cast.mark.round_id for p in planned})}
+    rounds = {
+        round_id: (await conn.execute(_ROUND_STILL_OPEN, {"round_id": round_id})).first()
+        for round_id in sorted({p.cast.mark.round_id for p in planned})
+    }
     went_in = [False] * len(planned)
     for n in sorted(range(len(planned)), key=lambda n: (planned[n].cast.mark.round_id, planned[n].cast.mark.voter_key)):
         mark = planned[n].cast.mark
@@ -323,29 +451,49 @@ async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bo
     return went_in
 
 
-async def cast_online(session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int],
-                      key: bytes) -> CastResult:
+async def cast_online(
+    session: AsyncSession, principal: Principal, round_id: uuid.UUID, choices: list[int], key: bytes
+) -> CastResult:
     """A resident casts (or changes) their ballot; they must be on the roll of the round's community."""
     return await cast_online_on(await session.connection(), principal, round_id, choices, key)
 
 
-async def cast_online_on(conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int],
-                         key: bytes) -> CastResult:
+async def cast_online_on(
+    conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int], key: bytes
+) -> CastResult:
     """cast_online on a connection that runs Core statements: the route's session's, or the fast lane's
     executor (app/voting/fast.py, app.common.compiled). The statements and the decisions are the same."""
     # The round share-locked (closing waits for casts in flight) and the caller's roll entry, in one query.
-    rnd = _admit_online((await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id,
-                                                               "digest": principal.phone_digest})).first())
+    rnd = _admit_online(
+        (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
+    )
     rule = rounds_service.ballot_rule(rnd)
-    cast, changed = await _store(conn, key, rnd, rnd.programme_year, rule, rnd.entry_id, rnd.entry_household,
-                                 BallotChannel.online, _choices(_costs(rnd.costs), rnd, rule, choices),
-                                 principal.actor.id, None)
+    cast, changed = await _store(
+        conn,
+        key,
+        rnd,
+        rnd.programme_year,
+        rule,
+        rnd.entry_id,
+        rnd.entry_household,
+        BallotChannel.online,
+        _choices(_costs(rnd.costs), rnd, rule, choices),
+        principal.actor.id,
+        None,
+    )
     await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
 
-async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRound, roll_entry_id: uuid.UUID,
-                     choices: list[int], sheet_ref: str | None, key: bytes) -> CastResult:
+async def cast_paper(
+    session: AsyncSession,
+    principal: Principal,
+    rnd: VotingRound,
+    roll_entry_id: uuid.UUID,
+    choices: list[int],
+    sheet_ref: str | None,
+    key: bytes,
+) -> CastResult:
     """Staff enter a paper ballot against a roll entry; one per voter, never beside an online one."""
     _check_open_for(rnd, BallotChannel.paper)
     entry = await session.get(VoterRollEntry, roll_entry_id)
@@ -356,11 +504,23 @@ async def cast_paper(session: AsyncSession, principal: Principal, rnd: VotingRou
     rule = rounds_service.ballot_rule(rnd)
     costs = {p.number: p.cost_fen for p in await rounds_service.projects_of(session, rnd.id)}
     choices = _choices(costs, rnd, rule, choices)
-    year = (await session.execute(select(col(Programme.year))
-                                  .where(col(Programme.id) == rnd.programme_id))).scalar_one()
+    year = (
+        await session.execute(select(col(Programme.year)).where(col(Programme.id) == rnd.programme_id))
+    ).scalar_one()
     conn = await session.connection()
-    cast, changed = await _store(conn, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices,
-                                 principal.actor.id, sheet_ref)
+    cast, changed = await _store(
+        conn,
+        key,
+        rnd,
+        year,
+        rule,
+        entry.id,
+        entry.household,
+        BallotChannel.paper,
+        choices,
+        principal.actor.id,
+        sheet_ref,
+    )
     await _audit_cast(conn, principal, rnd, cast, changed)
     return cast
 
@@ -376,8 +536,13 @@ async def my_ballot_on(conn: Any, principal: Principal, round_id: uuid.UUID, key
     rnd = (await conn.execute(_ROUND_FOR_VOTER, {"round_id": round_id, "digest": principal.phone_digest})).first()
     if rnd is None:
         raise NotFound("No voting round with that id.", code="round_not_found")
-    out: dict[str, Any] = {"round_id": rnd.id, "on_roll": rnd.entry_id is not None,
-                           "phase": rounds_service.phase_of(rnd), "ballot": None, "earlier_versions": 0}
+    out: dict[str, Any] = {
+        "round_id": rnd.id,
+        "on_roll": rnd.entry_id is not None,
+        "phase": rounds_service.phase_of(rnd),
+        "ballot": None,
+        "earlier_versions": 0,
+    }
     if rnd.entry_id is None:
         return out
     voter = rules.voter_key(rounds_service.ballot_rule(rnd), str(rnd.entry_id), rnd.entry_household)
@@ -387,10 +552,16 @@ async def my_ballot_on(conn: Any, principal: Principal, round_id: uuid.UUID, key
     if mark.roll_entry_id != rnd.entry_id:
         out["ballot"] = {"cast_by_household_member": True, "channel": mark.channel, "cast_at": mark.last_cast_at}
         return out
-    choices = (await conn.execute(_CHOICES_OF, {"round_id": rnd.id,
-                                                "voter_tag": secrecy.voter_tag(key, rnd.id, voter)})).scalar()
-    out["ballot"] = {"cast_by_household_member": False, "channel": mark.channel, "version": mark.casts,
-                     "choices": choices, "cast_at": mark.last_cast_at}
+    choices = (
+        await conn.execute(_CHOICES_OF, {"round_id": rnd.id, "voter_tag": secrecy.voter_tag(key, rnd.id, voter)})
+    ).scalar()
+    out["ballot"] = {
+        "cast_by_household_member": False,
+        "channel": mark.channel,
+        "version": mark.casts,
+        "choices": choices,
+        "cast_at": mark.last_cast_at,
+    }
     out["earlier_versions"] = mark.casts - 1
     return out
 
@@ -417,8 +588,12 @@ async def check_receipt_on(conn: Any, code: str) -> dict[str, Any]:
         status = "not_counted"
     elif rnd.status != RoundStatus.closed and status == "counted":
         status = "recorded"
-    return {"round_id": rnd.id, "round_title": rnd.title, "status": status,
-            "pb_voter_id": str(line) if status == "counted" else None}
+    return {
+        "round_id": rnd.id,
+        "round_title": rnd.title,
+        "status": status,
+        "pb_voter_id": str(line) if status == "counted" else None,
+    }
 
 
 async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
@@ -432,11 +607,15 @@ async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
             await conn.execute(statement, {"round_id": round_id})
     else:
         closed_at = utcnow()
-        for table, columns in ((_BALLOT, ("programme_year", "round_id", "choices", "choice_mask", "receipt_digest")),
-                               (_HISTORY, ("programme_year", "round_id", "choices", "receipt_digest"))):
-            rows = (await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.round_id == round_id)))
-            fresh = sorted(({"id": secrecy.counted_ballot_id(closed_at), **row._mapping} for row in rows.all()),
-                           key=lambda r: r["id"])
+        for table, columns in (
+            (_BALLOT, ("programme_year", "round_id", "choices", "choice_mask", "receipt_digest")),
+            (_HISTORY, ("programme_year", "round_id", "choices", "receipt_digest")),
+        ):
+            rows = await conn.execute(select(*(table.c[c] for c in columns)).where(table.c.round_id == round_id))
+            fresh = sorted(
+                ({"id": secrecy.counted_ballot_id(closed_at), **row._mapping} for row in rows.all()),
+                key=lambda r: r["id"],
+            )
             await conn.execute(delete(table).where(table.c.round_id == round_id))
             if fresh:
                 await conn.execute(insert(table), fresh)
@@ -446,8 +625,9 @@ async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
 
 async def profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[int, int]:
     """The round's current ballots grouped by choices: choice mask -> number of ballots."""
-    rows = await session.execute(select(Ballot.choice_mask, func.count()).where(Ballot.round_id == round_id)
-                                 .group_by(Ballot.choice_mask))
+    rows = await session.execute(
+        select(Ballot.choice_mask, func.count()).where(Ballot.round_id == round_id).group_by(Ballot.choice_mask)
+    )
     return {int(mask): int(count) for mask, count in rows}
 
 

@@ -17,8 +17,11 @@ CLOSE_EJR_LIMIT = 20_000
 def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any]:
     """Audit of the round's outcome and of greedy, mes and mes-add1 on the same counted ballots."""
     costs = {str(n): cost for n, cost in tally.costs.items()}
-    merged = tuple((frozenset(str(n) for n in choices_of(mask)), weight)
-                   for mask, weight in sorted(tally.profile.items()) if weight > 0)
+    merged = tuple(
+        (frozenset(str(n) for n in choices_of(mask)), weight)
+        for mask, weight in sorted(tally.profile.items())
+        if weight > 0
+    )
     profile = Profile(costs, tally.budget_fen, merged, {})
     instance = Instance(tally.budget_fen, tuple(Project(str(n), c, order=n) for n, c in sorted(tally.costs.items())))
     ballots = [Ballot(b, w) for b, w in merged]
@@ -27,15 +30,32 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     if tally.rule.ballot_type in POINT_BALLOTS:
         # The other rules read approval ballots: not run on points. The outcome's own audit counts a voter as
         # served by a funded project they gave points to.
-        return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
-                "ballots_read_as": "projects given points", "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
-                "others": others}
+        return {
+            "rule": tally.rule.allocation_rule,
+            "variant": result.rule,
+            "selected": list(result.selected),
+            "ballots_read_as": "projects given points",
+            "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
+            "others": others,
+        }
     for rule in RULES:
         if rule == result.rule:
             continue
-        other = allocate(instance, ballots, rule, tally.rule.tie_break, groups,
-                         voter_budget_increment=tally.rule.mes_increment_fen)
-        others.append({"rule": rule, "selected": list(other.selected), "error": None,
-                       "audit": audit(profile, other.selected, CLOSE_EJR_LIMIT)})
-    return {"rule": tally.rule.allocation_rule, "variant": result.rule, "selected": list(result.selected),
-            "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT), "others": others}
+        other = allocate(
+            instance, ballots, rule, tally.rule.tie_break, groups, voter_budget_increment=tally.rule.mes_increment_fen
+        )
+        others.append(
+            {
+                "rule": rule,
+                "selected": list(other.selected),
+                "error": None,
+                "audit": audit(profile, other.selected, CLOSE_EJR_LIMIT),
+            }
+        )
+    return {
+        "rule": tally.rule.allocation_rule,
+        "variant": result.rule,
+        "selected": list(result.selected),
+        "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
+        "others": others,
+    }

@@ -47,8 +47,12 @@ class _ToTheRoute(Exception):
 async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSONResponse | None:
     """The route's 201 for a cast or a change of ballot, or None (nothing written) for the route to answer."""
     token = bearer(scope)
-    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or not json_body(scope) \
-            or header(scope, b"idempotency-key") is not None:
+    if (
+        token is None
+        or token.startswith(auth_service.API_TOKEN_PREFIX)
+        or not json_body(scope)
+        or header(scope, b"idempotency-key") is not None
+    ):
         return None
     try:
         round_id = uuid.UUID(params["round_id"])
@@ -62,8 +66,9 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
                 principal = await auth_service.principal_of_access_token(conn, settings, token)
                 if principal.role != Role.resident:
                     return None
-                planned = await ballots_service.plan_first_online(conn, principal, round_id, choices,
-                                                                  ballot_key(settings.secret_key))
+                planned = await ballots_service.plan_first_online(
+                    conn, principal, round_id, choices, ballot_key(settings.secret_key)
+                )
             if await _first_ballots(state(scope)).submit(planned):
                 return _receipt(planned.cast)
         except (ProblemError, PostgresError):
@@ -75,8 +80,9 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
             principal = await auth_service.principal_of_access_token(conn, settings, token)
             if principal.role != Role.resident:
                 raise _ToTheRoute
-            cast = await ballots_service.cast_online_on(conn, principal, round_id, choices,
-                                                        ballot_key(settings.secret_key))
+            cast = await ballots_service.cast_online_on(
+                conn, principal, round_id, choices, ballot_key(settings.secret_key)
+            )
     except (ProblemError, _ToTheRoute, PostgresError):
         return None  # rolled back: the route answers (or refuses with its problem)
     return _receipt(cast)
@@ -135,6 +141,8 @@ async def check_receipt(scope: Scope, params: dict[str, str], _body: bytes) -> J
     return JSONResponse(ReceiptCheck.model_validate(found).model_dump(mode="json", by_alias=True))
 
 
-ROUTES = (FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),
-          FastRoute("GET", "/api/v1/voting/rounds/{round_id}/my-ballot", my_ballot),
-          FastRoute("GET", "/api/v1/public/voting/receipts/{code}", check_receipt))
+ROUTES = (
+    FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),
+    FastRoute("GET", "/api/v1/voting/rounds/{round_id}/my-ballot", my_ballot),
+    FastRoute("GET", "/api/v1/public/voting/receipts/{code}", check_receipt),
+)

@@ -18,7 +18,7 @@ class RoundStatus(StrEnum):
     """Stored state of a round; whether it is open right now follows from its window."""
 
     scheduled = "scheduled"  # created; open between opens_at and closes_at
-    closed = "closed"        # tallied and allocated; ballots frozen
+    closed = "closed"  # tallied and allocated; ballots frozen
     cancelled = "cancelled"  # called off before anyone voted
 
 
@@ -26,7 +26,7 @@ class BallotChannel(StrEnum):
     """How a ballot reached the count."""
 
     online = "online"  # cast by the resident on a phone
-    paper = "paper"    # entered by staff from a paper ballot cast in person
+    paper = "paper"  # entered by staff from a paper ballot cast in person
 
 
 class VoterRollEntry(SQLModel, table=True):
@@ -156,8 +156,15 @@ class Ballot(SQLModel, table=True):
         # key on PostgreSQL, which every unique key of a partitioned table must hold) this is the same rule. Only
         # tagged ballots (open rounds) are in it: the close writes its ballots untagged and adds nothing here, and
         # the index stays the size of the rounds still open (a unique index never compared NULLs anyway).
-        Index("uq_ballot_round_id_voter_tag_programme_year", "round_id", "voter_tag", "programme_year", unique=True,
-              postgresql_where=text("voter_tag IS NOT NULL"), sqlite_where=text("voter_tag IS NOT NULL")),
+        Index(
+            "uq_ballot_round_id_voter_tag_programme_year",
+            "round_id",
+            "voter_tag",
+            "programme_year",
+            unique=True,
+            postgresql_where=text("voter_tag IS NOT NULL"),
+            sqlite_where=text("voter_tag IS NOT NULL"),
+        ),
         UniqueConstraint("receipt_digest", "programme_year"),
         # Closing counts a round with one index-only GROUP BY over this.
         Index("ix_ballot_round_id_choice_mask", "round_id", "choice_mask"),

@@ -28,19 +28,37 @@ def _yuan(fen: int) -> str:
     return str((Decimal(fen) / 100).normalize().quantize(Decimal(1)) if fen % 100 == 0 else Decimal(fen) / 100)
 
 
-def round_file(*, round_id: str, title: str, community: str, opens_at: datetime, closes_at: datetime,
-               budget_fen: int, rule: BallotRule, incompatible_groups: Sequence[Sequence[int]],
-               projects: Sequence[tuple[int, str, int, int | None, bool | None]],
-               ballots: Sequence[tuple[str, Sequence[int]]]) -> str:
+def round_file(
+    *,
+    round_id: str,
+    title: str,
+    community: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    budget_fen: int,
+    rule: BallotRule,
+    incompatible_groups: Sequence[Sequence[int]],
+    projects: Sequence[tuple[int, str, int, int | None, bool | None]],
+    ballots: Sequence[tuple[str, Sequence[int]]],
+) -> str:
     """The .pb text: projects as (number, title, cost_fen, votes, selected), ballots as (ballot id, choices); a
     cumulative round's ballots name a project once per point (pabulib cumulative votes), a ranked round's are
     rankings (pabulib ordinal votes)."""
     meta = {
-        "description": f"{community} {title}", "country": "China", "unit": community, "instance": round_id,
-        "num_projects": str(len(projects)), "num_votes": str(len(ballots)), "budget": _yuan(budget_fen),
-        "vote_type": "approval", "rule": _rule_name(rule, [p[0] for p in projects]),
-        "date_begin": opens_at.date().isoformat(), "date_end": closes_at.date().isoformat(),
-        "language": "zh", "currency": "CNY", "tie_break": rule.tie_break,
+        "description": f"{community} {title}",
+        "country": "China",
+        "unit": community,
+        "instance": round_id,
+        "num_projects": str(len(projects)),
+        "num_votes": str(len(ballots)),
+        "budget": _yuan(budget_fen),
+        "vote_type": "approval",
+        "rule": _rule_name(rule, [p[0] for p in projects]),
+        "date_begin": opens_at.date().isoformat(),
+        "date_end": closes_at.date().isoformat(),
+        "language": "zh",
+        "currency": "CNY",
+        "tie_break": rule.tie_break,
     }
     cumulative, ranked = rule.ballot_type == "cumulative", rule.ballot_type == "ranked"
     if rule.ballot_type in ("approval", "ranked"):
@@ -58,21 +76,47 @@ def round_file(*, round_id: str, title: str, community: str, opens_at: datetime,
         meta["voter_budget_increment"] = _yuan(rule.mes_increment_fen)
     if incompatible_groups:
         meta["incompatible_groups"] = " | ".join(",".join(str(n) for n in g) for g in incompatible_groups)
-    project_rows = tuple({"project_id": str(n), "cost": _yuan(cost), "votes": "" if votes is None else str(votes),
-                          "name": name.replace(";", "；"), "selected": "" if selected is None else str(int(selected))}
-                         for n, name, cost, votes, selected in projects)
+    project_rows = tuple(
+        {
+            "project_id": str(n),
+            "cost": _yuan(cost),
+            "votes": "" if votes is None else str(votes),
+            "name": name.replace(";", "；"),
+            "selected": "" if selected is None else str(int(selected)),
+        }
+        for n, name, cost, votes, selected in projects
+    )
     columns = ("project_id", "cost", "votes", "name", "selected")
     if cumulative or ranked:
         # A point round's stored votes are its points: pabulib's score column (checked by the recount).
         project_rows = tuple({("score" if k == "votes" else k): v for k, v in row.items()} for row in project_rows)
         columns = ("project_id", "cost", "score", "name", "selected")
     if cumulative:
-        vote_rows = tuple({"voter_id": digest, "vote": ",".join(str(n) for n in given),
-                           "points": ",".join(str(p) for p in given.values())}
-                          for digest, given in ((d, points_of(choices)) for d, choices in ballots))
-        return dump(PabulibFile(meta=meta, project_columns=columns, projects=project_rows,
-                                vote_columns=("voter_id", "vote", "points"), votes=vote_rows))
+        vote_rows = tuple(
+            {
+                "voter_id": digest,
+                "vote": ",".join(str(n) for n in given),
+                "points": ",".join(str(p) for p in given.values()),
+            }
+            for digest, given in ((d, points_of(choices)) for d, choices in ballots)
+        )
+        return dump(
+            PabulibFile(
+                meta=meta,
+                project_columns=columns,
+                projects=project_rows,
+                vote_columns=("voter_id", "vote", "points"),
+                votes=vote_rows,
+            )
+        )
     # Approval and knapsack ballots sorted, rankings in rank order: as stored.
     vote_rows = tuple({"voter_id": digest, "vote": ",".join(str(n) for n in choices)} for digest, choices in ballots)
-    return dump(PabulibFile(meta=meta, project_columns=columns, projects=project_rows,
-                            vote_columns=("voter_id", "vote"), votes=vote_rows))
+    return dump(
+        PabulibFile(
+            meta=meta,
+            project_columns=columns,
+            projects=project_rows,
+            vote_columns=("voter_id", "vote"),
+            votes=vote_rows,
+        )
+    )

@@ -28,5 +28,6 @@ def check_organise(principal: Principal, path: str, what: str) -> None:
     """404 outside the caller's region, 403 for a reader who does not run votes."""
     check_read(principal, path, what)
     if principal.role not in ORGANISER_ROLES:
-        raise Forbidden("Only community or street staff of the community run its voter roll and votes.",
-                        code="not_vote_organiser")
+        raise Forbidden(
+            "Only community or street staff of the community run its voter roll and votes.", code="not_vote_organiser"
+        )

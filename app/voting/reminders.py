@@ -14,16 +14,21 @@ from app.notifications.outbox import CLOSING_REMINDER, local_text
 from app.voting.models import RoundStatus, VoteMark, VoterRollEntry, VotingRound
 
 
-async def _roll_users(session: AsyncSession, community_id: uuid.UUID, skip_voted_in: uuid.UUID | None = None
-                      ) -> list[uuid.UUID]:
+async def _roll_users(
+    session: AsyncSession, community_id: uuid.UUID, skip_voted_in: uuid.UUID | None = None
+) -> list[uuid.UUID]:
     """Active resident accounts whose login phone is on the community's roll now."""
-    entries = select(VoterRollEntry.phone_digest).where(VoterRollEntry.community_id == community_id,
-                                                        VoterRollEntry.removed_at.is_(None))
+    entries = select(VoterRollEntry.phone_digest).where(
+        VoterRollEntry.community_id == community_id, VoterRollEntry.removed_at.is_(None)
+    )
     if skip_voted_in is not None:
         voted = select(VoteMark.roll_entry_id).where(VoteMark.round_id == skip_voted_in)
         entries = entries.where(VoterRollEntry.id.not_in(voted))
-    return list(await session.scalars(select(User.id).where(User.phone_digest.in_(entries), User.is_active.is_(True))
-                                      .order_by(User.id)))
+    return list(
+        await session.scalars(
+            select(User.id).where(User.phone_digest.in_(entries), User.is_active.is_(True)).order_by(User.id)
+        )
+    )
 
 
 async def community_roll(session: AsyncSession, event: NotificationEvent) -> list[uuid.UUID]:

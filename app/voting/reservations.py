@@ -39,24 +39,39 @@ class RoundHold:
     held_fen: int
 
 
-async def holds(session: AsyncSession, pilot_id: uuid.UUID, *,
-                except_round: uuid.UUID | None = None) -> list[RoundHold]:
+async def holds(
+    session: AsyncSession, pilot_id: uuid.UUID, *, except_round: uuid.UUID | None = None
+) -> list[RoundHold]:
     """The rounds of the pilot that hold money (all but `except_round`), oldest first."""
-    rid, title, status, created = (col(VotingRound.id), col(VotingRound.title), col(VotingRound.status),
-                                   col(VotingRound.created_at))
-    open_rounds = (select(rid, title, status, col(VotingRound.budget_fen), created)
-                   .where(col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.scheduled))
-    winners = (select(rid, title, status, func.sum(col(RoundProject.cost_fen)), created)
-               .join(RoundProject, col(RoundProject.round_id) == rid)
-               .where(col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.closed,
-                      col(RoundProject.selected).is_(True), ~accounts.has_commitment(col(RoundProject.proposal_id)))
-               .group_by(rid, title, status, created))
+    rid, title, status, created = (
+        col(VotingRound.id),
+        col(VotingRound.title),
+        col(VotingRound.status),
+        col(VotingRound.created_at),
+    )
+    open_rounds = select(rid, title, status, col(VotingRound.budget_fen), created).where(
+        col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.scheduled
+    )
+    winners = (
+        select(rid, title, status, func.sum(col(RoundProject.cost_fen)), created)
+        .join(RoundProject, col(RoundProject.round_id) == rid)
+        .where(
+            col(VotingRound.pilot_id) == pilot_id,
+            status == RoundStatus.closed,
+            col(RoundProject.selected).is_(True),
+            ~accounts.has_commitment(col(RoundProject.proposal_id)),
+        )
+        .group_by(rid, title, status, created)
+    )
     if except_round is not None:
         open_rounds = open_rounds.where(rid != except_round)
         winners = winners.where(rid != except_round)
     rows = [*(await session.execute(open_rounds)).all(), *(await session.execute(winners)).all()]
-    return [RoundHold(round_id, title, RoundStatus(status), int(held))
-            for round_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0]))) if held]
+    return [
+        RoundHold(round_id, title, RoundStatus(status), int(held))
+        for round_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0])))
+        if held
+    ]
 
 
 @dataclass(frozen=True)
@@ -69,36 +84,57 @@ class PanelHold:
     held_fen: int
 
 
-async def panel_holds(session: AsyncSession, pilot_id: uuid.UUID, *,
-                      except_panel: uuid.UUID | None = None) -> list[PanelHold]:
+async def panel_holds(
+    session: AsyncSession, pilot_id: uuid.UUID, *, except_panel: uuid.UUID | None = None
+) -> list[PanelHold]:
     """The review panels of the pilot that hold money (all but `except_panel`), oldest first: an open panel its
     budget, a closed one its selected applications not yet committed."""
-    pid, title, status, created = (col(ReviewPanel.id), col(ReviewPanel.title), col(ReviewPanel.status),
-                                   col(ReviewPanel.created_at))
-    open_panels = (select(pid, title, status, col(ReviewPanel.budget_fen), created)
-                   .where(col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.open))
-    winners = (select(pid, title, status, func.sum(col(ReviewApplication.cost_fen)), created)
-               .join(ReviewApplication, col(ReviewApplication.panel_id) == pid)
-               .where(col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.closed,
-                      col(ReviewApplication.selected).is_(True),
-                      ~accounts.has_commitment(col(ReviewApplication.proposal_id)))
-               .group_by(pid, title, status, created))
+    pid, title, status, created = (
+        col(ReviewPanel.id),
+        col(ReviewPanel.title),
+        col(ReviewPanel.status),
+        col(ReviewPanel.created_at),
+    )
+    open_panels = select(pid, title, status, col(ReviewPanel.budget_fen), created).where(
+        col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.open
+    )
+    winners = (
+        select(pid, title, status, func.sum(col(ReviewApplication.cost_fen)), created)
+        .join(ReviewApplication, col(ReviewApplication.panel_id) == pid)
+        .where(
+            col(ReviewPanel.pilot_id) == pilot_id,
+            status == PanelStatus.closed,
+            col(ReviewApplication.selected).is_(True),
+            ~accounts.has_commitment(col(ReviewApplication.proposal_id)),
+        )
+        .group_by(pid, title, status, created)
+    )
     if except_panel is not None:
         open_panels = open_panels.where(pid != except_panel)
         winners = winners.where(pid != except_panel)
     rows = [*(await session.execute(open_panels)).all(), *(await session.execute(winners)).all()]
-    return [PanelHold(panel_id, title, PanelStatus(status), int(held))
-            for panel_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0]))) if held]
+    return [
+        PanelHold(panel_id, title, PanelStatus(status), int(held))
+        for panel_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0])))
+        if held
+    ]
 
 
 async def held_fen(session: AsyncSession, pilot_id: uuid.UUID) -> int:
     """Everything the pilot's rounds and review panels hold together."""
-    return (sum(h.held_fen for h in await holds(session, pilot_id))
-            + sum(h.held_fen for h in await panel_holds(session, pilot_id)))
+    return sum(h.held_fen for h in await holds(session, pilot_id)) + sum(
+        h.held_fen for h in await panel_holds(session, pilot_id)
+    )
 
 
-async def check_budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None, *,
-                       except_round: uuid.UUID | None = None, except_panel: uuid.UUID | None = None) -> int:
+async def check_budget(
+    session: AsyncSession,
+    pilot_id: uuid.UUID,
+    asked: int | None,
+    *,
+    except_round: uuid.UUID | None = None,
+    except_panel: uuid.UUID | None = None,
+) -> int:
     """The budget a round or a review panel may hold: at most the pilot's uncommitted money less what its other
     rounds and panels hold (409 no_funds, budget_reserved_by_other_rounds naming each holder, or
     budget_exceeds_funds). `asked` None takes everything available.
@@ -112,26 +148,44 @@ async def check_budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | 
     held = sum(h.held_fen for h in rounds) + sum(h.held_fen for h in panels)
     available = rules.unreserved_fen(uncommitted, held)
     budget = available if asked is None else asked
-    extra = {"available_fen": available, "uncommitted_fen": uncommitted, "reserved_by_other_rounds_fen": held,
-             "other_rounds": [{"round_id": str(h.round_id), "title": h.title, "status": h.status.value,
-                               "held_fen": h.held_fen} for h in rounds],
-             "review_panels": [{"panel_id": str(h.panel_id), "title": h.title, "status": h.status.value,
-                                "held_fen": h.held_fen} for h in panels]}
+    extra = {
+        "available_fen": available,
+        "uncommitted_fen": uncommitted,
+        "reserved_by_other_rounds_fen": held,
+        "other_rounds": [
+            {"round_id": str(h.round_id), "title": h.title, "status": h.status.value, "held_fen": h.held_fen}
+            for h in rounds
+        ],
+        "review_panels": [
+            {"panel_id": str(h.panel_id), "title": h.title, "status": h.status.value, "held_fen": h.held_fen}
+            for h in panels
+        ],
+    }
     named = [f"投票轮次“{h.title}” {yuan(h.held_fen)}" for h in rounds] + [
-        f"评审“{h.title}” {yuan(h.held_fen)}" for h in panels]
+        f"评审“{h.title}” {yuan(h.held_fen)}" for h in panels
+    ]
     held_text = f"其他投票轮次与评审占用 {yuan(held)}" + ("（" + "、".join(named) + "）" if named else "")
     if budget <= 0:
-        raise Conflict(f"试点已没有可分配的资金：未承诺资金 {yuan(uncommitted)}，{held_text}。"
-                       " The pilot has no funds left to allocate.", code="no_funds", extra=extra)
+        raise Conflict(
+            f"试点已没有可分配的资金：未承诺资金 {yuan(uncommitted)}，{held_text}。"
+            " The pilot has no funds left to allocate.",
+            code="no_funds",
+            extra=extra,
+        )
     if budget > available:
         if held:
-            raise Conflict(f"预算 {yuan(budget)} 超出试点可用资金 {yuan(available)}：未承诺资金 "
-                           f"{yuan(uncommitted)}，{held_text}。 The budget exceeds what the pilot has left "
-                           "once its other open or unconfirmed rounds and review panels are set aside.",
-                           code="budget_reserved_by_other_rounds", extra=extra)
-        raise Conflict(f"预算 {yuan(budget)} 超出试点可用资金 {yuan(available)}。"
-                       " The budget exceeds the pilot's available funds.",
-                       code="budget_exceeds_funds", extra=extra)
+            raise Conflict(
+                f"预算 {yuan(budget)} 超出试点可用资金 {yuan(available)}：未承诺资金 "
+                f"{yuan(uncommitted)}，{held_text}。 The budget exceeds what the pilot has left "
+                "once its other open or unconfirmed rounds and review panels are set aside.",
+                code="budget_reserved_by_other_rounds",
+                extra=extra,
+            )
+        raise Conflict(
+            f"预算 {yuan(budget)} 超出试点可用资金 {yuan(available)}。 The budget exceeds the pilot's available funds.",
+            code="budget_exceeds_funds",
+            extra=extra,
+        )
     return budget
 
 
@@ -146,8 +200,10 @@ async def refuse_taking_held_money(session: AsyncSession, pilot_id: uuid.UUID, a
         return  # nothing promised to a vote: the ledger's own guard decides
     free = max(0, await accounts.uncommitted_fen(session, pilot_id) - held)
     if amount_fen > free:
-        raise Conflict(f"{what}需 {yuan(amount_fen)}，但试点未承诺资金中有 {yuan(held)} "
-                       f"已由居民投票轮次或专家评审占用，可用 {yuan(free)}。"
-                       "The pilot's voting rounds and review panels hold that money.",
-                       code="budget_reserved_by_rounds",
-                       extra={"asked_fen": amount_fen, "reserved_by_rounds_fen": held, "unreserved_fen": free})
+        raise Conflict(
+            f"{what}需 {yuan(amount_fen)}，但试点未承诺资金中有 {yuan(held)} "
+            f"已由居民投票轮次或专家评审占用，可用 {yuan(free)}。"
+            "The pilot's voting rounds and review panels hold that money.",
+            code="budget_reserved_by_rounds",
+            extra={"asked_fen": amount_fen, "reserved_by_rounds_fen": held, "unreserved_fen": free},
+        )

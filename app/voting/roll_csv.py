@@ -61,8 +61,11 @@ def _row(values: dict[str, str], line: int) -> tuple[RollRow | None, list[str]]:
         reasons.append("name is empty")
     elif problem := display_problem(name):  # the one rule for names, as the API's DisplayText
         reasons.append(f"name: {problem}")
-    for label, value, limit in (("name", name, NAME_MAX), ("subunit", subunit, UNIT_MAX),
-                                ("household", household, HOUSEHOLD_MAX)):
+    for label, value, limit in (
+        ("name", name, NAME_MAX),
+        ("subunit", subunit, UNIT_MAX),
+        ("household", household, HOUSEHOLD_MAX),
+    ):
         if value and (problem := _text_problem(label, value, limit)):
             reasons.append(problem)
     if reasons:

@@ -39,18 +39,33 @@ def phase_of(rnd: VotingRound, now: datetime | None = None) -> str:
 
 def snapshot(rnd: VotingRound) -> dict[str, Any]:
     """The audited state of a round (never its counts before close)."""
-    return {"title": rnd.title, "opens_at": rnd.opens_at, "closes_at": rnd.closes_at, "budget_fen": rnd.budget_fen,
-            "incompatible_groups": rnd.incompatible_groups, "status": rnd.status, "ballot_rule": rnd.ballot_rule}
+    return {
+        "title": rnd.title,
+        "opens_at": rnd.opens_at,
+        "closes_at": rnd.closes_at,
+        "budget_fen": rnd.budget_fen,
+        "incompatible_groups": rnd.incompatible_groups,
+        "status": rnd.status,
+        "ballot_rule": rnd.ballot_rule,
+    }
 
 
 async def get_round(session: AsyncSession, round_id: uuid.UUID, *, lock: str | None = None) -> VotingRound:
     """The round, or 404; `lock` "share" or "update" takes its row lock on PostgreSQL (orders casts and close)."""
-    return await get_or_404(session, VotingRound, round_id, code="round_not_found",
-                            detail="No voting round with that id.", lock=lock, fresh=True)
+    return await get_or_404(
+        session,
+        VotingRound,
+        round_id,
+        code="round_not_found",
+        detail="No voting round with that id.",
+        lock=lock,
+        fresh=True,
+    )
 
 
-async def round_for(session: AsyncSession, principal: Principal, round_id: uuid.UUID, *, organise: bool,
-                    lock: str | None = None) -> VotingRound:
+async def round_for(
+    session: AsyncSession, principal: Principal, round_id: uuid.UUID, *, organise: bool, lock: str | None = None
+) -> VotingRound:
     """The round as the caller may see (404 outside their region) or run it (403 for readers)."""
     rnd = await get_round(session, round_id, lock=lock)
     policy.check(principal, rnd.region_path, "round", organise=organise)
@@ -59,8 +74,11 @@ async def round_for(session: AsyncSession, principal: Principal, round_id: uuid.
 
 async def projects_of(session: AsyncSession, round_id: uuid.UUID) -> list[RoundProject]:
     """The round's projects in ballot order."""
-    return list(await session.scalars(select(RoundProject).where(RoundProject.round_id == round_id)
-                                      .order_by(RoundProject.number)))
+    return list(
+        await session.scalars(
+            select(RoundProject).where(RoundProject.round_id == round_id).order_by(RoundProject.number)
+        )
+    )
 
 
 async def has_ballots(session: AsyncSession, round_id: uuid.UUID) -> bool:
@@ -83,20 +101,33 @@ async def _shortlist(session: AsyncSession, ids: Sequence[uuid.UUID], pilot) -> 
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise Unprocessable("Some proposals do not exist.", code="proposal_not_found", extra={"proposal_ids": missing})
-    elsewhere = [str(p.id) for p in found.values()
-                 if p.community_id != pilot.community_id or p.programme_id != pilot.programme_id]
+    elsewhere = [
+        str(p.id)
+        for p in found.values()
+        if p.community_id != pilot.community_id or p.programme_id != pilot.programme_id
+    ]
     if elsewhere:
-        raise Unprocessable("Some proposals are not of this pilot's community and programme.",
-                            code="proposal_not_in_pilot", extra={"proposal_ids": elsewhere})
-    not_shortlisted = [{"id": str(p.id), "state": p.state.value} for p in found.values()
-                       if p.state != ProposalState.shortlisted]
+        raise Unprocessable(
+            "Some proposals are not of this pilot's community and programme.",
+            code="proposal_not_in_pilot",
+            extra={"proposal_ids": elsewhere},
+        )
+    not_shortlisted = [
+        {"id": str(p.id), "state": p.state.value} for p in found.values() if p.state != ProposalState.shortlisted
+    ]
     if not_shortlisted:
-        raise Conflict("Only shortlisted proposals (入围) go to a resident vote.", code="proposal_not_shortlisted",
-                       extra={"proposals": not_shortlisted})
+        raise Conflict(
+            "Only shortlisted proposals (入围) go to a resident vote.",
+            code="proposal_not_shortlisted",
+            extra={"proposals": not_shortlisted},
+        )
     free = [str(p.id) for p in found.values() if p.total_fen <= 0]
     if free:
-        raise Unprocessable("Proposals without a budget are not decided by a screening vote.",
-                            code="proposal_without_budget", extra={"proposal_ids": free})
+        raise Unprocessable(
+            "Proposals without a budget are not decided by a screening vote.",
+            code="proposal_without_budget",
+            extra={"proposal_ids": free},
+        )
     # Ballot numbers follow submission order, which is also the default rule's last tie-break.
     return sorted(found.values(), key=lambda p: (p.submitted_at or p.created_at, str(p.id)))
 
@@ -104,12 +135,18 @@ async def _shortlist(session: AsyncSession, ids: Sequence[uuid.UUID], pilot) -> 
 def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule: BallotRule) -> list[list[int]]:
     if groups and rule.ballot_type in POINT_BALLOTS:
         # Greedy by points has no notion of incompatible projects: refused rather than ignored.
-        raise Unprocessable("积分或排序投票的轮次不支持互斥项目组。Incompatible groups are not supported with "
-                            f"{rule.ballot_type} ballots.", code="groups_invalid")
+        raise Unprocessable(
+            "积分或排序投票的轮次不支持互斥项目组。Incompatible groups are not supported with "
+            f"{rule.ballot_type} ballots.",
+            code="groups_invalid",
+        )
     unknown = sorted({str(i) for g in groups for i in g if i not in number_of})
     if unknown:
-        raise Unprocessable("Incompatible groups name proposals that are not in the round.", code="groups_invalid",
-                            extra={"proposal_ids": unknown})
+        raise Unprocessable(
+            "Incompatible groups name proposals that are not in the round.",
+            code="groups_invalid",
+            extra={"proposal_ids": unknown},
+        )
     numbered = [sorted(number_of[i] for i in g) for g in groups]
     problem = rules.groups_problem(numbered, number_of.values())
     if problem:
@@ -117,15 +154,15 @@ def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule
     return sorted(numbered)
 
 
-async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None,
-                  rnd: VotingRound | None = None) -> int:
+async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None, rnd: VotingRound | None = None) -> int:
     """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds and its
     review panels hold (app.voting.reservations.check_budget, under the pilot's balance row lock)."""
     return await reservations.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
 
 
-async def create_round(session: AsyncSession, principal: Principal, pilot_id: uuid.UUID,
-                       body: RoundCreate) -> VotingRound:
+async def create_round(
+    session: AsyncSession, principal: Principal, pilot_id: uuid.UUID, body: RoundCreate
+) -> VotingRound:
     """Set up the round; its proposals move to 居民投票中 (in_vote) and the programme's ballot rule is copied."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_organise(principal, ctx.pilot.region_path, "pilot")
@@ -142,21 +179,43 @@ async def create_round(session: AsyncSession, principal: Principal, pilot_id: uu
     number_of = {p.id: n for n, p in enumerate(proposals, start=1)}
     groups = _groups(body.incompatible_groups, number_of, ctx.rules.ballot)
     budget = await _budget(session, ctx.pilot.id, body.budget_fen)
-    rnd = VotingRound(pilot_id=ctx.pilot.id, programme_id=ctx.programme.id, community_id=ctx.pilot.community_id,
-                      region_path=ctx.pilot.region_path, title=body.title, opens_at=body.opens_at,
-                      closes_at=body.closes_at, budget_fen=budget, ballot_rule=ctx.rules.ballot.model_dump(mode="json"),
-                      incompatible_groups=groups, created_by=principal.actor.id)
+    rnd = VotingRound(
+        pilot_id=ctx.pilot.id,
+        programme_id=ctx.programme.id,
+        community_id=ctx.pilot.community_id,
+        region_path=ctx.pilot.region_path,
+        title=body.title,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        budget_fen=budget,
+        ballot_rule=ctx.rules.ballot.model_dump(mode="json"),
+        incompatible_groups=groups,
+        created_by=principal.actor.id,
+    )
     session.add(rnd)
     await session.flush()
-    session.add_all([RoundProject(round_id=rnd.id, proposal_id=p.id, number=number_of[p.id], title=p.title,
-                                  cost_fen=p.total_fen) for p in proposals])
+    session.add_all(
+        [
+            RoundProject(round_id=rnd.id, proposal_id=p.id, number=number_of[p.id], title=p.title, cost_fen=p.total_fen)
+            for p in proposals
+        ]
+    )
     await session.flush()
-    await transition_many(session, [Move(p, ProposalState.in_vote, None, {"round_id": str(rnd.id)}) for p in proposals],
-                          Process("voting", principal.actor))
+    await transition_many(
+        session,
+        [Move(p, ProposalState.in_vote, None, {"round_id": str(rnd.id)}) for p in proposals],
+        Process("voting", principal.actor),
+    )
     outbox.round_scheduled(session, rnd)
-    await record(session, principal.actor, "voting_round.create", "voting_round", rnd.id,
-                 after={**snapshot(rnd), "projects": {str(p.id): number_of[p.id] for p in proposals}},
-                 region_path=rnd.region_path)
+    await record(
+        session,
+        principal.actor,
+        "voting_round.create",
+        "voting_round",
+        rnd.id,
+        after={**snapshot(rnd), "projects": {str(p.id): number_of[p.id] for p in proposals}},
+        region_path=rnd.region_path,
+    )
     return rnd
 
 
@@ -164,8 +223,7 @@ async def _check_unvoted(session: AsyncSession, rnd: VotingRound) -> None:
     if rnd.status != RoundStatus.scheduled:
         raise Conflict(f"The round is {rnd.status.value}.", code=f"round_{rnd.status.value}")
     if await has_ballots(session, rnd.id):
-        raise Conflict("Residents have voted in this round; its setup can no longer change.",
-                       code="round_has_ballots")
+        raise Conflict("Residents have voted in this round; its setup can no longer change.", code="round_has_ballots")
 
 
 async def update_round(session: AsyncSession, principal: Principal, rnd: VotingRound, body: RoundUpdate) -> VotingRound:
@@ -189,8 +247,16 @@ async def update_round(session: AsyncSession, principal: Principal, rnd: VotingR
         rnd.incompatible_groups = _groups(body.incompatible_groups, number_of, ballot_rule(rnd))
     rnd.updated_at = utcnow()
     await session.flush()
-    await record(session, principal.actor, "voting_round.update", "voting_round", rnd.id, before=before,
-                 after=snapshot(rnd), region_path=rnd.region_path)
+    await record(
+        session,
+        principal.actor,
+        "voting_round.update",
+        "voting_round",
+        rnd.id,
+        before=before,
+        after=snapshot(rnd),
+        region_path=rnd.region_path,
+    )
     return rnd
 
 
@@ -203,15 +269,31 @@ async def cancel_round(session: AsyncSession, principal: Principal, rnd: VotingR
     await session.flush()
     ids = [p.proposal_id for p in await projects_of(session, rnd.id)]
     proposals = await session.scalars(select(Proposal).where(Proposal.id.in_(ids)))
-    await transition_many(session, [Move(p, ProposalState.shortlisted, "投票轮次取消", {"round_id": str(rnd.id)})
-                                    for p in proposals], Process("voting", principal.actor))
-    await record(session, principal.actor, "voting_round.cancel", "voting_round", rnd.id, before=before,
-                 after={**snapshot(rnd), "reason": reason}, region_path=rnd.region_path)
+    await transition_many(
+        session,
+        [Move(p, ProposalState.shortlisted, "投票轮次取消", {"round_id": str(rnd.id)}) for p in proposals],
+        Process("voting", principal.actor),
+    )
+    await record(
+        session,
+        principal.actor,
+        "voting_round.cancel",
+        "voting_round",
+        rnd.id,
+        before=before,
+        after={**snapshot(rnd), "reason": reason},
+        region_path=rnd.region_path,
+    )
     return rnd
 
 
-def list_statement(principal: Principal | None, *, pilot_id: uuid.UUID | None = None,
-                   community_id: uuid.UUID | None = None, include_cancelled: bool = True) -> Select:
+def list_statement(
+    principal: Principal | None,
+    *,
+    pilot_id: uuid.UUID | None = None,
+    community_id: uuid.UUID | None = None,
+    include_cancelled: bool = True,
+) -> Select:
     """Rounds in the caller's region (all rounds for the public list, which passes no principal)."""
     stmt = select(VotingRound)
     if principal is not None:
@@ -229,8 +311,14 @@ async def rounds_for_voter(session: AsyncSession, phone_digest: str | None, limi
     """Rounds (not cancelled) of every community whose roll holds this login phone, latest closing first."""
     if not phone_digest:
         return []
-    communities = select(VoterRollEntry.community_id).where(VoterRollEntry.phone_digest == phone_digest,
-                                                            VoterRollEntry.removed_at.is_(None))
-    return list(await session.scalars(select(VotingRound).where(VotingRound.community_id.in_(communities),
-                                                                VotingRound.status != RoundStatus.cancelled)
-                                      .order_by(VotingRound.closes_at.desc()).limit(limit)))
+    communities = select(VoterRollEntry.community_id).where(
+        VoterRollEntry.phone_digest == phone_digest, VoterRollEntry.removed_at.is_(None)
+    )
+    return list(
+        await session.scalars(
+            select(VotingRound)
+            .where(VotingRound.community_id.in_(communities), VotingRound.status != RoundStatus.cancelled)
+            .order_by(VotingRound.closes_at.desc())
+            .limit(limit)
+        )
+    )

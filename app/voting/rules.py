@@ -19,9 +19,9 @@ from app.voting.models import MAX_ROUND_PROJECTS, RoundStatus
 class Phase:
     """Where a round stands at a moment: its stored status plus its window."""
 
-    upcoming = "upcoming"    # scheduled, not yet open
-    open = "open"            # ballots accepted
-    ended = "ended"          # window over, waiting to be closed and counted
+    upcoming = "upcoming"  # scheduled, not yet open
+    open = "open"  # ballots accepted
+    ended = "ended"  # window over, waiting to be closed and counted
     closed = "closed"
     cancelled = "cancelled"
 
@@ -45,8 +45,9 @@ class BallotProblem:
     message: str
 
 
-def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int, int],
-                   budget_fen: int) -> BallotProblem | None:
+def ballot_problem(
+    rule: BallotRule, choices: Sequence[int], costs: Mapping[int, int], budget_fen: int
+) -> BallotProblem | None:
     """What is wrong with a ballot choosing project numbers `choices`, or None when it is valid.
     A cumulative ballot names a project once per point it gives it."""
     if rule.ballot_type == "cumulative":
@@ -60,31 +61,43 @@ def ballot_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int,
         return unknown
     if rule.ballot_type in ("approval", "ranked"):
         if len(choices) < rule.min_choices:
-            return BallotProblem("too_few_choices", f"请至少选择 {rule.min_choices} 个项目。"
-                                                      f"Choose at least {rule.min_choices} project(s).")
+            return BallotProblem(
+                "too_few_choices",
+                f"请至少选择 {rule.min_choices} 个项目。Choose at least {rule.min_choices} project(s).",
+            )
         if len(choices) > rule.max_choices:
-            return BallotProblem("too_many_choices", f"最多只能选择 {rule.max_choices} 个项目。"
-                                                       f"Choose at most {rule.max_choices} project(s).")
+            return BallotProblem(
+                "too_many_choices",
+                f"最多只能选择 {rule.max_choices} 个项目。Choose at most {rule.max_choices} project(s).",
+            )
         return None
     if not choices:
         return BallotProblem("too_few_choices", "请至少选择一个项目。Choose at least one project.")
     spent = sum(costs[n] for n in choices)
     if spent > budget_fen:
-        return BallotProblem("over_budget", f"所选项目合计 {yuan(spent)}，超过预算 {yuan(budget_fen)}。"
-                                            "The chosen projects cost more than the budget.")
+        return BallotProblem(
+            "over_budget",
+            f"所选项目合计 {yuan(spent)}，超过预算 {yuan(budget_fen)}。The chosen projects cost more than the budget.",
+        )
     floor = min_spend_fen(rule, budget_fen)
     if spent < floor:
-        return BallotProblem("under_min_spend", f"所选项目合计 {yuan(spent)}，须至少用去预算的 "
-                                                f"{rule.knapsack_min_spend_pct}%（{yuan(floor)}）。The chosen projects "
-                                                f"must cost at least {rule.knapsack_min_spend_pct}% of the budget.")
+        return BallotProblem(
+            "under_min_spend",
+            f"所选项目合计 {yuan(spent)}，须至少用去预算的 "
+            f"{rule.knapsack_min_spend_pct}%（{yuan(floor)}）。The chosen projects "
+            f"must cost at least {rule.knapsack_min_spend_pct}% of the budget.",
+        )
     return None
 
 
 def _unknown(choices: Sequence[int], costs: Mapping[int, int]) -> BallotProblem | None:
     unknown = sorted({n for n in choices if n not in costs})
     if unknown:
-        return BallotProblem("unknown_project", f"{'、'.join(map(str, unknown))}号项目不在本轮选票上。"
-                                                  f"Project number(s) {unknown} are not on this round's ballot.")
+        return BallotProblem(
+            "unknown_project",
+            f"{'、'.join(map(str, unknown))}号项目不在本轮选票上。"
+            f"Project number(s) {unknown} are not on this round's ballot.",
+        )
     return None
 
 
@@ -95,14 +108,19 @@ def _points_problem(rule: BallotRule, choices: Sequence[int], costs: Mapping[int
     if unknown:
         return unknown
     if len(choices) > rule.points_total:
-        return BallotProblem("too_many_points", f"每人最多分配 {rule.points_total} 分，本票用了 {len(choices)} 分。"
-                                                f"At most {rule.points_total} points may be given.")
+        return BallotProblem(
+            "too_many_points",
+            f"每人最多分配 {rule.points_total} 分，本票用了 {len(choices)} 分。"
+            f"At most {rule.points_total} points may be given.",
+        )
     cap = rule.max_points_per_project
     over = sorted(n for n, p in points_of(choices).items() if cap is not None and p > cap)
     if over:
-        return BallotProblem("too_many_points_per_project",
-                             f"{'、'.join(map(str, over))}号项目超过每个项目最多 {cap} 分的上限。"
-                             f"At most {cap} points may go to one project.")
+        return BallotProblem(
+            "too_many_points_per_project",
+            f"{'、'.join(map(str, over))}号项目超过每个项目最多 {cap} 分的上限。"
+            f"At most {cap} points may go to one project.",
+        )
     return None
 
 
@@ -165,8 +183,8 @@ class TallyInput:
     """Everything the allocation of a closed round depends on, as plain data."""
 
     budget_fen: int
-    costs: dict[int, int]           # project number -> cost in fen
-    profile: dict[int, int]         # choice mask -> number of ballots with exactly those choices
+    costs: dict[int, int]  # project number -> cost in fen
+    profile: dict[int, int]  # choice mask -> number of ballots with exactly those choices
     rule: BallotRule
     incompatible_groups: tuple[tuple[int, ...], ...]
     # Cumulative and ranked rounds only: each distinct ballot (its stored choices) -> number of ballots.
@@ -176,11 +194,16 @@ class TallyInput:
         """SHA-256 of a canonical JSON of the inputs: the same inputs always give the same digest."""
         cumulative = self.rule.ballot_type in POINT_BALLOTS
         # The point fields only enter point rounds' digests, so approval and knapsack digests stay as they were.
-        rule = self.rule.model_dump(mode="json", exclude=None if cumulative else {"points_total",
-                                                                                   "max_points_per_project"})
-        doc = {"budget_fen": self.budget_fen, "costs": sorted(self.costs.items()),
-               "profile": sorted(self.profile.items()), "rule": rule,
-               "incompatible_groups": sorted(sorted(g) for g in self.incompatible_groups)}
+        rule = self.rule.model_dump(
+            mode="json", exclude=None if cumulative else {"points_total", "max_points_per_project"}
+        )
+        doc = {
+            "budget_fen": self.budget_fen,
+            "costs": sorted(self.costs.items()),
+            "profile": sorted(self.profile.items()),
+            "rule": rule,
+            "incompatible_groups": sorted(sorted(g) for g in self.incompatible_groups),
+        }
         if cumulative:
             doc["points_profile"] = sorted([list(k), v] for k, v in self.points_profile.items())
         return hashlib.sha256(json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
@@ -189,33 +212,51 @@ class TallyInput:
 def run_allocation(tally: TallyInput) -> AllocationResult:
     """Allocate the round's budget with the programme's rule; project ids are ballot numbers as strings."""
     projects = tuple(Project(str(n), cost, order=n) for n, cost in sorted(tally.costs.items()))
-    ballots = [Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
-               for mask, weight in sorted(tally.profile.items()) if weight > 0]
+    ballots = [
+        Ballot(frozenset(str(n) for n in choices_of(mask)), weight)
+        for mask, weight in sorted(tally.profile.items())
+        if weight > 0
+    ]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
     if tally.rule.ballot_type in POINT_BALLOTS:
         return _greedy_by_points(tally, Instance(tally.budget_fen, projects))
     if tally.rule.allocation_rule == "equalshares":
         return _equalshares(tally, Instance(tally.budget_fen, projects), ballots, groups)
-    return allocate(Instance(tally.budget_fen, projects), ballots, tally.rule.allocation_rule,
-                    tally.rule.tie_break, groups, voter_budget_increment=tally.rule.mes_increment_fen)
+    return allocate(
+        Instance(tally.budget_fen, projects),
+        ballots,
+        tally.rule.allocation_rule,
+        tally.rule.tie_break,
+        groups,
+        voter_budget_increment=tally.rule.mes_increment_fen,
+    )
 
 
 def equal_shares_params(rule: BallotRule, numbers: Iterable[int]) -> EqualSharesParams:
     """The round's equalshares.net variant; ties the programme's criteria leave go to the lower ballot number."""
     es = rule.equal_shares or EqualSharesRule()
-    return EqualSharesParams(completion=es.completion, integral=es.integral, comparison=es.comparison,
-                             tie_breaking=(*es.tie_breaking, tuple(str(n) for n in sorted(numbers))),
-                             increment=rule.mes_increment_fen // 100)
+    return EqualSharesParams(
+        completion=es.completion,
+        integral=es.integral,
+        comparison=es.comparison,
+        tie_breaking=(*es.tie_breaking, tuple(str(n) for n in sorted(numbers))),
+        increment=rule.mes_increment_fen // 100,
+    )
 
 
-def _equalshares(tally: TallyInput, instance: Instance, ballots: list[Ballot], groups: list[list[str]],
-                 ) -> AllocationResult:
+def _equalshares(
+    tally: TallyInput,
+    instance: Instance,
+    ballots: list[Ballot],
+    groups: list[list[str]],
+) -> AllocationResult:
     params = equal_shares_params(tally.rule, tally.costs)
     return equalshares(instance, ballots, params, money_scale=100, incompatible_groups=groups)
 
 
-def point_totals(costs: Mapping[int, int], points_profile: Mapping[tuple[int, ...], int],
-                 rule: BallotRule) -> dict[int, int]:
+def point_totals(
+    costs: Mapping[int, int], points_profile: Mapping[tuple[int, ...], int], rule: BallotRule
+) -> dict[int, int]:
     """Points per project number over a cumulative or ranked round's ballots."""
     totals = dict.fromkeys(costs, 0)
     for choices, weight in points_profile.items():
@@ -233,9 +274,13 @@ def _greedy_by_points(tally: TallyInput, instance: Instance) -> AllocationResult
     for choices, weight in tally.points_profile.items():
         for n in set(choices):
             supporters[n] += weight
-    return score_greedy(instance, {str(n): Fraction(p) for n, p in totals.items()},
-                        {str(n): s for n, s in supporters.items()}, "greedy",
-                        n_voters=sum(tally.points_profile.values()))
+    return score_greedy(
+        instance,
+        {str(n): Fraction(p) for n, p in totals.items()},
+        {str(n): s for n, s in supporters.items()},
+        "greedy",
+        n_voters=sum(tally.points_profile.values()),
+    )
 
 
 def vote_counts(costs: Mapping[int, int], profile: Mapping[int, int]) -> dict[int, int]:

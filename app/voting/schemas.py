@@ -24,8 +24,9 @@ class RollEntryCreate(WriteModel):
     phone: str = Field(min_length=11, max_length=20, description="mainland mobile number; stored only as a digest")
     name: DisplayText = Field(min_length=1, max_length=50)
     unit_id: uuid.UUID | None = Field(default=None, description="the grid, compound or building they live in")
-    household: str | None = Field(default=None, max_length=100,
-                                  description="household label (e.g. 3栋2单元501) for one ballot per household")
+    household: str | None = Field(
+        default=None, max_length=100, description="household label (e.g. 3栋2单元501) for one ballot per household"
+    )
 
 
 class RollEntryRemove(WriteModel):
@@ -64,12 +65,15 @@ class RoundCreate(WriteModel):
     title: DisplayText = Field(min_length=1, max_length=100)
     opens_at: AwareDatetime
     closes_at: AwareDatetime
-    proposal_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ROUND_PROJECTS,
-                                          description="shortlisted proposals of the pilot's community")
-    budget_fen: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_FEN,
-                                   description="default: the pilot's available funds")
-    incompatible_groups: list[IncompatibleGroup] = Field(default_factory=list, max_length=30,
-                                                       description="proposals of which at most one may be funded")
+    proposal_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=MAX_ROUND_PROJECTS, description="shortlisted proposals of the pilot's community"
+    )
+    budget_fen: int | None = Field(
+        default=None, ge=1, le=MAX_AMOUNT_FEN, description="default: the pilot's available funds"
+    )
+    incompatible_groups: list[IncompatibleGroup] = Field(
+        default_factory=list, max_length=30, description="proposals of which at most one may be funded"
+    )
 
 
 class RoundUpdate(WriteModel):
@@ -124,16 +128,20 @@ class BallotCast(WriteModel):
     """The resident's choices, by project number on the ballot; on a cumulative ballot a project's number appears
     once per point given to it ([2, 2, 2, 5]: three points to 2, one to 5)."""
 
-    choices: list[ProjectNumber] = Field(max_length=MAX_ROUND_PROJECTS, json_schema_extra={
-        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ROUND_PROJECTS}})
+    choices: list[ProjectNumber] = Field(
+        max_length=MAX_ROUND_PROJECTS,
+        json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": MAX_ROUND_PROJECTS}},
+    )
 
 
 class PaperBallotCreate(WriteModel):
     """A paper ballot cast in person, entered by staff against the voter's roll entry."""
 
     roll_entry_id: uuid.UUID
-    choices: list[ProjectNumber] = Field(max_length=MAX_ROUND_PROJECTS, json_schema_extra={
-        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ROUND_PROJECTS}})
+    choices: list[ProjectNumber] = Field(
+        max_length=MAX_ROUND_PROJECTS,
+        json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": MAX_ROUND_PROJECTS}},
+    )
     sheet_ref: str | None = Field(default=None, max_length=50, description="serial number on the paper ballot")
 
 
@@ -155,8 +163,10 @@ class MyBallotRead(WriteModel):
     round_id: uuid.UUID
     on_roll: bool
     phase: str
-    ballot: dict[str, Any] | None = Field(description="channel, version, choices, cast_at; choices are null once "
-                                                      "the round is closed (no one can find a ballot's voter then)")
+    ballot: dict[str, Any] | None = Field(
+        description="channel, version, choices, cast_at; choices are null once "
+        "the round is closed (no one can find a ballot's voter then)"
+    )
     earlier_versions: int
 
 
@@ -165,10 +175,14 @@ class ReceiptCheck(WriteModel):
 
     round_id: uuid.UUID
     round_title: str
-    status: str = Field(description="recorded (round not yet counted) | counted | superseded "
-                                    "(a later ballot of the same voter counts) | not_counted (round cancelled)")
-    pb_voter_id: str | None = Field(description="once counted, the ballot's voter_id in the round's public .pb "
-                                                "file, where it appears nowhere else; null before the count")
+    status: str = Field(
+        description="recorded (round not yet counted) | counted | superseded "
+        "(a later ballot of the same voter counts) | not_counted (round cancelled)"
+    )
+    pb_voter_id: str | None = Field(
+        description="once counted, the ballot's voter_id in the round's public .pb "
+        "file, where it appears nowhere else; null before the count"
+    )
 
 
 class RoundResultRead(WriteModel):

@@ -10,10 +10,10 @@ import httpx
 from app.core.config import Settings
 
 # errcodes WeChat documents for these calls, and what they mean for us.
-CODE_INVALID = 40029      # invalid code (forged, expired, or issued to another app)
-CODE_USED = 40163         # code been used
-RATE_LIMITED = 45011      # api minute-quota reach limit (a user's wx.login codes)
-BUSY = -1                 # system busy, try again
+CODE_INVALID = 40029  # invalid code (forged, expired, or issued to another app)
+CODE_USED = 40163  # code been used
+RATE_LIMITED = 45011  # api minute-quota reach limit (a user's wx.login codes)
+BUSY = -1  # system busy, try again
 TOKEN_INVALID = (40001, 42001, 40014)  # access token invalid or expired
 SUBSCRIPTION_REFUSED = 43101  # user refuse to accept the msg (no one-time grant left)
 RETRYABLE = frozenset({BUSY, RATE_LIMITED, 45009, *TOKEN_INVALID})
@@ -45,8 +45,9 @@ class WechatClient:
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self._http = httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=settings.wechat_timeout_seconds,
-                                       transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=settings.wechat_api_base, timeout=settings.wechat_timeout_seconds, transport=transport
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -67,9 +68,16 @@ class WechatClient:
     async def code_to_session(self, code: str) -> Session:
         """GET /sns/jscode2session: the openid (and unionid) behind a wx.login code."""
         s = self.settings
-        body = await self._call("GET", "/sns/jscode2session", params={
-            "appid": s.wechat_app_id, "secret": s.wechat_app_secret, "js_code": code,
-            "grant_type": "authorization_code"})
+        body = await self._call(
+            "GET",
+            "/sns/jscode2session",
+            params={
+                "appid": s.wechat_app_id,
+                "secret": s.wechat_app_secret,
+                "js_code": code,
+                "grant_type": "authorization_code",
+            },
+        )
         if not body.get("openid"):
             raise WechatError(None, "jscode2session gave no openid")
         return Session(openid=body["openid"], unionid=body.get("unionid") or None)
@@ -77,25 +85,39 @@ class WechatClient:
     async def stable_token(self, force_refresh: bool = False) -> tuple[str, int]:
         """POST /cgi-bin/stable_token: (access token, seconds it lives)."""
         s = self.settings
-        body = await self._call("POST", "/cgi-bin/stable_token", json={
-            "grant_type": "client_credential", "appid": s.wechat_app_id, "secret": s.wechat_app_secret,
-            "force_refresh": force_refresh})
+        body = await self._call(
+            "POST",
+            "/cgi-bin/stable_token",
+            json={
+                "grant_type": "client_credential",
+                "appid": s.wechat_app_id,
+                "secret": s.wechat_app_secret,
+                "force_refresh": force_refresh,
+            },
+        )
         return body["access_token"], int(body.get("expires_in", 7200))
 
     async def phone_number(self, access_token: str, code: str) -> dict[str, Any]:
         """POST /wxa/business/getuserphonenumber: the phone_info of a phone-number button's code."""
-        body = await self._call("POST", "/wxa/business/getuserphonenumber", params={"access_token": access_token},
-                                json={"code": code})
+        body = await self._call(
+            "POST", "/wxa/business/getuserphonenumber", params={"access_token": access_token}, json={"code": code}
+        )
         return body["phone_info"]
 
-    async def send_subscribe(self, access_token: str, openid: str, template_id: str, data: dict[str, str],
-                             page: str | None) -> str:
+    async def send_subscribe(
+        self, access_token: str, openid: str, template_id: str, data: dict[str, str], page: str | None
+    ) -> str:
         """POST /cgi-bin/message/subscribe/send; returns WeChat's msgid."""
-        payload = {"touser": openid, "template_id": template_id, "lang": "zh_CN",
-                   "miniprogram_state": self.settings.wechat_miniprogram_state,
-                   "data": {key: {"value": value} for key, value in data.items()}}
+        payload = {
+            "touser": openid,
+            "template_id": template_id,
+            "lang": "zh_CN",
+            "miniprogram_state": self.settings.wechat_miniprogram_state,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
         if page:
             payload["page"] = page
-        body = await self._call("POST", "/cgi-bin/message/subscribe/send", params={"access_token": access_token},
-                                json=payload)
+        body = await self._call(
+            "POST", "/cgi-bin/message/subscribe/send", params={"access_token": access_token}, json=payload
+        )
         return str(body.get("msgid", ""))

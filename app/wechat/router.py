@@ -24,8 +24,12 @@ class MiniProgramLoginIn(WriteModel):
     phone_code: WxCode | None = Field(default=None, description="e.detail.code of the getPhoneNumber button")
 
 
-@router.post("/mini-program", response_model=TokenOut, summary="Sign in from the WeChat mini-program",
-             responses=problems(401, 403, 409, 422, 429, 503))
+@router.post(
+    "/mini-program",
+    response_model=TokenOut,
+    summary="Sign in from the WeChat mini-program",
+    responses=problems(401, 403, 409, 422, 429, 503),
+)
 async def mini_program(request: Request, session: SessionDep, body: MiniProgramLoginIn) -> dict:
     """Exchanges the wx.login code at WeChat (jscode2session) for the openid; the phone button's code binds the
     WeChat identity to the resident's phone, which is how the voter roll finds them. The session key stays here."""

@@ -39,12 +39,14 @@ def login_problem(exc: wx.WechatError) -> ProblemError:
     if exc.retryable:
         return ServiceUnavailable("暂时无法连接微信，请稍后再试。", code="wechat_unavailable")
     # Anything else (a wrong app secret, an app id WeChat does not know) is our configuration, not the resident.
-    return ServiceUnavailable("微信登录暂不可用，请改用短信验证码登录。", code="wechat_misconfigured",
-                              extra={"errcode": exc.errcode})
+    return ServiceUnavailable(
+        "微信登录暂不可用，请改用短信验证码登录。", code="wechat_misconfigured", extra={"errcode": exc.errcode}
+    )
 
 
-async def _phone(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: wx.WechatClient,
-                 phone_code: str) -> str:
+async def _phone(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: wx.WechatClient, phone_code: str
+) -> str:
     """The phone behind a phone-number button's code, checked to be for our mini-program and a mainland number."""
     try:
         for force in (False, True):
@@ -57,8 +59,9 @@ async def _phone(sessionmaker: async_sessionmaker[AsyncSession], settings: Setti
                     raise
     except wx.WechatError as exc:
         if exc.errcode == wx.CODE_INVALID:
-            raise Unprocessable("手机号授权凭证无效、已使用或不属于本小程序。",
-                                code="wechat_phone_code_invalid") from exc
+            raise Unprocessable(
+                "手机号授权凭证无效、已使用或不属于本小程序。", code="wechat_phone_code_invalid"
+            ) from exc
         raise login_problem(exc) from exc
     if (info.get("watermark") or {}).get("appid") != settings.wechat_app_id:
         raise Unprocessable("手机号授权凭证不属于本小程序。", code="wechat_phone_code_other_app")
@@ -68,8 +71,14 @@ async def _phone(sessionmaker: async_sessionmaker[AsyncSession], settings: Setti
     return phone
 
 
-async def _bind(session: AsyncSession, settings: Settings, identity: WechatIdentity | None, phone: str,
-                openid: str, unionid: str | None) -> User:
+async def _bind(
+    session: AsyncSession,
+    settings: Settings,
+    identity: WechatIdentity | None,
+    phone: str,
+    openid: str,
+    unionid: str | None,
+) -> User:
     """The resident of this phone, bound to the identity (created on first use)."""
     digest = phone_digest(settings, phone)
     by_phone = await session.scalar(select(User).where(User.phone_digest == digest))
@@ -83,8 +92,9 @@ async def _bind(session: AsyncSession, settings: Settings, identity: WechatIdent
         return user
     user = by_phone
     if user is None:
-        user = User(role=Role.resident, display_name=f"居民{phone[-4:]}", phone_digest=digest,
-                    phone_masked=mask_phone(phone))
+        user = User(
+            role=Role.resident, display_name=f"居民{phone[-4:]}", phone_digest=digest, phone_masked=mask_phone(phone)
+        )
         session.add(user)
         await session.flush()
     elif user.role != Role.resident:
@@ -94,8 +104,14 @@ async def _bind(session: AsyncSession, settings: Settings, identity: WechatIdent
     return user
 
 
-async def sign_in(session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
-                  client: wx.WechatClient, code: str, phone_code: str | None) -> dict[str, Any]:
+async def sign_in(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    client: wx.WechatClient,
+    code: str,
+    phone_code: str | None,
+) -> dict[str, Any]:
     """Tokens for the resident behind a wx.login code; the first sign-in needs the phone button's code too."""
     if not settings.wechat_app_id:
         raise ServiceUnavailable("本服务未配置微信小程序登录，请用短信验证码登录。", code="wechat_not_configured")
@@ -103,25 +119,38 @@ async def sign_in(session: AsyncSession, sessionmaker: async_sessionmaker[AsyncS
         wx_session = await client.code_to_session(code)
     except wx.WechatError as exc:
         raise login_problem(exc) from exc
-    identity = await session.scalar(select(WechatIdentity).where(
-        WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.openid == wx_session.openid))
+    identity = await session.scalar(
+        select(WechatIdentity).where(
+            WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.openid == wx_session.openid
+        )
+    )
     if phone_code:
         phone = await _phone(sessionmaker, settings, client, phone_code)
         user = await _bind(session, settings, identity, phone, wx_session.openid, wx_session.unionid)
         await contacts.remember_phone(session, settings, user.id, phone)
     elif identity is None:
-        raise Unprocessable("首次使用微信登录，请授权手机号（getPhoneNumber），以便与居民名册核对。",
-                            code="wechat_phone_required")
+        raise Unprocessable(
+            "首次使用微信登录，请授权手机号（getPhoneNumber），以便与居民名册核对。", code="wechat_phone_required"
+        )
     else:
         user = await session.get(User, identity.user_id)
     if not user.is_active:
         raise Unauthorized("账户已停用。", code="account_disabled")
-    identity = identity or await session.scalar(select(WechatIdentity).where(
-        WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.openid == wx_session.openid))
+    identity = identity or await session.scalar(
+        select(WechatIdentity).where(
+            WechatIdentity.app_id == settings.wechat_app_id, WechatIdentity.openid == wx_session.openid
+        )
+    )
     identity.last_login_at = utcnow()
     if wx_session.unionid:
         identity.unionid = wx_session.unionid
     tokens = await start_session(session, settings, user)
-    await audit.record(session, audit.Actor("user", str(user.id), user.display_name), "auth.wechat_login", "user",
-                       user.id, after={"role": user.role.value, "phone_bound": bool(phone_code)})
+    await audit.record(
+        session,
+        audit.Actor("user", str(user.id), user.display_name),
+        "auth.wechat_login",
+        "user",
+        user.id,
+        after={"role": user.role.value, "phone_bound": bool(phone_code)},
+    )
     return tokens

@@ -17,8 +17,9 @@ from app.wechat.models import WechatAccessToken
 MARGIN = timedelta(minutes=5)
 
 
-async def access_token(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: WechatClient,
-                       *, force: bool = False) -> str:
+async def access_token(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: WechatClient, *, force: bool = False
+) -> str:
     """The cached token, or a fresh one stored for the others. Its own short transaction, never the caller's:
     a token fetched must be kept even if the caller's work rolls back. stable_token gives every caller the same
     token while it lives, so two workers refreshing at once store the same value."""
@@ -27,8 +28,12 @@ async def access_token(sessionmaker: async_sessionmaker[AsyncSession], settings:
         if row is not None and not force and row.expires_at - MARGIN > utcnow():
             return unseal(settings, row.token_sealed)
         token, lifetime = await client.stable_token(force_refresh=force)
-        values = {"app_id": settings.wechat_app_id, "token_sealed": seal(settings, token),
-                  "expires_at": utcnow() + timedelta(seconds=lifetime), "fetched_at": utcnow()}
+        values = {
+            "app_id": settings.wechat_app_id,
+            "token_sealed": seal(settings, token),
+            "expires_at": utcnow() + timedelta(seconds=lifetime),
+            "fetched_at": utcnow(),
+        }
         stmt = insert_for(session, WechatAccessToken.__table__).values(**values)
         await session.execute(stmt.on_conflict_do_update(index_elements=["app_id"], set_=values))
         await session.commit()
@@ -37,5 +42,6 @@ async def access_token(sessionmaker: async_sessionmaker[AsyncSession], settings:
 
 async def cached_expiry(session: AsyncSession, settings: Settings):
     """When the cached token expires (None: nothing cached)."""
-    return await session.scalar(select(WechatAccessToken.expires_at)
-                                .where(WechatAccessToken.app_id == settings.wechat_app_id))
+    return await session.scalar(
+        select(WechatAccessToken.expires_at).where(WechatAccessToken.app_id == settings.wechat_app_id)
+    )

@@ -40,8 +40,9 @@ def audit_file(pb: PabulibFile, election: PabulibElection, rule: str, selected: 
     costs = {p.id: p.cost for p in election.instance.projects}
     categories = {}
     if "category" in pb.project_columns:
-        categories = {row["project_id"]: tuple(c.strip() for c in row["category"].split(",") if c.strip())
-                      for row in pb.projects}
+        categories = {
+            row["project_id"]: tuple(c.strip() for c in row["category"].split(",") if c.strip()) for row in pb.projects
+        }
     profile = make_profile(costs, election.instance.budget, ballots, categories)
     others = []
     for name, run in _others(pb, election, ballots).items():

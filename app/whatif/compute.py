@@ -18,8 +18,17 @@ from app.analytics.allocation import RULES, TIE_BREAKS, Ballot, Instance, Projec
 from app.analytics.pabulib import PabulibElection, PabulibFile, number, parse, to_election
 from app.whatif import rules
 
-__all__ = ["RULES", "TIE_BREAKS", "file_job", "file_units", "increment_units", "instance_meta", "job", "run_file_job",
-           "run_job"]
+__all__ = [
+    "RULES",
+    "TIE_BREAKS",
+    "file_job",
+    "file_units",
+    "increment_units",
+    "instance_meta",
+    "job",
+    "run_file_job",
+    "run_job",
+]
 
 
 def increment_units(value: str | None, money_scale: int) -> int:
@@ -32,8 +41,10 @@ def increment_units(value: str | None, money_scale: int) -> int:
         raise ValueError(f"voter_budget_increment {exc}") from None
     scaled = amount * money_scale
     if amount <= 0 or scaled.denominator != 1:
-        raise ValueError(f"voter_budget_increment must be a positive multiple of 1/{money_scale} "
-                         f"of the file's currency, not {value!r}")
+        raise ValueError(
+            f"voter_budget_increment must be a positive multiple of 1/{money_scale} "
+            f"of the file's currency, not {value!r}"
+        )
     return int(scaled)
 
 
@@ -56,8 +67,9 @@ def instance_meta(pb: PabulibFile, election: PabulibElection) -> dict[str, Any]:
     }
 
 
-def job(election: PabulibElection, rule: str, tie_break: str, increment: int,
-        currency: str | None = None) -> dict[str, Any]:
+def job(
+    election: PabulibElection, rule: str, tie_break: str, increment: int, currency: str | None = None
+) -> dict[str, Any]:
     """A JSON-ready allocation job; identical ballots are merged, which keeps the child's input small. Its
     explanations write amounts in the file's currency (META `currency`; no unit without one)."""
     counts = Counter(election.ballots)
@@ -79,16 +91,29 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
     ballots = [Ballot(frozenset(approved), weight) for approved, weight in spec["ballots"]]
     unit = text.file_unit(spec["money_scale"], spec.get("currency")) if "money_scale" in spec else text.YUAN
     with text.money_unit(unit):
-        result = allocate(instance, ballots, spec["rule"], spec["tie_break"],
-                          voter_budget_increment=spec["increment"])
+        result = allocate(instance, ballots, spec["rule"], spec["tie_break"], voter_budget_increment=spec["increment"])
     return result.to_dict()
 
 
-def file_job(text: str, rule: str, options: dict[str, str | None], *, tie_break: str = "default",
-             increment: int | None = None, audit: bool = False) -> dict[str, Any]:
+def file_job(
+    text: str,
+    rule: str,
+    options: dict[str, str | None],
+    *,
+    tie_break: str = "default",
+    increment: int | None = None,
+    audit: bool = False,
+) -> dict[str, Any]:
     """A job that carries the file's text: for the rules that read the whole file, or for an audit."""
-    return {"kind": "file", "text": text, "rule": rule, "options": options, "tie_break": tie_break,
-            "increment": increment, "audit": audit}
+    return {
+        "kind": "file",
+        "text": text,
+        "rule": rule,
+        "options": options,
+        "tie_break": tie_break,
+        "increment": increment,
+        "audit": audit,
+    }
 
 
 def run_file_job(spec: dict[str, Any]) -> dict[str, Any]:

@@ -23,9 +23,12 @@ PLANNER_ROLES = (Role.community_staff, Role.street_admin, Role.district_admin, R
 Planner = Annotated[Principal, Depends(require_roles(*PLANNER_ROLES))]
 
 
-@router.post("/allocation/what-if", response_model=WhatIfResult,
-             summary="Allocate an uploaded pabulib file or a closed round's ballots",
-             responses=problems(401, 403, 404, 409, 413, 422, 503))
+@router.post(
+    "/allocation/what-if",
+    response_model=WhatIfResult,
+    summary="Allocate an uploaded pabulib file or a closed round's ballots",
+    responses=problems(401, 403, 404, 409, 413, 422, 503),
+)
 async def what_if(
     principal: Planner,
     session: SessionDep,
@@ -33,28 +36,63 @@ async def what_if(
     # the enum is still published in the schema.
     rule: Annotated[str, Form(json_schema_extra={"enum": list(service.ALL_RULES)})],
     file: Annotated[UploadFile | None, File(description="a pabulib .pb file, UTF-8 (or round_id)")] = None,
-    round_id: Annotated[uuid.UUID | None, Form(description="instead of a file: a closed round's counted ballots "
-                                                           "(its public ballots.pb)")] = None,
-    tie_break: Annotated[str, Form(json_schema_extra={"enum": list(TIE_BREAKS)},
-                                   description="lexico gives pabutools' winners")] = "default",
-    voter_budget_increment: Annotated[str | None, Form(
-        description="mes-add1, equalshares: how much each voter's share grows per round, in the file's currency "
-                    "(default 1; equalshares: a whole number)", examples=["1"])] = None,
-    completion: Annotated[str | None, Form(max_length=20, json_schema_extra={"enum": list(COMPLETIONS)},
-                                           description="equalshares / official: the completion")] = None,
-    integral: Annotated[str | None, Form(max_length=5,
-                                         description="equalshares add1*: start from a whole unit per voter "
-                                                     "(true/false)")] = None,
-    comparison: Annotated[str | None, Form(max_length=20, json_schema_extra={"enum": list(COMPARISONS)},
-                                           description="equalshares / official: compare with greedy")] = None,
-    tie_breaking: Annotated[str | None, Form(max_length=2000,
-        description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
-        examples=["maxVotes,minCost"])] = None,
-    accuracy: Annotated[str | None, Form(max_length=10, json_schema_extra={"enum": list(ACCURACIES)},
-                                         description="equalshares / official: exact (default) or float "
-                                                     "arithmetic")] = None,
-    audit: Annotated[bool, Form(description="add the fairness audit of this outcome and of the other rules' "
-                                            "outcomes on the same approval ballots")] = False,
+    round_id: Annotated[
+        uuid.UUID | None,
+        Form(description="instead of a file: a closed round's counted ballots (its public ballots.pb)"),
+    ] = None,
+    tie_break: Annotated[
+        str, Form(json_schema_extra={"enum": list(TIE_BREAKS)}, description="lexico gives pabutools' winners")
+    ] = "default",
+    voter_budget_increment: Annotated[
+        str | None,
+        Form(
+            description="mes-add1, equalshares: how much each voter's share grows per round, in the file's currency "
+            "(default 1; equalshares: a whole number)",
+            examples=["1"],
+        ),
+    ] = None,
+    completion: Annotated[
+        str | None,
+        Form(
+            max_length=20,
+            json_schema_extra={"enum": list(COMPLETIONS)},
+            description="equalshares / official: the completion",
+        ),
+    ] = None,
+    integral: Annotated[
+        str | None, Form(max_length=5, description="equalshares add1*: start from a whole unit per voter (true/false)")
+    ] = None,
+    comparison: Annotated[
+        str | None,
+        Form(
+            max_length=20,
+            json_schema_extra={"enum": list(COMPARISONS)},
+            description="equalshares / official: compare with greedy",
+        ),
+    ] = None,
+    tie_breaking: Annotated[
+        str | None,
+        Form(
+            max_length=2000,
+            description="equalshares / official: maxVotes, minCost, maxCost in order, or a priority list [id;id;...]",
+            examples=["maxVotes,minCost"],
+        ),
+    ] = None,
+    accuracy: Annotated[
+        str | None,
+        Form(
+            max_length=10,
+            json_schema_extra={"enum": list(ACCURACIES)},
+            description="equalshares / official: exact (default) or float arithmetic",
+        ),
+    ] = None,
+    audit: Annotated[
+        bool,
+        Form(
+            description="add the fairness audit of this outcome and of the other rules' "
+            "outcomes on the same approval ballots"
+        ),
+    ] = False,
 ) -> dict:
     """Runs a rule on the file and stores nothing; bad files get 422 pb_invalid with the line.
 
@@ -63,14 +101,20 @@ async def what_if(
     the file's way (422 pb_rule_unsupported, pb_ballots_unreadable, allocation_tie_unresolved).
     """
     if (file is None) == (round_id is None):
-        raise Unprocessable("请上传一个 .pb 文件，或指定一个已计票的投票轮次（round_id），二者选一。",
-                            code="what_if_source")
+        raise Unprocessable(
+            "请上传一个 .pb 文件，或指定一个已计票的投票轮次（round_id），二者选一。", code="what_if_source"
+        )
     if round_id is not None:
         # The same file anyone can download from the public board: 404 unknown round, 409 before the count.
         data = (await tally_service.recount_file(session, await rounds_service.get_round(session, round_id))).encode()
     else:
         # One byte over the limit is enough to refuse; the rest is never read into memory.
         data = await file.read(service.MAX_FILE_BYTES + 1)
-    options = {"completion": completion, "integral": integral, "comparison": comparison,
-               "tie_breaking": tie_breaking, "accuracy": accuracy}
+    options = {
+        "completion": completion,
+        "integral": integral,
+        "comparison": comparison,
+        "tie_breaking": tie_breaking,
+        "accuracy": accuracy,
+    }
     return await service.what_if(data, rule, tie_break, voter_budget_increment, options, audit)

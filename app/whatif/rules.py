@@ -64,8 +64,10 @@ class AllocationRefused(ValueError):
 def _increment(value: str) -> int:
     text = value.strip()
     if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise ParameterError("voter_budget_increment", "equal shares raises each voter's budget by a whole number "
-                             f"of currency units (1, 2, ...), not {value!r}")
+        raise ParameterError(
+            "voter_budget_increment",
+            f"equal shares raises each voter's budget by a whole number of currency units (1, 2, ...), not {value!r}",
+        )
     return int(text)
 
 

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field
 
 _SCALED = "in whole units of 1/money_scale of the file's currency (money_scale 1: the file's own units)"
-_EXACT = "an exact amount as \"numerator/denominator\", " + _SCALED
+_EXACT = 'an exact amount as "numerator/denominator", ' + _SCALED
 
 
 class PaymentRead(BaseModel):
@@ -23,8 +23,10 @@ class ExplanationRead(BaseModel):
     cost: int = Field(description=_SCALED)
     selected: bool
     position: int | None = Field(description="1-based funding order")
-    code: str = Field(description="funded_greedy, funded_equal_shares, not_enough_money, supporters_cannot_afford, "
-                                  "incompatible, no_votes, free_project, below_threshold or stopped")
+    code: str = Field(
+        description="funded_greedy, funded_equal_shares, not_enough_money, supporters_cannot_afford, "
+        "incompatible, no_votes, free_project, below_threshold or stopped"
+    )
     reason_en: str
     reason_zh: str
     payment: PaymentRead | None
@@ -39,8 +41,10 @@ class InstanceMeta(BaseModel):
     num_projects: int
     num_votes: int
     budget: str = Field(description="META budget in the file's currency, as a decimal string")
-    vote_type: str = Field(description="greedy, mes, mes-add1: ordinal, cumulative and scoring votes count as "
-                                       "approvals of what they name; official counts them the file's way")
+    vote_type: str = Field(
+        description="greedy, mes, mes-add1: ordinal, cumulative and scoring votes count as "
+        "approvals of what they name; official counts them the file's way"
+    )
     money_scale: int = Field(description="power of ten that made every cost and the budget whole")
 
 
@@ -55,10 +59,15 @@ class WhatIfResult(BaseModel):
     cost: int = Field(description=_SCALED)
     voter_budget: str | None = Field(description="equal shares: each voter's final share; " + _EXACT)
     voter_budget_increment: int | None = Field(description="mes-add1 only: the step each share grew by; " + _SCALED)
-    variant: dict | None = Field(description="equalshares / official: which variant ran, its parameters and, in "
-                                             "English and Chinese, how it decided; null for the pabutools variants")
+    variant: dict | None = Field(
+        description="equalshares / official: which variant ran, its parameters and, in "
+        "English and Chinese, how it decided; null for the pabutools variants"
+    )
     explanations: list[ExplanationRead]
     meta: InstanceMeta
-    audit: dict | None = Field(None, description="with audit=true: exclusion, satisfaction (cost utilities), its Gini "
-                                                 "coefficient, EJR up to one project, money and votes per category, "
-                                                 "for this outcome and side by side for the other rules'")
+    audit: dict | None = Field(
+        None,
+        description="with audit=true: exclusion, satisfaction (cost utilities), its Gini "
+        "coefficient, EJR up to one project, money and votes per category, "
+        "for this outcome and side by side for the other rules'",
+    )

@@ -45,6 +45,7 @@ def reference_mes(voters, ids, cost, approvers, total, tie_key):
 
 def reference(voters, ids, cost, approvers, total, params, tie_key):
     """The tool's equalShares(): add1 loop, utilitarian completion, comparison step."""
+
     def spent(ws):
         return sum(cost[c] for c in ws)
 
@@ -76,9 +77,11 @@ def reference(voters, ids, cost, approvers, total, params, tie_key):
         ws = complete(ws)
     if params.comparison != "none":
         greedy = complete([])
+
         def sat(outcome, i):
             hits = sum(1 for c in outcome if i in approvers[c])
             return min(hits, 1) if params.comparison == "exclusionRatio" else hits
+
         pro_mes = sum(sat(ws, i) > sat(greedy, i) for i in voters)
         pro_greedy = sum(sat(greedy, i) > sat(ws, i) for i in voters)
         if pro_greedy > pro_mes:
@@ -108,9 +111,12 @@ def test_matches_the_tools_computation(seed):
     priority = tuple(rng.sample(ids, len(ids)))
     for completion in COMPLETIONS:
         for comparison in COMPARISONS:
-            params = EqualSharesParams(completion=completion, comparison=comparison,
-                                       integral=completion.startswith("add1") and seed % 2 == 0,
-                                       tie_breaking=("maxVotes", "minCost", priority))
+            params = EqualSharesParams(
+                completion=completion,
+                comparison=comparison,
+                integral=completion.startswith("add1") and seed % 2 == 0,
+                tie_breaking=("maxVotes", "minCost", priority),
+            )
 
             def tie_key(c):
                 return (-len(approvers[c]), cost[c], priority.index(c))
@@ -123,7 +129,13 @@ def test_matches_the_tools_computation(seed):
 
 def test_tool_order_puts_index_like_ids_first_in_numeric_order():
     assert [["b", "10", "2", "02", "a", "0"][i] for i in tool_order(["b", "10", "2", "02", "a", "0"])] == [
-        "0", "2", "10", "b", "02", "a"]
+        "0",
+        "2",
+        "10",
+        "b",
+        "02",
+        "a",
+    ]
 
 
 def _one_raise_at_a_time(prep, params, step):
@@ -154,13 +166,16 @@ def test_leaps_over_raises_give_what_single_raises_give(seed):
     rng = random.Random(1000 + seed)
     m = rng.randint(4, 9)
     projects = tuple(Project(str(k), rng.randint(1, 60) * 10, k) for k in range(m))
-    ballots = [Ballot(frozenset(str(k) for k in rng.sample(range(m), rng.randint(1, m))), rng.randint(1, 4))
-               for _ in range(rng.randint(3, 12))]
+    ballots = [
+        Ballot(frozenset(str(k) for k in rng.sample(range(m), rng.randint(1, m))), rng.randint(1, 4))
+        for _ in range(rng.randint(3, 12))
+    ]
     instance = Instance(rng.randint(100, sum(p.cost for p in projects)), projects)
     priority = tuple(rng.sample([p.id for p in projects], m))
     for completion in ("add1", "add1e"):
-        params = EqualSharesParams(completion=completion, integral=seed % 2 == 0,
-                                   tie_breaking=("maxVotes", "minCost", priority))
+        params = EqualSharesParams(
+            completion=completion, integral=seed % 2 == 0, tie_breaking=("maxVotes", "minCost", priority)
+        )
         prep = _prepared(instance, ballots, params)
         run, share, raises = _add1(prep, params, 1)
         assert (run.selected, share, raises) == _one_raise_at_a_time(prep, params, 1)
@@ -189,15 +204,25 @@ def test_float_arithmetic_is_named_and_agrees_with_exact_on_a_real_file():
     from app.analytics.pabulib import decode, parse, to_election
 
     shared = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
-    for name, completion, increment in (("Poland_Warszawa_2019_Sluzewiec", "utilitarian", 1),
-                                        ("Netherlands_Assen_2024", "add1e", 25)):
+    for name, completion, increment in (
+        ("Poland_Warszawa_2019_Sluzewiec", "utilitarian", 1),
+        ("Netherlands_Assen_2024", "add1e", 25),
+    ):
         pb = parse(decode((shared / f"{name}.pb").read_bytes()))
         election = to_election(pb)
         ballots = approvals(pb, "equalshares")
-        exact = equalshares(election.instance, ballots, EqualSharesParams(completion=completion, increment=increment),
-                            election.money_scale)
-        floats = equalshares(election.instance, ballots, EqualSharesParams(
-            completion=completion, increment=increment, accuracy="float"), election.money_scale)
+        exact = equalshares(
+            election.instance,
+            ballots,
+            EqualSharesParams(completion=completion, increment=increment),
+            election.money_scale,
+        )
+        floats = equalshares(
+            election.instance,
+            ballots,
+            EqualSharesParams(completion=completion, increment=increment, accuracy="float"),
+            election.money_scale,
+        )
         assert floats.selected == exact.selected and floats.variant["voter_budget"] == exact.variant["voter_budget"]
         assert "floating-point" in floats.variant["description_en"] and "浮点计算" in floats.variant["description_zh"]
         assert floats.variant["name"].endswith(",float,tie=maxVotes>minCost)")

@@ -19,8 +19,14 @@ from app.analytics.fairness import audit, ejr_up_to_one, gini, make_profile
 from app.analytics.pabulib import decode, parse, to_election
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
-APPROVAL_FILES = [SHARED / name for name in ("Netherlands_Assen_2024.pb", "Poland_Warszawa_2019_Sluzewiec.pb",
-                                             "France_Toulouse_2022_2_-_Amidonniers_Compans-Caffarelli_Brouardel.pb")]
+APPROVAL_FILES = [
+    SHARED / name
+    for name in (
+        "Netherlands_Assen_2024.pb",
+        "Poland_Warszawa_2019_Sluzewiec.pb",
+        "France_Toulouse_2022_2_-_Amidonniers_Compans-Caffarelli_Brouardel.pb",
+    )
+]
 
 
 def frac(text: str) -> Fraction:
@@ -46,7 +52,8 @@ def test_measures_agree_with_pabutools_on_real_files(path, rule):
     assert frac(ours["gini_satisfaction"]) == gini_coefficient_of_satisfaction(instance, profile, chosen, Cost_Sat)
     if ours["categories"] is not None and "category" in pb.project_columns:
         assert ours["categories"]["proportionality"] == pytest.approx(
-            category_proportionality(instance, profile, chosen), rel=1e-9)
+            category_proportionality(instance, profile, chosen), rel=1e-9
+        )
 
 
 def random_election(rng):

@@ -31,8 +31,10 @@ def with_official_outcome() -> list[Path]:
 
 
 def test_the_shared_files_with_an_official_outcome_cover_three_rules_and_ballot_types():
-    kinds = {(parse(decode(p.read_bytes())).meta["rule"], parse(decode(p.read_bytes())).vote_type)
-             for p in with_official_outcome()}
+    kinds = {
+        (parse(decode(p.read_bytes())).meta["rule"], parse(decode(p.read_bytes())).vote_type)
+        for p in with_official_outcome()
+    }
     assert kinds == {("greedy", "approval"), ("greedy", "ordinal"), ("equalshares/add1", "approval")}
 
 
@@ -77,9 +79,11 @@ def test_assen_add1_without_the_completion_the_city_did_not_run():
 
 def _toy(rule: str, vote_type: str = "approval", extra_meta: str = "", votes: str = "", points: bool = False) -> str:
     header = "voter_id;vote;points" if points else "voter_id;vote"
-    return (f"META\nkey;value\nbudget;10\nvote_type;{vote_type}\nrule;{rule}\n{extra_meta}"
-            "PROJECTS\nproject_id;cost\nA;6\nB;5\nC;3\nD;1\n"
-            f"VOTES\n{header}\n{votes}")
+    return (
+        f"META\nkey;value\nbudget;10\nvote_type;{vote_type}\nrule;{rule}\n{extra_meta}"
+        "PROJECTS\nproject_id;cost\nA;6\nB;5\nC;3\nD;1\n"
+        f"VOTES\n{header}\n{votes}"
+    )
 
 
 APPROVALS = "1;A,B\n2;A,B\n3;A,B,C\n4;B,C\n5;C,D\n"  # votes A3 B4 C3 D1
@@ -97,13 +101,16 @@ def test_greedy_variants_differ_as_named():
     assert stopped.explanation("D").code == "stopped" and "A" in stopped.explanation("D").reason_zh
 
 
-@pytest.mark.parametrize(("text", "error", "words"), [
-    (_toy("greedy-threshold", votes=APPROVALS), UnsupportedRule, "min_project_score_threshold"),
-    (_toy("sainte-lague", votes=APPROVALS), UnsupportedRule, "'sainte-lague' is not covered"),
-    (_toy("", votes=APPROVALS), UnsupportedRule, "no rule"),
-    (_toy("greedy", "ordinal", votes=APPROVALS), UnreadableBallots, "max_length"),
-    (_toy("equalshares/add1", "cumulative", votes="1;A,B;3,2\n", points=True), UnreadableBallots, "'cumulative'"),
-])
+@pytest.mark.parametrize(
+    ("text", "error", "words"),
+    [
+        (_toy("greedy-threshold", votes=APPROVALS), UnsupportedRule, "min_project_score_threshold"),
+        (_toy("sainte-lague", votes=APPROVALS), UnsupportedRule, "'sainte-lague' is not covered"),
+        (_toy("", votes=APPROVALS), UnsupportedRule, "no rule"),
+        (_toy("greedy", "ordinal", votes=APPROVALS), UnreadableBallots, "max_length"),
+        (_toy("equalshares/add1", "cumulative", votes="1;A,B;3,2\n", points=True), UnreadableBallots, "'cumulative'"),
+    ],
+)
 def test_what_cannot_be_read_is_refused_never_counted_as_approval(text, error, words):
     pb = parse(text)
     with pytest.raises(error, match=words):
@@ -112,7 +119,8 @@ def test_what_cannot_be_read_is_refused_never_counted_as_approval(text, error, w
 
 def test_a_score_column_counted_another_way_is_refused():
     text = _toy("greedy", "ordinal", "max_length;2\n", "1;A,B\n").replace(
-        "project_id;cost\nA;6\nB;5\nC;3\nD;1", "project_id;cost;score\nA;6;3\nB;5;1\nC;3;0\nD;1;0")
+        "project_id;cost\nA;6\nB;5\nC;3\nD;1", "project_id;cost;score\nA;6;3\nB;5;1\nC;3;0\nD;1;0"
+    )
     pb = parse(text)
     with pytest.raises(UnreadableBallots, match="score column says 3"):
         official(pb, to_election(pb))
@@ -122,8 +130,14 @@ def test_parameters_a_rule_does_not_take_are_refused():
     pb = parse(_toy("greedy", votes=APPROVALS))
     with pytest.raises(ParameterError, match="takes no parameter 'completion'"):
         official(pb, to_election(pb), {"completion": "add1"})
-    for bad in ({"completion": "add2"}, {"comparison": "votes"}, {"tie_breaking": ("random",)},
-                {"completion": "none", "integral": True}, {"increment": 0}, {"accuracy": "floats"}):
+    for bad in (
+        {"completion": "add2"},
+        {"comparison": "votes"},
+        {"tie_breaking": ("random",)},
+        {"completion": "none", "integral": True},
+        {"increment": 0},
+        {"accuracy": "floats"},
+    ):
         with pytest.raises(ParameterError):
             EqualSharesParams(**bad)
     with pytest.raises(ParameterError, match="unknown tie-breaking 'minVotes'"):
@@ -137,8 +151,9 @@ def test_a_tie_the_tie_breaking_cannot_settle_is_an_error():
     with pytest.raises(TieError, match="tie between projects 2, 11"):
         equalshares(election.instance, ballots, EqualSharesParams(tie_breaking=()), election.money_scale)
     # A priority list settles it; which project goes first follows the list.
-    first = equalshares(election.instance, ballots, EqualSharesParams(tie_breaking=(("11", "2"),)),
-                        election.money_scale)
+    first = equalshares(
+        election.instance, ballots, EqualSharesParams(tie_breaking=(("11", "2"),)), election.money_scale
+    )
     assert set(first.selected) == set(official(pb, election).selected)
 
 

@@ -100,8 +100,9 @@ def layer_breaks() -> set[tuple[str, str]]:
             breaks.add((source, target))
         elif dst is None or dst in INFRASTRUCTURE or dst == "analytics":
             continue
-        elif src in INFRASTRUCTURE or (src in FOUNDATION and dst not in FOUNDATION
-                                        and target not in FOUNDATION_MAY_USE):
+        elif src in INFRASTRUCTURE or (
+            src in FOUNDATION and dst not in FOUNDATION and target not in FOUNDATION_MAY_USE
+        ):
             breaks.add((source, target))
     return breaks
 
@@ -109,17 +110,18 @@ def layer_breaks() -> set[tuple[str, str]]:
 def test_layers_hold() -> None:
     breaks = layer_breaks()
     new = sorted(breaks - KNOWN)
-    assert not new, "Imports that run back up the layers (see this module's docstring for the tiers):\n" + \
-        "\n".join(f"  {s} imports {t}" for s, t in new)
+    assert not new, "Imports that run back up the layers (see this module's docstring for the tiers):\n" + "\n".join(
+        f"  {s} imports {t}" for s, t in new
+    )
     gone = sorted(KNOWN - breaks)
     assert not gone, "Fixed, so take these out of KNOWN:\n" + "\n".join(f"  {s} -> {t}" for s, t in gone)
 
 
 def test_only_router_lists_import_routers() -> None:
-    wrong = sorted((s, t) for s, t in edges()
-                   if is_router(t) and not (s in ROUTER_LISTS or s.endswith(".routers")))
-    assert not wrong, "Only app/routers.py, a domain's routers.py and app/main.py import a router:\n" + \
-        "\n".join(f"  {s} imports {t}" for s, t in wrong)
+    wrong = sorted((s, t) for s, t in edges() if is_router(t) and not (s in ROUTER_LISTS or s.endswith(".routers")))
+    assert not wrong, "Only app/routers.py, a domain's routers.py and app/main.py import a router:\n" + "\n".join(
+        f"  {s} imports {t}" for s, t in wrong
+    )
 
 
 def test_routers_run_no_queries() -> None:
@@ -129,11 +131,16 @@ def test_routers_run_no_queries() -> None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
-                found += [f"{name}:{node.lineno} imports sqlalchemy.{a.name}" for a in node.names
-                          if a.name in SQL_CONSTRUCTS]
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr in QUERY_CALLS and isinstance(node.func.value, ast.Name)
-                  and node.func.value.id in QUERY_RECEIVERS):
+                found += [
+                    f"{name}:{node.lineno} imports sqlalchemy.{a.name}" for a in node.names if a.name in SQL_CONSTRUCTS
+                ]
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in QUERY_CALLS
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in QUERY_RECEIVERS
+            ):
                 found.append(f"{name}:{node.lineno} calls {node.func.value.id}.{node.func.attr}()")
     assert not found, "Routers hand queries to the domain's service:\n" + "\n".join(f"  {f}" for f in found)
 

@@ -16,9 +16,17 @@ async def append(app, n: int, *, per_transaction: int = 1, seal: bool = True, **
     while len(events) < n:
         async with app.state.sessionmaker() as s:
             for _ in range(min(per_transaction, n - len(events))):
-                events.append(await audit.record(s, ACTOR, fields.get("action", "thing.update"),
-                                                 fields.get("entity_type", "thing"), fields.get("entity_id"),
-                                                 after={"n": len(events)}, region_path=fields.get("region_path")))
+                events.append(
+                    await audit.record(
+                        s,
+                        ACTOR,
+                        fields.get("action", "thing.update"),
+                        fields.get("entity_type", "thing"),
+                        fields.get("entity_id"),
+                        after={"n": len(events)},
+                        region_path=fields.get("region_path"),
+                    )
+                )
             await s.commit()
     if seal:
         await seal_pending(app.state.sessionmaker)

@@ -23,12 +23,19 @@ async def tree(session):
 @pytest.fixture
 async def trail(app, tree):
     """Events in street a (community a1), street b, the other district, and one with no region."""
-    places = {"a1": tree.community_a1.path, "b1": tree.community_b1.path, "other": tree.other_district.path,
-              "none": None}
+    places = {
+        "a1": tree.community_a1.path,
+        "b1": tree.community_b1.path,
+        "other": tree.other_district.path,
+        "none": None,
+    }
     events = {}
     for name, path in places.items():
-        events[name] = (await append(app, 1, action=f"test.{name}", entity_type="proposal",
-                                     entity_id=f"id-{name}", region_path=path))[0]
+        events[name] = (
+            await append(
+                app, 1, action=f"test.{name}", entity_type="proposal", entity_id=f"id-{name}", region_path=path
+            )
+        )[0]
     return events
 
 
@@ -43,8 +50,9 @@ async def test_anonymous_gets_401(client):
         assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
 
 
-@pytest.mark.parametrize("role", [Role.resident, Role.community_staff, Role.street_admin, Role.finance,
-                                  Role.evaluator, Role.assessor])
+@pytest.mark.parametrize(
+    "role", [Role.resident, Role.community_staff, Role.street_admin, Role.finance, Role.evaluator, Role.assessor]
+)
 async def test_other_roles_get_403(app, client, session, tree, role):
     _, h = await user_for(session, app, tree, role)
     for url in (EVENTS, VERIFY):
@@ -78,8 +86,14 @@ async def test_event_body(app, client, session, tree, trail):
 async def test_filters(app, client, session, tree, trail):
     _, h = await user_for(session, app, tree, Role.admin)
     async with app.state.sessionmaker() as s:
-        await audit.record(s, audit.Actor("user", "u-2", "other"), "proposal.submit", "proposal", "p-9",
-                           region_path=tree.compound_a1.path)
+        await audit.record(
+            s,
+            audit.Actor("user", "u-2", "other"),
+            "proposal.submit",
+            "proposal",
+            "p-9",
+            region_path=tree.compound_a1.path,
+        )
         await s.commit()
 
     async def q(**params):
@@ -106,8 +120,9 @@ async def test_region_filter_cannot_widen_the_callers_region(app, client, sessio
 
 async def test_bad_date_filters_are_422(app, client, session, tree):
     _, h = await user_for(session, app, tree, Role.admin)
-    r = await client.get(EVENTS, headers=h, params={"from": "2026-01-02T00:00:00+08:00",
-                                                   "to": "2026-01-01T00:00:00+08:00"})
+    r = await client.get(
+        EVENTS, headers=h, params={"from": "2026-01-02T00:00:00+08:00", "to": "2026-01-01T00:00:00+08:00"}
+    )
     assert r.status_code == 422 and r.json()["code"] == "invalid_date_range"
     r = await client.get(EVENTS, headers=h, params={"from": "2026-01-01T00:00:00"})  # no offset: ambiguous
     assert r.status_code == 422 and r.json()["code"] == "validation_error"

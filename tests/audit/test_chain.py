@@ -135,12 +135,15 @@ async def test_the_background_sealer_links_events_without_a_reader(settings):
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET seq = 99, prev_hash = 'x', hash = 'y' WHERE seq = 1",  # re-sealing
-    "UPDATE audit_event SET seq = 99, prev_hash = 'x', hash = 'y', action = 'forged' WHERE seq IS NULL",
-    "UPDATE audit_event SET action = 'forged' WHERE seq IS NULL",
-    "DELETE FROM audit_event WHERE seq IS NULL",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET seq = 99, prev_hash = 'x', hash = 'y' WHERE seq = 1",  # re-sealing
+        "UPDATE audit_event SET seq = 99, prev_hash = 'x', hash = 'y', action = 'forged' WHERE seq IS NULL",
+        "UPDATE audit_event SET action = 'forged' WHERE seq IS NULL",
+        "DELETE FROM audit_event WHERE seq IS NULL",
+    ],
+)
 async def test_postgres_lets_sealing_link_a_pending_event_once_and_change_nothing_else(app, statement):
     await append(app, 1)
     await append(app, 1, seal=False)
@@ -152,11 +155,14 @@ async def test_postgres_lets_sealing_link_a_pending_event_once_and_change_nothin
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'forged' WHERE seq = 1",
-    "DELETE FROM audit_event WHERE seq = 1",
-    "TRUNCATE audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'forged' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 1",
+        "TRUNCATE audit_event",
+    ],
+)
 async def test_postgres_refuses_changing_recorded_events(app, statement):
     await append(app, 2)
     async with app.state.sessionmaker() as s:
@@ -185,8 +191,12 @@ async def test_verify_names_the_edited_event(app, client, session, backend):
     await _tamper(app, backend, "UPDATE audit_event SET actor_label = 'someone else' WHERE seq = 4")
     r = await client.get(VERIFY, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"ok": False, "checked": 3, "first_break": {
-        "seq": 4, "event_id": str(events[3].id), "reason": "content does not match its hash (edited)"}, "pending": 0}
+    assert r.json() == {
+        "ok": False,
+        "checked": 3,
+        "first_break": {"seq": 4, "event_id": str(events[3].id), "reason": "content does not match its hash (edited)"},
+        "pending": 0,
+    }
     if backend == "postgres":  # the guard is back on
         async with app.state.sessionmaker() as s:
             with pytest.raises(DBAPIError, match="append-only"):
@@ -201,8 +211,11 @@ async def test_verify_names_the_event_after_a_deleted_one(app, client, session, 
     await _tamper(app, backend, "DELETE FROM audit_event WHERE seq = 2")
     body = (await client.get(VERIFY, headers=h)).json()
     assert body["ok"] is False
-    assert body["first_break"] == {"seq": 3, "event_id": str(events[2].id),
-                                   "reason": "sequence gap: expected 2, found 3"}
+    assert body["first_break"] == {
+        "seq": 3,
+        "event_id": str(events[2].id),
+        "reason": "sequence gap: expected 2, found 3",
+    }
 
 
 async def test_verify_notices_events_cut_off_the_end(app, client, session, backend):
@@ -212,8 +225,12 @@ async def test_verify_notices_events_cut_off_the_end(app, client, session, backe
     await session.commit()
     await _tamper(app, backend, "DELETE FROM audit_event WHERE seq = 3")
     body = (await client.get(VERIFY, headers=h)).json()
-    assert body == {"ok": False, "checked": 2, "first_break": {
-        "seq": 3, "event_id": None, "reason": "chain head says 3 events, found 2"}, "pending": 0}
+    assert body == {
+        "ok": False,
+        "checked": 2,
+        "first_break": {"seq": 3, "event_id": None, "reason": "chain head says 3 events, found 2"},
+        "pending": 0,
+    }
 
 
 async def test_events_appended_during_a_walk_are_not_a_break(app):

@@ -52,9 +52,9 @@ async def build(settings) -> AsyncIterator[Callable]:
             await stack.enter_async_context(application.router.lifespan_context(application))
             application.state.otp_sender = CapturingSender()
             transport = httpx.ASGITransport(app=application, raise_app_exceptions=False, client=(peer, 50000))
-            client = await stack.enter_async_context(httpx.AsyncClient(transport=transport,
-                                                                       base_url="http://testserver"))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, base_url="http://testserver")
+            )
             return application, client
 
         yield _build
-

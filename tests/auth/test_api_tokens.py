@@ -18,8 +18,13 @@ TOKENS = "/api/v1/api-tokens"
 
 
 async def _issue(client, headers, org, **kw):
-    body = {"organisation_id": str(org.id), "name": "2026 评估", "scopes": ["assessments:read", "reports:read"],
-            "expires_in_days": 30, **kw}
+    body = {
+        "organisation_id": str(org.id),
+        "name": "2026 评估",
+        "scopes": ["assessments:read", "reports:read"],
+        "expires_in_days": 30,
+        **kw,
+    }
     return await client.post(TOKENS, json=body, headers=headers)
 
 
@@ -99,8 +104,9 @@ async def test_bad_token_requests_are_422(client, session, app, tree):
     assert_problem(await _issue(client, admin, org, scopes=["admin:everything"]), 422)
     assert_problem(await _issue(client, admin, org, scopes=[]), 422)
     assert_problem(await _issue(client, admin, org, expires_in_days=366), 422)
-    r = await client.post(TOKENS, headers=admin, json={"organisation_id": str(uuid.uuid4()), "name": "x",
-                                                       "scopes": ["reports:read"]})
+    r = await client.post(
+        TOKENS, headers=admin, json={"organisation_id": str(uuid.uuid4()), "name": "x", "scopes": ["reports:read"]}
+    )
     assert_problem(r, 422, "unknown_organisation")
 
 
@@ -108,11 +114,14 @@ async def test_service_refuses_expiry_beyond_a_year(session, app, tree):
     org = await add_organisation(session, "评估机构")
     settings = app.state.settings
     with pytest.raises(Unprocessable, match="one year"):
-        await issue_api_token(session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=400),
-                              None, SYSTEM)
+        await issue_api_token(
+            session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=400), None, SYSTEM
+        )
     with pytest.raises(Unprocessable, match="campaign"):  # a token binds only to a campaign that exists
-        await issue_api_token(session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=30),
-                              uuid.uuid4(), SYSTEM)
-    token, secret = await issue_api_token(session, settings, org.id, "cli", ["reports:read", "reports:read"],
-                                          utcnow() + timedelta(days=365), None, SYSTEM)
+        await issue_api_token(
+            session, settings, org.id, "cli", ["reports:read"], utcnow() + timedelta(days=30), uuid.uuid4(), SYSTEM
+        )
+    token, secret = await issue_api_token(
+        session, settings, org.id, "cli", ["reports:read", "reports:read"], utcnow() + timedelta(days=365), None, SYSTEM
+    )
     assert token.scopes == ["reports:read"] and secret not in (token.token_hmac, token.prefix)

@@ -10,10 +10,15 @@ from app.ratelimit.client import client_ip, ip_key
 
 def _request(peer: str | None, forwarded: list[str] = (), trusted: list[str] = ()) -> Request:
     settings = Settings(environment="test", trusted_proxies=list(trusted), _env_file=None)
-    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
-             "headers": [(b"x-forwarded-for", v.encode()) for v in forwarded],
-             "client": (peer, 1234) if peer else None,
-             "app": SimpleNamespace(state=SimpleNamespace(settings=settings))}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"x-forwarded-for", v.encode()) for v in forwarded],
+        "client": (peer, 1234) if peer else None,
+        "app": SimpleNamespace(state=SimpleNamespace(settings=settings)),
+    }
     return Request(scope)
 
 

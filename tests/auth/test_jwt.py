@@ -71,8 +71,7 @@ async def test_another_hmac_algorithm_with_the_right_key_is_refused(client, app,
 
 async def test_rs256_signed_with_a_real_rsa_key_is_refused(client, good_claims):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     token = jwt.encode(good_claims, pem.decode(), algorithm="RS256")
     assert_problem(await _me(client, token), 401, "invalid_token")
 
@@ -148,7 +147,11 @@ async def test_odd_tokens_are_refused_never_crash(client, app, good_claims):
         _hand_built({"alg": "HS256"}, {**good_claims, "exp": True}, secret),
         _hand_built({"alg": "HS256"}, {**good_claims, "nbf": now + 3600}, secret),  # not valid yet
         _hand_built({"alg": "HS256"}, {**good_claims, "role": ["admin"]}, secret),
-        signed + "=", signed.replace(".", ".$", 1), "a.b", "a.b.c.d", "abcde.abcde.abcde",
+        signed + "=",
+        signed.replace(".", ".$", 1),
+        "a.b",
+        "a.b.c.d",
+        "abcde.abcde.abcde",
         "W10.W10.W10",  # base64 of [] where objects belong
     ):
         assert_problem(await _me(client, token), 401, "invalid_token")

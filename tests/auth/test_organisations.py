@@ -11,8 +11,12 @@ ORGS = "/api/v1/organisations"
 
 async def test_district_admin_registers_and_staff_list(client, session, app, tree):
     _, admin = await user_for(session, app, tree, Role.district_admin)
-    body = {"name": "彩田社工服务中心", "kind": "social_organisation", "region_id": str(tree.community_a1.id),
-            "credit_code": "52440300MJL1234565"}
+    body = {
+        "name": "彩田社工服务中心",
+        "kind": "social_organisation",
+        "region_id": str(tree.community_a1.id),
+        "credit_code": "52440300MJL1234565",
+    }
     r = await client.post(ORGS, json=body, headers=admin)
     assert r.status_code == 201, r.text
     assert r.json()["region_id"] == str(tree.community_a1.id)
@@ -33,8 +37,9 @@ async def test_organisation_rules(client, session, app, tree):
     assert_problem(await client.post(ORGS, json=outside, headers=admin), 403, "out_of_region")
     unknown = {"name": "无名", "kind": "other", "region_id": str(uuid.uuid4())}
     assert_problem(await client.post(ORGS, json=unknown, headers=admin), 422, "unknown_region")
-    assert_problem(await client.post(ORGS, json={"name": "x", "kind": "other", "credit_code": "123"}, headers=admin),
-                   422)
+    assert_problem(
+        await client.post(ORGS, json={"name": "x", "kind": "other", "credit_code": "123"}, headers=admin), 422
+    )
     _, staff = await user_for(session, app, tree, Role.community_staff)
     assert_problem(await client.post(ORGS, json={"name": "y", "kind": "other"}, headers=staff), 403)
     _, resident = await user_for(session, app, tree, Role.resident)

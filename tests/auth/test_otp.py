@@ -110,8 +110,7 @@ async def test_a_code_is_bound_to_its_phone(client, otp_sender, monkeypatch):
 
 
 async def test_staff_phones_cannot_log_in_by_code(client, session, app, otp_sender):
-    await add_user(session, Role.district_admin, username="boss", phone=PHONE,
-                   secret_key=app.state.settings.secret_key)
+    await add_user(session, Role.district_admin, username="boss", phone=PHONE, secret_key=app.state.settings.secret_key)
     await _ask(client)
     assert_problem(await _verify(client, otp_sender.last_code(PHONE)), 403, "otp_not_for_staff")
 
@@ -179,8 +178,9 @@ async def test_purging_removes_used_and_expired_codes_and_keeps_a_live_one(clien
         await _ask(client, phone)
     assert (await _verify(client, otp_sender.last_code(used), used)).status_code == 200
     stale_digest = keyed_digest(app.state.settings.secret_key, "phone", stale)
-    await session.execute(update(OtpCode).where(OtpCode.phone_digest == stale_digest)
-                          .values(expires_at=utcnow() - timedelta(seconds=1)))
+    await session.execute(
+        update(OtpCode).where(OtpCode.phone_digest == stale_digest).values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     await session.commit()
     async with app.state.sessionmaker() as s:
         assert await otp_service.purge_spent_codes(s) == 2

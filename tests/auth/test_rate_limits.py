@@ -34,8 +34,11 @@ def _assert_waiting(r, low: int, high: int) -> None:
 
 async def _end_the_wait(app) -> None:
     async with app.state.sessionmaker() as s:
-        await s.execute(update(RateLimitCounter).where(RateLimitCounter.key.startswith("login:backoff:"))
-                        .values(window_start=utcnow() - timedelta(seconds=1)))
+        await s.execute(
+            update(RateLimitCounter)
+            .where(RateLimitCounter.key.startswith("login:backoff:"))
+            .values(window_start=utcnow() - timedelta(seconds=1))
+        )
         await s.commit()
 
 
@@ -107,8 +110,9 @@ async def test_forwarded_for_is_ignored_from_an_untrusted_peer(build):
     for i, spoof in enumerate(["198.51.100.1", "198.51.100.2"]):
         r = await client.post(OTP, json={"phone": f"1390000000{i}"}, headers={"X-Forwarded-For": spoof})
         assert r.status_code == 202
-    _assert_limited(await client.post(OTP, json={"phone": "13900000009"},
-                                      headers={"X-Forwarded-For": "198.51.100.3"}), 3600)
+    _assert_limited(
+        await client.post(OTP, json={"phone": "13900000009"}, headers={"X-Forwarded-For": "198.51.100.3"}), 3600
+    )
 
 
 async def test_forwarded_for_is_honoured_from_a_trusted_proxy(build):
@@ -131,12 +135,16 @@ async def test_purging_removes_counters_whose_window_ended_under_every_limit(bui
     stale, live = ("13800138000", "13800138001")
     for phone in (stale, live):
         assert (await client.post(OTP, json={"phone": phone})).status_code == 202
-    stale_key, live_key = (limit_for(app.state.settings, "rate_otp_per_phone", "otp:phone", phone).key
-                           for phone in (stale, live))
+    stale_key, live_key = (
+        limit_for(app.state.settings, "rate_otp_per_phone", "otp:phone", phone).key for phone in (stale, live)
+    )
     async with app.state.sessionmaker() as s:
         # One phone's window began an hour ago: past the longest window (3600 s), so no limit still counts it.
-        await s.execute(update(RateLimitCounter).where(RateLimitCounter.key == stale_key)
-                        .values(window_start=utcnow() - timedelta(seconds=3601)))
+        await s.execute(
+            update(RateLimitCounter)
+            .where(RateLimitCounter.key == stale_key)
+            .values(window_start=utcnow() - timedelta(seconds=3601))
+        )
         await s.commit()
         purged = await purge_ended(s, app.state.settings)
         await s.commit()

@@ -45,8 +45,10 @@ def test_organisation_binding():
 
 def test_account_change_message():
     text = account_change_message({"role": ("社区工作者", "财务")}, True, "王（系统管理员）")
-    assert text == ("您的账号有变更：角色由「社区工作者」改为「财务」；密码已被重置。操作人：王（系统管理员）。"
-                    "如非您本人知晓，请立即联系管理员。")
+    assert text == (
+        "您的账号有变更：角色由「社区工作者」改为「财务」；密码已被重置。操作人：王（系统管理员）。"
+        "如非您本人知晓，请立即联系管理员。"
+    )
     assert account_change_message({}, False, "王") is None
 
 

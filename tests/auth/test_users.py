@@ -14,8 +14,14 @@ STRONG = "a-long-enough-secret"
 
 
 def _new(region, role="community_staff", username="li.hua", **kw) -> dict:
-    return {"username": username, "password": STRONG, "display_name": "李华", "role": role,
-            "region_id": str(region.id) if region else None, **kw}
+    return {
+        "username": username,
+        "password": STRONG,
+        "display_name": "李华",
+        "role": role,
+        "region_id": str(region.id) if region else None,
+        **kw,
+    }
 
 
 async def test_district_admin_creates_staff_who_can_log_in(client, session, app, tree):
@@ -33,8 +39,7 @@ async def test_district_admin_creates_staff_who_can_log_in(client, session, app,
 async def test_district_admin_stays_in_district_and_below_admin(client, session, app, tree):
     _, admin = await user_for(session, app, tree, Role.district_admin)
     assert_problem(await client.post(USERS, json=_new(tree.other_district), headers=admin), 403, "out_of_region")
-    assert_problem(await client.post(USERS, json=_new(None, role="admin"), headers=admin), 403,
-                   "role_not_assignable")
+    assert_problem(await client.post(USERS, json=_new(None, role="admin"), headers=admin), 403, "role_not_assignable")
     assert_problem(await client.post(USERS, json=_new(tree.district, role="resident"), headers=admin), 403)
 
 
@@ -46,26 +51,41 @@ async def test_only_district_admins_and_admins_create_users(client, session, app
     _, root = await user_for(session, app, tree, Role.admin)
     r = await client.post(USERS, json=_new(None, role="admin", username="root2"), headers=root)
     assert r.status_code == 201, r.text
-    assert_problem(await client.post(USERS, json=_new(tree.district, role="admin", username="root3"), headers=root),
-                   422, "role_region_mismatch")
+    assert_problem(
+        await client.post(USERS, json=_new(tree.district, role="admin", username="root3"), headers=root),
+        422,
+        "role_region_mismatch",
+    )
 
 
 async def test_bad_user_bodies_are_422(client, session, app, tree):
     _, admin = await user_for(session, app, tree, Role.district_admin)
-    cases = [_new(tree.community_a1, password="short"), _new(tree.community_a1, username="Has Spaces"),
-             _new(tree.community_a1, password="aaaaaaaaaaaa"), _new(tree.community_a1, is_active=False),
-             _new(None), _new(tree.community_a1, region_id=str(uuid.uuid4()))]
+    cases = [
+        _new(tree.community_a1, password="short"),
+        _new(tree.community_a1, username="Has Spaces"),
+        _new(tree.community_a1, password="aaaaaaaaaaaa"),
+        _new(tree.community_a1, is_active=False),
+        _new(None),
+        _new(tree.community_a1, region_id=str(uuid.uuid4())),
+    ]
     for body in cases:
         assert_problem(await client.post(USERS, json=body, headers=admin), 422)
 
 
 async def test_short_common_and_guessable_passwords_are_refused_in_chinese(client, session, app, tree):
     _, admin = await user_for(session, app, tree, Role.district_admin)
-    weak = {"password12": "至少需要 12 个字符", "password1234": "太容易被猜到", "qwertyuiop123": "太容易被猜到",
-            "aaaaaaaaaaaaaaaa": "太容易被猜到"}
+    weak = {
+        "password12": "至少需要 12 个字符",
+        "password1234": "太容易被猜到",
+        "qwertyuiop123": "太容易被猜到",
+        "aaaaaaaaaaaaaaaa": "太容易被猜到",
+    }
     for password, says in weak.items():
-        body = assert_problem(await client.post(USERS, json=_new(tree.community_a1, password=password), headers=admin),
-                              422, "weak_password")
+        body = assert_problem(
+            await client.post(USERS, json=_new(tree.community_a1, password=password), headers=admin),
+            422,
+            "weak_password",
+        )
         assert says in body["detail"], body
     # The user's own name counts as known to a guesser: strong for anyone else, weak for wang.xm.
     named = _new(tree.community_a1, username="wang.xm", display_name="wangxiaoming", password="wangxiaoming1990")
@@ -73,8 +93,11 @@ async def test_short_common_and_guessable_passwords_are_refused_in_chinese(clien
     other = _new(tree.community_a1, username="li.qiang", display_name="李强", password="wangxiaoming1990")
     assert (await client.post(USERS, json=other, headers=admin)).status_code == 201
     target = (await client.post(USERS, json=_new(tree.community_a1), headers=admin)).json()
-    assert_problem(await client.patch(f"{USERS}/{target['id']}", json={"password": "password12"}, headers=admin),
-                   422, "weak_password")
+    assert_problem(
+        await client.patch(f"{USERS}/{target['id']}", json={"password": "password12"}, headers=admin),
+        422,
+        "weak_password",
+    )
 
 
 async def test_list_and_get_stay_within_the_callers_region(client, session, app, tree):
@@ -141,18 +164,27 @@ async def test_only_admins_make_change_and_reset_finance_and_supervisors(client,
     staff = await add_user(session, Role.community_staff, tree.community_a1, username="xiao.zhou")
     before = (await _count(session, AuditEvent), await _count(session, UserNotice))
     for role in ("finance", "supervisor"):
-        body = assert_problem(await client.post(USERS, json=_new(tree.district, role=role, username=f"x-{role}"),
-                                                headers=district), 403, "role_not_assignable")
+        body = assert_problem(
+            await client.post(USERS, json=_new(tree.district, role=role, username=f"x-{role}"), headers=district),
+            403,
+            "role_not_assignable",
+        )
         assert "系统管理员" in body["detail"]
     for target in (finance, supervisor):
-        for change in ({"password": STRONG}, {"display_name": "改名"}, {"is_active": False},
-                       {"role": "community_staff"}):
-            assert_problem(await client.patch(f"{USERS}/{target.id}", json=change, headers=district), 403,
-                           "role_not_assignable")
+        for change in (
+            {"password": STRONG},
+            {"display_name": "改名"},
+            {"is_active": False},
+            {"role": "community_staff"},
+        ):
+            assert_problem(
+                await client.patch(f"{USERS}/{target.id}", json=change, headers=district), 403, "role_not_assignable"
+            )
     # Nor may a district admin turn staff they manage into finance or a supervisor.
     for role in ("finance", "supervisor"):
-        assert_problem(await client.patch(f"{USERS}/{staff.id}", json={"role": role}, headers=district), 403,
-                       "role_not_assignable")
+        assert_problem(
+            await client.patch(f"{USERS}/{staff.id}", json={"role": role}, headers=district), 403, "role_not_assignable"
+        )
     assert (await _count(session, AuditEvent), await _count(session, UserNotice)) == before
     assert (await login(client, "wu.kuaiji", STRONG)).status_code == 401
 
@@ -170,8 +202,11 @@ async def test_role_region_and_organisation_changes_are_audited_and_announced(cl
     target = await add_user(session, Role.community_staff, tree.community_a1, username="li.si")
     target_headers = await bearer(session, app, target)
     assert (await client.get(NOTICES, headers=target_headers)).json()["total"] == 0
-    r = await client.patch(f"{USERS}/{target.id}", headers=district, json={
-        "role": "street_admin", "region_id": str(tree.street_a.id), "organisation_id": str(org.id)})
+    r = await client.patch(
+        f"{USERS}/{target.id}",
+        headers=district,
+        json={"role": "street_admin", "region_id": str(tree.street_a.id), "organisation_id": str(org.id)},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["role"] == "street_admin" and r.json()["organisation_id"] == str(org.id)
 
@@ -181,14 +216,21 @@ async def test_role_region_and_organisation_changes_are_audited_and_announced(cl
     assert notice["changes"]["role"] == {"before": "community_staff", "after": "street_admin"}
     assert notice["changes"]["region"] == {"before": str(tree.community_a1.id), "after": str(tree.street_a.id)}
     assert notice["changes"]["organisation"] == {"before": None, "after": str(org.id)}
-    for words in ("角色由「社区工作者」改为「街道管理员」", "所属区域由「彩田社区」改为「莲花街道」",
-                  "所属机构由「无」改为「福田评估中心」", me.display_name):
+    for words in (
+        "角色由「社区工作者」改为「街道管理员」",
+        "所属区域由「彩田社区」改为「莲花街道」",
+        "所属机构由「无」改为「福田评估中心」",
+        me.display_name,
+    ):
         assert words in notice["message"], notice["message"]
     # Nobody else reads it, and the audit trail has the change with the notice.
     _, other = await user_for(session, app, tree, Role.street_admin)
     assert (await client.get(NOTICES, headers=other)).json()["total"] == 0
-    event = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update",
-                                                            AuditEvent.entity_id == str(target.id)))).one()
+    event = (
+        await session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.update", AuditEvent.entity_id == str(target.id))
+        )
+    ).one()
     assert event.before["role"] == "community_staff" and event.after["role"] == "street_admin"
     assert event.after["notice_id"] == notice["id"]
 
@@ -200,8 +242,9 @@ async def test_role_region_and_organisation_changes_are_audited_and_announced(cl
     items = (await client.get(NOTICES, headers=fresh)).json()["items"]
     assert len(items) == 2 and items[0]["changes"] == {"password": {"reset": True}}
     assert "密码已被重置" in items[0]["message"]
-    assert_problem(await client.patch(f"{USERS}/{me.id}", json={"role": "street_admin"}, headers=district), 409,
-                   "self_role_change")
+    assert_problem(
+        await client.patch(f"{USERS}/{me.id}", json={"role": "street_admin"}, headers=district), 409, "self_role_change"
+    )
 
 
 async def test_organisations_bind_only_within_the_callers_region(client, session, app, tree):
@@ -215,19 +258,34 @@ async def test_organisations_bind_only_within_the_callers_region(client, session
     for org, code in ((theirs, "out_of_region"), (shared, "organisation_without_region")):
         body = _new(tree.district, role="assessor", username="ping.gu", organisation_id=str(org.id))
         assert_problem(await client.post(USERS, json=body, headers=district), 403, code)
-        assert_problem(await client.patch(f"{USERS}/{target.id}", json={"organisation_id": str(org.id)},
-                                          headers=district), 403, code)
-    assert_problem(await client.patch(f"{USERS}/{target.id}", json={"organisation_id": str(uuid.uuid4())},
-                                      headers=district), 422, "unknown_organisation")
+        assert_problem(
+            await client.patch(f"{USERS}/{target.id}", json={"organisation_id": str(org.id)}, headers=district),
+            403,
+            code,
+        )
+    assert_problem(
+        await client.patch(f"{USERS}/{target.id}", json={"organisation_id": str(uuid.uuid4())}, headers=district),
+        422,
+        "unknown_organisation",
+    )
     assert (await _count(session, AuditEvent), await _count(session, UserNotice)) == before
-    r = await client.post(USERS, json=_new(tree.district, role="assessor", username="ping.gu",
-                                           organisation_id=str(ours.id)), headers=district)
+    r = await client.post(
+        USERS,
+        json=_new(tree.district, role="assessor", username="ping.gu", organisation_id=str(ours.id)),
+        headers=district,
+    )
     assert r.status_code == 201, r.text
     # A user an admin bound to a cross-district organisation is the admin's to manage (a reset would hand it over).
     bound = await add_user(session, Role.assessor, tree.district, username="shared.assessor", organisation=shared)
-    assert_problem(await client.patch(f"{USERS}/{bound.id}", json={"password": STRONG}, headers=district), 403,
-                   "organisation_without_region")
+    assert_problem(
+        await client.patch(f"{USERS}/{bound.id}", json={"password": STRONG}, headers=district),
+        403,
+        "organisation_without_region",
+    )
     _, root = await user_for(session, app, tree, Role.admin)
-    r = await client.post(USERS, json=_new(tree.district, role="assessor", username="root.made",
-                                           organisation_id=str(shared.id)), headers=root)
+    r = await client.post(
+        USERS,
+        json=_new(tree.district, role="assessor", username="root.made", organisation_id=str(shared.id)),
+        headers=root,
+    )
     assert r.status_code == 201, r.text

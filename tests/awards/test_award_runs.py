@@ -14,11 +14,19 @@ from tests.notices.helpers import shift
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import count
 
-RUN = {"excellent_top_n": 1, "model_communities": 1, "subsidy_by_grade": {"优秀": 1_000_000, "良好": 500_000},
-       "subsidy_fund_fen": 1_200_000,
-       "nominations": [{"community_id": None, "title": "楼栋长议事工作法",
-                        "scores": [{"evaluator": "专家甲", "total_points": 88},
-                                   {"evaluator": "专家乙", "total_points": 92}]}]}
+RUN = {
+    "excellent_top_n": 1,
+    "model_communities": 1,
+    "subsidy_by_grade": {"优秀": 1_000_000, "良好": 500_000},
+    "subsidy_fund_fen": 1_200_000,
+    "nominations": [
+        {
+            "community_id": None,
+            "title": "楼栋长议事工作法",
+            "scores": [{"evaluator": "专家甲", "total_points": 88}, {"evaluator": "专家乙", "total_points": 92}],
+        }
+    ],
+}
 
 
 async def scored_world(client, session, app, pw):
@@ -28,8 +36,13 @@ async def scored_world(client, session, app, pw):
     for expert in ("expert", "expert2"):
         ok(await assign(client, ew, [p1, p2], evaluator=ew.users[expert]), 201)
         ok(await client.post(score_url(ew.cid, p2, submit=True), headers=ew.h[expert], json=full_score()))
-        ok(await client.post(score_url(ew.cid, p1, submit=True), headers=ew.h[expert],
-                             json=full_score({"innovation": 0, "outcomes": 5})))
+        ok(
+            await client.post(
+                score_url(ew.cid, p1, submit=True),
+                headers=ew.h[expert],
+                json=full_score({"innovation": 0, "outcomes": 5}),
+            )
+        )
     for i, stars in enumerate((5, 5, 4)):
         voter = await on_roll(client, session, app, ew, f"1392222{i:04d}")
         ok(await client.post(rate_url(ew, "p2"), headers=voter.h, json={"rating": stars}), 201)
@@ -48,22 +61,36 @@ async def test_a_run_computes_awards_reproducibly_and_reports_them(client, sessi
     problem(await client.post(runs, headers=h, json=run_body(ew)), 409, "campaign_window_open")
     await end_campaign(session, ew.cid)
     before = await count(session, AwardRun)
-    problem(await client.post(runs, headers=h, json={**run_body(ew), "subsidy_fund_fen": 400_000}), 422,
-            "award_fund_too_small")
-    problem(await client.post(runs, headers=h, json={**run_body(ew), "excellent_top_n": 1,
-                                                     "excellent_top_pct": 10}), 422, "excellent_rule")
+    problem(
+        await client.post(runs, headers=h, json={**run_body(ew), "subsidy_fund_fen": 400_000}),
+        422,
+        "award_fund_too_small",
+    )
+    problem(
+        await client.post(runs, headers=h, json={**run_body(ew), "excellent_top_n": 1, "excellent_top_pct": 10}),
+        422,
+        "excellent_rule",
+    )
     problem(await client.post(runs, headers=ew.h["street_a"], json=run_body(ew)), 403, "role_forbidden")
     assert await count(session, AwardRun) == before
 
     first = ok(await client.post(runs, headers=h, json=run_body(ew)), 201)
     again = ok(await client.post(runs, headers=h, json=run_body(ew)), 201)
     assert (again["number"], again["inputs_digest"], again["outputs_digest"]) == (
-        2, first["inputs_digest"], first["outputs_digest"])
+        2,
+        first["inputs_digest"],
+        first["outputs_digest"],
+    )
     projects = {p["project_id"]: p for p in first["outputs"]["projects"]}
     p2, p1 = projects[ew.projects["p2"]], projects[ew.projects["p1"]]
     # p2: experts 93 and 93 → 93; residents 5, 5, 4 → 93.33; composite 0.7 × 93 + 0.3 × 93.33 = 93.1
     assert (p2["expert_score"], p2["resident_score"], p2["composite"], p2["grade"], p2["rank"]) == (
-        93.0, 93.33, 93.1, "优秀", 1)
+        93.0,
+        93.33,
+        93.1,
+        "优秀",
+        1,
+    )
     assert (p1["expert_score"], p1["composite"], p1["grade"], p1["rank"]) == (75.0, 75.0, "合格", 2)  # no ratings
     assert p2["awards"] == ["优秀项目"] and p2["subsidy_fen"] == 1_000_000 and p1["subsidy_fen"] == 0
     assert first["outputs"]["work_methods"][0]["title"] == "楼栋长议事工作法"
@@ -77,8 +104,9 @@ async def test_a_run_computes_awards_reproducibly_and_reports_them(client, sessi
     assert summary["grade_counts"] == {"优秀": 1, "良好": 0, "合格": 1, "不合格": 0}
     csv = await client.get(f"{API}/award-runs/{first['id']}/report", headers=h, params={"format": "csv"})
     assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("排名,项目,街道,社区,专家评议")
-    xlsx = await client.get(f"{API}/award-runs/{first['id']}/report", headers=h,
-                            params={"format": "xlsx", "level": "street"})
+    xlsx = await client.get(
+        f"{API}/award-runs/{first['id']}/report", headers=h, params={"format": "xlsx", "level": "street"}
+    )
     assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["评估结果", "说明"]
     chart = await client.get(f"{API}/award-runs/{first['id']}/grade-chart.svg", headers=h)
     assert chart.headers["content-type"].startswith("image/svg+xml") and "<svg" in chart.text and "优秀" in chart.text
@@ -98,13 +126,21 @@ async def published_run(client, session, app, pw):
 
 async def object_to(client, session, notice, item, reason="该奖项评审依据不足，请核查。"):
     """File an objection as the public does; its id, as staff see it."""
-    filed = ok(await client.post(f"{API}/public/notices/{notice['id']}/objections",
-                                 json={"item_id": item["id"], "reason": reason}), 201)
+    filed = ok(
+        await client.post(
+            f"{API}/public/notices/{notice['id']}/objections", json={"item_id": item["id"], "reason": reason}
+        ),
+        201,
+    )
     return await session.scalar(select(Objection.id).where(Objection.tracking_code == filed["tracking_code"]))
 
 
-WITHDRAW = {"outcome": "upheld", "reply": "经核查，台账资料不全，撤销该奖项。", "ground": "finding",
-            "action": "withdraw"}
+WITHDRAW = {
+    "outcome": "upheld",
+    "reply": "经核查，台账资料不全，撤销该奖项。",
+    "ground": "finding",
+    "action": "withdraw",
+}
 
 
 async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_an_award(client, session, app, pw):
@@ -121,7 +157,10 @@ async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_
     notice = ok(await client.get(f"{API}/public/notices/{published['notice_id']}"))
     # Every award is an item: the excellent project, the model community and the work method.
     assert notice["kind"] == "award" and [(i["award_kind"], i["proposal_id"]) for i in notice["items"]] == [
-        ("project", ew.projects["p2"]), ("community", None), ("work_method", None)]
+        ("project", ew.projects["p2"]),
+        ("community", None),
+        ("work_method", None),
+    ]
     community = str(ew.pw.tree.community_a1.id)
     assert {i["award_community_id"] for i in notice["items"]} == {community}
     objection_id = await object_to(client, session, notice, notice["items"][0])
@@ -138,8 +177,11 @@ async def test_approved_run_goes_under_notice_and_an_upheld_objection_withdraws_
     for project in ("p1", "p2"):
         state = ok(await client.get(f"{API}/proposals/{ew.projects[project]}", headers=ew.h["staff_a1"]))["state"]
         assert state == "evaluated"
-    problem(await client.post(f"{url}/subsidies/{ew.projects['p2']}/payments", headers=ew.h["finance"], json={}),
-            409, "award_withdrawn")
+    problem(
+        await client.post(f"{url}/subsidies/{ew.projects['p2']}/payments", headers=ew.h["finance"], json={}),
+        409,
+        "award_withdrawn",
+    )
 
 
 async def test_withdrawn_awards_count_nowhere(client, session, app, pw):
@@ -147,31 +189,50 @@ async def test_withdrawn_awards_count_nowhere(client, session, app, pw):
     h = ew.h["district"]
     before = ok(await client.get(f"{url}/report", headers=h, params={"level": "campaign"}))
     assert (before["excellent_projects"], len(before["model_communities"]), before["subsidies"]["awarded_fen"]) == (
-        1, 1, 1_000_000)
+        1,
+        1,
+        1_000_000,
+    )
     for kind in ("project", "community"):
         objection_id = await object_to(client, session, notice, items[kind])
         ok(await client.post(f"{url}/objections/{objection_id}/decision", headers=h, json=WITHDRAW))
     kept = await object_to(client, session, notice, items["work_method"])
-    ok(await client.post(f"{url}/objections/{kept}/decision", headers=h,
-                         json={"outcome": "dismissed", "reply": "经核查，该工作法材料齐全，维持评审结果。"}))
+    ok(
+        await client.post(
+            f"{url}/objections/{kept}/decision",
+            headers=h,
+            json={"outcome": "dismissed", "reply": "经核查，该工作法材料齐全，维持评审结果。"},
+        )
+    )
     read = ok(await client.get(url, headers=ew.h["supervisor"]))
-    assert read["withdrawn"] == {"community": [str(ew.pw.tree.community_a1.id)], "project": [ew.projects["p2"]],
-                                 "work_method": []}
+    assert read["withdrawn"] == {
+        "community": [str(ew.pw.tree.community_a1.id)],
+        "project": [ew.projects["p2"]],
+        "work_method": [],
+    }
     summary = ok(await client.get(f"{url}/report", headers=h, params={"level": "campaign"}))
-    assert (summary["excellent_projects"], summary["model_communities"], summary["subsidies"]["awarded_fen"],
-            summary["subsidies"]["withdrawn_fen"], len(summary["work_methods"])) == (0, [], 0, 1_000_000, 1)
+    assert (
+        summary["excellent_projects"],
+        summary["model_communities"],
+        summary["subsidies"]["awarded_fen"],
+        summary["subsidies"]["withdrawn_fen"],
+        len(summary["work_methods"]),
+    ) == (0, [], 0, 1_000_000, 1)
     assert summary["withdrawn"]["project"] == [ew.projects["p2"]]
     assert summary["grade_counts"]["优秀"] == 1  # the grade is the evaluation's; only the award goes
     street = ok(await client.get(f"{url}/report", headers=h, params={"level": "street"}))["rows"][0]
     assert (street["excellent"], street["subsidy_fen"], street["优秀"]) == (0, 0, 1)
     csv = (await client.get(f"{url}/report", headers=h, params={"format": "csv", "level": "street"})).content
     assert csv.decode("utf-8-sig").splitlines()[1].endswith(",0,0.00")
-    sheet = openpyxl.load_workbook(io.BytesIO((await client.get(
-        f"{url}/report", headers=h, params={"format": "xlsx"})).content))["评估结果"]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO((await client.get(f"{url}/report", headers=h, params={"format": "xlsx"})).content)
+    )["评估结果"]
     header = [c.value for c in sheet[1]]
     p2 = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("等级")] == "优秀")
     assert (p2[header.index("奖项")], p2[header.index("以奖代补（元）")], p2[header.index("异议成立撤销")]) in (
-        (None, "0.00", True), ("", "0.00", True))
+        (None, "0.00", True),
+        ("", "0.00", True),
+    )
     chart = (await client.get(f"{url}/grade-chart.svg", headers=h)).text
     assert "优秀项目" not in chart
     await shift(session, notice["id"], 30)
@@ -185,25 +246,49 @@ async def test_award_objections_take_only_award_actions(client, session, app, pw
     h = ew.h["district"]
     first = await object_to(client, session, notice, items["project"])
     second = await object_to(client, session, notice, items["project"], "同一项目的另一条异议，材料存疑。")
-    problem(await client.post(f"{url}/objections/{first}/decision", headers=h, json={**WITHDRAW, "action": "remove"}),
-            422, "award_objection_action")
-    refused = problem(await client.post(f"{API}/objections/{first}/decision", headers=ew.h["street_a"],
-                                        json=WITHDRAW), 403, "award_objection_forbidden")
+    problem(
+        await client.post(f"{url}/objections/{first}/decision", headers=h, json={**WITHDRAW, "action": "remove"}),
+        422,
+        "award_objection_action",
+    )
+    refused = problem(
+        await client.post(f"{API}/objections/{first}/decision", headers=ew.h["street_a"], json=WITHDRAW),
+        403,
+        "award_objection_forbidden",
+    )
     assert "district_admin" in refused["detail"]
     assert await count(session, Objection, Objection.status == "open") == 2
     # Nor is an award changed or confirmed as a selected project is: its run handles it.
-    problem(await client.patch(f"{API}/notice-items/{items['project']['id']}", headers=ew.h["admin"],
-                               json={"amount_fen": 1, "reason": "改金额"}), 409, "award_item_not_editable")
+    problem(
+        await client.patch(
+            f"{API}/notice-items/{items['project']['id']}",
+            headers=ew.h["admin"],
+            json={"amount_fen": 1, "reason": "改金额"},
+        ),
+        409,
+        "award_item_not_editable",
+    )
     ok(await client.post(f"{url}/objections/{first}/decision", headers=h, json=WITHDRAW))
-    problem(await client.post(f"{url}/objections/{second}/decision", headers=h, json=WITHDRAW), 409,
-            "award_already_withdrawn")
+    problem(
+        await client.post(f"{url}/objections/{second}/decision", headers=h, json=WITHDRAW),
+        409,
+        "award_already_withdrawn",
+    )
     problem(await client.post(f"{url}/objections/{first}/decision", headers=h, json=WITHDRAW), 409, "objection_closed")
-    ok(await client.post(f"{url}/objections/{second}/decision", headers=h,
-                         json={"outcome": "dismissed", "reply": "该奖项已撤销。"}))
+    ok(
+        await client.post(
+            f"{url}/objections/{second}/decision", headers=h, json={"outcome": "dismissed", "reply": "该奖项已撤销。"}
+        )
+    )
     await shift(session, notice["id"], 30)
-    problem(await client.post(f"{API}/public/notices/{notice['id']}/objections",
-                              json={"item_id": items["community"]["id"], "reason": "公示期过后才看到，提出异议。"}),
-            409, "notice_not_open")
+    problem(
+        await client.post(
+            f"{API}/public/notices/{notice['id']}/objections",
+            json={"item_id": items["community"]["id"], "reason": "公示期过后才看到，提出异议。"},
+        ),
+        409,
+        "notice_not_open",
+    )
 
 
 async def test_the_award_notice_links_each_award_to_its_community_finance_page(client, session, app, pw):

@@ -42,8 +42,11 @@ async def test_a_final_subsidy_is_committed_against_the_award_fund_and_paid(clie
         entries = await count(session, LedgerEntry)
         problem(await client.post(pay, headers=h, json={}), 403, "role_forbidden")
         problem(await client.post(pay, headers=finance, json={"amount_fen": 1_000_001}), 409, "over_commitment")
-        problem(await client.post(f"{url}/subsidies/{ew.projects['p1']}/payments", headers=finance, json={}), 404,
-                "subsidy_not_found")
+        problem(
+            await client.post(f"{url}/subsidies/{ew.projects['p1']}/payments", headers=finance, json={}),
+            404,
+            "subsidy_not_found",
+        )
         assert await count(session, LedgerEntry) == entries
         ok(await client.post(pay, headers=finance, json={"amount_fen": 400_000}), 201)
         paid = ok(await client.post(pay, headers=finance, json={}), 201)
@@ -55,8 +58,11 @@ async def test_a_final_subsidy_is_committed_against_the_award_fund_and_paid(clie
         assert any(s["kind_label"] == "以奖代补奖励资金" and s["received_fen"] == 1_000_000 for s in year["sources"])
         shown = next(p for p in year["projects"] if p["project_id"] == subsidy["ledger_project_id"])
         assert (shown["committed_fen"], shown["disbursed_fen"]) == (1_000_000, 1_000_000)
-        report = ok(await client.get(f"{API}/funds/reports/projects", headers=finance,
-                                     params={"year": 2025, "as_of": "2025-12-20"}))
+        report = ok(
+            await client.get(
+                f"{API}/funds/reports/projects", headers=finance, params={"year": 2025, "as_of": "2025-12-20"}
+            )
+        )
         row = next(r for r in report["rows"] if r["project_id"] == subsidy["ledger_project_id"])
         assert row["title"].startswith("以奖代补：") and row["disbursed_fen"] == 1_000_000
 

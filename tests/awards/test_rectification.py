@@ -16,14 +16,22 @@ from tests.programmes.helpers import ok
 async def test_a_project_in_rectification_is_not_excellent_and_bars_its_community(client, session, app, pw):
     ew = await make_eworld(client, session, app, pw)
     h = ew.h["district"]
-    ok(await client.patch(f"{EV}/campaigns/{ew.cid}", headers=h,
-                          json={"weights": {"resident": 0.1, "expert": 0.9, "third_party": 0}}))
+    ok(
+        await client.patch(
+            f"{EV}/campaigns/{ew.cid}", headers=h, json={"weights": {"resident": 0.1, "expert": 0.9, "third_party": 0}}
+        )
+    )
     p1, p2 = ew.projects["p1"], ew.projects["p2"]
     for expert in ("expert", "expert2"):
         ok(await assign(client, ew, [p1, p2], evaluator=ew.users[expert]), 201)
         ok(await client.post(score_url(ew.cid, p2, submit=True), headers=ew.h[expert], json=full_score()))
-        ok(await client.post(score_url(ew.cid, p1, submit=True), headers=ew.h[expert],
-                             json=full_score({"innovation": 0, "outcomes": 5})))
+        ok(
+            await client.post(
+                score_url(ew.cid, p1, submit=True),
+                headers=ew.h[expert],
+                json=full_score({"innovation": 0, "outcomes": 5}),
+            )
+        )
     for i, stars in enumerate((5, 5, 3, 3)):  # half satisfied: under the 70% floor
         voter = await on_roll(client, session, app, ew, f"1393333{i:04d}")
         ok(await client.post(rate_url(ew, "p2"), headers=voter.h, json={"rating": stars}), 201)
@@ -37,23 +45,30 @@ async def test_a_project_in_rectification_is_not_excellent_and_bars_its_communit
     assert projects[p2]["why"] == "满意度 50.0% 低于 70% 底线，须整改，当年不评优秀项目，所在社区不评示范社区"
     assert projects[p1]["why"] == "等级合格，低于优秀项目的最低等级优秀"
     assert run["config"]["awards"]["satisfaction_floor_pct"] == 70
-    assert ok(await client.get(f"{EV.rsplit('/evaluation', 1)[0]}/award-runs/{run['id']}/verification",
-                               headers=h))["identical"] is True
+    assert (
+        ok(await client.get(f"{EV.rsplit('/evaluation', 1)[0]}/award-runs/{run['id']}/verification", headers=h))[
+            "identical"
+        ]
+        is True
+    )
 
 
 def test_programme_rules_may_let_a_project_in_rectification_keep_its_award():
     ratings = pd.DataFrame({"project_id": ["a", "a", "b"], "rating": [5, 2, 4]})
     assert in_rectification(ratings, AwardRules(satisfaction_floor_pct=70)) == {"a": 50.0}
     assert in_rectification(ratings, AwardRules()) == {}  # no floor recorded (runs of awards-2026.1)
-    scores = pd.DataFrame({"project_id": ["a", "b"], "source": ["expert", "expert"], "evaluator": ["e", "e"],
-                           "total": [98, 92]})
-    projects = pd.DataFrame({"project_id": ["a", "b"], "community_id": ["c1", "c2"], "street_id": ["s", "s"],
-                             "title": ["甲", "乙"]})
+    scores = pd.DataFrame(
+        {"project_id": ["a", "b"], "source": ["expert", "expert"], "evaluator": ["e", "e"], "total": [98, 92]}
+    )
+    projects = pd.DataFrame(
+        {"project_id": ["a", "b"], "community_id": ["c1", "c2"], "street_id": ["s", "s"], "title": ["甲", "乙"]}
+    )
     scoring = ScoringRules(weights={"expert": Decimal("0.9"), "resident": Decimal("0.1")})
 
     def run(bars: bool) -> dict:
-        rules = AwardRules(excellent_top_n=2, model_communities=2, satisfaction_floor_pct=70,
-                           rectification_bars_awards=bars)
+        rules = AwardRules(
+            excellent_top_n=2, model_communities=2, satisfaction_floor_pct=70, rectification_bars_awards=bars
+        )
         return compute(scores, ratings, projects, pd.DataFrame(columns=NOMINATION_COLUMNS), scoring, rules)
 
     strict, lenient = run(True), run(False)

@@ -51,7 +51,7 @@ async def test_an_assessor_token_with_reports_read_reads_announced_runs_of_its_c
 
 async def test_award_report_spreadsheets_quote_formula_like_text(client, session, app, pw):
     ew, published, _ = await _runs(client, session, app, pw)
-    formula = "=HYPERLINK(\"http://evil.example\",\"详情\")"
+    formula = '=HYPERLINK("http://evil.example","详情")'
     ok(await client.patch(f"{API}/regions/{ew.pw.tree.street_a.id}", headers=ew.h["district"], json={"name": formula}))
     h = ew.h["district"]
     text = (await client.get(_report(published), headers=h, params={"format": "csv"})).content.decode("utf-8-sig")

@@ -27,8 +27,12 @@ async def test_the_seeder_refuses_a_benchmark_database_that_holds_data_and_leave
     await seed_scale.refuse_unless_bench(dsn, bench_database)  # migrated but empty: accepted
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("INSERT INTO region (id, level, name, path, created_at, updated_at) "
-                           "VALUES ($1, 'district', '南山区', $2, now(), now())", (rid := uuid.uuid4()), f"/{rid.hex}/")
+        await conn.execute(
+            "INSERT INTO region (id, level, name, path, created_at, updated_at) "
+            "VALUES ($1, 'district', '南山区', $2, now(), now())",
+            (rid := uuid.uuid4()),
+            f"/{rid.hex}/",
+        )
         with pytest.raises(SystemExit, match="is not empty"):
             await seed_scale.refuse_unless_bench(dsn, bench_database)
         assert await conn.fetchval("SELECT count(*) FROM region") == 1
@@ -49,8 +53,9 @@ def test_a_cast_run_within_its_voters_measured_first_ballots_only():
 
 def test_a_cast_run_past_its_voters_fails_saying_so():
     problem = load_run.out_of_voters(_casts(32_001), 80_000, 0, 0.4)
-    assert problem == ("cast ballot ran out of first ballots (32,001 casts for 32,000 voters): "
-                       "raise --voters or shorten --duration")
+    assert problem == (
+        "cast ballot ran out of first ballots (32,001 casts for 32,000 voters): raise --voters or shorten --duration"
+    )
 
 
 def test_the_voter_an_odd_slice_leaves_over_is_not_counted():

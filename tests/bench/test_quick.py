@@ -23,13 +23,20 @@ DB_BENCHES = ("bench_close_rounds", "bench_finance_report")
 def run_bench(name: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """The bench as a subprocess of this interpreter, creating its throwaway databases next to the tests'."""
     env = {**os.environ, **({"BENCH_ADMIN_DSN": _pg_dsn(PG_URL)} if PG_URL else {})}
-    return subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *args], capture_output=True, text=True,  # noqa: S603 (our benches)
-                          env=env, timeout=timeout, cwd=BENCH.parent)
+    return subprocess.run(  # noqa: S603 (our benches)
+        [sys.executable, str(BENCH / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=BENCH.parent,
+    )
 
 
-@pytest.mark.parametrize("name", ["bench_close_rounds", "bench_finance_report", "bench_awards", "bench_allocation",
-                                  "bench_pabulib",
-                                  "load_run"])
+@pytest.mark.parametrize(
+    "name",
+    ["bench_close_rounds", "bench_finance_report", "bench_awards", "bench_allocation", "bench_pabulib", "load_run"],
+)
 def test_the_bench_verifies_everything_in_quick_mode(name, pg_template):
     done = run_bench(name, "--quick")
     result = parse(done.stdout)
@@ -50,7 +57,9 @@ def _main_of(name: str, monkeypatch, *args: str):
 async def test_a_database_not_named_for_benchmarks_is_refused_before_anything_connects(name, monkeypatch):
     # Nothing listens on port 1: the refusal comes from the name alone.
     with pytest.raises(SystemExit, match="refusing: the database 'weishi' is not a benchmark database"):
-        await _main_of(name, monkeypatch, "--quick", "--database-url", "postgresql+asyncpg://postgres@127.0.0.1:1/weishi")
+        await _main_of(
+            name, monkeypatch, "--quick", "--database-url", "postgresql+asyncpg://postgres@127.0.0.1:1/weishi"
+        )
 
 
 @pytest.mark.parametrize("name", DB_BENCHES)

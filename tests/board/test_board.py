@@ -31,8 +31,9 @@ async def test_board_lists_notices_and_shows_projects(client, session, app, pw):
     assert 'lang="zh-CN"' in board and 'name="viewport"' in board and notice["title"] in board
     assert pw.tree.community_a1.name in board and "公示中" in board
     assert notice["title"] in html(await client.get("/board", params={"community_id": str(pw.tree.community_a1.id)}))
-    assert notice["title"] not in html(await client.get("/board", params={"community_id": str(pw.tree.community_b1.id),
-                                                                          "current": "1"}))
+    assert notice["title"] not in html(
+        await client.get("/board", params={"community_id": str(pw.tree.community_b1.id), "current": "1"})
+    )
     assert notice["title"] in html(await client.get("/board", params={"community_id": "", "page": "x"}))
 
     page = html(await client.get(f"/board/notices/{notice['id']}"))
@@ -41,8 +42,9 @@ async def test_board_lists_notices_and_shows_projects(client, session, app, pw):
         assert f"{number}号 {item['title']}" in page and amount in page and item["implementer"] in page
     assert "货物类" in page and "区财政补助" in page and "5 票" in page and notice["ends_on"] in page
     assert "异议" in page and f'action="/board/notices/{notice["id"]}/objections"' in page
-    assert "default-src 'none'" in (await client.get(f"/board/notices/{notice['id']}")).headers[
-        "content-security-policy"]
+    assert (
+        "default-src 'none'" in (await client.get(f"/board/notices/{notice['id']}")).headers["content-security-policy"]
+    )
 
     result = html(await client.get(f"/board/rounds/{rnd['id']}"))
     assert "投票结果" in result and "未入选" in result and "有效选票 6 张" in result and "9,000.00 元" in result
@@ -54,9 +56,13 @@ async def test_board_lists_notices_and_shows_projects(client, session, app, pw):
 
 
 async def test_unknown_pages_are_html_404s_and_the_api_document_has_no_board(client):
-    for url in ("/board/notices/not-a-uuid", "/board/notices/00000000-0000-0000-0000-000000000000",
-                "/board/rounds/00000000-0000-0000-0000-000000000000", "/board/objections/YY-NOPE",
-                "/board/communities/00000000-0000-0000-0000-000000000000/finances"):
+    for url in (
+        "/board/notices/not-a-uuid",
+        "/board/notices/00000000-0000-0000-0000-000000000000",
+        "/board/rounds/00000000-0000-0000-0000-000000000000",
+        "/board/objections/YY-NOPE",
+        "/board/communities/00000000-0000-0000-0000-000000000000/finances",
+    ):
         assert "出错了" in html(await client.get(url), 404)
     paths = ok(await client.get("/openapi.json"))["paths"]
     assert not [p for p in paths if p.startswith("/board")]
@@ -76,8 +82,9 @@ async def test_an_open_round_shows_its_ballot_and_never_counts(client, session, 
 async def test_an_objection_through_the_form_is_filed_and_tracked(client, session, app, pw):
     notice, _, _ = await published(client, session, app, pw)
     item = item_numbered(notice, 2)
-    r = await client.post(f"/board/notices/{notice['id']}/objections", headers=ORIGIN,
-                          data=form(item["id"], contact=CONTACT))
+    r = await client.post(
+        f"/board/notices/{notice['id']}/objections", headers=ORIGIN, data=form(item["id"], contact=CONTACT)
+    )
     assert r.status_code == 303, r.text
     code = re.fullmatch(r"/board/objections/(YY-[A-Z0-9-]+)", r.headers["location"]).group(1)
     assert await count(session, Objection, Objection.tracking_code == code, Objection.contact == CONTACT) == 1

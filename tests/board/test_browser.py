@@ -80,15 +80,37 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path) -> None:
 def server(chromium, settings, tmp_path) -> Iterator[str]:
     """A real uvicorn process serving the app on a free port of 127.0.0.1, on this test's database."""
     port, log = _free_port(), tmp_path / "uvicorn.log"
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "WEISHI_SECRET_KEY": settings.secret_key,
-           "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir, "WEISHI_LOG_LEVEL": "WARNING",
-           # The checkout's app, not whichever the environment has installed (cwd is a scratch folder).
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "WEISHI_SECRET_KEY": settings.secret_key,
+        "WEISHI_ENVIRONMENT": "test",
+        "WEISHI_UPLOAD_DIR": settings.upload_dir,
+        "WEISHI_LOG_LEVEL": "WARNING",
+        # The checkout's app, not whichever the environment has installed (cwd is a scratch folder).
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
     with log.open("w") as out:
         # cwd: a scratch folder, so no .env or ./data of the checkout is picked up.
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",  # noqa: S603
-                                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_ready(proc, f"http://127.0.0.1:{port}", log)
             yield f"http://127.0.0.1:{port}"
@@ -140,7 +162,8 @@ async def test_an_objection_filed_in_a_browser_reaches_the_staff_queue(server, c
 
     queue = ok(await client.get(f"{API}/objections", headers=pw.h["staff_a1"], params={"status": "open"}))
     assert [(o["tracking_code"], o["item_id"], o["reason"], o["contact"]) for o in queue["items"]] == [
-        (code, item["id"], REASON, CONTACT)]
+        (code, item["id"], REASON, CONTACT)
+    ]
 
 
 # Pages a resident opens, each checked by axe-core (the axe.min.js of axe-playwright-python, run in the page).
@@ -151,8 +174,11 @@ async def _axe_violations(page) -> list[str]:
     from axe_playwright_python.async_playwright import Axe
 
     results = await Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in SERIOUS]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
 
 
 async def _closed_review(client, session, pw, proposal_id: str) -> str:
@@ -165,19 +191,48 @@ async def _closed_review(client, session, pw, proposal_id: str) -> str:
     from app.review.models import PanelStatus, ReviewApplication, ReviewPanel
     from tests.evaluation.helpers import EV, criteria
 
-    rubric = ok(await client.post(f"{EV}/rubrics", headers=pw.h["district"], json={
-        "district_id": str(pw.tree.district.id), "name": "公益微创投评审细则", "criteria": criteria()}), 201)
+    rubric = ok(
+        await client.post(
+            f"{EV}/rubrics",
+            headers=pw.h["district"],
+            json={"district_id": str(pw.tree.district.id), "name": "公益微创投评审细则", "criteria": criteria()},
+        ),
+        201,
+    )
     version = await session.scalar(select(RubricVersion.id).where(RubricVersion.rubric_id == uuid.UUID(rubric["id"])))
     pilot = await session.get(Pilot, uuid.UUID(pw.world.pilot_a1["id"]))
-    panel = ReviewPanel(programme_id=pilot.programme_id, pilot_id=pilot.id, community_id=pilot.community_id,
-                        region_path=pilot.region_path, title="公益微创投评审", rubric_version_id=version,
-                        budget_fen=1_000_000, status=PanelStatus.closed, pitch_place="街道党群服务中心",
-                        result={"method": "review", "review_weight_pct": 100, "trim_extremes": True,
-                                "trim_min_scores": 5, "ranking": [{"number": 1, "scores": 5}]})
+    panel = ReviewPanel(
+        programme_id=pilot.programme_id,
+        pilot_id=pilot.id,
+        community_id=pilot.community_id,
+        region_path=pilot.region_path,
+        title="公益微创投评审",
+        rubric_version_id=version,
+        budget_fen=1_000_000,
+        status=PanelStatus.closed,
+        pitch_place="街道党群服务中心",
+        result={
+            "method": "review",
+            "review_weight_pct": 100,
+            "trim_extremes": True,
+            "trim_min_scores": 5,
+            "ranking": [{"number": 1, "scores": 5}],
+        },
+    )
     session.add(panel)
     await session.flush()
-    session.add(ReviewApplication(panel_id=panel.id, proposal_id=uuid.UUID(proposal_id), number=1, title="长者饭堂",
-                                  cost_fen=1_000_000, review_mean=85.0, standing=85.0, selected=True))
+    session.add(
+        ReviewApplication(
+            panel_id=panel.id,
+            proposal_id=uuid.UUID(proposal_id),
+            number=1,
+            title="长者饭堂",
+            cost_fen=1_000_000,
+            review_mean=85.0,
+            standing=85.0,
+            selected=True,
+        )
+    )
     await session.commit()
     return str(panel.id)
 
@@ -190,15 +245,21 @@ async def test_the_board_passes_axe_in_standard_and_large_text(server, chromium,
     project = await started_project(client, session, app, pw)
     notice = ok(await client.get(f"{API}/public/notices"))["items"][0]
     review = await _closed_review(client, session, pw, project["proposal_id"])
-    pages = ["/board", f"/board/notices/{notice['id']}", f"/board/rounds/{notice['round_id']}",
-             f"/board/reviews/{review}",
-             f"/board/communities/{pw.tree.community_a1.id}/finances", f"/board/projects/{project['proposal_id']}",
-             f"/board/dashboards/{pw.tree.district.id}"]
+    pages = [
+        "/board",
+        f"/board/notices/{notice['id']}",
+        f"/board/rounds/{notice['round_id']}",
+        f"/board/reviews/{review}",
+        f"/board/communities/{pw.tree.community_a1.id}/finances",
+        f"/board/projects/{project['proposal_id']}",
+        f"/board/dashboards/{pw.tree.district.id}",
+    ]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium)
         try:
-            page = await browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                          java_script_enabled=True)
+            page = await browser.new_page(
+                viewport={"width": 390, "height": 844}, locale="zh-CN", java_script_enabled=True
+            )
             for large in (False, True):
                 if large:  # the 大字版 link: a cookie set without script, then back to the same page
                     await page.goto(f"{server}/board")

@@ -26,7 +26,7 @@ async def test_dashboard_page_and_its_files(client, session, app, pw):
     assert chart.status_code == 200 and "<script" not in chart.text
     subsidy = next(s for s in top["money"]["by_source"] if s["kind"] == "district_subsidy")
     assert (subsidy["committed_fen"], subsidy["label"]) == (1_000_000, "区财政补助")
-    assert "资金来源：到位、承诺、拨付与退回" in html and f'/board/dashboards/{district}/sources_paid.svg' in html
+    assert "资金来源：到位、承诺、拨付与退回" in html and f"/board/dashboards/{district}/sources_paid.svg" in html
     paid = await client.get(f"/board/dashboards/{district}/sources_paid.svg")
     assert paid.status_code == 200 and "区财政补助" in paid.text and "Generated with" not in paid.text
     xlsx = await client.get(f"{API}/public/dashboards/{district}", params={"format": "xlsx"})

@@ -20,8 +20,14 @@ async def test_get_or_404_answers_the_domains_404(session):
         await get_or_404(session, Region, uuid.uuid4(), code="community_not_found", detail="No community.")
     assert (missing.value.code, missing.value.detail) == ("community_not_found", "No community.")
     with pytest.raises(NotFound) as refused:  # a row the caller may not see is the same 404
-        await get_or_404(session, Region, tree.street_a.id, code="community_not_found", detail="No community.",
-                         accept=lambda r: r.level == RegionLevel.community)
+        await get_or_404(
+            session,
+            Region,
+            tree.street_a.id,
+            code="community_not_found",
+            detail="No community.",
+            accept=lambda r: r.level == RegionLevel.community,
+        )
     assert refused.value.code == "community_not_found"
 
 
@@ -33,8 +39,9 @@ async def test_fresh_and_locked_reads_overwrite_the_sessions_copy(session):
         assert (await get_or_404(session, Region, tree.street_a.id, code="c", detail="d")).name == "not saved"
         for options in ({"fresh": True}, {"lock": "update"}):
             tree.street_a.name = "not saved"
-            assert (await get_or_404(session, Region, tree.street_a.id, code="c", detail="d", **options)).name \
-                == "莲花街道"
+            assert (
+                await get_or_404(session, Region, tree.street_a.id, code="c", detail="d", **options)
+            ).name == "莲花街道"
 
 
 def test_is_within_and_overlaps():

@@ -9,18 +9,23 @@ async def add_roster(client, h, community_id, n: int, prefix: str = "代表") ->
     """n representatives on the community's roster; their ids."""
     ids = []
     for i in range(n):
-        r = await client.post(f"{API}/communities/{community_id}/representatives", headers=h,
-                              json={"name": f"{prefix}{i + 1:02d}"})
+        r = await client.post(
+            f"{API}/communities/{community_id}/representatives", headers=h, json={"name": f"{prefix}{i + 1:02d}"}
+        )
         ids.append(ok(r, 201)["id"])
     return ids
 
 
 async def announce(client, h, community_id, **over) -> dict:
     """An announced meeting two days ahead (201)."""
-    data = {"topic": "2025年民生微实事项目协商审议",
-            "scheduled_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-            "place": "社区党群服务中心二楼会议室", "host": "社区居委会主任 李华",
-            "participants": "全体居民代表，居务监督委员会列席", "form": "in_person"}
+    data = {
+        "topic": "2025年民生微实事项目协商审议",
+        "scheduled_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "place": "社区党群服务中心二楼会议室",
+        "host": "社区居委会主任 李华",
+        "participants": "全体居民代表，居务监督委员会列席",
+        "form": "in_person",
+    }
     data.update(over)
     return ok(await client.post(f"{API}/communities/{community_id}/meetings", headers=h, json=data), 201)
 
@@ -42,8 +47,11 @@ async def add_motion(client, h, meeting_id, proposal_id=None, title=None) -> dic
 
 def vote(client, h, motion_id, rep_id, choice: str = "for"):
     """POST a vote (the response, unchecked)."""
-    return client.post(f"{API}/motions/{motion_id}/votes", headers=h,
-                       json={"representative_id": rep_id, "choice": choice, "signature_ref": "表决签名表第1页"})
+    return client.post(
+        f"{API}/motions/{motion_id}/votes",
+        headers=h,
+        json={"representative_id": rep_id, "choice": choice, "signature_ref": "表决签名表第1页"},
+    )
 
 
 async def votes(client, h, motion_id, reps: list[str], n_for: int, n_against: int = 0) -> None:
@@ -55,8 +63,9 @@ async def votes(client, h, motion_id, reps: list[str], n_for: int, n_against: in
 
 def decide(client, h, motion_id, **over):
     """POST a decision (the response, unchecked)."""
-    return client.post(f"{API}/motions/{motion_id}/decision", headers=h,
-                       json={"discussion": "代表们认为项目必要，预算合理。", **over})
+    return client.post(
+        f"{API}/motions/{motion_id}/decision", headers=h, json={"discussion": "代表们认为项目必要，预算合理。", **over}
+    )
 
 
 def close(client, h, meeting_id, summary: str | None = "会议按程序进行。"):

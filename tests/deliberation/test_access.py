@@ -13,35 +13,58 @@ async def setting(client, pw):
     reps = await add_roster(client, h, a1, 3)
     m = await open_meeting(client, h, a1, reps[:2])
     motion = await add_motion(client, h, m["id"], title="议题")
-    council = ok(await client.post(f"{API}/communities/{a1}/councils", headers=h, json={
-        "topic": "加装电梯议事会", "scheduled_at": "2099-05-01T09:00:00+08:00", "place": "活动室", "host": "李华",
-        "seats": 5}), 201)
+    council = ok(
+        await client.post(
+            f"{API}/communities/{a1}/councils",
+            headers=h,
+            json={
+                "topic": "加装电梯议事会",
+                "scheduled_at": "2099-05-01T09:00:00+08:00",
+                "place": "活动室",
+                "host": "李华",
+                "seats": 5,
+            },
+        ),
+        201,
+    )
     return {"a1": a1, "meeting": m["id"], "motion": motion["id"], "reps": reps, "council": council["id"]}
 
 
 def reads(s) -> list[str]:
-    return [f"{API}/communities/{s['a1']}/representatives", f"{API}/meetings/{s['meeting']}",
-            f"{API}/meetings/{s['meeting']}/quorum", f"{API}/meetings/{s['meeting']}/sign-ins",
-            f"{API}/meetings/{s['meeting']}/motions", f"{API}/meetings/{s['meeting']}/minutes",
-            f"{API}/motions/{s['motion']}/votes", f"{API}/councils/{s['council']}",
-            f"{API}/councils/{s['council']}/participants"]
+    return [
+        f"{API}/communities/{s['a1']}/representatives",
+        f"{API}/meetings/{s['meeting']}",
+        f"{API}/meetings/{s['meeting']}/quorum",
+        f"{API}/meetings/{s['meeting']}/sign-ins",
+        f"{API}/meetings/{s['meeting']}/motions",
+        f"{API}/meetings/{s['meeting']}/minutes",
+        f"{API}/motions/{s['motion']}/votes",
+        f"{API}/councils/{s['council']}",
+        f"{API}/councils/{s['council']}/participants",
+    ]
 
 
 def writes(s) -> list[tuple[str, dict]]:
-    return [(f"{API}/communities/{s['a1']}/representatives", {"name": "新人"}),
-            (f"{API}/representatives/{s['reps'][2]}/retire", {}),
-            (f"{API}/communities/{s['a1']}/meetings", {"topic": "t", "scheduled_at": "2099-01-01T09:00:00+08:00",
-                                                       "place": "p", "host": "h", "participants": "x"}),
-            (f"{API}/meetings/{s['meeting']}/sign-ins", {"representative_id": s["reps"][2]}),
-            (f"{API}/meetings/{s['meeting']}/motions", {"title": "x"}),
-            (f"{API}/motions/{s['motion']}/decision", {"discussion": "x"}),
-            (f"{API}/meetings/{s['meeting']}/close", {}),
-            (f"{API}/meetings/{s['meeting']}/cancel", {"reason": "x"}),
-            (f"{API}/meetings/{s['meeting']}/open", {}),
-            (f"{API}/communities/{s['a1']}/councils", {"topic": "t", "scheduled_at": "2099-01-01T09:00:00+08:00",
-                                                       "place": "p", "host": "h", "seats": 3}),
-            (f"{API}/councils/{s['council']}/invitations", {"name": "王"}),
-            (f"{API}/councils/{s['council']}/selection", {})]
+    return [
+        (f"{API}/communities/{s['a1']}/representatives", {"name": "新人"}),
+        (f"{API}/representatives/{s['reps'][2]}/retire", {}),
+        (
+            f"{API}/communities/{s['a1']}/meetings",
+            {"topic": "t", "scheduled_at": "2099-01-01T09:00:00+08:00", "place": "p", "host": "h", "participants": "x"},
+        ),
+        (f"{API}/meetings/{s['meeting']}/sign-ins", {"representative_id": s["reps"][2]}),
+        (f"{API}/meetings/{s['meeting']}/motions", {"title": "x"}),
+        (f"{API}/motions/{s['motion']}/decision", {"discussion": "x"}),
+        (f"{API}/meetings/{s['meeting']}/close", {}),
+        (f"{API}/meetings/{s['meeting']}/cancel", {"reason": "x"}),
+        (f"{API}/meetings/{s['meeting']}/open", {}),
+        (
+            f"{API}/communities/{s['a1']}/councils",
+            {"topic": "t", "scheduled_at": "2099-01-01T09:00:00+08:00", "place": "p", "host": "h", "seats": 3},
+        ),
+        (f"{API}/councils/{s['council']}/invitations", {"name": "王"}),
+        (f"{API}/councils/{s['council']}/selection", {}),
+    ]
 
 
 @pytest.mark.parametrize("who", ["staff_b1", "staff_a2", "street_b", "other_district"])
@@ -81,10 +104,26 @@ async def test_anonymous_is_401(client, setting):
 
 async def test_street_admin_runs_meetings_of_its_communities(client, pw, setting):
     h = pw.h["street_a"]
-    ok(await client.post(f"{API}/meetings/{setting['meeting']}/sign-ins", headers=h,
-                         json={"representative_id": setting["reps"][2]}), 201)
+    ok(
+        await client.post(
+            f"{API}/meetings/{setting['meeting']}/sign-ins", headers=h, json={"representative_id": setting["reps"][2]}
+        ),
+        201,
+    )
     m = await announce(client, h, pw.tree.community_a2.id)
     assert m["community_id"] == str(pw.tree.community_a2.id)
-    problem(await client.post(f"{API}/communities/{pw.tree.community_b1.id}/meetings", headers=h, json={
-        "topic": "t", "scheduled_at": "2099-01-01T09:00:00+08:00", "place": "p", "host": "h", "participants": "x"}),
-        404, "community_not_found")
+    problem(
+        await client.post(
+            f"{API}/communities/{pw.tree.community_b1.id}/meetings",
+            headers=h,
+            json={
+                "topic": "t",
+                "scheduled_at": "2099-01-01T09:00:00+08:00",
+                "place": "p",
+                "host": "h",
+                "participants": "x",
+            },
+        ),
+        404,
+        "community_not_found",
+    )

@@ -22,8 +22,10 @@ async def test_racing_duplicate_votes_and_sign_ins(client, session, pw):
     assert sorted(r.status_code for r in results) == [201] + [409] * 5
     assert {r.json()["code"] for r in results if r.status_code == 409} == {"already_voted"}
     assert await count(session, MotionVote) == 1
-    sign = [client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h, json={"representative_id": reps[2]})
-            for _ in range(6)]
+    sign = [
+        client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h, json={"representative_id": reps[2]})
+        for _ in range(6)
+    ]
     results = await asyncio.gather(*sign)
     assert sorted(r.status_code for r in results) == [201] + [409] * 5
     assert await count(session, MeetingSignIn) == 3

@@ -24,8 +24,12 @@ async def sitting(client, session, pw):
     ok(await cast(client, h, motion["id"], reps[0]), 201)
     signs = {str(s.representative_id): s.id for s in (await session.scalars(select(MeetingSignIn))).all()}
     await session.commit()
-    return {"meeting": uuid.UUID(m["id"]), "motion": uuid.UUID(motion["id"]), "reps": [uuid.UUID(r) for r in reps],
-            "signs": signs}
+    return {
+        "meeting": uuid.UUID(m["id"]),
+        "motion": uuid.UUID(motion["id"]),
+        "reps": [uuid.UUID(r) for r in reps],
+        "signs": signs,
+    }
 
 
 async def refused(session, *rows) -> None:
@@ -39,9 +43,16 @@ async def refused(session, *rows) -> None:
 def vote_row(s, rep_index: int, sign_in_of: int | None = None, **over) -> MotionVote:
     rep = s["reps"][rep_index]
     sign = s["signs"].get(str(s["reps"][sign_in_of if sign_in_of is not None else rep_index]))
-    return MotionVote(**{"motion_id": s["motion"], "meeting_id": s["meeting"],
-                         "sign_in_id": sign or uuid.uuid4(), "representative_id": rep,
-                         "choice": "for", **over})
+    return MotionVote(
+        **{
+            "motion_id": s["motion"],
+            "meeting_id": s["meeting"],
+            "sign_in_id": sign or uuid.uuid4(),
+            "representative_id": rep,
+            "choice": "for",
+            **over,
+        }
+    )
 
 
 async def test_vote_without_own_sign_in_is_refused(session, sitting):
@@ -55,15 +66,31 @@ async def test_second_vote_is_refused(session, sitting):
 
 
 async def test_vote_with_a_sign_in_of_another_meeting_is_refused(client, session, pw, sitting):
-    other = Meeting(community_id=pw.tree.community_a1.id, region_path=pw.tree.community_a1.path, topic="另一会议",
-                    scheduled_at=utcnow(), place="p", host="h", participants="x", form="in_person")
+    other = Meeting(
+        community_id=pw.tree.community_a1.id,
+        region_path=pw.tree.community_a1.path,
+        topic="另一会议",
+        scheduled_at=utcnow(),
+        place="p",
+        host="h",
+        participants="x",
+        form="in_person",
+    )
     session.add(other)
     await session.flush()
     foreign = MeetingSignIn(meeting_id=other.id, representative_id=sitting["reps"][25])
     session.add(foreign)
     await session.flush()
-    await refused(session, MotionVote(motion_id=sitting["motion"], meeting_id=sitting["meeting"],
-                                      sign_in_id=foreign.id, representative_id=sitting["reps"][25], choice="for"))
+    await refused(
+        session,
+        MotionVote(
+            motion_id=sitting["motion"],
+            meeting_id=sitting["meeting"],
+            sign_in_id=foreign.id,
+            representative_id=sitting["reps"][25],
+            choice="for",
+        ),
+    )
 
 
 async def decision(session, motion_id, **values) -> None:
@@ -71,19 +98,28 @@ async def decision(session, motion_id, **values) -> None:
     await session.execute(update(Motion).where(Motion.id == motion_id).values(**values))
 
 
-DECIDED = {"votes_against": 0, "votes_abstain": 0, "total_at_decision": 30, "quorum_numerator": 2,
-           "quorum_denominator": 3, "majority_base_count": 30}
+DECIDED = {
+    "votes_against": 0,
+    "votes_abstain": 0,
+    "total_at_decision": 30,
+    "quorum_numerator": 2,
+    "quorum_denominator": 3,
+    "majority_base_count": 30,
+}
 
 
-@pytest.mark.parametrize(("values", "ok_"), [
-    ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": 20}, True),
-    ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": 19}, False),   # inquorate
-    ({"outcome": "failed", "votes_for": 0, "attendance_at_decision": 19}, False),    # inquorate
-    ({"outcome": "passed", "votes_for": 15, "attendance_at_decision": 20}, False),   # no majority of all 30
-    ({"outcome": "failed", "votes_for": 16, "attendance_at_decision": 20}, False),   # had the majority
-    ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": None}, False),  # numbers missing
-    ({"outcome": "deferred", "votes_for": None, "attendance_at_decision": None}, True),
-])
+@pytest.mark.parametrize(
+    ("values", "ok_"),
+    [
+        ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": 20}, True),
+        ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": 19}, False),  # inquorate
+        ({"outcome": "failed", "votes_for": 0, "attendance_at_decision": 19}, False),  # inquorate
+        ({"outcome": "passed", "votes_for": 15, "attendance_at_decision": 20}, False),  # no majority of all 30
+        ({"outcome": "failed", "votes_for": 16, "attendance_at_decision": 20}, False),  # had the majority
+        ({"outcome": "passed", "votes_for": 16, "attendance_at_decision": None}, False),  # numbers missing
+        ({"outcome": "deferred", "votes_for": None, "attendance_at_decision": None}, True),
+    ],
+)
 async def test_decision_checks(session, sitting, values, ok_):
     values = {**DECIDED, **values}
     if ok_:

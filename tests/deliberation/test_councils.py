@@ -10,8 +10,14 @@ from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import audit_count, count
 from tests.voting.helpers import resident
 
-COUNCIL = {"topic": "老旧小区加装电梯议事会", "form": "council", "scheduled_at": "2099-05-01T19:00:00+08:00",
-           "place": "彩田社区活动室", "host": "社工 王芳", "seats": 6}
+COUNCIL = {
+    "topic": "老旧小区加装电梯议事会",
+    "form": "council",
+    "scheduled_at": "2099-05-01T19:00:00+08:00",
+    "place": "彩田社区活动室",
+    "host": "社工 王芳",
+    "seats": 6,
+}
 
 
 def _phone() -> str:
@@ -22,8 +28,14 @@ async def on_roll(client, pw, phone: str, community=None, unit=None) -> dict:
     """Staff put this phone on a community's roll (a1 unless named), optionally in a sub-unit."""
     community = community or pw.tree.community_a1
     staff = pw.h["staff_a1"] if community.id == pw.tree.community_a1.id else pw.h["staff_a2"]
-    return ok(await client.post(f"{API}/communities/{community.id}/voter-roll", headers=staff, json={
-        "phone": phone, "name": "居民", **({"unit_id": str(unit.id)} if unit else {})}), 201)
+    return ok(
+        await client.post(
+            f"{API}/communities/{community.id}/voter-roll",
+            headers=staff,
+            json={"phone": phone, "name": "居民", **({"unit_id": str(unit.id)} if unit else {})},
+        ),
+        201,
+    )
 
 
 async def residents(client, session, app, pw, n: int, unit=None) -> list[dict[str, str]]:
@@ -37,8 +49,11 @@ async def residents(client, session, app, pw, n: int, unit=None) -> list[dict[st
 
 
 async def decide_group(client, h, council_id, participant_id, confirm: bool, reason: str | None = None):
-    return await client.post(f"{API}/councils/{council_id}/participants/{participant_id}/group-decision", headers=h,
-                             json={"confirm": confirm, **({"reason": reason} if reason else {})})
+    return await client.post(
+        f"{API}/councils/{council_id}/participants/{participant_id}/group-decision",
+        headers=h,
+        json={"confirm": confirm, **({"reason": reason} if reason else {})},
+    )
 
 
 async def test_register_invite_and_draw(client, session, app, pw):
@@ -51,35 +66,56 @@ async def test_register_invite_and_draw(client, session, app, pw):
 
     people = await residents(client, session, app, pw, 12)
     for i, hh in enumerate(people):
-        p = ok(await client.post(f"{API}/councils/{cid}/registrations", headers=hh,
-                                 json={"group": "老年人" if i % 3 == 0 else None} if i % 3 == 0 else {}), 201)
+        p = ok(
+            await client.post(
+                f"{API}/councils/{cid}/registrations",
+                headers=hh,
+                json={"group": "老年人" if i % 3 == 0 else None} if i % 3 == 0 else {},
+            ),
+            201,
+        )
         assert p["roll_entry_id"] is not None and p["group_basis"] == ("claimed" if i % 3 == 0 else None)
         if i % 3 == 0:  # the roll does not know who is elderly: staff confirm it before the draw
             assert ok(await decide_group(client, h, cid, p["id"], True))["group_basis"] == "staff"
-    problem(await client.post(f"{API}/councils/{cid}/registrations", headers=people[0], json={}), 409,
-            "already_registered")
-    ok(await client.post(f"{API}/councils/{cid}/invitations", headers=h, json={"name": "物业经理 陈", "group": "物业"}),
-       201)
+    problem(
+        await client.post(f"{API}/councils/{cid}/registrations", headers=people[0], json={}), 409, "already_registered"
+    )
+    ok(
+        await client.post(
+            f"{API}/councils/{cid}/invitations", headers=h, json={"name": "物业经理 陈", "group": "物业"}
+        ),
+        201,
+    )
     problem(await client.post(f"{API}/councils/{cid}/registrations", headers=h, json={}), 403, "role_forbidden")
 
     before = (await count(session, CouncilParticipant), await audit_count(session))
-    r = await client.post(f"{API}/councils/{cid}/selection", headers=h, json={"quotas": [{"group": "老年人",
-                                                                                           "seats": 6}]})
+    r = await client.post(
+        f"{API}/councils/{cid}/selection", headers=h, json={"quotas": [{"group": "老年人", "seats": 6}]}
+    )
     problem(r, 422, "seats_exceeded")
-    r = await client.post(f"{API}/councils/{cid}/selection", headers=h,
-                          json={"quotas": [{"group": "老年人", "seats": 1}, {"group": "老年人", "seats": 1}]})
+    r = await client.post(
+        f"{API}/councils/{cid}/selection",
+        headers=h,
+        json={"quotas": [{"group": "老年人", "seats": 1}, {"group": "老年人", "seats": 1}]},
+    )
     problem(r, 422, "duplicate_quota")
     assert (await count(session, CouncilParticipant), await audit_count(session)) == before
 
-    result = ok(await client.post(f"{API}/councils/{cid}/selection", headers=h,
-                                  json={"quotas": [{"group": "老年人", "seats": 2}], "seed": 424242}))
+    result = ok(
+        await client.post(
+            f"{API}/councils/{cid}/selection",
+            headers=h,
+            json={"quotas": [{"group": "老年人", "seats": 2}], "seed": 424242},
+        )
+    )
     assert result["seed"] == "424242" and result["council"]["state"] == "selected"
     methods = [p["selected_by"] for p in result["selected"]]
     assert len(methods) == 6 and methods.count("invitation") == 1 and methods.count("quota") == 2
     # Anyone holding the candidate list and the seed gets the same participants.
     listed = ok(await client.get(f"{API}/councils/{cid}/participants", headers=h, params={"limit": 200}))["items"]
-    again = select_participants([Candidate(p["id"], p["group"], p["source"] == "invitation") for p in listed], 6,
-                                [Quota("老年人", 2)], 424242)
+    again = select_participants(
+        [Candidate(p["id"], p["group"], p["source"] == "invitation") for p in listed], 6, [Quota("老年人", 2)], 424242
+    )
     assert set(again.chosen) == {p["id"] for p in result["selected"]}
     assert {p["id"] for p in listed if p["selected"]} == set(again.chosen)
 
@@ -100,19 +136,24 @@ async def test_seed_is_generated_and_recorded_when_not_given(client, session, ap
 
 
 async def test_council_in_the_past_is_refused(client, session, pw):
-    r = await client.post(f"{API}/communities/{pw.tree.community_a1.id}/councils", headers=pw.h["staff_a1"],
-                          json={**COUNCIL, "scheduled_at": "2001-01-01T09:00:00+08:00"})
+    r = await client.post(
+        f"{API}/communities/{pw.tree.community_a1.id}/councils",
+        headers=pw.h["staff_a1"],
+        json={**COUNCIL, "scheduled_at": "2001-01-01T09:00:00+08:00"},
+    )
     problem(r, 422, "council_in_past")
-    r = await client.post(f"{API}/communities/{pw.tree.community_a1.id}/councils", headers=pw.h["staff_a1"],
-                          json={**COUNCIL, "seats": 0})
+    r = await client.post(
+        f"{API}/communities/{pw.tree.community_a1.id}/councils", headers=pw.h["staff_a1"], json={**COUNCIL, "seats": 0}
+    )
     problem(r, 422, "validation_error")
 
 
 async def test_only_residents_on_the_communitys_roll_register(client, session, app, pw):
     """Issue 24: anyone logged in could register for any community's council; now the roll decides."""
     h = pw.h["staff_a1"]
-    cid = ok(await client.post(f"{API}/communities/{pw.tree.community_a1.id}/councils", headers=h, json=COUNCIL),
-             201)["id"]
+    cid = ok(await client.post(f"{API}/communities/{pw.tree.community_a1.id}/councils", headers=h, json=COUNCIL), 201)[
+        "id"
+    ]
     url = f"{API}/councils/{cid}/registrations"
     stranger = await resident(session, app, pw.tree.community_a1, _phone())
     elsewhere_phone = _phone()
@@ -140,16 +181,18 @@ async def test_only_residents_on_the_communitys_roll_register(client, session, a
 async def test_quota_groups_are_checked_against_the_roll_or_confirmed_by_staff(client, session, app, pw):
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1
     other_compound = await add_region(session, "景田小区", RegionLevel.compound, a1)
-    cid = ok(await client.post(f"{API}/communities/{a1.id}/councils", headers=h, json={**COUNCIL, "seats": 3}),
-             201)["id"]
+    cid = ok(await client.post(f"{API}/communities/{a1.id}/councils", headers=h, json={**COUNCIL, "seats": 3}), 201)[
+        "id"
+    ]
     url = f"{API}/councils/{cid}/registrations"
     in_compound = await residents(client, session, app, pw, 3, unit=pw.tree.compound_a1)
     # The roll places them in 彩田村小区: that group holds at once; claiming another compound of a1 is refused.
     own = ok(await client.post(url, headers=in_compound[0], json={"group": "彩田村小区"}), 201)
     assert own["group_basis"] == "roll"
     before = (await count(session, CouncilParticipant), await audit_count(session))
-    body = problem(await client.post(url, headers=in_compound[1], json={"group": other_compound.name}), 422,
-                   "group_not_on_roll")
+    body = problem(
+        await client.post(url, headers=in_compound[1], json={"group": other_compound.name}), 422, "group_not_on_roll"
+    )
     assert "景田小区" in body["detail"]
     assert (await count(session, CouncilParticipant), await audit_count(session)) == before
     # A group the roll does not know is a claim until staff decide.
@@ -157,8 +200,9 @@ async def test_quota_groups_are_checked_against_the_roll_or_confirmed_by_staff(c
     bogus = ok(await client.post(url, headers=in_compound[2], json={"group": "楼道长"}), 201)
     assert elder["group_basis"] == bogus["group_basis"] == "claimed"
     draw = {"quotas": [{"group": "老年人", "seats": 1}, {"group": "楼道长", "seats": 1}], "seed": 7}
-    pending = problem(await client.post(f"{API}/councils/{cid}/selection", headers=h, json=draw), 409,
-                      "group_claims_pending")
+    pending = problem(
+        await client.post(f"{API}/councils/{cid}/selection", headers=h, json=draw), 409, "group_claims_pending"
+    )
     assert sorted(pending["participant_ids"]) == sorted([elder["id"], bogus["id"]])
 
     before = (await count(session, CouncilParticipant), await audit_count(session))

@@ -19,7 +19,11 @@ async def test_default_base_16_of_30_passes_and_shortlists(client, session, pw):
     p = await in_deliberation(client, pw)
     m = await open_meeting(client, h, a1, reps[:20])
     assert ok(await client.get(f"{API}/meetings/{m['id']}/quorum", headers=h)) == {
-        "total_representatives": 30, "attendance": 20, "needed": 20, "quorate": True}
+        "total_representatives": 30,
+        "attendance": 20,
+        "needed": 20,
+        "quorate": True,
+    }
     motion = await add_motion(client, h, m["id"], p["id"])
     assert motion["title"] == p["title"] and motion["position"] == 1
     await votes(client, h, motion["id"], reps[:20], n_for=16, n_against=3)
@@ -70,8 +74,7 @@ async def test_present_base_11_of_20_passes_10_fails_and_a_tie_may_be_deferred(c
     d3 = ok(await decide(client, h, m3["id"], defer=True))
     assert d3["outcome"] == "deferred"
     ok(await close(client, h, m["id"]))
-    assert [await proposal_state(client, pw, p["id"]) for p in (p1, p2, p3)] == ["shortlisted", "rejected",
-                                                                                 "deferred"]
+    assert [await proposal_state(client, pw, p["id"]) for p in (p1, p2, p3)] == ["shortlisted", "rejected", "deferred"]
 
 
 async def test_inquorate_meeting_records_no_decision(client, session, pw):
@@ -110,8 +113,9 @@ async def test_vote_needs_a_sign_in_and_only_one_vote(client, session, pw):
     problem(await cast(client, h, motion["id"], reps[25]), 422, "not_signed_in")
     problem(await cast(client, h, motion["id"], reps[0], "against"), 409, "already_voted")
     problem(await cast(client, h, motion["id"], b1_reps[0]), 422, "not_a_representative")
-    r = await client.post(f"{API}/motions/{motion['id']}/votes", headers=h,
-                          json={"representative_id": reps[1], "choice": "maybe"})
+    r = await client.post(
+        f"{API}/motions/{motion['id']}/votes", headers=h, json={"representative_id": reps[1], "choice": "maybe"}
+    )
     problem(r, 422, "validation_error")
     assert (await count(session, MotionVote), await audit_count(session)) == before
     sheet = ok(await client.get(f"{API}/motions/{motion['id']}/votes", headers=h))
@@ -130,19 +134,32 @@ async def test_closed_meeting_is_immutable(client, session, pw):
     ok(await decide(client, h, motion["id"]))
     other = await add_motion(client, h, m["id"], title="议题二")
     ok(await close(client, h, m["id"]))
-    before = (await count(session, MotionVote), await count(session, Motion), await count(session, MeetingSignIn),
-              await audit_count(session))
+    before = (
+        await count(session, MotionVote),
+        await count(session, Motion),
+        await count(session, MeetingSignIn),
+        await audit_count(session),
+    )
     problem(await cast(client, h, other["id"], reps[0]), 409, "meeting_closed")
     problem(await decide(client, h, motion["id"]), 409, "meeting_closed")
-    problem(await client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h,
-                              json={"representative_id": reps[0]}), 409, "meeting_closed")
-    problem(await client.post(f"{API}/meetings/{m['id']}/motions", headers=h, json={"title": "补充"}), 409,
-            "meeting_closed")
+    problem(
+        await client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h, json={"representative_id": reps[0]}),
+        409,
+        "meeting_closed",
+    )
+    problem(
+        await client.post(f"{API}/meetings/{m['id']}/motions", headers=h, json={"title": "补充"}), 409, "meeting_closed"
+    )
     problem(await close(client, h, m["id"]), 409, "meeting_closed")
-    problem(await client.post(f"{API}/meetings/{m['id']}/cancel", headers=h, json={"reason": "x"}), 409,
-            "meeting_closed")
-    after = (await count(session, MotionVote), await count(session, Motion), await count(session, MeetingSignIn),
-             await audit_count(session))
+    problem(
+        await client.post(f"{API}/meetings/{m['id']}/cancel", headers=h, json={"reason": "x"}), 409, "meeting_closed"
+    )
+    after = (
+        await count(session, MotionVote),
+        await count(session, Motion),
+        await count(session, MeetingSignIn),
+        await audit_count(session),
+    )
     assert after == before
 
 
@@ -152,8 +169,16 @@ async def test_decided_item_takes_no_more_votes_or_decisions(client, pw):
     m = await open_meeting(client, h, a1, reps)
     motion = await add_motion(client, h, m["id"], title="议题一")
     ok(await cast(client, h, motion["id"], reps[0]), 201)
-    ok(await decide(client, h, motion["id"], refer_to_residents_meeting=True, confirm_incomplete=True,
-                    incomplete_reason="两名代表未表决即离场"))
+    ok(
+        await decide(
+            client,
+            h,
+            motion["id"],
+            refer_to_residents_meeting=True,
+            confirm_incomplete=True,
+            incomplete_reason="两名代表未表决即离场",
+        )
+    )
     problem(await cast(client, h, motion["id"], reps[1]), 409, "motion_decided")
     problem(await decide(client, h, motion["id"]), 409, "motion_decided")
     other = await add_motion(client, h, m["id"], title="议题二")
@@ -167,8 +192,11 @@ async def test_meeting_lifecycle_guards(client, pw):
     m = await announce(client, h, a1)
     problem(await client.post(f"{API}/meetings/{m['id']}/open", headers=h), 409, "empty_roster")
     reps = await add_roster(client, h, a1, 3)
-    problem(await client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h, json={"representative_id": reps[0]}),
-            409, "meeting_wrong_state")
+    problem(
+        await client.post(f"{API}/meetings/{m['id']}/sign-ins", headers=h, json={"representative_id": reps[0]}),
+        409,
+        "meeting_wrong_state",
+    )
     problem(await close(client, h, m["id"]), 409, "meeting_wrong_state")
     ok(await client.post(f"{API}/meetings/{m['id']}/open", headers=h))
     # The roster is frozen while the meeting is in session: the total must not move under the quorum.
@@ -178,11 +206,23 @@ async def test_meeting_lifecycle_guards(client, pw):
     m2 = await announce(client, h, a1, topic="第二次会议")
     problem(await client.post(f"{API}/meetings/{m2['id']}/open", headers=h), 409, "meeting_in_session")
     ok(await client.post(f"{API}/meetings/{m2['id']}/cancel", headers=h, json={"reason": "与第一次合并"}))
-    r = await client.post(f"{API}/communities/{a1}/meetings", headers=h, json={
-        "topic": "t", "scheduled_at": "2020-01-01T09:00:00+08:00", "place": "p", "host": "h", "participants": "x"})
+    r = await client.post(
+        f"{API}/communities/{a1}/meetings",
+        headers=h,
+        json={
+            "topic": "t",
+            "scheduled_at": "2020-01-01T09:00:00+08:00",
+            "place": "p",
+            "host": "h",
+            "participants": "x",
+        },
+    )
     problem(r, 422, "meeting_in_past")
-    r = await client.post(f"{API}/communities/{a1}/meetings", headers=h, json={
-        "topic": "t", "scheduled_at": "2099-01-01T09:00:00", "place": "p", "host": "h", "participants": "x"})
+    r = await client.post(
+        f"{API}/communities/{a1}/meetings",
+        headers=h,
+        json={"topic": "t", "scheduled_at": "2099-01-01T09:00:00", "place": "p", "host": "h", "participants": "x"},
+    )
     problem(r, 422, "validation_error")  # a time without a zone is ambiguous
 
 
@@ -225,8 +265,12 @@ async def test_representative_signs_own_vote(client, session, app, pw):
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
     reps = await add_roster(client, h, a1, 2)
     me = pw.users["resident"]
-    mine = ok(await client.post(f"{API}/communities/{a1}/representatives", headers=h,
-                                json={"name": "张居民", "user_id": str(me.id)}), 201)
+    mine = ok(
+        await client.post(
+            f"{API}/communities/{a1}/representatives", headers=h, json={"name": "张居民", "user_id": str(me.id)}
+        ),
+        201,
+    )
     m = await open_meeting(client, h, a1, [*reps, mine["id"]])
     motion = await add_motion(client, h, m["id"], title="议题")
     ok(await cast(client, pw.h["resident"], motion["id"], mine["id"]), 201)

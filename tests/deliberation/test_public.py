@@ -12,8 +12,10 @@ async def test_announcement_is_public_at_once(client, pw):
     for key in ("topic", "scheduled_at", "place", "host", "participants", "form"):
         assert item[key] == m[key], key
     assert item["state"] == "announced" and item["motions"] == []
-    assert ok(await client.get(f"{API}/public/meetings",
-                               params={"community_id": str(pw.tree.community_b1.id)}))["total"] == 0
+    assert (
+        ok(await client.get(f"{API}/public/meetings", params={"community_id": str(pw.tree.community_b1.id)}))["total"]
+        == 0
+    )
     problem(await client.get(f"{API}/public/meetings/{pw.tree.community_a1.id}"), 404, "meeting_not_found")
 
 

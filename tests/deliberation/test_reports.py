@@ -42,6 +42,7 @@ async def test_default_quarter_and_bad_params(client, pw):
     report = ok(await client.get(URL, headers=pw.h["district"]))
     assert report["total"] == 4 and report["quarter"] in (1, 2, 3, 4)
     problem(await client.get(URL, headers=pw.h["district"], params={"year": 2026}), 422, "year_and_quarter")
-    problem(await client.get(URL, headers=pw.h["district"], params={"year": 2026, "quarter": 5}), 422,
-            "validation_error")
+    problem(
+        await client.get(URL, headers=pw.h["district"], params={"year": 2026, "quarter": 5}), 422, "validation_error"
+    )
     problem(await client.get(URL, headers=pw.h["resident"]), 403, "role_forbidden")

@@ -11,7 +11,7 @@ from app.deliberation.enums import MotionOutcome
 
 
 def test_quorum_edges_with_30_representatives():
-    assert rules.is_quorate(20, 30) is True   # exactly two thirds: "三分之二以上" includes the bound
+    assert rules.is_quorate(20, 30) is True  # exactly two thirds: "三分之二以上" includes the bound
     assert rules.is_quorate(19, 30) is False
     assert rules.quorum_needed(30) == 20
 
@@ -58,8 +58,14 @@ def test_quorum_needed_is_the_smallest_quorate_attendance(total, num, den, data)
     assert rules.is_quorate(attendance, total, num, den) == (attendance >= needed)
 
 
-@given(st.integers(0, 100), st.integers(0, 100), st.integers(0, 100), st.sampled_from(["all", "present"]),
-       st.booleans(), st.booleans())
+@given(
+    st.integers(0, 100),
+    st.integers(0, 100),
+    st.integers(0, 100),
+    st.sampled_from(["all", "present"]),
+    st.booleans(),
+    st.booleans(),
+)
 def test_decide_passes_exactly_when_the_majority_is_reached(f, a, ab, base, defer, refer):
     total = f + a + ab + 10
     attendance = f + a + ab
@@ -76,8 +82,15 @@ def test_result_text():
     assert rules.result_text(d) == "赞成16票，反对10票，弃权2票（基数30），通过"
 
 
-@pytest.mark.parametrize(("day", "expected"), [(date(2026, 1, 1), (2025, 4)), (date(2026, 3, 31), (2025, 4)),
-                                               (date(2026, 4, 1), (2026, 1)), (date(2026, 11, 23), (2026, 3))])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 1, 1), (2025, 4)),
+        (date(2026, 3, 31), (2025, 4)),
+        (date(2026, 4, 1), (2026, 1)),
+        (date(2026, 11, 23), (2026, 3)),
+    ],
+)
 def test_previous_quarter(day, expected):
     assert rules.previous_quarter(day) == expected
 

@@ -79,8 +79,9 @@ async def test_deciding_with_votes_missing_needs_a_confirmed_reason_kept_in_the_
     minutes = ok(await client.get(f"{API}/meetings/{m['id']}/minutes", headers=h))
     [item] = minutes["items"]
     assert item["votes_missing"] == 2 and item["incomplete_reason"] == reason
-    assert item["result"] == (f"赞成0票，反对1票，弃权1票（基数5），未通过；到会4人中2人未表决，"
-                              f"经主持人确认提前表决，理由：{reason}")
+    assert item["result"] == (
+        f"赞成0票，反对1票，弃权1票（基数5），未通过；到会4人中2人未表决，经主持人确认提前表决，理由：{reason}"
+    )
     assert await audit_count(session, "motion.decide") == 1
 
 
@@ -106,22 +107,37 @@ async def test_namesakes_are_told_apart_by_unit_or_phone_and_only_true_duplicate
     url = f"{API}/communities/{a1}/representatives"
     building = await add_region(session, "3栋", RegionLevel.building, pw.tree.compound_a1)
     compound = pw.tree.compound_a1
-    by_unit = [ok(await client.post(url, headers=h, json={"name": "张伟", "unit_id": str(u.id)}), 201)
-               for u in (compound, building)]
-    by_phone = [ok(await client.post(url, headers=h, json={"name": "张伟", "phone": phone}), 201)
-                for phone in ("13800000001", "+86 138-0000-0002")]
+    by_unit = [
+        ok(await client.post(url, headers=h, json={"name": "张伟", "unit_id": str(u.id)}), 201)
+        for u in (compound, building)
+    ]
+    by_phone = [
+        ok(await client.post(url, headers=h, json={"name": "张伟", "phone": phone}), 201)
+        for phone in ("13800000001", "+86 138-0000-0002")
+    ]
     bare = ok(await client.post(url, headers=h, json={"name": "张伟"}), 201)
     assert [r["label"] for r in (*by_unit, *by_phone, bare)] == [
-        "张伟（彩田村小区）", "张伟（3栋）", "张伟（138****0001）", "张伟（138****0002）", "张伟"]
+        "张伟（彩田村小区）",
+        "张伟（3栋）",
+        "张伟（138****0001）",
+        "张伟（138****0002）",
+        "张伟",
+    ]
     assert by_phone[0]["phone_masked"] == "138****0001" and by_unit[1]["unit_name"] == "3栋"
     assert "phone" not in by_phone[0] and "phone_digest" not in by_phone[0]
 
     before = (await count(session, Representative), await audit_count(session, "representative.add"))
-    dup = problem(await client.post(url, headers=h, json={"name": "张伟", "unit_id": str(building.id)}), 409,
-                  "representative_exists")
+    dup = problem(
+        await client.post(url, headers=h, json={"name": "张伟", "unit_id": str(building.id)}),
+        409,
+        "representative_exists",
+    )
     assert dup["label"] == "张伟（3栋）" and "张伟（3栋）" in dup["detail"]
-    problem(await client.post(url, headers=h, json={"name": "张伟", "phone": "13800000001",
-                                                    "unit_id": str(building.id)}), 409, "representative_exists")
+    problem(
+        await client.post(url, headers=h, json={"name": "张伟", "phone": "13800000001", "unit_id": str(building.id)}),
+        409,
+        "representative_exists",
+    )
     problem(await client.post(url, headers=h, json={"name": "张伟"}), 409, "representative_exists")
     problem(await client.post(url, headers=h, json={"name": "张伟", "phone": "12345"}), 422, "validation_error")
     problem(await client.post(url, headers=h, json={"name": "张伟", "phone": "23800000001"}), 422, "phone_invalid")
@@ -132,7 +148,8 @@ async def test_namesakes_are_told_apart_by_unit_or_phone_and_only_true_duplicate
 
     roster = ok(await client.get(url, headers=h))
     assert sorted(r["label"] for r in roster["items"]) == sorted(
-        ["张伟（彩田村小区）", "张伟（3栋）", "张伟（138****0001）", "张伟（138****0002）", "张伟"])
+        ["张伟（彩田村小区）", "张伟（3栋）", "张伟（138****0001）", "张伟（138****0002）", "张伟"]
+    )
     # The sign-in sheet and the vote signature sheet name each one with what tells them apart.
     others = await add_roster(client, h, a1, 2)
     present = [by_unit[1]["id"], by_phone[0]["id"], by_unit[0]["id"], by_phone[1]["id"], *others]  # 6 of 7
@@ -145,6 +162,8 @@ async def test_namesakes_are_told_apart_by_unit_or_phone_and_only_true_duplicate
     assert signed["representative_label"] == "张伟（138****0001）"
     ok(await cast(client, h, motion["id"], by_unit[1]["id"], "against"), 201)
     sheet = ok(await client.get(f"{API}/motions/{motion['id']}/votes", headers=h))["items"]
-    assert [(v["representative_label"], v["choice"]) for v in sheet] == [("张伟（138****0001）", "for"),
-                                                                         ("张伟（3栋）", "against")]
+    assert [(v["representative_label"], v["choice"]) for v in sheet] == [
+        ("张伟（138****0001）", "for"),
+        ("张伟（3栋）", "against"),
+    ]
     assert await count(session, MotionVote) == 2

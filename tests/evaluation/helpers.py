@@ -21,9 +21,15 @@ from tests.programmes.helpers import API, ok
 from tests.proposals.helpers import PWorld
 
 EV = f"{API}/evaluation"
-CRITERIA = [("need", "需求迫切性", 15), ("feasibility", "方案可行性", 15), ("innovation", "创新性", 10),
-            ("budget", "预算合理性", 15), ("team", "团队能力", 15), ("participation", "居民参与", 15),
-            ("outcomes", "实施成效", 15)]
+CRITERIA = [
+    ("need", "需求迫切性", 15),
+    ("feasibility", "方案可行性", 15),
+    ("innovation", "创新性", 10),
+    ("budget", "预算合理性", 15),
+    ("team", "团队能力", 15),
+    ("participation", "居民参与", 15),
+    ("outcomes", "实施成效", 15),
+]
 
 
 def criteria(rows=CRITERIA) -> list[dict]:
@@ -34,8 +40,10 @@ def criteria(rows=CRITERIA) -> list[dict]:
 def full_score(points: dict[str, int] | None = None, comment: str | None = "总体良好") -> dict:
     """A complete score: every criterion at its maximum minus one unless given."""
     points = points or {}
-    return {"items": [{"criterion": k, "points": points.get(k, m - 1), "comment": None} for k, _, m in CRITERIA],
-            "comment": comment}
+    return {
+        "items": [{"criterion": k, "points": points.get(k, m - 1), "comment": None} for k, _, m in CRITERIA],
+        "comment": comment,
+    }
 
 
 def local_today():
@@ -46,15 +54,20 @@ def local_today():
 def window(opened_days_ago: int = 1, closes_in_days: int = 10) -> dict:
     """opens_on / closes_on around today (Asia/Shanghai)."""
     now = local_today()
-    return {"opens_on": (now - timedelta(days=opened_days_ago)).isoformat(),
-            "closes_on": (now + timedelta(days=closes_in_days)).isoformat()}
+    return {
+        "opens_on": (now - timedelta(days=opened_days_ago)).isoformat(),
+        "closes_on": (now + timedelta(days=closes_in_days)).isoformat(),
+    }
 
 
 async def set_window(session: AsyncSession, campaign_id, opens_in: int, closes_in: int) -> None:
     """Move the campaign's window to days from today, as time passing would (negative: in the past)."""
     now = local_today()
-    await session.execute(update(EvaluationCampaign).where(EvaluationCampaign.id == uuid.UUID(str(campaign_id)))
-                          .values(opens_on=now + timedelta(days=opens_in), closes_on=now + timedelta(days=closes_in)))
+    await session.execute(
+        update(EvaluationCampaign)
+        .where(EvaluationCampaign.id == uuid.UUID(str(campaign_id)))
+        .values(opens_on=now + timedelta(days=opens_in), closes_on=now + timedelta(days=closes_in))
+    )
     await session.commit()
 
 
@@ -63,8 +76,9 @@ async def end_campaign(session: AsyncSession, campaign_id) -> None:
     await set_window(session, campaign_id, -10, -1)
 
 
-async def completed_projects(client, session: AsyncSession, app, pw: PWorld, implementer_p2: Organisation,
-                             implementer_p1: Organisation) -> dict:
+async def completed_projects(
+    client, session: AsyncSession, app, pw: PWorld, implementer_p2: Organisation, implementer_p1: Organisation
+) -> dict:
     """Projects 2 and 1 of the standard round (community a1), implemented by these organisations and completed.
     Returns {"p2": id, "p1": id, "p3": id of project 3, which the vote did not select}."""
     h = pw.h["staff_a1"]
@@ -72,18 +86,41 @@ async def completed_projects(client, session: AsyncSession, app, pw: PWorld, imp
     notice_id = await session.scalar(select(NoticeItem.notice_id).where(NoticeItem.id == uuid.UUID(item2["id"])))
     items = {i.number: i for i in await session.scalars(select(NoticeItem).where(NoticeItem.notice_id == notice_id))}
     await session.commit()
-    ok(await client.post(f"{API}/notice-items/{items[1].id}/confirmation", headers=h,
-                         json={"entry_date": "2025-06-01"}), 201)
+    ok(
+        await client.post(
+            f"{API}/notice-items/{items[1].id}/confirmation", headers=h, json={"entry_date": "2025-06-01"}
+        ),
+        201,
+    )
     plans = {item2["proposal_id"]: implementer_p2, str(items[1].proposal_id): implementer_p1}
     for proposal_id, org in plans.items():
-        project = ok(await client.post(f"{API}/projects/{proposal_id}/implementation", headers=h, json={
-            "implementer_kind": "organisation", "organisation_id": str(org.id), "started_on": "2025-06-02",
-            "milestones": [{"title": "完工", "due_on": "2025-08-01"}]}), 201)
-        ok(await client.post(f"{API}/milestones/{project['milestones'][0]['id']}/done", headers=h,
-                             json={"done_on": "2025-08-01"}))
+        project = ok(
+            await client.post(
+                f"{API}/projects/{proposal_id}/implementation",
+                headers=h,
+                json={
+                    "implementer_kind": "organisation",
+                    "organisation_id": str(org.id),
+                    "started_on": "2025-06-02",
+                    "milestones": [{"title": "完工", "due_on": "2025-08-01"}],
+                },
+            ),
+            201,
+        )
+        ok(
+            await client.post(
+                f"{API}/milestones/{project['milestones'][0]['id']}/done", headers=h, json={"done_on": "2025-08-01"}
+            )
+        )
         ok(await client.post(f"{API}/projects/{proposal_id}/acceptances", headers=h, json=acceptance()), 201)
-        ok(await client.post(f"{API}/projects/{proposal_id}/closure", headers=h, json={
-            "closed_on": "2025-09-30", "summary": "项目按计划完成，居民反映良好。"}), 201)
+        ok(
+            await client.post(
+                f"{API}/projects/{proposal_id}/closure",
+                headers=h,
+                json={"closed_on": "2025-09-30", "summary": "项目按计划完成，居民反映良好。"},
+            ),
+            201,
+        )
     p3 = await session.scalar(select(Proposal.id).where(Proposal.state == ProposalState.not_selected))
     await session.commit()
     return {"p2": item2["proposal_id"], "p1": str(items[1].proposal_id), "p3": str(p3)}
@@ -117,32 +154,57 @@ async def make_eworld(client, session, app, pw: PWorld, *, campaign_window: dict
     """The evaluation world: p2 implemented by a social organisation, p1 by an assessor organisation (which may
     therefore not assess it), a neutral assessor, evaluators (two of them partial), a rubric and an open campaign."""
     tree = pw.tree
-    orgs = {"implementer": await add_organisation(session, f"彩虹社工-{uuid.uuid4().hex[:6]}",
-                                                  OrganisationKind.social_organisation),
-            "assessor": await add_organisation(session, f"评估中心-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor,
-                                               tree.district),
-            "assessor2": await add_organisation(session, f"评估所-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor)}
+    orgs = {
+        "implementer": await add_organisation(
+            session, f"彩虹社工-{uuid.uuid4().hex[:6]}", OrganisationKind.social_organisation
+        ),
+        "assessor": await add_organisation(
+            session, f"评估中心-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor, tree.district
+        ),
+        "assessor2": await add_organisation(session, f"评估所-{uuid.uuid4().hex[:6]}", OrganisationKind.assessor),
+    }
     projects = await completed_projects(client, session, app, pw, orgs["implementer"], orgs["assessor2"])
     h, users = dict(pw.h), {}
     for name, role, region, org in (
-            ("expert", Role.evaluator, tree.district, None),
-            ("expert2", Role.evaluator, tree.district, None),
-            ("expert_a1", Role.evaluator, tree.community_a1, None),            # lives in the projects' community
-            ("expert_impl", Role.evaluator, tree.district, orgs["implementer"]),  # works for the implementer
-            ("assessor_user", Role.assessor, tree.district, orgs["assessor"])):
+        ("expert", Role.evaluator, tree.district, None),
+        ("expert2", Role.evaluator, tree.district, None),
+        ("expert_a1", Role.evaluator, tree.community_a1, None),  # lives in the projects' community
+        ("expert_impl", Role.evaluator, tree.district, orgs["implementer"]),  # works for the implementer
+        ("assessor_user", Role.assessor, tree.district, orgs["assessor"]),
+    ):
         users[name], h[name] = await person(session, app, name, role, region, org)
-    rubric = ok(await client.post(f"{EV}/rubrics", headers=h["district"], json={
-        "district_id": str(tree.district.id), "name": "民生微实事项目评分细则", "criteria": criteria()}), 201)
-    campaign = ok(await client.post(f"{EV}/campaigns", headers=h["district"], json={
-        "programme_id": pw.world.programme["id"], "title": "2025年度民生微实事项目评估", "rubric_id": rubric["id"],
-        **(campaign_window or window()), "proposal_ids": [projects["p2"], projects["p1"]]}), 201)
+    rubric = ok(
+        await client.post(
+            f"{EV}/rubrics",
+            headers=h["district"],
+            json={"district_id": str(tree.district.id), "name": "民生微实事项目评分细则", "criteria": criteria()},
+        ),
+        201,
+    )
+    campaign = ok(
+        await client.post(
+            f"{EV}/campaigns",
+            headers=h["district"],
+            json={
+                "programme_id": pw.world.programme["id"],
+                "title": "2025年度民生微实事项目评估",
+                "rubric_id": rubric["id"],
+                **(campaign_window or window()),
+                "proposal_ids": [projects["p2"], projects["p1"]],
+            },
+        ),
+        201,
+    )
     return EWorld(pw, h, projects, rubric, campaign, users, orgs)
 
 
 async def assign(client, ew: EWorld, proposal_ids: list[str], *, evaluator=None, organisation=None):
     """POST assignments (the response, unchecked)."""
-    body = {"proposal_ids": proposal_ids, **({"evaluator_id": str(evaluator.id)} if evaluator else {}),
-            **({"organisation_id": str(organisation.id)} if organisation else {})}
+    body = {
+        "proposal_ids": proposal_ids,
+        **({"evaluator_id": str(evaluator.id)} if evaluator else {}),
+        **({"organisation_id": str(organisation.id)} if organisation else {}),
+    }
     return await client.post(f"{EV}/campaigns/{ew.cid}/assignments", headers=ew.h["district"], json=body)
 
 
@@ -151,11 +213,27 @@ def score_url(campaign_id, proposal_id, submit: bool = False) -> str:
     return f"{EV}/campaigns/{campaign_id}/projects/{proposal_id}/score" + ("/submit" if submit else "")
 
 
-async def issue_token(client, ew: EWorld, organisation, campaign_id=None,
-                      scopes=("assessments:read", "assessments:write"), issuer: str = "district") -> dict[str, str]:
+async def issue_token(
+    client,
+    ew: EWorld,
+    organisation,
+    campaign_id=None,
+    scopes=("assessments:read", "assessments:write"),
+    issuer: str = "district",
+) -> dict[str, str]:
     """An assessor organisation's API token, issued by the district admin (an admin for an organisation seated
     in no region); its headers."""
-    issued = ok(await client.post(f"{API}/api-tokens", headers=ew.h[issuer], json={
-        "organisation_id": str(organisation.id), "name": "评估接口", "scopes": list(scopes),
-        **({"campaign_id": str(campaign_id)} if campaign_id else {})}), 201)
+    issued = ok(
+        await client.post(
+            f"{API}/api-tokens",
+            headers=ew.h[issuer],
+            json={
+                "organisation_id": str(organisation.id),
+                "name": "评估接口",
+                "scopes": list(scopes),
+                **({"campaign_id": str(campaign_id)} if campaign_id else {}),
+            },
+        ),
+        201,
+    )
     return {"Authorization": f"Bearer {issued['token']}"}

@@ -15,16 +15,19 @@ async def test_conflicts_of_interest_are_refused_with_their_reason(client, sessi
     ew = await make_eworld(client, session, app, pw)
     p1, p2 = ew.projects["p1"], ew.projects["p2"]
 
-    own_community = problem(await assign(client, ew, [p2], evaluator=ew.users["expert_a1"]), 409,
-                            "conflict_of_interest")
+    own_community = problem(
+        await assign(client, ew, [p2], evaluator=ew.users["expert_a1"]), 409, "conflict_of_interest"
+    )
     assert [(c["proposal_id"], c["reason"]) for c in own_community["conflicts"]] == [(p2, "own_community")]
-    own_org = problem(await assign(client, ew, [p1, p2], evaluator=ew.users["expert_impl"]), 409,
-                      "conflict_of_interest")
+    own_org = problem(
+        await assign(client, ew, [p1, p2], evaluator=ew.users["expert_impl"]), 409, "conflict_of_interest"
+    )
     assert [(c["proposal_id"], c["reason"]) for c in own_org["conflicts"]] == [(p2, "own_organisation")]
     assert "implemented" in own_org["detail"]
     # An assessor organisation that implemented p1 may not assess it (nor anything in a batch with it).
-    implementer = problem(await assign(client, ew, [p2, p1], organisation=ew.orgs["assessor2"]), 409,
-                          "conflict_of_interest")
+    implementer = problem(
+        await assign(client, ew, [p2, p1], organisation=ew.orgs["assessor2"]), 409, "conflict_of_interest"
+    )
     assert [(c["proposal_id"], c["reason"]) for c in implementer["conflicts"]] == [(p1, "own_organisation")]
     assert await count(session, Assignment) == 0
     assert await audit_count(session, "assignment.create") == 0
@@ -45,13 +48,37 @@ async def test_bad_assignments_change_nothing(client, session, app, pw):
     problem(await assign(client, ew, [p3], evaluator=ew.users["expert2"]), 422, "project_not_in_campaign")
     problem(await assign(client, ew, [p2], evaluator=pw.users["resident"]), 422, "not_an_evaluator")
     problem(await assign(client, ew, [p2], organisation=ew.orgs["implementer"]), 422, "not_an_assessor")
-    problem(await client.post(f"{EV}/campaigns/{ew.cid}/assignments", headers=ew.h["district"], json={
-        "proposal_ids": [p2], "evaluator_id": str(ew.users["expert"].id),
-        "organisation_id": str(ew.orgs["assessor"].id)}), 422, "validation_error")
-    problem(await client.post(f"{EV}/campaigns/{ew.cid}/assignments", headers=ew.h["street_a"], json={
-        "proposal_ids": [p2], "evaluator_id": str(ew.users["expert2"].id)}), 403, "role_forbidden")
-    problem(await client.post(f"{EV}/campaigns/{ew.cid}/assignments", headers=ew.h["other_district"], json={
-        "proposal_ids": [p2], "evaluator_id": str(ew.users["expert2"].id)}), 404, "campaign_not_found")
+    problem(
+        await client.post(
+            f"{EV}/campaigns/{ew.cid}/assignments",
+            headers=ew.h["district"],
+            json={
+                "proposal_ids": [p2],
+                "evaluator_id": str(ew.users["expert"].id),
+                "organisation_id": str(ew.orgs["assessor"].id),
+            },
+        ),
+        422,
+        "validation_error",
+    )
+    problem(
+        await client.post(
+            f"{EV}/campaigns/{ew.cid}/assignments",
+            headers=ew.h["street_a"],
+            json={"proposal_ids": [p2], "evaluator_id": str(ew.users["expert2"].id)},
+        ),
+        403,
+        "role_forbidden",
+    )
+    problem(
+        await client.post(
+            f"{EV}/campaigns/{ew.cid}/assignments",
+            headers=ew.h["other_district"],
+            json={"proposal_ids": [p2], "evaluator_id": str(ew.users["expert2"].id)},
+        ),
+        404,
+        "campaign_not_found",
+    )
     assert await count(session, Assignment) == 2
     assert await audit_count(session, "assignment.create") == 2
 
@@ -60,25 +87,34 @@ async def test_an_assignment_is_withdrawn_only_while_nothing_is_saved(client, se
     ew = await make_eworld(client, session, app, pw)
     p1, p2 = ew.projects["p1"], ew.projects["p2"]
     a1, a2 = ok(await assign(client, ew, [p1, p2], evaluator=ew.users["expert"]), 201)
-    ok(await client.put(score_url(ew.cid, p2), headers=ew.h["expert"],
-                        json={"items": [{"criterion": "need", "points": 10}]}))
-    problem(await client.delete(f"{EV}/assignments/{a2['id']}", headers=ew.h["district"]), 409,
-            "assignment_has_score")
-    problem(await client.delete(f"{EV}/assignments/{a1['id']}", headers=ew.h["other_district"]), 404,
-            "campaign_not_found")
+    ok(
+        await client.put(
+            score_url(ew.cid, p2), headers=ew.h["expert"], json={"items": [{"criterion": "need", "points": 10}]}
+        )
+    )
+    problem(await client.delete(f"{EV}/assignments/{a2['id']}", headers=ew.h["district"]), 409, "assignment_has_score")
+    problem(
+        await client.delete(f"{EV}/assignments/{a1['id']}", headers=ew.h["other_district"]), 404, "campaign_not_found"
+    )
     assert (await client.delete(f"{EV}/assignments/{a1['id']}", headers=ew.h["district"])).status_code == 204
     assert await count(session, Assignment) == 1
     assert await audit_count(session, "assignment.withdraw") == 1
-    problem(await client.put(score_url(ew.cid, p1), headers=ew.h["expert"],
-                             json={"items": [{"criterion": "need", "points": 10}]}), 403, "not_assigned")
+    problem(
+        await client.put(
+            score_url(ew.cid, p1), headers=ew.h["expert"], json={"items": [{"criterion": "need", "points": 10}]}
+        ),
+        403,
+        "not_assigned",
+    )
 
 
 async def test_an_expert_of_the_applicant_organisation_is_refused(client, session, app, pw):
     """Issue 27: an expert whose organisation applied for a project (公益微创投) may not score it."""
     ew = await make_eworld(client, session, app, pw)
     p1, p2 = ew.projects["p1"], ew.projects["p2"]
-    applicant = await add_organisation(session, f"申报机构-{uuid.uuid4().hex[:6]}",
-                                       OrganisationKind.social_organisation)
+    applicant = await add_organisation(
+        session, f"申报机构-{uuid.uuid4().hex[:6]}", OrganisationKind.social_organisation
+    )
     proposal = await session.get(Proposal, uuid.UUID(p1))
     proposal.proposer_organisation_id = applicant.id
     await session.commit()

@@ -10,8 +10,11 @@ async def test_progress_counts_missing_draft_submitted_and_late(client, session,
     ok(await assign(client, ew, [p2, p1], evaluator=ew.users["expert"]), 201)
     ok(await assign(client, ew, [p2], evaluator=ew.users["expert2"]), 201)
     ok(await assign(client, ew, [p2], organisation=ew.orgs["assessor"]), 201)
-    ok(await client.put(score_url(ew.cid, p2), headers=ew.h["expert"], json={"items": [{"criterion": "need",
-                                                                                        "points": 9}]}))
+    ok(
+        await client.put(
+            score_url(ew.cid, p2), headers=ew.h["expert"], json={"items": [{"criterion": "need", "points": 9}]}
+        )
+    )
     ok(await client.post(score_url(ew.cid, p1, submit=True), headers=ew.h["expert"], json=full_score()))
     url = f"{EV}/campaigns/{ew.cid}/progress"
 
@@ -20,10 +23,11 @@ async def test_progress_counts_missing_draft_submitted_and_late(client, session,
     assert view["counts"] == {"missing": 2, "draft": 1, "submitted": 1, "late": 0, "total": 4}
     missing = ok(await client.get(url, headers=ew.h["district"], params={"state": "missing", "limit": 1}))
     assert missing["total"] == 2 and len(missing["items"]) == 1 and missing["items"][0]["progress"] == "missing"
-    second = ok(await client.get(url, headers=ew.h["district"], params={"state": "missing", "limit": 1,
-                                                                        "offset": 1}))
+    second = ok(await client.get(url, headers=ew.h["district"], params={"state": "missing", "limit": 1, "offset": 1}))
     assert {missing["items"][0]["assignee"], second["items"][0]["assignee"]} == {
-        ew.users["expert2"].display_name, ew.orgs["assessor"].name}
+        ew.users["expert2"].display_name,
+        ew.orgs["assessor"].name,
+    }
     draft = ok(await client.get(url, headers=ew.h["supervisor"], params={"state": "draft"}))
     assert [(i["proposal_id"], i["evaluator_id"]) for i in draft["items"]] == [(p2, str(ew.users["expert"].id))]
     third = ok(await client.get(url, headers=ew.h["district"], params={"source": "third_party"}))

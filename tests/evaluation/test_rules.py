@@ -83,14 +83,14 @@ def test_conflicts_of_interest():
     org, other = uuid.uuid4(), uuid.uuid4()
     community = "/d/s/c/"
     project = ProjectFacts(community, org)
-    assert rules.conflict_of_interest(Party("/d/", None), project) is None             # a district expert
-    assert rules.conflict_of_interest(Party("/d/s/", other), project) is None          # same street, other org
+    assert rules.conflict_of_interest(Party("/d/", None), project) is None  # a district expert
+    assert rules.conflict_of_interest(Party("/d/s/", other), project) is None  # same street, other org
     assert rules.conflict_of_interest(Party(community, None), project) == "own_community"
     assert rules.conflict_of_interest(Party(community + "u/", None), project) == "own_community"  # a compound in it
     assert rules.conflict_of_interest(Party("/d/", org), project) == "own_organisation"
     assert rules.conflict_of_interest(Party(None, org), ProjectFacts(community, None)) is None
-    assert rules.conflict_of_interest(Party("/d/s/c2/", None), project) is None        # a sibling community
-    applied = ProjectFacts(community, None, other)                                      # other applied for it
+    assert rules.conflict_of_interest(Party("/d/s/c2/", None), project) is None  # a sibling community
+    applied = ProjectFacts(community, None, other)  # other applied for it
     assert rules.conflict_of_interest(Party("/d/", other), applied) == "applicant_organisation"
     assert rules.conflict_of_interest(Party("/d/", org), applied) is None
 

@@ -13,8 +13,14 @@ from tests.voting.helpers import resident
 
 async def on_roll(client, session, app, ew, phone: str, name: str = "评价居民"):
     """A resident of community a1 whose phone staff put on its roll."""
-    ok(await client.post(f"{API}/communities/{ew.pw.tree.community_a1.id}/voter-roll", headers=ew.h["staff_a1"],
-                         json={"phone": phone, "name": name}), 201)
+    ok(
+        await client.post(
+            f"{API}/communities/{ew.pw.tree.community_a1.id}/voter-roll",
+            headers=ew.h["staff_a1"],
+            json={"phone": phone, "name": name},
+        ),
+        201,
+    )
     return await resident(session, app, ew.pw.tree.community_a1, phone, name)
 
 
@@ -38,7 +44,9 @@ async def test_residents_on_the_roll_rate_once_and_the_public_sees_aggregates(cl
     assert await count(session, SatisfactionRating) == 3
     mine = ok(await client.get(f"{EV}/campaigns/{ew.cid}/my-satisfaction", headers=voters[0].h))
     assert {p["proposal_id"]: (p["my_rating"] or {}).get("rating") for p in mine["projects"]} == {
-        ew.projects["p2"]: 5, ew.projects["p1"]: None}
+        ew.projects["p2"]: 5,
+        ew.projects["p1"]: None,
+    }
 
     public_url = f"{API}/public/evaluation/campaigns/{ew.cid}/satisfaction"
     public = ok(await client.get(public_url))
@@ -50,8 +58,15 @@ async def test_residents_on_the_roll_rate_once_and_the_public_sees_aggregates(cl
     public = ok(await client.get(public_url))
     by_project = {p["proposal_id"]: p for p in public["items"]}
     assert by_project[ew.projects["p2"]] | {"title": None} == {
-        "proposal_id": ew.projects["p2"], "title": None, "community_id": str(ew.pw.tree.community_a1.id),
-        "ratings": 2, "mean": 4.5, "satisfied_pct": 100.0, "below_floor": False, "batch": 2}
+        "proposal_id": ew.projects["p2"],
+        "title": None,
+        "community_id": str(ew.pw.tree.community_a1.id),
+        "ratings": 2,
+        "mean": 4.5,
+        "satisfied_pct": 100.0,
+        "below_floor": False,
+        "batch": 2,
+    }
     assert by_project[ew.projects["p1"]]["ratings"] == 0 and by_project[ew.projects["p1"]]["mean"] is None
     assert "roll_entry_id" not in public["items"][0] and "comment" not in public["items"][0]
     campaigns = ok(await client.get(f"{API}/public/evaluation/campaigns"))
@@ -69,14 +84,17 @@ async def test_non_residents_second_ratings_and_closed_campaigns_are_refused(cli
     voter = await on_roll(client, session, app, ew, "13922220001")
     stranger = await resident(session, app, ew.pw.tree.community_a1, "13922220002")  # not on the roll
     problem(await client.post(rate_url(ew, "p2"), headers=stranger.h, json={"rating": 4}), 403, "not_on_roll")
-    problem(await client.post(rate_url(ew, "p2"), headers=ew.h["resident_b1"], json={"rating": 4}), 403,
-            "not_on_roll")
-    problem(await client.post(rate_url(ew, "p2"), headers=ew.h["staff_a1"], json={"rating": 4}), 403,
-            "role_forbidden")
+    problem(await client.post(rate_url(ew, "p2"), headers=ew.h["resident_b1"], json={"rating": 4}), 403, "not_on_roll")
+    problem(await client.post(rate_url(ew, "p2"), headers=ew.h["staff_a1"], json={"rating": 4}), 403, "role_forbidden")
     for bad in (0, 6):
         problem(await client.post(rate_url(ew, "p2"), headers=voter.h, json={"rating": bad}), 422, "validation_error")
-    problem(await client.post(f"{EV}/campaigns/{ew.cid}/projects/{ew.projects['p3']}/satisfaction", headers=voter.h,
-                              json={"rating": 4}), 404, "project_not_in_campaign")
+    problem(
+        await client.post(
+            f"{EV}/campaigns/{ew.cid}/projects/{ew.projects['p3']}/satisfaction", headers=voter.h, json={"rating": 4}
+        ),
+        404,
+        "project_not_in_campaign",
+    )
     assert ok(await client.get(f"{EV}/campaigns/{ew.cid}/my-satisfaction", headers=stranger.h))["projects"] == []
     await set_window(session, ew.cid, 1, 5)
     problem(await client.post(rate_url(ew, "p2"), headers=voter.h, json={"rating": 4}), 409, "campaign_not_open")

@@ -6,8 +6,11 @@ from tests.evaluation.helpers import EV, end_campaign, make_eworld
 from tests.programmes.helpers import ok, problem
 from tests.proposals.helpers import audit_count, count
 
-REPORT = {"work_done": "本年度完成彩田社区两个民生微实事项目，居民参与投票。", "problems": "部分项目进度滞后。",
-          "lessons": "提前公示、全程公开，居民认可度高。"}
+REPORT = {
+    "work_done": "本年度完成彩田社区两个民生微实事项目，居民参与投票。",
+    "problems": "部分项目进度滞后。",
+    "lessons": "提前公示、全程公开，居民认可度高。",
+}
 
 
 async def test_a_street_files_and_amends_its_report_and_the_district_reads_it(client, session, app, pw):
@@ -43,8 +46,15 @@ async def test_report_refusals_change_nothing(client, session, app, pw):
     url = f"{EV}/campaigns/{ew.cid}/streets/{tree.street_a.id}/self-inspection"
     problem(await client.put(url, headers=ew.h["street_b"], json=REPORT), 403, "not_street_admin")
     problem(await client.put(url, headers=ew.h["district"], json=REPORT), 403, "role_forbidden")
-    problem(await client.put(f"{EV}/campaigns/{ew.cid}/streets/{tree.community_a1.id}/self-inspection",
-                             headers=ew.h["street_a"], json=REPORT), 404, "street_not_found")
+    problem(
+        await client.put(
+            f"{EV}/campaigns/{ew.cid}/streets/{tree.community_a1.id}/self-inspection",
+            headers=ew.h["street_a"],
+            json=REPORT,
+        ),
+        404,
+        "street_not_found",
+    )
     problem(await client.put(url, headers=ew.h["street_a"], json={**REPORT, "lessons": ""}), 422, "validation_error")
     assert await count(session, SelfInspectionReport) == 0
     ok(await client.put(url, headers=ew.h["street_a"], json=REPORT), 201)

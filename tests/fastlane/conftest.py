@@ -70,20 +70,25 @@ async def _restore(engine, before: Snapshot, after: Snapshot) -> None:
                 if key not in after[name]:
                     await conn.execute(insert(table).values(**row))
                 elif after[name][key] != row:
-                    await conn.execute(update(table).where(*(table.c[k] == v for k, v in zip(keys, key, strict=True)))
-                                       .values(**row))
+                    await conn.execute(
+                        update(table).where(*(table.c[k] == v for k, v in zip(keys, key, strict=True))).values(**row)
+                    )
 
 
 def _known_ids(snapshot: Snapshot) -> set[uuid.UUID]:
-    return {value for rows in snapshot.values() for row in rows.values() for value in row.values()
-            if isinstance(value, uuid.UUID)}
+    return {
+        value
+        for rows in snapshot.values()
+        for row in rows.values()
+        for value in row.values()
+        if isinstance(value, uuid.UUID)
+    }
 
 
 class _Names:
     """Names for the values that differ between two runs of one request."""
 
-    def __init__(self, known: set[uuid.UUID], answer: httpx.Response, settings: Any,
-                 one_name: bool = False) -> None:
+    def __init__(self, known: set[uuid.UUID], answer: httpx.Response, settings: Any, one_name: bool = False) -> None:
         self.known, self.fresh, self.one_name, self.settings = known, {}, one_name, settings
         self.texts = {answer.headers.get("x-request-id", "-"): "<request id>"}
         body = answer.json() if answer.headers.get("content-type", "").endswith("json") else None
@@ -129,10 +134,17 @@ def _named(answer: httpx.Response, diff: dict, known: set[uuid.UUID], settings: 
     except ValueError:
         body = answer.content
     # Fresh ids are named in an order both runs share: the body's first, then the rows' sorted without them.
-    rows = {table: [name(change) for change in sorted(diff[table], key=lambda change: repr(blank(change)))]
-            for table in sorted(diff)}
-    return (answer.status_code, answer.headers.get("content-type"), answer.headers.get("x-content-type-options"),
-            body, rows)
+    rows = {
+        table: [name(change) for change in sorted(diff[table], key=lambda change: repr(blank(change)))]
+        for table in sorted(diff)
+    }
+    return (
+        answer.status_code,
+        answer.headers.get("content-type"),
+        answer.headers.get("x-content-type-options"),
+        body,
+        rows,
+    )
 
 
 @dataclass
@@ -165,11 +177,20 @@ def both_paths(app, client):
         finally:
             app.state.fast_lane = True
         route_rows = _diff(before, await _snapshot(engine))
-        by_fast, by_route = (_named(fast, fast_rows, known, app.state.settings),
-                             _named(routed, route_rows, known, app.state.settings))
-        assert by_fast == by_route, "\n".join([f"{method} {url}: the fast lane (-) and the route (+) differ", *(
-            difflib.unified_diff(pprint.pformat(by_fast).splitlines(), pprint.pformat(by_route).splitlines(),
-                                 lineterm="", n=1))])
+        by_fast, by_route = (
+            _named(fast, fast_rows, known, app.state.settings),
+            _named(routed, route_rows, known, app.state.settings),
+        )
+        assert by_fast == by_route, "\n".join(
+            [
+                f"{method} {url}: the fast lane (-) and the route (+) differ",
+                *(
+                    difflib.unified_diff(
+                        pprint.pformat(by_fast).splitlines(), pprint.pformat(by_route).splitlines(), lineterm="", n=1
+                    )
+                ),
+            ]
+        )
         return Compared(routed, took)
 
     return send

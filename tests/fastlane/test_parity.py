@@ -18,8 +18,7 @@ from tests.programmes.helpers import API
 from tests.proposals.helpers import create, make_pworld, submitted
 from tests.voting.helpers import create_round, import_roll, resident, roll_csv, shortlist
 
-ROWS = [("13800000001", "张三", "", "3栋501"), ("13800000002", "李四", "", "3栋501"),
-        ("13800000003", "王五", "", "")]
+ROWS = [("13800000001", "张三", "", "3栋501"), ("13800000002", "李四", "", "3栋501"), ("13800000003", "王五", "", "")]
 
 
 @pytest.fixture
@@ -65,12 +64,17 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
         (await both_paths("POST", url, headers=h, json={"choices": [1]}), 403),
         (await both_paths("POST", url, json={"choices": [1]}), 401),
         (await both_paths("POST", url, headers={"Authorization": "Bearer nonsense"}, json={"choices": [1]}), 401),
-        (await both_paths("POST", url, headers={**a.h, "Content-Type": "text/plain"}, content=b'{"choices":[1]}'),
-         422),
-        (await both_paths("POST", f"{API}/voting/rounds/00000000-0000-0000-0000-000000000000/ballots",
-                          headers=a.h, json={"choices": [1]}), 404),
-        (await both_paths("POST", f"{API}/voting/rounds/not-a-round/ballots", headers=a.h,
-                          json={"choices": [1]}), 422),
+        (await both_paths("POST", url, headers={**a.h, "Content-Type": "text/plain"}, content=b'{"choices":[1]}'), 422),
+        (
+            await both_paths(
+                "POST",
+                f"{API}/voting/rounds/00000000-0000-0000-0000-000000000000/ballots",
+                headers=a.h,
+                json={"choices": [1]},
+            ),
+            404,
+        ),
+        (await both_paths("POST", f"{API}/voting/rounds/not-a-round/ballots", headers=a.h, json={"choices": [1]}), 422),
     ]
     assert [r.answer.status_code for r, _ in refusals] == [status for _, status in refusals]
     assert not any(r.fast for r, _ in refusals)
@@ -81,18 +85,26 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
         r = await both_paths("GET", mine, headers=voter.h)
         assert (r.fast, r.answer.status_code) == (fast, status)
     assert (await both_paths("GET", mine, headers=a.h)).answer.json()["ballot"]["choices"] == [3]
-    for path, headers, status in ((mine, h, 403), (mine, {}, 401),
-                                  (mine.replace(rnd["id"], str(uuid.uuid4())), a.h, 404),
-                                  (mine.replace(rnd["id"], "x"), a.h, 422)):
+    for path, headers, status in (
+        (mine, h, 403),
+        (mine, {}, 401),
+        (mine.replace(rnd["id"], str(uuid.uuid4())), a.h, 404),
+        (mine.replace(rnd["id"], "x"), a.h, 422),
+    ):
         r = await both_paths("GET", path, headers=headers)
         assert r.answer.status_code == status and not r.fast, path
     receipts = f"{API}/public/voting/receipts"
-    for code, status in ((first.answer.json()["receipt_code"], "superseded"),
-                         (change.answer.json()["receipt_code"], "recorded")):
+    for code, status in (
+        (first.answer.json()["receipt_code"], "superseded"),
+        (change.answer.json()["receipt_code"], "recorded"),
+    ):
         r = await both_paths("GET", f"{receipts}/{code}")
         assert r.fast and r.answer.json()["status"] == status
-    for path, answer in ((f"{receipts}/AAAA-BBBB-CCCC-DDDD", 404), (f"{receipts}/short", 422),
-                         (f"{receipts}/AAAA-BBBB-CCCC-DDD1", 422)):
+    for path, answer in (
+        (f"{receipts}/AAAA-BBBB-CCCC-DDDD", 404),
+        (f"{receipts}/short", 422),
+        (f"{receipts}/AAAA-BBBB-CCCC-DDD1", 422),
+    ):
         r = await both_paths("GET", path)
         assert r.answer.status_code == answer and not r.fast, path
     this = VotingRound.id == uuid.UUID(rnd["id"])
@@ -104,10 +116,12 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
     await session.commit()
     cancelled = await post(a, {"choices": [1]})
     assert cancelled.answer.status_code == 409 and not cancelled.fast
-    await session.execute(update(VotingRound).where(this).values(status=RoundStatus.scheduled,
-                                                                 opens_at=utcnow() - timedelta(hours=1)))
-    await session.execute(update(User).where(User.role == Role.resident, User.phone_digest.is_not(None))
-                          .values(is_active=False))
+    await session.execute(
+        update(VotingRound).where(this).values(status=RoundStatus.scheduled, opens_at=utcnow() - timedelta(hours=1))
+    )
+    await session.execute(
+        update(User).where(User.role == Role.resident, User.phone_digest.is_not(None)).values(is_active=False)
+    )
     await session.commit()
     inactive = await post(b, {"choices": [1]})
     assert inactive.answer.status_code == 401 and not inactive.fast
@@ -117,6 +131,7 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
     revoked = await post(c, {"choices": [1]})
     assert revoked.answer.status_code == 401 and not revoked.fast
 
+
 async def test_public_proposals_down_both_paths(client, pw, both_paths):
     p = await submitted(client, pw, title="长者助餐点", category="life_care", project_type="services")
     for title in ("楼道照明改造", "儿童游乐设施"):
@@ -125,24 +140,40 @@ async def test_public_proposals_down_both_paths(client, pw, both_paths):
     community, programme = str(pw.tree.community_a1.id), pw.world.programme["id"]
     page = await both_paths("GET", f"{API}/public/proposals/{p['id']}")
     assert page.fast and page.answer.status_code == 200 and len(page.answer.json()["budget_lines"]) == 2
-    for path, status in ((f"{API}/public/proposals/{draft['id']}", 404),
-                         (f"{API}/public/proposals/00000000-0000-0000-0000-000000000000", 404),
-                         (f"{API}/public/proposals/nonsense", 422),
-                         (f"{API}/public/proposals/{p['id']}?x=1", 200)):
+    for path, status in (
+        (f"{API}/public/proposals/{draft['id']}", 404),
+        (f"{API}/public/proposals/00000000-0000-0000-0000-000000000000", 404),
+        (f"{API}/public/proposals/nonsense", 422),
+        (f"{API}/public/proposals/{p['id']}?x=1", 200),
+    ):
         r = await both_paths("GET", path)
         assert r.answer.status_code == status and not r.fast, path
-    fast_queries = [{}, {"community_id": community}, {"community_id": community, "limit": "2", "offset": "1"},
-                    {"programme_id": programme, "state": "submitted"}, {"state": "draft"},
-                    {"community_id": community, "programme_id": programme, "state": "submitted", "limit": "200"}]
+    fast_queries = [
+        {},
+        {"community_id": community},
+        {"community_id": community, "limit": "2", "offset": "1"},
+        {"programme_id": programme, "state": "submitted"},
+        {"state": "draft"},
+        {"community_id": community, "programme_id": programme, "state": "submitted", "limit": "200"},
+    ]
     for query in fast_queries:
         r = await both_paths("GET", f"{API}/public/proposals", params=query)
         assert r.fast and r.answer.status_code == 200, query
-    assert [len(r.json()["items"]) for r in [
-        (await both_paths("GET", f"{API}/public/proposals", params=q)).answer for q in fast_queries[1:3]]] == [3, 2]
-    route_queries = [({"community_id": community.upper()}, 200), ({"community_id": community, "limit": "02"}, 200),
-                     ({"limit": "0"}, 422), ({"limit": "201"}, 422), ({"offset": "-1"}, 422),
-                     ({"state": "nonsense"}, 422), ({"community_id": "nonsense"}, 422), ({"other": "1"}, 200),
-                     ([("limit", "1"), ("limit", "2")], 200)]
+    assert [
+        len(r.json()["items"])
+        for r in [(await both_paths("GET", f"{API}/public/proposals", params=q)).answer for q in fast_queries[1:3]]
+    ] == [3, 2]
+    route_queries = [
+        ({"community_id": community.upper()}, 200),
+        ({"community_id": community, "limit": "02"}, 200),
+        ({"limit": "0"}, 422),
+        ({"limit": "201"}, 422),
+        ({"offset": "-1"}, 422),
+        ({"state": "nonsense"}, 422),
+        ({"community_id": "nonsense"}, 422),
+        ({"other": "1"}, 200),
+        ([("limit", "1"), ("limit", "2")], 200),
+    ]
     for query, status in route_queries:
         r = await both_paths("GET", f"{API}/public/proposals", params=query)
         assert r.answer.status_code == status and not r.fast, query
@@ -162,8 +193,10 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
     proposals = await shortlist(client, pw, [1_000_000, 800_000, 700_000])
     assert (await import_roll(client, h, pw.tree.community_a1.id, roll_csv(ROWS))).status_code == 200
     rnd = (await create_round(client, h, pw.world.pilot_a1["id"], proposals)).json()
-    voters = [await resident(session, app, pw.tree.community_a1, phone) for phone in
-              ("13800000003", "13800000001", "13800000002")]
+    voters = [
+        await resident(session, app, pw.tree.community_a1, phone)
+        for phone in ("13800000003", "13800000001", "13800000002")
+    ]
     sizes: list[int] = []
     store = ballots_service.store_first_ballots
 
@@ -174,12 +207,14 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
         return await store(conn, planned)
 
     monkeypatch.setattr(ballots_service, "store_first_ballots", spy)
-    answers = await asyncio.gather(*(client.post(f"{API}/voting/rounds/{rnd['id']}/ballots", headers=v.h,
-                                                 json={"choices": [1]}) for v in voters))
+    answers = await asyncio.gather(
+        *(client.post(f"{API}/voting/rounds/{rnd['id']}/ballots", headers=v.h, json={"choices": [1]}) for v in voters)
+    )
     assert sum(sizes) == 3 and max(sizes) > 1
     assert answers[0].status_code == 201 and sorted(a.status_code for a in answers[1:]) == [201, 409]
     assert next(a for a in answers if a.status_code == 409).json()["code"] == "household_already_voted"
     counts = [await session.scalar(select(func.count()).select_from(t)) for t in (Ballot, VoteMark)]
-    events = await session.scalar(select(func.count()).select_from(AuditEvent)
-                                  .where(AuditEvent.action == "ballot.cast"))
+    events = await session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "ballot.cast")
+    )
     assert counts == [2, 2] and events == 2

@@ -7,11 +7,14 @@ from sqlalchemy.exc import DBAPIError
 pytestmark = pytest.mark.postgres_only
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_entry SET amount_fen = amount_fen + 1",
-    "DELETE FROM ledger_entry",
-    "TRUNCATE ledger_entry CASCADE",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entry SET amount_fen = amount_fen + 1",
+        "DELETE FROM ledger_entry",
+        "TRUNCATE ledger_entry CASCADE",
+    ],
+)
 async def test_ledger_rows_cannot_be_edited_or_deleted(world, app, statement):
     async with app.state.sessionmaker() as s:
         before = (await s.execute(text("SELECT count(*), sum(amount_fen) FROM ledger_entry"))).one()

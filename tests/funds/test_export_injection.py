@@ -17,8 +17,11 @@ async def _rename(client, world, name: str) -> None:
 
 
 async def _finance(client, world, fmt: str):
-    r = await client.get(f"{API}/funds/reports", headers=world.h["finance"],
-                         params={"group_by": "street", "as_of": f"{YEAR}-12-31", "format": fmt})
+    r = await client.get(
+        f"{API}/funds/reports",
+        headers=world.h["finance"],
+        params={"group_by": "street", "as_of": f"{YEAR}-12-31", "format": fmt},
+    )
     assert r.status_code == 200, r.text
     return r
 
@@ -43,4 +46,3 @@ async def test_finance_report_xlsx_writes_text_as_strings_never_formulas(client,
     assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
     amounts = [c.value for c in book["财务报表"][2][1:]]
     assert all(isinstance(v, int | float) or v is None for v in amounts)
-

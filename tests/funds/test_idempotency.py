@@ -8,8 +8,14 @@ from app.funds.models import LedgerEntry
 from app.idempotency.models import IdempotencyRecord
 from tests.programmes.helpers import API, YEAR, audit_count, balance, commit, ledger_count, ok, problem
 
-COMMITMENT = {"project_title": "楼道微改造", "category": "environment", "project_type": "services",
-              "amount_fen": 1_200_000, "entry_date": f"{YEAR}-04-01", "decision_document_ref": "福民〔2025〕8号"}
+COMMITMENT = {
+    "project_title": "楼道微改造",
+    "category": "environment",
+    "project_type": "services",
+    "amount_fen": 1_200_000,
+    "entry_date": f"{YEAR}-04-01",
+    "decision_document_ref": "福民〔2025〕8号",
+}
 MOVEMENT = {"amount_fen": 400_000, "entry_date": f"{YEAR}-05-01"}
 
 
@@ -65,11 +71,17 @@ async def test_a_commitment_key_reused_for_another_body_is_422(client, world, se
     ok(await client.post(url, json=body, headers=keyed(h, "commit-1")), 201)
     entries, before = await ledger_count(session), await balance(client, h, pilot)
 
-    problem(await client.post(url, json={**body, "amount_fen": 1_300_000}, headers=keyed(h, "commit-1")),
-            422, "idempotency_key_reused")
+    problem(
+        await client.post(url, json={**body, "amount_fen": 1_300_000}, headers=keyed(h, "commit-1")),
+        422,
+        "idempotency_key_reused",
+    )
     # The same body to another pilot is another request as well.
-    problem(await client.post(f"{API}/pilots/{world.pilot_b1['id']}/commitments", json=body,
-                              headers=keyed(h, "commit-1")), 422, "idempotency_key_reused")
+    problem(
+        await client.post(f"{API}/pilots/{world.pilot_b1['id']}/commitments", json=body, headers=keyed(h, "commit-1")),
+        422,
+        "idempotency_key_reused",
+    )
     assert await ledger_count(session) == entries
     assert await balance(client, h, pilot) == before
 
@@ -80,8 +92,11 @@ async def test_a_refused_commitment_leaves_the_key_free_for_a_corrected_retry(cl
     url, body = f"{API}/pilots/{pilot}/commitments", {**COMMITMENT, "project_id": str(uuid.uuid4())}
     entries = await ledger_count(session)
 
-    problem(await client.post(url, json={**body, "amount_fen": available + 1}, headers=keyed(h, "commit-1")),
-            409, "insufficient_funds")
+    problem(
+        await client.post(url, json={**body, "amount_fen": available + 1}, headers=keyed(h, "commit-1")),
+        409,
+        "insufficient_funds",
+    )
     assert await ledger_count(session) == entries and await record_count(session) == 0
     r = await client.post(url, json=body, headers=keyed(h, "commit-1"))
     assert r.status_code == 201, r.text
@@ -116,11 +131,19 @@ async def test_a_disbursement_key_reused_for_another_body_is_422(client, world, 
     ok(await client.post(url, json=MOVEMENT, headers=keyed(h["finance"], "pay-1")), 201)
     entries, before = await ledger_count(session), await balance(client, h["district"], pilot)
 
-    problem(await client.post(url, json={**MOVEMENT, "amount_fen": 500_000}, headers=keyed(h["finance"], "pay-1")),
-            422, "idempotency_key_reused")
+    problem(
+        await client.post(url, json={**MOVEMENT, "amount_fen": 500_000}, headers=keyed(h["finance"], "pay-1")),
+        422,
+        "idempotency_key_reused",
+    )
     # The same body as a return is another request too.
-    problem(await client.post(f"{API}/funds/projects/{project}/returns", json=MOVEMENT,
-                              headers=keyed(h["finance"], "pay-1")), 422, "idempotency_key_reused")
+    problem(
+        await client.post(
+            f"{API}/funds/projects/{project}/returns", json=MOVEMENT, headers=keyed(h["finance"], "pay-1")
+        ),
+        422,
+        "idempotency_key_reused",
+    )
     assert await ledger_count(session) == entries
     assert await balance(client, h["district"], pilot) == before
     assert await entries_of(session, "disbursement") == 1
@@ -132,8 +155,16 @@ async def test_the_other_money_writes_replay_too(client, world, session):
     source_body = {"kind": "donation", "payer": "张三", "document_ref": "捐赠收据001", "dated": f"{YEAR}-03-12"}
     writes = [
         (h["staff_a1"], f"{API}/pilots/{pilot}/fund-sources", source_body),
-        (h["district"], f"{API}/fund-sources/{world.subsidy_a1['id']}/funds-in",
-         {"amount_fen": 10_000, "entry_date": f"{YEAR}-03-02", "supplement": True, "document_ref": "福民〔2025〕9号"}),
+        (
+            h["district"],
+            f"{API}/fund-sources/{world.subsidy_a1['id']}/funds-in",
+            {
+                "amount_fen": 10_000,
+                "entry_date": f"{YEAR}-03-02",
+                "supplement": True,
+                "document_ref": "福民〔2025〕9号",
+            },
+        ),
         (h["finance"], f"{API}/funds/projects/{project}/returns", MOVEMENT),
     ]
     entries = await ledger_count(session)

@@ -37,12 +37,29 @@ async def _ledger(client, h, pilot_id) -> list[dict]:
 
 async def test_money_flows_and_sums(client, world, session):
     h, pilot = world.h, world.pilot_a1["id"]
-    matching = ok(await client.post(f"{API}/pilots/{pilot}/fund-sources", headers=h["street_a"], json={
-        "kind": "street_matching", "payer": "莲花街道办事处", "document_ref": "莲街〔2025〕8号",
-        "dated": f"{YEAR}-03-10", "planned_fen": 1_000_000}), 201)
+    matching = ok(
+        await client.post(
+            f"{API}/pilots/{pilot}/fund-sources",
+            headers=h["street_a"],
+            json={
+                "kind": "street_matching",
+                "payer": "莲花街道办事处",
+                "document_ref": "莲街〔2025〕8号",
+                "dated": f"{YEAR}-03-10",
+                "planned_fen": 1_000_000,
+            },
+        ),
+        201,
+    )
     ok(await funds_in(client, h["street_a"], matching["id"], 1_000_000), 201)
-    donation = ok(await client.post(f"{API}/pilots/{pilot}/fund-sources", headers=h["staff_a1"], json={
-        "kind": "donation", "payer": "张三", "document_ref": "捐赠收据001", "dated": f"{YEAR}-03-12"}), 201)
+    donation = ok(
+        await client.post(
+            f"{API}/pilots/{pilot}/fund-sources",
+            headers=h["staff_a1"],
+            json={"kind": "donation", "payer": "张三", "document_ref": "捐赠收据001", "dated": f"{YEAR}-03-12"},
+        ),
+        201,
+    )
     ok(await funds_in(client, h["staff_a1"], donation["id"], 50_000), 201)
 
     project = uuid.uuid4()
@@ -53,32 +70,73 @@ async def test_money_flows_and_sums(client, world, session):
     ok(await movement(client, h["finance"], "returns", project, 700_000), 201)
     project_row = ok(await client.get(f"{API}/funds/projects/{project}", headers=h["supervisor"]))
     # committed_fen is net of what came back, as on every report and public page; the gross figure beside it.
-    assert (project_row["committed_fen"], project_row["committed_gross_fen"], project_row["disbursed_fen"],
-            project_row["returned_fen"], project_row["unspent_fen"]) == (1_800_000, 2_500_000, 1_800_000, 700_000, 0)
+    assert (
+        project_row["committed_fen"],
+        project_row["committed_gross_fen"],
+        project_row["disbursed_fen"],
+        project_row["returned_fen"],
+        project_row["unspent_fen"],
+    ) == (1_800_000, 2_500_000, 1_800_000, 700_000, 0)
 
     bal = await balance(client, h["district"], pilot)
     sources = bal.pop("sources")
-    assert bal == {"pilot_id": pilot, "funds_in_fen": 4_050_000, "committed_fen": 2_500_000,
-                   "returned_fen": 700_000, "disbursed_fen": 1_800_000, "transferred_out_fen": 0,
-                   "available_fen": 4_050_000 - 1_800_000, "uncommitted_fen": 4_050_000 - 1_800_000,
-                   "reserved_by_rounds_fen": 0, "unreserved_fen": 4_050_000 - 1_800_000, "reserved_by_rounds": [],
-                   "reserved_by_panels_fen": 0, "reserved_by_panels": []}
+    assert bal == {
+        "pilot_id": pilot,
+        "funds_in_fen": 4_050_000,
+        "committed_fen": 2_500_000,
+        "returned_fen": 700_000,
+        "disbursed_fen": 1_800_000,
+        "transferred_out_fen": 0,
+        "available_fen": 4_050_000 - 1_800_000,
+        "uncommitted_fen": 4_050_000 - 1_800_000,
+        "reserved_by_rounds_fen": 0,
+        "unreserved_fen": 4_050_000 - 1_800_000,
+        "reserved_by_rounds": [],
+        "reserved_by_panels_fen": 0,
+        "reserved_by_panels": [],
+    }
     # Drawn subsidy first, then matching funds; the return gave back to the matching funds first.
     assert [(s["kind"], s["received_fen"], s["committed_fen"], s["uncommitted_fen"]) for s in sources] == [
-        ("district_subsidy", 3_000_000, 1_800_000, 1_200_000), ("street_matching", 1_000_000, 0, 1_000_000),
-        ("donation", 50_000, 0, 50_000)]
+        ("district_subsidy", 3_000_000, 1_800_000, 1_200_000),
+        ("street_matching", 1_000_000, 0, 1_000_000),
+        ("donation", 50_000, 0, 50_000),
+    ]
 
     # Reversing the return re-commits the money; reversing the first commitment then fails: it is paid out.
     entries = await _ledger(client, h["district"], pilot)
     ret = next(e for e in entries if e["kind"] == "return")
-    rev = ok(await client.post(f"{API}/funds/ledger/{ret['id']}/reversal", headers=h["finance"],
-                               json={"entry_date": f"{YEAR}-06-01", "reason": "录入错误"}), 201)
+    rev = ok(
+        await client.post(
+            f"{API}/funds/ledger/{ret['id']}/reversal",
+            headers=h["finance"],
+            json={"entry_date": f"{YEAR}-06-01", "reason": "录入错误"},
+        ),
+        201,
+    )
     assert (rev["kind"], rev["reverses_id"], rev["reverses_kind"], rev["amount_fen"]) == (
-        "reversal", ret["id"], "return", 700_000)
-    problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["street_a"],
-                              json={"entry_date": f"{YEAR}-06-01", "reason": "x"}), 403, "ledger_role_forbidden")
-    problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
-                              json={"entry_date": f"{YEAR}-06-01", "reason": "x"}), 409, "over_commitment")
+        "reversal",
+        ret["id"],
+        "return",
+        700_000,
+    )
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{c['id']}/reversal",
+            headers=h["street_a"],
+            json={"entry_date": f"{YEAR}-06-01", "reason": "x"},
+        ),
+        403,
+        "ledger_role_forbidden",
+    )
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{c['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-06-01", "reason": "x"},
+        ),
+        409,
+        "over_commitment",
+    )
 
     bal = await balance(client, h["district"], pilot)
     assert (bal["returned_fen"], bal["available_fen"]) == (0, 4_050_000 - 2_500_000)
@@ -87,7 +145,11 @@ async def test_money_flows_and_sums(client, world, session):
     row = await session.get(PilotBalance, uuid.UUID(pilot))
     await session.commit()
     assert (row.funds_in_fen, row.committed_fen, row.disbursed_fen, row.returned_fen) == (
-        net["funds_in"], net["commitment"], net["disbursement"], net["return"])
+        net["funds_in"],
+        net["commitment"],
+        net["disbursement"],
+        net["return"],
+    )
     assert await audit_count(session, "ledger.commitment") == 2
     assert await audit_count(session, "ledger.reversal") == 1
 
@@ -96,19 +158,42 @@ async def test_reversal_of_funds_in_and_of_a_reversal(client, world):
     h = world.h
     pilot = world.pilot_b1["id"]
     entry = (await _ledger(client, h["district"], pilot))[0]
-    rev = ok(await client.post(f"{API}/funds/ledger/{entry['id']}/reversal", headers=h["district"],
-                               json={"entry_date": f"{YEAR}-03-02", "reason": "重复入账"}), 201)
+    rev = ok(
+        await client.post(
+            f"{API}/funds/ledger/{entry['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-03-02", "reason": "重复入账"},
+        ),
+        201,
+    )
     assert (await balance(client, h["district"], pilot))["funds_in_fen"] == 0
-    problem(await client.post(f"{API}/funds/ledger/{entry['id']}/reversal", headers=h["district"],
-                              json={"entry_date": f"{YEAR}-03-02", "reason": "again"}), 409, "not_reversible")
-    problem(await client.post(f"{API}/funds/ledger/{rev['id']}/reversal", headers=h["district"],
-                              json={"entry_date": f"{YEAR}-03-02", "reason": "undo the undo"}), 409, "not_reversible")
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{entry['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-03-02", "reason": "again"},
+        ),
+        409,
+        "not_reversible",
+    )
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{rev['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-03-02", "reason": "undo the undo"},
+        ),
+        409,
+        "not_reversible",
+    )
 
 
 async def _snapshot(client, world, session):
     h = world.h
-    return (await ledger_count(session), await balance(client, h["district"], world.pilot_a1["id"]),
-            await balance(client, h["district"], world.pilot_b1["id"]))
+    return (
+        await ledger_count(session),
+        await balance(client, h["district"], world.pilot_a1["id"]),
+        await balance(client, h["district"], world.pilot_b1["id"]),
+    )
 
 
 async def _funded_project(client, world, amount=1_000_000, paid=0):
@@ -133,8 +218,11 @@ def _cases():
         return lambda c, w, p: movement(c, w.h[who], kind, p, amount, day)
 
     def new_source(kind, who="staff_a1"):
-        return lambda c, w, p: c.post(f"{API}/pilots/{w.pilot_a1['id']}/fund-sources", headers=w.h[who], json={
-            "kind": kind, "payer": "某单位", "document_ref": "X1", "dated": f"{YEAR}-03-01"})
+        return lambda c, w, p: c.post(
+            f"{API}/pilots/{w.pilot_a1['id']}/fund-sources",
+            headers=w.h[who],
+            json={"kind": kind, "payer": "某单位", "document_ref": "X1", "dated": f"{YEAR}-03-01"},
+        )
 
     return [
         ("negative funds in", funds(-100), 422, "validation_error"),
@@ -162,25 +250,44 @@ def _cases():
         ("street admin commits directly", commit_amount(100, who="street_a"), 403, "role_forbidden"),
         ("finance commits", commit_amount(100, who="finance"), 403, "role_forbidden"),
         ("commitment without a decision", commit_amount(100, decision={}), 422, "decision_required"),
-        ("commitment with two decisions", commit_amount(100, decision={"decision_document_ref": "X",
-                                                                       "decision_motion_id": str(uuid.uuid4())}),
-         422, "decision_required"),
-        ("commitment on an unknown motion", commit_amount(100, decision={"decision_motion_id": str(uuid.uuid4())}),
-         422, "motion_unknown"),
+        (
+            "commitment with two decisions",
+            commit_amount(100, decision={"decision_document_ref": "X", "decision_motion_id": str(uuid.uuid4())}),
+            422,
+            "decision_required",
+        ),
+        (
+            "commitment on an unknown motion",
+            commit_amount(100, decision={"decision_motion_id": str(uuid.uuid4())}),
+            422,
+            "motion_unknown",
+        ),
         ("funds in beyond the plan", funds(1), 409, "funds_in_over_plan"),
         ("unknown category", commit_amount(100, category="fireworks"), 422, "validation_error"),
-        ("project in two pilots", lambda c, w, p: commit(c, w.h["district"], w.pilot_b1["id"], 100, project_id=p),
-         409, "project_in_other_pilot"),
+        (
+            "project in two pilots",
+            lambda c, w, p: commit(c, w.h["district"], w.pilot_b1["id"], 100, project_id=p),
+            409,
+            "project_in_other_pilot",
+        ),
         ("disbursement beyond commitment", pay(1_000_001), 409, "over_commitment"),
         ("negative disbursement", pay(-5), 422, "validation_error"),
         # After the year is fine (projects run past December: test_year_end), before it or in the future is not.
         ("disbursement before the year", pay(100, day=f"{YEAR - 1}-12-31"), 422, "date_outside_programme"),
-        ("disbursement in the future", pay(100, day=(clock.today() + timedelta(days=1)).isoformat()), 422,
-         "date_outside_programme"),
+        (
+            "disbursement in the future",
+            pay(100, day=(clock.today() + timedelta(days=1)).isoformat()),
+            422,
+            "date_outside_programme",
+        ),
         ("street admin disburses", pay(100, who="street_a"), 403, "ledger_role_forbidden"),
         ("return beyond unspent", pay(1_000_001, kind="returns"), 409, "over_commitment"),
-        ("unknown project", lambda c, w, p: movement(c, w.h["finance"], "disbursements", uuid.uuid4(), 1),
-         404, "project_not_found"),
+        (
+            "unknown project",
+            lambda c, w, p: movement(c, w.h["finance"], "disbursements", uuid.uuid4(), 1),
+            404,
+            "project_not_found",
+        ),
     ]
 
 
@@ -199,11 +306,24 @@ async def test_commit_then_reverse_frees_funds(client, world, session):
     h, pilot = world.h, world.pilot_a1["id"]
     c = ok(await commit(client, h["district"], pilot, 3_000_000), 201)
     problem(await commit(client, h["district"], pilot, 1), 409, "insufficient_funds")
-    ok(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
-                         json={"entry_date": f"{YEAR}-04-02", "reason": "立项撤销"}), 201)
+    ok(
+        await client.post(
+            f"{API}/funds/ledger/{c['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-04-02", "reason": "立项撤销"},
+        ),
+        201,
+    )
     ok(await commit(client, h["district"], pilot, 3_000_000), 201)
-    problem(await client.post(f"{API}/funds/ledger/{c['id']}/reversal", headers=h["district"],
-                              json={"entry_date": f"{YEAR}-04-01", "reason": "x"}), 409, "not_reversible")
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{c['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-04-01", "reason": "x"},
+        ),
+        409,
+        "not_reversible",
+    )
 
 
 async def test_commitment_needs_an_open_programme_and_a_date_by_closing(client, session, app, tree):
@@ -217,8 +337,7 @@ async def test_commitment_needs_an_open_programme_and_a_date_by_closing(client, 
     ok(await funds_in(client, h["district"], source["id"], 3_000_000), 201)  # money may arrive before opening
     problem(await commit(client, h["district"], pilot["id"], 100), 409, "programme_state")
     ok(await client.post(f"{API}/programmes/{p['id']}/open", headers=h["district"]))
-    problem(await commit(client, h["district"], pilot["id"], 100, day=f"{YEAR}-10-01"), 422,
-            "date_outside_programme")
+    problem(await commit(client, h["district"], pilot["id"], 100, day=f"{YEAR}-10-01"), 422, "date_outside_programme")
     ok(await commit(client, h["district"], pilot["id"], 100, day=f"{YEAR}-09-30"), 201)
 
 
@@ -233,8 +352,7 @@ async def test_reads_are_scoped(client, world):
         problem(await client.get(url, headers=h["evaluator"]), 403, "role_forbidden")
         problem(await client.get(url), 401, "not_authenticated")
     problem(await client.get(f"{API}/funds/projects/{project}", headers=h["staff_b1"]), 404, "project_not_found")
-    problem(await client.get(f"{API}/funds/projects/{project}", headers=h["other_district"]), 404,
-            "project_not_found")
+    problem(await client.get(f"{API}/funds/projects/{project}", headers=h["other_district"]), 404, "project_not_found")
 
 
 async def test_balance_rows_hold_the_invariants_in_the_database(session, world):
@@ -244,12 +362,14 @@ async def test_balance_rows_hold_the_invariants_in_the_database(session, world):
 
     pilot = uuid.UUID(world.pilot_a1["id"])
     with pytest.raises(IntegrityError):
-        await session.execute(update(PilotBalance).where(PilotBalance.pilot_id == pilot)
-                              .values(committed_fen=PilotBalance.funds_in_fen + 1))
+        await session.execute(
+            update(PilotBalance)
+            .where(PilotBalance.pilot_id == pilot)
+            .values(committed_fen=PilotBalance.funds_in_fen + 1)
+        )
     await session.rollback()
     with pytest.raises(IntegrityError):
-        await session.execute(update(PilotBalance).where(PilotBalance.pilot_id == pilot)
-                              .values(disbursed_fen=1))
+        await session.execute(update(PilotBalance).where(PilotBalance.pilot_id == pilot).values(disbursed_fen=1))
     await session.rollback()
     row = (await session.execute(select(PilotBalance).where(PilotBalance.pilot_id == pilot))).scalar_one()
     assert row.committed_fen == 0

@@ -32,60 +32,111 @@ def _by_kind(bal: dict) -> dict[str, tuple[int, int]]:
 
 
 async def _paid_rows(session) -> dict[tuple, int]:
-    rows = await session.execute(select(FundPayment.entry_id, FundPayment.fund_source_id,
-                                        func.sum(FundPayment.amount_fen))
-                                 .group_by(FundPayment.entry_id, FundPayment.fund_source_id))
+    rows = await session.execute(
+        select(FundPayment.entry_id, FundPayment.fund_source_id, func.sum(FundPayment.amount_fen)).group_by(
+            FundPayment.entry_id, FundPayment.fund_source_id
+        )
+    )
     return {(e, s): int(a) for e, s, a in rows.all() if a}
 
 
 async def test_payments_returns_and_reversals_per_source(client, world, session):
     h, a1 = world.h, world.pilot_a1["id"]
-    matching = ok(await client.post(f"{API}/pilots/{a1}/fund-sources", headers=h["street_a"], json={
-        "kind": "street_matching", "payer": "莲花街道办事处", "document_ref": "莲街〔2025〕8号",
-        "dated": f"{YEAR}-03-10", "planned_fen": 1_000_000}), 201)
+    matching = ok(
+        await client.post(
+            f"{API}/pilots/{a1}/fund-sources",
+            headers=h["street_a"],
+            json={
+                "kind": "street_matching",
+                "payer": "莲花街道办事处",
+                "document_ref": "莲街〔2025〕8号",
+                "dated": f"{YEAR}-03-10",
+                "planned_fen": 1_000_000,
+            },
+        ),
+        201,
+    )
     ok(await funds_in(client, h["street_a"], matching["id"], 1_000_000), 201)
     project = uuid.uuid4()
     first = ok(await commit(client, h["district"], a1, 2_000_000, project_id=project), 201)
     ok(await commit(client, h["district"], a1, 1_500_000, project_id=project), 201)
-    assert _by_kind(await balance(client, h["finance"], a1)) == {"district_subsidy": (3_000_000, 0),
-                                                                 "street_matching": (500_000, 0)}
+    assert _by_kind(await balance(client, h["finance"], a1)) == {
+        "district_subsidy": (3_000_000, 0),
+        "street_matching": (500_000, 0),
+    }
     # The district's money is spent first.
     paid = ok(await movement(client, h["finance"], "disbursements", project, 1_200_000), 201)
-    assert _by_kind(await balance(client, h["finance"], a1)) == {"district_subsidy": (3_000_000, 1_200_000),
-                                                                 "street_matching": (500_000, 0)}
+    assert _by_kind(await balance(client, h["finance"], a1)) == {
+        "district_subsidy": (3_000_000, 1_200_000),
+        "street_matching": (500_000, 0),
+    }
     # Undoing the first commitment leaves the subsidy bearing 1,000,000 of which 1,200,000 was paid: 200,000 of the
     # payment moves to the matching funds.
-    ok(await client.post(f"{API}/funds/ledger/{first['id']}/reversal", headers=h["district"],
-                         json={"entry_date": f"{YEAR}-05-02", "reason": "重复承诺"}), 201)
-    assert _by_kind(await balance(client, h["finance"], a1)) == {"district_subsidy": (1_000_000, 1_000_000),
-                                                                 "street_matching": (500_000, 200_000)}
+    ok(
+        await client.post(
+            f"{API}/funds/ledger/{first['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR}-05-02", "reason": "重复承诺"},
+        ),
+        201,
+    )
+    assert _by_kind(await balance(client, h["finance"], a1)) == {
+        "district_subsidy": (1_000_000, 1_000_000),
+        "street_matching": (500_000, 200_000),
+    }
     # Undoing the payment takes back its own shares as far as they are still paid, the rest last first.
-    ok(await client.post(f"{API}/funds/ledger/{paid['id']}/reversal", headers=h["finance"],
-                         json={"entry_date": f"{YEAR}-05-03", "reason": "付款退票"}), 201)
-    assert _by_kind(await balance(client, h["finance"], a1)) == {"district_subsidy": (1_000_000, 0),
-                                                                 "street_matching": (500_000, 0)}
+    ok(
+        await client.post(
+            f"{API}/funds/ledger/{paid['id']}/reversal",
+            headers=h["finance"],
+            json={"entry_date": f"{YEAR}-05-03", "reason": "付款退票"},
+        ),
+        201,
+    )
+    assert _by_kind(await balance(client, h["finance"], a1)) == {
+        "district_subsidy": (1_000_000, 0),
+        "street_matching": (500_000, 0),
+    }
     ok(await movement(client, h["finance"], "disbursements", project, 300_000, f"{YEAR}-05-04"), 201)
     # A return gives back unpaid money, the street's first.
     ok(await movement(client, h["finance"], "returns", project, 200_000, f"{YEAR}-05-05"), 201)
-    assert _by_kind(await balance(client, h["finance"], a1)) == {"district_subsidy": (1_000_000, 300_000),
-                                                                 "street_matching": (300_000, 0)}
+    assert _by_kind(await balance(client, h["finance"], a1)) == {
+        "district_subsidy": (1_000_000, 300_000),
+        "street_matching": (300_000, 0),
+    }
     # Nothing is paid beyond the commitment: 1,000,000 is committed and unpaid in all.
     over = await movement(client, h["finance"], "disbursements", project, 1_000_001, f"{YEAR}-05-06")
     assert over.status_code == 409 and over.json()["code"] == "over_commitment"
 
     # The finance report by source says the same, as of any day, and its rows add up to its totals.
-    report = ok(await client.get(f"{API}/funds/reports", headers=h["finance"], params={
-        "group_by": "fund_source", "as_of": f"{YEAR}-12-31", "region_id": str(world.tree.community_a1.id)}))
-    rows = {r["key"]: [r[k] for k in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen")]
-            for r in report["rows"]}
-    assert rows == {"district_subsidy": [3_000_000, 1_000_000, 300_000, 0],
-                    "street_matching": [1_000_000, 500_000, 0, 200_000]}
+    report = ok(
+        await client.get(
+            f"{API}/funds/reports",
+            headers=h["finance"],
+            params={"group_by": "fund_source", "as_of": f"{YEAR}-12-31", "region_id": str(world.tree.community_a1.id)},
+        )
+    )
+    rows = {
+        r["key"]: [r[k] for k in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen")]
+        for r in report["rows"]
+    }
+    assert rows == {
+        "district_subsidy": [3_000_000, 1_000_000, 300_000, 0],
+        "street_matching": [1_000_000, 500_000, 0, 200_000],
+    }
     for k in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "remaining_fen"):
         assert sum(r[k] for r in report["rows"]) == report["totals"][k], k
-    mid = ok(await client.get(f"{API}/funds/reports", headers=h["finance"], params={
-        "group_by": "fund_source", "as_of": f"{YEAR}-05-02", "region_id": str(world.tree.community_a1.id)}))
-    assert {r["key"]: r["disbursed_fen"] for r in mid["rows"]} == {"district_subsidy": 1_000_000,
-                                                                    "street_matching": 200_000}
+    mid = ok(
+        await client.get(
+            f"{API}/funds/reports",
+            headers=h["finance"],
+            params={"group_by": "fund_source", "as_of": f"{YEAR}-05-02", "region_id": str(world.tree.community_a1.id)},
+        )
+    )
+    assert {r["key"]: r["disbursed_fen"] for r in mid["rows"]} == {
+        "district_subsidy": 1_000_000,
+        "street_matching": 200_000,
+    }
 
     # The migration's backfill, run on these books without their payment rows, attributes them the same way.
     made = await _paid_rows(session)
@@ -96,6 +147,11 @@ async def test_payments_returns_and_reversals_per_source(client, world, session)
     await session.execute(update(FundSource).values(paid_fen=0))
     await session.run_sync(lambda s: migration.backfill(s.connection()))
     assert await _paid_rows(session) == made
-    paid_now = dict((await session.execute(select(FundSource.kind, FundSource.paid_fen)
-                                           .where(FundSource.pilot_id == uuid.UUID(a1)))).all())
+    paid_now = dict(
+        (
+            await session.execute(
+                select(FundSource.kind, FundSource.paid_fen).where(FundSource.pilot_id == uuid.UUID(a1))
+            )
+        ).all()
+    )
     assert paid_now == {"district_subsidy": 300_000, "street_matching": 0}

@@ -11,8 +11,8 @@ from tests.programmes.helpers import balance, commit, funds_in, ok
 
 ROUNDS = 10
 REQUESTS = 60
-AMOUNT = 100_000          # 1,000 元 each
-ROUND_FUNDS = 3_000_000   # 30,000 元 per round: 30 fit, 30 must be refused
+AMOUNT = 100_000  # 1,000 元 each
+ROUND_FUNDS = 3_000_000  # 30,000 元 per round: 30 fit, 30 must be refused
 
 
 @pytest.fixture
@@ -29,8 +29,9 @@ async def test_sixty_concurrent_commitments_never_overcommit(client, session, wo
     for round_no in range(ROUNDS):
         if round_no:
             ok(await funds_in(client, h["district"], world.subsidy_a1["id"], ROUND_FUNDS, supplement=True), 201)
-        responses = await asyncio.gather(*(commit(client, h["district"], pilot, AMOUNT, project_id=uuid.uuid4())
-                                           for _ in range(REQUESTS)))
+        responses = await asyncio.gather(
+            *(commit(client, h["district"], pilot, AMOUNT, project_id=uuid.uuid4()) for _ in range(REQUESTS))
+        )
         won = [r for r in responses if r.status_code == 201]
         lost = [r for r in responses if r.status_code != 201]
         assert len(won) == ROUND_FUNDS // AMOUNT, (round_no, [r.text for r in lost[:3]])
@@ -42,12 +43,21 @@ async def test_sixty_concurrent_commitments_never_overcommit(client, session, wo
         assert bal["available_fen"] == 0
         [source] = bal["sources"]
         assert (source["received_fen"], source["committed_fen"], source["uncommitted_fen"]) == (
-            bal["funds_in_fen"], bal["committed_fen"], 0)
+            bal["funds_in_fen"],
+            bal["committed_fen"],
+            0,
+        )
 
     signed = case((LedgerEntry.kind == LedgerKind.reversal, -LedgerEntry.amount_fen), else_=LedgerEntry.amount_fen)
-    sums = dict((await session.execute(
-        select(LedgerEntry.kind, func.sum(signed)).where(LedgerEntry.pilot_id == uuid.UUID(pilot))
-        .group_by(LedgerEntry.kind))).all())
+    sums = dict(
+        (
+            await session.execute(
+                select(LedgerEntry.kind, func.sum(signed))
+                .where(LedgerEntry.pilot_id == uuid.UUID(pilot))
+                .group_by(LedgerEntry.kind)
+            )
+        ).all()
+    )
     row = await session.get(PilotBalance, uuid.UUID(pilot))
     await session.commit()
     assert sums[LedgerKind.commitment] == row.committed_fen == ROUNDS * ROUND_FUNDS

@@ -46,8 +46,11 @@ async def test_sweep_back_and_rerun_for_late_returns(client, world, session):
     assert [(x["pilot_id"], x["action"], x["amount_fen"]) for x in again] == [(a1, "sweep", 400_000)]
     assert ok(await client.post(f"{API}/programmes/{pid}/year-end", headers=h["district"])) == []
     assert await audit_count(session, "programme.year_end") == 1
-    report = ok(await client.get(f"{API}/funds/reports", headers=h["finance"],
-                                 params={"group_by": "street", "as_of": f"{YEAR}-12-31"}))
+    report = ok(
+        await client.get(
+            f"{API}/funds/reports", headers=h["finance"], params={"group_by": "street", "as_of": f"{YEAR}-12-31"}
+        )
+    )
     assert (report["totals"]["transferred_out_fen"], report["totals"]["remaining_fen"]) == (5_400_000, 0)
     problem(await client.post(f"{API}/programmes/{pid}/close", headers=h["district"]), 409, "programme_not_open")
 
@@ -62,7 +65,10 @@ async def test_carry_over_to_next_years_pilot(client, session, app, tree):
     closed = ok(await client.post(f"{API}/programmes/{world.programme['id']}/close", headers=h["district"]))
     lines = {x["pilot_id"]: x for x in closed["year_end"]}
     assert (lines[a1]["action"], lines[a1]["amount_fen"], lines[a1]["target_pilot_id"]) == (
-        "carry_over", 2_000_000, next_a1["id"])
+        "carry_over",
+        2_000_000,
+        next_a1["id"],
+    )
     # b1 has no pilot next year, so its money goes back to the district.
     assert (lines[b1]["action"], lines[b1]["amount_fen"]) == ("sweep", 3_000_000)
 
@@ -74,20 +80,45 @@ async def test_carry_over_to_next_years_pilot(client, session, app, tree):
     assert len(carried) == 1 and carried[0]["planned_fen"] == 2_000_000
     [entry] = await _ledger(client, h["district"], next_a1["id"])
     assert (entry["kind"], entry["entry_date"], entry["fund_source_id"]) == (
-        "funds_in", f"{YEAR + 1}-01-01", carried[0]["id"])
+        "funds_in",
+        f"{YEAR + 1}-01-01",
+        carried[0]["id"],
+    )
     assert (await balance(client, h["district"], a1))["available_fen"] == 0
     # The carried amount is one leg of a transfer: neither reversed alone nor topped up by hand.
-    problem(await client.post(f"{API}/funds/ledger/{entry['id']}/reversal", headers=h["district"],
-                              json={"entry_date": f"{YEAR + 1}-01-02", "reason": "x"}), 409, "not_reversible")
-    problem(await client.post(f"{API}/fund-sources/{carried[0]['id']}/funds-in", headers=h["admin"],
-                              json={"amount_fen": 1, "entry_date": f"{YEAR + 1}-01-02"}), 422,
-            "reserved_fund_source_kind")
-    problem(await client.post(f"{API}/fund-sources/{carried[0]['id']}/funds-in", headers=h["staff_a1"],
-                              json={"amount_fen": 1, "entry_date": f"{YEAR + 1}-01-02"}), 403,
-            "ledger_role_forbidden")
+    problem(
+        await client.post(
+            f"{API}/funds/ledger/{entry['id']}/reversal",
+            headers=h["district"],
+            json={"entry_date": f"{YEAR + 1}-01-02", "reason": "x"},
+        ),
+        409,
+        "not_reversible",
+    )
+    problem(
+        await client.post(
+            f"{API}/fund-sources/{carried[0]['id']}/funds-in",
+            headers=h["admin"],
+            json={"amount_fen": 1, "entry_date": f"{YEAR + 1}-01-02"},
+        ),
+        422,
+        "reserved_fund_source_kind",
+    )
+    problem(
+        await client.post(
+            f"{API}/fund-sources/{carried[0]['id']}/funds-in",
+            headers=h["staff_a1"],
+            json={"amount_fen": 1, "entry_date": f"{YEAR + 1}-01-02"},
+        ),
+        403,
+        "ledger_role_forbidden",
+    )
 
-    by_year = ok(await client.get(f"{API}/funds/reports", headers=h["finance"],
-                                  params={"group_by": "year", "as_of": f"{YEAR + 1}-12-31"}))
+    by_year = ok(
+        await client.get(
+            f"{API}/funds/reports", headers=h["finance"], params={"group_by": "year", "as_of": f"{YEAR + 1}-12-31"}
+        )
+    )
     rows = {r["key"]: r for r in by_year["rows"]}
     assert (rows[str(YEAR)]["transferred_out_fen"], rows[str(YEAR)]["remaining_fen"]) == (5_000_000, 0)
     assert (rows[str(YEAR + 1)]["funds_in_fen"], rows[str(YEAR + 1)]["remaining_fen"]) == (2_000_000, 2_000_000)

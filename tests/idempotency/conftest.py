@@ -35,8 +35,9 @@ def _router() -> APIRouter:
     router = APIRouter()
 
     @router.post(URL, status_code=201)
-    async def create_org(body: OrgIn, request: Request, session: SessionDep, principal: OptionalPrincipal,
-                         idem: Idempotency):
+    async def create_org(
+        body: OrgIn, request: Request, session: SessionDep, principal: OptionalPrincipal, idem: Idempotency
+    ):
         if body.delay:
             await asyncio.sleep(body.delay)  # lets concurrent retries overlap with this one
         if body.hold:
@@ -44,8 +45,9 @@ def _router() -> APIRouter:
         org = Organisation(name=body.name, kind=OrganisationKind.other)
         session.add(org)
         await session.flush()
-        await audit.record(session, principal.actor, "organisation.create", "organisation", org.id,
-                           after={"name": org.name})
+        await audit.record(
+            session, principal.actor, "organisation.create", "organisation", org.id, after={"name": org.name}
+        )
         if body.fail:
             raise Conflict("Refused after writing.", code="test_refused")
         return await idem.respond(session, 201, {"id": org.id, "name": org.name})
@@ -88,19 +90,38 @@ def other_client(app, ip: str) -> httpx.AsyncClient:
 async def counts(app) -> tuple[int, int, int]:
     """(organisations, audit events, idempotency records)."""
     async with app.state.sessionmaker() as s:
-        return tuple([await s.scalar(select(func.count()).select_from(m))
-                      for m in (Organisation, AuditEvent, IdempotencyRecord)])
+        return tuple(
+            [await s.scalar(select(func.count()).select_from(m)) for m in (Organisation, AuditEvent, IdempotencyRecord)]
+        )
 
 
-async def add_record(app, principal_key: str, key: str, fingerprint: str, *, status=IdempotencyStatus.in_flight,
-                     lease_s: float = 30, expires_s: float = 3600, response=None) -> IdempotencyRecord:
+async def add_record(
+    app,
+    principal_key: str,
+    key: str,
+    fingerprint: str,
+    *,
+    status=IdempotencyStatus.in_flight,
+    lease_s: float = 30,
+    expires_s: float = 3600,
+    response=None,
+) -> IdempotencyRecord:
     """A stored record as another request would have left it."""
     now = utcnow()
     record = IdempotencyRecord(
-        id=uuid.uuid4(), principal_key=principal_key, key=key, method="POST", path=URL,
-        request_fingerprint=fingerprint, status=status, locked_until=now + timedelta(seconds=lease_s),
-        expires_at=now + timedelta(seconds=expires_s), created_at=now,
-        response_status=response and response[0], response_body=response and response[1])
+        id=uuid.uuid4(),
+        principal_key=principal_key,
+        key=key,
+        method="POST",
+        path=URL,
+        request_fingerprint=fingerprint,
+        status=status,
+        locked_until=now + timedelta(seconds=lease_s),
+        expires_at=now + timedelta(seconds=expires_s),
+        created_at=now,
+        response_status=response and response[0],
+        response_body=response and response[1],
+    )
     async with app.state.sessionmaker() as s:
         s.add(record)
         await s.commit()

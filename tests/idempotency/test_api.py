@@ -29,8 +29,9 @@ def raw(name: str, **fields) -> bytes:
 
 
 async def post_raw(client, key: str, body: bytes, **headers):
-    return await client.post(URL, content=body, headers={"Content-Type": "application/json",
-                                                          **key_header(key), **headers})
+    return await client.post(
+        URL, content=body, headers={"Content-Type": "application/json", **key_header(key), **headers}
+    )
 
 
 def problem(r, status: int, code: str) -> dict:
@@ -63,8 +64,11 @@ async def test_same_key_different_request_is_422(api, idem_app):
     assert (await api.post(URL, json={"name": "甲"}, headers=key_header("k-1"))).status_code == 201
     problem(await api.post(URL, json={"name": "乙"}, headers=key_header("k-1")), 422, "idempotency_key_reused")
     # Same body to another target is another request too.
-    problem(await api.post(f"{URL}?dry_run=1", json={"name": "甲"}, headers=key_header("k-1")),
-            422, "idempotency_key_reused")
+    problem(
+        await api.post(f"{URL}?dry_run=1", json={"name": "甲"}, headers=key_header("k-1")),
+        422,
+        "idempotency_key_reused",
+    )
     assert await counts(idem_app) == (1, 1, 1)
 
 
@@ -140,8 +144,15 @@ async def test_a_dead_claim_is_taken_over(api, idem_app):
 
 
 async def test_an_expired_record_counts_as_absent(api, idem_app):
-    old = await add_record(idem_app, PEER_KEY, "k-1", "another request's fingerprint",
-                           status=IdempotencyStatus.completed, expires_s=-1, response=(200, "{}"))
+    old = await add_record(
+        idem_app,
+        PEER_KEY,
+        "k-1",
+        "another request's fingerprint",
+        status=IdempotencyStatus.completed,
+        expires_s=-1,
+        response=(200, "{}"),
+    )
     r = await api.post(URL, json={"name": "甲"}, headers=key_header("k-1"))
     assert r.status_code == 201 and "idempotent-replayed" not in r.headers
     async with idem_app.state.sessionmaker() as s:

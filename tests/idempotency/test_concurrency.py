@@ -21,8 +21,11 @@ async def test_ten_concurrent_requests_one_key_one_effect(api, idem_app):
     body = json.dumps({"name": "甲", "delay": 0.3}).encode()
     responses = await _ten(api, body)
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 9}
-    assert all(r.json()["code"] == "idempotency_in_flight" and int(r.headers["retry-after"]) >= 1
-               for r in responses if r.status_code == 409)
+    assert all(
+        r.json()["code"] == "idempotency_in_flight" and int(r.headers["retry-after"]) >= 1
+        for r in responses
+        if r.status_code == 409
+    )
     assert await counts(idem_app) == (1, 1, 1)
     winner = next(r for r in responses if r.status_code == 201)
     replay = (await _ten(api, body))[0]

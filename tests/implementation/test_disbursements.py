@@ -24,8 +24,9 @@ WORKS_LIKE = [{"share_pct": 95, "gate": "progress"}, {"share_pct": 5, "gate": "a
 async def pw(client, session, app, request):
     """The test proposals are goods; the programme gives goods the plan under test."""
     plan = getattr(request, "param", SERVICES_LIKE)
-    return await make_pworld(client, session, app, await make_tree(session),
-                             rules={"implementation": {"instalments": {"goods": plan}}})
+    return await make_pworld(
+        client, session, app, await make_tree(session), rules={"implementation": {"instalments": {"goods": plan}}}
+    )
 
 
 def test_default_plans_follow_practice():
@@ -46,18 +47,30 @@ async def test_instalments_pay_in_order_behind_their_gates(client, session, app,
     url = f"{API}/projects/{pid}/disbursements"
     plan = ok(await client.get(url, headers=fin))
     assert [(i["amount_fen"], i["payable_fen"], i["refusal"]) for i in plan["instalments"]] == [
-        (500_000, 500_000, None), (500_000, 0, "instalment_out_of_order")]
+        (500_000, 500_000, None),
+        (500_000, 0, "instalment_out_of_order"),
+    ]
 
     before = (await count(session, Disbursement), await count(session, LedgerEntry))
     problem(await client.post(url, headers=h, json=instalment(1)), 403, "role_forbidden")
     problem(await client.post(url, headers=fin, json=instalment(2)), 409, "instalment_out_of_order")
-    assert problem(await client.post(url, headers=fin, json=instalment(1, amount_fen=500_001)), 409,
-                   "over_instalment")["payable_fen"] == 500_000
+    assert (
+        problem(await client.post(url, headers=fin, json=instalment(1, amount_fen=500_001)), 409, "over_instalment")[
+            "payable_fen"
+        ]
+        == 500_000
+    )
     problem(await client.post(url, headers=fin, json=instalment(3)), 422, "instalment_unknown")
     problem(await client.post(url, headers=fin, json=instalment(1, paid_on="2025-05-01")), 422, "paid_on_invalid")
-    problem(await client.post(f"{API}/funds/projects/{pid}/disbursements", headers=fin,
-                              json={"amount_fen": 100, "entry_date": "2025-09-01"}), 409,
-            "project_under_implementation")
+    problem(
+        await client.post(
+            f"{API}/funds/projects/{pid}/disbursements",
+            headers=fin,
+            json={"amount_fen": 100, "entry_date": "2025-09-01"},
+        ),
+        409,
+        "project_under_implementation",
+    )
     assert (await count(session, Disbursement), await count(session, LedgerEntry)) == before
 
     first = ok(await client.post(url, headers=fin, json=instalment(1)), 201)
@@ -86,8 +99,11 @@ async def test_works_pay_by_progress_and_keep_a_retention(client, session, app, 
     await milestones_done(client, h, project, "2025-07-01")
     assert ok(await client.post(url, headers=fin, json=instalment(1)), 201)["amount_fen"] == 475_000
     problem(await client.post(url, headers=fin, json=instalment(1)), 409, "progress_not_reached")
-    ok(await client.post(f"{API}/milestones/{project['milestones'][1]['id']}/done", headers=h,
-                         json={"done_on": "2025-08-01"}))
+    ok(
+        await client.post(
+            f"{API}/milestones/{project['milestones'][1]['id']}/done", headers=h, json={"done_on": "2025-08-01"}
+        )
+    )
     ok(await client.post(url, headers=fin, json=instalment(1, amount_fen=200_000)), 201)
     ok(await client.post(url, headers=fin, json=instalment(1)), 201)
     problem(await client.post(url, headers=fin, json=instalment(2)), 409, "gate_not_met")
@@ -102,8 +118,9 @@ async def test_works_pay_by_progress_and_keep_a_retention(client, session, app, 
 async def test_concurrent_payments_never_pass_the_instalment(client, session, app, pw):
     project = await started_project(client, session, app, pw)
     url = f"{API}/projects/{project['proposal_id']}/disbursements"
-    responses = await asyncio.gather(*(client.post(url, headers=pw.h["finance"],
-                                                   json=instalment(1, amount_fen=200_000)) for _ in range(6)))
+    responses = await asyncio.gather(
+        *(client.post(url, headers=pw.h["finance"], json=instalment(1, amount_fen=200_000)) for _ in range(6))
+    )
     assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 4
     assert await session.scalar(select(func.sum(Disbursement.amount_fen))) == 400_000
     assert await session.scalar(select(ProjectBalance.disbursed_fen)) == 400_000
@@ -121,13 +138,18 @@ async def test_instalments_follow_every_budget_change(client, session, app, pw):
         return [(i["amount_fen"], i["paid_fen"], i["overpaid_fen"], i["payable_fen"]) for i in schedule["instalments"]]
 
     # A small cut (5%): each half is now 4,750; the first was paid 250 above it, so the second pays 4,500.
-    ok(await client.post(changes, headers=h, json={"budget_fen": 950_000, "reason": "招标价格下降",
-                                                    "entry_date": "2025-09-05"}), 201)
+    ok(
+        await client.post(
+            changes, headers=h, json={"budget_fen": 950_000, "reason": "招标价格下降", "entry_date": "2025-09-05"}
+        ),
+        201,
+    )
     schedule = ok(await client.get(url, headers=fin))
     assert plan(schedule) == [(475_000, 500_000, 25_000, 0), (475_000, 0, 0, 450_000)]
     assert (schedule["committed_fen"], schedule["unspent_fen"]) == (950_000, 450_000)
-    refused = problem(await client.post(url, headers=fin, json=instalment(2, amount_fen=475_000)), 409,
-                      "over_commitment")
+    refused = problem(
+        await client.post(url, headers=fin, json=instalment(2, amount_fen=475_000)), 409, "over_commitment"
+    )
     # What THIS project has left (9,500 committed − 5,000 paid), never the pilot's uncommitted money.
     assert (refused["unspent_fen"], refused["committed_fen"], refused["disbursed_fen"]) == (450_000, 950_000, 500_000)
     assert "尚余 4,500.00 元" in refused["detail"] and "available_fen" not in refused
@@ -135,8 +157,13 @@ async def test_instalments_follow_every_budget_change(client, session, app, pw):
     # A large rise the meeting approved: each half is 6,000; the first may pay 1,000 more, the second waits for it.
     rise = ok(await client.post(changes, headers=h, json={"budget_fen": 1_200_000, "reason": "增加两个楼道"}), 201)
     motion = await meeting_decides(client, h, pw.tree.community_a1.id, pid, n_for=3)
-    ok(await client.post(f"{API}/budget-changes/{rise['id']}/decision", headers=h,
-                         json={"motion_id": motion["id"], "entry_date": "2025-09-10"}))
+    ok(
+        await client.post(
+            f"{API}/budget-changes/{rise['id']}/decision",
+            headers=h,
+            json={"motion_id": motion["id"], "entry_date": "2025-09-10"},
+        )
+    )
     schedule = ok(await client.get(url, headers=fin))
     assert plan(schedule) == [(600_000, 500_000, 0, 100_000), (600_000, 0, 0, 0)]
     assert schedule["instalments"][1]["refusal"] == "instalment_out_of_order"
@@ -145,8 +172,13 @@ async def test_instalments_follow_every_budget_change(client, session, app, pw):
     # A large cut the meeting approved: each half is 4,000; the first is 2,000 over, so the second pays 2,000.
     cut = ok(await client.post(changes, headers=h, json={"budget_fen": 800_000, "reason": "部分楼道由物业改造"}), 201)
     motion = await meeting_decides(client, h, pw.tree.community_a1.id, pid, n_for=3)
-    ok(await client.post(f"{API}/budget-changes/{cut['id']}/decision", headers=h,
-                         json={"motion_id": motion["id"], "entry_date": "2025-09-20"}))
+    ok(
+        await client.post(
+            f"{API}/budget-changes/{cut['id']}/decision",
+            headers=h,
+            json={"motion_id": motion["id"], "entry_date": "2025-09-20"},
+        )
+    )
     schedule = ok(await client.get(url, headers=fin))
     assert plan(schedule) == [(400_000, 600_000, 200_000, 0), (400_000, 0, 0, 200_000)]
     assert ok(await client.post(url, headers=fin, json=instalment(2)), 201)["amount_fen"] == 200_000

@@ -16,14 +16,24 @@ from tests.proposals.helpers import count
 
 
 def pay(amount_fen: int, invoice: str, **over) -> dict:
-    return {"budget_line": 1, "payee": "深圳市明亮照明器材有限公司", "amount_fen": amount_fen, "invoice_no": invoice,
-            "spent_on": today(utcnow()).isoformat(), **over}
+    return {
+        "budget_line": 1,
+        "payee": "深圳市明亮照明器材有限公司",
+        "amount_fen": amount_fen,
+        "invoice_no": invoice,
+        "spent_on": today(utcnow()).isoformat(),
+        **over,
+    }
 
 
 async def started(client, session, app, pw) -> str:
     item = await confirmed_project(client, session, app, pw)  # budget 1,000,000 fen
-    ok(await client.post(f"{API}/projects/{item['proposal_id']}/implementation", headers=pw.h["staff_a1"],
-                         json=plan()), 201)
+    ok(
+        await client.post(
+            f"{API}/projects/{item['proposal_id']}/implementation", headers=pw.h["staff_a1"], json=plan()
+        ),
+        201,
+    )
     return item["proposal_id"]
 
 
@@ -49,7 +59,11 @@ async def test_spending_within_the_budget_with_invoices(client, session, app, pw
 @pytest.mark.postgres_only
 async def test_concurrent_payments_never_pass_the_budget(client, session, app, pw):
     pid = await started(client, session, app, pw)
-    responses = await asyncio.gather(*(client.post(f"{API}/projects/{pid}/expenditures", headers=pw.h["staff_a1"],
-                                                   json=pay(300_000, f"INV-{i}")) for i in range(6)))
+    responses = await asyncio.gather(
+        *(
+            client.post(f"{API}/projects/{pid}/expenditures", headers=pw.h["staff_a1"], json=pay(300_000, f"INV-{i}"))
+            for i in range(6)
+        )
+    )
     assert sorted(r.status_code for r in responses) == [201] * 3 + [409] * 3
     assert await session.scalar(select(func.sum(Expenditure.amount_fen))) == 900_000

@@ -24,22 +24,44 @@ async def test_disbursed_and_spent_per_project_with_mismatches(client, session, 
     await milestones_done(client, h, project, "2025-07-01", "2025-08-01")
     ok(await client.post(f"{API}/projects/{pid}/acceptances", headers=h, json=acceptance()), 201)
     ok(await client.post(f"{API}/projects/{pid}/disbursements", headers=fin, json=instalment(1)), 201)
-    ok(await client.post(f"{API}/projects/{pid}/expenditures", headers=h, json={
-        "budget_line": 1, "payee": "照明公司", "amount_fen": 900_000, "invoice_no": "INV9", "spent_on": "2025-09-10"}),
-        201)
+    ok(
+        await client.post(
+            f"{API}/projects/{pid}/expenditures",
+            headers=h,
+            json={
+                "budget_line": 1,
+                "payee": "照明公司",
+                "amount_fen": 900_000,
+                "invoice_no": "INV9",
+                "spent_on": "2025-09-10",
+            },
+        ),
+        201,
+    )
 
     report = ok(await client.get(URL, headers=fin, params={"year": 2025, "as_of": "2025-12-31"}))
     row = next(r for r in report["rows"] if r["project_id"] == pid)
     assert (row["committed_fen"], row["disbursed_fen"], row["spent_fen"], row["difference_fen"], row["status"]) == (
-        1_000_000, 1_000_000, 900_000, 100_000, "accepted")
+        1_000_000,
+        1_000_000,
+        900_000,
+        100_000,
+        "accepted",
+    )
     assert [r["project_id"] for r in report["mismatches"]] == [pid]
     ended = ok(await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "ended_only": True}))
     assert ended["mismatches"] == []
     before_spending = ok(await client.get(URL, headers=fin, params={"as_of": "2025-09-05"}))
     assert next(r for r in before_spending["rows"] if r["project_id"] == pid)["spent_fen"] == 0
 
-    ok(await client.post(f"{API}/projects/{pid}/closure", headers=h, json={
-        "closed_on": "2025-09-30", "summary": "更换楼道感应灯36盏，居民夜间出行更安全。"}), 201)
+    ok(
+        await client.post(
+            f"{API}/projects/{pid}/closure",
+            headers=h,
+            json={"closed_on": "2025-09-30", "summary": "更换楼道感应灯36盏，居民夜间出行更安全。"},
+        ),
+        201,
+    )
     closed = ok(await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "ended_only": True}))
     assert [(r["project_id"], r["difference_fen"], r["ended"]) for r in closed["mismatches"]] == [(pid, 100_000, True)]
 
@@ -62,11 +84,15 @@ async def test_formula_like_names_reach_the_spreadsheets_as_text(client, session
     """A community renamed `=HYPERLINK(...)` shows in the project report with a quote in front, never as a formula."""
     formula = '=HYPERLINK("http://evil.example/steal","查看附件")'
     await confirmed_project(client, session, app, pw)
-    ok(await client.patch(f"{API}/regions/{pw.world.tree.community_a1.id}", headers=pw.h["district"],
-                          json={"name": formula}))
+    ok(
+        await client.patch(
+            f"{API}/regions/{pw.world.tree.community_a1.id}", headers=pw.h["district"], json={"name": formula}
+        )
+    )
     fin = pw.h["finance"]
     text = (await client.get(URL, headers=fin, params={"as_of": "2025-12-31", "format": "csv"})).content.decode(
-        "utf-8-sig")
+        "utf-8-sig"
+    )
     rows = list(csv.reader(io.StringIO(text)))
     assert {row[1] for row in rows[1:]} == {"'" + formula}
     assert rows[1][4] == "10000.00"  # amounts untouched

@@ -39,8 +39,10 @@ def _png_matrix(data: bytes, modules: int) -> list[list[bool]]:
     assert page.size == rules.A4_PX
     scale = 880 // modules
     left, top = (rules.A4_PX[0] - scale * modules) // 2, 240
-    return [[page.getpixel((left + c * scale + scale // 2, top + r * scale + scale // 2)) < 128
-             for c in range(modules)] for r in range(modules)]
+    return [
+        [page.getpixel((left + c * scale + scale // 2, top + r * scale + scale // 2)) < 128 for c in range(modules)]
+        for r in range(modules)
+    ]
 
 
 def _font_present(path: str) -> bool:

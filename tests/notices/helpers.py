@@ -23,8 +23,11 @@ async def closed_round(client, session: AsyncSession, app, pw) -> tuple[dict, li
     """A counted round of community a1 and its four proposals (ballot numbers 1-4)."""
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, COSTS)
-    ok(await import_roll(client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "")
-                                                                       for i, p in enumerate(PHONES)])))
+    ok(
+        await import_roll(
+            client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "") for i, p in enumerate(PHONES)])
+        )
+    )
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
     for phone, ballot in zip(PHONES, BALLOTS, strict=True):
         ok(await cast(client, await resident(session, app, pw.tree.community_a1, phone), rnd["id"], ballot), 201)
@@ -36,8 +39,7 @@ async def closed_round(client, session: AsyncSession, app, pw) -> tuple[dict, li
 async def published(client, session, app, pw, **body) -> tuple[dict, dict, list[dict]]:
     """The closed round's selection under notice: (notice, round, proposals)."""
     rnd, proposals = await closed_round(client, session, app, pw)
-    notice = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/notice", headers=pw.h["staff_a1"], json=body),
-                201)
+    notice = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/notice", headers=pw.h["staff_a1"], json=body), 201)
     return notice, rnd, proposals
 
 
@@ -49,8 +51,9 @@ async def shift(session: AsyncSession, notice_id, days: int) -> None:
         column = table.id if table is Notice else table.notice_id
         rows = (await session.execute(select(table.id, table.starts_on, table.ends_on).where(column == nid))).all()
         for row_id, starts_on, ends_on in rows:  # date arithmetic in Python: SQLite has no date type
-            await session.execute(update(table).where(table.id == row_id)
-                                  .values(starts_on=starts_on - delta, ends_on=ends_on - delta))
+            await session.execute(
+                update(table).where(table.id == row_id).values(starts_on=starts_on - delta, ends_on=ends_on - delta)
+            )
     await session.commit()
 
 
@@ -61,8 +64,9 @@ def item_numbered(notice: dict, number: int) -> dict:
 
 def object_to(client, notice_id, item_id, reason: str = "该项目与物业公司维修责任重叠，建议核查。", **over):
     """POST an objection anonymously (the response, unchecked)."""
-    return client.post(f"{API}/public/notices/{notice_id}/objections",
-                       json={"item_id": item_id, "reason": reason, **over})
+    return client.post(
+        f"{API}/public/notices/{notice_id}/objections", json={"item_id": item_id, "reason": reason, **over}
+    )
 
 
 def local_today():

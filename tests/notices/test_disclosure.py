@@ -6,9 +6,20 @@ from tests.programmes.helpers import API, YEAR, ok
 
 async def test_a_donor_hidden_on_the_finance_page_is_hidden_on_the_notice(client, session, app, pw):
     a1 = pw.world.pilot_a1["id"]
-    ok(await client.post(f"{API}/pilots/{a1}/fund-sources", headers=pw.h["staff_a1"], json={
-        "kind": "donation", "payer": "张三", "document_ref": "捐赠协议001", "dated": f"{YEAR}-03-12",
-        "planned_fen": 200_000}), 201)
+    ok(
+        await client.post(
+            f"{API}/pilots/{a1}/fund-sources",
+            headers=pw.h["staff_a1"],
+            json={
+                "kind": "donation",
+                "payer": "张三",
+                "document_ref": "捐赠协议001",
+                "dated": f"{YEAR}-03-12",
+                "planned_fen": 200_000,
+            },
+        ),
+        201,
+    )
     notice, _, _ = await published(client, session, app, pw)
     public = ok(await client.get(f"{API}/public/notices/{notice['id']}"))
     for item in public["items"]:

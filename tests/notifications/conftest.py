@@ -11,8 +11,13 @@ from tests.proposals.helpers import make_pworld
 from tests.providers.wechat_server import WechatServer, WechatState
 
 APP_ID, APP_SECRET = "wx1234567890abcdef", "s3cr3t-of-the-mini-program"
-TEMPLATES = {"round_opened": "TPL-ROUND", "round_closing": "TPL-ROUND", "proposal_moved": "TPL-PROPOSAL",
-             "objection_answered": "TPL-OBJECTION", "notice_published": "TPL-NOTICE"}
+TEMPLATES = {
+    "round_opened": "TPL-ROUND",
+    "round_closing": "TPL-ROUND",
+    "proposal_moved": "TPL-PROPOSAL",
+    "objection_answered": "TPL-OBJECTION",
+    "notice_published": "TPL-NOTICE",
+}
 
 
 @pytest.fixture
@@ -26,9 +31,15 @@ def wechat():
 @pytest.fixture
 def settings(settings, wechat):
     """The test settings with WeChat pointed at the stand-in, and no quiet hours unless a test sets them."""
-    return settings.model_copy(update={"wechat_app_id": APP_ID, "wechat_app_secret": APP_SECRET,
-                                       "wechat_api_base": wechat.base_url, "wechat_templates": TEMPLATES,
-                                       "notify_quiet_hours": ""})
+    return settings.model_copy(
+        update={
+            "wechat_app_id": APP_ID,
+            "wechat_app_secret": APP_SECRET,
+            "wechat_api_base": wechat.base_url,
+            "wechat_templates": TEMPLATES,
+            "notify_quiet_hours": "",
+        }
+    )
 
 
 @pytest.fixture
@@ -42,11 +53,13 @@ async def providers(app):
 @pytest.fixture
 def work(providers):
     """A worker's passes until one finds nothing due (a pass takes at most 20 events and 20 deliveries)."""
+
     async def drain() -> int:
         done = 0
         while (step := await run_once(providers, "test-worker")) > 0:
             done += step
         return done
+
     return drain
 
 

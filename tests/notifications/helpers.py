@@ -13,8 +13,15 @@ from tests.factories import add_user
 from tests.notifications.conftest import APP_ID
 
 
-async def wechat_resident(session: AsyncSession, region, *, grants: int = 1, template: str = "TPL-PROPOSAL",
-                          phone: str | None = None, settings=None) -> User:
+async def wechat_resident(
+    session: AsyncSession,
+    region,
+    *,
+    grants: int = 1,
+    template: str = "TPL-PROPOSAL",
+    phone: str | None = None,
+    settings=None,
+) -> User:
     """A resident bound to an openid of our mini-program, with `grants` one-time grants for `template`."""
     user = await add_user(session, Role.resident, region, username=f"wx-{uuid.uuid4().hex[:8]}")
     session.add(WechatIdentity(app_id=APP_ID, openid=f"o-{uuid.uuid4().hex[:20]}", user_id=user.id))
@@ -28,16 +35,26 @@ async def wechat_resident(session: AsyncSession, region, *, grants: int = 1, tem
 
 async def tell(session: AsyncSession, users: list[User], title: str = "社区花园改造") -> None:
     """A proposal_moved event to these people (as a screening would write it), committed."""
-    outbox.emit(session, NotificationKind.proposal_moved, "proposal", uuid.uuid4(),
-                {"user_ids": [str(u.id) for u in users], "title": title, "state": "screened", "reason": None})
+    outbox.emit(
+        session,
+        NotificationKind.proposal_moved,
+        "proposal",
+        uuid.uuid4(),
+        {"user_ids": [str(u.id) for u in users], "title": title, "state": "screened", "reason": None},
+    )
     await session.commit()
 
 
 async def deliveries(session: AsyncSession, channel: str) -> list[Notification]:
     """Every delivery on a channel, freshly read."""
-    return list(await session.scalars(select(Notification).where(Notification.channel == channel)
-                                      .order_by(Notification.created_at, Notification.id)
-                                      .execution_options(populate_existing=True)))
+    return list(
+        await session.scalars(
+            select(Notification)
+            .where(Notification.channel == channel)
+            .order_by(Notification.created_at, Notification.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 async def openid_of(session: AsyncSession, user: User) -> str:

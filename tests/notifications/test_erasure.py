@@ -26,7 +26,8 @@ async def test_deletion_forgets_every_way_to_reach_the_resident(client, session,
     mine = ok(await client.get(f"{API}/me/data", headers=h))
     assert mine["sms_phone_kept"] is True
     assert [w["openid"] for w in mine["wechat_identities"]] == [
-        await session.scalar(select(WechatIdentity.openid).where(WechatIdentity.user_id == me.id))]
+        await session.scalar(select(WechatIdentity.openid).where(WechatIdentity.user_id == me.id))
+    ]
     assert {m["channel"] for m in mine["messages"]} >= {"inbox", "wechat"}
     assert any("楼道照明" in m["body"] for m in mine["messages"])
     assert mine["notification_preferences"] == {"round_opened": ["inbox"]}

@@ -27,8 +27,11 @@ async def _round(client, session, app, pw, **over):
 
 async def test_an_open_round_reaches_its_roll_and_nobody_else(client, session, app, pw, work):
     rnd, voter, stranger = await _round(client, session, app, pw)
-    kinds = set(await session.scalars(select(NotificationEvent.kind)
-                                      .where(NotificationEvent.subject_id == uuid.UUID(rnd["id"]))))
+    kinds = set(
+        await session.scalars(
+            select(NotificationEvent.kind).where(NotificationEvent.subject_id == uuid.UUID(rnd["id"]))
+        )
+    )
     assert kinds == {"round_opened", "round_closing"}  # written by the round's own transaction
     await work()
     mine = ok(await client.get(ME, headers=voter.h))
@@ -68,13 +71,19 @@ async def test_an_upcoming_round_waits_and_a_cancelled_one_says_nothing(client, 
     rnd, _, _ = await _round(client, session, app, pw, **window(opens_in=timedelta(hours=2)))
     await work()
     assert await count(session, Notification, Notification.kind == "round_opened") == 0
-    ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/cancel", headers=pw.h["staff_a1"],
-                         json={"reason": "场地调整，改期举行"}))
+    ok(
+        await client.post(
+            f"{API}/voting/rounds/{rnd['id']}/cancel", headers=pw.h["staff_a1"], json={"reason": "场地调整，改期举行"}
+        )
+    )
     clock.advance(timedelta(hours=3))
     await work()
     assert await count(session, Notification, Notification.kind == "round_opened") == 0
-    dropped = await session.scalar(select(NotificationEvent).where(NotificationEvent.subject_id == uuid.UUID(rnd["id"]),
-                                                                   NotificationEvent.kind == "round_opened"))
+    dropped = await session.scalar(
+        select(NotificationEvent).where(
+            NotificationEvent.subject_id == uuid.UUID(rnd["id"]), NotificationEvent.kind == "round_opened"
+        )
+    )
     await session.refresh(dropped)
     assert dropped.status == EventStatus.dropped and "取消" in dropped.drop_reason
 
@@ -104,13 +113,22 @@ async def test_a_kind_stopped_is_recorded_as_skipped_and_never_shown(client, ses
     h = pw.h["resident"]
     prefs = ok(await client.get(f"{API}/me/notification-preferences", headers=h))
     assert {p["kind"]: p["channels"] for p in prefs}["proposal_moved"] == ["inbox", "wechat"]
-    stopped = ok(await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h,
-                                  json={"channels": []}))
+    stopped = ok(
+        await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h, json={"channels": []})
+    )
     assert stopped["channels"] == [] and stopped["default"] is False
-    problem(await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h,
-                             json={"channels": ["sms", "sms"]}), 422, "channel_listed_twice")
-    problem(await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h,
-                             json={"channels": ["fax"]}), 422, "validation_error")
+    problem(
+        await client.put(
+            f"{API}/me/notification-preferences/proposal_moved", headers=h, json={"channels": ["sms", "sms"]}
+        ),
+        422,
+        "channel_listed_twice",
+    )
+    problem(
+        await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h, json={"channels": ["fax"]}),
+        422,
+        "validation_error",
+    )
     p = await submitted(client, pw)
     ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={}), 201)
     await work()
@@ -128,7 +146,15 @@ async def test_an_api_token_has_no_inbox(client, session, app, pw):
     from tests.factories import add_organisation
 
     org = await add_organisation(session, "评估机构", OrganisationKind.assessor)
-    _, secret = await issue_api_token(session, app.state.settings, org.id, "t", [Scope.assessments_read.value],
-                                      utcnow() + timedelta(days=1), None, SYSTEM)
+    _, secret = await issue_api_token(
+        session,
+        app.state.settings,
+        org.id,
+        "t",
+        [Scope.assessments_read.value],
+        utcnow() + timedelta(days=1),
+        None,
+        SYSTEM,
+    )
     await session.commit()
     problem(await client.get(ME, headers={"Authorization": f"Bearer {secret}"}), 400, "not_a_person")

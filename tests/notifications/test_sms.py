@@ -33,14 +33,23 @@ def provider(request):
 @pytest.fixture
 def settings(settings, provider):
     """The notification settings with SMS sent through the provider's SDK to its stand-in."""
-    return settings.model_copy(update={
-        "otp_sender": provider.name, "sms_insecure_http": True, "sms_sign_name": "微实社区",
-        "sms_templates": {"otp": "SMS_100001", "proposal_moved": "SMS_100002"},
-        "aliyun_access_key_id": KEY_ID, "aliyun_access_key_secret": KEY_SECRET,
-        "aliyun_sms_endpoint": provider.endpoint,
-        "tencent_secret_id": KEY_ID, "tencent_secret_key": KEY_SECRET, "tencent_sms_endpoint": provider.endpoint,
-        "tencent_sms_app_id": "1400000001", "sms_daily_cap_per_phone": 3,
-        "sms_receipt_token": "receipt-secret"})
+    return settings.model_copy(
+        update={
+            "otp_sender": provider.name,
+            "sms_insecure_http": True,
+            "sms_sign_name": "微实社区",
+            "sms_templates": {"otp": "SMS_100001", "proposal_moved": "SMS_100002"},
+            "aliyun_access_key_id": KEY_ID,
+            "aliyun_access_key_secret": KEY_SECRET,
+            "aliyun_sms_endpoint": provider.endpoint,
+            "tencent_secret_id": KEY_ID,
+            "tencent_secret_key": KEY_SECRET,
+            "tencent_sms_endpoint": provider.endpoint,
+            "tencent_sms_app_id": "1400000001",
+            "sms_daily_cap_per_phone": 3,
+            "sms_receipt_token": "receipt-secret",
+        }
+    )
 
 
 def _params(accepted: dict, provider: str) -> list[str]:
@@ -57,8 +66,11 @@ async def test_a_login_code_reaches_the_phone_and_logs_in(client, session, app, 
     if provider.name == "aliyun":
         assert (sent["PhoneNumbers"], sent["SignName"], sent["TemplateCode"]) == (PHONE, "微实社区", "SMS_100001")
     else:
-        assert (sent["PhoneNumberSet"], sent["TemplateId"], sent["SmsSdkAppId"]) == ([f"+86{PHONE}"], "SMS_100001",
-                                                                                     "1400000001")
+        assert (sent["PhoneNumberSet"], sent["TemplateId"], sent["SmsSdkAppId"]) == (
+            [f"+86{PHONE}"],
+            "SMS_100001",
+            "1400000001",
+        )
     ok(await client.post(f"{API}/auth/otp/verify", json={"phone": PHONE, "code": code}))
     [record] = list(await session.scalars(select(SmsMessage)))
     assert (record.provider, record.purpose, record.status) == (provider.name, "otp", SmsStatus.accepted)
@@ -136,12 +148,30 @@ async def test_a_wrong_key_is_refused_by_the_provider(app, provider):
 def _receipt(provider: str, message_id: str, delivered: bool) -> list[dict]:
     """A receipt as the provider pushes it."""
     if provider == "aliyun":
-        return [{"phone_number": PHONE, "send_time": "2026-12-07 10:00:00", "report_time": "2026-12-07 10:00:05",
-                 "success": delivered, "err_code": "DELIVERED" if delivered else "MK:0012", "err_msg": "用户接收成功",
-                 "sms_size": "1", "biz_id": message_id, "out_id": ""}]
-    return [{"user_receive_time": "2026-12-07 10:00:05", "nationcode": "86", "mobile": PHONE,
-             "report_status": "SUCCESS" if delivered else "FAIL", "errmsg": "DELIVRD" if delivered else "MK:0012",
-             "description": "用户短信送达成功", "sid": message_id}]
+        return [
+            {
+                "phone_number": PHONE,
+                "send_time": "2026-12-07 10:00:00",
+                "report_time": "2026-12-07 10:00:05",
+                "success": delivered,
+                "err_code": "DELIVERED" if delivered else "MK:0012",
+                "err_msg": "用户接收成功",
+                "sms_size": "1",
+                "biz_id": message_id,
+                "out_id": "",
+            }
+        ]
+    return [
+        {
+            "user_receive_time": "2026-12-07 10:00:05",
+            "nationcode": "86",
+            "mobile": PHONE,
+            "report_status": "SUCCESS" if delivered else "FAIL",
+            "errmsg": "DELIVRD" if delivered else "MK:0012",
+            "description": "用户短信送达成功",
+            "sid": message_id,
+        }
+    ]
 
 
 async def test_delivery_receipts_update_the_record(client, app, session, provider):
@@ -152,11 +182,15 @@ async def test_delivery_receipts_update_the_record(client, app, session, provide
     url = f"{API}/sms/receipts/{provider.name}"
     r = await client.post(url, params={"token": "guessed"}, json=_receipt(provider.name, first.message_id, True))
     assert r.status_code == 404
-    answer = ok(await client.post(url, params={"token": "receipt-secret"},
-                                  json=_receipt(provider.name, first.message_id, True)))
+    answer = ok(
+        await client.post(url, params={"token": "receipt-secret"}, json=_receipt(provider.name, first.message_id, True))
+    )
     assert answer in ({"code": 0, "msg": "成功"}, {"result": 0, "errmsg": "OK"})
-    ok(await client.post(url, params={"token": "receipt-secret"},
-                         json=_receipt(provider.name, second.message_id, False)))
+    ok(
+        await client.post(
+            url, params={"token": "receipt-secret"}, json=_receipt(provider.name, second.message_id, False)
+        )
+    )
     rows = {r.provider_message_id: r for r in await session.scalars(select(SmsMessage))}
     assert rows[first.message_id].status == SmsStatus.delivered and rows[first.message_id].reported_at
     assert rows[second.message_id].status == SmsStatus.undelivered and rows[second.message_id].error_code == "MK:0012"

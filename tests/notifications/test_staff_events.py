@@ -21,16 +21,27 @@ async def _kinds(client, h, kind: str) -> list[dict]:
 async def test_an_objection_reaches_the_staff_and_its_reply_the_objector(client, session, app, pw, work):
     notice, _, _ = await published(client, session, app, pw)
     item = item_numbered(notice, 2)
-    filed = ok(await client.post(f"{API}/public/notices/{notice['id']}/objections", headers=pw.h["resident2"],
-                                 json={"item_id": item["id"], "reason": "该项目与物业维修重叠，建议核查。"}), 201)
+    filed = ok(
+        await client.post(
+            f"{API}/public/notices/{notice['id']}/objections",
+            headers=pw.h["resident2"],
+            json={"item_id": item["id"], "reason": "该项目与物业维修重叠，建议核查。"},
+        ),
+        201,
+    )
     anonymous = ok(await object_to(client, notice["id"], item["id"]), 201)
     await work()
     waiting = await _kinds(client, pw.h["staff_a1"], "objection_waiting")
     assert len(waiting) == 2 and filed["tracking_code"] in str(waiting) and item["title"] in waiting[0]["body"]
     assert await _kinds(client, pw.h["staff_a2"], "objection_waiting") == []  # another community's staff
     for objection in (filed, anonymous):
-        ok(await client.post(f"{API}/objections/{objection['id']}/decision", headers=pw.h["staff_a1"],
-                             json={"outcome": "dismissed", "reply": "经核查，该项目不属于物业维修责任范围。"}))
+        ok(
+            await client.post(
+                f"{API}/objections/{objection['id']}/decision",
+                headers=pw.h["staff_a1"],
+                json={"outcome": "dismissed", "reply": "经核查，该项目不属于物业维修责任范围。"},
+            )
+        )
     await work()
     [answered] = await _kinds(client, pw.h["resident2"], "objection_answered")
     assert answered["title"] == "您的异议已答复" and "不成立" in answered["body"] and "经核查" in answered["body"]
@@ -41,8 +52,11 @@ async def test_an_objection_reaches_the_staff_and_its_reply_the_objector(client,
 async def test_an_overdue_milestone_is_raised_once_to_the_community_staff(client, session, app, pw, work):
     project = await started_project(client, session, app, pw)
     # Half on agreement, half on acceptance (a services plan, 服务类: the default pays all on acceptance).
-    await session.execute(update(Implementation).values(instalment_plan=[
-        {"share_pct": 50, "gate": "agreement"}, {"share_pct": 50, "gate": "acceptance"}]))
+    await session.execute(
+        update(Implementation).values(
+            instalment_plan=[{"share_pct": 50, "gate": "agreement"}, {"share_pct": 50, "gate": "acceptance"}]
+        )
+    )
     await session.commit()
     await milestones_done(client, pw.h["staff_a1"], project, "2025-06-20")  # the first on time, the second not
     await work()
@@ -63,4 +77,3 @@ async def test_an_evaluator_hears_of_projects_given_to_them(client, session, app
     [told] = await _kinds(client, ew.h["expert"], "evaluator_assigned")
     assert "1 个项目" in told["body"] and ew.campaign["title"] in told["body"]
     assert await _kinds(client, ew.h["expert2"], "evaluator_assigned") == []
-

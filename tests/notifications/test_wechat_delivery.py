@@ -21,8 +21,10 @@ async def test_a_granted_message_is_sent_once_and_spends_the_grant(session, app,
     assert len(sent) == 1 and sent[0]["touser"] == await openid_of(session, user)
     assert sent[0]["template_id"] == "TPL-PROPOSAL" and sent[0]["data"]["thing1"]["value"] == "提案进展"
     rows = await deliveries(session, "wechat")
-    assert sorted((r.status, r.skip_reason or "") for r in rows) == [(DeliveryStatus.sent, ""),
-                                                                     (DeliveryStatus.skipped, "no_subscription")]
+    assert sorted((r.status, r.skip_reason or "") for r in rows) == [
+        (DeliveryStatus.sent, ""),
+        (DeliveryStatus.skipped, "no_subscription"),
+    ]
     assert [r.provider_message_id for r in rows if r.status == DeliveryStatus.sent] == [str(sent[0]["msgid"])]
     grant = await session.scalar(select(WechatSubscription.remaining).where(WechatSubscription.user_id == user.id))
     assert grant == 0
@@ -83,11 +85,15 @@ async def test_sms_waits_out_quiet_hours_and_is_recorded(session, app, tree, wec
     settings.notify_quiet_hours = "21:00-08:00"
     user = await add_user(session, Role.resident, tree.community_a1, username="sms-resident")
     from app.notifications import contacts
+
     await contacts.remember_phone(session, settings, user.id, "13900000001")
     await session.commit()
     h = await bearer(session, app, user)
-    ok(await client.put(f"{API}/me/notification-preferences/proposal_moved", headers=h,
-                        json={"channels": ["sms", "inbox"]}))
+    ok(
+        await client.put(
+            f"{API}/me/notification-preferences/proposal_moved", headers=h, json={"channels": ["sms", "inbox"]}
+        )
+    )
     clock.travel_to(clock.at_shanghai(clock.today(), 22, 30))
     await tell(session, [user])
     await work()
@@ -115,4 +121,6 @@ async def test_grants_are_counted_and_unknown_templates_refused(client, session,
     assert {g["template_id"]: g["remaining"] for g in got} == {"TPL-PROPOSAL": 1, "TPL-ROUND": 2}
     problem(await client.post(url, headers=h, json={"accepted": ["TPL-FORGED"]}), 422, "unknown_template")
     assert {g["template_id"]: g["remaining"] for g in ok(await client.get(url, headers=h))} == {
-        "TPL-PROPOSAL": 1, "TPL-ROUND": 2}
+        "TPL-PROPOSAL": 1,
+        "TPL-ROUND": 2,
+    }

@@ -45,8 +45,13 @@ async def test_a_resident_on_the_roll_signs_in_with_wechat_and_votes(client, ses
     assert s.session_keys and not any(k in caplog.text for k in s.session_keys)
 
     stranger = ok(await login(client, s.login_code(APP_ID, "openid-li"), s.phone_code(APP_ID, "13800000012")))
-    problem(await cast(client, Voter("13800000012", "李", {"Authorization": f"Bearer {stranger['access_token']}"}),
-                       rnd["id"], [1]), 403, "not_on_roll")
+    problem(
+        await cast(
+            client, Voter("13800000012", "李", {"Authorization": f"Bearer {stranger['access_token']}"}), rnd["id"], [1]
+        ),
+        403,
+        "not_on_roll",
+    )
     assert s.token_fetches == 1  # the stable token fetched once, then read from the database
 
 
@@ -65,11 +70,17 @@ async def test_forged_replayed_and_throttled_codes_are_refused(client, session, 
 async def test_phone_codes_of_another_app_or_tampered_answers_bind_nothing(client, session, app, tree, wechat):
     s = wechat.state
     before = await count(session, WechatIdentity)
-    problem(await login(client, s.login_code(APP_ID, "o-1"), s.phone_code(OTHER_APP, "13800000031")), 422,
-            "wechat_phone_code_invalid")
+    problem(
+        await login(client, s.login_code(APP_ID, "o-1"), s.phone_code(OTHER_APP, "13800000031")),
+        422,
+        "wechat_phone_code_invalid",
+    )
     s.watermark_appid = OTHER_APP
-    problem(await login(client, s.login_code(APP_ID, "o-1"), s.phone_code(APP_ID, "13800000031")), 422,
-            "wechat_phone_code_other_app")
+    problem(
+        await login(client, s.login_code(APP_ID, "o-1"), s.phone_code(APP_ID, "13800000031")),
+        422,
+        "wechat_phone_code_other_app",
+    )
     s.watermark_appid = None
     problem(await login(client, s.login_code(APP_ID, "o-1")), 422, "wechat_phone_required")
     assert await count(session, WechatIdentity) == before
@@ -77,13 +88,25 @@ async def test_phone_codes_of_another_app_or_tampered_answers_bind_nothing(clien
 
 async def test_staff_phones_and_a_second_phone_are_refused(client, session, app, tree, wechat):
     s = wechat.state
-    await add_user(session, Role.community_staff, tree.community_a1, username="staff-wx", phone="13800000041",
-                   secret_key=app.state.settings.secret_key)
-    problem(await login(client, s.login_code(APP_ID, "o-staff"), s.phone_code(APP_ID, "13800000041")), 403,
-            "wechat_not_for_staff")
+    await add_user(
+        session,
+        Role.community_staff,
+        tree.community_a1,
+        username="staff-wx",
+        phone="13800000041",
+        secret_key=app.state.settings.secret_key,
+    )
+    problem(
+        await login(client, s.login_code(APP_ID, "o-staff"), s.phone_code(APP_ID, "13800000041")),
+        403,
+        "wechat_not_for_staff",
+    )
     ok(await login(client, s.login_code(APP_ID, "o-2"), s.phone_code(APP_ID, "13800000042")))
-    problem(await login(client, s.login_code(APP_ID, "o-2"), s.phone_code(APP_ID, "13800000043")), 409,
-            "wechat_phone_mismatch")
+    problem(
+        await login(client, s.login_code(APP_ID, "o-2"), s.phone_code(APP_ID, "13800000043")),
+        409,
+        "wechat_phone_mismatch",
+    )
 
 
 async def test_without_a_configured_app_wechat_sign_in_says_so(client, app, wechat):

@@ -17,13 +17,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _worker(settings, wechat) -> subprocess.Popen:
-    env = {**os.environ, "WEISHI_DATABASE_URL": settings.database_url, "WEISHI_SECRET_KEY": settings.secret_key,
-           "WEISHI_ENVIRONMENT": "test", "WEISHI_WECHAT_APP_ID": APP_ID, "WEISHI_WECHAT_APP_SECRET": APP_SECRET,
-           "WEISHI_WECHAT_API_BASE": wechat.base_url, "WEISHI_WECHAT_TEMPLATES": json.dumps(TEMPLATES),
-           "WEISHI_NOTIFY_LEASE_SECONDS": "3", "WEISHI_NOTIFY_POLL_SECONDS": "0.2", "WEISHI_NOTIFY_QUIET_HOURS": "",
-           "WEISHI_WECHAT_TIMEOUT_SECONDS": "60"}
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "WEISHI_DATABASE_URL": settings.database_url,
+        "WEISHI_SECRET_KEY": settings.secret_key,
+        "WEISHI_ENVIRONMENT": "test",
+        "WEISHI_WECHAT_APP_ID": APP_ID,
+        "WEISHI_WECHAT_APP_SECRET": APP_SECRET,
+        "WEISHI_WECHAT_API_BASE": wechat.base_url,
+        "WEISHI_WECHAT_TEMPLATES": json.dumps(TEMPLATES),
+        "WEISHI_NOTIFY_LEASE_SECONDS": "3",
+        "WEISHI_NOTIFY_POLL_SECONDS": "0.2",
+        "WEISHI_NOTIFY_QUIET_HOURS": "",
+        "WEISHI_WECHAT_TIMEOUT_SECONDS": "60",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 async def _wait(condition, what: str, limit: float = 60) -> None:
@@ -68,9 +82,11 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(se
             rows = await deliveries(session, "wechat")
             if time.monotonic() > end:
                 second.send_signal(signal.SIGTERM)
-                raise AssertionError(f"gave up waiting for the second worker: {wechat.state.requests} "
-                                     f"{[(r.status, r.attempts, r.lease_until, r.last_error) for r in rows]} "
-                                     f"{second.communicate(timeout=20)[1].decode()[-3000:]}")
+                raise AssertionError(
+                    f"gave up waiting for the second worker: {wechat.state.requests} "
+                    f"{[(r.status, r.attempts, r.lease_until, r.last_error) for r in rows]} "
+                    f"{second.communicate(timeout=20)[1].decode()[-3000:]}"
+                )
             assert second.poll() is None, second.stderr.read().decode()[-2000:]
             await asyncio.sleep(0.2)
     finally:

@@ -34,15 +34,21 @@ async def _public_urls(client: httpx.AsyncClient, y: Year) -> list[str]:
     results and recount files, projects' progress and money, campaigns, and the notice board."""
     urls = [f"{API}/public/regions", f"{API}/public/voting/rounds", f"{API}/public/evaluation/campaigns", "/board"]
     for region in y.ids["regions"].values():
-        urls += [f"{API}/public/notices?community_id={region}", f"{API}/public/proposals?community_id={region}",
-                 f"{API}/public/communities/{region}/finances", f"{API}/public/meetings?community_id={region}"]
+        urls += [
+            f"{API}/public/notices?community_id={region}",
+            f"{API}/public/proposals?community_id={region}",
+            f"{API}/public/communities/{region}/finances",
+            f"{API}/public/meetings?community_id={region}",
+        ]
     for notice in (await client.get(f"{API}/public/notices")).json()["items"]:
         urls += [f"{API}/public/notices/{notice['id']}", f"{API}/public/notices/{notice['id']}/objections"]
     for rnd in (await client.get(f"{API}/public/voting/rounds")).json()["items"]:
         urls += [f"{API}/public/voting/rounds/{rnd['id']}/result", f"{API}/public/voting/rounds/{rnd['id']}/ballots.pb"]
     for project in y.ids["projects"].values():
-        urls += [f"{API}/public/projects/{project}/{part}" for part in
-                 ("progress", "expenditures", "disbursements", "budget-changes", "closure")]
+        urls += [
+            f"{API}/public/projects/{project}/{part}"
+            for part in ("progress", "expenditures", "disbursements", "budget-changes", "closure")
+        ]
         urls += [f"{API}/public/proposals/{project}", f"/board/projects/{project}"]
     return urls
 
@@ -92,8 +98,9 @@ def _cli(monkeypatch, url: str, uploads: Path, *args: str):
 
 
 @pytest.mark.fresh_database
-async def test_a_played_year_restores_into_an_empty_database(client, session, app, settings, backend, tmp_path,
-                                                              monkeypatch):
+async def test_a_played_year_restores_into_an_empty_database(
+    client, session, app, settings, backend, tmp_path, monkeypatch
+):
     await add_user(session, Role.admin, None, username="admin", password_hash=hash_password(PASSWORD))
     inbox = Inbox()
     app.state.otp_sender = inbox
@@ -114,8 +121,9 @@ async def test_a_played_year_restores_into_an_empty_database(client, session, ap
     assert made.exit_code == 0 and "backed up" in made.output, made.output
 
     # Refused, changing nothing: the original (not empty), a database at another migration, a used upload folder.
-    refused = await asyncio.to_thread(_cli, monkeypatch, settings.database_url, tmp_path / "new-up", "restore",
-                                      str(archive))
+    refused = await asyncio.to_thread(
+        _cli, monkeypatch, settings.database_url, tmp_path / "new-up", "restore", str(archive)
+    )
     assert refused.exit_code == 2 and "restore_target_not_empty" in refused.output, refused.output
     older = await asyncio.to_thread(_empty_database, backend, tmp_path, "older")
     target = await asyncio.to_thread(_empty_database, backend, tmp_path, "target")
@@ -141,8 +149,9 @@ async def test_a_played_year_restores_into_an_empty_database(client, session, ap
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as restored:
                 after = await _answers(restored, urls)
                 changed = [u for u in urls if after[u] != before[u]]
-                assert not changed, [(u, before[u][0], after[u][0], before[u][1][:300], after[u][1][:300])
-                                     for u in changed[:3]]
+                assert not changed, [
+                    (u, before[u][0], after[u][0], before[u][1][:300], after[u][1][:300]) for u in changed[:3]
+                ]
                 assert sum(1 for status, _ in before.values() if status == 200) >= 40
                 # The restored copy's chain verifies, every event of it, and its money adds up, read as the
                 # year's own staff with the sessions they had.

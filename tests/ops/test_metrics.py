@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def _value(samples: dict, name: str, **labels) -> float:
@@ -46,15 +49,19 @@ async def test_metrics_answer_allowed_addresses_only(app, client):
 
 async def test_requests_refusals_audit_and_ballots_are_counted(settings, session, client, tree):  # noqa: F811
     app = create_app(settings.model_copy(update={"rate_login_per_ip": "2/900"}))
-    async with app.router.lifespan_context(app), _client(app, "127.0.0.1") as local, \
-            _client(app, "198.51.100.7") as stranger:
+    async with (
+        app.router.lifespan_context(app),
+        _client(app, "127.0.0.1") as local,
+        _client(app, "198.51.100.7") as stranger,
+    ):
         before = _samples((await local.get("/metrics")).text)
         ok(await stranger.get(f"{API}/public/regions"))
         problem(await stranger.get(f"{API}/regions/{tree.district.id}"), 401, "not_authenticated")
         for _ in range(2):
             await stranger.post(f"{API}/auth/login", json={"username": "nobody", "password": "wrong-password"})
-        problem(await stranger.post(f"{API}/auth/login", json={"username": "nobody", "password": "x"}),
-                429, "rate_limited")
+        problem(
+            await stranger.post(f"{API}/auth/login", json={"username": "nobody", "password": "x"}), 429, "rate_limited"
+        )
         after = _samples((await local.get("/metrics")).text)
 
     def grew(name: str, **labels) -> float:
@@ -73,8 +80,14 @@ async def test_requests_refusals_audit_and_ballots_are_counted(settings, session
 
 async def test_pending_audit_events_and_ballots_per_open_round(app, client, session, pw):  # noqa: F811
     proposals = await shortlist(client, pw, [500_000, 600_000])
-    ok(await import_roll(client, pw.h["staff_a1"], pw.tree.community_a1.id,
-                         roll_csv([("13800000001", "张三", "", "1"), ("13800000002", "李四", "", "2")])))
+    ok(
+        await import_roll(
+            client,
+            pw.h["staff_a1"],
+            pw.tree.community_a1.id,
+            roll_csv([("13800000001", "张三", "", "1"), ("13800000002", "李四", "", "2")]),
+        )
+    )
     rnd = ok(await create_round(client, pw.h["staff_a1"], pw.world.pilot_a1["id"], proposals), 201)
     for phone in ("13800000001", "13800000002"):
         voter: Voter = await resident(session, app, pw.tree.community_a1, phone)
@@ -96,18 +109,22 @@ async def test_several_workers_are_summed(app, tmp_path, monkeypatch):
     """Two worker processes, each answering one request, write to the shared folder; one scrape sums them."""
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    worker = ("from app.ops import metrics; metrics.observe('GET', '/api/v1/public/regions', 200, 0.01); "
-              "metrics.POOL_IN_USE.inc()")
+    worker = (
+        "from app.ops import metrics; metrics.observe('GET', '/api/v1/public/regions', 200, 0.01); "
+        "metrics.POOL_IN_USE.inc()"
+    )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
     for _ in range(2):
         await asyncio.to_thread(subprocess.run, [sys.executable, "-c", worker], env=env, cwd=ROOT, check=True)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
     async with _client(app, "127.0.0.1") as local:
         samples = _samples((await local.get("/metrics")).text)
-    assert _value(samples, "weishi_http_requests_total", method="GET", route="/api/v1/public/regions",
-                  status="200") == 2
-    assert _value(samples, "weishi_http_request_duration_seconds_count", method="GET",
-                  route="/api/v1/public/regions") == 2
+    assert (
+        _value(samples, "weishi_http_requests_total", method="GET", route="/api/v1/public/regions", status="200") == 2
+    )
+    assert (
+        _value(samples, "weishi_http_request_duration_seconds_count", method="GET", route="/api/v1/public/regions") == 2
+    )
 
 
 async def test_the_outbox_waiting_and_failing_is_counted(app, session, pw):  # noqa: F811
@@ -117,8 +134,13 @@ async def test_the_outbox_waiting_and_failing_is_counted(app, session, pw):  # n
     from app.notifications.models import DeliveryStatus, Notification, NotificationKind
 
     resident_id = str(pw.users["resident"].id)
-    outbox.emit(session, NotificationKind.proposal_moved, "proposal", pw.tree.community_a1.id,
-                {"user_ids": [resident_id], "title": "楼道照明", "state": "screened", "reason": None})
+    outbox.emit(
+        session,
+        NotificationKind.proposal_moved,
+        "proposal",
+        pw.tree.community_a1.id,
+        {"user_ids": [resident_id], "title": "楼道照明", "state": "screened", "reason": None},
+    )
     await session.commit()
     async with _client(app, "127.0.0.1") as local:
         samples = _samples((await local.get("/metrics")).text)

@@ -26,25 +26,37 @@ async def test_register_pending_with_the_caller_as_owner(client, session, app, p
     assert [(m["user_id"], m["role"]) for m in members] == [(str(owner.id), "owner")]
     assert "phone" not in str(members)
     # Already in an organisation: a second registration is refused.
-    assert_problem(await client.post(f"{ORGS}/register", headers=h,
-                                     json=registration(pw.tree.community_a1.id, name="另一个机构",
-                                                       credit_code="52440304MJL0002004")),
-                   409, "already_in_organisation")
+    assert_problem(
+        await client.post(
+            f"{ORGS}/register",
+            headers=h,
+            json=registration(pw.tree.community_a1.id, name="另一个机构", credit_code="52440304MJL0002004"),
+        ),
+        409,
+        "already_in_organisation",
+    )
 
 
 async def test_bad_credit_codes_change_nothing(client, session, app, pw):
     _, h = await person(session, app, pw.tree.community_a1, "13900000007")
     before = await _count(session)
     for code, says in (("52440304MJL000100F", "校验码"), ("52440304MJL00010OE", "不含I"), ("5244", None)):
-        r = await client.post(f"{ORGS}/register", headers=h, json=registration(pw.tree.community_a1.id,
-                                                                               credit_code=code))
+        r = await client.post(
+            f"{ORGS}/register", headers=h, json=registration(pw.tree.community_a1.id, credit_code=code)
+        )
         problem = assert_problem(r, 422)
         if says:
             assert problem["code"] == "invalid_credit_code" and says in problem["detail"], problem
     # Staff registering an organisation get the same check.
-    assert_problem(await client.post(ORGS, headers=pw.h["district"], json={
-        "name": "某机构", "kind": "social_organisation", "credit_code": "52440304MJL000100F"}), 422,
-        "invalid_credit_code")
+    assert_problem(
+        await client.post(
+            ORGS,
+            headers=pw.h["district"],
+            json={"name": "某机构", "kind": "social_organisation", "credit_code": "52440304MJL000100F"},
+        ),
+        422,
+        "invalid_credit_code",
+    )
     assert await _count(session) == before
     me = ok(await client.get(f"{API}/auth/me", headers=h))
     assert me["organisation"] is None
@@ -71,8 +83,14 @@ async def test_verification_needs_documents_and_the_right_staff(client, session,
 async def test_only_a_verified_organisation_applies(client, session, app, pw):
     _, h = await person(session, app, pw.tree.community_a1, "13900000007")
     org = await registered(client, h, pw.tree.community_a1.id)
-    application = body(pw.tree.community_a1.id, as_organisation=True, kind="venture", project_type="services",
-                       venture_plan=VENTURE_PLAN, budget_lines=[{"item": "探访", "quantity": 1, "unit_price_fen": 100}])
+    application = body(
+        pw.tree.community_a1.id,
+        as_organisation=True,
+        kind="venture",
+        project_type="services",
+        venture_plan=VENTURE_PLAN,
+        budget_lines=[{"item": "探访", "quantity": 1, "unit_price_fen": 100}],
+    )
     listed = ok(await client.get(f"{API}/proposals", headers=h))["total"]
     r = await client.post(f"{API}/proposals", headers=h, json=application)
     assert assert_problem(r, 422, "organisation_not_verified")["organisation_status"] == "pending"
@@ -85,8 +103,7 @@ async def test_only_a_verified_organisation_applies(client, session, app, pw):
     suspend = f"{ORGS}/{org['id']}/suspend"
     assert_problem(await client.post(suspend, headers=pw.h["street_a"], json={}), 422, "reason_required")
     ok(await client.post(suspend, headers=pw.h["street_a"], json={"reason": "年检未通过"}))
-    assert_problem(await client.post(f"{API}/proposals", headers=h, json=application), 422,
-                   "organisation_not_verified")
+    assert_problem(await client.post(f"{API}/proposals", headers=h, json=application), 422, "organisation_not_verified")
     assert ok(await client.get(f"{API}/proposals", headers=h))["total"] == listed + 1
     ok(await client.post(f"{ORGS}/{org['id']}/reinstate", headers=pw.h["street_a"], json={}))
     ok(await client.post(f"{API}/proposals", headers=h, json=application), 201)
@@ -101,14 +118,18 @@ async def test_members_by_invitation(client, session, app, pw):
     assert_problem(await client.post(invitations, headers=other, json={"phone": "13900000008"}), 404)
     inv = ok(await client.post(invitations, headers=owner, json={"phone": "13900000008"}), 201)
     assert inv["phone_masked"] != "13900000008" and inv["organisation_name"] == "彩虹社工服务中心"
-    assert_problem(await client.post(invitations, headers=owner, json={"phone": "13900000008"}), 409,
-                   "invitation_exists")
+    assert_problem(
+        await client.post(invitations, headers=owner, json={"phone": "13900000008"}), 409, "invitation_exists"
+    )
     assert_problem(await client.post(invitations, headers=owner, json={"phone": "12345"}), 422)
     assert ok(await client.get(f"{API}/organisation-invitations", headers=other))["total"] == 0
     mine = ok(await client.get(f"{API}/organisation-invitations", headers=member))["items"]
     assert [i["id"] for i in mine] == [inv["id"]]
-    assert_problem(await client.post(f"{API}/organisation-invitations/{inv['id']}/accept", headers=other), 404,
-                   "invitation_not_found")
+    assert_problem(
+        await client.post(f"{API}/organisation-invitations/{inv['id']}/accept", headers=other),
+        404,
+        "invitation_not_found",
+    )
     joined = ok(await client.post(f"{API}/organisation-invitations/{inv['id']}/accept", headers=member))
     assert (joined["user_id"], joined["role"]) == (str(member_user.id), "member")
     assert_problem(await client.post(f"{API}/organisation-invitations/{inv['id']}/accept", headers=member), 409)
@@ -126,12 +147,24 @@ async def test_members_by_invitation(client, session, app, pw):
 async def test_track_record_for_staff_and_evaluators(client, session, app, pw):
     _, h = await person(session, app, pw.tree.community_a1, "13900000007")
     org = await verified(client, pw, h)
-    p = ok(await client.post(f"{API}/proposals", headers=h, json=body(
-        pw.tree.community_a1.id, as_organisation=True, kind="venture", project_type="services",
-        venture_plan=VENTURE_PLAN)), 201)
+    p = ok(
+        await client.post(
+            f"{API}/proposals",
+            headers=h,
+            json=body(
+                pw.tree.community_a1.id,
+                as_organisation=True,
+                kind="venture",
+                project_type="services",
+                venture_plan=VENTURE_PLAN,
+            ),
+        ),
+        201,
+    )
     for who in ("evaluator", "staff_a1", "district"):
         record = ok(await client.get(f"{ORGS}/{org['id']}/record", headers=pw.h[who]))
         assert record["organisation"]["status"] == "verified"
         assert [(x["proposal_id"], x["role"], x["grade"], x["rectifications"]) for x in record["projects"]] == [
-            (p["id"], "proposer", None, 0)]
+            (p["id"], "proposer", None, 0)
+        ]
     assert_problem(await client.get(f"{ORGS}/{org['id']}/record", headers=h), 403)

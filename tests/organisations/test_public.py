@@ -11,9 +11,21 @@ PRIVATE = ("13900000007", "13900000008", "吴敏", "contact", "legal_representat
 async def test_public_organisations_without_personal_data(client, session, app, pw):
     _, h = await person(session, app, pw.tree.community_a1, "13900000007")
     org = await verified(client, pw, h)
-    draft = ok(await client.post(f"{API}/proposals", headers=h, json=body(
-        pw.tree.community_a1.id, as_organisation=True, kind="venture", project_type="services",
-        venture_plan=VENTURE_PLAN, title="独居老人探访")), 201)
+    draft = ok(
+        await client.post(
+            f"{API}/proposals",
+            headers=h,
+            json=body(
+                pw.tree.community_a1.id,
+                as_organisation=True,
+                kind="venture",
+                project_type="services",
+                venture_plan=VENTURE_PLAN,
+                title="独居老人探访",
+            ),
+        ),
+        201,
+    )
     _, other = await person(session, app, pw.tree.community_a1, "13900000008")
     await registered(client, other, pw.tree.community_a1.id, name="景华邻里互助社", credit_code="52440304MJL0002004")
 

@@ -8,6 +8,11 @@ from app.auth.secrets import keyed_digest, mask_phone
 
 async def give_phone(session, app, user, phone: str) -> None:
     """Set the account's phone digest and mask (the number itself is never stored)."""
-    await session.execute(update(User).where(User.id == user.id).values(
-        phone_digest=keyed_digest(app.state.settings.secret_key, "phone", phone), phone_masked=mask_phone(phone)))
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            phone_digest=keyed_digest(app.state.settings.secret_key, "phone", phone), phone_masked=mask_phone(phone)
+        )
+    )
     await session.commit()

@@ -21,8 +21,14 @@ async def test_a_ballot_in_an_open_round_stays_counted_and_is_unlinked(client, s
     me = pw.users["resident"]
     await give_phone(session, app, me, PHONE)
     proposals = await shortlist(client, pw, [500_000, 600_000, 700_000])
-    ok(await import_roll(client, pw.h["staff_a1"], pw.tree.community_a1.id,
-                         roll_csv([(PHONE, "王小明", "", "1"), ("13800000002", "李四", "", "2")])))
+    ok(
+        await import_roll(
+            client,
+            pw.h["staff_a1"],
+            pw.tree.community_a1.id,
+            roll_csv([(PHONE, "王小明", "", "1"), ("13800000002", "李四", "", "2")]),
+        )
+    )
     rnd = ok(await create_round(client, pw.h["staff_a1"], pw.world.pilot_a1["id"], proposals), 201)
     ok(await cast(client, Voter(PHONE, "王小明", pw.h["resident"]), rnd["id"], [1, 2]), 201)
     neighbour = await resident(session, app, pw.tree.community_a1, "13800000002")
@@ -31,8 +37,9 @@ async def test_a_ballot_in_an_open_round_stays_counted_and_is_unlinked(client, s
     assert [(v["round_id"], v["channel"], v["casts"]) for v in entry["votes"]] == [(rnd["id"], "online", 1)]
 
     # Refused, changing nothing: a staff account, an anonymous caller, a request not confirmed.
-    problem(await client.post(DELETE, headers=pw.h["staff_a1"], json={"confirm": True}), 403,
-            "account_not_self_deletable")
+    problem(
+        await client.post(DELETE, headers=pw.h["staff_a1"], json={"confirm": True}), 403, "account_not_self_deletable"
+    )
     problem(await client.post(DELETE, json={"confirm": True}), 401, "not_authenticated")
     problem(await client.post(DELETE, headers=pw.h["resident"], json={"confirm": False}), 422, "validation_error")
     assert ok(await client.get(f"{API}/auth/me", headers=pw.h["resident"]))["phone_masked"] == "139****0077"
@@ -46,8 +53,14 @@ async def test_a_ballot_in_an_open_round_stays_counted_and_is_unlinked(client, s
     await session.refresh(row)
     assert (row.phone_digest, row.phone_masked, row.username, row.is_active) == (None, None, None, False)
     assert row.display_name == done["pseudonym"] and row.deleted_at is not None
-    assert await session.scalar(select(func.count()).select_from(AuthSession).where(
-        AuthSession.user_id == me.id, AuthSession.revoked_at.is_(None))) == 0
+    assert (
+        await session.scalar(
+            select(func.count())
+            .select_from(AuthSession)
+            .where(AuthSession.user_id == me.id, AuthSession.revoked_at.is_(None))
+        )
+        == 0
+    )
     tags = sorted((await session.scalars(select(Ballot.voter_tag))).all(), key=str)
     assert len(tags) == 2 and tags.count(None) == 1
     # The proposals stay, the proposer anonymous; the audit trail names the account by id and pseudonym only.
@@ -70,9 +83,14 @@ async def test_a_ballot_in_an_open_round_stays_counted_and_is_unlinked(client, s
 async def test_objections_stay_without_their_author_and_the_proposal_stays_public(client, session, app, pw):
     notice, _, proposals = await published(client, session, app, pw)
     item = item_numbered(notice, 1)["id"]
-    filed = ok(await client.post(f"{API}/public/notices/{notice['id']}/objections", headers=pw.h["resident"],
-                                 json={"item_id": item, "reason": "预算偏高，请核实报价。",
-                                       "contact": "王先生 13911112222"}), 201)
+    filed = ok(
+        await client.post(
+            f"{API}/public/notices/{notice['id']}/objections",
+            headers=pw.h["resident"],
+            json={"item_id": item, "reason": "预算偏高，请核实报价。", "contact": "王先生 13911112222"},
+        ),
+        201,
+    )
     ok(await client.post(DELETE, headers=pw.h["resident"], json={"confirm": True}))
     row = await session.scalar(select(Objection).where(Objection.tracking_code == filed["tracking_code"]))
     assert (row.submitted_by_user_id, row.contact, row.reason) == (None, None, "预算偏高，请核实报价。")

@@ -15,28 +15,47 @@ from tests.programmes.helpers import ok
 
 
 async def test_each_period_removes_what_is_due_and_keeps_the_rest(client, session, app, pw):
-    settings = app.state.settings.model_copy(update={"retention_otp_code_days": 1, "retention_rate_limit_days": 1,
-                                                     "retention_objection_contact_days": 30,
-                                                     "retention_notification_days": 365})
+    settings = app.state.settings.model_copy(
+        update={
+            "retention_otp_code_days": 1,
+            "retention_rate_limit_days": 1,
+            "retention_objection_contact_days": 30,
+            "retention_notification_days": 365,
+        }
+    )
     now = clock.now()
     notice, _, _ = await published(client, session, app, pw)
     item = item_numbered(notice, 1)["id"]
-    codes = [ok(await object_to(client, notice["id"], item, contact=f"联系人{i}"), 201)["tracking_code"]
-             for i in range(3)]
+    codes = [
+        ok(await object_to(client, notice["id"], item, contact=f"联系人{i}"), 201)["tracking_code"] for i in range(3)
+    ]
     # Decided 31 days ago (due), decided 29 days ago (kept), open (kept: staff may still call back).
     for code, days in zip(codes[:2], (31, 29), strict=True):
-        await session.execute(update(Objection).where(Objection.tracking_code == code).values(
-            status=ObjectionStatus.dismissed, handled_at=now - timedelta(days=days), reply="经核查，不予采纳。"))
+        await session.execute(
+            update(Objection)
+            .where(Objection.tracking_code == code)
+            .values(status=ObjectionStatus.dismissed, handled_at=now - timedelta(days=days), reply="经核查，不予采纳。")
+        )
     user = pw.users["resident"]
-    session.add_all([
-        OtpCode(phone_digest="a" * 64, code_hash="x" * 64, expires_at=now - timedelta(days=2)),
-        OtpCode(phone_digest="b" * 64, code_hash="y" * 64, expires_at=now - timedelta(hours=1)),
-        OtpCode(phone_digest="c" * 64, code_hash="z" * 64, expires_at=now + timedelta(minutes=5)),
-        RateLimitCounter(key="otp_ip:old", window_start=now - timedelta(days=3), count=3),
-        RateLimitCounter(key="otp_ip:new", window_start=now - timedelta(hours=2), count=3),
-        *(UserNotice(user_id=user.id, message=message, changes={}, changed_by="管理员",
-                     created_at=now - timedelta(days=days)) for message, days in (("旧通知", 366), ("新通知", 364))),
-    ])
+    session.add_all(
+        [
+            OtpCode(phone_digest="a" * 64, code_hash="x" * 64, expires_at=now - timedelta(days=2)),
+            OtpCode(phone_digest="b" * 64, code_hash="y" * 64, expires_at=now - timedelta(hours=1)),
+            OtpCode(phone_digest="c" * 64, code_hash="z" * 64, expires_at=now + timedelta(minutes=5)),
+            RateLimitCounter(key="otp_ip:old", window_start=now - timedelta(days=3), count=3),
+            RateLimitCounter(key="otp_ip:new", window_start=now - timedelta(hours=2), count=3),
+            *(
+                UserNotice(
+                    user_id=user.id,
+                    message=message,
+                    changes={},
+                    changed_by="管理员",
+                    created_at=now - timedelta(days=days),
+                )
+                for message, days in (("旧通知", 366), ("新通知", 364))
+            ),
+        ]
+    )
     await session.commit()
 
     counts = await purge_personal_data(session, settings)

@@ -85,15 +85,19 @@ async def make_headers(session: AsyncSession, app, tree: Tree) -> dict[str, dict
 
 async def create_programme(client, h, district_id, year: int = YEAR, **body) -> dict:
     """A draft programme (201)."""
-    r = await client.post(f"{API}/programmes", headers=h,
-                          json={"district_id": str(district_id), "year": year, "name": f"{year}年度民生微实事", **body})
+    r = await client.post(
+        f"{API}/programmes",
+        headers=h,
+        json={"district_id": str(district_id), "year": year, "name": f"{year}年度民生微实事", **body},
+    )
     return ok(r, 201)
 
 
 async def designate(client, h, programme_id, community_id) -> dict:
     """A pilot (201)."""
-    r = await client.post(f"{API}/programmes/{programme_id}/pilots", headers=h,
-                          json={"community_id": str(community_id)})
+    r = await client.post(
+        f"{API}/programmes/{programme_id}/pilots", headers=h, json={"community_id": str(community_id)}
+    )
     return ok(r, 201)
 
 
@@ -104,28 +108,55 @@ async def sources_of(client, h, pilot_id) -> list[dict]:
 
 async def funds_in(client, h, source_id, amount_fen: int, day: str = f"{YEAR}-03-01", *, supplement: bool = False):
     """POST funds in (the response, unchecked); supplement: beyond the source's plan (追加)."""
-    return await client.post(f"{API}/fund-sources/{source_id}/funds-in", headers=h,
-                             json={"amount_fen": amount_fen, "entry_date": day, "document_ref": "福民〔2025〕1号",
-                                   **({"supplement": True} if supplement else {})})
+    return await client.post(
+        f"{API}/fund-sources/{source_id}/funds-in",
+        headers=h,
+        json={
+            "amount_fen": amount_fen,
+            "entry_date": day,
+            "document_ref": "福民〔2025〕1号",
+            **({"supplement": True} if supplement else {}),
+        },
+    )
 
 
 DECISION = {"decision_document_ref": "福民〔2025〕8号"}
 
 
-async def commit(client, h, pilot_id, amount_fen: int, *, project_id=None, day: str = f"{YEAR}-04-01",
-                 category: str = "environment", project_type: str = "services", title: str = "楼道微改造",
-                 decision: dict | None = None):
+async def commit(
+    client,
+    h,
+    pilot_id,
+    amount_fen: int,
+    *,
+    project_id=None,
+    day: str = f"{YEAR}-04-01",
+    category: str = "environment",
+    project_type: str = "services",
+    title: str = "楼道微改造",
+    decision: dict | None = None,
+):
     """POST a direct commitment on a district document by default (the response, unchecked)."""
-    return await client.post(f"{API}/pilots/{pilot_id}/commitments", headers=h, json={
-        "project_id": str(project_id or uuid.uuid4()), "project_title": title, "category": category,
-        "project_type": project_type, "amount_fen": amount_fen, "entry_date": day,
-        **(DECISION if decision is None else decision)})
+    return await client.post(
+        f"{API}/pilots/{pilot_id}/commitments",
+        headers=h,
+        json={
+            "project_id": str(project_id or uuid.uuid4()),
+            "project_title": title,
+            "category": category,
+            "project_type": project_type,
+            "amount_fen": amount_fen,
+            "entry_date": day,
+            **(DECISION if decision is None else decision),
+        },
+    )
 
 
 async def movement(client, h, kind: str, project_id, amount_fen: int, day: str = f"{YEAR}-05-01"):
     """POST a disbursement or return (the response, unchecked)."""
-    return await client.post(f"{API}/funds/projects/{project_id}/{kind}", headers=h,
-                             json={"amount_fen": amount_fen, "entry_date": day})
+    return await client.post(
+        f"{API}/funds/projects/{project_id}/{kind}", headers=h, json={"amount_fen": amount_fen, "entry_date": day}
+    )
 
 
 async def balance(client, h, pilot_id) -> dict:

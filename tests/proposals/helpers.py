@@ -31,19 +31,32 @@ async def audit_count(session: AsyncSession, action: str | None = None) -> int:
 
 
 # A 公益微创投 项目书's own fields (issue 27).
-VENTURE_PLAN = {"target_group": "独居老人", "target_size": 60, "service_content": "每周上门探访与健康监测。",
-                "service_hours": 400, "outputs": "探访2400人次，健康讲座12场。",
-                "outcome_indicators": "服务对象满意度不低于90%，紧急求助响应不超过30分钟。"}
+VENTURE_PLAN = {
+    "target_group": "独居老人",
+    "target_size": 60,
+    "service_content": "每周上门探访与健康监测。",
+    "service_hours": 400,
+    "outputs": "探访2400人次，健康讲座12场。",
+    "outcome_indicators": "服务对象满意度不低于90%，紧急求助响应不超过30分钟。",
+}
 
 
 def body(community_id, **over) -> dict:
     """A valid proposal body: 2 lines, 3 × 500.00 + 1 × 1,200.00 = 2,700.00 yuan."""
-    data = {"community_id": str(community_id), "title": "楼道照明改造", "kind": "livelihood",
-            "project_type": "goods", "category": "safety",
-            "need": "3号楼楼道灯损坏多年，老人夜间出行不便。", "plan": "更换感应灯，由社区统一采购安装。",
-            "benefits": "惠及3号楼120户居民。",
-            "budget_lines": [{"item": "LED感应灯", "unit": "个", "quantity": 3, "unit_price_fen": 50_000},
-                             {"item": "安装费", "unit": "次", "quantity": 1, "unit_price_fen": 120_000}]}
+    data = {
+        "community_id": str(community_id),
+        "title": "楼道照明改造",
+        "kind": "livelihood",
+        "project_type": "goods",
+        "category": "safety",
+        "need": "3号楼楼道灯损坏多年，老人夜间出行不便。",
+        "plan": "更换感应灯，由社区统一采购安装。",
+        "benefits": "惠及3号楼120户居民。",
+        "budget_lines": [
+            {"item": "LED感应灯", "unit": "个", "quantity": 3, "unit_price_fen": 50_000},
+            {"item": "安装费", "unit": "次", "quantity": 1, "unit_price_fen": 120_000},
+        ],
+    }
     data.update(over)
     return data
 
@@ -68,14 +81,21 @@ async def make_pworld(client, session, app, tree: Tree, rules: dict | None = Non
     h = dict(world.h)
     users = {}
     org = await add_organisation(session, f"彩虹社工-{uuid.uuid4().hex[:6]}", OrganisationKind.social_organisation)
-    for name, kw in (("resident", {}), ("resident2", {}), ("org_member", {"organisation": org}),
-                     ("resident_b1", {"region": tree.community_b1})):
+    for name, kw in (
+        ("resident", {}),
+        ("resident2", {}),
+        ("org_member", {"organisation": org}),
+        ("resident_b1", {"region": tree.community_b1}),
+    ):
         region = kw.pop("region", tree.community_a1)
         user = await add_user(session, Role.resident, region, username=f"{name}-{uuid.uuid4().hex[:6]}", **kw)
         users[name] = user
         h[name] = await bearer(session, app, user)
-    h["staff_a2"] = await bearer(session, app, await add_user(session, Role.community_staff, tree.community_a2,
-                                                              username=f"staff-a2-{uuid.uuid4().hex[:6]}"))
+    h["staff_a2"] = await bearer(
+        session,
+        app,
+        await add_user(session, Role.community_staff, tree.community_a2, username=f"staff-a2-{uuid.uuid4().hex[:6]}"),
+    )
     return PWorld(world, h, users)
 
 
@@ -92,8 +112,11 @@ async def submitted(client, pw: PWorld, **over) -> dict:
 
 async def move(client, h, proposal_id, to: str, reason: str | None = None):
     """POST a transition (the response, unchecked)."""
-    return await client.post(f"{API}/proposals/{proposal_id}/transitions", headers=h,
-                             json={"to": to, **({"reason": reason} if reason else {})})
+    return await client.post(
+        f"{API}/proposals/{proposal_id}/transitions",
+        headers=h,
+        json={"to": to, **({"reason": reason} if reason else {})},
+    )
 
 
 async def in_deliberation(client, pw: PWorld, **over) -> dict:

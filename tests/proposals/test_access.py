@@ -39,8 +39,11 @@ async def test_writes_by_outsiders(client, pw):
     url = f"{API}/proposals/{p['id']}"
     problem(await client.patch(url, headers=pw.h["resident2"], json={"title": "x"}), 404, "proposal_not_found")
     problem(await client.patch(url, headers=pw.h["staff_a1"], json={"title": "x"}), 403, "not_proposer")
-    problem(await client.post(f"{url}/transitions", headers=pw.h["resident2"], json={"to": "withdrawn"}), 404,
-            "proposal_not_found")
+    problem(
+        await client.post(f"{url}/transitions", headers=pw.h["resident2"], json={"to": "withdrawn"}),
+        404,
+        "proposal_not_found",
+    )
     problem(await client.post(f"{url}/submit", headers=pw.h["staff_b1"]), 404, "proposal_not_found")
 
 
@@ -58,5 +61,7 @@ async def test_public_view_has_no_personal_data(client, pw):
     r = await client.get(f"{API}/public/proposals/{p['id']}")
     assert str(user.id) not in r.text and user.username not in r.text
     assert ok(await client.get(f"{API}/public/proposals", params={"state": "draft"}))["total"] == 0
-    assert ok(await client.get(f"{API}/public/proposals",
-                               params={"community_id": str(pw.tree.community_b1.id)}))["total"] == 0
+    assert (
+        ok(await client.get(f"{API}/public/proposals", params={"community_id": str(pw.tree.community_b1.id)}))["total"]
+        == 0
+    )

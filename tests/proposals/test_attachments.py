@@ -18,8 +18,9 @@ from tests.proposals.helpers import JPEG, PDF, PNG, WEBP, audit_count, body, cou
 
 def upload(client, h, proposal_id, data: bytes, name: str = "photo.png", content_type: str = "image/png"):
     """POST a multipart upload (the response, unchecked)."""
-    return client.post(f"{API}/proposals/{proposal_id}/attachments", headers=h,
-                       files={"file": (name, data, content_type)})
+    return client.post(
+        f"{API}/proposals/{proposal_id}/attachments", headers=h, files={"file": (name, data, content_type)}
+    )
 
 
 def stored_files(app) -> list[Path]:
@@ -28,8 +29,9 @@ def stored_files(app) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-@pytest.mark.parametrize(("data", "expected"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp"),
-                                                (PDF, "application/pdf")])
+@pytest.mark.parametrize(
+    ("data", "expected"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp"), (PDF, "application/pdf")]
+)
 async def test_accepted_types_are_stored_and_downloadable(client, app, pw, data, expected):
     p = await create(client, pw.h["resident"], pw.tree.community_a1.id)
     # The declared type and the name are ignored; the bytes decide.
@@ -105,19 +107,33 @@ async def test_who_may_attach_and_download(client, app, pw):
 async def test_delete_removes_row_then_file(client, session, app, pw):
     p = await create(client, pw.h["resident"], pw.tree.community_a1.id)
     a = ok(await upload(client, pw.h["resident"], p["id"], PNG), 201)
-    problem(await client.delete(f"{API}/proposal-attachments/{a['id']}", headers=pw.h["resident2"]), 404,
-            "attachment_not_found")
+    problem(
+        await client.delete(f"{API}/proposal-attachments/{a['id']}", headers=pw.h["resident2"]),
+        404,
+        "attachment_not_found",
+    )
     assert len(stored_files(app)) == 1
     r = await client.delete(f"{API}/proposal-attachments/{a['id']}", headers=pw.h["resident"])
     assert r.status_code == 204
     assert await count(session, ProposalAttachment) == 0 and stored_files(app) == []
-    problem(await client.get(f"{API}/proposal-attachments/{a['id']}/content", headers=pw.h["resident"]), 404,
-            "attachment_not_found")
+    problem(
+        await client.get(f"{API}/proposal-attachments/{a['id']}/content", headers=pw.h["resident"]),
+        404,
+        "attachment_not_found",
+    )
 
 
-@pytest.mark.parametrize(("data", "name", "saved_as"), [
-    (PDF, "x.html", "x.pdf"), (PDF, "x.exe", "x.pdf"), (PDF, "方案说明.pdf.exe", "方案说明.pdf.pdf"),
-    (JPEG, "现场.jpeg", "现场.jpeg"), (PNG, "现场照片", "现场照片.png"), (WEBP, "a.svg", "a.webp")])
+@pytest.mark.parametrize(
+    ("data", "name", "saved_as"),
+    [
+        (PDF, "x.html", "x.pdf"),
+        (PDF, "x.exe", "x.pdf"),
+        (PDF, "方案说明.pdf.exe", "方案说明.pdf.pdf"),
+        (JPEG, "现场.jpeg", "现场.jpeg"),
+        (PNG, "现场照片", "现场照片.png"),
+        (WEBP, "a.svg", "a.webp"),
+    ],
+)
 async def test_the_download_name_ends_in_the_checked_type(client, pw, data, name, saved_as):
     """A PDF uploaded as x.html or x.exe is downloaded as x.pdf (RFC 6266: ASCII fallback and UTF-8 filename*)."""
     p = await create(client, pw.h["resident"], pw.tree.community_a1.id)
@@ -125,7 +141,8 @@ async def test_the_download_name_ends_in_the_checked_type(client, pw, data, name
     r = await client.get(f"{API}/proposal-attachments/{a['id']}/content", headers=pw.h["resident"])
     assert r.status_code == 200
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment; filename=\"") and disposition.endswith(
-        f"; filename*=UTF-8''{quote(saved_as, safe='')}")
+    assert disposition.startswith('attachment; filename="') and disposition.endswith(
+        f"; filename*=UTF-8''{quote(saved_as, safe='')}"
+    )
     fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
     assert fallback.isascii() and fallback.endswith(saved_as.rsplit(".", 1)[1])

@@ -20,36 +20,52 @@ async def test_draft_totals_are_computed_by_the_service(client, session, pw):
 
 
 async def test_sub_unit_and_organisation(client, pw):
-    p = await create(client, pw.h["org_member"], pw.tree.community_a1.id, unit_id=str(pw.tree.compound_a1.id),
-                     as_organisation=True, kind="venture", project_type="services", category="life_care",
-                     venture_plan=VENTURE_PLAN)
+    p = await create(
+        client,
+        pw.h["org_member"],
+        pw.tree.community_a1.id,
+        unit_id=str(pw.tree.compound_a1.id),
+        as_organisation=True,
+        kind="venture",
+        project_type="services",
+        category="life_care",
+        venture_plan=VENTURE_PLAN,
+    )
     assert p["unit_id"] == str(pw.tree.compound_a1.id)
     assert p["proposer_kind"] == "organisation" and p["proposer_organisation_id"] is not None
-    r = await client.post(f"{API}/proposals", headers=pw.h["resident"],
-                          json=body(pw.tree.community_a1.id, as_organisation=True))
+    r = await client.post(
+        f"{API}/proposals", headers=pw.h["resident"], json=body(pw.tree.community_a1.id, as_organisation=True)
+    )
     problem(r, 422, "no_organisation")
 
 
 BAD_BODIES = [
     ("zero quantity", {"budget_lines": [{"item": "灯", "quantity": 0, "unit_price_fen": 100}]}, "validation_error"),
-    ("negative quantity", {"budget_lines": [{"item": "灯", "quantity": -2, "unit_price_fen": 100}]},
-     "validation_error"),
+    (
+        "negative quantity",
+        {"budget_lines": [{"item": "灯", "quantity": -2, "unit_price_fen": 100}]},
+        "validation_error",
+    ),
     ("zero price", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": 0}]}, "validation_error"),
-    ("negative price", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": -100}]},
-     "validation_error"),
-    ("fractional price", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": 10.5}]},
-     "validation_error"),
+    ("negative price", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": -100}]}, "validation_error"),
+    ("fractional price", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": 10.5}]}, "validation_error"),
     ("client total", {"total_fen": 1}, "validation_error"),
-    ("client line amount", {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": 100, "amount_fen": 1}]},
-     "validation_error"),
+    (
+        "client line amount",
+        {"budget_lines": [{"item": "灯", "quantity": 1, "unit_price_fen": 100, "amount_fen": 1}]},
+        "validation_error",
+    ),
     ("unknown category", {"category": "sports_cars"}, "validation_error"),
     ("unknown type", {"project_type": "consulting"}, "validation_error"),
     ("unknown kind", {"kind": "lottery"}, "validation_error"),
     ("empty title", {"title": ""}, "validation_error"),
     ("long title", {"title": "长" * 101}, "validation_error"),
     # Goods cap: 20万元 = 20,000,000 fen by default; 2 × 10,000,000.01 yuan-fen is one fen over.
-    ("over the goods cap", {"budget_lines": [{"item": "设备", "quantity": 2, "unit_price_fen": 10_000_001}]},
-     "over_cap"),
+    (
+        "over the goods cap",
+        {"budget_lines": [{"item": "设备", "quantity": 2, "unit_price_fen": 10_000_001}]},
+        "over_cap",
+    ),
     ("street instead of community", {"community_id": "street"}, "not_a_community"),
     ("unit of another community", {"unit_id": "other_unit"}, "unit_outside_community"),
 ]
@@ -73,27 +89,40 @@ async def test_bad_input_changes_nothing(client, session, pw, case, over, code):
 async def test_cap_is_per_type(client, pw):
     # 30万 is over the goods cap (20万) but within the works cap (50万).
     lines = [{"item": "路面修补", "quantity": 1, "unit_price_fen": 30_000_000}]
-    r = await client.post(f"{API}/proposals", headers=pw.h["resident"],
-                          json=body(pw.tree.community_a1.id, project_type="goods", budget_lines=lines))
+    r = await client.post(
+        f"{API}/proposals",
+        headers=pw.h["resident"],
+        json=body(pw.tree.community_a1.id, project_type="goods", budget_lines=lines),
+    )
     assert problem(r, 422, "over_cap")["cap_fen"] == 20_000_000
     p = await create(client, pw.h["resident"], pw.tree.community_a1.id, project_type="works", budget_lines=lines)
     assert p["total_fen"] == 30_000_000
     # Exactly at the cap is allowed.
-    p = await create(client, pw.h["resident"], pw.tree.community_a1.id,
-                     budget_lines=[{"item": "设备", "quantity": 2, "unit_price_fen": 10_000_000}])
+    p = await create(
+        client,
+        pw.h["resident"],
+        pw.tree.community_a1.id,
+        budget_lines=[{"item": "设备", "quantity": 2, "unit_price_fen": 10_000_000}],
+    )
     assert p["total_fen"] == 20_000_000
 
 
 async def test_update_replaces_lines_and_rechecks_cap(client, session, pw):
     p = await create(client, pw.h["resident"], pw.tree.community_a1.id)
     url = f"{API}/proposals/{p['id']}"
-    r = await client.patch(url, headers=pw.h["resident"], json={
-        "title": "楼道照明", "budget_lines": [{"item": "灯", "quantity": 10, "unit_price_fen": 3_000}]})
+    r = await client.patch(
+        url,
+        headers=pw.h["resident"],
+        json={"title": "楼道照明", "budget_lines": [{"item": "灯", "quantity": 10, "unit_price_fen": 3_000}]},
+    )
     p2 = ok(r)
     assert p2["title"] == "楼道照明" and p2["total_fen"] == 30_000 and len(p2["budget_lines"]) == 1
     before = (await count(session, BudgetLine), await audit_count(session))
-    r = await client.patch(url, headers=pw.h["resident"], json={
-        "budget_lines": [{"item": "灯", "quantity": 1000, "unit_price_fen": 30_000}]})
+    r = await client.patch(
+        url,
+        headers=pw.h["resident"],
+        json={"budget_lines": [{"item": "灯", "quantity": 1000, "unit_price_fen": 30_000}]},
+    )
     problem(r, 422, "over_cap")
     r = await client.patch(url, headers=pw.h["resident"], json={"title": None})
     problem(r, 422, "validation_error")
@@ -127,8 +156,9 @@ async def test_no_open_programme(client, session, pw):
     community = await add_region(session, "湖贝社区", RegionLevel.community, street)
     r = await client.post(f"{API}/proposals", headers=pw.h["resident"], json=body(community.id))
     problem(r, 422, "no_open_programme")
-    r = await client.post(f"{API}/proposals", headers=pw.h["resident"],
-                          json=body(community.id, programme_id=pw.world.programme["id"]))
+    r = await client.post(
+        f"{API}/proposals", headers=pw.h["resident"], json=body(community.id, programme_id=pw.world.programme["id"])
+    )
     problem(r, 422, "unknown_programme")
 
 

@@ -40,7 +40,8 @@ async def test_wrong_transition_is_409_with_allowed_list(client, session, pw):
 async def test_allowed_transitions_endpoint(client, pw):
     p = await in_deliberation(client, pw)
     assert ok(await client.get(f"{API}/proposals/{p['id']}/transitions", headers=pw.h["resident"])) == [
-        {"to": "withdrawn", "by": ["proposer"]}]
+        {"to": "withdrawn", "by": ["proposer"]}
+    ]
     # Meeting outcomes are the system's: staff have nothing to do by hand here.
     assert ok(await client.get(f"{API}/proposals/{p['id']}/transitions", headers=pw.h["staff_a1"])) == []
 
@@ -74,8 +75,16 @@ async def test_services_move_proposals_through_later_states(client, session, pw)
     p = await in_deliberation(client, pw)
     proposal = await session.get(Proposal, uuid.UUID(p["id"]))
     process = Process("test", SYSTEM)
-    for state in ("shortlisted", "in_vote", "selected", "in_notice", "confirmed", "in_implementation",
-                  "completed", "evaluated"):
+    for state in (
+        "shortlisted",
+        "in_vote",
+        "selected",
+        "in_notice",
+        "confirmed",
+        "in_implementation",
+        "completed",
+        "evaluated",
+    ):
         await transition(session, proposal, ProposalState(state), process, f"→ {state}")
     await session.commit()
     got = ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))
@@ -89,8 +98,14 @@ async def test_services_move_proposals_through_later_states(client, session, pw)
 
 async def test_returned_proposal_can_be_revised_and_resubmitted(client, pw):
     p = await submitted(client, pw)
-    ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"],
-                         json={"failed_items": ["gifts"], "note": "请删除纪念品"}), 201)
+    ok(
+        await client.post(
+            f"{API}/proposals/{p['id']}/screenings",
+            headers=pw.h["staff_a1"],
+            json={"failed_items": ["gifts"], "note": "请删除纪念品"},
+        ),
+        201,
+    )
     url = f"{API}/proposals/{p['id']}"
     assert ok(await client.get(url, headers=pw.h["resident"]))["state"] == "returned"
     ok(await client.patch(url, headers=pw.h["resident"], json={"title": "楼道照明（修订）"}))

@@ -15,7 +15,7 @@ def test_every_state_is_reachable_from_draft():
     seen, frontier = {S.draft}, [S.draft]
     while frontier:
         state = frontier.pop()
-        for (source, target) in rules.TRANSITIONS:
+        for source, target in rules.TRANSITIONS:
             if source == state and target not in seen:
                 seen.add(target)
                 frontier.append(target)
@@ -23,7 +23,7 @@ def test_every_state_is_reachable_from_draft():
 
 
 def test_terminal_states_have_no_exit():
-    for (source, _target) in rules.TRANSITIONS:
+    for source, _target in rules.TRANSITIONS:
         assert source not in rules.TERMINAL_STATES
 
 
@@ -45,7 +45,8 @@ def test_later_steps_are_made_by_services_only():
 
 def test_allowed_from_lists_only_the_callers_steps():
     assert rules.allowed_from(S.screened, {Mover.community_staff}) == [
-        {"to": "under_survey", "by": ["community_staff", "street_admin"]}]
+        {"to": "under_survey", "by": ["community_staff", "street_admin"]}
+    ]
     assert rules.allowed_from(S.screened, {Mover.proposer}) == [{"to": "withdrawn", "by": ["proposer"]}]
     assert rules.allowed_from(S.evaluated, HUMANS | {Mover.system}) == []
 
@@ -67,7 +68,9 @@ def test_negative_list_codes_and_custom_list():
     assert len({i.code for i in items}) == len(items) == 7
     assert negative_list.unknown_codes(items, ["gifts", "nope"]) == ["nope"]
     assert negative_list.reasons_for(items, ["travel", "gifts"]) == [
-        {"code": "gifts", "label": "发放礼品、纪念品"}, {"code": "travel", "label": "旅游、考察"}]
+        {"code": "gifts", "label": "发放礼品、纪念品"},
+        {"code": "travel", "label": "旅游、考察"},
+    ]
     custom = negative_list.items_from([{"code": "x", "label": "自定义"}])
     assert [i.code for i in custom] == ["x"]
 

@@ -10,8 +10,14 @@ from tests.proposals.helpers import audit_count, count, in_deliberation, move, s
 async def test_failed_items_return_the_proposal_with_reasons(client, session, pw):
     p = await submitted(client, pw)
     before = await audit_count(session)
-    s = ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={
-        "failed_items": ["responsible_party_duty", "single_household"], "note": "楼道灯属物业维修范围"}), 201)
+    s = ok(
+        await client.post(
+            f"{API}/proposals/{p['id']}/screenings",
+            headers=pw.h["staff_a1"],
+            json={"failed_items": ["responsible_party_duty", "single_household"], "note": "楼道灯属物业维修范围"},
+        ),
+        201,
+    )
     assert s["passed"] is False and s["over_cap"] is False
     assert [r["code"] for r in s["reasons"]] == ["responsible_party_duty", "single_household"]
     # One audit event for the screening and the state change together.
@@ -26,8 +32,9 @@ async def test_failed_items_return_the_proposal_with_reasons(client, session, pw
 async def test_unknown_negative_item_changes_nothing(client, session, pw):
     p = await submitted(client, pw)
     before = (await count(session, ProposalScreening), await audit_count(session))
-    r = await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"],
-                          json={"failed_items": ["gifts", "too_ugly"]})
+    r = await client.post(
+        f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={"failed_items": ["gifts", "too_ugly"]}
+    )
     body = problem(r, 422, "unknown_negative_item")
     assert body["unknown"] == ["too_ugly"] and "gifts" in body["known"]
     assert (await count(session, ProposalScreening), await audit_count(session)) == before
@@ -37,8 +44,16 @@ async def test_unknown_negative_item_changes_nothing(client, session, pw):
 async def test_cap_is_checked_again_at_screening(client, session, pw):
     p = await submitted(client, pw)
     # A line slipped in behind the service's back (e.g. an import) takes the budget over the goods cap.
-    session.add(BudgetLine(proposal_id=uuid.UUID(p["id"]), position=9, item="额外设备", quantity=1,
-                           unit_price_fen=20_000_000, amount_fen=20_000_000))
+    session.add(
+        BudgetLine(
+            proposal_id=uuid.UUID(p["id"]),
+            position=9,
+            item="额外设备",
+            quantity=1,
+            unit_price_fen=20_000_000,
+            amount_fen=20_000_000,
+        )
+    )
     await session.commit()
     s = ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={}), 201)
     assert s["passed"] is False and s["over_cap"] is True and s["cap_fen"] == 20_000_000
@@ -68,13 +83,28 @@ async def test_who_may_screen(client, session, pw):
 
 async def test_negative_list_and_caps_endpoints(client, pw):
     items = ok(await client.get(f"{API}/screening/negative-list", headers=pw.h["resident"]))
-    assert {i["code"] for i in items} >= {"responsible_party_duty", "duplicates_government_project", "staff_pay",
-                                          "gifts", "banquets", "travel", "single_household"}
-    same = ok(await client.get(f"{API}/screening/negative-list", headers=pw.h["resident"],
-                               params={"programme_id": pw.world.programme["id"]}))
+    assert {i["code"] for i in items} >= {
+        "responsible_party_duty",
+        "duplicates_government_project",
+        "staff_pay",
+        "gifts",
+        "banquets",
+        "travel",
+        "single_household",
+    }
+    same = ok(
+        await client.get(
+            f"{API}/screening/negative-list",
+            headers=pw.h["resident"],
+            params={"programme_id": pw.world.programme["id"]},
+        )
+    )
     assert same == items
-    caps = ok(await client.get(f"{API}/screening/caps", headers=pw.h["resident"],
-                               params={"programme_id": pw.world.programme["id"]}))
+    caps = ok(
+        await client.get(
+            f"{API}/screening/caps", headers=pw.h["resident"], params={"programme_id": pw.world.programme["id"]}
+        )
+    )
     assert caps == {"services_fen": 20_000_000, "goods_fen": 20_000_000, "works_fen": 50_000_000}
 
 
@@ -88,10 +118,10 @@ async def test_survey_notes(client, session, pw):
     created = ok(await client.post(url, headers=pw.h["staff_a1"], json=note), 201)
     assert created["respondents"] == 36
     before = await count(session, SurveyNote)
-    problem(await client.post(url, headers=pw.h["staff_a1"], json={**note, "respondents": -1}), 422,
-            "validation_error")
-    problem(await client.post(url, headers=pw.h["staff_a1"], json={**note, "method": "séance"}), 422,
-            "validation_error")
+    problem(await client.post(url, headers=pw.h["staff_a1"], json={**note, "respondents": -1}), 422, "validation_error")
+    problem(
+        await client.post(url, headers=pw.h["staff_a1"], json={**note, "method": "séance"}), 422, "validation_error"
+    )
     problem(await client.post(url, headers=pw.h["staff_b1"], json=note), 404, "proposal_not_found")
     problem(await client.post(url, headers=pw.h["resident"], json=note), 403, "role_forbidden")
     assert await count(session, SurveyNote) == before
@@ -113,4 +143,3 @@ async def test_deliberation_needs_the_survey_first(client, pw):
 async def count_of(client, pw) -> int:
     """How many proposals staff of a1 see."""
     return ok(await client.get(f"{API}/proposals", headers=pw.h["staff_a1"]))["total"]
-

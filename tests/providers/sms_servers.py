@@ -80,15 +80,24 @@ class _Aliyun(_Base):
         request_id = secrets.token_hex(8).upper()
         if not self._signature_ok(query, payload):
             self.state.refused_signatures += 1
-            return self._json(400, {"RequestId": request_id, "Code": "SignatureDoesNotMatch",
-                                    "Message": "Specified signature is not matched with our calculation."})
+            return self._json(
+                400,
+                {
+                    "RequestId": request_id,
+                    "Code": "SignatureDoesNotMatch",
+                    "Message": "Specified signature is not matched with our calculation.",
+                },
+            )
         if self.headers.get("x-acs-action") != "SendSms" or self.headers.get("x-acs-version") != "2017-05-25":
-            return self._json(404, {"RequestId": request_id, "Code": "InvalidAction.NotFound",
-                                    "Message": "Specified api is not found"})
+            return self._json(
+                404,
+                {"RequestId": request_id, "Code": "InvalidAction.NotFound", "Message": "Specified api is not found"},
+            )
         error = self.state.next_error()
         if error == "Throttling.User":  # the gateway's own flow control answers 400
-            return self._json(400, {"RequestId": request_id, "Code": error, "Message": "Request was denied due to "
-                                    "user flow control."})
+            return self._json(
+                400, {"RequestId": request_id, "Code": error, "Message": "Request was denied due to user flow control."}
+            )
         if error:  # business refusals come with 200 and a Code (isv.BUSINESS_LIMIT_CONTROL, isv.MOBILE_...)
             return self._json(200, {"RequestId": request_id, "Code": error, "Message": "触发号码天级流控"})
         biz_id = f"{secrets.randbelow(10**15):015d}^0"
@@ -112,8 +121,10 @@ class _Tencent(_Base):
             return False
         if datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d") != date:
             return False
-        canonical = (f"POST\n/\n\ncontent-type:{self.headers.get('Content-Type')}\nhost:{self.headers.get('Host')}\n"
-                     f"\ncontent-type;host\n{_sha256(payload)}")
+        canonical = (
+            f"POST\n/\n\ncontent-type:{self.headers.get('Content-Type')}\nhost:{self.headers.get('Host')}\n"
+            f"\ncontent-type;host\n{_sha256(payload)}"
+        )
         to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{_sha256(canonical.encode())}"
         key = ("TC3" + self.state.key_secret).encode()
         for part in (date, service, "tc3_request"):
@@ -126,25 +137,62 @@ class _Tencent(_Base):
         request_id = secrets.token_hex(16)
         if not self._signature_ok(payload):
             self.state.refused_signatures += 1
-            return self._json(200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message":
-                                                           "The provided credentials could not be validated."},
-                                                 "RequestId": request_id}})
+            return self._json(
+                200,
+                {
+                    "Response": {
+                        "Error": {
+                            "Code": "AuthFailure.SignatureFailure",
+                            "Message": "The provided credentials could not be validated.",
+                        },
+                        "RequestId": request_id,
+                    }
+                },
+            )
         if self.headers.get("X-TC-Action") != "SendSms" or self.headers.get("X-TC-Version") != "2021-01-11":
-            return self._json(200, {"Response": {"Error": {"Code": "InvalidAction", "Message": "no such action"},
-                                                 "RequestId": request_id}})
+            return self._json(
+                200,
+                {
+                    "Response": {
+                        "Error": {"Code": "InvalidAction", "Message": "no such action"},
+                        "RequestId": request_id,
+                    }
+                },
+            )
         body = json.loads(payload)
         error = self.state.next_error()
         if error == "RequestLimitExceeded":  # a whole-request error
-            return self._json(200, {"Response": {"Error": {"Code": error, "Message": "请求的次数超过了频率限制。"},
-                                                 "RequestId": request_id}})
+            return self._json(
+                200,
+                {
+                    "Response": {
+                        "Error": {"Code": error, "Message": "请求的次数超过了频率限制。"},
+                        "RequestId": request_id,
+                    }
+                },
+            )
         phone = body["PhoneNumberSet"][0]
         if error:  # a per-number status (LimitExceeded.PhoneNumberDailyLimit, ...)
-            status = {"SerialNo": "", "PhoneNumber": phone, "Fee": 0, "SessionContext": "", "Code": error,
-                      "Message": "单个手机号日下发短信条数超过设定的上限", "IsoCode": "CN"}
+            status = {
+                "SerialNo": "",
+                "PhoneNumber": phone,
+                "Fee": 0,
+                "SessionContext": "",
+                "Code": error,
+                "Message": "单个手机号日下发短信条数超过设定的上限",
+                "IsoCode": "CN",
+            }
         else:
             serial = f"2645:{secrets.randbelow(10**20):020d}"
-            status = {"SerialNo": serial, "PhoneNumber": phone, "Fee": 1, "SessionContext": "", "Code": "Ok",
-                      "Message": "send success", "IsoCode": "CN"}
+            status = {
+                "SerialNo": serial,
+                "PhoneNumber": phone,
+                "Fee": 1,
+                "SessionContext": "",
+                "Code": "Ok",
+                "Message": "send success",
+                "IsoCode": "CN",
+            }
             with self.state.lock:
                 self.state.accepted.append({**body, "SerialNo": serial})
         return self._json(200, {"Response": {"SendStatusSet": [status], "RequestId": request_id}})

@@ -17,21 +17,21 @@ from tests.providers.local import LocalServer
 class WechatState:
     """What the stand-in knows: its apps, the codes it issued, tokens, and every message it accepted."""
 
-    apps: dict[str, str] = field(default_factory=dict)               # appid -> secret
+    apps: dict[str, str] = field(default_factory=dict)  # appid -> secret
     login_codes: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # code -> appid, openid, union
     used_codes: set[str] = field(default_factory=set)
     phone_codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> appid, phone
-    tokens: dict[str, str] = field(default_factory=dict)             # token -> appid
-    current_token: dict[str, str] = field(default_factory=dict)      # appid -> token
+    tokens: dict[str, str] = field(default_factory=dict)  # token -> appid
+    current_token: dict[str, str] = field(default_factory=dict)  # appid -> token
     token_fetches: int = 0
     rate_limited: bool = False
-    busy_sends: int = 0                  # answer this many sends with -1 system busy
-    refused_openids: set[str] = field(default_factory=set)          # 43101 for these
-    hold_sends: bool = False             # sends hang (never processed) while set
+    busy_sends: int = 0  # answer this many sends with -1 system busy
+    refused_openids: set[str] = field(default_factory=set)  # 43101 for these
+    hold_sends: bool = False  # sends hang (never processed) while set
     held: int = 0
     sent: list[dict] = field(default_factory=list)
-    session_keys: list[str] = field(default_factory=list)            # every session key handed out
-    watermark_appid: str | None = None   # set: phone answers carry this app id (a tampered answer)
+    session_keys: list[str] = field(default_factory=list)  # every session key handed out
+    watermark_appid: str | None = None  # set: phone answers carry this app id (a tampered answer)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     release: threading.Event = field(default_factory=threading.Event)
@@ -125,9 +125,18 @@ class _Handler(BaseHTTPRequestHandler):
             if issued is None or issued[0] != appid:
                 return self._answer(_error(40029, "invalid code"))
             phone = issued[1]
-            return self._answer({"errcode": 0, "errmsg": "ok", "phone_info": {
-                "phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
-                "watermark": {"timestamp": 1700000000, "appid": s.watermark_appid or appid}}})
+            return self._answer(
+                {
+                    "errcode": 0,
+                    "errmsg": "ok",
+                    "phone_info": {
+                        "phoneNumber": phone,
+                        "purePhoneNumber": phone,
+                        "countryCode": "86",
+                        "watermark": {"timestamp": 1700000000, "appid": s.watermark_appid or appid},
+                    },
+                }
+            )
         if url.path == "/cgi-bin/message/subscribe/send":
             if s.hold_sends:
                 with s.lock:

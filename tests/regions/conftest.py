@@ -34,5 +34,12 @@ async def region_count(session) -> int:
 async def audit_events(session, action: str) -> list[AuditEvent]:
     """Audit events of one action, oldest first, read in a fresh transaction."""
     await session.commit()  # ends the read snapshot without expiring the tree objects
-    return list((await session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                       .order_by(AuditEvent.occurred_at, AuditEvent.ordinal))).all())
+    return list(
+        (
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.occurred_at, AuditEvent.ordinal)
+            )
+        ).all()
+    )

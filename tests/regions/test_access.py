@@ -29,12 +29,17 @@ async def test_reads_outside_region_are_404(client, tree, headers, role, node):
         assert r.json()["code"] == "region_not_found"
 
 
-@pytest.mark.parametrize(("role", "visible"), [
-    (Role.community_staff, {"彩田社区", "彩田村小区"}),
-    (Role.street_admin, {"莲花街道", "彩田社区", "景华社区", "彩田村小区"}),
-    (Role.supervisor, {"福田区", "莲花街道", "香蜜湖街道", "彩田社区", "景华社区", "香岭社区", "侨香社区",
-                       "彩田村小区"}),
-])
+@pytest.mark.parametrize(
+    ("role", "visible"),
+    [
+        (Role.community_staff, {"彩田社区", "彩田村小区"}),
+        (Role.street_admin, {"莲花街道", "彩田社区", "景华社区", "彩田村小区"}),
+        (
+            Role.supervisor,
+            {"福田区", "莲花街道", "香蜜湖街道", "彩田社区", "景华社区", "香岭社区", "侨香社区", "彩田村小区"},
+        ),
+    ],
+)
 async def test_list_shows_only_own_subtree(client, tree, headers, role, visible):
     h = await headers(role)
     r = await client.get(URL, headers=h)
@@ -54,24 +59,35 @@ async def test_non_staff_cannot_use_staff_reads(client, tree, headers, role):
 
 async def test_anonymous_gets_401(client, tree):
     rid = tree.community_a1.id
-    for method, url in (("GET", URL), ("GET", f"{URL}/{rid}"), ("GET", f"{URL}/{rid}/tree"),
-                        ("POST", URL), ("PATCH", f"{URL}/{rid}")):
-        r = await client.request(method, url, json={"name": "x", "level": "grid"} if method == "POST" else
-                                 ({"name": "x"} if method == "PATCH" else None))
+    for method, url in (
+        ("GET", URL),
+        ("GET", f"{URL}/{rid}"),
+        ("GET", f"{URL}/{rid}/tree"),
+        ("POST", URL),
+        ("PATCH", f"{URL}/{rid}"),
+    ):
+        r = await client.request(
+            method,
+            url,
+            json={"name": "x", "level": "grid"} if method == "POST" else ({"name": "x"} if method == "PATCH" else None),
+        )
         assert r.status_code == 401, url
     r = await client.post(f"{URL}/import", files={"file": ("t.csv", b"district\nx\n", "text/csv")})
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize(("role", "parent", "level"), [
-    (Role.community_staff, "community_a2", "building"),
-    (Role.community_staff, "street_a", "community"),
-    (Role.street_admin, "street_b", "community"),
-    (Role.street_admin, "district", "street"),
-    (Role.district_admin, "other_district", "street"),
-    (Role.district_admin, None, "district"),
-    (Role.street_admin, None, "district"),
-])
+@pytest.mark.parametrize(
+    ("role", "parent", "level"),
+    [
+        (Role.community_staff, "community_a2", "building"),
+        (Role.community_staff, "street_a", "community"),
+        (Role.street_admin, "street_b", "community"),
+        (Role.street_admin, "district", "street"),
+        (Role.district_admin, "other_district", "street"),
+        (Role.district_admin, None, "district"),
+        (Role.street_admin, None, "district"),
+    ],
+)
 async def test_creates_outside_region_are_403(client, session, tree, headers, role, parent, level):
     h = await headers(role)
     before = await region_count(session)
@@ -86,24 +102,27 @@ async def test_creates_outside_region_are_403(client, session, tree, headers, ro
 @pytest.mark.parametrize("role", [Role.finance, Role.evaluator, Role.supervisor, Role.resident, Role.assessor])
 async def test_roles_that_never_write(client, tree, headers, role):
     h = await headers(role)
-    r = await client.post(URL, json={"name": "x", "level": "building", "parent_id": str(tree.compound_a1.id)},
-                          headers=h)
+    r = await client.post(
+        URL, json={"name": "x", "level": "building", "parent_id": str(tree.compound_a1.id)}, headers=h
+    )
     assert r.status_code == 403 and r.json()["code"] == "role_forbidden"
     r = await client.patch(f"{URL}/{tree.compound_a1.id}", json={"name": "x"}, headers=h)
     assert r.status_code == 403
-    r = await client.post(f"{URL}/import", files={"file": ("t.csv", "区\n福田区\n".encode(), "text/csv")},
-                          headers=h)
+    r = await client.post(f"{URL}/import", files={"file": ("t.csv", "区\n福田区\n".encode(), "text/csv")}, headers=h)
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize(("role", "node"), [
-    (Role.community_staff, "community_a2"),
-    (Role.community_staff, "community_a1"),  # one's own node is renamed by the level above
-    (Role.street_admin, "community_b1"),
-    (Role.street_admin, "street_a"),
-    (Role.district_admin, "other_district"),
-    (Role.district_admin, "district"),
-])
+@pytest.mark.parametrize(
+    ("role", "node"),
+    [
+        (Role.community_staff, "community_a2"),
+        (Role.community_staff, "community_a1"),  # one's own node is renamed by the level above
+        (Role.street_admin, "community_b1"),
+        (Role.street_admin, "street_a"),
+        (Role.district_admin, "other_district"),
+        (Role.district_admin, "district"),
+    ],
+)
 async def test_updates_outside_region_are_403(client, session, tree, headers, role, node):
     h = await headers(role)
     r = await client.patch(f"{URL}/{getattr(tree, node).id}", json={"name": "改名"}, headers=h)
@@ -120,8 +139,7 @@ async def test_community_staff_may_edit_their_sub_units(client, tree, headers):
 @pytest.mark.parametrize("role", [Role.street_admin, Role.community_staff])
 async def test_only_district_admins_and_admins_import(client, tree, headers, role):
     h = await headers(role)
-    r = await client.post(f"{URL}/import", files={"file": ("t.csv", "区\n福田区\n".encode(), "text/csv")},
-                          headers=h)
+    r = await client.post(f"{URL}/import", files={"file": ("t.csv", "区\n福田区\n".encode(), "text/csv")}, headers=h)
     assert r.status_code == 403 and r.json()["code"] == "role_forbidden"
 
 

@@ -24,27 +24,34 @@ async def test_admin_creates_district_and_it_is_audited(client, session, headers
     assert event.actor_type == "user"
 
 
-@pytest.mark.parametrize(("role", "parent", "level"), [
-    (Role.district_admin, "district", "street"),
-    (Role.street_admin, "street_a", "community"),
-    (Role.street_admin, "community_a1", "grid"),
-    (Role.community_staff, "community_a1", "building"),
-    (Role.community_staff, "compound_a1", "building"),
-])
+@pytest.mark.parametrize(
+    ("role", "parent", "level"),
+    [
+        (Role.district_admin, "district", "street"),
+        (Role.street_admin, "street_a", "community"),
+        (Role.street_admin, "community_a1", "grid"),
+        (Role.community_staff, "community_a1", "building"),
+        (Role.community_staff, "compound_a1", "building"),
+    ],
+)
 async def test_staff_create_inside_their_region(client, tree, headers, role, parent, level):
     h = await headers(role)
-    r = await client.post(URL, json={"name": "新节点", "level": level,
-                                     "parent_id": str(getattr(tree, parent).id)}, headers=h)
+    r = await client.post(
+        URL, json={"name": "新节点", "level": level, "parent_id": str(getattr(tree, parent).id)}, headers=h
+    )
     assert r.status_code == 201, r.text
     assert r.json()["parent_id"] == str(getattr(tree, parent).id)
 
 
-@pytest.mark.parametrize(("parent", "level", "allowed"), [
-    ("street_a", "street", "community/village"),
-    ("district", "community", "street/town"),
-    ("community_a1", "street", "grid (网格), compound (小区), group (小组), building (楼栋)"),
-    (None, "community", "only a district"),
-])
+@pytest.mark.parametrize(
+    ("parent", "level", "allowed"),
+    [
+        ("street_a", "street", "community/village"),
+        ("district", "community", "street/town"),
+        ("community_a1", "street", "grid (网格), compound (小区), group (小组), building (楼栋)"),
+        (None, "community", "only a district"),
+    ],
+)
 async def test_level_must_fit_parent(client, tree, headers, parent, level, allowed):
     h = await headers(Role.admin)
     body = {"name": "错位", "level": level}
@@ -58,25 +65,27 @@ async def test_level_must_fit_parent(client, tree, headers, parent, level, allow
 
 async def test_nothing_under_a_building(client, tree, headers):
     h = await headers(Role.community_staff)
-    r = await client.post(URL, json={"name": "1栋", "level": "building", "parent_id": str(tree.compound_a1.id)},
-                          headers=h)
-    r = await client.post(URL, json={"name": "1单元", "level": "building", "parent_id": r.json()["id"]},
-                          headers=h)
+    r = await client.post(
+        URL, json={"name": "1栋", "level": "building", "parent_id": str(tree.compound_a1.id)}, headers=h
+    )
+    r = await client.post(URL, json={"name": "1单元", "level": "building", "parent_id": r.json()["id"]}, headers=h)
     assert r.status_code == 422 and "Nothing may be placed" in r.json()["detail"]
 
 
 async def test_duplicate_sibling_is_409(client, session, tree, headers):
     h = await headers(Role.admin)
     before = await region_count(session)
-    r = await client.post(URL, json={"name": "景华社区", "level": "community", "parent_id": str(tree.street_a.id)},
-                          headers=h)
+    r = await client.post(
+        URL, json={"name": "景华社区", "level": "community", "parent_id": str(tree.street_a.id)}, headers=h
+    )
     assert r.status_code == 409 and r.json()["code"] == "region_name_taken"
     r = await client.post(URL, json={"name": "罗湖区", "level": "district"}, headers=h)
     assert r.status_code == 409
     assert await region_count(session) == before
     # The same name under another parent is fine.
-    r = await client.post(URL, json={"name": "景华社区", "level": "community", "parent_id": str(tree.street_b.id)},
-                          headers=h)
+    r = await client.post(
+        URL, json={"name": "景华社区", "level": "community", "parent_id": str(tree.street_b.id)}, headers=h
+    )
     assert r.status_code == 201
 
 
@@ -89,8 +98,11 @@ async def test_database_refuses_two_districts_of_one_name(session, tree):
 
 async def test_residential_type_only_on_residential_levels(client, tree, headers):
     h = await headers(Role.admin)
-    r = await client.post(URL, json={"name": "新街道", "level": "street", "parent_id": str(tree.district.id),
-                                     "residential_type": "modern"}, headers=h)
+    r = await client.post(
+        URL,
+        json={"name": "新街道", "level": "street", "parent_id": str(tree.district.id), "residential_type": "modern"},
+        headers=h,
+    )
     assert r.status_code == 422 and "residential type" in r.json()["detail"]
     r = await client.patch(f"{URL}/{tree.street_a.id}", json={"residential_type": "modern"}, headers=h)
     assert r.status_code == 422
@@ -98,14 +110,17 @@ async def test_residential_type_only_on_residential_levels(client, tree, headers
     assert r.status_code == 200 and r.json()["residential_type"] == "transitional"
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "x", "level": "district", "path": "/evil/"},
-    {"name": "", "level": "district"},
-    {"name": "x" * 101, "level": "district"},
-    {"name": "a\x07b", "level": "district"},
-    {"name": "x", "level": "province"},
-    {"name": "x", "level": "district", "code": "44 03"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "level": "district", "path": "/evil/"},
+        {"name": "", "level": "district"},
+        {"name": "x" * 101, "level": "district"},
+        {"name": "a\x07b", "level": "district"},
+        {"name": "x", "level": "province"},
+        {"name": "x", "level": "district", "code": "44 03"},
+    ],
+)
 async def test_bad_create_bodies_are_422(client, session, tree, headers, body):
     h = await headers(Role.admin)
     before = await region_count(session)

@@ -36,8 +36,15 @@ async def test_import_gb18030_then_reimport_creates_nothing(client, session, tre
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["encoding"] == "gb18030" and body["rows"] == 9 and not body["nothing_new"]
-    assert body["created"] == {"district": 1, "street": 2, "community": 3, "grid": 1, "compound": 1,
-                               "group": 1, "building": 2}
+    assert body["created"] == {
+        "district": 1,
+        "street": 2,
+        "community": 3,
+        "grid": 1,
+        "compound": 1,
+        "group": 1,
+        "building": 2,
+    }
     assert sum(body["existing"].values()) == 0
     assert await region_count(session) == before + 11
     building = await session.scalar(select(Region).where(Region.name == "1栋"))
@@ -62,10 +69,12 @@ async def test_import_gb18030_then_reimport_creates_nothing(client, session, tre
 
 async def test_district_admin_extends_own_tree_utf8_bom(client, session, tree, headers):
     h = await headers(Role.district_admin)
-    data = ("\ufeffdistrict,street,community,subunit_level,subunit,parent_subunit,code\n"
-            "福田区,莲花街道,彩田社区,building,3栋,彩田村小区,\n"
-            "福田区,莲花街道,景华社区,,,,440304001002\n"
-            "福田区,沙头街道,新洲社区,,,,\n").encode("utf-8")
+    data = (
+        "\ufeffdistrict,street,community,subunit_level,subunit,parent_subunit,code\n"
+        "福田区,莲花街道,彩田社区,building,3栋,彩田村小区,\n"
+        "福田区,莲花街道,景华社区,,,,440304001002\n"
+        "福田区,沙头街道,新洲社区,,,,\n"
+    ).encode("utf-8")
     assert data.startswith(b"\xef\xbb\xbf")
     before = await region_count(session)
     r = await _upload(client, h, data)
@@ -84,13 +93,15 @@ async def test_district_admin_extends_own_tree_utf8_bom(client, session, tree, h
 
 async def test_bad_lines_reported_by_number_and_nothing_imported(client, session, tree, headers):
     h = await headers(Role.admin)
-    data = ("区,街道,社区,子单元类型,子单元,上级子单元,代码\n"     # 1
-            "南山区,南头街道,星海社区,,,,\n"                         # 2 fine
-            "南山区,,星海社区,,,,\n"                                 # 3 community without street
-            "\n"                                                      # 4 blank
-            "南山区,南头街道,星海社区,单元,1单元,,\n"                 # 5 unknown level
-            "南山区,南头街道,星海社区,楼栋,1栋,\n"                     # 6 fine (short row)
-            "南山区,南头街道,星海社区,,,,4403-05-x!\n").encode("gb18030")  # 7 bad code
+    data = (
+        "区,街道,社区,子单元类型,子单元,上级子单元,代码\n"  # 1
+        "南山区,南头街道,星海社区,,,,\n"  # 2 fine
+        "南山区,,星海社区,,,,\n"  # 3 community without street
+        "\n"  # 4 blank
+        "南山区,南头街道,星海社区,单元,1单元,,\n"  # 5 unknown level
+        "南山区,南头街道,星海社区,楼栋,1栋,\n"  # 6 fine (short row)
+        "南山区,南头街道,星海社区,,,,4403-05-x!\n"
+    ).encode("gb18030")  # 7 bad code
     before = await region_count(session)
     r = await _upload(client, h, data)
     assert r.status_code == 422
@@ -105,11 +116,13 @@ async def test_bad_lines_reported_by_number_and_nothing_imported(client, session
 
 async def test_tree_level_errors_are_by_line_too(client, session, tree, headers):
     h = await headers(Role.admin)
-    data = ("区,街道,社区,子单元类型,子单元,上级子单元\n"
-            "福田区,莲花街道,彩田社区,楼栋,9栋,\n"            # 2 fine
-            "福田区,莲花街道,彩田社区,网格,一网格,9栋\n"       # 3 grid under a building
-            "福田区,莲花街道,彩田社区,楼栋,8栋,无此小区\n"     # 4 unknown parent_subunit
-            "福田区,莲花街道,彩田村小区,,,\n").encode()        # 5 fine (new community)
+    data = (
+        "区,街道,社区,子单元类型,子单元,上级子单元\n"
+        "福田区,莲花街道,彩田社区,楼栋,9栋,\n"  # 2 fine
+        "福田区,莲花街道,彩田社区,网格,一网格,9栋\n"  # 3 grid under a building
+        "福田区,莲花街道,彩田社区,楼栋,8栋,无此小区\n"  # 4 unknown parent_subunit
+        "福田区,莲花街道,彩田村小区,,,\n"
+    ).encode()  # 5 fine (new community)
     before = await region_count(session)
     r = await _upload(client, h, data)
     assert r.status_code == 422
@@ -133,8 +146,7 @@ async def test_dry_run_changes_nothing(client, session, tree, headers):
 
 async def test_unreadable_files(client, session, tree, headers):
     h = await headers(Role.admin)
-    for data, words in ((b"PK\x03\x04\x14\x00", "Excel"), (b"", "empty"),
-                        ("区,楼层\n福田区,3\n".encode(), "楼层")):
+    for data, words in ((b"PK\x03\x04\x14\x00", "Excel"), (b"", "empty"), ("区,楼层\n福田区,3\n".encode(), "楼层")):
         r = await _upload(client, h, data)
         assert r.status_code == 422, data
         assert r.json()["errors"][0]["line"] == 1 and words in r.json()["errors"][0]["message"]

@@ -32,14 +32,26 @@ from tests.test_access_matrix import EXPECTED
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 # No 5xx, responses as declared (body schema, status code, media type), and schema-violating requests refused.
-CHECKS = [checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance,
-          checks.content_type_conformance, checks.negative_data_rejection]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.response_schema_conformance,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.negative_data_rejection,
+]
 ROLES = ("admin", "district", "street_a", "staff_a1", "finance", "evaluator", "supervisor", "resident", None)
 # The role that calls an operation, when several may: the narrowest one the access matrix lets through, so
 # requests reach the handler (and, for residents, their own proposal) instead of stopping at a 403.
-NARROWEST_FIRST = ((Role.resident, "resident"), (Role.community_staff, "staff_a1"), (Role.street_admin, "street_a"),
-                   (Role.finance, "finance"), (Role.evaluator, "evaluator"), (Role.supervisor, "supervisor"),
-                   (Role.district_admin, "district"), (Role.admin, "admin"))
+NARROWEST_FIRST = (
+    (Role.resident, "resident"),
+    (Role.community_staff, "staff_a1"),
+    (Role.street_admin, "street_a"),
+    (Role.finance, "finance"),
+    (Role.evaluator, "evaluator"),
+    (Role.supervisor, "supervisor"),
+    (Role.district_admin, "district"),
+    (Role.admin, "admin"),
+)
 # One case in OTHER_ROLES_ONE_IN goes to a role picked from all of them, so refusals are fuzzed too.
 OTHER_ROLES_ONE_IN = 5
 # Operations that end the caller's own session get a fresh one, or every later request of the role is a 401.
@@ -77,8 +89,9 @@ def _encodable(files):
     items = files.items() if isinstance(files, dict) else files
     out = []
     for name, value in items:
-        out.append((name, (value[0], _as_bytes(value[1]), *value[2:]) if isinstance(value, tuple)
-                    else _as_bytes(value)))
+        out.append(
+            (name, (value[0], _as_bytes(value[1]), *value[2:]) if isinstance(value, tuple) else _as_bytes(value))
+        )
     return out
 
 
@@ -112,11 +125,20 @@ class LiveApp:
         source = (await sources_of(self.client, pw.h["district"], pw.world.pilot_a1["id"]))[0]
         ok(await self.client.get(f"{API}/auth/me", headers=pw.h["resident"]))
         self.headers = {role: pw.h[role] for role in ROLES if role} | {None: {}}
-        self.ids = {"programme_id": pw.world.programme["id"], "pilot_id": pw.world.pilot_a1["id"],
-                    "community_id": str(tree.community_a1.id), "region_id": str(tree.community_a1.id),
-                    "proposal_id": proposal["id"], "project_id": proposal["id"], "source_id": source["id"],
-                    "street_id": str(tree.street_a.id), "notice_id": notice["id"], "round_id": rnd["id"],
-                    "item_id": notice["items"][0]["id"], "year": "2025"}
+        self.ids = {
+            "programme_id": pw.world.programme["id"],
+            "pilot_id": pw.world.pilot_a1["id"],
+            "community_id": str(tree.community_a1.id),
+            "region_id": str(tree.community_a1.id),
+            "proposal_id": proposal["id"],
+            "project_id": proposal["id"],
+            "source_id": source["id"],
+            "street_id": str(tree.street_a.id),
+            "notice_id": notice["id"],
+            "round_id": rnd["id"],
+            "item_id": notice["items"][0]["id"],
+            "year": "2025",
+        }
 
     async def _fresh_session(self, role: str) -> dict[str, str]:
         me = ok(await self.client.get(f"{API}/auth/me", headers=self.headers[role]))
@@ -126,8 +148,11 @@ class LiveApp:
     async def _throwaway_account(self, role: str) -> dict[str, str]:
         me = ok(await self.client.get(f"{API}/auth/me", headers=self.headers[role]))
         async with self.app.state.sessionmaker() as session:
-            user = User(role=Role(me["role"]), display_name="一次性账号", region_id=uuid.UUID(me["region"]["id"])
-                        if me.get("region") else None)
+            user = User(
+                role=Role(me["role"]),
+                display_name="一次性账号",
+                region_id=uuid.UUID(me["region"]["id"]) if me.get("region") else None,
+            )
             session.add(user)
             await session.commit()
             return await bearer(session, self.app, user)
@@ -185,14 +210,23 @@ def live_app(request, tmp_path_factory):
     # with WeChat configured; unconfigured it would answer 503 wechat_not_configured to every case.
     wechat = WechatServer(WechatState(apps={"wxfuzz0000000000": "fuzz-secret"}))
     wechat.__enter__()
-    app_settings = Settings(wechat_app_id="wxfuzz0000000000", wechat_app_secret="fuzz-secret",
-                            wechat_api_base=wechat.base_url,
-                            environment="test", database_url=database, upload_dir=str(tmp / "uploads"),
-                            secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None,
-                            access_token_ttl_seconds=24 * 3600,
-                            rate_login_per_ip=many, rate_otp_per_phone=many, rate_otp_per_phone_ip=many,
-                            login_backoff_free_failures=1000000,
-                            rate_otp_per_ip=many, rate_public_write_per_ip=many)
+    app_settings = Settings(
+        wechat_app_id="wxfuzz0000000000",
+        wechat_app_secret="fuzz-secret",
+        wechat_api_base=wechat.base_url,
+        environment="test",
+        database_url=database,
+        upload_dir=str(tmp / "uploads"),
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+        _env_file=None,
+        access_token_ttl_seconds=24 * 3600,
+        rate_login_per_ip=many,
+        rate_otp_per_phone=many,
+        rate_otp_per_phone_ip=many,
+        login_backoff_free_failures=1000000,
+        rate_otp_per_ip=many,
+        rate_public_write_per_ip=many,
+    )
     app = LiveApp(app_settings)
     yield app
     app.close()

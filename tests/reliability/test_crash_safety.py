@@ -42,17 +42,37 @@ class Server:
     """uvicorn with the app, in its own process group, on the test's database."""
 
     def __init__(self, settings, port: int) -> None:
-        self.env = {**os.environ, "DATABASE_URL": settings.database_url, "WEISHI_SECRET_KEY": settings.secret_key,
-                    "WEISHI_ENVIRONMENT": "test", "WEISHI_UPLOAD_DIR": settings.upload_dir,
-                    "WEISHI_IDEMPOTENCY_LEASE_SECONDS": "3", "WEISHI_LOG_LEVEL": "WARNING"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "WEISHI_SECRET_KEY": settings.secret_key,
+            "WEISHI_ENVIRONMENT": "test",
+            "WEISHI_UPLOAD_DIR": settings.upload_dir,
+            "WEISHI_IDEMPOTENCY_LEASE_SECONDS": "3",
+            "WEISHI_LOG_LEVEL": "WARNING",
+        }
         self.port = port
         self.proc: subprocess.Popen | None = None
 
     async def start(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603, ASYNC220 (our own interpreter; readiness polled below)
-            [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log"],
-            env=self.env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "app.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+            ],
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient(base_url=self.url) as c:
             while time.monotonic() < deadline:
@@ -84,20 +104,30 @@ async def _arrange(client, session, app, pw):
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, [500_000, 600_000, 700_000])
     phones = [f"1390000{i:04d}" for i in range(VOTERS)]
-    ok(await import_roll(client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", str(i))
-                                                                      for i, p in enumerate(phones)])))
+    ok(
+        await import_roll(
+            client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", str(i)) for i, p in enumerate(phones)])
+        )
+    )
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
     voters = [await resident(session, app, pw.tree.community_a1, p) for p in phones]
     source = (await sources_of(client, pw.h["district"], pw.world.pilot_a1["id"]))[0]
-    writes = [("ballot", v.h, f"{API}/voting/rounds/{rnd['id']}/ballots", {"choices": [1 + i % 3]})
-              for i, v in enumerate(voters)]
-    writes += [("ledger", pw.h["district"], f"{API}/fund-sources/{source['id']}/funds-in",
-                {"amount_fen": 1000 + i, "entry_date": "2025-03-01", "document_ref": f"福民〔2025〕{i}号"})
-               for i in range(FUNDS_IN)]
+    writes = [
+        ("ballot", v.h, f"{API}/voting/rounds/{rnd['id']}/ballots", {"choices": [1 + i % 3]})
+        for i, v in enumerate(voters)
+    ]
+    writes += [
+        (
+            "ledger",
+            pw.h["district"],
+            f"{API}/fund-sources/{source['id']}/funds-in",
+            {"amount_fen": 1000 + i, "entry_date": "2025-03-01", "document_ref": f"福民〔2025〕{i}号"},
+        )
+        for i in range(FUNDS_IN)
+    ]
     # Interleave so both kinds are in flight at the kill.
     writes.sort(key=lambda w: hash(w[3].get("document_ref", "")) if w[0] == "ledger" else 0)
-    return [(kind, {**headers, "Idempotency-Key": str(uuid.uuid4())}, url, body)
-            for kind, headers, url, body in writes]
+    return [(kind, {**headers, "Idempotency-Key": str(uuid.uuid4())}, url, body) for kind, headers, url, body in writes]
 
 
 async def _send(c, write, acked: dict, lost: list, enough: asyncio.Event) -> None:
@@ -128,11 +158,13 @@ async def _retry_until_done(c, write) -> httpx.Response:
 async def _state(app):
     async with app.state.sessionmaker() as s:
         ballots = {b.id: b for b in (await s.scalars(select(Ballot))).all()}
-        entries = {e.id: e for e in (await s.scalars(
-            select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.funds_in))).all()}
+        entries = {
+            e.id: e for e in (await s.scalars(select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.funds_in))).all()
+        }
         # Changes of ballot: replaced versions, and voters marked as having cast more than once.
-        history = (await s.scalar(select(func.count()).select_from(BallotHistory))
-                   + await s.scalar(select(func.count()).select_from(VoteMark).where(VoteMark.casts != 1)))
+        history = await s.scalar(select(func.count()).select_from(BallotHistory)) + await s.scalar(
+            select(func.count()).select_from(VoteMark).where(VoteMark.casts != 1)
+        )
     return ballots, entries, history
 
 
@@ -153,8 +185,10 @@ async def test_sigkill_under_load_loses_nothing_acknowledged(client, session, ap
     acked_ballots = {body["ballot_id"] for kind, body in acked.values() if kind == "ballot"}
     acked_entries = {body["id"] for kind, body in acked.values() if kind == "ledger"}
     assert len(acked) >= KILL_AFTER_ACKS and lost, (len(acked), len(lost))
-    print(f"\ncrash: {len(acked)} acknowledged ({len(acked_ballots)} ballots, {len(acked_entries)} ledger entries), "
-          f"{len(lost)} without an answer at the kill")
+    print(
+        f"\ncrash: {len(acked)} acknowledged ({len(acked_ballots)} ballots, {len(acked_entries)} ledger entries), "
+        f"{len(lost)} without an answer at the kill"
+    )
 
     ballots, entries, history = await _state(app)
     # Everything acknowledged survived the kill.

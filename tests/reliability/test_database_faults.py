@@ -105,12 +105,15 @@ async def test_backends_terminated_by_postgres_are_replaced(faulty, db_url):
     try:
         killed = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = $1 AND application_name = 'weishi'", name)
+            "WHERE datname = $1 AND application_name = 'weishi'",
+            name,
+        )
         # Termination is a signal: wait until the backends are gone (a request racing a backend's exit
         # mid-statement gets a 503 and may retry; this test is about the pool replacing dead connections).
         for _ in range(100):
-            if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity "
-                                       "WHERE datname = $1 AND application_name = 'weishi'", name):
+            if not await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'weishi'", name
+            ):
                 break
             await asyncio.sleep(0.05)
     finally:

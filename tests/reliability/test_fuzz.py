@@ -53,8 +53,13 @@ def _repeats_a_wrong_type(case) -> bool:
 
 
 @schema.parametrize()
-@settings(max_examples=max(EXAMPLES, 1), deadline=None, derandomize=FAST, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=max(EXAMPLES, 1),
+    deadline=None,
+    derandomize=FAST,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_fuzz(case, live):
     if _repeats_a_wrong_type(case):
         return

@@ -84,9 +84,17 @@ def test_api_stateful(live):
     # take another path (Flaky). Like schemathesis's own runner: keep what the checks found, and run on.
     for _ in range(5):
         try:
-            LiveWorkflow.run(settings=settings(
-                max_examples=SCENARIOS - LiveWorkflow.scenarios, stateful_step_count=STEPS, phases=[Phase.generate],
-                deadline=None, derandomize=SCENARIOS <= 50, database=None, suppress_health_check=list(HealthCheck)))
+            LiveWorkflow.run(
+                settings=settings(
+                    max_examples=SCENARIOS - LiveWorkflow.scenarios,
+                    stateful_step_count=STEPS,
+                    phases=[Phase.generate],
+                    deadline=None,
+                    derandomize=SCENARIOS <= 50,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
             break
         except Flaky:
             if LiveWorkflow.failures or LiveWorkflow.scenarios >= SCENARIOS:

@@ -34,8 +34,9 @@ def bouncer(db_url):
 async def through(settings, db_url, bouncer):
     """A client of the app reaching its database through `bouncer`, with a 1 s database timeout."""
     url = make_url(bouncer.url).set(database=make_url(db_url).database).render_as_string(hide_password=False)
-    app = create_app(settings.model_copy(update={"database_url": url, "db_timeout_seconds": TIMEOUT,
-                                                 "db_pooler": "pgbouncer"}))
+    app = create_app(
+        settings.model_copy(update={"database_url": url, "db_timeout_seconds": TIMEOUT, "db_pooler": "pgbouncer"})
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.10", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -87,8 +88,9 @@ async def test_an_exhausted_pool_gets_503_and_frees_itself(through, bouncer):
     await assert_working(through)
     # Two transactions left open hold both of PgBouncer's server connections for this database.
     dsn = make_url(through.app.state.settings.database_url).set(drivername="postgresql")
-    holders = [await asyncpg.connect(dsn.render_as_string(hide_password=False), statement_cache_size=0)
-               for _ in range(2)]
+    holders = [
+        await asyncpg.connect(dsn.render_as_string(hide_password=False), statement_cache_size=0) for _ in range(2)
+    ]
     for conn in holders:
         await conn.execute("BEGIN; SELECT 1")
     try:

@@ -69,9 +69,14 @@ async def settings(settings, cluster):
             return False
 
     await eventually(replicated)
-    return settings.model_copy(update={"database_url": cluster.url(cluster.primary_port, name),
-                                       "database_read_url": standby, "db_replica_max_lag_seconds": 60.0,
-                                       "db_timeout_seconds": 1.0})
+    return settings.model_copy(
+        update={
+            "database_url": cluster.url(cluster.primary_port, name),
+            "database_read_url": standby,
+            "db_replica_max_lag_seconds": 60.0,
+            "db_timeout_seconds": 1.0,
+        }
+    )
 
 
 async def committed(client, h) -> int:

@@ -31,10 +31,18 @@ def items(total: int) -> dict:
 
 async def application(client, pw, cost_fen: int, title: str) -> str:
     """A 公益微创投 application of the organisation member, submitted and screened."""
-    lines = [{"item": "社工服务费", "quantity": 1, "unit_price_fen": cost_fen // 5, "is_personnel": True},
-             {"item": "活动物资", "quantity": 1, "unit_price_fen": cost_fen - cost_fen // 5}]
-    p = ok(await client.post(f"{API}/proposals", headers=pw.h["org_member"],
-                             json=venture(pw.tree.community_a1.id, title=title, budget_lines=lines)), 201)
+    lines = [
+        {"item": "社工服务费", "quantity": 1, "unit_price_fen": cost_fen // 5, "is_personnel": True},
+        {"item": "活动物资", "quantity": 1, "unit_price_fen": cost_fen - cost_fen // 5},
+    ]
+    p = ok(
+        await client.post(
+            f"{API}/proposals",
+            headers=pw.h["org_member"],
+            json=venture(pw.tree.community_a1.id, title=title, budget_lines=lines),
+        ),
+        201,
+    )
     ok(await client.post(f"{API}/proposals/{p['id']}/submit", headers=pw.h["org_member"]))
     ok(await client.post(f"{API}/proposals/{p['id']}/screenings", headers=pw.h["staff_a1"], json={}), 201)
     return p["id"]
@@ -42,10 +50,18 @@ async def application(client, pw, cost_fen: int, title: str) -> str:
 
 async def setup(client, session, app, tree, rules=REVIEW):
     pw = await make_pworld(client, session, app, tree, rules=rules)
-    rubric = ok(await client.post(f"{EV}/rubrics", headers=pw.h["district"], json={
-        "district_id": str(tree.district.id), "name": "公益微创投评审细则", "criteria": criteria()}), 201)
-    ids = [await application(client, pw, cost, title) for cost, title in
-           ((10_000, "长者饭堂"), (8_000, "四点半课堂"), (5_000, "邻里互助"))]
+    rubric = ok(
+        await client.post(
+            f"{EV}/rubrics",
+            headers=pw.h["district"],
+            json={"district_id": str(tree.district.id), "name": "公益微创投评审细则", "criteria": criteria()},
+        ),
+        201,
+    )
+    ids = [
+        await application(client, pw, cost, title)
+        for cost, title in ((10_000, "长者饭堂"), (8_000, "四点半课堂"), (5_000, "邻里互助"))
+    ]
     experts = {}
     for n in range(5):
         experts[f"e{n}"] = await person(session, app, f"expert{n}", Role.evaluator, tree.district)
@@ -55,9 +71,15 @@ async def setup(client, session, app, tree, rules=REVIEW):
 
 
 def panel_body(pw, rubric, ids, experts, **over) -> dict:
-    return {"pilot_id": pw.world.pilot_a1["id"], "title": "2025年度公益微创投评审", "rubric_id": rubric["id"],
-            "budget_fen": 15_000, "proposal_ids": ids, "expert_ids": [str(u.id) for u, _ in experts.values()],
-            **over}
+    return {
+        "pilot_id": pw.world.pilot_a1["id"],
+        "title": "2025年度公益微创投评审",
+        "rubric_id": rubric["id"],
+        "budget_fen": 15_000,
+        "proposal_ids": ids,
+        "expert_ids": [str(u.id) for u, _ in experts.values()],
+        **over,
+    }
 
 
 async def panels(session) -> int:
@@ -71,9 +93,17 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     panel = ok(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)), 201)
     assert [a["number"] for a in panel["applications"]] == [1, 2, 3] and panel["status"] == "open"
     url = f"{PANELS}/{panel['id']}"
-    pitch = ok(await client.put(f"{url}/pitch", headers=pw.h["street_a"], json={
-        "held_on": "2025-05-20", "place": "街道党群服务中心", "presenters": [
-            {"proposal_id": ids[0], "presenter": "彩虹社工 项目主管"}]}))
+    pitch = ok(
+        await client.put(
+            f"{url}/pitch",
+            headers=pw.h["street_a"],
+            json={
+                "held_on": "2025-05-20",
+                "place": "街道党群服务中心",
+                "presenters": [{"proposal_id": ids[0], "presenter": "彩虹社工 项目主管"}],
+            },
+        )
+    )
     assert pitch["pitch_place"] == "街道党群服务中心" and pitch["pitch_presenters"][0]["proposal_id"] == ids[0]
 
     # The expert who works for the applicant may not score it, and nothing is stored.
@@ -82,22 +112,33 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     # One who declared a conflict may not either; the declaration voids the score given before.
     e4 = experts["e4"][1]
     ok(await client.put(f"{url}/applications/{ids[2]}/score", headers=e4, json=items(99)))
-    r = await client.post(f"{url}/applications/{ids[2]}/conflict-declaration", headers=e4,
-                          json={"reason": "本人曾在该组织兼职"})
+    r = await client.post(
+        f"{url}/applications/{ids[2]}/conflict-declaration", headers=e4, json={"reason": "本人曾在该组织兼职"}
+    )
     assert r.status_code == 204, r.text
-    assert_problem(await client.put(f"{url}/applications/{ids[2]}/score", headers=e4, json=items(99)), 409,
-                   "conflict_of_interest")
-    n = await session.scalar(select(func.count()).select_from(ReviewScore).where(ReviewScore.proposal_id.in_(
-        [uuid.UUID(ids[2])])))
+    assert_problem(
+        await client.put(f"{url}/applications/{ids[2]}/score", headers=e4, json=items(99)), 409, "conflict_of_interest"
+    )
+    n = await session.scalar(
+        select(func.count()).select_from(ReviewScore).where(ReviewScore.proposal_id.in_([uuid.UUID(ids[2])]))
+    )
     await session.commit()
     assert n == 0
     # Points above a criterion's maximum, or a criterion left out: 422.
     bad = items(50)
     bad["items"][0]["points"] = 16
-    assert_problem(await client.put(f"{url}/applications/{ids[0]}/score", headers=experts["e0"][1], json=bad), 422,
-                   "points_above_max")
-    assert_problem(await client.put(f"{url}/applications/{ids[0]}/score", headers=experts["e0"][1],
-                                    json={"items": items(50)["items"][:3]}), 422, "criteria_missing")
+    assert_problem(
+        await client.put(f"{url}/applications/{ids[0]}/score", headers=experts["e0"][1], json=bad),
+        422,
+        "points_above_max",
+    )
+    assert_problem(
+        await client.put(
+            f"{url}/applications/{ids[0]}/score", headers=experts["e0"][1], json={"items": items(50)["items"][:3]}
+        ),
+        422,
+        "criteria_missing",
+    )
 
     # Five scores for 长者饭堂 trim to 85 (untrimmed 75): it outranks 四点半课堂 (80), which then no longer fits.
     for name, total in zip(("e0", "e1", "e2", "e3", "e4"), (90, 80, 85, 20, 100), strict=True):
@@ -107,8 +148,9 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     ok(await client.put(f"{url}/applications/{ids[2]}/score", headers=experts["e0"][1], json=items(60)))
     # Experts run nothing, and staff do not score.
     assert (await client.post(f"{url}/close", headers=experts["e0"][1])).status_code == 403
-    assert (await client.put(f"{url}/applications/{ids[0]}/score", headers=pw.h["street_a"],
-                             json=items(90))).status_code == 403
+    assert (
+        await client.put(f"{url}/applications/{ids[0]}/score", headers=pw.h["street_a"], json=items(90))
+    ).status_code == 403
 
     closed = ok(await client.post(f"{url}/close", headers=pw.h["street_a"]))
     assert closed["status"] == "closed"
@@ -124,7 +166,9 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     assert notice["kind"] == "selection" and notice["review_panel_id"] == panel["id"]
     assert "公益微创投评审入选项目公示" in notice["title"]
     assert [(i["proposal_id"], i["amount_fen"], i["votes"]) for i in notice["items"]] == [
-        (ids[0], 10_000, None), (ids[2], 5_000, None)]
+        (ids[0], 10_000, None),
+        (ids[2], 5_000, None),
+    ]
     assert notice["items"][0]["implementer"].startswith("彩虹社工")
     states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
     assert states == ["in_notice", "not_selected", "in_notice"]
@@ -134,13 +178,22 @@ async def test_review_from_application_to_selection(client, session, app, tree):
     await shift(session, notice["id"], 30)
     ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=pw.h["staff_a1"]))
     ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], 3_000_000), 201)
-    ok(await client.post(f"{API}/notice-items/{notice['items'][0]['id']}/confirmation", headers=pw.h["staff_a1"],
-                         json={"entry_date": "2025-06-01"}), 201)
+    ok(
+        await client.post(
+            f"{API}/notice-items/{notice['items'][0]['id']}/confirmation",
+            headers=pw.h["staff_a1"],
+            json={"entry_date": "2025-06-01"},
+        ),
+        201,
+    )
     assert ok(await client.get(f"{API}/proposals/{ids[0]}", headers=pw.h["staff_a1"]))["state"] == "confirmed"
     balance = ok(await client.get(f"{API}/pilots/{pw.world.pilot_a1['id']}/balance", headers=pw.h["district"]))
     assert balance["committed_fen"] == 10_000
-    assert_problem(await client.put(f"{url}/applications/{ids[1]}/score", headers=experts["e2"][1],
-                                    json=items(90)), 409, "panel_closed")
+    assert_problem(
+        await client.put(f"{url}/applications/{ids[1]}/score", headers=experts["e2"][1], json=items(90)),
+        409,
+        "panel_closed",
+    )
 
 
 async def test_panels_follow_the_programme_and_take_only_reviewable_applications(client, session, app, tree):
@@ -153,25 +206,31 @@ async def test_panels_follow_the_programme_and_take_only_reviewable_applications
 
 async def test_a_panel_refuses_what_is_not_a_screened_venture(client, session, app, tree):
     pw, rubric, ids, experts = await setup(client, session, app, tree)
-    livelihood = ok(await client.post(f"{API}/proposals", headers=pw.h["resident"],
-                                      json=body(pw.tree.community_a1.id)), 201)
+    livelihood = ok(
+        await client.post(f"{API}/proposals", headers=pw.h["resident"], json=body(pw.tree.community_a1.id)), 201
+    )
     before = await panels(session)
-    r = await client.post(PANELS, headers=pw.h["street_a"],
-                          json=panel_body(pw, rubric, [*ids, livelihood["id"]], experts))
+    r = await client.post(
+        PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, [*ids, livelihood["id"]], experts)
+    )
     assert assert_problem(r, 422, "application_not_reviewable")["proposal_ids"] == [livelihood["id"]]
     resident = {"x": (pw.users["resident"], None)}
     r = await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, resident))
     assert_problem(r, 422, "not_an_evaluator")
-    assert_problem(await client.post(f"{PANELS}/{uuid.uuid4()}/notice", headers=pw.h["street_a"], json={}), 404,
-                   "panel_not_found")
+    assert_problem(
+        await client.post(f"{PANELS}/{uuid.uuid4()}/notice", headers=pw.h["street_a"], json={}), 404, "panel_not_found"
+    )
     # Street b's admin does not see community a1's pilot.
     r = await client.post(PANELS, headers=pw.h["street_b"], json=panel_body(pw, rubric, ids, experts))
     assert r.status_code == 404, r.text
     assert await panels(session) == before
     panel = ok(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)), 201)
     # An application already before an open panel is not taken twice.
-    assert_problem(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)),
-                   422, "application_not_reviewable")
+    assert_problem(
+        await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts)),
+        422,
+        "application_not_reviewable",
+    )
     url = f"{PANELS}/{panel['id']}"
     assert_problem(await client.post(f"{url}/close", headers=pw.h["street_a"]), 409, "no_scores")
     # An application withdrawn while before the panel is neither ranked nor moved, and does not block the close.

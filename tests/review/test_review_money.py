@@ -28,19 +28,27 @@ def item_of(notice: dict, proposal_id: str) -> dict:
 
 
 async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves_it_down_the_ranking(
-        client, session, app, tree):
+    client, session, app, tree
+):
     pw, rubric, ids, experts = await setup(client, session, app, tree)
     h = pw.h["street_a"]
-    first = ok(await client.post(PANELS, headers=h, json=panel_body(
-        pw, rubric, ids[:2], experts, title="上半年评审", budget_fen=PLANNED - 10_000)), 201)
+    first = ok(
+        await client.post(
+            PANELS,
+            headers=h,
+            json=panel_body(pw, rubric, ids[:2], experts, title="上半年评审", budget_fen=PLANNED - 10_000),
+        ),
+        201,
+    )
     assert await held(client, pw) == (0, PLANNED - 10_000, 10_000)
 
     # A second panel cannot promise the same money: 409 naming the panel that holds it, nothing stored.
     before = await count(session, ReviewPanel)
     r = await client.post(PANELS, headers=h, json=panel_body(pw, rubric, ids[2:], experts, budget_fen=15_000))
     body = assert_problem(r, 409, "budget_reserved_by_other_rounds")
-    assert body["review_panels"] == [{"panel_id": first["id"], "title": "上半年评审", "status": "open",
-                                      "held_fen": PLANNED - 10_000}]
+    assert body["review_panels"] == [
+        {"panel_id": first["id"], "title": "上半年评审", "status": "open", "held_fen": PLANNED - 10_000}
+    ]
     assert "上半年评审" in body["detail"] and "100.00 元" in body["detail"]
     assert await count(session, ReviewPanel) == before
 
@@ -48,10 +56,18 @@ async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves
     gone = ok(await client.post(f"{PANELS}/{first['id']}/dissolve", headers=h, json={"reason": "评审专家调整"}))
     assert (gone["status"], gone["status_reason"]) == ("dissolved", "评审专家调整")
     assert await held(client, pw) == (0, 0, PLANNED)
-    assert_problem(await client.post(f"{PANELS}/{first['id']}/dissolve", headers=h, json={"reason": "再次"}), 409,
-                   "panel_dissolved")
-    assert_problem(await client.put(f"{PANELS}/{first['id']}/applications/{ids[0]}/score",
-                                    headers=experts["e0"][1], json=items(90)), 409, "panel_dissolved")
+    assert_problem(
+        await client.post(f"{PANELS}/{first['id']}/dissolve", headers=h, json={"reason": "再次"}),
+        409,
+        "panel_dissolved",
+    )
+    assert_problem(
+        await client.put(
+            f"{PANELS}/{first['id']}/applications/{ids[0]}/score", headers=experts["e0"][1], json=items(90)
+        ),
+        409,
+        "panel_dissolved",
+    )
 
     # 15,000 fen over 10,000 / 8,000 / 5,000: ranked 90, 80, 60, the first and third are funded.
     panel = ok(await client.post(PANELS, headers=h, json=panel_body(pw, rubric, ids, experts)), 201)
@@ -67,16 +83,28 @@ async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves
     # under the same notice with a full window from today. The panel holds what it now funds.
     notice = ok(await client.post(f"{url}/notice", headers=h, json={}), 201)
     filed = ok(await object_to(client, notice["id"], item_of(notice, ids[0])["id"]), 201)
-    after = ok(await client.post(f"{API}/objections/{filed['id']}/decision", headers=pw.h["staff_a1"], json={
-        "outcome": "upheld", "reply": "经核查，该组织同期已获同类资助，撤销入选。", "ground": "finding",
-        "action": "remove"}))
+    after = ok(
+        await client.post(
+            f"{API}/objections/{filed['id']}/decision",
+            headers=pw.h["staff_a1"],
+            json={
+                "outcome": "upheld",
+                "reply": "经核查，该组织同期已获同类资助，撤销入选。",
+                "ground": "finding",
+                "action": "remove",
+            },
+        )
+    )
     [moved] = after["reallocations"]
     assert (moved["removed_number"], moved["newly_selected"]) == (1, [2])
     assert [s["code"] for s in moved["explanation"]["steps"]] == ["funded_from_freed_money"]
     assert "评审得分 80.00" in moved["explanation"]["steps"][0]["reason_zh"]
     added = item_of(after, ids[1])
-    assert (added["status"], added["amount_fen"], added["starts_on"]) == ("under_notice", 8_000,
-                                                                           local_today().isoformat())
+    assert (added["status"], added["amount_fen"], added["starts_on"]) == (
+        "under_notice",
+        8_000,
+        local_today().isoformat(),
+    )
     states = [ok(await client.get(f"{API}/proposals/{i}", headers=pw.h["staff_a1"]))["state"] for i in ids]
     assert states == ["not_selected", "in_notice", "in_notice"]
     reread = ok(await client.get(url, headers=h))
@@ -88,7 +116,10 @@ async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves
     public = ok(await client.get(f"{API}/public/review-panels/{panel['id']}"))
     assert public["experts"] == 6 and public["selected_cost_fen"] == 13_000 and public["notice_id"] == notice["id"]
     assert [(a["number"], a["review_mean"], a["selected"], a["objection_upheld"]) for a in public["applications"]] == [
-        (1, 90.0, False, True), (2, 80.0, True, False), (3, 60.0, True, False)]
+        (1, 90.0, False, True),
+        (2, 80.0, True, False),
+        (3, 60.0, True, False),
+    ]
     page = (await client.get(f"/board/reviews/{panel['id']}")).text
     assert "评审专家</dt><dd>6 名" in page and "90.00 分" in page and "异议成立，已撤销" in page
     assert "可用资金</dt><dd>150.00 元" in page and "入选项目合计 130.00 元" in page
@@ -100,11 +131,16 @@ async def test_a_panel_holds_its_money_until_confirmation_and_an_objection_moves
     ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=pw.h["staff_a1"]))
     ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], PLANNED), 201)
     for pid in ids[1:]:
-        ok(await client.post(f"{API}/notice-items/{item_of(after, pid)['id']}/confirmation",
-                             headers=pw.h["staff_a1"], json={"entry_date": "2025-06-01"}), 201)
+        ok(
+            await client.post(
+                f"{API}/notice-items/{item_of(after, pid)['id']}/confirmation",
+                headers=pw.h["staff_a1"],
+                json={"entry_date": "2025-06-01"},
+            ),
+            201,
+        )
     bal = await balance(client, pw.h["district"], pw.world.pilot_a1["id"])
-    assert (bal["committed_fen"], bal["reserved_by_panels_fen"], bal["unreserved_fen"]) == (
-        13_000, 0, PLANNED - 13_000)
+    assert (bal["committed_fen"], bal["reserved_by_panels_fen"], bal["unreserved_fen"]) == (13_000, 0, PLANNED - 13_000)
 
 
 BOTH = {"selection": {"method": "both", "review_weight_pct": 60}}
@@ -128,10 +164,15 @@ async def test_selection_by_both_weighs_the_vote_into_the_review(client, session
 
     # The residents vote on two of them; the round holds everything left, so no panel may promise it meanwhile.
     ok(await import_roll(client, staff, a1, roll_csv([(p, f"居民{i}", "", "") for i, p in enumerate(PHONES)])))
-    rnd = ok(await create_round(client, staff, pw.world.pilot_a1["id"], [{"id": i} for i in ids[:2]],
-                                title="公益微创投居民投票"), 201)
-    r = await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids[2:], experts,
-                                                                           budget_fen=5_000))
+    rnd = ok(
+        await create_round(
+            client, staff, pw.world.pilot_a1["id"], [{"id": i} for i in ids[:2]], title="公益微创投居民投票"
+        ),
+        201,
+    )
+    r = await client.post(
+        PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids[2:], experts, budget_fen=5_000)
+    )
     assert assert_problem(r, 409, "budget_reserved_by_other_rounds")["other_rounds"][0]["round_id"] == rnd["id"]
     for phone, ballot in zip(PHONES, ([1], [1], [2]), strict=True):
         ok(await cast(client, await resident(session, app, pw.tree.community_a1, phone), rnd["id"], ballot), 201)
@@ -142,22 +183,29 @@ async def test_selection_by_both_weighs_the_vote_into_the_review(client, session
     assert [(p["votes"], p["selected"]) for p in counted["projects"]] == [(2, False), (1, False)]
     assert {ok(await client.get(f"{API}/proposals/{i}", headers=staff))["state"] for i in ids[:2]} == {"shortlisted"}
     assert await held(client, pw) == (0, 0, PLANNED)
-    assert_problem(await client.post(f"{API}/voting/rounds/{rnd['id']}/notice", headers=staff, json={}), 409,
-                   "round_advisory")
+    assert_problem(
+        await client.post(f"{API}/voting/rounds/{rnd['id']}/notice", headers=staff, json={}), 409, "round_advisory"
+    )
     # An application no counted vote has held cannot be weighed.
     r = await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids, experts))
     assert assert_problem(r, 409, "vote_not_held")["proposal_ids"] == [ids[2]]
 
     # 60% review, 40% vote share: 0.6 × 70 + 0.4 × 66.67 = 68.67 beats 0.6 × 90 + 0.4 × 33.33 = 67.33, and only
     # one fits the 10,000 fen: the residents' choice turns the experts' order.
-    panel = ok(await client.post(PANELS, headers=pw.h["street_a"], json=panel_body(
-        pw, rubric, ids[:2], experts, budget_fen=10_000)), 201)
+    panel = ok(
+        await client.post(
+            PANELS, headers=pw.h["street_a"], json=panel_body(pw, rubric, ids[:2], experts, budget_fen=10_000)
+        ),
+        201,
+    )
     url = f"{PANELS}/{panel['id']}"
     for pid, total in zip(ids[:2], (70, 90), strict=True):
         ok(await client.put(f"{url}/applications/{pid}/score", headers=experts["e0"][1], json=items(total)))
     closed = ok(await client.post(f"{url}/close", headers=pw.h["street_a"]))
     assert [(a["review_mean"], a["standing"], a["selected"]) for a in closed["applications"]] == [
-        (70.0, 68.67, True), (90.0, 67.33, False)]
+        (70.0, 68.67, True),
+        (90.0, 67.33, False),
+    ]
     assert (closed["result"]["method"], closed["result"]["review_weight_pct"]) == ("both", 60)
     assert await held(client, pw) == (0, 10_000, PLANNED - 10_000)
     notice = ok(await client.post(f"{url}/notice", headers=pw.h["street_a"], json={}), 201)

@@ -19,8 +19,7 @@ def test_trimming_decides_who_is_funded():
     # Five scores trim to 85 (untrimmed 75), so 1 outranks 2 (80); then 2 no longer fits and 3 does.
     scores = panel({1: [90, 80, 85, 20, 100], 2: [80, 80], 3: [60]})
     out = standings(APPS, scores, budget_fen=15_000, review_share=Decimal(1))
-    assert [(s.number, s.review_mean, s.selected) for s in out] == [(1, 85.0, True), (2, 80.0, False),
-                                                                     (3, 60.0, True)]
+    assert [(s.number, s.review_mean, s.selected) for s in out] == [(1, 85.0, True), (2, 80.0, False), (3, 60.0, True)]
     # Below five scores nothing is dropped: 1 stands at 75 and 2 is funded first.
     out = standings(APPS, scores, budget_fen=15_000, review_share=Decimal(1), trim_min_scores=6)
     assert {s.number for s in out if s.selected} == {2, 3}
@@ -48,9 +47,16 @@ def test_selection_defaults_to_the_vote():
     assert SelectionRule(method="both", review_weight_pct=70).review_share == Decimal("0.7")
 
 
-@pytest.mark.parametrize("bad", [{"method": "both"}, {"method": "both", "review_weight_pct": 100},
-                                 {"method": "vote", "review_weight_pct": 30},
-                                 {"method": "review", "review_weight_pct": 60}, {"method": "lottery"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"method": "both"},
+        {"method": "both", "review_weight_pct": 100},
+        {"method": "vote", "review_weight_pct": 30},
+        {"method": "review", "review_weight_pct": 60},
+        {"method": "lottery"},
+    ],
+)
 def test_selection_rule_refuses_weights_that_do_not_fit(bad):
     with pytest.raises(ValidationError):
         SelectionRule(**bad)

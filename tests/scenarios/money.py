@@ -45,8 +45,10 @@ async def _pilots_add_up(y: Year) -> None:
 
 async def _projects_within_their_money(y: Year) -> None:
     """Per project: disbursed <= committed and invoiced <= disbursed, in the internal report and the ledger."""
-    for who, projects in (("finance", y.ids.get("projects", {})),
-                          ("lh_finance", dict(enumerate(y.ids.get("venture", {}).get("projects", []))))):
+    for who, projects in (
+        ("finance", y.ids.get("projects", {})),
+        ("lh_finance", dict(enumerate(y.ids.get("venture", {}).get("projects", [])))),
+    ):
         if projects:
             await _within(y, who, projects)
 
@@ -71,15 +73,28 @@ async def _public_equals_internal(y: Year) -> None:
         public = await y.get("", f"/public/communities/{y.ids['regions'][community]}/finances")
         year = next(row for row in public["years"] if row["year"] == y.year)
         b = await y.get(who, f"/pilots/{pilot}/balance")
-        assert (year["funds_in_fen"], year["committed_fen"], year["disbursed_fen"], year["transferred_out_fen"],
-                year["available_fen"]) == (b["funds_in_fen"], b["committed_fen"] - b["returned_fen"],
-                                           b["disbursed_fen"], b["transferred_out_fen"], b["available_fen"]), (
-            community, year, b)
+        assert (
+            year["funds_in_fen"],
+            year["committed_fen"],
+            year["disbursed_fen"],
+            year["transferred_out_fen"],
+            year["available_fen"],
+        ) == (
+            b["funds_in_fen"],
+            b["committed_fen"] - b["returned_fen"],
+            b["disbursed_fen"],
+            b["transferred_out_fen"],
+            b["available_fen"],
+        ), (community, year, b)
         for project in year["projects"]:
             ledger = await y.get(who, f"/funds/projects/{project['project_id']}")
             assert (project["committed_fen"], project["disbursed_fen"]) == (
-                ledger["committed_fen"], ledger["disbursed_fen"]), (project, ledger)
+                ledger["committed_fen"],
+                ledger["disbursed_fen"],
+            ), (project, ledger)
             if project["project_id"] in y.ids.get("started", ()):
                 spent = await y.get("", f"/public/projects/{project['project_id']}/expenditures")
                 assert spent["spent_fen"] == sum(e["amount_fen"] for e in spent["items"]) <= project["disbursed_fen"], (
-                    project, spent)
+                    project,
+                    spent,
+                )

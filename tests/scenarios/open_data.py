@@ -18,8 +18,11 @@ def _valid_package(body: bytes) -> tuple[dict, dict[str, list[dict]], list[str]]
         archive.extractall(folder)
         report = frictionless.validate(Path(folder) / "datapackage.json")
         assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
-        tables = {p.stem: list(csv.DictReader(io.StringIO(archive.read(p.as_posix()).decode())))
-                  for p in map(Path, archive.namelist()) if p.suffix == ".csv"}
+        tables = {
+            p.stem: list(csv.DictReader(io.StringIO(archive.read(p.as_posix()).decode())))
+            for p in map(Path, archive.namelist())
+            if p.suffix == ".csv"
+        }
         return json.loads(archive.read("datapackage.json")), tables, archive.namelist()
 
 
@@ -44,7 +47,8 @@ async def check_open_data(y: Year) -> None:
     meta, tables, _ = _valid_package(ongoing.content)
     assert meta["status"] == "in_progress" and "进行中" in meta["description"]
     # The open round's counts are not public yet: no votes, no .pb file, no results.
-    assert tables["rounds"] == [] or all(not r["ballots_counted"] and not r["pb_file"] for r in tables["rounds"]
-                                         if r["status"] != "closed")
+    assert tables["rounds"] == [] or all(
+        not r["ballots_counted"] and not r["pb_file"] for r in tables["rounds"] if r["status"] != "closed"
+    )
     missing = await y.send("", "GET", f"/public/open-data/{district}/{y.year - 1}.zip")
     assert missing.status_code == 404 and missing.json()["code"] == "programme_not_found"

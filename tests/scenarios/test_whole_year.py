@@ -51,7 +51,10 @@ async def check_review_track(y: Year) -> None:
     public = await y.get("", f"/public/review-panels/{v['panel']}")
     assert public["experts"] == 2 and public["selected_cost_fen"] == 2_200_000, public
     assert [(a["number"], a["scores"], a["selected"]) for a in public["applications"]] == [
-        (1, 2, False), (2, 1, True), (3, 2, True)], public
+        (1, 2, False),
+        (2, 1, True),
+        (3, 2, True),
+    ], public
     page = (await y.client.get(f"/board/reviews/{v['panel']}")).text
     assert "评审专家</dt><dd>2 名" in page and "异议成立，已撤销" in page and "300,000.00 元" not in page, page
     assert "高教授" not in page and "罗老师" not in page and "30,000.00 元" in page, page
@@ -163,14 +166,17 @@ async def test_a_whole_year(year: Year):
     await check_money(y)
     # Each source's unspent part goes back to its own funder, one ledger entry each: 香岭社区 (not a pilot
     # again) returns its whole subsidy to the district; 彩田社区 carries each source's part to next year.
-    lines = {(y.ids["regions"]["香岭社区"] == line["community_id"], line["source_kind"]): line
-             for line in y.ids["year_end"]}
+    lines = {
+        (y.ids["regions"]["香岭社区"] == line["community_id"], line["source_kind"]): line for line in y.ids["year_end"]
+    }
     swept = lines[(True, "district_subsidy")]
     assert (swept["action"], swept["amount_fen"], swept["returns_to"]) == ("sweep", 3_000_000, "district"), lines
     carried = {kind: line for (xiangling, kind), line in lines.items() if not xiangling}
     assert {line["action"] for line in carried.values()} == {"carry_over"}, lines
-    assert sum(line["amount_fen"] for line in carried.values()) == (await y.get(
-        "finance", f"/pilots/{y.ids['pilots']['彩田社区']}/balance"))["transferred_out_fen"], lines
+    assert (
+        sum(line["amount_fen"] for line in carried.values())
+        == (await y.get("finance", f"/pilots/{y.ids['pilots']['彩田社区']}/balance"))["transferred_out_fen"]
+    ), lines
     await year_end.rectified_project(y)
     await check_money(y)
     await check_dashboard(y)

@@ -9,8 +9,12 @@ from app.main import create_app
 
 def spec(tmp_path) -> dict[str, Any]:
     """The OpenAPI document of a freshly built app (no database needed)."""
-    settings = Settings(environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
-                        secret_key="test-secret-key-0123456789-abcdefghijklmnop", _env_file=None)
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+        _env_file=None,
+    )
     return create_app(settings).openapi()
 
 
@@ -28,8 +32,9 @@ def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def leaves(doc: dict[str, Any], schema: dict[str, Any], where: str, seen: set[str] | None = None
-           ) -> Iterator[tuple[str, dict[str, Any]]]:
+def leaves(
+    doc: dict[str, Any], schema: dict[str, Any], where: str, seen: set[str] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every (location, schema) reachable from schema, through refs, unions, properties and items."""
     seen = set() if seen is None else seen
     if "$ref" in schema:

@@ -17,8 +17,14 @@ from tests.voting.helpers import cast, create_round, import_roll, resident, roll
 async def test_a_resident_neither_sees_nor_changes_another_residents_ballot(client, session, app, pw):
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, [500_000, 600_000, 700_000])
-    ok(await import_roll(client, h, pw.tree.community_a1.id,
-                         roll_csv([("13800000001", "张三", "", "1"), ("13800000002", "李四", "", "2")])))
+    ok(
+        await import_roll(
+            client,
+            h,
+            pw.tree.community_a1.id,
+            roll_csv([("13800000001", "张三", "", "1"), ("13800000002", "李四", "", "2")]),
+        )
+    )
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
     alice = await resident(session, app, pw.tree.community_a1, "13800000001")
     bob = await resident(session, app, pw.tree.community_a1, "13800000002")
@@ -38,8 +44,15 @@ async def test_a_resident_neither_sees_nor_changes_another_residents_ballot(clie
     assert (await cast(client, outsider, rnd["id"], [1])).status_code in (403, 404)
     roll = ok(await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=h))["items"]
     alice_entry = next(e for e in roll if e["name"] == "张三")
-    problem(await client.post(f"{API}/voting/rounds/{rnd['id']}/paper-ballots", headers=bob.h,
-                              json={"roll_entry_id": alice_entry["id"], "choices": [3]}), 403, "role_forbidden")
+    problem(
+        await client.post(
+            f"{API}/voting/rounds/{rnd['id']}/paper-ballots",
+            headers=bob.h,
+            json={"roll_entry_id": alice_entry["id"], "choices": [3]},
+        ),
+        403,
+        "role_forbidden",
+    )
     # The public receipt check says whether a ballot counts, never what it chose or whose it is.
     check = ok(await client.get(f"{API}/public/voting/receipts/{receipt['receipt_code']}"))
     assert set(check) == {"round_id", "round_title", "status", "pb_voter_id"}
@@ -53,9 +66,15 @@ async def test_a_resident_reads_no_one_elses_personal_data(client, pw):
     # User records (names, phones, regions) are staff screens: a resident gets 403 for any id, their own too.
     for user_id in (other.id, me["user_id"], uuid.uuid4()):
         problem(await client.get(f"{API}/users/{user_id}", headers=pw.h["resident"]), 403, "role_forbidden")
-        problem(await client.patch(f"{API}/users/{user_id}", headers=pw.h["resident"],
-                                   json={"display_name": "改名"}), 403, "role_forbidden")
+        problem(
+            await client.patch(f"{API}/users/{user_id}", headers=pw.h["resident"], json={"display_name": "改名"}),
+            403,
+            "role_forbidden",
+        )
     problem(await client.get(f"{API}/users", headers=pw.h["resident"]), 403, "role_forbidden")
     # The voter roll (names, masked phones, households) is for staff only.
-    problem(await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=pw.h["resident"]),
-            403, "role_forbidden")
+    problem(
+        await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=pw.h["resident"]),
+        403,
+        "role_forbidden",
+    )

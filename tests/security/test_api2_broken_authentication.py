@@ -39,14 +39,16 @@ async def test_a_token_of_one_kind_is_refused_as_another(client, session, tree):
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["access_token"]})
     assert r.status_code in (401, 422) and r.headers["content-type"].startswith("application/problem+json")
     # The refresh token still works afterwards: refused misuse did not consume it.
-    assert (await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})).status_code \
-        == 200
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 200
 
 
 async def test_a_forged_api_token_with_a_real_prefix_is_refused(client, session, app, tree):
     org = await add_organisation(session, "评估中心", region=tree.district)
-    _, secret = await issue_api_token(session, app.state.settings, org.id, "real", ["reports:read"],
-                                      utcnow() + timedelta(days=30), None, SYSTEM)
+    _, secret = await issue_api_token(
+        session, app.state.settings, org.id, "real", ["reports:read"], utcnow() + timedelta(days=30), None, SYSTEM
+    )
     await session.commit()
     assert (await client.get(ME, headers=auth(secret))).status_code == 200
     # Same prefix (so the lookup finds the row), different secret: the HMAC must not match.
@@ -65,10 +67,26 @@ async def test_an_api_token_out_of_its_scope_is_refused(client, session, app, tr
 
     app.include_router(router)
     org = await add_organisation(session, "评估中心", region=tree.district)
-    _, reader = await issue_api_token(session, app.state.settings, org.id, "reader",
-                                      ["assessments:read", "reports:read"], utcnow() + timedelta(days=30), None, SYSTEM)
-    _, writer = await issue_api_token(session, app.state.settings, org.id, "writer", ["assessments:write"],
-                                      utcnow() + timedelta(days=30), None, SYSTEM)
+    _, reader = await issue_api_token(
+        session,
+        app.state.settings,
+        org.id,
+        "reader",
+        ["assessments:read", "reports:read"],
+        utcnow() + timedelta(days=30),
+        None,
+        SYSTEM,
+    )
+    _, writer = await issue_api_token(
+        session,
+        app.state.settings,
+        org.id,
+        "writer",
+        ["assessments:write"],
+        utcnow() + timedelta(days=30),
+        None,
+        SYSTEM,
+    )
     await session.commit()
     assert_problem(await client.post("/_probe/assessments", headers=auth(reader)), 403, "scope_forbidden")
     assert (await client.post("/_probe/assessments", headers=auth(writer))).status_code == 200
@@ -84,10 +102,15 @@ async def test_a_bad_token_on_a_public_route_is_a_declared_401(client, app, tmp_
     assert_problem(await client.post(url, json=body, headers=auth("not-a-token")), 401)
     assert (await client.post(url, json=body)).status_code == 404  # anonymous is fine; the notice is unknown
     doc = spec(tmp_path)
-    undeclared = [(method, ctx.path) for ctx in iter_route_contexts(app.routes)
-                  if isinstance(ctx.original_route, APIRoute) and ctx.include_in_schema
-                  and optional_principal in set(_calls(ctx.dependant))
-                  for method in ctx.methods if "401" not in doc["paths"][ctx.path][method.lower()]["responses"]]
+    undeclared = [
+        (method, ctx.path)
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute)
+        and ctx.include_in_schema
+        and optional_principal in set(_calls(ctx.dependant))
+        for method in ctx.methods
+        if "401" not in doc["paths"][ctx.path][method.lower()]["responses"]
+    ]
     assert undeclared == []
 
 

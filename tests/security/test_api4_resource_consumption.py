@@ -26,8 +26,12 @@ def _excused(where: str) -> bool:
 
 def test_every_list_has_a_maximum_page_size(tmp_path):
     doc = spec(tmp_path)
-    unbounded = [f"{m} {p}" for m, p, op in operations(doc) for prm in op.get("parameters", [])
-                 if prm["name"] == "limit" and "maximum" not in prm["schema"]]
+    unbounded = [
+        f"{m} {p}"
+        for m, p, op in operations(doc)
+        for prm in op.get("parameters", [])
+        if prm["name"] == "limit" and "maximum" not in prm["schema"]
+    ]
     assert not unbounded, "list operations whose `limit` has no maximum:\n" + "\n".join(unbounded)
 
 
@@ -36,8 +40,9 @@ def test_every_input_field_is_bounded(tmp_path):
     doc = spec(tmp_path)
     problems = []
     for method, path, op in operations(doc):
-        inputs = [(f"{method} {path} {prm['name']}", prm["schema"]) for prm in op.get("parameters", [])
-                  if prm["in"] != "path"]
+        inputs = [
+            (f"{method} {path} {prm['name']}", prm["schema"]) for prm in op.get("parameters", []) if prm["in"] != "path"
+        ]
         content = op.get("requestBody", {}).get("content", {})
         inputs += [(f"{method} {path} body", c["schema"]) for c in content.values()]
         for where, schema in inputs:
@@ -51,7 +56,8 @@ def test_every_input_field_is_bounded(tmp_path):
                 elif kind == "array" and "maxItems" not in leaf:
                     problems.append(f"{label}: array without maxItems")
                 elif kind in ("integer", "number") and not (
-                        {"maximum", "exclusiveMaximum"} & set(leaf) and {"minimum", "exclusiveMinimum"} & set(leaf)):
+                    {"maximum", "exclusiveMaximum"} & set(leaf) and {"minimum", "exclusiveMinimum"} & set(leaf)
+                ):
                     problems.append(f"{label}: number without both bounds")
     assert not problems, "unbounded inputs:\n" + "\n".join(sorted(set(problems)))
 

@@ -15,17 +15,33 @@ from app.funds.models import LedgerEntry
 from tests.factories import user_for
 from tests.test_access_matrix import EXPECTED, _resources, _url
 
-WRITES = sorted((m, p) for (m, p), d in EXPECTED.items()
-                if m in {"POST", "PUT", "PATCH", "DELETE"} and d.roles is not None
-                and not d.allows(Role.resident) and not d.allows(Role.evaluator) and d.denied_status == 403)
+WRITES = sorted(
+    (m, p)
+    for (m, p), d in EXPECTED.items()
+    if m in {"POST", "PUT", "PATCH", "DELETE"}
+    and d.roles is not None
+    and not d.allows(Role.resident)
+    and not d.allows(Role.evaluator)
+    and d.denied_status == 403
+)
 # Bodies that would pass validation on the finance and staff writes an attacker would most want.
-PLAUSIBLE = {"amount_fen": 3_000_000, "note": "x", "reason": "x", "outcome": "upheld", "decision": "approve",
-             "kind": "subsidy", "name": "x", "title": "x"}
+PLAUSIBLE = {
+    "amount_fen": 3_000_000,
+    "note": "x",
+    "reason": "x",
+    "outcome": "upheld",
+    "decision": "approve",
+    "kind": "subsidy",
+    "name": "x",
+    "title": "x",
+}
 
 
 async def _counts(session) -> tuple[int, int]:
-    return (await session.scalar(select(func.count()).select_from(AuditEvent)),
-            await session.scalar(select(func.count()).select_from(LedgerEntry)))
+    return (
+        await session.scalar(select(func.count()).select_from(AuditEvent)),
+        await session.scalar(select(func.count()).select_from(LedgerEntry)),
+    )
 
 
 async def test_residents_and_evaluators_reach_no_staff_or_finance_operation(client, session, app, tree):
@@ -33,8 +49,11 @@ async def test_residents_and_evaluators_reach_no_staff_or_finance_operation(clie
     _, admin = await user_for(session, app, tree, Role.admin)
     callers = {role.value: (await user_for(session, app, tree, role))[1] for role in (Role.resident, Role.evaluator)}
     # Real rows for the routes that load their object before the role gate (see the matrix).
-    resources = {**await _resources(client, session, app, tree, admin),
-                 "community_id": str(tree.community_a1.id), "region_id": str(tree.community_a1.id)}
+    resources = {
+        **await _resources(client, session, app, tree, admin),
+        "community_id": str(tree.community_a1.id),
+        "region_id": str(tree.community_a1.id),
+    }
     before = await _counts(session)
     wrong = []
     for who, headers in callers.items():

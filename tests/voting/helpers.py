@@ -23,8 +23,12 @@ def lines(cost_fen: int) -> list[dict]:
 async def shortlist(client, pw: PWorld, costs: list[int], titles: list[str] | None = None) -> list[dict]:
     """Proposals of community a1 with these costs, passed by one quorate representative meeting (入围)."""
     h, a1 = pw.h["staff_a1"], pw.tree.community_a1.id
-    proposals = [await in_deliberation(client, pw, title=(titles or [])[i] if titles else f"项目{i + 1}",
-                                       budget_lines=lines(cost)) for i, cost in enumerate(costs)]
+    proposals = [
+        await in_deliberation(
+            client, pw, title=(titles or [])[i] if titles else f"项目{i + 1}", budget_lines=lines(cost)
+        )
+        for i, cost in enumerate(costs)
+    ]
     roster = ok(await client.get(f"{API}/communities/{a1}/representatives", headers=h))["items"]
     reps = [r["id"] for r in roster] or await add_roster(client, h, a1, 3)
     meeting = await open_meeting(client, h, a1, reps)
@@ -47,8 +51,14 @@ class Voter:
 
 async def resident(session: AsyncSession, app, region, phone: str, name: str = "居民") -> Voter:
     """A resident account whose login phone is `phone`."""
-    user = await add_user(session, Role.resident, region, username=f"r-{uuid.uuid4().hex[:8]}", phone=phone,
-                          secret_key=app.state.settings.secret_key)
+    user = await add_user(
+        session,
+        Role.resident,
+        region,
+        username=f"r-{uuid.uuid4().hex[:8]}",
+        phone=phone,
+        secret_key=app.state.settings.secret_key,
+    )
     return Voter(phone, name, await bearer(session, app, user))
 
 
@@ -59,8 +69,9 @@ def roll_csv(rows: list[tuple[str, ...]], header: str = "手机号,姓名,子单
 
 async def import_roll(client, h, community_id, data: bytes):
     """POST a roll file (the response, unchecked)."""
-    return await client.post(f"{API}/communities/{community_id}/voter-roll/import", headers=h,
-                             files={"file": ("roll.csv", data, "text/csv")})
+    return await client.post(
+        f"{API}/communities/{community_id}/voter-roll/import", headers=h, files={"file": ("roll.csv", data, "text/csv")}
+    )
 
 
 def window(opens_in: timedelta = timedelta(seconds=-60), lasts: timedelta = timedelta(days=3)) -> dict:
@@ -78,8 +89,11 @@ async def create_round(client, h, pilot_id, proposals: list[dict], **over):
 async def end_window(session: AsyncSession, round_id) -> None:
     """Move the round's window into the past, as if its closing time had come."""
     now = datetime.now(UTC)
-    await session.execute(update(VotingRound).where(VotingRound.id == uuid.UUID(str(round_id)))
-                          .values(opens_at=now - timedelta(days=3), closes_at=now - timedelta(seconds=1)))
+    await session.execute(
+        update(VotingRound)
+        .where(VotingRound.id == uuid.UUID(str(round_id)))
+        .values(opens_at=now - timedelta(days=3), closes_at=now - timedelta(seconds=1))
+    )
     await session.commit()
 
 

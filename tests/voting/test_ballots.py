@@ -41,12 +41,14 @@ async def test_before_opening_is_refused(client, session, app, pw):
 
 async def test_knapsack_budget_and_minimum_spend(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
-    pw = await make_pworld(client, session, app, tree, rules={"ballot": {"ballot_type": "knapsack",
-                                                                         "knapsack_min_spend_pct": 70}})
+
+    pw = await make_pworld(
+        client, session, app, tree, rules={"ballot": {"ballot_type": "knapsack", "knapsack_min_spend_pct": 70}}
+    )
     rnd = await _round(client, pw, [("13800000001", "张三", "", "")], budget_fen=2_000_000)
     voter = await resident(session, app, pw.tree.community_a1, "13800000001")
-    problem(await cast(client, voter, rnd["id"], [1, 2, 3]), 422, "over_budget")        # 25,000 > 20,000
-    problem(await cast(client, voter, rnd["id"], [5]), 422, "under_min_spend")          # 5,000 < 14,000
+    problem(await cast(client, voter, rnd["id"], [1, 2, 3]), 422, "over_budget")  # 25,000 > 20,000
+    problem(await cast(client, voter, rnd["id"], [5]), 422, "under_min_spend")  # 5,000 < 14,000
     assert ok(await cast(client, voter, rnd["id"], [1, 3]), 201)["choices"] == [1, 3]  # 17,000
 
 
@@ -60,8 +62,11 @@ async def test_paper_and_online_exclude_each_other(client, session, app, pw):
     ok(await cast(client, online, rnd["id"], [1]), 201)
 
     def paper(name, choices):
-        return client.post(f"{API}/voting/rounds/{rnd['id']}/paper-ballots", headers=h,
-                           json={"roll_entry_id": by_name[name], "choices": choices})
+        return client.post(
+            f"{API}/voting/rounds/{rnd['id']}/paper-ballots",
+            headers=h,
+            json={"roll_entry_id": by_name[name], "choices": choices},
+        )
 
     problem(await paper("张三", [2]), 409, "voted_online")
     ok(await paper("李四", [2]), 201)
@@ -72,17 +77,28 @@ async def test_paper_and_online_exclude_each_other(client, session, app, pw):
 
 async def test_one_ballot_per_household(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
+
     pw = await make_pworld(client, session, app, tree, rules={"ballot": {"ballot_unit": "household"}})
-    rnd = await _round(client, pw, [("13800000001", "张三", "", "3栋501"), ("13800000002", "李四", "", "3栋 501"),
-                                    ("13800000003", "王五", "", "")])
+    rnd = await _round(
+        client,
+        pw,
+        [
+            ("13800000001", "张三", "", "3栋501"),
+            ("13800000002", "李四", "", "3栋 501"),
+            ("13800000003", "王五", "", ""),
+        ],
+    )
     a, b, c = [await resident(session, app, pw.tree.community_a1, f"1380000000{i}") for i in (1, 2, 3)]
     ok(await cast(client, a, rnd["id"], [1]), 201)
     problem(await cast(client, b, rnd["id"], [2]), 409, "household_already_voted")
     ok(await cast(client, a, rnd["id"], [2]), 201)  # the one who voted may still change it
     ok(await cast(client, c, rnd["id"], [3]), 201)  # no household given: a household of one
     mine = ok(await client.get(f"{API}/voting/rounds/{rnd['id']}/my-ballot", headers=b.h))
-    assert mine["ballot"] == {"cast_by_household_member": True, "channel": "online",
-                              "cast_at": mine["ballot"]["cast_at"]}
+    assert mine["ballot"] == {
+        "cast_by_household_member": True,
+        "channel": "online",
+        "cast_at": mine["ballot"]["cast_at"],
+    }
 
 
 async def test_idempotent_retry_returns_the_first_receipt(client, session, app, pw):

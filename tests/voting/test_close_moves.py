@@ -41,14 +41,31 @@ async def test_the_close_records_each_move_with_its_votes_then_its_own_event(cli
     proposals, rnd = await _ended_round(client, session, app, pw)
     ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=pw.h["staff_a1"]))
     assert [await _state(session, p) for p in proposals] == ["selected", "selected", "not_selected"]
-    events = (await session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
-        ["proposal.transition", "voting_round.close"])).order_by(AuditEvent.occurred_at, AuditEvent.ordinal))).all()
+    events = (
+        await session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(["proposal.transition", "voting_round.close"]))
+            .order_by(AuditEvent.occurred_at, AuditEvent.ordinal)
+        )
+    ).all()
     moves = [e for e in events if e.action == "proposal.transition" and e.after.get("reason") == "居民投票结果"]
     assert [(e.entity_id, e.before, e.after) for e in moves] == [
-        (p["id"], {"state": "in_vote"}, {"state": state, "reason": "居民投票结果", "round_id": rnd["id"],
-                                         "number": n, "votes": votes, "process": "voting"})
-        for p, n, state, votes in zip(proposals, (1, 2, 3), ("selected", "selected", "not_selected"), (2, 1, 1),
-                                      strict=True)]
+        (
+            p["id"],
+            {"state": "in_vote"},
+            {
+                "state": state,
+                "reason": "居民投票结果",
+                "round_id": rnd["id"],
+                "number": n,
+                "votes": votes,
+                "process": "voting",
+            },
+        )
+        for p, n, state, votes in zip(
+            proposals, (1, 2, 3), ("selected", "selected", "not_selected"), (2, 1, 1), strict=True
+        )
+    ]
     paths = dict((await session.execute(select(Proposal.id, Proposal.region_path))).all())
     assert all(e.region_path == paths[uuid.UUID(e.entity_id)] for e in moves)
     assert events[-1].action == "voting_round.close" and events[-1].ordinal == moves[-1].ordinal + 1
@@ -57,8 +74,11 @@ async def test_the_close_records_each_move_with_its_votes_then_its_own_event(cli
 async def test_a_proposal_out_of_the_vote_is_refused_and_nothing_moves(client, session, app, pw):
     proposals, rnd = await _ended_round(client, session, app, pw)
     await _set_state(session, proposals[1], "withdrawn")
-    body = problem(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=pw.h["staff_a1"]), 409,
-                   "transition_not_allowed")
+    body = problem(
+        await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=pw.h["staff_a1"]),
+        409,
+        "transition_not_allowed",
+    )
     assert (body["from"], body["to"]) == ("withdrawn", "selected")
     assert [await _state(session, p) for p in proposals] == ["in_vote", "withdrawn", "in_vote"]
     status = await session.scalar(select(VotingRound.status).where(VotingRound.id == uuid.UUID(rnd["id"])))
@@ -70,6 +90,9 @@ async def test_a_proposal_the_lifecycle_lets_the_system_move_is_moved_from_where
     await _set_state(session, proposals[0], "not_selected")  # the system may lift 未入选 to 入选
     ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=pw.h["staff_a1"]))
     assert [await _state(session, p) for p in proposals] == ["selected", "selected", "not_selected"]
-    [lifted] = [e for e in await session.scalars(select(AuditEvent).where(AuditEvent.entity_id == proposals[0]["id"]))
-                if e.after.get("reason") == "居民投票结果"]
+    [lifted] = [
+        e
+        for e in await session.scalars(select(AuditEvent).where(AuditEvent.entity_id == proposals[0]["id"]))
+        if e.after.get("reason") == "居民投票结果"
+    ]
     assert lifted.before == {"state": "not_selected"} and lifted.after["votes"] == 2

@@ -33,19 +33,29 @@ async def test_close_counts_exactly_the_acknowledged_paper_ballots(client, sessi
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, [500_000, 600_000])
     phones = [f"1380000{i:04d}" for i in range(30)]
-    ok(await import_roll(client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "")
-                                                                       for i, p in enumerate(phones)])))
+    ok(
+        await import_roll(
+            client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "") for i, p in enumerate(phones)])
+        )
+    )
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
-    entries = ok(await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=h,
-                                  params={"limit": 200}))["items"]
+    entries = ok(
+        await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=h, params={"limit": 200})
+    )["items"]
     await end_window(session, rnd["id"])  # paper ballots may still be entered until the count
 
     def paper(entry_id):
-        return client.post(f"{API}/voting/rounds/{rnd['id']}/paper-ballots", headers=h,
-                           json={"roll_entry_id": entry_id, "choices": [1]})
+        return client.post(
+            f"{API}/voting/rounds/{rnd['id']}/paper-ballots",
+            headers=h,
+            json={"roll_entry_id": entry_id, "choices": [1]},
+        )
 
-    tasks = [paper(e["id"]) for e in entries[:15]] + [client.post(f"{API}/voting/rounds/{rnd['id']}/close",
-                                                                  headers=h)] + [paper(e["id"]) for e in entries[15:]]
+    tasks = (
+        [paper(e["id"]) for e in entries[:15]]
+        + [client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h)]
+        + [paper(e["id"]) for e in entries[15:]]
+    )
     responses = await asyncio.gather(*tasks)
     close = responses[15]
     assert close.status_code == 200, close.text
@@ -63,18 +73,28 @@ async def test_two_rounds_set_up_at_once_never_share_the_money(client, session, 
     sets = [await shortlist(client, pw, [500_000]), await shortlist(client, pw, [600_000])]
     for attempt in range(6):
         budget = {"budget_fen": 2_000_000} if attempt % 2 else {}
-        responses = await asyncio.gather(*(create_round(client, h, pilot, s, title=f"第{i + 1}组", **budget)
-                                           for i, s in enumerate(sets)))
+        responses = await asyncio.gather(
+            *(create_round(client, h, pilot, s, title=f"第{i + 1}组", **budget) for i, s in enumerate(sets))
+        )
         won = [r for r in responses if r.status_code == 201]
         lost = [r for r in responses if r.status_code != 201]
         assert len(won) == 1 and len(lost) == 1, [r.text for r in responses]
         refused = lost[0].json()
         assert lost[0].status_code == 409
         assert refused["code"] == ("budget_reserved_by_other_rounds" if budget else "no_funds"), refused
-        assert refused["other_rounds"] == [{"round_id": won[0].json()["id"], "title": won[0].json()["title"],
-                                            "status": "scheduled", "held_fen": won[0].json()["budget_fen"]}]
+        assert refused["other_rounds"] == [
+            {
+                "round_id": won[0].json()["id"],
+                "title": won[0].json()["title"],
+                "status": "scheduled",
+                "held_fen": won[0].json()["budget_fen"],
+            }
+        ]
         bal = ok(await client.get(f"{API}/pilots/{pilot}/balance", headers=pw.h["district"]))
         assert bal["reserved_by_rounds_fen"] == won[0].json()["budget_fen"] <= bal["uncommitted_fen"] == 3_000_000
-        ok(await client.post(f"{API}/voting/rounds/{won[0].json()['id']}/cancel", headers=h,
-                             json={"reason": "重新安排"}))
+        ok(
+            await client.post(
+                f"{API}/voting/rounds/{won[0].json()['id']}/cancel", headers=h, json={"reason": "重新安排"}
+            )
+        )
     assert await session.scalar(select(func.count()).select_from(VotingRound)) == 6

@@ -19,13 +19,14 @@ def problem(response, status: int, code: str) -> None:
 
 async def test_a_cumulative_round_counts_points(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
+
     pw = await make_pworld(client, session, app, tree, rules=RULE)
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, COSTS)
     ok(await import_roll(client, h, pw.tree.community_a1.id, roll_csv([(p, "居民", "", "") for p in PHONES])))
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals, budget_fen=1_800_000), 201)
     a, b = [await resident(session, app, pw.tree.community_a1, p) for p in PHONES[:2]]
-    problem(await cast(client, a, rnd["id"], [1, 1, 2, 2, 3, 3]), 422, "too_many_points")    # 6 > 5
+    problem(await cast(client, a, rnd["id"], [1, 1, 2, 2, 3, 3]), 422, "too_many_points")  # 6 > 5
     problem(await cast(client, a, rnd["id"], [1, 1, 1, 1]), 422, "too_many_points_per_project")  # 4 > 3
     problem(await cast(client, a, rnd["id"], [9]), 422, "unknown_project")
     problem(await cast(client, a, rnd["id"], []), 422, "too_few_choices")
@@ -36,8 +37,11 @@ async def test_a_cumulative_round_counts_points(client, session, app, tree):
     roll = ok(await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=h))["items"]
     entry = next(e["id"] for e in roll if e["phone_masked"].endswith(PHONES[2][-4:]))
     paper = f"{API}/voting/rounds/{rnd['id']}/paper-ballots"
-    problem(await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [3, 3, 3, 3]}), 422,
-            "too_many_points_per_project")
+    problem(
+        await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [3, 3, 3, 3]}),
+        422,
+        "too_many_points_per_project",
+    )
     ok(await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [1, 3, 3]}), 201)
     await end_window(session, rnd["id"])
     result = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h))
@@ -55,7 +59,8 @@ async def test_a_cumulative_round_counts_points(client, session, app, tree):
     pb = parse(text)
     assert pb.meta["vote_type"] == "cumulative" and pb.meta["max_sum_points"] == "5"
     assert sorted(sorted(p.items()) for p in pb.points()) == sorted(
-        [[("2", 2), ("4", 3)], [("1", 3), ("2", 1)], [("1", 1), ("3", 2)]])
+        [[("2", 2), ("4", 3)], [("1", 3), ("2", 1)], [("1", 1), ("3", 2)]]
+    )
     # Anyone's recount of the file, the city's way (greedy by points), gives the same winners.
     recount = official(pb, to_election(pb))
     assert list(recount.selected) == ["1", "2"]
@@ -69,10 +74,18 @@ async def test_a_cumulative_round_counts_points(client, session, app, tree):
 
 async def test_equal_shares_cannot_be_chosen_for_points(client, tree, pw):
     from tests.programmes.helpers import YEAR
+
     for rule in ("equalshares", "mes", "mes-add1"):
-        response = await client.post(f"{API}/programmes", headers=pw.h["district"], json={
-            "district_id": str(tree.district.id), "year": YEAR, "name": "积分投票",
-            "rules": {"ballot": {"ballot_type": "cumulative", "allocation_rule": rule}}})
+        response = await client.post(
+            f"{API}/programmes",
+            headers=pw.h["district"],
+            json={
+                "district_id": str(tree.district.id),
+                "year": YEAR,
+                "name": "积分投票",
+                "rules": {"ballot": {"ballot_type": "cumulative", "allocation_rule": rule}},
+            },
+        )
         assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         assert "cannot read cumulative ballots" in response.text

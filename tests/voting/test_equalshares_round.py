@@ -10,6 +10,7 @@ RULE = {"ballot": {"allocation_rule": "equalshares", "equal_shares": {"completio
 
 async def test_a_round_closed_with_an_equalshares_variant(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
+
     pw = await make_pworld(client, session, app, tree, rules=RULE)
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, COSTS)
@@ -34,8 +35,9 @@ async def test_a_round_closed_with_an_equalshares_variant(client, session, app, 
     pb = parse((await client.get(f"{API}/public/voting/rounds/{rnd['id']}/ballots.pb")).text)
     assert pb.meta["rule"] == allocation["rule"]
     # The what-if runs other rules, with the audit, on the same counted ballots.
-    other = await client.post(f"{API}/allocation/what-if", headers=h,
-                              data={"round_id": rnd["id"], "rule": "greedy", "audit": "true"})
+    other = await client.post(
+        f"{API}/allocation/what-if", headers=h, data={"round_id": rnd["id"], "rule": "greedy", "audit": "true"}
+    )
     assert other.status_code == 200, other.text
     body = other.json()
     assert body["selected"] == ["2", "1"] and body["meta"]["money_scale"] == 1  # tie at 2 votes: cheaper first

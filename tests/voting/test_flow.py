@@ -18,12 +18,20 @@ async def test_vote_close_and_recount(client, session, app, pw):
     # Costs 12,000 / 10,000 / 9,000 / 5,000 yuan against the planned 30,000 yuan subsidy.
     proposals = await shortlist(client, pw, [1_200_000, 1_000_000, 900_000, 500_000])
     rows = [(p, f"居民{i}", "", "") for i, p in enumerate(PHONES)]
-    assert ok(await import_roll(client, h, a1, roll_csv(rows))) == {"encoding": "utf-8", "added": 7, "readded": 0,
-                                                                    "unchanged": 0}
+    assert ok(await import_roll(client, h, a1, roll_csv(rows))) == {
+        "encoding": "utf-8",
+        "added": 7,
+        "readded": 0,
+        "unchanged": 0,
+    }
     rnd = ok(await create_round(client, h, pw.world.pilot_a1["id"], proposals), 201)
     assert rnd["budget_fen"] == 3_000_000 and rnd["phase"] == "open"
     assert [(p["number"], p["cost_fen"], p["votes"]) for p in rnd["projects"]] == [
-        (1, 1_200_000, None), (2, 1_000_000, None), (3, 900_000, None), (4, 500_000, None)]
+        (1, 1_200_000, None),
+        (2, 1_000_000, None),
+        (3, 900_000, None),
+        (4, 500_000, None),
+    ]
     for p in proposals:
         assert ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))["state"] == "in_vote"
 
@@ -42,8 +50,14 @@ async def test_vote_close_and_recount(client, session, app, pw):
     roll = ok(await client.get(f"{API}/communities/{a1}/voter-roll", headers=h, params={"q": PHONES[6][-4:]}))
     [entry] = roll["items"]
     assert entry["phone_masked"] == "138****0007" and PHONES[6] not in str(roll)
-    paper = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/paper-ballots", headers=h,
-                                 json={"roll_entry_id": entry["id"], "choices": [4], "sheet_ref": "纸质票 001"}), 201)
+    paper = ok(
+        await client.post(
+            f"{API}/voting/rounds/{rnd['id']}/paper-ballots",
+            headers=h,
+            json={"roll_entry_id": entry["id"], "choices": [4], "sheet_ref": "纸质票 001"},
+        ),
+        201,
+    )
     assert paper["channel"] == "paper"
 
     # While the round runs nobody sees a count: not staff, not the public, not the audit trail.
@@ -52,8 +66,9 @@ async def test_vote_close_and_recount(client, session, app, pw):
     problem(await client.get(f"{API}/voting/rounds/{rnd['id']}/result", headers=h), 409, "round_not_closed")
     problem(await client.get(f"{API}/public/voting/rounds/{rnd['id']}/result"), 409, "round_not_closed")
     problem(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h), 409, "round_still_open")
-    events = (await session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["ballot.cast", "ballot.change"])
-                                                             ))).all()
+    events = (
+        await session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["ballot.cast", "ballot.change"])))
+    ).all()
     assert len(events) == 8 and all("choices" not in str(e.after) for e in events)
     r = ok(await client.get(f"{API}/public/voting/receipts/{receipts[0]['receipt_code']}"))
     assert r["status"] == "recorded"
@@ -63,15 +78,18 @@ async def test_vote_close_and_recount(client, session, app, pw):
     result = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h))
     assert result["ballots_counted"] == 7 and len(result["inputs_digest"]) == 64
     assert [(p["number"], p["votes"], p["selected"]) for p in result["projects"]] == [
-        (1, 5, True), (2, 5, True), (3, 4, False), (4, 3, True)]
+        (1, 5, True),
+        (2, 5, True),
+        (3, 4, False),
+        (4, 3, True),
+    ]
     explained = {e["project_id"]: e for e in result["allocation"]["explanations"]}
     assert explained["3"]["code"] == "not_enough_money"
     assert "8,000.00 yuan remaining" in explained["3"]["reason_en"]
     assert "8,000.00 元" in explained["3"]["reason_zh"] and "分" not in explained["3"]["reason_zh"]
     # 1 and 2 tie at 5 votes: the default tie-break funds the cheaper one first.
     assert result["allocation"]["selected"] == ["2", "1", "4"] and result["allocation"]["cost"] == 2_700_000
-    states = [ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))["state"]
-              for p in proposals]
+    states = [ok(await client.get(f"{API}/proposals/{p['id']}", headers=pw.h["resident"]))["state"] for p in proposals]
     assert states == ["selected", "selected", "not_selected", "selected"]
     # The fairness audit is stored with the result: everyone has a funded project; satisfaction is the
     # funded cost a voter approved: 3 x 2,200,000 + 2,700,000 + 1,700,000 + 1,000,000 + 500,000 over 7.

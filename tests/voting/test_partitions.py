@@ -22,25 +22,45 @@ from tests.voting.helpers import cast, create_round, import_roll, resident, roll
 PHONES = ["13900000101", "13900000102", "13900000103"]
 TABLES = ("ballot", "ballot_history")
 # A row of `table` copied as a row of the same table with new values for some columns (any schema revision).
-_COPY = ("INSERT INTO {t} SELECT (jsonb_populate_record(NULL::{t}, to_jsonb(x) || {over})).* "
-         "FROM {t} x WHERE {where}")
+_COPY = "INSERT INTO {t} SELECT (jsonb_populate_record(NULL::{t}, to_jsonb(x) || {over})).* FROM {t} x WHERE {where}"
 
 
 async def _copy_year(conn, programme_id: str, round_id: str, year: int) -> None:
     """The programme, its round and the round's ballots and replaced versions again, as of another year."""
     names = {"p": programme_id, "r": round_id, "y": year, "ys": str(year)}
     new_programme, new_round = "md5(CAST(:p AS text) || :ys)::uuid", "md5(CAST(:r AS text) || :ys)::uuid"
-    await conn.execute(text(_COPY.format(
-        t="programme", where="id = CAST(:p AS uuid)",
-        over=f"jsonb_build_object('id', {new_programme}, 'year', CAST(:y AS int), 'name', 'copy ' || :ys)")), names)
-    await conn.execute(text(_COPY.format(
-        t="voting_round", where="id = CAST(:r AS uuid)",
-        over=f"jsonb_build_object('id', {new_round}, 'programme_id', {new_programme})")), names)
+    await conn.execute(
+        text(
+            _COPY.format(
+                t="programme",
+                where="id = CAST(:p AS uuid)",
+                over=f"jsonb_build_object('id', {new_programme}, 'year', CAST(:y AS int), 'name', 'copy ' || :ys)",
+            )
+        ),
+        names,
+    )
+    await conn.execute(
+        text(
+            _COPY.format(
+                t="voting_round",
+                where="id = CAST(:r AS uuid)",
+                over=f"jsonb_build_object('id', {new_round}, 'programme_id', {new_programme})",
+            )
+        ),
+        names,
+    )
     for table in TABLES:
-        await conn.execute(text(_COPY.format(
-            t=table, where="round_id = CAST(:r AS uuid)",
-            over=f"jsonb_build_object('id', gen_random_uuid(), 'round_id', {new_round}, "
-                 "'receipt_digest', encode(sha256(convert_to(receipt_digest || :ys, 'UTF8')), 'hex'))")), names)
+        await conn.execute(
+            text(
+                _COPY.format(
+                    t=table,
+                    where="round_id = CAST(:r AS uuid)",
+                    over=f"jsonb_build_object('id', gen_random_uuid(), 'round_id', {new_round}, "
+                    "'receipt_digest', encode(sha256(convert_to(receipt_digest || :ys, 'UTF8')), 'hex'))",
+                )
+            ),
+            names,
+        )
 
 
 def _copied(round_id: str, year: int) -> uuid.UUID:
@@ -49,8 +69,12 @@ def _copied(round_id: str, year: int) -> uuid.UUID:
 
 
 async def _rows_by_year(conn, table: str) -> dict[int, int]:
-    rows = await conn.execute(text(f"SELECT p.year, count(*) FROM {table} t JOIN voting_round r ON r.id = t.round_id "  # noqa: S608
-                                   "JOIN programme p ON p.id = r.programme_id GROUP BY p.year"))
+    rows = await conn.execute(
+        text(
+            f"SELECT p.year, count(*) FROM {table} t JOIN voting_round r ON r.id = t.round_id "  # noqa: S608
+            "JOIN programme p ON p.id = r.programme_id GROUP BY p.year"
+        )
+    )
     return dict(rows.all())
 
 
@@ -74,14 +98,18 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
         for past in (year - 2, year - 1):
             await _copy_year(conn, programme_id, rnd["id"], past)
         await conn.execute(text("UPDATE programme SET status = 'closed' WHERE year = :y"), {"y": year - 2})
-        await conn.execute(text("UPDATE voting_round SET status = 'closed', ballots_counted = 2 WHERE id = :r"),
-                           {"r": _copied(rnd["id"], year - 2)})
+        await conn.execute(
+            text("UPDATE voting_round SET status = 'closed', ballots_counted = 2 WHERE id = :r"),
+            {"r": _copied(rnd["id"], year - 2)},
+        )
         before = {t: await _rows_by_year(conn, t) for t in TABLES}
     assert before == {"ballot": {year - 2: 2, year - 1: 2, year: 2}, "ballot_history": {y: 1 for y in before["ballot"]}}
     started = time.perf_counter()
     upgrade(db_url)
-    print(f"0025 -> head with {sum(map(sum, (v.values() for v in before.values())))} rows: "
-          f"{time.perf_counter() - started:.2f} s")
+    print(
+        f"0025 -> head with {sum(map(sum, (v.values() for v in before.values())))} rows: "
+        f"{time.perf_counter() - started:.2f} s"
+    )
     await app.state.engine.dispose()
 
     async with app.state.engine.begin() as conn:
@@ -91,21 +119,31 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
         assert attached["ballot"] == attached["ballot_history"] == sorted({year - 2, year - 1, year, this, this + 1})
         for table in TABLES:
             assert await _rows_by_year(conn, table) == before[table]
-            misplaced = await conn.scalar(text(
-                f"SELECT count(*) FROM {table} t JOIN voting_round r ON r.id = t.round_id "  # noqa: S608
-                "JOIN programme p ON p.id = r.programme_id WHERE t.programme_year <> p.year"))
+            misplaced = await conn.scalar(
+                text(
+                    f"SELECT count(*) FROM {table} t JOIN voting_round r ON r.id = t.round_id "  # noqa: S608
+                    "JOIN programme p ON p.id = r.programme_id WHERE t.programme_year <> p.year"
+                )
+            )
             assert misplaced == 0
             # Each row is in its own year's partition.
             for y in before[table]:
-                assert await conn.scalar(text(f"SELECT count(*) FROM {partitions.partition_name(table, y)}")) == \
-                    before[table][y]  # noqa: S608
+                assert (
+                    await conn.scalar(text(f"SELECT count(*) FROM {partitions.partition_name(table, y)}"))  # noqa: S608
+                    == before[table][y]
+                )
     # One ballot per voter per round still holds in the database, across the partitioned table.
     with pytest.raises(IntegrityError, match=r"duplicate key.*round_id_voter_tag_programme_year"):
         async with app.state.engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest) "
-                "SELECT gen_random_uuid(), programme_year, round_id, voter_tag, choices, choice_mask, "
-                "md5(receipt_digest) FROM ballot WHERE programme_year = :y LIMIT 1"), {"y": year})
+            await conn.execute(
+                text(
+                    "INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, "
+                    "receipt_digest) "
+                    "SELECT gen_random_uuid(), programme_year, round_id, voter_tag, choices, choice_mask, "
+                    "md5(receipt_digest) FROM ballot WHERE programme_year = :y LIMIT 1"
+                ),
+                {"y": year},
+            )
 
     # The service goes on: a first ballot, a change (a replaced version), the receipts, the audit chain.
     first = ok(await cast(client, voters[2], rnd["id"], [3]), 201)
@@ -122,8 +160,12 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
         assert await partitions.ensure(conn, [this + 4]) == [f"ballot_y{this + 4}", f"ballot_history_y{this + 4}"]
         assert await partitions.ensure(conn, [this + 4]) == []
     # Refused, changing nothing: this year, a later one, a year with an open programme, a year without partitions.
-    for refused, says in ((this, "past year"), (this + 1, "past year"), (year - 1, "not closed"),
-                          (year - 5, "no attached partition")):
+    for refused, says in (
+        (this, "past year"),
+        (this + 1, "past year"),
+        (year - 1, "not closed"),
+        (year - 5, "no attached partition"),
+    ):
         with pytest.raises(partitions.PartitionRefused, match=says):
             async with app.state.engine.begin() as conn:
                 await partitions.detach(conn, refused, today())
@@ -149,7 +191,9 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
     async with app.state.engine.begin() as conn:
         assert not await partitions.partitioned(conn)
         assert await _rows_by_year(conn, "ballot") == {year - 1: 2, year: 3}
-        assert await conn.scalar(text("SELECT count(*) FROM pg_indexes "
-                                      "WHERE indexname = 'uq_ballot_round_id_voter_tag'")) == 1
+        assert (
+            await conn.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'uq_ballot_round_id_voter_tag'"))
+            == 1
+        )
     await app.state.engine.dispose()
     upgrade(db_url)

@@ -14,6 +14,7 @@ PHONES = ["13800000001", "13800000002", "13800000003"]
 
 async def test_a_ranked_round_counts_points_by_rank(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
+
     pw = await make_pworld(client, session, app, tree, rules=RULE)
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, COSTS)
@@ -30,8 +31,9 @@ async def test_a_ranked_round_counts_points_by_rank(client, session, app, tree):
     roll = ok(await client.get(f"{API}/communities/{pw.tree.community_a1.id}/voter-roll", headers=h))["items"]
     entry = next(e["id"] for e in roll if e["phone_masked"].endswith(PHONES[2][-4:]))
     paper = f"{API}/voting/rounds/{rnd['id']}/paper-ballots"
-    problem(await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [4, 4]}), 422,
-            "duplicate_rank")
+    problem(
+        await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [4, 4]}), 422, "duplicate_rank"
+    )
     ok(await client.post(paper, headers=h, json={"roll_entry_id": entry, "choices": [1, 4]}), 201)
     await end_window(session, rnd["id"])
     allocation = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/close", headers=h))["allocation"]
@@ -50,9 +52,11 @@ async def test_a_ranked_round_counts_points_by_rank(client, session, app, tree):
 
 async def test_a_ranked_round_refuses_incompatible_groups(client, session, app, tree):
     from tests.proposals.helpers import make_pworld
+
     pw = await make_pworld(client, session, app, tree, rules=RULE)
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, COSTS[:2])
-    response = await create_round(client, h, pw.world.pilot_a1["id"], proposals,
-                                  incompatible_groups=[[p["id"] for p in proposals]])
+    response = await create_round(
+        client, h, pw.world.pilot_a1["id"], proposals, incompatible_groups=[[p["id"] for p in proposals]]
+    )
     problem(response, 422, "groups_invalid")

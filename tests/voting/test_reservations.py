@@ -24,12 +24,17 @@ async def test_open_rounds_together_never_promise_more_than_the_pilot_has(client
     a = ok(await create_round(client, h, pilot, first, title="第一轮", budget_fen=2_000_000), 201)
     assert await reserved(client, pw) == (PLANNED, 2_000_000, 1_000_000)
 
-    body = problem(await create_round(client, h, pilot, second, budget_fen=1_500_000), 409,
-                   "budget_reserved_by_other_rounds")
+    body = problem(
+        await create_round(client, h, pilot, second, budget_fen=1_500_000), 409, "budget_reserved_by_other_rounds"
+    )
     assert (body["available_fen"], body["uncommitted_fen"], body["reserved_by_other_rounds_fen"]) == (
-        1_000_000, PLANNED, 2_000_000)
-    assert body["other_rounds"] == [{"round_id": a["id"], "title": "第一轮", "status": "scheduled",
-                                     "held_fen": 2_000_000}]
+        1_000_000,
+        PLANNED,
+        2_000_000,
+    )
+    assert body["other_rounds"] == [
+        {"round_id": a["id"], "title": "第一轮", "status": "scheduled", "held_fen": 2_000_000}
+    ]
     assert "10,000.00 元" in body["detail"] and "20,000.00 元" in body["detail"] and "第一轮" in body["detail"]
     assert await count(session, VotingRound) == 1
     assert ok(await client.get(f"{API}/proposals/{second[0]['id']}", headers=h))["state"] == "shortlisted"
@@ -42,12 +47,23 @@ async def test_open_rounds_together_never_promise_more_than_the_pilot_has(client
     problem(await create_round(client, h, pilot, third, budget_fen=1), 409, "budget_reserved_by_other_rounds")
 
     # Raising a budget is checked the same way, against the other rounds only; lowering always goes through.
-    problem(await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h, json={"budget_fen": 2_000_001}), 409,
-            "budget_reserved_by_other_rounds")
-    assert ok(await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h,
-                                 json={"budget_fen": 1_500_000}))["budget_fen"] == 1_500_000
-    assert ok(await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h,
-                                 json={"budget_fen": 2_000_000}))["budget_fen"] == 2_000_000
+    problem(
+        await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h, json={"budget_fen": 2_000_001}),
+        409,
+        "budget_reserved_by_other_rounds",
+    )
+    assert (
+        ok(await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h, json={"budget_fen": 1_500_000}))[
+            "budget_fen"
+        ]
+        == 1_500_000
+    )
+    assert (
+        ok(await client.patch(f"{API}/voting/rounds/{a['id']}", headers=h, json={"budget_fen": 2_000_000}))[
+            "budget_fen"
+        ]
+        == 2_000_000
+    )
     assert await reserved(client, pw) == (PLANNED, PLANNED, 0)
 
     # Cancelling releases the round's reservation.
@@ -68,8 +84,11 @@ BALLOTS = [[1, 2], [1, 2], [1, 3], [2]]
 async def test_closed_round_holds_its_winners_until_confirmed(client, session, app, pw):
     h, pilot = pw.h["staff_a1"], pw.world.pilot_a1["id"]
     proposals = await shortlist(client, pw, COSTS)
-    ok(await import_roll(client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "")
-                                                                       for i, p in enumerate(PHONES)])))
+    ok(
+        await import_roll(
+            client, h, pw.tree.community_a1.id, roll_csv([(p, f"居民{i}", "", "") for i, p in enumerate(PHONES)])
+        )
+    )
     rnd = ok(await create_round(client, h, pilot, proposals, title="春季投票"), 201)
     for phone, ballot in zip(PHONES, BALLOTS, strict=True):
         ok(await cast(client, await resident(session, app, pw.tree.community_a1, phone), rnd["id"], ballot), 201)
@@ -81,10 +100,12 @@ async def test_closed_round_holds_its_winners_until_confirmed(client, session, a
     # Closing released the 5,000 元 the round did not allocate; it still holds its two winners.
     assert await reserved(client, pw) == (PLANNED, 2_500_000, 500_000)
     later = await shortlist(client, pw, [400_000])
-    body = problem(await create_round(client, h, pilot, later, budget_fen=500_001), 409,
-                   "budget_reserved_by_other_rounds")
-    assert body["other_rounds"] == [{"round_id": rnd["id"], "title": "春季投票", "status": "closed",
-                                     "held_fen": 2_500_000}]
+    body = problem(
+        await create_round(client, h, pilot, later, budget_fen=500_001), 409, "budget_reserved_by_other_rounds"
+    )
+    assert body["other_rounds"] == [
+        {"round_id": rnd["id"], "title": "春季投票", "status": "closed", "held_fen": 2_500_000}
+    ]
     autumn = ok(await create_round(client, h, pilot, later, title="秋季投票"), 201)
     assert autumn["budget_fen"] == 500_000
 
@@ -92,8 +113,18 @@ async def test_closed_round_holds_its_winners_until_confirmed(client, session, a
     # the 5,000 released at close now belongs to the autumn round, so it is not reached.
     notice = ok(await client.post(f"{API}/voting/rounds/{rnd['id']}/notice", headers=h, json={}), 201)
     filed = ok(await object_to(client, notice["id"], item_numbered(notice, 1)["id"]), 201)
-    after = ok(await client.post(f"{API}/objections/{filed['id']}/decision", headers=h, json={
-        "outcome": "upheld", "reply": "经调查属实，取消该项目资助。", "ground": "finding", "action": "remove"}))
+    after = ok(
+        await client.post(
+            f"{API}/objections/{filed['id']}/decision",
+            headers=h,
+            json={
+                "outcome": "upheld",
+                "reply": "经调查属实，取消该项目资助。",
+                "ground": "finding",
+                "action": "remove",
+            },
+        )
+    )
     [move] = after["reallocations"]
     assert move["newly_selected"] == [] and move["explanation"]["money_left_fen"] == 1_000_000
     assert [s["code"] for s in move["explanation"]["steps"]] == ["not_enough_money"]
@@ -104,12 +135,19 @@ async def test_closed_round_holds_its_winners_until_confirmed(client, session, a
     await shift(session, notice["id"], 30)
     ok(await client.post(f"{API}/notices/{notice['id']}/conclude", headers=h))
     ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], PLANNED), 201)
-    ok(await client.post(f"{API}/notice-items/{item_numbered(notice, 2)['id']}/confirmation", headers=h,
-                         json={"budget_fen": 1_400_000, "entry_date": "2025-06-01"}), 201)
+    ok(
+        await client.post(
+            f"{API}/notice-items/{item_numbered(notice, 2)['id']}/confirmation",
+            headers=h,
+            json={"budget_fen": 1_400_000, "entry_date": "2025-06-01"},
+        ),
+        201,
+    )
     bal = await balance(client, pw.h["district"], pilot)
     assert bal["committed_fen"] == 1_400_000
-    assert bal["reserved_by_rounds"] == [{"round_id": autumn["id"], "title": "秋季投票", "status": "scheduled",
-                                          "held_fen": 500_000}]
+    assert bal["reserved_by_rounds"] == [
+        {"round_id": autumn["id"], "title": "秋季投票", "status": "scheduled", "held_fen": 500_000}
+    ]
     assert await reserved(client, pw) == (1_600_000, 500_000, 1_100_000)
     raised = ok(await client.patch(f"{API}/voting/rounds/{autumn['id']}", headers=h, json={"budget_fen": 1_600_000}))
     assert raised["budget_fen"] == 1_600_000
@@ -120,17 +158,31 @@ async def test_money_a_round_holds_is_not_taken_by_a_direct_commitment(client, s
     ok(await funds_in(client, pw.h["district"], pw.world.subsidy_a1["id"], PLANNED), 201)
     proposals = await shortlist(client, pw, [500_000])
     ok(await create_round(client, h, pilot, proposals, budget_fen=2_000_000), 201)
-    direct = {"project_id": "6f0c1c44-8f4e-4d55-9a41-3b1f2c0d9e71", "project_title": "防汛应急加固",
-              "category": "safety", "project_type": "works", "entry_date": "2025-04-01",
-              "decision_document_ref": "福民〔2025〕12号"}
+    direct = {
+        "project_id": "6f0c1c44-8f4e-4d55-9a41-3b1f2c0d9e71",
+        "project_title": "防汛应急加固",
+        "category": "safety",
+        "project_type": "works",
+        "entry_date": "2025-04-01",
+        "decision_document_ref": "福民〔2025〕12号",
+    }
     entries = await count(session, LedgerEntry)
-    body = problem(await client.post(f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"],
-                                     json={**direct, "amount_fen": 1_000_001}), 409, "budget_reserved_by_rounds")
+    body = problem(
+        await client.post(
+            f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"], json={**direct, "amount_fen": 1_000_001}
+        ),
+        409,
+        "budget_reserved_by_rounds",
+    )
     assert (body["reserved_by_rounds_fen"], body["unreserved_fen"]) == (2_000_000, 1_000_000)
     assert "20,000.00 元" in body["detail"] and "10,000.00 元" in body["detail"]
     assert await count(session, LedgerEntry) == entries
-    ok(await client.post(f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"],
-                         json={**direct, "amount_fen": 1_000_000}), 201)
+    ok(
+        await client.post(
+            f"{API}/pilots/{pilot}/commitments", headers=pw.h["district"], json={**direct, "amount_fen": 1_000_000}
+        ),
+        201,
+    )
     assert await reserved(client, pw) == (2_000_000, 2_000_000, 0)
 
 
@@ -141,9 +193,13 @@ async def test_money_a_round_holds_is_not_taken_by_a_budget_rise(client, session
     unreserved = (await reserved(client, pw))[2]  # what neither the ledger nor the first round's winners hold
     ok(await create_round(client, h, pw.world.pilot_a1["id"], rest, title="第二轮", budget_fen=unreserved), 201)
     url = f"{API}/projects/{project['proposal_id']}/budget-changes"
-    body = problem(await client.post(url, headers=h, json={"budget_fen": 1_050_000, "reason": "增加灯具",
-                                                           "entry_date": "2025-06-20"}), 409,
-                   "budget_reserved_by_rounds")
+    body = problem(
+        await client.post(
+            url, headers=h, json={"budget_fen": 1_050_000, "reason": "增加灯具", "entry_date": "2025-06-20"}
+        ),
+        409,
+        "budget_reserved_by_rounds",
+    )
     assert body["asked_fen"] == 50_000 and "追加预算" in body["detail"]
     view = ok(await client.get(f"{API}/projects/{project['proposal_id']}/implementation", headers=h))
     assert view["budget_fen"] == 1_000_000

@@ -14,31 +14,37 @@ T0 = datetime(2025, 5, 1, 9, tzinfo=UTC)
 COSTS = {1: 1_000_000, 2: 800_000, 3: 700_000}
 
 
-@pytest.mark.parametrize(("status", "now", "expected"), [
-    (RoundStatus.scheduled, T0 - timedelta(seconds=1), "upcoming"),
-    (RoundStatus.scheduled, T0, "open"),
-    (RoundStatus.scheduled, T0 + timedelta(days=3) - timedelta(microseconds=1), "open"),
-    (RoundStatus.scheduled, T0 + timedelta(days=3), "ended"),
-    (RoundStatus.closed, T0, "closed"),
-    (RoundStatus.cancelled, T0, "cancelled"),
-])
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        (RoundStatus.scheduled, T0 - timedelta(seconds=1), "upcoming"),
+        (RoundStatus.scheduled, T0, "open"),
+        (RoundStatus.scheduled, T0 + timedelta(days=3) - timedelta(microseconds=1), "open"),
+        (RoundStatus.scheduled, T0 + timedelta(days=3), "ended"),
+        (RoundStatus.closed, T0, "closed"),
+        (RoundStatus.cancelled, T0, "cancelled"),
+    ],
+)
 def test_phase_window_is_half_open(status, now, expected):
     assert rules.phase(status, T0, T0 + timedelta(days=3), now) == expected
 
 
-@pytest.mark.parametrize(("rule", "choices", "code"), [
-    ({}, [1, 2], None),
-    ({}, [], "too_few_choices"),
-    ({"min_choices": 2}, [1], "too_few_choices"),
-    ({"max_choices": 2}, [1, 2, 3], "too_many_choices"),
-    ({}, [4], "unknown_project"),
-    ({}, [2, 2], "duplicate_choice"),
-    ({"ballot_type": "knapsack"}, [1, 2], None),                     # 18,000 of 20,000
-    ({"ballot_type": "knapsack"}, [1, 2, 3], "over_budget"),         # 25,000
-    ({"ballot_type": "knapsack", "knapsack_min_spend_pct": 70}, [3], "under_min_spend"),  # 7,000 < 14,000
-    ({"ballot_type": "knapsack", "knapsack_min_spend_pct": 70}, [2, 3], None),  # 15,000
-    ({"ballot_type": "knapsack"}, [], "too_few_choices"),
-])
+@pytest.mark.parametrize(
+    ("rule", "choices", "code"),
+    [
+        ({}, [1, 2], None),
+        ({}, [], "too_few_choices"),
+        ({"min_choices": 2}, [1], "too_few_choices"),
+        ({"max_choices": 2}, [1, 2, 3], "too_many_choices"),
+        ({}, [4], "unknown_project"),
+        ({}, [2, 2], "duplicate_choice"),
+        ({"ballot_type": "knapsack"}, [1, 2], None),  # 18,000 of 20,000
+        ({"ballot_type": "knapsack"}, [1, 2, 3], "over_budget"),  # 25,000
+        ({"ballot_type": "knapsack", "knapsack_min_spend_pct": 70}, [3], "under_min_spend"),  # 7,000 < 14,000
+        ({"ballot_type": "knapsack", "knapsack_min_spend_pct": 70}, [2, 3], None),  # 15,000
+        ({"ballot_type": "knapsack"}, [], "too_few_choices"),
+    ],
+)
 def test_ballot_problem(rule, choices, code):
     problem = rules.ballot_problem(BallotRule(**rule), choices, COSTS, 2_000_000)
     assert (problem.code if problem else None) == code
@@ -69,8 +75,10 @@ def test_tally_digest_is_stable_and_input_sensitive():
     tally = rules.TallyInput(2_000_000, dict(COSTS), {rules.choice_mask([1]): 3}, BallotRule(), ())
     same = rules.TallyInput(2_000_000, dict(reversed(COSTS.items())), {rules.choice_mask([1]): 3}, BallotRule(), ())
     assert tally.digest() == same.digest()
-    assert tally.digest() != rules.TallyInput(2_000_000, dict(COSTS), {rules.choice_mask([1]): 4}, BallotRule(),
-                                              ()).digest()
+    assert (
+        tally.digest()
+        != rules.TallyInput(2_000_000, dict(COSTS), {rules.choice_mask([1]): 4}, BallotRule(), ()).digest()
+    )
 
 
 def test_allocation_uses_the_rule_groups_and_increment():
@@ -79,8 +87,9 @@ def test_allocation_uses_the_rule_groups_and_increment():
     assert greedy.selected == ("2", "1")  # tie at 5 votes: the cheaper first; 3 no longer fits
     grouped = rules.run_allocation(rules.TallyInput(2_000_000, dict(COSTS), profile, BallotRule(), ((1, 2),)))
     assert grouped.selected == ("2", "3")
-    mes = rules.run_allocation(rules.TallyInput(2_000_000, dict(COSTS), profile,
-                                                BallotRule(allocation_rule="mes-add1"), ()))
+    mes = rules.run_allocation(
+        rules.TallyInput(2_000_000, dict(COSTS), profile, BallotRule(allocation_rule="mes-add1"), ())
+    )
     # Equal shares gives the 4 voters of project 3 their proportional part of the budget.
     assert "3" in mes.selected and mes.rule == "mes-add1"
     assert rules.vote_counts(COSTS, profile) == {1: 5, 2: 5, 3: 4}
@@ -103,10 +112,12 @@ def test_equalshares_rule_for_live_rounds():
     grouped = rules.run_allocation(rules.TallyInput(2_000_000, dict(COSTS), profile, rule, ((1, 2),)))
     assert not {"1", "2"} <= set(grouped.selected)
     assert rules.equal_shares_params(rule, [2, 1]).tie_breaking[-1] == ("1", "2")
-    for bad in ({"allocation_rule": "mes", "equal_shares": {}},
-                {"allocation_rule": "equalshares", "mes_increment_fen": 150},
-                {"allocation_rule": "equalshares", "equal_shares": {"completion": "none", "integral": True}},
-                {"allocation_rule": "equalshares", "equal_shares": {"tie_breaking": ["minCost", "minCost"]}}):
+    for bad in (
+        {"allocation_rule": "mes", "equal_shares": {}},
+        {"allocation_rule": "equalshares", "mes_increment_fen": 150},
+        {"allocation_rule": "equalshares", "equal_shares": {"completion": "none", "integral": True}},
+        {"allocation_rule": "equalshares", "equal_shares": {"tie_breaking": ["minCost", "minCost"]}},
+    ):
         with pytest.raises(ValueError):
             BallotRule.model_validate(bad)
 

@@ -33,7 +33,7 @@ class Scene:
     round_id: str
     voters: dict[str, Voter]
     answers: dict[str, list[dict]] = field(default_factory=dict)  # phone -> cast answers (receipts), in order
-    entries: dict[str, dict] = field(default_factory=dict)        # phone -> roll entry as staff list it
+    entries: dict[str, dict] = field(default_factory=dict)  # phone -> roll entry as staff list it
 
 
 async def _scene(client, session, app, pw) -> Scene:
@@ -44,13 +44,20 @@ async def _scene(client, session, app, pw) -> Scene:
     scene = Scene(rnd["id"], {p: await resident(session, app, pw.tree.community_a1, p) for p in PHONES[:4]})
     roll = ok(await client.get(f"{API}/communities/{a1}/voter-roll", headers=h))["items"]
     scene.entries = {p: next(e for e in roll if e["phone_masked"] == f"{p[:3]}****{p[-4:]}") for p in PHONES}
-    for phone, choices, key in ((PHONES[0], [1], None), (PHONES[1], [2], None), (PHONES[2], [3], None),
-                                (PHONES[2], [1, 3], None), (PHONES[3], [1, 2], "keyed-cast-1")):
+    for phone, choices, key in (
+        (PHONES[0], [1], None),
+        (PHONES[1], [2], None),
+        (PHONES[2], [3], None),
+        (PHONES[2], [1, 3], None),
+        (PHONES[3], [1, 2], "keyed-cast-1"),
+    ):
         answer = ok(await cast(client, scene.voters[phone], rnd["id"], choices, key=key), 201)
         scene.answers.setdefault(phone, []).append(answer)
-    paper = await client.post(f"{API}/voting/rounds/{rnd['id']}/paper-ballots", headers={**h, "Idempotency-Key": "p1"},
-                              json={"roll_entry_id": scene.entries[PHONES[4]]["id"], "choices": [2, 3],
-                                    "sheet_ref": "纸质票 007"})
+    paper = await client.post(
+        f"{API}/voting/rounds/{rnd['id']}/paper-ballots",
+        headers={**h, "Idempotency-Key": "p1"},
+        json={"roll_entry_id": scene.entries[PHONES[4]]["id"], "choices": [2, 3], "sheet_ref": "纸质票 007"},
+    )
     scene.answers[PHONES[4]] = [ok(paper, 201)]
     return scene
 
@@ -98,8 +105,14 @@ def _beside_choices(dump: dict[str, list[dict]], round_id: str) -> set[str]:
     """Every value stored next to a choice, but the round's id and its programme's year (which every ballot of the
     round shares)."""
     shared = _ids(round_id)
-    return {i for t in CHOICE_TABLES for row in dump[t] for column, value in row.items()
-            if column not in ("choices", "choice_mask", "programme_year") for i in _ids(value)} - shared
+    return {
+        i
+        for t in CHOICE_TABLES
+        for row in dump[t]
+        for column, value in row.items()
+        if column not in ("choices", "choice_mask", "programme_year")
+        for i in _ids(value)
+    } - shared
 
 
 def _voter_identifiers(scene: Scene, dump: dict[str, list[dict]]) -> set[str]:
@@ -151,10 +164,22 @@ def _no_link(dump: dict[str, list[dict]], answers: dict[str, str], scene: Scene)
     named = sorted(value for value in _voter_identifiers(scene, dump) if value in near_choices)
     assert not named, f"voters' identifiers {named} appear next to choices"
     # A ballot row holds what was chosen and nothing about who, how or when (its programme's year is its round's).
-    assert {c.name for c in Ballot.__table__.columns} == {"id", "programme_year", "round_id", "voter_tag", "choices",
-                                                          "choice_mask", "receipt_digest"}
-    assert {c.name for c in BallotHistory.__table__.columns} == {"id", "programme_year", "round_id", "choices",
-                                                                 "receipt_digest"}
+    assert {c.name for c in Ballot.__table__.columns} == {
+        "id",
+        "programme_year",
+        "round_id",
+        "voter_tag",
+        "choices",
+        "choice_mask",
+        "receipt_digest",
+    }
+    assert {c.name for c in BallotHistory.__table__.columns} == {
+        "id",
+        "programme_year",
+        "round_id",
+        "choices",
+        "receipt_digest",
+    }
     # Every audit event of a cast says who cast in which round, and how: nothing more.
     casts = [e for e in dump["audit_event"] if e["action"] in ("ballot.cast", "ballot.change")]
     assert len(casts) == 6
@@ -167,8 +192,12 @@ def _no_link(dump: dict[str, list[dict]], answers: dict[str, str], scene: Scene)
 def _choice_bodies() -> list[bytes]:
     """Every body a resident could send for a three-project round (what a plain hash would give away)."""
     numbers = [1, 2, 3]
-    return [json.dumps({"choices": list(c)}, separators=sep).encode()
-            for n in range(4) for c in itertools.permutations(numbers, n) for sep in ((",", ":"), (", ", ": "))]
+    return [
+        json.dumps({"choices": list(c)}, separators=sep).encode()
+        for n in range(4)
+        for c in itertools.permutations(numbers, n)
+        for sep in ((",", ":"), (", ", ": "))
+    ]
 
 
 async def test_after_the_close_no_one_can_link_a_voter_to_a_choice(client, session, app, pw):
@@ -238,8 +267,10 @@ async def test_before_the_close_the_database_alone_links_no_voter_to_a_choice(cl
     path, fingerprint = resident_record["path"], resident_record["request_fingerprint"]
     assert fingerprint not in {idempotency_rules.fingerprint("POST", path, body) for body in _choice_bodies()}
     # (the same bodies do find it with the service's key: the search above covered the body sent)
-    assert fingerprint in {idempotency_rules.fingerprint("POST", path, body, fingerprint_key(app.state.settings))
-                           for body in _choice_bodies()}
+    assert fingerprint in {
+        idempotency_rules.fingerprint("POST", path, body, fingerprint_key(app.state.settings))
+        for body in _choice_bodies()
+    }
     # The voter, and only through the service, still finds their own ballot to change it.
     changer = scene.voters[PHONES[2]]
     mine = ok(await client.get(f"{API}/voting/rounds/{scene.round_id}/my-ballot", headers=changer.h))

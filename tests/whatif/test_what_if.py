@@ -70,12 +70,22 @@ async def test_equal_shares_on_a_hand_computed_instance(client, staff):
     assert body["selected"] == ["A", "B"] and body["cost"] == 8 and body["budget"] == 8
     assert (body["rule"], body["tie_break"], body["n_voters"]) == ("mes", "votes_cost_order", 4)
     assert body["voter_budget"] == "2/1" and body["voter_budget_increment"] is None
-    assert body["meta"] == {"description": "手算示例 hand-computed", "num_projects": 3, "num_votes": 4, "budget": "8",
-                            "vote_type": "approval", "money_scale": 1}
+    assert body["meta"] == {
+        "description": "手算示例 hand-computed",
+        "num_projects": 3,
+        "num_votes": 4,
+        "budget": "8",
+        "vote_type": "approval",
+        "money_scale": 1,
+    }
     why = {e["project_id"]: e for e in body["explanations"]}
     assert why["A"]["position"] == 1 and why["A"]["code"] == "funded_equal_shares"
-    assert why["A"]["payment"] == {"per_supporter": "2/1", "full_payers": 3, "partial_payers": 0,
-                                   "partial_total": "0/1"}
+    assert why["A"]["payment"] == {
+        "per_supporter": "2/1",
+        "full_payers": 3,
+        "partial_payers": 0,
+        "partial_total": "0/1",
+    }
     assert why["B"]["position"] == 2 and why["B"]["payment"]["per_supporter"] == "2/1"
     assert not why["C"]["selected"] and why["C"]["code"] == "supporters_cannot_afford"
     assert why["C"]["money_left"] == "0/1" and why["C"]["votes"] == 2
@@ -226,10 +236,16 @@ async def test_equalshares_variants_take_their_parameters(client, staff):
     ("text", "fields", "code"),
     [
         (TOY, {"rule": "official"}, "pb_rule_unsupported"),
-        (TOY.replace("vote_type;approval", "vote_type;approval\nrule;sainte-lague"), {"rule": "official"},
-         "pb_rule_unsupported"),
-        (TOY.replace("vote_type;approval", "vote_type;ordinal\nmax_length;2\nrule;equalshares/add1"),
-         {"rule": "official"}, "pb_ballots_unreadable"),
+        (
+            TOY.replace("vote_type;approval", "vote_type;approval\nrule;sainte-lague"),
+            {"rule": "official"},
+            "pb_rule_unsupported",
+        ),
+        (
+            TOY.replace("vote_type;approval", "vote_type;ordinal\nmax_length;2\nrule;equalshares/add1"),
+            {"rule": "official"},
+            "pb_ballots_unreadable",
+        ),
         (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "equalshares"}, "pb_ballots_unreadable"),
         # pabutools' variants read approvals only: ranked or points ballots are refused, never counted as approvals.
         (TOY.replace("vote_type;approval", "vote_type;ordinal"), {"rule": "greedy"}, "pb_ballots_unreadable"),
@@ -241,9 +257,11 @@ async def test_equalshares_variants_take_their_parameters(client, staff):
         (TOY, {"rule": "equalshares", "accuracy": "floats"}, "rule_parameter_invalid"),
         (TOY, {"rule": "mes", "accuracy": "float"}, "rule_parameter_invalid"),
         (TOY, {"rule": "equalshares", "tie_break": "lexico"}, "rule_parameter_invalid"),
-        (TOY.replace("vote_type;approval", "vote_type;approval\nrule;greedy"), {"rule": "official",
-                                                                                "comparison": "satisfaction"},
-         "rule_parameter_invalid"),
+        (
+            TOY.replace("vote_type;approval", "vote_type;approval\nrule;greedy"),
+            {"rule": "official", "comparison": "satisfaction"},
+            "rule_parameter_invalid",
+        ),
         (TIED, {"rule": "equalshares", "completion": "none"}, "allocation_tie_unresolved"),
     ],
 )
@@ -272,10 +290,14 @@ async def test_fairness_audit_side_by_side(client, staff):
 async def test_a_file_or_a_round_not_both(client, staff):
     r = await client.post(URL, data={"rule": "greedy"}, headers=staff)
     assert_problem(r, 422, "what_if_source")
-    both = await client.post(URL, files={"file": ("toy.pb", TOY.encode(), "text/plain")},
-                             data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
-                             headers=staff)
+    both = await client.post(
+        URL,
+        files={"file": ("toy.pb", TOY.encode(), "text/plain")},
+        data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
+        headers=staff,
+    )
     assert_problem(both, 422, "what_if_source")
-    missing = await client.post(URL, data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"},
-                                headers=staff)
+    missing = await client.post(
+        URL, data={"rule": "greedy", "round_id": "00000000-0000-0000-0000-000000000000"}, headers=staff
+    )
     assert_problem(missing, 404, "round_not_found")

@@ -46,5 +46,6 @@ class Year:
     async def send(self, who: str, method: str, path: str, body: dict | None = None, **kw) -> httpx.Response:
         """A request as someone (or as the public with who=""), the answer unchecked."""
         headers = await self.cast.h(who) if who else {}
-        return await self.client.request(method, f"{API}{path}", headers=headers,
-                                         json=body if body is not None and "files" not in kw else None, **kw)
+        return await self.client.request(
+            method, f"{API}{path}", headers=headers, json=body if body is not None and "files" not in kw else None, **kw
+        )

@@ -46,8 +46,8 @@ class Cast:
 
     client: httpx.AsyncClient
     inbox: Inbox
-    staff: dict[str, str] = field(default_factory=dict)       # part -> username
-    phones: dict[str, str] = field(default_factory=dict)      # resident name -> phone
+    staff: dict[str, str] = field(default_factory=dict)  # part -> username
+    phones: dict[str, str] = field(default_factory=dict)  # resident name -> phone
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # API tokens (machine clients) by part
     # who -> (day the access token was issued, its headers, the refresh token, day the session began)
     _signed_in: dict[str, tuple[date, dict[str, str], str, date]] = field(default_factory=dict)
@@ -72,11 +72,13 @@ class Cast:
         return headers
 
     async def _staff(self, part: str) -> dict:
-        return ok(await self.client.post(f"{API}/auth/login",
-                                         json={"username": self.staff[part], "password": PASSWORD}))
+        return ok(
+            await self.client.post(f"{API}/auth/login", json={"username": self.staff[part], "password": PASSWORD})
+        )
 
     async def _resident(self, name: str) -> dict:
         phone = self.phones[name]
         ok(await self.client.post(f"{API}/auth/otp/request", json={"phone": phone}))
-        return ok(await self.client.post(f"{API}/auth/otp/verify",
-                                         json={"phone": phone, "code": self.inbox.codes[phone]}))
+        return ok(
+            await self.client.post(f"{API}/auth/otp/verify", json={"phone": phone, "code": self.inbox.codes[phone]})
+        )

@@ -15,15 +15,26 @@ PROPOSALS = [
 ]
 FAILING = 5  # the basketball court: too costly for one year
 # Two representatives are called 张伟: the second is told apart by the compound he lives in.
-REPRESENTATIVES = [("王建国", None), ("李秀英", None), ("张伟", None), ("刘芳", None), ("陈静", None),
-                   ("张伟", "彩田村小区")]
+REPRESENTATIVES = [
+    ("王建国", None),
+    ("李秀英", None),
+    ("张伟", None),
+    ("刘芳", None),
+    ("陈静", None),
+    ("张伟", "彩田村小区"),
+]
 
 
 ORGANISATION = "吴"
 ASSISTED = "钱"
-VENTURE_PLAN = {"target_group": "社区60岁以上独居、空巢老人", "target_size": 80,
-                "service_content": "工作日午间助餐，行动不便者送餐上门。", "service_hours": 500,
-                "outputs": "全年助餐1000人次。", "outcome_indicators": "服务对象满意度不低于90%。"}
+VENTURE_PLAN = {
+    "target_group": "社区60岁以上独居、空巢老人",
+    "target_size": 80,
+    "service_content": "工作日午间助餐，行动不便者送餐上门。",
+    "service_hours": 500,
+    "outputs": "全年助餐1000人次。",
+    "outcome_indicators": "服务对象满意度不低于90%。",
+}
 PAPER_FORM = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the scanned 居民提案申请表
 
 
@@ -36,10 +47,16 @@ async def proposals(y: Year) -> None:
     ids = y.ids.setdefault("proposals", [])
     for title, proposer, project_type, category, lines in PROPOSALS:
         content = {
-            "community_id": community, "title": title, "kind": "livelihood", "project_type": project_type,
-            "category": category, "need": "居民议事会上多次反映的需求。", "plan": "由社区组织实施，分阶段完成。",
+            "community_id": community,
+            "title": title,
+            "kind": "livelihood",
+            "project_type": project_type,
+            "category": category,
+            "need": "居民议事会上多次反映的需求。",
+            "plan": "由社区组织实施，分阶段完成。",
             "benefits": "惠及小区居民约300户。",
-            "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines]}
+            "budget_lines": [{"item": i, "quantity": q, "unit_price_fen": p} for i, q, p in lines],
+        }
         if proposer == ORGANISATION:
             content |= {"kind": "venture", "as_organisation": True, "venture_plan": VENTURE_PLAN}
         if proposer == ASSISTED:
@@ -52,11 +69,18 @@ async def proposals(y: Year) -> None:
 
 async def _entered_for(y: Year, resident: str, content: dict) -> dict:
     """Staff type in a paper form for the resident, attach its scan; the resident finds it and claims it."""
-    draft = await y.post("staff", "/assisted-proposals", {
-        **content, "channel": "paper_form",
-        "proposer": {"name": f"{resident}先生", "phone": y.cast.phones[resident]}}, 201)
-    await y.post("staff", f"/proposals/{draft['id']}/attachments", status=201,
-                 files={"file": ("居民提案申请表.pdf", PAPER_FORM, "application/pdf")})
+    draft = await y.post(
+        "staff",
+        "/assisted-proposals",
+        {**content, "channel": "paper_form", "proposer": {"name": f"{resident}先生", "phone": y.cast.phones[resident]}},
+        201,
+    )
+    await y.post(
+        "staff",
+        f"/proposals/{draft['id']}/attachments",
+        status=201,
+        files={"file": ("居民提案申请表.pdf", PAPER_FORM, "application/pdf")},
+    )
     waiting = (await y.get(resident, "/claimable-proposals"))["items"]
     assert [p["id"] for p in waiting] == [draft["id"]], waiting
     return await y.post(resident, f"/proposals/{draft['id']}/claim")
@@ -68,9 +92,17 @@ async def screening_and_survey(y: Year) -> None:
     for pid in y.ids["proposals"]:
         await y.post("staff", f"/proposals/{pid}/screenings", {}, 201)
         await y.post("staff", f"/proposals/{pid}/transitions", {"to": "under_survey"})
-        await y.post("staff", f"/proposals/{pid}/survey-notes", {
-            "method": "questionnaire", "findings": "入户问卷：多数居民支持。", "respondents": 60,
-            "surveyed_on": y.on(3, 10).isoformat()}, 201)
+        await y.post(
+            "staff",
+            f"/proposals/{pid}/survey-notes",
+            {
+                "method": "questionnaire",
+                "findings": "入户问卷：多数居民支持。",
+                "respondents": 60,
+                "surveyed_on": y.on(3, 10).isoformat(),
+            },
+            201,
+        )
         await y.post("staff", f"/proposals/{pid}/transitions", {"to": "in_deliberation"})
 
 
@@ -82,15 +114,32 @@ async def representative_meeting(y: Year) -> None:
     community = y.ids["regions"]["彩田社区"]
     reps = []
     for name, unit in REPRESENTATIVES:
-        reps.append((await y.post("staff", f"/communities/{community}/representatives", {
-            "name": name, "unit_id": y.ids["regions"][unit] if unit else None}, 201))["id"])
+        reps.append(
+            (
+                await y.post(
+                    "staff",
+                    f"/communities/{community}/representatives",
+                    {"name": name, "unit_id": y.ids["regions"][unit] if unit else None},
+                    201,
+                )
+            )["id"]
+        )
     y.ids["representatives"] = reps
     held_on = y.on(3, 20)
     y.on(3, 13)
-    meeting = await y.post("staff", f"/communities/{community}/meetings", {
-        "topic": f"{y.year}年民生微实事项目协商审议", "scheduled_at": f"{held_on.isoformat()}T10:00:00+08:00",
-        "place": "社区党群服务中心", "host": "社区居委会主任", "participants": "全体居民代表，居务监督委员会列席",
-        "programme_id": y.ids["programme"]}, 201)
+    meeting = await y.post(
+        "staff",
+        f"/communities/{community}/meetings",
+        {
+            "topic": f"{y.year}年民生微实事项目协商审议",
+            "scheduled_at": f"{held_on.isoformat()}T10:00:00+08:00",
+            "place": "社区党群服务中心",
+            "host": "社区居委会主任",
+            "participants": "全体居民代表，居务监督委员会列席",
+            "programme_id": y.ids["programme"],
+        },
+        201,
+    )
     y.ids["meeting"] = meeting["id"]
     await y.post("staff", f"/meetings/{meeting['id']}/notice", {}, 201)
     y.on(3, 20)
@@ -105,8 +154,12 @@ async def representative_meeting(y: Year) -> None:
         voters = present[:3] if number == FAILING else present
         for i, rep in enumerate(voters):
             choice = "against" if number == FAILING and i > 0 else "for"
-            await y.post("staff", f"/motions/{motion['id']}/votes", {
-                "representative_id": rep, "choice": choice, "signature_ref": "表决签名表第1页"}, 201)
+            await y.post(
+                "staff",
+                f"/motions/{motion['id']}/votes",
+                {"representative_id": rep, "choice": choice, "signature_ref": "表决签名表第1页"},
+                201,
+            )
         if number != FAILING:
             await y.post("staff", f"/motions/{motion['id']}/decision", {"discussion": "代表们认为项目必要，预算合理。"})
 
@@ -114,7 +167,13 @@ async def representative_meeting(y: Year) -> None:
 async def close_meeting(y: Year) -> None:
     """The basketball court is decided without 刘芳's vote, which the host confirms with the reason in the
     minutes: it fails (too costly for one year). The meeting closes and its announcement ends."""
-    await y.post("staff", f"/motions/{y.ids['motions'][FAILING]}/decision", {
-        "discussion": "代表认为篮球场翻新超出本年度资金，暂不实施。", "confirm_incomplete": True,
-        "incomplete_reason": "刘芳代表因家中有事提前离会，未参加本项表决。"})
+    await y.post(
+        "staff",
+        f"/motions/{y.ids['motions'][FAILING]}/decision",
+        {
+            "discussion": "代表认为篮球场翻新超出本年度资金，暂不实施。",
+            "confirm_incomplete": True,
+            "incomplete_reason": "刘芳代表因家中有事提前离会，未参加本项表决。",
+        },
+    )
     await y.post("staff", f"/meetings/{y.ids['meeting']}/close", {"summary": "会议有效，五个项目入围。"})

@@ -16,13 +16,27 @@ async def register_and_verify(y: Year) -> None:
     checks the documents and verifies it."""
     y.on(1, 8)
     y.cast.phones.update(PEOPLE)
-    org = await y.post("吴", "/organisations/register", {
-        "name": "彩虹社工服务中心", "credit_code": CREDIT_CODE, "registration_authority": "福田区民政局",
-        "legal_representative": "吴敏", "contact_name": "吴敏", "contact_phone": PEOPLE["吴"],
-        "service_area_id": y.ids["regions"]["彩田社区"]}, 201)
+    org = await y.post(
+        "吴",
+        "/organisations/register",
+        {
+            "name": "彩虹社工服务中心",
+            "credit_code": CREDIT_CODE,
+            "registration_authority": "福田区民政局",
+            "legal_representative": "吴敏",
+            "contact_name": "吴敏",
+            "contact_phone": PEOPLE["吴"],
+            "service_area_id": y.ids["regions"]["彩田社区"],
+        },
+        201,
+    )
     y.ids.setdefault("organisations", {})["implementer"] = org["id"]
-    await y.post("吴", f"/organisations/{org['id']}/documents", status=201,
-                 files={"file": ("民办非企业单位登记证书.pdf", CERTIFICATE, "application/pdf")})
+    await y.post(
+        "吴",
+        f"/organisations/{org['id']}/documents",
+        status=201,
+        files={"file": ("民办非企业单位登记证书.pdf", CERTIFICATE, "application/pdf")},
+    )
     await y.post("吴", f"/organisations/{org['id']}/invitations", {"phone": PEOPLE["郑"]}, 201)
     invitation = (await y.get("郑", "/organisation-invitations"))["items"][0]
     await y.post("郑", f"/organisation-invitations/{invitation['id']}/accept")

@@ -18,8 +18,14 @@ STAFF = {
     "expert2": ("evaluator", "福田区", "评审专家 罗老师"),
 }
 # Residents of 彩田社区 and their phones; 周 has no smartphone and votes on paper.
-RESIDENTS = {"王": "13900000001", "李": "13900000002", "赵": "13900000003", "钱": "13900000004",
-             "孙": "13900000005", "周": "13900000006"}
+RESIDENTS = {
+    "王": "13900000001",
+    "李": "13900000002",
+    "赵": "13900000003",
+    "钱": "13900000004",
+    "孙": "13900000005",
+    "周": "13900000006",
+}
 
 
 async def draw_map(y: Year) -> None:
@@ -31,12 +37,14 @@ async def draw_map(y: Year) -> None:
         s = await y.post("admin", "/regions", {"name": street, "level": "street", "parent_id": district["id"]}, 201)
         regions[street] = s["id"]
         for community in communities:
-            c = await y.post("admin", "/regions", {"name": community, "level": "community", "parent_id": s["id"]},
-                             201)
+            c = await y.post("admin", "/regions", {"name": community, "level": "community", "parent_id": s["id"]}, 201)
             regions[community] = c["id"]
             for compound in COMPOUNDS.get(community, []):
-                regions[compound] = (await y.post("admin", "/regions", {
-                    "name": compound, "level": "compound", "parent_id": c["id"]}, 201))["id"]
+                regions[compound] = (
+                    await y.post(
+                        "admin", "/regions", {"name": compound, "level": "compound", "parent_id": c["id"]}, 201
+                    )
+                )["id"]
 
 
 async def people(y: Year) -> None:
@@ -45,14 +53,25 @@ async def people(y: Year) -> None:
     regions = y.ids["regions"]
     orgs = y.ids.setdefault("organisations", {})
     for key, name, kind, region in (("assessor", "鹏城第三方评估中心", "assessor", "福田区"),):
-        orgs[key] = (await y.post("admin", "/organisations", {
-            "name": name, "kind": kind, "region_id": regions[region]}, 201))["id"]
+        orgs[key] = (
+            await y.post("admin", "/organisations", {"name": name, "kind": kind, "region_id": regions[region]}, 201)
+        )["id"]
     for part, (role, region, display) in STAFF.items():
         if part in y.cast.staff:
             continue
         username = part.replace("_", "-")
-        await y.post("admin", "/users", {"username": username, "password": PASSWORD, "display_name": display,
-                                         "role": role, "region_id": regions[region]}, 201)
+        await y.post(
+            "admin",
+            "/users",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "display_name": display,
+                "role": role,
+                "region_id": regions[region],
+            },
+            201,
+        )
         y.cast.staff[part] = username
     y.cast.phones.update(RESIDENTS)
 
@@ -62,14 +81,23 @@ async def programme_and_pilots(y: Year) -> None:
     15 communities or fewer); the opening check passes and the programme opens, its rules frozen."""
     y.on(1, 6)
     regions = y.ids["regions"]
-    programme = await y.post("district", "/programmes", {
-        "district_id": regions["福田区"], "year": y.year, "name": f"{y.year}年度民生微实事",
-        "rules": {"year_end": "carry_over", "implementation": {"mid_term_review": True}}}, 201)
+    programme = await y.post(
+        "district",
+        "/programmes",
+        {
+            "district_id": regions["福田区"],
+            "year": y.year,
+            "name": f"{y.year}年度民生微实事",
+            "rules": {"year_end": "carry_over", "implementation": {"mid_term_review": True}},
+        },
+        201,
+    )
     y.ids["programme"] = programme["id"]
     pilots = y.ids.setdefault("pilots", {})
     for community, street in (("彩田社区", "street"), ("香岭社区", "street_b")):
-        pilots[community] = (await y.post(street, f"/programmes/{programme['id']}/pilots",
-                                          {"community_id": regions[community]}, 201))["id"]
+        pilots[community] = (
+            await y.post(street, f"/programmes/{programme['id']}/pilots", {"community_id": regions[community]}, 201)
+        )["id"]
     await y.post("district", f"/programmes/{programme['id']}/open")
 
 
@@ -79,19 +107,41 @@ async def funds_in(y: Year) -> None:
     y.on(2, 10)
     sources = y.ids.setdefault("sources", {})
     for community, pilot in y.ids["pilots"].items():
-        subsidy = next(s for s in await y.get("district", f"/pilots/{pilot}/fund-sources")
-                       if s["kind"] == "district_subsidy")
+        subsidy = next(
+            s for s in await y.get("district", f"/pilots/{pilot}/fund-sources") if s["kind"] == "district_subsidy"
+        )
         sources[(community, "district_subsidy")] = subsidy["id"]
-        await y.post("district", f"/fund-sources/{subsidy['id']}/funds-in", {
-            "amount_fen": subsidy["planned_fen"], "entry_date": y.on(2, 10).isoformat(),
-            "document_ref": f"福民〔{y.year}〕8号"}, 201)
+        await y.post(
+            "district",
+            f"/fund-sources/{subsidy['id']}/funds-in",
+            {
+                "amount_fen": subsidy["planned_fen"],
+                "entry_date": y.on(2, 10).isoformat(),
+                "document_ref": f"福民〔{y.year}〕8号",
+            },
+            201,
+        )
     caitian = y.ids["pilots"]["彩田社区"]
     for kind, payer, planned, who, ref in (
-            ("street_matching", "莲花街道办事处", 1_000_000, "street", f"莲办〔{y.year}〕3号"),
-            ("donation", "爱心企业", 200_000, "street", f"捐赠协议 {y.year}-01")):
-        source = await y.post(who, f"/pilots/{caitian}/fund-sources", {
-            "kind": kind, "payer": payer, "planned_fen": planned, "dated": y.on(2, 12).isoformat(),
-            "document_ref": ref}, 201)
+        ("street_matching", "莲花街道办事处", 1_000_000, "street", f"莲办〔{y.year}〕3号"),
+        ("donation", "爱心企业", 200_000, "street", f"捐赠协议 {y.year}-01"),
+    ):
+        source = await y.post(
+            who,
+            f"/pilots/{caitian}/fund-sources",
+            {
+                "kind": kind,
+                "payer": payer,
+                "planned_fen": planned,
+                "dated": y.on(2, 12).isoformat(),
+                "document_ref": ref,
+            },
+            201,
+        )
         sources[("彩田社区", kind)] = source["id"]
-        await y.post(who, f"/fund-sources/{source['id']}/funds-in", {
-            "amount_fen": planned, "entry_date": y.on(2, 14).isoformat(), "document_ref": ref}, 201)
+        await y.post(
+            who,
+            f"/fund-sources/{source['id']}/funds-in",
+            {"amount_fen": planned, "entry_date": y.on(2, 14).isoformat(), "document_ref": ref},
+            201,
+        )

@@ -9,14 +9,24 @@ async def next_programme(y: Year) -> None:
     """The district sets up next year's programme; 彩田社区 and 侨香社区 are its pilots."""
     y.on(1, 5, year_offset=1)
     regions = y.ids["regions"]
-    programme = await y.post("district", "/programmes", {
-        "district_id": regions["福田区"], "year": y.year + 1, "name": f"{y.year + 1}年度民生微实事",
-        "rules": {"year_end": "carry_over", "implementation": {"mid_term_review": True}}}, 201)
+    programme = await y.post(
+        "district",
+        "/programmes",
+        {
+            "district_id": regions["福田区"],
+            "year": y.year + 1,
+            "name": f"{y.year + 1}年度民生微实事",
+            "rules": {"year_end": "carry_over", "implementation": {"mid_term_review": True}},
+        },
+        201,
+    )
     y.ids["next_programme"] = programme["id"]
     y.ids["next_pilots"] = {
-        community: (await y.post(street, f"/programmes/{programme['id']}/pilots",
-                                 {"community_id": regions[community]}, 201))["id"]
-        for community, street in (("彩田社区", "street"), ("侨香社区", "street_b"))}
+        community: (
+            await y.post(street, f"/programmes/{programme['id']}/pilots", {"community_id": regions[community]}, 201)
+        )["id"]
+        for community, street in (("彩田社区", "street"), ("侨香社区", "street_b"))
+    }
 
 
 async def close_the_year(y: Year) -> None:
@@ -30,13 +40,29 @@ async def rectified_project(y: Year) -> None:
     January and the project closes; the money it did not use goes back and follows the year end."""
     y.on(1, 12, year_offset=1)
     p = y.ids["projects"][1]
-    await y.post("staff", f"/projects/{p}/acceptances", {
-        "held_on": y.on(1, 12, year_offset=1).isoformat(), "representatives": ["王建国", "李秀英", "张伟"],
-        "representatives_passed": True, "representatives_opinion": "整改到位。",
-        "rectification_report": "已更换亮度不足的灯具并调整感应时长。",
-        "survey": {"respondents": 50, "satisfied": 44}}, 201)
-    await y.post("finance", f"/projects/{p}/disbursements", {
-        "instalment": 2, "paid_on": y.on(1, 13, year_offset=1).isoformat(), "document_ref": "付款凭证 1-3"}, 201)
-    await y.post("staff", f"/projects/{p}/closure", {
-        "closed_on": y.on(1, 15, year_offset=1).isoformat(), "summary": "整改后验收通过，项目结项。"}, 201)
+    await y.post(
+        "staff",
+        f"/projects/{p}/acceptances",
+        {
+            "held_on": y.on(1, 12, year_offset=1).isoformat(),
+            "representatives": ["王建国", "李秀英", "张伟"],
+            "representatives_passed": True,
+            "representatives_opinion": "整改到位。",
+            "rectification_report": "已更换亮度不足的灯具并调整感应时长。",
+            "survey": {"respondents": 50, "satisfied": 44},
+        },
+        201,
+    )
+    await y.post(
+        "finance",
+        f"/projects/{p}/disbursements",
+        {"instalment": 2, "paid_on": y.on(1, 13, year_offset=1).isoformat(), "document_ref": "付款凭证 1-3"},
+        201,
+    )
+    await y.post(
+        "staff",
+        f"/projects/{p}/closure",
+        {"closed_on": y.on(1, 15, year_offset=1).isoformat(), "summary": "整改后验收通过，项目结项。"},
+        201,
+    )
     y.ids["year_end_again"] = await y.post("district", f"/programmes/{y.ids['programme']}/year-end")
