@@ -191,10 +191,10 @@ def _result(
     )
 
 
-def _greedy(prep: _Prepared) -> AllocationResult:
+def _greedy(prep: _Prepared, explain: bool = True) -> AllocationResult:
     fill = _greedy_fill(prep, [])
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         if p in fill.left_before:
             reason = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "greedy")
             extra: dict[str, Any] = {"money_left": Fraction(fill.left_before[p])}
@@ -228,17 +228,17 @@ def _share(prep: _Prepared) -> Fraction:
     return Fraction(prep.instance.budget, n) if n else Fraction(0)
 
 
-def _mes(prep: _Prepared) -> AllocationResult:
+def _mes(prep: _Prepared, explain: bool = True) -> AllocationResult:
     share = _share(prep)
     run = equal_shares(prep.profile, share, prep.rank, prep.conflicts)
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         code, reason, extra = _mes_reason(prep, run, p, share)
         out.append(_explain(prep, p, run.selected, code, reason, **extra))
     return _result(prep, "mes", run.selected, out, share)
 
 
-def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
+def _mes_add1(prep: _Prepared, increment: int, explain: bool = True) -> AllocationResult:
     budget = prep.instance.budget
     share = _share(prep)
     previous: tuple[MesRun, Fraction] | None = None
@@ -263,7 +263,7 @@ def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
         share, trace = share + increment, after
     fill = _greedy_fill(prep, run.selected)
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         code, reason, extra = _mes_reason(prep, run, p, share)
         if p in fill.left_before:
             completion = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "completion")
@@ -290,9 +290,11 @@ def greedy(
     ballots: Sequence[BallotLike],
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Fund projects by votes, skipping any that no longer fits or conflicts with a funded one."""
-    return _greedy(_prepare(instance, ballots, tie_break, incompatible_groups))
+    return _greedy(_prepare(instance, ballots, tie_break, incompatible_groups), explain)
 
 
 def mes(
@@ -300,9 +302,11 @@ def mes(
     ballots: Sequence[BallotLike],
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Method of Equal Shares with cost utilities; each voter starts with budget / voters."""
-    return _mes(_prepare(instance, ballots, tie_break, incompatible_groups))
+    return _mes(_prepare(instance, ballots, tie_break, incompatible_groups), explain)
 
 
 def mes_add1(
@@ -311,11 +315,13 @@ def mes_add1(
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
     voter_budget_increment: int = 1,
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Equal shares with each voter's share raised by `voter_budget_increment` until exhaustive, then greedy."""
     if not isinstance(voter_budget_increment, int) or voter_budget_increment < 1:
         raise ValueError("voter_budget_increment must be a positive integer")
-    return _mes_add1(_prepare(instance, ballots, tie_break, incompatible_groups), voter_budget_increment)
+    return _mes_add1(_prepare(instance, ballots, tie_break, incompatible_groups), voter_budget_increment, explain)
 
 
 def allocate(
@@ -326,13 +332,18 @@ def allocate(
     incompatible_groups: Iterable[Iterable[str]] = (),
     *,
     voter_budget_increment: int = 1,
+    explain: bool = True,
 ) -> AllocationResult:
-    """Run `rule` ("greedy", "mes", "mes-add1") with a named tie-break ("default"/"lexico")."""
+    """Run `rule` ("greedy", "mes", "mes-add1") with a named tie-break ("default"/"lexico").
+
+    `explain=False` computes the outcome only (no per-project explanations: `explanations` is empty),
+    the way pabutools' rules compute it; the API and CLI always explain.
+    """
     strategy = _strategy(tie_break)
     if rule == "greedy":
-        return greedy(instance, ballots, strategy, incompatible_groups)
+        return greedy(instance, ballots, strategy, incompatible_groups, explain=explain)
     if rule == "mes":
-        return mes(instance, ballots, strategy, incompatible_groups)
+        return mes(instance, ballots, strategy, incompatible_groups, explain=explain)
     if rule == "mes-add1":
-        return mes_add1(instance, ballots, strategy, incompatible_groups, voter_budget_increment)
+        return mes_add1(instance, ballots, strategy, incompatible_groups, voter_budget_increment, explain=explain)
     raise ValueError(f"unknown rule {rule!r}; expected one of {list(RULES)}")

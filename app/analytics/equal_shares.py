@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain, pairwise
+from itertools import chain
 from math import gcd
 
 import numpy as np
@@ -39,8 +39,7 @@ class GroupedProfile:
     indptr: np.ndarray
     items: np.ndarray
     supporters: tuple[np.ndarray, ...]
-    # The same as Python lists, for the small-profile state (no numpy call per step).
-    ballot_lists: tuple[tuple[int, ...], ...] = ()
+    # `supporters` as Python lists, for the small-profile state (no numpy call per step).
     supporter_lists: tuple[tuple[int, ...], ...] = ()
 
 
@@ -68,7 +67,6 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
-        ballot_lists=tuple(tuple(items[s:e].tolist()) for s, e in pairwise(indptr.tolist())) if small else (),
         supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if small else (),
     )
 
@@ -228,33 +226,31 @@ class Step:
 class _SmallState:
     """What _State does, in plain Python for small profiles, where numpy's per-call cost dominates.
 
-    Budget classes hold exact integer numerators over the shared denominator `den` (all rescaled when
-    it grows: there are few); `counts[p]` maps a class to how many supporters of p it holds.
+    Each ballot group keeps its own exact budget numerator over the shared denominator `den` (all
+    rescaled when it grows: there are few groups), 0 once spent. Equal budgets in separate groups give
+    the same price as one merged class (the poorest-first walk passes them with the same test), and a
+    payment touches only the project's supporters, not every project on their ballots.
     """
 
     def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
         self.prof = prof
         self.den = voter_budget.denominator
         self.weights = prof.weights.tolist()
-        m, n_groups = len(prof.costs), len(self.weights)
-        if voter_budget > 0 and n_groups:
-            self.vals = [voter_budget.numerator]
-            self.counts: list[dict[int, int]] = [{0: s} if s else {} for s in prof.support]
-            self.cls = [0] * n_groups
-        else:
-            self.vals = []
-            self.counts = [{} for _ in range(m)]
-            self.cls = [-1] * n_groups
+        start = voter_budget.numerator if voter_budget > 0 else 0
+        self.vals = [start] * len(self.weights)
 
     def rho(self, p: int) -> tuple[int, int, int]:
         """As _State.rho."""
-        row, vals = self.counts[p], self.vals
+        vals, weights = self.vals, self.weights
+        alive = [g for g in self.prof.supporter_lists[p] if vals[g]]
         need = self.prof.costs[p] * self.den
-        rest = sum(row.values())
-        for k in sorted(row, key=vals.__getitem__):
-            b, c = vals[k], row[k]
+        rest = sum([weights[g] for g in alive])
+        alive.sort(key=vals.__getitem__)
+        for g in alive:
+            b = vals[g]
             if need <= b * rest:
                 return need, rest, 0
+            c = weights[g]
             need -= b * c
             rest -= c
         return need, 0, self.prof.costs[p] * self.den - need
@@ -266,40 +262,21 @@ class _SmallState:
         if scale != 1:
             self.den *= scale
             self.vals = [v * scale for v in self.vals]
-        vals, counts = self.vals, self.counts
-        target: dict[int, int] = {}
+        vals, weights = self.vals, self.weights
         full = partial = partial_total = 0
-        for k, c in counts[p].items():
-            b = vals[k]
+        for gi in self.prof.supporter_lists[p]:
+            b = vals[gi]
+            if not b:
+                continue
+            c = weights[gi]
             if b >= price:
                 full += c
+                vals[gi] = b - price
             else:
                 partial += c
                 partial_total += b * c
-            if b > price:
-                target[k] = len(vals)
-                vals.append(b - price)
-            else:
-                target[k] = -1
-        record = (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
-        cls, weights, ballots = self.cls, self.weights, self.prof.ballot_lists
-        for gi in self.prof.supporter_lists[p]:
-            old = cls[gi]
-            if old < 0:
-                continue
-            new = target[old]
-            cls[gi] = new
-            w = weights[gi]
-            for q in ballots[gi]:
-                d = counts[q]
-                left = d[old] - w
-                if left:
-                    d[old] = left
-                else:
-                    del d[old]
-                if new >= 0:
-                    d[new] = d.get(new, 0) + w
-        return record
+                vals[gi] = 0
+        return (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
 
 
 class UnresolvedTie(ValueError):
