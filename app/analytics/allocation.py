@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from app.analytics import allocation_text as text
 from app.analytics.allocation_model import (
@@ -33,6 +36,7 @@ from app.analytics.equal_shares import (
     MesRun,
     Step,
     equal_shares,
+    group_arrays,
     group_profile,
     is_exhaustive,
     same_between,
@@ -85,6 +89,52 @@ def _prepare(
     incompatible_groups: Iterable[Iterable[str]],
 ) -> _Prepared:
     index = {p.id: i for i, p in enumerate(instance.projects)}
+    costs = [p.cost for p in instance.projects]
+    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else None
+    if profile is None:
+        profile = _group_each(costs, ballots, index)
+    conflicts: list[set[int]] = [set() for _ in instance.projects]
+    for group in incompatible_groups:
+        members = {index[pid] for pid in group if pid in index}
+        unknown = [pid for pid in group if pid not in index]
+        if unknown:
+            raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
+        for p in members:
+            conflicts[p] |= members - {p}
+    keyed = sorted(
+        range(len(instance.projects)),
+        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
+    )
+    rank = [0] * len(keyed)
+    for position, i in enumerate(keyed):
+        rank[i] = position
+    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
+    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
+    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+
+
+# From this many ballots on, grouping is vectorised (numpy over packed approval sets).
+_MANY = 2000
+
+
+def _group_many(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile | None:
+    """The grouped profile of many set ballots in a few array operations; None when some ballot is not a
+    set of known ids (the ballot-by-ballot path then says which)."""
+    approved: list[Any] = [b.approved if isinstance(b, Ballot) else b for b in ballots]
+    if not all(type(a) in (frozenset, set) for a in approved):
+        return None
+    lens = np.fromiter(map(len, approved), dtype=np.int64, count=len(approved))
+    try:
+        flat = np.fromiter(map(index.__getitem__, chain.from_iterable(approved)), dtype=np.int64, count=int(lens.sum()))
+    except KeyError:
+        return None
+    weights = np.fromiter(
+        (b.weight if isinstance(b, Ballot) else 1 for b in ballots), dtype=np.int64, count=len(approved)
+    )
+    return group_arrays(costs, lens, flat, weights)
+
+
+def _group_each(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile:
     groups: dict[frozenset[int], int] = {}
     n_voters = 0
     to_index = index.__getitem__
@@ -98,25 +148,7 @@ def _prepare(
             raise ValueError(f"ballot {number} approves unknown project {exc.args[0]!r}") from None
         groups[key] = groups.get(key, 0) + weight
         n_voters += weight
-    conflicts: list[set[int]] = [set() for _ in instance.projects]
-    for group in incompatible_groups:
-        members = {index[pid] for pid in group if pid in index}
-        unknown = [pid for pid in group if pid not in index]
-        if unknown:
-            raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
-        for p in members:
-            conflicts[p] |= members - {p}
-    profile = group_profile([p.cost for p in instance.projects], groups, n_voters)
-    keyed = sorted(
-        range(len(instance.projects)),
-        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
-    )
-    rank = [0] * len(keyed)
-    for position, i in enumerate(keyed):
-        rank[i] = position
-    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
-    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
-    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+    return group_profile(costs, groups, n_voters)
 
 
 @dataclass
