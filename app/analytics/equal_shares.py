@@ -46,10 +46,42 @@ class GroupedProfile:
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
     """Build the grouped profile; `groups` maps a non-empty approval set to its total weight."""
     keys = [b for b in groups if b]
+    if len(keys) <= _SMALL:
+        return _small_profile(costs, groups, keys, n_voters)
     weights = np.fromiter((groups[b] for b in keys), dtype=np.int64, count=len(keys))
     lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     flat = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(lens.sum()))
     return _profile(costs, weights, lens, flat, n_voters)
+
+
+def _small_profile(
+    costs: Sequence[int], groups: dict[frozenset[int], int], keys: list[frozenset[int]], n_voters: int
+) -> GroupedProfile:
+    """group_profile for few ballots, in plain Python (numpy's per-call cost would dominate)."""
+    m = len(costs)
+    supporters: list[list[int]] = [[] for _ in range(m)]
+    support = [0] * m
+    items: list[int] = []
+    indptr = [0]
+    weights = [groups[key] for key in keys]
+    for g, key in enumerate(keys):
+        w = weights[g]
+        ordered = sorted(key)
+        items += ordered
+        indptr.append(len(items))
+        for p in ordered:
+            supporters[p].append(g)
+            support[p] += w
+    return GroupedProfile(
+        costs=tuple(costs),
+        support=tuple(support),
+        n_voters=n_voters,
+        weights=np.array(weights, dtype=np.int64),
+        indptr=np.array(indptr, dtype=np.int64),
+        items=np.array(items, dtype=np.int64),
+        supporters=tuple(np.array(s, dtype=np.int64) for s in supporters),
+        supporter_lists=tuple(tuple(s) for s in supporters),
+    )
 
 
 def group_arrays(costs: Sequence[int], lens: np.ndarray, flat: np.ndarray, weights: np.ndarray) -> GroupedProfile:
