@@ -2,9 +2,11 @@
 
 Run: .venv/bin/python bench/bench_pabulib.py [FILE.pb ...] [--repeat N] [--skip-pabutools] [--quick]
 Default files: ../shared/pabulib/*.pb beside the checkout. Prints one line per (file, rule): our
-seconds (the whole result, explanations included), pabutools' seconds for its counterpart, the ratio,
-and whether the winners are the same; both sides are timed best of --repeat runs (more, up to 0.5 s, for
-a rule that takes milliseconds).
+seconds for the outcome (`explain=False`: the allocation alone, as pabutools computes it), what the
+per-project explanations add on top (the API and CLI always build them: "+explain s", the whole
+result's time minus the outcome's), pabutools' seconds for its counterpart, the ratio (outcome against
+pabutools), and whether the winners are the same; every figure is the best of --repeat runs (more, up
+to 0.5 s, for a rule that takes milliseconds). `official` always explains (its figure is the whole result).
 pabutools counterparts, all with Cost_Sat: greedy = greedy_utilitarian_welfare, mes = method_of_equal_shares,
 mes-add1 = MES(voter_budget_increment=1) + greedy completion (lexico ties: same winners, in order);
 equalshares(none, tie=...) = method_of_equal_shares (winners compared as sets, the tie rules differ);
@@ -94,14 +96,23 @@ def _counterpart(name: str) -> tuple[str, str] | None:
     return None
 
 
-def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float, float | None, str]]:
+Row = tuple[str, float, float | None, float | None, str]  # rule, ours s, +explain s, pabutools s, note
+
+
+def rows(path: Path, repeat: int, with_pabutools: bool) -> list[Row]:
     pb = parse(decode(path.read_bytes()))
     election = to_election(pb)
-    ours: dict[str, Callable[[], list[str]]] = {
+    # Each rule as a function of `explain`: False times the outcome alone, True the whole result.
+    ours: dict[str, Callable[[bool], list[str]]] = {
         rule: (
-            lambda rule=rule: list(
+            lambda explain, rule=rule: list(
                 allocate(
-                    election.instance, election.ballots, rule, "lexico", voter_budget_increment=election.money_scale
+                    election.instance,
+                    election.ballots,
+                    rule,
+                    "lexico",
+                    voter_budget_increment=election.money_scale,
+                    explain=explain,
                 ).selected
             )
         )
@@ -111,21 +122,26 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float
         ballots = approvals(pb, "equalshares")
         for completion in VARIANTS:
             params = EqualSharesParams(completion=completion)
-            ours[params.name()] = lambda params=params: list(
-                equalshares(election.instance, ballots, params, election.money_scale).selected
+            ours[params.name()] = lambda explain, params=params: list(
+                equalshares(election.instance, ballots, params, election.money_scale, explain=explain).selected
             )
     except UnreadableBallots:
         pass  # equal shares reads approval ballots only
     if pb.meta.get("rule") in OFFICIAL_RULES:
-        ours[f"official:{pb.meta['rule']}"] = lambda: list(official(pb, election).selected)
+        ours[f"official:{pb.meta['rule']}"] = lambda explain: list(official(pb, election).selected)
     theirs = _pabutools(path, 1) if with_pabutools else {}  # pabutools counts in the file's currency
     timed: dict[str, tuple[float, object]] = {}  # each pabutools counterpart runs once per file
-    out = []
+    out: list[Row] = []
     for name, fn in ours.items():
         try:
-            seconds, selected = _time(fn, repeat)
+            seconds, selected = _time(lambda fn=fn: fn(False), repeat)
+            extra = None
+            if not name.startswith("official:"):
+                whole, explained = _time(lambda fn=fn: fn(True), repeat)
+                assert explained == selected, f"{name}: explaining changed the winners"
+                extra = max(whole - seconds, 0.0)
         except TieError as exc:
-            out.append((name, float("nan"), None, f"tie: {exc}"))
+            out.append((name, float("nan"), None, None, f"tie: {exc}"))
             continue
         pair = _counterpart(name)
         if pair and pair[0] in theirs:
@@ -138,9 +154,9 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[tuple[str, float
             else:
                 same = selected == their_selected if how == "order" else set(selected) == set(their_selected)
                 note = "same winners" if same else "DIFFERENT winners"
-            out.append((name, seconds, their_seconds, note))
+            out.append((name, seconds, extra, their_seconds, note))
         else:
-            out.append((name, seconds, None, ""))
+            out.append((name, seconds, extra, None, ""))
     return out
 
 
@@ -154,20 +170,29 @@ def main() -> int:
     files = args.files or sorted(SHARED.glob("*.pb"))
     if args.quick:
         files = [min(files, key=lambda p: p.stat().st_size)]
-    print(f"{'file':<42} {'voters':>7} {'rule':<44} {'ours s':>8} {'pabutools s':>11} {'ratio':>7}  winners")
+    print(
+        f"{'file':<42} {'voters':>7} {'rule':<44} {'ours s':>8} {'+explain s':>10} {'pabutools s':>11} {'ratio':>7}"
+        "  winners"
+    )
     figures: dict[str, str] = {}
     problems: list[str] = []
     slow: list[str] = []
     for path in files:
         pb = parse(decode(path.read_bytes()))
-        for name, ours, theirs, note in rows(path, args.repeat, not args.skip_pabutools):
+        for name, ours, extra, theirs, note in rows(path, args.repeat, not args.skip_pabutools):
             ratio = f"{theirs / ours:7.1f}" if theirs is not None and ours > 0 else "      -"
             their_text = f"{theirs:11.4f}" if theirs is not None else "          -"
             under = theirs is not None and name != "greedy" and ours > 0 and theirs / ours < 10
             flag = "  < 10×" if under else ""
-            print(f"{path.stem[:42]:<42} {len(pb.votes):>7} {name:<44} {ours:8.4f} {their_text} {ratio}  {note}{flag}")
-            figures[f"{path.stem} {name}"] = f"{ours:.4f} s" + (
-                f", pabutools {theirs:.4f} s, {theirs / ours:.1f}×" if theirs is not None and ours > 0 else ""
+            extra_text = f"{extra:10.4f}" if extra is not None else "         -"
+            print(
+                f"{path.stem[:42]:<42} {len(pb.votes):>7} {name:<44} {ours:8.4f} {extra_text} {their_text} {ratio}"
+                f"  {note}{flag}"
+            )
+            figures[f"{path.stem} {name}"] = (
+                f"{ours:.4f} s"
+                + (f" (+{extra:.4f} s explaining)" if extra is not None else "")
+                + (f", pabutools {theirs:.4f} s, {theirs / ours:.1f}×" if theirs is not None and ours > 0 else "")
             )
             if note.startswith(("DIFFERENT", "tie")):
                 problems.append(f"{path.stem} {name}: {note}")

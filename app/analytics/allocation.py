@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from app.analytics import allocation_text as text
 from app.analytics.allocation_model import (
@@ -33,6 +36,7 @@ from app.analytics.equal_shares import (
     MesRun,
     Step,
     equal_shares,
+    group_arrays,
     group_profile,
     is_exhaustive,
     same_between,
@@ -85,6 +89,52 @@ def _prepare(
     incompatible_groups: Iterable[Iterable[str]],
 ) -> _Prepared:
     index = {p.id: i for i, p in enumerate(instance.projects)}
+    costs = [p.cost for p in instance.projects]
+    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else None
+    if profile is None:
+        profile = _group_each(costs, ballots, index)
+    conflicts: list[set[int]] = [set() for _ in instance.projects]
+    for group in incompatible_groups:
+        members = {index[pid] for pid in group if pid in index}
+        unknown = [pid for pid in group if pid not in index]
+        if unknown:
+            raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
+        for p in members:
+            conflicts[p] |= members - {p}
+    keyed = sorted(
+        range(len(instance.projects)),
+        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
+    )
+    rank = [0] * len(keyed)
+    for position, i in enumerate(keyed):
+        rank[i] = position
+    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
+    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
+    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+
+
+# From this many ballots on, grouping is vectorised (numpy over packed approval sets).
+_MANY = 2000
+
+
+def _group_many(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile | None:
+    """The grouped profile of many set ballots in a few array operations; None when some ballot is not a
+    set of known ids (the ballot-by-ballot path then says which)."""
+    approved: list[Any] = [b.approved if isinstance(b, Ballot) else b for b in ballots]
+    if not all(type(a) in (frozenset, set) for a in approved):
+        return None
+    lens = np.fromiter(map(len, approved), dtype=np.int64, count=len(approved))
+    try:
+        flat = np.fromiter(map(index.__getitem__, chain.from_iterable(approved)), dtype=np.int64, count=int(lens.sum()))
+    except KeyError:
+        return None
+    weights = np.fromiter(
+        (b.weight if isinstance(b, Ballot) else 1 for b in ballots), dtype=np.int64, count=len(approved)
+    )
+    return group_arrays(costs, lens, flat, weights)
+
+
+def _group_each(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile:
     groups: dict[frozenset[int], int] = {}
     n_voters = 0
     to_index = index.__getitem__
@@ -98,25 +148,7 @@ def _prepare(
             raise ValueError(f"ballot {number} approves unknown project {exc.args[0]!r}") from None
         groups[key] = groups.get(key, 0) + weight
         n_voters += weight
-    conflicts: list[set[int]] = [set() for _ in instance.projects]
-    for group in incompatible_groups:
-        members = {index[pid] for pid in group if pid in index}
-        unknown = [pid for pid in group if pid not in index]
-        if unknown:
-            raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
-        for p in members:
-            conflicts[p] |= members - {p}
-    profile = group_profile([p.cost for p in instance.projects], groups, n_voters)
-    keyed = sorted(
-        range(len(instance.projects)),
-        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
-    )
-    rank = [0] * len(keyed)
-    for position, i in enumerate(keyed):
-        rank[i] = position
-    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
-    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
-    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+    return group_profile(costs, groups, n_voters)
 
 
 @dataclass
@@ -191,10 +223,10 @@ def _result(
     )
 
 
-def _greedy(prep: _Prepared) -> AllocationResult:
+def _greedy(prep: _Prepared, explain: bool = True) -> AllocationResult:
     fill = _greedy_fill(prep, [])
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         if p in fill.left_before:
             reason = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "greedy")
             extra: dict[str, Any] = {"money_left": Fraction(fill.left_before[p])}
@@ -228,17 +260,17 @@ def _share(prep: _Prepared) -> Fraction:
     return Fraction(prep.instance.budget, n) if n else Fraction(0)
 
 
-def _mes(prep: _Prepared) -> AllocationResult:
+def _mes(prep: _Prepared, explain: bool = True) -> AllocationResult:
     share = _share(prep)
     run = equal_shares(prep.profile, share, prep.rank, prep.conflicts)
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         code, reason, extra = _mes_reason(prep, run, p, share)
         out.append(_explain(prep, p, run.selected, code, reason, **extra))
     return _result(prep, "mes", run.selected, out, share)
 
 
-def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
+def _mes_add1(prep: _Prepared, increment: int, explain: bool = True) -> AllocationResult:
     budget = prep.instance.budget
     share = _share(prep)
     previous: tuple[MesRun, Fraction] | None = None
@@ -263,7 +295,7 @@ def _mes_add1(prep: _Prepared, increment: int) -> AllocationResult:
         share, trace = share + increment, after
     fill = _greedy_fill(prep, run.selected)
     out = []
-    for p in range(len(prep.instance.projects)):
+    for p in range(len(prep.instance.projects)) if explain else ():
         code, reason, extra = _mes_reason(prep, run, p, share)
         if p in fill.left_before:
             completion = text.funded_greedy(prep.votes[p], prep.profile.costs[p], fill.left_before[p], "completion")
@@ -290,9 +322,11 @@ def greedy(
     ballots: Sequence[BallotLike],
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Fund projects by votes, skipping any that no longer fits or conflicts with a funded one."""
-    return _greedy(_prepare(instance, ballots, tie_break, incompatible_groups))
+    return _greedy(_prepare(instance, ballots, tie_break, incompatible_groups), explain)
 
 
 def mes(
@@ -300,9 +334,11 @@ def mes(
     ballots: Sequence[BallotLike],
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Method of Equal Shares with cost utilities; each voter starts with budget / voters."""
-    return _mes(_prepare(instance, ballots, tie_break, incompatible_groups))
+    return _mes(_prepare(instance, ballots, tie_break, incompatible_groups), explain)
 
 
 def mes_add1(
@@ -311,11 +347,13 @@ def mes_add1(
     tie_break: TieBreak = VOTES_COST_ORDER,
     incompatible_groups: Iterable[Iterable[str]] = (),
     voter_budget_increment: int = 1,
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Equal shares with each voter's share raised by `voter_budget_increment` until exhaustive, then greedy."""
     if not isinstance(voter_budget_increment, int) or voter_budget_increment < 1:
         raise ValueError("voter_budget_increment must be a positive integer")
-    return _mes_add1(_prepare(instance, ballots, tie_break, incompatible_groups), voter_budget_increment)
+    return _mes_add1(_prepare(instance, ballots, tie_break, incompatible_groups), voter_budget_increment, explain)
 
 
 def allocate(
@@ -326,13 +364,18 @@ def allocate(
     incompatible_groups: Iterable[Iterable[str]] = (),
     *,
     voter_budget_increment: int = 1,
+    explain: bool = True,
 ) -> AllocationResult:
-    """Run `rule` ("greedy", "mes", "mes-add1") with a named tie-break ("default"/"lexico")."""
+    """Run `rule` ("greedy", "mes", "mes-add1") with a named tie-break ("default"/"lexico").
+
+    `explain=False` computes the outcome only (no per-project explanations: `explanations` is empty),
+    the way pabutools' rules compute it; the API and CLI always explain.
+    """
     strategy = _strategy(tie_break)
     if rule == "greedy":
-        return greedy(instance, ballots, strategy, incompatible_groups)
+        return greedy(instance, ballots, strategy, incompatible_groups, explain=explain)
     if rule == "mes":
-        return mes(instance, ballots, strategy, incompatible_groups)
+        return mes(instance, ballots, strategy, incompatible_groups, explain=explain)
     if rule == "mes-add1":
-        return mes_add1(instance, ballots, strategy, incompatible_groups, voter_budget_increment)
+        return mes_add1(instance, ballots, strategy, incompatible_groups, voter_budget_increment, explain=explain)
     raise ValueError(f"unknown rule {rule!r}; expected one of {list(RULES)}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain, pairwise
+from itertools import chain
 from math import gcd
 
 import numpy as np
@@ -39,27 +39,92 @@ class GroupedProfile:
     indptr: np.ndarray
     items: np.ndarray
     supporters: tuple[np.ndarray, ...]
-    # The same as Python lists, for the small-profile state (no numpy call per step).
-    ballot_lists: tuple[tuple[int, ...], ...] = ()
+    # `supporters` as Python lists, for the small-profile state (no numpy call per step).
     supporter_lists: tuple[tuple[int, ...], ...] = ()
 
 
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
     """Build the grouped profile; `groups` maps a non-empty approval set to its total weight."""
-    m = len(costs)
     keys = [b for b in groups if b]
+    if len(keys) <= _SMALL:
+        return _small_profile(costs, groups, keys, n_voters)
     weights = np.fromiter((groups[b] for b in keys), dtype=np.int64, count=len(keys))
     lens = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(lens.sum()))
+    return _profile(costs, weights, lens, flat, n_voters)
+
+
+def _small_profile(
+    costs: Sequence[int], groups: dict[frozenset[int], int], keys: list[frozenset[int]], n_voters: int
+) -> GroupedProfile:
+    """group_profile for few ballots, in plain Python (numpy's per-call cost would dominate)."""
+    m = len(costs)
+    supporters: list[list[int]] = [[] for _ in range(m)]
+    support = [0] * m
+    items: list[int] = []
+    indptr = [0]
+    weights = [groups[key] for key in keys]
+    for g, key in enumerate(keys):
+        w = weights[g]
+        ordered = sorted(key)
+        items += ordered
+        indptr.append(len(items))
+        for p in ordered:
+            supporters[p].append(g)
+            support[p] += w
+    return GroupedProfile(
+        costs=tuple(costs),
+        support=tuple(support),
+        n_voters=n_voters,
+        weights=np.array(weights, dtype=np.int64),
+        indptr=np.array(indptr, dtype=np.int64),
+        items=np.array(items, dtype=np.int64),
+        supporters=tuple(np.array(s, dtype=np.int64) for s in supporters),
+        supporter_lists=tuple(tuple(s) for s in supporters),
+    )
+
+
+def group_arrays(costs: Sequence[int], lens: np.ndarray, flat: np.ndarray, weights: np.ndarray) -> GroupedProfile:
+    """The grouped profile of ballots given as arrays: ballot i approves the `lens[i]` distinct project
+    indices that follow in `flat` and counts `weights[i]` voters. Identical approval sets (in any order)
+    become one group, groups in order of first appearance, empty ballots count as voters only; the same
+    profile as `group_profile` of the equivalent dict, vectorised (sets are packed into 64-bit words)."""
+    m, n = len(costs), len(lens)
+    n_voters = int(weights.sum())
+    words = max(1, (m + 63) // 64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), lens)
+    packed = np.zeros((n, words), dtype=np.uint64)
+    np.bitwise_or.at(packed, (owner, flat >> 6), np.left_shift(np.uint64(1), (flat & 63).astype(np.uint64)))
+    rows = np.ascontiguousarray(packed).view(np.dtype((np.void, 8 * words))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    total = np.zeros(len(first), dtype=np.int64)
+    np.add.at(total, inverse.ravel(), weights)
+    order = np.argsort(first, kind="stable")  # groups in order of first appearance
+    first, total = first[order], total[order]
+    keep = lens[first] > 0
+    first, total = first[keep], total[keep]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=starts[1:])
+    glens = lens[first]
+    offsets = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(glens, out=offsets[1:])
+    pos = np.repeat(starts[first] - offsets[:-1], glens) + np.arange(int(offsets[-1]), dtype=np.int64)
+    return _profile(costs, total, glens, flat[pos], n_voters)
+
+
+def _profile(
+    costs: Sequence[int], weights: np.ndarray, lens: np.ndarray, flat: np.ndarray, n_voters: int
+) -> GroupedProfile:
+    m = len(costs)
+    indptr = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=indptr[1:])
-    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lens)
-    flat = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(indptr[-1]))
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     items = flat[np.lexsort((flat, owner))]  # each ballot's projects in ascending order
     by_project = np.argsort(items, kind="stable")
     bounds = np.searchsorted(items[by_project], np.arange(m + 1))
     supporters = tuple(owner[by_project[bounds[p] : bounds[p + 1]]] for p in range(m))
     support = np.bincount(items, weights=np.repeat(weights, lens), minlength=m)
-    small = len(keys) <= _SMALL
+    small = len(lens) <= _SMALL
     return GroupedProfile(
         costs=tuple(costs),
         support=tuple(int(s) for s in support),
@@ -68,7 +133,6 @@ def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_vot
         indptr=indptr,
         items=items,
         supporters=supporters,
-        ballot_lists=tuple(tuple(items[s:e].tolist()) for s, e in pairwise(indptr.tolist())) if small else (),
         supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if small else (),
     )
 
@@ -228,33 +292,31 @@ class Step:
 class _SmallState:
     """What _State does, in plain Python for small profiles, where numpy's per-call cost dominates.
 
-    Budget classes hold exact integer numerators over the shared denominator `den` (all rescaled when
-    it grows: there are few); `counts[p]` maps a class to how many supporters of p it holds.
+    Each ballot group keeps its own exact budget numerator over the shared denominator `den` (all
+    rescaled when it grows: there are few groups), 0 once spent. Equal budgets in separate groups give
+    the same price as one merged class (the poorest-first walk passes them with the same test), and a
+    payment touches only the project's supporters, not every project on their ballots.
     """
 
     def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
         self.prof = prof
         self.den = voter_budget.denominator
         self.weights = prof.weights.tolist()
-        m, n_groups = len(prof.costs), len(self.weights)
-        if voter_budget > 0 and n_groups:
-            self.vals = [voter_budget.numerator]
-            self.counts: list[dict[int, int]] = [{0: s} if s else {} for s in prof.support]
-            self.cls = [0] * n_groups
-        else:
-            self.vals = []
-            self.counts = [{} for _ in range(m)]
-            self.cls = [-1] * n_groups
+        start = voter_budget.numerator if voter_budget > 0 else 0
+        self.vals = [start] * len(self.weights)
 
     def rho(self, p: int) -> tuple[int, int, int]:
         """As _State.rho."""
-        row, vals = self.counts[p], self.vals
+        vals, weights = self.vals, self.weights
+        alive = [g for g in self.prof.supporter_lists[p] if vals[g]]
         need = self.prof.costs[p] * self.den
-        rest = sum(row.values())
-        for k in sorted(row, key=vals.__getitem__):
-            b, c = vals[k], row[k]
+        rest = sum([weights[g] for g in alive])
+        alive.sort(key=vals.__getitem__)
+        for g in alive:
+            b = vals[g]
             if need <= b * rest:
                 return need, rest, 0
+            c = weights[g]
             need -= b * c
             rest -= c
         return need, 0, self.prof.costs[p] * self.den - need
@@ -266,40 +328,21 @@ class _SmallState:
         if scale != 1:
             self.den *= scale
             self.vals = [v * scale for v in self.vals]
-        vals, counts = self.vals, self.counts
-        target: dict[int, int] = {}
+        vals, weights = self.vals, self.weights
         full = partial = partial_total = 0
-        for k, c in counts[p].items():
-            b = vals[k]
+        for gi in self.prof.supporter_lists[p]:
+            b = vals[gi]
+            if not b:
+                continue
+            c = weights[gi]
             if b >= price:
                 full += c
+                vals[gi] = b - price
             else:
                 partial += c
                 partial_total += b * c
-            if b > price:
-                target[k] = len(vals)
-                vals.append(b - price)
-            else:
-                target[k] = -1
-        record = (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
-        cls, weights, ballots = self.cls, self.weights, self.prof.ballot_lists
-        for gi in self.prof.supporter_lists[p]:
-            old = cls[gi]
-            if old < 0:
-                continue
-            new = target[old]
-            cls[gi] = new
-            w = weights[gi]
-            for q in ballots[gi]:
-                d = counts[q]
-                left = d[old] - w
-                if left:
-                    d[old] = left
-                else:
-                    del d[old]
-                if new >= 0:
-                    d[new] = d.get(new, 0) + w
-        return record
+                vals[gi] = 0
+        return (Fraction(price, self.den), full, partial, Fraction(partial_total, self.den))
 
 
 class UnresolvedTie(ValueError):

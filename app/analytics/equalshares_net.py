@@ -271,10 +271,13 @@ def equalshares(
     params: EqualSharesParams,
     money_scale: int = 1,
     incompatible_groups: Iterable[Iterable[str]] = (),
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
     """Run one equalshares.net variant; money is whole units, `money_scale` units to the currency unit.
 
     `incompatible_groups` (ours, not the tool's): at most one project of a group is funded.
+    `explain=False` computes the outcome and the variant's description only (`explanations` is empty).
     """
     prep = _prepared(instance, ballots, params, incompatible_groups)
     n, budget = prep.profile.n_voters, instance.budget
@@ -302,7 +305,9 @@ def equalshares(
             "chosen": chosen,
         }
         if chosen == "greedy":
-            result = _result(prep, params.name(), greedy, _greedy_explanations(prep, greedy), share)
+            explained = _greedy_explanations(prep, greedy) if explain else []
+            result = _result(prep, params.name(), greedy, explained, share)
             return replace(result, variant=_describe(params, share, raises, comparison))
-    result = _result(prep, params.name(), funded, _explanations(prep, run, share, funded, params.utilitarian), share)
+    explained = _explanations(prep, run, share, funded, params.utilitarian) if explain else []
+    result = _result(prep, params.name(), funded, explained, share)
     return replace(result, variant=_describe(params, share, raises, comparison))

@@ -80,7 +80,7 @@ class PabulibElection:
 
 
 def _split(value: str) -> tuple[str, ...]:
-    return tuple(x.strip() for x in value.split(",") if x.strip())
+    return tuple(filter(None, map(str.strip, value.split(","))))
 
 
 def number(text: str) -> Fraction:

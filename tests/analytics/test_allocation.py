@@ -330,3 +330,28 @@ def test_lexico_winners_equal_pabutools_with_many_voters(election):
     for rule in RULES:
         expected = pabutools_winners(instance, ballots, rule, multiprofile=True)
         assert allocate(instance, ballots, rule, "lexico").selected == expected
+
+
+def test_vectorised_grouping_and_outcome_only_change_nothing(monkeypatch):
+    """Many ballots are grouped by packed approval sets (numpy), few one by one: the same profile and the
+    same result, weights, repeats, empty ballots and more than 64 projects included; explain=False gives
+    the same outcome without explanations; a bad ballot is still refused by name on the vectorised path."""
+    from app.analytics import allocation
+
+    ids = [f"p{j}" for j in range(70)]
+    instance = make(400, {pid: 10 + 7 * (j % 9) for j, pid in enumerate(ids)})
+    ballots = []
+    for i in range(300):
+        approved = frozenset(ids[(i * k) % 70] for k in range(1, 1 + i % 6))
+        ballots.append(Ballot(approved, 1 + i % 3) if i % 4 == 0 else approved)
+    results = {}
+    for many in (0, 10**9):
+        monkeypatch.setattr(allocation, "_MANY", many)
+        results[many] = [allocate(instance, ballots, rule, "lexico").to_dict() for rule in RULES]
+        for rule, full in zip(RULES, results[many], strict=True):
+            bare = allocate(instance, ballots, rule, "lexico", explain=False)
+            assert list(bare.selected) == full["selected"] and bare.explanations == ()
+    assert results[0] == results[10**9]
+    monkeypatch.setattr(allocation, "_MANY", 0)
+    with pytest.raises(ValueError, match="ballot 1 approves unknown project 'nope'"):
+        allocate(instance, [{"p1"}, {"nope"}], "mes")
