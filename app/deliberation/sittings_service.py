@@ -14,7 +14,7 @@ from app.common.rows import get_or_404
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState, VoteChoice
-from app.deliberation.meetings import attendance_of, get_meeting, lock, quorum_status, require_state
+from app.deliberation.meetings_service import attendance_of, get_meeting, lock, quorum_status, require_state
 from app.deliberation.models import (
     Meeting,
     MeetingMinutes,
