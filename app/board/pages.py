@@ -11,8 +11,8 @@ from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.core.errors import NotFound
 from app.funds.public import community_summary
-from app.implementation import budget_changes, closure, disbursements, spending
-from app.implementation import service as implementation
+from app.implementation import budget_changes_service, closure_service, disbursements_service, spending_service
+from app.implementation import stages_service as implementation
 from app.notices import objections, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
@@ -204,10 +204,10 @@ async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, An
     impl = await implementation.get_implementation(session, proposal_id)
     return {
         "project": await implementation.view(session, impl),
-        "spending": await spending.spending(session, impl),
-        "schedule": await disbursements.schedule(session, impl),
-        "changes": await budget_changes.changes(session, impl),
-        "closure": await closure.closure_of(session, proposal_id),
+        "spending": await spending_service.spending(session, impl),
+        "schedule": await disbursements_service.schedule(session, impl),
+        "changes": await budget_changes_service.changes(session, impl),
+        "closure": await closure_service.closure_of(session, proposal_id),
         "sign": await signs.sign_for(session, proposal_id),
     }
 

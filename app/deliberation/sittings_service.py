@@ -25,7 +25,7 @@ from app.deliberation.models import (
     Representative,
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
-from app.implementation.budget_changes import awaits_meeting
+from app.implementation.budget_changes_service import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle import Process, transition
