@@ -10,7 +10,7 @@ from app.board import reads
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.core.errors import NotFound
-from app.funds.public import community_summary
+from app.funds.public_service import community_summary
 from app.implementation import budget_changes_service, closure_service, disbursements_service, spending_service
 from app.implementation import stages_service as implementation
 from app.notices import objections, service
@@ -195,7 +195,7 @@ def fairness_rows(fairness: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 async def finances(session: AsyncSession, community_id: uuid.UUID) -> dict[str, Any]:
-    """The community's public finance summary, year by year (app.funds.public)."""
+    """The community's public finance summary, year by year (app.funds.public_service)."""
     return {"summary": await community_summary(session, community_id)}
 
 

@@ -14,7 +14,7 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.core.errors import Conflict, Unprocessable
-from app.funds import accounts
+from app.funds import accounts_service
 from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import POINT_BALLOTS, BallotRule
@@ -174,7 +174,7 @@ async def create_round(
     _check_window(body.opens_at, body.closes_at)
     # Locked before the shortlist is read: a round set up at the same time on this pilot waits, then sees both
     # the money and the proposals this one took.
-    await accounts.lock_balance(session, ctx.pilot.id)
+    await accounts_service.lock_balance(session, ctx.pilot.id)
     proposals = await _shortlist(session, body.proposal_ids, ctx.pilot)
     number_of = {p.id: n for n, p in enumerate(proposals, start=1)}
     groups = _groups(body.incompatible_groups, number_of, ctx.rules.ballot)
