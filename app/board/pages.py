@@ -13,7 +13,7 @@ from app.core.errors import NotFound
 from app.funds.public_service import community_summary
 from app.implementation import budget_changes_service, closure_service, disbursements_service, spending_service
 from app.implementation import stages_service as implementation
-from app.notices import objections, service
+from app.notices import objections_service, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
 from app.organisations import public as public_organisations
@@ -111,7 +111,7 @@ async def notice(session: AsyncSession, notice_id: uuid.UUID) -> dict[str, Any]:
 
 async def tracking(session: AsyncSession, code: str) -> dict[str, Any]:
     """An objection found by its tracking code: status and reply (what the JSON API's tracking shows)."""
-    objection = await objections.by_code(session, code[:20])
+    objection = await objections_service.by_code(session, code[:20])
     item = await session.get(NoticeItem, objection.item_id)
     return {
         "tracking_code": objection.tracking_code,

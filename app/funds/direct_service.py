@@ -1,7 +1,7 @@
 """Direct commitments (直接安排): outside the vote and notice, only on a named decision, and labelled as such.
 
 Money normally reaches a project through the process: vote, public notice, confirmation
-(app/notices/confirmation.py commits it). The direct route is for the real exceptions, an emergency project
+(app/notices/confirmation_service.py commits it). The direct route is for the real exceptions, an emergency project
 decided by the community's representative meeting or by a district document, and every public figure shows it.
 """
 
