@@ -16,7 +16,7 @@ from app.implementation import stages_service as implementation
 from app.notices import objections_service, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
-from app.organisations import public as public_organisations
+from app.organisations import public_service as public_organisations
 from app.review import public as public_review
 from app.signs import service as signs
 from app.voting import rounds_service, tally_service
