@@ -30,7 +30,7 @@ from app.notices.models import AwardKind, ItemStatus, Notice, NoticeItem, Notice
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 

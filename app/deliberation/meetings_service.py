@@ -20,7 +20,7 @@ from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.service import get_proposal
 from app.regions.models import Region
 from app.regions.rules import is_within

@@ -28,7 +28,7 @@ from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate,
 from app.implementation.budget_changes_service import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 
 

@@ -23,7 +23,7 @@ from app.implementation.models import Implementation, ImplementationStatus, Mile
 from app.implementation.review_models import Closure
 from app.implementation.stages_schemas import ClosureCreate, MilestoneWaiver, TerminationCreate
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.voting import policy
 

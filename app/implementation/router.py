@@ -28,7 +28,7 @@ from app.implementation.schemas import (
     SpendingRead,
 )
 from app.proposals import filetypes
-from app.proposals.attachments import storage_path
+from app.proposals.attachments_service import storage_path
 from app.voting import policy
 
 router = APIRouter(prefix="/api/v1", tags=["implementation"])

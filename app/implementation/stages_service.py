@@ -22,7 +22,7 @@ from app.implementation.schemas import ImplementationStart, ProgressCreate
 from app.notices.models import Confirmation
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal, ProposalAttachment
 from app.voting import policy
 

@@ -28,7 +28,7 @@ from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.review import notice as review_notice
 from app.review import service as review_service

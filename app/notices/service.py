@@ -25,7 +25,7 @@ from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.voting import policy

@@ -20,7 +20,7 @@ from app.organisations.models import OrganisationDocument
 from app.organisations.rules import MemberRole
 from app.organisations.service import seat_path
 from app.proposals import filetypes
-from app.proposals.attachments import _write
+from app.proposals.attachments_service import _write
 
 MAX_DOCUMENTS = 20
 SUBDIR = "organisations"

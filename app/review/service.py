@@ -20,7 +20,7 @@ from app.evaluation.rubric_service import criteria_of
 from app.programmes.models import ProgrammeStatus
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalKind, ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.review import policy, rules

@@ -20,7 +20,7 @@ from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import POINT_BALLOTS, BallotRule
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.voting import policy, reservations, rules
 from app.voting.models import Ballot, RoundProject, RoundStatus, VoterRollEntry, VotingRound
