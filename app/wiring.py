@@ -9,7 +9,7 @@ from app.evaluation.campaign_service import campaign_region
 from app.implementation import reminders_service as implementation_reminders
 from app.notifications import hooks as notification_hooks
 from app.notifications.models import NotificationKind
-from app.voting import reminders as voting_reminders
+from app.voting import reminders_service as voting_reminders
 
 
 def wire() -> None:

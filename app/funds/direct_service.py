@@ -20,7 +20,7 @@ from app.funds.models import CommitmentBasis, LedgerEntry, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.service import pilot_context
 from app.proposals.models import Proposal
-from app.voting import reservations
+from app.voting import reservations_service
 
 
 async def _passed_motion(
@@ -95,7 +95,7 @@ async def commit_direct(
     if decision_motion_id is not None:
         motion = await _passed_motion(session, decision_motion_id, ctx.pilot.community_id, project_id)
         ref = f"居民代表会议决议：{motion.title}"[:100]
-    await reservations.refuse_taking_held_money(session, pilot_id, amount_fen, "直接安排")
+    await reservations_service.refuse_taking_held_money(session, pilot_id, amount_fen, "直接安排")
     return await service.commit_project(
         session,
         actor,

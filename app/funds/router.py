@@ -33,7 +33,7 @@ from app.funds.schemas import (
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.implementation import standing
 from app.programmes.service import pilot_context
-from app.voting import reservations
+from app.voting import reservations_service
 from app.voting import rules as voting_rules
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
@@ -269,8 +269,8 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
         for s in await draws_service.sources_in_order(session, pilot_id)
     ]
     uncommitted = await accounts_service.uncommitted_fen(session, pilot_id)
-    holds = await reservations.holds(session, pilot_id)
-    panels = await reservations.panel_holds(session, pilot_id)
+    holds = await reservations_service.holds(session, pilot_id)
+    panels = await reservations_service.panel_holds(session, pilot_id)
     held, by_panels = sum(h.held_fen for h in holds), sum(h.held_fen for h in panels)
     return PilotBalanceWithRoundsRead(
         **PilotBalanceRead.model_validate(row).model_dump(exclude={"available_fen", "sources"}),

@@ -27,7 +27,7 @@ from app.implementation.money_schemas import BudgetChangeCreate, BudgetChangeDec
 from app.implementation.payment_models import BudgetChange, BudgetChangeState
 from app.implementation.spending_service import spent_fen
 from app.programmes.service import pilot_context
-from app.voting import policy, reservations
+from app.voting import policy, reservations_service
 
 # A project may change until it is accepted; afterwards its figures are what acceptance saw.
 CHANGEABLE = (
@@ -229,7 +229,7 @@ async def _apply(
     if difference > 0:
         # The ledger keeps the category the project was first committed under.
         balance = await session.get(ProjectBalance, impl.proposal_id)
-        await reservations.refuse_taking_held_money(session, impl.pilot_id, difference, "追加预算")
+        await reservations_service.refuse_taking_held_money(session, impl.pilot_id, difference, "追加预算")
         entry = await funds.commit_project(
             session,
             actor,

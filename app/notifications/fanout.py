@@ -23,7 +23,7 @@ from app.notifications.models import (
 from app.regions.models import Region
 from app.wechat.models import WechatIdentity
 
-# A round's reminders are checked against the round when they fall due (app/voting/reminders.py).
+# A round's reminders are checked against the round when they fall due (app/voting/reminders_service.py).
 ROUND_KINDS = (NotificationKind.round_opened, NotificationKind.round_closing)
 # Events a community's roll hears of: voting says who is on it.
 ROLL_KINDS = (*ROUND_KINDS, NotificationKind.notice_published)

@@ -22,7 +22,7 @@ from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
 from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
-from app.voting import policy, reservations, rules
+from app.voting import policy, reservations_service, rules
 from app.voting.models import Ballot, RoundProject, RoundStatus, VoterRollEntry, VotingRound
 from app.voting.schemas import RoundCreate, RoundUpdate
 
@@ -156,8 +156,8 @@ def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule
 
 async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None, rnd: VotingRound | None = None) -> int:
     """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds and its
-    review panels hold (app.voting.reservations.check_budget, under the pilot's balance row lock)."""
-    return await reservations.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
+    review panels hold (app.voting.reservations_service.check_budget, under the pilot's balance row lock)."""
+    return await reservations_service.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
 
 
 async def create_round(
