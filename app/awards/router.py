@@ -9,7 +9,7 @@ from app.auth.deps import require_roles, require_scope
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
-from app.awards import reports, rules, run_rules, service, subsidies
+from app.awards import reports, rules, run_rules, service, subsidies_service
 from app.awards.models import AwardRun
 from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead, SubsidyPayment
 from app.common.downloads import content_disposition
@@ -166,7 +166,7 @@ async def pay_subsidy(
     """Finance pays a final award's subsidy from its commitment (default: all that is unpaid); 409 award_run_state
     before the list is final, award_withdrawn for a withdrawn award, over_commitment beyond the subsidy."""
     run, _ = await service.run_for(session, principal, run_id, manage=False, lock="update")
-    return await subsidies.pay(
+    return await subsidies_service.pay(
         session,
         principal,
         run,

@@ -12,7 +12,7 @@ from app.analytics.awards import digest
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.awards import rules, run_rules, subsidies
+from app.awards import rules, run_rules, subsidies_service
 from app.awards.inputs import campaign_inputs
 from app.awards.models import AwardRun, RunState
 from app.awards.schemas import AwardPublish, AwardRunCreate
@@ -282,7 +282,7 @@ async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUI
     notice.body = f"{notice.body or ''}\n\n{rules.final_note(outputs, titles)}".strip()[:4000]
     run.state, run.finalised_at = RunState.final, utcnow()
     await session.flush()
-    commitments = await subsidies.commit_all(session, principal, run, campaign, outputs)
+    commitments = await subsidies_service.commit_all(session, principal, run, campaign, outputs)
     # The year's evaluation is settled: its completed projects become 已评估.
     evaluated = list(
         await session.scalars(
