@@ -307,7 +307,7 @@ def purge_expired() -> None:
     expired idempotency records, rate-limit counters and one-time codes, objectors' contacts and account
     notices (WEISHI_RETENTION_*_DAYS)."""
     from app.idempotency.service import purge_expired as purge_records
-    from app.privacy.retention import purge_personal_data
+    from app.privacy.retention_service import purge_personal_data
 
     async def run(session, settings):
         return await purge_records(session), await purge_personal_data(session, settings)

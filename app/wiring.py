@@ -6,10 +6,10 @@ that use these hooks, the benchmarks and the tests' conftest. Calling it again c
 
 from app.auth import hooks as auth_hooks
 from app.evaluation.campaign_service import campaign_region
-from app.implementation import reminders as implementation_reminders
+from app.implementation import reminders_service as implementation_reminders
 from app.notifications import hooks as notification_hooks
 from app.notifications.models import NotificationKind
-from app.voting import reminders as voting_reminders
+from app.voting import reminders_service as voting_reminders
 
 
 def wire() -> None:

@@ -461,7 +461,7 @@ class StepTimer:
             "transition_from",
             "transition_from: guarded UPDATE proposal ... RETURNING per target state",
         ),
-        ("app.proposals.lifecycle", "record_many", "record_many: INSERT the pending audit events"),
+        ("app.proposals.lifecycle_service", "record_many", "record_many: INSERT the pending audit events"),
     )
 
     def __init__(self) -> None:

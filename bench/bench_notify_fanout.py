@@ -28,7 +28,7 @@ from app.common.models import utcnow
 from app.core.config import Settings
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrations import upgrade
-from app.notifications import contacts, fanout, outbox
+from app.notifications import contacts_service, fanout, outbox
 from app.notifications.delivery import Providers
 from app.notifications.models import Notification, NotificationPreference, WechatSubscription
 from app.notifications.worker import run_once
@@ -91,7 +91,7 @@ async def load(settings: Settings, sessionmaker, n: int):
         await s.execute(insert(WechatSubscription), grants)
         await s.execute(insert(NotificationPreference), prefs)
         for i in range(1, n, 3):
-            await contacts.remember_phone(s, settings, users[i]["id"], f"139{i:08d}")
+            await contacts_service.remember_phone(s, settings, users[i]["id"], f"139{i:08d}")
         notice = type(
             "N",
             (),

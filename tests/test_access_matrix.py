@@ -201,7 +201,7 @@ EXPECTED: dict[tuple[str, str], Decision] = {
     ("POST", f"{API}/meetings/{{meeting_id}}/motions"): allow(CS, SA, AD),
     ("GET", f"{API}/meetings/{{meeting_id}}/motions"): allow(CS, SA, DA, SU, AD),
     # No gate: the meeting's organisers record votes, or the representative signs their own
-    # (app/deliberation/sittings.py _check_voter: 404 outside the region, 403 otherwise).
+    # (app/deliberation/sittings_service.py _check_voter: 404 outside the region, 403 otherwise).
     ("POST", f"{API}/motions/{{motion_id}}/votes"): SIGNED_IN,
     ("GET", f"{API}/motions/{{motion_id}}/votes"): allow(CS, SA, DA, SU, AD),
     ("POST", f"{API}/motions/{{motion_id}}/decision"): allow(CS, SA, AD),

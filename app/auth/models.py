@@ -80,7 +80,7 @@ class User(SQLModel, table=True):
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when the person deleted their account: the row stays (proposals and the audit trail name its id, a
-    # pseudonym from then on) with every personal field emptied (app/privacy/erasure.py).
+    # pseudonym from then on) with every personal field emptied (app/privacy/erasure_service.py).
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

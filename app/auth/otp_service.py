@@ -15,7 +15,7 @@ from app.auth.service import start_session
 from app.common.models import utcnow
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
-from app.notifications import contacts
+from app.notifications import contacts_service
 
 log = logging.getLogger("weishi.otp")
 WRONG_CODE = "The code is wrong or has expired; request a new one if needed."
@@ -137,7 +137,7 @@ async def verify_code(session: AsyncSession, settings: Settings, phone: str, cod
         raise Forbidden("Staff accounts log in with a username and password.", code="otp_not_for_staff")
     elif not user.is_active:
         raise Unauthorized("The account is disabled.", code="account_disabled")
-    await contacts.remember_phone(session, settings, user.id, phone)
+    await contacts_service.remember_phone(session, settings, user.id, phone)
     tokens = await start_session(session, settings, user)
     await audit.record(
         session,

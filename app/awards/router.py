@@ -9,7 +9,7 @@ from app.auth.deps import require_roles, require_scope
 from app.auth.models import Role
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
-from app.awards import reports, rules, run_rules, service, subsidies
+from app.awards import reports, rules, run_rules, service, subsidies_service
 from app.awards.models import AwardRun
 from app.awards.schemas import AwardPublish, AwardRunCreate, AwardRunRead, SubsidyPayment
 from app.common.downloads import content_disposition
@@ -20,7 +20,7 @@ from app.evaluation.campaign_service import get_campaign
 from app.funds import export
 from app.funds.export import FILE_RESPONSES
 from app.funds.schemas import LedgerEntryRead
-from app.notices import objections
+from app.notices import objections_service
 from app.notices import service as notices
 from app.notices.schemas import NoticeRead, ObjectionDecision
 from app.notices.views import notice_view
@@ -128,11 +128,13 @@ async def decide_objection(
     award only (409 award_already_withdrawn if another objection withdrew it; 422 award_objection_action for an
     action other than withdraw)."""
     run, _ = await service.run_for(session, principal, run_id, manage=True)
-    objection = await objections.by_id(session, objection_id)
+    objection = await objections_service.by_id(session, objection_id)
     if run.notice_id is None or objection.notice_id != run.notice_id:
         raise Conflict("该异议不是针对本次评奖公示的。", code="objection_not_in_run")
     notice = await notices.get_notice(session, run.notice_id, lock="update")
-    await objections.decide(session, principal, objection, notice, body.outcome, body.reply, body.ground, body.action)
+    await objections_service.decide(
+        session, principal, objection, notice, body.outcome, body.reply, body.ground, body.action
+    )
     return await notice_view(session, notice)
 
 
@@ -164,7 +166,7 @@ async def pay_subsidy(
     """Finance pays a final award's subsidy from its commitment (default: all that is unpaid); 409 award_run_state
     before the list is final, award_withdrawn for a withdrawn award, over_commitment beyond the subsidy."""
     run, _ = await service.run_for(session, principal, run_id, manage=False, lock="update")
-    return await subsidies.pay(
+    return await subsidies_service.pay(
         session,
         principal,
         run,

@@ -12,7 +12,7 @@ from app.analytics.awards import digest
 from app.audit.service import record
 from app.auth.models import Role
 from app.auth.principal import Principal
-from app.awards import rules, run_rules, subsidies
+from app.awards import rules, run_rules, subsidies_service
 from app.awards.inputs import campaign_inputs
 from app.awards.models import AwardRun, RunState
 from app.awards.schemas import AwardPublish, AwardRunCreate
@@ -30,7 +30,7 @@ from app.notices.models import AwardKind, ItemStatus, Notice, NoticeItem, Notice
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 
@@ -282,7 +282,7 @@ async def finalise(session: AsyncSession, principal: Principal, run_id: uuid.UUI
     notice.body = f"{notice.body or ''}\n\n{rules.final_note(outputs, titles)}".strip()[:4000]
     run.state, run.finalised_at = RunState.final, utcnow()
     await session.flush()
-    commitments = await subsidies.commit_all(session, principal, run, campaign, outputs)
+    commitments = await subsidies_service.commit_all(session, principal, run, campaign, outputs)
     # The year's evaluation is settled: its completed projects become 已评估.
     evaluated = list(
         await session.scalars(

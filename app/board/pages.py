@@ -10,13 +10,13 @@ from app.board import reads
 from app.common.pagination import paginate
 from app.common.schemas import PageParams
 from app.core.errors import NotFound
-from app.funds.public import community_summary
-from app.implementation import budget_changes, closure, disbursements, spending
-from app.implementation import service as implementation
-from app.notices import objections, service
+from app.funds.public_service import community_summary
+from app.implementation import budget_changes_service, closure_service, disbursements_service, spending_service
+from app.implementation import stages_service as implementation
+from app.notices import objections_service, service
 from app.notices.models import ItemStatus, NoticeItem
 from app.notices.views import notice_view
-from app.organisations import public as public_organisations
+from app.organisations import public_service as public_organisations
 from app.review import public as public_review
 from app.signs import service as signs
 from app.voting import rounds_service, tally_service
@@ -111,7 +111,7 @@ async def notice(session: AsyncSession, notice_id: uuid.UUID) -> dict[str, Any]:
 
 async def tracking(session: AsyncSession, code: str) -> dict[str, Any]:
     """An objection found by its tracking code: status and reply (what the JSON API's tracking shows)."""
-    objection = await objections.by_code(session, code[:20])
+    objection = await objections_service.by_code(session, code[:20])
     item = await session.get(NoticeItem, objection.item_id)
     return {
         "tracking_code": objection.tracking_code,
@@ -195,7 +195,7 @@ def fairness_rows(fairness: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 async def finances(session: AsyncSession, community_id: uuid.UUID) -> dict[str, Any]:
-    """The community's public finance summary, year by year (app.funds.public)."""
+    """The community's public finance summary, year by year (app.funds.public_service)."""
     return {"summary": await community_summary(session, community_id)}
 
 
@@ -204,10 +204,10 @@ async def project(session: AsyncSession, proposal_id: uuid.UUID) -> dict[str, An
     impl = await implementation.get_implementation(session, proposal_id)
     return {
         "project": await implementation.view(session, impl),
-        "spending": await spending.spending(session, impl),
-        "schedule": await disbursements.schedule(session, impl),
-        "changes": await budget_changes.changes(session, impl),
-        "closure": await closure.closure_of(session, proposal_id),
+        "spending": await spending_service.spending(session, impl),
+        "schedule": await disbursements_service.schedule(session, impl),
+        "changes": await budget_changes_service.changes(session, impl),
+        "closure": await closure_service.closure_of(session, proposal_id),
         "sign": await signs.sign_for(session, proposal_id),
     }
 

@@ -23,7 +23,7 @@ from app.board.objection_form import (
 from app.board.templating import CSS, error, render
 from app.core.db import SessionDep
 from app.core.errors import NotFound, ProblemError, TooManyRequests
-from app.notices import objections, service
+from app.notices import objections_service, service
 from app.ratelimit.client import client_ip, ip_key
 
 router = APIRouter(prefix="/board", include_in_schema=False)
@@ -125,7 +125,7 @@ async def file_objection(
     client = keyed_digest(request.app.state.settings.secret_key, "objection-client", ip_key(client_ip(request)))
     user_id = principal.user_id if principal.kind == "user" else None
     try:
-        filed = await objections.file_objection(
+        filed = await objections_service.file_objection(
             session, principal.actor, user_id, client, nid, body.item_id, body.reason, body.contact
         )
     except ProblemError as exc:

@@ -1,6 +1,6 @@
 """A dashboard's figures: one pass of grouped queries per year over the district, pivoted by street in Python.
 
-Money comes from app.funds.reports (the finance report's own function), so the dashboard equals the report."""
+Money comes from app.funds.reports_service (the finance report's own function), so the dashboard equals the report."""
 
 import uuid
 from collections import defaultdict
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.awards.models import AwardRun, RunState
 from app.dashboards import rules
 from app.evaluation.models import EvaluationCampaign, SatisfactionRating
-from app.funds import reports
+from app.funds import reports_service
 from app.funds.models import FundSourceKind
 from app.funds.rules import draw_rank
 from app.notices.models import Notice, Objection
@@ -135,10 +135,12 @@ async def _proposals(session, units, out, scope: str, year: int) -> None:
 async def _money(session, units, out, year: int, as_of: date) -> None:
     for i, unit in enumerate(units):
         totals = (
-            await reports.finance_report(session, reports.GroupBy.year, scope_path=unit.path, as_of=as_of, year=year)
+            await reports_service.finance_report(
+                session, reports_service.GroupBy.year, scope_path=unit.path, as_of=as_of, year=year
+            )
         ).totals.figures
-        by_source = await reports.finance_report(
-            session, reports.GroupBy.fund_source, scope_path=unit.path, as_of=as_of, year=year
+        by_source = await reports_service.finance_report(
+            session, reports_service.GroupBy.fund_source, scope_path=unit.path, as_of=as_of, year=year
         )
         m = out[i]["money"]
         for key in ("funds_in_fen", "committed_fen", "disbursed_fen", "returned_fen", "transferred_out_fen"):

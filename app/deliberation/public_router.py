@@ -9,7 +9,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.deliberation import councils, public
+from app.deliberation import councils_service, public_service
 from app.deliberation.council_schemas import PublicCouncil
 from app.deliberation.schemas import PublicMeeting
 
@@ -25,7 +25,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 )
 async def public_meetings(session: SessionDep, page: Paging, community_id: uuid.UUID | None = None) -> dict:
     """Announcements (time, place, host, participants, form) and results, newest first; no login."""
-    return await paginate(session, public.meetings_statement(community_id), page)
+    return await paginate(session, public_service.meetings_statement(community_id), page)
 
 
 @router.get(
@@ -36,7 +36,7 @@ async def public_meetings(session: SessionDep, page: Paging, community_id: uuid.
 )
 async def public_meeting(meeting_id: uuid.UUID, session: SessionDep) -> dict:
     """The announcement and, item by item, the decision and its tally (never individual votes)."""
-    return await public.public_meeting(session, meeting_id)
+    return await public_service.public_meeting(session, meeting_id)
 
 
 @router.get(
@@ -47,4 +47,4 @@ async def public_meeting(meeting_id: uuid.UUID, session: SessionDep) -> dict:
 )
 async def public_councils(session: SessionDep, page: Paging, community_id: uuid.UUID | None = None) -> dict:
     """Council announcements residents may register for; no participant names."""
-    return await paginate(session, councils.public_statement(community_id), page)
+    return await paginate(session, councils_service.public_statement(community_id), page)

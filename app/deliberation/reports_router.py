@@ -11,7 +11,7 @@ from app.common.schemas import PageParams
 from app.core import clock
 from app.core.db import SessionDep
 from app.core.errors import Unprocessable, problems
-from app.deliberation import policy, reports
+from app.deliberation import policy, reports_service
 from app.deliberation.schemas import MeetingGapReport
 
 router = APIRouter(prefix="/api/v1", tags=["deliberation"])
@@ -35,5 +35,5 @@ async def meeting_gaps(
     if (year is None) != (quarter is None):
         raise Unprocessable("Give both year and quarter, or neither.", code="year_and_quarter")
     if year is None:
-        year, quarter = reports.default_quarter(clock.today())
-    return await reports.meeting_gaps(session, principal, year, quarter, page)
+        year, quarter = reports_service.default_quarter(clock.today())
+    return await reports_service.meeting_gaps(session, principal, year, quarter, page)

@@ -7,7 +7,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from app.common.spreadsheet import neutralise_frame
-from app.funds.reports import GroupBy, Report, Row
+from app.funds.reports_service import GroupBy, Report, Row
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

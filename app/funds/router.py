@@ -13,7 +13,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.funds import accounts, direct, draws, ledger, policy, service, sources
+from app.funds import accounts_service, direct_service, draws_service, ledger_service, policy, service, sources_service
 from app.funds.models import FundSource, LedgerEntry, LedgerKind, ProjectBalance
 from app.funds.schemas import (
     CommitmentCreate,
@@ -33,7 +33,7 @@ from app.funds.schemas import (
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency, IdempotencyContext
 from app.implementation import standing
 from app.programmes.service import pilot_context
-from app.voting import reservations
+from app.voting import reservations_service
 from app.voting import rules as voting_rules
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
@@ -63,7 +63,7 @@ async def create_fund_source(
     """Street matching funds (street admin) or another source (community staff and up) with payer and document."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.funds_in, ctx.pilot.region_path, body.kind)
-    source = await sources.create_source(
+    source = await sources_service.create_source(
         session,
         principal.actor,
         ctx,
@@ -88,7 +88,7 @@ async def list_fund_sources(pilot_id: uuid.UUID, session: SessionDep, principal:
     """Every source of the pilot, oldest first (a pilot has a handful)."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    return await sources.list_sources(session, pilot_id)
+    return await sources_service.list_sources(session, pilot_id)
 
 
 @router.post(
@@ -134,7 +134,7 @@ async def commit_project(
     uncommitted funds do not cover it. Nothing is written then. Money normally comes by confirmation."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_write(principal, LedgerKind.commitment, ctx.pilot.region_path)
-    entry = await direct.commit_direct(
+    entry = await direct_service.commit_direct(
         session,
         principal.actor,
         pilot_id,
@@ -237,7 +237,7 @@ async def list_ledger(
     """Entries in the order they were recorded."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    return await paginate(session, ledger.entries_statement(pilot_id), page)
+    return await paginate(session, ledger_service.entries_statement(pilot_id), page)
 
 
 @router.get(
@@ -252,7 +252,7 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
     yet committed, round by round."""
     ctx = await pilot_context(session, pilot_id)
     policy.check_read(principal, ctx.pilot.region_path)
-    row = await ledger.pilot_balance(session, pilot_id)
+    row = await ledger_service.pilot_balance(session, pilot_id)
     parts = [
         SourceBalanceRead(
             fund_source_id=s.id,
@@ -262,15 +262,15 @@ async def pilot_balance(pilot_id: uuid.UUID, session: SessionDep, principal: Rea
             planned_fen=s.planned_fen,
             received_fen=s.received_fen,
             committed_fen=s.committed_fen,
-            uncommitted_fen=draws.uncommitted(s),
+            uncommitted_fen=draws_service.uncommitted(s),
             swept_fen=s.swept_fen,
             paid_fen=s.paid_fen,
         )
-        for s in await draws.sources_in_order(session, pilot_id)
+        for s in await draws_service.sources_in_order(session, pilot_id)
     ]
-    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
-    holds = await reservations.holds(session, pilot_id)
-    panels = await reservations.panel_holds(session, pilot_id)
+    uncommitted = await accounts_service.uncommitted_fen(session, pilot_id)
+    holds = await reservations_service.holds(session, pilot_id)
+    panels = await reservations_service.panel_holds(session, pilot_id)
     held, by_panels = sum(h.held_fen for h in holds), sum(h.held_fen for h in panels)
     return PilotBalanceWithRoundsRead(
         **PilotBalanceRead.model_validate(row).model_dump(exclude={"available_fen", "sources"}),

@@ -17,7 +17,7 @@ from app.common.money import yuan
 from app.common.rows import get_or_404
 from app.core import clock
 from app.core.errors import Conflict, Unprocessable
-from app.funds import draws, ledger, rules
+from app.funds import draws_service, ledger_service, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.service import PilotContext, pilot_context
@@ -113,9 +113,9 @@ async def record_funds_in(
         )
     ctx = await pilot_context(session, source.pilot_id)
     _check_when(ctx, LedgerKind.funds_in, entry_date, award=source.kind == FundSourceKind.award_subsidy)
-    pilot = await ledger.move_pilot(session, ctx.pilot.id, rules.pilot_delta(LedgerKind.funds_in, amount_fen))
+    pilot = await ledger_service.move_pilot(session, ctx.pilot.id, rules.pilot_delta(LedgerKind.funds_in, amount_fen))
     # Pilot row first, then its source: the order every writer takes.
-    moved = await ledger.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
+    moved = await ledger_service.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
     entry = LedgerEntry(
         pilot_id=ctx.pilot.id,
         kind=LedgerKind.funds_in,
@@ -165,7 +165,7 @@ async def commit_project(
             code="over_project_cap",
             extra={"cap_fen": cap},
         )
-    await ledger.ensure_project(
+    await ledger_service.ensure_project(
         session,
         {
             "project_id": project_id,
@@ -183,11 +183,11 @@ async def commit_project(
         raise Conflict("The project is committed under another pilot.", code="project_in_other_pilot")
     if (project.category, project.project_type) != (category, project_type):
         raise Conflict("The project was committed earlier with another category or type.", code="project_mismatch")
-    pilot = await ledger.move_pilot(session, pilot_id, rules.pilot_delta(LedgerKind.commitment, amount_fen))
-    proj = await ledger.move_project(
+    pilot = await ledger_service.move_pilot(session, pilot_id, rules.pilot_delta(LedgerKind.commitment, amount_fen))
+    proj = await ledger_service.move_project(
         session, project_id, rules.project_delta(LedgerKind.commitment, amount_fen), cap_fen=cap
     )
-    shares = await draws.draw(session, pilot_id, amount_fen, source_id)
+    shares = await draws_service.draw(session, pilot_id, amount_fen, source_id)
     entry = LedgerEntry(
         pilot_id=pilot_id,
         kind=LedgerKind.commitment,
@@ -197,8 +197,10 @@ async def commit_project(
         document_ref=document_ref,
         note=note,
     )
-    await _append(session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws.audited(shares)})
-    await draws.record(session, entry, shares)
+    await _append(
+        session, actor, ctx, entry, {"pilot": pilot, "project": proj, "sources": draws_service.audited(shares)}
+    )
+    await draws_service.record(session, entry, shares)
     return entry
 
 
@@ -218,7 +220,7 @@ async def _project_movement(
     unspent = rules.unspent_fen(project.committed_fen, project.returned_fen, project.disbursed_fen)
     if amount_fen > unspent:
         # Said in this project's figures: the pilot's own balance (checked next) would name the wrong money.
-        raise ledger.refusal(
+        raise ledger_service.refusal(
             "over_commitment",
             rules.over_commitment_detail(
                 kind, amount_fen, project.committed_fen, project.returned_fen, project.disbursed_fen
@@ -229,15 +231,15 @@ async def _project_movement(
             **rules.commitment_figures(project.committed_fen, project.returned_fen),
         )
     # Pilot row first, then project: the same order as commitments, so writers never deadlock.
-    pilot = await ledger.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
-    proj = await ledger.move_project(session, project_id, rules.project_delta(kind, amount_fen))
+    pilot = await ledger_service.move_pilot(session, project.pilot_id, rules.pilot_delta(kind, amount_fen))
+    proj = await ledger_service.move_project(session, project_id, rules.project_delta(kind, amount_fen))
     # Which sources the money comes from (a payment) or goes back to (a return).
-    shares: draws.Shares = []
-    paid: draws.Shares = []
+    shares: draws_service.Shares = []
+    paid: draws_service.Shares = []
     if kind == LedgerKind.return_:
-        shares = await draws.give_back(session, project.pilot_id, project_id, amount_fen)
+        shares = await draws_service.give_back(session, project.pilot_id, project_id, amount_fen)
     else:
-        paid = await draws.pay(session, project.pilot_id, project_id, amount_fen)
+        paid = await draws_service.pay(session, project.pilot_id, project_id, amount_fen)
     entry = LedgerEntry(
         pilot_id=project.pilot_id,
         kind=kind,
@@ -252,9 +254,14 @@ async def _project_movement(
         actor,
         ctx,
         entry,
-        {"pilot": pilot, "project": proj, "sources": draws.audited(shares), "paid_from": draws.audited(paid)},
+        {
+            "pilot": pilot,
+            "project": proj,
+            "sources": draws_service.audited(shares),
+            "paid_from": draws_service.audited(paid),
+        },
     )
-    await draws.record(session, entry, shares, paid)
+    await draws_service.record(session, entry, shares, paid)
     return entry
 
 
@@ -315,21 +322,23 @@ async def reverse(
     if problem:
         raise Unprocessable(problem, code="date_outside_programme")
     balances: dict[str, Any] = {
-        "pilot": await ledger.move_pilot(
+        "pilot": await ledger_service.move_pilot(
             session, entry.pilot_id, rules.pilot_delta(entry.kind, entry.amount_fen).scaled(-1)
         )
     }
     project_change = rules.project_delta(entry.kind, entry.amount_fen)
     if project_change is not None:
-        balances["project"] = await ledger.move_project(session, entry.project_id, project_change.scaled(-1))
-    shares: draws.Shares = []
-    paid: draws.Shares = []
+        balances["project"] = await ledger_service.move_project(session, entry.project_id, project_change.scaled(-1))
+    shares: draws_service.Shares = []
+    paid: draws_service.Shares = []
     if entry.kind == LedgerKind.funds_in:
-        balances["source"] = await ledger.move_source(session, entry.fund_source_id, received_fen=-entry.amount_fen)
+        balances["source"] = await ledger_service.move_source(
+            session, entry.fund_source_id, received_fen=-entry.amount_fen
+        )
     else:
-        shares, paid = await draws.undo(session, entry)
-        balances["sources"] = draws.audited(shares)
-        balances["paid_from"] = draws.audited(paid)
+        shares, paid = await draws_service.undo(session, entry)
+        balances["sources"] = draws_service.audited(shares)
+        balances["paid_from"] = draws_service.audited(paid)
     reversal = LedgerEntry(
         pilot_id=entry.pilot_id,
         kind=LedgerKind.reversal,
@@ -346,5 +355,5 @@ async def reverse(
     except IntegrityError as exc:
         # Two reversals of one entry raced; the unique reverses_id let only one through.
         raise Conflict("This entry has already been reversed.", code="not_reversible") from exc
-    await draws.record(session, reversal, shares, paid)
+    await draws_service.record(session, reversal, shares, paid)
     return reversal

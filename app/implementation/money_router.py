@@ -13,7 +13,7 @@ from app.core.db import SessionDep
 from app.core.errors import problems
 from app.funds import policy as funds_policy
 from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
-from app.implementation import budget_changes, disbursements, service
+from app.implementation import budget_changes_service, disbursements_service, stages_service
 from app.implementation.money_schemas import (
     BudgetChangeCreate,
     BudgetChangeDecision,
@@ -44,8 +44,8 @@ async def disburse(
 ) -> JSONResponse:
     """Finance staff pay instalments in order once each gate is met; 409 names the gate, the order or the limit
     that refuses it. Recorded in the funds ledger, never beyond the commitment."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
-    payment = await disbursements.disburse(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=False)
+    payment = await disbursements_service.disburse(session, principal, impl, body)
     return await idem.respond(session, status.HTTP_201_CREATED, DisbursementRead.model_validate(payment))
 
 
@@ -57,8 +57,8 @@ async def disburse(
 )
 async def schedule(proposal_id: uuid.UUID, session: SessionDep, principal: MoneyReader) -> dict:
     """Each instalment's amount from the current budget, what was paid, what may be paid now, or why not."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
-    return await disbursements.schedule(session, impl)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=False)
+    return await disbursements_service.schedule(session, impl)
 
 
 @router.get(
@@ -69,7 +69,7 @@ async def schedule(proposal_id: uuid.UUID, session: SessionDep, principal: Money
 )
 async def public_schedule(proposal_id: uuid.UUID, session: SessionDep) -> dict:
     """What the implementer has been paid and when (资金拨付公开); no login."""
-    return await disbursements.schedule(session, await service.get_implementation(session, proposal_id))
+    return await disbursements_service.schedule(session, await stages_service.get_implementation(session, proposal_id))
 
 
 @router.post(
@@ -84,8 +84,8 @@ async def request_change(
 ) -> object:
     """Within the programme's threshold (default 10%) and with category and purpose unchanged, community staff
     approve it at once (state applied); otherwise it awaits a representative meeting (state awaiting_meeting)."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return await budget_changes.request(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return await budget_changes_service.request(session, principal, impl, body)
 
 
 @router.post(
@@ -99,7 +99,7 @@ async def decide_change(
 ) -> object:
     """Names the agenda item (on this project, at a meeting of its community, decided after the request):
     passed applies the change and moves the commitment in the ledger; failed rejects it."""
-    return await budget_changes.decide(session, principal, change_id, body)
+    return await budget_changes_service.decide(session, principal, change_id, body)
 
 
 @router.get(
@@ -110,8 +110,8 @@ async def decide_change(
 )
 async def list_changes(proposal_id: uuid.UUID, session: SessionDep, principal: MoneyReader) -> list:
     """Every change, oldest first."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
-    return await budget_changes.changes(session, impl)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=False)
+    return await budget_changes_service.changes(session, impl)
 
 
 @router.get(
@@ -122,4 +122,4 @@ async def list_changes(proposal_id: uuid.UUID, session: SessionDep, principal: M
 )
 async def public_changes(proposal_id: uuid.UUID, session: SessionDep) -> list:
     """Every change with its reason and decision (居务公开); no login."""
-    return await budget_changes.changes(session, await service.get_implementation(session, proposal_id))
+    return await budget_changes_service.changes(session, await stages_service.get_implementation(session, proposal_id))

@@ -16,7 +16,7 @@ from app.core.errors import problems
 from app.funds import export, policy
 from app.funds.export import FILE_RESPONSES
 from app.funds.report_scope import report_scope
-from app.implementation import project_report
+from app.implementation import report_service
 from app.implementation.report_schemas import ProjectMoneyReport, ProjectMoneyRow
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
@@ -40,11 +40,11 @@ AMOUNTS = [
 ]
 
 
-def _row(row: project_report.ProjectRow) -> ProjectMoneyRow:
+def _row(row: report_service.ProjectRow) -> ProjectMoneyRow:
     return ProjectMoneyRow(**vars(row), difference_fen=row.difference_fen, ended=row.ended)
 
 
-def _frame(rows: list[project_report.ProjectRow]) -> pd.DataFrame:
+def _frame(rows: list[report_service.ProjectRow]) -> pd.DataFrame:
     records = [
         {h: (export.yuan(getattr(r, k)) if h in AMOUNTS else getattr(r, k)) for k, h in HEADERS.items()} for r in rows
     ]
@@ -71,8 +71,8 @@ async def project_money(
     """Every committed project in scope; mismatches are those whose invoiced spending differs from what was paid."""
     scope = await report_scope(session, principal, region_id)
     as_of = as_of or clock.today()
-    rows = await project_report.project_rows(session, scope_path=scope, as_of=as_of, year=year)
-    odd = project_report.mismatches(rows, ended_only=ended_only)
+    rows = await report_service.project_rows(session, scope_path=scope, as_of=as_of, year=year)
+    odd = report_service.mismatches(rows, ended_only=ended_only)
     if format == "json":
         return ProjectMoneyReport(
             as_of=as_of,

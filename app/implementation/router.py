@@ -15,7 +15,7 @@ from app.common.strict import QueryDate
 from app.core import clock
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problems
-from app.implementation import service, spending
+from app.implementation import spending_service, stages_service
 from app.implementation.schemas import (
     ExpenditureCreate,
     ExpenditureRead,
@@ -28,7 +28,7 @@ from app.implementation.schemas import (
     SpendingRead,
 )
 from app.proposals import filetypes
-from app.proposals.attachments import storage_path
+from app.proposals.attachments_service import storage_path
 from app.voting import policy
 
 router = APIRouter(prefix="/api/v1", tags=["implementation"])
@@ -47,7 +47,7 @@ WRITE = problems(401, 403, 404, 409, 422)
 )
 async def start(proposal_id: uuid.UUID, body: ImplementationStart, session: SessionDep, principal: Organiser) -> dict:
     """The implementer (community, social organisation or residents' team) and the milestone plan."""
-    return await service.view(session, await service.start(session, principal, proposal_id, body))
+    return await stages_service.view(session, await stages_service.start(session, principal, proposal_id, body))
 
 
 @router.get(
@@ -58,8 +58,8 @@ async def start(proposal_id: uuid.UUID, body: ImplementationStart, session: Sess
 )
 async def read(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
     """Implementer, milestones (overdue flagged) and progress."""
-    return await service.view(
-        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    return await stages_service.view(
+        session, await stages_service.implementation_for(session, principal, proposal_id, organise=False)
     )
 
 
@@ -70,7 +70,9 @@ async def milestone_done(
     milestone_id: uuid.UUID, body: MilestoneDone, session: SessionDep, principal: Organiser
 ) -> dict:
     """Once per milestone; the date lies between the start and today."""
-    return await service.view(session, await service.milestone_done(session, principal, milestone_id, body.done_on))
+    return await stages_service.view(
+        session, await stages_service.milestone_done(session, principal, milestone_id, body.done_on)
+    )
 
 
 @router.post(
@@ -84,8 +86,8 @@ async def add_progress(
     proposal_id: uuid.UUID, body: ProgressCreate, session: SessionDep, principal: Organiser
 ) -> object:
     """Text and photos (image attachments of the project); published on the notice board at once."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return await service.add_progress(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return await stages_service.add_progress(session, principal, impl, body)
 
 
 @router.get(
@@ -101,7 +103,7 @@ async def overdue(
     as_of: Annotated[QueryDate | None, Query(description="default: today (Asia/Shanghai)")] = None,
 ) -> dict:
     """Open milestones past their due date, most overdue first."""
-    return await service.overdue_page(session, principal, as_of or clock.today(), page)
+    return await stages_service.overdue_page(session, principal, as_of or clock.today(), page)
 
 
 @router.get(
@@ -112,7 +114,7 @@ async def overdue(
 )
 async def public_progress(proposal_id: uuid.UUID, session: SessionDep) -> dict:
     """Implementer, milestones and progress reports (落实情况公开); no login."""
-    return await service.view(session, await service.get_implementation(session, proposal_id))
+    return await stages_service.view(session, await stages_service.get_implementation(session, proposal_id))
 
 
 @router.get(
@@ -123,7 +125,7 @@ async def public_progress(proposal_id: uuid.UUID, session: SessionDep) -> dict:
 )
 async def public_photo(attachment_id: uuid.UUID, request: Request, session: SessionDep) -> FileResponse:
     """Only photos some progress report shows; everything else attached to a proposal stays private."""
-    attachment = await service.public_photo(session, attachment_id)
+    attachment = await stages_service.public_photo(session, attachment_id)
     path = storage_path(request.app.state.settings, attachment.storage_name)
     if not path.is_file():
         raise NotFound("The photo's file is missing from storage.", code="photo_file_missing")
@@ -148,8 +150,8 @@ async def record_expenditure(
 ) -> object:
     """Payee, amount, invoice number (required, once per project), date and budget line; 409 over_budget when
     spending would pass the confirmed budget."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return await spending.record_expenditure(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return await spending_service.record_expenditure(session, principal, impl, body)
 
 
 @router.get(
@@ -160,8 +162,8 @@ async def record_expenditure(
 )
 async def project_spending(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> dict:
     """Budget, spent, remaining and every payment."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
-    return await spending.spending(session, impl)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=False)
+    return await spending_service.spending(session, impl)
 
 
 @router.get(
@@ -172,4 +174,4 @@ async def project_spending(proposal_id: uuid.UUID, session: SessionDep, principa
 )
 async def public_spending(proposal_id: uuid.UUID, session: SessionDep) -> dict:
     """How the money was used (资金使用情况公开); payees are the businesses paid."""
-    return await spending.spending(session, await service.get_implementation(session, proposal_id))
+    return await spending_service.spending(session, await stages_service.get_implementation(session, proposal_id))

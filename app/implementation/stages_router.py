@@ -9,10 +9,10 @@ from app.auth.deps import require_roles
 from app.auth.principal import Principal
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problems
-from app.implementation import acceptance, closure, mid_term, service
+from app.implementation import acceptance_service, closure_service, mid_term_service, stages_service
 from app.implementation.policy import REVIEWER_ROLES
 from app.implementation.schemas import ImplementationRead, MilestoneWaive
-from app.implementation.stage_schemas import (
+from app.implementation.stages_schemas import (
     AcceptanceCreate,
     AcceptanceRead,
     ClosureCreate,
@@ -39,8 +39,8 @@ async def waive_milestone(
     milestone_id: uuid.UUID, body: MilestoneWaive, session: SessionDep, principal: Organiser
 ) -> dict:
     """An open milestone dropped with a reason no longer holds back completion or closure."""
-    impl = await service.waive_milestone(session, principal, milestone_id, body.reason)
-    return await service.view(session, impl)
+    impl = await stages_service.waive_milestone(session, principal, milestone_id, body.reason)
+    return await stages_service.view(session, impl)
 
 
 @router.post(
@@ -55,8 +55,8 @@ async def submit_review(
 ) -> object:
     """Due by the project's mid-term date (or the resubmission date after a fail); filed late, it fails at once
     and payments stop."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return await mid_term.submit(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return await mid_term_service.submit(session, principal, impl, body)
 
 
 @router.post(
@@ -67,7 +67,7 @@ async def submit_review(
 )
 async def decide_review(review_id: uuid.UUID, body: ReviewDecision, session: SessionDep, principal: Reviewer) -> object:
     """Street or district staff: a pass releases the next instalment; a fail stops payments."""
-    return await mid_term.decide(session, principal, review_id, body)
+    return await mid_term_service.decide(session, principal, review_id, body)
 
 
 @router.get(
@@ -78,8 +78,8 @@ async def decide_review(review_id: uuid.UUID, body: ReviewDecision, session: Ses
 )
 async def list_reviews(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> list:
     """Every attempt, first first."""
-    return await mid_term.reviews(
-        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    return await mid_term_service.reviews(
+        session, await stages_service.implementation_for(session, principal, proposal_id, organise=False)
     )
 
 
@@ -93,8 +93,8 @@ async def list_reviews(proposal_id: uuid.UUID, session: SessionDep, principal: R
 async def inspect(proposal_id: uuid.UUID, body: AcceptanceCreate, session: SessionDep, principal: Organiser) -> dict:
     """Representatives (and an expert where the programme asks) and a resident survey; satisfaction under the
     programme's floor (default 70%) or a verdict against sends the project to rectification (整改)."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return acceptance.read(await acceptance.inspect(session, principal, impl, body))
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return acceptance_service.read(await acceptance_service.inspect(session, principal, impl, body))
 
 
 @router.get(
@@ -105,8 +105,8 @@ async def inspect(proposal_id: uuid.UUID, body: AcceptanceCreate, session: Sessi
 )
 async def list_inspections(proposal_id: uuid.UUID, session: SessionDep, principal: Reader) -> list:
     """Every inspection, first first."""
-    return await acceptance.inspections(
-        session, await service.implementation_for(session, principal, proposal_id, organise=False)
+    return await acceptance_service.inspections(
+        session, await stages_service.implementation_for(session, principal, proposal_id, organise=False)
     )
 
 
@@ -120,8 +120,8 @@ async def list_inspections(proposal_id: uuid.UUID, session: SessionDep, principa
 async def close(proposal_id: uuid.UUID, body: ClosureCreate, session: SessionDep, principal: Organiser) -> object:
     """The completion report; open milestones must be waived with a reason; the unpaid commitment goes back to
     the pilot in the ledger; the proposal becomes completed, ready for evaluation."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=True)
-    return await closure.close(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=True)
+    return await closure_service.close(session, principal, impl, body)
 
 
 @router.post(
@@ -135,8 +135,8 @@ async def terminate(
     proposal_id: uuid.UUID, body: TerminationCreate, session: SessionDep, principal: Reviewer
 ) -> object:
     """Street or district staff, after a failed, late or overdue mid-term review; the unpaid rest goes back."""
-    impl = await service.implementation_for(session, principal, proposal_id, organise=False)
-    return await closure.terminate(session, principal, impl, body)
+    impl = await stages_service.implementation_for(session, principal, proposal_id, organise=False)
+    return await closure_service.terminate(session, principal, impl, body)
 
 
 @router.get(
@@ -147,7 +147,7 @@ async def terminate(
 )
 async def public_closure(proposal_id: uuid.UUID, session: SessionDep) -> object:
     """The completion report and the money given back; 404 while the project is under way."""
-    ended = await closure.closure_of(session, proposal_id)
+    ended = await closure_service.closure_of(session, proposal_id)
     if ended is None:
         raise NotFound("The project has not closed.", code="closure_not_found")
     return ended

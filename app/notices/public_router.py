@@ -12,7 +12,7 @@ from app.common.schemas import Page, PageParams
 from app.common.strict import ParamText, QueryBool
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.notices import objections, service
+from app.notices import objections_service, service
 from app.notices.limits import limit_objections
 from app.notices.schemas import NoticeRead, ObjectionCreate, ObjectionFiled, ObjectionTrack
 from app.notices.views import notice_view
@@ -52,7 +52,7 @@ async def file_objection(
     """Anyone, logged in or not, while the project's window is open; keep the tracking code to follow it."""
     client = keyed_digest(request.app.state.settings.secret_key, "objection-client", ip_key(client_ip(request)))
     user_id = principal.user_id if principal.kind == "user" else None
-    return await objections.file_objection(
+    return await objections_service.file_objection(
         session, principal.actor, user_id, client, notice_id, body.item_id, body.reason, body.contact
     )
 
@@ -65,4 +65,4 @@ async def file_objection(
 )
 async def track(tracking_code: ParamText, session: SessionDep) -> dict:
     """Status and reply of the objection with this tracking code."""
-    return await objections.track(session, tracking_code[:20])
+    return await objections_service.track(session, tracking_code[:20])

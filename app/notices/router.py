@@ -13,7 +13,7 @@ from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
 from app.core.db import SessionDep
 from app.core.errors import Conflict, problems
-from app.notices import calendars, confirmation, objections, service
+from app.notices import calendars_service, confirmation_service, objections_service, service
 from app.notices.models import Confirmation, NoticeKind, ObjectionStatus, WorkCalendarYear
 from app.notices.schemas import (
     CalendarPut,
@@ -143,7 +143,7 @@ async def confirm(
 ) -> Confirmation:
     """Records the final content, plan, budget and benefits and commits the budget in the pilot's ledger."""
     item, notice = await _item(session, principal, item_id)
-    return await confirmation.confirm(session, principal, notice, item, **body.model_dump())
+    return await confirmation_service.confirm(session, principal, notice, item, **body.model_dump())
 
 
 @router.get("/objections", response_model=Page[StaffObjection], summary="Objections queue", responses=READ)
@@ -155,7 +155,7 @@ async def objection_queue(
     notice_id: uuid.UUID | None = None,
 ) -> dict:
     """Oldest first, in my region, with the contact the objector left (staff only)."""
-    return await paginate(session, objections.queue_statement(principal, status, notice_id), page)
+    return await paginate(session, objections_service.queue_statement(principal, status, notice_id), page)
 
 
 @router.post(
@@ -164,8 +164,10 @@ async def objection_queue(
 async def decide(objection_id: uuid.UUID, body: ObjectionDecision, session: SessionDep, principal: Organiser) -> dict:
     """Dismiss with a written reply, or uphold: the project leaves the result (or goes back to deliberation) and
     the freed money goes to the next projects in line under the round's rule, explained step by step."""
-    objection, notice = await objections.get_for(session, principal, objection_id)
-    await objections.decide(session, principal, objection, notice, body.outcome, body.reply, body.ground, body.action)
+    objection, notice = await objections_service.get_for(session, principal, objection_id)
+    await objections_service.decide(
+        session, principal, objection, notice, body.outcome, body.reply, body.ground, body.action
+    )
     return await notice_view(session, notice)
 
 
@@ -179,7 +181,7 @@ async def put_calendar(
     year: Annotated[int, Path(ge=2000, le=2100)], body: CalendarPut, session: SessionDep, principal: CalendarKeeper
 ) -> object:
     """For a year chinese-calendar does not cover yet (409 for years it does); impossible dates: 422."""
-    return await calendars.put_calendar(session, principal, year, body.holidays, body.workdays, body.source)
+    return await calendars_service.put_calendar(session, principal, year, body.holidays, body.workdays, body.source)
 
 
 @router.get("/calendars/{year}", response_model=CalendarRead, summary="A year's working-day calendar", responses=READ)
@@ -187,4 +189,4 @@ async def get_calendar(
     year: Annotated[int, Path(ge=2000, le=2100)], session: SessionDep, principal: Reader
 ) -> WorkCalendarYear:
     """The administrator calendar of a year (404 when there is none)."""
-    return await calendars.get_calendar(session, year)
+    return await calendars_service.get_calendar(session, year)

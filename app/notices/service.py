@@ -18,14 +18,14 @@ from app.core.errors import Conflict, Unprocessable
 from app.deliberation.models import Meeting
 from app.funds import rules as fund_rules
 from app.funds.models import FundSource, FundSourceKind
-from app.notices import calendars, rules
+from app.notices import calendars_service, rules
 from app.notices.models import ItemStatus, Notice, NoticeItem, NoticeKind, NoticeStatus, Objection, ObjectionStatus
 from app.notices.workdays import WindowEnd
 from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.voting import policy
@@ -90,7 +90,7 @@ async def window_for(
     days = rule.days if days is None else days
     if problem := rules.too_short(rule, days):
         raise Unprocessable(problem, code="notice_too_short", extra={"minimum_days": rule.days, "unit": rule.unit})
-    return rules.window(rule, days, starts_on, await calendars.custom_calendars(session, starts_on.year)), days
+    return rules.window(rule, days, starts_on, await calendars_service.custom_calendars(session, starts_on.year)), days
 
 
 def _check_start(starts_on: date) -> None:

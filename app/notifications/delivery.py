@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.notifications import contacts, rules
+from app.notifications import contacts_service, rules
 from app.notifications.models import Channel, Notification, WechatSubscription
 from app.sms import service as sms
 from app.sms.senders import SmsError, SmsSender
@@ -97,7 +97,7 @@ async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outco
 
 
 async def _sms(p: Providers, session: AsyncSession, n: Notification) -> Outcome:
-    phone = await contacts.phone_of(session, p.settings, n.user_id)
+    phone = await contacts_service.phone_of(session, p.settings, n.user_id)
     if phone is None:
         return Outcome("skipped", "no_phone")
     try:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.common.models import utcnow
 from app.core.config import Settings
-from app.notifications import contacts, hooks, rules
+from app.notifications import contacts_service, hooks, rules
 from app.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -23,7 +23,7 @@ from app.notifications.models import (
 from app.regions.models import Region
 from app.wechat.models import WechatIdentity
 
-# A round's reminders are checked against the round when they fall due (app/voting/reminders.py).
+# A round's reminders are checked against the round when they fall due (app/voting/reminders_service.py).
 ROUND_KINDS = (NotificationKind.round_opened, NotificationKind.round_closing)
 # Events a community's roll hears of: voting says who is on it.
 ROLL_KINDS = (*ROUND_KINDS, NotificationKind.notice_published)
@@ -133,7 +133,7 @@ async def expand(session: AsyncSession, settings: Settings, event: NotificationE
         return 0
     title, body = rules.message(event.kind, event.payload)
     title, body = rules.clip(title, 100), rules.clip(body, 500)
-    chosen = await contacts.channels_of(session, users, event.kind)
+    chosen = await contacts_service.channels_of(session, users, event.kind)
     wechat, phones = await _reachable(session, settings, users)
     template = settings.wechat_templates.get(event.kind.value)
     now, rows = utcnow(), []

@@ -12,7 +12,7 @@ from app.core import clock
 from app.core.errors import NotFound
 from app.deliberation.models import Meeting
 from app.evaluation.models import EvaluationCampaign, SatisfactionRating
-from app.funds import reports
+from app.funds import reports_service
 from app.notices.models import Notice
 from app.notices.views import notice_view
 from app.opendata import package
@@ -118,8 +118,8 @@ async def build(session: AsyncSession, district_id: uuid.UUID, year: int, as_of:
                 }
             )
     await _notices(session, programme, names, tables)
-    finance = await reports.finance_report(
-        session, reports.GroupBy.community, scope_path=district.path, as_of=as_of, year=year
+    finance = await reports_service.finance_report(
+        session, reports_service.GroupBy.community, scope_path=district.path, as_of=as_of, year=year
     )
     tables["finances"] = [{"community": r.label, **r.figures} for r in finance.rows]
     await _evaluation(session, programme, tables)

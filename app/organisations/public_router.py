@@ -9,7 +9,7 @@ from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.core.db import ReadSessionDep
 from app.core.errors import problems
-from app.organisations import public
+from app.organisations import public_service
 from app.organisations.schemas import PublicOrganisation
 
 router = APIRouter(prefix="/api/v1/public", tags=["organisations"])
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/public", tags=["organisations"])
 )
 async def public_organisations(session: ReadSessionDep, page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """By name: credit code, verified or not, and the projects each proposed or implemented, with grades."""
-    return await public.public_page(session, page)
+    return await public_service.public_page(session, page)
 
 
 @router.get(
@@ -34,4 +34,4 @@ async def public_organisations(session: ReadSessionDep, page: Annotated[PagePara
 )
 async def public_organisation(organisation_id: uuid.UUID, session: ReadSessionDep) -> dict:
     """One organisation and its projects (submitted ones only)."""
-    return await public.public_organisation(session, organisation_id)
+    return await public_service.public_organisation(session, organisation_id)

@@ -14,7 +14,7 @@ from app.common.pagination import page_params, paginate, paginate_rows
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problems
-from app.organisations import documents, members, policy, record, service
+from app.organisations import documents_service, members_service, policy, record, service
 from app.organisations.models import OrganisationDocument, OrganisationInvitation, OrganisationMember
 from app.organisations.schemas import (
     DocumentRead,
@@ -130,7 +130,7 @@ async def upload_document(
     policy.check_read(principal, org.id)
     settings = request.app.state.settings
     data = await file.read(settings.max_upload_bytes + 1)
-    return await documents.add_document(session, settings, principal, org, file.filename, data)
+    return await documents_service.add_document(session, settings, principal, org, file.filename, data)
 
 
 @router.get(
@@ -142,7 +142,7 @@ async def upload_document(
 async def list_documents(principal: CurrentPrincipal, org: OrganisationDep, session: SessionDep, page: Paging) -> dict:
     """Members and staff."""
     policy.check_read(principal, org.id)
-    return await paginate(session, documents.list_statement(org.id), page)
+    return await paginate(session, documents_service.list_statement(org.id), page)
 
 
 @router.get(
@@ -161,12 +161,12 @@ async def download_document(
     principal: CurrentPrincipal, document_id: uuid.UUID, request: Request, session: SessionDep
 ) -> FileResponse:
     """The stored bytes, for members and staff; never rendered inline."""
-    doc = await documents.get_document(session, document_id)
+    doc = await documents_service.get_document(session, document_id)
     try:
         policy.check_read(principal, doc.organisation_id)
     except NotFound as exc:
         raise NotFound("没有这份材料。", code="document_not_found") from exc
-    path = documents.storage_path(request.app.state.settings, doc.storage_name)
+    path = documents_service.storage_path(request.app.state.settings, doc.storage_name)
     if not path.is_file():
         raise NotFound("材料文件已不在存储中。", code="attachment_file_missing")
     name = filetypes.download_name(doc.original_name, doc.content_type)
@@ -186,7 +186,7 @@ async def download_document(
 async def list_members(principal: CurrentPrincipal, org: OrganisationDep, session: SessionDep, page: Paging) -> dict:
     """Members and staff see names and roles; phones never."""
     policy.check_read(principal, org.id)
-    return await paginate_rows(session, members.members_statement(org.id), page, _member)
+    return await paginate_rows(session, members_service.members_statement(org.id), page, _member)
 
 
 def _member(row) -> MemberRead:
@@ -208,7 +208,7 @@ async def invite(
 ) -> InvitationRead:
     """Owners only; the invitee accepts after logging in with that phone."""
     policy.check_read(principal, org.id)
-    invitation = await members.invite(session, request.app.state.settings, principal, org, body)
+    invitation = await members_service.invite(session, request.app.state.settings, principal, org, body)
     return _invitation((invitation, org.name))
 
 
@@ -233,7 +233,7 @@ def _invitation(row) -> InvitationRead:
 )
 async def my_invitations(principal: Resident, session: SessionDep, page: Paging) -> dict:
     """Open invitations to the caller's phone number."""
-    return await paginate_rows(session, members.my_invitations(principal), page, _invitation)
+    return await paginate_rows(session, members_service.my_invitations(principal), page, _invitation)
 
 
 @router.post(
@@ -244,7 +244,7 @@ async def my_invitations(principal: Resident, session: SessionDep, page: Paging)
 )
 async def accept(principal: Resident, invitation_id: uuid.UUID, session: SessionDep) -> MemberRead:
     """The resident whose phone was invited joins with the invited role."""
-    member = await members.accept(session, principal, invitation_id)
+    member = await members_service.accept(session, principal, invitation_id)
     return MemberRead(
         id=member.id,
         user_id=member.user_id,
@@ -263,4 +263,4 @@ async def accept(principal: Resident, invitation_id: uuid.UUID, session: Session
 )
 async def leave(principal: Resident, org: OrganisationDep, session: SessionDep) -> None:
     """A member leaves; the last owner cannot."""
-    await members.leave(session, principal, org)
+    await members_service.leave(session, principal, org)

@@ -8,7 +8,7 @@ from app.auth.deps import CurrentPrincipal
 from app.auth.principal import Principal
 from app.core.db import SessionDep
 from app.core.errors import Forbidden, problems
-from app.privacy import erasure, export, rules
+from app.privacy import erasure_service, export_service, rules
 from app.privacy.schemas import DeletionIn, DeletionOut, MyDataOut
 
 router = APIRouter(prefix="/api/v1/me", tags=["privacy"])
@@ -31,7 +31,7 @@ async def _self_deletable(principal: CurrentPrincipal) -> Principal:
 async def my_data(session: SessionDep, principal: CurrentPrincipal) -> dict:
     """Profile, voter-roll entries by community (with where one voted, never how), proposals, objections filed
     while logged in (with tracking codes), notifications, councils, representative seats and logins."""
-    return await export.my_data(session, principal)
+    return await export_service.my_data(session, principal)
 
 
 @router.post(
@@ -42,4 +42,4 @@ async def delete_me(
 ) -> dict:
     """Removes the account's personal data at once and ends every login; proposals stay under a pseudonym,
     ballots in open rounds stay counted but unlinked, the audit trail keeps the account's id."""
-    return await erasure.delete_account(session, request.app.state.settings, principal)
+    return await erasure_service.delete_account(session, request.app.state.settings, principal)

@@ -18,7 +18,7 @@ from app.common import partitions
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.core.errors import Conflict, Unprocessable
-from app.funds import accounts
+from app.funds import accounts_service
 from app.programmes import policy, rules
 from app.programmes.models import Pilot, Programme, ProgrammeStatus
 from app.programmes.ruleset import ProgrammeRules, merge_rules
@@ -246,7 +246,7 @@ async def close_programme(session: AsyncSession, principal: Principal, programme
             f"Only an open programme can be closed; this one is {programme.status.value}.", code="programme_not_open"
         )
     before = snapshot(programme)
-    lines = await accounts.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
+    lines = await accounts_service.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
     programme.status, programme.closed_at, programme.updated_at = ProgrammeStatus.closed, utcnow(), utcnow()
     await session.flush()
     await record(
@@ -267,7 +267,7 @@ async def rerun_year_end(session: AsyncSession, principal: Principal, programme:
     policy.check_manage(principal, programme.region_path)
     if programme.status != ProgrammeStatus.closed:
         raise Conflict("Year end runs on a closed programme; close it first.", code="programme_not_closed")
-    lines = await accounts.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
+    lines = await accounts_service.year_end(session, principal.actor, programme, programme_rules(programme).year_end)
     if lines:
         await record(
             session,
@@ -308,7 +308,7 @@ async def designate_pilot(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict("The community is already a pilot this year.", code="pilot_exists") from exc
-    source = await accounts.open_pilot_account(
+    source = await accounts_service.open_pilot_account(
         session, principal.actor, pilot, programme, programme_rules(programme).subsidy_per_pilot_fen
     )
     await record(

@@ -12,7 +12,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.proposals import assisted, policy
+from app.proposals import assisted_service, policy
 from app.proposals.schemas import AssistedProposalCreate, ProposalDetail, ProposalRead
 from app.proposals.views import detail
 
@@ -34,7 +34,7 @@ async def enter(
 ) -> ProposalDetail:
     """Needs that came by a grid or building leader, a WeChat group, a paper form or 居民说事: the staff member
     holds the draft (attach the paper form to it) until the named proposer claims it with their phone."""
-    proposal = await assisted.enter(session, request.app.state.settings, principal, body)
+    proposal = await assisted_service.enter(session, request.app.state.settings, principal, body)
     return await detail(session, proposal)
 
 
@@ -48,7 +48,7 @@ async def claimable(
     session: SessionDep, principal: Resident, page: Annotated[PageParams, Depends(page_params)]
 ) -> dict:
     """Matched by the phone the caller logged in with."""
-    return await paginate(session, assisted.claimable_statement(principal), page)
+    return await paginate(session, assisted_service.claimable_statement(principal), page)
 
 
 @router.post(
@@ -59,4 +59,4 @@ async def claimable(
 )
 async def claim(proposal_id: uuid.UUID, session: SessionDep, principal: Resident) -> object:
     """The caller becomes its proposer: they may revise, submit or withdraw it from now on."""
-    return await assisted.claim(session, principal, proposal_id)
+    return await assisted_service.claim(session, principal, proposal_id)

@@ -12,7 +12,7 @@ from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problems
-from app.proposals import attachments, filetypes, policy, service
+from app.proposals import attachments_service, filetypes, policy, service
 from app.proposals.models import ProposalAttachment
 from app.proposals.schemas import AttachmentRead
 
@@ -38,7 +38,7 @@ async def upload_attachment(
     settings = request.app.state.settings
     # One byte over the limit is enough to refuse; the rest is never read into memory.
     data = await file.read(settings.max_upload_bytes + 1)
-    return await attachments.add_attachment(session, settings, principal, proposal, file.filename, data)
+    return await attachments_service.add_attachment(session, settings, principal, proposal, file.filename, data)
 
 
 @router.get(
@@ -56,7 +56,7 @@ async def list_attachments(
     """Metadata of the proposal's files (proposer and staff of its region)."""
     proposal = await service.get_proposal(session, proposal_id)
     policy.check_read(principal, proposal)
-    return await paginate(session, attachments.list_statement(proposal), page)
+    return await paginate(session, attachments_service.list_statement(proposal), page)
 
 
 @router.get(
@@ -75,13 +75,13 @@ async def download_attachment(
     attachment_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> FileResponse:
     """The stored bytes, for whoever may read the proposal; never rendered inline."""
-    attachment = await attachments.get_attachment(session, attachment_id)
+    attachment = await attachments_service.get_attachment(session, attachment_id)
     proposal = await service.get_proposal(session, attachment.proposal_id)
     try:
         policy.check_read(principal, proposal)
     except NotFound as exc:
         raise NotFound("No attachment with that id.", code="attachment_not_found") from exc
-    path = attachments.storage_path(request.app.state.settings, attachment.storage_name)
+    path = attachments_service.storage_path(request.app.state.settings, attachment.storage_name)
     if not path.is_file():
         raise NotFound("The attachment's file is missing from storage.", code="attachment_file_missing")
     name = filetypes.download_name(attachment.original_name, attachment.content_type)
@@ -106,13 +106,14 @@ async def delete_attachment(
     background: BackgroundTasks,
 ) -> None:
     """The row goes now; the file after the transaction has committed (background tasks run after the response)."""
-    attachment = await attachments.get_attachment(session, attachment_id)
+    attachment = await attachments_service.get_attachment(session, attachment_id)
     proposal = await service.get_proposal(session, attachment.proposal_id)
     try:
         policy.check_read(principal, proposal)
     except NotFound as exc:
         raise NotFound("No attachment with that id.", code="attachment_not_found") from exc
-    await attachments.delete_attachment(session, principal, proposal, attachment)
+    await attachments_service.delete_attachment(session, principal, proposal, attachment)
     background.add_task(
-        attachments.remove_file, attachments.storage_path(request.app.state.settings, attachment.storage_name)
+        attachments_service.remove_file,
+        attachments_service.storage_path(request.app.state.settings, attachment.storage_name),
     )

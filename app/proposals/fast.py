@@ -1,7 +1,7 @@
 """The public proposal routes' fast lane (app/fastlane): the list a phone opens and a proposal's page, what a
 whole community reads on the last evening of a vote.
 
-They run the route's own functions and statements (app.proposals.public: page_on, proposal_on) outside any
+They run the route's own functions and statements (app.proposals.public_service: page_on, proposal_on) outside any
 transaction, as the route's read session does, and serialise with the route's models. The list is taken with
 any of its filters (community_id, programme_id, state) and limit/offset, each at most once and written plainly
 (a canonical UUID, a state's own name, a number without leading zeros); for any other query, an unknown id or
@@ -22,7 +22,7 @@ from app.common.schemas import Page, PageParams
 from app.core.errors import ProblemError
 from app.fastlane.lane import FastRoute, state
 from app.proposals.enums import ProposalState
-from app.proposals.public import page_filters, page_on, proposal_on
+from app.proposals.public_service import page_filters, page_on, proposal_on
 from app.proposals.schemas import PublicProposal, PublicProposalSummary
 
 _PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,6}")

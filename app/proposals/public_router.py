@@ -9,7 +9,7 @@ from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
 from app.core.db import ReadSessionDep
 from app.core.errors import problems
-from app.proposals import public
+from app.proposals import public_service
 from app.proposals.enums import ProposalState
 from app.proposals.schemas import PublicProposal, PublicProposalSummary
 
@@ -30,7 +30,7 @@ async def public_proposals(
     state: ProposalState | None = None,
 ) -> dict:
     """Proposals from submission on, newest first; no login, no proposer."""
-    return await public.public_page(session, page, community_id, programme_id, state)
+    return await public_service.public_page(session, page, community_id, programme_id, state)
 
 
 @router.get(
@@ -41,4 +41,4 @@ async def public_proposals(
 )
 async def public_proposal(proposal_id: uuid.UUID, session: ReadSessionDep) -> dict:
     """One submitted proposal with its budget; drafts answer 404."""
-    return await public.public_proposal(session, proposal_id)
+    return await public_service.public_proposal(session, proposal_id)

@@ -16,7 +16,7 @@ from app.idempotency.deps import IDEMPOTENCY_PROBLEMS, Idempotency
 from app.programmes.lookup import rules_of
 from app.programmes.ruleset import ProjectCaps
 from app.programmes.service import get_programme
-from app.proposals import lifecycle, negative_list, policy, rules, screening, service
+from app.proposals import lifecycle_service, negative_list, policy, rules, screening_service, service
 from app.proposals.enums import ProposalState
 from app.proposals.models import Proposal, ProposalScreening, SurveyNote
 from app.proposals.schemas import (
@@ -113,7 +113,7 @@ async def submit_proposal(
     A phone that retries with the same Idempotency-Key gets the first answer back, not a 409.
     """
     policy.check_read(principal, proposal)
-    await lifecycle.transition(session, proposal, ProposalState.submitted, principal)
+    await lifecycle_service.transition(session, proposal, ProposalState.submitted, principal)
     return await idem.respond(session, 200, ProposalRead.model_validate(proposal))
 
 
@@ -140,7 +140,7 @@ async def make_transition(
 ) -> Proposal:
     """Transitions people make (submit, withdraw, survey, deliberation); 409 lists the allowed ones."""
     policy.check_read(principal, proposal)
-    return await lifecycle.transition(session, proposal, body.to, principal, body.reason)
+    return await lifecycle_service.transition(session, proposal, body.to, principal, body.reason)
 
 
 @router.get(
@@ -181,7 +181,7 @@ async def screen_proposal(
     body: ScreeningCreate, proposal: ProposalDep, session: SessionDep, principal: Screener
 ) -> ProposalScreening:
     """Pass → screened; failed negative-list items or a budget over the cap → returned with the reasons."""
-    return await screening.screen(session, principal, proposal, body)
+    return await screening_service.screen(session, principal, proposal, body)
 
 
 @router.get(
@@ -195,7 +195,7 @@ async def list_screenings(
 ) -> dict:
     """Every screening, newest first; the proposer sees why it was returned."""
     policy.check_read(principal, proposal)
-    return await paginate(session, screening.screenings_statement(proposal), page)
+    return await paginate(session, screening_service.screenings_statement(proposal), page)
 
 
 @router.post(
@@ -209,7 +209,7 @@ async def add_survey_note(
     body: SurveyNoteCreate, proposal: ProposalDep, session: SessionDep, principal: Screener
 ) -> SurveyNote:
     """Staff of the proposal's region record what residents said, from screening until deliberation."""
-    return await screening.add_survey_note(session, principal, proposal, body)
+    return await screening_service.add_survey_note(session, principal, proposal, body)
 
 
 @router.get(
@@ -223,4 +223,4 @@ async def list_survey_notes(
 ) -> dict:
     """The findings, oldest first (proposer and staff of the region)."""
     policy.check_read(principal, proposal)
-    return await paginate(session, screening.survey_notes_statement(proposal), page)
+    return await paginate(session, screening_service.survey_notes_statement(proposal), page)

@@ -15,7 +15,7 @@ from app.notices.models import Notice, NoticeKind
 from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.service import programme_rules
-from app.proposals.lifecycle import Process
+from app.proposals.lifecycle_service import Process
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.review import service

@@ -20,13 +20,13 @@ from app.evaluation.rubric_service import criteria_of
 from app.programmes.models import ProgrammeStatus
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalKind, ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
 from app.regions.models import Region
 from app.review import policy, rules
 from app.review.models import PanelStatus, ReviewApplication, ReviewConflict, ReviewExpert, ReviewPanel, ReviewScore
 from app.review.schemas import ConflictWrite, PanelCreate, PitchWrite, ReviewScoreWrite
-from app.voting import reservations
+from app.voting import reservations_service
 from app.voting.models import RoundProject, RoundStatus, VotingRound
 
 # Applications a panel may take: screened (初审通过) or shortlisted by a meeting, not yet selected or refused.
@@ -129,7 +129,7 @@ async def _experts(session: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
 
 async def create_panel(session: AsyncSession, principal: Principal, body: PanelCreate) -> ReviewPanel:
     """Form a panel; 409 when the programme selects by vote alone or is not open. The panel holds its budget of
-    the pilot's uncommitted money from now on, like a voting round (app.voting.reservations): 409 when its
+    the pilot's uncommitted money from now on, like a voting round (app.voting.reservations_service): 409 when its
     rounds and other panels already hold that money."""
     ctx = await pilot_context(session, body.pilot_id)
     policy.check_manage(principal, ctx.pilot.region_path)
@@ -146,7 +146,7 @@ async def create_panel(session: AsyncSession, principal: Principal, body: PanelC
         )
     )
     # Under the pilot's balance row lock: a round or panel formed at the same moment waits and sees this one.
-    await reservations.check_budget(session, ctx.pilot.id, body.budget_fen)
+    await reservations_service.check_budget(session, ctx.pilot.id, body.budget_fen)
     proposals = await _applications(session, body, ctx.pilot.community_id)
     if ctx.rules.selection.method == "both":
         await _check_voted(session, [p.id for p in proposals])

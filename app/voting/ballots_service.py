@@ -329,7 +329,7 @@ async def _store(
     _refuse_existing(existing, entry_id, channel)
     current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
     # Only when the secret key changed since the first cast (its tag is another) or the voter's earlier
-    # account was deleted (app/privacy/erasure.py erased the tag): the ballot counts, nobody can reach it.
+    # account was deleted (app/privacy/erasure_service.py erased the tag): the ballot counts, nobody can reach it.
     if current is None:
         raise Conflict(
             "找不到你此前的选票（服务密钥已更换，或原账号已注销），本轮无法再修改。"

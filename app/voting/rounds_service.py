@@ -14,15 +14,15 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.core.errors import Conflict, Unprocessable
-from app.funds import accounts
+from app.funds import accounts_service
 from app.notifications import outbox
 from app.programmes.models import ProgrammeStatus
 from app.programmes.ruleset import POINT_BALLOTS, BallotRule
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Move, Process, transition_many
+from app.proposals.lifecycle_service import Move, Process, transition_many
 from app.proposals.models import Proposal
-from app.voting import policy, reservations, rules
+from app.voting import policy, reservations_service, rules
 from app.voting.models import Ballot, RoundProject, RoundStatus, VoterRollEntry, VotingRound
 from app.voting.schemas import RoundCreate, RoundUpdate
 
@@ -156,8 +156,8 @@ def _groups(groups: list[list[uuid.UUID]], number_of: dict[uuid.UUID, int], rule
 
 async def _budget(session: AsyncSession, pilot_id: uuid.UUID, asked: int | None, rnd: VotingRound | None = None) -> int:
     """The budget a round may hold: at most the pilot's uncommitted money less what its other rounds and its
-    review panels hold (app.voting.reservations.check_budget, under the pilot's balance row lock)."""
-    return await reservations.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
+    review panels hold (app.voting.reservations_service.check_budget, under the pilot's balance row lock)."""
+    return await reservations_service.check_budget(session, pilot_id, asked, except_round=rnd.id if rnd else None)
 
 
 async def create_round(
@@ -174,7 +174,7 @@ async def create_round(
     _check_window(body.opens_at, body.closes_at)
     # Locked before the shortlist is read: a round set up at the same time on this pilot waits, then sees both
     # the money and the proposals this one took.
-    await accounts.lock_balance(session, ctx.pilot.id)
+    await accounts_service.lock_balance(session, ctx.pilot.id)
     proposals = await _shortlist(session, body.proposal_ids, ctx.pilot)
     number_of = {p.id: n for n, p in enumerate(proposals, start=1)}
     groups = _groups(body.incompatible_groups, number_of, ctx.rules.ballot)

@@ -14,7 +14,7 @@ from app.programmes.models import Programme
 from app.programmes.ruleset import POINT_BALLOTS
 from app.programmes.service import programme_rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import MoveById, Process, transition_from
+from app.proposals.lifecycle_service import MoveById, Process, transition_from
 from app.regions.models import Region
 from app.voting import ballots_service, pb_export, rounds_service, rules
 from app.voting.fairness import round_fairness

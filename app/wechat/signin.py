@@ -22,7 +22,7 @@ from app.core.errors import (
     Unauthorized,
     Unprocessable,
 )
-from app.notifications import contacts
+from app.notifications import contacts_service
 from app.wechat import client as wx
 from app.wechat.models import WechatIdentity
 from app.wechat.tokens import access_token
@@ -127,7 +127,7 @@ async def sign_in(
     if phone_code:
         phone = await _phone(sessionmaker, settings, client, phone_code)
         user = await _bind(session, settings, identity, phone, wx_session.openid, wx_session.unionid)
-        await contacts.remember_phone(session, settings, user.id, phone)
+        await contacts_service.remember_phone(session, settings, user.id, phone)
     elif identity is None:
         raise Unprocessable(
             "首次使用微信登录，请授权手机号（getPhoneNumber），以便与居民名册核对。", code="wechat_phone_required"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.common.models import utcnow
 from app.common.upsert import insert_for
 from app.core.config import Settings
-from app.notifications.contacts import seal, unseal
+from app.notifications.contacts_service import seal, unseal
 from app.wechat.client import WechatClient
 from app.wechat.models import WechatAccessToken
 

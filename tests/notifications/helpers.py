@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
-from app.notifications import contacts, outbox
+from app.notifications import contacts_service, outbox
 from app.notifications.models import Notification, NotificationKind, WechatSubscription
 from app.wechat.models import WechatIdentity
 from tests.factories import add_user
@@ -28,7 +28,7 @@ async def wechat_resident(
     if grants:
         session.add(WechatSubscription(user_id=user.id, template_id=template, remaining=grants, granted_total=grants))
     if phone:
-        await contacts.remember_phone(session, settings, user.id, phone)
+        await contacts_service.remember_phone(session, settings, user.id, phone)
     await session.commit()
     return user
 

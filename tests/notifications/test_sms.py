@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.core.config import Settings
-from app.notifications import contacts
+from app.notifications import contacts_service
 from app.notifications.models import DeliveryStatus
 from app.sms import service as sms
 from app.sms.models import SmsMessage, SmsStatus
@@ -116,7 +116,7 @@ async def test_an_outage_keeps_the_notification_and_sends_it_once_later(app, ses
     from tests.factories import add_user
 
     user = await add_user(session, Role.resident, tree.community_a1, username="sms-user")
-    await contacts.remember_phone(session, app.state.settings, user.id, PHONE)
+    await contacts_service.remember_phone(session, app.state.settings, user.id, PHONE)
     session.add(NotificationPreference(user_id=user.id, kind="proposal_moved", channels=["sms"]))
     await session.commit()
     provider.state.queued = ["ServiceUnavailable" if provider.name == "aliyun" else "InternalError.Timeout"] * 3

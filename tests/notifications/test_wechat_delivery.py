@@ -84,9 +84,9 @@ async def test_sms_waits_out_quiet_hours_and_is_recorded(session, app, tree, wec
     settings = app.state.settings
     settings.notify_quiet_hours = "21:00-08:00"
     user = await add_user(session, Role.resident, tree.community_a1, username="sms-resident")
-    from app.notifications import contacts
+    from app.notifications import contacts_service
 
-    await contacts.remember_phone(session, settings, user.id, "13900000001")
+    await contacts_service.remember_phone(session, settings, user.id, "13900000001")
     await session.commit()
     h = await bearer(session, app, user)
     ok(

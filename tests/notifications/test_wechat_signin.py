@@ -4,7 +4,7 @@ import logging
 import uuid
 
 from app.auth.models import Role
-from app.notifications import contacts
+from app.notifications import contacts_service
 from app.wechat.models import WechatIdentity
 from tests.factories import add_user
 from tests.notifications.conftest import APP_ID
@@ -40,7 +40,9 @@ async def test_a_resident_on_the_roll_signs_in_with_wechat_and_votes(client, ses
     me_again = ok(await client.get(f"{API}/auth/me", headers={"Authorization": f"Bearer {again['access_token']}"}))
     assert me_again["user_id"] == me["user_id"]
     assert await count(session, WechatIdentity) == 1
-    assert await contacts.phone_of(session, app.state.settings, uuid.UUID(me["user_id"])) == "13800000011"  # for SMS
+    assert (
+        await contacts_service.phone_of(session, app.state.settings, uuid.UUID(me["user_id"])) == "13800000011"
+    )  # for SMS
     # The session key never leaves the exchange: not in answers, not in the log.
     assert s.session_keys and not any(k in caplog.text for k in s.session_keys)
 

@@ -8,7 +8,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import OtpCode, UserNotice
 from app.core import clock
 from app.notices.models import Objection, ObjectionStatus
-from app.privacy.retention import purge_personal_data
+from app.privacy.retention_service import purge_personal_data
 from app.ratelimit.models import RateLimitCounter
 from tests.notices.helpers import item_numbered, object_to, published
 from tests.programmes.helpers import ok

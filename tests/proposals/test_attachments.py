@@ -8,7 +8,7 @@ import pytest
 
 from app.auth.service import principal_from_bearer
 from app.core.errors import PayloadTooLarge
-from app.proposals import attachments
+from app.proposals import attachments_service
 from app.proposals.models import Proposal, ProposalAttachment
 from app.proposals.schemas import ProposalCreate
 from app.proposals.service import create_proposal
@@ -82,7 +82,7 @@ async def test_service_refuses_oversized_bytes_itself(session, app, pw):
     proposal = await create_proposal(session, principal, ProposalCreate(**body(pw.tree.community_a1.id)))
     settings = app.state.settings.model_copy(update={"max_upload_bytes": 100})
     with pytest.raises(PayloadTooLarge):
-        await attachments.add_attachment(session, settings, principal, proposal, "big.png", PNG + b"\x00" * 100)
+        await attachments_service.add_attachment(session, settings, principal, proposal, "big.png", PNG + b"\x00" * 100)
     await session.rollback()
     assert await count(session, Proposal) == 0
 

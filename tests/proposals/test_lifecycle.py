@@ -7,7 +7,7 @@ import pytest
 from app.audit.service import SYSTEM
 from app.core.errors import Conflict
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from tests.programmes.helpers import API, ok, problem
 from tests.proposals.helpers import audit_count, create, in_deliberation, move, submitted

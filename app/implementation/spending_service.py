@@ -12,7 +12,7 @@ from app.auth.principal import Principal
 from app.common.money import yuan
 from app.core import clock
 from app.core.errors import Conflict, Unprocessable
-from app.implementation import budget_lines, rules, standing
+from app.implementation import budget_lines_service, rules, standing
 from app.implementation.models import Expenditure, Implementation, ImplementationStatus
 from app.implementation.schemas import ExpenditureCreate
 from app.programmes.service import pilot_context
@@ -38,10 +38,10 @@ async def spent_fen(session: AsyncSession, impl: Implementation) -> int:
     )
 
 
-async def _check_line(session: AsyncSession, impl: Implementation, line: budget_lines.Line, asked: int) -> None:
+async def _check_line(session: AsyncSession, impl: Implementation, line: budget_lines_service.Line, asked: int) -> None:
     """409 when the payment takes its line past the line's amount and the programme's tolerance."""
     tolerance = (await pilot_context(session, impl.pilot_id)).rules.implementation.line_tolerance_pct
-    spent = (await budget_lines.spent_by_line(session, impl)).get(line.position, 0)
+    spent = (await budget_lines_service.spent_by_line(session, impl)).get(line.position, 0)
     if rules.line_exceeded(line.amount_fen, spent, asked, tolerance):
         allowed = rules.line_allowance(line.amount_fen, tolerance)
         raise Conflict(
@@ -68,7 +68,7 @@ async def record_expenditure(
     """Record a payment; 409 beyond the remaining budget (the implementation row is locked while summing)."""
     await standing.lock(session, impl)  # concurrent payments queue here, so the sum holds
     standing.require_status(impl, *OPEN)
-    line = (await budget_lines.current(session, impl)).get(body.budget_line)
+    line = (await budget_lines_service.current(session, impl)).get(body.budget_line)
     if line is None:
         raise Unprocessable(f"The project's budget has no line {body.budget_line}.", code="budget_line_unknown")
     if body.spent_on > clock.today() or body.spent_on < impl.started_on:
@@ -114,7 +114,7 @@ async def spending(session: AsyncSession, impl: Implementation) -> dict[str, Any
         )
     )
     spent = sum(e.amount_fen for e in items)
-    by_line = await budget_lines.spent_by_line(session, impl)
+    by_line = await budget_lines_service.spent_by_line(session, impl)
     lines = [
         {
             "budget_line": line.position,
@@ -122,7 +122,7 @@ async def spending(session: AsyncSession, impl: Implementation) -> dict[str, Any
             "amount_fen": line.amount_fen,
             "spent_fen": by_line.get(line.position, 0),
         }
-        for line in (await budget_lines.current(session, impl)).values()
+        for line in (await budget_lines_service.current(session, impl)).values()
     ]
     return {
         "proposal_id": impl.proposal_id,

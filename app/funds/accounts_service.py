@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
 from app.audit.service import Actor
-from app.funds import draws, ledger, rules
+from app.funds import draws_service, ledger_service, rules
 from app.funds.models import (
     FundSource,
     FundSourceKind,
@@ -28,7 +28,7 @@ async def open_pilot_account(
     session: AsyncSession, actor: Actor, pilot: Pilot, programme: Programme, subsidy_fen: int
 ) -> FundSource:
     """The pilot's zero balance row and its district subsidy source (planned at the programme's amount)."""
-    await ledger.open_pilot_balance(session, pilot.id)
+    await ledger_service.open_pilot_balance(session, pilot.id)
     source = FundSource(
         pilot_id=pilot.id,
         kind=FundSourceKind.district_subsidy,
@@ -112,8 +112,8 @@ async def year_end(session: AsyncSession, actor: Actor, programme: Programme, po
     lines: list[dict[str, Any]] = []
     for pilot, _balance in balances:
         target = targets.get(pilot.community_id)
-        for source in await draws.sources_in_order(session, pilot.id):
-            step = rules.year_end_step(draws.uncommitted(source), policy, target is not None)
+        for source in await draws_service.sources_in_order(session, pilot.id):
+            step = rules.year_end_step(draws_service.uncommitted(source), policy, target is not None)
             if step.action == "none":
                 continue
             lines.append(await _close_out(session, actor, programme, pilot, source, step, target))
@@ -131,8 +131,8 @@ async def _close_out(
     target: tuple[Pilot, Programme] | None,
 ) -> dict[str, Any]:
     kind = LedgerKind.carry_over if step.action == "carry_over" else LedgerKind.sweep
-    await ledger.move_pilot(session, pilot.id, rules.pilot_delta(kind, step.amount_fen))
-    await ledger.move_source(session, source.id, swept_fen=step.amount_fen)
+    await ledger_service.move_pilot(session, pilot.id, rules.pilot_delta(kind, step.amount_fen))
+    await ledger_service.move_source(session, source.id, swept_fen=step.amount_fen)
     label = rules.SOURCE_LABELS[source.kind]
     what = "结转" if kind == LedgerKind.carry_over else rules.RETURN_TARGET_LABELS[source.returns_to]
     out = LedgerEntry(
@@ -186,8 +186,8 @@ async def _carry_in(
     )
     session.add(source)
     await session.flush()
-    await ledger.move_pilot(session, pilot.id, rules.pilot_delta(LedgerKind.funds_in, out.amount_fen))
-    await ledger.move_source(session, source.id, received_fen=out.amount_fen)
+    await ledger_service.move_pilot(session, pilot.id, rules.pilot_delta(LedgerKind.funds_in, out.amount_fen))
+    await ledger_service.move_source(session, source.id, received_fen=out.amount_fen)
     session.add(
         LedgerEntry(
             pilot_id=pilot.id,

@@ -28,7 +28,7 @@ from app.notifications import outbox
 from app.programmes.models import Programme
 from app.programmes.ruleset import POINT_BALLOTS
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.review import notice as review_notice
 from app.review import service as review_service
@@ -256,7 +256,7 @@ async def _reallocate(
     )
     tally = tally_service.tally_input(rnd, projects, await ballots_service.profile_of(session, rnd.id), points)
     # Only the money the round held for this project is offered: what the round left unallocated at its close
-    # was released then (app.voting.reservations), and another round may hold it now.
+    # was released then (app.voting.reservations_service), and another round may hold it now.
     freed = next(p.cost_fen for p in projects if p.proposal_id == item.proposal_id)
     plan = rules.reallocate(tally, selected, taken_out, freed)
     by_number = {p.number: p for p in projects}

@@ -12,7 +12,7 @@ from app.auth.scoping import restrict_to_region
 from app.common.models import utcnow
 from app.common.rows import get_or_404
 from app.core.errors import Conflict, Unprocessable
-from app.deliberation import policy, roster, rules
+from app.deliberation import policy, roster_service, rules
 from app.deliberation.enums import OUTCOME_LABELS, MeetingState, MotionOutcome
 from app.deliberation.models import Meeting, MeetingMinutes, MeetingSignIn, MinutesItem, Motion
 from app.deliberation.schemas import MeetingCancel, MeetingClose, MeetingCreate
@@ -20,7 +20,7 @@ from app.notices import service as notices
 from app.programmes.lookup import open_programme_for, rules_of
 from app.programmes.models import Programme
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.service import get_proposal
 from app.regions.models import Region
 from app.regions.rules import is_within
@@ -167,7 +167,7 @@ async def open_session(session: AsyncSession, principal: Principal, meeting: Mee
     )
     if other is not None:
         raise Conflict("Another meeting of this community is in session.", code="meeting_in_session")
-    total = await roster.active_count(session, meeting.community_id)
+    total = await roster_service.active_count(session, meeting.community_id)
     if total == 0:
         raise Conflict("The community has no representatives on its roster.", code="empty_roster")
     programme = await session.get(Programme, meeting.programme_id) if meeting.programme_id else None

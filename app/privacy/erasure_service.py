@@ -28,7 +28,7 @@ from app.notices.models import Objection
 from app.notifications.models import Notification, NotificationContact, NotificationPreference, WechatSubscription
 from app.organisations.models import OrganisationInvitation, OrganisationMember
 from app.privacy import rules
-from app.privacy.export import account_of
+from app.privacy.export_service import account_of
 from app.proposals.models import Proposal
 from app.voting import secrecy
 from app.voting.models import Ballot, RoundStatus, VoteMark, VoterRollEntry, VotingRound

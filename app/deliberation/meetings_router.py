@@ -12,7 +12,7 @@ from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.deliberation import meetings, policy, roster, sittings
+from app.deliberation import meetings_service, policy, roster_service, sittings_service
 from app.deliberation.enums import MeetingState
 from app.deliberation.models import Meeting, Motion
 from app.deliberation.schemas import (
@@ -45,12 +45,12 @@ READ = problems(401, 403, 404)
 
 async def valid_meeting(meeting_id: uuid.UUID, session: SessionDep) -> Meeting:
     """The meeting named in the path, or 404."""
-    return await meetings.get_meeting(session, meeting_id)
+    return await meetings_service.get_meeting(session, meeting_id)
 
 
 async def valid_motion(motion_id: uuid.UUID, session: SessionDep) -> Motion:
     """The agenda item named in the path, or 404."""
-    return await sittings.get_motion(session, motion_id)
+    return await sittings_service.get_motion(session, motion_id)
 
 
 MeetingDep = Annotated[Meeting, Depends(valid_meeting)]
@@ -69,9 +69,9 @@ async def add_representative(
 ) -> dict:
     """The roster is the total quorum and majority count against; frozen while a meeting is in session. Namesakes
     are told apart by their unit or phone; only a true duplicate gets 409 `representative_exists`."""
-    community = await roster.get_community(session, community_id)
-    rep = await roster.add_representative(session, request.app.state.settings, principal, community, body)
-    return await roster.view(session, rep)
+    community = await roster_service.get_community(session, community_id)
+    rep = await roster_service.add_representative(session, request.app.state.settings, principal, community, body)
+    return await roster_service.view(session, rep)
 
 
 @router.get(
@@ -85,10 +85,10 @@ async def list_representatives(
 ) -> dict:
     """Active representatives by default; `active=false` lists former ones. Each has a label with their unit and
     masked phone, so namesakes can be told apart."""
-    community = await roster.get_community(session, community_id)
+    community = await roster_service.get_community(session, community_id)
     policy.check_read(principal, community.path, "community")
-    result = await paginate(session, roster.list_statement(community.id, active), page)
-    return {**result, "items": await roster.describe(session, result["items"])}
+    result = await paginate(session, roster_service.list_statement(community.id, active), page)
+    return {**result, "items": await roster_service.describe(session, result["items"])}
 
 
 @router.post(
@@ -101,8 +101,8 @@ async def retire_representative(
     representative_id: uuid.UUID, body: RepresentativeRetire, session: SessionDep, principal: Organiser
 ) -> dict:
     """Past sign-ins and votes keep their link; 409 while a meeting of the community is in session."""
-    rep = await roster.get_representative(session, representative_id)
-    return await roster.view(session, await roster.retire_representative(session, principal, rep, body))
+    rep = await roster_service.get_representative(session, representative_id)
+    return await roster_service.view(session, await roster_service.retire_representative(session, principal, rep, body))
 
 
 @router.post(
@@ -116,8 +116,8 @@ async def announce_meeting(
     community_id: uuid.UUID, body: MeetingCreate, session: SessionDep, principal: Organiser
 ) -> Meeting:
     """Time, place, host, participants and form are published at once (public endpoint)."""
-    community = await roster.get_community(session, community_id)
-    return await meetings.announce(session, principal, community, body)
+    community = await roster_service.get_community(session, community_id)
+    return await meetings_service.announce(session, principal, community, body)
 
 
 @router.get(
@@ -131,7 +131,7 @@ async def list_meetings(
     state: MeetingState | None = None,
 ) -> dict:
     """Meetings of the caller's region, newest first."""
-    return await paginate(session, meetings.list_statement(principal, community_id, state), page)
+    return await paginate(session, meetings_service.list_statement(principal, community_id, state), page)
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingRead, summary="Read a meeting", responses=READ)
@@ -151,8 +151,8 @@ async def read_quorum(meeting: MeetingDep, session: SessionDep, principal: Reade
     """How many have signed in, how many are needed (2/3 of ALL representatives by default)."""
     policy.check_read(principal, meeting.region_path, "meeting")
     if meeting.total_representatives is None:
-        meetings.require_state(meeting, MeetingState.in_session, MeetingState.closed)
-    return meetings.quorum_status(meeting, await meetings.attendance_of(session, meeting.id))
+        meetings_service.require_state(meeting, MeetingState.in_session, MeetingState.closed)
+    return meetings_service.quorum_status(meeting, await meetings_service.attendance_of(session, meeting.id))
 
 
 @router.post(
@@ -162,19 +162,19 @@ async def cancel_meeting(
     body: MeetingCancel, meeting: MeetingDep, session: SessionDep, principal: Organiser
 ) -> Meeting:
     """Only before the session opens; the cancellation is public too."""
-    return await meetings.cancel(session, principal, meeting, body)
+    return await meetings_service.cancel(session, principal, meeting, body)
 
 
 @router.post("/meetings/{meeting_id}/open", response_model=MeetingRead, summary="Open the session", responses=WRITE)
 async def open_meeting(meeting: MeetingDep, session: SessionDep, principal: Organiser) -> Meeting:
     """Freezes the roster total and the programme's quorum and majority rule on the meeting."""
-    return await meetings.open_session(session, principal, meeting)
+    return await meetings_service.open_session(session, principal, meeting)
 
 
 @router.post("/meetings/{meeting_id}/close", response_model=MeetingRead, summary="Close the meeting", responses=WRITE)
 async def close_meeting(body: MeetingClose, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> Meeting:
     """Immutable afterwards. Inquorate: recorded as such, every item deferred. Outcomes move the proposals."""
-    return await meetings.close(session, principal, meeting, body)
+    return await meetings_service.close(session, principal, meeting, body)
 
 
 @router.post(
@@ -186,7 +186,9 @@ async def close_meeting(body: MeetingClose, meeting: MeetingDep, session: Sessio
 )
 async def sign_in(body: SignInCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> dict:
     """One line of the sign-in sheet; it never counts as a vote."""
-    [row] = await roster.with_representatives(session, [await sittings.sign_in(session, principal, meeting, body)])
+    [row] = await roster_service.with_representatives(
+        session, [await sittings_service.sign_in(session, principal, meeting, body)]
+    )
     return row
 
 
@@ -196,8 +198,8 @@ async def sign_in(body: SignInCreate, meeting: MeetingDep, session: SessionDep, 
 async def list_sign_ins(meeting: MeetingDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
     """Who attended, in signing order, each with the label that tells namesakes apart."""
     policy.check_read(principal, meeting.region_path, "meeting")
-    result = await paginate(session, sittings.sign_ins_statement(meeting), page)
-    return {**result, "items": await roster.with_representatives(session, result["items"])}
+    result = await paginate(session, sittings_service.sign_ins_statement(meeting), page)
+    return {**result, "items": await roster_service.with_representatives(session, result["items"])}
 
 
 @router.post(
@@ -209,14 +211,14 @@ async def list_sign_ins(meeting: MeetingDep, session: SessionDep, principal: Rea
 )
 async def add_motion(body: MotionCreate, meeting: MeetingDep, session: SessionDep, principal: Organiser) -> Motion:
     """Usually one proposal in deliberation (a deferred one comes back into deliberation)."""
-    return await sittings.add_motion(session, principal, meeting, body)
+    return await sittings_service.add_motion(session, principal, meeting, body)
 
 
 @router.get("/meetings/{meeting_id}/motions", response_model=Page[MotionRead], summary="The agenda", responses=READ)
 async def list_motions(meeting: MeetingDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
     """Items in order with their decisions."""
     policy.check_read(principal, meeting.region_path, "meeting")
-    return await paginate(session, sittings.motions_statement(meeting), page)
+    return await paginate(session, sittings_service.motions_statement(meeting), page)
 
 
 @router.post(
@@ -229,7 +231,9 @@ async def list_motions(meeting: MeetingDep, session: SessionDep, principal: Read
 async def cast_vote(body: VoteCreate, motion: MotionDep, session: SessionDep, principal: CurrentPrincipal) -> dict:
     """Staff record, or the representative signs in the app; signed-in representatives only, once per item.
     Abstaining (`abstain`, 弃权) is a vote: it counts towards everyone present having voted."""
-    [row] = await roster.with_representatives(session, [await sittings.cast_vote(session, principal, motion, body)])
+    [row] = await roster_service.with_representatives(
+        session, [await sittings_service.cast_vote(session, principal, motion, body)]
+    )
     return row
 
 
@@ -241,10 +245,10 @@ async def cast_vote(body: VoteCreate, motion: MotionDep, session: SessionDep, pr
 )
 async def list_votes(motion: MotionDep, session: SessionDep, principal: Reader, page: Paging) -> dict:
     """Each representative's signed vote, in signing order, each with the label that tells namesakes apart."""
-    meeting = await meetings.get_meeting(session, motion.meeting_id)
+    meeting = await meetings_service.get_meeting(session, motion.meeting_id)
     policy.check_read(principal, meeting.region_path, "meeting")
-    result = await paginate(session, sittings.votes_statement(motion), page)
-    return {**result, "items": await roster.with_representatives(session, result["items"])}
+    result = await paginate(session, sittings_service.votes_statement(motion), page)
+    return {**result, "items": await roster_service.with_representatives(session, result["items"])}
 
 
 @router.post(
@@ -254,7 +258,7 @@ async def decide_motion(body: DecisionCreate, motion: MotionDep, session: Sessio
     """Passes only if votes for exceed half the majority base; 409 at an inquorate meeting. While representatives
     present have not voted: 409 `votes_missing`, unless `confirm_incomplete` with an `incomplete_reason`, which
     the item and its minutes record."""
-    return await sittings.decide(session, principal, motion, body)
+    return await sittings_service.decide(session, principal, motion, body)
 
 
 @router.get(
@@ -263,4 +267,4 @@ async def decide_motion(body: DecisionCreate, motion: MotionDep, session: Sessio
 async def read_minutes(meeting: MeetingDep, session: SessionDep, principal: Reader) -> dict:
     """Topic, attendance, and item by item the discussion and the result."""
     policy.check_read(principal, meeting.region_path, "meeting")
-    return await sittings.minutes(session, meeting)
+    return await sittings_service.minutes(session, meeting)

@@ -17,14 +17,13 @@ from app.core.errors import Conflict, Unprocessable
 from app.funds import rules as fund_rules
 from app.funds import service as funds
 from app.funds.models import ProjectBalance
-from app.implementation import budget_changes, standing
+from app.implementation import budget_changes_service, standing, waivers_service
 from app.implementation import policy as review_policy
-from app.implementation import waivers as waivers_service
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.implementation.review_models import Closure
-from app.implementation.stage_schemas import ClosureCreate, MilestoneWaiver, TerminationCreate
+from app.implementation.stages_schemas import ClosureCreate, MilestoneWaiver, TerminationCreate
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.voting import policy
 
@@ -67,7 +66,7 @@ async def _end(
 ) -> Closure:
     """Give back what was committed and not paid, record the end, move the proposal out of implementation."""
     ended = "终止" if closure.terminated else "结项"
-    await budget_changes.lapse_pending(
+    await budget_changes_service.lapse_pending(
         session, principal.actor, impl, f"项目已于 {closure.closed_on.isoformat()} {ended}，待决的预算调整失效。"
     )
     balance = await session.get(ProjectBalance, impl.proposal_id, populate_existing=True)

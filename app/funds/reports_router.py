@@ -12,17 +12,17 @@ from app.common.strict import QueryDate
 from app.core import clock
 from app.core.db_replica import ReplicaSessionDep
 from app.core.errors import problems
-from app.funds import export, policy, public, reports
+from app.funds import export, policy, public_service, reports_service
 from app.funds.export import FILE_RESPONSES
-from app.funds.report_schemas import FinanceReport, PublicFinanceSummary, ReportRow
 from app.funds.report_scope import report_scope
+from app.funds.reports_schemas import FinanceReport, PublicFinanceSummary, ReportRow
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 
 Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
 
 
-def _row(row: reports.Row) -> ReportRow:
+def _row(row: reports_service.Row) -> ReportRow:
     return ReportRow(key=row.key, label=row.label, **row.figures, remaining_fen=row.remaining_fen)
 
 
@@ -35,7 +35,7 @@ def _row(row: reports.Row) -> ReportRow:
 async def finance_report(
     session: ReplicaSessionDep,
     principal: Reporter,
-    group_by: reports.GroupBy = reports.GroupBy.street,
+    group_by: reports_service.GroupBy = reports_service.GroupBy.street,
     region_id: Annotated[uuid.UUID | None, Query(description="district, street or community; default: yours")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     as_of: Annotated[
@@ -46,7 +46,7 @@ async def finance_report(
     """Funds in, committed, disbursed, returned, transferred out and remaining; a street's user sees their street."""
     scope = await report_scope(session, principal, region_id)
     as_of = as_of or clock.today()
-    report = await reports.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
+    report = await reports_service.finance_report(session, group_by, scope_path=scope, as_of=as_of, year=year)
     if format == "json":
         return FinanceReport(
             group_by=group_by,
@@ -73,4 +73,4 @@ async def finance_report(
 )
 async def public_finances(community_id: uuid.UUID, session: ReplicaSessionDep) -> dict:
     """No login: where the money came from, what it was committed to, what was paid. Private payers unnamed."""
-    return await public.community_summary(session, community_id)
+    return await public_service.community_summary(session, community_id)

@@ -6,7 +6,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.funds.models import CommitmentBasis, FundSourceKind, ReturnTarget
-from app.funds.reports import GroupBy
+from app.funds.reports_service import GroupBy
 from app.programmes.enums import ProjectCategory
 
 

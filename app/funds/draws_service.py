@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.funds import ledger, rules
+from app.funds import ledger_service, rules
 from app.funds.models import FundDraw, FundPayment, FundSource, LedgerEntry, LedgerKind
 
 Shares = list[tuple[uuid.UUID, int]]
@@ -37,7 +37,7 @@ def uncommitted(source: FundSource) -> int:
 async def _apply(session: AsyncSession, shares: Shares) -> list[dict[str, Any]]:
     moved = []
     for source_id, amount in shares:
-        row = await ledger.move_source(session, source_id, committed_fen=amount)
+        row = await ledger_service.move_source(session, source_id, committed_fen=amount)
         moved.append({"fund_source_id": source_id, "amount_fen": amount, "committed_fen": row["committed_fen"]})
     return moved
 
@@ -52,7 +52,7 @@ async def draw(
     try:
         shares = rules.split_draw(available, amount_fen)
     except ValueError as exc:  # the pilot's guard passed, so only a source out of step gets here
-        raise ledger.refusal("insufficient_funds", "资金来源的未承诺余额不足。") from exc
+        raise ledger_service.refusal("insufficient_funds", "资金来源的未承诺余额不足。") from exc
     await _apply(session, shares)
     return shares
 
@@ -84,7 +84,7 @@ async def give_back(session: AsyncSession, pilot_id: uuid.UUID, project_id: uuid
     try:
         shares = [(key, -amount) for key, amount in rules.split_draw(held, amount_fen)]
     except ValueError as exc:
-        raise ledger.refusal("over_commitment", "项目从各资金来源承诺的金额不足以退回。") from exc
+        raise ledger_service.refusal("over_commitment", "项目从各资金来源承诺的金额不足以退回。") from exc
     await _apply(session, shares)
     return shares
 
@@ -92,7 +92,7 @@ async def give_back(session: AsyncSession, pilot_id: uuid.UUID, project_id: uuid
 async def _apply_paid(session: AsyncSession, shares: Shares) -> None:
     # Off first, then on: a source never holds more paid than committed in between.
     for source_id, amount in sorted(shares, key=lambda share: share[1]):
-        await ledger.move_source(session, source_id, paid_fen=amount)
+        await ledger_service.move_source(session, source_id, paid_fen=amount)
 
 
 async def pay(session: AsyncSession, pilot_id: uuid.UUID, project_id: uuid.UUID, amount_fen: int) -> Shares:
@@ -101,7 +101,7 @@ async def pay(session: AsyncSession, pilot_id: uuid.UUID, project_id: uuid.UUID,
     try:
         shares = rules.split_draw(room, amount_fen)
     except ValueError as exc:
-        raise ledger.refusal("over_commitment", "项目从各资金来源承诺的金额不足以拨付。") from exc
+        raise ledger_service.refusal("over_commitment", "项目从各资金来源承诺的金额不足以拨付。") from exc
     await _apply_paid(session, shares)
     return shares
 
@@ -135,7 +135,7 @@ async def undo(session: AsyncSession, entry: LedgerEntry) -> tuple[Shares, Share
                 [(key, amount) for key, amount in own], [(key, paid) for key, _net, paid in held], entry.amount_fen
             )
         except ValueError as exc:
-            raise ledger.refusal("over_commitment", "该项目按资金来源记录的已拨付金额不足以冲销。") from exc
+            raise ledger_service.refusal("over_commitment", "该项目按资金来源记录的已拨付金额不足以冲销。") from exc
     elif shares and entry.project_id is not None:
         change = dict(shares)
         held = await project_sources(session, entry.pilot_id, entry.project_id)
@@ -144,7 +144,7 @@ async def undo(session: AsyncSession, entry: LedgerEntry) -> tuple[Shares, Share
                 [(key, net + change.get(key, 0)) for key, net, _ in held], {key: paid for key, _net, paid in held}
             )
         except ValueError as exc:
-            raise ledger.refusal(
+            raise ledger_service.refusal(
                 "over_commitment",
                 "冲销后项目的承诺将少于已拨付金额。The project would have paid out more than it would have committed.",
             ) from exc

@@ -16,7 +16,7 @@ from app.implementation import policy as review_policy
 from app.implementation import standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import MidTermReview, ReviewOutcome
-from app.implementation.stage_schemas import ReviewDecision, SelfEvaluationCreate
+from app.implementation.stages_schemas import ReviewDecision, SelfEvaluationCreate
 from app.voting import policy
 
 _OPEN = (ImplementationStatus.in_progress, ImplementationStatus.payment_stopped)

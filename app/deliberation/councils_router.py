@@ -13,7 +13,7 @@ from app.common.schemas import Page, PageParams
 from app.common.strict import QueryBool
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.deliberation import councils, policy, roster
+from app.deliberation import councils_service, policy, roster_service
 from app.deliberation.council_models import Council, CouncilParticipant
 from app.deliberation.council_schemas import (
     CouncilCreate,
@@ -36,7 +36,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 async def valid_council(council_id: uuid.UUID, session: SessionDep) -> Council:
     """The council named in the path, or 404."""
-    return await councils.get_council(session, council_id)
+    return await councils_service.get_council(session, council_id)
 
 
 CouncilDep = Annotated[Council, Depends(valid_council)]
@@ -53,8 +53,8 @@ async def create_council(
     community_id: uuid.UUID, body: CouncilCreate, session: SessionDep, principal: Organiser
 ) -> Council:
     """Registration opens at once; the announcement is public."""
-    community = await roster.get_community(session, community_id)
-    return await councils.create_council(session, principal, community, body)
+    community = await roster_service.get_community(session, community_id)
+    return await councils_service.create_council(session, principal, community, body)
 
 
 @router.get("/councils", response_model=Page[CouncilRead], summary="List councils", responses=problems(401, 403))
@@ -62,7 +62,7 @@ async def list_councils(
     session: SessionDep, principal: Reader, page: Paging, community_id: uuid.UUID | None = None
 ) -> dict:
     """Councils of the caller's region."""
-    return await paginate(session, councils.list_statement(principal, community_id), page)
+    return await paginate(session, councils_service.list_statement(principal, community_id), page)
 
 
 @router.get(
@@ -86,7 +86,7 @@ async def register(
 ) -> CouncilParticipant:
     """A resident on the community's roll registers themself while registration is open; once per council.
     403 `not_on_roll`; 422 `group_not_on_roll` when the group names a sub-unit the roll does not place them in."""
-    return await councils.register(session, principal, council, body)
+    return await councils_service.register(session, principal, council, body)
 
 
 @router.post(
@@ -100,7 +100,7 @@ async def invite(
     body: InvitationCreate, council: CouncilDep, session: SessionDep, principal: Organiser
 ) -> CouncilParticipant:
     """Invitees are seated before any draw."""
-    return await councils.invite(session, principal, council, body)
+    return await councils_service.invite(session, principal, council, body)
 
 
 @router.get(
@@ -114,7 +114,7 @@ async def list_participants(
 ) -> dict:
     """Everyone who registered or was invited; `selected=true` for the participants."""
     policy.check_read(principal, council.region_path, "council")
-    return await paginate(session, councils.participants_statement(council, selected), page)
+    return await paginate(session, councils_service.participants_statement(council, selected), page)
 
 
 @router.post(
@@ -127,7 +127,7 @@ async def decide_group(
     participant_id: uuid.UUID, body: GroupDecision, council: CouncilDep, session: SessionDep, principal: Organiser
 ) -> CouncilParticipant:
     """A group the roll does not know counts for a quota only once staff confirm it; rejected, it is cleared."""
-    return await councils.decide_group(session, principal, council, participant_id, body)
+    return await councils_service.decide_group(session, principal, council, participant_id, body)
 
 
 @router.post(
@@ -141,7 +141,7 @@ async def select_participants(
 ) -> SelectionRead:
     """Invited first, quotas drawn within their groups, the rest drawn from all; the seed is recorded.
     409 `group_claims_pending` while a registrant's claimed group awaits staff."""
-    council, chosen, shortfalls = await councils.select_participants(session, principal, council, body)
+    council, chosen, shortfalls = await councils_service.select_participants(session, principal, council, body)
     return SelectionRead(
         council=CouncilRead.model_validate(council),
         seed=council.seed,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deliberation.meetings import get_meeting
+from app.deliberation.meetings_service import get_meeting
 from app.deliberation.models import Meeting, Motion
 
 

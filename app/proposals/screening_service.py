@@ -9,7 +9,7 @@ from app.core.errors import Conflict, Unprocessable
 from app.programmes.service import get_programme
 from app.proposals import negative_list, policy, rules
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, not_allowed, transition
+from app.proposals.lifecycle_service import Process, not_allowed, transition
 from app.proposals.models import Proposal, ProposalScreening, SurveyNote
 from app.proposals.schemas import ScreeningCreate, SurveyNoteCreate
 from app.proposals.service import budget_lines, cap_for

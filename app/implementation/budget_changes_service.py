@@ -21,13 +21,13 @@ from app.deliberation.enums import MotionOutcome
 from app.deliberation.models import Meeting, Motion
 from app.funds import service as funds
 from app.funds.models import ProjectBalance
-from app.implementation import budget_lines, rules, standing
+from app.implementation import budget_lines_service, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.money_schemas import BudgetChangeCreate, BudgetChangeDecision
 from app.implementation.payment_models import BudgetChange, BudgetChangeState
-from app.implementation.spending import spent_fen
+from app.implementation.spending_service import spent_fen
 from app.programmes.service import pilot_context
-from app.voting import policy, reservations
+from app.voting import policy, reservations_service
 
 # A project may change until it is accepted; afterwards its figures are what acceptance saw.
 CHANGEABLE = (
@@ -64,7 +64,7 @@ def _snapshot(change: BudgetChange) -> dict:
 
 async def _line_changes(session: AsyncSession, impl: Implementation, body: BudgetChangeCreate) -> list[dict]:
     """The lines whose amount the request changes, old and new; 422 for a line the project does not have."""
-    lines = await budget_lines.current(session, impl)
+    lines = await budget_lines_service.current(session, impl)
     unknown = [a.budget_line for a in body.budget_lines or [] if a.budget_line not in lines]
     if unknown:
         raise Unprocessable(
@@ -85,7 +85,7 @@ async def _line_changes(session: AsyncSession, impl: Implementation, body: Budge
 
 
 async def _check_lines(session: AsyncSession, impl: Implementation, changes: list[dict]) -> None:
-    problem = rules.line_problem(changes, await budget_lines.spent_by_line(session, impl))
+    problem = rules.line_problem(changes, await budget_lines_service.spent_by_line(session, impl))
     if problem:
         raise Unprocessable(problem, code="budget_change_invalid")
 
@@ -229,7 +229,7 @@ async def _apply(
     if difference > 0:
         # The ledger keeps the category the project was first committed under.
         balance = await session.get(ProjectBalance, impl.proposal_id)
-        await reservations.refuse_taking_held_money(session, impl.pilot_id, difference, "追加预算")
+        await reservations_service.refuse_taking_held_money(session, impl.pilot_id, difference, "追加预算")
         entry = await funds.commit_project(
             session,
             actor,

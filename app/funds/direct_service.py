@@ -1,7 +1,7 @@
 """Direct commitments (直接安排): outside the vote and notice, only on a named decision, and labelled as such.
 
 Money normally reaches a project through the process: vote, public notice, confirmation
-(app/notices/confirmation.py commits it). The direct route is for the real exceptions, an emergency project
+(app/notices/confirmation_service.py commits it). The direct route is for the real exceptions, an emergency project
 decided by the community's representative meeting or by a district document, and every public figure shows it.
 """
 
@@ -20,7 +20,7 @@ from app.funds.models import CommitmentBasis, LedgerEntry, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
 from app.programmes.service import pilot_context
 from app.proposals.models import Proposal
-from app.voting import reservations
+from app.voting import reservations_service
 
 
 async def _passed_motion(
@@ -95,7 +95,7 @@ async def commit_direct(
     if decision_motion_id is not None:
         motion = await _passed_motion(session, decision_motion_id, ctx.pilot.community_id, project_id)
         ref = f"居民代表会议决议：{motion.title}"[:100]
-    await reservations.refuse_taking_held_money(session, pilot_id, amount_fen, "直接安排")
+    await reservations_service.refuse_taking_held_money(session, pilot_id, amount_fen, "直接安排")
     return await service.commit_project(
         session,
         actor,

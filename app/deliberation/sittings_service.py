@@ -14,7 +14,7 @@ from app.common.rows import get_or_404
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.deliberation import policy, rules
 from app.deliberation.enums import MeetingState, VoteChoice
-from app.deliberation.meetings import attendance_of, get_meeting, lock, quorum_status, require_state
+from app.deliberation.meetings_service import attendance_of, get_meeting, lock, quorum_status, require_state
 from app.deliberation.models import (
     Meeting,
     MeetingMinutes,
@@ -25,10 +25,10 @@ from app.deliberation.models import (
     Representative,
 )
 from app.deliberation.schemas import DecisionCreate, MotionCreate, SignInCreate, VoteCreate
-from app.implementation.budget_changes import awaits_meeting
+from app.implementation.budget_changes_service import awaits_meeting
 from app.proposals import policy as proposal_policy
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 
 

@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from app.common.money import yuan
 from app.core.errors import Conflict
-from app.funds import accounts
+from app.funds import accounts_service
 from app.review.models import PanelStatus, ReviewApplication, ReviewPanel
 from app.voting import rules
 from app.voting.models import RoundProject, RoundStatus, VotingRound
@@ -59,7 +59,7 @@ async def holds(
             col(VotingRound.pilot_id) == pilot_id,
             status == RoundStatus.closed,
             col(RoundProject.selected).is_(True),
-            ~accounts.has_commitment(col(RoundProject.proposal_id)),
+            ~accounts_service.has_commitment(col(RoundProject.proposal_id)),
         )
         .group_by(rid, title, status, created)
     )
@@ -105,7 +105,7 @@ async def panel_holds(
             col(ReviewPanel.pilot_id) == pilot_id,
             status == PanelStatus.closed,
             col(ReviewApplication.selected).is_(True),
-            ~accounts.has_commitment(col(ReviewApplication.proposal_id)),
+            ~accounts_service.has_commitment(col(ReviewApplication.proposal_id)),
         )
         .group_by(pid, title, status, created)
     )
@@ -141,8 +141,8 @@ async def check_budget(
 
     The pilot's balance row is locked first, so two rounds or panels set up at once (or one and a commitment)
     are decided one after the other and the second sees what the first took."""
-    await accounts.lock_balance(session, pilot_id)
-    uncommitted = await accounts.uncommitted_fen(session, pilot_id)
+    await accounts_service.lock_balance(session, pilot_id)
+    uncommitted = await accounts_service.uncommitted_fen(session, pilot_id)
     rounds = await holds(session, pilot_id, except_round=except_round)
     panels = await panel_holds(session, pilot_id, except_panel=except_panel)
     held = sum(h.held_fen for h in rounds) + sum(h.held_fen for h in panels)
@@ -194,11 +194,11 @@ async def refuse_taking_held_money(session: AsyncSession, pilot_id: uuid.UUID, a
     pilot's voting rounds and review panels hold for their selections. Decided under the pilot's balance row
     lock, like a round's own budget, so a round set up at the same moment and this promise are decided one after
     the other."""
-    await accounts.lock_balance(session, pilot_id)
+    await accounts_service.lock_balance(session, pilot_id)
     held = await held_fen(session, pilot_id)
     if not held:
         return  # nothing promised to a vote: the ledger's own guard decides
-    free = max(0, await accounts.uncommitted_fen(session, pilot_id) - held)
+    free = max(0, await accounts_service.uncommitted_fen(session, pilot_id) - held)
     if amount_fen > free:
         raise Conflict(
             f"{what}需 {yuan(amount_fen)}，但试点未承诺资金中有 {yuan(held)} "

@@ -15,12 +15,12 @@ from app.common.rows import get_or_404
 from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from app.organisations import policy
-from app.organisations.members import membership
+from app.organisations.members_service import membership
 from app.organisations.models import OrganisationDocument
 from app.organisations.rules import MemberRole
 from app.organisations.service import seat_path
 from app.proposals import filetypes
-from app.proposals.attachments import _write
+from app.proposals.attachments_service import _write
 
 MAX_DOCUMENTS = 20
 SUBDIR = "organisations"

@@ -7,10 +7,10 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.core import clock
 from app.core.errors import Unprocessable
-from app.implementation import budget_changes, rules, standing
+from app.implementation import budget_changes_service, rules, standing
 from app.implementation.models import Implementation, ImplementationStatus
 from app.implementation.review_models import Acceptance, AcceptanceOutcome
-from app.implementation.stage_schemas import AcceptanceCreate
+from app.implementation.stages_schemas import AcceptanceCreate
 from app.programmes.service import pilot_context
 from app.voting import policy
 
@@ -66,7 +66,7 @@ async def inspect(
     impl.status = ImplementationStatus.rectification if reasons else ImplementationStatus.accepted
     await session.flush()
     if not reasons:
-        await budget_changes.lapse_pending(
+        await budget_changes_service.lapse_pending(
             session,
             principal.actor,
             impl,

@@ -14,7 +14,7 @@ from app.funds import service as funds
 from app.notices import rules
 from app.notices.models import Confirmation, ItemStatus, Notice, NoticeItem, NoticeStatus
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal
 from app.review.models import ReviewPanel
 from app.voting.models import VotingRound

@@ -16,13 +16,13 @@ from app.common.schemas import PageParams
 from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.implementation import rules as impl_rules
-from app.implementation import standing, waivers
+from app.implementation import standing, waivers_service
 from app.implementation.models import Implementation, ImplementationStatus, Milestone, ProgressUpdate
 from app.implementation.schemas import ImplementationStart, ProgressCreate
 from app.notices.models import Confirmation
 from app.programmes.service import pilot_context
 from app.proposals.enums import ProposalState
-from app.proposals.lifecycle import Process, transition
+from app.proposals.lifecycle_service import Process, transition
 from app.proposals.models import Proposal, ProposalAttachment
 from app.voting import policy
 
@@ -181,7 +181,7 @@ async def waive_milestone(
     await session.refresh(milestone)
     if milestone.done_on is not None or milestone.waived_reason is not None:
         raise Conflict("Only an open milestone can be waived.", code="milestone_not_open")
-    await waivers.waive(session, principal, impl, [(milestone, reason)])
+    await waivers_service.waive(session, principal, impl, [(milestone, reason)])
     return impl
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.implementation.disbursements import instalment_states
+from app.implementation.disbursements_service import instalment_states
 from app.implementation.models import Implementation, ImplementationStatus, Milestone
 from app.notifications.models import NotificationEvent, NotificationKind
 from app.notifications.outbox import emit_once

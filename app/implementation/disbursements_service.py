@@ -18,7 +18,7 @@ from app.implementation import rules, standing
 from app.implementation.models import Implementation
 from app.implementation.money_schemas import DisbursementCreate
 from app.implementation.payment_models import Disbursement
-from app.implementation.spending import spent_fen
+from app.implementation.spending_service import spent_fen
 
 _REFUSALS = {
     "project_ended": "The project has ended; nothing more is paid.",
