@@ -16,6 +16,7 @@ nothing. A round, a panel, a direct commitment or a budget rise that would take 
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,39 +40,57 @@ class RoundHold:
     held_fen: int
 
 
+async def _held(
+    session: AsyncSession,
+    pilot_id: uuid.UUID,
+    holder: Any,
+    items: Any,
+    item_holder: Any,
+    statuses: tuple[Any, Any],
+    except_id: uuid.UUID | None,
+) -> list[tuple[uuid.UUID, str, Any, int]]:
+    """(id, title, status, held) of the pilot's holders (rounds or panels) that hold money, oldest first: an open
+    one its whole budget, a closed one its selected items' cost not yet committed."""
+    open_status, closed_status = statuses
+    hid, title, status, created = col(holder.id), col(holder.title), col(holder.status), col(holder.created_at)
+    open_ones = select(hid, title, status, col(holder.budget_fen), created).where(
+        col(holder.pilot_id) == pilot_id, status == open_status
+    )
+    winners = (
+        select(hid, title, status, func.sum(col(items.cost_fen)), created)
+        .join(items, item_holder == hid)
+        .where(
+            col(holder.pilot_id) == pilot_id,
+            status == closed_status,
+            col(items.selected).is_(True),
+            ~accounts_service.has_commitment(col(items.proposal_id)),
+        )
+        .group_by(hid, title, status, created)
+    )
+    if except_id is not None:
+        open_ones, winners = open_ones.where(hid != except_id), winners.where(hid != except_id)
+    rows = [*(await session.execute(open_ones)).all(), *(await session.execute(winners)).all()]
+    return [
+        (hid_, title_, status_, int(held))
+        for hid_, title_, status_, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0])))
+        if held
+    ]
+
+
 async def holds(
     session: AsyncSession, pilot_id: uuid.UUID, *, except_round: uuid.UUID | None = None
 ) -> list[RoundHold]:
     """The rounds of the pilot that hold money (all but `except_round`), oldest first."""
-    rid, title, status, created = (
-        col(VotingRound.id),
-        col(VotingRound.title),
-        col(VotingRound.status),
-        col(VotingRound.created_at),
+    rows = await _held(
+        session,
+        pilot_id,
+        VotingRound,
+        RoundProject,
+        col(RoundProject.round_id),
+        (RoundStatus.scheduled, RoundStatus.closed),
+        except_round,
     )
-    open_rounds = select(rid, title, status, col(VotingRound.budget_fen), created).where(
-        col(VotingRound.pilot_id) == pilot_id, status == RoundStatus.scheduled
-    )
-    winners = (
-        select(rid, title, status, func.sum(col(RoundProject.cost_fen)), created)
-        .join(RoundProject, col(RoundProject.round_id) == rid)
-        .where(
-            col(VotingRound.pilot_id) == pilot_id,
-            status == RoundStatus.closed,
-            col(RoundProject.selected).is_(True),
-            ~accounts_service.has_commitment(col(RoundProject.proposal_id)),
-        )
-        .group_by(rid, title, status, created)
-    )
-    if except_round is not None:
-        open_rounds = open_rounds.where(rid != except_round)
-        winners = winners.where(rid != except_round)
-    rows = [*(await session.execute(open_rounds)).all(), *(await session.execute(winners)).all()]
-    return [
-        RoundHold(round_id, title, RoundStatus(status), int(held))
-        for round_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0])))
-        if held
-    ]
+    return [RoundHold(i, title, RoundStatus(status), held) for i, title, status, held in rows]
 
 
 @dataclass(frozen=True)
@@ -89,35 +108,16 @@ async def panel_holds(
 ) -> list[PanelHold]:
     """The review panels of the pilot that hold money (all but `except_panel`), oldest first: an open panel its
     budget, a closed one its selected applications not yet committed."""
-    pid, title, status, created = (
-        col(ReviewPanel.id),
-        col(ReviewPanel.title),
-        col(ReviewPanel.status),
-        col(ReviewPanel.created_at),
+    rows = await _held(
+        session,
+        pilot_id,
+        ReviewPanel,
+        ReviewApplication,
+        col(ReviewApplication.panel_id),
+        (PanelStatus.open, PanelStatus.closed),
+        except_panel,
     )
-    open_panels = select(pid, title, status, col(ReviewPanel.budget_fen), created).where(
-        col(ReviewPanel.pilot_id) == pilot_id, status == PanelStatus.open
-    )
-    winners = (
-        select(pid, title, status, func.sum(col(ReviewApplication.cost_fen)), created)
-        .join(ReviewApplication, col(ReviewApplication.panel_id) == pid)
-        .where(
-            col(ReviewPanel.pilot_id) == pilot_id,
-            status == PanelStatus.closed,
-            col(ReviewApplication.selected).is_(True),
-            ~accounts_service.has_commitment(col(ReviewApplication.proposal_id)),
-        )
-        .group_by(pid, title, status, created)
-    )
-    if except_panel is not None:
-        open_panels = open_panels.where(pid != except_panel)
-        winners = winners.where(pid != except_panel)
-    rows = [*(await session.execute(open_panels)).all(), *(await session.execute(winners)).all()]
-    return [
-        PanelHold(panel_id, title, PanelStatus(status), int(held))
-        for panel_id, title, status, held, _ in sorted(rows, key=lambda r: (r[4], str(r[0])))
-        if held
-    ]
+    return [PanelHold(i, title, PanelStatus(status), held) for i, title, status, held in rows]
 
 
 async def held_fen(session: AsyncSession, pilot_id: uuid.UUID) -> int:
