@@ -1,19 +1,23 @@
 """An account's organisation and its membership never disagree: staff binding a staff account through /users
 open and end the membership in the same transaction; a resident's membership is theirs to change."""
 
+import importlib.util
 import uuid
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
 from app.organisations.models import OrganisationMember
+from app.organisations.rules import MemberRole
 from tests.auth.helpers import assert_problem
 from tests.factories import add_organisation, add_user
 from tests.organisations.helpers import person, registered
 from tests.programmes.helpers import API, ok
 
 USERS = f"{API}/users"
+_MIGRATION = Path(__file__).parents[2] / "alembic" / "versions" / "0031_membership_follows_binding.py"
 
 
 async def _open(session, user_id) -> list[tuple[str, str]]:
@@ -91,3 +95,29 @@ async def test_staff_cannot_bind_or_unbind_a_resident(client, session, app, pw):
     assert await _open(session, owner) == [(org["id"], "owner")]
     assert await _open(session, stranger) == []
     assert await _events(session, "organisation.join") == joins
+
+
+async def test_the_migration_reconciles_bindings_written_before(client, session, app, pw):
+    """Migration 0031 on rows /users wrote before: a binding without membership gets one, a membership without
+    binding ends; the organisation's owner, whose binding and membership agree, is left alone."""
+    owner, h = await person(session, app, pw.tree.community_a1, "13900000007")
+    org = uuid.UUID((await registered(client, h, pw.tree.community_a1.id))["id"])
+    assessors = (await add_organisation(session, "福田评估中心", region=pw.tree.district)).id
+    bound = (await add_user(session, Role.assessor, pw.tree.district, username="bound.only")).id
+    unbound = (await add_user(session, Role.assessor, pw.tree.district, username="member.only")).id
+    owner = owner.id
+    (await session.get(User, bound)).organisation_id = assessors
+    session.add(OrganisationMember(organisation_id=assessors, user_id=unbound, role=MemberRole.member))
+    await session.commit()
+
+    spec = importlib.util.spec_from_file_location("migration_0031", _MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    await session.run_sync(lambda s: migration.reconcile(s.connection()))
+    await session.commit()
+    assert await _open(session, bound) == [(str(assessors), "member")]
+    assert await _open(session, unbound) == []
+    assert await _open(session, owner) == [(str(org), "owner")]
+    # Run again: nothing left to do.
+    await session.run_sync(lambda s: migration.reconcile(s.connection()))
+    assert await _open(session, bound) == [(str(assessors), "member")]
