@@ -9,6 +9,7 @@ from app.evaluation.campaign_service import campaign_region
 from app.implementation import reminders_service as implementation_reminders
 from app.notifications import hooks as notification_hooks
 from app.notifications.models import NotificationKind
+from app.organisations import members_service as organisation_members
 from app.voting import reminders_service as voting_reminders
 
 
@@ -16,6 +17,8 @@ def wire() -> None:
     """Register every feature's answer with the foundation."""
     # An evaluator organisation's API token is scoped to a campaign's region.
     auth_hooks.provide_campaign_region(campaign_region)
+    # Binding a staff account to an organisation opens its membership; unbinding ends it.
+    auth_hooks.provide_membership_move(organisation_members.move)
     # A round's reminders and a notice reach the community's roll; a round's reminders wait for the round.
     for kind in (NotificationKind.round_opened, NotificationKind.round_closing, NotificationKind.notice_published):
         notification_hooks.provide_audience(kind, voting_reminders.community_roll)

@@ -36,7 +36,7 @@ class UserCreate(WriteModel):
     display_name: DisplayText = Field(min_length=1, max_length=100)
     role: Role
     region_id: uuid.UUID | None = Field(default=None, description="required for every role but admin")
-    organisation_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = Field(default=None, description="binds the account as a member")
 
 
 class UserUpdate(WriteModel):
@@ -48,7 +48,8 @@ class UserUpdate(WriteModel):
     region_id: uuid.UUID | None = None
     organisation_id: uuid.UUID | None = Field(
         default=None,
-        description="null unbinds; only organisations seated in the caller's region (no region: administrators only)",
+        description="a staff account's membership follows: binding opens it, null ends it (residents join and leave"
+        " themselves); only organisations seated in the caller's region (no region: administrators only)",
     )
     password: NewPassword | None = Field(default=None, description="reset: ends the user's sessions")
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.auth import rules
+from app.auth import hooks, rules
 from app.auth.models import AuthSession, Organisation, Role, User, UserNotice
 from app.auth.principal import Principal
 from app.auth.scoping import region_or_422, require_within, restrict_to_region
@@ -104,6 +104,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     )
     session.add(user)
     await session.flush()
+    if data.organisation_id:
+        await hooks.move_membership(session, principal, user, None, data.organisation_id)
     await audit.record(
         session,
         principal.actor,
@@ -224,11 +226,19 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
         region = await region_or_422(session, data.region_id)
         path = region.path if region else None
         require_within(principal, path)
+    moves_organisation = "organisation_id" in changes and changes["organisation_id"] != user.organisation_id
+    if moves_organisation and user.role == Role.resident:
+        raise Conflict(
+            "居民加入机构须由机构负责人邀请、本人接受，退出须由本人操作，工作人员不能代为绑定或解除。"
+            " (A resident joins an organisation by accepting an invitation and leaves it themselves:"
+            " POST /api/v1/organisations/{id}/invitations, /api/v1/organisations/{id}/leave.)",
+            code="resident_membership_not_by_staff",
+        )
     if changes.get("organisation_id") is not None:
         await check_organisation(session, principal, data.organisation_id)
     user.role, user.region_id = role, region_id
-    if "organisation_id" in changes:
-        user.organisation_id = data.organisation_id
+    if moves_organisation:
+        await hooks.move_membership(session, principal, user, user.organisation_id, data.organisation_id)
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.is_active is not None:

@@ -409,6 +409,10 @@ PROBLEMS_ZH: dict[str, tuple[str, str]] = {
     "invitation_not_found": ("未找到邀请", "没有找到发给您的这份邀请。"),
     "invitation_used": ("邀请已处理", "这份邀请已被接受或撤回。"),
     "not_a_member": ("不是该组织成员", "您不是该社会组织的成员。"),
+    "resident_membership_not_by_staff": (
+        "居民的机构成员身份须本人办理",
+        "居民加入机构须由机构负责人邀请、本人接受，退出须由本人操作，工作人员不能代为绑定或解除。",
+    ),
     "last_owner": ("不能移除最后一名负责人", "组织至少须保留一名负责人。"),
     "document_not_found": ("未找到材料", "没有找到该证明材料。"),
     "organisation_not_verified": ("组织尚未通过审核", "社会组织通过街道或区级审核后才能申报项目。"),

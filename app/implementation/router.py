@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 
 from app.auth.deps import require_roles
 from app.auth.principal import Principal
+from app.common import filetypes
 from app.common.downloads import content_disposition
 from app.common.pagination import page_params
 from app.common.schemas import Page, PageParams
@@ -27,7 +28,6 @@ from app.implementation.schemas import (
     ProgressRead,
     SpendingRead,
 )
-from app.proposals import filetypes
 from app.proposals.attachments_service import storage_path
 from app.voting import policy
 

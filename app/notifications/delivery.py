@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
+from app.common.models import utcnow
 from app.core.config import Settings
 from app.notifications import contacts_service, rules
 from app.notifications.models import Channel, Notification, WechatSubscription
@@ -66,6 +68,13 @@ async def _give_back(session: AsyncSession, n: Notification, template: str) -> N
     await session.commit()
 
 
+async def _sending(session: AsyncSession, n: Notification) -> None:
+    """Record, committed, that the message is about to be handed to the provider: if this worker dies before
+    the answer is written, the delivery is known to be perhaps accepted and is not sent again (worker.py)."""
+    await session.execute(update(Notification).where(col(Notification.id) == n.id).values(send_started_at=utcnow()))
+    await session.commit()
+
+
 async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outcome:
     template = p.settings.wechat_templates.get(n.kind.value)
     if p.wechat is None or not template:
@@ -80,6 +89,7 @@ async def _wechat(p: Providers, session: AsyncSession, n: Notification) -> Outco
     if not await _take_grant(session, n, template):
         return Outcome("skipped", "no_subscription")
     data = {"thing1": rules.clip(n.title, 20), "thing2": rules.clip(n.body, 20)}
+    await _sending(session, n)
     try:
         for force in (False, True):
             token = await tokens.access_token(p.sessionmaker, p.settings, p.wechat, force=force)
@@ -100,6 +110,7 @@ async def _sms(p: Providers, session: AsyncSession, n: Notification) -> Outcome:
     phone = await contacts_service.phone_of(session, p.settings, n.user_id)
     if phone is None:
         return Outcome("skipped", "no_phone")
+    await _sending(session, n)
     try:
         sent = await sms.send(
             p.sessionmaker,

@@ -50,6 +50,9 @@ class DeliveryStatus(StrEnum):
     sent = "sent"
     failed = "failed"  # the provider refused for good, or every attempt failed
     skipped = "skipped"  # opted out, no grant, no phone: said so in skip_reason
+    # The worker died after handing the message to the provider and before recording its answer: perhaps
+    # accepted, so never sent again (docs/notifications.md).
+    unknown = "unknown"
 
 
 class NotificationEvent(SQLModel, table=True):
@@ -99,6 +102,9 @@ class Notification(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_owner: str | None = Field(default=None, max_length=64)
     provider_message_id: str | None = Field(default=None, max_length=100)
+    # Set, committed, just before the provider is called; cleared with the outcome. Still set when the lease has
+    # run out: the provider may have accepted the message, so it is not sent again (status unknown).
+    send_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A WeChat grant this delivery took and has not given back: a worker that died mid-send leaves it here for
     # the next attempt, so the grant is neither lost nor spent twice.
     grant_held: bool = False

@@ -102,3 +102,7 @@ def message(kind: NotificationKind, payload: dict[str, Any]) -> tuple[str, str]:
 def clip(text: str, limit: int) -> str:
     """Text cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Why a delivery is unknown (its last_error): the worker died after handing it to the provider.
+OUTCOME_UNKNOWN = "worker stopped after handing the message to the provider: perhaps accepted, not sent again"

@@ -3,7 +3,10 @@
 Several may run. A delivery is claimed by a guarded UPDATE that sets a lease (status sending, lease_until, owner)
 and committed before anything is sent; the outcome is written only by the lease's owner. A worker killed mid-send
 leaves its lease to run out, and the delivery is then claimed again: nothing is lost. Its attempt counts, so a
-message that kills workers cannot loop for ever."""
+message that kills workers cannot loop for ever. Just before the provider is called the delivery records that its
+send began (committed); a lease that runs out with that mark set means the provider may have accepted the
+message, and neither WeChat nor the SMS gateways take an idempotency key, so the delivery becomes `unknown` and is
+never sent again (docs/notifications.md)."""
 
 import asyncio
 import contextlib
@@ -16,6 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.common.models import utcnow
 from app.core import clock
@@ -36,12 +40,30 @@ def _due():
     now = utcnow()
     return or_(
         (Notification.status == DeliveryStatus.pending) & (Notification.next_attempt_at <= now),
-        (Notification.status == DeliveryStatus.sending) & (Notification.lease_until < now),
+        (Notification.status == DeliveryStatus.sending)
+        & (Notification.lease_until < now)
+        & col(Notification.send_started_at).is_(None),
     )
+
+
+async def give_up_unknown(session: AsyncSession) -> int:
+    """Deliveries whose worker died with the message in the provider's hands become unknown, never resent. The
+    lease's owner stays: should that worker still be alive (only slow), its answer settles the delivery yet."""
+    marked = await session.execute(
+        update(Notification)
+        .where(
+            col(Notification.status) == DeliveryStatus.sending,
+            col(Notification.lease_until) < utcnow(),
+            col(Notification.send_started_at).is_not(None),
+        )
+        .values(status=DeliveryStatus.unknown, lease_until=None, last_error=rules.OUTCOME_UNKNOWN)
+    )
+    return marked.rowcount or 0
 
 
 async def claim(session: AsyncSession, p: Providers, owner: str, limit: int) -> list[Notification]:
     """Take up to `limit` due deliveries under a lease (committed); SMS in quiet hours is put off instead."""
+    await give_up_unknown(session)
     ids = list(
         await session.scalars(select(Notification.id).where(_due()).order_by(Notification.next_attempt_at).limit(limit))
     )
@@ -73,7 +95,7 @@ async def claim(session: AsyncSession, p: Providers, owner: str, limit: int) -> 
 async def settle(session: AsyncSession, p: Providers, owner: str, n: Notification, outcome: Outcome) -> bool:
     """Write the outcome, if this worker still holds the lease (committed); False if it lost it."""
     s, now = p.settings, utcnow()
-    values: dict = {"lease_until": None, "lease_owner": None}
+    values: dict = {"lease_until": None, "lease_owner": None, "send_started_at": None}
     if outcome.result == "sent":
         values |= {
             "status": DeliveryStatus.sent,
@@ -92,7 +114,9 @@ async def settle(session: AsyncSession, p: Providers, owner: str, n: Notificatio
     done = await session.execute(
         update(Notification)
         .where(
-            Notification.id == n.id, Notification.lease_owner == owner, Notification.status == DeliveryStatus.sending
+            Notification.id == n.id,
+            Notification.lease_owner == owner,
+            col(Notification.status).in_([DeliveryStatus.sending, DeliveryStatus.unknown]),
         )
         .values(**values)
     )

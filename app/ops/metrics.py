@@ -110,9 +110,7 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
             (
                 await session.execute(
                     select(Notification.status, func.count())
-                    .where(
-                        Notification.status.in_([DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed])
-                    )
+                    .where(Notification.status.in_(WATCHED_DELIVERIES))
                     .group_by(Notification.status)
                 )
             ).all()
@@ -151,12 +149,16 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
     ]
 
 
+WATCHED_DELIVERIES = (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed, DeliveryStatus.unknown)
+
+
 def _by_status(counts: dict) -> GaugeMetricFamily:
-    """Deliveries waiting (pending), in a worker's hands (sending) and given up (failed), by status."""
+    """Deliveries waiting (pending), in a worker's hands (sending), given up (failed) and perhaps sent by a worker
+    that died (unknown: to reconcile with the provider's console), by status."""
     family = GaugeMetricFamily(
-        "weishi_outbox_deliveries", "Notification deliveries waiting, sending or failed", labels=["status"]
+        "weishi_outbox_deliveries", "Notification deliveries waiting, sending, failed or unknown", labels=["status"]
     )
-    for status in (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.failed):
+    for status in WATCHED_DELIVERIES:
         family.add_metric([status.value], counts.get(status, 0))
     return family
 

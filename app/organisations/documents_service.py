@@ -1,7 +1,5 @@
 """Registration documents: uploaded by the organisation's owner or staff, read by members and staff."""
 
-import asyncio
-import hashlib
 import uuid
 from pathlib import Path
 
@@ -11,16 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.models import Organisation, Role
 from app.auth.principal import Principal
+from app.common import uploads
 from app.common.rows import get_or_404
 from app.core.config import Settings
-from app.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import Conflict, Forbidden
 from app.organisations import policy
 from app.organisations.members_service import membership
 from app.organisations.models import OrganisationDocument
 from app.organisations.rules import MemberRole
 from app.organisations.service import seat_path
-from app.proposals import filetypes
-from app.proposals.attachments_service import _write
 
 MAX_DOCUMENTS = 20
 SUBDIR = "organisations"
@@ -28,7 +25,7 @@ SUBDIR = "organisations"
 
 def storage_path(settings: Settings, storage_name: str) -> Path:
     """Where a document's bytes live."""
-    return Path(settings.upload_dir) / SUBDIR / storage_name
+    return uploads.storage_path(settings, SUBDIR, storage_name)
 
 
 async def _check_upload(session: AsyncSession, principal: Principal, org: Organisation, path: str | None) -> None:
@@ -51,19 +48,13 @@ async def add_document(
     """Store one PDF or image after checking its size and bytes."""
     path = await seat_path(session, org)
     await _check_upload(session, principal, org, path)
-    if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(
-            f"文件不能超过{settings.max_upload_bytes}字节。",
-            code="attachment_too_large",
-            extra={"limit": settings.max_upload_bytes},
-        )
-    content_type = filetypes.sniff(data[:16])
-    if content_type is None:
-        raise UnsupportedMediaType(
-            "证明材料须为JPEG、PNG、WebP图片或PDF文件。",
-            code="attachment_type_refused",
-            extra={"accepted": list(filetypes.ACCEPTED)},
-        )
+    checked = uploads.check(
+        settings,
+        filename,
+        data,
+        too_large="文件不能超过{limit}字节。",
+        wrong_type="证明材料须为JPEG、PNG、WebP图片或PDF文件。",
+    )
     count = await session.scalar(
         select(func.count()).select_from(OrganisationDocument).where(OrganisationDocument.organisation_id == org.id)
     )
@@ -71,11 +62,7 @@ async def add_document(
         raise Conflict(f"每个机构最多上传{MAX_DOCUMENTS}份材料。", code="too_many_attachments")
     doc = OrganisationDocument(
         organisation_id=org.id,
-        content_type=content_type,
-        original_name=filetypes.safe_name(filename, content_type),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_name=uuid.uuid4().hex,
+        **checked.columns(),
         uploaded_by=principal.user_id,
     )
     session.add(doc)
@@ -89,8 +76,7 @@ async def add_document(
         after={"document_id": doc.id, "sha256": doc.sha256, "original_name": doc.original_name},
         region_path=path,
     )
-    # Written last, as for proposal attachments: a failed commit leaves an orphan file, never a dangling row.
-    await asyncio.to_thread(_write, storage_path(settings, doc.storage_name), data)
+    await uploads.store(storage_path(settings, doc.storage_name), data)
     return doc
 
 

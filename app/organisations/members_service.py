@@ -147,6 +147,46 @@ async def leave(session: AsyncSession, principal: Principal, org: Organisation) 
     )
 
 
+async def move(
+    session: AsyncSession, principal: Principal, user: User, before: uuid.UUID | None, after: uuid.UUID | None
+) -> None:
+    """Staff bind a staff account to an organisation (or unbind it) through /users: its membership ends and
+    begins in the same transaction, so the binding that access checks read never disagrees with the membership
+    that documents, the members' list and privacy exports read. Audited as a leave and a join by the staff
+    member. Staff accounts are never owners (owners register or are invited, as residents), so no organisation
+    loses its last owner here; residents' memberships are theirs to change (users_service refuses)."""
+    if before == after:
+        return
+    if before is not None:
+        member = await membership(session, before, user.id)
+        if member is not None:
+            member.left_at = utcnow()
+            await record(
+                session,
+                principal.actor,
+                "organisation.leave",
+                "organisation",
+                before,
+                before={"user_id": user.id, "role": member.role.value},
+                after={"by": "user.update"},
+                region_path=await seat_path(session, await get_organisation(session, before)),
+            )
+    user.organisation_id = None
+    if after is not None:
+        org = await get_organisation(session, after)
+        await join(session, org, user.id, MemberRole.member)
+        await record(
+            session,
+            principal.actor,
+            "organisation.join",
+            "organisation",
+            org.id,
+            after={"user_id": user.id, "role": MemberRole.member.value, "by": "user.update"},
+            region_path=await seat_path(session, org),
+        )
+    await session.flush()
+
+
 def members_statement(organisation_id: uuid.UUID) -> Select:
     """Members past and present, by when they joined, with their display names."""
     return (

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from app.auth.deps import CurrentPrincipal, require_roles
 from app.auth.models import Organisation, Role
 from app.auth.principal import STAFF_ROLES, Principal
-from app.common.downloads import content_disposition
+from app.common import uploads
 from app.common.pagination import page_params, paginate, paginate_rows
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
@@ -26,7 +26,6 @@ from app.organisations.schemas import (
     StatusChange,
     TrackRecord,
 )
-from app.proposals import filetypes
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
@@ -166,14 +165,11 @@ async def download_document(
         policy.check_read(principal, doc.organisation_id)
     except NotFound as exc:
         raise NotFound("没有这份材料。", code="document_not_found") from exc
-    path = documents_service.storage_path(request.app.state.settings, doc.storage_name)
-    if not path.is_file():
-        raise NotFound("材料文件已不在存储中。", code="attachment_file_missing")
-    name = filetypes.download_name(doc.original_name, doc.content_type)
-    return FileResponse(
-        path,
-        media_type=doc.content_type,
-        headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"},
+    return uploads.download(
+        documents_service.storage_path(request.app.state.settings, doc.storage_name),
+        doc.content_type,
+        doc.original_name,
+        missing="材料文件已不在存储中。",
     )
 
 

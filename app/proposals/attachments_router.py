@@ -7,12 +7,12 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFi
 from fastapi.responses import FileResponse
 
 from app.auth.deps import CurrentPrincipal
-from app.common.downloads import content_disposition
+from app.common import uploads
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
 from app.core.db import SessionDep
 from app.core.errors import NotFound, problems
-from app.proposals import attachments_service, filetypes, policy, service
+from app.proposals import attachments_service, policy, service
 from app.proposals.models import ProposalAttachment
 from app.proposals.schemas import AttachmentRead
 
@@ -81,14 +81,11 @@ async def download_attachment(
         policy.check_read(principal, proposal)
     except NotFound as exc:
         raise NotFound("No attachment with that id.", code="attachment_not_found") from exc
-    path = attachments_service.storage_path(request.app.state.settings, attachment.storage_name)
-    if not path.is_file():
-        raise NotFound("The attachment's file is missing from storage.", code="attachment_file_missing")
-    name = filetypes.download_name(attachment.original_name, attachment.content_type)
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"},
+    return uploads.download(
+        attachments_service.storage_path(request.app.state.settings, attachment.storage_name),
+        attachment.content_type,
+        attachment.original_name,
+        missing="The attachment's file is missing from storage.",
     )
 
 
@@ -114,6 +111,6 @@ async def delete_attachment(
         raise NotFound("No attachment with that id.", code="attachment_not_found") from exc
     await attachments_service.delete_attachment(session, principal, proposal, attachment)
     background.add_task(
-        attachments_service.remove_file,
+        uploads.remove_file,
         attachments_service.storage_path(request.app.state.settings, attachment.storage_name),
     )

@@ -1,7 +1,5 @@
 """Attachments: photos and PDFs checked by their bytes, stored on local disk under a random name."""
 
-import asyncio
-import hashlib
 import uuid
 from pathlib import Path
 
@@ -10,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
+from app.common import uploads
 from app.common.rows import get_or_404
 from app.core.config import Settings
-from app.core.errors import Conflict, Forbidden, PayloadTooLarge, UnsupportedMediaType
-from app.proposals import filetypes, policy, rules
+from app.core.errors import Conflict, Forbidden
+from app.proposals import policy, rules
 from app.proposals.models import Proposal, ProposalAttachment
 
 MAX_ATTACHMENTS = 20
@@ -22,19 +21,7 @@ SUBDIR = "proposals"
 
 def storage_path(settings: Settings, storage_name: str) -> Path:
     """Where an attachment's bytes live."""
-    return Path(settings.upload_dir) / SUBDIR / storage_name
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # "xb": a random name never collides; if it somehow did, fail rather than overwrite.
-    with path.open("xb") as fh:
-        fh.write(data)
-
-
-def remove_file(path: Path) -> None:
-    """Delete a stored file if it is still there (run after the deleting transaction committed)."""
-    path.unlink(missing_ok=True)
+    return uploads.storage_path(settings, SUBDIR, storage_name)
 
 
 def check_upload(principal: Principal, proposal: Proposal) -> None:
@@ -58,19 +45,13 @@ async def add_attachment(
 ) -> ProposalAttachment:
     """Store one file after checking its size and magic bytes; 413 too large, 415 not JPEG/PNG/WebP/PDF."""
     check_upload(principal, proposal)
-    if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(
-            f"An attachment may be at most {settings.max_upload_bytes} bytes.",
-            code="attachment_too_large",
-            extra={"limit": settings.max_upload_bytes},
-        )
-    content_type = filetypes.sniff(data[:16])
-    if content_type is None:
-        raise UnsupportedMediaType(
-            "Attachments must be JPEG, PNG, WebP or PDF files (checked by content).",
-            code="attachment_type_refused",
-            extra={"accepted": list(filetypes.ACCEPTED)},
-        )
+    checked = uploads.check(
+        settings,
+        filename,
+        data,
+        too_large="An attachment may be at most {limit} bytes.",
+        wrong_type="Attachments must be JPEG, PNG, WebP or PDF files (checked by content).",
+    )
     count = await session.scalar(
         select(func.count()).select_from(ProposalAttachment).where(ProposalAttachment.proposal_id == proposal.id)
     )
@@ -78,11 +59,7 @@ async def add_attachment(
         raise Conflict(f"A proposal may have at most {MAX_ATTACHMENTS} attachments.", code="too_many_attachments")
     attachment = ProposalAttachment(
         proposal_id=proposal.id,
-        content_type=content_type,
-        original_name=filetypes.safe_name(filename, content_type),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_name=uuid.uuid4().hex,
+        **checked.columns(),
         uploaded_by=principal.user_id,
     )
     session.add(attachment)
@@ -95,15 +72,14 @@ async def add_attachment(
         proposal.id,
         after={
             "attachment_id": attachment.id,
-            "content_type": content_type,
-            "size_bytes": len(data),
+            "content_type": checked.content_type,
+            "size_bytes": checked.size_bytes,
             "sha256": attachment.sha256,
             "original_name": attachment.original_name,
         },
         region_path=proposal.region_path,
     )
-    # Written last: a failure above leaves no file; a failed commit leaves an orphan file, never a dangling row.
-    await asyncio.to_thread(_write, storage_path(settings, attachment.storage_name), data)
+    await uploads.store(storage_path(settings, attachment.storage_name), data)
     return attachment
 
 

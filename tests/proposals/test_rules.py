@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.proposals import filetypes, negative_list, rules
+from app.common import filetypes
+from app.proposals import negative_list, rules
 from app.proposals.enums import ProposalKind
 from app.proposals.enums import ProposalState as S
 from app.proposals.rules import Mover

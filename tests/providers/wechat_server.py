@@ -28,6 +28,9 @@ class WechatState:
     busy_sends: int = 0  # answer this many sends with -1 system busy
     refused_openids: set[str] = field(default_factory=set)  # 43101 for these
     hold_sends: bool = False  # sends hang (never processed) while set
+    # Sends are accepted (the message goes out, a grant is spent) and then the answer hangs: the window between
+    # WeChat's acceptance and the sender's record of it.
+    hold_after_accept: bool = False
     held: int = 0
     sent: list[dict] = field(default_factory=list)
     session_keys: list[str] = field(default_factory=list)  # every session key handed out
@@ -152,6 +155,11 @@ class _Handler(BaseHTTPRequestHandler):
             with s.lock:
                 msgid = len(s.sent) + 1000
                 s.sent.append({**body, "appid": appid, "msgid": msgid})
+            if s.hold_after_accept:
+                with s.lock:
+                    s.held += 1
+                s.release.wait(30)  # accepted and sent; the answer never comes
+                return None
             return self._answer({"errcode": 0, "errmsg": "ok", "msgid": msgid})
         return self._answer(_error(40066, "invalid url"))
 

@@ -1,4 +1,4 @@
-"""Which attachment types are accepted, decided by the file's first bytes, never by its name (pure)."""
+"""Which uploaded file types are accepted, decided by the file's first bytes, never by its name (pure)."""
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 ACCEPTED = (JPEG, PNG, WEBP, PDF)
