@@ -48,7 +48,7 @@ from app.voting.rules import Phase
 
 _MARK, _BALLOT, _HISTORY = VoteMark.__table__, Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
-_LEGACY = LegacyReceipt.__table__
+_LEGACY = LegacyReceipt.metadata.tables[LegacyReceipt.__tablename__]
 # The year of a round's programme: its ballots' partition (app/common/partitions.py).
 _PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.c.programme_id).scalar_subquery()
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
