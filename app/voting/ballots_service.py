@@ -37,6 +37,7 @@ from app.voting.models import (
     Ballot,
     BallotChannel,
     BallotHistory,
+    LegacyReceipt,
     RoundProject,
     RoundStatus,
     VoteMark,
@@ -47,6 +48,7 @@ from app.voting.rules import Phase
 
 _MARK, _BALLOT, _HISTORY = VoteMark.__table__, Ballot.__table__, BallotHistory.__table__
 _ROUND, _ROLL, _ON_BALLOT = VotingRound.__table__, VoterRollEntry.__table__, RoundProject.__table__
+_LEGACY = LegacyReceipt.metadata.tables[LegacyReceipt.__tablename__]
 # The year of a round's programme: its ballots' partition (app/common/partitions.py).
 _PROGRAMME_YEAR = select(col(Programme.year)).where(col(Programme.id) == _ROUND.c.programme_id).scalar_subquery()
 # Casting is the city's busiest write: its statements are built once (compiled once, no per-request cache
@@ -109,8 +111,24 @@ _MARK_SEEN = select(_MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts, _MARK
 _CHOICES_OF = select(_BALLOT.c.choices).where(
     _BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag")
 )
-_BY_RECEIPT = select(_BALLOT.c.round_id, _BALLOT.c.id).where(_BALLOT.c.receipt_digest == bindparam("digest"))
-_SUPERSEDED_BY_RECEIPT = select(_HISTORY.c.round_id).where(_HISTORY.c.receipt_digest == bindparam("digest"))
+# A receipt's ballot, current or replaced: in a round its code's hint allows (rules.hinted_rounds), or, for a code
+# of before migration 0030, the round legacy_receipt names; then by (round, digest), the round-led index.
+
+
+def _receipt_lookup(table: Any, *columns: Any) -> dict[str, Any]:
+    by_digest = table.c.receipt_digest == bindparam("digest")
+    return {
+        "hinted": select(*columns)
+        .select_from(table.join(_ROUND, _ROUND.c.id == table.c.round_id))
+        .where(_ROUND.c.id.between(bindparam("lo"), bindparam("hi")), by_digest),
+        "legacy": select(*columns)
+        .select_from(table.join(_LEGACY, _LEGACY.c.round_id == table.c.round_id))
+        .where(_LEGACY.c.receipt_digest == bindparam("digest"), by_digest),
+    }
+
+
+_BY_RECEIPT = _receipt_lookup(_BALLOT, _BALLOT.c.round_id, _BALLOT.c.id)
+_SUPERSEDED_BY_RECEIPT = _receipt_lookup(_HISTORY, _HISTORY.c.round_id)
 # A batch of first ballots (store_first_ballots): each round share-locked and its window checked again.
 _ROUND_STILL_OPEN = (
     select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
@@ -219,10 +237,9 @@ class CastResult:
     receipt_code: str
 
 
-def new_receipt_code() -> str:
-    """80 random bits as 16 base32 characters in groups of four (readable aloud, no 0/1 confusion)."""
-    raw = base64.b32encode(secrets.token_bytes(10)).decode()
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+def new_receipt_code(round_id: uuid.UUID) -> str:
+    """The round's hint (rules.receipt_hint) and 80 random bits, as 20 base32 characters in groups of four."""
+    return rules.receipt_code(round_id, base64.b32encode(secrets.token_bytes(10)).decode())
 
 
 def _check_open_for(rnd: Any, channel: BallotChannel) -> None:
@@ -318,7 +335,7 @@ async def _store(
 ) -> tuple[CastResult, bool]:
     """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
     `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled)."""
-    code = new_receipt_code()
+    code = new_receipt_code(rnd.id)
     ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
     mark_id = uuid.uuid4()
     if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
@@ -408,7 +425,7 @@ async def plan_first_online(
     rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
-    code = new_receipt_code()
+    code = new_receipt_code(rnd.id)
     ballot, mark = _rows(
         key,
         rnd,
@@ -574,11 +591,15 @@ async def check_receipt(session: AsyncSession, code: str) -> dict[str, Any]:
 
 async def check_receipt_on(conn: Any, code: str) -> dict[str, Any]:
     """check_receipt on a connection that runs Core statements (the route's session's, or the fast lane's)."""
-    digest = rules.receipt_digest(code)
-    current = (await conn.execute(_BY_RECEIPT, {"digest": digest})).first()
+    params: dict[str, Any] = {"digest": rules.receipt_digest(code)}
+    if hinted := rules.hinted_rounds(code):
+        way, params["lo"], params["hi"] = "hinted", *hinted
+    else:
+        way = "legacy"
+    current = (await conn.execute(_BY_RECEIPT[way], params)).first()
     round_id, status, line = (current.round_id, "counted", current.id) if current else (None, "superseded", None)
     if current is None:
-        round_id = (await conn.execute(_SUPERSEDED_BY_RECEIPT, {"digest": digest})).scalar()
+        round_id = (await conn.execute(_SUPERSEDED_BY_RECEIPT[way], params)).scalar()
     if round_id is None:
         raise NotFound("没有这个回执码的选票。No ballot has that receipt code.", code="receipt_not_found")
     rnd = (await conn.execute(_ROUND_STANDING, {"round_id": round_id})).first()

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -176,6 +177,39 @@ def voter_key(rule: BallotRule, roll_entry_id: str, household: str | None) -> st
 def receipt_digest(code: str) -> str:
     """How a receipt code is stored and published: its SHA-256 (the code is random, so this hides it)."""
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+RECEIPT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32: no 0/1, readable aloud
+# A receipt code starts with the first 20 bits of its round's id (4 characters): a check finds the round among the
+# few whose ids share them, then the ballot in that round's part of the round-led receipt index, so no index
+# keyed by receipt alone is needed (the close rewrote one random page of it per ballot). Codes handed out before
+# migration 0030 have 16 characters and no hint; their rounds are in legacy_receipt.
+RECEIPT_HINT_CHARS = 4
+_HINT_SHIFT = 128 - 5 * RECEIPT_HINT_CHARS
+
+
+def receipt_hint(round_id: uuid.UUID) -> str:
+    """The characters a receipt code of this round starts with."""
+    top = round_id.int >> _HINT_SHIFT
+    return "".join(RECEIPT_ALPHABET[(top >> 5 * k) & 31] for k in reversed(range(RECEIPT_HINT_CHARS)))
+
+
+def receipt_code(round_id: uuid.UUID, random_part: str) -> str:
+    """A receipt code: the round's hint and 16 random base32 characters, in groups of four."""
+    raw = receipt_hint(round_id) + random_part
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def hinted_rounds(code: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The lowest and highest round id a receipt code's hint allows; None for a code without one (before 0030)."""
+    chars = code.strip().upper().replace("-", "")
+    hint = chars[:RECEIPT_HINT_CHARS]
+    if len(chars) != RECEIPT_HINT_CHARS + 16 or any(c not in RECEIPT_ALPHABET for c in hint):
+        return None
+    top = 0
+    for c in hint:
+        top = top << 5 | RECEIPT_ALPHABET.index(c)
+    return uuid.UUID(int=top << _HINT_SHIFT), uuid.UUID(int=((top + 1) << _HINT_SHIFT) - 1)
 
 
 @dataclass(frozen=True)

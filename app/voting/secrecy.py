@@ -4,6 +4,11 @@ The tag is an HMAC of the round and the voter (resident or household) under a ke
 secret key (WEISHI_SECRET_KEY), which the database never holds: a dump of the database alone cannot tell whose
 ballot a tag is. Tags differ from round to round, so one voter's ballots in two rounds share nothing. The
 close erases the tags (ballots_service.cut_voter_links), after which not even the service can link them.
+
+A receipt is kept only on its ballot's row and rewritten with it; its code names its round (rules.receipt_hint),
+so a check needs no index of receipts alone and casting writes no receipt row that would keep the cast's
+transaction and order. What a database copy taken after the close can and cannot link: docs/security.md,
+"The secret ballot".
 """
 
 import hashlib

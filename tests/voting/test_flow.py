@@ -40,7 +40,7 @@ async def test_vote_close_and_recount(client, session, app, pw):
     # (22,000 yuan); 3 (9,000) no longer fits in the 8,000 left; 4 (5,000) does.
     ballots = [[1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 4], [1, 4], [2]]
     receipts = [ok(await cast(client, v, rnd["id"], b), 201) for v, b in zip(voters, ballots, strict=True)]
-    assert receipts[0]["version"] == 1 and len(receipts[0]["receipt_code"]) == 19
+    assert receipts[0]["version"] == 1 and len(receipts[0]["receipt_code"]) == 24
     # Voter 6 changes their mind; the first ballot goes to history.
     changed = ok(await cast(client, voters[5], rnd["id"], [2, 3]), 201)
     assert changed["version"] == 2 and changed["ballot_id"] == receipts[5]["ballot_id"]

@@ -1,5 +1,6 @@
 """Voting rules, pure: phases, ballot validity, masks, voter keys, digests and the tally's allocation."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -69,6 +70,25 @@ def test_voter_key_per_resident_or_household():
 
 def test_receipt_digest_ignores_case_and_spaces():
     assert rules.receipt_digest(" abcd-efgh ") == rules.receipt_digest("ABCD-EFGH")
+
+
+@given(st.uuids(), st.text(alphabet=rules.RECEIPT_ALPHABET, min_size=16, max_size=16))
+def test_a_receipt_code_names_a_range_of_round_ids_holding_its_round(round_id, random_part):
+    code = rules.receipt_code(round_id, random_part)
+    assert len(code) == 24 and code.replace("-", "") == rules.receipt_hint(round_id) + random_part
+    low, high = rules.hinted_rounds(code)
+    assert low <= round_id <= high and high.int - low.int == (1 << 108) - 1
+    assert rules.hinted_rounds(code.lower()) == (low, high)  # typed as the digest reads it
+
+
+def test_a_code_without_a_round_hint_names_no_range():
+    # Codes of before migration 0030: 16 characters, found through legacy_receipt.
+    assert rules.hinted_rounds("ABCD-EFGH-IJKL-MNOP") is None
+    assert rules.hinted_rounds("AB0D-EFGH-IJKL-MNOP-QRST") is None  # not base32
+    top = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")
+    assert rules.receipt_hint(top) == "7777"
+    last = (uuid.UUID(int=top.int >> 108 << 108), uuid.UUID(int=(1 << 128) - 1))
+    assert rules.hinted_rounds("7777-AAAA-AAAA-AAAA-AAAA") == last
 
 
 def test_tally_digest_is_stable_and_input_sensitive():

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 from app.common import partitions
 from app.idempotency import rules as idempotency_rules
 from app.idempotency.service import fingerprint_key
-from app.voting import secrecy
+from app.voting import rules, secrecy
 from app.voting.models import Ballot, BallotHistory
 from tests.programmes.helpers import API, ok
 from tests.voting.helpers import Voter, cast, create_round, end_window, import_roll, resident, roll_csv, shortlist
@@ -275,3 +275,48 @@ async def test_before_the_close_the_database_alone_links_no_voter_to_a_choice(cl
     changer = scene.voters[PHONES[2]]
     mine = ok(await client.get(f"{API}/voting/rounds/{scene.round_id}/my-ballot", headers=changer.h))
     assert (mine["ballot"]["choices"], mine["ballot"]["version"], mine["earlier_versions"]) == ([1, 3], 2, 1)
+
+
+async def _rows_in_stored_order(conn, table: str, round_id: str) -> list[tuple[str, str | None]]:
+    """(id, writing transaction) of the round's rows in the order they lie on disk (PostgreSQL: ctid and xmin;
+    SQLite: rowid, no transaction ids)."""
+    where = {"r": uuid.UUID(round_id) if conn.dialect.name == "postgresql" else uuid.UUID(round_id).hex}
+    if conn.dialect.name == "postgresql":
+        sql = f"SELECT id::text, xmin::text FROM {table} WHERE round_id = :r ORDER BY ctid"  # noqa: S608
+    else:
+        sql = f"SELECT id, NULL FROM {table} WHERE round_id = :r ORDER BY rowid"  # noqa: S608
+    return [(str(uuid.UUID(str(i))), x) for i, x in (await conn.execute(text(sql), where)).all()]
+
+
+async def test_after_the_close_no_order_or_transaction_links_a_voter_to_their_ballot_or_receipt(
+    client, session, app, pw
+):
+    scene = await _scene(client, session, app, pw)
+    await end_window(session, scene.round_id)
+    ok(await client.post(f"{API}/voting/rounds/{scene.round_id}/close", headers=pw.h["staff_a1"]))
+    await session.commit()
+    conn = await session.connection()
+    pg = conn.dialect.name == "postgresql"
+    ballots = await _rows_in_stored_order(conn, "ballot", scene.round_id)
+    replaced = await _rows_in_stored_order(conn, "ballot_history", scene.round_id)
+    assert len(ballots) == 5 and len(replaced) == 1
+    # On disk the rows lie in the order of their fresh ids (random bits after the close's time), never the casts'.
+    assert [i for i, _ in ballots] == sorted(i for i, _ in ballots)
+    # A receipt is kept only on its ballot's row, rewritten with it: casting wrote no receipt row of its own.
+    assert (await conn.execute(text("SELECT count(*) FROM legacy_receipt"))).scalar() == 0
+    if pg:
+        # One writing transaction, the close's, for every ballot and replaced version: none of the casts', so no
+        # voter's mark, login session or token (each written by its own transaction) shares one with a ballot.
+        writers = {x for _, x in ballots + replaced}
+        assert len(writers) == 1
+        voters = set()
+        for table in ("vote_mark", "auth_session", "refresh_token", "idempotency_record"):
+            voters |= set((await conn.execute(text(f"SELECT xmin::text FROM {table}"))).scalars())  # noqa: S608
+        assert len(voters) >= 5 and not writers & voters
+    await session.commit()
+    # Each voter's receipt still finds their counted line, through the round its code names.
+    for casts in scene.answers.values():
+        code = casts[-1]["receipt_code"]
+        assert code.replace("-", "").startswith(rules.receipt_hint(uuid.UUID(scene.round_id)))
+        check = ok(await client.get(f"{API}/public/voting/receipts/{code}"))
+        assert check["status"] == "counted" and check["pb_voter_id"] in {i for i, _ in ballots}
