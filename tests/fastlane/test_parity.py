@@ -93,6 +93,18 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
     ):
         r = await both_paths("GET", path, headers=headers)
         assert r.answer.status_code == status and not r.fast, path
+    rounds = f"{API}/voting/my-rounds"
+    for voter, count in ((a, 1), (stranger, 0)):
+        r = await both_paths("GET", rounds, headers=voter.h)
+        assert r.fast and r.answer.status_code == 200 and len(r.answer.json()) == count
+    assert [p["number"] for p in (await both_paths("GET", rounds, headers=a.h)).answer.json()[0]["projects"]] == [
+        1,
+        2,
+        3,
+    ]
+    for headers, query, status in ((h, "", 403), ({}, "", 401), (a.h, "?x=1", 200)):
+        r = await both_paths("GET", rounds + query, headers=headers)
+        assert r.answer.status_code == status and not r.fast, (headers, query)
     receipts = f"{API}/public/voting/receipts"
     for code, status in (
         (first.answer.json()["receipt_code"], "superseded"),
