@@ -33,11 +33,13 @@ SUMMARY_COLUMNS = (
 )
 DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
 _L = BudgetLine.__table__.c
-# A proposal's public page is the most opened page of a vote's last evening: statements built once.
-DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
-LINES = (
-    select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
-    .where(_L.proposal_id == bindparam("proposal_id"))
+LINE_COLUMNS = (_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
+# A proposal's public page is the most opened page of a vote's last evening: one statement, built once, one
+# row per budget line (the proposal's columns on each; one row with no line when it has none).
+DETAIL = (
+    select(*DETAIL_COLUMNS, *(c.label(f"line_{c.name}") for c in LINE_COLUMNS))
+    .select_from(Proposal.__table__.outerjoin(BudgetLine.__table__, _L.proposal_id == _P.id))
+    .where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
     .order_by(_L.position)
 )
 
@@ -101,8 +103,8 @@ async def public_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> dict
 
 async def proposal_on(conn: Any, proposal_id: uuid.UUID) -> dict[str, Any]:
     """public_proposal on a connection that runs Core statements (a session's, or the fast lane's executor)."""
-    row = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().first()
-    if row is None:
+    rows = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().all()
+    if not rows:
         raise NotFound("No proposal with that id.", code="proposal_not_found")
-    lines = (await conn.execute(LINES, {"proposal_id": proposal_id})).mappings().all()
-    return {**row, "budget_lines": [dict(line) for line in lines]}
+    lines = [{c.name: row[f"line_{c.name}"] for c in LINE_COLUMNS} for row in rows if row["line_position"] is not None]
+    return {**{c.name: rows[0][c.name] for c in DETAIL_COLUMNS}, "budget_lines": lines}
