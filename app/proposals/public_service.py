@@ -16,7 +16,8 @@ from app.core.errors import NotFound
 from app.proposals.enums import ProposalState
 from app.proposals.models import BudgetLine, Proposal
 
-_P = Proposal.__table__.c
+_PROPOSAL, _LINE = Proposal.__table__, BudgetLine.__table__
+_P = _PROPOSAL.c
 SUMMARY_COLUMNS = (
     _P.id,
     _P.programme_id,
@@ -32,13 +33,13 @@ SUMMARY_COLUMNS = (
     _P.submitted_at,
 )
 DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
-_L = BudgetLine.__table__.c
+_L = _LINE.c
 LINE_COLUMNS = (_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
 # A proposal's public page is the most opened page of a vote's last evening: one statement, built once, one
 # row per budget line (the proposal's columns on each; one row with no line when it has none).
 DETAIL = (
     select(*DETAIL_COLUMNS, *(c.label(f"line_{c.name}") for c in LINE_COLUMNS))
-    .select_from(Proposal.__table__.outerjoin(BudgetLine.__table__, _L.proposal_id == _P.id))
+    .select_from(_PROPOSAL.outerjoin(_LINE, _L.proposal_id == _P.id))
     .where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
     .order_by(_L.position)
 )
@@ -56,7 +57,7 @@ def page_statements(community: bool, programme: bool, state: bool) -> tuple[Sele
         where.append(_P.programme_id == bindparam("programme_id"))
     if state:
         where.append(_P.state == bindparam("state"))
-    total = select(func.count()).select_from(Proposal.__table__).where(*where)
+    total = select(func.count()).select_from(_PROPOSAL).where(*where)
     rows = (
         select(*SUMMARY_COLUMNS)
         .where(*where)
