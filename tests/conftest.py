@@ -299,6 +299,7 @@ def settings(request, db_url, tmp_path) -> Settings:
         upload_dir=str(tmp_path / "uploads"),
         secret_key="test-secret-key-0123456789-abcdefghijklmnop",
         audit_seal_interval_seconds=0,
+        board_page_cache_seconds=0,  # tests read a page right after changing it; tests/board/test_fast.py caches
         db_pooler="pgbouncer" if _route(request) == "pgbouncer" else "none",
         _env_file=None,
     )

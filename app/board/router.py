@@ -1,4 +1,7 @@
-"""Public notice board pages (HTML, no login); kept out of the OpenAPI document, which stays API-only."""
+"""Public notice board pages (HTML, no login); kept out of the OpenAPI document, which stays API-only.
+
+The notice list, a round's page and a community's finances only read: they take a read session (autocommit),
+and the fast lane answers their plain form first (app/board/fast.py)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,7 +24,7 @@ from app.board.objection_form import (
     validate,
 )
 from app.board.templating import CSS, error, render
-from app.core.db import SessionDep
+from app.core.db import ReadSessionDep, SessionDep
 from app.core.errors import NotFound, ProblemError, TooManyRequests
 from app.notices import objections_service, service
 from app.ratelimit.client import client_ip, ip_key
@@ -66,7 +69,11 @@ async def text_size(size: str = "large", back: str = "/board") -> RedirectRespon
 
 @router.get("", response_class=HTMLResponse)
 async def board(
-    request: Request, session: SessionDep, community_id: str | None = None, current: str | None = None, page: str = "1"
+    request: Request,
+    session: ReadSessionDep,
+    community_id: str | None = None,
+    current: str | None = None,
+    page: str = "1",
 ) -> HTMLResponse:
     """Current and past notices of every community, or of the one chosen in the filter."""
     # Query values are taken as text: a hand-edited link shows the first page rather than a JSON error.
@@ -141,7 +148,7 @@ async def tracking(tracking_code: str, request: Request, session: SessionDep) ->
 
 
 @router.get("/rounds/{round_id}", response_class=HTMLResponse)
-async def voting_round(round_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+async def voting_round(round_id: str, request: Request, session: ReadSessionDep) -> HTMLResponse:
     """A voting round: its ballot while open, its explained result once counted."""
     return await _page(request, "round.html", lambda: pages.voting_round(session, pages.parse_id(round_id)))
 
@@ -154,7 +161,7 @@ async def review_panel(panel_id: str, request: Request, session: SessionDep) -> 
 
 
 @router.get("/communities/{community_id}/finances", response_class=HTMLResponse)
-async def finances(community_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+async def finances(community_id: str, request: Request, session: ReadSessionDep) -> HTMLResponse:
     """The community's public finance summary: sources, commitments and payments by year."""
     return await _page(request, "finances.html", lambda: pages.finances(session, pages.parse_id(community_id)))
 

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # 1,200 casts/s, rounds every 0.2 s put the cast p99 at 229-452 ms, every 0.05 s at 87-124 (scaling.md).
     audit_seal_interval_seconds: float = Field(default=0.05, ge=0)
 
+    # How long each worker may answer a public board page (round, community finances, the notice list) from the
+    # copy it rendered last, rather than reading and rendering it again (0: never). A second: the last evening of
+    # a vote a whole community opens the same pages, and a page a second old tells them nothing less.
+    board_page_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+
     # Public satisfaction (满意度) of a project shows only from this many ratings, and then moves in whole batches
     # of this size, so nobody learns one resident's rating by reading the mean before and after it.
     satisfaction_public_batch: int = Field(default=10, ge=1, le=1000)

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
@@ -23,6 +23,16 @@ class Proposal(SQLModel, table=True):
         # A proposal the public may see must say when it was submitted; drafts never were.
         CheckConstraint("state = 'draft' OR state = 'withdrawn' OR submitted_at IS NOT NULL", name="submitted_at_set"),
         Index("ix_proposal_region_path", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"}),
+        # The public list of a programme (public_service.page_statements): its count and its pages (newest
+        # first, read backwards, ties by id sorted within) from the index, not by sorting the programme's every
+        # proposal for each page.
+        Index(
+            "ix_proposal_public_programme",
+            "programme_id",
+            "submitted_at",
+            postgresql_where=text("submitted_at IS NOT NULL"),
+            sqlite_where=text("submitted_at IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

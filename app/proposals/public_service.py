@@ -16,7 +16,8 @@ from app.core.errors import NotFound
 from app.proposals.enums import ProposalState
 from app.proposals.models import BudgetLine, Proposal
 
-_P = Proposal.__table__.c
+_PROPOSAL, _LINE = Proposal.__table__, BudgetLine.__table__
+_P = _PROPOSAL.c
 SUMMARY_COLUMNS = (
     _P.id,
     _P.programme_id,
@@ -32,12 +33,14 @@ SUMMARY_COLUMNS = (
     _P.submitted_at,
 )
 DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _P.need, _P.plan, _P.benefits)
-_L = BudgetLine.__table__.c
-# A proposal's public page is the most opened page of a vote's last evening: statements built once.
-DETAIL = select(*DETAIL_COLUMNS).where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
-LINES = (
-    select(_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
-    .where(_L.proposal_id == bindparam("proposal_id"))
+_L = _LINE.c
+LINE_COLUMNS = (_L.position, _L.item, _L.unit, _L.quantity, _L.unit_price_fen, _L.amount_fen, _L.is_personnel)
+# A proposal's public page is the most opened page of a vote's last evening: one statement, built once, one
+# row per budget line (the proposal's columns on each; one row with no line when it has none).
+DETAIL = (
+    select(*DETAIL_COLUMNS, *(c.label(f"line_{c.name}") for c in LINE_COLUMNS))
+    .select_from(_PROPOSAL.outerjoin(_LINE, _L.proposal_id == _P.id))
+    .where(_P.id == bindparam("proposal_id"), _P.submitted_at.is_not(None))
     .order_by(_L.position)
 )
 
@@ -54,7 +57,7 @@ def page_statements(community: bool, programme: bool, state: bool) -> tuple[Sele
         where.append(_P.programme_id == bindparam("programme_id"))
     if state:
         where.append(_P.state == bindparam("state"))
-    total = select(func.count()).select_from(Proposal.__table__).where(*where)
+    total = select(func.count()).select_from(_PROPOSAL).where(*where)
     rows = (
         select(*SUMMARY_COLUMNS)
         .where(*where)
@@ -101,8 +104,8 @@ async def public_proposal(session: AsyncSession, proposal_id: uuid.UUID) -> dict
 
 async def proposal_on(conn: Any, proposal_id: uuid.UUID) -> dict[str, Any]:
     """public_proposal on a connection that runs Core statements (a session's, or the fast lane's executor)."""
-    row = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().first()
-    if row is None:
+    rows = (await conn.execute(DETAIL, {"proposal_id": proposal_id})).mappings().all()
+    if not rows:
         raise NotFound("No proposal with that id.", code="proposal_not_found")
-    lines = (await conn.execute(LINES, {"proposal_id": proposal_id})).mappings().all()
-    return {**row, "budget_lines": [dict(line) for line in lines]}
+    lines = [{c.name: row[f"line_{c.name}"] for c in LINE_COLUMNS} for row in rows if row["line_position"] is not None]
+    return {**{c.name: rows[0][c.name] for c in DETAIL_COLUMNS}, "budget_lines": lines}

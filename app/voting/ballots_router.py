@@ -24,8 +24,8 @@ Resident = Annotated[Principal, Depends(require_roles(Role.resident))]
 @router.get("/my-rounds", response_model=list[RoundRead], summary="Rounds I may vote in", responses=problems(401, 403))
 async def my_rounds(session: SessionDep, principal: Resident) -> list[dict]:
     """Rounds (not cancelled) of every community whose roll holds my phone, latest closing first, 50 at most."""
-    rounds = await rounds_service.rounds_for_voter(session, principal.phone_digest)
-    return [round_view(rnd, await rounds_service.projects_of(session, rnd.id)) for rnd in rounds]
+    rounds = await rounds_service.rounds_for_voter_on(await session.connection(), principal.phone_digest)
+    return [round_view(rnd, projects) for rnd, projects in rounds]
 
 
 @router.post(

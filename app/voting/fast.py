@@ -12,9 +12,10 @@ change, a household's second, a round closed meanwhile), and every cast on SQLit
 Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
 service raises leave nothing written and go to the route, which answers with its own problem.
 
-`GET .../rounds/{round_id}/my-ballot` (a resident's access token) and `GET /api/v1/public/voting/receipts/{code}`
-(a code of the route's form) read in autocommit through ballots_service.my_ballot_on and check_receipt_on, and
-answer with the route's models; a refusal is the route's.
+`GET /api/v1/voting/my-rounds` and `GET .../rounds/{round_id}/my-ballot` (a resident's access token) and
+`GET /api/v1/public/voting/receipts/{code}` (a code of the route's form) read in autocommit through
+rounds_service.rounds_for_voter_on, ballots_service.my_ballot_on and check_receipt_on, and answer with the
+route's models; a refusal is the route's.
 """
 
 import json
@@ -25,7 +26,7 @@ from typing import Any
 
 from asyncpg import PostgresError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.types import Scope
 
 from app.auth import service as auth_service
@@ -34,10 +35,10 @@ from app.common.coalescer import Coalescer
 from app.common.compiled import autocommit, transaction
 from app.core.errors import ProblemError
 from app.fastlane.lane import FastRoute, bearer, header, json_body, state
-from app.voting import ballots_service
-from app.voting.schemas import BallotCast, MyBallotRead, ReceiptCheck
+from app.voting import ballots_service, rounds_service
+from app.voting.schemas import BallotCast, MyBallotRead, ReceiptCheck, RoundRead
 from app.voting.secrecy import ballot_key
-from app.voting.views import receipt
+from app.voting.views import receipt, round_view
 
 
 class _ToTheRoute(Exception):
@@ -125,6 +126,26 @@ async def my_ballot(scope: Scope, params: dict[str, str], _body: bytes) -> JSONR
     return JSONResponse(MyBallotRead.model_validate(found).model_dump(mode="json", by_alias=True))
 
 
+_ROUNDS = TypeAdapter(list[RoundRead])
+
+
+async def my_rounds(scope: Scope, _params: dict[str, str], _body: bytes) -> JSONResponse | None:
+    """The route's 200 for the rounds a resident may vote in, or None for the route to answer."""
+    token = bearer(scope)
+    if token is None or token.startswith(auth_service.API_TOKEN_PREFIX) or scope.get("query_string"):
+        return None
+    try:
+        async with autocommit(state(scope).engine) as conn:
+            principal = await auth_service.principal_of_access_token(conn, state(scope).settings, token)
+            if principal.role != Role.resident:
+                return None
+            rounds = await rounds_service.rounds_for_voter_on(conn, principal.phone_digest)
+    except (ProblemError, PostgresError):
+        return None
+    views = _ROUNDS.validate_python([round_view(rnd, projects) for rnd, projects in rounds])
+    return JSONResponse(_ROUNDS.dump_python(views, mode="json", by_alias=True))
+
+
 _RECEIPT_CODE = re.compile(r"[A-Za-z2-7-]{16,24}")  # the route's Path(min_length, max_length, pattern)
 
 
@@ -143,6 +164,7 @@ async def check_receipt(scope: Scope, params: dict[str, str], _body: bytes) -> J
 
 ROUTES = (
     FastRoute("POST", "/api/v1/voting/rounds/{round_id}/ballots", cast_ballot),
+    FastRoute("GET", "/api/v1/voting/my-rounds", my_rounds),
     FastRoute("GET", "/api/v1/voting/rounds/{round_id}/my-ballot", my_ballot),
     FastRoute("GET", "/api/v1/public/voting/receipts/{code}", check_receipt),
 )

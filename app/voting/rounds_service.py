@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
@@ -307,18 +307,37 @@ def list_statement(
     return stmt.order_by(VotingRound.closes_at.desc(), VotingRound.id)
 
 
-async def rounds_for_voter(session: AsyncSession, phone_digest: str | None, limit: int = 50) -> list[VotingRound]:
-    """Rounds (not cancelled) of every community whose roll holds this login phone, latest closing first."""
+_ROUND, _ON_BALLOT, _ROLL = VotingRound.__table__, RoundProject.__table__, VoterRollEntry.__table__
+# A resident's rounds: not cancelled, of every community whose roll holds their login phone, latest closing
+# first (ties by id), at most `limit`; and the projects of those rounds, in one statement rather than one per round.
+_VOTERS_COMMUNITIES = select(_ROLL.c.community_id).where(
+    _ROLL.c.phone_digest == bindparam("digest"), _ROLL.c.removed_at.is_(None)
+)
+_VOTERS_ROUNDS = (
+    select(_ROUND)
+    .where(_ROUND.c.community_id.in_(_VOTERS_COMMUNITIES), _ROUND.c.status != RoundStatus.cancelled)
+    .order_by(_ROUND.c.closes_at.desc(), _ROUND.c.id)
+    .limit(bindparam("limit"))
+)
+_PROJECTS_OF_VOTERS_ROUNDS = (
+    select(_ON_BALLOT)
+    .where(_ON_BALLOT.c.round_id.in_(_VOTERS_ROUNDS.with_only_columns(_ROUND.c.id)))
+    .order_by(_ON_BALLOT.c.round_id, _ON_BALLOT.c.number)
+)
+
+
+async def rounds_for_voter_on(conn: Any, phone_digest: str | None, limit: int = 50) -> list[tuple[Any, list[Any]]]:
+    """Each round (not cancelled) of every community whose roll holds this login phone, latest closing first,
+    with its projects in ballot order; `conn` runs Core statements (a session's connection, or the fast lane's
+    executor, app.common.compiled)."""
     if not phone_digest:
         return []
-    communities = select(VoterRollEntry.community_id).where(
-        VoterRollEntry.phone_digest == phone_digest, VoterRollEntry.removed_at.is_(None)
-    )
-    return list(
-        await session.scalars(
-            select(VotingRound)
-            .where(VotingRound.community_id.in_(communities), VotingRound.status != RoundStatus.cancelled)
-            .order_by(VotingRound.closes_at.desc())
-            .limit(limit)
-        )
-    )
+    params = {"digest": phone_digest, "limit": limit}
+    rounds = (await conn.execute(_VOTERS_ROUNDS, params)).all()
+    if not rounds:
+        return []
+    projects: dict[uuid.UUID, list[Any]] = {rnd.id: [] for rnd in rounds}
+    for project in (await conn.execute(_PROJECTS_OF_VOTERS_ROUNDS, params)).all():
+        if project.round_id in projects:  # a round that entered the first 50 between the two reads is not shown
+            projects[project.round_id].append(project)
+    return [(rnd, projects[rnd.id]) for rnd in rounds]

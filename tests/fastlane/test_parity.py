@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from app.auth.models import AuthSession, Role, User
+from app.board.router import router as board_router
 from app.common.models import utcnow
 from app.fastlane.lane import FastLane
 from app.fastlane.routes import ROUTES
@@ -29,8 +30,9 @@ async def pw(client, session, app):
 
 def test_every_fast_route_is_a_route_of_the_app(app):
     """The registry is keyed by the routes' own method and template: a typo or a moved route fails here."""
-    paths = app.openapi()["paths"]
-    assert ROUTES and all(r.method.lower() in paths.get(r.template, {}) for r in ROUTES)
+    routes = {(method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item}
+    routes |= {(method, route.path) for route in board_router.routes for method in route.methods}  # not in it
+    assert ROUTES and all((r.method, r.template) in routes for r in ROUTES)
     [lane] = [m for m in app.user_middleware if m.cls is FastLane]
     assert lane.kwargs["routes"] == ROUTES
 
@@ -93,6 +95,18 @@ async def test_casting_down_both_paths(client, session, app, pw, both_paths):
     ):
         r = await both_paths("GET", path, headers=headers)
         assert r.answer.status_code == status and not r.fast, path
+    rounds = f"{API}/voting/my-rounds"
+    for voter, count in ((a, 1), (stranger, 0)):
+        r = await both_paths("GET", rounds, headers=voter.h)
+        assert r.fast and r.answer.status_code == 200 and len(r.answer.json()) == count
+    assert [p["number"] for p in (await both_paths("GET", rounds, headers=a.h)).answer.json()[0]["projects"]] == [
+        1,
+        2,
+        3,
+    ]
+    for headers, query, status in ((h, "", 403), ({}, "", 401), (a.h, "?x=1", 200)):
+        r = await both_paths("GET", rounds + query, headers=headers)
+        assert r.answer.status_code == status and not r.fast, (headers, query)
     receipts = f"{API}/public/voting/receipts"
     for code, status in (
         (first.answer.json()["receipt_code"], "superseded"),
