@@ -16,7 +16,7 @@ from app.audit.service import Actor, record
 from app.common.money import yuan
 from app.common.rows import get_or_404
 from app.core import clock
-from app.core.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.funds import draws_service, ledger_service, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
@@ -49,6 +49,7 @@ async def _append(
     session: AsyncSession, actor: Actor, ctx: PilotContext, entry: LedgerEntry, balances: dict[str, Any]
 ) -> LedgerEntry:
     entry.recorded_by = actor.id
+    entry.programme_year = ctx.pilot.year  # the partition key: an entry belongs to its pilot's year
     session.add(entry)
     await session.flush()
     await record(
@@ -84,9 +85,10 @@ async def get_project(session: AsyncSession, project_id: uuid.UUID) -> ProjectBa
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
     """The ledger entry, or 404."""
-    return await get_or_404(
-        session, LedgerEntry, entry_id, code="ledger_entry_not_found", detail="No ledger entry with that id."
-    )
+    entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.id == entry_id))
+    if entry is None:
+        raise NotFound("No ledger entry with that id.", code="ledger_entry_not_found")
+    return entry
 
 
 async def record_funds_in(
