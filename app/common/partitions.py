@@ -77,6 +77,9 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """Alembic's filter when comparing models and database: a year's partition is part of its table (compared as
     the partitioned table), not a table of its own the models lack."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
+    if reflected and type_ == "foreign_key_constraint":
+        # A key referencing a partitioned table is held by PostgreSQL once per partition as well.
+        table = getattr(obj, "referred_table", None)
     return not (reflected and table is not None and is_partition(str(table.name)))
 
 
@@ -96,7 +99,8 @@ async def _partitioned_tables(conn: AsyncConnection) -> list[str]:
         ),
         {"tables": list(PARTITIONED)},
     )
-    return [table for table in PARTITIONED if table in set(rows.scalars())]
+    present = set(rows.scalars())
+    return [table for table in PARTITIONED if table in present]
 
 
 async def attached_years(conn: AsyncConnection) -> dict[str, list[int]]:
