@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Actor, record
 from app.common.money import yuan
@@ -49,7 +50,6 @@ async def _append(
     session: AsyncSession, actor: Actor, ctx: PilotContext, entry: LedgerEntry, balances: dict[str, Any]
 ) -> LedgerEntry:
     entry.recorded_by = actor.id
-    entry.programme_year = ctx.pilot.year  # the partition key: an entry belongs to its pilot's year
     session.add(entry)
     await session.flush()
     await record(
@@ -85,7 +85,8 @@ async def get_project(session: AsyncSession, project_id: uuid.UUID) -> ProjectBa
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
     """The ledger entry, or 404."""
-    entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.id == entry_id))
+    # By id alone: the key is (id, programme_year), and PostgreSQL looks in each year's partition's index.
+    entry = (await session.execute(select(LedgerEntry).where(col(LedgerEntry.id) == entry_id))).scalar_one_or_none()
     if entry is None:
         raise NotFound("No ledger entry with that id.", code="ledger_entry_not_found")
     return entry
@@ -120,6 +121,7 @@ async def record_funds_in(
     moved = await ledger_service.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
     entry = LedgerEntry(
         pilot_id=ctx.pilot.id,
+        programme_year=ctx.pilot.year,
         kind=LedgerKind.funds_in,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -192,6 +194,7 @@ async def commit_project(
     shares = await draws_service.draw(session, pilot_id, amount_fen, source_id)
     entry = LedgerEntry(
         pilot_id=pilot_id,
+        programme_year=ctx.pilot.year,
         kind=LedgerKind.commitment,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -244,6 +247,7 @@ async def _project_movement(
         paid = await draws_service.pay(session, project.pilot_id, project_id, amount_fen)
     entry = LedgerEntry(
         pilot_id=project.pilot_id,
+        programme_year=ctx.pilot.year,
         kind=kind,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -343,6 +347,7 @@ async def reverse(
         balances["paid_from"] = draws_service.audited(paid)
     reversal = LedgerEntry(
         pilot_id=entry.pilot_id,
+        programme_year=entry.programme_year,  # the reversed entry's: the key (reverses_id, year) names it
         kind=LedgerKind.reversal,
         amount_fen=entry.amount_fen,
         entry_date=entry_date,
