@@ -137,10 +137,11 @@ async def seed(
             )
         )
         sources.append((donation, pilot, "donation", "捐赠人", "收据", date(YEAR, 2, 1), None, "payer", now))
-        entries.append((uuid.uuid4(), pilot, "funds_in", SUBSIDY, date(YEAR, 1, 10), subsidy, None, now))
+        entries.append((uuid.uuid4(), pilot, "funds_in", SUBSIDY, date(YEAR, 1, 10), subsidy, None, now, YEAR))
         n_top = top_ups // len(communities) + (1 if i < top_ups % len(communities) else 0)
         entries += [
-            (uuid.uuid4(), pilot, "funds_in", TOP_UP, _day(rng, 10, 200), donation, None, now) for _ in range(n_top)
+            (uuid.uuid4(), pilot, "funds_in", TOP_UP, _day(rng, 10, 200), donation, None, now, YEAR)
+            for _ in range(n_top)
         ]
         for _ in range(n_projects):
             project = uuid.uuid4()
@@ -158,12 +159,14 @@ async def seed(
                     now,
                 )
             )
-            entries.append((uuid.uuid4(), pilot, "commitment", COMMITMENT, _day(rng, 30, 120), None, project, now))
+            entries.append(
+                (uuid.uuid4(), pilot, "commitment", COMMITMENT, _day(rng, 30, 120), None, project, now, YEAR)
+            )
             entries += [
-                (uuid.uuid4(), pilot, "disbursement", INSTALMENT, _day(rng, 121, 300), None, project, now)
+                (uuid.uuid4(), pilot, "disbursement", INSTALMENT, _day(rng, 121, 300), None, project, now, YEAR)
                 for _ in range(INSTALMENTS)
             ]
-            entries.append((uuid.uuid4(), pilot, "return", RETURN, _day(rng, 301, 340), None, project, now))
+            entries.append((uuid.uuid4(), pilot, "return", RETURN, _day(rng, 301, 340), None, project, now, YEAR))
         funds = SUBSIDY + n_top * TOP_UP
         balances.append(
             (pilot, funds, n_projects * COMMITMENT, n_projects * RETURN, n_projects * INSTALMENT * INSTALMENTS, 0, now)
@@ -248,6 +251,10 @@ async def seed(
                 "updated_at",
             ],
         )
+        # The ledger is partitioned by programme year (migration 0030): the seeded year's partition first.
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS ledger_entry_y{YEAR} PARTITION OF ledger_entry FOR VALUES IN ({YEAR})"
+        )
         await conn.copy_records_to_table(
             "ledger_entry",
             records=entries,
@@ -260,6 +267,7 @@ async def seed(
                 "fund_source_id",
                 "project_id",
                 "recorded_at",
+                "programme_year",
             ],
         )
         await conn.execute("ANALYZE")

@@ -1,16 +1,19 @@
 """Tables partitioned by programme year on PostgreSQL: each year's partition made ahead of time, and a past
 year detached and archived.
 
-Ballots and replaced ballot versions carry their round's programme year (`programme_year`), and on PostgreSQL
-both tables are LIST-partitioned by it (migration 0029), one partition per year named `<table>_y<year>`. A row
-of a year without its partition is refused by PostgreSQL, so partitions are made before they are needed: for
-this year and the next by `weishi migrate` and `weishi partitions ensure`, and for a programme's year when the
-programme is created (app.programmes.service). On SQLite the tables stay plain and none of this applies.
+Ballots and replaced ballot versions carry their round's programme year (`programme_year`), ledger entries their
+pilot's, and on PostgreSQL the three tables are LIST-partitioned by it (migrations 0029 and 0030), one partition
+per year named `<table>_y<year>`. A row of a year without its partition is refused by PostgreSQL, so partitions
+are made before they are needed: for this year and the next by `weishi migrate` and `weishi partitions ensure`,
+and for a programme's year when the programme is created (app.programmes.service). On SQLite the tables stay
+plain and none of this applies.
 
 A past year whose programmes are all closed can be detached: its partitions leave the tables (queries, indexes
 and vacuum no longer touch them) and move, rows, keys and all, to the schema `weishi_archive` of the same
-database, where `pg_dump --schema=weishi_archive` can take them away. A year of which any programme is still
-open, this year and later years are refused.
+database, where `pg_dump --schema=weishi_archive` can take them away. Refused, changing nothing: this year and
+later years, a year of which any programme is still open, and a year whose ledger entries are still named by
+fund draws, payments, disbursements, budget changes, closures or confirmations (their composite keys would
+point into the archive).
 """
 
 import re
@@ -21,9 +24,21 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-PARTITIONED = ("ballot", "ballot_history")
+PARTITIONED = ("ballot", "ballot_history", "ledger_entry")
 ARCHIVE_SCHEMA = "weishi_archive"
-_PARTITION = re.compile(r"^(ballot|ballot_history)_y(\d{4})$")
+_PARTITION = re.compile(r"^(ballot|ballot_history|ledger_entry)_y(\d{4})$")
+# The rows that name a ledger entry by (id, year): (table, year column, what it is to an official).
+LEDGER_REFERENCES = (
+    ("fund_draw", "entry_year", "资金来源分摊"),
+    ("fund_payment", "entry_year", "按来源拨付"),
+    ("disbursement", "ledger_entry_year", "拨付"),
+    ("budget_change", "ledger_entry_year", "预算调整"),
+    ("project_closure", "return_entry_year", "结项退回"),
+    ("project_confirmation", "ledger_entry_year", "项目确定"),
+)
+# A partition of the ledger refuses TRUNCATE by its own name too (the parent's statement trigger does not fire).
+_NO_TRUNCATE = """CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON public.{name}
+                  FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_append_only()"""
 # Two processes making the same partition at once: the second waits, then finds it made.
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext('weishi.partitions'))")
 _IS_PARTITIONED = text(
@@ -62,6 +77,9 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """Alembic's filter when comparing models and database: a year's partition is part of its table (compared as
     the partitioned table), not a table of its own the models lack."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
+    if reflected and type_ == "foreign_key_constraint":
+        # A key referencing a partitioned table is held by PostgreSQL once per partition as well.
+        table = getattr(obj, "referred_table", None)
     return not (reflected and table is not None and is_partition(str(table.name)))
 
 
@@ -70,6 +88,19 @@ async def partitioned(conn: AsyncConnection) -> bool:
     if conn.dialect.name != "postgresql":
         return False
     return bool(await conn.scalar(_IS_PARTITIONED, {"tables": list(PARTITIONED)}))
+
+
+async def _partitioned_tables(conn: AsyncConnection) -> list[str]:
+    """The tables of PARTITIONED that are partitioned here (the ledger from 0030 on, the ballots from 0029)."""
+    rows = await conn.execute(
+        text(
+            "SELECT c.relname FROM pg_partitioned_table t JOIN pg_class c ON c.oid = t.partrelid "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(:tables)"
+        ),
+        {"tables": list(PARTITIONED)},
+    )
+    present = set(rows.scalars())
+    return [table for table in PARTITIONED if table in present]
 
 
 async def attached_years(conn: AsyncConnection) -> dict[str, list[int]]:
@@ -93,7 +124,7 @@ async def archived_years(conn: AsyncConnection) -> dict[str, list[int]]:
 async def _missing(conn: AsyncConnection, years: Iterable[int]) -> list[tuple[str, int]]:
     """The (table, year) partitions neither attached nor archived."""
     out = []
-    for table in PARTITIONED:
+    for table in await _partitioned_tables(conn):
         for year in sorted(set(years)):
             name = partition_name(table, year)
             if not (
@@ -115,6 +146,8 @@ async def ensure(conn: AsyncConnection, years: Iterable[int]) -> list[str]:
     for table, year in await _missing(conn, years):
         name = partition_name(table, year)
         await conn.execute(text(f"CREATE TABLE public.{name} PARTITION OF public.{table} FOR VALUES IN ({int(year)})"))
+        if table == "ledger_entry":
+            await conn.execute(text(_NO_TRUNCATE.format(name=name)))
         made.append(name)
     return made
 
@@ -147,6 +180,13 @@ async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int
     if not any(year in years for years in attached.values()):
         raise PartitionRefused(f"{year} 年没有可归档的分区。There is no attached partition of {year} to detach.")
     await conn.execute(_LOCK)
+    if year in attached["ledger_entry"] and (still := await _money_referring_to(conn, year)):
+        zh = "、".join(f"{label} {count} 条" for label, count, _ in still)
+        en = ", ".join(f"{count} in {table}" for _, count, table in still)
+        raise PartitionRefused(
+            f"{year} 年的台账记录仍被引用（{zh}），不能归档。"
+            f"{year}'s ledger entries are still referred to ({en}): that year's money cannot be archived."
+        )
     await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}"))
     moved = {}
     for table in PARTITIONED:
@@ -155,5 +195,21 @@ async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int
         name = partition_name(table, year)
         moved[table] = int(await conn.scalar(text(f"SELECT count(*) FROM public.{name}")))  # noqa: S608
         await conn.execute(text(f"ALTER TABLE public.{table} DETACH PARTITION public.{name}"))
+        if table == "ledger_entry":
+            # Its reversals' key pointed at the live ledger; within the archive they stay as recorded.
+            await conn.execute(text(f"ALTER TABLE public.{name} DROP CONSTRAINT IF EXISTS {_SELF_KEY}"))
         await conn.execute(text(f"ALTER TABLE public.{name} SET SCHEMA {ARCHIVE_SCHEMA}"))
     return moved
+
+
+_SELF_KEY = "fk_ledger_entry_reverses_id_ledger_entry"
+
+
+async def _money_referring_to(conn: AsyncConnection, year: int) -> list[tuple[str, int, str]]:
+    """(label, count, table) of the rows still naming a ledger entry of the year."""
+    out = []
+    for table, column, label in LEDGER_REFERENCES:
+        count = int(await conn.scalar(text(f"SELECT count(*) FROM public.{table} WHERE {column} = :y"), {"y": year}))  # noqa: S608
+        if count:
+            out.append((label, count, table))
+    return out

@@ -137,6 +137,7 @@ async def _close_out(
     what = "结转" if kind == LedgerKind.carry_over else rules.RETURN_TARGET_LABELS[source.returns_to]
     out = LedgerEntry(
         pilot_id=pilot.id,
+        programme_year=pilot.year,
         kind=kind,
         amount_fen=step.amount_fen,
         entry_date=programme.ends_on,
@@ -191,6 +192,7 @@ async def _carry_in(
     session.add(
         LedgerEntry(
             pilot_id=pilot.id,
+            programme_year=pilot.year,
             kind=LedgerKind.funds_in,
             amount_fen=out.amount_fen,
             entry_date=programme.starts_on,

@@ -159,6 +159,7 @@ async def record(session: AsyncSession, entry: LedgerEntry, shares: Shares, paid
         session.add(
             FundDraw(
                 entry_id=entry.id,
+                entry_year=entry.programme_year,
                 fund_source_id=source_id,
                 pilot_id=entry.pilot_id,
                 project_id=entry.project_id,
@@ -169,6 +170,7 @@ async def record(session: AsyncSession, entry: LedgerEntry, shares: Shares, paid
         session.add(
             FundPayment(
                 entry_id=entry.id,
+                entry_year=entry.programme_year,
                 fund_source_id=source_id,
                 pilot_id=entry.pilot_id,
                 project_id=entry.project_id,

@@ -9,7 +9,18 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Index, Uuid, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    SmallInteger,
+    UniqueConstraint,
+    Uuid,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
@@ -97,6 +108,21 @@ class FundSource(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+def entry_key(column: str, year_column: str) -> ForeignKeyConstraint:
+    """A reference to a ledger entry: its id and its programme year, since on PostgreSQL the ledger is partitioned
+    by year and a referenced key must hold the partition key (docs/scaling.md)."""
+    return ForeignKeyConstraint([column, year_column], ["ledger_entry.id", "ledger_entry.programme_year"])
+
+
+def entry_year_column(nullable: bool = False) -> Column:
+    return Column(SmallInteger, nullable=nullable)
+
+
+def both_or_neither(column: str, year_column: str) -> CheckConstraint:
+    """A nullable reference names its year exactly when it names an entry (a half-null key is not checked)."""
+    return CheckConstraint(f"({column} IS NULL) = ({year_column} IS NULL)", name=f"{year_column}_with_entry")
+
+
 _KINDS = "'funds_in', 'commitment', 'disbursement', 'return', 'sweep', 'carry_over', 'reversal'"
 
 
@@ -119,19 +145,23 @@ class LedgerEntry(SQLModel, table=True):
             name="project_entry_has_project",
         ),
         Index("ix_ledger_entry_pilot_date", "pilot_id", "entry_date"),
+        # A reversal undoes an entry of its own pilot, hence of its own year: the key (reverses_id, year) names
+        # the reversed entry, and being unique it refuses a second reversal.
+        UniqueConstraint("reverses_id", "programme_year"),
+        entry_key("reverses_id", "programme_year"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # The pilot's programme year: the partition key on PostgreSQL, part of the primary key on both backends.
+    programme_year: int = Field(sa_column=Column(SmallInteger, primary_key=True, nullable=False, autoincrement=False))
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
     kind: LedgerKind = Field(sa_type=str_enum(LedgerKind, 16))
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     entry_date: date
     fund_source_id: uuid.UUID | None = Field(default=None, foreign_key="fund_source.id", index=True)
     project_id: uuid.UUID | None = Field(default=None, index=True)
-    # An entry is reversed at most once: the unique constraint refuses a second reversal.
-    reverses_id: uuid.UUID | None = Field(
-        default=None, sa_column=Column(Uuid, ForeignKey("ledger_entry.id"), nullable=True, unique=True)
-    )
+    # An entry is reversed at most once: the unique key (reverses_id, programme_year) refuses a second reversal.
+    reverses_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
     reverses_kind: LedgerKind | None = Field(default=None, sa_type=str_enum(LedgerKind, 16))
     # The other pilot of a year-end carry-over (next year's pilot).
     counterpart_pilot_id: uuid.UUID | None = Field(default=None, foreign_key="pilot.id")
@@ -148,10 +178,11 @@ class FundDraw(SQLModel, table=True):
     back); a project's draws per source say where its returned money goes."""
 
     __tablename__ = "fund_draw"
-    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"), entry_key("entry_id", "entry_year"))
 
     id: uuid.UUID = uuid_pk()
-    entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", index=True)
+    entry_id: uuid.UUID = Field(index=True)
+    entry_year: int = Field(sa_column=entry_year_column())
     fund_source_id: uuid.UUID = Field(foreign_key="fund_source.id", index=True)
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
     project_id: uuid.UUID = Field(index=True)
@@ -168,10 +199,11 @@ class FundPayment(SQLModel, table=True):
     """
 
     __tablename__ = "fund_payment"
-    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"),)
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_non_zero"), entry_key("entry_id", "entry_year"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", index=True)
+    entry_id: uuid.UUID = Field(index=True)
+    entry_year: int = Field(sa_column=entry_year_column())
     fund_source_id: uuid.UUID = Field(foreign_key="fund_source.id", index=True)
     pilot_id: uuid.UUID = Field(foreign_key="pilot.id")
     project_id: uuid.UUID = Field(index=True)

@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.audit.service import Actor, record
 from app.common.money import yuan
 from app.common.rows import get_or_404
 from app.core import clock
-from app.core.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.funds import draws_service, ledger_service, rules
 from app.funds.models import CommitmentBasis, FundSource, FundSourceKind, LedgerEntry, LedgerKind, ProjectBalance
 from app.programmes.enums import ProjectCategory, ProjectType
@@ -84,9 +85,11 @@ async def get_project(session: AsyncSession, project_id: uuid.UUID) -> ProjectBa
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry:
     """The ledger entry, or 404."""
-    return await get_or_404(
-        session, LedgerEntry, entry_id, code="ledger_entry_not_found", detail="No ledger entry with that id."
-    )
+    # By id alone: the key is (id, programme_year), and PostgreSQL looks in each year's partition's index.
+    entry = (await session.execute(select(LedgerEntry).where(col(LedgerEntry.id) == entry_id))).scalar_one_or_none()
+    if entry is None:
+        raise NotFound("No ledger entry with that id.", code="ledger_entry_not_found")
+    return entry
 
 
 async def record_funds_in(
@@ -118,6 +121,7 @@ async def record_funds_in(
     moved = await ledger_service.move_source(session, source.id, received_fen=amount_fen, within_plan=not supplement)
     entry = LedgerEntry(
         pilot_id=ctx.pilot.id,
+        programme_year=ctx.pilot.year,
         kind=LedgerKind.funds_in,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -190,6 +194,7 @@ async def commit_project(
     shares = await draws_service.draw(session, pilot_id, amount_fen, source_id)
     entry = LedgerEntry(
         pilot_id=pilot_id,
+        programme_year=ctx.pilot.year,
         kind=LedgerKind.commitment,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -242,6 +247,7 @@ async def _project_movement(
         paid = await draws_service.pay(session, project.pilot_id, project_id, amount_fen)
     entry = LedgerEntry(
         pilot_id=project.pilot_id,
+        programme_year=ctx.pilot.year,
         kind=kind,
         amount_fen=amount_fen,
         entry_date=entry_date,
@@ -341,6 +347,7 @@ async def reverse(
         balances["paid_from"] = draws_service.audited(paid)
     reversal = LedgerEntry(
         pilot_id=entry.pilot_id,
+        programme_year=entry.programme_year,  # the reversed entry's: the key (reverses_id, year) names it
         kind=LedgerKind.reversal,
         amount_fen=entry.amount_fen,
         entry_date=entry_date,

@@ -249,6 +249,7 @@ async def _apply(
     impl.budget_fen, impl.category, impl.purpose = change.new_budget_fen, change.new_category, change.new_purpose
     change.state, change.decided_by, change.decided_at = BudgetChangeState.applied, actor.id, utcnow()
     change.ledger_entry_id = entry.id if entry else None
+    change.ledger_entry_year = entry.programme_year if entry else None
     await session.flush()
     await record(
         session,

@@ -82,6 +82,7 @@ async def _end(
             note=closure.summary[:500],
         )
         closure.return_entry_id = entry.id
+        closure.return_entry_year = entry.programme_year
     closure.returned_fen = unpaid
     impl.status = ImplementationStatus.terminated if closure.terminated else ImplementationStatus.closed
     impl.ended_on = closure.closed_on

@@ -101,6 +101,7 @@ async def disburse(
         amount_fen=amount,
         paid_on=body.paid_on,
         ledger_entry_id=entry.id,
+        ledger_entry_year=entry.programme_year,
         recorded_by=principal.actor.id,
     )
     session.add(disbursement)

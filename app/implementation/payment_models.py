@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
+from app.funds.models import both_or_neither, entry_key, entry_year_column
 from app.programmes.enums import ProjectCategory
 
 
@@ -15,14 +16,18 @@ class Disbursement(SQLModel, table=True):
     """A payment to the implementer (拨付) against one instalment; the money itself is its ledger entry."""
 
     __tablename__ = "disbursement"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        entry_key("ledger_entry_id", "ledger_entry_year"),
+    )
 
     id: uuid.UUID = uuid_pk()
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", index=True)
     instalment: int  # position in the project's instalment plan, from 1
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     paid_on: date
-    ledger_entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id", unique=True)
+    ledger_entry_id: uuid.UUID = Field(unique=True)
+    ledger_entry_year: int = Field(sa_column=entry_year_column())
     recorded_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
 
@@ -41,6 +46,8 @@ class BudgetChange(SQLModel, table=True):
 
     __tablename__ = "budget_change"
     __table_args__ = (
+        entry_key("ledger_entry_id", "ledger_entry_year"),
+        both_or_neither("ledger_entry_id", "ledger_entry_year"),
         # One change at a time per project waits for a meeting.
         Index(
             "uq_budget_change_open",
@@ -71,5 +78,6 @@ class BudgetChange(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entry.id")
+    ledger_entry_id: uuid.UUID | None = None
+    ledger_entry_year: int | None = Field(default=None, sa_column=entry_year_column(nullable=True))
     lapsed_reason: str | None = Field(default=None, max_length=500)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, UniqueConstrai
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, uuid_pk
+from app.funds.models import both_or_neither, entry_key, entry_year_column
 
 
 class ReviewOutcome(StrEnum):
@@ -79,6 +80,10 @@ class Closure(SQLModel, table=True):
     """结项 or 终止: the completion report and what went back to the pilot."""
 
     __tablename__ = "project_closure"
+    __table_args__ = (
+        entry_key("return_entry_id", "return_entry_year"),
+        both_or_neither("return_entry_id", "return_entry_year"),
+    )
 
     proposal_id: uuid.UUID = Field(foreign_key="implementation.proposal_id", primary_key=True)
     terminated: bool
@@ -88,6 +93,7 @@ class Closure(SQLModel, table=True):
     beneficiaries: int | None = None
     problems: str | None = Field(default=None, max_length=8000)
     returned_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
-    return_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entry.id")
+    return_entry_id: uuid.UUID | None = None
+    return_entry_year: int | None = Field(default=None, sa_column=entry_year_column(nullable=True))
     closed_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()

@@ -88,6 +88,7 @@ async def confirm(
         budget_fen=budget,
         implementer=implementer or item.implementer,
         ledger_entry_id=entry.id,
+        ledger_entry_year=entry.programme_year,
         confirmed_by=principal.actor.id,
     )
     session.add(confirmation)

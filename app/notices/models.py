@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueC
 from sqlmodel import Field, SQLModel
 
 from app.common.models import UTCDateTime, created_at_field, str_enum, utcnow, uuid_pk
+from app.funds.models import entry_key, entry_year_column
 from app.programmes.enums import ProjectCategory, ProjectType
 
 TEXT_MAX = 1000
@@ -182,6 +183,7 @@ class Confirmation(SQLModel, table=True):
     """The confirmed (确定) project after notice: final content, plan, budget, benefits, and its ledger commitment."""
 
     __tablename__ = "project_confirmation"
+    __table_args__ = (entry_key("ledger_entry_id", "ledger_entry_year"),)
 
     proposal_id: uuid.UUID = Field(foreign_key="proposal.id", primary_key=True)
     notice_item_id: uuid.UUID = Field(foreign_key="notice_item.id", unique=True)
@@ -192,6 +194,7 @@ class Confirmation(SQLModel, table=True):
     benefits: str = Field(max_length=TEXT_MAX * 4)
     budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     implementer: str = Field(max_length=200)
-    ledger_entry_id: uuid.UUID = Field(foreign_key="ledger_entry.id")
+    ledger_entry_id: uuid.UUID
+    ledger_entry_year: int = Field(sa_column=entry_year_column())
     confirmed_by: str | None = Field(default=None, max_length=64)
     confirmed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

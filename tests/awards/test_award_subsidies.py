@@ -4,6 +4,8 @@ source of the awarded community's pilot, paid by finance, and shown in the finan
 import uuid
 from datetime import date
 
+from sqlalchemy import select
+
 from app.core import clock
 from app.funds.models import LedgerEntry
 from tests.awards.test_award_runs import object_to, published_run
@@ -86,7 +88,7 @@ async def test_a_list_made_final_after_the_programme_closed_still_commits_its_su
     with clock.travelling(NEXT_SPRING):
         ok(await client.post(f"{API}/programmes/{ew.pw.world.programme['id']}/close", headers=h))
         [subsidy] = ok(await client.post(f"{url}/finalisation", headers=h))["subsidies"]
-        entry = await session.get(LedgerEntry, uuid.UUID(subsidy["ledger_entry_id"]))
+        entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.id == uuid.UUID(subsidy["ledger_entry_id"])))
         assert (entry.kind.value, entry.entry_date, entry.amount_fen) == ("commitment", NEXT_SPRING, 1_000_000)
         paid = ok(await client.post(f"{url}/subsidies/{p2}/payments", headers=finance, json={}), 201)
         assert (paid["amount_fen"], paid["entry_date"]) == (1_000_000, NEXT_SPRING.isoformat())

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, text, update
 
 from app.funds import rules
-from app.funds.models import FundPayment, FundSource
+from app.funds.models import FundPayment, FundSource, LedgerEntry
 from tests.programmes.helpers import API, YEAR, balance, commit, funds_in, movement, ok
 
 _MIGRATION = Path(__file__).parents[2] / "alembic" / "versions" / "0028_paid_per_source.py"
@@ -38,6 +38,20 @@ async def _paid_rows(session) -> dict[tuple, int]:
         )
     )
     return {(e, s): int(a) for e, s, a in rows.all() if a}
+
+
+class _WithEntryYear:
+    """0028's connection as of a later schema: its payment rows also name their entry's year (0030)."""
+
+    def __init__(self, conn, years):
+        self.conn, self.years = conn, years
+
+    def execute(self, statement, rows=None):
+        if rows and getattr(statement, "table", None) is not None and statement.table.name == "fund_payment":
+            return self.conn.execute(
+                FundPayment.__table__.insert(), [{**r, "entry_year": self.years[r["entry_id"]]} for r in rows]
+            )
+        return self.conn.execute(statement) if rows is None else self.conn.execute(statement, rows)
 
 
 async def test_payments_returns_and_reversals_per_source(client, world, session):
@@ -150,7 +164,8 @@ async def test_payments_returns_and_reversals_per_source(client, world, session)
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SET LOCAL session_replication_role = origin"))
     await session.execute(update(FundSource).values(paid_fen=0))
-    await session.run_sync(lambda s: migration.backfill(s.connection()))
+    years = dict((await session.execute(select(LedgerEntry.id, LedgerEntry.programme_year))).all())
+    await session.run_sync(lambda s: migration.backfill(_WithEntryYear(s.connection(), years)))
     assert await _paid_rows(session) == made
     paid_now = dict(
         (
