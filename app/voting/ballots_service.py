@@ -112,7 +112,7 @@ _CHOICES_OF = select(_BALLOT.c.choices).where(
     _BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag")
 )
 # A receipt's ballot, current or replaced: in a round its code's hint allows (rules.hinted_rounds), or, for a code
-# of before migration 0030, the round legacy_receipt names; then by (round, digest), the round-led index.
+# of before migration 0031, the round legacy_receipt names; then by (round, digest), the round-led index.
 
 
 def _receipt_lookup(table: Any, *columns: Any) -> dict[str, Any]:

@@ -198,7 +198,7 @@ class BallotHistory(SQLModel, table=True):
 
 
 class LegacyReceipt(SQLModel, table=True):
-    """The round of each receipt handed out before migration 0030, whose codes carry no round hint.
+    """The round of each receipt handed out before migration 0031, whose codes carry no round hint.
 
     Written once, by that migration, in the order of the digests (one transaction, no cast's order or time), and
     never again: it names a round, which the receipt's ballot row names anyway."""

@@ -183,7 +183,7 @@ RECEIPT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32: no 0/1, readabl
 # A receipt code starts with the first 20 bits of its round's id (4 characters): a check finds the round among the
 # few whose ids share them, then the ballot in that round's part of the round-led receipt index, so no index
 # keyed by receipt alone is needed (the close rewrote one random page of it per ballot). Codes handed out before
-# migration 0030 have 16 characters and no hint; their rounds are in legacy_receipt.
+# migration 0031 have 16 characters and no hint; their rounds are in legacy_receipt.
 RECEIPT_HINT_CHARS = 4
 _HINT_SHIFT = 128 - 5 * RECEIPT_HINT_CHARS
 
@@ -201,7 +201,7 @@ def receipt_code(round_id: uuid.UUID, random_part: str) -> str:
 
 
 def hinted_rounds(code: str) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The lowest and highest round id a receipt code's hint allows; None for a code without one (before 0030)."""
+    """The lowest and highest round id a receipt code's hint allows; None for a code without one (before 0031)."""
     chars = code.strip().upper().replace("-", "")
     hint = chars[:RECEIPT_HINT_CHARS]
     if len(chars) != RECEIPT_HINT_CHARS + 16 or any(c not in RECEIPT_ALPHABET for c in hint):

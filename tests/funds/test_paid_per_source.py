@@ -157,7 +157,7 @@ async def test_payments_returns_and_reversals_per_source(client, world, session)
     spec = importlib.util.spec_from_file_location("migration_0028", _MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    # fund_payment is append-only on PostgreSQL (0030): the rows go as before the migration that added them.
+    # fund_payment is append-only on PostgreSQL (0033): the rows go as before the migration that added them.
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SET LOCAL session_replication_role = replica"))
     await session.execute(delete(FundPayment))

@@ -17,7 +17,7 @@ from tests.organisations.helpers import person, registered
 from tests.programmes.helpers import API, ok
 
 USERS = f"{API}/users"
-_MIGRATION = Path(__file__).parents[2] / "alembic" / "versions" / "0031_membership_follows_binding.py"
+_MIGRATION = Path(__file__).parents[2] / "alembic" / "versions" / "0034_membership_follows_binding.py"
 
 
 async def _open(session, user_id) -> list[tuple[str, str]]:
@@ -98,7 +98,7 @@ async def test_staff_cannot_bind_or_unbind_a_resident(client, session, app, pw):
 
 
 async def test_the_migration_reconciles_bindings_written_before(client, session, app, pw):
-    """Migration 0031 on rows /users wrote before: a binding without membership gets one, a membership without
+    """Migration 0034 on rows /users wrote before: a binding without membership gets one, a membership without
     binding ends; the organisation's owner, whose binding and membership agree, is left alone."""
     owner, h = await person(session, app, pw.tree.community_a1, "13900000007")
     org = uuid.UUID((await registered(client, h, pw.tree.community_a1.id))["id"])
@@ -110,7 +110,7 @@ async def test_the_migration_reconciles_bindings_written_before(client, session,
     session.add(OrganisationMember(organisation_id=assessors, user_id=unbound, role=MemberRole.member))
     await session.commit()
 
-    spec = importlib.util.spec_from_file_location("migration_0031", _MIGRATION)
+    spec = importlib.util.spec_from_file_location("migration_0034", _MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     await session.run_sync(lambda s: migration.reconcile(s.connection()))

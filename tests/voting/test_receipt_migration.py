@@ -1,4 +1,4 @@
-"""Migration 0030 on a database with ballots: receipts handed out before it (16-character codes, no round hint)
+"""Migration 0031 on a database with ballots: receipts handed out before it (16-character codes, no round hint)
 get their rounds in legacy_receipt, in digest order, and are still checked; codes handed out after carry their
 round's hint and need no such row; the migration goes back down with the rows and up again."""
 
@@ -13,7 +13,7 @@ from tests.programmes.helpers import API, ok
 from tests.voting.helpers import cast, create_round, import_roll, resident, roll_csv, shortlist
 
 PHONES = ["13900000201", "13900000202"]
-# What the codes of before 0030 looked like: 16 base32 characters in groups of four.
+# What the codes of before 0031 looked like: 16 base32 characters in groups of four.
 OLD_CODES = ["ABCD-EFGH-IJKL-MNOP", "QRST-UVWX-YZ23-4567", "MNOP-ABCD-2345-WXYZ"]
 
 
@@ -38,8 +38,8 @@ async def test_receipts_of_before_the_migration_are_moved_and_still_checked(clie
     await session.close()
     await app.state.engine.dispose()
 
-    # At 0029 the three receipts become codes of that time (no hint), as if handed out then.
-    downgrade(db_url, "0029")
+    # At 0030 the three receipts become codes of that time (no hint), as if handed out then.
+    downgrade(db_url, "0030")
     async with app.state.engine.begin() as conn:
         for answer, old in zip(answers, OLD_CODES, strict=True):
             for table in ("ballot", "ballot_history"):
@@ -72,7 +72,7 @@ async def test_receipts_of_before_the_migration_are_moved_and_still_checked(clie
     await app.state.engine.dispose()
 
     # Down and up again with the rows: every receipt still checks.
-    downgrade(db_url, "0029")
+    downgrade(db_url, "0030")
     upgrade(db_url)
     await app.state.engine.dispose()
     statuses = [(await _check(client, c))[0] for c in [*OLD_CODES, fresh]]

@@ -82,7 +82,7 @@ def test_a_receipt_code_names_a_range_of_round_ids_holding_its_round(round_id, r
 
 
 def test_a_code_without_a_round_hint_names_no_range():
-    # Codes of before migration 0030: 16 characters, found through legacy_receipt.
+    # Codes of before migration 0031: 16 characters, found through legacy_receipt.
     assert rules.hinted_rounds("ABCD-EFGH-IJKL-MNOP") is None
     assert rules.hinted_rounds("AB0D-EFGH-IJKL-MNOP-QRST") is None  # not base32
     top = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")

@@ -7,8 +7,8 @@ hint (app/voting/rules.py receipt_hint), which finds the round, then the ballot 
 this revision have no hint: their digests and rounds are copied into legacy_receipt, in digest order, in this
 one transaction (no row of it follows a cast's order or time), and it is never written again.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0029"
+revision: str = "0031"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,8 @@ An account bound to an organisation with no open membership of it gets one (role
 membership of an organisation the account is no longer bound to ends now. The binding wins, as it is what access
 checks have been reading. Nothing is undone on downgrade: the rows are true either way.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0031"
-down_revision: str | None = "0030"
+revision: str = "0034"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ Set (committed) just before the provider is called and cleared with the outcome:
 with it set was perhaps accepted by the provider, so it becomes `unknown` instead of being sent again
 (docs/notifications.md). Existing rows get NULL: none is in a provider's hands after an upgrade.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0032"
-down_revision: str | None = "0031"
+revision: str = "0035"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ Each row says which fund source bore a ledger entry's money (a commitment, retur
 reversal); like the entry it belongs to, it is never edited or removed: a reversal appends rows of the opposite
 sign. The guard is PostgreSQL's, as the ledger's is; rows already there are kept as they are.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0029"
+revision: str = "0033"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
