@@ -8,6 +8,7 @@ completed by `greedy_utilitarian_welfare` (via `completion_by_rule_combination`)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,12 +35,14 @@ from app.analytics.equal_shares import (
     GroupedProfile,
     Leaper,
     MesRun,
+    Small,
     Step,
     equal_shares,
     group_arrays,
     group_profile,
     is_exhaustive,
     same_between,
+    small_lists,
 )
 
 __all__ = [
@@ -90,7 +93,7 @@ def _prepare(
 ) -> _Prepared:
     index = {p.id: i for i, p in enumerate(instance.projects)}
     costs = [p.cost for p in instance.projects]
-    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else None
+    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else _group_bits(costs, ballots, index)
     if profile is None:
         profile = _group_each(costs, ballots, index)
     conflicts: list[set[int]] = [set() for _ in instance.projects]
@@ -132,6 +135,34 @@ def _group_many(costs: list[int], ballots: Sequence[BallotLike], index: dict[str
         (b.weight if isinstance(b, Ballot) else 1 for b in ballots), dtype=np.int64, count=len(approved)
     )
     return group_arrays(costs, lens, flat, weights)
+
+
+def _group_bits(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile | None:
+    """Fewer than _MANY ballots that are all frozensets: identical ones counted in C, each voter one bit
+    of its projects' supporter masks (equal shares then runs on voter_bits.VoterBits); the groups'
+    lists and arrays are made only if something asks for them. None otherwise, or for an unknown id
+    (the ballot-by-ballot path then says which)."""
+    if set(map(type, ballots)) != {frozenset}:
+        return None
+    counted = Counter(ballots)
+    if not index.keys() >= set().union(*counted):
+        return None
+    masks = dict.fromkeys(index, 0)
+    start = 0
+    for approved, weight in counted.items():
+        bits = ((1 << weight) - 1) << start
+        start += weight
+        for pid in approved:
+            masks[pid] |= bits
+    supporters = tuple(masks.values())
+
+    def lists() -> Small:
+        # ids map to indices one to one, so distinct ballots stay distinct, in order of first appearance
+        groups = {frozenset(map(index.__getitem__, approved)): w for approved, w in counted.items() if approved}
+        return small_lists(len(costs), groups, list(groups))
+
+    support = tuple(m.bit_count() for m in supporters)
+    return GroupedProfile(tuple(costs), support, len(ballots), small=lists, masks=supporters)
 
 
 def _group_each(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile:
