@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -144,7 +144,7 @@ def _group_bits(costs: list[int], ballots: Sequence[BallotLike], index: dict[str
     (the ballot-by-ballot path then says which)."""
     if set(map(type, ballots)) != {frozenset}:
         return None
-    counted = Counter(ballots)
+    counted = Counter(cast("Sequence[frozenset[str]]", ballots))
     if not index.keys() >= set().union(*counted):
         return None
     masks = dict.fromkeys(index, 0)
