@@ -91,6 +91,23 @@ def _prepare(
     tie_break: TieBreak,
     incompatible_groups: Iterable[Iterable[str]],
 ) -> _Prepared:
+    profile, conflicts = _grouped(instance, ballots, incompatible_groups)
+    keyed = sorted(
+        range(len(instance.projects)),
+        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
+    )
+    rank = [0] * len(keyed)
+    for position, i in enumerate(keyed):
+        rank[i] = position
+    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
+    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
+    return _Prepared(instance, tie_break, profile, conflicts, tuple(rank), tuple(order))
+
+
+def _grouped(
+    instance: Instance, ballots: Sequence[BallotLike], incompatible_groups: Iterable[Iterable[str]]
+) -> tuple[GroupedProfile, tuple[frozenset[int], ...]]:
+    """The grouped profile and, per project index, the projects it conflicts with."""
     index = {p.id: i for i, p in enumerate(instance.projects)}
     costs = [p.cost for p in instance.projects]
     profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else _group_bits(costs, ballots, index)
@@ -104,16 +121,7 @@ def _prepare(
             raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
         for p in members:
             conflicts[p] |= members - {p}
-    keyed = sorted(
-        range(len(instance.projects)),
-        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
-    )
-    rank = [0] * len(keyed)
-    for position, i in enumerate(keyed):
-        rank[i] = position
-    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
-    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
-    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+    return profile, tuple(map(frozenset, conflicts))
 
 
 # From this many ballots on, grouping is vectorised (numpy over packed approval sets).
@@ -240,7 +248,12 @@ def _skip_reason(prep: _Prepared, p: int, fill: _Fill) -> tuple[str, tuple[str, 
 
 
 def _result(
-    prep: _Prepared, rule: str, funded: Sequence[int], explanations: list[ProjectExplanation], share: Fraction | None
+    prep: _Prepared,
+    rule: str,
+    funded: Sequence[int],
+    explanations: list[ProjectExplanation],
+    share: Fraction | None,
+    variant: dict[str, Any] | None = None,
 ) -> AllocationResult:
     return AllocationResult(
         rule=rule,
@@ -251,6 +264,7 @@ def _result(
         cost=sum(prep.profile.costs[p] for p in funded),
         explanations=tuple(explanations),
         voter_budget=share,
+        variant=variant,
     )
 
 
