@@ -1,6 +1,8 @@
 """Benchmark: our "mes-add1" against pabutools on 100,000 approval voters and 100 projects.
 
 Run: .venv/bin/python bench/bench_allocation.py [--voters N] [--projects M] [--seed S] [--skip-plain-mes] [--quick]
+     .venv/bin/python bench/bench_allocation.py --voters 150000 --write-pb /tmp/es2_150k.pb  (the instance as a
+     pabulib file for bench_pabulib.py, META rule equalshares/add1; nothing is timed)
 Both implementations run on the same seeded instance in the same process; the winners must be
 identical and the speed-up target is at least 10x. pabutools (a dev dependency) gets the profile
 the way its pabulib reader builds it: one ApprovalBallot per voter. --quick (CI): 5,000 voters and 10
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling module r
 from result import emit
 
 from app.analytics.allocation import Instance, Project, allocate
+from app.analytics.pabulib import PabulibFile, dump
 
 TARGET = 10.0
 
@@ -42,6 +45,21 @@ def make_instance(seed: int, n_voters: int, n_projects: int) -> tuple[Instance, 
     ranked = np.argsort(-keys, axis=1)
     ballots = [frozenset(ids[j] for j in ranked[i, : sizes[i]]) for i in range(n_voters)]
     return Instance(budget=budget, projects=projects), ballots
+
+
+def as_pabulib(instance: Instance, ballots: list[frozenset[str]], seed: int) -> str:
+    """The instance as pabulib text (approval ballots, projects in order, voters numbered from 1)."""
+    meta = {
+        "description": f"bench_allocation synthetic election, seed {seed}",
+        "num_projects": str(len(instance.projects)),
+        "num_votes": str(len(ballots)),
+        "budget": str(instance.budget),
+        "vote_type": "approval",
+        "rule": "equalshares/add1",
+    }
+    projects = tuple({"project_id": p.id, "cost": str(p.cost)} for p in instance.projects)
+    votes = tuple({"voter_id": str(i), "vote": ",".join(sorted(b))} for i, b in enumerate(ballots, 1))
+    return dump(PabulibFile(meta, ("project_id", "cost"), projects, ("voter_id", "vote"), votes))
 
 
 def pabutools_rules(instance: Instance, ballots: list[frozenset[str]]):
@@ -104,11 +122,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--skip-plain-mes", action="store_true", help="only time mes-add1")
     parser.add_argument("--quick", action="store_true", help="CI: 5,000 voters, 10 projects, no speed-up verdict")
+    parser.add_argument("--write-pb", type=Path, help="write the instance to this .pb file and stop")
     args = parser.parse_args()
     if args.quick:
         args.voters, args.projects = 5_000, 10
 
     instance, ballots = make_instance(args.seed, args.voters, args.projects)
+    if args.write_pb:
+        args.write_pb.write_text(as_pabulib(instance, ballots, args.seed), encoding="utf-8")
+        print(f"wrote {args.write_pb}: {args.voters} voters, {args.projects} projects, seed {args.seed}")
+        return 0
     print(
         f"instance: {args.voters} voters ({len(set(ballots))} distinct ballots), {args.projects} projects, "
         f"budget {instance.budget} (share per voter {instance.budget / args.voters:.2f}), seed {args.seed}"

@@ -128,18 +128,16 @@ def rows(path: Path, repeat: int, with_pabutools: bool) -> list[Row]:
     except UnreadableBallots:
         pass  # equal shares reads approval ballots only
     if pb.meta.get("rule") in OFFICIAL_RULES:
-        ours[f"official:{pb.meta['rule']}"] = lambda explain: list(official(pb, election).selected)
+        ours[f"official:{pb.meta['rule']}"] = lambda explain: list(official(pb, election, explain=explain).selected)
     theirs = _pabutools(path, 1) if with_pabutools else {}  # pabutools counts in the file's currency
     timed: dict[str, tuple[float, object]] = {}  # each pabutools counterpart runs once per file
     out: list[Row] = []
     for name, fn in ours.items():
         try:
             seconds, selected = _time(lambda fn=fn: fn(False), repeat)
-            extra = None
-            if not name.startswith("official:"):
-                whole, explained = _time(lambda fn=fn: fn(True), repeat)
-                assert explained == selected, f"{name}: explaining changed the winners"
-                extra = max(whole - seconds, 0.0)
+            whole, explained = _time(lambda fn=fn: fn(True), repeat)
+            assert explained == selected, f"{name}: explaining changed the winners"
+            extra = max(whole - seconds, 0.0)
         except TieError as exc:
             out.append((name, float("nan"), None, None, f"tie: {exc}"))
             continue

@@ -8,11 +8,12 @@ completed by `greedy_utilitarian_welfare` (via `completion_by_rule_combination`)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -34,12 +35,14 @@ from app.analytics.equal_shares import (
     GroupedProfile,
     Leaper,
     MesRun,
+    Small,
     Step,
     equal_shares,
     group_arrays,
     group_profile,
     is_exhaustive,
     same_between,
+    small_lists,
 )
 
 __all__ = [
@@ -88,9 +91,26 @@ def _prepare(
     tie_break: TieBreak,
     incompatible_groups: Iterable[Iterable[str]],
 ) -> _Prepared:
+    profile, conflicts = _grouped(instance, ballots, incompatible_groups)
+    keyed = sorted(
+        range(len(instance.projects)),
+        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
+    )
+    rank = [0] * len(keyed)
+    for position, i in enumerate(keyed):
+        rank[i] = position
+    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
+    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
+    return _Prepared(instance, tie_break, profile, conflicts, tuple(rank), tuple(order))
+
+
+def _grouped(
+    instance: Instance, ballots: Sequence[BallotLike], incompatible_groups: Iterable[Iterable[str]]
+) -> tuple[GroupedProfile, tuple[frozenset[int], ...]]:
+    """The grouped profile and, per project index, the projects it conflicts with."""
     index = {p.id: i for i, p in enumerate(instance.projects)}
     costs = [p.cost for p in instance.projects]
-    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else None
+    profile = _group_many(costs, ballots, index) if len(ballots) >= _MANY else _group_bits(costs, ballots, index)
     if profile is None:
         profile = _group_each(costs, ballots, index)
     conflicts: list[set[int]] = [set() for _ in instance.projects]
@@ -101,16 +121,7 @@ def _prepare(
             raise ValueError(f"incompatible group names unknown project {unknown[0]!r}")
         for p in members:
             conflicts[p] |= members - {p}
-    keyed = sorted(
-        range(len(instance.projects)),
-        key=lambda i: tie_break.key(instance.projects[i], profile.support[i]),
-    )
-    rank = [0] * len(keyed)
-    for position, i in enumerate(keyed):
-        rank[i] = position
-    # Greedy goes by votes first; the tie-break only orders projects with equal votes.
-    order = sorted(keyed, key=lambda i: (-profile.support[i], rank[i]))
-    return _Prepared(instance, tie_break, profile, tuple(frozenset(c) for c in conflicts), tuple(rank), tuple(order))
+    return profile, tuple(map(frozenset, conflicts))
 
 
 # From this many ballots on, grouping is vectorised (numpy over packed approval sets).
@@ -132,6 +143,34 @@ def _group_many(costs: list[int], ballots: Sequence[BallotLike], index: dict[str
         (b.weight if isinstance(b, Ballot) else 1 for b in ballots), dtype=np.int64, count=len(approved)
     )
     return group_arrays(costs, lens, flat, weights)
+
+
+def _group_bits(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile | None:
+    """Fewer than _MANY ballots that are all frozensets: identical ones counted in C, each voter one bit
+    of its projects' supporter masks (equal shares then runs on voter_bits.VoterBits); the groups'
+    lists and arrays are made only if something asks for them. None otherwise, or for an unknown id
+    (the ballot-by-ballot path then says which)."""
+    if set(map(type, ballots)) != {frozenset}:
+        return None
+    counted = Counter(cast("Sequence[frozenset[str]]", ballots))
+    if not index.keys() >= set().union(*counted):
+        return None
+    masks = dict.fromkeys(index, 0)
+    start = 0
+    for approved, weight in counted.items():
+        bits = ((1 << weight) - 1) << start
+        start += weight
+        for pid in approved:
+            masks[pid] |= bits
+    supporters = tuple(masks.values())
+
+    def lists() -> Small:
+        # ids map to indices one to one, so distinct ballots stay distinct, in order of first appearance
+        groups = {frozenset(map(index.__getitem__, approved)): w for approved, w in counted.items() if approved}
+        return small_lists(len(costs), groups, list(groups))
+
+    support = tuple(m.bit_count() for m in supporters)
+    return GroupedProfile(tuple(costs), support, len(ballots), small=lists, masks=supporters)
 
 
 def _group_each(costs: list[int], ballots: Sequence[BallotLike], index: dict[str, int]) -> GroupedProfile:
@@ -209,7 +248,12 @@ def _skip_reason(prep: _Prepared, p: int, fill: _Fill) -> tuple[str, tuple[str, 
 
 
 def _result(
-    prep: _Prepared, rule: str, funded: Sequence[int], explanations: list[ProjectExplanation], share: Fraction | None
+    prep: _Prepared,
+    rule: str,
+    funded: Sequence[int],
+    explanations: list[ProjectExplanation],
+    share: Fraction | None,
+    variant: dict[str, Any] | None = None,
 ) -> AllocationResult:
     return AllocationResult(
         rule=rule,
@@ -220,6 +264,7 @@ def _result(
         cost=sum(prep.profile.costs[p] for p in funded),
         explanations=tuple(explanations),
         voter_budget=share,
+        variant=variant,
     )
 
 

@@ -24,7 +24,7 @@ def approvals(pb: PabulibFile, rule: str) -> tuple[frozenset[str], ...]:
     """Approval sets, only for approval and choose-1 ballots; anything else is refused, never read as approval."""
     if pb.vote_type not in APPROVAL_TYPES:
         raise UnreadableBallots(f"rule {rule} reads approval ballots; this file's vote_type is {pb.vote_type!r}")
-    return tuple(frozenset(b) for b in pb.ballots())
+    return pb.approval_sets()
 
 
 def _ordinal_points(pb: PabulibFile) -> tuple[dict[str, Fraction], ...]:

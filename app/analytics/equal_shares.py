@@ -13,7 +13,7 @@ Why it is fast and still exact:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
@@ -21,26 +21,102 @@ from math import gcd
 
 import numpy as np
 
+from app.analytics.voter_bits import VoterBits
+
 # Floats only decide which projects to evaluate; a lower bound above best * (1 + _SLACK) is
 # certainly worse than best, whatever the rounding (relative float error here is ~1e-16).
 _SLACK = 1e-9
 # Up to this many distinct ballots the plain-Python state (_SmallState) is faster than the numpy one.
 _SMALL = 200
+# A small profile's lists: weight per group, approval set per group, supporting groups per project.
+Small = tuple[tuple[int, ...], tuple[frozenset[int], ...], tuple[tuple[int, ...], ...]]
 
 
-@dataclass(frozen=True)
 class GroupedProfile:
-    """Approval ballots over project indices, identical ballots merged with their weight."""
+    """Approval ballots over project indices, identical ballots merged with their weight.
 
-    costs: tuple[int, ...]
-    support: tuple[int, ...]
-    n_voters: int
-    weights: np.ndarray
-    indptr: np.ndarray
-    items: np.ndarray
-    supporters: tuple[np.ndarray, ...]
-    # `supporters` as Python lists, for the small-profile state (no numpy call per step).
-    supporter_lists: tuple[tuple[int, ...], ...] = ()
+    `weights[g]` voters cast ballot group g, which approves `items[indptr[g]:indptr[g + 1]]` (ascending);
+    `supporters[p]` are the groups approving p, ascending. A small profile is built from Python lists
+    and makes these arrays only when asked (the small-profile rules never ask): for a few dozen ballots,
+    numpy's per-call cost would be most of the outcome's time.
+    """
+
+    def __init__(
+        self,
+        costs: tuple[int, ...],
+        support: tuple[int, ...],
+        n_voters: int,
+        arrays: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]] | None = None,
+        small: Small | Callable[[], Small] | None = None,
+        masks: tuple[int, ...] | None = None,
+    ) -> None:
+        self.costs, self.support, self.n_voters = costs, support, n_voters
+        self._arrays = arrays
+        # (weight per group, approval set per group, supporting groups per project) of a small profile,
+        # or what makes it when first asked
+        self._small = small
+        # Per project, its supporters as one bit per voter (voter_bits.VoterBits); None: not kept.
+        self.masks = masks
+
+    def _lists(self) -> Small | None:
+        if callable(self._small):
+            self._small = self._small()
+        return self._small
+
+    @property
+    def n_groups(self) -> int:
+        """The number of distinct non-empty ballots."""
+        small = self._lists()
+        return len(small[0]) if small is not None else len(self._built()[0])
+
+    @property
+    def weight_list(self) -> tuple[int, ...]:
+        """`weights` as Python ints."""
+        small = self._lists()
+        return small[0] if small is not None else tuple(self._built()[0].tolist())
+
+    @property
+    def supporter_lists(self) -> tuple[tuple[int, ...], ...]:
+        """`supporters` as Python lists (small profiles: no numpy call per step); () for large ones."""
+        small = self._lists()
+        return small[2] if small is not None else ()
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Voters per ballot group."""
+        return self._built()[0]
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """Where each group's projects start in `items`."""
+        return self._built()[1]
+
+    @property
+    def items(self) -> np.ndarray:
+        """Every group's approved projects, ascending within a group."""
+        return self._built()[2]
+
+    @property
+    def supporters(self) -> tuple[np.ndarray, ...]:
+        """The groups approving each project, ascending."""
+        return self._built()[3]
+
+    def _built(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+        if self._arrays is None:
+            small = self._lists()
+            assert small is not None
+            weights, keys, supporters = small
+            indptr, items = [0], []
+            for key in keys:
+                items += sorted(key)
+                indptr.append(len(items))
+            self._arrays = (
+                np.array(weights, dtype=np.int64),
+                np.array(indptr, dtype=np.int64),
+                np.array(items, dtype=np.int64),
+                tuple(np.array(s, dtype=np.int64) for s in supporters),
+            )
+        return self._arrays
 
 
 def group_profile(costs: Sequence[int], groups: dict[frozenset[int], int], n_voters: int) -> GroupedProfile:
@@ -59,29 +135,22 @@ def _small_profile(
 ) -> GroupedProfile:
     """group_profile for few ballots, in plain Python (numpy's per-call cost would dominate)."""
     m = len(costs)
-    supporters: list[list[int]] = [[] for _ in range(m)]
     support = [0] * m
-    items: list[int] = []
-    indptr = [0]
-    weights = [groups[key] for key in keys]
-    for g, key in enumerate(keys):
-        w = weights[g]
-        ordered = sorted(key)
-        items += ordered
-        indptr.append(len(items))
-        for p in ordered:
-            supporters[p].append(g)
+    for key in keys:
+        w = groups[key]
+        for p in key:
             support[p] += w
-    return GroupedProfile(
-        costs=tuple(costs),
-        support=tuple(support),
-        n_voters=n_voters,
-        weights=np.array(weights, dtype=np.int64),
-        indptr=np.array(indptr, dtype=np.int64),
-        items=np.array(items, dtype=np.int64),
-        supporters=tuple(np.array(s, dtype=np.int64) for s in supporters),
-        supporter_lists=tuple(tuple(s) for s in supporters),
-    )
+    return GroupedProfile(tuple(costs), tuple(support), n_voters, small=small_lists(m, groups, keys))
+
+
+def small_lists(m: int, groups: dict[frozenset[int], int], keys: list[frozenset[int]]) -> Small:
+    """The lists of a small profile of `m` projects: `keys` are the non-empty approval sets of `groups`."""
+    supporters: list[list[int]] = [[] for _ in range(m)]
+    weights = tuple([groups[key] for key in keys])
+    for g, key in enumerate(keys):
+        for p in key:
+            supporters[p].append(g)
+    return weights, tuple(keys), tuple(map(tuple, supporters))
 
 
 def group_arrays(costs: Sequence[int], lens: np.ndarray, flat: np.ndarray, weights: np.ndarray) -> GroupedProfile:
@@ -124,17 +193,12 @@ def _profile(
     bounds = np.searchsorted(items[by_project], np.arange(m + 1))
     supporters = tuple(owner[by_project[bounds[p] : bounds[p + 1]]] for p in range(m))
     support = np.bincount(items, weights=np.repeat(weights, lens), minlength=m)
-    small = len(lens) <= _SMALL
-    return GroupedProfile(
-        costs=tuple(costs),
-        support=tuple(int(s) for s in support),
-        n_voters=n_voters,
-        weights=weights,
-        indptr=indptr,
-        items=items,
-        supporters=supporters,
-        supporter_lists=tuple(tuple(s.tolist()) for s in supporters) if small else (),
-    )
+    arrays = (weights, indptr, items, supporters)
+    small = None
+    if len(lens) <= _SMALL:
+        keys = tuple(frozenset(items[indptr[g] : indptr[g + 1]].tolist()) for g in range(len(lens)))
+        small = (tuple(weights.tolist()), keys, tuple(tuple(s.tolist()) for s in supporters))
+    return GroupedProfile(tuple(costs), tuple(int(s) for s in support), n_voters, arrays, small)
 
 
 @dataclass
@@ -161,7 +225,7 @@ class _State:
         self.den = voter_budget.denominator
         self.dens = [self.den]
         self.factor = [1]
-        m, n_groups = len(prof.costs), len(prof.weights)
+        m, n_groups = len(prof.costs), prof.n_groups
         self.counts = np.zeros((m, 64), dtype=np.int64)
         self.floats = np.zeros(64, dtype=np.float64)
         if voter_budget > 0 and n_groups:
@@ -301,22 +365,21 @@ class _SmallState:
     def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
         self.prof = prof
         self.den = voter_budget.denominator
-        self.weights = prof.weights.tolist()
+        self.weights = prof.weight_list
         start = voter_budget.numerator if voter_budget > 0 else 0
         self.vals = [start] * len(self.weights)
 
     def rho(self, p: int) -> tuple[int, int, int]:
-        """As _State.rho."""
-        vals, weights = self.vals, self.weights
-        alive = [g for g in self.prof.supporter_lists[p] if vals[g]]
-        need = self.prof.costs[p] * self.den
-        rest = sum([weights[g] for g in alive])
-        alive.sort(key=vals.__getitem__)
-        for g in alive:
-            b = vals[g]
+        """As _State.rho. Spent groups (budget 0) stay in the walk: poorest first, they pay nothing and
+        leave `rest` before anyone else is tested, exactly as if they had been left out."""
+        sup = self.prof.supporter_lists[p]
+        value = self.vals.__getitem__
+        need, rest = self.prof.costs[p] * self.den, self.prof.support[p]
+        if need <= min(map(value, sup)) * rest:
+            return need, rest, 0  # the poorest can pay the common price, so everyone can
+        for b, c in sorted(zip(map(value, sup), map(self.weights.__getitem__, sup), strict=True)):
             if need <= b * rest:
                 return need, rest, 0
-            c = weights[g]
             need -= b * c
             rest -= c
         return need, 0, self.prof.costs[p] * self.den - need
@@ -399,7 +462,11 @@ def equal_shares(
     # A free project brings no utility under cost utilities, so equal shares never buys it
     # (pabutools' Cost_Sat gives it no supporters); a greedy completion may still fund it.
     active = {p for p in range(len(costs)) if costs[p] > 0 and prof.support[p] > 0}
-    state: _State | _SmallState = (_SmallState if len(prof.weights) <= _SMALL else _State)(prof, voter_budget)
+    state: _State | _SmallState | VoterBits
+    if prof.masks is not None:
+        state = VoterBits(costs, prof.masks, prof.n_voters, voter_budget)
+    else:
+        state = (_SmallState if prof.n_groups <= _SMALL else _State)(prof, voter_budget)
     bound = dict.fromkeys(active, 0.0)
     while active:
         best: tuple[int, int, int] | None = None

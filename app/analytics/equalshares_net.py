@@ -12,7 +12,6 @@ the budget further changes nothing (the tool would loop forever there).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -21,8 +20,8 @@ from app.analytics.allocation import (
     BallotLike,
     _explain,
     _greedy_fill,
+    _grouped,
     _mes_reason,
-    _prepare,
     _Prepared,
     _result,
     _skip_reason,
@@ -83,13 +82,14 @@ def _prepared(
 ) -> _Prepared:
     ids = [p.id for p in instance.projects]
     tie = _tie_key(params, ids)
-    prep = _prepare(instance, ballots, tie, groups)
-    keys = [tie.key(p, prep.votes[i]) for i, p in enumerate(instance.projects)]
+    profile, conflicts = _grouped(instance, ballots, groups)
+    votes = profile.support
+    keys = [tie.key(p, votes[i]) for i, p in enumerate(instance.projects)]
     dense = {k: r for r, k in enumerate(sorted(set(keys)))}
     position = {i: n for n, i in enumerate(tool_order(ids))}
     # The tool's greedy: by approvals, equal approvals in the order of its project keys.
-    order = sorted(range(len(ids)), key=lambda i: (-prep.votes[i], position[i]))
-    return replace(prep, rank=tuple(dense[k] for k in keys), greedy_order=tuple(order))
+    order = sorted(range(len(ids)), key=lambda i: (-votes[i], position[i]))
+    return _Prepared(instance, tie, profile, conflicts, tuple(dense[k] for k in keys), tuple(order))
 
 
 def _run(prep: _Prepared, share: Fraction, trace: list[Step] | None = None, accuracy: str = "exact") -> MesRun:
@@ -306,8 +306,6 @@ def equalshares(
         }
         if chosen == "greedy":
             explained = _greedy_explanations(prep, greedy) if explain else []
-            result = _result(prep, params.name(), greedy, explained, share)
-            return replace(result, variant=_describe(params, share, raises, comparison))
+            return _result(prep, params.name(), greedy, explained, share, _describe(params, share, raises, comparison))
     explained = _explanations(prep, run, share, funded, params.utilitarian) if explain else []
-    result = _result(prep, params.name(), funded, explained, share)
-    return replace(result, variant=_describe(params, share, raises, comparison))
+    return _result(prep, params.name(), funded, explained, share, _describe(params, share, raises, comparison))

@@ -77,6 +77,13 @@ class EqualSharesParams:
 
     def name(self) -> str:
         """A stable, readable name of the variant, e.g. "equalshares(add1e,integral,tie=maxVotes>minCost)"."""
+        known: str | None = self.__dict__.get("_name")  # kept: a result asks for it several times
+        if known is None:
+            known = self._make_name()
+            object.__setattr__(self, "_name", known)
+        return known
+
+    def _make_name(self) -> str:
         parts = [self.completion]
         if self.integral:
             parts.append("integral")

@@ -95,8 +95,13 @@ def official(
     pb: PabulibFile,
     election: PabulibElection,
     overrides: dict[str, Any] | None = None,
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
-    """Recompute the file's official outcome; `overrides` replaces equal-shares parameters (refused for greedy)."""
+    """Recompute the file's official outcome; `overrides` replaces equal-shares parameters (refused for greedy).
+
+    `explain=False` computes the outcome and the variant's description only (`explanations` is empty).
+    """
     rule = file_rule(pb)
     overrides = dict(overrides or {})
     if rule in GREEDY_RULES:
@@ -104,11 +109,12 @@ def official(
             name = next(iter(overrides))
             raise ParameterError(name, f"rule {rule} takes no parameter {name!r}")
         threshold = _threshold(pb) if rule == "greedy-threshold" else None
-        result = score_greedy(election.instance, scores(pb), supporters(pb), rule, threshold, len(pb.votes))
+        counted = scores(pb), supporters(pb)
+        result = score_greedy(election.instance, *counted, rule, threshold, len(pb.votes), explain=explain)
         return replace(result, rule=f"official:{rule}", variant=_describe_greedy(rule, pb))
     ballots = approvals(pb, rule)
     params = EqualSharesParams(**merged_params(rule, overrides))
-    result = equalshares(election.instance, ballots, params, election.money_scale)
+    result = equalshares(election.instance, ballots, params, election.money_scale, explain=explain)
     variant = dict(result.variant or {})
     variant["description_en"] = f"the file's own rule {rule}: " + variant["description_en"]
     variant["description_zh"] = f"文件规定的规则 {rule}：" + variant["description_zh"]

@@ -52,7 +52,20 @@ class PabulibFile:
 
     def ballots(self) -> tuple[tuple[str, ...], ...]:
         """The projects each voter named, in the order written (for ordinal votes: the ranking)."""
-        return tuple(_split(row["vote"]) for row in self.votes)
+        # Kept once made (the file never changes): the election, the counts and the rules all read them.
+        known: tuple[tuple[str, ...], ...] | None = self.__dict__.get("_ballots")
+        if known is None:
+            known = tuple([_split(row["vote"]) for row in self.votes])
+            object.__setattr__(self, "_ballots", known)
+        return known
+
+    def approval_sets(self) -> tuple[frozenset[str], ...]:
+        """The projects each voter named, as sets (kept once made, like `ballots`)."""
+        known: tuple[frozenset[str], ...] | None = self.__dict__.get("_sets")
+        if known is None:
+            known = tuple(map(frozenset, self.ballots()))
+            object.__setattr__(self, "_sets", known)
+        return known
 
     def points(self) -> tuple[dict[str, Fraction], ...]:
         """Points per project for cumulative or scoring votes."""
@@ -310,7 +323,7 @@ def to_election(pb: PabulibFile) -> PabulibElection:
     )
     return PabulibElection(
         instance=Instance(budget=int(budget * scale), projects=projects),
-        ballots=tuple(frozenset(b) for b in pb.ballots()),
+        ballots=pb.approval_sets(),
         money_scale=scale,
         vote_type=pb.vote_type,
     )

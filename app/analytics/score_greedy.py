@@ -23,8 +23,13 @@ def score_greedy(
     mode: str = "greedy",
     threshold: Fraction | None = None,
     n_voters: int = 0,
+    *,
+    explain: bool = True,
 ) -> AllocationResult:
-    """Fund by score within the budget; `threshold` is required by (and only by) greedy-threshold."""
+    """Fund by score within the budget; `threshold` is required by (and only by) greedy-threshold.
+
+    `explain=False` computes the outcome only (`explanations` is empty), as the other rules do.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown greedy mode {mode!r}")
     if (mode == "greedy-threshold") != (threshold is not None):
@@ -39,23 +44,24 @@ def score_greedy(
     for i in order:
         p = projects[i]
         if threshold is not None and scores[p.id] < threshold:
-            reasons[i] = ("below_threshold", text.below_threshold(scores[p.id], threshold), None)
+            if explain:
+                reasons[i] = ("below_threshold", text.below_threshold(scores[p.id], threshold), None)
         elif stopped_by is not None:
-            reasons[i] = ("stopped", text.stopped_at(stopped_by), Fraction(left))
+            if explain:
+                reasons[i] = ("stopped", text.stopped_at(stopped_by), Fraction(left))
         elif p.cost > left:
-            reasons[i] = (
-                "not_enough_money",
-                text.not_enough_money(p.cost, left, [projects[j].id for j in funded]),
-                Fraction(left),
-            )
+            if explain:
+                before = [projects[j].id for j in funded]
+                reasons[i] = ("not_enough_money", text.not_enough_money(p.cost, left, before), Fraction(left))
             if mode == "greedy-no-skip":
                 stopped_by = p.id
         else:
-            reasons[i] = ("funded_greedy", text.funded_by_score(scores[p.id], p.cost, left), Fraction(left))
+            if explain:
+                reasons[i] = ("funded_greedy", text.funded_by_score(scores[p.id], p.cost, left), Fraction(left))
             funded.append(i)
             left -= p.cost
     explanations = []
-    for i, p in enumerate(projects):
+    for i, p in enumerate(projects) if explain else ():
         code, (en, zh), money_left = reasons[i]
         explanations.append(
             ProjectExplanation(

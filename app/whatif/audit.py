@@ -18,14 +18,16 @@ from app.whatif.rules import AllocationRefused
 def _others(pb: PabulibFile, election: PabulibElection, ballots) -> dict[str, Callable[[], list[str]]]:
     inst, scale = election.instance, election.money_scale
     out: dict[str, Callable[[], list[str]]] = {
-        rule: (lambda rule=rule: list(allocate(inst, ballots, rule, voter_budget_increment=scale).selected))
+        rule: (
+            lambda rule=rule: list(allocate(inst, ballots, rule, voter_budget_increment=scale, explain=False).selected)
+        )
         for rule in ("greedy", "mes", "mes-add1")
     }
     params = EqualSharesParams(completion="add1e", integral=True)
-    out[params.name()] = lambda: list(equalshares(inst, ballots, params, scale).selected)
+    out[params.name()] = lambda: list(equalshares(inst, ballots, params, scale, explain=False).selected)
     try:
         rule = file_rule(pb)
-        out[f"official:{rule}"] = lambda: list(official(pb, election).selected)
+        out[f"official:{rule}"] = lambda: list(official(pb, election, explain=False).selected)
     except UnsupportedRule:
         pass  # no official rule to compare with
     return out

@@ -355,3 +355,27 @@ def test_vectorised_grouping_and_outcome_only_change_nothing(monkeypatch):
     monkeypatch.setattr(allocation, "_MANY", 0)
     with pytest.raises(ValueError, match="ballot 1 approves unknown project 'nope'"):
         allocate(instance, [{"p1"}, {"nope"}], "mes")
+
+
+def test_voter_bits_state_runs_equal_shares_exactly_as_the_group_state():
+    """Few set ballots run on one bit per voter (voter_bits.VoterBits); the same profile without the masks runs
+    on the per-group state: every run, payments and drops included, is the same, at several voter budgets."""
+    import random
+    from fractions import Fraction
+
+    from app.analytics.allocation import LEXICO, _prepare
+    from app.analytics.equal_shares import GroupedProfile, equal_shares
+
+    rng = random.Random(20261207)
+    for _ in range(40):
+        ids = [f"p{j}" for j in range(rng.randint(2, 12))]
+        instance = make(rng.randint(50, 400), {pid: rng.randint(0, 120) for pid in ids})
+        ballots = [frozenset(rng.sample(ids, rng.randint(0, len(ids)))) for _ in range(rng.randint(1, 60))]
+        prep = _prepare(instance, ballots, LEXICO, ())
+        bits = prep.profile
+        assert bits.masks is not None
+        groups = GroupedProfile(bits.costs, bits.support, bits.n_voters, small=bits._lists())
+        for share in (Fraction(instance.budget, bits.n_voters), Fraction(instance.budget + 37, bits.n_voters)):
+            assert equal_shares(bits, share, prep.rank, prep.conflicts) == equal_shares(
+                groups, share, prep.rank, prep.conflicts
+            )

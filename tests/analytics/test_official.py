@@ -47,6 +47,9 @@ def test_official_rule_gives_the_official_outcome(path):
     assert result.rule == f"official:{pb.meta['rule']}"
     assert result.variant["description_zh"].startswith(f"文件规定的规则 {pb.meta['rule']}")
     assert all(e.selected == (e.project_id in expected) for e in result.explanations)
+    bare = official(pb, election, explain=False)
+    assert bare.selected == result.selected and bare.cost == result.cost and bare.explanations == ()
+    assert bare.variant == result.variant and bare.voter_budget == result.voter_budget
 
 
 def test_krakow_counts_points_by_rank_not_approvals():
@@ -93,10 +96,12 @@ def test_greedy_variants_differ_as_named():
     for rule, expected in (("greedy", ["B", "C", "D"]), ("greedy-no-skip", ["B", "C"])):
         pb = parse(_toy(rule, votes=APPROVALS))
         assert list(official(pb, to_election(pb)).selected) == expected
+        assert list(official(pb, to_election(pb), explain=False).selected) == expected
     pb = parse(_toy("greedy-threshold", extra_meta="min_project_score_threshold;4\n", votes=APPROVALS))
     result = official(pb, to_election(pb))
     assert list(result.selected) == ["B"]
     assert {result.explanation(p).code for p in "ACD"} == {"below_threshold"}
+    assert official(pb, to_election(pb), explain=False).selected == ("B",)
     stopped = official(*(lambda p: (p, to_election(p)))(parse(_toy("greedy-no-skip", votes=APPROVALS))))
     assert stopped.explanation("D").code == "stopped" and "A" in stopped.explanation("D").reason_zh
 
