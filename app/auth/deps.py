@@ -69,7 +69,7 @@ def require_roles_then_release(*roles: Role):
         await session.commit()  # only the caller was read; an API token's last_used_at is already committed
         return principal
 
-    _gate.allowed_roles = gate.allowed_roles  # read by the access-control walk test
+    _gate.allowed_roles = gate.allowed_roles  # type: ignore[attr-defined]  # read by the access-control walk test
     return _gate
 
 
