@@ -57,6 +57,22 @@ def require_roles(*roles: Role):
     return _gate
 
 
+def require_roles_then_release(*roles: Role):
+    """require_roles(*roles) for routes that read on another session (ReplicaSessionDep, ReadSessionDep): once
+    the caller is known, the request's primary session ends its read so its connection goes back to the pool
+    before the route takes another. A request holding one pooled connection while it waits for a second lets
+    concurrent requests starve each other: 64 finance reports on 2 × 20 connections waited until the pool
+    timed out (503s, bench/load_run.py)."""
+    gate = require_roles(*roles)
+
+    async def _gate(session: SessionDep, principal: Annotated[Principal, Depends(gate)]) -> Principal:
+        await session.commit()  # only the caller was read; an API token's last_used_at is already committed
+        return principal
+
+    _gate.allowed_roles = gate.allowed_roles  # type: ignore[attr-defined]  # read by the access-control walk test
+    return _gate
+
+
 def require_scope(scope: str):
     """A dependency for API-token operations: a token must carry the scope; users pass by role."""
 

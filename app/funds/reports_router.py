@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.auth.deps import require_roles
+from app.auth.deps import require_roles_then_release
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryDate
@@ -19,7 +19,7 @@ from app.funds.reports_schemas import FinanceReport, PublicFinanceSummary, Repor
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 
-Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
+Reporter = Annotated[Principal, Depends(require_roles_then_release(*policy.REPORT_ROLES))]
 
 
 def _row(row: reports_service.Row) -> ReportRow:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.auth.deps import require_roles
+from app.auth.deps import require_roles_then_release
 from app.auth.principal import Principal
 from app.common.downloads import content_disposition
 from app.common.strict import QueryBool, QueryDate
@@ -20,7 +20,7 @@ from app.implementation import report_service
 from app.implementation.report_schemas import ProjectMoneyReport, ProjectMoneyRow
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
-Reporter = Annotated[Principal, Depends(require_roles(*policy.REPORT_ROLES))]
+Reporter = Annotated[Principal, Depends(require_roles_then_release(*policy.REPORT_ROLES))]
 
 HEADERS = {
     "title": "项目",

@@ -72,6 +72,14 @@ _WITH_ENTRY = _ROUND.outerjoin(
         _ROLL.c.removed_at.is_(None),
     ),
 )
+# Whether the caller's roll entry already has a mark in the round: a change of ballot, most likely (the store
+# decides under the mark's lock; a household's mark under another entry is found there too).
+_ENTRY_VOTED = (
+    select(_MARK.c.id)
+    .where(_MARK.c.round_id == _ROUND.c.id, _MARK.c.roll_entry_id == _ROLL.c.id)
+    .exists()
+    .label("entry_voted")
+)
 _ROUND_WITH_ENTRY = (
     select(
         _ROUND.c.id,
@@ -86,6 +94,7 @@ _ROUND_WITH_ENTRY = (
         _PROGRAMME_YEAR.label("programme_year"),
         _ROLL.c.id.label("entry_id"),
         _ROLL.c.household.label("entry_household"),
+        _ENTRY_VOTED,
     )
     .select_from(_WITH_ENTRY)
     .where(_ROUND.c.id == bindparam("round_id"))
@@ -332,17 +341,23 @@ async def _store(
     choices: list[int],
     cast_by: str | None,
     sheet_ref: str | None,
+    voted: bool = False,
 ) -> tuple[CastResult, bool]:
     """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
-    `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled)."""
+    `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled).
+    `voted`: the voter's entry was seen with a mark, so their mark is locked first (a change costs no failed
+    insert); whatever was seen, the mark found under its lock decides."""
     code = new_receipt_code(rnd.id)
     ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
-    mark_id = uuid.uuid4()
-    if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
-        ballot_id = uuid.uuid4()
-        await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
-        return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
-    existing = (await conn.execute(_MARK_OF, {"round_id": rnd.id, "voter_key": mark["voter_key"]})).one()
+    mark_of = {"round_id": rnd.id, "voter_key": mark["voter_key"]}
+    existing = (await conn.execute(_MARK_OF, mark_of)).first() if voted else None
+    if existing is None:
+        mark_id = uuid.uuid4()
+        if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
+            ballot_id = uuid.uuid4()
+            await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
+            return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
+        existing = (await conn.execute(_MARK_OF, mark_of)).one()
     _refuse_existing(existing, entry_id, channel)
     current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
     # Only when the secret key changed since the first cast (its tag is another) or the voter's earlier
@@ -414,6 +429,7 @@ class PlannedFirst:
 
     cast: CastResult
     event: dict[str, Any]
+    voted: bool  # the voter's entry had a mark when read: a change, for the service's own transaction
 
 
 async def plan_first_online(
@@ -441,7 +457,7 @@ async def plan_first_online(
     )
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
-    return PlannedFirst(cast, event)
+    return PlannedFirst(cast, event, bool(rnd.entry_voted))
 
 
 async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bool]:
@@ -497,6 +513,7 @@ async def cast_online_on(
         _choices(_costs(rnd.costs), rnd, rule, choices),
         principal.actor.id,
         None,
+        voted=rnd.entry_voted,
     )
     await _audit_cast(conn, principal, rnd, cast, changed)
     return cast

@@ -3,12 +3,13 @@ resident's own ballot and the public receipt check.
 
 `POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
 with a JSON body the route's model accepts. On PostgreSQL the handler first plans the cast as a first ballot
-(ballots_service.plan_first_online: the route's statement and checks, read without a lock) and hands it to the
-worker's group commit (app.common.coalescer): the first ballots arriving together are stored in one
-transaction by ballots_service.store_first_ballots (the route's statements; each round share-locked and checked
-open again, so a close counts exactly the acknowledged ballots). A cast that did not go in as a first ballot (a
-change, a household's second, a round closed meanwhile), and every cast on SQLite, runs the route's own service
-(ballots_service.cast_online_on) in one transaction. The answer is the route's receipt model.
+(ballots_service.plan_first_online: the route's statement and checks, read without a lock) and, unless the voter
+was seen with a mark (a change), hands it to the worker's group commit (app.common.coalescer): the first ballots
+arriving together are stored in one transaction by ballots_service.store_first_ballots (the route's statements;
+each round share-locked and checked open again, so a close counts exactly the acknowledged ballots). A cast that
+did not go in as a first ballot (a change, a household's second, a round closed meanwhile), and every cast on
+SQLite, runs the route's own service (ballots_service.cast_online_on) in one transaction. The answer is the
+route's receipt model.
 Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
 service raises leave nothing written and go to the route, which answers with its own problem.
 
@@ -61,6 +62,7 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
     except (ValueError, ValidationError):
         return None
     settings, engine = state(scope).settings, state(scope).engine
+    principal = None
     if engine.dialect.name == "postgresql":
         try:
             async with autocommit(engine) as conn:
@@ -70,15 +72,19 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
                 planned = await ballots_service.plan_first_online(
                     conn, principal, round_id, choices, ballot_key(settings.secret_key)
                 )
-            if await _first_ballots(state(scope)).submit(planned):
+            # A voter seen with a mark is changing their ballot: straight to the service's transaction, not
+            # through a batch of first ballots that would refuse it after waiting for its commit.
+            if not planned.voted and await _first_ballots(state(scope)).submit(planned):
                 return _receipt(planned.cast)
         except (ProblemError, PostgresError):
             return None  # nothing written: the route answers (or refuses with its problem)
         # Not stored as a first ballot (the voter has one: a change; or their household; or the round closed
-        # meanwhile): the service's own transaction decides.
+        # meanwhile): the service's own transaction decides, for the caller just read (autocommit, as the
+        # route's session reads it: a committed revocation is seen either way).
     try:
         async with transaction(engine) as conn:
-            principal = await auth_service.principal_of_access_token(conn, settings, token)
+            if principal is None:
+                principal = await auth_service.principal_of_access_token(conn, settings, token)
             if principal.role != Role.resident:
                 raise _ToTheRoute
             cast = await ballots_service.cast_online_on(

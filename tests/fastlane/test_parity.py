@@ -14,7 +14,7 @@ from app.common.models import utcnow
 from app.fastlane.lane import FastLane
 from app.fastlane.routes import ROUTES
 from app.voting.models import RoundStatus, VotingRound
-from tests.factories import make_tree
+from tests.factories import make_tree, spy_on_fast_lane
 from tests.programmes.helpers import API
 from tests.proposals.helpers import create, make_pworld, submitted
 from tests.voting.helpers import create_round, import_roll, resident, roll_csv, shortlist
@@ -232,3 +232,33 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "ballot.cast")
     )
     assert counts == [2, 2] and events == 2
+
+
+@pytest.mark.postgres_only
+async def test_a_change_of_ballot_skips_the_first_ballots_batch(client, session, app, pw, monkeypatch):
+    """On PostgreSQL a voter seen with a mark goes straight to the service's transaction: their change is not
+    handed to the group commit of first ballots (which would refuse it after waiting for its commit)."""
+    from app.voting import ballots_service
+
+    h = pw.h["staff_a1"]
+    proposals = await shortlist(client, pw, [1_000_000, 800_000, 700_000])
+    assert (await import_roll(client, h, pw.tree.community_a1.id, roll_csv(ROWS))).status_code == 200
+    rnd = (await create_round(client, h, pw.world.pilot_a1["id"], proposals)).json()
+    a, b = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS[:2]]
+    batches: list[int] = []
+    store = ballots_service.store_first_ballots
+
+    async def spy(conn, planned):
+        batches.append(len(planned))
+        return await store(conn, planned)
+
+    monkeypatch.setattr(ballots_service, "store_first_ballots", spy)
+    url = f"{API}/voting/rounds/{rnd['id']}/ballots"
+    answered = spy_on_fast_lane(app)
+    first = await client.post(url, headers=a.h, json={"choices": [1]})
+    change = await client.post(url, headers=a.h, json={"choices": [2]})
+    household = await client.post(url, headers=b.h, json={"choices": [3]})
+    assert (first.status_code, change.status_code, change.json()["version"]) == (201, 201, 2)
+    assert household.status_code == 409 and household.json()["code"] == "household_already_voted"
+    assert batches == [1, 1]  # a's first ballot and b's (their entry has no mark): not a's change
+    assert [fast for _, fast in answered] == [True, True, False]
