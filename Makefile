@@ -39,7 +39,7 @@ openapi-check: install
 	$(BIN)/python -m app.openapi.export check
 
 pytest: install
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 test: lint openapi-check pytest
 
