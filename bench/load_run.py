@@ -29,7 +29,7 @@ database is dropped at the end unless --keep.
 (bench/pgbouncer.py, WEISHI_DB_POOLER=pgbouncer); the baseline stays direct. --replicas N: instead of the
 scenarios above, casting through HAProxy in front of 1..N replicas, and the cross-replica checks through it
 (bench/balanced.py).
---quick (CI): the same wiring (baseline, supervisor, wrk, replicas) on a tiny city, 2 s a scenario at 8
+--quick (CI): the same wiring (baseline, supervisor, wrk, replicas) on a tiny city, 1 s a scenario at 8
 connections and 1 s warm-ups; it fails on errors, on casts that ran out of first ballots and on the
 replicas' checks, and judges no throughput, latency or memory target.
 """
@@ -115,7 +115,7 @@ end
 WRK_THREADS = 2
 WARM_UP_SECONDS = 3
 # 10 residents a community: 5,000 voters, as many first ballots as 8 connections cast in 2 s on an idle machine.
-QUICK = {"residents": 6_000, "voters": 5_000, "duration": 2, "connections": 8, "workers": 2}
+QUICK = {"residents": 6_000, "voters": 5_000, "duration": 1, "connections": 8, "workers": 2}
 # Slices of the tokens file: the measured first ballots, their warm-up; the last half is the replicas'.
 # The evening mix's first ballots take (0.4, 0.5) after the warm-up's (0.45, 0.5) voters: the warm-up casts a
 # few seconds' worth only.
@@ -784,7 +784,7 @@ def main() -> int:
         default=0,
         help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)",
     )
-    parser.add_argument("--quick", action="store_true", help="CI: a tiny city, 2 s a scenario, no targets judged")
+    parser.add_argument("--quick", action="store_true", help="CI: a tiny city, 1 s a scenario, no targets judged")
     args = parser.parse_args()
     if args.quick:
         for name, value in QUICK.items():

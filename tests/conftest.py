@@ -21,11 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import argon2
 import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from app.auth import secrets as _secrets
 from app.core.config import Settings
 from app.core.migrations import upgrade
 from app.main import create_app
@@ -42,6 +44,11 @@ NO_SYNC = 'ALTER DATABASE "{name}" SET synchronous_commit = off'
 RUN_TAG = f"{os.getpid()}"
 # The features' hooks into the foundation, as create_app registers them: some tests call services directly.
 wire()
+# argon2 at its production cost (64 MiB, 3 passes, 4 lanes) took half a second per password on CI's 2 shared
+# cores, and one played demo year signs staff in 41 times. A stored hash carries its own parameters, so hashes
+# made either way verify; the service itself (servers the tests start as processes) keeps the real cost.
+_secrets._hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+_secrets.DUMMY_HASH = _secrets._hasher.hash("weishi-dummy-password-for-timing")
 
 
 # Every log line the suite produces goes, as the service writes it (JSON, masked), to a file per process in one
