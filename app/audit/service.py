@@ -130,7 +130,8 @@ class Verification:
 
 
 async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break | None]:
-    """walk from the archived years' anchor: how many events verified, and the first break."""
+    """Walk the sealed chain from the archived years' anchor (or genesis): how many events verified, and the first
+    break."""
     found = await walk(session, batch)
     return found.checked, found.broken
 

@@ -49,7 +49,7 @@ _NO_TRUNCATE = """CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}
 _ARCHIVED_AUDIT_GUARD = f"""CREATE TRIGGER audit_event_no_update_delete BEFORE UPDATE OR DELETE
                             ON {ARCHIVE_SCHEMA}.{{name}} FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"""
 # Taken before the trail's partitions move: no sealer links meanwhile, and none gives the year afterwards.
-_RAISE_HEAD = text("UPDATE audit_chain_head SET year = greatest(year, :next) WHERE id = 1 RETURNING seq, hash, year")
+_RAISE_HEAD = text("UPDATE audit_chain_head SET year = greatest(year, :next) WHERE id = 1")
 _EARLIER_EVENTS = text("SELECT count(*) FROM audit_event WHERE chain_year > 0 AND chain_year < :y")
 _LAST_ARCHIVED = text("SELECT last_seq, last_hash FROM audit_chain_archive ORDER BY last_seq DESC LIMIT 1")
 _RECORD_ARCHIVE = text(
@@ -198,6 +198,9 @@ async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int
     if not any(year in years for years in attached.values()):
         raise PartitionRefused(f"{year} 年没有可归档的分区。There is no attached partition of {year} to detach.")
     await conn.execute(_LOCK)
+    if year in attached["audit_event"]:
+        # The head's row lock first: no sealer links until this commits (a refusal rolls the raise back too).
+        await conn.execute(_RAISE_HEAD, {"next": year + 1})
     if year in attached["audit_event"] and (earlier := await conn.scalar(_EARLIER_EVENTS, {"y": year})):
         raise PartitionRefused(
             f"{year} 年之前还有 {earlier} 条审计记录未归档，请先归档更早的年份。"
@@ -230,9 +233,8 @@ async def detach(conn: AsyncConnection, year: int, today: date) -> dict[str, int
 
 
 async def _anchor(conn: AsyncConnection, year: int) -> None:
-    """Under the chain head's row lock, raise the head's year past the year and record the chain's last link up
-    to the year's end: where verification of what stays starts."""
-    await conn.execute(_RAISE_HEAD, {"next": year + 1})
+    """Under the chain head's row lock (taken by detach), record the chain's last link up to the year's end:
+    where verification of what stays starts."""
     name = partition_name("audit_event", year)
     events, first_seq, last_seq = (
         await conn.execute(text(f"SELECT count(*), min(seq), max(seq) FROM public.{name}"))  # noqa: S608

@@ -181,6 +181,7 @@ async def test_a_chain_of_three_years_is_partitioned_verified_and_a_past_year_ar
         async with app.state.engine.begin() as conn:
             await partitions.detach(conn, y1, today())
     async with app.state.engine.begin() as conn:
+        assert await conn.scalar(text("SELECT year FROM audit_chain_head")) == this  # the refusal changed nothing
         moved = await partitions.detach(conn, y0, today())
     assert moved["audit_event"] == 2
     verified = (await client.get(VERIFY, headers=h)).json()
