@@ -20,6 +20,7 @@ append-only guard lets exactly that delete through and checks, after the stateme
 
 import asyncio
 import logging
+import time
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -30,10 +31,13 @@ from sqlmodel import col
 
 from app.audit.models import AuditChainHead, AuditEvent
 from app.audit.rules import HASHED_FIELDS, chain_year, event_hash, hashed_content
+from app.common import partitions
 from app.common.compiled import autocommit, transaction
+from app.core import clock
 
 log = logging.getLogger("weishi.audit")
 BATCH = 2000
+AHEAD_EVERY = 3600.0  # seconds between checks that this year's and next year's partitions exist
 # Plain rows, not ORM objects: linking must not leave dirty instances for the commit to flush again.
 _PENDING = (
     select(*(getattr(AuditEvent, name) for name in HASHED_FIELDS))
@@ -156,9 +160,34 @@ async def seal_pending(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
             return sealed
 
 
+async def ensure_partitions_ahead(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
+    """Make the year partitions this year and the next need, where missing (PostgreSQL; nothing on SQLite): an
+    event is given the year it occurred in, so on 1 January the sealer needs the new year's partition even if
+    nobody ran `weishi migrate` or created that year's programme during the last one."""
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        if not await partitions.partitioned(conn):
+            return []
+        made = await partitions.ensure(conn, await partitions.years_ahead(conn, clock.today()))
+        await session.commit()
+    if made:
+        log.info("made partitions %s", ", ".join(made))
+    return made
+
+
 async def run_sealer(sessionmaker: async_sessionmaker[AsyncSession], interval: float) -> None:
-    """Seal every interval seconds until cancelled; a failed round (database away) is logged and retried."""
+    """Seal every interval seconds until cancelled, and make next year's partitions ahead once an hour; a failed
+    round (database away) is logged and retried, and a failure to make partitions does not stop sealing."""
+    ahead_due = 0.0
     while True:
+        if time.monotonic() >= ahead_due:
+            ahead_due = time.monotonic() + AHEAD_EVERY
+            try:
+                await ensure_partitions_ahead(sessionmaker)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("making year partitions ahead failed, retrying in an hour: %s: %s", type(exc).__name__, exc)
         try:
             await seal_pending(sessionmaker)
         except asyncio.CancelledError:

@@ -6,11 +6,12 @@ concurrency gives one chain; partitions refuse changes by name; detaching a past
 verification then starts from the recorded anchor, or from genesis over the archive."""
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -20,9 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from app.audit import service as audit
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.audit.rules import event_hash, hashed_content
-from app.audit.sealer import seal_pending
+from app.audit.sealer import run_sealer, seal_pending
 from app.auth.models import Role
 from app.common import partitions
+from app.core import clock
 from app.core.clock import SHANGHAI, today
 from app.core.migrations import downgrade, upgrade
 from tests.audit.helpers import ACTOR
@@ -308,3 +310,32 @@ async def test_the_sealer_gives_each_event_its_chain_year_on_both_backends(app):
         assert [(e.action, e.chain_year) for e in events] == [("thing.now", this), ("thing.late", this)]
         assert (await s.get(AuditChainHead, 1)).year == this
         assert await audit.verify(s) == (2, None)
+
+
+@pytest.mark.fresh_database
+async def test_the_background_sealer_makes_the_new_years_partition_before_it_needs_it(app, backend):
+    """Nobody ran `weishi migrate` or created a programme for two years: on 1 January the sealer's hourly check
+    makes the year's partitions (PostgreSQL), and the year's first events are sealed into it."""
+    later = today().year + 3
+    clock.travel_to(date(later, 1, 1))
+    async with app.state.sessionmaker() as s:
+        await audit.record(s, ACTOR, "thing.update", "thing", "1")
+        await s.commit()
+    sealer = asyncio.create_task(run_sealer(app.state.sessionmaker, 0.01))
+    try:
+        for _ in range(500):
+            async with app.state.sessionmaker() as s:
+                if await audit.pending_count(s) == 0:
+                    break
+            await asyncio.sleep(0.01)
+    finally:
+        sealer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sealer
+    async with app.state.sessionmaker() as s:
+        [event] = (await s.scalars(select(AuditEvent))).all()
+        assert (event.seq, event.chain_year) == (1, later)
+        if backend == "postgres":
+            assert await s.scalar(text("SELECT tableoid::regclass::text FROM audit_event")) == f"audit_event_y{later}"
+            attached = await partitions.attached_years(await s.connection())
+            assert all({later, later + 1} <= set(attached[table]) for table in partitions.PARTITIONED)
