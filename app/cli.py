@@ -18,7 +18,8 @@ from app.pb_cli import pb
 cli = typer.Typer(help="Weishi 微实 service administration.", no_args_is_help=True)
 cli.add_typer(pb, name="pb")
 partitions_cli = typer.Typer(
-    help="Year partitions of the ballot tables on PostgreSQL (docs/scaling.md).", no_args_is_help=True
+    help="Year partitions of the ballot tables, the ledger and the audit trail on PostgreSQL (docs/scaling.md).",
+    no_args_is_help=True,
 )
 cli.add_typer(partitions_cli, name="partitions")
 PLAIN_TABLES = "this database keeps plain tables (SQLite, or PostgreSQL before migration 0029)"
@@ -123,7 +124,8 @@ def partitions_detach(
     year: Annotated[int, typer.Argument(help="a past programme year, all its programmes closed")],
 ) -> None:
     """Detach a past year's partitions and archive them in the schema weishi_archive (then, for example,
-    `pg_dump --schema=weishi_archive`); refused for this year, later years and a year with an open programme."""
+    `pg_dump --schema=weishi_archive`); refused for this year, later years, a year with an open programme, a year
+    whose ledger entries are still referred to, and a year while audit events of an earlier one are attached."""
     from app.common import partitions
     from app.core.clock import today
 
@@ -139,6 +141,11 @@ def partitions_detach(
         f"detached {year} into {partitions.ARCHIVE_SCHEMA}: "
         + ", ".join(f"{table} {rows:,} rows" for table, rows in moved.items())
     )
+    if "audit_event" in moved:
+        typer.echo(
+            f"audit chain: {moved['audit_event']:,} events of {year} archived, their last link recorded; "
+            "GET /api/v1/audit/verify starts from it (?from_genesis=true walks the archive too)"
+        )
 
 
 @cli.command("seed-demo")

@@ -17,7 +17,7 @@ from app.auth.principal import Principal
 from app.auth.scoping import restrict_to_region
 from app.common.pagination import page_params, paginate
 from app.common.schemas import Page, PageParams
-from app.common.strict import ParamText, QueryInstant
+from app.common.strict import ParamText, QueryBool, QueryInstant
 from app.core.db import SessionDep
 from app.core.errors import Unprocessable, problems
 
@@ -83,14 +83,31 @@ async def list_events(
 @router.get(
     "/verify", response_model=ChainVerification, summary="Verify the whole hash chain", responses=problems(401, 403)
 )
-async def verify_chain(request: Request, session: SessionDep, principal: Verifier) -> ChainVerification:
-    """Seal pending events, then walk every event in order; name the first whose link or content does not
-    verify. `pending` counts events recorded during the walk, which the next verification covers."""
+async def verify_chain(
+    request: Request,
+    session: SessionDep,
+    principal: Verifier,
+    from_genesis: Annotated[
+        QueryBool,
+        Query(
+            description="walk the archived years too, from genesis (their tables must be in the archive schema); "
+            "by default the walk starts from the recorded anchor of the archived years"
+        ),
+    ] = False,
+) -> ChainVerification:
+    """Seal pending events, then walk every event in order from the archived years' anchor (or genesis); name
+    the first whose link or content does not verify. `archived` counts the events before the walk's start,
+    `pending` those recorded during the walk, which the next verification covers."""
     await _sealed(request, session)
-    checked, broken = await service.verify(session)
+    found = await service.walk(session, from_genesis=from_genesis)
+    broken = found.broken
     first = (
         None if broken is None else ChainBreak(seq=broken.seq, event_id=broken.event_id or None, reason=broken.reason)
     )
     return ChainVerification(
-        ok=broken is None, checked=checked, first_break=first, pending=await service.pending_count(session)
+        ok=broken is None,
+        checked=found.checked,
+        archived=found.archived,
+        first_break=first,
+        pending=await service.pending_count(session),
     )

@@ -4,9 +4,21 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.audit.models import GENESIS_HASH
+
+# Chain years are counted in Shanghai, like programme years (a year's partition holds what happened in it there).
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def chain_year(head_year: int, occurred_at: datetime) -> int:
+    """The chain year of an event linked after a head of head_year: the Shanghai year it occurred in, never lower
+    than the head's, so a late-sealed event of last year joins this year's partition and seq and year rise
+    together (a detached year is then a prefix of the chain)."""
+    return max(head_year, occurred_at.astimezone(_SHANGHAI).year)
 
 
 def canonical(value: Any) -> str:

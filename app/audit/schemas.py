@@ -42,6 +42,12 @@ class ChainVerification(BaseModel):
 
     ok: bool
     checked: int = Field(ge=0, description="events verified before the first break (all of them when ok)")
+    archived: int = Field(
+        default=0,
+        ge=0,
+        description="events of the years detached into the archive, before the walk's start: the walk starts from "
+        "their recorded last link (0 with from_genesis, which walks them)",
+    )
     first_break: ChainBreak | None
     pending: int = Field(
         default=0,

@@ -1,4 +1,8 @@
-"""Record events inside the caller's transaction (pending until sealed); verify the chain."""
+"""Record events inside the caller's transaction (pending until sealed); verify the chain.
+
+Verification starts from the anchor of the archived years (audit_chain_archive: the last seq and hash of the
+years detached into the archive schema), or from genesis when none is archived; `from_genesis` walks the
+archived years' tables too, where they are still in the archive schema (or restored into it from their dump)."""
 
 import json
 import uuid
@@ -7,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import MetaData, Select, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from app.audit.models import GENESIS_HASH, AuditChainArchive, AuditChainHead, AuditEvent
 from app.audit.rules import Break, canonical, first_break
 from app.common.models import utcnow
+from app.common.partitions import ARCHIVE_SCHEMA
 from app.core.request_context import current_request_id
 
 
@@ -55,6 +61,7 @@ def pending_rows(actor: Actor, events: Sequence[Event], now: datetime | None = N
         {
             "id": uuid.uuid4(),
             "seq": None,
+            "chain_year": 0,
             "occurred_at": now,
             "ordinal": ordinal,
             "actor_type": actor.type,
@@ -112,34 +119,76 @@ async def record(
     return event_id
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What a walk of the chain found: events verified, the first break, and the events before the walk's start
+    (detached into the archive and not walked)."""
+
+    checked: int
+    broken: Break | None
+    archived: int = 0
+
+
 async def verify(session: AsyncSession, batch: int = 5000) -> tuple[int, Break | None]:
-    """Walk the whole sealed chain in seq order; return how many events verified and the first break.
+    """Walk the sealed chain from the archived years' anchor (or genesis): how many events verified, and the first
+    break."""
+    found = await walk(session, batch)
+    return found.checked, found.broken
+
+
+async def walk(session: AsyncSession, batch: int = 5000, *, from_genesis: bool = False) -> Verification:
+    """Walk the sealed chain in seq order from the archived years' anchor (or genesis); return how many events
+    verified, the first break and how many were archived before the start. With from_genesis, the archived
+    years' tables are walked first (a year whose table is not in the archive schema is a break).
 
     Pending events (recorded, not yet sealed) are not part of the chain yet; seal first to include them."""
     # Read the head first and walk only up to it: events committed during the walk are not yet part
     # of the chain this call checks (each statement may see a newer snapshot), so they are no break.
     head_seq = await session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1))
-    prev_hash, prev_seq, checked = GENESIS_HASH, 0, 0
-    while True:
-        stmt = select(AuditEvent).where(AuditEvent.seq > prev_seq).order_by(AuditEvent.seq).limit(batch)
-        if head_seq is not None:
-            stmt = stmt.where(AuditEvent.seq <= head_seq)
-        rows = (await session.scalars(stmt)).all()
-        if not rows:
-            break
-        broken = first_break(rows, prev_hash, prev_seq)
-        if broken:
-            return checked + sum(1 for r in rows if r.seq < broken.seq), broken
-        checked += len(rows)
-        prev_hash, prev_seq = rows[-1].hash, rows[-1].seq
+    archives = (await session.scalars(select(AuditChainArchive).order_by(AuditChainArchive.last_seq))).all()
+    prev_hash, prev_seq, checked, archived = GENESIS_HASH, 0, 0, 0
+    if archives and not from_genesis:
+        prev_hash, prev_seq = archives[-1].last_hash, archives[-1].last_seq
+        archived = prev_seq
+    sources = [_archived_table(a.year) for a in archives] if from_genesis else []
+    for source in [*sources, AuditEvent.__table__]:
+        if source is not AuditEvent.__table__ and not await _present(session, source):
+            year = int(source.name.rsplit("_y", 1)[1])
+            return Verification(
+                checked, Break(prev_seq + 1, "", f"archived year {year} is not in {ARCHIVE_SCHEMA}: restore its dump")
+            )
+        while True:
+            stmt = select(source).where(source.c.seq > prev_seq).order_by(source.c.seq).limit(batch)
+            if head_seq is not None:
+                stmt = stmt.where(source.c.seq <= head_seq)
+            rows = (await session.execute(stmt)).all()
+            if not rows:
+                break
+            broken = first_break(rows, prev_hash, prev_seq)
+            if broken:
+                return Verification(checked + sum(1 for r in rows if r.seq < broken.seq), broken, archived)
+            checked += len(rows)
+            prev_hash, prev_seq = rows[-1].hash, rows[-1].seq
     if head_seq is not None and head_seq != prev_seq:
-        return checked, Break(prev_seq + 1, "", f"chain head says {head_seq} events, found {prev_seq}")
-    return checked, None
+        reason = f"chain head says {head_seq} events, found {prev_seq}"
+        return Verification(checked, Break(prev_seq + 1, "", reason), archived)
+    return Verification(checked, None, archived)
+
+
+def _archived_table(year: int) -> Table:
+    """An archived year's table (app.common.partitions names it), typed as audit_event so values read back alike."""
+    return AuditEvent.__table__.to_metadata(MetaData(), schema=ARCHIVE_SCHEMA, name=f"audit_event_y{int(year)}")
+
+
+async def _present(session: AsyncSession, table: Table) -> bool:
+    return bool(await session.scalar(select(func.to_regclass(f"{table.schema}.{table.name}").is_not(None))))
 
 
 async def pending_count(session: AsyncSession) -> int:
     """Events recorded but not yet sealed into the chain."""
-    return await session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
+    return await session.scalar(
+        select(func.count()).select_from(AuditEvent).where(col(AuditEvent.chain_year) == 0, AuditEvent.seq.is_(None))
+    )
 
 
 def events_query(

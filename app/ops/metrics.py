@@ -22,6 +22,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -100,7 +101,9 @@ async def _database_families(request: Request) -> list[GaugeMetricFamily]:
     async with request.app.state.sessionmaker() as session:
         pending, oldest = (
             await session.execute(
-                select(func.count(), func.min(AuditEvent.occurred_at)).where(AuditEvent.seq.is_(None))
+                select(func.count(), func.min(AuditEvent.occurred_at)).where(
+                    col(AuditEvent.chain_year) == 0, AuditEvent.seq.is_(None)
+                )
             )
         ).one()
         events_waiting = await session.scalar(

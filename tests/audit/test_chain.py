@@ -61,7 +61,7 @@ async def test_chain_verifies_after_many_writes(app, client, session):
     _, h = await user_for(session, app, tree, Role.supervisor)
     r = await client.get(VERIFY, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"ok": True, "checked": 300, "first_break": None, "pending": 0}
+    assert r.json() == {"ok": True, "checked": 300, "archived": 0, "first_break": None, "pending": 0}
 
 
 @pytest.mark.postgres_only
@@ -194,6 +194,7 @@ async def test_verify_names_the_edited_event(app, client, session, backend):
     assert r.json() == {
         "ok": False,
         "checked": 3,
+        "archived": 0,
         "first_break": {"seq": 4, "event_id": str(events[3].id), "reason": "content does not match its hash (edited)"},
         "pending": 0,
     }
@@ -228,6 +229,7 @@ async def test_verify_notices_events_cut_off_the_end(app, client, session, backe
     assert body == {
         "ok": False,
         "checked": 2,
+        "archived": 0,
         "first_break": {"seq": 3, "event_id": None, "reason": "chain head says 3 events, found 2"},
         "pending": 0,
     }

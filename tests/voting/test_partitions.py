@@ -158,7 +158,7 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
         # Made ahead: nothing is missing; a year far ahead gets its partitions (once).
         assert await partitions.ensure(conn, await partitions.years_ahead(conn, today())) == []
         assert await partitions.ensure(conn, [this + 4]) == [
-            f"{table}_y{this + 4}" for table in ("ballot", "ballot_history", "ledger_entry")
+            f"{table}_y{this + 4}" for table in ("ballot", "ballot_history", "ledger_entry", "audit_event")
         ]
         assert await partitions.ensure(conn, [this + 4]) == []
     # Refused, changing nothing: this year, a later one, a year with an open programme, a year without partitions.
@@ -173,13 +173,13 @@ async def test_a_seeded_database_is_partitioned_by_year_and_a_past_year_archived
                 await partitions.detach(conn, refused, today())
     async with app.state.engine.begin() as conn:
         moved = await partitions.detach(conn, year - 2, date(this, 1, 1))
-        assert moved == {"ballot": 2, "ballot_history": 1, "ledger_entry": 0}
+        assert moved == {"ballot": 2, "ballot_history": 1, "ledger_entry": 0, "audit_event": 0}
     # The archived round's public ballot file is refused rather than served without its ballots.
     archived_pb = await client.get(f"{API}/public/voting/rounds/{_copied(rnd['id'], year - 2)}/ballots.pb")
     assert archived_pb.status_code == 409 and archived_pb.json()["code"] == "ballots_archived"
     async with app.state.engine.begin() as conn:
         archived = await partitions.archived_years(conn)
-        assert archived == {"ballot": [year - 2], "ballot_history": [year - 2], "ledger_entry": [year - 2]}
+        assert archived == {table: [year - 2] for table in partitions.PARTITIONED}
         assert year - 2 not in (await partitions.attached_years(conn))["ballot"]
         assert await _rows_by_year(conn, "ballot") == {year - 1: 2, year: 3}
         archive = f"{partitions.ARCHIVE_SCHEMA}.{partitions.partition_name('ballot', year - 2)}"
