@@ -34,6 +34,7 @@ BENCHES = (
     "bench_pabulib",
     "bench_finance_report",
     "bench_close_rounds",
+    "bench_audit_migration",
     "load_run",
 )
 

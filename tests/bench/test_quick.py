@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 from result import parse  # noqa: E402
 
-DB_BENCHES = ("bench_close_rounds", "bench_finance_report")
+DB_BENCHES = ("bench_close_rounds", "bench_finance_report", "bench_audit_migration")
 
 
 def run_bench(name: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -35,7 +35,15 @@ def run_bench(name: str, *args: str, timeout: int = 600) -> subprocess.Completed
 
 @pytest.mark.parametrize(
     "name",
-    ["bench_close_rounds", "bench_finance_report", "bench_awards", "bench_allocation", "bench_pabulib", "load_run"],
+    [
+        "bench_close_rounds",
+        "bench_finance_report",
+        "bench_audit_migration",
+        "bench_awards",
+        "bench_allocation",
+        "bench_pabulib",
+        "load_run",
+    ],
 )
 def test_the_bench_verifies_everything_in_quick_mode(name, pg_template):
     done = run_bench(name, "--quick")
