@@ -97,6 +97,27 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+# The longest tests (a minute or more each on CI's 2 cores), run first. Collected in file order, several of them
+# came last and one worker ran them alone while the others had finished: the suite's tail. First, they start
+# with everything else still queued, and the other workers steal what they have not reached.
+LONGEST = (
+    "tests/scenarios/test_whole_year.py",
+    "tests/ops/test_backup_restore.py",
+    "tests/bench/test_quick.py::test_the_bench_verifies_everything_in_quick_mode",
+    "tests/test_serving.py",
+    "tests/funds/test_race.py",
+    "tests/notifications/test_worker_kill.py",
+    "tests/test_access_matrix.py::test_access_matrix",
+    "tests/reliability/test_crash_safety.py",
+    "tests/fastlane/test_parity.py",
+    "tests/test_cli.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST))  # stable: file order otherwise
+
+
 def pytest_collection_finish(session) -> None:
     """Keep the collector off what every test shares: modules, models, routes and the collected tests (frozen
     once they are all imported), and let it run less often. At the interpreter's default thresholds a test
