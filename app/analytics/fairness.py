@@ -51,18 +51,25 @@ def make_profile(
     return Profile(dict(costs), budget, tuple(merged.items()), dict(categories or {}))
 
 
-def gini(values: Sequence[tuple[Fraction, int]]) -> Fraction:
+def gini(values: Sequence[tuple[Fraction | int, int]]) -> Fraction:
     """pabutools' gini_coefficient over (value, multiplicity) pairs, exactly; 0 when all are 0."""
-    n = sum(w for _, w in values)
-    total = sum(v * w for v, w in values)
+    # Equal values sit at neighbouring sorted positions whichever pair they came in, so they are merged first:
+    # a round's 2,000 voters have a few dozen distinct satisfactions. Integer values stay integers to the end.
+    merged: dict[Fraction | int, int] = {}
+    for v, w in values:
+        merged[v] = merged.get(v, 0) + w
+    n = sum(merged.values())
+    total = sum(v * w for v, w in merged.items())
     if n == 0 or total == 0:
         return Fraction(0)
-    cum, seen = Fraction(0), 0
-    for v, w in sorted(values):
+    cum: Fraction | int = 0
+    seen = 0
+    for v in sorted(merged):
+        w = merged[v]
         # sum over the w copies at sorted positions seen..seen+w-1 of v * (n - i)
         cum += v * (w * n - (seen * w + w * (w - 1) // 2))
         seen += w
-    return Fraction(n + 1) / n - Fraction(2) * cum / (total * n)
+    return Fraction(n + 1, n) - Fraction(2 * cum) / (total * n)
 
 
 def ejr_up_to_one(profile: Profile, funded: frozenset[str], limit: int = EJR_NODE_LIMIT) -> bool | None:
@@ -151,13 +158,17 @@ def audit(profile: Profile, selected: Sequence[str], ejr_limit: int = EJR_NODE_L
     """The audit of one outcome, JSON-ready; exact values as "a/b" strings, counts as ints."""
     funded = frozenset(selected)
     n = profile.n_voters
-    pairs = [(Fraction(sum(profile.costs[p] for p in b & funded)), w) for b, w in profile.ballots]
+    # Satisfactions are sums of integer costs: counted per value in ints, made Fractions only in the results.
+    weight_of: dict[int, int] = {}
     hits: dict[int, int] = {}
     for b, w in profile.ballots:
-        k = len(b & funded)
-        hits[k] = hits.get(k, 0) + w
+        approved = b & funded
+        satisfaction = sum(profile.costs[p] for p in approved)
+        weight_of[satisfaction] = weight_of.get(satisfaction, 0) + w
+        hits[len(approved)] = hits.get(len(approved), 0) + w
     excluded = hits.get(0, 0)
-    average = sum((v * w for v, w in pairs), Fraction(0)) / n if n else Fraction(0)
+    pairs = list(weight_of.items())
+    average = Fraction(sum(v * w for v, w in pairs), n) if n else Fraction(0)
 
     def text(x: Fraction) -> str:
         return f"{x.numerator}/{x.denominator}"

@@ -6,14 +6,16 @@ import hmac
 import logging
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from app.common.models import utcnow
 from app.common.upsert import insert_for
@@ -232,11 +234,13 @@ async def release(sessionmaker: async_sessionmaker[AsyncSession], held: Claim) -
         log.warning("could not release idempotency claim %s", held.record_id, exc_info=True)
 
 
-async def forget_target(session: AsyncSession, target: str) -> int:
-    """Delete every key recorded for one request target (with or without a query); returns how many."""
+async def forget_targets(session: AsyncSession, targets: Sequence[str]) -> int:
+    """Delete every key recorded for these request targets (with or without a query), in one statement; returns
+    how many (a round's close forgets both cast routes')."""
+    path = col(IdempotencyRecord.path)
     result = await session.execute(
         delete(IdempotencyRecord)
-        .where((IdempotencyRecord.path == target) | IdempotencyRecord.path.startswith(f"{target}?", autoescape=True))
+        .where(or_(*(or_(path == t, path.startswith(f"{t}?", autoescape=True)) for t in targets)))
         .execution_options(**_NO_SYNC)
     )
     return result.rowcount or 0

@@ -4,9 +4,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from app.audit.service import SYSTEM, Actor, Event, record_many
 from app.auth.principal import Principal
@@ -140,30 +141,36 @@ async def transition_from(
     also: Sequence[Event] = (),
 ) -> None:
     """transition_many for proposals expected in `source`, without loading them first: one guarded
-    UPDATE ... RETURNING per target state. A round's close moves its ten proposals this way, 500 closes in a
-    district, where loading each round's proposals cost more than moving them. A proposal found in another state
-    goes through transition_many, so it is moved or refused (409) exactly as there."""
+    UPDATE ... RETURNING, each proposal set to its own target state. A round's close moves its ten proposals this
+    way, 500 closes in a district, where loading each round's proposals cost more than moving them. A proposal
+    found in another state goes through transition_many, so it is moved or refused (409) exactly as there."""
     movers = frozenset({Mover.system})  # a Process moves as the system, whatever the proposal
-    targets: dict[ProposalState, list[MoveById]] = {}
     for move in moves:
         if move.to_state == ProposalState.submitted:
             raise ValueError("submitting needs the proposal's budget checked: use transition_many")
-        targets.setdefault(move.to_state, []).append(move)
+    # Moves none of which can go from source are left to transition_many below, which says why.
+    movable = {m.proposal_id: m for m in moves if rules.may(source, m.to_state, movers)}
     now = utcnow()
     events, moved = [], set()
-    for target, members in targets.items():
-        values = {"state": target, "state_reason": reason, "state_changed_at": now, "updated_at": now}
-        if not rules.may(source, target, movers):
-            continue  # none of these can move from source; transition_many below says why
+    if movable:
+        target = case({pid: m.to_state for pid, m in movable.items()}, value=col(Proposal.id))
         rows = await session.execute(
             update(Proposal)
-            .where(Proposal.id.in_([m.proposal_id for m in members]), Proposal.state == source)
-            .values(**values)
-            .returning(Proposal.id, Proposal.region_path)
+            .where(col(Proposal.id).in_(list(movable)), col(Proposal.state) == source)
+            .values(
+                state=type_coerce(target, col(Proposal.state).type),
+                state_reason=reason,
+                state_changed_at=now,
+                updated_at=now,
+            )
+            .returning(col(Proposal.id), col(Proposal.region_path))
             .execution_options(synchronize_session=False)
         )
         paths = dict(rows.all())
-        for move in members:
+        # The events by target state, in the order the targets first appear (as one UPDATE per target gave them).
+        first = [m.to_state for m in moves]
+        by_target = sorted(movable.values(), key=lambda m: first.index(m.to_state))
+        for move in by_target:
             if move.proposal_id in paths:
                 moved.add(move.proposal_id)
                 events.append(
@@ -172,7 +179,12 @@ async def transition_from(
                         "proposal",
                         move.proposal_id,
                         before={"state": source},
-                        after={"state": target, "reason": reason, **(move.details or {}), "process": by.name},
+                        after={
+                            "state": move.to_state,
+                            "reason": reason,
+                            **(move.details or {}),
+                            "process": by.name,
+                        },
                         region_path=paths[move.proposal_id],
                     )
                 )

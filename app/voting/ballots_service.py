@@ -177,22 +177,19 @@ _COUNTED_ID_PG = (
     "(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint), 12, '0') || '7'"
     " || substr(replace(gen_random_uuid()::text, '-', ''), 14))::uuid"
 )
-_REKEY_PG = {
-    "ballot": text(
-        "WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
-        " RETURNING programme_year, round_id, choices, choice_mask, receipt_digest)"
-        " INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest)"
-        f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, NULL, choices, choice_mask, receipt_digest"
-        " FROM old ORDER BY 1"
-    ),
-    "ballot_history": text(
-        "WITH old AS (DELETE FROM ballot_history WHERE round_id = :round_id"  # noqa: S608
-        " RETURNING programme_year, round_id, choices, receipt_digest)"
-        " INSERT INTO ballot_history (id, programme_year, round_id, choices, receipt_digest)"
-        f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, choices, receipt_digest FROM old"
-        " ORDER BY 1"
-    ),
-}
+# Both tables in one statement (one round trip): data-modifying CTEs all run, whether or not the outer query
+# reads them. The rows' round is checked once for the statement, not once per row (migration 0037).
+_REKEY_PG = text(
+    "WITH old AS (DELETE FROM ballot WHERE round_id = :round_id"  # noqa: S608 (constants only)
+    " RETURNING programme_year, round_id, choices, choice_mask, receipt_digest),"
+    " old_versions AS (DELETE FROM ballot_history WHERE round_id = :round_id"
+    " RETURNING programme_year, round_id, choices, receipt_digest),"
+    " versions AS (INSERT INTO ballot_history (id, programme_year, round_id, choices, receipt_digest)"
+    f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, choices, receipt_digest FROM old_versions ORDER BY 1)"
+    " INSERT INTO ballot (id, programme_year, round_id, voter_tag, choices, choice_mask, receipt_digest)"
+    f" SELECT {_COUNTED_ID_PG}, programme_year, round_id, NULL, choices, choice_mask, receipt_digest"
+    " FROM old ORDER BY 1"
+)
 # The requests whose stored answers (Idempotency-Key) tell a voter's choices; forgotten at the close.
 CAST_TARGETS = ("/api/v1/voting/rounds/{round_id}/ballots", "/api/v1/voting/rounds/{round_id}/paper-ballots")
 
@@ -641,8 +638,7 @@ async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
     voted, and how."""
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
-        for statement in _REKEY_PG.values():
-            await conn.execute(statement, {"round_id": round_id})
+        await conn.execute(_REKEY_PG, {"round_id": round_id})
     else:
         closed_at = utcnow()
         for table, columns in (
@@ -657,8 +653,7 @@ async def cut_voter_links(session: AsyncSession, round_id: uuid.UUID) -> None:
             await conn.execute(delete(table).where(table.c.round_id == round_id))
             if fresh:
                 await conn.execute(insert(table), fresh)
-    for target in CAST_TARGETS:
-        await idempotency_service.forget_target(session, target.format(round_id=round_id))
+    await idempotency_service.forget_targets(session, [target.format(round_id=round_id) for target in CAST_TARGETS])
 
 
 async def profile_of(session: AsyncSession, round_id: uuid.UUID) -> dict[int, int]:

@@ -27,6 +27,15 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     ballots = [Ballot(b, w) for b, w in merged]
     groups = [[str(n) for n in group] for group in tally.incompatible_groups]
     others: list[dict] = []
+    audits: dict[frozenset[str], dict[str, Any]] = {}
+
+    def audited(selected: tuple[str, ...]) -> dict[str, Any]:
+        # Rules often agree: an outcome's audit depends on its set of projects only, so each set is audited once.
+        key = frozenset(selected)
+        if key not in audits:
+            audits[key] = audit(profile, selected, CLOSE_EJR_LIMIT)
+        return audits[key]
+
     if tally.rule.ballot_type in POINT_BALLOTS:
         # The other rules read approval ballots: not run on points. The outcome's own audit counts a voter as
         # served by a funded project they gave points to.
@@ -41,21 +50,28 @@ def round_fairness(tally: TallyInput, result: AllocationResult) -> dict[str, Any
     for rule in RULES:
         if rule == result.rule:
             continue
+        # The outcome only: the other rules' explanations are never stored.
         other = allocate(
-            instance, ballots, rule, tally.rule.tie_break, groups, voter_budget_increment=tally.rule.mes_increment_fen
+            instance,
+            ballots,
+            rule,
+            tally.rule.tie_break,
+            groups,
+            voter_budget_increment=tally.rule.mes_increment_fen,
+            explain=False,
         )
         others.append(
             {
                 "rule": rule,
                 "selected": list(other.selected),
                 "error": None,
-                "audit": audit(profile, other.selected, CLOSE_EJR_LIMIT),
+                "audit": audited(other.selected),
             }
         )
     return {
         "rule": tally.rule.allocation_rule,
         "variant": result.rule,
         "selected": list(result.selected),
-        "audit": audit(profile, result.selected, CLOSE_EJR_LIMIT),
+        "audit": audited(result.selected),
         "others": others,
     }

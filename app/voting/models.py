@@ -175,7 +175,9 @@ class Ballot(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     # The year of the round's programme: on PostgreSQL the table is partitioned by it (app/common/partitions.py).
     programme_year: int = Field(sa_column=Column(SmallInteger, primary_key=True, nullable=False, autoincrement=False))
-    round_id: uuid.UUID = Field(foreign_key="voting_round.id")
+    # Its round is checked once per statement by a trigger, not per row by a foreign key (migration 0037): the
+    # close writes a round's 2,000 ballots again in one statement.
+    round_id: uuid.UUID
     voter_tag: str | None = Field(default=None, max_length=64)
     choices: list[int] = Field(sa_column=Column(JSON, nullable=False))
     choice_mask: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -90,3 +90,22 @@ def test_ejr_violation_found_and_gini_by_hand():
     result = audit(profile, ["b"])
     assert (result["excluded_voters"], result["exclusion_ratio"], result["gini_satisfaction"]) == (1, "1/2", "1/2")
     assert result["funded_approved_distribution"] == {"0": 1, "1": 1}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gini_of_merged_or_split_values_is_the_per_voter_formula(seed):
+    # The audit passes one pair per distinct satisfaction (ints); other callers pass a pair per ballot group
+    # (Fractions, values repeated). Both are pabutools' formula over the voters one by one, exactly.
+    rng = random.Random(seed)
+    voters = [rng.choice([0, 0, 3, 5, 8, 13]) * rng.choice([1, 1, 2]) for _ in range(rng.randint(1, 60))]
+    n, total = len(voters), sum(voters)
+    by_hand = (
+        Fraction(0)
+        if total == 0
+        else Fraction(n + 1, n) - Fraction(2 * sum((n - i) * v for i, v in enumerate(sorted(voters))), n * total)
+    )
+    split = [(Fraction(v), 1) for v in voters]
+    merged: dict[int, int] = {}
+    for v in voters:
+        merged[v] = merged.get(v, 0) + 1
+    assert gini(split) == gini(list(merged.items())) == gini(list(reversed(split))) == by_hand
