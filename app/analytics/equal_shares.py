@@ -4,7 +4,7 @@ Why it is fast and still exact:
 - voters with the same ballot are one weighted group;
 - voters whose remaining budgets are equal form one budget class; a project's affordability only
   depends on how many of its supporters sit in each class, so it is computed class by class, not
-  voter by voter (a few hundred classes instead of 100,000 voters);
+  voter by voter (budget_classes.BudgetClasses; small profiles: _SmallState or voter_bits.VoterBits);
 - all budgets share one integer denominator D, so payments and comparisons are integer arithmetic
   (no Fraction normalisation in the inner loops);
 - affordabilities only grow as budgets shrink, so a project's last value is a lower bound and most
@@ -21,6 +21,7 @@ from math import gcd
 
 import numpy as np
 
+from app.analytics.budget_classes import BudgetClasses
 from app.analytics.voter_bits import VoterBits
 
 # Floats only decide which projects to evaluate; a lower bound above best * (1 + _SLACK) is
@@ -57,6 +58,7 @@ class GroupedProfile:
         self._small = small
         # Per project, its supporters as one bit per voter (voter_bits.VoterBits); None: not kept.
         self.masks = masks
+        self._supporter_weights: tuple[np.ndarray, ...] | None = None
 
     def _lists(self) -> Small | None:
         if callable(self._small):
@@ -100,6 +102,15 @@ class GroupedProfile:
     def supporters(self) -> tuple[np.ndarray, ...]:
         """The groups approving each project, ascending."""
         return self._built()[3]
+
+    @property
+    def supporter_weights(self) -> tuple[np.ndarray, ...]:
+        """Per project, the weight of each supporting group (floats: np.bincount's weights; exact
+        while the total stays below 2**53 voters), made once for every run on this profile."""
+        if self._supporter_weights is None:
+            weights = self.weights.astype(np.float64)
+            self._supporter_weights = tuple(weights[s] for s in self.supporters)
+        return self._supporter_weights
 
     def _built(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         if self._arrays is None:
@@ -212,132 +223,6 @@ class MesRun:
     cost: int = 0
 
 
-class _State:
-    """Budget classes of voters with equal remaining budgets.
-
-    A class's budget is `nums[k] * factor[ver[k]] / den`: numerators are rescaled lazily to the
-    current shared denominator `den`, so a round only costs what it touches. Classes are never
-    merged or moved; `floats` (correctly rounded) orders them, exact values settle equal floats.
-    """
-
-    def __init__(self, prof: GroupedProfile, voter_budget: Fraction) -> None:
-        self.prof = prof
-        self.den = voter_budget.denominator
-        self.dens = [self.den]
-        self.factor = [1]
-        m, n_groups = len(prof.costs), prof.n_groups
-        self.counts = np.zeros((m, 64), dtype=np.int64)
-        self.floats = np.zeros(64, dtype=np.float64)
-        if voter_budget > 0 and n_groups:
-            self.nums, self.ver = [voter_budget.numerator], [0]
-            self.counts[:, 0] = prof.support
-            self.floats[0] = float(voter_budget)
-            self.cls = np.zeros(n_groups, dtype=np.int64)
-        else:
-            self.nums, self.ver = [], []
-            self.cls = np.full(n_groups, -1, dtype=np.int64)
-
-    def _value(self, k: int) -> int:
-        return self.nums[k] * self.factor[self.ver[k]]
-
-    def _poorest_first(self, p: int) -> list[int]:
-        """Classes holding supporters of p, ascending by budget."""
-        nz = np.flatnonzero(self.counts[p, : len(self.nums)])
-        vals = self.floats[nz]
-        order = np.argsort(vals, kind="stable")
-        nz, vals = nz[order], vals[order]
-        classes = nz.tolist()
-        if len(vals) > 1 and bool((vals[1:] == vals[:-1]).any()):
-            classes.sort(key=self._value)  # equal floats: let the exact values decide
-        return classes
-
-    def rho(self, p: int) -> tuple[int, int, int]:
-        """(R, N, left): the price is R / (N * den); N == 0 means unaffordable with `left` money."""
-        classes = self._poorest_first(p)
-        row = self.counts[p]
-        counts = row[classes].tolist()
-        need = self.prof.costs[p] * self.den
-        rest = sum(counts)
-        nums, ver, factor = self.nums, self.ver, self.factor
-        # Poorest first: each class either pays the common price or, if poorer, all it has.
-        for k, c in zip(classes, counts, strict=True):
-            b = nums[k] * factor[ver[k]]
-            if need <= b * rest:
-                return need, rest, 0
-            need -= b * c
-            rest -= c
-        return need, 0, self.prof.costs[p] * self.den - need
-
-    def pay(self, p: int, price_num: int, price_rest: int) -> tuple[Fraction, int, int, Fraction]:
-        """Charge the supporters of p; return (price, full payers, partial payers, partial total)."""
-        g = gcd(price_num, price_rest)
-        scale, price = price_rest // g, price_num // g
-        if scale != 1:
-            self.den *= scale
-            self.dens.append(self.den)
-            self.factor = [self.den // d for d in self.dens]
-        version = len(self.dens) - 1
-        nums, ver, factor, den = self.nums, self.ver, self.factor, self.den
-        row = self.counts[p]
-        touched = np.flatnonzero(row[: len(nums)]).tolist()
-        target: dict[int, int] = {}
-        full = partial = partial_total = 0
-        fresh: list[float] = []
-        for k in touched:
-            b, c = nums[k] * factor[ver[k]], int(row[k])
-            if b >= price:
-                full += c
-            else:
-                partial += c
-                partial_total += b * c
-            if b > price:
-                target[k] = len(nums)
-                nums.append(b - price)
-                ver.append(version)
-                fresh.append((b - price) / den)
-            else:
-                target[k] = -1
-        record = (Fraction(price, den), full, partial, Fraction(partial_total, den))
-        start = len(nums) - len(fresh)
-        self._grow(len(nums))
-        self.floats[start : len(nums)] = fresh
-        self._move(p, target)
-        return record
-
-    def _grow(self, size: int) -> None:
-        cap = self.counts.shape[1]
-        if size <= cap:
-            return
-        cap = max(size, 2 * cap)
-        counts = np.zeros((self.counts.shape[0], cap), dtype=np.int64)
-        counts[:, : self.counts.shape[1]] = self.counts
-        floats = np.zeros(cap, dtype=np.float64)
-        floats[: self.floats.shape[0]] = self.floats
-        self.counts, self.floats = counts, floats
-
-    def _move(self, p: int, target: dict[int, int]) -> None:
-        prof = self.prof
-        idx = prof.supporters[p]
-        old = self.cls[idx]
-        keep = old >= 0
-        idx, old = idx[keep], old[keep]
-        mapping = np.arange(len(self.nums), dtype=np.int64)
-        mapping[list(target)] = list(target.values())
-        new = mapping[old]
-        self.cls[idx] = new
-        cap = self.counts.shape[1]
-        starts, lens = prof.indptr[idx], prof.indptr[idx + 1] - prof.indptr[idx]
-        offsets = np.cumsum(lens) - lens
-        pos = np.repeat(starts - offsets, lens) + np.arange(int(lens.sum()), dtype=np.int64)
-        items = prof.items[pos] * cap
-        w = np.repeat(prof.weights[idx], lens)
-        flat = self.counts.reshape(-1)
-        np.subtract.at(flat, items + np.repeat(old, lens), w)
-        new_rep = np.repeat(new, lens)
-        alive = new_rep >= 0
-        np.add.at(flat, items[alive] + new_rep[alive], w[alive])
-
-
 @dataclass(frozen=True)
 class Step:
     """One funded project of a traced run: its price is need / rest_den; `second` is the best other
@@ -354,7 +239,7 @@ class Step:
 
 
 class _SmallState:
-    """What _State does, in plain Python for small profiles, where numpy's per-call cost dominates.
+    """What BudgetClasses does, in plain Python for small profiles, where numpy's per-call cost dominates.
 
     Each ballot group keeps its own exact budget numerator over the shared denominator `den` (all
     rescaled when it grows: there are few groups), 0 once spent. Equal budgets in separate groups give
@@ -370,7 +255,7 @@ class _SmallState:
         self.vals = [start] * len(self.weights)
 
     def rho(self, p: int) -> tuple[int, int, int]:
-        """As _State.rho. Spent groups (budget 0) stay in the walk: poorest first, they pay nothing and
+        """As BudgetClasses.rho. Spent groups (budget 0) stay in the walk: poorest first, they pay nothing and
         leave `rest` before anyone else is tested, exactly as if they had been left out."""
         sup = self.prof.supporter_lists[p]
         value = self.vals.__getitem__
@@ -385,7 +270,7 @@ class _SmallState:
         return need, 0, self.prof.costs[p] * self.den - need
 
     def pay(self, p: int, price_num: int, price_rest: int) -> tuple[Fraction, int, int, Fraction]:
-        """As _State.pay."""
+        """As BudgetClasses.pay."""
         g = gcd(price_num, price_rest)
         scale, price = price_rest // g, price_num // g
         if scale != 1:
@@ -462,11 +347,11 @@ def equal_shares(
     # A free project brings no utility under cost utilities, so equal shares never buys it
     # (pabutools' Cost_Sat gives it no supporters); a greedy completion may still fund it.
     active = {p for p in range(len(costs)) if costs[p] > 0 and prof.support[p] > 0}
-    state: _State | _SmallState | VoterBits
+    state: BudgetClasses | _SmallState | VoterBits
     if prof.masks is not None:
         state = VoterBits(costs, prof.masks, prof.n_voters, voter_budget)
     else:
-        state = (_SmallState if prof.n_groups <= _SMALL else _State)(prof, voter_budget)
+        state = (_SmallState if prof.n_groups <= _SMALL else BudgetClasses)(prof, voter_budget)
     bound = dict.fromkeys(active, 0.0)
     while active:
         best: tuple[int, int, int] | None = None
