@@ -135,7 +135,8 @@ def markdown(runs: list[Run], commit: str) -> str:
         "named below. Do not edit by hand; run it again. The load average is the machine's 1-minute figure, "
         "sampled every 2 s during the bench: above the number of cores, other processes shared the machine and "
         "the figures are slower than it can do. CI runs each bench in `--quick` mode for its checks only "
-        "(tests/bench/test_quick.py).",
+        "(tests/bench/test_quick.py). Measurements of particular changes, before and after, are kept by hand in "
+        "[benchmark-history.md](benchmark-history.md).",
         "",
         f"Commit {commit}; {_machine()}.",
         "",
