@@ -16,7 +16,7 @@ voter leave one current ballot and a consistent history.
 import base64
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -142,7 +142,7 @@ def _receipt_lookup(table: Any, *columns: Any) -> dict[str, Any]:
 
 _BY_RECEIPT = _receipt_lookup(_BALLOT, _BALLOT.c.round_id, _BALLOT.c.id)
 _SUPERSEDED_BY_RECEIPT = _receipt_lookup(_HISTORY, _HISTORY.c.round_id)
-# A batch of first ballots (store_first_ballots, PostgreSQL): its rounds share-locked in one statement, in id
+# A batch of casts (store_planned, PostgreSQL): its rounds share-locked in one statement, in id
 # order, and their windows checked again; its marks inserted by one statement, in (round, voter) order, so two
 # batches never wait on each other crosswise. A batch costs the same round trips whatever its size.
 _ROUNDS_STILL_OPEN = (
@@ -158,6 +158,27 @@ _FIRST_MARKS_PG = text(
     + f") AS m({_MARK_COLUMNS}) ORDER BY round_id, voter_key"
     " ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id"
 ).columns(_MARK.c.id)
+# Its changes: the voters' marks and current ballots locked by one statement, in (round, voter) order.
+_MARKS_AND_CURRENT_PG = text(
+    "SELECT m.id, m.round_id, m.voter_key, m.roll_entry_id, m.channel, m.casts,"
+    " b.id AS ballot_id, b.programme_year, b.choices, b.receipt_digest"
+    " FROM unnest(CAST(:round_ids AS UUID[]), CAST(:voter_keys AS VARCHAR[]), CAST(:voter_tags AS VARCHAR[]))"
+    " AS k(round_id, voter_key, voter_tag)"
+    " JOIN vote_mark m ON m.round_id = k.round_id AND m.voter_key = k.voter_key"
+    " JOIN ballot b ON b.round_id = k.round_id AND b.voter_tag = k.voter_tag"
+    " ORDER BY m.round_id, m.voter_key FOR UPDATE OF m, b"
+).columns(
+    _MARK.c.id,
+    _MARK.c.round_id,
+    _MARK.c.voter_key,
+    _MARK.c.roll_entry_id,
+    _MARK.c.channel,
+    _MARK.c.casts,
+    _BALLOT.c.id.label("ballot_id"),
+    _BALLOT.c.programme_year,
+    _BALLOT.c.choices,
+    _BALLOT.c.receipt_digest,
+)
 _ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (
     select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
@@ -491,20 +512,20 @@ def _admit_online(rnd: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class PlannedFirst:
-    """A first online ballot decided but not stored: the cast and its pending audit event row."""
+class PlannedCast:
+    """An online ballot decided but not stored: the cast as a first ballot and its pending audit event row."""
 
     cast: CastResult
     event: dict[str, Any]
-    voted: bool  # the voter's entry had a mark when read: a change, for the service's own transaction
+    voted: bool  # the voter's entry had a mark when read: a change, most likely
 
 
-async def plan_first_online(
+async def plan_online(
     conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int], key: bytes
-) -> PlannedFirst:
+) -> PlannedCast:
     """A resident's ballot as their first (version 1), checked as cast_online checks it (the same statement,
     the same rules, the same problems) but without holding the round's lock: for the fast lane, which stores
-    the first ballots arriving together in one transaction (store_first_ballots)."""
+    the casts arriving together in one transaction (store_planned)."""
     params = {"round_id": round_id, "digest": principal.phone_digest}
     rnd = (await conn.execute(_ROUND_WITH_ENTRY_READ, params)).first()
     _admit_online(rnd)
@@ -525,7 +546,7 @@ async def plan_first_online(
     )
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
-    return PlannedFirst(cast, event, bool(rnd.entry_voted))
+    return PlannedCast(cast, event, bool(rnd.entry_voted))
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -533,31 +554,101 @@ def _columns(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in row.__slots__}
 
 
-async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bool]:
-    """Store planned first ballots in conn's transaction (PostgreSQL), as _store stores a first cast: their
-    rounds share-locked (a close waits for the commit) and still open at the cast's time, each voter's mark
-    inserted unless they (or their household) have one, then the ballots and audit events of the marks that went
-    in. Returns, for each, whether it went in (one that did not is a change, a household's second ballot or a
-    closed round's)."""
+async def store_planned(conn: Any, planned: list[PlannedCast]) -> list[CastResult | None]:
+    """Store planned online casts in conn's transaction (PostgreSQL) as _store stores them: their rounds
+    share-locked (a close waits for the commit) and still open at the cast's time; a first ballot's mark
+    inserted unless the voter (or their household) has one, then its ballot; a change (the voter was seen with a
+    mark) made under the lock of the voter's own online mark and current ballot, its replaced version kept in
+    history; the audit events of all that went in. Returns, for each, what was stored, or None: not stored
+    (a household's ballot, a paper voter's, a ballot no longer reachable, a closed round's, a second cast of
+    one voter in the batch), for the service's own transaction to decide."""
     ids = sorted({p.cast.mark.round_id for p in planned})
     rounds = {rnd.id: rnd for rnd in (await conn.execute(_ROUNDS_STILL_OPEN, {"round_ids": ids})).all()}
-    open_marks = [
-        p.cast.mark
+    open_now = [
+        p
         for p in planned
         if (rnd := rounds.get(p.cast.mark.round_id)) is not None
         and rounds_service.phase_of(rnd, p.cast.mark.last_cast_at) == Phase.open
     ]
-    inserted: set[uuid.UUID] = set()
-    if open_marks:
-        columns = {c.name: [getattr(m, c.name) for m in open_marks] for c in _MARK.columns}
+    stored: dict[uuid.UUID, CastResult] = {}  # by the plan's mark id
+    events: list[dict[str, Any]] = []
+    if firsts := [p.cast.mark for p in open_now if not p.voted]:
+        columns = {c.name: [getattr(m, c.name) for m in firsts] for c in _MARK.columns}
         columns["channel"] = [str(channel) for channel in columns["channel"]]
         inserted = {row[0] for row in (await conn.execute(_FIRST_MARKS_PG, columns)).all()}
-    went_in = [p.cast.mark.id in inserted for p in planned]
-    stored = [p for p, ok in zip(planned, went_in, strict=True) if ok]
-    if stored:
-        await conn.execute(_ADD_BALLOT, [_columns(p.cast.ballot) for p in stored])
-        await store_pending(conn, [p.event for p in stored])
-    return went_in
+        new = [p for p in open_now if not p.voted and p.cast.mark.id in inserted]
+        if new:
+            await conn.execute(_ADD_BALLOT, [_columns(p.cast.ballot) for p in new])
+        stored |= {p.cast.mark.id: p.cast for p in new}
+        events += [p.event for p in new]
+    if changes := [p for p in open_now if p.voted]:
+        stored_changes = await _store_changes(conn, changes)
+        stored |= {p.cast.mark.id: cast for p, cast in stored_changes}
+        events += [{**p.event, "action": "ballot.change"} for p, _ in stored_changes]
+    if events:
+        await store_pending(conn, events)
+    return [stored.get(p.cast.mark.id) for p in planned]
+
+
+async def _store_changes(conn: Any, changes: list[PlannedCast]) -> list[tuple[PlannedCast, CastResult]]:
+    """store_planned's changes: each under the lock of its voter's mark and current ballot, as _store replaces
+    a ballot; a change _store would refuse (or could not make) is left out."""
+    marks = [p.cast.mark for p in changes]
+    found = {
+        (row.round_id, row.voter_key): row
+        for row in (
+            await conn.execute(
+                _MARKS_AND_CURRENT_PG,
+                {
+                    "round_ids": [m.round_id for m in marks],
+                    "voter_keys": [m.voter_key for m in marks],
+                    "voter_tags": [p.cast.ballot.voter_tag for p in changes],
+                },
+            )
+        ).all()
+    }
+    done: list[tuple[PlannedCast, CastResult, Any]] = []
+    for p in changes:
+        mark, ballot = p.cast.mark, p.cast.ballot
+        current = found.pop((mark.round_id, mark.voter_key), None)  # popped: one change a voter a batch
+        if current is None or current.roll_entry_id != mark.roll_entry_id or current.channel != BallotChannel.online:
+            continue
+        cast = CastResult(
+            replace(ballot, id=current.ballot_id),
+            replace(mark, id=current.id, casts=current.casts + 1),
+            p.cast.receipt_code,
+        )
+        done.append((p, cast, current))
+    if done:
+        await conn.execute(
+            _KEEP_VERSION,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "programme_year": current.programme_year,
+                    "round_id": current.round_id,
+                    "choices": current.choices,
+                    "receipt_digest": current.receipt_digest,
+                }
+                for _, _, current in done
+            ],
+        )
+        await conn.execute(
+            _REPLACE,
+            [
+                {
+                    "ballot_id": current.ballot_id,
+                    "ballot_year": current.programme_year,
+                    **{k: v for k, v in _columns(cast.ballot).items() if k not in ("id", "programme_year")},
+                }
+                for _, cast, current in done
+            ],
+        )
+        await conn.execute(
+            _MARK_AGAIN,
+            [{"mark_id": cast.mark.id, "at": cast.mark.last_cast_at, "by": cast.mark.cast_by} for _, cast, _ in done],
+        )
+    return [(p, cast) for p, cast, _ in done]
 
 
 async def cast_online(
