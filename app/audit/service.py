@@ -77,7 +77,7 @@ def pending_rows(actor: Actor, events: Sequence[Event], now: datetime | None = N
 def pending_cte(prefix: str) -> CTE:
     """One pending event's INSERT as a CTE, for a PostgreSQL statement that writes the event with its change
     (one round trip): its values are the parameters of pending_params(row, prefix)."""
-    table = AuditEvent.__table__
+    table = _INSERT.table
     return (
         insert(table)
         .values({c.name: bindparam(prefix + c.name, type_=c.type) for c in table.columns})

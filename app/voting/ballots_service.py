@@ -427,7 +427,9 @@ async def _store(
     ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, actor.id, sheet_ref, code)
     mark_of = {"round_id": rnd.id, "voter_key": mark["voter_key"]}
     locked = {**mark_of, "voter_tag": ballot["voter_tag"]}
-    existing = current = found = (await conn.execute(_MARK_AND_CURRENT, locked)).first() if voted else None
+    found: Any = (await conn.execute(_MARK_AND_CURRENT, locked)).first() if voted else None
+    existing: Any = found
+    current: Any = found
     if found is None:
         mark_id = uuid.uuid4()
         if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
