@@ -1,7 +1,7 @@
 """Load run: the real service on PostgreSQL with production settings against a bare baseline, under wrk.
 
 Run: .venv/bin/python bench/load_run.py [--residents N] [--voters N] [--duration S] [--connections C]
-     [--workers W] [--admin-dsn DSN] [--keep] [--quick]
+     [--workers W] [--admin-dsn DSN] [--keep] [--quick] [--writes-only]
 
 It creates a benchmark database (weishi_bench_load_<pid>), loads the city of bench/seed_scale.py into it,
 and starts on 127.0.0.1:
@@ -29,6 +29,8 @@ database is dropped at the end unless --keep.
 (bench/pgbouncer.py, WEISHI_DB_POOLER=pgbouncer); the baseline stays direct. --replicas N: instead of the
 scenarios above, casting through HAProxy in front of 1..N replicas, and the cross-replica checks through it
 (bench/balanced.py).
+--writes-only: only the casting scenarios and their denominator (baseline insert, first ballot, change of
+ballot), judged as above; no reads, mix, finance report or replicas.
 --quick (CI): the same wiring (baseline, supervisor, wrk, replicas) on a tiny city, 1 s a scenario at 8
 connections and 1 s warm-ups; it fails on errors, on casts that ran out of first ballots and on the
 replicas' checks, and judges no throughput, latency or memory target.
@@ -652,41 +654,71 @@ async def run(args: argparse.Namespace) -> int:
             str(CAST_SLICE[1]),
             *(str(work / f) for f in ("pages.txt", "lists.txt", "receipts.txt", "board.txt")),
         ]
-        results = [
-            wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c),
-            wrk(
-                binary, "baseline read", base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")], d, c
-            ),
+        results = [wrk(binary, "baseline insert", base, BASELINE_INSERT_LUA, [], d, c)]
+        if not args.writes_only:
+            results.append(
+                wrk(
+                    binary,
+                    "baseline read",
+                    base,
+                    PATHS_LUA.replace("AUTH", '""'),
+                    [str(work / "baseline_pages.txt")],
+                    d,
+                    c,
+                )
+            )
+        results += [
             wrk(binary, "cast ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
             # The same voters again: every request a change of ballot.
             wrk(binary, "change of ballot", svc, CAST_LUA, voters(str(work / "tokens.txt"), *CAST_SLICE), d, c),
         ]
         cast_rss = worker_rss_mb(service.pid)
-        results += [
-            wrk(binary, "proposal list (phone)", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "lists.txt")], d, c),
-            wrk(binary, "proposal page", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")], d, c),
-            wrk(binary, "my rounds", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/my-rounds"], d, c),
-            wrk(binary, "my ballot", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/rounds/{round}/my-ballot"], d, c),
-            wrk(binary, "receipt check", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "receipts.txt")], d, c),
-            wrk(binary, "board pages", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "board.txt")], d, c),
-            wrk(binary, "evening mix", svc, MIX_LUA, mix, d, c),
-            wrk(
-                binary,
-                "finance report",
-                svc,
-                PATHS_LUA.replace("AUTH", f'"Bearer {finance}"'),
-                [str(work / "finance.txt")],
-                d,
-                c,
-            ),
-        ]
+        results += (
+            []
+            if args.writes_only
+            else [
+                wrk(
+                    binary,
+                    "proposal list (phone)",
+                    svc,
+                    PATHS_LUA.replace("AUTH", '""'),
+                    [str(work / "lists.txt")],
+                    d,
+                    c,
+                ),
+                wrk(binary, "proposal page", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")], d, c),
+                wrk(binary, "my rounds", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/my-rounds"], d, c),
+                wrk(
+                    binary,
+                    "my ballot",
+                    svc,
+                    VOTER_GET_LUA,
+                    [voter_file, "/api/v1/voting/rounds/{round}/my-ballot"],
+                    d,
+                    c,
+                ),
+                wrk(binary, "receipt check", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "receipts.txt")], d, c),
+                wrk(binary, "board pages", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "board.txt")], d, c),
+                wrk(binary, "evening mix", svc, MIX_LUA, mix, d, c),
+                wrk(
+                    binary,
+                    "finance report",
+                    svc,
+                    PATHS_LUA.replace("AUTH", f'"Bearer {finance}"'),
+                    [str(work / "finance.txt")],
+                    d,
+                    c,
+                ),
+            ]
+        )
         rss = [max(a, b) for a, b in zip(cast_rss, worker_rss_mb(service.pid), strict=False)] or cast_rss
         table(results)
         measured += results
         by = {r.name: r for r in results}
         cast = by["cast ballot"]
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine may be shared)")
-        for names, baseline in ((WRITES, by["baseline insert"]), (READS, by["baseline read"])):
+        judged = [(WRITES, by["baseline insert"])] + ([] if args.writes_only else [(READS, by["baseline read"])])
+        for names, baseline in judged:
             for scenario in names:
                 r = by[scenario]
                 ratio = r.rps / baseline.rps
@@ -696,8 +728,8 @@ async def run(args: argparse.Namespace) -> int:
                 )
                 if ratio < 0.7 or r.p99_ms >= 100:
                     missed.append(f"{scenario} misses its target")
-        mix_run = by["evening mix"]
-        print(f"evening mix: {mix_run.rps:.0f} req/s, p99 {mix_run.p99_ms:.1f} ms, errors {mix_run.errors}")
+        if mix_run := by.get("evening mix"):
+            print(f"evening mix: {mix_run.rps:.0f} req/s, p99 {mix_run.p99_ms:.1f} ms, errors {mix_run.errors}")
         print(f"service workers' RSS: {', '.join(f'{m:.0f} MB' for m in rss)} (target < 250 MB each)")
         if short := out_of_voters(cast, len(tokens), *CAST_SLICE):
             failures.append(short)
@@ -708,7 +740,8 @@ async def run(args: argparse.Namespace) -> int:
         for process in processes:
             stop(process)
         processes.clear()
-        failures += await replicas(binary, service_url, secret, str(work / "tokens.txt"), tokens, args)
+        if not args.writes_only:
+            failures += await replicas(binary, service_url, secret, str(work / "tokens.txt"), tokens, args)
         shutil.rmtree(work, ignore_errors=True)
     finally:
         for process in processes:
@@ -785,6 +818,11 @@ def main() -> int:
         help="instead of the scenarios: 1..N replicas behind HAProxy (bench/balanced.py)",
     )
     parser.add_argument("--quick", action="store_true", help="CI: a tiny city, 1 s a scenario, no targets judged")
+    parser.add_argument(
+        "--writes-only",
+        action="store_true",
+        help="only the baseline insert, the first ballot and the change of ballot (no reads, no replicas)",
+    )
     args = parser.parse_args()
     if args.quick:
         for name, value in QUICK.items():

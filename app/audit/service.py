@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Select, Table, func, insert, select
+from sqlalchemy import CTE, MetaData, Select, Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -79,6 +79,22 @@ def pending_rows(actor: Actor, events: Sequence[Event], now: datetime | None = N
         }
         for ordinal, spec in enumerate(events)
     ]
+
+
+def pending_cte(prefix: str) -> CTE:
+    """One pending event's INSERT as a CTE, for a PostgreSQL statement that writes the event with its change
+    (one round trip): its values are the parameters of pending_params(row, prefix)."""
+    table = _INSERT.table
+    return (
+        insert(table)
+        .values({c.name: bindparam(prefix + c.name, type_=c.type) for c in table.columns})
+        .cte(f"{prefix}event")
+    )
+
+
+def pending_params(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A row of pending_rows as the parameters of pending_cte(prefix)."""
+    return {prefix + name: value for name, value in row.items()}
 
 
 async def record_many(session: AsyncSession, actor: Actor, events: Sequence[Event]) -> list[uuid.UUID]:

@@ -16,15 +16,17 @@ voter leave one current ballot and a consistent history.
 import base64
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, select, text, update
+from sqlalchemy import String, and_, any_, bindparam, cast, delete, func, insert, literal, select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.audit.service import Event, pending_rows, record_on, store_pending
+from app.audit.service import Actor, Event, pending_cte, pending_params, pending_rows, record_on, store_pending
 from app.auth.principal import Principal
 from app.common.models import utcnow
 from app.common.upsert import insert_on
@@ -80,7 +82,7 @@ _ENTRY_VOTED = (
     .exists()
     .label("entry_voted")
 )
-_ROUND_WITH_ENTRY = (
+_ROUND_WITH_ENTRY_READ = (
     select(
         _ROUND.c.id,
         _ROUND.c.community_id,
@@ -98,8 +100,10 @@ _ROUND_WITH_ENTRY = (
     )
     .select_from(_WITH_ENTRY)
     .where(_ROUND.c.id == bindparam("round_id"))
-    .with_for_update(read=True, of=_ROUND)
 )
+# The same, the round share-locked: a cast's first statement in its transaction. The fast lane's plan reads
+# without it: in autocommit a row lock is a transaction of its own (an xid, WAL and a commit flush per plan).
+_ROUND_WITH_ENTRY = _ROUND_WITH_ENTRY_READ.with_for_update(read=True, of=_ROUND)
 # The voter's own view and receipt checks: reads, no locks.
 _ROUND_FOR_VOTER = (
     select(
@@ -138,11 +142,42 @@ def _receipt_lookup(table: Any, *columns: Any) -> dict[str, Any]:
 
 _BY_RECEIPT = _receipt_lookup(_BALLOT, _BALLOT.c.round_id, _BALLOT.c.id)
 _SUPERSEDED_BY_RECEIPT = _receipt_lookup(_HISTORY, _HISTORY.c.round_id)
-# A batch of first ballots (store_first_ballots): each round share-locked and its window checked again.
-_ROUND_STILL_OPEN = (
+# A batch of casts (store_planned, PostgreSQL): its rounds share-locked in one statement, in id
+# order, and their windows checked again; its marks inserted by one statement, in (round, voter) order, so two
+# batches never wait on each other crosswise. A batch costs the same round trips whatever its size.
+_ROUNDS_STILL_OPEN = (
     select(_ROUND.c.id, _ROUND.c.status, _ROUND.c.opens_at, _ROUND.c.closes_at)
-    .where(_ROUND.c.id == bindparam("round_id"))
+    .where(_ROUND.c.id == any_(bindparam("round_ids", type_=ARRAY(_ROUND.c.id.type))))
+    .order_by(_ROUND.c.id)
     .with_for_update(read=True)
+)
+_MARK_COLUMNS = ", ".join(c.name for c in _MARK.columns)
+_FIRST_MARKS_PG = text(
+    f"INSERT INTO vote_mark ({_MARK_COLUMNS}) SELECT {_MARK_COLUMNS} FROM unnest("  # noqa: S608 (constants only)
+    + ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=postgresql.dialect())}[])" for c in _MARK.columns)
+    + f") AS m({_MARK_COLUMNS}) ORDER BY round_id, voter_key"
+    " ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id"
+).columns(_MARK.c.id)
+# Its changes: the voters' marks and current ballots locked by one statement, in (round, voter) order.
+_MARKS_AND_CURRENT_PG = text(
+    "SELECT m.id, m.round_id, m.voter_key, m.roll_entry_id, m.channel, m.casts,"
+    " b.id AS ballot_id, b.programme_year, b.choices, b.receipt_digest"
+    " FROM unnest(CAST(:round_ids AS UUID[]), CAST(:voter_keys AS VARCHAR[]), CAST(:voter_tags AS VARCHAR[]))"
+    " AS k(round_id, voter_key, voter_tag)"
+    " JOIN vote_mark m ON m.round_id = k.round_id AND m.voter_key = k.voter_key"
+    " JOIN ballot b ON b.round_id = k.round_id AND b.voter_tag = k.voter_tag"
+    " ORDER BY m.round_id, m.voter_key FOR UPDATE OF m, b"
+).columns(
+    _MARK.c.id,
+    _MARK.c.round_id,
+    _MARK.c.voter_key,
+    _MARK.c.roll_entry_id,
+    _MARK.c.channel,
+    _MARK.c.casts,
+    _BALLOT.c.id.label("ballot_id"),
+    _BALLOT.c.programme_year,
+    _BALLOT.c.choices,
+    _BALLOT.c.receipt_digest,
 )
 _ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (
@@ -154,6 +189,47 @@ _CURRENT = (
     select(_BALLOT.c.id, _BALLOT.c.programme_year, _BALLOT.c.choices, _BALLOT.c.receipt_digest)
     .where(_BALLOT.c.round_id == bindparam("round_id"), _BALLOT.c.voter_tag == bindparam("voter_tag"))
     .with_for_update()
+)
+# A change of ballot: the voter's mark and current ballot locked by one statement (the mark's row first); on
+# PostgreSQL the replaced version's history row, the ballot's new choices, the mark's count and the audit event
+# written by one statement (_CHANGE_PG), so a change costs the round trips of a first ballot.
+_MARK_AND_CURRENT = (
+    select(
+        _MARK.c.id,
+        _MARK.c.roll_entry_id,
+        _MARK.c.channel,
+        _MARK.c.casts,
+        _BALLOT.c.id.label("ballot_id"),
+        _BALLOT.c.programme_year,
+        _BALLOT.c.choices,
+        _BALLOT.c.receipt_digest,
+    )
+    .select_from(
+        _MARK.join(_BALLOT, and_(_BALLOT.c.round_id == _MARK.c.round_id, _BALLOT.c.voter_tag == bindparam("voter_tag")))
+    )
+    .where(_MARK.c.round_id == bindparam("round_id"), _MARK.c.voter_key == bindparam("voter_key"))
+    .with_for_update(of=[_MARK, _BALLOT])
+)
+
+
+def _typed(prefix: str, table: Any, *names: str) -> dict[str, Any]:
+    return {name: bindparam(prefix + name, type_=table.c[name].type) for name in names}
+
+
+_CHANGE_PG = (
+    update(_BALLOT)
+    .where(_BALLOT.c.id == bindparam("b_ballot_id"), _BALLOT.c.programme_year == bindparam("b_ballot_year"))
+    .values(_typed("b_", _BALLOT, "round_id", "voter_tag", "choices", "choice_mask", "receipt_digest"))
+    .add_cte(
+        insert(_HISTORY)
+        .values(_typed("h_", _HISTORY, "id", "programme_year", "round_id", "choices", "receipt_digest"))
+        .cte("kept"),
+        update(_MARK)
+        .where(_MARK.c.id == bindparam("m_mark_id"))
+        .values(casts=_MARK.c.casts + 1, **_typed("m_", _MARK, "last_cast_at", "cast_by"))
+        .cte("marked"),
+        pending_cte("e_"),
+    )
 )
 _ADD_BALLOT = insert(_BALLOT)
 _KEEP_VERSION = insert(_HISTORY)
@@ -336,27 +412,33 @@ async def _store(
     household: str | None,
     channel: BallotChannel,
     choices: list[int],
-    cast_by: str | None,
+    actor: Actor,
     sheet_ref: str | None,
     voted: bool = False,
-) -> tuple[CastResult, bool]:
-    """Store the voter's first ballot or replace their current one; returns it and whether it was a change.
+) -> CastResult:
+    """Store the voter's first ballot or replace their current one, with its audit event; returns it.
     `conn` runs Core statements: a session's connection, or the fast lane's executor (app.common.compiled).
-    `voted`: the voter's entry was seen with a mark, so their mark is locked first (a change costs no failed
-    insert); whatever was seen, the mark found under its lock decides."""
+    `voted`: the voter's entry was seen with a mark, so their mark and ballot are locked first (a change costs
+    no failed insert); whatever was seen, the mark found under its lock decides."""
     code = new_receipt_code(rnd.id)
-    ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, cast_by, sheet_ref, code)
+    ballot, mark = _rows(key, rnd, year, rule, entry_id, household, channel, choices, actor.id, sheet_ref, code)
     mark_of = {"round_id": rnd.id, "voter_key": mark["voter_key"]}
-    existing = (await conn.execute(_MARK_OF, mark_of)).first() if voted else None
-    if existing is None:
+    locked = {**mark_of, "voter_tag": ballot["voter_tag"]}
+    found: Any = (await conn.execute(_MARK_AND_CURRENT, locked)).first() if voted else None
+    existing: Any = found
+    current: Any = found
+    if found is None:
         mark_id = uuid.uuid4()
         if (await conn.execute(_first_mark(conn), {"id": mark_id, "casts": 1, **mark})).scalar() is not None:
             ballot_id = uuid.uuid4()
             await conn.execute(_ADD_BALLOT, {"id": ballot_id, **ballot})
-            return CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code), False
+            cast = CastResult(CastBallot(id=ballot_id, **ballot), CastMark(id=mark_id, casts=1, **mark), code)
+            await record_on(conn, actor, [_cast_event(rnd, cast.mark, False)])
+            return cast
         existing = (await conn.execute(_MARK_OF, mark_of)).one()
     _refuse_existing(existing, entry_id, channel)
-    current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
+    if current is None:
+        current = (await conn.execute(_CURRENT, {"round_id": rnd.id, "voter_tag": ballot["voter_tag"]})).first()
     # Only when the secret key changed since the first cast (its tag is another) or the voter's earlier
     # account was deleted (app/privacy/erasure_service.py erased the tag): the ballot counts, nobody can reach it.
     if current is None:
@@ -366,28 +448,40 @@ async def _store(
             "account that cast it was deleted); it cannot be changed in this round.",
             code="ballot_unreachable",
         )
-    await conn.execute(
-        _KEEP_VERSION,
-        {
-            "id": uuid.uuid4(),
-            "programme_year": current.programme_year,
-            "round_id": rnd.id,
-            "choices": current.choices,
-            "receipt_digest": current.receipt_digest,
-        },
+    ballot_id = current.ballot_id if found is not None else current.id
+    cast = CastResult(
+        CastBallot(id=ballot_id, **ballot), CastMark(id=existing.id, casts=existing.casts + 1, **mark), code
     )
-    await conn.execute(
-        _REPLACE,
-        {
-            "ballot_id": current.id,
-            "ballot_year": current.programme_year,
-            **{k: v for k, v in ballot.items() if k != "programme_year"},
-        },
-    )
-    await conn.execute(_MARK_AGAIN, {"mark_id": existing.id, "at": mark["last_cast_at"], "by": cast_by})
-    return CastResult(
-        CastBallot(id=current.id, **ballot), CastMark(id=existing.id, casts=existing.casts + 1, **mark), code
-    ), True
+    kept = {
+        "id": uuid.uuid4(),
+        "programme_year": current.programme_year,
+        "round_id": rnd.id,
+        "choices": current.choices,
+        "receipt_digest": current.receipt_digest,
+    }
+    replaced = {k: v for k, v in ballot.items() if k != "programme_year"}
+    event = _cast_event(rnd, cast.mark, True)
+    if conn.dialect.name == "postgresql":
+        [row] = pending_rows(actor, [event])
+        await conn.execute(
+            _CHANGE_PG,
+            {
+                "b_ballot_id": ballot_id,
+                "b_ballot_year": current.programme_year,
+                **{f"b_{k}": v for k, v in replaced.items()},
+                **{f"h_{k}": v for k, v in kept.items()},
+                "m_mark_id": existing.id,
+                "m_last_cast_at": mark["last_cast_at"],
+                "m_cast_by": actor.id,
+                **pending_params(row, "e_"),
+            },
+        )
+        return cast
+    await conn.execute(_KEEP_VERSION, kept)
+    await conn.execute(_REPLACE, {"ballot_id": ballot_id, "ballot_year": current.programme_year, **replaced})
+    await conn.execute(_MARK_AGAIN, {"mark_id": existing.id, "at": mark["last_cast_at"], "by": actor.id})
+    await record_on(conn, actor, [event])
+    return cast
 
 
 def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
@@ -400,10 +494,6 @@ def _cast_event(rnd: Any, mark: CastMark, changed: bool) -> Event:
         after={"roll_entry_id": str(mark.roll_entry_id), "channel": mark.channel},
         region_path=rnd.region_path,
     )
-
-
-async def _audit_cast(conn: Any, principal: Principal, rnd: Any, cast: CastResult, changed: bool) -> None:
-    await record_on(conn, principal.actor, [_cast_event(rnd, cast.mark, changed)])
 
 
 def _admit_online(rnd: Any) -> Any:
@@ -421,21 +511,22 @@ def _admit_online(rnd: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class PlannedFirst:
-    """A first online ballot decided but not stored: the cast and its pending audit event row."""
+class PlannedCast:
+    """An online ballot decided but not stored: the cast as a first ballot and its pending audit event row."""
 
     cast: CastResult
     event: dict[str, Any]
-    voted: bool  # the voter's entry had a mark when read: a change, for the service's own transaction
+    voted: bool  # the voter's entry had a mark when read: a change, most likely
 
 
-async def plan_first_online(
+async def plan_online(
     conn: Any, principal: Principal, round_id: uuid.UUID, choices: list[int], key: bytes
-) -> PlannedFirst:
+) -> PlannedCast:
     """A resident's ballot as their first (version 1), checked as cast_online checks it (the same statement,
     the same rules, the same problems) but without holding the round's lock: for the fast lane, which stores
-    the first ballots arriving together in one transaction (store_first_ballots)."""
-    rnd = (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
+    the casts arriving together in one transaction (store_planned)."""
+    params = {"round_id": round_id, "digest": principal.phone_digest}
+    rnd = (await conn.execute(_ROUND_WITH_ENTRY_READ, params)).first()
     _admit_online(rnd)
     rule = rounds_service.ballot_rule(rnd)
     code = new_receipt_code(rnd.id)
@@ -454,31 +545,109 @@ async def plan_first_online(
     )
     cast = CastResult(CastBallot(id=uuid.uuid4(), **ballot), CastMark(id=uuid.uuid4(), casts=1, **mark), code)
     [event] = pending_rows(principal.actor, [_cast_event(rnd, cast.mark, False)], now=mark["last_cast_at"])
-    return PlannedFirst(cast, event, bool(rnd.entry_voted))
+    return PlannedCast(cast, event, bool(rnd.entry_voted))
 
 
-async def store_first_ballots(conn: Any, planned: list[PlannedFirst]) -> list[bool]:
-    """Store planned first ballots in conn's transaction, as _store stores a first cast: each round
-    share-locked (a close waits for the commit) and still open at the cast's time, the voter's mark inserted
-    unless they (or their household) have one, then the ballots and audit events of the marks that went in.
-    Marks go in in (round, voter) order, so two batches never wait on each other crosswise. Returns, for each,
-    whether it went in (one that did not is a change, a household's second ballot or a closed round's)."""
-    rounds = {
-        round_id: (await conn.execute(_ROUND_STILL_OPEN, {"round_id": round_id})).first()
-        for round_id in sorted({p.cast.mark.round_id for p in planned})
+def _columns(row: Any) -> dict[str, Any]:
+    """A slotted dataclass's fields, shallow (dataclasses.asdict deep-copies every value: a tenth of a batch)."""
+    return {name: getattr(row, name) for name in row.__slots__}
+
+
+async def store_planned(conn: Any, planned: list[PlannedCast]) -> list[CastResult | None]:
+    """Store planned online casts in conn's transaction (PostgreSQL) as _store stores them: their rounds
+    share-locked (a close waits for the commit) and still open at the cast's time; a first ballot's mark
+    inserted unless the voter (or their household) has one, then its ballot; a change (the voter was seen with a
+    mark) made under the lock of the voter's own online mark and current ballot, its replaced version kept in
+    history; the audit events of all that went in. Returns, for each, what was stored, or None: not stored
+    (a household's ballot, a paper voter's, a ballot no longer reachable, a closed round's, a second cast of
+    one voter in the batch), for the service's own transaction to decide."""
+    ids = sorted({p.cast.mark.round_id for p in planned})
+    rounds = {rnd.id: rnd for rnd in (await conn.execute(_ROUNDS_STILL_OPEN, {"round_ids": ids})).all()}
+    open_now = [
+        p
+        for p in planned
+        if (rnd := rounds.get(p.cast.mark.round_id)) is not None
+        and rounds_service.phase_of(rnd, p.cast.mark.last_cast_at) == Phase.open
+    ]
+    stored: dict[uuid.UUID, CastResult] = {}  # by the plan's mark id
+    events: list[dict[str, Any]] = []
+    if firsts := [p.cast.mark for p in open_now if not p.voted]:
+        columns = {c.name: [getattr(m, c.name) for m in firsts] for c in _MARK.columns}
+        columns["channel"] = [str(channel) for channel in columns["channel"]]
+        inserted = {row[0] for row in (await conn.execute(_FIRST_MARKS_PG, columns)).all()}
+        new = [p for p in open_now if not p.voted and p.cast.mark.id in inserted]
+        if new:
+            await conn.execute(_ADD_BALLOT, [_columns(p.cast.ballot) for p in new])
+        stored |= {p.cast.mark.id: p.cast for p in new}
+        events += [p.event for p in new]
+    if changes := [p for p in open_now if p.voted]:
+        stored_changes = await _store_changes(conn, changes)
+        stored |= {p.cast.mark.id: cast for p, cast in stored_changes}
+        events += [{**p.event, "action": "ballot.change"} for p, _ in stored_changes]
+    if events:
+        await store_pending(conn, events)
+    return [stored.get(p.cast.mark.id) for p in planned]
+
+
+async def _store_changes(conn: Any, changes: list[PlannedCast]) -> list[tuple[PlannedCast, CastResult]]:
+    """store_planned's changes: each under the lock of its voter's mark and current ballot, as _store replaces
+    a ballot; a change _store would refuse (or could not make) is left out."""
+    marks = [p.cast.mark for p in changes]
+    found = {
+        (row.round_id, row.voter_key): row
+        for row in (
+            await conn.execute(
+                _MARKS_AND_CURRENT_PG,
+                {
+                    "round_ids": [m.round_id for m in marks],
+                    "voter_keys": [m.voter_key for m in marks],
+                    "voter_tags": [p.cast.ballot.voter_tag for p in changes],
+                },
+            )
+        ).all()
     }
-    went_in = [False] * len(planned)
-    for n in sorted(range(len(planned)), key=lambda n: (planned[n].cast.mark.round_id, planned[n].cast.mark.voter_key)):
-        mark = planned[n].cast.mark
-        rnd = rounds[mark.round_id]
-        if rnd is None or rounds_service.phase_of(rnd, mark.last_cast_at) != Phase.open:
+    done: list[tuple[PlannedCast, CastResult, Any]] = []
+    for p in changes:
+        mark, ballot = p.cast.mark, p.cast.ballot
+        current = found.pop((mark.round_id, mark.voter_key), None)  # popped: one change a voter a batch
+        if current is None or current.roll_entry_id != mark.roll_entry_id or current.channel != BallotChannel.online:
             continue
-        went_in[n] = (await conn.execute(_first_mark(conn), asdict(mark))).scalar() is not None
-    stored = [p for p, ok in zip(planned, went_in, strict=True) if ok]
-    if stored:
-        await conn.execute(_ADD_BALLOT, [asdict(p.cast.ballot) for p in stored])
-        await store_pending(conn, [p.event for p in stored])
-    return went_in
+        cast = CastResult(
+            replace(ballot, id=current.ballot_id),
+            replace(mark, id=current.id, casts=current.casts + 1),
+            p.cast.receipt_code,
+        )
+        done.append((p, cast, current))
+    if done:
+        await conn.execute(
+            _KEEP_VERSION,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "programme_year": current.programme_year,
+                    "round_id": current.round_id,
+                    "choices": current.choices,
+                    "receipt_digest": current.receipt_digest,
+                }
+                for _, _, current in done
+            ],
+        )
+        await conn.execute(
+            _REPLACE,
+            [
+                {
+                    "ballot_id": current.ballot_id,
+                    "ballot_year": current.programme_year,
+                    **{k: v for k, v in _columns(cast.ballot).items() if k not in ("id", "programme_year")},
+                }
+                for _, cast, current in done
+            ],
+        )
+        await conn.execute(
+            _MARK_AGAIN,
+            [{"mark_id": cast.mark.id, "at": cast.mark.last_cast_at, "by": cast.mark.cast_by} for _, cast, _ in done],
+        )
+    return [(p, cast) for p, cast, _ in done]
 
 
 async def cast_online(
@@ -498,7 +667,7 @@ async def cast_online_on(
         (await conn.execute(_ROUND_WITH_ENTRY, {"round_id": round_id, "digest": principal.phone_digest})).first()
     )
     rule = rounds_service.ballot_rule(rnd)
-    cast, changed = await _store(
+    return await _store(
         conn,
         key,
         rnd,
@@ -508,12 +677,10 @@ async def cast_online_on(
         rnd.entry_household,
         BallotChannel.online,
         _choices(_costs(rnd.costs), rnd, rule, choices),
-        principal.actor.id,
+        principal.actor,
         None,
         voted=rnd.entry_voted,
     )
-    await _audit_cast(conn, principal, rnd, cast, changed)
-    return cast
 
 
 async def cast_paper(
@@ -539,21 +706,9 @@ async def cast_paper(
         await session.execute(select(col(Programme.year)).where(col(Programme.id) == rnd.programme_id))
     ).scalar_one()
     conn = await session.connection()
-    cast, changed = await _store(
-        conn,
-        key,
-        rnd,
-        year,
-        rule,
-        entry.id,
-        entry.household,
-        BallotChannel.paper,
-        choices,
-        principal.actor.id,
-        sheet_ref,
+    return await _store(
+        conn, key, rnd, year, rule, entry.id, entry.household, BallotChannel.paper, choices, principal.actor, sheet_ref
     )
-    await _audit_cast(conn, principal, rnd, cast, changed)
-    return cast
 
 
 async def my_ballot(session: AsyncSession, principal: Principal, round_id: uuid.UUID, key: bytes) -> dict[str, Any]:

@@ -2,14 +2,14 @@
 resident's own ballot and the public receipt check.
 
 `POST /api/v1/voting/rounds/{round_id}/ballots` without an Idempotency-Key, from a resident's access token,
-with a JSON body the route's model accepts. On PostgreSQL the handler first plans the cast as a first ballot
-(ballots_service.plan_first_online: the route's statement and checks, read without a lock) and, unless the voter
-was seen with a mark (a change), hands it to the worker's group commit (app.common.coalescer): the first ballots
-arriving together are stored in one transaction by ballots_service.store_first_ballots (the route's statements;
-each round share-locked and checked open again, so a close counts exactly the acknowledged ballots). A cast that
-did not go in as a first ballot (a change, a household's second, a round closed meanwhile), and every cast on
-SQLite, runs the route's own service (ballots_service.cast_online_on) in one transaction. The answer is the
-route's receipt model.
+with a JSON body the route's model accepts. On PostgreSQL the handler first plans the cast
+(ballots_service.plan_online: the route's statement and checks, read without a lock) and hands it to the
+worker's group commit (app.common.coalescer): the casts arriving together, first ballots and changes, are stored
+in one transaction by ballots_service.store_planned (the route's statements and decisions; each round
+share-locked and checked open again, so a close counts exactly the acknowledged ballots; a change under the
+lock of the voter's mark and ballot). A cast the batch did not store (a household's second, a paper voter's, a
+round closed meanwhile), and every cast on SQLite, runs the route's own service (ballots_service.cast_online_on)
+in one transaction. The answer is the route's receipt model.
 Anything else (another caller, a keyed request, a body or id the route would refuse) and every refusal the
 service raises leave nothing written and go to the route, which answers with its own problem.
 
@@ -69,18 +69,16 @@ async def cast_ballot(scope: Scope, params: dict[str, str], body: bytes) -> JSON
                 principal = await auth_service.principal_of_access_token(conn, settings, token)
                 if principal.role != Role.resident:
                     return None
-                planned = await ballots_service.plan_first_online(
+                planned = await ballots_service.plan_online(
                     conn, principal, round_id, choices, ballot_key(settings.secret_key)
                 )
-            # A voter seen with a mark is changing their ballot: straight to the service's transaction, not
-            # through a batch of first ballots that would refuse it after waiting for its commit.
-            if not planned.voted and await _first_ballots(state(scope)).submit(planned):
-                return _receipt(planned.cast)
+            if (stored := await _casts(state(scope)).submit(planned)) is not None:
+                return _receipt(stored)
         except (ProblemError, PostgresError):
             return None  # nothing written: the route answers (or refuses with its problem)
-        # Not stored as a first ballot (the voter has one: a change; or their household; or the round closed
-        # meanwhile): the service's own transaction decides, for the caller just read (autocommit, as the
-        # route's session reads it: a committed revocation is seen either way).
+        # Not stored by the batch (a household's ballot, a paper voter's, the round closed meanwhile): the
+        # service's own transaction decides, for the caller just read (autocommit, as the route's session reads
+        # it: a committed revocation is seen either way).
     try:
         async with transaction(engine) as conn:
             if principal is None:
@@ -99,18 +97,20 @@ def _receipt(cast: ballots_service.CastResult) -> JSONResponse:
     return JSONResponse(receipt(cast).model_dump(mode="json", by_alias=True), status_code=201)
 
 
-def _first_ballots(app_state: Any) -> Coalescer[ballots_service.PlannedFirst, bool]:
-    """The worker's group commit of first ballots (app.common.coalescer): the first ballots arriving together
-    are stored in one transaction (ballots_service.store_first_ballots), so they share its round trips, its
+def _casts(app_state: Any) -> Coalescer[ballots_service.PlannedCast, ballots_service.CastResult | None]:
+    """The worker's group commit of online casts (app.common.coalescer): the first ballots and changes arriving
+    together are stored in one transaction (ballots_service.store_planned), so they share its round trips, its
     commit and its WAL flush."""
-    if (batches := getattr(app_state, "first_ballots", None)) is None:
+    if (batches := getattr(app_state, "planned_casts", None)) is None:
         engine = app_state.engine
 
-        async def store(planned: Sequence[ballots_service.PlannedFirst]) -> list[bool]:
+        async def store(
+            planned: Sequence[ballots_service.PlannedCast],
+        ) -> list[ballots_service.CastResult | None]:
             async with transaction(engine) as conn:
-                return await ballots_service.store_first_ballots(conn, list(planned))
+                return await ballots_service.store_planned(conn, list(planned))
 
-        batches = app_state.first_ballots = Coalescer(store)
+        batches = app_state.planned_casts = Coalescer(store)
     return batches
 
 

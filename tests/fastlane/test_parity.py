@@ -212,7 +212,7 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
         for phone in ("13800000003", "13800000001", "13800000002")
     ]
     sizes: list[int] = []
-    store = ballots_service.store_first_ballots
+    store = ballots_service.store_planned
 
     async def spy(conn, planned):
         sizes.append(len(planned))
@@ -220,7 +220,7 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
             await asyncio.sleep(0.3)  # the others arrive while the first batch is stored: they share the next
         return await store(conn, planned)
 
-    monkeypatch.setattr(ballots_service, "store_first_ballots", spy)
+    monkeypatch.setattr(ballots_service, "store_planned", spy)
     answers = await asyncio.gather(
         *(client.post(f"{API}/voting/rounds/{rnd['id']}/ballots", headers=v.h, json={"choices": [1]}) for v in voters)
     )
@@ -235,30 +235,52 @@ async def test_first_ballots_arriving_together_share_one_transaction(client, ses
 
 
 @pytest.mark.postgres_only
-async def test_a_change_of_ballot_skips_the_first_ballots_batch(client, session, app, pw, monkeypatch):
-    """On PostgreSQL a voter seen with a mark goes straight to the service's transaction: their change is not
-    handed to the group commit of first ballots (which would refuse it after waiting for its commit)."""
+async def test_changes_of_ballot_go_through_the_batch(client, session, app, pw, monkeypatch):
+    """On PostgreSQL a change of ballot is stored by the group commit too, beside first ballots; a voter's second
+    change in the same batch, and a household's second ballot, are left to the service's transaction."""
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEvent
     from app.voting import ballots_service
+    from app.voting.models import BallotHistory
 
     h = pw.h["staff_a1"]
     proposals = await shortlist(client, pw, [1_000_000, 800_000, 700_000])
     assert (await import_roll(client, h, pw.tree.community_a1.id, roll_csv(ROWS))).status_code == 200
     rnd = (await create_round(client, h, pw.world.pilot_a1["id"], proposals)).json()
-    a, b = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS[:2]]
-    batches: list[int] = []
-    store = ballots_service.store_first_ballots
+    a, b, c = [await resident(session, app, pw.tree.community_a1, phone) for phone, *_ in ROWS]
+    batches: list[list[bool]] = []
+    store = ballots_service.store_planned
 
     async def spy(conn, planned):
-        batches.append(len(planned))
+        batches.append([p.voted for p in planned])
+        if len(batches) == 3:
+            await asyncio.sleep(0.3)  # the rest arrive while this batch is stored: they share the next
         return await store(conn, planned)
 
-    monkeypatch.setattr(ballots_service, "store_first_ballots", spy)
+    monkeypatch.setattr(ballots_service, "store_planned", spy)
     url = f"{API}/voting/rounds/{rnd['id']}/ballots"
     answered = spy_on_fast_lane(app)
     first = await client.post(url, headers=a.h, json={"choices": [1]})
-    change = await client.post(url, headers=a.h, json={"choices": [2]})
     household = await client.post(url, headers=b.h, json={"choices": [3]})
-    assert (first.status_code, change.status_code, change.json()["version"]) == (201, 201, 2)
-    assert household.status_code == 409 and household.json()["code"] == "household_already_voted"
-    assert batches == [1, 1]  # a's first ballot and b's (their entry has no mark): not a's change
-    assert [fast for _, fast in answered] == [True, True, False]
+    assert first.status_code == 201 and household.status_code == 409
+    assert household.json()["code"] == "household_already_voted"
+    answers = await asyncio.gather(
+        client.post(url, headers=a.h, json={"choices": [2]}),
+        client.post(url, headers=a.h, json={"choices": [3]}),
+        client.post(url, headers=c.h, json={"choices": [1]}),
+        client.post(url, headers=a.h, json={"choices": [2, 3]}),
+    )
+    assert [r.status_code for r in answers] == [201] * 4
+    assert sorted(r.json()["version"] for r in answers if r.json()["version"] > 1) == [2, 3, 4]
+    # a's first ballot, b's (refused: not stored), then one of the four alone and the other three together.
+    assert batches[:2] == [[False], [False]] and [len(batch) for batch in batches[2:]] == [1, 3]
+    assert sorted(batches[2] + batches[3]) == [False, True, True, True]
+    assert [fast for _, fast in answered] == [True, False, True, True, True, True]
+    mine = (await client.get(f"{API}/voting/rounds/{rnd['id']}/my-ballot", headers=a.h)).json()
+    assert mine["ballot"]["version"] == 4 and mine["earlier_versions"] == 3
+    history = await session.scalar(select(func.count()).select_from(BallotHistory))
+    changes = await session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "ballot.change")
+    )
+    assert (history, changes) == (3, 3)
