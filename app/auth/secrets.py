@@ -10,8 +10,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal accounts.
-DUMMY_HASH = _hasher.hash("weishi-dummy-password-for-timing")
+_dummy: dict[PasswordHasher, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so timing does not reveal accounts. Made on the first
+    sign-in, not at import: argon2 costs every process that imports this module (workers, commands) its time."""
+    if _hasher not in _dummy:
+        _dummy[_hasher] = _hasher.hash("weishi-dummy-password-for-timing")
+    return _dummy[_hasher]
 # ASCII digits only: `\d` also matches full-width and other scripts' digits, which made a second
 # spelling of one number (its own rate-limit key, its own codes).
 _PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
@@ -26,7 +33,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; always spends the same work, even with no hash."""
     try:
-        return _hasher.verify(password_hash or DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
