@@ -42,6 +42,7 @@ def run_bench(name: str, *args: str, timeout: int = 600) -> subprocess.Completed
         "bench_awards",
         "bench_allocation",
         "bench_pabulib",
+        "profile_casts",
         "load_run",
     ],
 )
