@@ -19,6 +19,8 @@ def _dummy_hash() -> str:
     if _hasher not in _dummy:
         _dummy[_hasher] = _hasher.hash("weishi-dummy-password-for-timing")
     return _dummy[_hasher]
+
+
 # ASCII digits only: `\d` also matches full-width and other scripts' digits, which made a second
 # spelling of one number (its own rate-limit key, its own codes).
 _PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
