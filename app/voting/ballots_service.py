@@ -168,19 +168,9 @@ _FIRST_MARKS_PG = text(
     + f") AS m({_MARK_COLUMNS}) ORDER BY round_id, voter_key"
     " ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id"
 ).columns(_MARK.c.id)
-# Its changes: the voters' marks and current ballots locked by one statement, in (round, voter) order.
-_MARKS_AND_CURRENT_PG = text(
-    "SELECT m.id, m.round_id, m.voter_key, m.roll_entry_id, m.channel, m.casts,"
-    " b.id AS ballot_id, b.programme_year, b.choices, b.receipt_digest"
-    " FROM unnest(CAST(:round_ids AS UUID[]), CAST(:voter_keys AS VARCHAR[]), CAST(:voter_tags AS VARCHAR[]))"
-    " AS k(round_id, voter_key, voter_tag)"
-    " JOIN vote_mark m ON m.round_id = k.round_id AND m.voter_key = k.voter_key"
-    " JOIN ballot b ON b.round_id = k.round_id AND b.voter_tag = k.voter_tag"
-    " ORDER BY m.round_id, m.voter_key FOR UPDATE OF m, b"
-).columns(
+# What a change needs of the voter's mark and current ballot, both locked (_MARK_AND_CURRENT, _MARKS_AND_CURRENT_PG).
+_MARK_AND_CURRENT_COLUMNS = (
     _MARK.c.id,
-    _MARK.c.round_id,
-    _MARK.c.voter_key,
     _MARK.c.roll_entry_id,
     _MARK.c.channel,
     _MARK.c.casts,
@@ -189,6 +179,17 @@ _MARKS_AND_CURRENT_PG = text(
     _BALLOT.c.choices,
     _BALLOT.c.receipt_digest,
 )
+# Its changes: the voters' marks and current ballots locked by one statement, in (round, voter) order. The text's
+# columns are matched to these by position.
+_MARKS_AND_CURRENT_PG = text(
+    "SELECT m.round_id, m.voter_key, m.id, m.roll_entry_id, m.channel, m.casts,"
+    " b.id AS ballot_id, b.programme_year, b.choices, b.receipt_digest"
+    " FROM unnest(CAST(:round_ids AS UUID[]), CAST(:voter_keys AS VARCHAR[]), CAST(:voter_tags AS VARCHAR[]))"
+    " AS k(round_id, voter_key, voter_tag)"
+    " JOIN vote_mark m ON m.round_id = k.round_id AND m.voter_key = k.voter_key"
+    " JOIN ballot b ON b.round_id = k.round_id AND b.voter_tag = k.voter_tag"
+    " ORDER BY m.round_id, m.voter_key FOR UPDATE OF m, b"
+).columns(_MARK.c.round_id, _MARK.c.voter_key, *_MARK_AND_CURRENT_COLUMNS)
 _ROUND_STANDING = select(_ROUND.c.id, _ROUND.c.title, _ROUND.c.status).where(_ROUND.c.id == bindparam("round_id"))
 _MARK_OF = (
     select(_MARK.c.id, _MARK.c.roll_entry_id, _MARK.c.channel, _MARK.c.casts)
@@ -204,16 +205,7 @@ _CURRENT = (
 # PostgreSQL the replaced version's history row, the ballot's new choices, the mark's count and the audit event
 # written by one statement (_CHANGE_PG), so a change costs the round trips of a first ballot.
 _MARK_AND_CURRENT = (
-    select(
-        _MARK.c.id,
-        _MARK.c.roll_entry_id,
-        _MARK.c.channel,
-        _MARK.c.casts,
-        _BALLOT.c.id.label("ballot_id"),
-        _BALLOT.c.programme_year,
-        _BALLOT.c.choices,
-        _BALLOT.c.receipt_digest,
-    )
+    select(*_MARK_AND_CURRENT_COLUMNS)
     .select_from(
         _MARK.join(_BALLOT, and_(_BALLOT.c.round_id == _MARK.c.round_id, _BALLOT.c.voter_tag == bindparam("voter_tag")))
     )
