@@ -221,6 +221,8 @@ end
 """
     + ERRORS_LUA
 )
+# The public pages: no Authorization header.
+PUBLIC_PATHS_LUA = PATHS_LUA.replace("AUTH", '""')
 
 
 @dataclass
@@ -638,9 +640,9 @@ async def run(args: argparse.Namespace) -> int:
         # Unmeasured warm-up: pools open their connections and prepare their statements (both servers alike).
         for server, script, script_args in (
             (base, BASELINE_INSERT_LUA, []),
-            (base, PATHS_LUA.replace("AUTH", '""'), [str(work / "baseline_pages.txt")]),
+            (base, PUBLIC_PATHS_LUA, [str(work / "baseline_pages.txt")]),
             (svc, CAST_LUA, voters(str(work / "tokens.txt"), *WARM_UP_SLICE)),
-            (svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")]),
+            (svc, PUBLIC_PATHS_LUA, [str(work / "pages.txt")]),
         ):
             wrk(binary, "warm-up", server, script, script_args, 1 if args.quick else WARM_UP_SECONDS, c)
         (work / "receipts.txt").write_text(
@@ -661,7 +663,7 @@ async def run(args: argparse.Namespace) -> int:
                     binary,
                     "baseline read",
                     base,
-                    PATHS_LUA.replace("AUTH", '""'),
+                    PUBLIC_PATHS_LUA,
                     [str(work / "baseline_pages.txt")],
                     d,
                     c,
@@ -681,12 +683,12 @@ async def run(args: argparse.Namespace) -> int:
                     binary,
                     "proposal list (phone)",
                     svc,
-                    PATHS_LUA.replace("AUTH", '""'),
+                    PUBLIC_PATHS_LUA,
                     [str(work / "lists.txt")],
                     d,
                     c,
                 ),
-                wrk(binary, "proposal page", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "pages.txt")], d, c),
+                wrk(binary, "proposal page", svc, PUBLIC_PATHS_LUA, [str(work / "pages.txt")], d, c),
                 wrk(binary, "my rounds", svc, VOTER_GET_LUA, [voter_file, "/api/v1/voting/my-rounds"], d, c),
                 wrk(
                     binary,
@@ -697,8 +699,8 @@ async def run(args: argparse.Namespace) -> int:
                     d,
                     c,
                 ),
-                wrk(binary, "receipt check", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "receipts.txt")], d, c),
-                wrk(binary, "board pages", svc, PATHS_LUA.replace("AUTH", '""'), [str(work / "board.txt")], d, c),
+                wrk(binary, "receipt check", svc, PUBLIC_PATHS_LUA, [str(work / "receipts.txt")], d, c),
+                wrk(binary, "board pages", svc, PUBLIC_PATHS_LUA, [str(work / "board.txt")], d, c),
                 wrk(binary, "evening mix", svc, MIX_LUA, mix, d, c),
                 wrk(
                     binary,

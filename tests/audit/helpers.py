@@ -1,4 +1,8 @@
-"""Helpers for the audit tests: append events directly, count rows on a fresh session."""
+"""Helpers for the audit tests: append events directly, race writers against sealers, count rows on a fresh
+session."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 
@@ -39,3 +43,18 @@ async def count(app, model=AuditEvent, *where) -> int:
     """Rows of model (matching where), read on a fresh session."""
     async with app.state.sessionmaker() as s:
         return await s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def race_sealers(app, writers: int, write: Callable[[int], Awaitable[None]], sealers: int = 4) -> int:
+    """write(0..writers-1) all at once beside `sealers` sealers each sealing 20 times, then a last seal; how many
+    events the sealers linked in all."""
+
+    async def sealer() -> int:
+        sealed = 0
+        for _ in range(20):
+            sealed += await seal_pending(app.state.sessionmaker)
+            await asyncio.sleep(0.005)
+        return sealed
+
+    results = await asyncio.gather(*(write(i) for i in range(writers)), *(sealer() for _ in range(sealers)))
+    return sum(results[writers:]) + await seal_pending(app.state.sessionmaker)

@@ -12,7 +12,7 @@ from app.audit.models import AuditChainHead, AuditEvent
 from app.audit.sealer import seal_pending
 from app.auth.models import Organisation, OrganisationKind, Role
 from app.main import create_app
-from tests.audit.helpers import ACTOR, append, count
+from tests.audit.helpers import ACTOR, append, count, race_sealers
 from tests.factories import make_tree, user_for
 
 VERIFY = "/api/v1/audit/verify"
@@ -72,15 +72,7 @@ async def test_200_concurrent_writes_and_racing_sealers_form_one_unforked_chain(
             await audit.record(s, ACTOR, "thing.update", "thing", str(i), after={"i": i})
             await s.commit()
 
-    async def sealer() -> int:
-        sealed = 0
-        for _ in range(20):
-            sealed += await seal_pending(app.state.sessionmaker)
-            await asyncio.sleep(0.005)
-        return sealed
-
-    results = await asyncio.gather(*(one(i) for i in range(200)), *(sealer() for _ in range(4)))
-    sealed = sum(results[200:]) + await seal_pending(app.state.sessionmaker)
+    sealed = await race_sealers(app, 200, one)
     async with app.state.sessionmaker() as s:
         events = (await s.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
         head = await s.get(AuditChainHead, 1)

@@ -27,7 +27,7 @@ from app.common import partitions
 from app.core import clock
 from app.core.clock import SHANGHAI, today
 from app.core.migrations import downgrade, upgrade
-from tests.audit.helpers import ACTOR
+from tests.audit.helpers import ACTOR, race_sealers
 from tests.factories import make_tree, user_for
 
 VERIFY = "/api/v1/audit/verify"
@@ -270,15 +270,7 @@ async def test_sealing_across_the_new_year_under_concurrency_gives_one_chain(app
             await audit.store_pending(await s.connection(), rows)
             await s.commit()
 
-    async def sealer() -> int:
-        sealed = 0
-        for _ in range(20):
-            sealed += await seal_pending(app.state.sessionmaker)
-            await asyncio.sleep(0.005)
-        return sealed
-
-    results = await asyncio.gather(*(one(i) for i in range(120)), *(sealer() for _ in range(4)))
-    sealed = sum(results[120:]) + await seal_pending(app.state.sessionmaker)
+    sealed = await race_sealers(app, 120, one)
     assert sealed == 120
     async with app.state.sessionmaker() as s:
         events = (await s.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
